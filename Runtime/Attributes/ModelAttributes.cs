@@ -1,0 +1,52 @@
+using System;
+
+namespace Dsl
+{
+    /// <summary>
+    /// Marks a <c>partial</c> class as an energy-based model p(x) = exp(−E(x))/Z. The Dsl generator reads its
+    /// <see cref="EnergyAttribute"/> method and emits the energy, the analytic score s(x) = −∇ₓE(x), the exact
+    /// score divergence where it is affordable, and the interfaces of <see cref="IEnergyScoreModel"/>.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+    public sealed class EnergyModelAttribute : Attribute
+    {
+        /// <summary>The symbol naming the dimension of x in parameter shapes (default "D").</summary>
+        public string Dim { get; set; } = "D";
+    }
+
+    /// <summary>Marks the method <c>Scalar E(Vec x)</c> whose body is the energy equation.</summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class EnergyAttribute : Attribute
+    {
+    }
+
+    /// <summary>
+    /// Marks a parameterless method <c>Scalar LogZ()</c> returning the log-partition function log Z in closed
+    /// form; the generator then emits <c>LogProb(x) = −E(x) − log Z</c>.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class LogPartitionAttribute : Attribute
+    {
+    }
+
+    /// <summary>
+    /// Marks a field of type <see cref="Scalar"/>, <see cref="Vec"/> or <see cref="Mat"/> as a trainable
+    /// parameter with a symbolic shape such as <c>"K,D"</c>. The generated constructor takes one size per
+    /// symbol and registers the parameter with TorchSharp.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Field, Inherited = false, AllowMultiple = false)]
+    public sealed class ParamAttribute : Attribute
+    {
+        /// <summary>Creates the attribute with a shape: "" for a Scalar, "K" for a Vec, "K,D" for a Mat.</summary>
+        public ParamAttribute(string shape = "") { Shape = shape; }
+
+        /// <summary>Comma-separated dimension symbols; their count must match the field type's rank.</summary>
+        public string Shape { get; set; }
+
+        /// <summary>
+        /// Initial value of every entry. Unset (NaN): normal with standard deviation 1/√(last dimension)
+        /// (1 for a Scalar), drawn from the generator given to the constructor.
+        /// </summary>
+        public double Init { get; set; } = double.NaN;
+    }
+}

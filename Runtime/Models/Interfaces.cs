@@ -1,0 +1,69 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl
+{
+    /// <summary>A model over x ∈ ℝ^D evaluated on batches x: [N, D].</summary>
+    public interface IModel
+    {
+        /// <summary>The model's class name, used in every error message.</summary>
+        string ModelName { get; }
+
+        /// <summary>D, the dimension of x.</summary>
+        int Dim { get; }
+    }
+
+    /// <summary>An energy E(x) with p(x) ∝ exp(−E(x)).</summary>
+    public interface IEnergyModel : IModel
+    {
+        /// <summary>E(x): [N] from x: [N, D]; differentiable (parameters and x can require grad).</summary>
+        Tensor Energy(Tensor x);
+
+        /// <summary>E(x) with no autograd tape: the fast path for samplers.</summary>
+        Tensor EnergyNoGrad(Tensor x);
+    }
+
+    /// <summary>A score s(x) = ∇ₓ log p(x).</summary>
+    public interface IScoreModel : IModel
+    {
+        /// <summary>s(x): [N, D]; differentiable.</summary>
+        Tensor Score(Tensor x);
+
+        /// <summary>s(x) with no autograd tape.</summary>
+        Tensor ScoreNoGrad(Tensor x);
+    }
+
+    /// <summary>Energy and score sharing their common subexpressions.</summary>
+    public interface IEnergyScoreModel : IEnergyModel, IScoreModel
+    {
+        /// <summary>(E(x): [N], s(x): [N, D]) computed together; differentiable.</summary>
+        (Tensor Energy, Tensor Score) EnergyAndScore(Tensor x);
+
+        /// <summary>(E(x), s(x)) with no autograd tape.</summary>
+        (Tensor Energy, Tensor Score) EnergyAndScoreNoGrad(Tensor x);
+    }
+
+    /// <summary>A score with its exact divergence ∇ₓ·s(x) = −ΔE(x).</summary>
+    public interface IScoreDivergenceModel : IScoreModel
+    {
+        /// <summary>∇ₓ·s(x): [N]; differentiable.</summary>
+        Tensor ScoreDivergence(Tensor x);
+
+        /// <summary>∇ₓ·s(x) with no autograd tape.</summary>
+        Tensor ScoreDivergenceNoGrad(Tensor x);
+    }
+
+    /// <summary>A normalised density: log p(x) = −E(x) − log Z.</summary>
+    public interface ILogProbModel : IModel
+    {
+        /// <summary>log p(x): [N]; differentiable.</summary>
+        Tensor LogProb(Tensor x);
+    }
+
+    /// <summary>The user's own equations, run eagerly on tensors: the autograd reference of every generated result.</summary>
+    public interface IEquationModel : IModel
+    {
+        /// <summary>E(x) computed by running the user's [Energy] method on Scalar/Vec/Mat.</summary>
+        Tensor EnergyEager(Tensor x);
+    }
+}
