@@ -1,0 +1,450 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Dsl.Symbolic.Ir
+{
+    /// <summary>
+    /// Builds and interns nodes. Every constructor normalises as it builds (constant folding, identities,
+    /// log∘exp, canonical operand order), so structurally equal results are the same node: hash-consing is
+    /// the common-subexpression elimination of this compiler. Shapes are inferred here; a violation throws
+    /// <see cref="ShapeException"/> naming both shapes.
+    /// </summary>
+    public sealed class Graph
+    {
+        /// <summary>Default cap on nodes: a pathological model is refused rather than hanging the build.</summary>
+        public const int DefaultMaxNodes = 20000;
+
+        private readonly Dictionary<Key, Node> interned = new Dictionary<Key, Node>();
+        private readonly List<Node> nodes = new List<Node>();
+
+        /// <summary>Creates a graph that refuses to grow past <paramref name="maxNodes"/> nodes.</summary>
+        public Graph(int maxNodes = DefaultMaxNodes) { MaxNodes = maxNodes; }
+
+        /// <summary>The node cap.</summary>
+        public int MaxNodes { get; }
+
+        /// <summary>Number of distinct nodes built so far.</summary>
+        public int Count => nodes.Count;
+
+        // ---------------------------------------------------------------- leaves
+
+        /// <summary>The input x: a batched Vec of dimension <paramref name="dim"/>.</summary>
+        public Node Input(string dim) => Intern(Op.Input, Shape.Of(true, dim), null, 0, Array.Empty<Node>());
+
+        /// <summary>A parameter of the given (unbatched) shape.</summary>
+        public Node Param(string name, params string[] dims) => Intern(Op.Param, Shape.Of(false, dims), name, 0, Array.Empty<Node>());
+
+        /// <summary>A scalar hyperparameter read from a model field at run time.</summary>
+        public Node Hyper(string name) => Intern(Op.Hyper, Shape.Scalar, name, 0, Array.Empty<Node>());
+
+        /// <summary>A literal.</summary>
+        public Node Const(double value)
+        {
+            if (value == 0) value = 0; // one zero: −0.0 and 0.0 intern together
+            return Intern(Op.Const, Shape.Scalar, null, value, Array.Empty<Node>());
+        }
+
+        /// <summary>The run-time size of dimension <paramref name="symbol"/> as a scalar.</summary>
+        public Node DimSize(string symbol) =>
+            symbol == Shape.One ? Const(1) : Intern(Op.DimSize, Shape.Scalar, symbol, 0, Array.Empty<Node>());
+
+        // ---------------------------------------------------------------- elementwise binary
+
+        /// <summary>a + b</summary>
+        public Node Add(Node a, Node b)
+        {
+            var shape = BroadcastShape(a, b, "+");
+            StripBroadcasts(ref a, ref b, shape);
+            if (a.IsConst && b.IsConst) return Const(a.Value + b.Value);
+            if (a.IsConstValue(0)) return Fit(b, shape);
+            if (b.IsConstValue(0)) return Fit(a, shape);
+            if (b.Op == Op.Neg) return Sub(a, b.A);
+            if (a.Op == Op.Neg) return Sub(b, a.A);
+            if (a == b) return Mul(Const(2), a);
+            Order(ref a, ref b);
+            return Intern(Op.Add, shape, null, 0, new[] { a, b });
+        }
+
+        /// <summary>a − b</summary>
+        public Node Sub(Node a, Node b)
+        {
+            var shape = BroadcastShape(a, b, "-");
+            StripBroadcasts(ref a, ref b, shape);
+            if (a.IsConst && b.IsConst) return Const(a.Value - b.Value);
+            if (b.IsConstValue(0)) return Fit(a, shape);
+            if (a.IsConstValue(0)) return Fit(Neg(b), shape);
+            if (a == b) return Fit(Const(0), shape);
+            if (b.Op == Op.Neg) return Add(a, b.A);
+            return Intern(Op.Sub, shape, null, 0, new[] { a, b });
+        }
+
+        /// <summary>a ⊙ b (elementwise, broadcasting)</summary>
+        public Node Mul(Node a, Node b)
+        {
+            var shape = BroadcastShape(a, b, "*");
+            StripBroadcasts(ref a, ref b, shape);
+            if (a.IsConst && b.IsConst) return Const(a.Value * b.Value);
+            if (b.IsConst) { var t = a; a = b; b = t; }
+            if (a.IsConstValue(0) || b.IsConstValue(0)) return Fit(Const(0), shape);
+            if (a.IsConstValue(1)) return Fit(b, shape);
+            if (b.IsConstValue(1)) return Fit(a, shape);
+            if (a.IsConstValue(-1)) return Fit(Neg(b), shape);
+            if (a.Op == Op.Neg) return Neg(Mul(a.A, b));
+            if (b.Op == Op.Neg) return Neg(Mul(a, b.A));
+            if (a.IsConst && b.Op == Op.Mul && b.A.IsConst) return Mul(Const(a.Value * b.A.Value), b.B);
+            if (!a.IsConst && b.Op == Op.Mul && b.A.IsConst) return Mul(b.A, Mul(a, b.B));
+            if (a.Op == Op.Mul && a.A.IsConst) return Mul(a.A, Mul(a.B, b));
+            if (b.Op == Op.Recip) return Div(a, b.A);
+            if (a.Op == Op.Recip) return Div(b, a.A);
+            if (a == b) return Square(a);
+            Order(ref a, ref b);
+            return Intern(Op.Mul, shape, null, 0, new[] { a, b });
+        }
+
+        /// <summary>a / b</summary>
+        public Node Div(Node a, Node b)
+        {
+            var shape = BroadcastShape(a, b, "/");
+            StripBroadcasts(ref a, ref b, shape);
+            if (a.IsConst && b.IsConst && b.Value != 0) return Const(a.Value / b.Value);
+            if (b.IsConstValue(1)) return Fit(a, shape);
+            if (a.IsConstValue(0)) return Fit(Const(0), shape);
+            if (b.IsConst && b.Value != 0) return Mul(Const(1 / b.Value), a);
+            if (a.IsConstValue(1)) return Fit(Recip(b), shape);
+            if (a.Op == Op.Neg) return Neg(Div(a.A, b));
+            if (a.Op == Op.Mul && a.A.IsConst) return Mul(a.A, Div(a.B, b));
+            return Intern(Op.Div, shape, null, 0, new[] { a, b });
+        }
+
+        // ---------------------------------------------------------------- elementwise unary
+
+        /// <summary>−a</summary>
+        public Node Neg(Node a)
+        {
+            switch (a.Op)
+            {
+                case Op.Const: return Const(-a.Value);
+                case Op.Neg: return a.A;
+                case Op.Sub: return Sub(a.B, a.A);
+                case Op.Mul when a.A.IsConst: return Mul(Const(-a.A.Value), a.B);
+                case Op.Broadcast: return Broadcast(Neg(a.A), a.Shape);
+            }
+            return Intern(Op.Neg, a.Shape, null, 0, new[] { a });
+        }
+
+        /// <summary>An elementwise function by operation (Pow takes its exponent in <paramref name="p"/>).</summary>
+        public Node Unary(Op op, Node a, double p = 0)
+        {
+            switch (op)
+            {
+                case Op.Neg: return Neg(a);
+                case Op.Exp: return Exp(a);
+                case Op.Log: return Log(a);
+                case Op.Sqrt: return Sqrt(a);
+                case Op.Square: return Square(a);
+                case Op.Pow: return Pow(a, p);
+                case Op.Recip: return Recip(a);
+                case Op.Tanh:
+                case Op.Sigmoid:
+                case Op.Softplus:
+                case Op.Abs:
+                case Op.Sign:
+                case Op.Floor:
+                case Op.Round:
+                    if (a.IsConst) return Const(Fold(op, a.Value));
+                    return Intern(op, a.Shape, null, 0, new[] { a });
+                default:
+                    throw new ArgumentException("not an elementwise unary operation: " + op);
+            }
+        }
+
+        /// <summary>exp a</summary>
+        public Node Exp(Node a)
+        {
+            if (a.IsConst) return Const(System.Math.Exp(a.Value));
+            return Intern(Op.Exp, a.Shape, null, 0, new[] { a });
+        }
+
+        /// <summary>log a; log(exp a) = a.</summary>
+        public Node Log(Node a)
+        {
+            if (a.IsConst && a.Value > 0) return Const(System.Math.Log(a.Value));
+            if (a.Op == Op.Exp) return a.A;
+            return Intern(Op.Log, a.Shape, null, 0, new[] { a });
+        }
+
+        /// <summary>√a</summary>
+        public Node Sqrt(Node a)
+        {
+            if (a.IsConst && a.Value >= 0) return Const(System.Math.Sqrt(a.Value));
+            return Intern(Op.Sqrt, a.Shape, null, 0, new[] { a });
+        }
+
+        /// <summary>a²</summary>
+        public Node Square(Node a)
+        {
+            if (a.IsConst) return Const(a.Value * a.Value);
+            if (a.Op == Op.Neg) return Square(a.A);
+            if (a.Op == Op.Mul && a.A.IsConst) return Mul(Const(a.A.Value * a.A.Value), Square(a.B)); // (c·u)² = c²·u²
+            if (a.Op == Op.Broadcast) return Broadcast(Square(a.A), a.Shape);
+            return Intern(Op.Square, a.Shape, null, 0, new[] { a });
+        }
+
+        /// <summary>a^p for constant p.</summary>
+        public Node Pow(Node a, double p)
+        {
+            if (p == 1) return a;
+            if (p == 0) return Fit(Const(1), a.Shape);
+            if (p == 2) return Square(a);
+            if (p == 0.5) return Sqrt(a);
+            if (p == -1) return Recip(a);
+            if (a.IsConst) return Const(System.Math.Pow(a.Value, p));
+            return Intern(Op.Pow, a.Shape, null, p, new[] { a });
+        }
+
+        /// <summary>1/a</summary>
+        public Node Recip(Node a)
+        {
+            if (a.IsConst && a.Value != 0) return Const(1 / a.Value);
+            if (a.Op == Op.Recip) return a.A;
+            if (a.Op == Op.Neg) return Neg(Recip(a.A));
+            return Intern(Op.Recip, a.Shape, null, 0, new[] { a });
+        }
+
+        // ---------------------------------------------------------------- reductions
+
+        /// <summary>Σ over the last axis.</summary>
+        public Node SumLast(Node a)
+        {
+            if (a.Shape.Rank == 0) throw new ShapeException("Sum needs a Vec or Mat, got Scalar");
+            var shape = a.Shape.DropLast();
+            switch (a.Op)
+            {
+                case Op.Neg: return Neg(SumLast(a.A));
+                case Op.Broadcast:
+                    {
+                        var inner = a.A;
+                        if (inner.Shape.Rank == 0) return Fit(Mul(inner, DimSize(a.Shape.Last)), shape);
+                        if (inner.Op == Op.Unsqueeze && inner.Shape.Rank == a.Shape.Rank)
+                            return Fit(Mul(inner.A, DimSize(a.Shape.Last)), shape);
+                        if (inner.Shape.Last == a.Shape.Last) return Fit(SumLast(inner), shape);
+                        break;
+                    }
+                case Op.Mul:
+                    {
+                        // Factors constant along the summed axis move out: Σⱼ c·vⱼ = c·Σⱼ vⱼ.
+                        if (AlongLastConstant(a.A, a.Shape, out var outer) && a.B.Shape.SameDims(a.Shape))
+                            return Mul(outer, SumLast(a.B));
+                        if (AlongLastConstant(a.B, a.Shape, out outer) && a.A.Shape.SameDims(a.Shape))
+                            return Mul(outer, SumLast(a.A));
+                        break;
+                    }
+            }
+            return Intern(Op.SumLast, shape, null, 0, new[] { a });
+        }
+
+        /// <summary>Σ over the rows of a Mat: Mat[K,D] → Vec[D].</summary>
+        public Node SumRows(Node a)
+        {
+            var shape = a.Shape.DropRows();
+            switch (a.Op)
+            {
+                case Op.Neg: return Neg(SumRows(a.A));
+                case Op.Broadcast when a.A.Shape.Rank <= 1:
+                    return Fit(Mul(a.A, DimSize(a.Shape.Dims[0])), shape);
+                case Op.Mul:
+                    {
+                        // Σₖ cₖ Wₖ = Wᵀc: the reverse-mode form of a matrix–vector product.
+                        if (a.A.Op == Op.Unsqueeze && a.B.Shape.SameDims(a.Shape)) return MatVec(Transpose(a.B), a.A.A);
+                        if (a.B.Op == Op.Unsqueeze && a.A.Shape.SameDims(a.Shape)) return MatVec(Transpose(a.A), a.B.A);
+                        if (a.A.Shape.Rank == 0 && a.B.Shape.SameDims(a.Shape)) return Mul(a.A, SumRows(a.B));
+                        if (a.B.Shape.Rank == 0 && a.A.Shape.SameDims(a.Shape)) return Mul(a.B, SumRows(a.A));
+                        break;
+                    }
+            }
+            return Intern(Op.SumRows, shape, null, 0, new[] { a });
+        }
+
+        /// <summary>log Σ exp over the last axis.</summary>
+        public Node LogSumExp(Node a)
+        {
+            if (a.Shape.Rank == 0) throw new ShapeException("LogSumExp needs a Vec or Mat, got Scalar");
+            return Intern(Op.LogSumExp, a.Shape.DropLast(), null, 0, new[] { a });
+        }
+
+        // ---------------------------------------------------------------- linear algebra and shape
+
+        /// <summary>W v: Mat[K,L] × Vec[L] → Vec[K].</summary>
+        public Node MatVec(Node w, Node v)
+        {
+            if (w.Shape.Rank != 2 || v.Shape.Rank > 1)
+                throw new ShapeException("a matrix–vector product needs Mat * Vec, got " + w.Shape + " * " + v.Shape);
+            if (v.Shape.Rank == 1 && v.Shape.Last != w.Shape.Dims[1])
+                throw new ShapeException("Mat * Vec needs the Vec's length to equal the Mat's columns: " + w.Shape + " * " + v.Shape);
+            var shape = Shape.Of(w.Shape.Batched || v.Shape.Batched, w.Shape.Dims[0]);
+            if (v.Shape.Rank == 0 || (v.Op == Op.Broadcast && v.A.Shape.Rank == 0))
+            {
+                var c = v.Shape.Rank == 0 ? v : v.A;
+                return Fit(Mul(c, SumLast(w)), shape);
+            }
+            if (v.IsConstValue(0) || w.IsConstValue(0)) return Fit(Const(0), shape);
+            return Intern(Op.MatVec, shape, null, 0, new[] { w, v });
+        }
+
+        /// <summary>A B: Mat[K,L] × Mat[L,D] → Mat[K,D].</summary>
+        public Node MatMul(Node a, Node b)
+        {
+            if (a.Shape.Rank != 2 || b.Shape.Rank != 2 || a.Shape.Dims[1] != b.Shape.Dims[0])
+                throw new ShapeException("a matrix product needs Mat[K,L] × Mat[L,D], got " + a.Shape + " × " + b.Shape);
+            return Intern(Op.MatMul, Shape.Of(a.Shape.Batched || b.Shape.Batched, a.Shape.Dims[0], b.Shape.Dims[1]), null, 0, new[] { a, b });
+        }
+
+        /// <summary>Aᵀ</summary>
+        public Node Transpose(Node a)
+        {
+            if (a.Shape.Rank != 2) throw new ShapeException("Transpose needs a Mat, got " + a.Shape);
+            if (a.Op == Op.Transpose) return a.A;
+            return Intern(Op.Transpose, Shape.Of(a.Shape.Batched, a.Shape.Dims[1], a.Shape.Dims[0]), null, 0, new[] { a });
+        }
+
+        /// <summary>The diagonal of a square Mat.</summary>
+        public Node Diagonal(Node a)
+        {
+            if (a.Shape.Rank != 2 || a.Shape.Dims[0] != a.Shape.Dims[1]) throw new ShapeException("Diagonal needs a square Mat, got " + a.Shape);
+            if (a.Op == Op.Transpose) return Diagonal(a.A);
+            return Intern(Op.Diagonal, Shape.Of(a.Shape.Batched, a.Shape.Dims[0]), null, 0, new[] { a });
+        }
+
+        /// <summary>Adds a trailing singleton axis (a Vec[K] as the column Mat[K,1]).</summary>
+        public Node Unsqueeze(Node a)
+        {
+            if (a.Shape.Rank >= 2) throw new ShapeException("cannot add an axis to a Mat");
+            return Intern(Op.Unsqueeze, a.Shape.AppendOne(), null, 0, new[] { a });
+        }
+
+        /// <summary>Expands <paramref name="a"/> to <paramref name="shape"/> (numpy broadcasting).</summary>
+        public Node Broadcast(Node a, Shape shape)
+        {
+            if (a.Shape.Equals(shape)) return a;
+            if (a.Op == Op.Broadcast) return Broadcast(a.A, shape);
+            if (!a.Shape.BroadcastsTo(shape) || (a.Shape.Batched && !shape.Batched))
+                throw new ShapeException("cannot broadcast " + a.Shape + " to " + shape);
+            return Intern(Op.Broadcast, shape, null, 0, new[] { a });
+        }
+
+        /// <summary><paramref name="a"/> if it already has <paramref name="shape"/> (dims and batching), else broadcast.</summary>
+        public Node Fit(Node a, Shape shape) => a.Shape.Equals(shape) ? a : Broadcast(a, shape.Batched || !a.Shape.Batched ? shape : shape.WithBatched(true));
+
+        // ---------------------------------------------------------------- helpers
+
+        /// <summary>Folds an elementwise function of a literal (exposed for the evaluator).</summary>
+        public static double Fold(Op op, double v, double p = 0)
+        {
+            switch (op)
+            {
+                case Op.Neg: return -v;
+                case Op.Exp: return System.Math.Exp(v);
+                case Op.Log: return System.Math.Log(v);
+                case Op.Sqrt: return System.Math.Sqrt(v);
+                case Op.Square: return v * v;
+                case Op.Pow: return System.Math.Pow(v, p);
+                case Op.Recip: return 1 / v;
+                case Op.Tanh: return System.Math.Tanh(v);
+                case Op.Sigmoid: return v >= 0 ? 1 / (1 + System.Math.Exp(-v)) : System.Math.Exp(v) / (1 + System.Math.Exp(v));
+                case Op.Softplus: return v > 30 ? v : System.Math.Log(1 + System.Math.Exp(v));
+                case Op.Abs: return System.Math.Abs(v);
+                case Op.Sign: return System.Math.Sign(v);
+                case Op.Floor: return System.Math.Floor(v);
+                case Op.Round: return System.Math.Round(v, MidpointRounding.ToEven);
+                default: throw new ArgumentException("not an elementwise unary operation: " + op);
+            }
+        }
+
+        private static Shape BroadcastShape(Node a, Node b, string op)
+        {
+            var shape = Shape.TryBroadcast(a.Shape, b.Shape);
+            if (shape == null) throw new ShapeException("shapes " + a.Shape + " and " + b.Shape + " do not broadcast in '" + op + "'");
+            return shape;
+        }
+
+        /// <summary>Drops an explicit Broadcast when implicit broadcasting against the other operand gives the same shape.</summary>
+        private static void StripBroadcasts(ref Node a, ref Node b, Shape shape)
+        {
+            if (a.Op == Op.Broadcast && Equals(Shape.TryBroadcast(a.A.Shape, b.Shape), shape)) a = a.A;
+            if (b.Op == Op.Broadcast && Equals(Shape.TryBroadcast(a.Shape, b.A.Shape), shape)) b = b.A;
+        }
+
+        /// <summary>True when <paramref name="factor"/> does not vary along the last axis of <paramref name="whole"/>; gives it without that axis.</summary>
+        private bool AlongLastConstant(Node factor, Shape whole, out Node outer)
+        {
+            outer = factor;
+            if (factor.Shape.Rank == 0) return true;
+            if (factor.Op == Op.Unsqueeze && factor.Shape.Rank == whole.Rank)
+            {
+                outer = factor.A;
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>Canonical operand order for commutative operations: literals first, then creation order.</summary>
+        private static void Order(ref Node a, ref Node b)
+        {
+            bool swap = b.IsConst && !a.IsConst || (a.IsConst == b.IsConst && a.Id > b.Id);
+            if (swap) { var t = a; a = b; b = t; }
+        }
+
+        private Node Intern(Op op, Shape shape, string? name, double value, Node[] args)
+        {
+            var key = new Key(op, shape, name, value, args);
+            if (interned.TryGetValue(key, out var existing)) return existing;
+            if (nodes.Count >= MaxNodes)
+                throw new GraphTooLargeException("the expression needs more than " + MaxNodes + " distinct nodes");
+            var node = new Node(nodes.Count, op, shape, name, value, args);
+            nodes.Add(node);
+            interned.Add(key, node);
+            return node;
+        }
+
+        private readonly struct Key : IEquatable<Key>
+        {
+            private readonly Op op;
+            private readonly Shape shape;
+            private readonly string? name;
+            private readonly double value;
+            private readonly Node[] args;
+
+            public Key(Op op, Shape shape, string? name, double value, Node[] args)
+            {
+                this.op = op; this.shape = shape; this.name = name; this.value = value; this.args = args;
+            }
+
+            public bool Equals(Key other)
+            {
+                if (op != other.op || !shape.Equals(other.shape) || name != other.name || !value.Equals(other.value) || args.Length != other.args.Length)
+                    return false;
+                for (int i = 0; i < args.Length; i++)
+                    if (!ReferenceEquals(args[i], other.args[i])) return false;
+                return true;
+            }
+
+            public override bool Equals(object? obj) => obj is Key k && Equals(k);
+
+            public override int GetHashCode()
+            {
+                int h = ((int)op * 397) ^ shape.GetHashCode() ^ value.GetHashCode();
+                if (name != null) h = h * 31 + StringComparer.Ordinal.GetHashCode(name);
+                foreach (var a in args) h = h * 31 + a.Id;
+                return h;
+            }
+        }
+    }
+
+    /// <summary>The graph grew past its cap (a pathological expression).</summary>
+    public sealed class GraphTooLargeException : Exception
+    {
+        /// <summary>Creates the exception.</summary>
+        public GraphTooLargeException(string message) : base(message) { }
+    }
+}

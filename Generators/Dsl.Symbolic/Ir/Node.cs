@@ -1,0 +1,192 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace Dsl.Symbolic.Ir
+{
+    /// <summary>The operations of the expression DAG.</summary>
+    public enum Op
+    {
+        // Leaves
+        /// <summary>The model input x (batched Vec[D]).</summary>
+        Input,
+        /// <summary>A trainable parameter (unbatched).</summary>
+        Param,
+        /// <summary>A runtime constant read from a model field (a hyperparameter).</summary>
+        Hyper,
+        /// <summary>A numeric literal.</summary>
+        Const,
+        /// <summary>The run-time size of a dimension symbol, as a scalar.</summary>
+        DimSize,
+
+        // Elementwise unary
+        /// <summary>−a</summary>
+        Neg,
+        /// <summary>exp a</summary>
+        Exp,
+        /// <summary>log a</summary>
+        Log,
+        /// <summary>√a</summary>
+        Sqrt,
+        /// <summary>a²</summary>
+        Square,
+        /// <summary>a^p for a constant p (stored in Value)</summary>
+        Pow,
+        /// <summary>tanh a</summary>
+        Tanh,
+        /// <summary>σ(a) = 1/(1+e^−a)</summary>
+        Sigmoid,
+        /// <summary>log(1+e^a)</summary>
+        Softplus,
+        /// <summary>1/a</summary>
+        Recip,
+        /// <summary>|a| (not differentiable at 0)</summary>
+        Abs,
+        /// <summary>sign a (derivative zero almost everywhere, undefined at 0)</summary>
+        Sign,
+        /// <summary>⌊a⌋</summary>
+        Floor,
+        /// <summary>round(a)</summary>
+        Round,
+
+        // Elementwise binary (broadcasting)
+        /// <summary>a + b</summary>
+        Add,
+        /// <summary>a − b</summary>
+        Sub,
+        /// <summary>a ⊙ b</summary>
+        Mul,
+        /// <summary>a / b</summary>
+        Div,
+
+        // Reductions
+        /// <summary>Σ over the last axis (Vec→Scalar, Mat→Vec).</summary>
+        SumLast,
+        /// <summary>Σ over the rows of a Mat (axis −2): Mat[K,D]→Vec[D].</summary>
+        SumRows,
+        /// <summary>log Σ exp over the last axis.</summary>
+        LogSumExp,
+
+        // Linear algebra
+        /// <summary>W v: Mat[K,L] × Vec[L] → Vec[K].</summary>
+        MatVec,
+        /// <summary>A B: Mat[K,L] × Mat[L,D] → Mat[K,D].</summary>
+        MatMul,
+        /// <summary>Aᵀ.</summary>
+        Transpose,
+        /// <summary>The diagonal of a square Mat.</summary>
+        Diagonal,
+
+        // Shape
+        /// <summary>Adds a trailing singleton axis.</summary>
+        Unsqueeze,
+        /// <summary>Expands to a larger shape (stored in the node's shape).</summary>
+        Broadcast,
+    }
+
+    /// <summary>
+    /// One node of the hash-consed expression DAG. Nodes are created only by <see cref="Graph"/>, which
+    /// interns them: two structurally equal expressions are the same object, so common subexpressions are
+    /// shared by construction and reference equality is structural equality.
+    /// </summary>
+    public sealed class Node
+    {
+        internal Node(int id, Op op, Shape shape, string? name, double value, Node[] args)
+        {
+            Id = id;
+            Op = op;
+            Shape = shape;
+            Name = name;
+            Value = value;
+            Args = args;
+        }
+
+        /// <summary>Creation order inside its graph: deterministic for a deterministic construction.</summary>
+        public int Id { get; }
+
+        /// <summary>The operation.</summary>
+        public Op Op { get; }
+
+        /// <summary>The static shape of one sample's value.</summary>
+        public Shape Shape { get; }
+
+        /// <summary>Parameter, hyperparameter or dimension name; null otherwise.</summary>
+        public string? Name { get; }
+
+        /// <summary>Literal value (Const) or exponent (Pow); 0 otherwise.</summary>
+        public double Value { get; }
+
+        /// <summary>Operands.</summary>
+        public IReadOnlyList<Node> Args { get; }
+
+        /// <summary>First operand.</summary>
+        public Node A => Args[0];
+
+        /// <summary>Second operand.</summary>
+        public Node B => Args[1];
+
+        /// <summary>True for a literal.</summary>
+        public bool IsConst => Op == Op.Const;
+
+        /// <summary>True when the node is the literal <paramref name="v"/>, possibly broadcast.</summary>
+        public bool IsConstValue(double v) =>
+            (Op == Op.Const && Value == v) || (Op == Op.Broadcast && A.IsConstValue(v));
+
+        /// <summary>True when the node depends on x.</summary>
+        public bool DependsOnInput => Shape.Batched;
+
+        /// <summary>A deterministic, fully parenthesised rendering (for tests and generated comments).</summary>
+        public override string ToString()
+        {
+            var sb = new StringBuilder();
+            Print(sb);
+            return sb.ToString();
+        }
+
+        private void Print(StringBuilder sb)
+        {
+            switch (Op)
+            {
+                case Op.Input: sb.Append("x"); return;
+                case Op.Param:
+                case Op.Hyper: sb.Append(Name); return;
+                case Op.DimSize: sb.Append('|').Append(Name).Append('|'); return;
+                case Op.Const: sb.Append(FormatNumber(Value)); return;
+                case Op.Add: Infix(sb, " + "); return;
+                case Op.Sub: Infix(sb, " - "); return;
+                case Op.Mul: Infix(sb, " * "); return;
+                case Op.Div: Infix(sb, " / "); return;
+                case Op.Neg: sb.Append("-("); A.Print(sb); sb.Append(')'); return;
+                case Op.Pow:
+                    sb.Append("Pow("); A.Print(sb); sb.Append(", ").Append(FormatNumber(Value)).Append(')'); return;
+                case Op.Broadcast:
+                    sb.Append("Broadcast("); A.Print(sb); sb.Append(", ").Append(Shape).Append(')'); return;
+                default:
+                    sb.Append(Op).Append('(');
+                    for (int i = 0; i < Args.Count; i++)
+                    {
+                        if (i > 0) sb.Append(", ");
+                        Args[i].Print(sb);
+                    }
+                    sb.Append(')');
+                    return;
+            }
+        }
+
+        private void Infix(StringBuilder sb, string op)
+        {
+            sb.Append('(');
+            A.Print(sb);
+            sb.Append(op);
+            B.Print(sb);
+            sb.Append(')');
+        }
+
+        /// <summary>Round-trippable invariant-culture rendering of a double.</summary>
+        public static string FormatNumber(double v)
+        {
+            if (v == System.Math.Floor(v) && System.Math.Abs(v) < 1e15) return v.ToString("0.0", CultureInfo.InvariantCulture);
+            return v.ToString("R", CultureInfo.InvariantCulture);
+        }
+    }
+}
