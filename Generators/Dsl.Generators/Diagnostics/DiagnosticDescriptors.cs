@@ -1,0 +1,92 @@
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Diagnostics
+{
+    /// <summary>The catalogue of Dsl diagnostics; each id has a page in docs/diagnostics/.</summary>
+    public static class DiagnosticDescriptors
+    {
+        private const string Category = "Dsl";
+
+        private static DiagnosticDescriptor Make(string id, string title, string message, DiagnosticSeverity severity) =>
+            new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true,
+                helpLinkUri: "docs/diagnostics/" + id + ".md");
+
+        /// <summary>DSL0001: the model class (or a type containing it) is not partial.</summary>
+        public static readonly DiagnosticDescriptor NotPartial = Make("DSL0001",
+            "Model class must be partial",
+            "'{0}' must be declared partial so that Dsl can generate the rest of the model",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0002: no [Energy] method, or more than one.</summary>
+        public static readonly DiagnosticDescriptor NoEnergy = Make("DSL0002",
+            "Model needs exactly one [Energy] method",
+            "Energy model '{0}' {1}; declare one method '[Energy] Scalar E(Vec x) => ...'",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0003: the [Energy] method has the wrong signature.</summary>
+        public static readonly DiagnosticDescriptor EnergySignature = Make("DSL0003",
+            "Energy must return Scalar and take one Vec",
+            "The [Energy] method '{0}' {1}; expected 'Scalar {0}(Vec x)'",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0004: a statement, call or expression that an equation cannot contain.</summary>
+        public static readonly DiagnosticDescriptor Unsupported = Make("DSL0004",
+            "Unsupported construct in an equation",
+            "{0} is not supported in the equation of '{1}': {2}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0005: shapes do not fit.</summary>
+        public static readonly DiagnosticDescriptor ShapeMismatch = Make("DSL0005",
+            "Shape mismatch",
+            "Shape mismatch in '{0}': {1}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0006: a [Param] field whose type or shape Dsl cannot use.</summary>
+        public static readonly DiagnosticDescriptor BadParameter = Make("DSL0006",
+            "Unsupported parameter",
+            "Parameter '{0}' of '{1}': {2}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0007: generic model or model nested in a generic type.</summary>
+        public static readonly DiagnosticDescriptor Generic = Make("DSL0007",
+            "Generic models are not supported",
+            "Energy model '{0}' {1}; models must be non-generic classes in non-generic types",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0008: a score is needed through a non-differentiable operation.</summary>
+        public static readonly DiagnosticDescriptor NonDifferentiable = Make("DSL0008",
+            "Non-differentiable operation where a score is needed",
+            "'{0}' is not differentiable in x, but the score of '{1}' needs its derivative; use a smooth alternative (e.g. Softplus, Sqrt(Square(u) + eps))",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0009: the exact score divergence is not generated (info).</summary>
+        public static readonly DiagnosticDescriptor DivergenceNotGenerated = Make("DSL0009",
+            "Exact score divergence not generated",
+            "ScoreDivergence is not generated for '{0}': {1}; use a Hutchinson or autograd estimate instead",
+            DiagnosticSeverity.Info);
+
+        /// <summary>DSL0010: a helper method calls itself.</summary>
+        public static readonly DiagnosticDescriptor Recursive = Make("DSL0010",
+            "Recursive helper",
+            "The helper '{0}' is recursive ({1}); equations are inlined and must not recurse",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0011: the model's expression is too large to derive.</summary>
+        public static readonly DiagnosticDescriptor TooLarge = Make("DSL0011",
+            "Equation too large",
+            "The equation of '{0}' is too large to derive: {1}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0012: the [LogPartition] method is invalid.</summary>
+        public static readonly DiagnosticDescriptor BadLogPartition = Make("DSL0012",
+            "Invalid log-partition",
+            "The [LogPartition] method '{0}' {1}; expected 'Scalar {0}()' that depends on parameters only",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
+        public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
+            "Internal generator error",
+            "Dsl could not generate '{0}': {1}. Please report this with the model's source.",
+            DiagnosticSeverity.Error);
+    }
+}

@@ -1,0 +1,279 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Dsl.Symbolic.Ir;
+
+namespace Dsl.Generators.Emit
+{
+    /// <summary>Which of the two generated code paths a method body belongs to.</summary>
+    public enum CodePath
+    {
+        /// <summary>Pure out-of-place torch ops: autograd records them, parameters train.</summary>
+        Differentiable,
+        /// <summary>Under no_grad, in-place where a temporary dies, temporaries disposed at their last use.</summary>
+        Inference,
+    }
+
+    /// <summary>
+    /// IR → C# statements over TorchSharp tensors for one method. Every tensor node becomes one temporary,
+    /// numbered in the deterministic operand-first order of <see cref="Topology"/>; nodes built only from
+    /// literals, dimension sizes and hyperparameters are computed as C# doubles (no 0-dim tensors).
+    /// Batched operands of lower per-sample rank get singleton axes after the batch axis so that torch's
+    /// trailing broadcasting implements the IR's per-sample broadcasting.
+    /// </summary>
+    public sealed class TensorCodeEmitter
+    {
+        private readonly SourceWriter w;
+        private readonly CodePath path;
+        private readonly Dictionary<Node, string> names = new Dictionary<Node, string>();
+        private readonly Dictionary<string, string> paramLocals;
+        private int temps;
+
+        /// <summary>Creates an emitter writing to <paramref name="writer"/>; parameters are read from the given locals.</summary>
+        public TensorCodeEmitter(SourceWriter writer, CodePath path, Dictionary<string, string> paramLocals)
+        {
+            w = writer;
+            this.path = path;
+            this.paramLocals = paramLocals;
+        }
+
+        /// <summary>
+        /// Emits statements computing <paramref name="roots"/> and returns, per root, an expression for a
+        /// fresh tensor of the full batched shape (ready to move out of the dispose scope).
+        /// </summary>
+        public IReadOnlyList<string> Emit(IReadOnlyList<Node> roots)
+        {
+            var order = Topology.Order(roots);
+            var remaining = Topology.UseCounts(order, roots);
+            var rootSet = new HashSet<Node>(roots);
+            var owned = new HashSet<Node>();   // temporaries this method allocated (safe to mutate or dispose)
+            foreach (var n in order)
+            {
+                if (IsHost(n)) continue;
+                switch (n.Op)
+                {
+                    case Op.Input: names[n] = "x"; continue;
+                    case Op.Param: names[n] = paramLocals[n.Name!]; continue;
+                }
+                string name = "t" + temps++;
+                string? inPlace = path == CodePath.Inference ? InPlaceTarget(n, remaining, rootSet, owned) : null;
+                string code = inPlace != null ? InPlace(n, inPlace) : OutOfPlace(n);
+                w.Line("var " + name + " = " + code + ";");
+                names[n] = name;
+                if (!IsView(n)) owned.Add(n);
+                foreach (var a in n.Args)
+                {
+                    if (!remaining.ContainsKey(a)) continue;
+                    remaining[a]--;
+                    if (path == CodePath.Inference && remaining[a] == 0 && owned.Contains(a) && !rootSet.Contains(a) && a != inPlaceNode)
+                        w.Line(names[a] + ".Dispose();");
+                }
+                inPlaceNode = null;
+            }
+            return roots.Select(Finish).ToList();
+        }
+
+        private Node? inPlaceNode;
+
+        /// <summary>The operand this node may overwrite: a temporary we own, dying here, of exactly the result's shape.</summary>
+        private string? InPlaceTarget(Node n, Dictionary<Node, int> remaining, HashSet<Node> roots, HashSet<Node> owned)
+        {
+            if (!SupportsInPlace(n.Op)) return null;
+            var candidates = n.Op == Op.Add || n.Op == Op.Mul ? n.Args : n.Args.Take(1);
+            foreach (var a in candidates)
+            {
+                if (IsHost(a) || !owned.Contains(a) || roots.Contains(a) || remaining[a] != 1 || !a.Shape.Equals(n.Shape)) continue;
+                if (n.Args.Count == 2 && n.A == n.B) continue;
+                inPlaceNode = a;
+                return names[a];
+            }
+            return null;
+        }
+
+        private static bool SupportsInPlace(Op op)
+        {
+            switch (op)
+            {
+                case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Neg: case Op.Exp: case Op.Log:
+                case Op.Sqrt: case Op.Tanh: case Op.Sigmoid: case Op.Recip: case Op.Abs: case Op.Pow: case Op.Square:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsView(Node n) =>
+            n.Op == Op.Transpose || n.Op == Op.Unsqueeze || n.Op == Op.Broadcast || n.Op == Op.Diagonal;
+
+        private string InPlace(Node n, string target)
+        {
+            var other = n.Args.Count == 2 ? (inPlaceNode == n.A ? n.B : n.A) : null;
+            switch (n.Op)
+            {
+                case Op.Add: return target + ".add_(" + Operand(other!, n.Shape) + ")";
+                case Op.Mul: return target + ".mul_(" + Operand(other!, n.Shape) + ")";
+                case Op.Sub: return target + ".sub_(" + Operand(n.B, n.Shape) + ")";
+                case Op.Div: return target + ".div_(" + Operand(n.B, n.Shape) + ")";
+                case Op.Neg: return target + ".neg_()";
+                case Op.Exp: return target + ".exp_()";
+                case Op.Log: return target + ".log_()";
+                case Op.Sqrt: return target + ".sqrt_()";
+                case Op.Tanh: return target + ".tanh_()";
+                case Op.Sigmoid: return target + ".sigmoid_()";
+                case Op.Recip: return target + ".reciprocal_()";
+                case Op.Abs: return target + ".abs_()";
+                case Op.Square: return target + ".square_()";
+                case Op.Pow: return target + ".pow_(" + Literal(n.Value) + ")";
+                default: throw new InvalidOperationException("no in-place form for " + n.Op);
+            }
+        }
+
+        private string OutOfPlace(Node n)
+        {
+            switch (n.Op)
+            {
+                case Op.Add: return Binary(n, "+");
+                case Op.Sub: return Binary(n, "-");
+                case Op.Mul: return Binary(n, "*");
+                case Op.Div: return Binary(n, "/");
+                case Op.Neg: return names[n.A] + ".neg()";
+                case Op.Exp: return names[n.A] + ".exp()";
+                case Op.Log: return names[n.A] + ".log()";
+                case Op.Sqrt: return names[n.A] + ".sqrt()";
+                case Op.Square: return names[n.A] + ".square()";
+                case Op.Pow: return names[n.A] + ".pow(" + Literal(n.Value) + ")";
+                case Op.Tanh: return names[n.A] + ".tanh()";
+                case Op.Sigmoid: return names[n.A] + ".sigmoid()";
+                case Op.Softplus: return "global::TorchSharp.torch.nn.functional.softplus(" + names[n.A] + ")";
+                case Op.Recip: return names[n.A] + ".reciprocal()";
+                case Op.Abs: return names[n.A] + ".abs()";
+                case Op.Sign: return names[n.A] + ".sign()";
+                case Op.Floor: return names[n.A] + ".floor()";
+                case Op.Round: return names[n.A] + ".round()";
+                case Op.SumLast: return names[n.A] + ".sum(-1)";
+                case Op.SumRows: return names[n.A] + ".sum(-2)";
+                case Op.LogSumExp: return names[n.A] + ".logsumexp(-1)";
+                case Op.Transpose: return names[n.A] + ".transpose(-2, -1)";
+                case Op.Diagonal: return names[n.A] + ".diagonal(0, -2, -1)";
+                case Op.Unsqueeze: return names[n.A] + ".unsqueeze(-1)";
+                case Op.MatMul: return names[n.A] + ".matmul(" + names[n.B] + ")";
+                case Op.MatVec: return MatVec(n);
+                case Op.Broadcast: return Broadcast(n.A, n.Shape);
+                default: throw new InvalidOperationException("no code for " + n.Op);
+            }
+        }
+
+        /// <summary>W v with the cheapest batched form: an unbatched W meets a batched v as v Wᵀ ([N,L]·[L,K]).</summary>
+        private string MatVec(Node n)
+        {
+            var wNode = n.A;
+            var v = names[n.B];
+            if (!wNode.Shape.Batched && n.B.Shape.Batched)
+            {
+                if (wNode.Op == Op.Transpose && !wNode.A.Shape.Batched && names.ContainsKey(wNode.A))
+                    return v + ".matmul(" + names[wNode.A] + ")";                                   // v (Pᵀ)ᵀ = v P
+                return v + ".matmul(" + names[wNode] + ".transpose(-2, -1))";
+            }
+            if (wNode.Shape.Batched && n.B.Shape.Batched)
+                return names[wNode] + ".matmul(" + v + ".unsqueeze(-1)).squeeze(-1)";
+            return names[wNode] + ".matmul(" + v + ")";
+        }
+
+        private string Binary(Node n, string op)
+        {
+            bool hostA = IsHost(n.A), hostB = IsHost(n.B);
+            string a = Operand(n.A, n.Shape), b = Operand(n.B, n.Shape);
+            if (hostA && !hostB && (op == "-" || op == "/"))
+                return op == "-" ? "(" + b + ").neg().add_(" + a + ")" : b + ".reciprocal().mul_(" + a + ")";
+            if (hostA && !hostB) return b + " " + op + " " + a;                                     // commutative: tensor first
+            return a + " " + op + " " + b;
+        }
+
+        /// <summary>An operand as the result's shape needs it: host doubles inline, batched lower-rank tensors get axes after the batch axis.</summary>
+        private string Operand(Node a, Shape result)
+        {
+            if (IsHost(a)) return Host(a);
+            var s = names[a];
+            if (a.Shape.Batched)
+                for (int i = a.Shape.Rank; i < result.Rank; i++) s += ".unsqueeze(1)";
+            return s;
+        }
+
+        private string Broadcast(Node a, Shape shape)
+        {
+            var sizes = new List<string>();
+            if (shape.Batched) sizes.Add("x.shape[0]");
+            sizes.AddRange(shape.Dims.Select(Size));
+            string array = "new long[] { " + string.Join(", ", sizes) + " }";
+            if (IsHost(a))
+                return "global::TorchSharp.torch.full(" + array + ", " + Host(a) + ", dtype: x.dtype, device: x.device)";
+            return Operand(a, shape) + ".expand(" + array + ")";
+        }
+
+        /// <summary>A root as a fresh tensor of its full batched shape.</summary>
+        private string Finish(Node root)
+        {
+            var full = root.Shape.WithBatched(true);
+            if (IsHost(root) || !root.Shape.Batched) return Broadcast(root, full) + (IsHost(root) ? "" : ".contiguous()");
+            var name = names[root];
+            return root.Op == Op.Input || root.Op == Op.Param || IsView(root) ? name + ".clone()" : name;
+        }
+
+        private static string Size(string symbol) => symbol == Shape.One ? "1L" : "size_" + symbol;
+
+        /// <summary>True for nodes computed as C# doubles: literals, sizes, hyperparameters and elementwise functions of them.</summary>
+        public static bool IsHost(Node n)
+        {
+            switch (n.Op)
+            {
+                case Op.Const: case Op.DimSize: case Op.Hyper: return true;
+                case Op.Input: case Op.Param: return false;
+            }
+            if (n.Shape.Rank != 0 || n.Shape.Batched) return false;
+            return (IsElementwise(n.Op)) && n.Args.All(IsHost);
+        }
+
+        private static bool IsElementwise(Op op) => op >= Op.Neg && op <= Op.Div;
+
+        /// <summary>The C# double expression of a host node.</summary>
+        public static string Host(Node n)
+        {
+            switch (n.Op)
+            {
+                case Op.Const: return Literal(n.Value);
+                case Op.DimSize: return "(double)size_" + n.Name;
+                case Op.Hyper: return "(double)" + n.Name;
+                case Op.Add: return "(" + Host(n.A) + " + " + Host(n.B) + ")";
+                case Op.Sub: return "(" + Host(n.A) + " - " + Host(n.B) + ")";
+                case Op.Mul: return "(" + Host(n.A) + " * " + Host(n.B) + ")";
+                case Op.Div: return "(" + Host(n.A) + " / " + Host(n.B) + ")";
+                case Op.Neg: return "(-" + Host(n.A) + ")";
+                case Op.Exp: return "global::System.Math.Exp(" + Host(n.A) + ")";
+                case Op.Log: return "global::System.Math.Log(" + Host(n.A) + ")";
+                case Op.Sqrt: return "global::System.Math.Sqrt(" + Host(n.A) + ")";
+                case Op.Square: return "(" + Host(n.A) + " * " + Host(n.A) + ")";
+                case Op.Pow: return "global::System.Math.Pow(" + Host(n.A) + ", " + Literal(n.Value) + ")";
+                case Op.Recip: return "(1.0 / " + Host(n.A) + ")";
+                case Op.Tanh: return "global::System.Math.Tanh(" + Host(n.A) + ")";
+                case Op.Sigmoid: return "(1.0 / (1.0 + global::System.Math.Exp(-" + Host(n.A) + ")))";
+                case Op.Softplus: return "global::System.Math.Log(1.0 + global::System.Math.Exp(" + Host(n.A) + "))";
+                case Op.Abs: return "global::System.Math.Abs(" + Host(n.A) + ")";
+                case Op.Sign: return "(double)global::System.Math.Sign(" + Host(n.A) + ")";
+                case Op.Floor: return "global::System.Math.Floor(" + Host(n.A) + ")";
+                case Op.Round: return "global::System.Math.Round(" + Host(n.A) + ")";
+                default: throw new InvalidOperationException("not a host operation: " + n.Op);
+            }
+        }
+
+        /// <summary>A C# double literal, invariant culture, round-trippable.</summary>
+        public static string Literal(double v)
+        {
+            if (double.IsNaN(v)) return "double.NaN";
+            if (double.IsPositiveInfinity(v)) return "double.PositiveInfinity";
+            if (double.IsNegativeInfinity(v)) return "double.NegativeInfinity";
+            var s = Node.FormatNumber(v);
+            return v < 0 ? "(" + s + ")" : s;
+        }
+    }
+}

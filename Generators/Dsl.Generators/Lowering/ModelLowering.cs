@@ -1,0 +1,300 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Model;
+using Dsl.Symbolic.Calculus;
+using Dsl.Symbolic.Ir;
+
+namespace Dsl.Generators.Lowering
+{
+    /// <summary>A model lowered to the IR with its derived quantities.</summary>
+    public sealed class LoweredModel
+    {
+        internal LoweredModel(ModelSpec spec, Graph graph, Node input, Node energy, Node score, Node? divergence, Node? logPartition,
+            IReadOnlyList<string> sizes, IReadOnlyList<string> notes)
+        {
+            Spec = spec; Graph = graph; Input = input; Energy = energy; Score = score; Divergence = divergence;
+            LogPartition = logPartition; Sizes = sizes; Notes = notes;
+        }
+
+        /// <summary>The parsed model.</summary>
+        public ModelSpec Spec { get; }
+        /// <summary>The graph holding every node below.</summary>
+        public Graph Graph { get; }
+        /// <summary>x.</summary>
+        public Node Input { get; }
+        /// <summary>E(x).</summary>
+        public Node Energy { get; }
+        /// <summary>s(x) = −∇ₓE(x).</summary>
+        public Node Score { get; }
+        /// <summary>∇ₓ·s(x) = −ΔE(x), when generated.</summary>
+        public Node? Divergence { get; }
+        /// <summary>log Z, when declared.</summary>
+        public Node? LogPartition { get; }
+        /// <summary>Dimension symbols in constructor order (x's first).</summary>
+        public IReadOnlyList<string> Sizes { get; }
+        /// <summary>Why something was not generated.</summary>
+        public IReadOnlyList<string> Notes { get; }
+    }
+
+    /// <summary>ModelSpec → IR → calculus. Shape errors and underivable quantities become diagnostics here.</summary>
+    public static class ModelLowering
+    {
+        /// <summary>
+        /// The documented bound on the exact divergence: it may add at most this many times the node count
+        /// of the energy and score together (plus <see cref="DivergenceSlack"/>) before it is refused with DSL0009.
+        /// </summary>
+        public const int DivergenceGrowthFactor = 3;
+
+        /// <summary>Additive slack of the divergence bound (small models always qualify).</summary>
+        public const int DivergenceSlack = 24;
+
+        /// <summary>Lowers a model; returns null when an error diagnostic was reported.</summary>
+        public static LoweredModel? Lower(ModelSpec spec, List<DiagnosticInfo> diagnostics)
+        {
+            var graph = new Graph();
+            var x = graph.Input(spec.DimSymbol);
+            var parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.ToArray()));
+            var origins = new Dictionary<Node, LocationInfo?>();
+            var lowerer = new ExprLowerer(graph, x, parameters, origins, spec.ClassName);
+
+            Node energy;
+            try
+            {
+                energy = lowerer.Lower(spec.Energy);
+                if (energy.Shape.Rank != 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Energy.Result.Location, spec.ClassName,
+                        "the energy must be a Scalar per sample but the expression is " + energy.Shape));
+                    return null;
+                }
+            }
+            catch (LoweringException e)
+            {
+                diagnostics.Add(e.Diagnostic);
+                return null;
+            }
+            catch (GraphTooLargeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Energy.Location, spec.ClassName, e.Message));
+                return null;
+            }
+
+            Node score;
+            try
+            {
+                score = graph.Neg(Gradient.Of(graph, energy, x));
+            }
+            catch (NonDifferentiableException e)
+            {
+                var where = origins.Where(o => o.Key.Op.ToString() == e.Operation && o.Key.DependsOnInput).Select(o => o.Value).FirstOrDefault() ?? spec.Energy.Location;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonDifferentiable, where, e.Operation, spec.ClassName));
+                return null;
+            }
+            catch (GraphTooLargeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Energy.Location, spec.ClassName, e.Message));
+                return null;
+            }
+
+            var notes = new List<string>();
+            Node? divergence = null;
+            try
+            {
+                var candidate = graph.Neg(Laplacian.Of(graph, energy, x));
+                int baseline = Topology.Order(new[] { energy, score }).Count;
+                int added = Topology.Order(new[] { energy, score, candidate }).Count - baseline;
+                int bound = DivergenceGrowthFactor * baseline + DivergenceSlack;
+                if (added > bound)
+                    notes.Add("the exact divergence needs " + added + " new operations, over the bound of " + bound + " (" + DivergenceGrowthFactor + "× the " + baseline + " of the energy and score, plus " + DivergenceSlack + ")");
+                else
+                    divergence = candidate;
+            }
+            catch (LaplacianUnsupportedException e)
+            {
+                notes.Add("its closed form would need " + e.Message);
+            }
+            catch (GraphTooLargeException e)
+            {
+                notes.Add(e.Message);
+            }
+            catch (NotSupportedException e)
+            {
+                notes.Add(e.Message);
+            }
+            foreach (var note in notes)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DivergenceNotGenerated, spec.Energy.Location, spec.ClassName, note));
+
+            Node? logPartition = null;
+            if (spec.LogPartition != null)
+            {
+                try
+                {
+                    logPartition = lowerer.Lower(spec.LogPartition);
+                    if (logPartition.DependsOnInput || logPartition.Shape.Rank != 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadLogPartition, spec.LogPartition.Location, spec.LogPartition.MethodName,
+                            logPartition.DependsOnInput ? "depends on x" : "is not a Scalar"));
+                        logPartition = null;
+                    }
+                }
+                catch (LoweringException e)
+                {
+                    diagnostics.Add(e.Diagnostic);
+                    return null;
+                }
+            }
+
+            var sizes = new List<string> { spec.DimSymbol };
+            foreach (var p in spec.Params)
+                foreach (var d in p.Dims)
+                    if (!sizes.Contains(d)) sizes.Add(d);
+            return new LoweredModel(spec, graph, x, energy, score, divergence, logPartition, sizes, notes);
+        }
+
+        private sealed class LoweringException : Exception
+        {
+            public LoweringException(DiagnosticInfo diagnostic) : base(diagnostic.Descriptor.Id) { Diagnostic = diagnostic; }
+            public DiagnosticInfo Diagnostic { get; }
+        }
+
+        /// <summary>Lowers <see cref="ExprSpec"/> trees; maps Dsl.Math calls and operators onto graph operations.</summary>
+        private sealed class ExprLowerer
+        {
+            private readonly Graph g;
+            private readonly Node x;
+            private readonly Dictionary<string, Node> parameters;
+            private readonly Dictionary<Node, LocationInfo?> origins;
+            private readonly string modelName;
+            private Node[] locals = Array.Empty<Node>();
+
+            public ExprLowerer(Graph g, Node x, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName)
+            {
+                this.g = g; this.x = x; this.parameters = parameters; this.origins = origins; this.modelName = modelName;
+            }
+
+            public Node Lower(EquationSpec equation)
+            {
+                locals = new Node[equation.Locals.Count];
+                for (int i = 0; i < equation.Locals.Count; i++) locals[i] = Lower(equation.Locals[i]);
+                return Lower(equation.Result);
+            }
+
+            private Node Lower(ExprSpec e)
+            {
+                var node = LowerCore(e);
+                if (!origins.ContainsKey(node)) origins[node] = e.Location;
+                return node;
+            }
+
+            private Node LowerCore(ExprSpec e)
+            {
+                switch (e.Kind)
+                {
+                    case ExprKind.Input: return x;
+                    case ExprKind.Param: return parameters[e.Text];
+                    case ExprKind.Hyper: return g.Hyper(e.Text);
+                    case ExprKind.Const: return g.Const(e.Value);
+                    case ExprKind.Local: return locals[(int)e.Value];
+                    case ExprKind.Negate: return g.Neg(Lower(e.Args[0]));
+                    case ExprKind.Binary:
+                        {
+                            var a = Lower(e.Args[0]);
+                            var b = Lower(e.Args[1]);
+                            return Shaped(e, () =>
+                            {
+                                switch (e.Text)
+                                {
+                                    case "+": return g.Add(a, b);
+                                    case "-": return g.Sub(a, b);
+                                    case "*": return a.Shape.Rank == 2 && b.Shape.Rank == 1 ? g.MatVec(a, b) : g.Mul(a, b);
+                                    default: return g.Div(a, b);
+                                }
+                            });
+                        }
+                    case ExprKind.Call:
+                        {
+                            var args = e.Args.Select(Lower).ToArray();
+                            return Shaped(e, () => Call(e, args));
+                        }
+                    default:
+                        throw Error(DiagnosticDescriptors.Internal, e, modelName, "unknown expression kind " + e.Kind);
+                }
+            }
+
+            private Node Call(ExprSpec e, Node[] a)
+            {
+                switch (e.Text)
+                {
+                    case "Exp": return g.Exp(One(e, a));
+                    case "Log": return g.Log(One(e, a));
+                    case "Sqrt": return g.Sqrt(One(e, a));
+                    case "Square": return g.Square(One(e, a));
+                    case "Tanh": return g.Unary(Op.Tanh, One(e, a));
+                    case "Sigmoid": return g.Unary(Op.Sigmoid, One(e, a));
+                    case "Softplus": return g.Unary(Op.Softplus, One(e, a));
+                    case "Abs": return g.Unary(Op.Abs, One(e, a));
+                    case "Sign": return g.Unary(Op.Sign, One(e, a));
+                    case "Floor": return g.Unary(Op.Floor, One(e, a));
+                    case "Round": return g.Unary(Op.Round, One(e, a));
+                    case "Pow":
+                        Arity(e, a, 2);
+                        if (!a[1].IsConst) throw Error(DiagnosticDescriptors.Unsupported, e, "Pow with a non-constant exponent", modelName, "the exponent must be a literal or a constant");
+                        return g.Pow(a[0], a[1].Value);
+                    case "LogSumExp": return g.LogSumExp(One(e, a));
+                    case "Sum":
+                        {
+                            var v = One(e, a);
+                            return v.Shape.Rank == 2 ? g.SumLast(g.SumLast(v)) : g.SumLast(v);
+                        }
+                    case "RowSum": return g.SumLast(Rank(e, One(e, a), 2));
+                    case "Dot":
+                        Arity(e, a, 2);
+                        if (a[0].Shape.Rank != 1 || a[1].Shape.Rank != 1 || !a[0].Shape.SameDims(a[1].Shape))
+                            throw new ShapeException("Dot needs two Vecs of the same length, got " + a[0].Shape + " and " + a[1].Shape);
+                        return g.SumLast(g.Mul(a[0], a[1]));
+                    case "Norm2": return g.SumLast(g.Square(Rank(e, One(e, a), 1)));
+                    case "RowNorm2":
+                        if (a.Length == 2) return g.SumLast(g.Square(g.Sub(Rank(e, a[0], 1), Rank(e, a[1], 2))));
+                        return g.SumLast(g.Square(Rank(e, One(e, a), 2)));
+                    case "MatVec":
+                        Arity(e, a, 2);
+                        return g.MatVec(a[0], a[1]);
+                    case "Transpose": return g.Transpose(One(e, a));
+                    case "Len": return g.DimSize(Rank(e, One(e, a), 1).Shape.Last);
+                    default:
+                        throw Error(DiagnosticDescriptors.Unsupported, e, "The function '" + e.Text + "'", modelName, "Dsl does not know how to differentiate it");
+                }
+            }
+
+            private Node One(ExprSpec e, Node[] a) { Arity(e, a, 1); return a[0]; }
+
+            private void Arity(ExprSpec e, Node[] a, int n)
+            {
+                if (a.Length != n) throw Error(DiagnosticDescriptors.Unsupported, e, "'" + e.Text + "' with " + a.Length + " arguments", modelName, "it takes " + n);
+            }
+
+            private static Node Rank(ExprSpec e, Node n, int rank)
+            {
+                if (n.Shape.Rank != rank) throw new ShapeException(e.Text + " needs a " + (rank == 1 ? "Vec" : "Mat") + ", got " + n.Shape);
+                return n;
+            }
+
+            private Node Shaped(ExprSpec e, Func<Node> build)
+            {
+                try
+                {
+                    return build();
+                }
+                catch (ShapeException ex)
+                {
+                    throw Error(DiagnosticDescriptors.ShapeMismatch, e, modelName, ex.Message);
+                }
+            }
+
+            private static LoweringException Error(Microsoft.CodeAnalysis.DiagnosticDescriptor d, ExprSpec e, params string[] args) =>
+                new LoweringException(DiagnosticInfo.Create(d, e.Location, args));
+        }
+    }
+}

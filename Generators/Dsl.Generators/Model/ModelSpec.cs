@@ -1,0 +1,84 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Dsl.Generators.Model
+{
+    // Value-equatable records: everything the parser extracts from Roslyn, and nothing Roslyn-owned
+    // (no ISymbol, SyntaxNode, SyntaxTree or Compilation), so the incremental pipeline can cache on them.
+
+    /// <summary>A source location that can be compared and turned back into a <see cref="Location"/>.</summary>
+    public sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+    {
+        /// <summary>Captures a syntax location.</summary>
+        public static LocationInfo? From(Location? location) =>
+            location == null || location.SourceTree == null ? null
+            : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+
+        /// <summary>The Roslyn location.</summary>
+        public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    }
+
+    /// <summary>A diagnostic waiting to be reported.</summary>
+    public sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> Arguments)
+    {
+        /// <summary>Creates a diagnostic record.</summary>
+        public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args) =>
+            new DiagnosticInfo(descriptor, location, args.ToEquatableArray());
+
+        /// <summary>The Roslyn diagnostic.</summary>
+        public Diagnostic ToDiagnostic() => Diagnostic.Create(Descriptor, Location?.ToLocation(), Arguments.Cast<object>().ToArray());
+    }
+
+    /// <summary>What an equation node is.</summary>
+    public enum ExprKind
+    {
+        /// <summary>The energy's argument x.</summary>
+        Input,
+        /// <summary>A [Param] field (Text = name).</summary>
+        Param,
+        /// <summary>A numeric field or property read at run time (Text = C# access expression).</summary>
+        Hyper,
+        /// <summary>A literal or constant (Value).</summary>
+        Const,
+        /// <summary>A local or an inlined helper argument (Value = index into the equation's locals).</summary>
+        Local,
+        /// <summary>A call to a Dsl.Math (or System.Math) function (Text = name).</summary>
+        Call,
+        /// <summary>+ − × ÷ (Text = operator).</summary>
+        Binary,
+        /// <summary>Unary minus.</summary>
+        Negate,
+    }
+
+    /// <summary>One node of a parsed equation.</summary>
+    public sealed record ExprSpec(ExprKind Kind, string Text, double Value, EquatableArray<ExprSpec> Args, LocationInfo? Location);
+
+    /// <summary>An equation: its locals (in order) and its result.</summary>
+    public sealed record EquationSpec(string MethodName, string SourceText, EquatableArray<ExprSpec> Locals, ExprSpec Result, LocationInfo? Location);
+
+    /// <summary>A [Param] field.</summary>
+    public sealed record ParamSpec(string Name, int Rank, EquatableArray<string> Dims, double Init, LocationInfo? Location);
+
+    /// <summary>A type containing the model (for nested models).</summary>
+    public sealed record ContainerSpec(string Keyword, string Name);
+
+    /// <summary>An [EnergyModel] class ready for lowering.</summary>
+    public sealed record ModelSpec(
+        string? Namespace,
+        EquatableArray<ContainerSpec> Containers,
+        string ClassName,
+        string FullName,
+        string DimSymbol,
+        string InputName,
+        EquationSpec Energy,
+        EquationSpec? LogPartition,
+        EquatableArray<ParamSpec> Params,
+        LocationInfo? ClassLocation);
+
+    /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
+    public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+
+    /// <summary>The emitter's result: one generated file (or none) and diagnostics.</summary>
+    public sealed record GeneratedModel(string? HintName, string? Source, EquatableArray<DiagnosticInfo> Diagnostics);
+}
