@@ -48,6 +48,8 @@ namespace Dsl.Generators.Emit
             var remaining = Topology.UseCounts(order, roots);
             var rootSet = new HashSet<Node>(roots);
             var owned = new HashSet<Node>();   // temporaries this method allocated (safe to mutate or dispose)
+            // A tensor that some view (transpose, unsqueeze, expand, diagonal) reads must never be overwritten in place.
+            viewed = new HashSet<Node>(order.Where(IsView).Select(v => v.A));
             foreach (var n in order)
             {
                 if (IsHost(n)) continue;
@@ -75,6 +77,7 @@ namespace Dsl.Generators.Emit
         }
 
         private Node? inPlaceNode;
+        private HashSet<Node> viewed = new HashSet<Node>();
 
         /// <summary>The operand this node may overwrite: a temporary we own, dying here, of exactly the result's shape.</summary>
         private string? InPlaceTarget(Node n, Dictionary<Node, int> remaining, HashSet<Node> roots, HashSet<Node> owned)
@@ -83,7 +86,7 @@ namespace Dsl.Generators.Emit
             var candidates = n.Op == Op.Add || n.Op == Op.Mul ? n.Args : n.Args.Take(1);
             foreach (var a in candidates)
             {
-                if (IsHost(a) || !owned.Contains(a) || roots.Contains(a) || remaining[a] != 1 || !a.Shape.Equals(n.Shape)) continue;
+                if (IsHost(a) || !owned.Contains(a) || viewed.Contains(a) || roots.Contains(a) || remaining[a] != 1 || !a.Shape.Equals(n.Shape)) continue;
                 if (n.Args.Count == 2 && n.A == n.B) continue;
                 inPlaceNode = a;
                 return names[a];
@@ -123,7 +126,7 @@ namespace Dsl.Generators.Emit
                 case Op.Sigmoid: return target + ".sigmoid_()";
                 case Op.Recip: return target + ".reciprocal_()";
                 case Op.Abs: return target + ".abs_()";
-                case Op.Square: return target + ".square_()";
+                case Op.Square: return target + ".pow_(2.0)";                         // TorchSharp has no square_
                 case Op.Pow: return target + ".pow_(" + Literal(n.Value) + ")";
                 default: throw new InvalidOperationException("no in-place form for " + n.Op);
             }

@@ -263,6 +263,8 @@ namespace Dsl.Generators.Lowering
                         return g.MatVec(a[0], a[1]);
                     case "Transpose": return g.Transpose(One(e, a));
                     case "Len": return g.DimSize(Rank(e, One(e, a), 1).Shape.Last);
+                    case "Rows": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[0]);
+                    case "Cols": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[1]);
                     default:
                         throw Error(DiagnosticDescriptors.Unsupported, e, "The function '" + e.Text + "'", modelName, "Dsl does not know how to differentiate it");
                 }

@@ -78,7 +78,7 @@ namespace Dsl.Symbolic.Calculus
                         yield break;
                     }
                 case Op.MatVec:
-                    yield return (n.B, g.MatVec(g.Transpose(n.A), bar));          // Wᵀ ḡ
+                    yield return (n.B, g.SumRows(g.Mul(g.Unsqueeze(bar), n.A)));  // Wᵀ ḡ = Σₖ ḡₖ Wₖ (a GEMM when W is a parameter)
                     if (n.A.DependsOnInput) yield return (n.A, g.Mul(g.Unsqueeze(bar), n.B)); // ḡ vᵀ
                     yield break;
                 case Op.MatMul:

@@ -178,7 +178,7 @@ namespace Dsl.Symbolic.Calculus
             if (c.Shape.Last != dense.Shape.Dims[0])
                 throw new LaplacianUnsupportedException("a Jacobian whose rows do not align with the summed axis");
             return c.Shape.Rank == 1
-                ? new Term(g.Const(1), g.MatVec(g.Transpose(dense), c))                              // Gᵀc
+                ? new Term(g.Const(1), g.SumRows(g.Mul(g.Unsqueeze(c), dense)))                      // Gᵀc = Σₗ c[l] G[l]
                 : new Term(g.Const(1), g.MatMul(c, dense));                                          // C G
         }
 

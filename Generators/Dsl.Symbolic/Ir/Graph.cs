@@ -255,9 +255,10 @@ namespace Dsl.Symbolic.Ir
                     return Fit(Mul(a.A, DimSize(a.Shape.Dims[0])), shape);
                 case Op.Mul:
                     {
-                        // Σₖ cₖ Wₖ = Wᵀc: the reverse-mode form of a matrix–vector product.
-                        if (a.A.Op == Op.Unsqueeze && a.B.Shape.SameDims(a.Shape)) return MatVec(Transpose(a.B), a.A.A);
-                        if (a.B.Op == Op.Unsqueeze && a.A.Shape.SameDims(a.Shape)) return MatVec(Transpose(a.A), a.B.A);
+                        // Σₖ cₖ Wₖ = Wᵀc for a parameter matrix: one GEMM over the batch. (A batched matrix
+                        // stays an elementwise product and row sum: N tiny matmuls would be slower.)
+                        if (a.A.Op == Op.Unsqueeze && a.B.Shape.SameDims(a.Shape) && !a.B.Shape.Batched) return MatVec(Transpose(a.B), a.A.A);
+                        if (a.B.Op == Op.Unsqueeze && a.A.Shape.SameDims(a.Shape) && !a.A.Shape.Batched) return MatVec(Transpose(a.A), a.B.A);
                         if (a.A.Shape.Rank == 0 && a.B.Shape.SameDims(a.Shape)) return Mul(a.A, SumRows(a.B));
                         if (a.B.Shape.Rank == 0 && a.A.Shape.SameDims(a.Shape)) return Mul(a.B, SumRows(a.A));
                         break;

@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsl
+{
+    /// <summary>
+    /// Base of every generated energy model: a TorchSharp module whose [Param]s are registered parameters,
+    /// plus the input checks every generated method runs before any native call.
+    /// </summary>
+    public abstract class EnergyModule : nn.Module, IModel
+    {
+        private readonly List<string> parameterNames = new List<string>();
+
+        /// <summary>Creates the module for a model over x ∈ ℝ^<paramref name="dim"/>.</summary>
+        protected EnergyModule(string modelName, int dim) : base(modelName)
+        {
+            ModelName = modelName;
+            Dim = dim;
+        }
+
+        /// <inheritdoc/>
+        public string ModelName { get; }
+
+        /// <inheritdoc/>
+        public int Dim { get; }
+
+        /// <summary>The parameters' dtype (Float32 for a model without parameters).</summary>
+        public ScalarType DType => parameterNames.Count == 0 ? ScalarType.Float32 : Param(parameterNames[0]).dtype;
+
+        /// <summary>The parameters' device (CPU for a model without parameters).</summary>
+        public Device Device => parameterNames.Count == 0 ? CPU : Param(parameterNames[0]).device;
+
+        /// <summary>
+        /// Registers a float32 parameter of <paramref name="shape"/>, filled with <paramref name="init"/> or, when it
+        /// is NaN, drawn from N(0, 1/last dimension) with <paramref name="generator"/>.
+        /// </summary>
+        protected Tensor RegisterParam(string name, long[] shape, double init, Generator? generator)
+        {
+            Tensor value;
+            using (no_grad())
+            {
+                if (double.IsNaN(init))
+                {
+                    double std = shape.Length == 0 ? 1.0 : 1.0 / System.Math.Sqrt(shape[^1]);
+                    value = empty(shape, dtype: ScalarType.Float32).normal_(0, std, generator: generator);
+                }
+                else
+                {
+                    value = full(shape, init, dtype: ScalarType.Float32);
+                }
+            }
+            var parameter = new Parameter(value, requires_grad: true);
+            register_parameter(name, parameter);
+            parameterNames.Add(name);
+            return parameter;
+        }
+
+        /// <summary>The current tensor of a registered parameter (after <c>to()</c> or <c>load_state_dict</c> too).</summary>
+        protected Tensor Param(string name)
+        {
+            var p = get_parameter(name);
+            if (p is null) throw new ArgumentException(ModelName + ": no parameter named '" + name + "'.", nameof(name));
+            return p;
+        }
+
+        /// <summary>Throws an <see cref="ArgumentException"/> unless x is [N, Dim], floating point, on the parameters' dtype and device.</summary>
+        protected void CheckInput(Tensor x, string method, string argument = "x")
+        {
+            if (x is null) throw new ArgumentNullException(argument, ModelName + "." + method + ": argument '" + argument + "' is null.");
+            if (x.dim() != 2 || x.shape[1] != Dim)
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must have shape [N, " + Dim + "] (N samples of dimension D = " + Dim + "); got " + Broadcasting.Describe(x) + ".", argument);
+            if (!x.is_floating_point())
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must be floating point; got " + x.dtype + ".", argument);
+            if (parameterNames.Count == 0) return;
+            var p = Param(parameterNames[0]);
+            if (x.dtype != p.dtype)
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' has dtype " + x.dtype + " but the model's parameters are " + p.dtype + "; convert x or call model.to(ScalarType." + x.dtype + ").", argument);
+            if (x.device_type != p.device_type || x.device_index != p.device_index)
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' is on " + x.device + " but the model's parameters are on " + p.device + "; move x or call model.to(device).", argument);
+        }
+
+        /// <summary>Checks a dimension size given to a generated constructor.</summary>
+        protected static int CheckSize(string model, string symbol, int value)
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(symbol, value, model + ": dimension " + symbol + " must be at least 1.");
+            return value;
+        }
+
+        /// <summary>Copies <paramref name="value"/> into the named parameter (dtype and device converted).</summary>
+        public void SetParameter(string name, Tensor value)
+        {
+            if (!parameterNames.Contains(name))
+                throw new ArgumentException(ModelName + ": no parameter named '" + name + "'; parameters: " + string.Join(", ", parameterNames) + ".", nameof(name));
+            var p = Param(name);
+            if (!p.shape.SequenceEqual(value.shape))
+                throw new ArgumentException(ModelName + ": parameter '" + name + "' has shape " + Broadcasting.Describe(p) + " but the value has shape " + Broadcasting.Describe(value) + ".", nameof(value));
+            using (no_grad()) p.copy_(value.to(p.dtype).to(p.device));
+        }
+
+        /// <summary>
+        /// Converts the parameters for <c>to(dtype)</c> / <c>to(device)</c>. TorchSharp's own epilogue assigns each
+        /// converted Parameter to the field of the same name by reflection, which fails for the model's
+        /// Scalar/Vec/Mat fields; this one re-registers the converted parameters instead, and the generated code
+        /// re-binds those fields from <see cref="Param"/> before it runs the user's equations.
+        /// </summary>
+        protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+        {
+            foreach (var name in parameterNames)
+            {
+                var p = Param(name);
+                Tensor converted;
+                using (no_grad())
+                {
+                    converted = p;
+                    if (dtype.HasValue && converted.dtype != dtype.Value) converted = converted.to(dtype.Value, non_blocking: non_blocking);
+                    if (device is not null && (converted.device_type != device.type || converted.device_index != device.index))
+                        converted = converted.to(device, non_blocking: non_blocking);
+                }
+                if (ReferenceEquals(converted, p)) continue;
+                ConditionallyRegisterParameter(name, new Parameter(converted.detach(), p.requires_grad));
+            }
+        }
+
+        /// <summary>The registered parameter names, in declaration order.</summary>
+        public IReadOnlyList<string> ParameterNames => parameterNames;
+    }
+}
