@@ -50,13 +50,13 @@ namespace Dsl.Generators.Parsing
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
             if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, type.Name));
-            if (type.IsGenericType)
+            if (type.TypeParameters.Length > 0)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is generic"));
 
             var containers = new List<ContainerSpec>();
             for (var outer = type.ContainingType; outer != null; outer = outer.ContainingType)
             {
-                if (outer.IsGenericType)
+                if (outer.TypeParameters.Length > 0)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is nested in the generic type '" + outer.Name + "'"));
                 var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
                 if (outerSyntax != null && !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))

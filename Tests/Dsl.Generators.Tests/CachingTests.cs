@@ -1,0 +1,31 @@
+using System.Linq;
+using Dsl.Testing;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Dsl.Generators.Tests
+{
+    public class CachingTests
+    {
+        [Fact]
+        public void An_unrelated_edit_regenerates_nothing()
+        {
+            var original = GeneratorHarness.Compile(GeneratorFixture.ModelSources(), GeneratorFixture.References);
+            var edited = original.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Elsewhere { public static class Unrelated { public static int Answer => 42; } }", GeneratorHarness.ParseOptions, path: "Unrelated.cs"));
+            GeneratorHarness.AssertIncrementalCaching(new EnergyModelGenerator(), original, edited, EnergyModelGenerator.ParseStep, EnergyModelGenerator.EmitStep);
+        }
+
+        [Fact]
+        public void Editing_a_model_regenerates_it()
+        {
+            var sources = GeneratorFixture.ModelSources().ToList();
+            var original = GeneratorHarness.Compile(sources, GeneratorFixture.References);
+            var first = GeneratorHarness.Run(new EnergyModelGenerator(), original);
+            var changed = sources[1].Replace("Dot(W2, Tanh(W1 * x + B1))", "Dot(W2, Sigmoid(W1 * x + B1))");
+            Assert.NotEqual(sources[1], changed);
+            var edited = GeneratorHarness.Compile(new[] { sources[0], changed }, GeneratorFixture.References);
+            var second = GeneratorHarness.Rerun(first.Driver, edited);
+            Assert.Contains(".sigmoid()", second.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"]);
+            Assert.NotEqual(first.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"], second.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"]);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Dsl.Generators.Tests
+{
+    /// <summary>Every diagnostic of the catalogue: its id, and the exact source span it points at (marked [| |]).</summary>
+    public class DiagnosticTests
+    {
+        private const string Usings = "using Dsl; using static Dsl.Math;\nnamespace Test {\n";
+
+        private static void AssertDiagnostic(string id, string markedSource, string? messageFragment = null)
+        {
+            var source = Usings + markedSource + "\n}";
+            int start = source.IndexOf("[|", StringComparison.Ordinal);
+            int end = source.IndexOf("|]", StringComparison.Ordinal) - 2;
+            Assert.True(start >= 0 && end >= start, "test source needs a [| |] marker");
+            var clean = source.Replace("[|", "").Replace("|]", "");
+            var run = GeneratorFixture.Run(clean);
+            var found = run.Dsl().Where(d => d.Id == id).ToList();
+            Assert.True(found.Count > 0, $"expected {id}; got: {string.Join(" | ", run.Dsl().Select(d => d.ToString()))}");
+            var span = found[0].Location.SourceSpan;
+            Assert.Equal(new TextSpan(start, end - start), span);
+            if (messageFragment != null) Assert.Contains(messageFragment, found[0].GetMessage(), StringComparison.Ordinal);
+            Assert.DoesNotContain(run.Dsl(), d => d.Id == "DSL9999");
+        }
+
+        [Fact]
+        public void DSL0001_class_not_partial() => AssertDiagnostic("DSL0001",
+            "[EnergyModel] public class [|Plain|] { [Energy] Scalar E(Vec x) => Norm2(x); }", "'Plain' must be declared partial");
+
+        [Fact]
+        public void DSL0001_containing_type_not_partial() => AssertDiagnostic("DSL0001",
+            "public class [|Outer|] { [EnergyModel] public partial class Inner { [Energy] Scalar E(Vec x) => Norm2(x); } }", "'Outer'");
+
+        [Fact]
+        public void DSL0002_no_energy_method() => AssertDiagnostic("DSL0002",
+            "[EnergyModel] public partial class [|NoEnergy|] { Scalar E(Vec x) => Norm2(x); }", "has no [Energy] method");
+
+        [Fact]
+        public void DSL0003_energy_returns_vec() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Energy] [|Vec|] E(Vec x) => x; }", "returns 'Dsl.Vec'");
+
+        [Fact]
+        public void DSL0003_energy_takes_two_arguments() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec x, Vec y)|] => Dot(x, y); }", "takes 2 parameters");
+
+        [Fact]
+        public void DSL0004_unsupported_statement() => AssertDiagnostic("DSL0004",
+            "[EnergyModel] public partial class M { [Energy] Scalar E(Vec x) { [|if (true) { }|] return Norm2(x); } }", "The statement 'if'");
+
+        [Fact]
+        public void DSL0004_unsupported_call_is_named() => AssertDiagnostic("DSL0004",
+            "[EnergyModel] public partial class M { static Scalar Other(Vec v) => Norm2(v); [Energy] Scalar E(Vec x) => [|Helpers.Twice(Norm2(x))|]; }\npublic static class Helpers { public static Scalar Twice(Scalar s) => s + s; }",
+            "'Test.Helpers.Twice'");
+
+        [Fact]
+        public void DSL0004_non_constant_exponent() => AssertDiagnostic("DSL0004",
+            "[EnergyModel] public partial class M { public double P = 2; [Energy] Scalar E(Vec x) => Sum([|Pow(x, P)|]); }", "Pow with a non-constant exponent");
+
+        [Fact]
+        public void DSL0005_shape_mismatch_shows_both_shapes() => AssertDiagnostic("DSL0005",
+            "[EnergyModel] public partial class M { [Param(\"K\")] public Vec A; [Energy] Scalar E(Vec x) => Sum([|x - A|]); }", "Vec[D] and Vec[K]");
+
+        [Fact]
+        public void DSL0005_matvec_columns() => AssertDiagnostic("DSL0005",
+            "[EnergyModel] public partial class M { [Param(\"K,K\")] public Mat W; [Energy] Scalar E(Vec x) => Norm2([|W * x|]); }", "Mat[K,K] * Vec[D]");
+
+        [Fact]
+        public void DSL0006_parameter_of_unsupported_type() => AssertDiagnostic("DSL0006",
+            "[EnergyModel] public partial class M { [Param] public double [|S|]; [Energy] Scalar E(Vec x) => Norm2(x); }", "is not Scalar, Vec or Mat");
+
+        [Fact]
+        public void DSL0006_shape_rank_mismatch() => AssertDiagnostic("DSL0006",
+            "[EnergyModel] public partial class M { [Param(\"D\")] public Mat [|W|]; [Energy] Scalar E(Vec x) => Norm2(x); }", "a Mat needs 2 dimension names");
+
+        [Fact]
+        public void DSL0007_generic_model() => AssertDiagnostic("DSL0007",
+            "[EnergyModel] public partial class [|G|]<T> { [Energy] Scalar E(Vec x) => Norm2(x); }", "is generic");
+
+        [Fact]
+        public void DSL0007_nested_in_generic() => AssertDiagnostic("DSL0007",
+            "public partial class Outer<T> { [EnergyModel] public partial class [|Inner|] { [Energy] Scalar E(Vec x) => Norm2(x); } }", "generic type 'Outer'");
+
+        [Fact]
+        public void DSL0008_non_differentiable_operation() => AssertDiagnostic("DSL0008",
+            "[EnergyModel] public partial class M { [Energy] Scalar E(Vec x) => Sum([|Abs(x)|]); }", "'Abs' is not differentiable");
+
+        [Fact]
+        public void DSL0009_divergence_not_generated_is_info() 
+        {
+            // A matrix built from x (an outer-product-like Mat) makes the closed-form Laplacian need a rank-3 Jacobian.
+            var run = GeneratorFixture.Run(Usings + "[EnergyModel] public partial class M { [Param(\"D,D\")] public Mat P; [Energy] Scalar E(Vec x) => Norm2((P + x) * x); }\n}");
+            var info = Assert.Single(run.Dsl(), d => d.Id == "DSL0009");
+            Assert.Equal(DiagnosticSeverity.Info, info.Severity);
+            Assert.Contains("ScoreDivergence is not generated", info.GetMessage());
+            var source = Assert.Single(run.Sources).Value;
+            Assert.Contains("Score(", source);
+            Assert.DoesNotContain("ScoreDivergence(", source);
+        }
+
+        [Fact]
+        public void DSL0010_recursive_helper() => AssertDiagnostic("DSL0010",
+            "[EnergyModel] public partial class M { Scalar F(Scalar s) => [|F(s)|]; [Energy] Scalar E(Vec x) => F(Norm2(x)); }", "F → F");
+
+        [Fact]
+        public void DSL0012_log_partition_depends_on_x_is_refused() => AssertDiagnostic("DSL0012",
+            "[EnergyModel] public partial class M { [Energy] Scalar E(Vec x) => Norm2(x); [LogPartition] Scalar [|LogZ|](Vec x) => Norm2(x); }", "wrong signature");
+
+        [Fact]
+        public void Helpers_locals_and_hyperparameters_are_inlined()
+        {
+            var run = GeneratorFixture.Run(Usings + "[EnergyModel] public partial class M { public double Nu = 3; Scalar Rho(Scalar r) => Log(1 + r / Nu); [Energy] Scalar E(Vec x) { var r = Norm2(x); return (Nu + 1) * Rho(r); } }\n}");
+            Assert.DoesNotContain(run.Dsl(), d => d.Severity == DiagnosticSeverity.Error);
+            Assert.Empty(run.CompilationDiagnostics);
+            Assert.Contains("(double)this.Nu", Assert.Single(run.Sources).Value);
+        }
+    }
+}

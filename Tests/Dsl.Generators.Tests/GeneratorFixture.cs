@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Dsl.Generators;
+using Dsl.Testing;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Tests
+{
+    /// <summary>Shared helpers: the real model sources from Models/, and a run of the Dsl generator over source text.</summary>
+    public static class GeneratorFixture
+    {
+        public static readonly IReadOnlyList<MetadataReference> References =
+            GeneratorHarness.ReferencesOf(typeof(Dsl.EnergyModelAttribute), typeof(TorchSharp.torch));
+
+        public static string RepoRoot([CallerFilePath] string file = "") =>
+            Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+
+        /// <summary>The model source files of Models/ (not the catalog, which needs the generated code to compile first).</summary>
+        public static IReadOnlyList<string> ModelSources() =>
+            new[] { "Gaussians.cs", "Mixtures.cs" }.Select(f => File.ReadAllText(Path.Combine(RepoRoot(), "Models", f))).ToList();
+
+        public static GeneratorRun Run(params string[] sources) =>
+            GeneratorHarness.Run(new EnergyModelGenerator(), GeneratorHarness.Compile(sources, References));
+
+        public static IEnumerable<Diagnostic> Dsl(this GeneratorRun run) =>
+            run.GeneratorDiagnostics.Where(d => d.Id.StartsWith("DSL", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,42 @@
+using System.Linq;
+using Dsl.Testing;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Tests
+{
+    /// <summary>The generated code of every model in Models/ is committed text, reviewed like any other code.</summary>
+    public class SnapshotTests
+    {
+        public static TheoryData<string> ModelNames() => new TheoryData<string>
+        {
+            "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
+        };
+
+        [Theory]
+        [MemberData(nameof(ModelNames))]
+        public void Generated_code_matches_the_verified_snapshot(string model)
+        {
+            var run = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray());
+            var hint = "Dsl.Models." + model + ".Dsl.g.cs";
+            Assert.True(run.Sources.ContainsKey(hint), "not generated: " + hint + "; got " + string.Join(", ", run.Sources.Keys));
+            Snapshot.Match(run.Sources[hint], model);
+        }
+
+        [Fact]
+        public void Generated_code_compiles_without_warnings_and_the_models_report_no_errors()
+        {
+            var run = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray());
+            Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+            Assert.Empty(run.CompilationDiagnostics);
+        }
+
+        [Fact]
+        public void Generation_is_deterministic()
+        {
+            var first = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray()).Sources;
+            var second = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray()).Sources;
+            Assert.Equal(first.OrderBy(p => p.Key), second.OrderBy(p => p.Key));
+            Assert.All(first.Values, text => Assert.DoesNotContain("\r", text));
+        }
+    }
+}
