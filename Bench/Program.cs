@@ -1,0 +1,20 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace Dsl.Bench
+{
+    /// <summary>
+    /// dotnet run --project Bench -c Release -- [BenchmarkDotNet arguments, e.g. --filter '*Mixture*' --job short].
+    /// Benchmarks run in process: the TorchSharp natives in this output folder are the ones the build patched.
+    /// </summary>
+    public static class Program
+    {
+        public static void Main(string[] args)
+        {
+            var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        }
+    }
+}
