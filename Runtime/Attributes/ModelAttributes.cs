@@ -21,6 +21,16 @@ namespace Dsl
     }
 
     /// <summary>
+    /// Marks the second argument of the energy, <c>Scalar E(Vec x, [NoiseLevel] Scalar sigma)</c>, as a
+    /// per-sample noise level: the model is noise-conditional (NCSN, Song &amp; Ermon 2019) and the generator emits
+    /// <c>Energy(x, sigma)</c>, <c>Score(x, sigma)</c> with σ: [N], differentiating in x only.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Parameter, Inherited = false, AllowMultiple = false)]
+    public sealed class NoiseLevelAttribute : Attribute
+    {
+    }
+
+    /// <summary>
     /// Marks a parameterless method <c>Scalar LogZ()</c> returning the log-partition function log Z in closed
     /// form; the generator then emits <c>LogProb(x) = −E(x) − log Z</c>.
     /// </summary>

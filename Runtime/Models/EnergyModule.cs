@@ -83,6 +83,18 @@ namespace Dsl
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' is on " + x.device + " but the model's parameters are on " + p.device + "; move x or call model.to(device).", argument);
         }
 
+        /// <summary>Validates per-sample noise levels σ: [N] matching x: [N, D] in length, dtype and device.</summary>
+        protected void CheckNoiseLevel(Tensor x, Tensor sigma, string method)
+        {
+            if (sigma is null) throw new ArgumentNullException(nameof(sigma), ModelName + "." + method + ": argument 'sigma' is null.");
+            if (sigma.dim() != 1 || sigma.shape[0] != x.shape[0])
+                throw new ArgumentException(ModelName + "." + method + ": argument 'sigma' must have shape [N] = [" + x.shape[0] + "] (one noise level per sample of x); got " + Broadcasting.Describe(sigma) + ".", nameof(sigma));
+            if (sigma.dtype != x.dtype)
+                throw new ArgumentException(ModelName + "." + method + ": argument 'sigma' has dtype " + sigma.dtype + " but x is " + x.dtype + ".", nameof(sigma));
+            if (sigma.device_type != x.device_type || sigma.device_index != x.device_index)
+                throw new ArgumentException(ModelName + "." + method + ": argument 'sigma' is on " + sigma.device + " but x is on " + x.device + ".", nameof(sigma));
+        }
+
         /// <summary>Checks a dimension size given to a generated constructor.</summary>
         protected static int CheckSize(string model, string symbol, int value)
         {

@@ -66,4 +66,49 @@ namespace Dsl
         /// <summary>E(x) computed by running the user's [Energy] method on Scalar/Vec/Mat.</summary>
         Tensor EnergyEager(Tensor x);
     }
+
+    /// <summary>
+    /// A noise-conditional model (NCSN, Song &amp; Ermon 2019): E(x, σ) and s(x, σ) = −∇ₓE(x, σ) for per-sample
+    /// noise levels σ: [N]. Generated for an energy declared <c>Scalar E(Vec x, [NoiseLevel] Scalar sigma)</c>.
+    /// </summary>
+    public interface INoiseConditionalModel : IModel
+    {
+        /// <summary>E(x, σ): [N]; differentiable.</summary>
+        Tensor Energy(Tensor x, Tensor sigma);
+
+        /// <summary>E(x, σ) with no autograd tape.</summary>
+        Tensor EnergyNoGrad(Tensor x, Tensor sigma);
+
+        /// <summary>s(x, σ): [N, D]; differentiable.</summary>
+        Tensor Score(Tensor x, Tensor sigma);
+
+        /// <summary>s(x, σ) with no autograd tape.</summary>
+        Tensor ScoreNoGrad(Tensor x, Tensor sigma);
+
+        /// <summary>(E(x, σ), s(x, σ)) computed together; differentiable.</summary>
+        (Tensor Energy, Tensor Score) EnergyAndScore(Tensor x, Tensor sigma);
+
+        /// <summary>(E(x, σ), s(x, σ)) with no autograd tape.</summary>
+        (Tensor Energy, Tensor Score) EnergyAndScoreNoGrad(Tensor x, Tensor sigma);
+
+        /// <summary>E(x, σ) by running the user's [Energy] method eagerly: the autograd reference.</summary>
+        Tensor EnergyEager(Tensor x, Tensor sigma);
+    }
+
+    /// <summary>A noise-conditional score with its exact divergence ∇ₓ·s(x, σ).</summary>
+    public interface INoiseConditionalDivergenceModel : INoiseConditionalModel
+    {
+        /// <summary>∇ₓ·s(x, σ): [N]; differentiable.</summary>
+        Tensor ScoreDivergence(Tensor x, Tensor sigma);
+
+        /// <summary>∇ₓ·s(x, σ) with no autograd tape.</summary>
+        Tensor ScoreDivergenceNoGrad(Tensor x, Tensor sigma);
+    }
+
+    /// <summary>A normalised noise-conditional density: log p(x | σ) = −E(x, σ) − log Z.</summary>
+    public interface INoiseConditionalLogProbModel : INoiseConditionalModel
+    {
+        /// <summary>log p(x | σ): [N]; differentiable.</summary>
+        Tensor LogProb(Tensor x, Tensor sigma);
+    }
 }

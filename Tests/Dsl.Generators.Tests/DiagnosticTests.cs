@@ -44,7 +44,15 @@ namespace Dsl.Generators.Tests
 
         [Fact]
         public void DSL0003_energy_takes_two_arguments() => AssertDiagnostic("DSL0003",
-            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec x, Vec y)|] => Dot(x, y); }", "takes 2 parameters");
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec x, Vec y)|] => Dot(x, y); }", "takes a second parameter 'y' that is not marked [NoiseLevel]");
+
+        [Fact]
+        public void DSL0003_energy_takes_three_arguments() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec x, [NoiseLevel] Scalar s, Scalar t)|] => Norm2(x) * s * t; }", "takes 3 parameters");
+
+        [Fact]
+        public void DSL0003_noise_level_must_be_a_scalar() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec x, [NoiseLevel] Vec s)|] => Dot(x, s); }", "takes the noise level 's' as 'Dsl.Vec' instead of Scalar");
 
         [Fact]
         public void DSL0004_unsupported_statement() => AssertDiagnostic("DSL0004",

@@ -20,7 +20,7 @@ namespace Dsl.Generators.Tests
 
         /// <summary>The model source files of Models/ (not the catalog, which needs the generated code to compile first).</summary>
         public static IReadOnlyList<string> ModelSources() =>
-            new[] { "Gaussians.cs", "Mixtures.cs" }.Select(f => File.ReadAllText(Path.Combine(RepoRoot(), "Models", f))).ToList();
+            Directory.GetFiles(Path.Combine(RepoRoot(), "Models"), "*.cs").Select(Path.GetFileName).Where(f => f != "ModelCatalog.cs").OrderBy(f => f, StringComparer.Ordinal).Select(f => f!).Select(f => File.ReadAllText(Path.Combine(RepoRoot(), "Models", f))).ToList();
 
         public static GeneratorRun Run(params string[] sources) =>
             GeneratorHarness.Run(new EnergyModelGenerator(), GeneratorHarness.Compile(sources, References));

@@ -10,6 +10,7 @@ namespace Dsl.Generators.Tests
         public static TheoryData<string> ModelNames() => new TheoryData<string>
         {
             "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
+            "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy",
         };
 
         [Theory]

@@ -56,6 +56,7 @@ namespace Dsl.Generators.Emit
                 switch (n.Op)
                 {
                     case Op.Input: names[n] = "x"; continue;
+                    case Op.Condition: names[n] = "sigma"; continue;
                     case Op.Param: names[n] = paramLocals[n.Name!]; continue;
                 }
                 string name = "t" + temps++;
@@ -220,7 +221,7 @@ namespace Dsl.Generators.Emit
             var full = root.Shape.WithBatched(true);
             if (IsHost(root) || !root.Shape.Batched) return Broadcast(root, full) + (IsHost(root) ? "" : ".contiguous()");
             var name = names[root];
-            return root.Op == Op.Input || root.Op == Op.Param || IsView(root) ? name + ".clone()" : name;
+            return root.Op == Op.Input || root.Op == Op.Condition || root.Op == Op.Param || IsView(root) ? name + ".clone()" : name;
         }
 
         private static string Size(string symbol) => symbol == Shape.One ? "1L" : "size_" + symbol;
@@ -231,7 +232,7 @@ namespace Dsl.Generators.Emit
             switch (n.Op)
             {
                 case Op.Const: case Op.DimSize: case Op.Hyper: return true;
-                case Op.Input: case Op.Param: return false;
+                case Op.Input: case Op.Condition: case Op.Param: return false;
             }
             if (n.Shape.Rank != 0 || n.Shape.Batched) return false;
             return (IsElementwise(n.Op)) && n.Args.All(IsHost);

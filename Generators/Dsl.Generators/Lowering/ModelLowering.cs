@@ -11,10 +11,10 @@ namespace Dsl.Generators.Lowering
     /// <summary>A model lowered to the IR with its derived quantities.</summary>
     public sealed class LoweredModel
     {
-        internal LoweredModel(ModelSpec spec, Graph graph, Node input, Node energy, Node score, Node? divergence, Node? logPartition,
+        internal LoweredModel(ModelSpec spec, Graph graph, Node input, Node? noiseLevel, Node energy, Node score, Node? divergence, Node? logPartition,
             IReadOnlyList<string> sizes, IReadOnlyList<string> notes)
         {
-            Spec = spec; Graph = graph; Input = input; Energy = energy; Score = score; Divergence = divergence;
+            Spec = spec; Graph = graph; Input = input; NoiseLevel = noiseLevel; Energy = energy; Score = score; Divergence = divergence;
             LogPartition = logPartition; Sizes = sizes; Notes = notes;
         }
 
@@ -24,6 +24,8 @@ namespace Dsl.Generators.Lowering
         public Graph Graph { get; }
         /// <summary>x.</summary>
         public Node Input { get; }
+        /// <summary>The per-sample noise level σ of a noise-conditional model; null otherwise.</summary>
+        public Node? NoiseLevel { get; }
         /// <summary>E(x).</summary>
         public Node Energy { get; }
         /// <summary>s(x) = −∇ₓE(x).</summary>
@@ -55,9 +57,10 @@ namespace Dsl.Generators.Lowering
         {
             var graph = new Graph();
             var x = graph.Input(spec.DimSymbol);
+            var sigma = spec.NoiseLevelName != null ? graph.Condition(spec.NoiseLevelName) : null;
             var parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.ToArray()));
             var origins = new Dictionary<Node, LocationInfo?>();
-            var lowerer = new ExprLowerer(graph, x, parameters, origins, spec.ClassName);
+            var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName);
 
             Node energy;
             try
@@ -150,7 +153,7 @@ namespace Dsl.Generators.Lowering
             foreach (var p in spec.Params)
                 foreach (var d in p.Dims)
                     if (!sizes.Contains(d)) sizes.Add(d);
-            return new LoweredModel(spec, graph, x, energy, score, divergence, logPartition, sizes, notes);
+            return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes);
         }
 
         private sealed class LoweringException : Exception
@@ -164,14 +167,15 @@ namespace Dsl.Generators.Lowering
         {
             private readonly Graph g;
             private readonly Node x;
+            private readonly Node? sigma;
             private readonly Dictionary<string, Node> parameters;
             private readonly Dictionary<Node, LocationInfo?> origins;
             private readonly string modelName;
             private Node[] locals = Array.Empty<Node>();
 
-            public ExprLowerer(Graph g, Node x, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName)
+            public ExprLowerer(Graph g, Node x, Node? sigma, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName)
             {
-                this.g = g; this.x = x; this.parameters = parameters; this.origins = origins; this.modelName = modelName;
+                this.g = g; this.x = x; this.sigma = sigma; this.parameters = parameters; this.origins = origins; this.modelName = modelName;
             }
 
             public Node Lower(EquationSpec equation)
@@ -193,6 +197,7 @@ namespace Dsl.Generators.Lowering
                 switch (e.Kind)
                 {
                     case ExprKind.Input: return x;
+                    case ExprKind.Condition: return sigma ?? throw Error(DiagnosticDescriptors.Internal, e, modelName, "a noise level outside a noise-conditional energy");
                     case ExprKind.Param: return parameters[e.Text];
                     case ExprKind.Hyper: return g.Hyper(e.Text);
                     case ExprKind.Const: return g.Const(e.Value);

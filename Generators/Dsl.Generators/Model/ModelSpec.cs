@@ -49,6 +49,8 @@ namespace Dsl.Generators.Model
         Binary,
         /// <summary>Unary minus.</summary>
         Negate,
+        /// <summary>The energy's [NoiseLevel] argument σ (Text = its name).</summary>
+        Condition,
     }
 
     /// <summary>One node of a parsed equation.</summary>
@@ -71,6 +73,7 @@ namespace Dsl.Generators.Model
         string FullName,
         string DimSymbol,
         string InputName,
+        string? NoiseLevelName,
         EquationSpec Energy,
         EquationSpec? LogPartition,
         EquatableArray<ParamSpec> Params,

@@ -92,7 +92,8 @@ namespace Dsl.Generators.Parsing
 
             var paramNames = new HashSet<string>(parameters.Select(p => p.Name));
             var reader = new EquationReader(compilation, type, paramNames, type.Name, diagnostics, ct);
-            var energySpec = reader.Read(energy, energySyntax, energy.Parameters[0]);
+            var noiseLevel = energy.Parameters.Length == 2 ? energy.Parameters[1] : null;
+            var energySpec = reader.Read(energy, energySyntax, energy.Parameters[0], noiseLevel);
 
             EquationSpec? logPartition = null;
             var logMethods = type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, "LogPartitionAttribute")).ToList();
@@ -106,24 +107,35 @@ namespace Dsl.Generators.Parsing
                         logMethods.Count > 1 ? "is one of several [LogPartition] methods" : "has the wrong signature"));
                     continue;
                 }
-                logPartition = reader.Read(logMethod, logSyntax, null);
+                logPartition = reader.Read(logMethod, logSyntax, null, null);
             }
 
             if (energySpec == null) return null;
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
-                energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
+                noiseLevel?.Name, energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
         }
 
         private static (bool AtReturnType, string Problem)? CheckEnergySignature(IMethodSymbol energy)
         {
             if (!IsDslType(energy.ReturnType, "Scalar"))
                 return (true, "returns '" + energy.ReturnType.ToDisplayString() + "'");
-            if (energy.Parameters.Length != 1)
+            if (energy.Parameters.Length == 0 || energy.Parameters.Length > 2)
                 return (false, "takes " + energy.Parameters.Length + " parameters");
             if (!IsDslType(energy.Parameters[0].Type, "Vec"))
                 return (false, "takes '" + energy.Parameters[0].Type.ToDisplayString() + "'");
+            if (energy.Parameters.Length == 2)
+            {
+                var second = energy.Parameters[1];
+                if (!second.GetAttributes().Any(a => IsDslAttribute(a, "NoiseLevelAttribute")))
+                    return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel]");
+                if (!IsDslType(second.Type, "Scalar"))
+                    return (false, "takes the noise level '" + second.Name + "' as '" + second.Type.ToDisplayString() + "' instead of Scalar");
+            }
+            foreach (var parameter in energy.Parameters)
+                if (parameter.RefKind != RefKind.None || parameter.IsParams || parameter.HasExplicitDefaultValue)
+                    return (false, "takes '" + parameter.Name + "' with a modifier or default value");
             if (energy.IsGenericMethod)
                 return (false, "is generic");
             return null;
@@ -201,6 +213,7 @@ namespace Dsl.Generators.Parsing
             private List<ExprSpec> locals = new List<ExprSpec>();
             private readonly Stack<IMethodSymbol> callStack = new Stack<IMethodSymbol>();
             private IParameterSymbol? input;
+            private IParameterSymbol? condition;
             private bool failed;
             private int specNodes;
 
@@ -210,10 +223,11 @@ namespace Dsl.Generators.Parsing
                 this.modelName = modelName; this.diagnostics = diagnostics; this.ct = ct;
             }
 
-            public EquationSpec? Read(IMethodSymbol method, MethodDeclarationSyntax syntax, IParameterSymbol? inputParameter)
+            public EquationSpec? Read(IMethodSymbol method, MethodDeclarationSyntax syntax, IParameterSymbol? inputParameter, IParameterSymbol? conditionParameter)
             {
                 locals = new List<ExprSpec>();
                 input = inputParameter;
+                condition = conditionParameter;
                 failed = false;
                 specNodes = 0;
                 var semantic = compilation.GetSemanticModel(syntax.SyntaxTree);
@@ -278,7 +292,7 @@ namespace Dsl.Generators.Parsing
             /// <summary>Stores a value as a numbered local so that shared subexpressions stay shared (linear size).</summary>
             private ExprSpec Bind(ExprSpec value, Location location)
             {
-                if (value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Hyper)
+                if (value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Condition || value.Kind == ExprKind.Hyper)
                     return value;
                 locals.Add(value);
                 return new ExprSpec(ExprKind.Local, "", locals.Count - 1, EquatableArray<ExprSpec>.Empty, LocationInfo.From(location));
@@ -342,6 +356,8 @@ namespace Dsl.Generators.Parsing
                 {
                     case IParameterSymbol parameter when input != null && SymbolEqualityComparer.Default.Equals(parameter, input):
                         return new ExprSpec(ExprKind.Input, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
+                    case IParameterSymbol parameter when condition != null && SymbolEqualityComparer.Default.Equals(parameter, condition):
+                        return new ExprSpec(ExprKind.Condition, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                     case IFieldSymbol field when field.HasConstantValue && TryNumber(field.ConstantValue, out var c):
                         return new ExprSpec(ExprKind.Const, "", c, EquatableArray<ExprSpec>.Empty, location);
                     case IFieldSymbol field when paramNames.Contains(field.Name) && SymbolEqualityComparer.Default.Equals(field.ContainingType, type):

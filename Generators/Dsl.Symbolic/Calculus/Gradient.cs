@@ -39,6 +39,7 @@ namespace Dsl.Symbolic.Calculus
             switch (n.Op)
             {
                 case Op.Input:
+                case Op.Condition:
                 case Op.Param:
                 case Op.Hyper:
                 case Op.Const:

@@ -47,19 +47,23 @@ namespace Dsl.Symbolic.Ir
         }
 
         /// <summary>Evaluates <paramref name="root"/> at input <paramref name="x"/>.</summary>
-        public DenseValue Evaluate(Node root, double[] x)
+        public DenseValue Evaluate(Node root, double[] x) => Evaluate(root, x, new Dictionary<string, double>());
+
+        /// <summary>Evaluates <paramref name="root"/> at input <paramref name="x"/> with conditioning inputs such as σ.</summary>
+        public DenseValue Evaluate(Node root, double[] x, Dictionary<string, double> conditions)
         {
             var values = new Dictionary<Node, DenseValue>();
             foreach (var n in Topology.Order(new[] { root }))
-                values[n] = Compute(n, x, values);
+                values[n] = Compute(n, x, conditions, values);
             return values[root];
         }
 
-        private DenseValue Compute(Node n, double[] x, Dictionary<Node, DenseValue> v)
+        private DenseValue Compute(Node n, double[] x, Dictionary<string, double> conditions, Dictionary<Node, DenseValue> v)
         {
             switch (n.Op)
             {
                 case Op.Input: return new DenseValue(new[] { x.Length }, (double[])x.Clone());
+                case Op.Condition: return DenseValue.Of(conditions[n.Name!]);
                 case Op.Param: return parameters[n.Name!];
                 case Op.Hyper: return DenseValue.Of(hypers[n.Name!]);
                 case Op.Const: return DenseValue.Of(n.Value);

@@ -10,6 +10,8 @@ namespace Dsl.Symbolic.Ir
         // Leaves
         /// <summary>The model input x (batched Vec[D]).</summary>
         Input,
+        /// <summary>A per-sample conditioning input such as a noise level σ (batched Scalar, constant in x).</summary>
+        Condition,
         /// <summary>A trainable parameter (unbatched).</summary>
         Param,
         /// <summary>A runtime constant read from a model field (a hyperparameter).</summary>
@@ -99,6 +101,7 @@ namespace Dsl.Symbolic.Ir
             Name = name;
             Value = value;
             Args = args;
+            DependsOnInput = op == Op.Input || (op != Op.Condition && System.Array.Exists(args, a => a.DependsOnInput));
         }
 
         /// <summary>Creation order inside its graph: deterministic for a deterministic construction.</summary>
@@ -132,8 +135,11 @@ namespace Dsl.Symbolic.Ir
         public bool IsConstValue(double v) =>
             (Op == Op.Const && Value == v) || (Op == Op.Broadcast && A.IsConstValue(v));
 
-        /// <summary>True when the node depends on x.</summary>
-        public bool DependsOnInput => Shape.Batched;
+        /// <summary>
+        /// True when the node depends on x. Not the same as <see cref="Shape"/>.Batched: a conditioning input
+        /// (σ) is batched, one value per sample, yet constant for the calculus in x.
+        /// </summary>
+        public bool DependsOnInput { get; }
 
         /// <summary>A deterministic, fully parenthesised rendering (for tests and generated comments).</summary>
         public override string ToString()
@@ -148,6 +154,7 @@ namespace Dsl.Symbolic.Ir
             switch (Op)
             {
                 case Op.Input: sb.Append("x"); return;
+                case Op.Condition:
                 case Op.Param:
                 case Op.Hyper: sb.Append(Name); return;
                 case Op.DimSize: sb.Append('|').Append(Name).Append('|'); return;

@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Sampling
+{
+    /// <summary>One Markov transition of a batch of chains. The kernel owns the current state and any cached energy or score.</summary>
+    internal abstract class TransitionKernel : IDisposable
+    {
+        /// <summary>The current state [N, D] (owned by the kernel; clone it to keep it).</summary>
+        public abstract Tensor Current { get; }
+
+        /// <summary>Takes ownership of the starting state.</summary>
+        public abstract void Start(Tensor x);
+
+        /// <summary>
+        /// Advances every chain by one step of size <paramref name="stepSize"/> at step index <paramref name="step"/>;
+        /// returns the per-chain acceptance indicator [N] (float64) for Metropolis-adjusted kernels, or null.
+        /// </summary>
+        public abstract Tensor? Step(long step, double stepSize, Generator generator);
+
+        public abstract void Dispose();
+    }
+
+    /// <summary>
+    /// The loop every sampler shares: burn-in with optional step-size adaptation, thinned recording,
+    /// NaN/Inf detection, progress, cancellation and per-step disposal (no tensor outlives its step).
+    /// </summary>
+    internal static class ChainLoop
+    {
+        public static SamplerResult Run(string sampler, IModel model, Tensor x0, TransitionKernel kernel, double stepSize,
+            SamplerOptions options, double? adaptTarget, Func<long, double>? stepSizeAt = null)
+        {
+            options.Validate(sampler);
+            var clock = Stopwatch.StartNew();
+            using var generator = new Generator((ulong)options.Seed, x0.device);
+            kernel.Start(x0.detach().clone());
+            var recorded = new List<Tensor>();
+            long total = (long)options.BurnIn + options.Steps;
+            long reportEvery = System.Math.Max(1, total / 100);
+            double logStep = System.Math.Log(stepSize);
+            double acceptedBurnIn = 0, acceptedAfter = 0;
+            long adjustedBurnIn = 0, adjustedAfter = 0;
+            bool cancelled = false;
+            using var noGrad = no_grad();
+            long t = 0;
+            try
+            {
+                for (; t < total; t++)
+                {
+                    if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
+                    bool burning = t < options.BurnIn;
+                    double h = stepSizeAt?.Invoke(t) ?? System.Math.Exp(logStep);
+                    using (var accepted = kernel.Step(t, h, generator))
+                    {
+                        if (accepted is not null)
+                        {
+                            double rate = accepted.mean().item<double>();
+                            if (burning) { acceptedBurnIn += rate; adjustedBurnIn++; }
+                            else { acceptedAfter += rate; adjustedAfter++; }
+                            // Robbins–Monro on log h towards the target acceptance, during burn-in only.
+                            if (burning && adaptTarget.HasValue)
+                                logStep += (rate - adaptTarget.Value) / System.Math.Pow(t + 1, 0.6);
+                        }
+                    }
+                    if ((t + 1) % options.CheckFiniteEvery == 0 || t + 1 == total)
+                    {
+                        using var finite = kernel.Current.isfinite().all();
+                        if (!finite.item<bool>()) throw new SamplerDivergedException(sampler, model.ModelName, t + 1, h);
+                    }
+                    if (!burning && options.Thin > 0 && (t + 1 - options.BurnIn) % options.Thin == 0)
+                        recorded.Add(kernel.Current.clone());
+                    if (options.Progress != null && ((t + 1) % reportEvery == 0 || t + 1 == total))
+                        options.Progress.Report(new SamplerProgress(sampler, t + 1, total, Rate(acceptedBurnIn + acceptedAfter, adjustedBurnIn + adjustedAfter)));
+                }
+                var samples = kernel.Current.clone();
+                Tensor? trajectory = null;
+                if (options.Thin > 0)
+                    trajectory = recorded.Count > 0 ? stack(recorded.ToArray()) : empty(new long[] { 0, x0.shape[0], x0.shape[1] }, x0.dtype, x0.device);
+                double acceptance = adjustedAfter > 0 ? acceptedAfter / adjustedAfter : Rate(acceptedBurnIn, adjustedBurnIn);
+                double finalStep = stepSizeAt?.Invoke(System.Math.Max(0, t - 1)) ?? System.Math.Exp(logStep);
+                return new SamplerResult(sampler, samples, trajectory, t, acceptance, finalStep, clock.Elapsed, cancelled);
+            }
+            finally
+            {
+                foreach (var r in recorded) r.Dispose();
+                kernel.Dispose();
+            }
+        }
+
+        private static double Rate(double sum, long count) => count > 0 ? sum / count : double.NaN;
+
+        /// <summary>Validates a starting batch against the model.</summary>
+        public static void CheckStart(string sampler, IModel model, Tensor x0)
+        {
+            if (x0 is null) throw new ArgumentNullException(nameof(x0), sampler + ": the starting state x0 is null.");
+            if (x0.dim() != 2 || x0.shape[1] != model.Dim || !x0.is_floating_point())
+                throw new ArgumentException(sampler + " on " + model.ModelName + ": x0 must be a floating-point [N, " + model.Dim + "] tensor (N chains of dimension D = " + model.Dim + "); got " + x0.dtype + " " + Broadcasting.Describe(x0) + ".", nameof(x0));
+        }
+
+        /// <summary>Validates a step size: finite and positive.</summary>
+        public static void CheckStepSize(string sampler, string name, double value)
+        {
+            if (!(value > 0) || double.IsInfinity(value))
+                throw new ArgumentException(sampler + ": " + name + " must be a finite positive number, got " + value.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", name);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Sampling
+{
+    /// <summary>
+    /// MCMC and Langevin samplers over the generated model interfaces, batched over chains (one row of x per
+    /// chain) and seeded by <see cref="SamplerOptions.Seed"/>. Every call returns a <see cref="SamplerResult"/>.
+    /// </summary>
+    public static class Samplers
+    {
+        /// <summary>
+        /// Random-walk Metropolis–Hastings: propose y = x + h·z with z ~ N(0, I), accept with probability
+        /// min(1, exp(E(x) − E(y))). Needs only the energy. With <paramref name="adaptStep"/> the proposal scale
+        /// h adapts during burn-in towards <paramref name="targetAcceptance"/> (0.234, Roberts et al. 1997).
+        /// </summary>
+        public static SamplerResult MetropolisHastings(IEnergyModel model, Tensor x0, double stepSize, SamplerOptions options,
+            bool adaptStep = false, double targetAcceptance = 0.234)
+        {
+            const string name = "Metropolis–Hastings";
+            ChainLoop.CheckStart(name, model, x0);
+            ChainLoop.CheckStepSize(name, nameof(stepSize), stepSize);
+            CheckTarget(name, targetAcceptance);
+            return ChainLoop.Run(name, model, x0, new MetropolisKernel(model), stepSize, options, adaptStep ? targetAcceptance : null);
+        }
+
+        /// <summary>
+        /// Unadjusted Langevin dynamics: x ← x + (ε/2)·s(x) + √ε·z, z ~ N(0, I). Biased by O(ε); exact as ε → 0.
+        /// </summary>
+        public static SamplerResult Langevin(IScoreModel model, Tensor x0, double epsilon, SamplerOptions options)
+        {
+            const string name = "Langevin";
+            ChainLoop.CheckStart(name, model, x0);
+            ChainLoop.CheckStepSize(name, nameof(epsilon), epsilon);
+            return ChainLoop.Run(name, model, x0, new LangevinKernel(x => model.ScoreNoGrad(x)), epsilon, options, null);
+        }
+
+        /// <summary>
+        /// Metropolis-adjusted Langevin (MALA): the Langevin move y = x + (ε/2)s(x) + √ε z as a proposal, accepted with
+        /// min(1, exp(E(x) − E(y)) q(x|y)/q(y|x)), q(y|x) = N(y; x + (ε/2)s(x), εI). Unbiased for any ε. With
+        /// <paramref name="adaptStep"/>, ε adapts during burn-in towards <paramref name="targetAcceptance"/> (0.574, Roberts &amp; Rosenthal 1998).
+        /// </summary>
+        public static SamplerResult Mala(IEnergyScoreModel model, Tensor x0, double epsilon, SamplerOptions options,
+            bool adaptStep = false, double targetAcceptance = 0.574)
+        {
+            const string name = "MALA";
+            ChainLoop.CheckStart(name, model, x0);
+            ChainLoop.CheckStepSize(name, nameof(epsilon), epsilon);
+            CheckTarget(name, targetAcceptance);
+            return ChainLoop.Run(name, model, x0, new MalaKernel(model), epsilon, options, adaptStep ? targetAcceptance : null);
+        }
+
+        /// <summary>
+        /// Annealed Langevin dynamics (Song &amp; Ermon 2019, Algorithm 1): for each noise level σᵢ of the decreasing
+        /// <paramref name="sigmas"/>, <paramref name="stepsPerLevel"/> Langevin steps with αᵢ = ε·σᵢ²/σ_L² on the
+        /// noise-conditional score s(x, σᵢ). <see cref="SamplerOptions.Steps"/> and BurnIn are ignored: the run is
+        /// L·T steps; Thin records along the whole run.
+        /// </summary>
+        public static SamplerResult AnnealedLangevin(INoiseConditionalModel model, Tensor x0, IReadOnlyList<double> sigmas, double epsilon,
+            int stepsPerLevel, SamplerOptions options)
+        {
+            const string name = "Annealed Langevin";
+            ChainLoop.CheckStart(name, model, x0);
+            ChainLoop.CheckStepSize(name, nameof(epsilon), epsilon);
+            NoiseSchedule.CheckDecreasing(name, sigmas, nameof(sigmas));
+            if (stepsPerLevel < 1) throw new ArgumentException(name + ": stepsPerLevel must be ≥ 1, got " + stepsPerLevel + ".", nameof(stepsPerLevel));
+            var levels = sigmas.ToArray();
+            double last = levels[levels.Length - 1];
+            var run = new SamplerOptions
+            {
+                Steps = levels.Length * stepsPerLevel, BurnIn = 0, Thin = options.Thin, Seed = options.Seed,
+                CheckFiniteEvery = options.CheckFiniteEvery, Progress = options.Progress, Cancellation = options.Cancellation,
+            };
+            int Level(long t) => (int)System.Math.Min(levels.Length - 1, t / stepsPerLevel);
+            var kernel = new AnnealedKernel(model, levels, stepsPerLevel);
+            return ChainLoop.Run(name, model, x0, kernel, epsilon, run, null, t => epsilon * levels[Level(t)] * levels[Level(t)] / (last * last));
+        }
+
+        /// <summary>A noise-conditional model frozen at one noise level σ, as a plain score model (for Langevin at a fixed σ).</summary>
+        public static IScoreModel AtNoiseLevel(this INoiseConditionalModel model, double sigma) => new FixedNoiseLevel(model, sigma);
+
+        private static void CheckTarget(string sampler, double target)
+        {
+            if (!(target > 0 && target < 1))
+                throw new ArgumentException(sampler + ": targetAcceptance must lie in (0, 1), got " + target.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", "targetAcceptance");
+        }
+
+        private static Tensor Normal(Tensor like, Generator g) => empty_like(like).normal_(0, 1, generator: g);
+
+        private static Tensor LogUniform(Tensor x, Generator g) =>
+            empty(new long[] { x.shape[0] }, x.dtype, x.device).uniform_(0, 1, generator: g).log_();
+
+        private sealed class MetropolisKernel : TransitionKernel
+        {
+            private readonly IEnergyModel model;
+            private Tensor x = null!;
+            private Tensor e = null!;
+
+            public MetropolisKernel(IEnergyModel model) { this.model = model; }
+
+            public override Tensor Current => x;
+
+            public override void Start(Tensor start) { x = start; e = model.EnergyNoGrad(x); }
+
+            public override Tensor? Step(long step, double h, Generator g)
+            {
+                using var scope = NewDisposeScope();
+                var y = Normal(x, g).mul_(h).add_(x);
+                var ey = model.EnergyNoGrad(y);
+                var accept = LogUniform(x, g) < (e - ey);            // log u < log α = E(x) − E(y)
+                var xNext = where(accept.unsqueeze(1), y, x);
+                var eNext = where(accept, ey, e);
+                Replace(ref x, xNext.MoveToOuterDisposeScope());
+                Replace(ref e, eNext.MoveToOuterDisposeScope());
+                return accept.to_type(ScalarType.Float64).MoveToOuterDisposeScope();
+            }
+
+            public override void Dispose() { x?.Dispose(); e?.Dispose(); }
+        }
+
+        private sealed class LangevinKernel : TransitionKernel
+        {
+            private readonly Func<Tensor, Tensor> score;
+            private Tensor x = null!;
+
+            public LangevinKernel(Func<Tensor, Tensor> score) { this.score = score; }
+
+            public override Tensor Current => x;
+
+            public override void Start(Tensor start) => x = start;
+
+            public override Tensor? Step(long step, double epsilon, Generator g)
+            {
+                using var scope = NewDisposeScope();
+                // x + (ε/2) s(x) + √ε z
+                var next = Normal(x, g).mul_(System.Math.Sqrt(epsilon)).add_(score(x), alpha: epsilon / 2).add_(x);
+                Replace(ref x, next.MoveToOuterDisposeScope());
+                return null;
+            }
+
+            public override void Dispose() => x?.Dispose();
+        }
+
+        private sealed class AnnealedKernel : TransitionKernel
+        {
+            private readonly INoiseConditionalModel model;
+            private readonly double[] levels;
+            private readonly int stepsPerLevel;
+            private Tensor x = null!;
+            private Tensor? sigma;
+            private int sigmaLevel = -1;
+
+            public AnnealedKernel(INoiseConditionalModel model, double[] levels, int stepsPerLevel)
+            {
+                this.model = model; this.levels = levels; this.stepsPerLevel = stepsPerLevel;
+            }
+
+            public override Tensor Current => x;
+
+            public override void Start(Tensor start) => x = start;
+
+            public override Tensor? Step(long step, double alpha, Generator g)
+            {
+                int level = (int)System.Math.Min(levels.Length - 1, step / stepsPerLevel);
+                if (level != sigmaLevel)
+                {
+                    sigma?.Dispose();
+                    sigma = full(new long[] { x.shape[0] }, levels[level], x.dtype, x.device);   // one σ tensor per level, reused
+                    sigmaLevel = level;
+                }
+                using var scope = NewDisposeScope();
+                var next = Normal(x, g).mul_(System.Math.Sqrt(alpha)).add_(model.ScoreNoGrad(x, sigma!), alpha: alpha / 2).add_(x);
+                Replace(ref x, next.MoveToOuterDisposeScope());
+                return null;
+            }
+
+            public override void Dispose() { x?.Dispose(); sigma?.Dispose(); }
+        }
+
+        private sealed class MalaKernel : TransitionKernel
+        {
+            private readonly IEnergyScoreModel model;
+            private Tensor x = null!, e = null!, s = null!;
+
+            public MalaKernel(IEnergyScoreModel model) { this.model = model; }
+
+            public override Tensor Current => x;
+
+            public override void Start(Tensor start)
+            {
+                x = start;
+                (e, s) = model.EnergyAndScoreNoGrad(x);
+            }
+
+            public override Tensor? Step(long step, double epsilon, Generator g)
+            {
+                using var scope = NewDisposeScope();
+                var z = Normal(x, g);
+                var y = z * System.Math.Sqrt(epsilon) + x + s * (epsilon / 2);
+                var (ey, sy) = model.EnergyAndScoreNoGrad(y);
+                // log q(y|x) = −‖z‖²/2;  log q(x|y) = −‖x − y − (ε/2)s(y)‖²/(2ε)   (common constants cancel)
+                var logForward = z.square().sum(1).mul_(-0.5);
+                var logBackward = (x - y - sy * (epsilon / 2)).pow_(2.0).sum(1).mul_(-0.5 / epsilon);
+                var logAlpha = (e - ey).add_(logBackward).sub_(logForward);
+                var accept = LogUniform(x, g) < logAlpha;
+                var column = accept.unsqueeze(1);
+                Replace(ref x, where(column, y, x).MoveToOuterDisposeScope());
+                Replace(ref e, where(accept, ey, e).MoveToOuterDisposeScope());
+                Replace(ref s, where(column, sy, s).MoveToOuterDisposeScope());
+                return accept.to_type(ScalarType.Float64).MoveToOuterDisposeScope();
+            }
+
+            public override void Dispose() { x?.Dispose(); e?.Dispose(); s?.Dispose(); }
+        }
+
+        private sealed class FixedNoiseLevel : IScoreModel
+        {
+            private readonly INoiseConditionalModel model;
+            private readonly double sigma;
+
+            public FixedNoiseLevel(INoiseConditionalModel model, double sigma)
+            {
+                ChainLoop.CheckStepSize(model.ModelName + ".AtNoiseLevel", nameof(sigma), sigma);
+                this.model = model; this.sigma = sigma;
+            }
+
+            public string ModelName => model.ModelName + "@σ=" + sigma.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+            public int Dim => model.Dim;
+
+            public Tensor Score(Tensor x)
+            {
+                using var s = full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
+                return model.Score(x, s);
+            }
+
+            public Tensor ScoreNoGrad(Tensor x)
+            {
+                using var s = full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
+                return model.ScoreNoGrad(x, s);
+            }
+        }
+
+        private static void Replace(ref Tensor slot, Tensor value)
+        {
+            var old = slot;
+            slot = value;
+            old.Dispose();
+        }
+    }
+}
