@@ -96,7 +96,7 @@ namespace Dsl
             }
             var all = stack(estimates);                                          // [M, N]
             var value = all.mean(new long[] { 0 });
-            var variance = probes > 1 ? all.detach().var(0) : zeros_like(value);
+            var variance = probes > 1 ? all.detach().var(0L) : zeros_like(value);
             if (!differentiable) value = value.detach();
             return new DivergenceEstimate(value.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope(), probes);
         }

@@ -1,4 +1,5 @@
 using System;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Dsl.Sampling
@@ -28,39 +29,37 @@ namespace Dsl.Sampling
             long n = x.shape[0], m = x.shape[1], d = x.shape[2];
             var chainMean = x.mean(new long[] { 0 });                                     // [M, D]
             var centred = x - chainMean;                                                   // per-chain centring
-            var acov0 = centred.square().sum(0).div_(n);                                   // [M, D], biased acov at lag 0
+            var acov0 = centred.square().sum(new long[] { 0 }).div_(n);                                   // [M, D], biased acov at lag 0
             var w = (acov0 * ((double)n / (n - 1))).mean(new long[] { 0 });              // W: mean within-chain variance [D]
             var varPlus = w * ((n - 1.0) / n);
-            if (m > 1) varPlus = varPlus + chainMean.var(0);                               // + B/n (between-chain variance of the means)
+            if (m > 1) varPlus = varPlus + chainMean.var(0L);                               // + B/n (between-chain variance of the means)
             var wArr = ToArray(w);
             var vArr = ToArray(varPlus);
             var grand = ToArray(x.mean(new long[] { 0, 1 }));
-            var totalVar = ToArray(x.reshape(-1, d).var(0));
+            var totalVar = ToArray(x.reshape(-1, d).var(0L));
+
+            // All autocovariances at once by FFT (Wiener–Khinchin): zero-pad to 2T so the circular correlation is linear.
+            var perChain = centred.permute(1, 2, 0);                                       // [M, D, T]
+            var spectrum = fft.rfft(perChain, 2 * n, -1);
+            var power = spectrum.abs().square();
+            var acovAll = fft.irfft(power, 2 * n, -1).narrow(-1, 0, n).div_(n).mean(new long[] { 0 });   // [D, T], chain-averaged
+            var acov = acovAll.contiguous().cpu().data<double>().ToArray();
 
             var tau = new double[d];
-            var done = new bool[d];
-            var prevPair = new double[d];
             var sum = new double[d];
-            for (int j = 0; j < d; j++) prevPair[j] = double.PositiveInfinity;
-            double[]? rhoEven = null;
-            for (long lag = 0; lag < n - 1; lag++)
+            for (int j = 0; j < d; j++)
             {
-                var acov = lag == 0 ? acov0 : (centred.narrow(0, lag, n - lag) * centred.narrow(0, 0, n - lag)).sum(0).div_(n);
-                var rho = ToArray(acov.mean(new long[] { 0 }));
-                for (int j = 0; j < d; j++) rho[j] = vArr[j] > 0 ? 1 - (wArr[j] - rho[j]) / vArr[j] : 0;
-                if (lag % 2 == 0) { rhoEven = rho; continue; }
-                bool all = true;
-                for (int j = 0; j < d; j++)
+                if (!(vArr[j] > 0)) { sum[j] = 0.5; continue; }
+                double Rho(long lag) => 1 - (wArr[j] - acov[j * n + lag]) / vArr[j];
+                double previous = double.PositiveInfinity;
+                for (long k = 0; 2 * k + 1 < n; k++)
                 {
-                    if (done[j]) continue;
-                    double pair = rhoEven![j] + rho[j];
-                    if (pair < 0) { done[j] = true; continue; }                           // initial positive sequence
-                    pair = System.Math.Min(pair, prevPair[j]);                            // initial monotone sequence
-                    prevPair[j] = pair;
+                    double pair = Rho(2 * k) + Rho(2 * k + 1);
+                    if (pair < 0) break;                                                  // initial positive sequence
+                    pair = System.Math.Min(pair, previous);                                // initial monotone sequence
+                    previous = pair;
                     sum[j] += pair;
-                    all = false;
                 }
-                if (all) break;
             }
             var ess = new double[d];
             var se = new double[d];
