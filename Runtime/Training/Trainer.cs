@@ -108,7 +108,7 @@ namespace Dsl.Training
                     optimizer.zero_grad();
                     var l = loss(batch, generator);
                     if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", nameof(loss));
-                    value = l.item<double>();
+                    value = l.ToDouble();
                     if (double.IsNaN(value) || double.IsInfinity(value)) throw new TrainingDivergedException(model.ModelName, step, value);
                     l.backward();
                     optimizer.step();
