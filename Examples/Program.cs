@@ -17,10 +17,11 @@ namespace Dsl.Examples
         /// <summary>Entry point.</summary>
         public static int Main(string[] args)
         {
-            var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same result).", DefaultValueFactory = _ => 0, Recursive = true };
-            var outDir = new Option<string>("--out") { Description = "Folder for PNGs and checkpoints.", DefaultValueFactory = _ => "out", Recursive = true };
-            var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu", Recursive = true };
-            var json = new Option<bool>("--json") { Description = "Print one JSON object of the run's figures as the last line.", Recursive = true };
+            var gallery = new GalleryOptions();
+            var seed = gallery.Seed;
+            var outDir = gallery.Out;
+            var device = gallery.Device;
+            var json = gallery.Json;
 
             var root = new RootCommand("Dsl gallery: energy-based and score-based models written as equations, compiled to TorchSharp.");
             root.Options.Add(seed);
@@ -42,6 +43,10 @@ namespace Dsl.Examples
             check.Options.Add(dtype);
             check.SetAction(r => RunScoreCheck(r.GetValue(modelName)!, r.GetValue(n), r.GetValue(dtype)!, r.GetValue(seed), r.GetValue(device)!, r.GetValue(json)));
             root.Subcommands.Add(check);
+
+            foreach (var command in SamplingCommands.Build(gallery)) root.Subcommands.Add(command);
+            root.Subcommands.Add(ScoreMatchingCommand.Build(gallery));
+            root.Subcommands.Add(BenchCommand.Build(gallery));
 
             return root.Parse(args).Invoke();
         }
@@ -111,12 +116,41 @@ namespace Dsl.Examples
                 AnsiConsole.MarkupLine("\nGenerated analytic score vs autograd of the same equations (N = 2000, float64):");
             }
             var results = ModelCatalog.All.Select(e => ScoreCheck.Run(e, 2000, seed, device, ScalarType.Float64)).ToList();
-            if (asJson)
-                Console.WriteLine(JsonSerializer.Serialize(results.Select(r => new { model = r.Model, n = r.N, max_abs_err = r.MaxAbsErr, generated_ms = r.GeneratedMs, autograd_ms = r.AutogradMs })));
-            else
+            if (!asJson)
             {
                 Print(results);
-                AnsiConsole.MarkupLine("\nNext: [grey]dsl models[/], [grey]dsl score-check --model GaussianMixture --n 100000[/].");
+                AnsiConsole.MarkupLine("\nSampling (Song & Ermon's Figure 3: p = 0.2·N((−5,−5), I) + 0.8·N((5,5), I), 2000 chains from uniform starts):");
+            }
+            var plain = Experiments.ModeWeighting.Run(annealed: false, seed, device: device);
+            var annealed = Experiments.ModeWeighting.Run(annealed: true, seed, device: device);
+            if (!asJson)
+            {
+                var table = new Table().AddColumns("Sampler", "minor-mode weight (truth 0.2)", "steps", "seconds");
+                foreach (var r in new[] { plain, annealed })
+                    table.AddRow(r.Sampler, r.MinorModeWeight.ToString("F3", CultureInfo.InvariantCulture) + " ± " + r.StandardError.ToString("F3", CultureInfo.InvariantCulture),
+                        r.Steps.ToString(CultureInfo.InvariantCulture), r.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+                AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine("\nScore matching: fit a two-component mixture's means and weights from samples (800 Adam steps):");
+            }
+            var fits = new[] { Experiments.ScoreMatchingLoss.Ism, Experiments.ScoreMatchingLoss.Ssm, Experiments.ScoreMatchingLoss.Dsm, Experiments.ScoreMatchingLoss.Ncsn }
+                .Select(l => Experiments.MixtureFit.Run(l, seed)).ToList();
+            if (asJson)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    score_checks = results.Select(r => new { model = r.Model, n = r.N, max_abs_err = r.MaxAbsErr, generated_ms = r.GeneratedMs, autograd_ms = r.AutogradMs }),
+                    figure3 = new { langevin_minor_mode_weight = plain.MinorModeWeight, annealed_minor_mode_weight = annealed.MinorModeWeight, standard_error = plain.StandardError },
+                    score_matching = fits.Select(f => new { loss = f.Loss, final_loss = f.FinalLoss, mean_error = f.MeanError, weight_error = f.WeightError, seconds = f.Seconds }),
+                }));
+            }
+            else
+            {
+                var table = new Table().AddColumns("Objective", "mean |μ̂ − μ| (start)", "weight error", "final loss", "seconds");
+                foreach (var f in fits)
+                    table.AddRow(f.Loss, f.MeanError.ToString("F4", CultureInfo.InvariantCulture) + " (" + f.InitialMeanError.ToString("F2", CultureInfo.InvariantCulture) + ")",
+                        f.WeightError.ToString("F4", CultureInfo.InvariantCulture), f.FinalLoss.ToString("F4", CultureInfo.InvariantCulture), f.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+                AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine("\nNext: [grey]dsl models[/], [grey]dsl annealed-langevin --model gmm[/], [grey]dsl mala --model poe[/], [grey]dsl score-matching --loss ncsn --model ring[/], [grey]dsl score-check --model GaussianMixture --n 100000[/].");
             }
             return 0;
         }
@@ -133,7 +167,7 @@ namespace Dsl.Examples
             AnsiConsole.Write(table);
         }
 
-        private static bool TryDevice(string name, out Device device)
+        internal static bool TryDevice(string name, out Device device)
         {
             device = CPU;
             if (name == "cpu") return true;

@@ -79,6 +79,18 @@ namespace Dsl.Sampling
             return ChainLoop.Run(name, model, x0, kernel, epsilon, run, null, t => epsilon * levels[Level(t)] * levels[Level(t)] / (last * last));
         }
 
+        /// <summary>
+        /// One unadjusted Langevin step x + (ε/2)·s(x) + √ε·z for every row of <paramref name="x"/>, returning a new tensor
+        /// (x is not modified): the building block for users' own loops and for benchmarks.
+        /// </summary>
+        public static Tensor LangevinStep(IScoreModel model, Tensor x, double epsilon, Generator generator)
+        {
+            ChainLoop.CheckStepSize("LangevinStep", nameof(epsilon), epsilon);
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            return Normal(x, generator).mul_(System.Math.Sqrt(epsilon)).add_(model.ScoreNoGrad(x), alpha: epsilon / 2).add_(x).MoveToOuterDisposeScope();
+        }
+
         /// <summary>A noise-conditional model frozen at one noise level σ, as a plain score model (for Langevin at a fixed σ).</summary>
         public static IScoreModel AtNoiseLevel(this INoiseConditionalModel model, double sigma) => new FixedNoiseLevel(model, sigma);
 

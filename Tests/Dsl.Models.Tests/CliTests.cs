@@ -53,5 +53,76 @@ namespace Dsl.Models.Tests
             using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
             Assert.Equal(ModelCatalog.All.Count, doc.RootElement.GetArrayLength());
         }
+    
+        private static readonly string OutDir = Path.Combine(Path.GetTempPath(), "dsl-cli-tests");
+
+        private static JsonElement RunJson(params string[] args)
+        {
+            var (code, output, err) = Run(args.Concat(new[] { "--json", "--out", OutDir }).ToArray());
+            Assert.True(code == 0, "exit " + code + ": " + err);
+            using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
+            return doc.RootElement.Clone();
+        }
+
+        [Fact]
+        public void Langevin_and_annealed_Langevin_report_the_minor_mode_weight_and_write_PNGs()
+        {
+            var plain = RunJson("langevin", "--model", "gmm", "--chains", "500");
+            var annealed = RunJson("annealed-langevin", "--model", "gmm", "--chains", "500");
+            foreach (var r in new[] { plain, annealed })
+            {
+                Assert.Equal(1000, r.GetProperty("steps").GetInt64());
+                Assert.True(r.GetProperty("seconds").GetDouble() > 0);
+                Assert.True(File.Exists(r.GetProperty("scatter_png").GetString()));
+                Assert.True(new FileInfo(r.GetProperty("histogram_png").GetString()!).Length > 5000);
+            }
+            double se = System.Math.Sqrt(0.2 * 0.8 / 500);
+            Assert.True(System.Math.Abs(annealed.GetProperty("minor_mode_weight").GetDouble() - 0.2) < 4 * se);
+            Assert.True(plain.GetProperty("minor_mode_weight").GetDouble() > 0.2 + 10 * se);
+        }
+
+        [Theory]
+        [InlineData("mh", "gaussian")]
+        [InlineData("mala", "poe")]
+        [InlineData("mh", "GaussianMixture")]
+        public void MCMC_commands_report_acceptance_and_ess(string sampler, string model)
+        {
+            var r = RunJson(sampler, "--model", model, "--chains", "200", "--steps", "400", "--burn-in", "200");
+            Assert.InRange(r.GetProperty("acceptance_rate").GetDouble(), 0.1, 0.9);
+            Assert.True(r.GetProperty("ess").GetDouble() > 100);
+            Assert.True(File.Exists(r.GetProperty("scatter_png").GetString()));
+        }
+
+        [Fact]
+        public void Score_matching_reports_the_final_loss_and_the_mean_error()
+        {
+            var r = RunJson("score-matching", "--loss", "ssm", "--model", "gmm", "--steps", "400");
+            Assert.Equal("ssm", r.GetProperty("loss").GetString());
+            Assert.True(double.IsFinite(r.GetProperty("final_loss").GetDouble()));
+            Assert.True(r.GetProperty("mean_error").GetDouble() < 0.1);
+            Assert.True(File.Exists(r.GetProperty("loss_png").GetString()));
+        }
+
+        [Fact]
+        public void Bench_langevin_prints_ms_per_step()
+        {
+            var r = RunJson("bench", "langevin", "--repeats", "3", "--n", "2000");
+            Assert.True(r.GetProperty("ms_per_step").GetDouble() > 0);
+            Assert.True(r.GetProperty("autograd_ms_per_step").GetDouble() > 0);
+        }
+
+        [Theory]
+        [InlineData("unknown --loss 'xyz'", "score-matching", "--loss", "xyz")]
+        [InlineData("epsilon must be a finite positive number", "langevin", "--model", "gaussian", "--step", "0")]
+        [InlineData("stepSize must be a finite positive number", "mh", "--model", "gaussian", "--step", "-1")]
+        [InlineData("unknown model 'nope'", "mala", "--model", "nope")]
+        [InlineData("valid: gmm", "annealed-langevin", "--model", "poe")]
+        public void Bad_gallery_input_is_a_one_line_error_with_exit_2(string message, params string[] args)
+        {
+            var (code, _, err) = Run(args);
+            Assert.Equal(2, code);
+            Assert.Contains(message, err);
+            Assert.Single(err.TrimEnd().Split('\n'));
+        }
     }
 }

@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Linq;
+using Dsl.Examples.Experiments;
+using Dsl.Sampling;
+using Dsl.Training;
+
+namespace Dsl.Examples
+{
+    /// <summary>`dsl score-matching`: fit a model by one of the lectures' objectives and report how well it recovered the truth.</summary>
+    internal static class ScoreMatchingCommand
+    {
+        public static Command Build(GalleryOptions o)
+        {
+            var loss = new Option<string>("--loss") { Description = "esm, ism, ssm, ssm-vr, dsm or ncsn.", DefaultValueFactory = _ => "ism" };
+            var model = new Option<string>("--model") { Description = "gmm (fit a known mixture's means and weights) or ring (NCSN-train the noise-conditional MLP energy, sample by annealed Langevin).", DefaultValueFactory = _ => "gmm" };
+            var steps = new Option<int>("--steps") { Description = "Adam steps (default: 800 for gmm, 2000 for ring)." };
+            var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out if there is one." };
+            var command = new Command("score-matching", "Learn parameters from samples by explicit, implicit, sliced, denoising or multi-scale (NCSN) score matching.");
+            foreach (var opt in new Option[] { loss, model, steps, resume }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("score-matching", r, run =>
+            {
+                var parsed = MixtureFit.Parse(r.GetValue(loss)!);
+                if (parsed == null) return SamplingCommands.Fail("score-matching", "unknown --loss '" + r.GetValue(loss) + "'; valid: esm, ism, ssm, ssm-vr, dsm, ncsn.");
+                int requested = r.GetValue(steps);
+                if (requested < 0) return SamplingCommands.Fail("score-matching", "--steps must be positive, got " + requested + ".");
+                var progress = run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s");
+                switch (r.GetValue(model)!.ToLowerInvariant())
+                {
+                    case "gmm": return Mixture(run, parsed.Value, requested > 0 ? requested : 800, r.GetValue(resume), progress);
+                    case "ring":
+                        if (parsed != ScoreMatchingLoss.Ncsn) return SamplingCommands.Fail("score-matching", "--model ring trains a noise-conditional energy: use --loss ncsn.");
+                        return Ring(run, requested > 0 ? requested : 2000, progress);
+                    default: return SamplingCommands.Fail("score-matching", "unknown model '" + r.GetValue(model) + "'; valid: gmm, ring.");
+                }
+            }));
+            return command;
+        }
+
+        private static int Mixture(GalleryRun run, ScoreMatchingLoss loss, int steps, bool resume, IProgress<TrainingProgress> progress)
+        {
+            MixtureFitResult r;
+            try
+            {
+                r = MixtureFit.Run(loss, run.Seed, steps, progress: progress, checkpoint: run.Output("score-matching-" + MixtureFit.Name(loss) + ".ckpt"),
+                    resume: resume, cancellation: run.Cancellation);
+            }
+            catch (CheckpointException e) { return SamplingCommands.Fail("score-matching", e.Message); }
+            var curve = Plots.Line(run.Output("score-matching-" + r.Loss + "-loss.png"), $"{r.Loss.ToUpperInvariant()} loss", "step", "loss",
+                new[] { (r.Loss, Enumerable.Range(1, r.LossHistory.Count).Select(i => (double)i).ToArray(), r.LossHistory.ToArray()) });
+            var means = Plots.Scatter(run.Output("score-matching-" + r.Loss + "-means.png"), $"{r.Loss.ToUpperInvariant()}: fitted means (mean error {r.MeanError:F3})",
+                new[]
+                {
+                    ("data", Data(run.Seed, 0), Data(run.Seed, 1)),
+                    ("true means", Column(r.TrueMeans, 0), Column(r.TrueMeans, 1)),
+                    ("fitted means", Column(r.FittedMeans, 0), Column(r.FittedMeans, 1)),
+                });
+            return run.Finish(new
+            {
+                command = "score-matching", loss = r.Loss, model = "gmm", steps = r.Steps,
+                final_loss = r.FinalLoss, mean_error = r.MeanError, initial_mean_error = r.InitialMeanError, weight_error = r.WeightError,
+                fitted_weights = r.FittedWeights, fitted_sigma = r.FittedSigma, true_sigma = MixtureFit.TrueSigma,
+                seconds = r.Seconds, loss_png = curve, means_png = means,
+            }, r.Steps < steps);
+        }
+
+        private static int Ring(GalleryRun run, int steps, IProgress<TrainingProgress> progress)
+        {
+            var r = RingFit.Run(run.Seed, steps, progress: progress, sampling: run.Progress<SamplerProgress>(p => $"sampling step {p.Step}/{p.TotalSteps}"), cancellation: run.Cancellation);
+            var png = Plots.Scatter(run.Output("score-matching-ring.png"), $"NCSN-trained MLP energy, annealed Langevin samples (mean |r − 2| = {r.MeanRadiusError:F3})",
+                new[] { ("data", r.DataXs, r.DataYs), ("samples", r.SampleXs, r.SampleYs) }, -3.5, 3.5, -3.5, 3.5);
+            var curve = Plots.Line(run.Output("score-matching-ring-loss.png"), "NCSN loss", "step", "loss",
+                new[] { ("ncsn", Enumerable.Range(1, r.LossHistory.Count).Select(i => (double)i).ToArray(), r.LossHistory.ToArray()) });
+            return run.Finish(new
+            {
+                command = "score-matching", loss = "ncsn", model = "ring", steps = r.Steps, final_loss = r.FinalLoss,
+                mean_radius_error = r.MeanRadiusError, fraction_on_ring = r.FractionOnRing, untrained_mean_radius_error = r.UntrainedMeanRadiusError,
+                seconds = r.Seconds, samples_png = png, loss_png = curve,
+            }, r.Steps < steps);
+        }
+
+        private static double[] Data(long seed, int column)
+        {
+            using var g = new TorchSharp.torch.Generator((ulong)seed + 99);
+            using var x = MixtureFit.SampleMixture(1000, g);
+            return ModeWeighting.Column(x, column);
+        }
+
+        private static double[] Column(double[,] a, int c) => Enumerable.Range(0, a.GetLength(0)).Select(i => a[i, c]).ToArray();
+    }
+}
