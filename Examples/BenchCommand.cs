@@ -27,6 +27,8 @@ namespace Dsl.Examples
             {
                 int reps = r.GetValue(repeats), chains = r.GetValue(n);
                 if (reps < 1 || chains < 1) return SamplingCommands.Fail("bench langevin", "--repeats and --n must be positive.");
+                // libtorch's intra-op pool as BenchmarkDotNet's suite sets it, so the two figures are comparable.
+                torch.set_num_threads(Environment.ProcessorCount);
                 using var scope = NewDisposeScope();
                 var model = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(run.Seed);
                 model.to(run.Device);
@@ -38,7 +40,7 @@ namespace Dsl.Examples
                 return run.Finish(new
                 {
                     command = "bench langevin", model = "GaussianMixture", n = chains, dim = 2, k = 2, dtype = "float32", device = run.Device.ToString(),
-                    ms_per_step = generated, autograd_ms_per_step = autograd, repeats = reps,
+                    ms_per_step = generated, autograd_ms_per_step = autograd, repeats = reps, threads = torch.get_num_threads(),
                 }, false);
             }));
             bench.Subcommands.Add(langevin);

@@ -49,6 +49,13 @@ namespace Dsl.Models
             new CatalogEntry("MlpEnergy", MlpEnergy.Info, seed => new MlpEnergy(D: 32, H: 64, generator: Seeded(seed))),
         };
 
+        /// <summary>The noise-conditional models (E(x, σ)): listed by `dsl models`, sampled by annealed Langevin.</summary>
+        public static IReadOnlyList<(string Name, ModelInfo Info)> NoiseConditional { get; } = new[]
+        {
+            ("PerturbedGaussianMixture", PerturbedGaussianMixture.Info),
+            ("NoiseConditionalMlpEnergy", NoiseConditionalMlpEnergy.Info),
+        };
+
         /// <summary>The entry named <paramref name="name"/> (case-insensitive), or null.</summary>
         public static CatalogEntry? Find(string name) =>
             All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));

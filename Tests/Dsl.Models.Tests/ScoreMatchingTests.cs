@@ -44,6 +44,34 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Implicit_score_matching_without_a_generated_divergence_falls_back_to_the_autograd_trace()
+        {
+            using var scope = NewDisposeScope();
+            var model = new MlpEnergy(D: 4, H: 8, generator: new Generator(2));
+            model.to(ScalarType.Float64);
+            var x = empty(32, 4, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(3));
+            var parameters = model.parameters().ToArray();
+            var generated = ScoreMatching.ScoreMatchingLosses.Implicit(model, x);
+            var fallback = ScoreMatching.ScoreMatchingLosses.Implicit(new ScoreOnly(model), x);
+            Assert.Equal(generated.item<double>(), fallback.item<double>(), 10);
+            var g1 = autograd.grad(new[] { generated }, parameters);
+            var g2 = autograd.grad(new[] { fallback }, parameters);
+            for (int i = 0; i < parameters.Length; i++)
+                Assert.True((g1[i] - g2[i]).abs().max().item<double>() < 1e-10, "parameter " + i);
+        }
+
+        /// <summary>A model seen only through its score: no generated divergence to use.</summary>
+        private sealed class ScoreOnly : IScoreModel
+        {
+            private readonly IScoreModel inner;
+            public ScoreOnly(IScoreModel inner) { this.inner = inner; }
+            public string ModelName => inner.ModelName;
+            public int Dim => inner.Dim;
+            public Tensor Score(Tensor x) => inner.Score(x);
+            public Tensor ScoreNoGrad(Tensor x) => inner.ScoreNoGrad(x);
+        }
+
+        [Fact]
         public void The_loss_names_round_trip()
         {
             foreach (ScoreMatchingLoss loss in Enum.GetValues(typeof(ScoreMatchingLoss)))

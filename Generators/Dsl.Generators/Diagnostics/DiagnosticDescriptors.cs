@@ -25,8 +25,8 @@ namespace Dsl.Generators.Diagnostics
 
         /// <summary>DSL0003: the [Energy] method has the wrong signature.</summary>
         public static readonly DiagnosticDescriptor EnergySignature = Make("DSL0003",
-            "Energy must return Scalar and take one Vec",
-            "The [Energy] method '{0}' {1}; expected 'Scalar {0}(Vec x)'",
+            "Energy must return Scalar and take one Vec (and optionally a [NoiseLevel] Scalar)",
+            "The [Energy] method '{0}' {1}; expected 'Scalar {0}(Vec x)' or, noise-conditional, 'Scalar {0}(Vec x, [NoiseLevel] Scalar sigma)'",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL0004: a statement, call or expression that an equation cannot contain.</summary>
