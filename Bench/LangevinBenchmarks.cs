@@ -16,7 +16,7 @@ namespace Dsl.Bench
     {
         private GaussianMixture model = null!;
         private PerturbedGaussianMixture perturbed = null!;
-        private EagerScore eager = null!;
+        private IScoreModel eager = null!;
         private Tensor x = null!;
         private Tensor sigma = null!;
         private Generator generator = null!;
@@ -30,7 +30,7 @@ namespace Dsl.Bench
             torch.set_num_threads(System.Environment.ProcessorCount);
             model = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(0);
             perturbed = new PerturbedGaussianMixture(D: 2, K: 2, generator: new Generator(0));
-            eager = new EagerScore(model);
+            eager = Autograd.EagerScoreModel(model);
             x = empty(N, 2).normal_(0, 1.5, generator: new Generator(1));
             sigma = full(N, 0.5f);
             generator = new Generator(2);
@@ -70,16 +70,6 @@ namespace Dsl.Bench
                 var s = Autograd.Score(xx => perturbed.EnergyEager(xx, sigma), current);
                 current = empty_like(current).normal_(0, 1, generator: generator).mul_(System.Math.Sqrt(0.01)).add_(s, alpha: 0.005).add_(current);
             }
-        }
-
-        private sealed class EagerScore : IScoreModel
-        {
-            private readonly GaussianMixture model;
-            public EagerScore(GaussianMixture model) { this.model = model; }
-            public string ModelName => model.ModelName;
-            public int Dim => model.Dim;
-            public Tensor Score(Tensor xx) => Autograd.Score(model.EnergyEager, xx, createGraph: true);
-            public Tensor ScoreNoGrad(Tensor xx) => Autograd.Score(model.EnergyEager, xx);
         }
     }
 }

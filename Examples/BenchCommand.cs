@@ -35,7 +35,7 @@ namespace Dsl.Examples
                 var x = empty(chains, 2).normal_(0, 2, generator: new Generator((ulong)run.Seed)).to(run.Device);
                 var g = new Generator((ulong)run.Seed + 1, run.Device);
                 double generated = Median(reps, () => Samplers.LangevinStep(model, x, 0.01, g));
-                var eager = new EagerScore(model);
+                var eager = Autograd.EagerScoreModel(model);
                 double autograd = Median(System.Math.Max(3, reps / 3), () => Samplers.LangevinStep(eager, x, 0.01, g));
                 return run.Finish(new
                 {
@@ -59,17 +59,6 @@ namespace Dsl.Examples
             }
             Array.Sort(times);
             return repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
-        }
-
-        /// <summary>The model's score by autograd of its own equations run eagerly: the path a PyTorch user would write.</summary>
-        private sealed class EagerScore : IScoreModel
-        {
-            private readonly GaussianMixture model;
-            public EagerScore(GaussianMixture model) { this.model = model; }
-            public string ModelName => model.ModelName + " (eager autograd)";
-            public int Dim => model.Dim;
-            public Tensor Score(Tensor x) => Autograd.Score(model.EnergyEager, x, createGraph: true);
-            public Tensor ScoreNoGrad(Tensor x) => Autograd.Score(model.EnergyEager, x);
         }
     }
 }

@@ -50,6 +50,22 @@ namespace Dsl
             return div.detach().MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// The model's score by autograd of its own equations run eagerly: what a PyTorch user gets without Dsl,
+        /// as an <see cref="IScoreModel"/> for samplers, losses and benchmarks that compare the two paths.
+        /// </summary>
+        public static IScoreModel EagerScoreModel(IEquationModel model) => new EagerScore(model);
+
+        private sealed class EagerScore : IScoreModel
+        {
+            private readonly IEquationModel model;
+            public EagerScore(IEquationModel model) { this.model = model; }
+            public string ModelName => model.ModelName + " (autograd of the eager equations)";
+            public int Dim => model.Dim;
+            public Tensor Score(Tensor x) => Autograd.Score(model.EnergyEager, x, createGraph: true);
+            public Tensor ScoreNoGrad(Tensor x) => Autograd.Score(model.EnergyEager, x);
+        }
+
         private static void CheckBatch(Tensor x, string method)
         {
             if (x is null) throw new ArgumentNullException(nameof(x));

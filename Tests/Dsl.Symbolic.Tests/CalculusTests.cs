@@ -34,12 +34,9 @@ namespace Dsl.Symbolic.Tests
                 Assert.Equal(x.Shape, grad.Shape);
                 var point = RandomPoint(new Random(100 + seed), c.Sizes["D"]);
                 var analytic = ev.Evaluate(grad, point).Data;
-                const double h = 1e-5;
                 for (int i = 0; i < point.Length; i++)
                 {
-                    var plus = (double[])point.Clone(); plus[i] += h;
-                    var minus = (double[])point.Clone(); minus[i] -= h;
-                    double fd = (ev.Evaluate(e, plus).Scalar - ev.Evaluate(e, minus).Scalar) / (2 * h);
+                    double fd = FiniteDifference.Partial(p => ev.Evaluate(e, p).Scalar, point, i);
                     Assert.True(Math.Abs(fd - analytic[i]) <= 1e-6 * (1 + Math.Abs(fd)), $"{name} seed {seed} ∂/∂x{i}: analytic {analytic[i]} vs finite difference {fd}");
                 }
             }
@@ -57,16 +54,27 @@ namespace Dsl.Symbolic.Tests
                 var point = RandomPoint(new Random(200 + seed), c.Sizes["D"]);
                 double analytic = ev.Evaluate(lap, point).Scalar;
                 // tr ∇²E by central differences of the analytic gradient (itself verified above).
-                const double h = 1e-5;
-                double trace = 0;
-                for (int i = 0; i < point.Length; i++)
-                {
-                    var plus = (double[])point.Clone(); plus[i] += h;
-                    var minus = (double[])point.Clone(); minus[i] -= h;
-                    trace += (ev.Evaluate(grad, plus).Data[i] - ev.Evaluate(grad, minus).Data[i]) / (2 * h);
-                }
+                double trace = FiniteDifference.Trace(p => ev.Evaluate(grad, p).Data, point);
                 Assert.True(Math.Abs(trace - analytic) <= 1e-6 * (1 + Math.Abs(trace)), $"{name} seed {seed}: Laplacian {analytic} vs finite-difference trace {trace}");
             }
         }
+    }
+
+    /// <summary>Central finite differences, the independent truth of the calculus tests.</summary>
+    internal static class FiniteDifference
+    {
+        public const double Step = 1e-5;
+
+        /// <summary>∂f/∂xᵢ at <paramref name="point"/>.</summary>
+        public static double Partial(Func<double[], double> f, double[] point, int i)
+        {
+            var plus = (double[])point.Clone(); plus[i] += Step;
+            var minus = (double[])point.Clone(); minus[i] -= Step;
+            return (f(plus) - f(minus)) / (2 * Step);
+        }
+
+        /// <summary>Σᵢ ∂gᵢ/∂xᵢ of a vector field g (the trace of its Jacobian).</summary>
+        public static double Trace(Func<double[], double[]> g, double[] point) =>
+            Enumerable.Range(0, point.Length).Sum(i => Partial(p => g(p)[i], point, i));
     }
 }

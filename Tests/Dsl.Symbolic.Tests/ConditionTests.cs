@@ -70,16 +70,12 @@ namespace Dsl.Symbolic.Tests
                 var conditions = new Dictionary<string, double> { ["sigma"] = 0.1 + 2 * r.NextDouble() };
                 var analytic = ev.Evaluate(grad, point, conditions).Data;
                 double laplacian = ev.Evaluate(lap, point, conditions).Scalar;
-                const double h = 1e-5;
-                double trace = 0;
                 for (int i = 0; i < 3; i++)
                 {
-                    var plus = (double[])point.Clone(); plus[i] += h;
-                    var minus = (double[])point.Clone(); minus[i] -= h;
-                    double fd = (ev.Evaluate(e, plus, conditions).Scalar - ev.Evaluate(e, minus, conditions).Scalar) / (2 * h);
+                    double fd = FiniteDifference.Partial(p => ev.Evaluate(e, p, conditions).Scalar, point, i);
                     Assert.True(Math.Abs(fd - analytic[i]) <= 1e-6 * (1 + Math.Abs(fd)), $"{name} seed {seed} ∂/∂x{i}: {analytic[i]} vs {fd}");
-                    trace += (ev.Evaluate(grad, plus, conditions).Data[i] - ev.Evaluate(grad, minus, conditions).Data[i]) / (2 * h);
                 }
+                double trace = FiniteDifference.Trace(p => ev.Evaluate(grad, p, conditions).Data, point);
                 Assert.True(Math.Abs(trace - laplacian) <= 1e-6 * (1 + Math.Abs(trace)), $"{name} seed {seed}: Laplacian {laplacian} vs {trace}");
             }
         }
