@@ -48,6 +48,18 @@ namespace Dsl
         public static Vec Tanh(Vec a) => new Vec(a.Tensor.tanh());
         /// <summary>tanh(a), elementwise.</summary>
         public static Mat Tanh(Mat a) => new Mat(a.Tensor.tanh());
+        /// <summary>sin(a), elementwise.</summary>
+        public static Scalar Sin(Scalar a) => new Scalar(a.Tensor.sin());
+        /// <summary>sin(a), elementwise.</summary>
+        public static Vec Sin(Vec a) => new Vec(a.Tensor.sin());
+        /// <summary>cos(a), elementwise.</summary>
+        public static Scalar Cos(Scalar a) => new Scalar(a.Tensor.cos());
+        /// <summary>cos(a), elementwise.</summary>
+        public static Vec Cos(Vec a) => new Vec(a.Tensor.cos());
+        /// <summary>tan(a) = sin(a)/cos(a), elementwise.</summary>
+        public static Scalar Tan(Scalar a) => new Scalar(a.Tensor.tan());
+        /// <summary>tan(a) = sin(a)/cos(a), elementwise.</summary>
+        public static Vec Tan(Vec a) => new Vec(a.Tensor.tan());
         /// <summary>σ(a) = 1/(1 + e^−a), elementwise.</summary>
         public static Scalar Sigmoid(Scalar a) => new Scalar(a.Tensor.sigmoid());
         /// <summary>σ(a) = 1/(1 + e^−a), elementwise.</summary>

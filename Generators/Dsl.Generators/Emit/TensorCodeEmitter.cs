@@ -148,6 +148,8 @@ namespace Dsl.Generators.Emit
                 case Op.Square: return names[n.A] + ".square()";
                 case Op.Pow: return names[n.A] + ".pow(" + Literal(n.Value) + ")";
                 case Op.Tanh: return names[n.A] + ".tanh()";
+                case Op.Sin: return names[n.A] + ".sin()";
+                case Op.Cos: return names[n.A] + ".cos()";
                 case Op.Sigmoid: return names[n.A] + ".sigmoid()";
                 case Op.Softplus: return "global::TorchSharp.torch.nn.functional.softplus(" + names[n.A] + ")";
                 case Op.Recip: return names[n.A] + ".reciprocal()";
@@ -260,6 +262,8 @@ namespace Dsl.Generators.Emit
                 case Op.Pow: return "global::System.Math.Pow(" + Host(n.A) + ", " + Literal(n.Value) + ")";
                 case Op.Recip: return "(1.0 / " + Host(n.A) + ")";
                 case Op.Tanh: return "global::System.Math.Tanh(" + Host(n.A) + ")";
+                case Op.Sin: return "global::System.Math.Sin(" + Host(n.A) + ")";
+                case Op.Cos: return "global::System.Math.Cos(" + Host(n.A) + ")";
                 case Op.Sigmoid: return "(1.0 / (1.0 + global::System.Math.Exp(-" + Host(n.A) + ")))";
                 case Op.Softplus: return "global::System.Math.Log(1.0 + global::System.Math.Exp(" + Host(n.A) + "))";
                 case Op.Abs: return "global::System.Math.Abs(" + Host(n.A) + ")";

@@ -237,6 +237,9 @@ namespace Dsl.Generators.Lowering
                     case "Sqrt": return g.Sqrt(One(e, a));
                     case "Square": return g.Square(One(e, a));
                     case "Tanh": return g.Unary(Op.Tanh, One(e, a));
+                    case "Sin": return g.Unary(Op.Sin, One(e, a));
+                    case "Cos": return g.Unary(Op.Cos, One(e, a));
+                    case "Tan": { var u = One(e, a); return g.Div(g.Unary(Op.Sin, u), g.Unary(Op.Cos, u)); }
                     case "Sigmoid": return g.Unary(Op.Sigmoid, One(e, a));
                     case "Softplus": return g.Unary(Op.Softplus, One(e, a));
                     case "Abs": return g.Unary(Op.Abs, One(e, a));

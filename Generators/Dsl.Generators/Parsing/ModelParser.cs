@@ -439,7 +439,7 @@ namespace Dsl.Generators.Parsing
             }
         }
 
-        private static readonly HashSet<string> SystemMathFunctions = new HashSet<string> { "Exp", "Log", "Sqrt", "Pow", "Tanh", "Abs", "Sign", "Floor", "Round" };
+        private static readonly HashSet<string> SystemMathFunctions = new HashSet<string> { "Exp", "Log", "Sqrt", "Pow", "Tanh", "Abs", "Sign", "Floor", "Round", "Sin", "Cos", "Tan" };
 
         private static bool IsArithmetic(SyntaxKind kind) =>
             kind == SyntaxKind.AddExpression || kind == SyntaxKind.SubtractExpression || kind == SyntaxKind.MultiplyExpression || kind == SyntaxKind.DivideExpression;

@@ -25,6 +25,8 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Tanh: return g.Sub(g.Const(1), g.Square(n));                // 1 − tanh²
                 case Op.Sigmoid: return g.Mul(n, g.Sub(g.Const(1), n));             // σ(1 − σ)
                 case Op.Softplus: return g.Unary(Op.Sigmoid, u);                    // σ(u)
+                case Op.Sin: return g.Unary(Op.Cos, u);                             // cos u
+                case Op.Cos: return g.Neg(g.Unary(Op.Sin, u));                      // −sin u
                 default: throw new NotSupportedException("no derivative rule for " + n.Op);
             }
         }
@@ -46,6 +48,8 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Sigmoid: return g.Mul(first, g.Sub(g.Const(1), g.Mul(g.Const(2), n)));     // σ(1−σ)(1−2σ)
                 case Op.Softplus:                                                                  // σ(u)(1 − σ(u))
                     return g.Mul(first, g.Sub(g.Const(1), first));
+                case Op.Sin:
+                case Op.Cos: return g.Neg(n);                                                      // sin'' = −sin, cos'' = −cos
                 default: throw new NotSupportedException("no second-derivative rule for " + n.Op);
             }
         }

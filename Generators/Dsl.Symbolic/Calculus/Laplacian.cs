@@ -133,6 +133,8 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Tanh:
                 case Op.Sigmoid:
                 case Op.Softplus:
+                case Op.Sin:
+                case Op.Cos:
                     return Elementwise(g, n, jets[n.A], n.Shape);
                 default:
                     if (Derivatives.IsNonDifferentiable(n.Op)) throw new NonDifferentiableException(n.Op.ToString());

@@ -155,6 +155,8 @@ namespace Dsl.Symbolic.Ir
                 case Op.Sign:
                 case Op.Floor:
                 case Op.Round:
+                case Op.Sin:
+                case Op.Cos:
                     if (a.IsConst) return Const(Fold(op, a.Value));
                     return Intern(op, a.Shape, null, 0, new[] { a });
                 default:
@@ -361,6 +363,8 @@ namespace Dsl.Symbolic.Ir
                 case Op.Sign: return System.Math.Sign(v);
                 case Op.Floor: return System.Math.Floor(v);
                 case Op.Round: return System.Math.Round(v, MidpointRounding.ToEven);
+                case Op.Sin: return System.Math.Sin(v);
+                case Op.Cos: return System.Math.Cos(v);
                 default: throw new ArgumentException("not an elementwise unary operation: " + op);
             }
         }

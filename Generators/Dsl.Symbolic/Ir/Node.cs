@@ -50,6 +50,10 @@ namespace Dsl.Symbolic.Ir
         Floor,
         /// <summary>round(a)</summary>
         Round,
+        /// <summary>sin a</summary>
+        Sin,
+        /// <summary>cos a</summary>
+        Cos,
 
         // Elementwise binary (broadcasting)
         /// <summary>a + b</summary>

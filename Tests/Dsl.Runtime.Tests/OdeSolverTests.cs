@@ -1,0 +1,189 @@
+using System;
+using System.Threading;
+using Dsl.Solvers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Runtime.Tests
+{
+    /// <summary>The ODE integrators against closed forms (float64).</summary>
+    public class OdeSolverTests
+    {
+        private static double RelErr(Tensor a, Tensor exact) => (a - exact).abs().max().ToDouble() / exact.abs().max().ToDouble();
+
+        private static Tensor[] Decay(double t, Tensor[] y) => new[] { y[0] * -2.0 };
+
+        private static double DecayError(OdeMethod method, int steps, Tensor y0, double tol = 1e-8)
+        {
+            using var r = OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1,
+                new OdeOptions { Method = method, Steps = steps, RelativeTolerance = tol, AbsoluteTolerance = tol });
+            Assert.Equal(1.0, r.FinalTime);
+            Assert.False(r.Cancelled);
+            return RelErr(r.State[0], y0 * System.Math.Exp(-2));
+        }
+
+        [Fact]
+        public void Exponential_decay_matches_the_closed_form_for_every_method()
+        {
+            manual_seed(1);
+            var y0 = randn(5, 3, dtype: ScalarType.Float64);
+            var copy = y0.clone();
+            Assert.True(DecayError(OdeMethod.Rk45, 0, y0) < 1e-6);
+            double rk4 = DecayError(OdeMethod.Rk4, 100, y0);
+            Assert.True(rk4 < 1e-8, "RK4 relative error " + rk4);
+            Assert.True(DecayError(OdeMethod.Heun, 100, y0) < 1e-4);
+            Assert.True(DecayError(OdeMethod.Euler, 1000, y0) < 1e-2);
+            Assert.Equal(0.0, (y0 - copy).abs().max().ToDouble());   // y0 is not modified
+        }
+
+        [Theory]
+        [InlineData(OdeMethod.Euler, 200, 1.8, 2.2)]
+        [InlineData(OdeMethod.Heun, 50, 3.5, 4.5)]
+        [InlineData(OdeMethod.Rk4, 20, 14, 18)]
+        public void Halving_the_step_shows_the_order(OdeMethod method, int steps, double lo, double hi)
+        {
+            manual_seed(2);
+            var y0 = randn(5, 3, dtype: ScalarType.Float64);
+            double ratio = DecayError(method, steps, y0) / DecayError(method, 2 * steps, y0);
+            Assert.InRange(ratio, lo, hi);
+        }
+
+        [Fact]
+        public void Harmonic_oscillator_returns_after_one_period_and_counts_evaluations()
+        {
+            manual_seed(3);
+            var q0 = randn(7, dtype: ScalarType.Float64);
+            var p0 = randn(7, dtype: ScalarType.Float64);
+            int calls = 0;
+            using var r = OdeSolvers.Solve((t, y) => { calls++; return new[] { y[1], -y[0] }; }, new[] { q0, p0 }, 0, 2 * System.Math.PI,
+                new OdeOptions { RelativeTolerance = 1e-9, AbsoluteTolerance = 1e-9 }, "oscillator");
+            Assert.True((r.State[0] - q0).abs().max().ToDouble() < 1e-6);
+            Assert.True((r.State[1] - p0).abs().max().ToDouble() < 1e-6);
+            Assert.True(r.FunctionEvaluations > 0);
+            Assert.Equal(calls, r.FunctionEvaluations);
+            Assert.True(r.AcceptedSteps > 0);
+        }
+
+        [Fact]
+        public void Integrating_forward_then_backward_returns_the_start()
+        {
+            manual_seed(4);
+            var y0 = randn(5, 3, dtype: ScalarType.Float64);
+            var tight = new OdeOptions { RelativeTolerance = 1e-11, AbsoluteTolerance = 1e-11 };
+            using var forward = OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1, tight);
+            using var back = OdeSolvers.Solve(Decay, forward.State, 1, 0, tight);
+            Assert.Equal(0.0, back.FinalTime);
+            Assert.True((back.State[0] - y0).abs().max().ToDouble() < 1e-7);
+        }
+
+        [Fact]
+        public void A_stiff_problem_exhausts_the_step_budget()
+        {
+            var y0 = zeros(4, dtype: ScalarType.Float64);
+            var ex = Assert.Throws<OdeStepBudgetException>(() =>
+                OdeSolvers.Solve((t, y) => new[] { (y[0] - System.Math.Cos(t)) * -1e5 }, new[] { y0 }, 0, 1, new OdeOptions { MaxSteps = 20 }, "stiff"));
+            Assert.Contains("20", ex.Message);
+            Assert.Contains("Dormand–Prince RK45", ex.Message);
+            Assert.Contains("MaxSteps", ex.Message);
+            Assert.Equal(20, ex.MaxSteps);
+        }
+
+        [Fact]
+        public void Bad_inputs_are_rejected_with_the_parameter_named()
+        {
+            var y0 = ones(5, 3, dtype: ScalarType.Float64);
+            var steps = Assert.ThrowsAny<ArgumentException>(() =>
+                OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1, new OdeOptions { Method = OdeMethod.Euler, Steps = 0 }, "test"));
+            Assert.Equal("Steps", steps.ParamName);
+            Assert.Contains("test", steps.Message);
+
+            var shape = Assert.ThrowsAny<ArgumentException>(() =>
+                OdeSolvers.Solve((t, y) => new[] { zeros(5, 2, dtype: ScalarType.Float64) }, new[] { y0 }, 0, 1, new OdeOptions()));
+            Assert.Contains("[5, 3]", shape.Message);
+
+            var count = Assert.ThrowsAny<ArgumentException>(() =>
+                OdeSolvers.Solve((t, y) => new[] { y[0], y[0] }, new[] { y0 }, 0, 1, new OdeOptions { Method = OdeMethod.Rk4 }));
+            Assert.Contains("one per state tensor", count.Message);
+
+            Assert.ThrowsAny<ArgumentException>(() => OdeSolvers.Solve(Decay, Array.Empty<Tensor>(), 0, 1, new OdeOptions()));
+            Assert.ThrowsAny<ArgumentException>(() => OdeSolvers.Solve(Decay, new[] { y0 }, 0, double.NaN, new OdeOptions()));
+            Assert.ThrowsAny<ArgumentException>(() => OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1, new OdeOptions { RelativeTolerance = 0 }));
+            Assert.ThrowsAny<ArgumentException>(() => OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1, new OdeOptions { MaxSteps = 0 }));
+        }
+
+        [Fact]
+        public void A_state_that_blows_up_is_reported_with_the_time()
+        {
+            var y0 = ones(3, dtype: ScalarType.Float64);
+            var ex = Assert.Throws<ArithmeticException>(() =>
+                OdeSolvers.Solve((t, y) => new[] { y[0] * (t > 0.5 ? double.NaN : 1.0) }, new[] { y0 }, 0, 1,
+                    new OdeOptions { Method = OdeMethod.Euler, Steps = 10 }, "blowup"));
+            Assert.Contains("blowup", ex.Message);
+            Assert.Contains("t = 0.7", ex.Message);
+        }
+
+        [Theory]
+        [InlineData(OdeMethod.Rk45)]
+        [InlineData(OdeMethod.Rk4)]
+        public void Cancellation_stops_between_steps(OdeMethod method)
+        {
+            var y0 = ones(5, 3, dtype: ScalarType.Float64);
+            using var cts = new CancellationTokenSource();
+            int calls = 0;
+            using var r = OdeSolvers.Solve((t, y) => { if (++calls == 3) cts.Cancel(); return Decay(t, y); }, new[] { y0 }, 0, 1,
+                new OdeOptions { Method = method, Steps = 10, Cancellation = cts.Token });
+            Assert.True(r.Cancelled);
+            Assert.True(r.FinalTime > 0 && r.FinalTime < 1, "FinalTime = " + r.FinalTime);
+            Assert.True(RelErr(r.State[0], y0 * System.Math.Exp(-2 * r.FinalTime)) < 1e-3);
+        }
+
+        [Theory]
+        [InlineData(OdeMethod.Euler, 1)]
+        [InlineData(OdeMethod.Heun, 2)]
+        [InlineData(OdeMethod.Rk4, 4)]
+        public void Fixed_step_methods_evaluate_a_fixed_number_of_times(OdeMethod method, int perStep)
+        {
+            var y0 = ones(2, dtype: ScalarType.Float64);
+            int calls = 0;
+            using var r = OdeSolvers.Solve((t, y) => { calls++; return Decay(t, y); }, new[] { y0 }, 0, 1, new OdeOptions { Method = method, Steps = 37 });
+            Assert.Equal(37 * perStep, r.FunctionEvaluations);
+            Assert.Equal(calls, r.FunctionEvaluations);
+            Assert.Equal(37, r.AcceptedSteps);
+        }
+
+        [Fact]
+        public void Float32_state_keeps_its_dtype_and_f_may_use_autograd_under_no_grad()
+        {
+            // dx/dt = −∇(|x|²/2) computed by autograd inside f while the caller runs without grad; dlogp/dt a second tensor.
+            var x0 = randn(4, 2, dtype: ScalarType.Float32);
+            var l0 = zeros(4, dtype: ScalarType.Float32);
+            using var noGrad = no_grad();
+            using var r = OdeSolvers.Solve((t, y) =>
+            {
+                using var grad = enable_grad();
+                var x = y[0].detach().requires_grad_(true);
+                var e = (x * x).sum() * 0.5;
+                var g = torch.autograd.grad(new[] { e }, new[] { x })[0];
+                return new[] { -g, ones_like(y[1]) };
+            }, new[] { x0, l0 }, 0, 1, new OdeOptions());
+            Assert.Equal(ScalarType.Float32, r.State[0].dtype);
+            Assert.Equal(ScalarType.Float32, r.State[1].dtype);
+            Assert.False(r.State[0].requires_grad);
+            Assert.True(RelErr(r.State[0], x0 * System.Math.Exp(-1)) < 1e-4);
+            Assert.True((r.State[1] - 1).abs().max().ToDouble() < 1e-5);
+        }
+
+        [Fact]
+        public void No_tensors_leak_per_step()
+        {
+            var y0 = randn(5, 3, dtype: ScalarType.Float64);
+            using var scope = NewDisposeScope();
+            using (var r = OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1, new OdeOptions { RelativeTolerance = 1e-9, AbsoluteTolerance = 1e-9 }))
+            {
+                Assert.True(r.AcceptedSteps > 5);
+                Assert.Single(r.State);
+            }
+            Assert.True(scope.DisposablesCount <= 1, "left in the caller's scope: " + scope.DisposablesCount);
+        }
+    }
+}

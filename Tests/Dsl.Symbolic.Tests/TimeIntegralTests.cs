@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using Dsl.Symbolic.Calculus;
+using Dsl.Symbolic.Ir;
+
+namespace Dsl.Symbolic.Tests
+{
+    /// <summary>Closed-form perturbation kernels m(t), v(t) of linear SDEs against the lectures' formulas.</summary>
+    public class TimeIntegralTests
+    {
+        private static readonly Dictionary<string, double> Hypers = new() { ["b0"] = 0.1, ["b1"] = 20, ["s0"] = 0.01, ["s1"] = 50, ["theta"] = 0.7, ["sig"] = 1.3 };
+
+        private static (double M, double V) Evaluate(Func<Graph, Node, (Node A, Node G2)> sde, double time)
+        {
+            var g = new Graph();
+            var t = g.Condition("t");
+            var (a, g2) = sde(g, t);
+            var (m, v) = TimeIntegral.Marginal(g, a, g2, t);
+            var ev = new Evaluator(new Dictionary<string, DenseValue>(), Hypers, new Dictionary<string, int>());
+            var c = new Dictionary<string, double> { ["t"] = time };
+            return (ev.Evaluate(m, Array.Empty<double>(), c).Scalar, ev.Evaluate(v, Array.Empty<double>(), c).Scalar);
+        }
+
+        private static Node Beta(Graph g, Node t) => g.Add(g.Hyper("b0"), g.Mul(t, g.Sub(g.Hyper("b1"), g.Hyper("b0"))));
+
+        private static double B(double t) => 0.1 * t + 0.5 * (20 - 0.1) * t * t;
+
+        [Theory]
+        [InlineData(0.0)]
+        [InlineData(0.01)]
+        [InlineData(0.3)]
+        [InlineData(1.0)]
+        public void VP_SDE_has_m_exp_minus_half_B_and_v_one_minus_exp_minus_B(double time)
+        {
+            var (m, v) = Evaluate((g, t) => (g.Mul(g.Const(-0.5), Beta(g, t)), g.Square(g.Sqrt(Beta(g, t)))), time);
+            Assert.Equal(Math.Exp(-0.5 * B(time)), m, 12);
+            Assert.Equal(1 - Math.Exp(-B(time)), v, 12);
+        }
+
+        [Theory]
+        [InlineData(0.0)]
+        [InlineData(0.5)]
+        [InlineData(1.0)]
+        public void Sub_VP_SDE_has_v_one_minus_exp_minus_B_squared(double time)
+        {
+            var (m, v) = Evaluate((g, t) =>
+            {
+                var bigB = g.Add(g.Mul(g.Hyper("b0"), t), g.Mul(g.Mul(g.Const(0.5), g.Sub(g.Hyper("b1"), g.Hyper("b0"))), g.Square(t)));
+                return (g.Mul(g.Const(-0.5), Beta(g, t)), g.Mul(Beta(g, t), g.Sub(g.Const(1), g.Exp(g.Mul(g.Const(-2), bigB)))));
+            }, time);
+            Assert.Equal(Math.Exp(-0.5 * B(time)), m, 12);
+            Assert.Equal(Math.Pow(1 - Math.Exp(-B(time)), 2), v, 12);
+        }
+
+        [Theory]
+        [InlineData(0.0)]
+        [InlineData(0.5)]
+        [InlineData(1.0)]
+        public void VE_SDE_has_v_sigma_min_squared_times_ratio_power_minus_one(double time)
+        {
+            // g(t) = σ_min (σ_max/σ_min)^t √(2 log(σ_max/σ_min))
+            var (m, v) = Evaluate((g, t) =>
+            {
+                var logRatio = g.Log(g.Div(g.Hyper("s1"), g.Hyper("s0")));
+                var gt = g.Mul(g.Mul(g.Hyper("s0"), g.Exp(g.Mul(t, logRatio))), g.Sqrt(g.Mul(g.Const(2), logRatio)));
+                return (g.Const(0), g.Square(gt));
+            }, time);
+            Assert.Equal(1.0, m, 14);
+            Assert.Equal(0.01 * 0.01 * (Math.Pow(50 / 0.01, 2 * time) - 1), v, 9);
+        }
+
+        [Theory]
+        [InlineData(0.0)]
+        [InlineData(0.7)]
+        [InlineData(3.0)]
+        public void Ornstein_Uhlenbeck_and_Brownian_motion(double time)
+        {
+            var (m, v) = Evaluate((g, t) => (g.Neg(g.Hyper("theta")), g.Square(g.Hyper("sig"))), time);
+            Assert.Equal(Math.Exp(-0.7 * time), m, 12);
+            Assert.Equal(1.3 * 1.3 / (2 * 0.7) * (1 - Math.Exp(-2 * 0.7 * time)), v, 12);
+            var (mb, vb) = Evaluate((g, t) => (g.Const(0), g.Square(g.Hyper("sig"))), time);
+            Assert.Equal(1.0, mb, 14);
+            Assert.Equal(1.3 * 1.3 * time, vb, 12);
+        }
+
+        [Fact]
+        public void A_cosine_schedule_has_no_closed_form_here_and_says_why()
+        {
+            var e = Assert.Throws<IntegrationUnsupportedException>(() => Evaluate((g, t) =>
+            {
+                var angle = g.Mul(g.Const(Math.PI / 2 / 1.008), g.Add(t, g.Const(0.008)));
+                var beta = g.Mul(g.Const(Math.PI / 1.008), g.Div(g.Unary(Op.Sin, angle), g.Unary(Op.Cos, angle)));
+                return (g.Mul(g.Const(-0.5), beta), beta);
+            }, 0.5));
+            Assert.Contains("of t", e.Message);
+        }
+    }
+}
