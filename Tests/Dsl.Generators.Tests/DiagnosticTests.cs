@@ -27,6 +27,20 @@ namespace Dsl.Generators.Tests
         }
 
         [Fact]
+        public void DSL0013_sde_without_drift() => AssertDiagnostic("DSL0013",
+            "[Sde] public partial class [|S|] { [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }", "has no [Drift] method");
+
+        [Fact]
+        public void DSL0013_diffusion_that_depends_on_x() => AssertDiagnostic("DSL0013",
+            "[Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => -1 * x; [Diffusion] Scalar G[|(Vec x, Scalar t)|] => Norm2(x); }",
+            "assume g(t) independent of x");
+
+        [Fact]
+        public void DSL0015_a_drift_that_is_not_linear_has_no_kernel() => AssertDiagnostic("DSL0015",
+            "[Sde] public partial class S { [Drift] Vec [|F|](Vec x, Scalar t) => Tanh(x); [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }",
+            "is not generated: the drift is not of the form a(t)·x");
+
+        [Fact]
         public void DSL0001_class_not_partial() => AssertDiagnostic("DSL0001",
             "[EnergyModel] public class [|Plain|] { [Energy] Scalar E(Vec x) => Norm2(x); }", "'Plain' must be declared partial");
 

@@ -39,9 +39,12 @@ namespace Dsl.Testing
             types.Select(t => t.Assembly.Location).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
 
         /// <summary>Runs <paramref name="generator"/> once with step tracking.</summary>
-        public static GeneratorRun Run(IIncrementalGenerator generator, CSharpCompilation compilation)
+        public static GeneratorRun Run(IIncrementalGenerator generator, CSharpCompilation compilation) => Run(compilation, generator);
+
+        /// <summary>Runs several generators together over one compilation (as a build does).</summary>
+        public static GeneratorRun Run(CSharpCompilation compilation, params IIncrementalGenerator[] generators)
         {
-            GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { generator.AsSourceGenerator() },
+            GeneratorDriver driver = CSharpGeneratorDriver.Create(generators.Select(g => g.AsSourceGenerator()).ToArray(),
                 parseOptions: ParseOptions,
                 driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
             return Rerun(driver, compilation);

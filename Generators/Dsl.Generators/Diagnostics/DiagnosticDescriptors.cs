@@ -83,6 +83,24 @@ namespace Dsl.Generators.Diagnostics
             "The [LogPartition] method '{0}' {1}; expected 'Scalar {0}()' that depends on parameters only",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0013: an [Sde] class's [Drift] or [Diffusion] member is missing, repeated or has the wrong signature.</summary>
+        public static readonly DiagnosticDescriptor SdeSignature = Make("DSL0013",
+            "Invalid SDE member",
+            "The SDE '{0}' {1}; expected '[Drift] Vec F(Vec x, Scalar t)' and '[Diffusion] Scalar G(Scalar t)'",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0014: the drift is not a Vec of x's dimension.</summary>
+        public static readonly DiagnosticDescriptor DriftShape = Make("DSL0014",
+            "Drift must have x's dimension",
+            "The drift of the SDE '{0}' must be a Vec of the dimension of x per sample, but the expression is {1}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0015: the perturbation kernel has no closed form here (info: the fallback used).</summary>
+        public static readonly DiagnosticDescriptor MarginalFallback = Make("DSL0015",
+            "Perturbation kernel not in closed form",
+            "The perturbation kernel of the SDE '{0}' {1}",
+            DiagnosticSeverity.Info);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

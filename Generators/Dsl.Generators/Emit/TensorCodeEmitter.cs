@@ -30,12 +30,21 @@ namespace Dsl.Generators.Emit
         private readonly Dictionary<string, string> paramLocals;
         private int temps;
 
-        /// <summary>Creates an emitter writing to <paramref name="writer"/>; parameters are read from the given locals.</summary>
-        public TensorCodeEmitter(SourceWriter writer, CodePath path, Dictionary<string, string> paramLocals)
+        private readonly string conditionName;
+        private readonly string batchReference;
+
+        /// <summary>
+        /// Creates an emitter writing to <paramref name="writer"/>; parameters are read from the given locals, the
+        /// condition leaf (σ or t) from <paramref name="conditionName"/>, and the batch size, dtype and device of
+        /// broadcast constants from <paramref name="batchReference"/>.
+        /// </summary>
+        public TensorCodeEmitter(SourceWriter writer, CodePath path, Dictionary<string, string> paramLocals, string conditionName = "sigma", string batchReference = "x")
         {
             w = writer;
             this.path = path;
             this.paramLocals = paramLocals;
+            this.conditionName = conditionName;
+            this.batchReference = batchReference;
         }
 
         /// <summary>
@@ -56,7 +65,7 @@ namespace Dsl.Generators.Emit
                 switch (n.Op)
                 {
                     case Op.Input: names[n] = "x"; continue;
-                    case Op.Condition: names[n] = "sigma"; continue;
+                    case Op.Condition: names[n] = conditionName; continue;
                     case Op.Param: names[n] = paramLocals[n.Name!]; continue;
                 }
                 string name = "t" + temps++;
@@ -209,11 +218,11 @@ namespace Dsl.Generators.Emit
         private string Broadcast(Node a, Shape shape)
         {
             var sizes = new List<string>();
-            if (shape.Batched) sizes.Add("x.shape[0]");
+            if (shape.Batched) sizes.Add(batchReference + ".shape[0]");
             sizes.AddRange(shape.Dims.Select(Size));
             string array = "new long[] { " + string.Join(", ", sizes) + " }";
             if (IsHost(a))
-                return "global::TorchSharp.torch.full(" + array + ", " + Host(a) + ", dtype: x.dtype, device: x.device)";
+                return "global::TorchSharp.torch.full(" + array + ", " + Host(a) + ", dtype: " + batchReference + ".dtype, device: " + batchReference + ".device)";
             return Operand(a, shape) + ".expand(" + array + ")";
         }
 
@@ -243,10 +252,20 @@ namespace Dsl.Generators.Emit
         private static bool IsElementwise(Op op) => op >= Op.Neg && op <= Op.Div;
 
         /// <summary>The C# double expression of a host node.</summary>
-        public static string Host(Node n)
+        public static string Host(Node n) => Host(n, null);
+
+        /// <summary>
+        /// The C# double expression of <paramref name="n"/>, with <paramref name="leaf"/> naming leaves the default rules
+        /// do not know (the time t of an SDE's scalar functions); broadcasts of scalars are the scalars themselves.
+        /// </summary>
+        public static string Host(Node n, Func<Node, string?>? leaf)
         {
+            var named = leaf?.Invoke(n);
+            if (named != null) return named;
+            string Host(Node m) => TensorCodeEmitter.Host(m, leaf);
             switch (n.Op)
             {
+                case Op.Broadcast: return Host(n.A);
                 case Op.Const: return Literal(n.Value);
                 case Op.DimSize: return "(double)size_" + n.Name;
                 case Op.Hyper: return "(double)" + n.Name;

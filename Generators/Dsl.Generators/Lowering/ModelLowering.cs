@@ -156,14 +156,14 @@ namespace Dsl.Generators.Lowering
             return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes);
         }
 
-        private sealed class LoweringException : Exception
+        internal sealed class LoweringException : Exception
         {
             public LoweringException(DiagnosticInfo diagnostic) : base(diagnostic.Descriptor.Id) { Diagnostic = diagnostic; }
             public DiagnosticInfo Diagnostic { get; }
         }
 
         /// <summary>Lowers <see cref="ExprSpec"/> trees; maps Dsl.Math calls and operators onto graph operations.</summary>
-        private sealed class ExprLowerer
+        internal sealed class ExprLowerer
         {
             private readonly Graph g;
             private readonly Node x;

@@ -195,13 +195,13 @@ namespace Dsl.Generators.Parsing
         internal static bool IsDslType(ITypeSymbol type, string name) =>
             type.Name == name && type.ContainingNamespace?.ToDisplayString() == AttributeNamespace && type.ContainingType == null;
 
-        private static bool IsDslAttribute(AttributeData a, string name) =>
+        internal static bool IsDslAttribute(AttributeData a, string name) =>
             a.AttributeClass != null && IsDslType(a.AttributeClass, name);
 
-        private static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => IsDslAttribute(a, name));
+        internal static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => IsDslAttribute(a, name));
 
         /// <summary>Reads equation bodies into <see cref="EquationSpec"/>s, inlining locals and helper methods.</summary>
-        private sealed class EquationReader
+        internal sealed class EquationReader
         {
             private readonly Compilation compilation;
             private readonly INamedTypeSymbol type;

@@ -221,7 +221,7 @@ namespace Dsl.Symbolic.Calculus
                 var lead = dp[dp.Length - 1];
                 for (int k = degree; k >= 0; k--)
                 {
-                    r[k] = g.Div(residual[k + dp.Length - 1], lead);
+                    r[k] = Canonical(g.Div(residual[k + dp.Length - 1], lead));
                     for (int j = 0; j < dp.Length; j++)
                         residual[k + j] = g.Sub(residual[k + j], g.Mul(r[k], dp[j]));          // − r_k t^k p'
                     if (k >= 1) residual[k - 1] = g.Sub(residual[k - 1], g.Mul(r[k], g.Const(k))); // − (r_k t^k)'
@@ -256,6 +256,24 @@ namespace Dsl.Symbolic.Calculus
                 z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
                 z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
                 return ((z ^ (z >> 31)) >> 11) * (1.0 / (1UL << 53));
+            }
+
+            /// <summary>
+            /// A coefficient that is the same number for every hyperparameter value (such as b/b) becomes that literal:
+            /// the generated code is shorter and stays finite where b happens to be 0.
+            /// </summary>
+            public Node Canonical(Node n)
+            {
+                if (n.IsConst) return n;
+                var hypers = Topology.Order(new[] { n }).Where(h => h.Op == Op.Hyper).Select(h => h.Name!).Distinct().ToList();
+                if (Topology.Order(new[] { n }).Any(h => h.Op == Op.DimSize || h.Op == Op.Condition || h.Op == Op.Input || h.Op == Op.Param)) return n;
+                var evaluator = new Evaluator(new Dictionary<string, DenseValue>(), hypers.ToDictionary(h => h, _ => 0.5 + 1.5 * NextDouble()), new Dictionary<string, int>());
+                double v;
+                try { v = evaluator.Evaluate(n, Array.Empty<double>(), new Dictionary<string, double>()).Data[0]; }
+                catch (KeyNotFoundException) { return n; }
+                if (double.IsNaN(v) || double.IsInfinity(v)) return n;
+                double rounded = System.Math.Round(v * 1e9) / 1e9;
+                return IsZero(g.Sub(n, g.Const(rounded))) ? g.Const(rounded) : n;
             }
 
             /// <summary>True when a time-free coefficient vanishes for random hyperparameter values (three draws).</summary>

@@ -1,0 +1,29 @@
+using System;
+
+namespace Dsl
+{
+    /// <summary>
+    /// Marks a <c>partial</c> class as a stochastic differential equation dx = f(x, t) dt + g(t) dw on t ∈ [0, T].
+    /// The generator reads its <see cref="DriftAttribute"/> and <see cref="DiffusionAttribute"/> methods and emits the
+    /// batched drift and diffusion, the perturbation kernel p₀ₜ(xₜ|x₀) = N(m(t)x₀, v(t)I) when the drift is a(t)·x
+    /// (in closed form, or tabulated by quadrature), the prior, reverse-time and probability-flow drifts: <see cref="Sde.ISde"/>.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+    public sealed class SdeAttribute : Attribute
+    {
+        /// <summary>The end time T (default 1).</summary>
+        public double EndTime { get; set; } = 1.0;
+    }
+
+    /// <summary>Marks the method <c>Vec F(Vec x, Scalar t)</c> whose body is the drift f(x, t).</summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class DriftAttribute : Attribute
+    {
+    }
+
+    /// <summary>Marks the method <c>Scalar G(Scalar t)</c> whose body is the diffusion coefficient g(t).</summary>
+    [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+    public sealed class DiffusionAttribute : Attribute
+    {
+    }
+}

@@ -1,0 +1,273 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using Dsl.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Sde
+{
+    /// <summary>The predictor of a reverse-time sampler.</summary>
+    public enum Predictor
+    {
+        /// <summary>Reverse Euler–Maruyama: x ← x − [f − g²s]|Δt| + g√|Δt| z.</summary>
+        EulerMaruyama,
+        /// <summary>Reverse diffusion (Song et al. 2021, Eq. 46) on the kernel's exact one-step discretisation x_{t} = αx_{t−Δt} + √β z.</summary>
+        ReverseDiffusion,
+        /// <summary>No predictor (corrector-only sampling).</summary>
+        None,
+    }
+
+    /// <summary>The corrector of a predictor–corrector sampler.</summary>
+    public enum Corrector
+    {
+        /// <summary>No corrector.</summary>
+        None,
+        /// <summary>Langevin MCMC with the signal-to-noise step rule (Song et al. 2021, Algorithm 4).</summary>
+        Langevin,
+    }
+
+    /// <summary>Settings of the reverse-time samplers (score_sde's defaults).</summary>
+    public sealed class SdeSamplerOptions
+    {
+        /// <summary>Time steps N from T down to ε.</summary>
+        public int Steps { get; init; } = 1000;
+
+        /// <summary>The truncation ε: the solver stops at t = ε &gt; 0 where the score stays finite.</summary>
+        public double Epsilon { get; init; } = 1e-3;
+
+        /// <summary>The predictor.</summary>
+        public Predictor Predictor { get; init; } = Predictor.EulerMaruyama;
+
+        /// <summary>The corrector.</summary>
+        public Corrector Corrector { get; init; } = Corrector.None;
+
+        /// <summary>Corrector steps per time step.</summary>
+        public int CorrectorSteps { get; init; } = 1;
+
+        /// <summary>The corrector's signal-to-noise ratio r: step = 2α(r‖z‖/‖s‖)².</summary>
+        public double Snr { get; init; } = 0.16;
+
+        /// <summary>Return the noise-free mean of the last predictor step (score_sde's noise_removal).</summary>
+        public bool Denoise { get; init; } = true;
+
+        /// <summary>Seed of the sampler's generator.</summary>
+        public long Seed { get; init; }
+
+        /// <summary>Record every Thin-th state into the trajectory; 0 records none.</summary>
+        public int Thin { get; init; }
+
+        /// <summary>Receives progress.</summary>
+        public IProgress<SamplerProgress>? Progress { get; init; }
+
+        /// <summary>Stops between steps.</summary>
+        public CancellationToken Cancellation { get; init; }
+    }
+
+    /// <summary>Samples of a reverse-time run with their diagnostics. Owns its tensors.</summary>
+    public sealed class SdeSampleResult : IDisposable
+    {
+        internal SdeSampleResult(Tensor samples, Tensor? trajectory, int evaluations, int steps, TimeSpan elapsed, bool cancelled)
+        {
+            Samples = samples; Trajectory = trajectory; FunctionEvaluations = evaluations; Steps = steps; Elapsed = elapsed; Cancelled = cancelled;
+        }
+
+        /// <summary>x at t = ε (or the denoised mean): [N, D].</summary>
+        public Tensor Samples { get; }
+        /// <summary>Recorded states [T', N, D] from t = T downwards, or null.</summary>
+        public Tensor? Trajectory { get; }
+        /// <summary>Score evaluations (NFE).</summary>
+        public int FunctionEvaluations { get; }
+        /// <summary>Time steps taken.</summary>
+        public int Steps { get; }
+        /// <summary>Wall time.</summary>
+        public TimeSpan Elapsed { get; }
+        /// <summary>Stopped early by the cancellation token.</summary>
+        public bool Cancelled { get; }
+
+        /// <summary>Disposes the tensors.</summary>
+        public void Dispose() { Samples.Dispose(); Trajectory?.Dispose(); }
+    }
+
+    /// <summary>
+    /// Forward and reverse-time SDE solvers over the generated <see cref="ISde"/> and any <see cref="ITimeScoreModel"/>
+    /// (score_sde's sampling.py, typed): Euler–Maruyama both ways, the reverse-diffusion predictor, the Langevin corrector
+    /// with the SNR step rule, predictor–corrector (Algorithm 2), final denoising and truncation t ∈ [ε, T].
+    /// </summary>
+    public static class SdeSolvers
+    {
+        /// <summary>Forward Euler–Maruyama from x₀ at t₀ to t₁ in <paramref name="steps"/> steps: x ← x + f Δt + g √Δt z.</summary>
+        public static Tensor EulerMaruyama(ISde sde, Tensor x0, double t0, double t1, int steps, Generator generator)
+        {
+            const string solver = "Euler–Maruyama";
+            CheckTimes(sde, solver, t0, t1, 0);
+            if (!(t1 > t0)) throw new ArgumentException(solver + " on " + sde.SdeName + ": forward integration needs t1 > t0, got t0 = " + Fmt(t0) + ", t1 = " + Fmt(t1) + ".", nameof(t1));
+            if (steps < 1) throw new ArgumentException(solver + ": steps must be ≥ 1, got " + steps + ".", nameof(steps));
+            SdeChecks.Batch(sde.SdeName, solver, x0);
+            using var noGrad = no_grad();
+            double dt = (t1 - t0) / steps;
+            var x = x0.detach().clone();
+            for (int i = 0; i < steps; i++)
+            {
+                using var scope = NewDisposeScope();
+                var t = full(new long[] { x.shape[0] }, t0 + i * dt, x.dtype, x.device);
+                var next = x + sde.Drift(x, t) * dt + empty_like(x).normal_(0, 1, generator: generator) * sde.Diffusion(t).unsqueeze(1) * System.Math.Sqrt(dt);
+                CheckFinite(solver, sde, next, t0 + (i + 1) * dt);
+                x.Dispose();
+                x = next.MoveToOuterDisposeScope();
+            }
+            return x;
+        }
+
+        /// <summary>
+        /// Reverse-time sampling from the prior at T down to ε: predictor (Euler–Maruyama or reverse diffusion), optional
+        /// Langevin corrector (predictor–corrector, Song et al. 2021 Algorithm 2), optional final denoising.
+        /// </summary>
+        public static SdeSampleResult Sample(ISde sde, ITimeScoreModel score, long n, SdeSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null)
+        {
+            string solver = Describe(options);
+            if (n < 1) throw new ArgumentException(solver + ": the number of samples must be ≥ 1, got " + n + ".", nameof(n));
+            if (options.Steps < 1) throw new ArgumentException(solver + ": Steps must be ≥ 1, got " + options.Steps + ".", nameof(options));
+            if (options.CorrectorSteps < 0 || !(options.Snr > 0)) throw new ArgumentException(solver + ": CorrectorSteps must be ≥ 0 and Snr > 0.", nameof(options));
+            if (options.Predictor == Predictor.None && options.Corrector == Corrector.None) throw new ArgumentException(solver + ": choose a predictor, a corrector or both.", nameof(options));
+            CheckTimes(sde, solver, options.Epsilon, sde.EndTime, options.Epsilon);
+            CheckScoreEpsilon(sde, solver, options.Epsilon);
+            if (options.Predictor == Predictor.ReverseDiffusion || options.Corrector == Corrector.Langevin) RequireKernel(sde, solver);
+            device ??= CPU;
+            var clock = Stopwatch.StartNew();
+            using var generator = new Generator((ulong)options.Seed, device);
+            using var noGrad = no_grad();
+            var x = sde.SamplePrior(n, score.Dim, generator, dtype, device);
+            Tensor? mean = null;
+            var recorded = new List<Tensor>();
+            int evaluations = 0, step = 0;
+            bool cancelled = false;
+            double T = sde.EndTime, eps = options.Epsilon, dt = (T - eps) / options.Steps;
+            try
+            {
+                for (; step < options.Steps; step++)
+                {
+                    if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
+                    double time = T - step * dt;                          // score_sde: linspace(T, ε, N), here the step ends at time − dt
+                    using var scope = NewDisposeScope();
+                    var t = full(new long[] { n }, time, dtype, device);
+                    if (options.Corrector == Corrector.Langevin)
+                    {
+                        double alpha = StepAlpha(sde, time, dt);
+                        for (int c = 0; c < options.CorrectorSteps; c++)
+                        {
+                            var grad = score.Score(x, t);
+                            evaluations++;
+                            var z = empty_like(x).normal_(0, 1, generator: generator);
+                            double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDouble();
+                            double noiseNorm = z.reshape(n, -1).norm(1).mean().ToDouble();
+                            double stepSize = 2 * alpha * System.Math.Pow(options.Snr * noiseNorm / System.Math.Max(gradNorm, 1e-30), 2);
+                            var corrected = x + grad * stepSize;
+                            Swap(ref x, corrected + z * System.Math.Sqrt(2 * stepSize));
+                        }
+                    }
+                    if (options.Predictor != Predictor.None)
+                    {
+                        var s = score.Score(x, t);
+                        evaluations++;
+                        var z = empty_like(x).normal_(0, 1, generator: generator);
+                        Tensor xMean, noise;
+                        if (options.Predictor == Predictor.EulerMaruyama)
+                        {
+                            var g = sde.Diffusion(t).unsqueeze(1);
+                            xMean = x - sde.ReverseDrift(x, t, s) * dt;       // dt > 0 here: the reverse step goes back in time
+                            noise = z * g * System.Math.Sqrt(dt);
+                        }
+                        else
+                        {
+                            var (a, beta) = Transition(sde, time, dt);
+                            // x_{t−Δt} = x − f + G² s + G z with f = (α − 1)x, G² = β (the discretisation's forward step).
+                            xMean = x - x * (a - 1) + s * beta;
+                            noise = z * System.Math.Sqrt(beta);
+                        }
+                        var next = xMean + noise;
+                        mean?.Dispose();
+                        mean = xMean.MoveToOuterDisposeScope();
+                        Swap(ref x, next);
+                    }
+                    CheckFinite(solver, sde, x, time - dt);
+                    x = x.MoveToOuterDisposeScope();
+                    if (options.Thin > 0 && (step + 1) % options.Thin == 0) recorded.Add(x.clone().MoveToOuterDisposeScope());
+                    options.Progress?.Report(new SamplerProgress(solver, step + 1, options.Steps, double.NaN));
+                }
+                Tensor samples;
+                if (options.Denoise && mean is not null && !cancelled) { samples = mean; x.Dispose(); mean = null; }
+                else samples = x;
+                var trajectory = recorded.Count > 0 ? stack(recorded.ToArray()) : null;
+                return new SdeSampleResult(samples, trajectory, evaluations, step, clock.Elapsed, cancelled);
+            }
+            finally
+            {
+                mean?.Dispose();
+                foreach (var r in recorded) r.Dispose();
+            }
+        }
+
+        /// <summary>The forward one-step transition over [t − Δt, t] of a linear SDE: x_t = α x_{t−Δt} + √β z.</summary>
+        public static (double Alpha, double Beta) Transition(ISde sde, double t, double dt)
+        {
+            double mNow = sde.MeanCoefficientAt(t), mBefore = sde.MeanCoefficientAt(t - dt);
+            double alpha = mNow / mBefore;
+            double beta = System.Math.Max(sde.MarginalVarianceAt(t) - alpha * alpha * sde.MarginalVarianceAt(t - dt), 0);
+            return (alpha, beta);
+        }
+
+        /// <summary>The corrector's α: 1 − β for a contracting (VP-type) step, 1 otherwise (score_sde's convention).</summary>
+        private static double StepAlpha(ISde sde, double t, double dt)
+        {
+            var (alpha, beta) = Transition(sde, t, dt);
+            return alpha < 1 ? 1 - beta : 1;
+        }
+
+        private static void Swap(ref Tensor slot, Tensor value)
+        {
+            var old = slot;
+            slot = value;
+            old.Dispose();
+        }
+
+        private static void RequireKernel(ISde sde, string solver)
+        {
+            if (!sde.HasGaussianKernel)
+                throw new InvalidOperationException(solver + ": " + sde.SdeName + " has no Gaussian perturbation kernel (drift not a(t)·x); use the Euler–Maruyama predictor without corrector.");
+        }
+
+        /// <summary>Throws unless 0 ≤ ε &lt; T and the times lie in [ε, T]; ε = 0 is refused where v(0) = 0 makes the score blow up.</summary>
+        internal static void CheckTimes(ISde sde, string solver, double from, double to, double eps)
+        {
+            double T = sde.EndTime;
+            if (double.IsNaN(eps) || eps < 0 || eps >= T)
+                throw new ArgumentException(solver + " on " + sde.SdeName + ": the truncation ε = " + Fmt(eps) + " must lie in [0, T = " + Fmt(T) + ").", "Epsilon");
+            foreach (var t in new[] { from, to })
+                if (double.IsNaN(t) || t < eps - 1e-12 || t > T + 1e-12)
+                    throw new ArgumentException(solver + " on " + sde.SdeName + ": the time t = " + Fmt(t) + " lies outside [ε, T] = [" + Fmt(eps) + ", " + Fmt(T) + "].", "t");
+        }
+
+        /// <summary>Refuses ε = 0 for score-based solvers when the kernel's standard deviation vanishes at 0.</summary>
+        internal static void CheckScoreEpsilon(ISde sde, string solver, double eps)
+        {
+            if (eps == 0 && sde.HasGaussianKernel && sde.MarginalVarianceAt(0) <= 0)
+                throw new ArgumentException(solver + " on " + sde.SdeName + ": ε = 0, but the marginal standard deviation √v(t) vanishes at t = 0, where the score of data is singular; use ε > 0 (score_sde uses 1e-3 for VP, 1e-5 for VE).", "Epsilon");
+        }
+
+        internal static void CheckFinite(string solver, ISde sde, Tensor x, double time)
+        {
+            using var finite = x.isfinite().all();
+            if (!finite.item<bool>())
+                throw new ArithmeticException(solver + " on " + sde.SdeName + ": the state became NaN or Inf at t = " + Fmt(time) + "; use more steps or a larger truncation ε.");
+        }
+
+        private static string Describe(SdeSamplerOptions o) =>
+            o.Corrector == Corrector.None ? (o.Predictor == Predictor.EulerMaruyama ? "Reverse Euler–Maruyama" : "Reverse diffusion")
+            : o.Predictor == Predictor.None ? "Langevin corrector" : "Predictor–corrector";
+
+        internal static string Fmt(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Sde
+{
+    /// <summary>A time-dependent score s(x, t) ≈ ∇ₓ log pₜ(x), the object the reverse-time solvers consume.</summary>
+    public interface ITimeScoreModel
+    {
+        /// <summary>A name for error messages.</summary>
+        string ModelName { get; }
+
+        /// <summary>D.</summary>
+        int Dim { get; }
+
+        /// <summary>s(x, t): [N, D] for x: [N, D], t: [N].</summary>
+        Tensor Score(Tensor x, Tensor t);
+    }
+
+    /// <summary>A time-dependent score with its exact divergence ∇ₓ·s(x, t).</summary>
+    public interface ITimeScoreDivergenceModel : ITimeScoreModel
+    {
+        /// <summary>∇ₓ·s(x, t): [N].</summary>
+        Tensor ScoreDivergence(Tensor x, Tensor t);
+    }
+
+    /// <summary>
+    /// Score parametrisations, kept apart by type: a network predicting the noise ε, the clean data x₀, or the score
+    /// itself becomes an <see cref="ITimeScoreModel"/> through the SDE's generated kernel N(m(t)x₀, v(t)I):
+    /// s = −ε/σₜ, s = −(x − m(t)x̂₀)/v(t).
+    /// </summary>
+    public static class TimeScores
+    {
+        /// <summary>The exact score of pₜ for data whose σ-perturbed density is the noise-conditional model (e.g. a
+        /// PerturbedGaussianMixture): pₜ(x) = m⁻ᴰ p̃(x/m; σ̃ = √v/m), so sₜ(x) = s̃(x/m, √v/m)/m and ∇·sₜ = ∇·s̃/m².</summary>
+        public static ITimeScoreDivergenceModel FromPerturbedData(INoiseConditionalModel data, ISde sde) => new PerturbedData(data, sde);
+
+        /// <summary>s(x, t) = −ε̂(x, t)/√v(t) for a noise-prediction network ε̂.</summary>
+        public static ITimeScoreModel FromNoisePrediction(ISde sde, int dim, Func<Tensor, Tensor, Tensor> epsilon, string name = "noise prediction") =>
+            new Converted(name, dim, (x, t) =>
+            {
+                RequireKernel(sde, "FromNoisePrediction");
+                using var std = sde.MarginalStd(t);
+                using var e = epsilon(x, t);
+                return -e / std.unsqueeze(1);
+            });
+
+        /// <summary>s(x, t) = −(x − m(t)x̂₀(x, t))/v(t) for a data-prediction network x̂₀.</summary>
+        public static ITimeScoreModel FromDataPrediction(ISde sde, int dim, Func<Tensor, Tensor, Tensor> x0, string name = "data prediction") =>
+            new Converted(name, dim, (x, t) =>
+            {
+                RequireKernel(sde, "FromDataPrediction");
+                using var m = sde.MeanCoefficient(t);
+                using var std = sde.MarginalStd(t);
+                using var predicted = x0(x, t);
+                return -(x - predicted * m.unsqueeze(1)) / std.square().unsqueeze(1);
+            });
+
+        /// <summary>A network that predicts the score directly.</summary>
+        public static ITimeScoreModel FromScorePrediction(int dim, Func<Tensor, Tensor, Tensor> score, string name = "score prediction") =>
+            new Converted(name, dim, score);
+
+        /// <summary>The noise a score implies: ε = −√v(t)·s(x, t) (the inverse of <see cref="FromNoisePrediction"/>).</summary>
+        public static Tensor NoiseFromScore(ISde sde, Tensor score, Tensor t)
+        {
+            RequireKernel(sde, "NoiseFromScore");
+            using var std = sde.MarginalStd(t);
+            return -score * std.unsqueeze(1);
+        }
+
+        /// <summary>The clean data a score implies (Tweedie): x̂₀ = (x + v(t)·s(x, t))/m(t).</summary>
+        public static Tensor DataFromScore(ISde sde, Tensor x, Tensor score, Tensor t)
+        {
+            RequireKernel(sde, "DataFromScore");
+            using var m = sde.MeanCoefficient(t);
+            using var std = sde.MarginalStd(t);
+            return (x + score * std.square().unsqueeze(1)) / m.unsqueeze(1);
+        }
+
+        private static void RequireKernel(ISde sde, string member)
+        {
+            if (!sde.HasGaussianKernel)
+                throw new InvalidOperationException("TimeScores." + member + ": " + sde.SdeName + " has no Gaussian perturbation kernel (its drift is not a(t)·x), so ε- and x₀-parametrisations cannot be converted.");
+        }
+
+        private sealed class Converted : ITimeScoreModel
+        {
+            private readonly Func<Tensor, Tensor, Tensor> score;
+            public Converted(string name, int dim, Func<Tensor, Tensor, Tensor> score) { ModelName = name; Dim = dim; this.score = score; }
+            public string ModelName { get; }
+            public int Dim { get; }
+            public Tensor Score(Tensor x, Tensor t) => score(x, t);
+        }
+
+        private sealed class PerturbedData : ITimeScoreDivergenceModel
+        {
+            private readonly INoiseConditionalModel data;
+            private readonly ISde sde;
+
+            public PerturbedData(INoiseConditionalModel data, ISde sde)
+            {
+                if (!sde.HasGaussianKernel) throw new ArgumentException("TimeScores.FromPerturbedData: " + sde.SdeName + " has no Gaussian perturbation kernel.", nameof(sde));
+                this.data = data; this.sde = sde;
+            }
+
+            public string ModelName => data.ModelName + " under " + sde.SdeName;
+            public int Dim => data.Dim;
+
+            public Tensor Score(Tensor x, Tensor t)
+            {
+                using var scope = NewDisposeScope();
+                var m = sde.MeanCoefficient(t);
+                var sigma = sde.MarginalStd(t) / m;
+                return (data.Score(x / m.unsqueeze(1), sigma) / m.unsqueeze(1)).MoveToOuterDisposeScope();
+            }
+
+            public Tensor ScoreDivergence(Tensor x, Tensor t)
+            {
+                if (data is not INoiseConditionalDivergenceModel divergence)
+                    throw new InvalidOperationException(data.ModelName + " has no generated ScoreDivergence; use a Hutchinson or autograd divergence.");
+                using var scope = NewDisposeScope();
+                var m = sde.MeanCoefficient(t);
+                var sigma = sde.MarginalStd(t) / m;
+                return (divergence.ScoreDivergence(x / m.unsqueeze(1), sigma) / m.square()).MoveToOuterDisposeScope();
+            }
+        }
+    }
+}
