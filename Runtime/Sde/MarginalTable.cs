@@ -29,8 +29,8 @@ namespace Dsl.Sde
                 if (i > 0)
                 {
                     double left = t - h, aLeft = bigA;
-                    integral += Simpson(s => System.Math.Exp(-2 * (aLeft + Simpson(a, left, s, 1e-13))) * Square(g(s)), left, t, 1e-13);
-                    bigA += Simpson(a, left, t, 1e-13);
+                    integral += Simpson(s => System.Math.Exp(-2 * (aLeft + Simpson(a, left, s, 1e-12))) * Square(g(s)), left, t, 1e-12);
+                    bigA += Simpson(a, left, t, 1e-12);
                 }
                 mean[i] = System.Math.Exp(bigA);
                 variance[i] = System.Math.Exp(2 * bigA) * integral;
@@ -78,13 +78,14 @@ namespace Dsl.Sde
 
         private static double Square(double v) => v * v;
 
-        /// <summary>Adaptive Simpson quadrature with Richardson correction.</summary>
-        private static double Simpson(Func<double, double> f, double lo, double hi, double tolerance)
+        /// <summary>Adaptive Simpson quadrature with Richardson correction, to a tolerance relative to the integral's size.</summary>
+        private static double Simpson(Func<double, double> f, double lo, double hi, double relativeTolerance)
         {
             if (hi == lo) return 0;
             double fa = f(lo), fb = f(hi), m = 0.5 * (lo + hi), fm = f(m);
             double whole = (hi - lo) / 6 * (fa + 4 * fm + fb);
-            return Refine(f, lo, hi, fa, fm, fb, whole, tolerance, 40);
+            double scale = (hi - lo) * (System.Math.Abs(fa) + System.Math.Abs(fm) + System.Math.Abs(fb)) / 3;
+            return Refine(f, lo, hi, fa, fm, fb, whole, relativeTolerance * scale + 1e-300, 18);
         }
 
         private static double Refine(Func<double, double> f, double lo, double hi, double fa, double fm, double fb, double whole, double tolerance, int depth)
