@@ -119,5 +119,17 @@ namespace Dsl.Models.Tests
             var forward = Assert.Throws<ArgumentException>(() => SdeSolvers.EulerMaruyama(sde, zeros(3, 2, dtype: ScalarType.Float64), 0, 2, 10, new Generator(1)));
             Assert.Contains("outside [ε, T]", forward.Message);
         }
+
+        [Fact]
+        public void The_VP_discretisation_is_DDPMs_linear_beta_table_and_matches_the_kernel()
+        {
+            var table = DiscreteSchedule.Of(new VpSde(), 1000);
+            for (int i = 0; i < 1000; i += 111)
+                Assert.Equal((0.1 + (20 - 0.1) * i / 999.0) / 1000, table.Betas[i], 14);        // linspace(β_min/N, β_max/N, N)
+            // ᾱ of the table approximates the continuous m(T)² = exp(−∫₀ᵀβ) to O(1/N); the kernel columns are the generated ones.
+            Assert.Equal(System.Math.Exp(-B(1)), table.AlphaBars[999], 4);
+            Assert.Equal(System.Math.Exp(-0.5 * B(table.Times[500])), table.MeanCoefficients[500], 12);
+            Assert.Throws<ArgumentException>(() => DiscreteSchedule.Of(new VpSde(), 1));
+        }
     }
 }
