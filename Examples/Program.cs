@@ -46,7 +46,10 @@ namespace Dsl.Examples
 
             foreach (var command in SamplingCommands.Build(gallery)) root.Subcommands.Add(command);
             root.Subcommands.Add(ScoreMatchingCommand.Build(gallery));
-            root.Subcommands.Add(BenchCommand.Build(gallery));
+            foreach (var command in SdeCommands.Build(gallery)) root.Subcommands.Add(command);
+            var bench = BenchCommand.Build(gallery);
+            bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
+            root.Subcommands.Add(bench);
 
             return root.Parse(args).Invoke();
         }

@@ -111,7 +111,10 @@ namespace Dsl.Sde
                 using var scope = NewDisposeScope();
                 var m = sde.MeanCoefficient(t);
                 var sigma = sde.MarginalStd(t) / m;
-                return (data.Score(x / m.unsqueeze(1), sigma) / m.unsqueeze(1)).MoveToOuterDisposeScope();
+                // The inference path when no tape is recording (samplers), the differentiable one otherwise (training, Hutchinson).
+                var scaled = x / m.unsqueeze(1);
+                var s = is_grad_enabled() ? data.Score(scaled, sigma) : data.ScoreNoGrad(scaled, sigma);
+                return s.div_(m.unsqueeze(1)).MoveToOuterDisposeScope();
             }
 
             public Tensor ScoreDivergence(Tensor x, Tensor t)
@@ -121,7 +124,9 @@ namespace Dsl.Sde
                 using var scope = NewDisposeScope();
                 var m = sde.MeanCoefficient(t);
                 var sigma = sde.MarginalStd(t) / m;
-                return (divergence.ScoreDivergence(x / m.unsqueeze(1), sigma) / m.square()).MoveToOuterDisposeScope();
+                var scaled = x / m.unsqueeze(1);
+                var div = is_grad_enabled() ? divergence.ScoreDivergence(scaled, sigma) : divergence.ScoreDivergenceNoGrad(scaled, sigma);
+                return div.div_(m.square()).MoveToOuterDisposeScope();
             }
         }
     }

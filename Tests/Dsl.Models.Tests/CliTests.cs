@@ -111,7 +111,40 @@ namespace Dsl.Models.Tests
             Assert.True(r.GetProperty("autograd_ms_per_step").GetDouble() > 0);
         }
 
+        [Fact]
+        public void Sde_sample_reports_moments_or_the_minor_mode_weight_and_nfe()
+        {
+            var gaussian = RunJson("sde-sample", "--sde", "vp", "--sampler", "ode", "--data", "gaussian", "--dim", "3", "--n", "500");
+            Assert.Equal(3, gaussian.GetProperty("mean").GetArrayLength());
+            Assert.Equal(3, gaussian.GetProperty("std").GetArrayLength());
+            Assert.True(gaussian.GetProperty("nfe").GetInt32() > 10);
+            Assert.True(File.Exists(gaussian.GetProperty("scatter_png").GetString()));
+            var gmm = RunJson("sde-sample", "--sde", "ve", "--sampler", "pc", "--data", "gmm", "--n", "500", "--steps", "300");
+            Assert.InRange(gmm.GetProperty("minor_mode_weight").GetDouble(), 0.2 - 4 * 0.018, 0.2 + 4 * 0.018);
+            Assert.Equal(600, gmm.GetProperty("nfe").GetInt32());
+            Assert.True(File.Exists(gmm.GetProperty("trajectory_png").GetString()));
+        }
+
+        [Fact]
+        public void Likelihood_reports_nll_against_the_exact_value()
+        {
+            var r = RunJson("likelihood", "--sde", "subvp", "--data", "gaussian", "--dim", "2", "--n", "100");
+            Assert.True(r.GetProperty("abs_err_nats_per_dim").GetDouble() < 1e-3);
+            Assert.Equal(r.GetProperty("nll_nats_per_dim").GetDouble() / System.Math.Log(2) + 7, r.GetProperty("bits_per_dim").GetDouble(), 10);
+            Assert.True(r.GetProperty("nfe").GetInt32() > 10);
+        }
+
+        [Fact]
+        public void Bench_reverse_vp_prints_ms_per_step()
+        {
+            var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000");
+            Assert.True(r.GetProperty("ms_per_step").GetDouble() > 0);
+        }
+
         [Theory]
+        [InlineData("unknown --sde 'xx'", "sde-sample", "--sde", "xx")]
+        [InlineData("unknown --sampler 'rk'", "sde-sample", "--sampler", "rk")]
+        [InlineData("unknown --estimator 'x'", "likelihood", "--estimator", "x")]
         [InlineData("unknown --loss 'xyz'", "score-matching", "--loss", "xyz")]
         [InlineData("epsilon must be a finite positive number", "langevin", "--model", "gaussian", "--step", "0")]
         [InlineData("stepSize must be a finite positive number", "mh", "--model", "gaussian", "--step", "-1")]

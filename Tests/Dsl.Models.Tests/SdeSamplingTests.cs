@@ -72,6 +72,19 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void The_autograd_divergence_loop_gives_the_likelihood_of_the_generated_divergence()
+        {
+            var sde = new VeSde();
+            var exact = TimeScores.FromPerturbedData(SdeExperiments.GaussianData(3), sde);
+            var scoreOnly = TimeScores.FromScorePrediction(3, exact.Score, "score only");   // no generated divergence: D autograd passes
+            var x = empty(64, 3, dtype: ScalarType.Float64).normal_(0, 0.5, generator: new Generator(4));
+            using var a = ProbabilityFlow.LogLikelihood(sde, exact, x, new LikelihoodOptions());
+            using var b = ProbabilityFlow.LogLikelihood(sde, scoreOnly, x, new LikelihoodOptions());
+            Assert.True((a.LogLikelihood - b.LogLikelihood).abs().max().item<double>() < 1e-6);
+            Assert.True(a.DeltaLogProb.abs().max().item<double>() > 1, "the divergence term must matter for this test to mean anything");
+        }
+
+        [Fact]
         public void Noise_and_data_parametrisations_convert_to_the_same_score()
         {
             var sde = new VpSde();

@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Linq;
+using Dsl.Examples.Experiments;
+using Dsl.Models;
+using Dsl.Sampling;
+using Dsl.Sde;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Examples
+{
+    /// <summary>`dsl sde-sample`, `dsl likelihood` and `dsl bench reverse-vp`: the SDE half of the lectures on data with known densities.</summary>
+    internal static class SdeCommands
+    {
+        private static readonly string[] Sdes = { "vp", "ve", "subvp", "cosine" };
+
+        public static IEnumerable<Command> Build(GalleryOptions o)
+        {
+            var sde = new Option<string>("--sde") { Description = "vp, ve, subvp or cosine.", DefaultValueFactory = _ => "vp" };
+            var sampler = new Option<string>("--sampler") { Description = "em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector) or ode (probability flow, RK45).", DefaultValueFactory = _ => "pc" };
+            var data = new Option<string>("--data") { Description = "gaussian (N(μ, 0.25 I)) or gmm (0.2·N((−5,−5), I) + 0.8·N((5,5), I)).", DefaultValueFactory = _ => "gmm" };
+            var dim = new Option<int>("--dim") { Description = "Dimension of the Gaussian data (2…64).", DefaultValueFactory = _ => 2 };
+            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 2000 };
+            var steps = new Option<int>("--steps") { Description = "Time steps of the SDE samplers.", DefaultValueFactory = _ => 1000 };
+            var sample = new Command("sde-sample", "Sample the data back from the prior with the exact score of every pₜ (from the generated marginals): scatter and trajectory PNGs.");
+            foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps }) sample.Options.Add(opt);
+            sample.SetAction(r => o.Run("sde-sample", r, run =>
+            {
+                string s = r.GetValue(sde)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant(), d = r.GetValue(data)!.ToLowerInvariant();
+                if (!Sdes.Contains(s)) return SamplingCommands.Fail("sde-sample", "unknown --sde '" + s + "'; valid: " + string.Join(", ", Sdes) + ".");
+                if (m != "em" && m != "pc" && m != "ode") return SamplingCommands.Fail("sde-sample", "unknown --sampler '" + m + "'; valid: em, pc, ode.");
+                if (d != "gaussian" && d != "gmm") return SamplingCommands.Fail("sde-sample", "unknown --data '" + d + "'; valid: gaussian, gmm.");
+                int D = r.GetValue(dim), N = r.GetValue(n), T = r.GetValue(steps);
+                if (D < 1 || D > 64 || N < 2 || T < 1) return SamplingCommands.Fail("sde-sample", "--dim must lie in 1…64, --n ≥ 2 and --steps ≥ 1.");
+                SdeSampleRun result;
+                try
+                {
+                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
+                }
+                catch (Exception e) when (e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("sde-sample", e.Message); }
+                var scatter = Plots.Scatter(run.Output($"sde-sample-{s}-{m}-{d}.png"), $"{s.ToUpperInvariant()} SDE, {m} sampler, {d} data ({result.Nfe} score evaluations)",
+                    new[] { ("samples (x₁, x₂)", result.Xs, result.Ys) });
+                string? trajectory = null;
+                if (result.TrajectoryXs != null)
+                {
+                    var chains = Enumerable.Range(0, System.Math.Min(12, result.N)).Select(c =>
+                        ("chain " + c, Enumerable.Range(0, result.TrajectoryXs.Length).Select(k => (double)k).ToArray(), result.TrajectoryXs.Select(step => step[c]).ToArray())).ToList();
+                    trajectory = Plots.Line(run.Output($"sde-sample-{s}-{m}-{d}-trajectory.png"), "x₁ along reverse time (recorded every Steps/10)", "recorded step (T → ε)", "x₁", chains);
+                }
+                return run.Finish(new
+                {
+                    command = "sde-sample", sde = s, sampler = m, data = d, n = result.N, dim = result.Dim,
+                    mean = result.MinorModeWeight.HasValue ? null : result.Mean, std = result.MinorModeWeight.HasValue ? null : result.Std,
+                    true_mean = result.MinorModeWeight.HasValue ? null : result.TrueMean, true_std = result.MinorModeWeight.HasValue ? null : result.TrueStd,
+                    minor_mode_weight = result.MinorModeWeight, nfe = result.Nfe, seconds = result.Seconds, scatter_png = scatter, trajectory_png = trajectory,
+                }, result.Cancelled);
+            }));
+
+            var likelihoodSde = new Option<string>("--sde") { Description = "vp, ve, subvp or cosine.", DefaultValueFactory = _ => "vp" };
+            var likelihoodData = new Option<string>("--data") { Description = "gaussian (the data whose log-density is known).", DefaultValueFactory = _ => "gaussian" };
+            var estimator = new Option<string>("--estimator") { Description = "exact (generated divergence) or hutchinson (Gaussian probes).", DefaultValueFactory = _ => "exact" };
+            var likelihoodDim = new Option<int>("--dim") { Description = "Dimension D.", DefaultValueFactory = _ => 2 };
+            var likelihoodN = new Option<int>("--n") { Description = "Data points.", DefaultValueFactory = _ => 500 };
+            var likelihood = new Command("likelihood", "Exact log-likelihood by the probability-flow ODE (RK45, rtol = atol = 1e-5) against the analytic density.");
+            foreach (var opt in new Option[] { likelihoodSde, likelihoodData, estimator, likelihoodDim, likelihoodN }) likelihood.Options.Add(opt);
+            likelihood.SetAction(r => o.Run("likelihood", r, run =>
+            {
+                string s = r.GetValue(likelihoodSde)!.ToLowerInvariant(), e = r.GetValue(estimator)!.ToLowerInvariant();
+                if (!Sdes.Contains(s)) return SamplingCommands.Fail("likelihood", "unknown --sde '" + s + "'; valid: " + string.Join(", ", Sdes) + ".");
+                if (r.GetValue(likelihoodData) != "gaussian") return SamplingCommands.Fail("likelihood", "unknown --data '" + r.GetValue(likelihoodData) + "'; valid: gaussian.");
+                if (e != "exact" && e != "hutchinson") return SamplingCommands.Fail("likelihood", "unknown --estimator '" + e + "'; valid: exact, hutchinson.");
+                int D = r.GetValue(likelihoodDim), N = r.GetValue(likelihoodN);
+                if (D < 1 || D > 64 || N < 2) return SamplingCommands.Fail("likelihood", "--dim must lie in 1…64 and --n ≥ 2.");
+                var result = SdeExperiments.Likelihood(s, D, e == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian, N, run.Seed);
+                return run.Finish(new
+                {
+                    command = "likelihood", sde = s, data = "gaussian", estimator = e, n = result.N, dim = result.Dim,
+                    nll_nats_per_dim = result.NllNatsPerDim, exact_nll_nats_per_dim = result.ExactNllNatsPerDim, abs_err_nats_per_dim = result.AbsErrNatsPerDim,
+                    standard_error_nats_per_dim = result.StandardErrorNatsPerDim, bits_per_dim = result.BitsPerDim, bits_per_dim_data_range = "[-1, 1] on 256 levels (+7)",
+                    nfe = result.Nfe, seconds = result.Seconds,
+                }, false);
+            }));
+            return new[] { sample, likelihood };
+        }
+
+        /// <summary>`dsl bench reverse-vp`: one reverse Euler–Maruyama step, N = 100 000, D = 2, exact VP score of Gaussian data.</summary>
+        public static Command BenchReverseVp(GalleryOptions o)
+        {
+            var repeats = new Option<int>("--repeats") { Description = "Timed steps (after 3 warm-up steps).", DefaultValueFactory = _ => 30 };
+            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 100_000 };
+            var command = new Command("reverse-vp", "One reverse Euler–Maruyama step of the VP SDE with the exact score of Gaussian data (N = 100 000, D = 2, float32): generated vs autograd.");
+            command.Options.Add(repeats);
+            command.Options.Add(n);
+            command.SetAction(r => o.Run("bench reverse-vp", r, run =>
+            {
+                int reps = r.GetValue(repeats), count = r.GetValue(n);
+                if (reps < 1 || count < 1) return SamplingCommands.Fail("bench reverse-vp", "--repeats and --n must be positive.");
+                torch.set_num_threads(Environment.ProcessorCount);
+                using var scope = NewDisposeScope();
+                var sde = new VpSde();
+                var data = SdeExperiments.GaussianData(2);
+                data.to(ScalarType.Float32);
+                var generated = TimeScores.FromPerturbedData(data, sde);
+                var eager = TimeScores.FromScorePrediction(2, (x, t) =>
+                {
+                    var m = sde.MeanCoefficient(t).unsqueeze(1);
+                    var sigma = sde.MarginalStd(t) / sde.MeanCoefficient(t);
+                    return Autograd.Score(xx => data.EnergyEager(xx / m, sigma), x, createGraph: is_grad_enabled());   // −∇ₓE(x/m, σ̃) = s̃(x/m)/m
+                });
+                var x = empty(count, 2).normal_(0, 1, generator: new Generator((ulong)run.Seed));
+                var t = full(count, 0.5f);
+                var g = new Generator((ulong)run.Seed + 1);
+                double dt = 1.0 / 1000;
+                Tensor Step(ITimeScoreModel score)
+                {
+                    using var inner = NewDisposeScope();
+                    using var noGrad = no_grad();
+                    var s = score.Score(x, t);
+                    var next = x - sde.ReverseDrift(x, t, s) * dt + empty_like(x).normal_(0, 1, generator: g) * sde.Diffusion(t).unsqueeze(1) * System.Math.Sqrt(dt);
+                    return next.MoveToOuterDisposeScope();
+                }
+                // Interleaved rounds so that allocator warm-up and frequency drift hit both paths alike.
+                var generatedTimes = new List<double>();
+                var autogradTimes = new List<double>();
+                for (int round = 0; round < 3; round++)
+                {
+                    generatedTimes.Add(Median(reps, () => Step(generated)));
+                    autogradTimes.Add(Median(System.Math.Max(3, reps / 3), () => Step(eager)));
+                }
+                double generatedMs = generatedTimes.Min(), autogradMs = autogradTimes.Min();
+                return run.Finish(new
+                {
+                    command = "bench reverse-vp", sde = "vp", n = count, dim = 2, dtype = "float32", device = run.Device.ToString(),
+                    ms_per_step = generatedMs, autograd_ms_per_step = autogradMs, repeats = reps, threads = torch.get_num_threads(),
+                }, false);
+            }));
+            return command;
+        }
+
+        private static double Median(int repeats, Func<Tensor> step)
+        {
+            for (int i = 0; i < 3; i++) step().Dispose();
+            var times = new double[repeats];
+            for (int i = 0; i < repeats; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                step().Dispose();
+                times[i] = clock.Elapsed.TotalMilliseconds;
+            }
+            Array.Sort(times);
+            return repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
+        }
+    }
+}
