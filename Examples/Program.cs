@@ -137,10 +137,13 @@ namespace Dsl.Examples
             }
             var fits = new[] { Experiments.ScoreMatchingLoss.Ism, Experiments.ScoreMatchingLoss.Ssm, Experiments.ScoreMatchingLoss.Dsm, Experiments.ScoreMatchingLoss.Ncsn }
                 .Select(l => Experiments.MixtureFit.Run(l, seed)).ToList();
+            var pc = Experiments.SdeExperiments.Sample("vp", "pc", "gmm", 2000, steps: 500, seed: seed);
+            var likelihood = Experiments.SdeExperiments.Likelihood("vp", 4, Dsl.Sde.DivergenceEstimator.Exact, 500, seed);
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
+                    sde = new { pc_minor_mode_weight = pc.MinorModeWeight, pc_nfe = pc.Nfe, nll_nats_per_dim = likelihood.NllNatsPerDim, exact_nll_nats_per_dim = likelihood.ExactNllNatsPerDim, likelihood_nfe = likelihood.Nfe },
                     score_checks = results.Select(r => new { model = r.Model, n = r.N, max_abs_err = r.MaxAbsErr, generated_ms = r.GeneratedMs, autograd_ms = r.AutogradMs }),
                     figure3 = new { langevin_minor_mode_weight = plain.MinorModeWeight, annealed_minor_mode_weight = annealed.MinorModeWeight, standard_error = plain.StandardError },
                     score_matching = fits.Select(f => new { loss = f.Loss, final_loss = f.FinalLoss, mean_error = f.MeanError, weight_error = f.WeightError, seconds = f.Seconds }),
@@ -153,7 +156,14 @@ namespace Dsl.Examples
                     table.AddRow(f.Loss, f.MeanError.ToString("F4", CultureInfo.InvariantCulture) + " (" + f.InitialMeanError.ToString("F2", CultureInfo.InvariantCulture) + ")",
                         f.WeightError.ToString("F4", CultureInfo.InvariantCulture), f.FinalLoss.ToString("F4", CultureInfo.InvariantCulture), f.Seconds.ToString("F2", CultureInfo.InvariantCulture));
                 AnsiConsole.Write(table);
-                AnsiConsole.MarkupLine("\nNext: [grey]dsl models[/], [grey]dsl annealed-langevin --model gmm[/], [grey]dsl mala --model poe[/], [grey]dsl score-matching --loss ncsn --model ring[/], [grey]dsl score-check --model GaussianMixture --n 100000[/].");
+                AnsiConsole.MarkupLine("\nSDEs (generated VP SDE, exact score of every pₜ from the generated kernel):");
+                var sdeTable = new Table().AddColumns("Run", "Result", "NFE", "seconds");
+                sdeTable.AddRow("predictor–corrector on the Figure-3 mixture (500 steps)", "minor-mode weight " + pc.MinorModeWeight!.Value.ToString("F3", CultureInfo.InvariantCulture) + " (truth 0.2)",
+                    pc.Nfe.ToString(CultureInfo.InvariantCulture), pc.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+                sdeTable.AddRow("probability-flow likelihood, Gaussian data, D = 4", "NLL " + likelihood.NllNatsPerDim.ToString("F5", CultureInfo.InvariantCulture) + " vs exact " + likelihood.ExactNllNatsPerDim.ToString("F5", CultureInfo.InvariantCulture) + " nats/dim",
+                    likelihood.Nfe.ToString(CultureInfo.InvariantCulture), likelihood.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+                AnsiConsole.Write(sdeTable);
+                AnsiConsole.MarkupLine("\nNext: [grey]dsl models[/], [grey]dsl sde-sample --sde ve --sampler pc --data gmm[/], [grey]dsl likelihood --sde vp --dim 8[/], [grey]dsl annealed-langevin --model gmm[/], [grey]dsl mala --model poe[/], [grey]dsl score-matching --loss ncsn --model ring[/], [grey]dsl score-check --model GaussianMixture --n 100000[/].");
             }
             return 0;
         }

@@ -24,8 +24,18 @@ namespace Dsl.Sde
         Tensor ScoreDivergence(Tensor x, Tensor t);
     }
 
+    /// <summary>A network's prediction of the noise ε that made xₜ from x₀: ε̂(xₜ, t), [N, D].</summary>
+    public delegate Tensor NoisePrediction(Tensor x, Tensor t);
+
+    /// <summary>A network's prediction of the clean data: x̂₀(xₜ, t), [N, D].</summary>
+    public delegate Tensor DataPrediction(Tensor x, Tensor t);
+
+    /// <summary>A network's prediction of the score: ŝ(xₜ, t) ≈ ∇ log pₜ(xₜ), [N, D].</summary>
+    public delegate Tensor ScorePrediction(Tensor x, Tensor t);
+
     /// <summary>
-    /// Score parametrisations, kept apart by type: a network predicting the noise ε, the clean data x₀, or the score
+    /// Score parametrisations, kept apart by type (<see cref="NoisePrediction"/>, <see cref="DataPrediction"/>,
+    /// <see cref="ScorePrediction"/> are distinct delegate types, so a noise network cannot be passed where a score is expected): a network predicting the noise ε, the clean data x₀, or the score
     /// itself becomes an <see cref="ITimeScoreModel"/> through the SDE's generated kernel N(m(t)x₀, v(t)I):
     /// s = −ε/σₜ, s = −(x − m(t)x̂₀)/v(t).
     /// </summary>
@@ -36,7 +46,7 @@ namespace Dsl.Sde
         public static ITimeScoreDivergenceModel FromPerturbedData(INoiseConditionalModel data, ISde sde) => new PerturbedData(data, sde);
 
         /// <summary>s(x, t) = −ε̂(x, t)/√v(t) for a noise-prediction network ε̂.</summary>
-        public static ITimeScoreModel FromNoisePrediction(ISde sde, int dim, Func<Tensor, Tensor, Tensor> epsilon, string name = "noise prediction") =>
+        public static ITimeScoreModel FromNoisePrediction(ISde sde, int dim, NoisePrediction epsilon, string name = "noise prediction") =>
             new Converted(name, dim, (x, t) =>
             {
                 RequireKernel(sde, "FromNoisePrediction");
@@ -46,7 +56,7 @@ namespace Dsl.Sde
             });
 
         /// <summary>s(x, t) = −(x − m(t)x̂₀(x, t))/v(t) for a data-prediction network x̂₀.</summary>
-        public static ITimeScoreModel FromDataPrediction(ISde sde, int dim, Func<Tensor, Tensor, Tensor> x0, string name = "data prediction") =>
+        public static ITimeScoreModel FromDataPrediction(ISde sde, int dim, DataPrediction x0, string name = "data prediction") =>
             new Converted(name, dim, (x, t) =>
             {
                 RequireKernel(sde, "FromDataPrediction");
@@ -57,8 +67,8 @@ namespace Dsl.Sde
             });
 
         /// <summary>A network that predicts the score directly.</summary>
-        public static ITimeScoreModel FromScorePrediction(int dim, Func<Tensor, Tensor, Tensor> score, string name = "score prediction") =>
-            new Converted(name, dim, score);
+        public static ITimeScoreModel FromScorePrediction(int dim, ScorePrediction score, string name = "score prediction") =>
+            new Converted(name, dim, (x, t) => score(x, t));
 
         /// <summary>The noise a score implies: ε = −√v(t)·s(x, t) (the inverse of <see cref="FromNoisePrediction"/>).</summary>
         public static Tensor NoiseFromScore(ISde sde, Tensor score, Tensor t)

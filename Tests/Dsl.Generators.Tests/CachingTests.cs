@@ -15,6 +15,14 @@ namespace Dsl.Generators.Tests
         }
 
         [Fact]
+        public void An_unrelated_edit_regenerates_no_SDE()
+        {
+            var original = GeneratorHarness.Compile(GeneratorFixture.ModelSources(), GeneratorFixture.References);
+            var edited = original.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Elsewhere { public static class Unrelated { public static int Answer => 42; } }", GeneratorHarness.ParseOptions, path: "Unrelated.cs"));
+            GeneratorHarness.AssertIncrementalCaching(new SdeGenerator(), original, edited, SdeGenerator.ParseStep, SdeGenerator.EmitStep);
+        }
+
+        [Fact]
         public void Editing_a_model_regenerates_it()
         {
             var sources = GeneratorFixture.ModelSources().ToList();

@@ -22,6 +22,13 @@ namespace Dsl.Generators.Tests
             "using Dsl; [EnergyModel] partial class",
             "[Dsl.EnergyModel] public partial class M { [Dsl.Energy] Dsl.Scalar E(Dsl.Vec x) => Dsl.Math.Norm2(x) / 0; }",
             "using Dsl; using static Dsl.Math; [EnergyModel] public partial class M { [Energy] Scalar E(Vec x) => Sum(Exp(Exp(Exp(Exp(Exp(Exp(x))))))); }",
+            "using Dsl; using static Dsl.Math; [Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => ",
+            "using Dsl; using static Dsl.Math; [Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => -x; [Diffusion] Scalar G(Scalar t) => Log(t) * Log(t); }",
+            "using Dsl; using static Dsl.Math; [Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => Exp(t * t) * x; [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }",
+            "using Dsl; using static Dsl.Math; [Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => t * x; [Diffusion] Scalar G(Scalar t) => Exp(t * t); }",
+            "using Dsl; using static Dsl.Math; [Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => x / t; [Diffusion] Scalar G(Scalar t) => Pow(t, 0.5); }",
+            "using Dsl; using static Dsl.Math; [Sde(EndTime = -1)] public partial class S { [Drift] Vec F(Vec x, Scalar t) => -1 * x; [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }",
+            "using Dsl; using static Dsl.Math; [Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => -1 * x; [Drift] Vec H(Vec x, Scalar t) => x; [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }",
         };
 
         [Theory]
