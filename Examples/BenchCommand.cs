@@ -34,9 +34,9 @@ namespace Dsl.Examples
                 model.to(run.Device);
                 var x = empty(chains, 2).normal_(0, 2, generator: new Generator((ulong)run.Seed)).to(run.Device);
                 var g = new Generator((ulong)run.Seed + 1, run.Device);
-                double generated = Median(reps, () => Samplers.LangevinStep(model, x, 0.01, g));
+                double generated = QuickTiming.MedianMs(reps, () => Samplers.LangevinStep(model, x, 0.01, g));
                 var eager = Autograd.EagerScoreModel(model);
-                double autograd = Median(System.Math.Max(3, reps / 3), () => Samplers.LangevinStep(eager, x, 0.01, g));
+                double autograd = QuickTiming.MedianMs(System.Math.Max(3, reps / 3), () => Samplers.LangevinStep(eager, x, 0.01, g));
                 return run.Finish(new
                 {
                     command = "bench langevin", model = "GaussianMixture", n = chains, dim = 2, k = 2, dtype = "float32", device = run.Device.ToString(),
@@ -45,20 +45,6 @@ namespace Dsl.Examples
             }));
             bench.Subcommands.Add(langevin);
             return bench;
-        }
-
-        private static double Median(int repeats, Func<Tensor> step)
-        {
-            for (int i = 0; i < 3; i++) step().Dispose();
-            var times = new double[repeats];
-            for (int i = 0; i < repeats; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                using (var result = step()) { if (result.device_type != DeviceType.CPU) cuda.synchronize(); }
-                times[i] = clock.Elapsed.TotalMilliseconds;
-            }
-            Array.Sort(times);
-            return repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
         }
     }
 }

@@ -127,8 +127,8 @@ namespace Dsl.Examples
                 var autogradTimes = new List<double>();
                 for (int round = 0; round < 3; round++)
                 {
-                    generatedTimes.Add(Median(reps, () => Step(generated)));
-                    autogradTimes.Add(Median(System.Math.Max(3, reps / 3), () => Step(eager)));
+                    generatedTimes.Add(QuickTiming.MedianMs(reps, () => Step(generated)));
+                    autogradTimes.Add(QuickTiming.MedianMs(System.Math.Max(3, reps / 3), () => Step(eager)));
                 }
                 double generatedMs = generatedTimes.Min(), autogradMs = autogradTimes.Min();
                 return run.Finish(new
@@ -138,20 +138,6 @@ namespace Dsl.Examples
                 }, false);
             }));
             return command;
-        }
-
-        private static double Median(int repeats, Func<Tensor> step)
-        {
-            for (int i = 0; i < 3; i++) step().Dispose();
-            var times = new double[repeats];
-            for (int i = 0; i < repeats; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                step().Dispose();
-                times[i] = clock.Elapsed.TotalMilliseconds;
-            }
-            Array.Sort(times);
-            return repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
         }
     }
 }

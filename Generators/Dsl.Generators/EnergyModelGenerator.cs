@@ -1,14 +1,8 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Text;
-using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Emit;
 using Dsl.Generators.Lowering;
 using Dsl.Generators.Model;
 using Dsl.Generators.Parsing;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 
 namespace Dsl.Generators
 {
@@ -27,52 +21,17 @@ namespace Dsl.Generators
         public const string EmitStep = "DslEmit";
 
         /// <inheritdoc/>
-        public void Initialize(IncrementalGeneratorInitializationContext context)
-        {
-            var parsed = context.SyntaxProvider.ForAttributeWithMetadataName(
-                    "Dsl.EnergyModelAttribute",
-                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
-                    transform: static (ctx, ct) => ModelParser.Parse(ctx, ct))
-                .WithTrackingName(ParseStep);
-
-            var generated = parsed.Select(static (result, _) => Generate(result)).WithTrackingName(EmitStep);
-
-            context.RegisterSourceOutput(generated, static (spc, model) =>
-            {
-                foreach (var diagnostic in model.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-                if (model.HintName != null && model.Source != null)
-                    spc.AddSource(model.HintName, SourceText.From(model.Source, Encoding.UTF8));
-            });
-        }
+        public void Initialize(IncrementalGeneratorInitializationContext context) =>
+            GeneratorPipeline.Register(context, "Dsl.EnergyModelAttribute", ModelParser.Parse, Generate, ParseStep, EmitStep);
 
         /// <summary>Lowers and emits one parsed model; never throws (an internal failure is DSL9999).</summary>
-        public static GeneratedModel Generate(ParseResult parsed)
-        {
-            var diagnostics = parsed.Diagnostics.ToList();
-            var spec = parsed.Model;
-            if (spec == null) return new GeneratedModel(null, null, diagnostics.ToEquatableArray());
-            try
-            {
-                var lowered = ModelLowering.Lower(spec, diagnostics);
-                if (lowered == null) return new GeneratedModel(null, null, diagnostics.ToEquatableArray());
-                var source = ModelEmitter.Emit(lowered);
-                return new GeneratedModel(HintName(spec), source, diagnostics.ToEquatableArray());
-            }
-            catch (Exception e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Internal, spec.ClassLocation, spec.ClassName, e.GetType().Name + ": " + e.Message));
-                return new GeneratedModel(null, null, diagnostics.ToEquatableArray());
-            }
-        }
-
-        /// <summary>A readable, unique file name: Namespace.Outer.Model.Dsl.g.cs.</summary>
-        private static string HintName(ModelSpec spec)
-        {
-            var parts = new List<string>();
-            if (spec.Namespace != null) parts.Add(spec.Namespace);
-            parts.AddRange(spec.Containers.Select(c => c.Name));
-            parts.Add(spec.ClassName);
-            return string.Join(".", parts) + ".Dsl.g.cs";
-        }
+        public static GeneratedModel Generate(ParseResult parsed) =>
+            GeneratorPipeline.Generate(parsed.Diagnostics, parsed.Model, s => s.ClassName, s => s.ClassLocation,
+                s => GeneratorPipeline.HintName(s.Namespace, s.Containers, s.ClassName, ".Dsl.g.cs"),
+                (s, diagnostics) =>
+                {
+                    var lowered = ModelLowering.Lower(s, diagnostics);
+                    return lowered == null ? null : ModelEmitter.Emit(lowered);
+                });
     }
 }

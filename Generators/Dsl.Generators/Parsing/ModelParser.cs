@@ -25,45 +25,17 @@ namespace Dsl.Generators.Parsing
         /// <summary>Parses the class that carries [EnergyModel].</summary>
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
         {
-            var diagnostics = new List<DiagnosticInfo>();
             if (!(context.TargetSymbol is INamedTypeSymbol type) || !(context.TargetNode is ClassDeclarationSyntax declaration))
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-            try
-            {
-                var model = ParseModel(context.SemanticModel.Compilation, type, declaration, context.Attributes, diagnostics, ct);
-                return new ParseResult(diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) ? null : model, diagnostics.ToEquatableArray());
-            }
-            catch (OperationCanceledException)
-            {
-                throw;
-            }
-            catch (Exception e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Internal, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name, e.GetType().Name + ": " + e.Message));
-                return new ParseResult(null, diagnostics.ToEquatableArray());
-            }
+            var (model, diagnostics) = Guarded(type, declaration, d => ParseModel(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
+            return new ParseResult(model, diagnostics.ToEquatableArray());
         }
 
         private static ModelSpec? ParseModel(Compilation compilation, INamedTypeSymbol type, ClassDeclarationSyntax declaration,
             IEnumerable<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
-            if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, type.Name));
-            if (type.TypeParameters.Length > 0)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is generic"));
-
-            var containers = new List<ContainerSpec>();
-            for (var outer = type.ContainingType; outer != null; outer = outer.ContainingType)
-            {
-                if (outer.TypeParameters.Length > 0)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is nested in the generic type '" + outer.Name + "'"));
-                var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
-                if (outerSyntax != null && !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, LocationInfo.From(outerSyntax.Identifier.GetLocation()), outer.Name));
-                string keyword = outer.IsRecord ? (outer.IsValueType ? "record struct" : "record") : outer.TypeKind == TypeKind.Struct ? "struct" : outer.TypeKind == TypeKind.Interface ? "interface" : "class";
-                containers.Insert(0, new ContainerSpec(keyword, outer.Name));
-            }
+            var containers = CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
 
             string dimSymbol = "D";
             foreach (var attribute in attributes)
@@ -115,6 +87,52 @@ namespace Dsl.Generators.Parsing
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
                 noiseLevel?.Name, energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
+        }
+
+        /// <summary>
+        /// The checks every generated class shares (partial, not generic, partial containers) and the containing
+        /// types, outermost first.
+        /// </summary>
+        internal static List<ContainerSpec> CheckDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax declaration, LocationInfo? classLocation,
+            List<DiagnosticInfo> diagnostics, CancellationToken ct)
+        {
+            if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, type.Name));
+            if (type.TypeParameters.Length > 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is generic"));
+            var containers = new List<ContainerSpec>();
+            for (var outer = type.ContainingType; outer != null; outer = outer.ContainingType)
+            {
+                if (outer.TypeParameters.Length > 0)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is nested in the generic type '" + outer.Name + "'"));
+                var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+                if (outerSyntax != null && !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, LocationInfo.From(outerSyntax.Identifier.GetLocation()), outer.Name));
+                string keyword = outer.IsRecord ? (outer.IsValueType ? "record struct" : "record") : outer.TypeKind == TypeKind.Struct ? "struct" : outer.TypeKind == TypeKind.Interface ? "interface" : "class";
+                containers.Insert(0, new ContainerSpec(keyword, outer.Name));
+            }
+            return containers;
+        }
+
+        /// <summary>Runs <paramref name="parse"/>, turning an unexpected exception into DSL9999 at the class (cancellation passes through).</summary>
+        internal static (T? Result, List<DiagnosticInfo> Diagnostics) Guarded<T>(INamedTypeSymbol type, ClassDeclarationSyntax declaration,
+            Func<List<DiagnosticInfo>, T?> parse) where T : class
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            try
+            {
+                var result = parse(diagnostics);
+                return (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) ? null : result, diagnostics);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Internal, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name, e.GetType().Name + ": " + e.Message));
+                return (null, diagnostics);
+            }
         }
 
         private static (bool AtReturnType, string Problem)? CheckEnergySignature(IMethodSymbol energy)

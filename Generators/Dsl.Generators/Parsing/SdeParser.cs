@@ -16,44 +16,17 @@ namespace Dsl.Generators.Parsing
         /// <summary>Parses the class that carries [Sde].</summary>
         public static SdeParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
         {
-            var diagnostics = new List<DiagnosticInfo>();
             if (!(context.TargetSymbol is INamedTypeSymbol type) || !(context.TargetNode is ClassDeclarationSyntax declaration))
                 return new SdeParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-            try
-            {
-                var sde = ParseSde(context.SemanticModel.Compilation, type, declaration, context.Attributes, diagnostics, ct);
-                return new SdeParseResult(diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) ? null : sde, diagnostics.ToEquatableArray());
-            }
-            catch (OperationCanceledException)
-            {
-                throw;
-            }
-            catch (Exception e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Internal, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name, e.GetType().Name + ": " + e.Message));
-                return new SdeParseResult(null, diagnostics.ToEquatableArray());
-            }
+            var (sde, diagnostics) = ModelParser.Guarded(type, declaration, d => ParseSde(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
+            return new SdeParseResult(sde, diagnostics.ToEquatableArray());
         }
 
         private static SdeSpec? ParseSde(Compilation compilation, INamedTypeSymbol type, ClassDeclarationSyntax declaration,
             IEnumerable<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
-            if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, type.Name));
-            if (type.TypeParameters.Length > 0)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is generic"));
-            var containers = new List<ContainerSpec>();
-            for (var outer = type.ContainingType; outer != null; outer = outer.ContainingType)
-            {
-                if (outer.TypeParameters.Length > 0)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, classLocation, type.Name, "is nested in the generic type '" + outer.Name + "'"));
-                var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
-                if (outerSyntax != null && !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, LocationInfo.From(outerSyntax.Identifier.GetLocation()), outer.Name));
-                string keyword = outer.IsRecord ? (outer.IsValueType ? "record struct" : "record") : outer.TypeKind == TypeKind.Struct ? "struct" : outer.TypeKind == TypeKind.Interface ? "interface" : "class";
-                containers.Insert(0, new ContainerSpec(keyword, outer.Name));
-            }
+            var containers = ModelParser.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
 
             double endTime = 1.0;
             foreach (var attribute in attributes)

@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Dsl.Generators
+{
+    /// <summary>
+    /// The shape both generators share: ForAttributeWithMetadataName → value-equatable parse result (tracked) →
+    /// lower-and-emit (tracked) → diagnostics and one source file per class. Never throws into the compiler.
+    /// </summary>
+    internal static class GeneratorPipeline
+    {
+        /// <summary>Registers the pipeline for classes carrying <paramref name="attribute"/>.</summary>
+        public static void Register<TParsed>(IncrementalGeneratorInitializationContext context, string attribute,
+            Func<GeneratorAttributeSyntaxContext, CancellationToken, TParsed> parse, Func<TParsed, GeneratedModel> generate,
+            string parseStep, string emitStep)
+        {
+            var parsed = context.SyntaxProvider.ForAttributeWithMetadataName(
+                    attribute,
+                    predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                    transform: (ctx, ct) => parse(ctx, ct))
+                .WithTrackingName(parseStep);
+
+            var generated = parsed.Select((result, _) => generate(result)).WithTrackingName(emitStep);
+
+            context.RegisterSourceOutput(generated, static (spc, model) =>
+            {
+                foreach (var diagnostic in model.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+                if (model.HintName != null && model.Source != null)
+                    spc.AddSource(model.HintName, SourceText.From(model.Source, Encoding.UTF8));
+            });
+        }
+
+        /// <summary>
+        /// Lowers and emits a parsed spec (null when parsing failed); an unexpected exception becomes DSL9999 at the class.
+        /// <paramref name="emit"/> returns the source, or null when lowering reported an error.
+        /// </summary>
+        public static GeneratedModel Generate<TSpec>(IEnumerable<DiagnosticInfo> parsedDiagnostics, TSpec? spec, Func<TSpec, string> className,
+            Func<TSpec, LocationInfo?> location, Func<TSpec, string> hintName, Func<TSpec, List<DiagnosticInfo>, string?> emit) where TSpec : class
+        {
+            var diagnostics = parsedDiagnostics.ToList();
+            if (spec == null) return new GeneratedModel(null, null, diagnostics.ToEquatableArray());
+            try
+            {
+                var source = emit(spec, diagnostics);
+                return source == null
+                    ? new GeneratedModel(null, null, diagnostics.ToEquatableArray())
+                    : new GeneratedModel(hintName(spec), source, diagnostics.ToEquatableArray());
+            }
+            catch (Exception e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Internal, location(spec), className(spec), e.GetType().Name + ": " + e.Message));
+                return new GeneratedModel(null, null, diagnostics.ToEquatableArray());
+            }
+        }
+
+        /// <summary>A readable, unique file name: Namespace.Outer.Class.&lt;suffix&gt;.</summary>
+        public static string HintName(string? ns, EquatableArray<ContainerSpec> containers, string className, string suffix)
+        {
+            var parts = new List<string>();
+            if (ns != null) parts.Add(ns);
+            parts.AddRange(containers.Select(c => c.Name));
+            parts.Add(className);
+            return string.Join(".", parts) + suffix;
+        }
+    }
+}
