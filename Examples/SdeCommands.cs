@@ -25,8 +25,9 @@ namespace Dsl.Examples
             var dim = new Option<int>("--dim") { Description = "Dimension of the Gaussian data (2…64).", DefaultValueFactory = _ => 2 };
             var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 2000 };
             var steps = new Option<int>("--steps") { Description = "Time steps of the SDE samplers.", DefaultValueFactory = _ => 1000 };
+            var odeMethod = new Option<string>("--ode-method") { Description = "For --sampler ode: rk45 (adaptive, rtol = atol = 1e-5), rk4, heun or euler (fixed steps: min(--steps, 200)).", DefaultValueFactory = _ => "rk45" };
             var sample = new Command("sde-sample", "Sample the data back from the prior with the exact score of every pₜ (from the generated marginals): scatter and trajectory PNGs.");
-            foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps }) sample.Options.Add(opt);
+            foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps, odeMethod }) sample.Options.Add(opt);
             sample.SetAction(r => o.Run("sde-sample", r, run =>
             {
                 string s = r.GetValue(sde)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant(), d = r.GetValue(data)!.ToLowerInvariant();
@@ -34,11 +35,16 @@ namespace Dsl.Examples
                 if (m != "em" && m != "pc" && m != "ode") return SamplingCommands.Fail("sde-sample", "unknown --sampler '" + m + "'; valid: em, pc, ode.");
                 if (d != "gaussian" && d != "gmm") return SamplingCommands.Fail("sde-sample", "unknown --data '" + d + "'; valid: gaussian, gmm.");
                 int D = r.GetValue(dim), N = r.GetValue(n), T = r.GetValue(steps);
+                Dsl.Solvers.OdeMethod? method = r.GetValue(odeMethod)!.ToLowerInvariant() switch
+                {
+                    "rk45" => Dsl.Solvers.OdeMethod.Rk45, "rk4" => Dsl.Solvers.OdeMethod.Rk4, "heun" => Dsl.Solvers.OdeMethod.Heun, "euler" => Dsl.Solvers.OdeMethod.Euler, _ => null,
+                };
+                if (method == null) return SamplingCommands.Fail("sde-sample", "unknown --ode-method '" + r.GetValue(odeMethod) + "'; valid: rk45, rk4, heun, euler.");
                 if (D < 1 || D > 64 || N < 2 || T < 1) return SamplingCommands.Fail("sde-sample", "--dim must lie in 1…64, --n ≥ 2 and --steps ≥ 1.");
                 SdeSampleRun result;
                 try
                 {
-                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
+                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation, method.Value);
                 }
                 catch (Exception e) when (e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("sde-sample", e.Message); }
                 var scatter = Plots.Scatter(run.Output($"sde-sample-{s}-{m}-{d}.png"), $"{s.ToUpperInvariant()} SDE, {m} sampler, {d} data ({result.Nfe} score evaluations)",

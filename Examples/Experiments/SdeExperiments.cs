@@ -61,7 +61,7 @@ namespace Dsl.Examples.Experiments
 
         /// <summary>Reverse-time sampling: em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector), ode (probability flow, RK45).</summary>
         public static SdeSampleRun Sample(string sdeName, string sampler, string dataName, int n = 2000, int dim = 2, int steps = 1000, long seed = 0,
-            IProgress<SamplerProgress>? progress = null, CancellationToken cancellation = default)
+            IProgress<SamplerProgress>? progress = null, CancellationToken cancellation = default, OdeMethod odeMethod = OdeMethod.Rk45)
         {
             var sde = Sde(sdeName);
             bool gmm = dataName == "gmm";
@@ -73,7 +73,7 @@ namespace Dsl.Examples.Experiments
             {
                 "em" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Epsilon = eps, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
                 "pc" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Epsilon = eps, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Snr = 0.16, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
-                "ode" => ProbabilityFlow.Sample(sde, score, n, new OdeOptions { Method = OdeMethod.Rk45, RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5, Cancellation = cancellation }, eps, seed, ScalarType.Float64),
+                "ode" => ProbabilityFlow.Sample(sde, score, n, new OdeOptions { Method = odeMethod, Steps = System.Math.Min(steps, 200), RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5, Cancellation = cancellation }, eps, seed, ScalarType.Float64),
                 _ => throw new ArgumentException("unknown sampler '" + sampler + "'; valid: em, pc, ode.", nameof(sampler)),
             };
             var x = result.Samples;
