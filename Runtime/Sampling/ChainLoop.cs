@@ -36,7 +36,7 @@ namespace Dsl.Sampling
             options.Validate(sampler);
             var clock = Stopwatch.StartNew();
             using var generator = new Generator((ulong)options.Seed, x0.device);
-            kernel.Start(x0.detach().clone());
+            using (var detached = x0.detach()) kernel.Start(detached.clone());
             var recorded = new List<Tensor>();
             long total = (long)options.BurnIn + options.Steps;
             long reportEvery = System.Math.Max(1, total / 100);
@@ -57,7 +57,8 @@ namespace Dsl.Sampling
                     {
                         if (accepted is not null)
                         {
-                            double rate = accepted.mean().item<double>();
+                            double rate;
+                            using (var mean = accepted.mean()) rate = mean.item<double>();
                             if (burning) { acceptedBurnIn += rate; adjustedBurnIn++; }
                             else { acceptedAfter += rate; adjustedAfter++; }
                             // Robbins–Monro on log h towards the target acceptance, during burn-in only.
@@ -67,8 +68,7 @@ namespace Dsl.Sampling
                     }
                     if ((t + 1) % options.CheckFiniteEvery == 0 || t + 1 == total)
                     {
-                        using var finite = kernel.Current.isfinite().all();
-                        if (!finite.item<bool>()) throw new SamplerDivergedException(sampler, model.ModelName, t + 1, h);
+                        if (!AllFinite(kernel.Current)) throw new SamplerDivergedException(sampler, model.ModelName, t + 1, h);
                     }
                     if (!burning && options.Thin > 0 && (t + 1 - options.BurnIn) % options.Thin == 0)
                         recorded.Add(kernel.Current.clone());
@@ -88,6 +88,13 @@ namespace Dsl.Sampling
                 foreach (var r in recorded) r.Dispose();
                 kernel.Dispose();
             }
+        }
+
+        /// <summary>True when every entry is finite (the intermediate mask is disposed too).</summary>
+        internal static bool AllFinite(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            return x.isfinite().all().item<bool>();
         }
 
         private static double Rate(double sum, long count) => count > 0 ? sum / count : double.NaN;

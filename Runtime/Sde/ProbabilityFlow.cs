@@ -111,7 +111,9 @@ namespace Dsl.Sde
             using var generator = new Generator((ulong)options.Seed, x.device);
             using var probe = options.Divergence == DivergenceEstimator.Exact ? null
                 : DivergenceEstimators.Probe(x, options.Divergence == DivergenceEstimator.HutchinsonGaussian ? ProbeDistribution.Gaussian : ProbeDistribution.Rademacher, generator);
-            var start = new[] { x.detach(), zeros(n, dtype: x.dtype, device: x.device) };
+            using var startX = x.detach();
+            using var startDelta = zeros(n, dtype: x.dtype, device: x.device);
+            var start = new[] { startX, startDelta };
             using var result = OdeSolvers.Solve((time, state) =>
             {
                 using var scope = NewDisposeScope();

@@ -108,7 +108,8 @@ namespace Dsl.Sde
             SdeChecks.Batch(sde.SdeName, solver, x0);
             using var noGrad = no_grad();
             double dt = (t1 - t0) / steps;
-            var x = x0.detach().clone();
+            Tensor x;
+            using (var detached = x0.detach()) x = detached.clone();
             for (int i = 0; i < steps; i++)
             {
                 using var scope = NewDisposeScope();
@@ -259,8 +260,7 @@ namespace Dsl.Sde
 
         internal static void CheckFinite(string solver, ISde sde, Tensor x, double time)
         {
-            using var finite = x.isfinite().all();
-            if (!finite.item<bool>())
+            if (!ChainLoop.AllFinite(x))
                 throw new ArithmeticException(solver + " on " + sde.SdeName + ": the state became NaN or Inf at t = " + Fmt(time) + "; use more steps or a larger truncation ε.");
         }
 

@@ -50,9 +50,8 @@ namespace Dsl.Sde
             new Converted(name, dim, (x, t) =>
             {
                 RequireKernel(sde, "FromNoisePrediction");
-                using var std = sde.MarginalStd(t);
-                using var e = epsilon(x, t);
-                return -e / std.unsqueeze(1);
+                using var scope = NewDisposeScope();
+                return (-epsilon(x, t) / sde.MarginalStd(t).unsqueeze(1)).MoveToOuterDisposeScope();
             });
 
         /// <summary>s(x, t) = −(x − m(t)x̂₀(x, t))/v(t) for a data-prediction network x̂₀.</summary>
@@ -60,10 +59,8 @@ namespace Dsl.Sde
             new Converted(name, dim, (x, t) =>
             {
                 RequireKernel(sde, "FromDataPrediction");
-                using var m = sde.MeanCoefficient(t);
-                using var std = sde.MarginalStd(t);
-                using var predicted = x0(x, t);
-                return -(x - predicted * m.unsqueeze(1)) / std.square().unsqueeze(1);
+                using var scope = NewDisposeScope();
+                return (-(x - x0(x, t) * sde.MeanCoefficient(t).unsqueeze(1)) / sde.MarginalStd(t).square().unsqueeze(1)).MoveToOuterDisposeScope();
             });
 
         /// <summary>A network that predicts the score directly.</summary>
@@ -74,17 +71,16 @@ namespace Dsl.Sde
         public static Tensor NoiseFromScore(ISde sde, Tensor score, Tensor t)
         {
             RequireKernel(sde, "NoiseFromScore");
-            using var std = sde.MarginalStd(t);
-            return -score * std.unsqueeze(1);
+            using var scope = NewDisposeScope();
+            return (-score * sde.MarginalStd(t).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The clean data a score implies (Tweedie): x̂₀ = (x + v(t)·s(x, t))/m(t).</summary>
         public static Tensor DataFromScore(ISde sde, Tensor x, Tensor score, Tensor t)
         {
             RequireKernel(sde, "DataFromScore");
-            using var m = sde.MeanCoefficient(t);
-            using var std = sde.MarginalStd(t);
-            return (x + score * std.square().unsqueeze(1)) / m.unsqueeze(1);
+            using var scope = NewDisposeScope();
+            return ((x + score * sde.MarginalStd(t).square().unsqueeze(1)) / sde.MeanCoefficient(t).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         private static void RequireKernel(ISde sde, string member)

@@ -166,8 +166,8 @@ namespace Dsl.Training
             w.Write(name);
             w.Write((int)t.dim());
             foreach (var s in t.shape) w.Write(s);
-            using var values = t.detach().to_type(ScalarType.Float64).cpu().contiguous();
-            var data = values.data<double>().ToArray();
+            double[] data;
+            using (NewDisposeScope()) data = t.detach().to_type(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
             w.Write(data.Length);
             foreach (var v in data) w.Write(v);
         }

@@ -20,7 +20,11 @@ namespace Dsl.Training
             if (!(decay >= 0 && decay < 1)) throw new ArgumentException("ExponentialMovingAverage: decay must lie in [0, 1), got " + decay + ".", nameof(decay));
             Decay = decay;
             using var noGrad = no_grad();
-            shadows = model.named_parameters().Select(p => (p.name, p.parameter.detach().clone())).ToList();
+            shadows = model.named_parameters().Select(p =>
+            {
+                using var detached = p.parameter.detach();   // the detached view's wrapper would otherwise stay live
+                return (p.name, detached.clone());
+            }).ToList();
         }
 
         /// <summary>The decay d.</summary>

@@ -105,7 +105,7 @@ namespace Dsl.Training
                 using (var generator = new Generator(Seeds.ForStep(options.Seed, step, 0x_1055)))
                 {
                     var batch = data.Batch(step);
-                    optimizer.zero_grad();
+                    optimizer.zero_grad();   // inside the step's scope: TorchSharp's zero_grad leaves one grad wrapper per parameter undisposed
                     var l = loss(batch, generator);
                     if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", nameof(loss));
                     value = l.ToDouble();

@@ -114,9 +114,10 @@ namespace Dsl.Generators.Emit
                 w.Open("public " + Tensor + " Perturb(" + Tensor + " x0, " + Tensor + " t, " + Tensor + " noise)");
                 w.Line("global::Dsl.Sde.SdeChecks.State(" + name + ", \"Perturb\", x0, t);");
                 w.Line("global::Dsl.Sde.SdeChecks.SameShape(" + name + ", \"Perturb\", \"noise\", noise, x0);");
-                w.Line("using var mean = MeanCoefficient(t);");
-                w.Line("using var std = MarginalStd(t);");
-                w.Line("return x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1);");
+                w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+                w.Line("var mean = MeanCoefficient(t);");
+                w.Line("var std = MarginalStd(t);");
+                w.Line("return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();");
                 w.Close();
                 w.Line();
                 w.Line("/// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>");
@@ -128,7 +129,8 @@ namespace Dsl.Generators.Emit
                 w.Open("public " + Tensor + " PriorLogProb(" + Tensor + " x)");
                 w.Line("global::Dsl.Sde.SdeChecks.Batch(" + name + ", \"PriorLogProb\", x);");
                 w.Line("double variance = MarginalVarianceAt(EndTime);");
-                w.Line("return x.square().sum(-1).mul(-0.5 / variance).sub(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance));");
+                w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+                w.Line("return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();");
                 w.Close();
                 w.Line();
             }
@@ -141,17 +143,19 @@ namespace Dsl.Generators.Emit
             w.Line("/// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>");
             w.Open("public " + Tensor + " ReverseDrift(" + Tensor + " x, " + Tensor + " t, " + Tensor + " score)");
             w.Line("global::Dsl.Sde.SdeChecks.SameShape(" + name + ", \"ReverseDrift\", \"score\", score, x);");
-            w.Line("using var f = Drift(x, t);");
-            w.Line("using var g = Diffusion(t);");
-            w.Line("return f - score * g.square().unsqueeze(1);");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            w.Line("var f = Drift(x, t);");
+            w.Line("var g = Diffusion(t);");
+            w.Line("return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
             w.Line("/// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>");
             w.Open("public " + Tensor + " ProbabilityFlowDrift(" + Tensor + " x, " + Tensor + " t, " + Tensor + " score)");
             w.Line("global::Dsl.Sde.SdeChecks.SameShape(" + name + ", \"ProbabilityFlowDrift\", \"score\", score, x);");
-            w.Line("using var f = Drift(x, t);");
-            w.Line("using var g = Diffusion(t);");
-            w.Line("return f - score * g.square().mul_(0.5).unsqueeze(1);");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            w.Line("var f = Drift(x, t);");
+            w.Line("var g = Diffusion(t);");
+            w.Line("return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();");
             w.Close();
 
             w.Close();

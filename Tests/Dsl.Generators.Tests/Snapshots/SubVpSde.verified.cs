@@ -116,9 +116,10 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.State("SubVpSde", "Perturb", x0, t);
             global::Dsl.Sde.SdeChecks.SameShape("SubVpSde", "Perturb", "noise", noise, x0);
-            using var mean = MeanCoefficient(t);
-            using var std = MarginalStd(t);
-            return x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1);
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var mean = MeanCoefficient(t);
+            var std = MarginalStd(t);
+            return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>
@@ -132,25 +133,28 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Batch("SubVpSde", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
-            return x.square().sum(-1).mul(-0.5 / variance).sub(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance));
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ReverseDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)
         {
             global::Dsl.Sde.SdeChecks.SameShape("SubVpSde", "ReverseDrift", "score", score, x);
-            using var f = Drift(x, t);
-            using var g = Diffusion(t);
-            return f - score * g.square().unsqueeze(1);
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var f = Drift(x, t);
+            var g = Diffusion(t);
+            return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ProbabilityFlowDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)
         {
             global::Dsl.Sde.SdeChecks.SameShape("SubVpSde", "ProbabilityFlowDrift", "score", score, x);
-            using var f = Drift(x, t);
-            using var g = Diffusion(t);
-            return f - score * g.square().mul_(0.5).unsqueeze(1);
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var f = Drift(x, t);
+            var g = Diffusion(t);
+            return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -1,0 +1,73 @@
+using System;
+using Dsl.Examples.Experiments;
+using Dsl.Models;
+using Dsl.Sampling;
+using Dsl.ScoreMatching;
+using Dsl.Sde;
+using Dsl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>
+    /// Long runs must not leak tensors: after a run (and disposing its result) the thread's live-tensor count is what it
+    /// was before, whatever the number of steps (TorchSharp's own accounting of undisposed native tensors).
+    /// </summary>
+    [Collection("Sequential")]   // alone, after the parallel collections: no other test's tensors in the count
+    public class LeakTests
+    {
+        private static long Live() => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+
+        private static void AssertNoLeak(Action run, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(run))] string what = "")
+        {
+            run();                                   // warm-up: lazily created caches are not leaks
+            long before = Live();
+            run();
+            run();
+            long after = Live();
+            Assert.True(before == after, $"{after - before} tensors left live by two runs of {what}");
+        }
+
+        [Fact]
+        public void Samplers_leave_no_tensors_behind()
+        {
+            var model = new GaussianMixture(D: 2, K: 2, generator: new Generator(1));
+            var perturbed = new PerturbedGaussianMixture(D: 2, K: 2, generator: new Generator(1));
+            using var x0 = zeros(64, 2);
+            var options = new SamplerOptions { BurnIn = 20, Steps = 200, Thin = 10, Seed = 1 };
+            AssertNoLeak(() => Samplers.MetropolisHastings(model, x0, 0.5, options, adaptStep: true).Dispose());
+            AssertNoLeak(() => Samplers.Langevin(model, x0, 0.05, options).Dispose());
+            AssertNoLeak(() => Samplers.Mala(model, x0, 0.05, options, adaptStep: true).Dispose());
+            AssertNoLeak(() => Samplers.AnnealedLangevin(perturbed, x0, NoiseSchedule.Geometric(2, 0.5, 4), 0.05, 20, options).Dispose());
+        }
+
+        [Fact]
+        public void SDE_solvers_and_the_likelihood_leave_no_tensors_behind()
+        {
+            var sde = new VpSde();
+            var score = TimeScores.FromPerturbedData(SdeExperiments.GaussianData(2), sde);
+            using var x = zeros(32, 2, dtype: ScalarType.Float64);
+            AssertNoLeak(() => SdeSolvers.Sample(sde, score, 32, new SdeSamplerOptions { Steps = 100, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Thin = 10 }, ScalarType.Float64).Dispose());
+            AssertNoLeak(() => SdeSolvers.EulerMaruyama(sde, x, 0, 0.5, 100, new Generator(1)).Dispose());
+            AssertNoLeak(() => ProbabilityFlow.LogLikelihood(sde, score, x, new LikelihoodOptions { Divergence = DivergenceEstimator.HutchinsonGaussian }).Dispose());
+            AssertNoLeak(() => ProbabilityFlow.Sample(sde, score, 32, new Dsl.Solvers.OdeOptions(), dtype: ScalarType.Float64).Dispose());
+            var t = full(32, 0.4, dtype: ScalarType.Float64);
+            AssertNoLeak(() => { sde.PriorLogProb(x).Dispose(); sde.Perturb(x, t, x).Dispose(); sde.ReverseDrift(x, t, x).Dispose(); sde.ProbabilityFlowDrift(x, t, x).Dispose(); });
+        }
+
+        [Fact]
+        public void Training_leaves_no_tensors_behind()
+        {
+            var model = new GaussianMixture(D: 2, K: 2, generator: new Generator(1));
+            var data = new SampledDataStream((n, g) => empty(n, 2).normal_(0, 1, generator: g), 2, 32, 0);
+            AssertNoLeak(() => Trainer.Train(model, data, (x, g) => ScoreMatchingLosses.Sliced(model, x, g), new TrainerOptions { Steps = 30, EmaDecay = 0.9 }));
+        }
+    }
+
+    /// <summary>Tests that must not run beside others (they read process-wide counters).</summary>
+    [CollectionDefinition("Sequential", DisableParallelization = true)]
+    public sealed class SequentialCollection
+    {
+    }
+}
