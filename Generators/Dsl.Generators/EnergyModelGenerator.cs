@@ -30,6 +30,11 @@ namespace Dsl.Generators
                 s => GeneratorPipeline.HintName(s.Namespace, s.Containers, s.ClassName, ".Dsl.g.cs"),
                 (s, diagnostics) =>
                 {
+                    if (s.HiddenName != null)
+                    {
+                        var bipartite = BipartiteLowering.Lower(s, diagnostics);
+                        return bipartite == null ? null : BipartiteEmitter.Emit(bipartite);
+                    }
                     var lowered = ModelLowering.Lower(s, diagnostics);
                     return lowered == null ? null : ModelEmitter.Emit(lowered);
                 });

@@ -12,6 +12,9 @@ namespace Dsl
     {
         /// <summary>The symbol naming the dimension of x in parameter shapes (default "D").</summary>
         public string Dim { get; set; } = "D";
+
+        /// <summary>The symbol naming the dimension of the [Hidden] units of a bipartite energy (default "H").</summary>
+        public string HiddenDim { get; set; } = "H";
     }
 
     /// <summary>Marks the method <c>Scalar E(Vec x)</c> whose body is the energy equation.</summary>
@@ -27,6 +30,16 @@ namespace Dsl
     /// </summary>
     [AttributeUsage(AttributeTargets.Parameter, Inherited = false, AllowMultiple = false)]
     public sealed class NoiseLevelAttribute : Attribute
+    {
+    }
+
+    /// <summary>
+    /// Marks the second argument of a bipartite energy over bits, <c>Scalar E(Vec v, [Hidden] Vec h)</c> (v, h ∈ {0,1}):
+    /// the generator derives the local fields, the factorised conditionals p(hⱼ = 1 | v) = σ(−∂E/∂hⱼ),
+    /// p(vᵢ = 1 | h) = σ(−∂E/∂vᵢ), and the free energy F(v) = E(v, 0) − Σⱼ softplus(−∂E/∂hⱼ) with h summed out.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Parameter, Inherited = false, AllowMultiple = false)]
+    public sealed class HiddenAttribute : Attribute
     {
     }
 

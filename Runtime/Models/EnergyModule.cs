@@ -95,6 +95,37 @@ namespace Dsl
                 throw new ArgumentException(ModelName + "." + method + ": argument 'sigma' is on " + sigma.device + " but x is on " + x.device + ".", nameof(sigma));
         }
 
+        /// <summary>Validates hidden units h: [N, H] matching v: [N, ·] in batch size, dtype and device.</summary>
+        protected void CheckHidden(Tensor v, Tensor h, long hiddenSize, string method)
+        {
+            CheckHiddenOnly(h, hiddenSize, method);
+            if (h.shape[0] != v.shape[0])
+                throw new ArgumentException(ModelName + "." + method + ": argument 'h' must have shape [N, " + hiddenSize + "] with N = " + v.shape[0] + " (one row per row of v); got " + Broadcasting.Describe(h) + ".", nameof(h));
+        }
+
+        /// <summary>Validates hidden units h: [N, H], floating point, on the parameters' dtype and device.</summary>
+        protected void CheckHiddenOnly(Tensor h, long hiddenSize, string method)
+        {
+            if (h is null) throw new ArgumentNullException(nameof(h), ModelName + "." + method + ": argument 'h' is null.");
+            if (h.dim() != 2 || h.shape[1] != hiddenSize || !h.is_floating_point())
+                throw new ArgumentException(ModelName + "." + method + ": argument 'h' must be a floating-point [N, " + hiddenSize + "] tensor of hidden units; got " + h.dtype + " " + Broadcasting.Describe(h) + ".", nameof(h));
+            if (parameterNames.Count > 0 && h.dtype != Param(parameterNames[0]).dtype)
+                throw new ArgumentException(ModelName + "." + method + ": argument 'h' has dtype " + h.dtype + " but the model's parameters are " + Param(parameterNames[0]).dtype + ".", nameof(h));
+        }
+
+        /// <summary>Throws, naming the first offending entry, unless every entry of <paramref name="units"/> is 0 or 1.</summary>
+        protected void CheckBits(Tensor units, string argument, string method)
+        {
+            using var scope = NewDisposeScope();
+            var bad = units.ne(0).logical_and(units.ne(1));
+            if (!bad.any().item<bool>()) return;
+            var index = bad.nonzero()[0];
+            long row = index[0].item<long>(), column = index[1].item<long>();
+            double value = units[row, column].ToDouble();
+            throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must hold bits 0 or 1; entry [" + row + ", " + column + "] is "
+                + value.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", argument);
+        }
+
         /// <summary>Checks a dimension size given to a generated constructor.</summary>
         protected static int CheckSize(string model, string symbol, int value)
         {

@@ -111,4 +111,29 @@ namespace Dsl
         /// <summary>log p(x | σ): [N]; differentiable.</summary>
         Tensor LogProb(Tensor x, Tensor sigma);
     }
+
+    /// <summary>
+    /// A bipartite energy E(v, h) over bits (an RBM and its relatives), with the hidden units summed out analytically.
+    /// <see cref="IModel.Dim"/> is the number of visible units.
+    /// </summary>
+    public interface IBipartiteModel : IModel
+    {
+        /// <summary>The number of hidden units.</summary>
+        int HiddenDim { get; }
+
+        /// <summary>E(v, h): [N] for bits v: [N, V], h: [N, H].</summary>
+        Tensor Energy(Tensor v, Tensor h);
+
+        /// <summary>The free energy F(v) = −log Σ_h e^{−E(v,h)}: [N].</summary>
+        Tensor FreeEnergy(Tensor v);
+
+        /// <summary>p(hⱼ = 1 | v): [N, H].</summary>
+        Tensor HiddenProbabilities(Tensor v);
+
+        /// <summary>p(vᵢ = 1 | h): [N, V].</summary>
+        Tensor VisibleProbabilities(Tensor h);
+
+        /// <summary>E(v, h) by the user's own equation run eagerly.</summary>
+        Tensor EnergyEager(Tensor v, Tensor h);
+    }
 }

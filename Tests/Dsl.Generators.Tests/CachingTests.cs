@@ -28,9 +28,10 @@ namespace Dsl.Generators.Tests
             var sources = GeneratorFixture.ModelSources().ToList();
             var original = GeneratorHarness.Compile(sources, GeneratorFixture.References);
             var first = GeneratorHarness.Run(new EnergyModelGenerator(), original);
-            var changed = sources[1].Replace("Dot(W2, Tanh(W1 * x + B1))", "Dot(W2, Sigmoid(W1 * x + B1))");
-            Assert.NotEqual(sources[1], changed);
-            var edited = GeneratorHarness.Compile(new[] { sources[0], changed }, GeneratorFixture.References);
+            int mixtures = sources.FindIndex(text => text.Contains("Dot(W2, Tanh(W1 * x + B1))"));
+            var changed = sources[mixtures].Replace("Dot(W2, Tanh(W1 * x + B1))", "Dot(W2, Sigmoid(W1 * x + B1))");
+            Assert.NotEqual(sources[mixtures], changed);
+            var edited = GeneratorHarness.Compile(sources.Select((text, i) => i == mixtures ? changed : text).ToArray(), GeneratorFixture.References);
             var second = GeneratorHarness.Rerun(first.Driver, edited);
             Assert.Contains(".sigmoid()", second.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"]);
             Assert.NotEqual(first.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"], second.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"]);

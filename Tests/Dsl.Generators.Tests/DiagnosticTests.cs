@@ -41,6 +41,15 @@ namespace Dsl.Generators.Tests
             "is not generated: the drift is not of the form a(t)·x");
 
         [Fact]
+        public void DSL0016_hidden_units_coupled_to_each_other() => AssertDiagnostic("DSL0016",
+            "[EnergyModel] public partial class M { [Param(\"D,H\")] public Mat W; [Energy] Scalar [|E|](Vec v, [Hidden] Vec h) => -Dot(v, W * h) - Square(Sum(h)); }",
+            "is not linear in h for fixed v");
+
+        [Fact]
+        public void DSL0003_hidden_units_must_be_a_vector() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec v, [Hidden] Scalar h)|] => Sum(v) * h; }", "takes the hidden units 'h' as 'Dsl.Scalar' instead of Vec");
+
+        [Fact]
         public void DSL0001_class_not_partial() => AssertDiagnostic("DSL0001",
             "[EnergyModel] public class [|Plain|] { [Energy] Scalar E(Vec x) => Norm2(x); }", "'Plain' must be declared partial");
 

@@ -26,7 +26,7 @@ namespace Dsl.Generators.Diagnostics
         /// <summary>DSL0003: the [Energy] method has the wrong signature.</summary>
         public static readonly DiagnosticDescriptor EnergySignature = Make("DSL0003",
             "Energy must return Scalar and take one Vec (and optionally a [NoiseLevel] Scalar)",
-            "The [Energy] method '{0}' {1}; expected 'Scalar {0}(Vec x)' or, noise-conditional, 'Scalar {0}(Vec x, [NoiseLevel] Scalar sigma)'",
+            "The [Energy] method '{0}' {1}; expected 'Scalar {0}(Vec x)', or 'Scalar {0}(Vec x, [NoiseLevel] Scalar sigma)' (noise-conditional), or 'Scalar {0}(Vec v, [Hidden] Vec h)' (bipartite)",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL0004: a statement, call or expression that an equation cannot contain.</summary>
@@ -100,6 +100,12 @@ namespace Dsl.Generators.Diagnostics
             "Perturbation kernel not in closed form",
             "The perturbation kernel of the SDE '{0}' {1}",
             DiagnosticSeverity.Info);
+
+        /// <summary>DSL0016: a [Hidden] energy that is not bipartite and multilinear, so h cannot be summed out.</summary>
+        public static readonly DiagnosticDescriptor NotBipartite = Make("DSL0016",
+            "Energy is not bipartite in its visible and hidden units",
+            "The energy of '{0}' {1}; block Gibbs sampling and the free energy need E(v, h) linear in h for fixed v and linear in v for fixed h (no v–v or h–h couplings)",
+            DiagnosticSeverity.Error);
 
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",

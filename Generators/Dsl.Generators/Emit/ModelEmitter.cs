@@ -80,20 +80,21 @@ namespace Dsl.Generators.Emit
             w.Line();
         }
 
-        private static void EmitConstructor(SourceWriter w, LoweredModel m)
+        private static void EmitConstructor(SourceWriter w, LoweredModel m) => EmitConstructor(w, m.Spec, m.Sizes);
+
+        internal static void EmitConstructor(SourceWriter w, Model.ModelSpec spec, IReadOnlyList<string> sizes)
         {
-            var spec = m.Spec;
-            foreach (var size in m.Sizes) w.Line("private readonly long size_" + size + ";");
+            foreach (var size in sizes) w.Line("private readonly long size_" + size + ";");
             w.Line();
             w.Line("/// <summary>Creates " + spec.ClassName + " for the given dimension sizes; parameters are registered with TorchSharp");
             w.Line("/// and initialised from <paramref name=\"generator\"/> unless their [Param] declares Init.</summary>");
-            foreach (var size in m.Sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == spec.DimSymbol ? " (the dimension of x)" : "") + ".</param>");
+            foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == spec.DimSymbol ? " (the dimension of x)" : "") + ".</param>");
             w.Line("/// <param name=\"generator\">Random source for the initial parameter values (seed it for reproducible models).</param>");
-            string args = string.Join(", ", m.Sizes.Select(s => "int " + s));
+            string args = string.Join(", ", sizes.Select(s => "int " + s));
             w.Line("public " + spec.ClassName + "(" + args + ", " + Torch + ".Generator? generator = null)");
             w.Line("    : base(" + Str(spec.ClassName) + ", CheckSize(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
             w.Open();
-            foreach (var size in m.Sizes)
+            foreach (var size in sizes)
                 w.Line("size_" + size + " = CheckSize(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
             foreach (var p in spec.Params)
             {

@@ -64,7 +64,7 @@ namespace Dsl.Generators.Emit
                 if (IsHost(n)) continue;
                 switch (n.Op)
                 {
-                    case Op.Input: names[n] = "x"; continue;
+                    case Op.Input: names[n] = n.Name ?? "x"; continue;
                     case Op.Condition: names[n] = conditionName; continue;
                     case Op.Param: names[n] = paramLocals[n.Name!]; continue;
                 }

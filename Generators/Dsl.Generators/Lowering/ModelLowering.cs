@@ -168,14 +168,15 @@ namespace Dsl.Generators.Lowering
             private readonly Graph g;
             private readonly Node x;
             private readonly Node? sigma;
+            private readonly Node? hidden;
             private readonly Dictionary<string, Node> parameters;
             private readonly Dictionary<Node, LocationInfo?> origins;
             private readonly string modelName;
             private Node[] locals = Array.Empty<Node>();
 
-            public ExprLowerer(Graph g, Node x, Node? sigma, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName)
+            public ExprLowerer(Graph g, Node x, Node? sigma, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName, Node? hidden = null)
             {
-                this.g = g; this.x = x; this.sigma = sigma; this.parameters = parameters; this.origins = origins; this.modelName = modelName;
+                this.g = g; this.x = x; this.sigma = sigma; this.hidden = hidden; this.parameters = parameters; this.origins = origins; this.modelName = modelName;
             }
 
             public Node Lower(EquationSpec equation)
@@ -197,6 +198,7 @@ namespace Dsl.Generators.Lowering
                 switch (e.Kind)
                 {
                     case ExprKind.Input: return x;
+                    case ExprKind.Hidden: return hidden ?? throw Error(DiagnosticDescriptors.Internal, e, modelName, "hidden units outside a bipartite energy");
                     case ExprKind.Condition: return sigma ?? throw Error(DiagnosticDescriptors.Internal, e, modelName, "a noise level outside a noise-conditional energy");
                     case ExprKind.Param: return parameters[e.Text];
                     case ExprKind.Hyper: return g.Hyper(e.Text);

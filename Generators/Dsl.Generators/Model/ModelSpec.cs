@@ -51,6 +51,8 @@ namespace Dsl.Generators.Model
         Negate,
         /// <summary>The energy's [NoiseLevel] argument σ (Text = its name).</summary>
         Condition,
+        /// <summary>The [Hidden] units h of a bipartite energy E(v, h) (Text = its name).</summary>
+        Hidden,
     }
 
     /// <summary>One node of a parsed equation.</summary>
@@ -74,6 +76,8 @@ namespace Dsl.Generators.Model
         string DimSymbol,
         string InputName,
         string? NoiseLevelName,
+        string? HiddenName,
+        string HiddenDimSymbol,
         EquationSpec Energy,
         EquationSpec? LogPartition,
         EquatableArray<ParamSpec> Params,

@@ -37,10 +37,13 @@ namespace Dsl.Generators.Parsing
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
             var containers = CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
 
-            string dimSymbol = "D";
+            string dimSymbol = "D", hiddenDimSymbol = "H";
             foreach (var attribute in attributes)
                 foreach (var named in attribute.NamedArguments)
+                {
                     if (named.Key == "Dim" && named.Value.Value is string dim && IsSymbol(dim)) dimSymbol = dim;
+                    if (named.Key == "HiddenDim" && named.Value.Value is string hiddenDim && IsSymbol(hiddenDim)) hiddenDimSymbol = hiddenDim;
+                }
 
             var parameters = ParseParameters(type, diagnostics, ct);
 
@@ -64,8 +67,10 @@ namespace Dsl.Generators.Parsing
 
             var paramNames = new HashSet<string>(parameters.Select(p => p.Name));
             var reader = new EquationReader(compilation, type, paramNames, type.Name, diagnostics, ct);
-            var noiseLevel = energy.Parameters.Length == 2 ? energy.Parameters[1] : null;
-            var energySpec = reader.Read(energy, energySyntax, energy.Parameters[0], noiseLevel);
+            var second = energy.Parameters.Length == 2 ? energy.Parameters[1] : null;
+            var hidden = second != null && HasAttribute(second, "HiddenAttribute") ? second : null;
+            var noiseLevel = hidden == null ? second : null;
+            var energySpec = reader.Read(energy, energySyntax, energy.Parameters[0], noiseLevel, hidden);
 
             EquationSpec? logPartition = null;
             var logMethods = type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, "LogPartitionAttribute")).ToList();
@@ -86,7 +91,7 @@ namespace Dsl.Generators.Parsing
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
-                noiseLevel?.Name, energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
+                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
         }
 
         /// <summary>
@@ -146,8 +151,10 @@ namespace Dsl.Generators.Parsing
             if (energy.Parameters.Length == 2)
             {
                 var second = energy.Parameters[1];
+                if (HasAttribute(second, "HiddenAttribute"))
+                    return IsDslType(second.Type, "Vec") ? null : (false, "takes the hidden units '" + second.Name + "' as '" + second.Type.ToDisplayString() + "' instead of Vec");
                 if (!second.GetAttributes().Any(a => IsDslAttribute(a, "NoiseLevelAttribute")))
-                    return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel]");
+                    return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel] or [Hidden]");
                 if (!IsDslType(second.Type, "Scalar"))
                     return (false, "takes the noise level '" + second.Name + "' as '" + second.Type.ToDisplayString() + "' instead of Scalar");
             }
@@ -232,6 +239,7 @@ namespace Dsl.Generators.Parsing
             private readonly Stack<IMethodSymbol> callStack = new Stack<IMethodSymbol>();
             private IParameterSymbol? input;
             private IParameterSymbol? condition;
+            private IParameterSymbol? hidden;
             private bool failed;
             private int specNodes;
 
@@ -241,11 +249,12 @@ namespace Dsl.Generators.Parsing
                 this.modelName = modelName; this.diagnostics = diagnostics; this.ct = ct;
             }
 
-            public EquationSpec? Read(IMethodSymbol method, MethodDeclarationSyntax syntax, IParameterSymbol? inputParameter, IParameterSymbol? conditionParameter)
+            public EquationSpec? Read(IMethodSymbol method, MethodDeclarationSyntax syntax, IParameterSymbol? inputParameter, IParameterSymbol? conditionParameter, IParameterSymbol? hiddenParameter = null)
             {
                 locals = new List<ExprSpec>();
                 input = inputParameter;
                 condition = conditionParameter;
+                hidden = hiddenParameter;
                 failed = false;
                 specNodes = 0;
                 var semantic = compilation.GetSemanticModel(syntax.SyntaxTree);
@@ -310,7 +319,7 @@ namespace Dsl.Generators.Parsing
             /// <summary>Stores a value as a numbered local so that shared subexpressions stay shared (linear size).</summary>
             private ExprSpec Bind(ExprSpec value, Location location)
             {
-                if (value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Condition || value.Kind == ExprKind.Hyper)
+                if (value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Condition || value.Kind == ExprKind.Hidden || value.Kind == ExprKind.Hyper)
                     return value;
                 locals.Add(value);
                 return new ExprSpec(ExprKind.Local, "", locals.Count - 1, EquatableArray<ExprSpec>.Empty, LocationInfo.From(location));
@@ -374,6 +383,8 @@ namespace Dsl.Generators.Parsing
                 {
                     case IParameterSymbol parameter when input != null && SymbolEqualityComparer.Default.Equals(parameter, input):
                         return new ExprSpec(ExprKind.Input, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
+                    case IParameterSymbol parameter when hidden != null && SymbolEqualityComparer.Default.Equals(parameter, hidden):
+                        return new ExprSpec(ExprKind.Hidden, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                     case IParameterSymbol parameter when condition != null && SymbolEqualityComparer.Default.Equals(parameter, condition):
                         return new ExprSpec(ExprKind.Condition, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                     case IFieldSymbol field when field.HasConstantValue && TryNumber(field.ConstantValue, out var c):

@@ -32,6 +32,9 @@ namespace Dsl.Symbolic.Ir
         /// <summary>The input x: a batched Vec of dimension <paramref name="dim"/>.</summary>
         public Node Input(string dim) => Intern(Op.Input, Shape.Of(true, dim), null, 0, Array.Empty<Node>());
 
+        /// <summary>A second named variable (the hidden units h of a bipartite energy): a batched Vec of dimension <paramref name="dim"/>.</summary>
+        public Node Input(string dim, string name) => Intern(Op.Input, Shape.Of(true, dim), name, 0, Array.Empty<Node>());
+
         /// <summary>A per-sample conditioning Scalar (a noise level σ): batched, but constant for derivatives in x.</summary>
         public Node Condition(string name) => Intern(Op.Condition, Shape.Of(true), name, 0, Array.Empty<Node>());
 

@@ -157,7 +157,7 @@ namespace Dsl.Symbolic.Ir
         {
             switch (Op)
             {
-                case Op.Input: sb.Append("x"); return;
+                case Op.Input: sb.Append(Name ?? "x"); return;
                 case Op.Condition:
                 case Op.Param:
                 case Op.Hyper: sb.Append(Name); return;
