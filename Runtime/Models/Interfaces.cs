@@ -127,6 +127,9 @@ namespace Dsl
         /// <summary>The free energy F(v) = −log Σ_h e^{−E(v,h)}: [N].</summary>
         Tensor FreeEnergy(Tensor v);
 
+        /// <summary>The free energy of the hidden units G(h) = −log Σ_v e^{−E(v,h)}: [N].</summary>
+        Tensor HiddenFreeEnergy(Tensor h);
+
         /// <summary>p(hⱼ = 1 | v): [N, H].</summary>
         Tensor HiddenProbabilities(Tensor v);
 

@@ -35,7 +35,7 @@ namespace Dsl.Generators.Emit
             w.Line("    " + ModelEmitter.Str(equation) + ",");
             w.Line("    new string[] { " + string.Join(", ", m.Sizes.Select(ModelEmitter.Str)) + " },");
             w.Line("    " + (spec.Params.Count == 0 ? "System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", spec.Params.Select(p => ModelEmitter.Str(p.Name + ": " + (p.Rank == 0 ? "Scalar" : (p.Rank == 1 ? "Vec" : "Mat") + "[" + string.Join(",", p.Dims) + "]")))) + " }") + ",");
-            w.Line("    new string[] { \"Energy\", \"FreeEnergy\", \"HiddenProbabilities\", \"VisibleProbabilities\" },");
+            w.Line("    new string[] { \"Energy\", \"FreeEnergy\", \"HiddenFreeEnergy\", \"HiddenProbabilities\", \"VisibleProbabilities\" },");
             w.Line("    System.Array.Empty<string>());");
             w.Line();
             ModelEmitter.EmitConstructor(w, spec, m.Sizes);
@@ -48,6 +48,8 @@ namespace Dsl.Generators.Emit
                 "E(v, h) = " + Xml(equation) + ": [N] for v: [N, " + spec.DimSymbol + "], h: [N, " + spec.HiddenDimSymbol + "] (bits).");
             Method(w, m, "FreeEnergy", Tensor + " FreeEnergy(" + Tensor + " v)", m.FreeEnergy, "x", zeroHidden: true, checkV: true, checkH: false,
                 "F(v) = −log Σ_h e^{−E(v,h)} = E(v, 0) − Σⱼ softplus(−∂E/∂hⱼ), the hidden units summed out analytically: [N].");
+            Method(w, m, "HiddenFreeEnergy", Tensor + " HiddenFreeEnergy(" + Tensor + " h)", m.HiddenFreeEnergy, "h", zeroHidden: false, checkV: false, checkH: true,
+                "G(h) = −log Σ_v e^{−E(v,h)} = E(0, h) − Σᵢ softplus(−∂E/∂vᵢ), the visible units summed out (for log Z by enumerating h): [N].", zeroVisible: true);
             Method(w, m, "HiddenProbabilities", Tensor + " HiddenProbabilities(" + Tensor + " v)", m.HiddenProbabilities, "x", zeroHidden: false, checkV: true, checkH: false,
                 "p(hⱼ = 1 | v) = σ(−∂E/∂hⱼ), factorised over j: [N, " + spec.HiddenDimSymbol + "].");
             Method(w, m, "VisibleProbabilities", Tensor + " VisibleProbabilities(" + Tensor + " h)", m.VisibleProbabilities, "h", zeroHidden: false, checkV: false, checkH: true,
@@ -67,7 +69,7 @@ namespace Dsl.Generators.Emit
             return w.ToString();
         }
 
-        private static void Method(SourceWriter w, LoweredBipartite m, string name, string signature, Node root, string batch, bool zeroHidden, bool checkV, bool checkH, string summary)
+        private static void Method(SourceWriter w, LoweredBipartite m, string name, string signature, Node root, string batch, bool zeroHidden, bool checkV, bool checkH, string summary, bool zeroVisible = false)
         {
             var spec = m.Spec;
             w.Line("/// <summary>" + summary + " Differentiable in the parameters.</summary>");
@@ -81,6 +83,7 @@ namespace Dsl.Generators.Emit
             }
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             if (checkV) w.Line("var x = v;");
+            if (zeroVisible) w.Line("var x = " + Torch + ".zeros(new long[] { h.shape[0], size_" + spec.DimSymbol + " }, dtype: h.dtype, device: h.device);   // G(h) evaluates E at v = 0");
             if (zeroHidden) w.Line("var h = " + Torch + ".zeros(new long[] { v.shape[0], size_" + spec.HiddenDimSymbol + " }, dtype: v.dtype, device: v.device);   // F(v) evaluates E at h = 0");
             var used = new HashSet<string>(Topology.Order(new[] { root }).Where(n => n.Op == Op.Param).Select(n => n.Name!));
             var locals = new Dictionary<string, string>();

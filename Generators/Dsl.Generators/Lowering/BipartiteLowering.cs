@@ -11,8 +11,9 @@ namespace Dsl.Generators.Lowering
     public sealed class LoweredBipartite
     {
         internal LoweredBipartite(ModelSpec spec, Graph graph, Node v, Node h, Node energy, Node hiddenField, Node visibleField,
-            Node hiddenProbabilities, Node visibleProbabilities, Node freeEnergy, IReadOnlyList<string> sizes)
+            Node hiddenProbabilities, Node visibleProbabilities, Node freeEnergy, Node hiddenFreeEnergy, IReadOnlyList<string> sizes)
         {
+            HiddenFreeEnergy = hiddenFreeEnergy;
             Spec = spec; Graph = graph; V = v; H = h; Energy = energy; HiddenField = hiddenField; VisibleField = visibleField;
             HiddenProbabilities = hiddenProbabilities; VisibleProbabilities = visibleProbabilities; FreeEnergy = freeEnergy; Sizes = sizes;
         }
@@ -37,6 +38,8 @@ namespace Dsl.Generators.Lowering
         public Node VisibleProbabilities { get; }
         /// <summary>E(v, h) − Σⱼ softplus(−∂E/∂hⱼ), to be evaluated at h = 0.</summary>
         public Node FreeEnergy { get; }
+        /// <summary>E(v, h) − Σᵢ softplus(−∂E/∂vᵢ), to be evaluated at v = 0: the free energy of h with v summed out.</summary>
+        public Node HiddenFreeEnergy { get; }
         /// <summary>Dimension symbols in constructor order (v's, then h's, then the parameters').</summary>
         public IReadOnlyList<string> Sizes { get; }
     }
@@ -99,11 +102,12 @@ namespace Dsl.Generators.Lowering
             var hiddenProbabilities = g.Unary(Op.Sigmoid, g.Neg(hiddenField));
             var visibleProbabilities = g.Unary(Op.Sigmoid, g.Neg(visibleField));
             var freeEnergy = g.Sub(energy, g.SumLast(g.Unary(Op.Softplus, g.Neg(hiddenField))));
+            var hiddenFreeEnergy = g.Sub(energy, g.SumLast(g.Unary(Op.Softplus, g.Neg(visibleField))));
             var sizes = new List<string> { spec.DimSymbol, spec.HiddenDimSymbol };
             foreach (var p in spec.Params)
                 foreach (var d in p.Dims)
                     if (!sizes.Contains(d)) sizes.Add(d);
-            return new LoweredBipartite(spec, g, v, h, energy, hiddenField, visibleField, hiddenProbabilities, visibleProbabilities, freeEnergy, sizes);
+            return new LoweredBipartite(spec, g, v, h, energy, hiddenField, visibleField, hiddenProbabilities, visibleProbabilities, freeEnergy, hiddenFreeEnergy, sizes);
         }
     }
 }

@@ -1,0 +1,96 @@
+using System;
+using System.Linq;
+using Dsl.Discrete;
+using Dsl.Models.Data;
+using Dsl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>Block Gibbs sampling against the exact RBM distribution, and CD-1 / PCD learning on the binarised digits.</summary>
+    public class RbmLearningTests
+    {
+        private static BinaryRbm Tiny(long seed)
+        {
+            var rbm = new BinaryRbm(V: 3, H: 2, generator: new Generator((ulong)seed));
+            rbm.to(ScalarType.Float64);
+            var g = new Generator((ulong)seed + 1);
+            rbm.SetParameter("W", empty(3, 2, dtype: ScalarType.Float64).normal_(0, 1.5, generator: g));
+            rbm.SetParameter("B", empty(3, dtype: ScalarType.Float64).normal_(0, 1, generator: g));
+            rbm.SetParameter("C", empty(2, dtype: ScalarType.Float64).normal_(0, 1, generator: g));
+            return rbm;
+        }
+
+        private static Tensor AllBits(int n) =>
+            tensor(Enumerable.Range(0, 1 << n).SelectMany(k => Enumerable.Range(0, n).Select(i => (double)((k >> i) & 1))).ToArray(), new long[] { 1 << n, n });
+
+        [Fact]
+        public void Exact_likelihood_is_normalised()
+        {
+            var rbm = Tiny(3);
+            Assert.Equal(0.0, BoltzmannLearning.ExactLogLikelihood(rbm, AllBits(3)).logsumexp(0).item<double>(), 12);
+        }
+
+        [Fact]
+        public void Block_Gibbs_samples_the_exact_visible_marginal()
+        {
+            using var scope = NewDisposeScope();
+            var rbm = Tiny(5);
+            const int chains = 8000;
+            var g = new Generator(9);
+            var start = empty(chains, 3, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g);
+            var samples = BoltzmannLearning.Gibbs(rbm, start, 60, g);
+            var exact = BoltzmannLearning.ExactLogLikelihood(rbm, AllBits(3)).exp().data<double>().ToArray();
+            var codes = (samples.select(1, 0) + samples.select(1, 1) * 2 + samples.select(1, 2) * 4).to_type(ScalarType.Int64).data<long>().ToArray();
+            for (int state = 0; state < 8; state++)
+            {
+                double frequency = codes.Count(c => c == state) / (double)chains;
+                double se = System.Math.Sqrt(exact[state] * (1 - exact[state]) / chains);
+                Assert.True(System.Math.Abs(frequency - exact[state]) <= 4 * se + 1e-9, $"state {state}: {frequency:F4} vs exact {exact[state]:F4} (SE {se:F4})");
+            }
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void CD1_and_PCD_on_the_digits_raise_the_exact_log_likelihood_and_the_pseudo_likelihood(bool persistent)
+        {
+            using var scope = NewDisposeScope();
+            var data = Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64);
+            var rbm = new BinaryRbm(V: 64, H: 12, generator: new Generator(1));
+            rbm.to(ScalarType.Float64);
+            rbm.SetParameter("W", empty(64, 12, dtype: ScalarType.Float64).normal_(0, 0.01, generator: new Generator(2)));
+            var evaluation = data.narrow(0, 0, 500);
+            double before = BoltzmannLearning.ExactLogLikelihood(rbm, evaluation).mean().item<double>();
+            double plBefore = BoltzmannLearning.PseudoLogLikelihood(rbm, evaluation, new Generator(3)).mean().item<double>();
+            Tensor chains = data.narrow(0, 0, 100).clone();
+            var result = Trainer.Train(rbm, new TensorDataStream(data, 100, seed: 4), (batch, g) =>
+            {
+                Tensor negatives;
+                if (persistent)
+                {
+                    var next = BoltzmannLearning.Gibbs(rbm, chains, 1, g);
+                    chains.Dispose();
+                    chains = next.MoveToOuterDisposeScope();
+                    negatives = chains;
+                }
+                else negatives = BoltzmannLearning.Gibbs(rbm, batch, 1, g);
+                return BoltzmannLearning.ContrastiveDivergenceLoss(rbm, batch, negatives);
+            }, new TrainerOptions { Steps = 300, LearningRate = 0.02, Seed = 5 });
+            double after = BoltzmannLearning.ExactLogLikelihood(rbm, evaluation).mean().item<double>();
+            double plAfter = BoltzmannLearning.PseudoLogLikelihood(rbm, evaluation, new Generator(3)).mean().item<double>();
+            Assert.Equal(300, result.Steps);
+            Assert.True(after > before + 5, $"{(persistent ? "PCD" : "CD-1")}: exact log-likelihood {before:F2} → {after:F2} nats");
+            Assert.True(plAfter > plBefore + 5, $"pseudo-log-likelihood {plBefore:F2} → {plAfter:F2}");
+        }
+
+        [Fact]
+        public void Enumeration_is_refused_beyond_twenty_hidden_units()
+        {
+            var rbm = new BinaryRbm(V: 4, H: 21);
+            var e = Assert.Throws<ArgumentException>(() => BoltzmannLearning.ExactLogLikelihood(rbm, zeros(1, 4)));
+            Assert.Contains("H ≤ 20", e.Message);
+        }
+    }
+}
