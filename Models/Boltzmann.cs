@@ -1,3 +1,5 @@
+using System.Linq;
+using TorchSharp;
 using static Dsl.Math;
 
 namespace Dsl.Models
@@ -20,5 +22,34 @@ namespace Dsl.Models
         [Param("H", Init = 0.0)] public Vec C;
 
         [Energy] Scalar E(Vec v, [Hidden] Vec h) => -Dot(B, v) - Dot(C, h) - Dot(v, W * h);
+    }
+
+    /// <summary>Annealed importance sampling for <see cref="BinaryRbm"/>: the base model has W = 0, c = 0 and visible biases b_A.</summary>
+    public static class BinaryRbmAis
+    {
+        /// <summary>
+        /// log Z of <paramref name="rbm"/> by AIS from the base with visible biases <paramref name="baseBias"/> (e.g. the data's
+        /// logit marginals), log Z_A = Σᵢ softplus(b_Aᵢ) + H log 2. Intermediate β: W → βW, c → βc, b → (1 − β)b_A + βb.
+        /// </summary>
+        public static Dsl.Discrete.AisEstimate LogPartition(BinaryRbm rbm, TorchSharp.torch.Tensor baseBias, int steps, int runs, TorchSharp.torch.Generator generator)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var parameters = rbm.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            var work = new BinaryRbm(V: rbm.Dim, H: rbm.HiddenDim);
+            work.to(parameters["W"].dtype).to(parameters["W"].device);
+            var bA = baseBias.to(parameters["B"].dtype).to(parameters["B"].device);
+            Dsl.IBipartiteModel At(double beta)
+            {
+                using var s = TorchSharp.torch.NewDisposeScope();
+                work.SetParameter("W", parameters["W"] * beta);
+                work.SetParameter("C", parameters["C"] * beta);
+                work.SetParameter("B", bA * (1 - beta) + parameters["B"] * beta);
+                return work;
+            }
+            double logZBase = TorchSharp.torch.nn.functional.softplus(bA).sum().item<double>() + rbm.HiddenDim * System.Math.Log(2);
+            TorchSharp.torch.Tensor SampleBase(int n, TorchSharp.torch.Generator g) =>
+                bA.sigmoid().unsqueeze(0).expand(n, rbm.Dim).bernoulli(generator: g);
+            return Dsl.Discrete.AnnealedImportanceSampling.LogPartition(At, logZBase, SampleBase, Dsl.Discrete.AnnealedImportanceSampling.LinearSchedule(steps), runs, generator);
+        }
     }
 }

@@ -86,6 +86,22 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void AIS_log_partition_agrees_with_enumeration_within_its_standard_error()
+        {
+            using var scope = NewDisposeScope();
+            var data = Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64);
+            var rbm = new BinaryRbm(V: 64, H: 10, generator: new Generator(11));
+            rbm.to(ScalarType.Float64);
+            rbm.SetParameter("W", empty(64, 10, dtype: ScalarType.Float64).normal_(0, 0.3, generator: new Generator(12)));
+            rbm.SetParameter("B", empty(64, dtype: ScalarType.Float64).normal_(-1, 0.5, generator: new Generator(13)));
+            var mean = data.mean(new long[] { 0 }).clamp(0.02, 0.98);
+            var baseBias = (mean / (1 - mean)).log();                                 // the data's marginal logits (Salakhutdinov & Murray)
+            var exact = BoltzmannLearning.LogPartition(rbm, ScalarType.Float64, CPU).item<double>();
+            var ais = BinaryRbmAis.LogPartition(rbm, baseBias, steps: 1000, runs: 200, new Generator(14));
+            Assert.True(System.Math.Abs(ais.LogZ - exact) <= 4 * ais.StandardError + 0.05, $"AIS log Z {ais.LogZ:F3} ± {ais.StandardError:F3} vs exact {exact:F3}");
+        }
+
+        [Fact]
         public void Enumeration_is_refused_beyond_twenty_hidden_units()
         {
             var rbm = new BinaryRbm(V: 4, H: 21);
