@@ -106,5 +106,35 @@ namespace Dsl.Examples
             plot.SavePng(full, width, height);
             return full;
         }
+    
+        /// <summary>
+        /// A grid of small grayscale images (e.g. 8×8 digits or RBM filters), <paramref name="columns"/> per row, one-pixel gaps.
+        /// Each image is min–max scaled on its own when <paramref name="normalizeEach"/> (filters), else shown as given in [0, 1].
+        /// </summary>
+        public static string ImageGrid(string path, string title, IReadOnlyList<double[]> images, int height, int width, int columns, bool normalizeEach = false)
+        {
+            int rows = (images.Count + columns - 1) / columns;
+            var canvas = new double[rows * (height + 1) + 1, columns * (width + 1) + 1];
+            for (int r = 0; r < canvas.GetLength(0); r++)
+                for (int c = 0; c < canvas.GetLength(1); c++) canvas[r, c] = double.NaN;
+            for (int k = 0; k < images.Count; k++)
+            {
+                var image = images[k];
+                double lo = normalizeEach ? image.Min() : 0, hi = normalizeEach ? image.Max() : 1;
+                double span = hi > lo ? hi - lo : 1;
+                int top = (k / columns) * (height + 1) + 1, left = (k % columns) * (width + 1) + 1;
+                for (int y = 0; y < height; y++)
+                    for (int x = 0; x < width; x++)
+                        canvas[top + y, left + x] = (image[y * width + x] - lo) / span;
+            }
+            var plot = new Plot();
+            plot.Title(title);
+            var heatmap = plot.Add.Heatmap(canvas);
+            heatmap.Colormap = new ScottPlot.Colormaps.Grayscale();
+            heatmap.NaNCellColor = Colors.White;
+            plot.Axes.Frameless();
+            plot.HideGrid();
+            return Save(plot, path, 40 + 7 * (columns * (width + 1) + 1), 70 + 7 * (rows * (height + 1) + 1), false);
+        }
     }
 }

@@ -47,6 +47,7 @@ namespace Dsl.Examples
             foreach (var command in SamplingCommands.Build(gallery)) root.Subcommands.Add(command);
             root.Subcommands.Add(ScoreMatchingCommand.Build(gallery));
             foreach (var command in SdeCommands.Build(gallery)) root.Subcommands.Add(command);
+            root.Subcommands.Add(RbmCommand.Build(gallery));
             var bench = BenchCommand.Build(gallery);
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
             root.Subcommands.Add(bench);

@@ -135,6 +135,18 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Rbm_reports_pseudo_and_AIS_log_likelihoods_that_improve_and_writes_PNGs()
+        {
+            var r = RunJson("rbm", "--data", "digits", "--hidden", "16", "--algorithm", "pcd", "--epochs", "2");
+            Assert.True(r.GetProperty("pseudo_log_likelihood").GetDouble() > r.GetProperty("pseudo_log_likelihood_before").GetDouble());
+            Assert.True(r.GetProperty("ais_log_likelihood").GetDouble() > r.GetProperty("ais_log_likelihood_before").GetDouble());
+            // H = 16 is small enough to enumerate: AIS and the exact value agree.
+            Assert.True(System.Math.Abs(r.GetProperty("ais_log_likelihood").GetDouble() - r.GetProperty("exact_log_likelihood").GetDouble()) < 0.1);
+            Assert.True(File.Exists(r.GetProperty("samples_png").GetString()));
+            Assert.True(File.Exists(r.GetProperty("filters_png").GetString()));
+        }
+
+        [Fact]
         public void Bench_reverse_vp_prints_ms_per_step()
         {
             var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000");
@@ -145,6 +157,7 @@ namespace Dsl.Models.Tests
         [InlineData("unknown --sde 'xx'", "sde-sample", "--sde", "xx")]
         [InlineData("unknown --sampler 'rk'", "sde-sample", "--sampler", "rk")]
         [InlineData("unknown --estimator 'x'", "likelihood", "--estimator", "x")]
+        [InlineData("unknown --algorithm 'cd9'", "rbm", "--algorithm", "cd9")]
         [InlineData("unknown --loss 'xyz'", "score-matching", "--loss", "xyz")]
         [InlineData("epsilon must be a finite positive number", "langevin", "--model", "gaussian", "--step", "0")]
         [InlineData("stepSize must be a finite positive number", "mh", "--model", "gaussian", "--step", "-1")]

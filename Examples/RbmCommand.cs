@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Dsl.Examples.Experiments;
+using Dsl.Training;
+
+namespace Dsl.Examples
+{
+    /// <summary>`dsl rbm`: an RBM on the binarised digits, trained by CD-1 or PCD through its generated members.</summary>
+    internal static class RbmCommand
+    {
+        public static Command Build(GalleryOptions o)
+        {
+            var data = new Option<string>("--data") { Description = "digits (the UCI 8×8 digits, binarised at 8/16).", DefaultValueFactory = _ => "digits" };
+            var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => 64 };
+            var algorithm = new Option<string>("--algorithm") { Description = "cd1 or pcd.", DefaultValueFactory = _ => "cd1" };
+            var epochs = new Option<int>("--epochs") { Description = "Passes over the 1797 images (batches of 100).", DefaultValueFactory = _ => 10 };
+            var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (PCD chains restart from data)." };
+            var command = new Command("rbm", "Train a binary RBM on the digits with CD-1 or PCD: pseudo-likelihood and AIS log-likelihood, sample and filter PNGs.");
+            foreach (var opt in new Option[] { data, hidden, algorithm, epochs, resume }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("rbm", r, run =>
+            {
+                string a = r.GetValue(algorithm)!.ToLowerInvariant();
+                if (r.GetValue(data) != "digits") return SamplingCommands.Fail("rbm", "unknown --data '" + r.GetValue(data) + "'; valid: digits.");
+                if (a != "cd1" && a != "pcd") return SamplingCommands.Fail("rbm", "unknown --algorithm '" + a + "'; valid: cd1, pcd.");
+                int h = r.GetValue(hidden), e = r.GetValue(epochs);
+                if (h < 1 || h > 1024 || e < 1) return SamplingCommands.Fail("rbm", "--hidden must lie in 1…1024 and --epochs ≥ 1.");
+                RbmDigitsRun result;
+                try
+                {
+                    result = RbmDigits.Run(a == "pcd", h, e, run.Seed, run.Output($"rbm-{a}-{h}.ckpt"), r.GetValue(resume),
+                        run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, CD loss {p.Loss:F3}"), run.Cancellation);
+                }
+                catch (CheckpointException ex) { return SamplingCommands.Fail("rbm", ex.Message); }
+                var samples = Plots.ImageGrid(run.Output($"rbm-{a}-samples.png"), $"RBM ({a}, H = {h}): p(v | h) after 200 Gibbs sweeps", result.Samples, 8, 8, 8);
+                var filters = Plots.ImageGrid(run.Output($"rbm-{a}-filters.png"), $"RBM ({a}): filters W·ⱼ", result.Filters, 8, 8, 8, normalizeEach: true);
+                return run.Finish(new
+                {
+                    command = "rbm", data = "digits", algorithm = a, hidden = h, epochs = e, steps = result.Steps,
+                    pseudo_log_likelihood = result.PseudoLogLikelihood, pseudo_log_likelihood_before = result.PseudoLogLikelihoodBefore,
+                    ais_log_likelihood = result.AisLogLikelihood, ais_log_likelihood_before = result.AisLogLikelihoodBefore, ais_standard_error = result.AisStandardError,
+                    exact_log_likelihood = result.ExactLogLikelihood, seconds = result.Seconds, samples_png = samples, filters_png = filters,
+                }, result.Cancelled);
+            }));
+            return command;
+        }
+    }
+}
