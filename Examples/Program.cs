@@ -48,6 +48,7 @@ namespace Dsl.Examples
             root.Subcommands.Add(ScoreMatchingCommand.Build(gallery));
             foreach (var command in SdeCommands.Build(gallery)) root.Subcommands.Add(command);
             root.Subcommands.Add(RbmCommand.Build(gallery));
+            root.Subcommands.Add(RbmCommand.BuildHopfield(gallery));
             var bench = BenchCommand.Build(gallery);
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
             root.Subcommands.Add(bench);

@@ -147,6 +147,14 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Hopfield_reports_the_recall_rate_and_final_overlap()
+        {
+            var r = RunJson("hopfield", "--N", "100", "--patterns", "5", "--noise", "0.1");
+            Assert.InRange(r.GetProperty("recall_rate").GetDouble(), 0.8, 1.0);
+            Assert.True(r.GetProperty("final_overlap").GetDouble() > 0.95);
+        }
+
+        [Fact]
         public void Bench_reverse_vp_prints_ms_per_step()
         {
             var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000");
@@ -158,6 +166,7 @@ namespace Dsl.Models.Tests
         [InlineData("unknown --sampler 'rk'", "sde-sample", "--sampler", "rk")]
         [InlineData("unknown --estimator 'x'", "likelihood", "--estimator", "x")]
         [InlineData("unknown --algorithm 'cd9'", "rbm", "--algorithm", "cd9")]
+        [InlineData("N must be at least 2", "hopfield", "--N", "1")]
         [InlineData("unknown --loss 'xyz'", "score-matching", "--loss", "xyz")]
         [InlineData("epsilon must be a finite positive number", "langevin", "--model", "gaussian", "--step", "0")]
         [InlineData("stepSize must be a finite positive number", "mh", "--model", "gaussian", "--step", "-1")]

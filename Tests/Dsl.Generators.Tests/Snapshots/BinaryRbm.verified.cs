@@ -15,7 +15,7 @@ namespace Dsl.Models
             "-Dot(B, v) - Dot(C, h) - Dot(v, W * h)",
             new string[] { "V", "H" },
             new string[] { "W: Mat[V,H]", "B: Vec[V]", "C: Vec[H]" },
-            new string[] { "Energy", "FreeEnergy", "HiddenProbabilities", "VisibleProbabilities" },
+            new string[] { "Energy", "FreeEnergy", "HiddenFreeEnergy", "HiddenProbabilities", "VisibleProbabilities" },
             System.Array.Empty<string>());
 
         private readonly long size_V;
@@ -102,6 +102,33 @@ namespace Dsl.Models
             var t15 = t14.sum(-1);
             var t16 = t9 - t15;
             return t16.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>G(h) = −log Σ_v e^{−E(v,h)} = E(0, h) − Σᵢ softplus(−∂E/∂vᵢ), the visible units summed out (for log Z by enumerating h): [N]. Differentiable in the parameters.</summary>
+        public global::TorchSharp.torch.Tensor HiddenFreeEnergy(global::TorchSharp.torch.Tensor h)
+        {
+            CheckHiddenOnly(h, size_H, "HiddenFreeEnergy");
+            CheckBits(h, "h", "HiddenFreeEnergy");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var x = global::TorchSharp.torch.zeros(new long[] { h.shape[0], size_V }, dtype: h.dtype, device: h.device);   // G(h) evaluates E at v = 0
+            var p_W = Param("W");
+            var p_B = Param("B");
+            var p_C = Param("C");
+            var t0 = x * p_B;
+            var t1 = t0.sum(-1);
+            var t2 = t1.neg();
+            var t3 = h * p_C;
+            var t4 = t3.sum(-1);
+            var t5 = t2 - t4;
+            var t6 = h.matmul(p_W.transpose(-2, -1));
+            var t7 = x * t6;
+            var t8 = t7.sum(-1);
+            var t9 = t5 - t8;
+            var t10 = p_B + t6;
+            var t11 = global::TorchSharp.torch.nn.functional.softplus(t10);
+            var t12 = t11.sum(-1);
+            var t13 = t9 - t12;
+            return t13.MoveToOuterDisposeScope();
         }
 
         /// <summary>p(hⱼ = 1 | v) = σ(−∂E/∂hⱼ), factorised over j: [N, H]. Differentiable in the parameters.</summary>

@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Discrete
+{
+    /// <summary>The result of running a Hopfield network to a fixed point.</summary>
+    /// <param name="States">Final spins [M, N] (owned by the caller).</param>
+    /// <param name="Sweeps">Sweeps until no unit changed (or the budget).</param>
+    /// <param name="Converged">True when a full sweep changed nothing.</param>
+    /// <param name="EnergyTrace">The mean energy after every single-unit update (asynchronous) or sweep (synchronous).</param>
+    public sealed record HopfieldRun(Tensor States, int Sweeps, bool Converged, IReadOnlyList<double> EnergyTrace);
+
+    /// <summary>
+    /// Hopfield dynamics on any energy over spins through its generated members: the local field is the generated score
+    /// −∇E(s), the Lyapunov function the generated energy. Hebbian storage W = (1/N) Σ_μ ξ^μ ξ^μᵀ with zero diagonal.
+    /// </summary>
+    public static class HopfieldDynamics
+    {
+        /// <summary>The Hebbian couplings of patterns [P, N] (±1): W = ξᵀξ/N with the diagonal set to zero.</summary>
+        public static Tensor HebbianWeights(Tensor patterns)
+        {
+            CheckSpins(patterns, "patterns");
+            using var scope = NewDisposeScope();
+            long n = patterns.shape[1];
+            var w = patterns.transpose(0, 1).matmul(patterns) / n;
+            var offDiagonal = ones(n, n, dtype: w.dtype, device: w.device) - eye(n, dtype: w.dtype, device: w.device);
+            return (w * offDiagonal).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Asynchronous updates in a fixed random order per sweep: sᵢ ← sign(aᵢ(s)) with a = −∇E (ties keep sᵢ), until a sweep
+        /// changes nothing. The energy never increases (recorded after every unit when <paramref name="trace"/>).
+        /// </summary>
+        public static HopfieldRun Asynchronous(IEnergyScoreModel model, Tensor start, int maxSweeps, Generator generator, bool trace = false)
+        {
+            CheckSpins(start, "start");
+            using var noGrad = no_grad();
+            var s = start.clone();
+            var energies = new List<double>();
+            long n = s.shape[1];
+            for (int sweep = 1; sweep <= maxSweeps; sweep++)
+            {
+                bool changed = false;
+                using var order = randperm(n, generator: generator);
+                foreach (long i in order.data<long>().ToArray())
+                {
+                    using var scope = NewDisposeScope();
+                    var field = model.ScoreNoGrad(s).select(1, i);
+                    var current = s.select(1, i);
+                    var next = where(field > 0, ones_like(current), where(field < 0, -ones_like(current), current));
+                    if (!next.equal(current).all().item<bool>()) { changed = true; s.select(1, i).copy_(next); }
+                    if (trace) energies.Add(model.EnergyNoGrad(s).mean().ToDouble());
+                }
+                if (!changed) return new HopfieldRun(s, sweep, true, energies);
+            }
+            return new HopfieldRun(s, maxSweeps, false, energies);
+        }
+
+        /// <summary>Synchronous updates s ← sign(a(s)) of all units at once (can oscillate with period 2).</summary>
+        public static HopfieldRun Synchronous(IEnergyScoreModel model, Tensor start, int maxSweeps)
+        {
+            CheckSpins(start, "start");
+            using var noGrad = no_grad();
+            var s = start.clone();
+            var energies = new List<double>();
+            for (int sweep = 1; sweep <= maxSweeps; sweep++)
+            {
+                using var scope = NewDisposeScope();
+                var field = model.ScoreNoGrad(s);
+                var next = where(field > 0, ones_like(s), where(field < 0, -ones_like(s), s));
+                bool same = next.equal(s).all().item<bool>();
+                s.copy_(next);
+                energies.Add(model.EnergyNoGrad(s).mean().ToDouble());
+                if (same) return new HopfieldRun(s, sweep, true, energies);
+            }
+            return new HopfieldRun(s, maxSweeps, false, energies);
+        }
+
+        /// <summary>The overlap m = (1/N) ξ·s per row, in [−1, 1]: [M].</summary>
+        public static Tensor Overlap(Tensor states, Tensor patterns) => (states * patterns).mean(new long[] { 1 });
+
+        /// <summary>Throws, naming the first offending entry, unless every entry is ±1.</summary>
+        public static void CheckSpins(Tensor spins, string argument)
+        {
+            if (spins is null) throw new ArgumentNullException(argument);
+            if (spins.dim() != 2 || !spins.is_floating_point())
+                throw new ArgumentException("Hopfield: '" + argument + "' must be a floating-point [M, N] tensor of spins; got " + spins.dtype + " " + Broadcasting.Describe(spins) + ".", argument);
+            using var scope = NewDisposeScope();
+            var bad = spins.ne(1).logical_and(spins.ne(-1));
+            if (!bad.any().item<bool>()) return;
+            var index = bad.nonzero()[0];
+            long row = index[0].item<long>(), column = index[1].item<long>();
+            throw new ArgumentException("Hopfield: '" + argument + "' must hold spins ±1; entry [" + row + ", " + column + "] is "
+                + spins[row, column].ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", argument);
+        }
+    }
+}
