@@ -44,20 +44,8 @@ namespace Dsl.Examples.Experiments
             var before = Evaluate();
             const int batch = 100;
             int steps = epochs * (((int)data.shape[0] + batch - 1) / batch);
-            Tensor chains = data.narrow(0, 0, batch).clone();
-            var result = Trainer.Train(rbm, new TensorDataStream(data, batch, seed + 4), (x, g) =>
-            {
-                Tensor negatives;
-                if (persistent)
-                {
-                    var next = BoltzmannLearning.Gibbs(rbm, chains, 1, g);
-                    chains.Dispose();
-                    chains = next.MoveToOuterDisposeScope();
-                    negatives = chains;
-                }
-                else negatives = BoltzmannLearning.Gibbs(rbm, x, 1, g);
-                return BoltzmannLearning.ContrastiveDivergenceLoss(rbm, x, negatives);
-            }, new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 5, CheckpointPath = checkpoint, CheckpointEvery = checkpoint != null ? 50 : 0, Resume = resume, Progress = progress, Cancellation = cancellation });
+            using var objective = new ContrastiveDivergence(rbm, 1, persistent ? data.narrow(0, 0, batch) : null);
+            var result = Trainer.Train(rbm, new TensorDataStream(data, batch, seed + 4), objective.Loss, new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 5, CheckpointPath = checkpoint, CheckpointEvery = checkpoint != null ? 50 : 0, Resume = resume, Progress = progress, Cancellation = cancellation });
             var after = Evaluate();
             double? exact = hidden <= BoltzmannLearning.MaxEnumeratedHidden ? BoltzmannLearning.ExactLogLikelihood(rbm, evaluation).mean().item<double>() : null;
             // Samples: 200 block Gibbs sweeps from random bits; show p(v | h) of the last sweep.

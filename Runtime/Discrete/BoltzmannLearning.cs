@@ -82,3 +82,40 @@ namespace Dsl.Discrete
         }
     }
 }
+
+namespace Dsl.Discrete
+{
+    /// <summary>
+    /// The CD-k / PCD objective for the <see cref="Training.Trainer"/>: negatives from k Gibbs sweeps started at the batch
+    /// (CD-k), or from persistent chains advanced k sweeps per step (PCD, Tieleman 2008). Owns the persistent chains.
+    /// </summary>
+    public sealed class ContrastiveDivergence : IDisposable
+    {
+        private readonly IBipartiteModel model;
+        private readonly int sweeps;
+        private Tensor? chains;
+
+        /// <summary>CD-k when <paramref name="persistentChains"/> is null, PCD starting from a copy of those chains otherwise.</summary>
+        public ContrastiveDivergence(IBipartiteModel model, int sweeps = 1, Tensor? persistentChains = null)
+        {
+            if (sweeps < 1) throw new ArgumentException("ContrastiveDivergence on " + model.ModelName + ": sweeps must be ≥ 1, got " + sweeps + ".", nameof(sweeps));
+            this.model = model;
+            this.sweeps = sweeps;
+            if (persistentChains is not null)
+                using (var detached = persistentChains.detach()) chains = detached.clone().DetachFromDisposeScope();
+        }
+
+        /// <summary>The surrogate loss for one batch (see <see cref="BoltzmannLearning.ContrastiveDivergenceLoss"/>).</summary>
+        public Tensor Loss(Tensor batch, Generator generator)
+        {
+            if (chains is null) return BoltzmannLearning.ContrastiveDivergenceLoss(model, batch, BoltzmannLearning.Gibbs(model, batch, sweeps, generator));
+            var next = BoltzmannLearning.Gibbs(model, chains, sweeps, generator).MoveToOuterDisposeScope();
+            chains.Dispose();
+            chains = next.DetachFromDisposeScope();
+            return BoltzmannLearning.ContrastiveDivergenceLoss(model, batch, chains);
+        }
+
+        /// <summary>Disposes the persistent chains.</summary>
+        public void Dispose() => chains?.Dispose();
+    }
+}

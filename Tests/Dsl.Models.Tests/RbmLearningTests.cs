@@ -64,20 +64,8 @@ namespace Dsl.Models.Tests
             var evaluation = data.narrow(0, 0, 500);
             double before = BoltzmannLearning.ExactLogLikelihood(rbm, evaluation).mean().item<double>();
             double plBefore = BoltzmannLearning.PseudoLogLikelihood(rbm, evaluation, new Generator(3)).mean().item<double>();
-            Tensor chains = data.narrow(0, 0, 100).clone();
-            var result = Trainer.Train(rbm, new TensorDataStream(data, 100, seed: 4), (batch, g) =>
-            {
-                Tensor negatives;
-                if (persistent)
-                {
-                    var next = BoltzmannLearning.Gibbs(rbm, chains, 1, g);
-                    chains.Dispose();
-                    chains = next.MoveToOuterDisposeScope();
-                    negatives = chains;
-                }
-                else negatives = BoltzmannLearning.Gibbs(rbm, batch, 1, g);
-                return BoltzmannLearning.ContrastiveDivergenceLoss(rbm, batch, negatives);
-            }, new TrainerOptions { Steps = 300, LearningRate = 0.02, Seed = 5 });
+            using var objective = new ContrastiveDivergence(rbm, 1, persistent ? data.narrow(0, 0, 100) : null);
+            var result = Trainer.Train(rbm, new TensorDataStream(data, 100, seed: 4), objective.Loss, new TrainerOptions { Steps = 300, LearningRate = 0.02, Seed = 5 });
             double after = BoltzmannLearning.ExactLogLikelihood(rbm, evaluation).mean().item<double>();
             double plAfter = BoltzmannLearning.PseudoLogLikelihood(rbm, evaluation, new Generator(3)).mean().item<double>();
             Assert.Equal(300, result.Steps);
