@@ -49,6 +49,7 @@ namespace Dsl.Examples
             foreach (var command in SdeCommands.Build(gallery)) root.Subcommands.Add(command);
             root.Subcommands.Add(RbmCommand.Build(gallery));
             root.Subcommands.Add(RbmCommand.BuildHopfield(gallery));
+            root.Subcommands.Add(IsingCommand.Build(gallery));
             var bench = BenchCommand.Build(gallery);
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
             root.Subcommands.Add(bench);

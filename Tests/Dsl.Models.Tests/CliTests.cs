@@ -155,6 +155,18 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Ising_reports_observables_with_errors_and_a_scan_png()
+        {
+            var r = RunJson("ising", "--L", "8", "--T", "2.0", "--sweeps", "200", "--chains", "4");
+            Assert.True(r.GetProperty("abs_magnetization_error").GetDouble() > 0);
+            Assert.True(r.GetProperty("flips_per_second").GetDouble() > 0);
+            Assert.True(File.Exists(r.GetProperty("lattice_png").GetString()));
+            var scan = RunJson("ising", "--L", "6", "--sweeps", "100", "--chains", "2", "--scan", "1.5:3.5:3", "--algorithm", "gibbs");
+            Assert.Equal(3, scan.GetProperty("scan").GetArrayLength());
+            Assert.True(File.Exists(scan.GetProperty("scan_png").GetString()));
+        }
+
+        [Fact]
         public void Bench_reverse_vp_prints_ms_per_step()
         {
             var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000");
@@ -167,6 +179,8 @@ namespace Dsl.Models.Tests
         [InlineData("unknown --estimator 'x'", "likelihood", "--estimator", "x")]
         [InlineData("unknown --algorithm 'cd9'", "rbm", "--algorithm", "cd9")]
         [InlineData("N must be at least 2", "hopfield", "--N", "1")]
+        [InlineData("--L must be at least 2", "ising", "--L", "1")]
+        [InlineData("--T must be positive", "ising", "--T", "0")]
         [InlineData("unknown --loss 'xyz'", "score-matching", "--loss", "xyz")]
         [InlineData("epsilon must be a finite positive number", "langevin", "--model", "gaussian", "--step", "0")]
         [InlineData("stepSize must be a finite positive number", "mh", "--model", "gaussian", "--step", "-1")]

@@ -1,0 +1,72 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.Linq;
+using Dsl.Discrete;
+using Dsl.Examples.Experiments;
+
+namespace Dsl.Examples
+{
+    /// <summary>`dsl ising`: the 2D Ising model by checkerboard sweeps through its generated local fields, against Onsager.</summary>
+    internal static class IsingCommand
+    {
+        public static Command Build(GalleryOptions o)
+        {
+            var l = new Option<int>("--L") { Description = "Lattice size L (periodic L×L).", DefaultValueFactory = _ => 32 };
+            var t = new Option<double>("--T") { Description = "Temperature (J = k_B = 1; T_c ≈ 2.269).", DefaultValueFactory = _ => 2.0 };
+            var sweeps = new Option<int>("--sweeps") { Description = "Sweeps per chain (the first fifth is burn-in).", DefaultValueFactory = _ => 2000 };
+            var algorithm = new Option<string>("--algorithm") { Description = "metropolis or gibbs (heat bath).", DefaultValueFactory = _ => "metropolis" };
+            var chains = new Option<int>("--chains") { Description = "Independent chains (error bars from their spread).", DefaultValueFactory = _ => 8 };
+            var scan = new Option<string?>("--scan") { Description = "Tmin:Tmax:n — a temperature scan with a PNG of |m| and u against T." };
+            var command = new Command("ising", "2D Ising model: checkerboard Metropolis or heat-bath sweeps through the generated local fields; |m| and u per site with error bars, Onsager beside them.");
+            foreach (var opt in new Option[] { l, t, sweeps, algorithm, chains, scan }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("ising", r, run =>
+            {
+                string a = r.GetValue(algorithm)!.ToLowerInvariant();
+                if (a != "metropolis" && a != "gibbs") return SamplingCommands.Fail("ising", "unknown --algorithm '" + a + "'; valid: metropolis, gibbs.");
+                var rule = a == "gibbs" ? SpinUpdate.HeatBath : SpinUpdate.Metropolis;
+                int size = r.GetValue(l), n = r.GetValue(sweeps), c = r.GetValue(chains);
+                if (size < 2) return SamplingCommands.Fail("ising", "--L must be at least 2, got " + size + ".");
+                if (c < 2) return SamplingCommands.Fail("ising", "--chains must be at least 2, got " + c + ".");
+                var temperatures = new[] { r.GetValue(t) };
+                string? scanText = r.GetValue(scan);
+                if (scanText != null)
+                {
+                    var parts = scanText.Split(':');
+                    if (parts.Length != 3 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lo)
+                        || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var hi) || !int.TryParse(parts[2], out var count) || count < 2 || !(lo > 0) || !(hi > lo))
+                        return SamplingCommands.Fail("ising", "--scan must be Tmin:Tmax:n with 0 < Tmin < Tmax and n ≥ 2, got '" + scanText + "'.");
+                    temperatures = Enumerable.Range(0, count).Select(i => lo + (hi - lo) * i / (count - 1)).ToArray();
+                }
+                if (temperatures.Any(x => !(x > 0))) return SamplingCommands.Fail("ising", "--T must be positive, got " + temperatures.First(x => !(x > 0)).ToString(CultureInfo.InvariantCulture) + ".");
+                var results = temperatures.Select(temperature => IsingRun.Run(size, temperature, n, rule, c, run.Seed)).ToList();
+                var last = results[results.Count - 1];
+                var lattice = Plots.ImageGrid(run.Output($"ising-L{size}-T{last.Temperature.ToString("F2", CultureInfo.InvariantCulture)}.png"),
+                    $"Ising L = {size}, T = {last.Temperature:F2} (chain 1, last sweep)", new[] { last.Lattice.Select(s => (s + 1) / 2).ToArray() }, size, size, 1);
+                string? scanPng = null;
+                if (results.Count > 1)
+                {
+                    var ts = results.Select(x => x.Temperature).ToArray();
+                    var fine = Enumerable.Range(0, 200).Select(i => ts[0] + (ts[ts.Length - 1] - ts[0]) * i / 199.0).ToArray();
+                    scanPng = Plots.Line(run.Output($"ising-scan-L{size}.png"), $"Ising L = {size}: |m| and u per site against T", "T", "per site", new[]
+                    {
+                        ("|m| (sampled)", ts, results.Select(x => x.AbsMagnetization).ToArray()),
+                        ("|m| Onsager", fine, fine.Select(x => Onsager.Magnetization(x)).ToArray()),
+                        ("u (sampled)", ts, results.Select(x => x.EnergyPerSite).ToArray()),
+                        ("u Onsager", fine, fine.Select(x => Onsager.EnergyPerSite(x)).ToArray()),
+                    });
+                }
+                return run.Finish(new
+                {
+                    command = "ising", l = size, temperature = last.Temperature, algorithm = a, sweeps = n, chains = c,
+                    abs_magnetization = last.AbsMagnetization, abs_magnetization_error = last.AbsMagnetizationError,
+                    energy_per_site = last.EnergyPerSite, energy_per_site_error = last.EnergyPerSiteError,
+                    onsager_magnetization = last.ExactMagnetization, onsager_energy_per_site = last.ExactEnergyPerSite,
+                    flips_per_second = last.FlipsPerSecond, lattice_png = lattice, scan_png = scanPng,
+                    scan = results.Count > 1 ? results.Select(x => new { t = x.Temperature, abs_magnetization = x.AbsMagnetization, energy_per_site = x.EnergyPerSite }) : null,
+                }, false);
+            }));
+            return command;
+        }
+    }
+}

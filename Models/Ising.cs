@@ -1,0 +1,50 @@
+using System.Linq;
+using static Dsl.Math;
+
+namespace Dsl.Models
+{
+    /// <summary>
+    /// The Ising model on a graph with adjacency A (for the periodic L×L lattice, <see cref="IsingLattice.PeriodicSquare"/>):
+    /// E(s) = −½ J sᵀAs − H Σᵢ sᵢ over spins ±1. The generated score −∇E = J·As + H is the local field aᵢ that the
+    /// heat-bath rule p(sᵢ = +1 | rest) = σ(2βaᵢ) and the Metropolis flip cost ΔEᵢ = 2sᵢaᵢ use.
+    /// (This first version holds the lattice as a dense adjacency; lattice fields with Roll are the planned fast path.)
+    /// </summary>
+    [EnergyModel(Dim = "N")]
+    public partial class IsingModel
+    {
+        /// <summary>The adjacency A (symmetric, zero diagonal); fixed, not trained.</summary>
+        [Param("N,N", Init = 0.0)] public Mat A;
+
+        /// <summary>The coupling J.</summary>
+        public double J { get; set; } = 1.0;
+
+        /// <summary>The external field H.</summary>
+        public double H { get; set; }
+
+        [Energy] Scalar E(Vec s) => -0.5 * J * Dot(s, A * s) - H * Sum(s);
+    }
+
+    /// <summary>Lattices for <see cref="IsingModel"/>.</summary>
+    public static class IsingLattice
+    {
+        /// <summary>The periodic L×L square lattice: site (r, c) = r·L + c, four neighbours each.</summary>
+        public static TorchSharp.torch.Tensor PeriodicSquare(int l)
+        {
+            if (l < 2) throw new System.ArgumentOutOfRangeException(nameof(l), l, "IsingLattice: the lattice size L must be at least 2.");
+            int n = l * l;
+            var a = new float[n * n];
+            for (int r = 0; r < l; r++)
+                for (int c = 0; c < l; c++)
+                {
+                    int i = r * l + c;
+                    foreach (var (dr, dc) in new[] { (1, 0), (-1, 0), (0, 1), (0, -1) })
+                        a[i * n + ((r + dr + l) % l) * l + (c + dc + l) % l] += 1;   // L = 2 counts the double bond twice, as the periodic sum does
+                }
+            return TorchSharp.torch.tensor(a, new long[] { n, n });
+        }
+
+        /// <summary>The checkerboard colouring: 1 on sites with (r + c) even, 0 elsewhere, [N].</summary>
+        public static TorchSharp.torch.Tensor Checkerboard(int l) =>
+            TorchSharp.torch.tensor(System.Linq.Enumerable.Range(0, l * l).Select(i => ((i / l) + (i % l)) % 2 == 0 ? 1f : 0f).ToArray());
+    }
+}

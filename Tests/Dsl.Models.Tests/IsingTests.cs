@@ -1,0 +1,49 @@
+using System;
+using Dsl.Discrete;
+using Dsl.Examples.Experiments;
+using Dsl.Models;
+using static TorchSharp.torch;
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>The 2D Ising model through the generated local fields against Onsager's solution away from T_c.</summary>
+    public class IsingTests
+    {
+        [Theory]
+        [InlineData(1.8, SpinUpdate.Metropolis)]
+        [InlineData(1.8, SpinUpdate.HeatBath)]
+        [InlineData(3.5, SpinUpdate.Metropolis)]
+        [InlineData(3.5, SpinUpdate.HeatBath)]
+        public void Magnetisation_and_energy_match_Onsager_within_error_bars_and_finite_size(double temperature, SpinUpdate rule)
+        {
+            var r = IsingRun.Run(l: 16, temperature, sweeps: 600, rule, chains: 16, seed: 3);
+            // Tolerance: 4 standard errors over independent chains plus a finite-size allowance for L = 16 away from T_c.
+            Assert.True(System.Math.Abs(r.EnergyPerSite - r.ExactEnergyPerSite) <= 4 * r.EnergyPerSiteError + 0.02,
+                $"T = {temperature} {rule}: u = {r.EnergyPerSite:F4} ± {r.EnergyPerSiteError:F4} vs Onsager {r.ExactEnergyPerSite:F4}");
+            if (temperature < Onsager.CriticalTemperature())
+                Assert.True(System.Math.Abs(r.AbsMagnetization - r.ExactMagnetization) <= 4 * r.AbsMagnetizationError + 0.02,
+                    $"T = {temperature} {rule}: |m| = {r.AbsMagnetization:F4} ± {r.AbsMagnetizationError:F4} vs Onsager {r.ExactMagnetization:F4}");
+            else
+                Assert.True(r.AbsMagnetization < 0.15, $"T = {temperature}: |m| = {r.AbsMagnetization:F3} should be near 0 (finite L)");
+        }
+
+        [Fact]
+        public void The_generated_local_field_is_the_sum_of_the_four_neighbours()
+        {
+            var model = new IsingModel(N: 9) { J = 1.5, H = 0.25 };
+            model.SetParameter("A", IsingLattice.PeriodicSquare(3));
+            var s = ones(1, 9);
+            s[0, 4] = tensor(-1f);
+            var field = model.ScoreNoGrad(s);
+            Assert.Equal(1.5f * 4 + 0.25f, field[0, 4].item<float>(), 5);          // all four neighbours +1
+            Assert.Equal(1.5f * 2 + 0.25f, field[0, 1].item<float>(), 5);          // one neighbour (the centre) is −1
+        }
+
+        [Fact]
+        public void Bad_sizes_and_temperatures_are_refused()
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => IsingLattice.PeriodicSquare(1));
+            Assert.Equal("temperature", Assert.Throws<ArgumentException>(() => IsingRun.Run(4, 0)).ParamName);
+        }
+    }
+}
