@@ -62,8 +62,10 @@ namespace Dsl.Examples
                     abs_magnetization = last.AbsMagnetization, abs_magnetization_error = last.AbsMagnetizationError,
                     energy_per_site = last.EnergyPerSite, energy_per_site_error = last.EnergyPerSiteError,
                     onsager_magnetization = last.ExactMagnetization, onsager_energy_per_site = last.ExactEnergyPerSite,
+                    specific_heat = last.SpecificHeat, specific_heat_error = last.SpecificHeatError,
+                    susceptibility = last.Susceptibility, susceptibility_error = last.SusceptibilityError,
                     flips_per_second = last.FlipsPerSecond, lattice_png = lattice, scan_png = scanPng,
-                    scan = results.Count > 1 ? results.Select(x => new { t = x.Temperature, abs_magnetization = x.AbsMagnetization, energy_per_site = x.EnergyPerSite }) : null,
+                    scan = results.Count > 1 ? results.Select(x => new { t = x.Temperature, abs_magnetization = x.AbsMagnetization, energy_per_site = x.EnergyPerSite, specific_heat = x.SpecificHeat, susceptibility = x.Susceptibility }) : null,
                 }, false);
             }));
             return command;

@@ -11,7 +11,8 @@ namespace Dsl.Examples.Experiments
     /// <summary>Observables of one Ising run with error bars from independent chains.</summary>
     public sealed record IsingObservables(int L, double Temperature, string Algorithm, int Sweeps, int Chains,
         double AbsMagnetization, double AbsMagnetizationError, double EnergyPerSite, double EnergyPerSiteError,
-        double ExactMagnetization, double ExactEnergyPerSite, double FlipsPerSecond, double[] Lattice);
+        double ExactMagnetization, double ExactEnergyPerSite, double FlipsPerSecond, double[] Lattice,
+        double SpecificHeat, double SpecificHeatError, double Susceptibility, double SusceptibilityError);
 
     /// <summary>
     /// The 2D Ising model on the periodic L×L lattice (J = 1, H = 0) by checkerboard Metropolis or heat-bath sweeps through
@@ -37,6 +38,8 @@ namespace Dsl.Examples.Experiments
             int burn = sweeps / 5;
             var mSum = zeros(chains, dtype: ScalarType.Float64);
             var uSum = zeros(chains, dtype: ScalarType.Float64);
+            var m2Sum = zeros(chains, dtype: ScalarType.Float64);
+            var u2Sum = zeros(chains, dtype: ScalarType.Float64);
             long flips = 0;
             var clock = Stopwatch.StartNew();
             for (int sweep = 0; sweep < sweeps; sweep++)
@@ -44,18 +47,26 @@ namespace Dsl.Examples.Experiments
                 flips += SpinSamplers.Sweep(model, spins, even, 1 / temperature, rule, g);
                 if (sweep < burn) continue;
                 using var inner = NewDisposeScope();
-                mSum.add_(spins.mean(new long[] { 1 }).abs().to_type(ScalarType.Float64));
-                mSum.MoveToOuterDisposeScope();
-                uSum.add_((model.EnergyNoGrad(spins) / (l * l)).to_type(ScalarType.Float64));
+                var mNow = spins.mean(new long[] { 1 }).abs().to_type(ScalarType.Float64);
+                var uNow = (model.EnergyNoGrad(spins) / (l * l)).to_type(ScalarType.Float64);
+                mSum.add_(mNow);
+                uSum.add_(uNow);
+                m2Sum.add_(mNow.square());
+                u2Sum.add_(uNow.square());
             }
             double seconds = clock.Elapsed.TotalSeconds;
             int measured = sweeps - burn;
             var m = mSum / measured;
             var u = uSum / measured;
+            // Fluctuation estimators per chain: C = Nβ²(⟨u²⟩ − ⟨u⟩²), χ = Nβ(⟨m²⟩ − ⟨|m|⟩²); error bars from the spread over chains.
+            double beta = 1 / temperature, sites = l * l;
+            var heat = (u2Sum / measured - u.square()) * (sites * beta * beta);
+            var chi = (m2Sum / measured - m.square()) * (sites * beta);
             return new IsingObservables(l, temperature, rule == SpinUpdate.Metropolis ? "metropolis" : "gibbs", sweeps, chains,
                 m.mean().item<double>(), m.std().item<double>() / System.Math.Sqrt(chains), u.mean().item<double>(), u.std().item<double>() / System.Math.Sqrt(chains),
                 Onsager.Magnetization(temperature), Onsager.EnergyPerSite(temperature), (double)sweeps * chains * l * l / seconds,
-                spins[0].to_type(ScalarType.Float64).data<double>().ToArray());
+                spins[0].to_type(ScalarType.Float64).data<double>().ToArray(),
+                heat.mean().item<double>(), heat.std().item<double>() / System.Math.Sqrt(chains), chi.mean().item<double>(), chi.std().item<double>() / System.Math.Sqrt(chains));
         }
     }
 }

@@ -28,6 +28,18 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Specific_heat_peaks_near_the_critical_temperature()
+        {
+            // The fluctuation estimator C = Nβ² Var(u) is largest near T_c (a log divergence in the infinite lattice).
+            var low = IsingRun.Run(l: 12, 1.5, sweeps: 500, SpinUpdate.HeatBath, chains: 8, seed: 4);
+            var near = IsingRun.Run(l: 12, 2.3, sweeps: 500, SpinUpdate.HeatBath, chains: 8, seed: 4);
+            var high = IsingRun.Run(l: 12, 3.5, sweeps: 500, SpinUpdate.HeatBath, chains: 8, seed: 4);
+            Assert.True(near.SpecificHeat > 2 * low.SpecificHeat && near.SpecificHeat > 2 * high.SpecificHeat,
+                $"C(1.5) = {low.SpecificHeat:F3}, C(2.3) = {near.SpecificHeat:F3}, C(3.5) = {high.SpecificHeat:F3}");
+            Assert.True(near.Susceptibility > low.Susceptibility && near.Susceptibility > high.Susceptibility);
+        }
+
+        [Fact]
         public void The_generated_local_field_is_the_sum_of_the_four_neighbours()
         {
             var model = new IsingModel(N: 9) { J = 1.5, H = 0.25 };
