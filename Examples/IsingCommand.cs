@@ -70,5 +70,33 @@ namespace Dsl.Examples
             }));
             return command;
         }
+
+        /// <summary>`dsl bench ising`: checkerboard Metropolis sweeps of a 256×256 lattice through the generated local fields.</summary>
+        public static Command BuildBench(GalleryOptions o)
+        {
+            var l = new Option<int>("--L") { Description = "Lattice side.", DefaultValueFactory = _ => 256 };
+            var repeats = new Option<int>("--repeats") { Description = "Timed sweeps (after 3 warm-up sweeps).", DefaultValueFactory = _ => 20 };
+            var command = new Command("ising", "Checkerboard Metropolis sweep of an L×L Ising lattice (default 256×256, T = 2.27): spin updates per second.");
+            command.Options.Add(l);
+            command.Options.Add(repeats);
+            command.SetAction(r => o.Run("bench ising", r, run =>
+            {
+                int side = r.GetValue(l), reps = r.GetValue(repeats);
+                if (side < 2 || reps < 1) return SamplingCommands.Fail("bench ising", "--L must be at least 2 and --repeats positive.");
+                TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var model = new Dsl.Models.LatticeIsing(N: side * side) { L = side };
+                var g = new TorchSharp.torch.Generator((ulong)run.Seed);
+                var spins = TorchSharp.torch.empty(1, side * side).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+                var even = Dsl.Models.IsingLattice.Checkerboard(side);
+                double ms = QuickTiming.MedianMs(reps, () => { SpinSamplers.Sweep(model, spins, even, 1 / 2.27, SpinUpdate.Metropolis, g); return TorchSharp.torch.empty(0); });
+                return run.Finish(new
+                {
+                    command = "bench ising", l = side, algorithm = "metropolis", ms_per_sweep = ms, flips_per_second = side * (double)side / (ms / 1000),
+                    repeats = reps, threads = TorchSharp.torch.get_num_threads(),
+                }, false);
+            }));
+            return command;
+        }
     }
 }

@@ -52,6 +52,7 @@ namespace Dsl.Examples
             root.Subcommands.Add(IsingCommand.Build(gallery));
             var bench = BenchCommand.Build(gallery);
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
+            bench.Subcommands.Add(IsingCommand.BuildBench(gallery));
             root.Subcommands.Add(bench);
 
             return root.Parse(args).Invoke();

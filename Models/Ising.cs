@@ -24,6 +24,26 @@ namespace Dsl.Models
         [Energy] Scalar E(Vec s) => -0.5 * J * Dot(s, A * s) - H * Sum(s);
     }
 
+    /// <summary>
+    /// The 2D Ising model on the periodic L×L lattice written with the lattice neighbour sum:
+    /// E(s) = −½ J Σᵢ sᵢ Σ_{j~i} sⱼ − H Σᵢ sᵢ (each bond once). The generated local field J·(neighbour sum) + H costs O(L²)
+    /// per sweep, four rolls of the lattice; construct with N = L²: <c>new LatticeIsing(N: L * L) { L = L }</c>.
+    /// </summary>
+    [EnergyModel(Dim = "N")]
+    public partial class LatticeIsing
+    {
+        /// <summary>The lattice side L (N = L² sites).</summary>
+        public int L { get; init; } = 2;
+
+        /// <summary>The coupling J.</summary>
+        public double J { get; set; } = 1.0;
+
+        /// <summary>The external field H.</summary>
+        public double H { get; set; }
+
+        [Energy] Scalar E(Vec s) => -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s);
+    }
+
     /// <summary>Lattices for <see cref="IsingModel"/>.</summary>
     public static class IsingLattice
     {

@@ -16,7 +16,7 @@ namespace Dsl.Examples.Experiments
 
     /// <summary>
     /// The 2D Ising model on the periodic L×L lattice (J = 1, H = 0) by checkerboard Metropolis or heat-bath sweeps through
-    /// the generated local fields; |m| and u per site averaged after burn-in per chain, error bars from the spread over
+    /// the generated local fields of <see cref="LatticeIsing"/>; |m| and u per site averaged after burn-in per chain, error bars from the spread over
     /// independent chains, Onsager's values beside them.
     /// </summary>
     public static class IsingRun
@@ -28,8 +28,7 @@ namespace Dsl.Examples.Experiments
             if (!(temperature > 0) || double.IsInfinity(temperature)) throw new ArgumentException("Ising: the temperature must be positive, got " + temperature + ".", nameof(temperature));
             if (sweeps < 10) throw new ArgumentException("Ising: at least 10 sweeps, got " + sweeps + ".", nameof(sweeps));
             using var scope = NewDisposeScope();
-            var model = new IsingModel(N: l * l);
-            model.SetParameter("A", IsingLattice.PeriodicSquare(l));
+            var model = new LatticeIsing(N: l * l) { L = l };   // the O(L²) neighbour-sum form; IsingModel holds the same energy densely
             var even = IsingLattice.Checkerboard(l);
             var g = new Generator((ulong)seed);
             double tc = Onsager.CriticalTemperature();

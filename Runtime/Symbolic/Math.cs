@@ -48,6 +48,9 @@ namespace Dsl
         public static Vec Tanh(Vec a) => new Vec(a.Tensor.tanh());
         /// <summary>tanh(a), elementwise.</summary>
         public static Mat Tanh(Mat a) => new Mat(a.Tensor.tanh());
+        /// <summary>The periodic nearest-neighbour sum of the L×L lattice held row-major in <paramref name="s"/> (see <see cref="Lattice.NeighbourSum"/>).</summary>
+        public static Vec LatticeNeighbours(Vec s, double side) => new Vec(Lattice.NeighbourSum(s.Tensor, (long)System.Math.Round(side)));
+
         /// <summary>sin(a), elementwise.</summary>
         public static Scalar Sin(Scalar a) => new Scalar(a.Tensor.sin());
         /// <summary>sin(a), elementwise.</summary>

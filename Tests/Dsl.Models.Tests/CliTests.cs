@@ -167,6 +167,13 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Bench_ising_prints_flips_per_second()
+        {
+            var r = RunJson("bench", "ising", "--L", "32", "--repeats", "3");
+            Assert.True(r.GetProperty("flips_per_second").GetDouble() > 0);
+        }
+
+        [Fact]
         public void Bench_reverse_vp_prints_ms_per_step()
         {
             var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000");

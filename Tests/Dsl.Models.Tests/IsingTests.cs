@@ -52,6 +52,20 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void The_lattice_form_has_the_energy_and_local_fields_of_the_dense_form()
+        {
+            var dense = new IsingModel(N: 36) { J = 0.7, H = -0.2 };
+            dense.SetParameter("A", IsingLattice.PeriodicSquare(6));
+            var lattice = new LatticeIsing(N: 36) { L = 6, J = 0.7, H = -0.2 };
+            var s = empty(5, 36).bernoulli_(0.5, generator: new TorchSharp.torch.Generator(3)).mul_(2).sub_(1);
+            Assert.True((dense.EnergyNoGrad(s) - lattice.EnergyNoGrad(s)).abs().max().item<float>() < 1e-4);
+            Assert.True((dense.ScoreNoGrad(s) - lattice.ScoreNoGrad(s)).abs().max().item<float>() < 1e-4);
+            Assert.True((lattice.ScoreNoGrad(s) - Dsl.Autograd.Score(lattice.EnergyEager, s)).abs().max().item<float>() < 1e-4);
+            var wrong = Assert.Throws<ArgumentException>(() => new LatticeIsing(N: 35) { L = 6 }.ScoreNoGrad(zeros(1, 35)));
+            Assert.Contains("not an L×L lattice with L = 6", wrong.Message);
+        }
+
+        [Fact]
         public void Bad_sizes_and_temperatures_are_refused()
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => IsingLattice.PeriodicSquare(1));

@@ -46,6 +46,22 @@ namespace Dsl.Symbolic.Tests
         }
 
         [Fact]
+        public void The_lattice_neighbour_sum_differentiates_to_twice_itself()
+        {
+            // E = −½ Σᵢ xᵢ (Nx)ᵢ on a 3×3 periodic lattice: ∇E = −Nx (N symmetric), checked by finite differences.
+            var g = new Graph();
+            var x = g.Input("D");
+            var e = g.Mul(g.Const(-0.5), g.SumLast(g.Mul(x, g.Neighbors(x, g.Const(3)))));
+            var grad = Gradient.Of(g, e, x);
+            var ev = new Evaluator(new Dictionary<string, DenseValue>(), new Dictionary<string, double>(), new Dictionary<string, int> { ["D"] = 9 });
+            var r = new Random(4);
+            var point = Enumerable.Range(0, 9).Select(_ => 2 * r.NextDouble() - 1).ToArray();
+            var analytic = ev.Evaluate(grad, point).Data;
+            for (int i = 0; i < 9; i++)
+                Assert.Equal(FiniteDifference.Partial(p => ev.Evaluate(e, p).Scalar, point, i), analytic[i], 6);
+        }
+
+        [Fact]
         public void A_condition_is_batched_but_does_not_depend_on_x()
         {
             var g = new Graph();

@@ -272,6 +272,10 @@ namespace Dsl.Generators.Lowering
                         Arity(e, a, 2);
                         return g.MatVec(a[0], a[1]);
                     case "Transpose": return g.Transpose(One(e, a));
+                    case "LatticeNeighbours":
+                        Arity(e, a, 2);
+                        if (!TensorCodeEmitterIsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "LatticeNeighbours with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
+                        return g.Neighbors(a[0], a[1]);
                     case "Len": return g.DimSize(Rank(e, One(e, a), 1).Shape.Last);
                     case "Rows": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[0]);
                     case "Cols": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[1]);
@@ -281,6 +285,8 @@ namespace Dsl.Generators.Lowering
             }
 
             private Node One(ExprSpec e, Node[] a) { Arity(e, a, 1); return a[0]; }
+
+            private static bool TensorCodeEmitterIsHost(Node n) => Emit.TensorCodeEmitter.IsHost(n);
 
             private void Arity(ExprSpec e, Node[] a, int n)
             {

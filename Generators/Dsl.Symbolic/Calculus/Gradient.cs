@@ -38,6 +38,9 @@ namespace Dsl.Symbolic.Calculus
         {
             switch (n.Op)
             {
+                case Op.Neighbors:
+                    yield return (n.A, g.Neighbors(bar, n.B));   // the periodic neighbour sum is symmetric: its adjoint is itself
+                    yield break;
                 case Op.Input:
                 case Op.Condition:
                 case Op.Param:

@@ -64,6 +64,18 @@ namespace Dsl.Symbolic.Ir
             {
                 case Op.Input: return new DenseValue(new[] { x.Length }, (double[])x.Clone());
                 case Op.Condition: return DenseValue.Of(conditions[n.Name!]);
+                case Op.Neighbors:
+                    {
+                        var a = v[n.A].Data;
+                        int side = (int)System.Math.Round(v[n.B].Scalar);
+                        if (side * side != a.Length) throw new ArgumentException("LatticeNeighbours: " + a.Length + " sites are not an L×L lattice with L = " + side);
+                        var y = new double[a.Length];
+                        for (int r = 0; r < side; r++)
+                            for (int c = 0; c < side; c++)
+                                y[r * side + c] = a[((r + 1) % side) * side + c] + a[((r + side - 1) % side) * side + c]
+                                    + a[r * side + (c + 1) % side] + a[r * side + (c + side - 1) % side];
+                        return new DenseValue(new[] { a.Length }, y);
+                    }
                 case Op.Param: return parameters[n.Name!];
                 case Op.Hyper: return DenseValue.Of(hypers[n.Name!]);
                 case Op.Const: return DenseValue.Of(n.Value);

@@ -35,6 +35,16 @@ namespace Dsl.Symbolic.Ir
         /// <summary>A second named variable (the hidden units h of a bipartite energy): a batched Vec of dimension <paramref name="dim"/>.</summary>
         public Node Input(string dim, string name) => Intern(Op.Input, Shape.Of(true, dim), name, 0, Array.Empty<Node>());
 
+        /// <summary>The periodic nearest-neighbour sum of <paramref name="a"/> (a Vec of L² sites) on the L×L lattice, L = <paramref name="side"/> (a host scalar).</summary>
+        public Node Neighbors(Node a, Node side)
+        {
+            if (a.Shape.Rank != 1) throw new ShapeException("LatticeNeighbours needs a Vec of the L×L sites, got " + a.Shape);
+            if (side.Shape.Rank != 0 || side.Shape.Batched || side.DependsOnInput)
+                throw new ShapeException("LatticeNeighbours needs the lattice side L as a number, got " + side.Shape);
+            if (a.IsConstValue(0)) return a;
+            return Intern(Op.Neighbors, a.Shape, null, 0, new[] { a, side });
+        }
+
         /// <summary>A per-sample conditioning Scalar (a noise level σ): batched, but constant for derivatives in x.</summary>
         public Node Condition(string name) => Intern(Op.Condition, Shape.Of(true), name, 0, Array.Empty<Node>());
 

@@ -88,6 +88,13 @@ namespace Dsl.Symbolic.Ir
         Unsqueeze,
         /// <summary>Expands to a larger shape (stored in the node's shape).</summary>
         Broadcast,
+
+        // Lattices
+        /// <summary>
+        /// The periodic nearest-neighbour sum of a Vec holding an L×L lattice row-major (B: the host side L):
+        /// yᵢ = Σ_{j ~ i} xⱼ. Linear and self-adjoint.
+        /// </summary>
+        Neighbors,
     }
 
     /// <summary>
