@@ -32,12 +32,7 @@ namespace Dsl.Bench
             model.SetParameter("Mu", tensor(new[] { 0.5f, -0.75f }).reshape(1, 2));
             model.SetParameter("Sigma", tensor(0.5f));
             generated = TimeScores.FromPerturbedData(model, sde);
-            eager = TimeScores.FromScorePrediction(2, (x, t) =>
-            {
-                var m = sde.MeanCoefficient(t).unsqueeze(1);
-                var sigma = sde.MarginalStd(t) / sde.MeanCoefficient(t);
-                return Autograd.Score(xx => model.EnergyEager(xx / m, sigma), x, createGraph: is_grad_enabled());   // keeps its graph inside the divergence loop
-            }, "autograd of the eager equations");
+            eager = TimeScores.FromPerturbedDataByAutograd(model, sde);
             data = empty(1000, 2).normal_(0, 0.5f, generator: new Generator(1)) + tensor(new[] { 0.5f, -0.75f });
         }
 

@@ -110,12 +110,7 @@ namespace Dsl.Examples
                 var data = SdeExperiments.GaussianData(2);
                 data.to(ScalarType.Float32);
                 var generated = TimeScores.FromPerturbedData(data, sde);
-                var eager = TimeScores.FromScorePrediction(2, (x, t) =>
-                {
-                    var m = sde.MeanCoefficient(t).unsqueeze(1);
-                    var sigma = sde.MarginalStd(t) / sde.MeanCoefficient(t);
-                    return Autograd.Score(xx => data.EnergyEager(xx / m, sigma), x, createGraph: is_grad_enabled());   // −∇ₓE(x/m, σ̃) = s̃(x/m)/m
-                });
+                var eager = TimeScores.FromPerturbedDataByAutograd(data, sde);
                 var x = empty(count, 2).normal_(0, 1, generator: new Generator((ulong)run.Seed));
                 var t = full(count, 0.5f);
                 var g = new Generator((ulong)run.Seed + 1);

@@ -75,10 +75,16 @@ namespace Dsl.Discrete
                 throw new ArgumentException("BoltzmannLearning: " + model.ModelName + " has " + h + " hidden units; exact enumeration of 2^H states is limited to H ≤ " + MaxEnumeratedHidden + ". Use annealed importance sampling.", nameof(model));
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            long states = 1L << h;
-            var codes = arange(states, dtype: ScalarType.Int64, device: device).unsqueeze(1);
-            var bits = codes.bitwise_right_shift(arange(h, dtype: ScalarType.Int64, device: device)).bitwise_and(1).to_type(dtype);
-            return (-model.HiddenFreeEnergy(bits)).logsumexp(0).MoveToOuterDisposeScope();
+            return (-model.HiddenFreeEnergy(AllBitVectors(h, dtype, device))).logsumexp(0).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>All 2ⁿ bit vectors as rows [2ⁿ, n]; row k holds the binary digits of k, least significant first.</summary>
+        public static Tensor AllBitVectors(int n, ScalarType dtype = ScalarType.Float64, Device? device = null)
+        {
+            if (n < 0 || n > 30) throw new ArgumentOutOfRangeException(nameof(n), n, "BoltzmannLearning.AllBitVectors: n must lie in 0…30.");
+            using var scope = NewDisposeScope();
+            var codes = arange(1L << n, dtype: ScalarType.Int64, device: device).unsqueeze(1);
+            return codes.bitwise_right_shift(arange(n, dtype: ScalarType.Int64, device: device)).bitwise_and(1).to_type(dtype).MoveToOuterDisposeScope();
         }
     }
 }

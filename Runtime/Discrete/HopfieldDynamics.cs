@@ -87,13 +87,7 @@ namespace Dsl.Discrete
             if (spins is null) throw new ArgumentNullException(argument);
             if (spins.dim() != 2 || !spins.is_floating_point())
                 throw new ArgumentException("Hopfield: '" + argument + "' must be a floating-point [M, N] tensor of spins; got " + spins.dtype + " " + Broadcasting.Describe(spins) + ".", argument);
-            using var scope = NewDisposeScope();
-            var bad = spins.ne(1).logical_and(spins.ne(-1));
-            if (!bad.any().item<bool>()) return;
-            var index = bad.nonzero()[0];
-            long row = index[0].item<long>(), column = index[1].item<long>();
-            throw new ArgumentException("Hopfield: '" + argument + "' must hold spins ±1; entry [" + row + ", " + column + "] is "
-                + spins[row, column].ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", argument);
+            UnitValues.Require(spins, 1, -1, "spins ±1", "Hopfield", argument);
         }
     }
 }

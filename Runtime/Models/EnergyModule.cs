@@ -114,17 +114,8 @@ namespace Dsl
         }
 
         /// <summary>Throws, naming the first offending entry, unless every entry of <paramref name="units"/> is 0 or 1.</summary>
-        protected void CheckBits(Tensor units, string argument, string method)
-        {
-            using var scope = NewDisposeScope();
-            var bad = units.ne(0).logical_and(units.ne(1));
-            if (!bad.any().item<bool>()) return;
-            var index = bad.nonzero()[0];
-            long row = index[0].item<long>(), column = index[1].item<long>();
-            double value = units[row, column].ToDouble();
-            throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must hold bits 0 or 1; entry [" + row + ", " + column + "] is "
-                + value.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", argument);
-        }
+        protected void CheckBits(Tensor units, string argument, string method) =>
+            UnitValues.Require(units, 0, 1, "bits 0 or 1", ModelName + "." + method, argument);
 
         /// <summary>Checks a dimension size given to a generated constructor.</summary>
         protected static int CheckSize(string model, string symbol, int value)

@@ -45,6 +45,19 @@ namespace Dsl.Sde
         /// PerturbedGaussianMixture): pₜ(x) = m⁻ᴰ p̃(x/m; σ̃ = √v/m), so sₜ(x) = s̃(x/m, √v/m)/m and ∇·sₜ = ∇·s̃/m².</summary>
         public static ITimeScoreDivergenceModel FromPerturbedData(INoiseConditionalModel data, ISde sde) => new PerturbedData(data, sde);
 
+        /// <summary>
+        /// The same score by autograd of the data model's eager equations, −∇ₓE(x/m, √v/m): the reference a PyTorch user
+        /// would write, for benchmarks and checks. It keeps its graph when grad is enabled (so divergence loops see it).
+        /// </summary>
+        public static ITimeScoreModel FromPerturbedDataByAutograd(INoiseConditionalModel data, ISde sde) =>
+            new Converted(data.ModelName + " under " + sde.SdeName + " (autograd)", data.Dim, (x, t) =>
+            {
+                using var scope = NewDisposeScope();
+                var m = sde.MeanCoefficient(t).unsqueeze(1);
+                var sigma = sde.MarginalStd(t) / sde.MeanCoefficient(t);
+                return Autograd.Score(xx => data.EnergyEager(xx / m, sigma), x, createGraph: is_grad_enabled()).MoveToOuterDisposeScope();
+            });
+
         /// <summary>s(x, t) = −ε̂(x, t)/√v(t) for a noise-prediction network ε̂.</summary>
         public static ITimeScoreModel FromNoisePrediction(ISde sde, int dim, NoisePrediction epsilon, string name = "noise prediction") =>
             new Converted(name, dim, (x, t) =>

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Dsl.Discrete;
 using Dsl.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,9 +25,7 @@ namespace Dsl.Models.Tests
             return rbm;
         }
 
-        /// <summary>All 2ⁿ bit vectors as rows [2ⁿ, n].</summary>
-        private static Tensor AllBits(int n) =>
-            tensor(Enumerable.Range(0, 1 << n).SelectMany(k => Enumerable.Range(0, n).Select(i => (double)((k >> i) & 1))).ToArray(), new long[] { 1 << n, n });
+        private static Tensor AllBits(int n) => BoltzmannLearning.AllBitVectors(n);
 
         [Theory]
         [InlineData(1)]

@@ -22,8 +22,7 @@ namespace Dsl.Models.Tests
             return rbm;
         }
 
-        private static Tensor AllBits(int n) =>
-            tensor(Enumerable.Range(0, 1 << n).SelectMany(k => Enumerable.Range(0, n).Select(i => (double)((k >> i) & 1))).ToArray(), new long[] { 1 << n, n });
+        private static Tensor AllBits(int n) => BoltzmannLearning.AllBitVectors(n);
 
         [Fact]
         public void Exact_likelihood_is_normalised()

@@ -42,6 +42,10 @@ namespace Dsl.Symbolic.Ir
             if (side.Shape.Rank != 0 || side.Shape.Batched || side.DependsOnInput)
                 throw new ShapeException("LatticeNeighbours needs the lattice side L as a number, got " + side.Shape);
             if (a.IsConstValue(0)) return a;
+            // Linear in its argument: a per-sample scalar factor moves outside, so N(c·x) and N(x) become one shared sum.
+            if (a.Op == Op.Mul && a.A.Shape.Rank == 0 && !a.A.DependsOnInput) return Mul(a.A, Neighbors(a.B, side));
+            if (a.Op == Op.Mul && a.B.Shape.Rank == 0 && !a.B.DependsOnInput) return Mul(Neighbors(a.A, side), a.B);
+            if (a.Op == Op.Neg) return Neg(Neighbors(a.A, side));
             return Intern(Op.Neighbors, a.Shape, null, 0, new[] { a, side });
         }
 

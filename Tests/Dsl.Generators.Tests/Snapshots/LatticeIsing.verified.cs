@@ -82,11 +82,9 @@ namespace Dsl.Models
             var t2 = t1 * (double)this.J;
             var t3 = t0 * t2.unsqueeze(1);
             var t4 = t3 - (double)this.H;
-            var t5 = x * t2.unsqueeze(1);
-            var t6 = global::Dsl.Lattice.NeighbourSum(t5, (long)(double)this.L);
-            var t7 = t4 + t6;
-            var t8 = t7.neg();
-            return t8.MoveToOuterDisposeScope();
+            var t5 = t3 + t4;
+            var t6 = t5.neg();
+            return t6.MoveToOuterDisposeScope();
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s), by reverse-mode differentiation; returns [N, D]. Inference path: no autograd tape, in-place where a temporary dies.</summary>
@@ -100,15 +98,12 @@ namespace Dsl.Models
             var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = t1 * (double)this.J;
             var t3 = t0.mul_(t2.unsqueeze(1));
-            var t4 = t3.sub_((double)this.H);
-            var t5 = x * t2.unsqueeze(1);
             t2.Dispose();
-            var t6 = global::Dsl.Lattice.NeighbourSum(t5, (long)(double)this.L);
-            t5.Dispose();
-            var t7 = t4.add_(t6);
-            t6.Dispose();
-            var t8 = t7.neg_();
-            return t8.MoveToOuterDisposeScope();
+            var t4 = t3 - (double)this.H;
+            var t5 = t3.add_(t4);
+            t4.Dispose();
+            var t6 = t5.neg_();
+            return t6.MoveToOuterDisposeScope();
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -129,11 +124,9 @@ namespace Dsl.Models
             var t9 = t8 * (double)this.J;
             var t10 = t0 * t9.unsqueeze(1);
             var t11 = t10 - (double)this.H;
-            var t12 = x * t9.unsqueeze(1);
-            var t13 = global::Dsl.Lattice.NeighbourSum(t12, (long)(double)this.L);
-            var t14 = t11 + t13;
-            var t15 = t14.neg();
-            return (t7.MoveToOuterDisposeScope(), t15.MoveToOuterDisposeScope());
+            var t12 = t10 + t11;
+            var t13 = t12.neg();
+            return (t7.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Inference path: no autograd tape, in-place where a temporary dies.</summary>
@@ -156,15 +149,12 @@ namespace Dsl.Models
             var t8 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t9 = t8 * (double)this.J;
             var t10 = t0.mul_(t9.unsqueeze(1));
-            var t11 = t10.sub_((double)this.H);
-            var t12 = x * t9.unsqueeze(1);
             t9.Dispose();
-            var t13 = global::Dsl.Lattice.NeighbourSum(t12, (long)(double)this.L);
-            t12.Dispose();
-            var t14 = t11.add_(t13);
-            t13.Dispose();
-            var t15 = t14.neg_();
-            return (t7.MoveToOuterDisposeScope(), t15.MoveToOuterDisposeScope());
+            var t11 = t10 - (double)this.H;
+            var t12 = t10.add_(t11);
+            t11.Dispose();
+            var t13 = t12.neg_();
+            return (t7.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
         }
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
