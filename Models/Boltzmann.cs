@@ -21,7 +21,7 @@ namespace Dsl.Models
         /// <summary>The hidden biases c.</summary>
         [Param("H", Init = 0.0)] public Vec C;
 
-        [Energy] Scalar E(Vec v, [Hidden] Vec h) => -Dot(B, v) - Dot(C, h) - Dot(v, W * h);
+        [Energy] Scalar E(Bits v, [Hidden] Bits h) => -Dot(B, v) - Dot(C, h) - Dot(v, W * h);
     }
 
     /// <summary>Annealed importance sampling for <see cref="BinaryRbm"/>: the base model has W = 0, c = 0 and visible biases b_A.</summary>
@@ -51,5 +51,69 @@ namespace Dsl.Models
                 bA.sigmoid().unsqueeze(0).expand(n, rbm.Dim).bernoulli(generator: g);
             return Dsl.Discrete.AnnealedImportanceSampling.LogPartition(At, logZBase, SampleBase, Dsl.Discrete.AnnealedImportanceSampling.LinearSchedule(steps), runs, generator);
         }
+    }
+}
+
+namespace Dsl.Models
+{
+    /// <summary>
+    /// The RBM over spins, v ∈ {−1,+1}^V and h ∈ {−1,+1}^H: E(v, h) = −bᵀv − cᵀh − vᵀWh. The same energy as
+    /// <see cref="BinaryRbm"/> with the other unit type; the generator sums ±1 hidden units out as log 2cosh and gives the
+    /// conditionals p(hⱼ = +1 | v) = σ(2(c + Wᵀv)ⱼ).
+    /// </summary>
+    [EnergyModel(Dim = "V", HiddenDim = "H")]
+    public partial class SpinRbm
+    {
+        /// <summary>The couplings W, visible × hidden.</summary>
+        [Param("V,H")] public Mat W;
+
+        /// <summary>The visible biases b.</summary>
+        [Param("V", Init = 0.0)] public Vec B;
+
+        /// <summary>The hidden biases c.</summary>
+        [Param("H", Init = 0.0)] public Vec C;
+
+        [Energy] Scalar E([Visible] Spins v, [Hidden] Spins h) => -Dot(B, v) - Dot(C, h) - Dot(v, W * h);
+    }
+
+    /// <summary>
+    /// The Gaussian–Bernoulli RBM for real-valued visibles (Hinton 2012, "A practical guide", §13.2; Cho et al. 2011):
+    /// E(v, h) = ‖v − b‖²/(2σ²) − cᵀh − (vᵀWh)/σ. The generator recognises the visible block as a separable quadratic and
+    /// derives p(v | h) = N(b + σWh, σ²I), p(hⱼ = 1 | v) = σ(cⱼ + (Wᵀv)ⱼ/σ) and both free energies (the Gaussian integral over v
+    /// for log Z by enumerating h).
+    /// </summary>
+    [EnergyModel(Dim = "V", HiddenDim = "H")]
+    public partial class GaussianBernoulliRbm
+    {
+        /// <summary>The couplings W, visible × hidden.</summary>
+        [Param("V,H")] public Mat W;
+
+        /// <summary>The visible means b.</summary>
+        [Param("V", Init = 0.0)] public Vec B;
+
+        /// <summary>The hidden biases c.</summary>
+        [Param("H", Init = 0.0)] public Vec C;
+
+        /// <summary>The visible standard deviation σ (fixed; standardise the data).</summary>
+        public double Sigma { get; set; } = 1.0;
+
+        [Energy] Scalar E(Vec v, [Hidden] Bits h) => Norm2(v - B) / (2 * Sigma * Sigma) - Dot(C, h) - Dot(v, W * h) / Sigma;
+    }
+
+    /// <summary>
+    /// The fully visible Boltzmann machine over bits (Ackley, Hinton &amp; Sejnowski 1985): E(x) = −½ xᵀWx − bᵀx. The generator
+    /// derives the local fields a = ½(W + Wᵀ)x + b, the self-couplings dᵢ = −Wᵢᵢ, the exact flip energies and the Gibbs
+    /// conditionals p(xᵢ = 1 | rest) = σ(aᵢ + (xᵢ − ½)dᵢ), which is σ(Σ_{j≠i} Wᵢⱼxⱼ + bᵢ) for a symmetric W with zero diagonal.
+    /// </summary>
+    [EnergyModel(Dim = "N")]
+    public partial class FullyVisibleBoltzmannMachine
+    {
+        /// <summary>The couplings W (the learning rule keeps them symmetric with a zero diagonal).</summary>
+        [Param("N,N", Init = 0.0)] public Mat W;
+
+        /// <summary>The biases b.</summary>
+        [Param("N", Init = 0.0)] public Vec B;
+
+        [Energy] Scalar E(Bits x) => -0.5 * Dot(x, W * x) - Dot(B, x);
     }
 }

@@ -16,6 +16,6 @@ namespace Dsl.Models
         /// <summary>The thresholds b.</summary>
         [Param("N", Init = 0.0)] public Vec B;
 
-        [Energy] Scalar E(Vec s) => -0.5 * Dot(s, W * s) - Dot(B, s);
+        [Energy] Scalar E(Spins s) => -0.5 * Dot(s, W * s) - Dot(B, s);
     }
 }

@@ -21,7 +21,7 @@ namespace Dsl.Models
         /// <summary>The external field H.</summary>
         public double H { get; set; }
 
-        [Energy] Scalar E(Vec s) => -0.5 * J * Dot(s, A * s) - H * Sum(s);
+        [Energy] Scalar E(Spins s) => -0.5 * J * Dot(s, A * s) - H * Sum(s);
     }
 
     /// <summary>
@@ -41,7 +41,7 @@ namespace Dsl.Models
         /// <summary>The external field H.</summary>
         public double H { get; set; }
 
-        [Energy] Scalar E(Vec s) => -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s);
+        [Energy] Scalar E(Spins s) => -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s);
     }
 
     /// <summary>Lattices for <see cref="IsingModel"/>.</summary>

@@ -34,12 +34,22 @@ namespace Dsl
     }
 
     /// <summary>
-    /// Marks the second argument of a bipartite energy over bits, <c>Scalar E(Vec v, [Hidden] Vec h)</c> (v, h ∈ {0,1}):
-    /// the generator derives the local fields, the factorised conditionals p(hⱼ = 1 | v) = σ(−∂E/∂hⱼ),
-    /// p(vᵢ = 1 | h) = σ(−∂E/∂vᵢ), and the free energy F(v) = E(v, 0) − Σⱼ softplus(−∂E/∂hⱼ) with h summed out.
+    /// Marks the second argument of a bipartite energy <c>Scalar E(Bits v, [Hidden] Bits h)</c> (or Spins; a real
+    /// <c>Vec v</c> for a Gaussian visible block): the generator derives the local fields, the factorised conditionals
+    /// p(hⱼ = 1 | v) = σ(−∂E/∂hⱼ) (σ(−2∂E/∂hⱼ) for spins), p(v | h), and the free energy F(v) = E(v, 0) − Σⱼ softplus(−∂E/∂hⱼ)
+    /// (− Σⱼ log 2cosh(∂E/∂hⱼ) for spins) with h summed out.
     /// </summary>
     [AttributeUsage(AttributeTargets.Parameter, Inherited = false, AllowMultiple = false)]
     public sealed class HiddenAttribute : Attribute
+    {
+    }
+
+    /// <summary>
+    /// Optionally marks the first argument of a bipartite energy as the visible units, <c>Scalar E([Visible] Bits v, [Hidden] Bits h)</c>.
+    /// The first argument is the visible block whether or not it carries the attribute; it is there so equations can say so.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Parameter, Inherited = false, AllowMultiple = false)]
+    public sealed class VisibleAttribute : Attribute
     {
     }
 

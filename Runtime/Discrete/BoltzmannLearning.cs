@@ -15,7 +15,7 @@ namespace Dsl.Discrete
         /// <summary>The largest hidden layer whose 2^H states <see cref="ExactLogLikelihood"/> enumerates.</summary>
         public const int MaxEnumeratedHidden = 20;
 
-        /// <summary><paramref name="sweeps"/> sweeps of block Gibbs sampling v → h ~ p(h|v) → v ~ p(v|h); returns new visible bits.</summary>
+        /// <summary><paramref name="sweeps"/> sweeps of block Gibbs sampling v → h ~ p(h|v) → v ~ p(v|h); returns new visible units.</summary>
         public static Tensor Gibbs(IBipartiteModel model, Tensor v, int sweeps, Generator generator)
         {
             if (sweeps < 1) throw new ArgumentException("BoltzmannLearning.Gibbs on " + model.ModelName + ": sweeps must be ≥ 1, got " + sweeps + ".", nameof(sweeps));
@@ -24,8 +24,8 @@ namespace Dsl.Discrete
             var current = v;
             for (int k = 0; k < sweeps; k++)
             {
-                var h = model.HiddenProbabilities(current).bernoulli(generator: generator);
-                current = model.VisibleProbabilities(h).bernoulli(generator: generator);
+                var h = model.SampleHidden(current, generator);
+                current = model.SampleVisible(h, generator);
             }
             return current.MoveToOuterDisposeScope();
         }
@@ -47,11 +47,15 @@ namespace Dsl.Discrete
         /// </summary>
         public static Tensor PseudoLogLikelihood(IBipartiteModel model, Tensor v, Generator generator)
         {
+            if (model.VisibleUnits == UnitKind.Real)
+                throw new ArgumentException("BoltzmannLearning.PseudoLogLikelihood: " + model.ModelName + " has real visible units; the pseudo-likelihood flips discrete units.", nameof(model));
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var index = randint(0, model.Dim, new long[] { v.shape[0] }, generator: generator, device: v.device);
             var flip = nn.functional.one_hot(index, model.Dim).to_type(v.dtype);
-            var flipped = (v - flip).abs();                                      // 1 − v at i, v elsewhere
+            var flipped = model.VisibleUnits == UnitKind.Spins
+                ? v * (1 - 2 * flip)                                             // −v at i, v elsewhere
+                : (v - flip).abs();                                              // 1 − v at i, v elsewhere
             var logistic = nn.functional.logsigmoid(model.FreeEnergy(flipped) - model.FreeEnergy(v));
             return (logistic * model.Dim).MoveToOuterDisposeScope();
         }
@@ -67,7 +71,7 @@ namespace Dsl.Discrete
             return (-model.FreeEnergy(v) - LogPartition(model, v.dtype, v.device)).MoveToOuterDisposeScope();
         }
 
-        /// <summary>log Z by enumerating the hidden states (H ≤ 20).</summary>
+        /// <summary>log Z by enumerating the hidden states (H ≤ 20; bits or spins), each with the visible units summed or integrated out.</summary>
         public static Tensor LogPartition(IBipartiteModel model, ScalarType dtype, Device device)
         {
             int h = model.HiddenDim;
@@ -75,7 +79,9 @@ namespace Dsl.Discrete
                 throw new ArgumentException("BoltzmannLearning: " + model.ModelName + " has " + h + " hidden units; exact enumeration of 2^H states is limited to H ≤ " + MaxEnumeratedHidden + ". Use annealed importance sampling.", nameof(model));
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            return (-model.HiddenFreeEnergy(AllBitVectors(h, dtype, device))).logsumexp(0).MoveToOuterDisposeScope();
+            var states = AllBitVectors(h, dtype, device);
+            if (model.HiddenUnits == UnitKind.Spins) states = states * 2 - 1;
+            return (-model.HiddenFreeEnergy(states)).logsumexp(0).MoveToOuterDisposeScope();
         }
 
         /// <summary>All 2ⁿ bit vectors as rows [2ⁿ, n]; row k holds the binary digits of k, least significant first.</summary>

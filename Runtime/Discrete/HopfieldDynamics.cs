@@ -36,6 +36,7 @@ namespace Dsl.Discrete
         public static HopfieldRun Asynchronous(IEnergyScoreModel model, Tensor start, int maxSweeps, Generator generator, bool trace = false)
         {
             CheckSpins(start, "start");
+            CheckNoSelfCoupling(model);
             using var noGrad = no_grad();
             var s = start.clone();
             var energies = new List<double>();
@@ -76,6 +77,22 @@ namespace Dsl.Discrete
                 if (same) return new HopfieldRun(s, sweep, true, energies);
             }
             return new HopfieldRun(s, maxSweeps, false, energies);
+        }
+
+        /// <summary>
+        /// The Lyapunov property of asynchronous updates needs no self-coupling: with dᵢ = ∂²E/∂sᵢ² ≠ 0 the field of unit i depends
+        /// on sᵢ itself and sign(aᵢ) no longer minimises the energy over sᵢ. Throws naming the first such unit of a discrete model.
+        /// </summary>
+        public static void CheckNoSelfCoupling(IEnergyScoreModel model)
+        {
+            if (model is not IDiscreteEnergyModel discrete) return;
+            using var scope = NewDisposeScope();
+            var d = discrete.SelfCouplings();
+            var bad = d.ne(0).nonzero();
+            if (bad.shape[0] == 0) return;
+            long i = bad[0, 0].item<long>();
+            throw new ArgumentException("Hopfield asynchronous updates on " + model.ModelName + " need no self-coupling (a zero diagonal of W); unit " + i
+                + " has ∂²E/∂sᵢ² = " + d[i].ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", nameof(model));
         }
 
         /// <summary>The overlap m = (1/N) ξ·s per row, in [−1, 1]: [M].</summary>

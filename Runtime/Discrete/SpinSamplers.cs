@@ -4,51 +4,76 @@ using static TorchSharp.torch;
 
 namespace Dsl.Discrete
 {
-    /// <summary>The single-site update rule of a spin sampler.</summary>
+    /// <summary>The single-site update rule of a spin or bit sampler.</summary>
     public enum SpinUpdate
     {
-        /// <summary>Metropolis: flip sᵢ with probability min(1, e^{−βΔEᵢ}), ΔEᵢ = 2sᵢaᵢ.</summary>
+        /// <summary>Metropolis: flip unit i with probability min(1, e^{−βΔEᵢ}), ΔEᵢ the generated flip energy (2sᵢaᵢ for a plain Ising model).</summary>
         Metropolis,
-        /// <summary>Heat bath (Gibbs): sᵢ = +1 with probability σ(2βaᵢ).</summary>
+        /// <summary>Heat bath (Gibbs): unit i up with probability σ(βΔE(down→up)), e.g. σ(2βaᵢ) for spins without self-coupling.</summary>
         HeatBath,
     }
 
     /// <summary>
-    /// Spin updates on any energy over spins ±1 through its generated score: the local field a = −∇E(s). A mask selects
-    /// sites that are conditionally independent given the rest (a colour class: the checkerboard of a bipartite lattice),
-    /// which are then updated simultaneously, batched over independent chains.
+    /// Single-unit updates on any pairwise energy over spins or bits through its generated flip energies ΔEᵢ (exact for
+    /// degree ≤ 2, self-couplings included). A mask selects units that are conditionally independent given the rest (a colour
+    /// class: the checkerboard of a bipartite lattice), which are then updated simultaneously, batched over independent chains.
     /// </summary>
     public static class SpinSamplers
     {
-        /// <summary>Updates the masked sites of every chain in place; returns the number of flipped spins.</summary>
-        public static long UpdateColour(IEnergyScoreModel model, Tensor spins, Tensor mask, double beta, SpinUpdate rule, Generator generator)
+        /// <summary>Updates the masked units of every chain in place; returns the number of flipped units.</summary>
+        public static long UpdateColour(IDiscreteEnergyModel model, Tensor units, Tensor mask, double beta, SpinUpdate rule, Generator generator)
         {
             if (!(beta > 0) || double.IsInfinity(beta)) throw new ArgumentException("SpinSamplers on " + model.ModelName + ": β = 1/T must be finite and positive (T > 0), got " + beta + ".", nameof(beta));
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            var field = model.ScoreNoGrad(spins);
-            var u = empty_like(spins).uniform_(0, 1, generator: generator);
+            bool spins = model.Units == UnitKind.Spins;
+            var flipEnergy = model.FlipEnergyDifferencesNoGrad(units);
+            var flipped = spins ? -units : 1 - units;
+            var u = empty_like(units).uniform_(0, 1, generator: generator);
+            var selected = mask.to_type(ScalarType.Bool);
             Tensor next;
             if (rule == SpinUpdate.Metropolis)
             {
-                var accept = (u < (-2 * beta * spins * field).exp()).logical_and(mask.to_type(ScalarType.Bool));
-                next = where(accept, -spins, spins);
+                var accept = (u < (-beta * flipEnergy).exp()).logical_and(selected);
+                next = where(accept, flipped, units);
             }
             else
             {
-                var up = u < (2 * beta * field).sigmoid();
-                next = where(mask.to_type(ScalarType.Bool), where(up, ones_like(spins), -ones_like(spins)), spins);
+                // ΔE(down → up) = ΔE when the unit is down, −ΔE when it is up: (up − down indicator)·ΔE with sign −(2x−1) for bits, −s for spins.
+                var towardsUp = spins ? -units * flipEnergy : (1 - 2 * units) * flipEnergy;
+                var up = u < (-beta * towardsUp).sigmoid();
+                var upValue = ones_like(units);
+                var downValue = spins ? -ones_like(units) : zeros_like(units);
+                next = where(selected, where(up, upValue, downValue), units);
             }
-            long flipped = next.ne(spins).sum().item<long>();
-            spins.copy_(next);
-            return flipped;
+            long changed = next.ne(units).sum().item<long>();
+            units.copy_(next);
+            return changed;
         }
 
         /// <summary>One checkerboard sweep: the even colour, then the odd colour.</summary>
-        public static long Sweep(IEnergyScoreModel model, Tensor spins, Tensor evenMask, double beta, SpinUpdate rule, Generator generator)
+        public static long Sweep(IDiscreteEnergyModel model, Tensor units, Tensor evenMask, double beta, SpinUpdate rule, Generator generator)
         {
             using var odd = 1 - evenMask;
-            return UpdateColour(model, spins, evenMask, beta, rule, generator) + UpdateColour(model, spins, odd, beta, rule, generator);
+            return UpdateColour(model, units, evenMask, beta, rule, generator) + UpdateColour(model, units, odd, beta, rule, generator);
+        }
+
+        /// <summary>
+        /// One random-scan sweep of single-site heat-bath updates (D updates, each at a uniformly chosen unit, for every chain):
+        /// the Gibbs sampler of a fully visible Boltzmann machine, whose units all interact.
+        /// </summary>
+        public static void GibbsSweep(IDiscreteEnergyModel model, Tensor units, double beta, Generator generator)
+        {
+            if (!(beta > 0) || double.IsInfinity(beta)) throw new ArgumentException("SpinSamplers.GibbsSweep on " + model.ModelName + ": β = 1/T must be finite and positive (T > 0), got " + beta + ".", nameof(beta));
+            using var noGrad = no_grad();
+            long n = units.shape[0], d = units.shape[1];
+            for (long k = 0; k < d; k++)
+            {
+                using var scope = NewDisposeScope();
+                var site = randint(0, d, new long[] { n, 1 }, generator: generator, device: units.device);
+                var mask = zeros_like(units).scatter_(1, site, ones(n, 1, dtype: units.dtype, device: units.device));
+                UpdateColour(model, units, mask, beta, SpinUpdate.HeatBath, generator);
+            }
         }
     }
 }

@@ -117,6 +117,19 @@ namespace Dsl
         protected void CheckBits(Tensor units, string argument, string method) =>
             UnitValues.Require(units, 0, 1, "bits 0 or 1", ModelName + "." + method, argument);
 
+        /// <summary>Throws, naming the first offending entry, unless every entry of <paramref name="units"/> is −1 or +1.</summary>
+        protected void CheckSpins(Tensor units, string argument, string method) =>
+            UnitValues.Require(units, -1, 1, "spins -1 or +1", ModelName + "." + method, argument);
+
+        /// <summary>Throws unless every precision aᵢ = ∂²E/∂vᵢ² of a real visible block is positive (else ∫ e^{−E} dv diverges).</summary>
+        protected void CheckPrecision(Tensor precision, string method)
+        {
+            using var scope = NewDisposeScope();
+            if ((precision <= 0).any().item<bool>())
+                throw new InvalidOperationException(ModelName + "." + method + ": the visible precision ∂²E/∂vᵢ² must be positive for p(v | h) to be a Gaussian; its smallest value is "
+                    + precision.min().ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
+        }
+
         /// <summary>Checks a dimension size given to a generated constructor.</summary>
         protected static int CheckSize(string model, string symbol, int value)
         {

@@ -112,8 +112,48 @@ namespace Dsl
         Tensor LogProb(Tensor x, Tensor sigma);
     }
 
+    /// <summary>What values a block of units takes.</summary>
+    public enum UnitKind
+    {
+        /// <summary>Real-valued (Vec).</summary>
+        Real,
+        /// <summary>Spins sᵢ ∈ {−1, +1}.</summary>
+        Spins,
+        /// <summary>Bits bᵢ ∈ {0, 1}.</summary>
+        Bits,
+    }
+
     /// <summary>
-    /// A bipartite energy E(v, h) over bits (an RBM and its relatives), with the hidden units summed out analytically.
+    /// A pairwise energy over discrete units (Spins or Bits) with its generated single-unit quantities: the local fields
+    /// aᵢ = −∂E/∂xᵢ, the self-couplings dᵢ = ∂²E/∂xᵢ², the exact flip energies ΔEᵢ and the Gibbs conditionals.
+    /// </summary>
+    public interface IDiscreteEnergyModel : IEnergyScoreModel
+    {
+        /// <summary>Spins or bits.</summary>
+        UnitKind Units { get; }
+
+        /// <summary>The local fields aᵢ = −∂E/∂xᵢ: [N, D]; differentiable.</summary>
+        Tensor LocalFields(Tensor x);
+
+        /// <summary>ΔEᵢ = E(x with unit i flipped) − E(x): [N, D]; differentiable.</summary>
+        Tensor FlipEnergyDifferences(Tensor x);
+
+        /// <summary>ΔEᵢ with no autograd tape.</summary>
+        Tensor FlipEnergyDifferencesNoGrad(Tensor x);
+
+        /// <summary>p(unit i up | the others) (sᵢ = +1 for spins, bᵢ = 1 for bits) at temperature 1: [N, D]; differentiable.</summary>
+        Tensor ConditionalProbabilities(Tensor x);
+
+        /// <summary>The conditionals with no autograd tape.</summary>
+        Tensor ConditionalProbabilitiesNoGrad(Tensor x);
+
+        /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ²: [D]. Zero for the classic Ising, Hopfield and Boltzmann machines.</summary>
+        Tensor SelfCouplings();
+    }
+
+    /// <summary>
+    /// A bipartite energy E(v, h) (an RBM and its relatives): hidden units are bits or spins and are summed out analytically;
+    /// visible units are bits, spins, or real (a separable quadratic block: Gaussian p(v | h)).
     /// <see cref="IModel.Dim"/> is the number of visible units.
     /// </summary>
     public interface IBipartiteModel : IModel
@@ -121,20 +161,35 @@ namespace Dsl
         /// <summary>The number of hidden units.</summary>
         int HiddenDim { get; }
 
-        /// <summary>E(v, h): [N] for bits v: [N, V], h: [N, H].</summary>
+        /// <summary>What the visible units are.</summary>
+        UnitKind VisibleUnits { get; }
+
+        /// <summary>What the hidden units are (bits or spins).</summary>
+        UnitKind HiddenUnits { get; }
+
+        /// <summary>E(v, h): [N] for v: [N, V], h: [N, H].</summary>
         Tensor Energy(Tensor v, Tensor h);
 
         /// <summary>The free energy F(v) = −log Σ_h e^{−E(v,h)}: [N].</summary>
         Tensor FreeEnergy(Tensor v);
 
-        /// <summary>The free energy of the hidden units G(h) = −log Σ_v e^{−E(v,h)}: [N].</summary>
+        /// <summary>The free energy of the hidden units G(h) = −log Σ_v e^{−E(v,h)} (an integral for real v): [N].</summary>
         Tensor HiddenFreeEnergy(Tensor h);
 
-        /// <summary>p(hⱼ = 1 | v): [N, H].</summary>
+        /// <summary>p(hⱼ up | v) (hⱼ = 1 for bits, +1 for spins): [N, H].</summary>
         Tensor HiddenProbabilities(Tensor v);
 
-        /// <summary>p(vᵢ = 1 | h): [N, V].</summary>
-        Tensor VisibleProbabilities(Tensor h);
+        /// <summary>E[h | v]: [N, H] (the probabilities for bits, tanh of the field for spins).</summary>
+        Tensor HiddenMeans(Tensor v);
+
+        /// <summary>E[v | h]: [N, V].</summary>
+        Tensor VisibleMeans(Tensor h);
+
+        /// <summary>A draw h ~ p(h | v): [N, H].</summary>
+        Tensor SampleHidden(Tensor v, Generator generator);
+
+        /// <summary>A draw v ~ p(v | h): [N, V].</summary>
+        Tensor SampleVisible(Tensor h, Generator generator);
 
         /// <summary>E(v, h) by the user's own equation run eagerly.</summary>
         Tensor EnergyEager(Tensor v, Tensor h);

@@ -42,12 +42,40 @@ namespace Dsl.Generators.Tests
 
         [Fact]
         public void DSL0016_hidden_units_coupled_to_each_other() => AssertDiagnostic("DSL0016",
-            "[EnergyModel] public partial class M { [Param(\"D,H\")] public Mat W; [Energy] Scalar [|E|](Vec v, [Hidden] Vec h) => -Dot(v, W * h) - Square(Sum(h)); }",
+            "[EnergyModel] public partial class M { [Param(\"D,H\")] public Mat W; [Energy] Scalar [|E|](Bits v, [Hidden] Bits h) => -Dot(v, W * h) - Square(Sum(h)); }",
             "is not linear in h for fixed v");
 
         [Fact]
+        public void DSL0016_real_visible_units_coupled_to_each_other() => AssertDiagnostic("DSL0016",
+            "[EnergyModel] public partial class M { [Param(\"D,H\")] public Mat W; [Param(\"D,D\")] public Mat A; [Energy] Scalar [|E|](Vec v, [Hidden] Bits h) => Dot(v, A * v) - Dot(v, W * h); }",
+            "is not a separable quadratic in the real units v");
+
+        [Fact]
+        public void DSL0003_hidden_units_must_be_discrete() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Param(\"D,H\")] public Mat W; [Energy] Scalar E[|(Bits v, [Hidden] Vec h)|] => -Dot(v, W * h); }",
+            "hidden units are summed out, so they must be Bits or Spins");
+
+        [Fact]
+        public void DSL0003_visible_without_hidden() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|([Visible] Bits v)|] => Sum(v); }", "[Visible] without a [Hidden]");
+
+        [Fact]
+        public void DSL0003_noise_level_on_discrete_units() => AssertDiagnostic("DSL0003",
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Spins s, [NoiseLevel] Scalar sigma)|] => Sum(s) / sigma; }", "noise-conditional energies are over real Vec x");
+
+        [Fact]
+        public void DSL0017_three_spin_interaction() => AssertDiagnostic("DSL0017",
+            "[EnergyModel] public partial class M { [Param(\"D,D\")] public Mat W; [Energy] Scalar [|E|](Spins s) => -Sum(s * s * (W * s)); }",
+            "has degree 3 in them");
+
+        [Fact]
+        public void DSL0017_energy_not_polynomial_in_bits() => AssertDiagnostic("DSL0017",
+            "[EnergyModel] public partial class M { [Param(\"D\")] public Vec B; [Energy] Scalar [|E|](Bits b) => -LogSumExp(B * b); }",
+            "is not a polynomial in them");
+
+        [Fact]
         public void DSL0003_hidden_units_must_be_a_vector() => AssertDiagnostic("DSL0003",
-            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec v, [Hidden] Scalar h)|] => Sum(v) * h; }", "takes the hidden units 'h' as 'Dsl.Scalar' instead of Vec");
+            "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec v, [Hidden] Scalar h)|] => Sum(v) * h; }", "takes the hidden units 'h' as 'Dsl.Scalar'; hidden units are summed out");
 
         [Fact]
         public void DSL0001_class_not_partial() => AssertDiagnostic("DSL0001",

@@ -26,7 +26,7 @@ namespace Dsl.Generators.Diagnostics
         /// <summary>DSL0003: the [Energy] method has the wrong signature.</summary>
         public static readonly DiagnosticDescriptor EnergySignature = Make("DSL0003",
             "Energy must return Scalar and take one Vec (and optionally a [NoiseLevel] Scalar)",
-            "The [Energy] method '{0}' {1}; expected 'Scalar {0}(Vec x)', or 'Scalar {0}(Vec x, [NoiseLevel] Scalar sigma)' (noise-conditional), or 'Scalar {0}(Vec v, [Hidden] Vec h)' (bipartite)",
+            "The [Energy] method '{0}' {1}; expected 'Scalar {0}(Vec x)', or 'Scalar {0}(Vec x, [NoiseLevel] Scalar sigma)' (noise-conditional), or 'Scalar {0}(Spins s)' / 'Scalar {0}(Bits b)' (discrete units), or 'Scalar {0}(Bits v, [Hidden] Bits h)' (bipartite; Spins, or a real Vec v, also allowed)",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL0004: a statement, call or expression that an equation cannot contain.</summary>
@@ -104,7 +104,13 @@ namespace Dsl.Generators.Diagnostics
         /// <summary>DSL0016: a [Hidden] energy that is not bipartite and multilinear, so h cannot be summed out.</summary>
         public static readonly DiagnosticDescriptor NotBipartite = Make("DSL0016",
             "Energy is not bipartite in its visible and hidden units",
-            "The energy of '{0}' {1}; block Gibbs sampling and the free energy need E(v, h) linear in h for fixed v and linear in v for fixed h (no v–v or h–h couplings)",
+            "The energy of '{0}' {1}; block Gibbs sampling and the free energy need E(v, h) linear in h for fixed v, and for fixed h linear in discrete v or a separable quadratic (diagonal Hessian) in a real v: no v–v or h–h couplings",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0017: an energy over Spins or Bits whose local fields cannot give the single-unit conditionals.</summary>
+        public static readonly DiagnosticDescriptor NotPairwise = Make("DSL0017",
+            "Energy over discrete units is not pairwise",
+            "The energy of '{0}' over its {1} '{2}' {3}; the generated local fields aᵢ = −∂E/∂{2}ᵢ give exact single-unit conditionals and flip energies only for polynomials of degree ≤ 2 in the units (rewrite powers: sᵢ² = 1 for spins, bᵢ² = bᵢ for bits)",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>

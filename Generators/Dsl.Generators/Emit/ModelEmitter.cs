@@ -31,6 +31,7 @@ namespace Dsl.Generators.Emit
                 : new List<string> { "global::Dsl.IEnergyScoreModel", "global::Dsl.IEquationModel" };
             if (m.Divergence != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalDivergenceModel" : "global::Dsl.IScoreDivergenceModel");
             if (m.LogPartition != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalLogProbModel" : "global::Dsl.ILogProbModel");
+            if (m.Discrete != null) interfaces.Add("global::Dsl.IDiscreteEnergyModel");
             w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule, " + string.Join(", ", interfaces));
 
             EmitInfo(w, m);
@@ -54,6 +55,7 @@ namespace Dsl.Generators.Emit
                 EmitMethod(w, m, "LogProb", new[] { logProb }, Tensor,
                     "log p(" + (conditional ? "x | σ" : "x") + ") = −E(" + args + ") − log Z with log Z = " + Xml(spec.LogPartition!.SourceText) + "; returns [N].", inferenceToo: false);
             }
+            if (m.Discrete != null) EmitDiscrete(w, m, m.Discrete);
             EmitEager(w, m);
 
             w.Close();
@@ -69,6 +71,7 @@ namespace Dsl.Generators.Emit
             if (m.NoiseLevel != null) generated.Add("NoiseLevel");
             if (m.Divergence != null) generated.Add("ScoreDivergence");
             if (m.LogPartition != null) generated.Add("LogProb");
+            if (m.Discrete != null) generated.AddRange(new[] { "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings" });
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
             w.Line("public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(");
             w.Line("    " + Str(spec.ClassName) + ",");
@@ -128,6 +131,7 @@ namespace Dsl.Generators.Emit
             if (conditional) w.Line("/// <param name=\"sigma\">Noise levels σ: [N], one per sample, same dtype and device as x.</param>");
             w.Open("public " + returnType + " " + name + "(" + Tensor + " x" + (conditional ? ", " + Tensor + " sigma" : "") + ")");
             w.Line("CheckInput(x, " + Str(name) + ");");
+            if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", " + Str(name) + ");");
             if (conditional) w.Line("CheckNoiseLevel(x, sigma, " + Str(name) + ");");
             if (path == CodePath.Inference) w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
@@ -155,8 +159,9 @@ namespace Dsl.Generators.Emit
             {
                 w.Open("public " + Tensor + " EnergyEager(" + Tensor + " x)");
                 w.Line("CheckInput(x, \"EnergyEager\");");
+                if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"EnergyEager\");");
                 w.Line("BindEquationFields();");
-                w.Line("return " + spec.Energy.MethodName + "(new global::Dsl.Vec(x)).Tensor;");
+                w.Line("return " + spec.Energy.MethodName + "(new global::Dsl." + UnitType(spec.InputUnits) + "(x)).Tensor;");
             }
             else
             {
@@ -169,6 +174,47 @@ namespace Dsl.Generators.Emit
             }
             w.Close();
         }
+
+        private static void EmitDiscrete(SourceWriter w, LoweredModel m, DiscreteUnits d)
+        {
+            bool spins = d.Units == Model.UnitKind.Spins;
+            string unit = spins ? "spins sᵢ ∈ {−1, +1}" : "bits bᵢ ∈ {0, 1}";
+            w.Line("/// <inheritdoc/>");
+            w.Line("public global::Dsl.UnitKind Units => global::Dsl.UnitKind." + (spins ? "Spins" : "Bits") + ";");
+            w.Line();
+            EmitMethod(w, m, "LocalFields", new[] { m.Score }, Tensor,
+                "The local fields aᵢ = −∂E/∂xᵢ over " + unit + " (the score): [N, D].", inferenceToo: false);
+            EmitMethod(w, m, "FlipEnergyDifferences", new[] { d.FlipEnergy }, Tensor,
+                "The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = "
+                + (spins ? "−2sᵢ" : "1 − 2bᵢ") + " (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}).");
+            EmitMethod(w, m, "ConditionalProbabilities", new[] { d.Conditional }, Tensor,
+                "The Gibbs conditionals " + (spins ? "p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ)" : "p(bᵢ = 1 | rest) = σ(aᵢ + (bᵢ − ½)dᵢ)")
+                + " with aᵢ the local field and dᵢ the self-coupling (σ(" + (spins ? "2" : "") + "aᵢ) when dᵢ = 0): [N, D].");
+            w.Line("/// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = " + Xml(d.SelfCouplings.ToString()) + ": [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>");
+            w.Open("public " + Tensor + " SelfCouplings()");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            var used = new HashSet<string>(Topology.Order(new[] { d.SelfCouplings }).Where(n => n.Op == Op.Param).Select(n => n.Name!));
+            var locals = new Dictionary<string, string>();
+            foreach (var p in m.Spec.Params)
+            {
+                if (!used.Contains(p.Name)) continue;
+                locals[p.Name] = "p_" + p.Name;
+                w.Line("var p_" + p.Name + " = Param(" + Str(p.Name) + ");");
+            }
+            string dtype = m.Spec.Params.Count > 0 ? "Param(" + Str(m.Spec.Params[0].Name) + ").dtype" : Torch + ".get_default_dtype()";
+            string device = m.Spec.Params.Count > 0 ? "Param(" + Str(m.Spec.Params[0].Name) + ").device" : "null";
+            w.Line("var x = " + Torch + ".zeros(new long[] { 1, size_" + m.Spec.DimSymbol + " }, dtype: " + dtype + ", device: " + device + ");   // dᵢ does not depend on x: one row to evaluate it on");
+            var results = new TensorCodeEmitter(w, CodePath.Inference, locals).Emit(new[] { d.SelfCouplings });
+            w.Line("return " + results[0] + ".expand(1, size_" + m.Spec.DimSymbol + ")[0].clone().MoveToOuterDisposeScope();");
+            w.Close();
+            w.Line();
+        }
+
+        /// <summary>The EnergyModule check for a block of units.</summary>
+        internal static string UnitCheck(Model.UnitKind units) => units == Model.UnitKind.Spins ? "CheckSpins" : "CheckBits";
+
+        /// <summary>The Dsl type the user's equation takes for a block of units.</summary>
+        internal static string UnitType(Model.UnitKind units) => units == Model.UnitKind.Spins ? "Spins" : units == Model.UnitKind.Bits ? "Bits" : "Vec";
 
         private static string Kind(int rank, IEnumerable<string> dims) =>
             rank == 0 ? "Scalar" : KindName(rank) + "[" + string.Join(",", dims) + "]";

@@ -7,15 +7,12 @@ using Dsl.Symbolic.Ir;
 
 namespace Dsl.Generators.Lowering
 {
-    /// <summary>A bipartite energy E(v, h) over bits with its derived local fields, conditionals and free energy.</summary>
+    /// <summary>A bipartite energy E(v, h) with its derived local fields, conditionals and free energies.</summary>
     public sealed class LoweredBipartite
     {
-        internal LoweredBipartite(ModelSpec spec, Graph graph, Node v, Node h, Node energy, Node hiddenField, Node visibleField,
-            Node hiddenProbabilities, Node visibleProbabilities, Node freeEnergy, Node hiddenFreeEnergy, IReadOnlyList<string> sizes)
+        internal LoweredBipartite(ModelSpec spec, Graph graph, Node v, Node h, Node energy, Node hiddenField, Node visibleField, IReadOnlyList<string> sizes)
         {
-            HiddenFreeEnergy = hiddenFreeEnergy;
-            Spec = spec; Graph = graph; V = v; H = h; Energy = energy; HiddenField = hiddenField; VisibleField = visibleField;
-            HiddenProbabilities = hiddenProbabilities; VisibleProbabilities = visibleProbabilities; FreeEnergy = freeEnergy; Sizes = sizes;
+            Spec = spec; Graph = graph; V = v; H = h; Energy = energy; HiddenField = hiddenField; VisibleField = visibleField; Sizes = sizes;
         }
 
         /// <summary>The parsed model.</summary>
@@ -30,16 +27,22 @@ namespace Dsl.Generators.Lowering
         public Node Energy { get; }
         /// <summary>∂E/∂h (independent of h).</summary>
         public Node HiddenField { get; }
-        /// <summary>∂E/∂v (independent of v).</summary>
+        /// <summary>∂E/∂v (independent of v for discrete v; a ⊙ v + b for real v).</summary>
         public Node VisibleField { get; }
-        /// <summary>σ(−∂E/∂h).</summary>
-        public Node HiddenProbabilities { get; }
-        /// <summary>σ(−∂E/∂v).</summary>
-        public Node VisibleProbabilities { get; }
-        /// <summary>E(v, h) − Σⱼ softplus(−∂E/∂hⱼ), to be evaluated at h = 0.</summary>
-        public Node FreeEnergy { get; }
-        /// <summary>E(v, h) − Σᵢ softplus(−∂E/∂vᵢ), to be evaluated at v = 0: the free energy of h with v summed out.</summary>
-        public Node HiddenFreeEnergy { get; }
+        /// <summary>p(hⱼ up | v).</summary>
+        public Node HiddenProbabilities { get; internal set; } = null!;
+        /// <summary>E[h | v].</summary>
+        public Node HiddenMeans { get; internal set; } = null!;
+        /// <summary>p(vᵢ up | h) for discrete v; null for real v.</summary>
+        public Node? VisibleProbabilities { get; internal set; }
+        /// <summary>E[v | h].</summary>
+        public Node VisibleMeans { get; internal set; } = null!;
+        /// <summary>The precision aᵢ = ∂²E/∂vᵢ² of a real visible block (Var[vᵢ | h] = 1/aᵢ); null for discrete v.</summary>
+        public Node? VisiblePrecision { get; internal set; }
+        /// <summary>E(v, h) − Σⱼ (log-sum over hⱼ), to be evaluated at h = 0.</summary>
+        public Node FreeEnergy { get; internal set; } = null!;
+        /// <summary>The free energy of h with v summed (or integrated) out, to be evaluated at v = 0.</summary>
+        public Node HiddenFreeEnergy { get; internal set; } = null!;
         /// <summary>Dimension symbols in constructor order (v's, then h's, then the parameters').</summary>
         public IReadOnlyList<string> Sizes { get; }
     }
@@ -47,7 +50,8 @@ namespace Dsl.Generators.Lowering
     /// <summary>
     /// Lowers E(v, [Hidden] h) and derives what block Gibbs sampling needs. For bits, multilinearity in each block makes
     /// Σ_h e^{−E(v,h)} = e^{−E(v,0)} Πⱼ (1 + e^{−aⱼ(v)}) with aⱼ = ∂E/∂hⱼ, so F(v) = E(v, 0) − Σⱼ softplus(−aⱼ(v)),
-    /// p(hⱼ = 1 | v) = σ(−aⱼ(v)) and p(vᵢ = 1 | h) = σ(−∂E/∂vᵢ).
+    /// p(hⱼ = 1 | v) = σ(−aⱼ(v)) and p(vᵢ = 1 | h) = σ(−∂E/∂vᵢ). For spins the sum over ±1 gives 2cosh aⱼ and σ(−2aⱼ);
+    /// a real visible block must be a separable quadratic, and its Gaussian integral replaces the sum.
     /// </summary>
     public static class BipartiteLowering
     {
@@ -92,22 +96,55 @@ namespace Dsl.Generators.Lowering
                 return null;
             }
             bool Reaches(Node n, Node leaf) => Topology.Order(new[] { n }).Contains(leaf);
+            bool realVisible = spec.InputUnits == UnitKind.Real;
+            var separable = realVisible ? Polynomial.SeparableAffine(g, visibleField, v) : null;
             string? problem = Reaches(hiddenField, h) ? "is not linear in h for fixed v: ∂E/∂h still depends on h"
-                : Reaches(visibleField, v) ? "is not linear in v for fixed h: ∂E/∂v still depends on v" : null;
+                : !realVisible && Reaches(visibleField, v) ? "is not linear in v for fixed h: ∂E/∂v still depends on v"
+                : realVisible && separable == null ? "is not a separable quadratic in the real units v for fixed h: ∂E/∂v is not a ⊙ v + b"
+                : null;
             if (problem != null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotBipartite, spec.Energy.Location, spec.ClassName, problem));
                 return null;
             }
-            var hiddenProbabilities = g.Unary(Op.Sigmoid, g.Neg(hiddenField));
-            var visibleProbabilities = g.Unary(Op.Sigmoid, g.Neg(visibleField));
-            var freeEnergy = g.Sub(energy, g.SumLast(g.Unary(Op.Softplus, g.Neg(hiddenField))));
-            var hiddenFreeEnergy = g.Sub(energy, g.SumLast(g.Unary(Op.Softplus, g.Neg(visibleField))));
             var sizes = new List<string> { spec.DimSymbol, spec.HiddenDimSymbol };
             foreach (var p in spec.Params)
                 foreach (var d in p.Dims)
                     if (!sizes.Contains(d)) sizes.Add(d);
-            return new LoweredBipartite(spec, g, v, h, energy, hiddenField, visibleField, hiddenProbabilities, visibleProbabilities, freeEnergy, hiddenFreeEnergy, sizes);
+            var m = new LoweredBipartite(spec, g, v, h, energy, hiddenField, visibleField, sizes);
+            m.HiddenProbabilities = UpProbability(g, hiddenField, spec.HiddenUnits);
+            m.HiddenMeans = Mean(g, hiddenField, spec.HiddenUnits);
+            m.FreeEnergy = g.Sub(energy, g.SumLast(LogSumOut(g, hiddenField, spec.HiddenUnits)));
+            if (realVisible)
+            {
+                // ∂E/∂v = a ⊙ v + b, so E(v, h) = E(0, h) + Σᵢ (½aᵢvᵢ² + bᵢvᵢ): p(v | h) = N(−b/a, 1/a) and
+                // ∫ e^{−E} dv = e^{−E(0,h)} Πᵢ √(2π/aᵢ) e^{bᵢ²/(2aᵢ)}.
+                var a = g.Fit(separable!.Value.Coefficient, v.Shape);
+                var b = g.Fit(separable.Value.Offset, v.Shape);
+                m.VisiblePrecision = a;
+                m.VisibleMeans = g.Neg(g.Div(b, a));
+                var perUnit = g.Add(g.Div(g.Square(b), g.Mul(g.Const(2), a)), g.Mul(g.Const(0.5), g.Log(g.Div(g.Const(2 * System.Math.PI), a))));
+                m.HiddenFreeEnergy = g.Sub(energy, g.SumLast(perUnit));
+            }
+            else
+            {
+                m.VisibleProbabilities = UpProbability(g, visibleField, spec.InputUnits);
+                m.VisibleMeans = Mean(g, visibleField, spec.InputUnits);
+                m.HiddenFreeEnergy = g.Sub(energy, g.SumLast(LogSumOut(g, visibleField, spec.InputUnits)));
+            }
+            return m;
         }
+
+        /// <summary>p(unit up) for a unit whose energy is field·unit: σ(−f) for bits, σ(−2f) for spins.</summary>
+        private static Node UpProbability(Graph g, Node field, UnitKind units) =>
+            g.Unary(Op.Sigmoid, units == UnitKind.Spins ? g.Mul(g.Const(-2), field) : g.Neg(field));
+
+        /// <summary>E[unit]: σ(−f) for bits, tanh(−f) for spins.</summary>
+        private static Node Mean(Graph g, Node field, UnitKind units) =>
+            units == UnitKind.Spins ? g.Unary(Op.Tanh, g.Neg(field)) : g.Unary(Op.Sigmoid, g.Neg(field));
+
+        /// <summary>−log Σ_u e^{−f·u} per unit, up to the E(·, 0) term: softplus(−f) for bits, log 2cosh f = f + softplus(−2f) for spins.</summary>
+        private static Node LogSumOut(Graph g, Node field, UnitKind units) =>
+            units == UnitKind.Spins ? g.Add(field, g.Unary(Op.Softplus, g.Mul(g.Const(-2), field))) : g.Unary(Op.Softplus, g.Neg(field));
     }
 }

@@ -12,8 +12,9 @@ namespace Dsl.Generators.Lowering
     public sealed class LoweredModel
     {
         internal LoweredModel(ModelSpec spec, Graph graph, Node input, Node? noiseLevel, Node energy, Node score, Node? divergence, Node? logPartition,
-            IReadOnlyList<string> sizes, IReadOnlyList<string> notes)
+            IReadOnlyList<string> sizes, IReadOnlyList<string> notes, DiscreteUnits? discrete = null)
         {
+            Discrete = discrete;
             Spec = spec; Graph = graph; Input = input; NoiseLevel = noiseLevel; Energy = energy; Score = score; Divergence = divergence;
             LogPartition = logPartition; Sizes = sizes; Notes = notes;
         }
@@ -38,6 +39,29 @@ namespace Dsl.Generators.Lowering
         public IReadOnlyList<string> Sizes { get; }
         /// <summary>Why something was not generated.</summary>
         public IReadOnlyList<string> Notes { get; }
+        /// <summary>For an energy over Spins or Bits: what the single-unit updates need; null for real x.</summary>
+        public DiscreteUnits? Discrete { get; }
+    }
+
+    /// <summary>
+    /// The single-unit quantities of a pairwise energy over discrete units. With gᵢ = ∂E/∂xᵢ, dᵢ = ∂²E/∂xᵢ² and the flip
+    /// δᵢ = −2sᵢ (spins) or 1 − 2bᵢ (bits), a polynomial of degree ≤ 2 changes by exactly ΔEᵢ = δᵢgᵢ + ½δᵢ²dᵢ when unit i flips.
+    /// </summary>
+    public sealed class DiscreteUnits
+    {
+        internal DiscreteUnits(UnitKind units, Node selfCouplings, Node flipEnergy, Node conditional)
+        {
+            Units = units; SelfCouplings = selfCouplings; FlipEnergy = flipEnergy; Conditional = conditional;
+        }
+
+        /// <summary>Spins or bits.</summary>
+        public UnitKind Units { get; }
+        /// <summary>dᵢ = ∂²E/∂xᵢ² (free of x; zero when no unit couples to itself).</summary>
+        public Node SelfCouplings { get; }
+        /// <summary>ΔEᵢ = E(x with unit i flipped) − E(x).</summary>
+        public Node FlipEnergy { get; }
+        /// <summary>p(unit i up | the rest): σ(2aᵢ + 2sᵢdᵢ) for spins, σ(aᵢ + (bᵢ − ½)dᵢ) for bits, with aᵢ = −gᵢ.</summary>
+        public Node Conditional { get; }
     }
 
     /// <summary>ModelSpec → IR → calculus. Shape errors and underivable quantities become diagnostics here.</summary>
@@ -149,11 +173,50 @@ namespace Dsl.Generators.Lowering
                 }
             }
 
+            DiscreteUnits? discrete = null;
+            if (spec.InputUnits != UnitKind.Real)
+            {
+                discrete = LowerDiscrete(spec, graph, x, energy, score, diagnostics);
+                if (discrete == null) return null;
+            }
+
             var sizes = new List<string> { spec.DimSymbol };
             foreach (var p in spec.Params)
                 foreach (var d in p.Dims)
                     if (!sizes.Contains(d)) sizes.Add(d);
-            return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes);
+            return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete);
+        }
+
+        /// <summary>Derives the flip energies and Gibbs conditionals of an energy over Spins or Bits (DSL0017 when it is not pairwise).</summary>
+        private static DiscreteUnits? LowerDiscrete(ModelSpec spec, Graph g, Node x, Node energy, Node score, List<DiagnosticInfo> diagnostics)
+        {
+            string kind = spec.InputUnits == UnitKind.Spins ? "spins" : "bits";
+            int degree = Polynomial.Degree(energy, x);
+            Node? self = degree <= 2 ? Polynomial.SelfCouplings(g, energy, x) : null;
+            if (self == null)
+            {
+                string problem = degree == Polynomial.NotPolynomial ? "is not a polynomial in them"
+                    : degree > 2 ? "has degree " + degree + " in them"
+                    : "hides its self-couplings ∂²E/∂" + spec.InputName + "ᵢ² from the generator (write the pairwise terms as Dot(s, W * s), LatticeNeighbours or elementwise products)";
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPairwise, spec.Energy.Location, spec.ClassName, kind, spec.InputName, problem));
+                return null;
+            }
+            var field = score;                                   // aᵢ = −∂E/∂xᵢ
+            var gradient = g.Neg(field);
+            Node flip, conditional;
+            if (spec.InputUnits == UnitKind.Spins)
+            {
+                // δ = −2s, δ² = 4:  ΔE = −2s⊙g + 2d;  p(+1) = σ(s⊙ΔE) = σ(2a + 2s⊙d) (s² = 1).
+                flip = g.Add(g.Mul(g.Mul(g.Const(-2), x), gradient), g.Mul(g.Const(2), self));
+                conditional = g.Unary(Op.Sigmoid, g.Add(g.Mul(g.Const(2), field), g.Mul(g.Mul(g.Const(2), x), self)));
+            }
+            else
+            {
+                // δ = 1 − 2b, δ² = 1:  ΔE = (1 − 2b)⊙g + ½d;  p(1) = σ((2b − 1)⊙ΔE) = σ(a + (b − ½)⊙d) (b² = b).
+                flip = g.Add(g.Mul(g.Sub(g.Const(1), g.Mul(g.Const(2), x)), gradient), g.Mul(g.Const(0.5), self));
+                conditional = g.Unary(Op.Sigmoid, g.Add(field, g.Mul(g.Sub(x, g.Const(0.5)), self)));
+            }
+            return new DiscreteUnits(spec.InputUnits, self, g.Fit(flip, x.Shape), g.Fit(conditional, x.Shape));
         }
 
         internal sealed class LoweringException : Exception

@@ -55,6 +55,17 @@ namespace Dsl.Generators.Model
         Hidden,
     }
 
+    /// <summary>What values an energy argument's units take: real (Vec), spins ±1 (Spins) or bits 0/1 (Bits).</summary>
+    public enum UnitKind
+    {
+        /// <summary>Real-valued (Vec).</summary>
+        Real,
+        /// <summary>sᵢ ∈ {−1, +1} (Spins).</summary>
+        Spins,
+        /// <summary>bᵢ ∈ {0, 1} (Bits).</summary>
+        Bits,
+    }
+
     /// <summary>One node of a parsed equation.</summary>
     public sealed record ExprSpec(ExprKind Kind, string Text, double Value, EquatableArray<ExprSpec> Args, LocationInfo? Location);
 
@@ -78,6 +89,8 @@ namespace Dsl.Generators.Model
         string? NoiseLevelName,
         string? HiddenName,
         string HiddenDimSymbol,
+        UnitKind InputUnits,
+        UnitKind HiddenUnits,
         EquationSpec Energy,
         EquationSpec? LogPartition,
         EquatableArray<ParamSpec> Params,

@@ -91,7 +91,7 @@ namespace Dsl.Generators.Parsing
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
-                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
+                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
         }
 
         /// <summary>
@@ -140,24 +140,34 @@ namespace Dsl.Generators.Parsing
             }
         }
 
+        private static bool IsUnitType(ITypeSymbol type) => IsDslType(type, "Vec") || IsDslType(type, "Spins") || IsDslType(type, "Bits");
+
+        private static UnitKind UnitsOf(ITypeSymbol type) =>
+            IsDslType(type, "Spins") ? UnitKind.Spins : IsDslType(type, "Bits") ? UnitKind.Bits : UnitKind.Real;
+
         private static (bool AtReturnType, string Problem)? CheckEnergySignature(IMethodSymbol energy)
         {
             if (!IsDslType(energy.ReturnType, "Scalar"))
                 return (true, "returns '" + energy.ReturnType.ToDisplayString() + "'");
             if (energy.Parameters.Length == 0 || energy.Parameters.Length > 2)
                 return (false, "takes " + energy.Parameters.Length + " parameters");
-            if (!IsDslType(energy.Parameters[0].Type, "Vec"))
+            if (!IsUnitType(energy.Parameters[0].Type))
                 return (false, "takes '" + energy.Parameters[0].Type.ToDisplayString() + "'");
             if (energy.Parameters.Length == 2)
             {
                 var second = energy.Parameters[1];
                 if (HasAttribute(second, "HiddenAttribute"))
-                    return IsDslType(second.Type, "Vec") ? null : (false, "takes the hidden units '" + second.Name + "' as '" + second.Type.ToDisplayString() + "' instead of Vec");
+                    return IsDslType(second.Type, "Bits") || IsDslType(second.Type, "Spins") ? null
+                        : (false, "takes the hidden units '" + second.Name + "' as '" + second.Type.ToDisplayString() + "'; hidden units are summed out, so they must be Bits or Spins");
                 if (!second.GetAttributes().Any(a => IsDslAttribute(a, "NoiseLevelAttribute")))
                     return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel] or [Hidden]");
                 if (!IsDslType(second.Type, "Scalar"))
                     return (false, "takes the noise level '" + second.Name + "' as '" + second.Type.ToDisplayString() + "' instead of Scalar");
+                if (!IsDslType(energy.Parameters[0].Type, "Vec"))
+                    return (false, "takes '" + energy.Parameters[0].Type.ToDisplayString() + "' with a [NoiseLevel]; noise-conditional energies are over real Vec x");
             }
+            else if (HasAttribute(energy.Parameters[0], "VisibleAttribute"))
+                return (false, "marks '" + energy.Parameters[0].Name + "' [Visible] without a [Hidden] second argument");
             foreach (var parameter in energy.Parameters)
                 if (parameter.RefKind != RefKind.None || parameter.IsParams || parameter.HasExplicitDefaultValue)
                     return (false, "takes '" + parameter.Name + "' with a modifier or default value");

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class HopfieldNetwork : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel
+    partial class HopfieldNetwork : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.IDiscreteEnergyModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -13,7 +13,7 @@ namespace Dsl.Models
             "-0.5 * Dot(s, W * s) - Dot(B, s)",
             new string[] { "N" },
             new string[] { "W: Mat[N,N]", "B: Vec[N]" },
-            new string[] { "Energy", "Score", "EnergyAndScore", "ScoreDivergence" },
+            new string[] { "Energy", "Score", "EnergyAndScore", "ScoreDivergence", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings" },
             System.Array.Empty<string>());
 
         private readonly long size_N;
@@ -43,6 +43,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor Energy(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "Energy");
+            CheckSpins(x, "x", "Energy");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
             var p_B = Param("B");
@@ -61,6 +62,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            CheckSpins(x, "x", "EnergyNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -83,6 +85,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "Score");
+            CheckSpins(x, "x", "Score");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
             var p_B = Param("B");
@@ -102,6 +105,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            CheckSpins(x, "x", "ScoreNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -124,6 +128,7 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScore");
+            CheckSpins(x, "x", "EnergyAndScore");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
             var p_B = Param("B");
@@ -149,6 +154,7 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            CheckSpins(x, "x", "EnergyAndScoreNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -180,6 +186,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergence");
+            CheckSpins(x, "x", "ScoreDivergence");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
             var t0 = p_W.diagonal(0, -2, -1);
@@ -195,6 +202,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            CheckSpins(x, "x", "ScoreDivergenceNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -207,13 +215,161 @@ namespace Dsl.Models
             return t4.MoveToOuterDisposeScope();
         }
 
+        /// <inheritdoc/>
+        public global::Dsl.UnitKind Units => global::Dsl.UnitKind.Spins;
+
+        /// <summary>The local fields aᵢ = −∂E/∂xᵢ over spins sᵢ ∈ {−1, +1} (the score): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor LocalFields(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "LocalFields");
+            CheckSpins(x, "x", "LocalFields");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_W = Param("W");
+            var p_B = Param("B");
+            var t0 = x.matmul(p_W.transpose(-2, -1));
+            var t1 = t0 * (-0.5);
+            var t2 = t1 - p_B;
+            var t3 = p_W.transpose(-2, -1);
+            var t4 = x * (-0.5);
+            var t5 = t4.matmul(p_W);
+            var t6 = t2 + t5;
+            var t7 = t6.neg();
+            return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}). Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor FlipEnergyDifferences(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "FlipEnergyDifferences");
+            CheckSpins(x, "x", "FlipEnergyDifferences");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_W = Param("W");
+            var p_B = Param("B");
+            var t0 = x.matmul(p_W.transpose(-2, -1));
+            var t1 = t0 * (-0.5);
+            var t2 = t1 - p_B;
+            var t3 = p_W.transpose(-2, -1);
+            var t4 = x * (-0.5);
+            var t5 = t4.matmul(p_W);
+            var t6 = t2 + t5;
+            var t7 = x * t6;
+            var t8 = t7 * (-2.0);
+            var t9 = p_W.diagonal(0, -2, -1);
+            var t10 = t9.neg();
+            var t11 = t10.expand(new long[] { x.shape[0], size_N });
+            var t12 = t11 * 2.0;
+            var t13 = t8 + t12;
+            return t13.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}). Inference path: no autograd tape, in-place where a temporary dies.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGrad(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "FlipEnergyDifferencesNoGrad");
+            CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_W = Param("W");
+            var p_B = Param("B");
+            var t0 = x.matmul(p_W.transpose(-2, -1));
+            var t1 = t0.mul_((-0.5));
+            var t2 = t1.sub_(p_B);
+            var t3 = p_W.transpose(-2, -1);
+            var t4 = x * (-0.5);
+            var t5 = t4.matmul(p_W);
+            t4.Dispose();
+            var t6 = t2.add_(t5);
+            t5.Dispose();
+            var t7 = t6.mul_(x);
+            var t8 = t7.mul_((-2.0));
+            var t9 = p_W.diagonal(0, -2, -1);
+            var t10 = t9.neg();
+            var t11 = t10.expand(new long[] { x.shape[0], size_N });
+            t10.Dispose();
+            var t12 = t11 * 2.0;
+            var t13 = t8.add_(t12);
+            t12.Dispose();
+            return t13.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor ConditionalProbabilities(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "ConditionalProbabilities");
+            CheckSpins(x, "x", "ConditionalProbabilities");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_W = Param("W");
+            var p_B = Param("B");
+            var t0 = x.matmul(p_W.transpose(-2, -1));
+            var t1 = t0 * (-0.5);
+            var t2 = t1 - p_B;
+            var t3 = p_W.transpose(-2, -1);
+            var t4 = x * (-0.5);
+            var t5 = t4.matmul(p_W);
+            var t6 = t2 + t5;
+            var t7 = t6 * (-2.0);
+            var t8 = p_W.diagonal(0, -2, -1);
+            var t9 = x * t8;
+            var t10 = t9 * (-2.0);
+            var t11 = t7 + t10;
+            var t12 = t11.sigmoid();
+            return t12.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Inference path: no autograd tape, in-place where a temporary dies.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGrad(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "ConditionalProbabilitiesNoGrad");
+            CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_W = Param("W");
+            var p_B = Param("B");
+            var t0 = x.matmul(p_W.transpose(-2, -1));
+            var t1 = t0.mul_((-0.5));
+            var t2 = t1.sub_(p_B);
+            var t3 = p_W.transpose(-2, -1);
+            var t4 = x * (-0.5);
+            var t5 = t4.matmul(p_W);
+            t4.Dispose();
+            var t6 = t2.add_(t5);
+            t5.Dispose();
+            var t7 = t6.mul_((-2.0));
+            var t8 = p_W.diagonal(0, -2, -1);
+            var t9 = x * t8;
+            var t10 = t9.mul_((-2.0));
+            var t11 = t7.add_(t10);
+            t10.Dispose();
+            var t12 = t11.sigmoid_();
+            return t12.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(-(Diagonal(W)), Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
+        public global::TorchSharp.torch.Tensor SelfCouplings()
+        {
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_W = Param("W");
+            var x = global::TorchSharp.torch.zeros(new long[] { 1, size_N }, dtype: Param("W").dtype, device: Param("W").device);   // dᵢ does not depend on x: one row to evaluate it on
+            var t0 = p_W.diagonal(0, -2, -1);
+            var t1 = t0.neg();
+            var t2 = t1.expand(new long[] { x.shape[0], size_N });
+            t1.Dispose();
+            return t2.clone().expand(1, size_N)[0].clone().MoveToOuterDisposeScope();
+        }
+
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>
         public global::TorchSharp.torch.Tensor EnergyEager(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyEager");
+            CheckSpins(x, "x", "EnergyEager");
             BindEquationFields();
-            return E(new global::Dsl.Vec(x)).Tensor;
+            return E(new global::Dsl.Spins(x)).Tensor;
         }
     }
 }

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class IsingModel : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel
+    partial class IsingModel : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.IDiscreteEnergyModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -13,7 +13,7 @@ namespace Dsl.Models
             "-0.5 * J * Dot(s, A * s) - H * Sum(s)",
             new string[] { "N" },
             new string[] { "A: Mat[N,N]" },
-            new string[] { "Energy", "Score", "EnergyAndScore", "ScoreDivergence" },
+            new string[] { "Energy", "Score", "EnergyAndScore", "ScoreDivergence", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings" },
             System.Array.Empty<string>());
 
         private readonly long size_N;
@@ -41,6 +41,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor Energy(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "Energy");
+            CheckSpins(x, "x", "Energy");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
             var t0 = x.matmul(p_A.transpose(-2, -1));
@@ -59,6 +60,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            CheckSpins(x, "x", "EnergyNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -80,6 +82,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "Score");
+            CheckSpins(x, "x", "Score");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
             var t0 = x.matmul(p_A.transpose(-2, -1));
@@ -100,6 +103,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            CheckSpins(x, "x", "ScoreNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -124,6 +128,7 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScore");
+            CheckSpins(x, "x", "EnergyAndScore");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
             var t0 = x.matmul(p_A.transpose(-2, -1));
@@ -151,6 +156,7 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            CheckSpins(x, "x", "EnergyAndScoreNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -184,6 +190,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergence");
+            CheckSpins(x, "x", "ScoreDivergence");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
             var t0 = p_A.diagonal(0, -2, -1);
@@ -200,6 +207,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            CheckSpins(x, "x", "ScoreDivergenceNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -213,13 +221,169 @@ namespace Dsl.Models
             return t5.MoveToOuterDisposeScope();
         }
 
+        /// <inheritdoc/>
+        public global::Dsl.UnitKind Units => global::Dsl.UnitKind.Spins;
+
+        /// <summary>The local fields aᵢ = −∂E/∂xᵢ over spins sᵢ ∈ {−1, +1} (the score): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor LocalFields(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "LocalFields");
+            CheckSpins(x, "x", "LocalFields");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_A = Param("A");
+            var t0 = x.matmul(p_A.transpose(-2, -1));
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0 * t2.unsqueeze(1);
+            var t4 = t3 - (double)this.H;
+            var t5 = p_A.transpose(-2, -1);
+            var t6 = x * t2.unsqueeze(1);
+            var t7 = t6.matmul(p_A);
+            var t8 = t4 + t7;
+            var t9 = t8.neg();
+            return t9.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}). Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor FlipEnergyDifferences(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "FlipEnergyDifferences");
+            CheckSpins(x, "x", "FlipEnergyDifferences");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_A = Param("A");
+            var t0 = x.matmul(p_A.transpose(-2, -1));
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0 * t2.unsqueeze(1);
+            var t4 = t3 - (double)this.H;
+            var t5 = p_A.transpose(-2, -1);
+            var t6 = x * t2.unsqueeze(1);
+            var t7 = t6.matmul(p_A);
+            var t8 = t4 + t7;
+            var t9 = x * t8;
+            var t10 = t9 * (-2.0);
+            var t11 = p_A.diagonal(0, -2, -1);
+            var t12 = t2.unsqueeze(1) * t11;
+            var t13 = t12 * 4.0;
+            var t14 = t10 + t13;
+            return t14.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}). Inference path: no autograd tape, in-place where a temporary dies.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGrad(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "FlipEnergyDifferencesNoGrad");
+            CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_A = Param("A");
+            var t0 = x.matmul(p_A.transpose(-2, -1));
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0.mul_(t2.unsqueeze(1));
+            var t4 = t3.sub_((double)this.H);
+            var t5 = p_A.transpose(-2, -1);
+            var t6 = x * t2.unsqueeze(1);
+            var t7 = t6.matmul(p_A);
+            t6.Dispose();
+            var t8 = t4.add_(t7);
+            t7.Dispose();
+            var t9 = t8.mul_(x);
+            var t10 = t9.mul_((-2.0));
+            var t11 = p_A.diagonal(0, -2, -1);
+            var t12 = t2.unsqueeze(1) * t11;
+            t2.Dispose();
+            var t13 = t12.mul_(4.0);
+            var t14 = t10.add_(t13);
+            t13.Dispose();
+            return t14.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor ConditionalProbabilities(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "ConditionalProbabilities");
+            CheckSpins(x, "x", "ConditionalProbabilities");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_A = Param("A");
+            var t0 = x.matmul(p_A.transpose(-2, -1));
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0 * t2.unsqueeze(1);
+            var t4 = t3 - (double)this.H;
+            var t5 = p_A.transpose(-2, -1);
+            var t6 = x * t2.unsqueeze(1);
+            var t7 = t6.matmul(p_A);
+            var t8 = t4 + t7;
+            var t9 = t8 * (-2.0);
+            var t10 = p_A.diagonal(0, -2, -1);
+            var t11 = t2.unsqueeze(1) * t10;
+            var t12 = x * t11;
+            var t13 = t12 * 4.0;
+            var t14 = t9 + t13;
+            var t15 = t14.sigmoid();
+            return t15.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Inference path: no autograd tape, in-place where a temporary dies.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGrad(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "ConditionalProbabilitiesNoGrad");
+            CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_A = Param("A");
+            var t0 = x.matmul(p_A.transpose(-2, -1));
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0.mul_(t2.unsqueeze(1));
+            var t4 = t3.sub_((double)this.H);
+            var t5 = p_A.transpose(-2, -1);
+            var t6 = x * t2.unsqueeze(1);
+            var t7 = t6.matmul(p_A);
+            t6.Dispose();
+            var t8 = t4.add_(t7);
+            t7.Dispose();
+            var t9 = t8.mul_((-2.0));
+            var t10 = p_A.diagonal(0, -2, -1);
+            var t11 = t2.unsqueeze(1) * t10;
+            t2.Dispose();
+            var t12 = t11.mul_(x);
+            var t13 = t12.mul_(4.0);
+            var t14 = t9.add_(t13);
+            t13.Dispose();
+            var t15 = t14.sigmoid_();
+            return t15.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = (2.0 * ((this.J * Broadcast(-0.5, Scalar)) * Diagonal(A))): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
+        public global::TorchSharp.torch.Tensor SelfCouplings()
+        {
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_A = Param("A");
+            var x = global::TorchSharp.torch.zeros(new long[] { 1, size_N }, dtype: Param("A").dtype, device: Param("A").device);   // dᵢ does not depend on x: one row to evaluate it on
+            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t1 = t0 * (double)this.J;
+            var t2 = p_A.diagonal(0, -2, -1);
+            var t3 = t1.unsqueeze(1) * t2;
+            t1.Dispose();
+            var t4 = t3.mul_(2.0);
+            return t4.expand(1, size_N)[0].clone().MoveToOuterDisposeScope();
+        }
+
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>
         public global::TorchSharp.torch.Tensor EnergyEager(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyEager");
+            CheckSpins(x, "x", "EnergyEager");
             BindEquationFields();
-            return E(new global::Dsl.Vec(x)).Tensor;
+            return E(new global::Dsl.Spins(x)).Tensor;
         }
     }
 }

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class LatticeIsing : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel
+    partial class LatticeIsing : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IDiscreteEnergyModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -13,7 +13,7 @@ namespace Dsl.Models
             "-0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)",
             new string[] { "N" },
             System.Array.Empty<string>(),
-            new string[] { "Energy", "Score", "EnergyAndScore" },
+            new string[] { "Energy", "Score", "EnergyAndScore", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings" },
             new string[] { "its closed form would need the operation Neighbors on an x-dependent value" });
 
         private readonly long size_N;
@@ -39,6 +39,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor Energy(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "Energy");
+            CheckSpins(x, "x", "Energy");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = x * t0;
@@ -56,6 +57,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            CheckSpins(x, "x", "EnergyNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -76,6 +78,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "Score");
+            CheckSpins(x, "x", "Score");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
@@ -92,6 +95,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            CheckSpins(x, "x", "ScoreNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -111,6 +115,7 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScore");
+            CheckSpins(x, "x", "EnergyAndScore");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = x * t0;
@@ -134,6 +139,7 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            CheckSpins(x, "x", "EnergyAndScoreNoGrad");
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -157,13 +163,121 @@ namespace Dsl.Models
             return (t7.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
         }
 
+        /// <inheritdoc/>
+        public global::Dsl.UnitKind Units => global::Dsl.UnitKind.Spins;
+
+        /// <summary>The local fields aᵢ = −∂E/∂xᵢ over spins sᵢ ∈ {−1, +1} (the score): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor LocalFields(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "LocalFields");
+            CheckSpins(x, "x", "LocalFields");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0 * t2.unsqueeze(1);
+            var t4 = t3 - (double)this.H;
+            var t5 = t3 + t4;
+            var t6 = t5.neg();
+            return t6.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}). Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor FlipEnergyDifferences(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "FlipEnergyDifferences");
+            CheckSpins(x, "x", "FlipEnergyDifferences");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0 * t2.unsqueeze(1);
+            var t4 = t3 - (double)this.H;
+            var t5 = t3 + t4;
+            var t6 = x * t5;
+            var t7 = t6 * (-2.0);
+            return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}). Inference path: no autograd tape, in-place where a temporary dies.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGrad(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "FlipEnergyDifferencesNoGrad");
+            CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0.mul_(t2.unsqueeze(1));
+            t2.Dispose();
+            var t4 = t3 - (double)this.H;
+            var t5 = t3.add_(t4);
+            t4.Dispose();
+            var t6 = t5.mul_(x);
+            var t7 = t6.mul_((-2.0));
+            return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor ConditionalProbabilities(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "ConditionalProbabilities");
+            CheckSpins(x, "x", "ConditionalProbabilities");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0 * t2.unsqueeze(1);
+            var t4 = t3 - (double)this.H;
+            var t5 = t3 + t4;
+            var t6 = t5 * (-2.0);
+            var t7 = t6.sigmoid();
+            return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Inference path: no autograd tape, in-place where a temporary dies.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGrad(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "ConditionalProbabilitiesNoGrad");
+            CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = t1 * (double)this.J;
+            var t3 = t0.mul_(t2.unsqueeze(1));
+            t2.Dispose();
+            var t4 = t3 - (double)this.H;
+            var t5 = t3.add_(t4);
+            t4.Dispose();
+            var t6 = t5.mul_((-2.0));
+            var t7 = t6.sigmoid_();
+            return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(0.0, Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
+        public global::TorchSharp.torch.Tensor SelfCouplings()
+        {
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var x = global::TorchSharp.torch.zeros(new long[] { 1, size_N }, dtype: global::TorchSharp.torch.get_default_dtype(), device: null);   // dᵢ does not depend on x: one row to evaluate it on
+            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0], size_N }, 0.0, dtype: x.dtype, device: x.device);
+            return t0.clone().expand(1, size_N)[0].clone().MoveToOuterDisposeScope();
+        }
+
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>
         public global::TorchSharp.torch.Tensor EnergyEager(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyEager");
+            CheckSpins(x, "x", "EnergyEager");
             BindEquationFields();
-            return E(new global::Dsl.Vec(x)).Tensor;
+            return E(new global::Dsl.Spins(x)).Tensor;
         }
     }
 }

@@ -1,0 +1,189 @@
+using System;
+using System.Linq;
+using Dsl.Discrete;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>
+    /// The generated single-unit members of energies over Spins and Bits against independent truth: flip energies against
+    /// the user's own energy evaluated at the flipped state, conditionals against ratios of exact probabilities, local fields
+    /// and self-couplings against autograd (gradient and Hessian diagonal of the eager energy).
+    /// </summary>
+    public class DiscreteUnitsTests
+    {
+        private static Tensor Normal(Generator g, params long[] shape) => empty(shape, dtype: ScalarType.Float64).normal_(0, 1, generator: g);
+
+        /// <summary>Three pairwise models with deliberately non-zero self-couplings (a general W with a diagonal).</summary>
+        public static TheoryData<string> Models => new() { "fvbm", "hopfield", "ising-dense", "lattice" };
+
+        private static IDiscreteEnergyModel Make(string name, long seed)
+        {
+            var g = new Generator((ulong)seed);
+            switch (name)
+            {
+                case "fvbm":
+                    {
+                        var m = new FullyVisibleBoltzmannMachine(N: 5);
+                        m.to(ScalarType.Float64);
+                        m.SetParameter("W", Normal(g, 5, 5));                   // asymmetric, with a diagonal
+                        m.SetParameter("B", Normal(g, 5));
+                        return m;
+                    }
+                case "hopfield":
+                    {
+                        var m = new HopfieldNetwork(N: 5);
+                        m.to(ScalarType.Float64);
+                        m.SetParameter("W", Normal(g, 5, 5));
+                        m.SetParameter("B", Normal(g, 5));
+                        return m;
+                    }
+                case "ising-dense":
+                    {
+                        var m = new IsingModel(N: 9) { J = 0.7, H = -0.3 };
+                        m.to(ScalarType.Float64);
+                        m.SetParameter("A", IsingLattice.PeriodicSquare(3).to_type(ScalarType.Float64));
+                        return m;
+                    }
+                default:
+                    {
+                        var m = new LatticeIsing(N: 9) { L = 3, J = 0.8, H = 0.25 };
+                        return m;
+                    }
+            }
+        }
+
+        private static Tensor States(IDiscreteEnergyModel m) => FullyVisibleLearning.AllStates(m.Units, m.Dim);
+
+        private static Tensor Flip(IDiscreteEnergyModel m, Tensor x, int i)
+        {
+            var y = x.clone();
+            var column = y.select(1, i);
+            column.copy_(m.Units == UnitKind.Spins ? -column : 1 - column);
+            return y;
+        }
+
+        [Theory]
+        [MemberData(nameof(Models))]
+        public void Flip_energies_equal_energy_differences_of_the_flipped_states(string name)
+        {
+            using var scope = NewDisposeScope();
+            var m = Make(name, 11);
+            var x = States(m);
+            var flip = m.FlipEnergyDifferences(x);
+            var flipNoGrad = m.FlipEnergyDifferencesNoGrad(x);
+            var e = ((IEquationModel)m).EnergyEager(x);
+            for (int i = 0; i < m.Dim; i++)
+            {
+                var exact = ((IEquationModel)m).EnergyEager(Flip(m, x, i)) - e;
+                Assert.True((exact - flip.select(1, i)).abs().max().ToDouble() < 1e-10, name + ": ΔE at unit " + i);
+                Assert.True((exact - flipNoGrad.select(1, i)).abs().max().ToDouble() < 1e-10, name + ": ΔE (no grad) at unit " + i);
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Models))]
+        public void Conditionals_equal_ratios_of_exact_probabilities(string name)
+        {
+            using var scope = NewDisposeScope();
+            var m = Make(name, 12);
+            var x = States(m);
+            var p = m.ConditionalProbabilities(x);
+            double up = 1, down = m.Units == UnitKind.Spins ? -1 : 0;
+            for (int i = 0; i < m.Dim; i++)
+            {
+                var withUp = x.clone(); withUp.select(1, i).fill_(up);
+                var withDown = x.clone(); withDown.select(1, i).fill_(down);
+                var eUp = ((IEquationModel)m).EnergyEager(withUp);
+                var eDown = ((IEquationModel)m).EnergyEager(withDown);
+                var exact = (-eUp).exp() / ((-eUp).exp() + (-eDown).exp());
+                Assert.True((exact - p.select(1, i)).abs().max().ToDouble() < 1e-12, name + ": p(unit " + i + " up | rest)");
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Models))]
+        public void Local_fields_and_self_couplings_equal_autograd_gradient_and_hessian_diagonal(string name)
+        {
+            using var scope = NewDisposeScope();
+            var m = Make(name, 13);
+            var x = States(m).detach().requires_grad_(true);
+            var e = ((IEquationModel)m).EnergyEager(x).sum();
+            var grad = autograd.grad(new[] { e }, new[] { x }, retain_graph: true, create_graph: true)[0];
+            Assert.True((m.LocalFields(x.detach()) + grad).abs().max().ToDouble() < 1e-10, name + ": local fields");
+            var d = m.SelfCouplings();
+            for (int i = 0; i < m.Dim; i++)
+            {
+                var second = autograd.grad(new[] { grad.select(1, i).sum() }, new[] { x }, retain_graph: true)[0].select(1, i);
+                Assert.True((second - d[i]).abs().max().ToDouble() < 1e-10, name + ": ∂²E/∂x" + i + "²");
+            }
+        }
+
+        [Fact]
+        public void The_lattice_and_the_trained_boltzmann_machine_have_no_self_coupling_but_a_general_w_has()
+        {
+            using var scope = NewDisposeScope();
+            Assert.Equal(0.0, Make("lattice", 1).SelfCouplings().abs().max().ToDouble());
+            var fvbm = (FullyVisibleBoltzmannMachine)Make("fvbm", 1);
+            Assert.True(fvbm.SelfCouplings().abs().max().ToDouble() > 0.1);
+            FullyVisibleLearning.SymmetrizeZeroDiagonal(fvbm.get_parameter("W")!);
+            Assert.Equal(0.0, fvbm.SelfCouplings().abs().max().ToDouble());
+            var w = fvbm.get_parameter("W")!;
+            Assert.Equal(0.0, (w - w.t()).abs().max().ToDouble());
+        }
+
+        [Fact]
+        public void Units_that_are_not_spins_or_bits_name_the_first_offending_entry()
+        {
+            using var scope = NewDisposeScope();
+            var fvbm = Make("fvbm", 2);
+            var x = zeros(3, 5, dtype: ScalarType.Float64);
+            x[1, 2] = tensor(0.5);
+            var e = Assert.Throws<ArgumentException>(() => fvbm.ConditionalProbabilities(x));
+            Assert.Contains("FullyVisibleBoltzmannMachine.ConditionalProbabilities", e.Message);
+            Assert.Contains("bits 0 or 1; entry [1, 2] is 0.5", e.Message);
+            var lattice = Make("lattice", 2);
+            var s = ones(2, 9, dtype: ScalarType.Float32);
+            s[0, 4] = tensor(0f);
+            var e2 = Assert.Throws<ArgumentException>(() => lattice.FlipEnergyDifferencesNoGrad(s));
+            Assert.Contains("spins -1 or +1; entry [0, 4] is 0", e2.Message);
+        }
+
+        [Fact]
+        public void Hopfield_asynchronous_updates_refuse_self_couplings_naming_the_unit()
+        {
+            using var scope = NewDisposeScope();
+            var net = new HopfieldNetwork(N: 4);
+            var w = zeros(4, 4);
+            w[2, 2] = tensor(0.5f);
+            net.SetParameter("W", w);
+            var e = Assert.Throws<ArgumentException>(() => HopfieldDynamics.Asynchronous(net, ones(1, 4), 5, new Generator(1)));
+            Assert.Contains("unit 2", e.Message);
+            Assert.Contains("zero diagonal", e.Message);
+        }
+
+        [Fact]
+        public void Gibbs_sweeps_of_a_boltzmann_machine_match_its_exact_moments()
+        {
+            using var scope = NewDisposeScope();
+            var m = (FullyVisibleBoltzmannMachine)Make("fvbm", 21);
+            FullyVisibleLearning.SymmetrizeZeroDiagonal(m.get_parameter("W")!);
+            var g = new Generator(5);
+            const int chains = 4000;
+            var x = zeros(chains, 5, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g);
+            FullyVisibleLearning.Gibbs(m, x, 30, g);
+            var p = FullyVisibleLearning.ExactProbabilities(m);
+            var states = States(m);
+            var exactMean = (p.unsqueeze(1) * states).sum(new long[] { 0 });
+            var exactCorrelation = (states.unsqueeze(2) * states.unsqueeze(1) * p.view(-1, 1, 1)).sum(new long[] { 0 });
+            var mean = x.mean(new long[] { 0 });
+            var correlation = (x.unsqueeze(2) * x.unsqueeze(1)).mean(new long[] { 0 });
+            // Independent chains: the standard error of a mean of 0/1 values is √(p(1−p)/chains).
+            var seMean = (exactMean * (1 - exactMean) / chains).sqrt();
+            var seCorrelation = (exactCorrelation * (1 - exactCorrelation) / chains).sqrt() + 1e-12;
+            Assert.True(((mean - exactMean).abs() / seMean).max().ToDouble() < 4.5, "⟨xᵢ⟩ within 4.5 SE");
+            Assert.True(((correlation - exactCorrelation).abs() / seCorrelation).max().ToDouble() < 4.5, "⟨xᵢxⱼ⟩ within 4.5 SE");
+        }
+    }
+}
