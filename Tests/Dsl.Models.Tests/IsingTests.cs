@@ -61,7 +61,7 @@ namespace Dsl.Models.Tests
             Assert.True((dense.EnergyNoGrad(s) - lattice.EnergyNoGrad(s)).abs().max().item<float>() < 1e-4);
             Assert.True((dense.ScoreNoGrad(s) - lattice.ScoreNoGrad(s)).abs().max().item<float>() < 1e-4);
             Assert.True((lattice.ScoreNoGrad(s) - Dsl.Autograd.Score(lattice.EnergyEager, s)).abs().max().item<float>() < 1e-4);
-            var wrong = Assert.Throws<ArgumentException>(() => new LatticeIsing(N: 35) { L = 6 }.ScoreNoGrad(zeros(1, 35)));
+            var wrong = Assert.Throws<ArgumentException>(() => new LatticeIsing(N: 35) { L = 6 }.ScoreNoGrad(ones(1, 35)));
             Assert.Contains("not an L×L lattice with L = 6", wrong.Message);
         }
 
