@@ -48,6 +48,8 @@ namespace Dsl.Examples
             root.Subcommands.Add(ScoreMatchingCommand.Build(gallery));
             foreach (var command in SdeCommands.Build(gallery)) root.Subcommands.Add(command);
             root.Subcommands.Add(RbmCommand.Build(gallery));
+            root.Subcommands.Add(DeepCommands.BuildDbn(gallery));
+            root.Subcommands.Add(DeepCommands.BuildDbm(gallery));
             root.Subcommands.Add(RbmCommand.BuildHopfield(gallery));
             root.Subcommands.Add(IsingCommand.Build(gallery));
             var bench = BenchCommand.Build(gallery);

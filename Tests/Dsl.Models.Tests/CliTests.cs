@@ -147,6 +147,26 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Dbn_reports_per_layer_metrics_the_bound_and_writes_samples()
+        {
+            var r = RunJson("dbn", "--hidden", "8,64", "--steps", "60");
+            Assert.Equal(2, r.GetProperty("layers").GetArrayLength());
+            Assert.True(r.GetProperty("layers")[1].GetProperty("seconds").GetDouble() > 0);
+            double bound = r.GetProperty("variational_bound").GetDouble(), exact = r.GetProperty("exact_log_likelihood").GetDouble();
+            Assert.True(bound <= exact + 1e-9 && bound > -64 * System.Math.Log(2), $"bound {bound} vs exact {exact}");
+            Assert.True(File.Exists(r.GetProperty("samples_png").GetString()));
+        }
+
+        [Fact]
+        public void Dbm_reports_the_exact_log_likelihood_and_mean_field_bound_before_and_after()
+        {
+            var r = RunJson("dbm", "--hidden1", "8", "--hidden2", "4", "--steps", "60");
+            Assert.True(r.GetProperty("exact_log_likelihood").GetDouble() > r.GetProperty("exact_log_likelihood_before").GetDouble() + 5);
+            Assert.True(r.GetProperty("mean_field_bound").GetDouble() <= r.GetProperty("exact_log_likelihood").GetDouble() + 1e-9);
+            Assert.True(File.Exists(r.GetProperty("samples_png").GetString()));
+        }
+
+        [Fact]
         public void Hopfield_reports_the_recall_rate_and_final_overlap()
         {
             var r = RunJson("hopfield", "--N", "100", "--patterns", "5", "--noise", "0.1");
@@ -185,6 +205,8 @@ namespace Dsl.Models.Tests
         [InlineData("unknown --sampler 'rk'", "sde-sample", "--sampler", "rk")]
         [InlineData("unknown --estimator 'x'", "likelihood", "--estimator", "x")]
         [InlineData("unknown --algorithm 'cd9'", "rbm", "--algorithm", "cd9")]
+        [InlineData("--hidden must list layer sizes", "dbn", "--hidden", "8,x")]
+        [InlineData("--hidden1 and --hidden2 must lie", "dbm", "--hidden1", "0")]
         [InlineData("N must be at least 2", "hopfield", "--N", "1")]
         [InlineData("--L must be at least 2", "ising", "--L", "1")]
         [InlineData("--T must be positive", "ising", "--T", "0")]
