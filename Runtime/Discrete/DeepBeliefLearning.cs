@@ -134,16 +134,17 @@ namespace Dsl.Discrete
         public static (Tensor Samples, Tensor Means) AncestralSample(IReadOnlyList<IBipartiteModel> layers, int n, int topSweeps, Generator generator, ScalarType dtype = ScalarType.Float64, Device? device = null)
         {
             if (layers.Count == 0) throw new ArgumentException("DeepBeliefLearning.AncestralSample: no layers.", nameof(layers));
+            foreach (var layer in layers) RequireBits(layer);
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var top = layers[^1];
             var x = empty(n, top.Dim, dtype: dtype, device: device).bernoulli_(0.5, generator: generator);
             x = BoltzmannLearning.Gibbs(top, x, topSweeps, generator);
-            var means = top.VisibleProbabilities(top.HiddenProbabilities(x).bernoulli(generator: generator));
+            var means = top.VisibleMeans(top.HiddenProbabilities(x).bernoulli(generator: generator));
             if (layers.Count == 1) return (x.MoveToOuterDisposeScope(), means.MoveToOuterDisposeScope());
             for (int k = layers.Count - 2; k >= 0; k--)
             {
-                means = layers[k].VisibleProbabilities(x);
+                means = layers[k].VisibleMeans(x);
                 x = means.bernoulli(generator: generator);
             }
             return (x.MoveToOuterDisposeScope(), means.MoveToOuterDisposeScope());
@@ -160,8 +161,17 @@ namespace Dsl.Discrete
         /// <summary>log p(v) = log Σ_h p(v|h) p_top(h) of a two-layer DBN exactly, by enumerating the middle layer (H ≤ 20): [N].</summary>
         public static Tensor ExactLogLikelihood(IBipartiteModel lower, IBipartiteModel top, Tensor v) => TwoLayer(lower, top, v, exact: true);
 
+        /// <summary>These formulas read E[v | h] as p(v = 1 | h): every layer must be an RBM over bits.</summary>
+        private static void RequireBits(IBipartiteModel layer)
+        {
+            if (layer.VisibleUnits != UnitKind.Bits || layer.HiddenUnits != UnitKind.Bits)
+                throw new ArgumentException("DeepBeliefLearning: " + layer.ModelName + " has " + layer.VisibleUnits + " visible and " + layer.HiddenUnits + " hidden units; deep belief nets here stack RBMs over bits.", nameof(layer));
+        }
+
         private static Tensor TwoLayer(IBipartiteModel lower, IBipartiteModel top, Tensor v, bool exact)
         {
+            RequireBits(lower);
+            RequireBits(top);
             int h = lower.HiddenDim;
             if (top.Dim != h)
                 throw new ArgumentException("DeepBeliefLearning: the top layer has " + top.Dim + " visible units but the lower layer has " + h + " hidden units.", nameof(top));
@@ -172,7 +182,7 @@ namespace Dsl.Discrete
             var states = BoltzmannLearning.AllBitVectors(h, v.dtype, v.device);                 // [S, H]
             var logTop = -top.FreeEnergy(states);
             logTop = logTop - logTop.logsumexp(0);                                                 // log p_top(h): [S]
-            var rho = lower.VisibleProbabilities(states);                                          // p(vᵢ = 1 | h): [S, V]
+            var rho = lower.VisibleMeans(states);                                          // p(vᵢ = 1 | h): [S, V]
             var logRho = rho.clamp_min(1e-300).log();
             var logOneMinusRho = (1 - rho).clamp_min(1e-300).log();
             var mu = lower.HiddenProbabilities(v);                                                 // q(hⱼ = 1 | v): [N, H]
