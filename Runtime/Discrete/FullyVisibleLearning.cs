@@ -68,6 +68,37 @@ namespace Dsl.Discrete
             for (int k = 0; k < sweeps; k++) SpinSamplers.GibbsSweep(model, chains, 1.0, generator);
         }
 
+        /// <summary>
+        /// Maximum-likelihood learning by moment matching with persistent Gibbs chains (stochastic maximum likelihood, Younes
+        /// 1989; Tieleman 2008): each step advances the chains <paramref name="sweepsPerStep"/> sweeps, takes the gradient of
+        /// <see cref="MomentMatchingLoss"/> on a minibatch, moves every parameter by −learningRate·gradient, then calls
+        /// <paramref name="project"/> (e.g. <see cref="SymmetrizeZeroDiagonal"/> on W). Returns the loss per step.
+        /// </summary>
+        public static double[] Fit(IDiscreteEnergyModel model, TorchSharp.Modules.Parameter[] parameters, Tensor data, int steps, double learningRate,
+            int chains, int sweepsPerStep, int batchSize, Generator generator, Action? project = null)
+        {
+            if (steps < 1) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": steps must be ≥ 1, got " + steps + ".", nameof(steps));
+            if (!(learningRate > 0)) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": the learning rate must be positive, got " + learningRate + ".", nameof(learningRate));
+            if (data.dim() != 2 || data.shape[1] != model.Dim) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": data must be [M, " + model.Dim + "]; got " + Broadcasting.Describe(data) + ".", nameof(data));
+            var losses = new double[steps];
+            using var persistent = data.index_select(0, randint(0, data.shape[0], new long[] { chains }, generator: generator, device: data.device)).clone();
+            project?.Invoke();
+            for (int step = 0; step < steps; step++)
+            {
+                using var scope = NewDisposeScope();
+                Gibbs(model, persistent, sweepsPerStep, generator);
+                var batch = data.index_select(0, randint(0, data.shape[0], new long[] { batchSize }, generator: generator, device: data.device));
+                var loss = MomentMatchingLoss(model, batch, persistent);
+                var grads = autograd.grad(new[] { loss }, parameters, allow_unused: true);
+                using (no_grad())
+                    for (int i = 0; i < parameters.Length; i++)
+                        if (grads[i] is not null) parameters[i].sub_(grads[i] * learningRate);
+                project?.Invoke();
+                losses[step] = loss.ToDouble();
+            }
+            return losses;
+        }
+
         /// <summary>Projects a coupling matrix in place onto the symmetric matrices with zero diagonal: W ← ½(W + Wᵀ) with Wᵢᵢ = 0.</summary>
         public static void SymmetrizeZeroDiagonal(Tensor w)
         {
