@@ -44,6 +44,30 @@ namespace Dsl.Models
         [Energy] Scalar E(Spins s) => -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s);
     }
 
+    /// <summary>
+    /// The anisotropic 2D Ising model written with lattice shifts, one bond per site and direction:
+    /// E(s) = −J_x Σᵢ sᵢ s_{i→} − J_y Σᵢ sᵢ s_{i↓} − H Σᵢ sᵢ, with s_{i→} = Roll(s, L, 0, 1) the right neighbour and
+    /// s_{i↓} = Roll(s, L, 1, 0) the one below (periodic). The generated local field is J_x(s_{←} + s_{→}) + J_y(s_{↑} + s_{↓}) + H:
+    /// each shift's adjoint is the opposite shift. With J_x = J_y = J it is <see cref="LatticeIsing"/>.
+    /// </summary>
+    [EnergyModel(Dim = "N")]
+    public partial class AnisotropicIsing
+    {
+        /// <summary>The lattice side L (N = L² sites, L ≥ 3 so that the two neighbours along an axis differ).</summary>
+        public int L { get; init; } = 3;
+
+        /// <summary>The horizontal coupling J_x.</summary>
+        public double Jx { get; set; } = 1.0;
+
+        /// <summary>The vertical coupling J_y.</summary>
+        public double Jy { get; set; } = 1.0;
+
+        /// <summary>The external field H.</summary>
+        public double H { get; set; }
+
+        [Energy] Scalar E(Spins s) => -Jx * Dot(s, Roll(s, L, 0, 1)) - Jy * Dot(s, Roll(s, L, 1, 0)) - H * Sum(s);
+    }
+
     /// <summary>Lattices for <see cref="IsingModel"/>.</summary>
     public static class IsingLattice
     {

@@ -21,5 +21,23 @@ namespace Dsl
             var y = grid.roll(1, 1) + grid.roll(-1, 1) + grid.roll(1, 2) + grid.roll(-1, 2);
             return y.reshape(s.shape).MoveToOuterDisposeScope();
         }
+
+        /// <summary>
+        /// The periodic shift of the L×L lattice held row-major in s: [L²] or [N, L²], yᵣ,꜀ = s₍ᵣ₋Δr₎ mod L, ₍꜀₋Δc₎ mod L (torch.roll
+        /// of the L×L view). A shift by a multiple of L in both directions is refused: it is the identity, and the generator's
+        /// self-coupling rules read a Roll as moving every site.
+        /// </summary>
+        public static Tensor Roll(Tensor s, long side, long rows, long columns)
+        {
+            if (side < 2) throw new ArgumentException("Lattice.Roll: the lattice side L must be at least 2, got " + side + ".", nameof(side));
+            long sites = s.shape[s.dim() - 1];
+            if (sites != side * side)
+                throw new ArgumentException("Lattice.Roll: the last axis has " + sites + " sites, which is not an L×L lattice with L = " + side + " (expected " + side * side + ").", nameof(s));
+            if (rows % side == 0 && columns % side == 0)
+                throw new ArgumentException("Lattice.Roll: the shift (" + rows + ", " + columns + ") is a multiple of L = " + side + " and maps every site to itself; write the term without Roll.", nameof(rows));
+            using var scope = NewDisposeScope();
+            var grid = s.reshape(-1, side, side).roll(new long[] { rows, columns }, new long[] { 1, 2 });
+            return grid.reshape(s.shape).MoveToOuterDisposeScope();
+        }
     }
 }

@@ -51,6 +51,9 @@ namespace Dsl
         /// <summary>The periodic nearest-neighbour sum of the L×L lattice held row-major in <paramref name="s"/> (see <see cref="Lattice.NeighbourSum"/>).</summary>
         public static Vec LatticeNeighbours(Vec s, double side) => new Vec(Lattice.NeighbourSum(s.Tensor, (long)System.Math.Round(side)));
 
+        /// <summary>The periodic shift of the L×L lattice held row-major in <paramref name="s"/> by (Δr, Δc) (see <see cref="Lattice.Roll"/>).</summary>
+        public static Vec Roll(Vec s, double side, int rows, int columns) => new Vec(Lattice.Roll(s.Tensor, (long)System.Math.Round(side), rows, columns));
+
         /// <summary>sin(a), elementwise.</summary>
         public static Scalar Sin(Scalar a) => new Scalar(a.Tensor.sin());
         /// <summary>sin(a), elementwise.</summary>

@@ -64,6 +64,11 @@ namespace Dsl.Generators.Tests
             "[EnergyModel] public partial class M { [Energy] Scalar E[|(Spins s, [NoiseLevel] Scalar sigma)|] => Sum(s) / sigma; }", "noise-conditional energies are over real Vec x");
 
         [Fact]
+        public void DSL0004_roll_by_a_shift_that_is_not_a_literal() => AssertDiagnostic("DSL0004",
+            "[EnergyModel] public partial class M { public int K { get; set; } = 1; [Energy] Scalar E(Spins s) => -Dot(s, [|Roll(s, 3, K, 0)|]); }",
+            "Roll with shifts that are not integer literals");
+
+        [Fact]
         public void DSL0017_three_spin_interaction() => AssertDiagnostic("DSL0017",
             "[EnergyModel] public partial class M { [Param(\"D,D\")] public Mat W; [Energy] Scalar [|E|](Spins s) => -Sum(s * s * (W * s)); }",
             "has degree 3 in them");

@@ -11,7 +11,7 @@ namespace Dsl.Generators.Tests
         {
             "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
             "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "IsingModel", "LatticeIsing",
-            "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine",
+            "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing",
         };
 
         public static TheoryData<string> SdeNames() => new TheoryData<string>

@@ -16,7 +16,7 @@ namespace Dsl.Models.Tests
         private static Tensor Normal(Generator g, params long[] shape) => empty(shape, dtype: ScalarType.Float64).normal_(0, 1, generator: g);
 
         /// <summary>Three pairwise models with deliberately non-zero self-couplings (a general W with a diagonal).</summary>
-        public static TheoryData<string> Models => new() { "fvbm", "hopfield", "ising-dense", "lattice" };
+        public static TheoryData<string> Models => new() { "fvbm", "hopfield", "ising-dense", "lattice", "anisotropic" };
 
         private static IDiscreteEnergyModel Make(string name, long seed)
         {
@@ -46,6 +46,8 @@ namespace Dsl.Models.Tests
                         m.SetParameter("A", IsingLattice.PeriodicSquare(3).to_type(ScalarType.Float64));
                         return m;
                     }
+                case "anisotropic":
+                    return new AnisotropicIsing(N: 16) { L = 4, Jx = 0.9, Jy = -0.4, H = 0.3 };
                 default:
                     {
                         var m = new LatticeIsing(N: 9) { L = 3, J = 0.8, H = 0.25 };
@@ -131,6 +133,20 @@ namespace Dsl.Models.Tests
             Assert.Equal(0.0, fvbm.SelfCouplings().abs().max().ToDouble());
             var w = fvbm.get_parameter("W")!;
             Assert.Equal(0.0, (w - w.t()).abs().max().ToDouble());
+        }
+
+        [Fact]
+        public void The_rolled_lattice_with_equal_couplings_is_the_neighbour_sum_lattice()
+        {
+            using var scope = NewDisposeScope();
+            var rolled = new AnisotropicIsing(N: 25) { L = 5, Jx = 0.7, Jy = 0.7, H = -0.2 };
+            var lattice = new LatticeIsing(N: 25) { L = 5, J = 0.7, H = -0.2 };
+            var s = empty(6, 25).bernoulli_(0.5, generator: new Generator(8)).mul_(2).sub_(1);
+            Assert.True((rolled.EnergyNoGrad(s) - lattice.EnergyNoGrad(s)).abs().max().ToDouble() < 1e-5);
+            Assert.True((rolled.LocalFields(s) - lattice.LocalFields(s)).abs().max().ToDouble() < 1e-5);
+            Assert.Equal(0.0, rolled.SelfCouplings().abs().max().ToDouble());
+            var e = Assert.Throws<ArgumentException>(() => new AnisotropicIsing(N: 24) { L = 5 }.EnergyNoGrad(ones(1, 24)));
+            Assert.Contains("not an L×L lattice with L = 5", e.Message);
         }
 
         [Fact]

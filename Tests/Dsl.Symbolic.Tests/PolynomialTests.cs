@@ -68,6 +68,28 @@ namespace Dsl.Symbolic.Tests
         }
 
         [Fact]
+        public void Rolled_lattice_couplings_have_the_opposite_shift_as_adjoint_and_no_self_coupling()
+        {
+            var g = new Graph();
+            var x = g.Input("D");
+            var side = g.Const(3);
+            // E = −Σ cᵢ xᵢ x_{i→} − 0.3 Σ xᵢ x_{i↓↓}  on a periodic 3×3 lattice (D = 9).
+            var e = g.Sub(g.Neg(g.SumLast(g.Mul(g.Mul(g.Param("C", "D"), x), g.Roll(x, side, 0, 1)))),
+                g.Mul(g.Const(0.3), g.SumLast(g.Mul(x, g.Roll(g.Roll(x, side, 1, 0), side, 1, 0)))));
+            var ev = new Evaluator(new Dictionary<string, DenseValue> { ["C"] = Rand(new Random(4), 9) }, new Dictionary<string, double>(), new Dictionary<string, int> { ["D"] = 9 });
+            var point = Enumerable.Range(0, 9).Select(i => Math.Cos(1.7 * i)).ToArray();
+            var grad = ev.Evaluate(Gradient.Of(g, e, x), point).Data;
+            for (int i = 0; i < 9; i++)
+            {
+                double fd = FiniteDifference.Partial(p => ev.Evaluate(e, p).Scalar, point, i);
+                Assert.True(Math.Abs(fd - grad[i]) < 1e-7, $"∂E/∂x{i}: {grad[i]} vs finite difference {fd}");
+            }
+            var d = Polynomial.SelfCouplings(g, e, x);
+            Assert.NotNull(d);
+            Assert.All(ev.Evaluate(d!, point).Data, di => Assert.Equal(0.0, di));
+        }
+
+        [Fact]
         public void Degrees_of_the_usual_forms()
         {
             var g = new Graph();

@@ -339,6 +339,14 @@ namespace Dsl.Generators.Lowering
                         Arity(e, a, 2);
                         if (!TensorCodeEmitterIsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "LatticeNeighbours with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
                         return g.Neighbors(a[0], a[1]);
+                    case "Roll":
+                        {
+                            Arity(e, a, 4);
+                            if (!TensorCodeEmitterIsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "Roll with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
+                            bool IsShift(Node n) => n.IsConst && n.Value == System.Math.Floor(n.Value) && System.Math.Abs(n.Value) < 1 << 20;
+                            if (!IsShift(a[2]) || !IsShift(a[3])) throw Error(DiagnosticDescriptors.Unsupported, e, "Roll with shifts that are not integer literals", modelName, "the shifts Δr, Δc must be integer literals such as Roll(s, L, 0, 1)");
+                            return g.Roll(a[0], a[1], (int)a[2].Value, (int)a[3].Value);
+                        }
                     case "Len": return g.DimSize(Rank(e, One(e, a), 1).Shape.Last);
                     case "Rows": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[0]);
                     case "Cols": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[1]);

@@ -41,6 +41,9 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Neighbors:
                     yield return (n.A, g.Neighbors(bar, n.B));   // the periodic neighbour sum is symmetric: its adjoint is itself
                     yield break;
+                case Op.Roll:
+                    yield return (n.A, g.Roll(bar, n.B, -(int)n.Args[2].Value, -(int)n.Args[3].Value));   // a shift's adjoint is the opposite shift
+                    yield break;
                 case Op.Input:
                 case Op.Condition:
                 case Op.Param:

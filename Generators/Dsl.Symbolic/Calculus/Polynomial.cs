@@ -33,7 +33,7 @@ namespace Dsl.Symbolic.Calculus
             switch (n.Op)
             {
                 case Op.Neg: case Op.SumLast: case Op.SumRows: case Op.Transpose: case Op.Diagonal:
-                case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors:
+                case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors: case Op.Roll:
                     return Of(n.A);
                 case Op.Add: case Op.Sub:
                     return System.Math.Max(Of(n.A), Of(n.B));
@@ -145,6 +145,14 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Neighbors:
                     {
                         // Σ_{j~i} uⱼ with a diagonal ∂u/∂x never reaches xᵢ itself: on a periodic lattice with L ≥ 2, j ~ i means j ≠ i.
+                        var u = J(n.A);
+                        if (u == null || !u.DiagonalOnly) return null;
+                        return new Jacobian(zero, false);
+                    }
+                case Op.Roll:
+                    {
+                        // A non-zero shift moves every site (Lattice.Roll refuses shifts that are multiples of L), so with a
+                        // diagonal ∂u/∂x no output site depends on its own input.
                         var u = J(n.A);
                         if (u == null || !u.DiagonalOnly) return null;
                         return new Jacobian(zero, false);

@@ -76,6 +76,18 @@ namespace Dsl.Symbolic.Ir
                                     + a[r * side + (c + 1) % side] + a[r * side + (c + side - 1) % side];
                         return new DenseValue(new[] { a.Length }, y);
                     }
+                case Op.Roll:
+                    {
+                        var a = v[n.A].Data;
+                        int side = (int)System.Math.Round(v[n.B].Scalar);
+                        if (side * side != a.Length) throw new ArgumentException("Roll: " + a.Length + " sites are not an L×L lattice with L = " + side);
+                        int dr = (int)n.Args[2].Value, dc = (int)n.Args[3].Value;
+                        var y = new double[a.Length];
+                        for (int r = 0; r < side; r++)
+                            for (int c = 0; c < side; c++)
+                                y[r * side + c] = a[(((r - dr) % side + side) % side) * side + ((c - dc) % side + side) % side];
+                        return new DenseValue(new[] { a.Length }, y);
+                    }
                 case Op.Param: return parameters[n.Name!];
                 case Op.Hyper: return DenseValue.Of(hypers[n.Name!]);
                 case Op.Const: return DenseValue.Of(n.Value);

@@ -49,6 +49,24 @@ namespace Dsl.Symbolic.Ir
             return Intern(Op.Neighbors, a.Shape, null, 0, new[] { a, side });
         }
 
+        /// <summary>
+        /// The periodic shift of <paramref name="a"/> (a Vec of L² sites) by (<paramref name="rows"/>, <paramref name="columns"/>) on the
+        /// L×L lattice, L = <paramref name="side"/> (a host scalar), as torch.roll does on the L×L view.
+        /// </summary>
+        public Node Roll(Node a, Node side, int rows, int columns)
+        {
+            if (a.Shape.Rank != 1) throw new ShapeException("Roll needs a Vec of the L×L sites, got " + a.Shape);
+            if (side.Shape.Rank != 0 || side.Shape.Batched || side.DependsOnInput)
+                throw new ShapeException("Roll needs the lattice side L as a number, got " + side.Shape);
+            if (rows == 0 && columns == 0) return a;
+            if (a.IsConstValue(0)) return a;
+            if (a.Op == Op.Mul && a.A.Shape.Rank == 0 && !a.A.DependsOnInput) return Mul(a.A, Roll(a.B, side, rows, columns));
+            if (a.Op == Op.Mul && a.B.Shape.Rank == 0 && !a.B.DependsOnInput) return Mul(Roll(a.A, side, rows, columns), a.B);
+            if (a.Op == Op.Neg) return Neg(Roll(a.A, side, rows, columns));
+            if (a.Op == Op.Roll && a.B == side) return Roll(a.A, side, rows + (int)a.Args[2].Value, columns + (int)a.Args[3].Value);
+            return Intern(Op.Roll, a.Shape, null, 0, new[] { a, side, Const(rows), Const(columns) });
+        }
+
         /// <summary>A per-sample conditioning Scalar (a noise level σ): batched, but constant for derivatives in x.</summary>
         public Node Condition(string name) => Intern(Op.Condition, Shape.Of(true), name, 0, Array.Empty<Node>());
 

@@ -95,6 +95,11 @@ namespace Dsl.Symbolic.Ir
         /// yᵢ = Σ_{j ~ i} xⱼ. Linear and self-adjoint.
         /// </summary>
         Neighbors,
+        /// <summary>
+        /// The periodic shift of a Vec holding an L×L lattice row-major: yᵣ,꜀ = x₍ᵣ₋Δr₎ mod L, ₍꜀₋Δc₎ mod L (torch.roll of the
+        /// L×L view). Args: a, the host side L, and the constant shifts Δr, Δc. Linear; its adjoint is the opposite shift.
+        /// </summary>
+        Roll,
     }
 
     /// <summary>
