@@ -13,6 +13,8 @@ namespace Dsl.Bench
     /// T = 2.269 (≈ T_c) through the generated <see cref="LatticeIsing"/> local fields and <see cref="SpinSamplers.Sweep"/>, float32.
     /// </summary>
     [MemoryDiagnoser(false)]
+    [WarmupCount(3)]
+    [IterationCount(15)]
     public class IsingSweepBenchmarks
     {
         private const int L = 256;
@@ -49,6 +51,8 @@ namespace Dsl.Bench
     /// hand-written explicit gradient ⟨vhᵀ⟩_data − ⟨vhᵀ⟩_model with the same sampling and update.
     /// </summary>
     [MemoryDiagnoser(false)]
+    [WarmupCount(3)]
+    [IterationCount(15)]
     public class RbmCd1Benchmarks
     {
         private BinaryRbm rbm = null!;
