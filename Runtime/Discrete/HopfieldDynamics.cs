@@ -103,7 +103,7 @@ namespace Dsl.Discrete
             if (!(gain > 0) || double.IsInfinity(gain)) throw new ArgumentException("Hopfield: the gain must be finite and positive, got " + gain + ".", nameof(gain));
             if (!(eta > 0 && eta <= 1)) throw new ArgumentException("Hopfield: the damping η must lie in (0, 1], got " + eta + ".", nameof(eta));
             using var noGrad = no_grad();
-            if (start.abs().max().ToDouble() >= 1) throw new ArgumentException("Hopfield: 'start' must lie strictly inside (−1, 1).", nameof(start));
+            using (NewDisposeScope()) if (start.abs().max().ToDouble() >= 1) throw new ArgumentException("Hopfield: 'start' must lie strictly inside (−1, 1).", nameof(start));
             var v = start.clone();
             var energies = new List<double>();
             for (int step = 1; step <= maxSteps; step++)
