@@ -6,13 +6,19 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace Dsl.Bench
 {
     /// <summary>
-    /// dotnet run --project Bench -c Release -- [BenchmarkDotNet arguments, e.g. --filter '*Mixture*' --job short].
+    /// dotnet run --project Bench -c Release -- [BenchmarkDotNet arguments, e.g. --filter '*Mixture*' --job short],
+    /// or -- --interleaved-discrete [rounds] (<see cref="InterleavedDiscrete"/>).
     /// Benchmarks run in process: the TorchSharp natives in this output folder are the ones the build patched.
     /// </summary>
     public static class Program
     {
         public static void Main(string[] args)
         {
+            if (args.Length > 0 && args[0] == "--interleaved-discrete")
+            {
+                InterleavedDiscrete.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
+                return;
+            }
             var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         }

@@ -43,24 +43,26 @@ namespace Dsl.Examples
             return command;
         }
 
-        /// <summary>`dsl hopfield`: Hebbian storage and recall from corrupted patterns.</summary>
+        /// <summary>`dsl hopfield`: Hebbian or gradient-rule storage and recall from corrupted patterns.</summary>
         public static Command BuildHopfield(GalleryOptions o)
         {
             var n = new Option<int>("--N") { Description = "Units.", DefaultValueFactory = _ => 100 };
             var patterns = new Option<int>("--patterns") { Description = "Stored random patterns P (capacity ≈ 0.14 N).", DefaultValueFactory = _ => 5 };
             var noise = new Option<double>("--noise") { Description = "Fraction of bits flipped in each probe.", DefaultValueFactory = _ => 0.1 };
-            var command = new Command("hopfield", "Store random patterns by the Hebbian rule in the generated Hopfield energy, recall them from corrupted probes by asynchronous updates.");
-            foreach (var opt in new Option[] { n, patterns, noise }) command.Options.Add(opt);
+            var rule = new Option<string>("--rule") { Description = "hebbian, or gradient (pseudo-likelihood ascent with symmetric, zero-diagonal W, started from Hebbian).", DefaultValueFactory = _ => "hebbian" };
+            var command = new Command("hopfield", "Store random patterns by the Hebbian or the gradient rule in the generated Hopfield energy, recall them from corrupted probes by asynchronous updates.");
+            foreach (var opt in new Option[] { n, patterns, noise, rule }) command.Options.Add(opt);
             command.SetAction(r => o.Run("hopfield", r, run =>
             {
                 HopfieldRecallRun result;
-                try { result = HopfieldRecall.Run(r.GetValue(n), r.GetValue(patterns), r.GetValue(noise), run.Seed); }
+                try { result = HopfieldRecall.Run(r.GetValue(n), r.GetValue(patterns), r.GetValue(noise), run.Seed, r.GetValue(rule)!); }
                 catch (System.ArgumentException e) { return SamplingCommands.Fail("hopfield", e.Message); }
                 return run.Finish(new
                 {
-                    command = "hopfield", n = result.N, patterns = result.Patterns, load = (double)result.Patterns / result.N, noise = result.Noise,
+                    command = "hopfield", rule = result.Rule, n = result.N, patterns = result.Patterns, load = (double)result.Patterns / result.N, noise = result.Noise,
                     recall_rate = result.RecallRate, final_overlap = result.FinalOverlap, initial_overlap = result.InitialOverlap,
-                    mean_sweeps = result.MeanSweeps, energy_never_increased = result.EnergyNeverIncreased,
+                    mean_sweeps = result.MeanSweeps, energy_never_increased = result.EnergyNeverIncreased, fixed_point_fraction = result.FixedPointFraction,
+                    pseudo_log_likelihood_before = result.PseudoLogLikelihoodBefore, pseudo_log_likelihood = result.PseudoLogLikelihood,
                 }, false);
             }));
             return command;

@@ -95,6 +95,60 @@ namespace Dsl.Discrete
                 + " has ∂²E/∂sᵢ² = " + d[i].ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", nameof(model));
         }
 
+        /// <summary>
+        /// The continuous (graded-response) Hopfield network run to a fixed point by the damped iteration
+        /// v ← (1 − η)v + η tanh(gain·(Wv + b)), through the generated score of its energy only: Wv + b = s(v) + atanh(v)/gain,
+        /// so the target is tanh(gain·s(v) + atanh(v)). Stops when max |tanh(gain(Wv + b)) − v| ≤ <paramref name="tolerance"/>.
+        /// For a symmetric W with smallest eigenvalue λ the energy never increases when η ≤ 2/(1 + gain·max(−λ, 0))
+        /// (<see cref="ContinuousStepBound"/>; η = 1 for a positive semidefinite W): with d the step to the target,
+        /// E(v + ηd) = E(v) + L(v + ηd) − L(v) − ½η² dᵀWd for L(y) = −(Wv + b)ᵀy + (1/gain)·Σ[yᵢ atanh yᵢ + ½ log(1 − yᵢ²)],
+        /// which is (1/gain)-strongly convex and minimised at the target, so L(v + ηd) − L(v) ≤ −η(2 − η)‖d‖²/(2 gain).
+        /// <paramref name="gain"/> must be the model's gain.
+        /// </summary>
+        /// <param name="model">The generated continuous Hopfield energy (or any energy with that score).</param>
+        /// <param name="start">Outputs [M, N] strictly inside (−1, 1).</param>
+        /// <param name="gain">The gain of v = tanh(gain·u).</param>
+        /// <param name="eta">The damping η ∈ (0, 1].</param>
+        /// <param name="maxSteps">The step budget.</param>
+        /// <param name="tolerance">The fixed-point residual at which to stop.</param>
+        /// <param name="trace">Record the mean energy after every step.</param>
+        public static HopfieldRun Continuous(IEnergyScoreModel model, Tensor start, double gain, double eta, int maxSteps, double tolerance = 1e-6, bool trace = false)
+        {
+            if (start is null) throw new ArgumentNullException(nameof(start));
+            if (start.dim() != 2 || !start.is_floating_point())
+                throw new ArgumentException("Hopfield: 'start' must be a floating-point [M, N] tensor of outputs in (−1, 1); got " + start.dtype + " " + Broadcasting.Describe(start) + ".", nameof(start));
+            if (!(gain > 0) || double.IsInfinity(gain)) throw new ArgumentException("Hopfield: the gain must be finite and positive, got " + gain + ".", nameof(gain));
+            if (!(eta > 0 && eta <= 1)) throw new ArgumentException("Hopfield: the damping η must lie in (0, 1], got " + eta + ".", nameof(eta));
+            using var noGrad = no_grad();
+            using (NewDisposeScope()) if (start.abs().max().ToDouble() >= 1) throw new ArgumentException("Hopfield: 'start' must lie strictly inside (−1, 1).", nameof(start));
+            var v = start.clone();
+            var energies = new List<double>();
+            for (int step = 1; step <= maxSteps; step++)
+            {
+                using var scope = NewDisposeScope();
+                var target = (model.ScoreNoGrad(v) * gain + v.atanh()).tanh_();
+                var residual = target - v;
+                if (residual.abs().max().ToDouble() <= tolerance) return new HopfieldRun(v, step - 1, true, energies);
+                v.add_(residual, alpha: eta);
+                if (trace) energies.Add(model.EnergyNoGrad(v).mean().ToDouble());
+            }
+            using (NewDisposeScope())
+            {
+                var residual = (model.ScoreNoGrad(v) * gain + v.atanh()).tanh_() - v;
+                return new HopfieldRun(v, maxSteps, residual.abs().max().ToDouble() <= tolerance, energies);
+            }
+        }
+
+        /// <summary>The damping bound min(1, 2/(1 + gain·max(−λ_min(W), 0))) under which <see cref="Continuous"/> never increases the energy of a symmetric W.</summary>
+        public static double ContinuousStepBound(Tensor w, double gain)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var symmetric = (w + w.transpose(0, 1)).to_type(ScalarType.Float64) * 0.5;
+            double lambda = linalg.eigvalsh(symmetric).min().ToDouble();
+            return System.Math.Min(1, 2 / (1 + gain * System.Math.Max(-lambda, 0)));
+        }
+
         /// <summary>The overlap m = (1/N) ξ·s per row, in [−1, 1]: [M].</summary>
         public static Tensor Overlap(Tensor states, Tensor patterns) => (states * patterns).mean(new long[] { 1 });
 

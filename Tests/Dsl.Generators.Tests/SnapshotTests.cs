@@ -10,7 +10,7 @@ namespace Dsl.Generators.Tests
         public static TheoryData<string> ModelNames() => new TheoryData<string>
         {
             "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
-            "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "IsingModel", "LatticeIsing",
+            "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "ContinuousHopfieldNetwork", "IsingModel", "LatticeIsing",
             "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing",
         };
 

@@ -170,8 +170,13 @@ namespace Dsl.Models.Tests
         public void Hopfield_reports_the_recall_rate_and_final_overlap()
         {
             var r = RunJson("hopfield", "--N", "100", "--patterns", "5", "--noise", "0.1");
+            Assert.Equal("hebbian", r.GetProperty("rule").GetString());
             Assert.InRange(r.GetProperty("recall_rate").GetDouble(), 0.8, 1.0);
             Assert.True(r.GetProperty("final_overlap").GetDouble() > 0.95);
+            var gradient = RunJson("hopfield", "--N", "40", "--patterns", "12", "--noise", "0.1", "--rule", "gradient");
+            Assert.Equal("gradient", gradient.GetProperty("rule").GetString());
+            Assert.Equal(1.0, gradient.GetProperty("fixed_point_fraction").GetDouble());
+            Assert.True(gradient.GetProperty("pseudo_log_likelihood").GetDouble() > gradient.GetProperty("pseudo_log_likelihood_before").GetDouble());
         }
 
         [Fact]
@@ -208,6 +213,7 @@ namespace Dsl.Models.Tests
         [InlineData("--hidden must list layer sizes", "dbn", "--hidden", "8,x")]
         [InlineData("--hidden1 and --hidden2 must lie", "dbm", "--hidden1", "0")]
         [InlineData("N must be at least 2", "hopfield", "--N", "1")]
+        [InlineData("unknown --rule 'oja'", "hopfield", "--rule", "oja")]
         [InlineData("--L must be at least 2", "ising", "--L", "1")]
         [InlineData("--T must be positive", "ising", "--T", "0")]
         [InlineData("unknown --loss 'xyz'", "score-matching", "--loss", "xyz")]

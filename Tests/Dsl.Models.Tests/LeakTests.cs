@@ -57,6 +57,19 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Hopfield_learning_and_continuous_dynamics_leave_no_tensors_behind()
+        {
+            var net = new HopfieldNetwork(N: 16);
+            using var xi = empty(4, 16).bernoulli_(0.5, generator: new Generator(1)).mul_(2).sub_(1);
+            AssertNoLeak(() => Dsl.Discrete.HopfieldLearning.Gradient(net, xi, new Dsl.Discrete.HopfieldGradientOptions { Steps = 5 }));
+            var continuous = new ContinuousHopfieldNetwork(N: 16);
+            using var w = Dsl.Discrete.HopfieldDynamics.HebbianWeights(xi);
+            continuous.SetParameter("W", w);
+            using var v0 = full(3, 16, 0.3f);
+            AssertNoLeak(() => Dsl.Discrete.HopfieldDynamics.Continuous(continuous, v0, 1.0, 0.5, 20, trace: true).States.Dispose());
+        }
+
+        [Fact]
         public void Training_leaves_no_tensors_behind()
         {
             var model = new GaussianMixture(D: 2, K: 2, generator: new Generator(1));
