@@ -30,12 +30,14 @@ namespace Dsl.Discrete
             var flipEnergy = model.FlipEnergyDifferencesNoGrad(units);
             var flipped = spins ? -units : 1 - units;
             var u = empty_like(units).uniform_(0, 1, generator: generator);
-            var selected = mask.to_type(ScalarType.Bool);
+            var selected = mask.dtype == ScalarType.Bool ? mask : mask.to_type(ScalarType.Bool);
             Tensor next;
             if (rule == SpinUpdate.Metropolis)
             {
-                var accept = (u < (-beta * flipEnergy).exp()).logical_and(selected);
+                var accept = (u < (-beta * flipEnergy).exp()).logical_and_(selected);
                 next = where(accept, flipped, units);
+                units.copy_(next);
+                return accept.sum().item<long>();                                   // every accepted flip changes its unit
             }
             else
             {
@@ -51,10 +53,10 @@ namespace Dsl.Discrete
             return changed;
         }
 
-        /// <summary>One checkerboard sweep: the even colour, then the odd colour.</summary>
+        /// <summary>One checkerboard sweep: the even colour, then the odd colour (a Bool mask saves two conversions per sweep).</summary>
         public static long Sweep(IDiscreteEnergyModel model, Tensor units, Tensor evenMask, double beta, SpinUpdate rule, Generator generator)
         {
-            using var odd = 1 - evenMask;
+            using var odd = evenMask.dtype == ScalarType.Bool ? evenMask.logical_not() : 1 - evenMask;
             return UpdateColour(model, units, evenMask, beta, rule, generator) + UpdateColour(model, units, odd, beta, rule, generator);
         }
 
