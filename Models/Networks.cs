@@ -77,6 +77,7 @@ namespace Dsl.Models
                 Tensor? weight = null, bias = null;
                 if (module is Linear linear) { weight = linear.weight; bias = linear.bias; }
                 else if (module is Conv2d conv) { weight = conv.weight; bias = conv.bias; }
+                else if (module.GetType().Name == "Conv") { weight = module.get_parameter("weight"); bias = module.get_parameter("bias"); }
                 else if (module is Embedding embedding) { embedding.weight!.normal_(0, 1, generator: generator); continue; }
                 if (weight is null) continue;
                 double bound = 1 / System.Math.Sqrt(weight.numel() / weight.shape[0]);
@@ -149,7 +150,7 @@ namespace Dsl.Models
 
         private readonly int channels;
         private readonly Linear time1, time2;
-        private readonly Conv2d stem, down1, down2, head;
+        private readonly Conv stem, down1, down2, head, reduce;
         private readonly GroupNorm headNorm;
         private readonly ResBlock block1, block2, mid, up2, up1;
         private readonly Embedding? labels;
@@ -163,18 +164,19 @@ namespace Dsl.Models
             this.channels = channels;
             int C = channels, E = 2 * C;
             time1 = nn.Linear(C, E); time2 = nn.Linear(E, E);
-            stem = nn.Conv2d(1, C, 3, padding: 1);
+            stem = new Conv(1, C, 3, padding: 1);
             block1 = new ResBlock("block1", C, C, E);
-            down1 = nn.Conv2d(C, C, 3, stride: 2, padding: 1);
+            down1 = new Conv(C, C, 3, stride: 2, padding: 1);
             block2 = new ResBlock("block2", C, 2 * C, E);
-            down2 = nn.Conv2d(2 * C, 2 * C, 3, stride: 2, padding: 1);
+            down2 = new Conv(2 * C, 2 * C, 3, stride: 2, padding: 1);
             mid = new ResBlock("mid", 2 * C, 2 * C, E);
             up2 = new ResBlock("up2", 4 * C, 2 * C, E);
-            up1 = new ResBlock("up1", 3 * C, C, E);
-            headNorm = nn.GroupNorm(8, C);
-            head = nn.Conv2d(C, 1, 3, padding: 1);
+            reduce = new Conv(2 * C, C, 1);
+            up1 = new ResBlock("up1", 2 * C, C, E);
+            headNorm = new GroupNorm(8, C);
+            head = new Conv(C, 1, 3, padding: 1);
             foreach (var (name, module) in new (string, nn.Module)[] { ("time1", time1), ("time2", time2), ("stem", stem), ("block1", block1), ("down1", down1), ("block2", block2),
-                ("down2", down2), ("mid", mid), ("up2", up2), ("up1", up1), ("head_norm", headNorm), ("head", head) })
+                ("down2", down2), ("mid", mid), ("up2", up2), ("reduce", reduce), ("up1", up1), ("head_norm", headNorm), ("head", head) })
                 register_module(name, module);
             if (classes > 0) { labels = nn.Embedding(classes + 1, E); register_module("labels", labels); }
             Initialise(generator);
@@ -230,28 +232,93 @@ namespace Dsl.Models
             var s2 = block2.forward(down1.forward(s1), e);                    // 2C × 4 × 4
             var m = mid.forward(down2.forward(s2), e);                        // 2C × 2 × 2
             var u2 = up2.forward(cat(new[] { Upsample(m), s2 }, 1), e);       // 2C × 4 × 4
-            var u1 = up1.forward(cat(new[] { Upsample(u2), s1 }, 1), e);      // C × 8 × 8
+            var u1 = up1.forward(cat(new[] { reduce.forward(Upsample(u2)), s1 }, 1), e);   // C × 8 × 8
             var output = head.forward(F.silu(headNorm.forward(u1)));
             return output.reshape(n, Side * Side).MoveToOuterDisposeScope();
         }
 
-        private static Tensor Upsample(Tensor x) => x.repeat_interleave(2, 2).repeat_interleave(2, 3);
+        /// <summary>Nearest-neighbour ×2 by broadcasting (plain view/expand ops, simple gradients).</summary>
+        private static Tensor Upsample(Tensor x)
+        {
+            long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+            return x.reshape(n, c, h, 1, w, 1).expand(n, c, h, 2, w, 2).reshape(n, c, 2 * h, 2 * w);
+        }
+
+        /// <summary>
+        /// A 2D convolution written as unfold + matmul (im2col). On this machine's libtorch CPU build, Conv2d's backward
+        /// returned NaN input gradients for some shapes (24 → 8 channels at 8×8, and intermittently others); the
+        /// im2col form uses other kernels and, for 8×8 images, costs about the same.
+        /// </summary>
+        private sealed class Conv : nn.Module<Tensor, Tensor>
+        {
+            private readonly long kernel, stride, padding, outputs;
+            private readonly Parameter weight, bias;
+
+            public Conv(long inputs, long outputs, long kernel, long stride = 1, long padding = 0) : base("Conv")
+            {
+                this.kernel = kernel; this.stride = stride; this.padding = padding; this.outputs = outputs;
+                weight = new Parameter(zeros(outputs, inputs, kernel, kernel));
+                bias = new Parameter(zeros(outputs));
+                register_parameter("weight", weight);
+                register_parameter("bias", bias);
+            }
+
+            public Tensor Weight => weight;
+            public Tensor Bias => bias;
+
+            public override Tensor forward(Tensor x)
+            {
+                using var scope = NewDisposeScope();
+                long n = x.shape[0], h = (x.shape[2] + 2 * padding - kernel) / stride + 1, w = (x.shape[3] + 2 * padding - kernel) / stride + 1;
+                var columns = F.unfold(x, kernel, padding: padding, stride: stride);                 // [N, C·k·k, L]
+                var y = weight.reshape(outputs, -1).matmul(columns) + bias.reshape(1, outputs, 1);  // [N, O, L]
+                return y.reshape(n, outputs, h, w).MoveToOuterDisposeScope();
+            }
+        }
+
+        /// <summary>Group normalisation written out (mean and variance per group of channels, then a per-channel affine map).</summary>
+        private sealed class GroupNorm : nn.Module<Tensor, Tensor>
+        {
+            private readonly long groups;
+            private readonly Parameter weight, bias;
+
+            public GroupNorm(long groups, long channels) : base("GroupNorm")
+            {
+                this.groups = groups;
+                weight = new Parameter(ones(channels));
+                bias = new Parameter(zeros(channels));
+                register_parameter("weight", weight);
+                register_parameter("bias", bias);
+            }
+
+            public override Tensor forward(Tensor x)
+            {
+                using var scope = NewDisposeScope();
+                long n = x.shape[0], c = x.shape[1];
+                var g = x.reshape(n, groups, -1);
+                var mean = g.mean(new long[] { 2 }, keepdim: true);
+                var centred = g - mean;
+                var variance = centred.square().mean(new long[] { 2 }, keepdim: true);
+                var normalised = (centred / (variance + 1e-5).sqrt()).reshape(x.shape);
+                return (normalised * weight.reshape(1, c, 1, 1) + bias.reshape(1, c, 1, 1)).MoveToOuterDisposeScope();
+            }
+        }
 
         private sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         {
             private readonly GroupNorm norm1, norm2;
-            private readonly Conv2d conv1, conv2;
+            private readonly Conv conv1, conv2;
             private readonly Linear time;
-            private readonly Conv2d? skip;
+            private readonly Conv? skip;
 
             public ResBlock(string name, int input, int output, int embedding) : base(name)
             {
-                norm1 = nn.GroupNorm(8, input);
-                conv1 = nn.Conv2d(input, output, 3, padding: 1);
+                norm1 = new GroupNorm(8, input);
+                conv1 = new Conv(input, output, 3, padding: 1);
                 time = nn.Linear(embedding, output);
-                norm2 = nn.GroupNorm(8, output);
-                conv2 = nn.Conv2d(output, output, 3, padding: 1);
-                skip = input == output ? null : nn.Conv2d(input, output, 1);
+                norm2 = new GroupNorm(8, output);
+                conv2 = new Conv(output, output, 3, padding: 1);
+                skip = input == output ? null : new Conv(input, output, 1);
                 RegisterComponents();
             }
 

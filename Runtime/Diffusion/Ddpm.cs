@@ -102,8 +102,9 @@ namespace Dsl.Diffusion
     {
         internal VlbResult(Tensor prior, Tensor diffusion, Tensor decoder, int dim, double? binWidth)
         {
-            Prior = prior; Diffusion = diffusion; Decoder = decoder; Total = prior + diffusion + decoder; Dim = dim; BinWidth = binWidth;
+            Prior = prior; Diffusion = diffusion; Decoder = decoder; Dim = dim; BinWidth = binWidth;
             using var scope = NewDisposeScope();
+            Total = (prior + diffusion + decoder).MoveToOuterDisposeScope();
             var total = Total.to_type(ScalarType.Float64);
             NatsPerDim = total.mean().ToDouble() / dim;
             StandardErrorNatsPerDim = total.shape[0] > 1 ? total.std().ToDouble() / System.Math.Sqrt(total.shape[0]) / dim : double.NaN;

@@ -227,6 +227,22 @@ namespace Dsl.Models.Tests
             Assert.Equal(new[] { 100, 67, 34, 1 }, Ddpm.SubSequence(100, 4));
         }
 
+        /// <summary>Also guards the im2col convolution: libtorch's Conv2d backward gave NaN input gradients here (24 → 8 channels at 8×8).</summary>
+        [Fact]
+        public void The_digit_UNet_maps_flattened_images_to_finite_predictions_and_trains()
+        {
+            using var scope = NewDisposeScope();
+            var net = new DigitUNet(8, generator: new Generator(1));
+            var x = Digits.Images(PixelScale.Symmetric).narrow(0, 0, 16);
+            var y = net.Predict(x, full(16, 0.5f));
+            Assert.Equal(new long[] { 16, 64 }, y.shape);
+            Assert.True(y.isfinite().all().item<bool>(), "UNet output not finite");
+            var s = Linear(50);
+            var result = Trainer.Train(net, new TensorDataStream(Digits.Images(PixelScale.Symmetric), 16, 0), (b, g) => Ddpm.SimpleLoss(s, net, b, g),
+                new TrainerOptions { Steps = 5, LearningRate = 1e-3, EmaDecay = 0.9 });
+            Assert.True(double.IsFinite(result.FinalLoss));
+        }
+
         [Fact]
         public void A_checkpoint_of_another_schedule_or_architecture_is_refused_naming_both()
         {
