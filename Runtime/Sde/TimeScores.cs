@@ -33,6 +33,9 @@ namespace Dsl.Sde
     /// <summary>A network's prediction of the score: ŝ(xₜ, t) ≈ ∇ log pₜ(xₜ), [N, D].</summary>
     public delegate Tensor ScorePrediction(Tensor x, Tensor t);
 
+    /// <summary>A network's prediction of the velocity v = m(t)·ε − σₜ·x₀ (Salimans &amp; Ho 2022), [N, D].</summary>
+    public delegate Tensor VPrediction(Tensor x, Tensor t);
+
     /// <summary>
     /// Score parametrisations, kept apart by type (<see cref="NoisePrediction"/>, <see cref="DataPrediction"/>,
     /// <see cref="ScorePrediction"/> are distinct delegate types, so a noise network cannot be passed where a score is expected): a network predicting the noise ε, the clean data x₀, or the score
@@ -75,6 +78,47 @@ namespace Dsl.Sde
                 using var scope = NewDisposeScope();
                 return (-(x - x0(x, t) * sde.MeanCoefficient(t).unsqueeze(1)) / sde.MarginalStd(t).square().unsqueeze(1)).MoveToOuterDisposeScope();
             });
+
+        /// <summary>s(x, t) for a velocity network v̂ = m ε̂ − σ x̂₀: ε̂ = (σ x + m v̂)/(m² + σ²), then s = −ε̂/σ.</summary>
+        public static ITimeScoreModel FromVPrediction(ISde sde, int dim, VPrediction v, string name = "v prediction") =>
+            FromNoisePrediction(sde, dim, NoiseFromV(sde, v), name);
+
+        /// <summary>The noise prediction a data prediction implies: ε̂ = (x − m x̂₀)/σ.</summary>
+        public static NoisePrediction NoiseFromData(ISde sde, DataPrediction x0) => (x, t) =>
+        {
+            RequireKernel(sde, "NoiseFromData");
+            using var scope = NewDisposeScope();
+            return ((x - x0(x, t) * sde.MeanCoefficient(t).unsqueeze(1)) / sde.MarginalStd(t).unsqueeze(1)).MoveToOuterDisposeScope();
+        };
+
+        /// <summary>The data prediction a noise prediction implies: x̂₀ = (x − σ ε̂)/m.</summary>
+        public static DataPrediction DataFromNoise(ISde sde, NoisePrediction epsilon) => (x, t) =>
+        {
+            RequireKernel(sde, "DataFromNoise");
+            using var scope = NewDisposeScope();
+            return ((x - epsilon(x, t) * sde.MarginalStd(t).unsqueeze(1)) / sde.MeanCoefficient(t).unsqueeze(1)).MoveToOuterDisposeScope();
+        };
+
+        /// <summary>The noise prediction a velocity prediction implies: ε̂ = (σ x + m v̂)/(m² + σ²) (= σx + mv̂ for VP).</summary>
+        public static NoisePrediction NoiseFromV(ISde sde, VPrediction v) => (x, t) =>
+        {
+            RequireKernel(sde, "NoiseFromV");
+            using var scope = NewDisposeScope();
+            var m = sde.MeanCoefficient(t).unsqueeze(1);
+            var sigma = sde.MarginalStd(t).unsqueeze(1);
+            return ((x * sigma + v(x, t) * m) / (m.square() + sigma.square())).MoveToOuterDisposeScope();
+        };
+
+        /// <summary>The velocity a noise prediction implies: v̂ = m ε̂ − σ x̂₀ with x̂₀ = (x − σ ε̂)/m.</summary>
+        public static VPrediction VFromNoise(ISde sde, NoisePrediction epsilon) => (x, t) =>
+        {
+            RequireKernel(sde, "VFromNoise");
+            using var scope = NewDisposeScope();
+            var m = sde.MeanCoefficient(t).unsqueeze(1);
+            var sigma = sde.MarginalStd(t).unsqueeze(1);
+            var e = epsilon(x, t);
+            return (e * m - (x - e * sigma) / m * sigma).MoveToOuterDisposeScope();
+        };
 
         /// <summary>A network that predicts the score directly.</summary>
         public static ITimeScoreModel FromScorePrediction(int dim, ScorePrediction score, string name = "score prediction") =>

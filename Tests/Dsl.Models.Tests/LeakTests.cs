@@ -70,6 +70,23 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void DDPM_sampling_the_bound_and_training_leave_no_tensors_behind()
+        {
+            var schedule = Dsl.Diffusion.DdpmSchedule.FromDiscretisedSde(new VpSde { BetaMin = 1e-4 * 50, BetaMax = 0.02 * 50 }, 50);
+            var net = new TimeMlp(2, width: 16, depth: 1, generator: new Generator(1));
+            var eps = Dsl.Diffusion.Ddpm.AsNoisePrediction(schedule, net);
+            using var x = ones(16, 2);
+            using var half = x * 0.5;
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.Ancestral(schedule, eps, 16, 2, new Dsl.Diffusion.DdpmSamplerOptions { Seed = 1 }).Dispose());
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.Ddim(schedule, eps, 16, 2, new Dsl.Diffusion.DdpmSamplerOptions { Steps = 10, Eta = 0.5 }).Dispose());
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.ProbabilityFlowSample(schedule, eps, 16, 2, new Dsl.Solvers.OdeOptions { Method = Dsl.Solvers.OdeMethod.Rk4, Steps = 5 }).Dispose());
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.VariationalBound(schedule, eps, half, new Dsl.Diffusion.VlbOptions { BinWidth = 0.25 }).Dispose());
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.LogLikelihood(schedule, eps, x, ode: new Dsl.Solvers.OdeOptions { Method = Dsl.Solvers.OdeMethod.Rk4, Steps = 5 }).Dispose());
+            var data = new SampledDataStream((n, g) => Dsl.Models.Data.Toy2D.Sample(Dsl.Models.Data.Toy2DKind.Moons, n, g), 2, 32, 0);
+            AssertNoLeak(() => Trainer.Train(net, data, (b, g) => Dsl.Diffusion.Ddpm.SimpleLoss(schedule, net, b, g), new TrainerOptions { Steps = 10, EmaDecay = 0.9 }));
+        }
+
+        [Fact]
         public void Training_leaves_no_tensors_behind()
         {
             var model = new GaussianMixture(D: 2, K: 2, generator: new Generator(1));

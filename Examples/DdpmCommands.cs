@@ -1,0 +1,145 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Dsl.Examples.Experiments;
+using Dsl.Sampling;
+using Dsl.Training;
+
+namespace Dsl.Examples
+{
+    /// <summary>`dsl ddpm schedule|train|sample`: Ho et al.'s DDPM end to end on 2D toys and the 8×8 digits.</summary>
+    internal static class DdpmCommands
+    {
+        public static Command Build(GalleryOptions o)
+        {
+            var ddpm = new Command("ddpm", "Denoising diffusion probabilistic models: schedules, training (L_simple), ancestral/DDIM/ODE sampling, the bound and the ODE likelihood.");
+            ddpm.Subcommands.Add(ScheduleCommand(o));
+            ddpm.Subcommands.Add(TrainCommand(o));
+            ddpm.Subcommands.Add(SampleCommand(o));
+            return ddpm;
+        }
+
+        private static Option<int> StepsT() => new("--T") { Description = "Diffusion steps T.", DefaultValueFactory = _ => 1000 };
+
+        private static Command ScheduleCommand(GalleryOptions o)
+        {
+            var schedule = new Option<string>("--schedule") { Description = "linear (Ho et al., the discretised VP SDE) or cosine (Nichol & Dhariwal).", DefaultValueFactory = _ => "linear" };
+            var T = StepsT();
+            var command = new Command("schedule", "The schedule's tables in float64 (β, ᾱ, √ᾱ, √(1−ᾱ), posterior coefficients and variance, SDE time τ) as CSV in --out.");
+            command.Options.Add(schedule);
+            command.Options.Add(T);
+            command.SetAction(r => o.Run("ddpm schedule", r, run =>
+            {
+                string name = r.GetValue(schedule)!.ToLowerInvariant();
+                int steps = r.GetValue(T);
+                if (steps < 2 || steps > 100_000) return SamplingCommands.Fail("ddpm schedule", "--T must lie in 2…100000, got " + steps + ".");
+                var s = DdpmExperiments.Schedule(name, steps);
+                if (s is null) return SamplingCommands.Fail("ddpm schedule", "unknown --schedule '" + name + "'; valid: linear, cosine.");
+                var csv = new StringBuilder("t,tau,beta,alpha,alpha_bar,sqrt_alpha_bar,sqrt_one_minus_alpha_bar,posterior_mean_coef1,posterior_mean_coef2,posterior_variance,posterior_log_variance_clipped\n");
+                for (int i = 0; i < s.Steps; i++)
+                    csv.AppendLine(string.Join(",", new[] { s.Times[i], s.Betas[i], s.Alphas[i], s.AlphaBars[i], s.SqrtAlphaBars[i], s.SqrtOneMinusAlphaBars[i], s.PosteriorMeanCoef1[i],
+                        s.PosteriorMeanCoef2[i], s.PosteriorVariance[i], s.PosteriorLogVarianceClipped[i] }.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).Prepend((i + 1).ToString(CultureInfo.InvariantCulture))));
+                var path = run.Output($"ddpm-schedule-{name}-{steps}.csv");
+                File.WriteAllText(path, csv.ToString());
+                return run.Finish(new
+                {
+                    command = "ddpm schedule", schedule = name, T = steps, sde = s.Sde.SdeName, beta_1 = s.Betas[0], beta_T = s.Betas[^1],
+                    alpha_bar_T = s.AlphaBars[^1], posterior_variance_1 = s.PosteriorVariance[0], posterior_variance_2 = s.PosteriorVariance[1],
+                    posterior_log_variance_clipped_1 = s.PosteriorLogVarianceClipped[0], tau_1 = s.Times[0], tau_T = s.Times[^1], csv = Path.GetFullPath(path),
+                }, false);
+            }));
+            return command;
+        }
+
+        private static Command TrainCommand(GalleryOptions o)
+        {
+            var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (2D, TimeMlp) or digits (8×8 in [−1, 1], DigitUNet).", DefaultValueFactory = _ => "moons" };
+            var steps = new Option<int>("--steps") { Description = "Adam steps (default: 4000 for 2D, 1500 for digits).", DefaultValueFactory = _ => 0 };
+            var schedule = new Option<string>("--schedule") { Description = "linear or cosine.", DefaultValueFactory = _ => "linear" };
+            var T = StepsT();
+            var batch = new Option<int>("--batch") { Description = "Batch size (default: 256 for 2D, 64 for digits).", DefaultValueFactory = _ => 0 };
+            var lr = new Option<double>("--lr") { Description = "Adam learning rate (default: 2e-3 for 2D, 1e-3 for digits).", DefaultValueFactory = _ => 0 };
+            var width = new Option<int>("--width") { Description = "2D: hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 };
+            var depth = new Option<int>("--depth") { Description = "2D: residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 };
+            var channels = new Option<int>("--channels") { Description = "Digits: channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 32 };
+            var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: --out/ddpm-<data>.ckpt); its settings go to <file>.json." };
+            var resume = new Option<bool>("--resume") { Description = "Continue from --checkpoint (same settings required)." };
+            var command = new Command("train", "Train a noise network by Ho et al.'s Algorithm 1 (L_simple) with Adam and an EMA of the weights; atomic checkpoints, --resume.");
+            foreach (var opt in new Option[] { data, steps, schedule, T, batch, lr, width, depth, channels, checkpoint, resume }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("ddpm train", r, run =>
+            {
+                string d = r.GetValue(data)!.ToLowerInvariant(), s = r.GetValue(schedule)!.ToLowerInvariant();
+                if (!DdpmExperiments.DataNames.Contains(d)) return SamplingCommands.Fail("ddpm train", "unknown --data '" + d + "'; valid: " + string.Join(", ", DdpmExperiments.DataNames) + ".");
+                if (s != "linear" && s != "cosine") return SamplingCommands.Fail("ddpm train", "unknown --schedule '" + s + "'; valid: linear, cosine.");
+                bool digits = d == "digits";
+                int n = r.GetValue(steps) > 0 ? r.GetValue(steps) : digits ? 1500 : 4000;
+                int b = r.GetValue(batch) > 0 ? r.GetValue(batch) : digits ? 64 : 256;
+                double rate = r.GetValue(lr) > 0 ? r.GetValue(lr) : digits ? 1e-3 : 2e-3;
+                int t = r.GetValue(T);
+                if (t < 2 || t > 100_000) return SamplingCommands.Fail("ddpm train", "--T must lie in 2…100000.");
+                var config = new DdpmConfig(d, s, t, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0);
+                var path = r.GetValue(checkpoint) ?? run.Output("ddpm-" + d + ".ckpt");
+                DdpmTrainRun result;
+                try
+                {
+                    result = DdpmExperiments.Train(config, n, b, rate, path, r.GetValue(resume), run.Seed,
+                        run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s"), run.Cancellation);
+                }
+                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is TrainingDivergedException) { return SamplingCommands.Fail("ddpm train", e.Message); }
+                return run.Finish(new
+                {
+                    command = "ddpm train", data = d, schedule = s, T = t, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
+                    batch = b, lr = rate, first_loss = result.FirstLoss, final_loss = result.FinalLoss, seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint),
+                }, result.Cancelled);
+            }));
+            return command;
+        }
+
+        private static Command SampleCommand(GalleryOptions o)
+        {
+            var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint written by `dsl ddpm train`.", Required = true };
+            var sampler = new Option<string>("--sampler") { Description = "ancestral (Algorithm 2), ddim (η = 0) or ode (probability flow).", DefaultValueFactory = _ => "ddim" };
+            var steps = new Option<int>("--steps") { Description = "Steps K: ancestral all T by default (K < T: the ancestral step on a sub-sequence), ddim 50, ode adaptive RK45 (K: fixed-step RK4).", DefaultValueFactory = _ => 0 };
+            var n = new Option<int>("--n") { Description = "Samples (2D; digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 };
+            var command = new Command("sample", "Sample a trained DDPM; report the variational bound and the probability-flow likelihood (bits/dim) and, for 2D, the MMD to fresh data; PNGs.");
+            foreach (var opt in new Option[] { checkpoint, sampler, steps, n }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("ddpm sample", r, run =>
+            {
+                string m = r.GetValue(sampler)!.ToLowerInvariant();
+                if (m != "ancestral" && m != "ddim" && m != "ode") return SamplingCommands.Fail("ddpm sample", "unknown --sampler '" + m + "'; valid: ancestral, ddim, ode.");
+                int k = r.GetValue(steps), count = r.GetValue(n);
+                if (k < 0 || count < 2) return SamplingCommands.Fail("ddpm sample", "--steps must be ≥ 0 and --n ≥ 2.");
+                DdpmSampleRun result;
+                try
+                {
+                    var path = r.GetValue(checkpoint)!;
+                    bool digits = File.Exists(path + ".json") && File.ReadAllText(path + ".json").Contains("\"digits\"");
+                    result = DdpmExperiments.Sample(path, m, k, digits ? System.Math.Min(count, 64) : count, run.Seed,
+                        run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
+                }
+                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("ddpm sample", e.Message); }
+                var c = result.Config;
+                string png = c.IsDigits
+                    ? Plots.ImageGrid(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on the digits ({m}, {result.Nfe} network evaluations)",
+                        result.Samples.Select(img => img.Select(v => System.Math.Clamp((v + 1) / 2, 0, 1)).ToArray()).ToList(), 8, 8, 8)
+                    : Plots.Scatter(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on {c.Data} ({m}, {result.Nfe} network evaluations)", new[]
+                    {
+                        ("data", result.Data!.Select(p => p[0]).ToArray(), result.Data!.Select(p => p[1]).ToArray()),
+                        ("samples", result.Samples.Select(p => p[0]).ToArray(), result.Samples.Select(p => p[1]).ToArray()),
+                    });
+                return run.Finish(new
+                {
+                    command = "ddpm sample", data = c.Data, schedule = c.Schedule, T = c.T, sampler = m, n = result.Samples.Length, nfe = result.Nfe,
+                    vlb_bits_per_dim = result.VlbBitsPerDim, vlb_standard_error = result.VlbStandardError, ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
+                    bits_per_dim_note = c.IsDigits ? "probability of 17 grey levels in [-1, 1] (bins 2/16); VLB with the discretised decoder, ODE + log2(16/2)" : "density of continuous 2D data (nats/ln 2, can be negative)",
+                    mmd2 = result.Mmd2, mean_log_density = result.Gaussians8LogDensity, data_mean_log_density = result.DataGaussians8LogDensity,
+                    sample_seconds = result.SampleSeconds, seconds = result.Seconds, png,
+                }, result.Cancelled);
+            }));
+            return command;
+        }
+    }
+}

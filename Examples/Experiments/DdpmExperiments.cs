@@ -1,0 +1,167 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using Dsl.Diffusion;
+using Dsl.Models;
+using Dsl.Models.Data;
+using Dsl.Sampling;
+using Dsl.Sde;
+using Dsl.Solvers;
+using Dsl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Examples.Experiments
+{
+    /// <summary>What a DDPM checkpoint was trained as; stored beside it as &lt;checkpoint&gt;.json and in the network's name.</summary>
+    internal sealed record DdpmConfig(string Data, string Schedule, int T, int Width, int Depth, int Channels)
+    {
+        public bool IsDigits => Data == "digits";
+        public int Dim => IsDigits ? 64 : 2;
+        public string Tag => FormattableString.Invariant($"data={Data},schedule={Schedule},T={T}");
+    }
+
+    internal sealed record DdpmTrainRun(DdpmConfig Config, long Steps, long StartStep, double FirstLoss, double FinalLoss, double Seconds, string Checkpoint, bool Cancelled);
+
+    internal sealed record DdpmSampleRun(DdpmConfig Config, string Sampler, int Nfe, double[][] Samples, double[][]? Data,
+        double VlbBitsPerDim, double VlbStandardError, double OdeBitsPerDim, int OdeNfe, double? Mmd2, double? Gaussians8LogDensity, double? DataGaussians8LogDensity,
+        double SampleSeconds, double Seconds, bool Cancelled);
+
+    /// <summary>`dsl ddpm`: schedules, training (Algorithm 1 through the Trainer) and sampling with the bound and the ODE likelihood.</summary>
+    internal static class DdpmExperiments
+    {
+        public static readonly string[] DataNames = Toy2D.Names.Append("digits").ToArray();
+
+        /// <summary>The schedule by name on T steps, or null for an unknown name.</summary>
+        public static DdpmSchedule? Schedule(string name, int T) => name switch
+        {
+            "linear" => DdpmSchedule.FromDiscretisedSde(new VpSde { BetaMin = 1e-4 * T, BetaMax = 0.02 * T }, T),
+            "cosine" => DdpmSchedule.Cosine(new CosineVpSde(), T),
+            _ => null,
+        };
+
+        public static DiffusionNetwork Network(DdpmConfig c, long seed) => c.IsDigits
+            ? new DigitUNet(c.Channels, tag: c.Tag, generator: new Generator((ulong)seed + 101))
+            : new TimeMlp(2, c.Width, c.Depth, tag: c.Tag, generator: new Generator((ulong)seed + 101));
+
+        /// <summary>The training data: digits in [−1, 1] as [1797, 64], or null for a toy (drawn fresh each step).</summary>
+        public static Tensor? DigitsData()
+        {
+            var images = Digits.Images(PixelScale.Symmetric);
+            DigitUNet.RequireSymmetricImages(images, "dsl ddpm train --data digits");
+            return images;
+        }
+
+        public static DdpmTrainRun Train(DdpmConfig c, int steps, int batch, double learningRate, string checkpoint, bool resume, long seed,
+            IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            var schedule = Schedule(c.Schedule, c.T) ?? throw new ArgumentException("unknown schedule '" + c.Schedule + "'.");
+            var meta = checkpoint + ".json";
+            if (resume && File.Exists(meta))
+            {
+                var stored = JsonSerializer.Deserialize<DdpmConfig>(File.ReadAllText(meta))!;
+                if (stored != c)
+                    throw new CheckpointException("Checkpoint '" + checkpoint + "' was trained as " + stored + " but this run is " + c + "; use another --checkpoint or the same settings.");
+            }
+            var net = Network(c, seed);
+            var digits = c.IsDigits ? DigitsData() : null;
+            IDataStream data = digits is not null ? new TensorDataStream(digits, batch, seed)
+                : new SampledDataStream((n, g) => Toy2D.Sample(Toy2D.Parse(c.Data)!.Value, n, g), 2, batch, seed);
+            var result = Trainer.Train(net, data, (x, g) => Ddpm.SimpleLoss(schedule, net, x, g), new TrainerOptions
+            {
+                Steps = steps, LearningRate = learningRate, EmaDecay = c.IsDigits ? 0.995 : 0.99, Seed = seed, CheckpointPath = checkpoint,
+                CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
+            });
+            File.WriteAllText(meta, JsonSerializer.Serialize(c));
+            digits?.Dispose();
+            return new DdpmTrainRun(c, result.Steps, result.StartStep, result.LossHistory.Count > 0 ? result.LossHistory[0] : double.NaN, result.FinalLoss,
+                result.Elapsed.TotalSeconds, checkpoint, result.Cancelled);
+        }
+
+        /// <summary>Loads the network (EMA weights when the checkpoint has them) and its config.</summary>
+        public static (DdpmConfig Config, DiffusionNetwork Net, DdpmSchedule Schedule) Load(string checkpoint)
+        {
+            var meta = checkpoint + ".json";
+            if (!File.Exists(checkpoint)) throw new CheckpointException("Checkpoint '" + checkpoint + "' does not exist; run `dsl ddpm train --checkpoint " + checkpoint + "` first.");
+            if (!File.Exists(meta)) throw new CheckpointException("Checkpoint '" + checkpoint + "' has no description '" + meta + "' (written by `dsl ddpm train`).");
+            var c = JsonSerializer.Deserialize<DdpmConfig>(File.ReadAllText(meta)) ?? throw new CheckpointException("'" + meta + "' is empty.");
+            var schedule = Schedule(c.Schedule, c.T) ?? throw new CheckpointException("'" + meta + "' names an unknown schedule '" + c.Schedule + "'.");
+            var net = Network(c, 0);
+            var header = Checkpoint.Peek(checkpoint);
+            using var optimizer = optim.Adam(net.parameters());
+            using var ema = header.HasEma ? new ExponentialMovingAverage(net, 0.99) : null;
+            Checkpoint.Load(checkpoint, net, optimizer, ema);
+            ema?.CopyTo(net);
+            return (c, net, schedule);
+        }
+
+        public static DdpmSampleRun Sample(string checkpoint, string sampler, int steps, int n, long seed, IProgress<SamplerProgress>? progress, CancellationToken cancellation)
+        {
+            var clock = Stopwatch.StartNew();
+            var (c, net, schedule) = Load(checkpoint);
+            using var scope = NewDisposeScope();
+            var epsilon = Ddpm.AsNoisePrediction(schedule, net);
+            var options = new DdpmSamplerOptions
+            {
+                Steps = steps > 0 ? steps : sampler == "ancestral" ? schedule.Steps : 50, Eta = sampler == "ancestral" ? 1 : 0,
+                ClipDenoised = c.IsDigits, Seed = seed, Progress = progress, Cancellation = cancellation,
+            };
+            var sampleClock = Stopwatch.StartNew();
+            using var result = sampler switch
+            {
+                // All T steps: Algorithm 2; fewer: the same ancestral step on a sub-sequence (DDIM with η = 1).
+                "ancestral" => options.Steps >= schedule.Steps ? Ddpm.Ancestral(schedule, epsilon, n, c.Dim, options) : Ddpm.Ddim(schedule, epsilon, n, c.Dim, options),
+                "ddim" => Ddpm.Ddim(schedule, epsilon, n, c.Dim, options),
+                _ => Ddpm.ProbabilityFlowSample(schedule, epsilon, n, c.Dim,
+                    steps > 0 ? new OdeOptions { Method = OdeMethod.Rk4, Steps = steps, Cancellation = cancellation } : new OdeOptions { RelativeTolerance = 1e-4, AbsoluteTolerance = 1e-4, Cancellation = cancellation }, seed),
+            };
+            double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
+            var samples = ToRows(result.Samples);
+
+            // The bound and the ODE likelihood on held-out data: the digits (bins of width 2/16: 17 grey levels in [−1, 1]) or fresh toy draws.
+            Tensor evaluation;
+            double[][]? dataRows = null;
+            double? mmd = null, logDensity = null, dataLogDensity = null;
+            if (c.IsDigits)
+            {
+                evaluation = Digits.Images(PixelScale.Symmetric).index_select(0, randperm(Digits.Count, generator: new Generator((ulong)seed + 7)).narrow(0, 0, 100));
+            }
+            else
+            {
+                var kind = Toy2D.Parse(c.Data)!.Value;
+                var data = Toy2D.Sample(kind, n, new Generator((ulong)seed + 7));
+                dataRows = ToRows(data);
+                if (!result.Cancelled) mmd = SampleStatistics.Mmd2(result.Samples, data);
+                if (kind == Toy2DKind.Gaussians8)
+                {
+                    logDensity = Toy2D.Gaussians8LogDensity(result.Samples).mean().ToDouble();
+                    dataLogDensity = Toy2D.Gaussians8LogDensity(data).mean().ToDouble();
+                }
+                evaluation = data.narrow(0, 0, System.Math.Min(n, 500));
+            }
+            double? binWidth = c.IsDigits ? 2.0 / 16 : null;
+            using var vlb = Ddpm.VariationalBound(schedule, epsilon, evaluation, new VlbOptions
+            {
+                BinWidth = binWidth, Stride = c.IsDigits ? 10 : 1, Seed = seed,
+                Variance = c.IsDigits ? ReverseVariance.Posterior : ReverseVariance.Beta,
+            });
+            using var ode = Ddpm.LogLikelihood(schedule, epsilon, c.IsDigits ? evaluation.narrow(0, 0, 50) : evaluation,
+                c.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact, new OdeOptions { RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-3 }, seed);
+            double odeNats = -ode.LogLikelihood.mean().ToDouble() / c.Dim;
+            double odeBits = binWidth is double w ? Ddpm.BitsPerDimension(odeNats, w) : odeNats / System.Math.Log(2);
+            return new DdpmSampleRun(c, sampler, result.FunctionEvaluations, samples, dataRows, vlb.BitsPerDim, vlb.StandardErrorNatsPerDim / System.Math.Log(2),
+                odeBits, ode.FunctionEvaluations, mmd, logDensity, dataLogDensity, sampleSeconds, clock.Elapsed.TotalSeconds, result.Cancelled);
+        }
+
+        private static double[][] ToRows(Tensor x)
+        {
+            using var d = x.detach().to_type(ScalarType.Float64).cpu().contiguous();
+            var flat = d.data<double>().ToArray();
+            int cols = (int)x.shape[1];
+            return Enumerable.Range(0, (int)x.shape[0]).Select(r => flat.AsSpan(r * cols, cols).ToArray()).ToArray();
+        }
+    }
+}

@@ -1,0 +1,433 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using Dsl.Sampling;
+using Dsl.Sde;
+using Dsl.Solvers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Diffusion
+{
+    /// <summary>
+    /// A denoising network ε̂/x̂₀/v̂(x, τ[, condition]) over flattened data x: [N, D] and per-sample continuous times τ: [N]
+    /// (the schedule's <see cref="DdpmSchedule.Times"/>). <c>condition</c> is an optional extra input (class labels,
+    /// masks) for conditional models; unconditional networks refuse a non-null one.
+    /// </summary>
+    public interface IDiffusionNetwork
+    {
+        /// <summary>A name for messages and checkpoints.</summary>
+        string ModelName { get; }
+
+        /// <summary>D, the flattened data dimension.</summary>
+        int Dim { get; }
+
+        /// <summary>The prediction: [N, D].</summary>
+        Tensor Predict(Tensor x, Tensor time, Tensor? condition = null);
+    }
+
+    /// <summary>What a network is trained to predict.</summary>
+    public enum DdpmTarget
+    {
+        /// <summary>The noise ε (Ho et al.'s L_simple).</summary>
+        Noise,
+        /// <summary>The clean data x₀.</summary>
+        Data,
+        /// <summary>The velocity v = √ᾱ ε − √(1 − ᾱ) x₀ (Salimans &amp; Ho 2022).</summary>
+        Velocity,
+    }
+
+    /// <summary>The reverse-step variance σₜ² of Algorithm 2.</summary>
+    public enum ReverseVariance
+    {
+        /// <summary>σₜ² = β̃ₜ, the posterior variance (optimal for a point mass x₀); t = 1 uses β̃₂ in the decoder.</summary>
+        Posterior,
+        /// <summary>σₜ² = βₜ (optimal for x₀ ~ N(0, I)).</summary>
+        Beta,
+    }
+
+    /// <summary>Settings of the discrete samplers.</summary>
+    public sealed class DdpmSamplerOptions
+    {
+        /// <summary>DDIM: the number K of steps of the sub-sequence (evenly spaced in 1…T, always ending at 1). Ancestral sampling uses all T.</summary>
+        public int Steps { get; init; } = 50;
+
+        /// <summary>DDIM's η: 0 deterministic, 1 the ancestral variance β̃ on the sub-sequence.</summary>
+        public double Eta { get; init; }
+
+        /// <summary>Ancestral sampling's σₜ².</summary>
+        public ReverseVariance Variance { get; init; } = ReverseVariance.Posterior;
+
+        /// <summary>Clip x̂₀ to [−<see cref="ClipRange"/>, <see cref="ClipRange"/>] before each step (images in [−1, 1]).</summary>
+        public bool ClipDenoised { get; init; }
+
+        /// <summary>The clipping bound.</summary>
+        public double ClipRange { get; init; } = 1;
+
+        /// <summary>Seed of x_T and of the step noise.</summary>
+        public long Seed { get; init; }
+
+        /// <summary>x_T to start from instead of drawing it ([N, D]; not disposed).</summary>
+        public Tensor? Start { get; init; }
+
+        /// <summary>Progress reports.</summary>
+        public IProgress<SamplerProgress>? Progress { get; init; }
+
+        /// <summary>Stops between steps; the state reached is returned with Cancelled.</summary>
+        public CancellationToken Cancellation { get; init; }
+    }
+
+    /// <summary>Settings of the variational bound.</summary>
+    public sealed class VlbOptions
+    {
+        /// <summary>σₜ² of the reverse process whose bound is computed.</summary>
+        public ReverseVariance Variance { get; init; } = ReverseVariance.Posterior;
+
+        /// <summary>
+        /// Width of a data bin for Ho et al.'s discretised decoder (eq. 13): 2/255 for 8-bit images in [−1, 1], 2/16 for the
+        /// 17-level digits. Null: a continuous Gaussian decoder −log N(x₀; μθ(x₁, 1), σ₁²), a bound on the density.
+        /// </summary>
+        public double? BinWidth { get; init; }
+
+        /// <summary>Evaluate every k-th term of Σ L_{t−1} (t = 2, 2 + k, …) and weight it by the number of terms it stands for; 1 = exact sum.</summary>
+        public int Stride { get; init; } = 1;
+
+        /// <summary>Seed of the xₜ ~ q(xₜ | x₀) draws.</summary>
+        public long Seed { get; init; }
+    }
+
+    /// <summary>The variational bound per sample, in nats, with its terms. Owns its tensors.</summary>
+    public sealed class VlbResult : IDisposable
+    {
+        internal VlbResult(Tensor prior, Tensor diffusion, Tensor decoder, int dim, double? binWidth)
+        {
+            Prior = prior; Diffusion = diffusion; Decoder = decoder; Dim = dim; BinWidth = binWidth;
+            using var scope = NewDisposeScope();
+            Total = (prior + diffusion + decoder).MoveToOuterDisposeScope();
+            var total = Total.to_type(ScalarType.Float64);
+            NatsPerDim = total.mean().ToDouble() / dim;
+            StandardErrorNatsPerDim = total.shape[0] > 1 ? total.std().ToDouble() / System.Math.Sqrt(total.shape[0]) / dim : double.NaN;
+            PriorNatsPerDim = prior.to_type(ScalarType.Float64).mean().ToDouble() / dim;
+            DiffusionNatsPerDim = diffusion.to_type(ScalarType.Float64).mean().ToDouble() / dim;
+            DecoderNatsPerDim = decoder.to_type(ScalarType.Float64).mean().ToDouble() / dim;
+        }
+
+        /// <summary>L_T = KL(q(x_T | x₀) ‖ N(0, I)): [N].</summary>
+        public Tensor Prior { get; }
+        /// <summary>Σ_{t=2}^{T} L_{t−1}, the Gaussian KLs: [N].</summary>
+        public Tensor Diffusion { get; }
+        /// <summary>L₀ = −log pθ(x₀ | x₁): [N].</summary>
+        public Tensor Decoder { get; }
+        /// <summary>The bound L = L_T + Σ L_{t−1} + L₀ ≥ −log pθ(x₀): [N].</summary>
+        public Tensor Total { get; }
+        /// <summary>D.</summary>
+        public int Dim { get; }
+        /// <summary>The decoder's bin width (null: continuous).</summary>
+        public double? BinWidth { get; }
+        /// <summary>Mean bound per dimension, nats.</summary>
+        public double NatsPerDim { get; }
+        /// <summary>Its standard error.</summary>
+        public double StandardErrorNatsPerDim { get; }
+        /// <summary>Mean L_T per dimension.</summary>
+        public double PriorNatsPerDim { get; }
+        /// <summary>Mean Σ L_{t−1} per dimension.</summary>
+        public double DiffusionNatsPerDim { get; }
+        /// <summary>Mean L₀ per dimension.</summary>
+        public double DecoderNatsPerDim { get; }
+        /// <summary>The bound in bits per dimension: nats/ln 2 (with a discretised decoder a probability, without one a density).</summary>
+        public double BitsPerDim => NatsPerDim / System.Math.Log(2);
+
+        /// <summary>Disposes the tensors.</summary>
+        public void Dispose() { Prior.Dispose(); Diffusion.Dispose(); Decoder.Dispose(); Total.Dispose(); }
+    }
+
+    /// <summary>
+    /// Denoising diffusion probabilistic models (Ho et al. 2020) on a <see cref="DdpmSchedule"/>: the forward marginal,
+    /// the posterior, the parametrisations, L_simple (Algorithm 1), ancestral sampling (Algorithm 2), DDIM (Song et al.
+    /// 2021), the probability-flow ODE and the likelihood on the schedule's SDE, and the variational bound (Ho et al. eq. 5, 13).
+    /// Samplers take a <see cref="NoisePrediction"/> in continuous time τ, so guidance and conditioning wrap it.
+    /// </summary>
+    public static class Ddpm
+    {
+        /// <summary>xₜ = √ᾱₜ x₀ + √(1 − ᾱₜ) ε for per-sample steps t: [N] (int64, 1…T).</summary>
+        public static Tensor QSample(DdpmSchedule schedule, Tensor x0, Tensor t, Tensor noise)
+        {
+            CheckSteps(schedule, x0, t, "QSample");
+            using var scope = NewDisposeScope();
+            var a = schedule.Gather(schedule.SqrtAlphaBars, t, x0.dtype).unsqueeze(1);
+            var s = schedule.Gather(schedule.SqrtOneMinusAlphaBars, t, x0.dtype).unsqueeze(1);
+            return (a * x0 + s * noise).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>q(x_{t−1} | xₜ, x₀) = N(coef1 x₀ + coef2 xₜ, β̃ₜ): the mean [N, D], the variance [N] and its clipped log [N].</summary>
+        public static (Tensor Mean, Tensor Variance, Tensor LogVarianceClipped) Posterior(DdpmSchedule schedule, Tensor x0, Tensor xt, Tensor t)
+        {
+            CheckSteps(schedule, x0, t, "Posterior");
+            using var scope = NewDisposeScope();
+            var mean = schedule.Gather(schedule.PosteriorMeanCoef1, t, x0.dtype).unsqueeze(1) * x0 + schedule.Gather(schedule.PosteriorMeanCoef2, t, x0.dtype).unsqueeze(1) * xt;
+            var variance = schedule.Gather(schedule.PosteriorVariance, t, x0.dtype);
+            var logVariance = schedule.Gather(schedule.PosteriorLogVarianceClipped, t, x0.dtype);
+            return (mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope(), logVariance.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>x̂₀ = (xₜ − √(1 − ᾱₜ) ε)/√ᾱₜ.</summary>
+        public static Tensor DataFromNoise(DdpmSchedule schedule, Tensor xt, Tensor noise, Tensor t) => Combine(schedule, t, xt, noise, i => 1 / schedule.SqrtAlphaBars[i], i => -schedule.SqrtOneMinusAlphaBars[i] / schedule.SqrtAlphaBars[i]);
+
+        /// <summary>ε = (xₜ − √ᾱₜ x₀)/√(1 − ᾱₜ).</summary>
+        public static Tensor NoiseFromData(DdpmSchedule schedule, Tensor xt, Tensor x0, Tensor t) => Combine(schedule, t, xt, x0, i => 1 / schedule.SqrtOneMinusAlphaBars[i], i => -schedule.SqrtAlphaBars[i] / schedule.SqrtOneMinusAlphaBars[i]);
+
+        /// <summary>v = √ᾱₜ ε − √(1 − ᾱₜ) x₀.</summary>
+        public static Tensor VelocityOf(DdpmSchedule schedule, Tensor x0, Tensor noise, Tensor t) => Combine(schedule, t, noise, x0, i => schedule.SqrtAlphaBars[i], i => -schedule.SqrtOneMinusAlphaBars[i]);
+
+        /// <summary>x̂₀ = √ᾱₜ xₜ − √(1 − ᾱₜ) v.</summary>
+        public static Tensor DataFromVelocity(DdpmSchedule schedule, Tensor xt, Tensor v, Tensor t) => Combine(schedule, t, xt, v, i => schedule.SqrtAlphaBars[i], i => -schedule.SqrtOneMinusAlphaBars[i]);
+
+        /// <summary>ε̂ = √(1 − ᾱₜ) xₜ + √ᾱₜ v.</summary>
+        public static Tensor NoiseFromVelocity(DdpmSchedule schedule, Tensor xt, Tensor v, Tensor t) => Combine(schedule, t, xt, v, i => schedule.SqrtOneMinusAlphaBars[i], i => schedule.SqrtAlphaBars[i]);
+
+        /// <summary>The network as a noise prediction in continuous time (converting an x₀- or v-network through the schedule's SDE kernel).</summary>
+        public static NoisePrediction AsNoisePrediction(DdpmSchedule schedule, IDiffusionNetwork network, DdpmTarget target = DdpmTarget.Noise, Tensor? condition = null) => target switch
+        {
+            DdpmTarget.Noise => (x, t) => network.Predict(x, t, condition),
+            DdpmTarget.Data => TimeScores.NoiseFromData(schedule.Sde, (x, t) => network.Predict(x, t, condition)),
+            _ => TimeScores.NoiseFromV(schedule.Sde, (x, t) => network.Predict(x, t, condition)),
+        };
+
+        /// <summary>The network's score s = −ε̂/√v(τ) on the schedule's SDE, for the SDE solvers and the likelihood.</summary>
+        public static ITimeScoreModel AsScore(DdpmSchedule schedule, int dim, NoisePrediction epsilon, string name = "DDPM network") =>
+            TimeScores.FromNoisePrediction(schedule.Sde, dim, epsilon, name);
+
+        /// <summary>
+        /// Algorithm 1's L_simple: t ~ U{1…T}, ε ~ N(0, I), xₜ = √ᾱₜ x₀ + √(1 − ᾱₜ) ε, and the mean over batch and
+        /// dimensions of ‖target − network(xₜ, τₜ)‖² with target ε, x₀ or v. A 0-dim tensor with the network's graph.
+        /// </summary>
+        public static Tensor SimpleLoss(DdpmSchedule schedule, IDiffusionNetwork network, Tensor x0, Generator generator, DdpmTarget target = DdpmTarget.Noise, Tensor? condition = null)
+        {
+            if (x0.dim() != 2 || x0.shape[1] != network.Dim)
+                throw new ArgumentException("Ddpm.SimpleLoss: x₀ must be [N, " + network.Dim + "] for " + network.ModelName + "; got " + Broadcasting.Describe(x0) + ".", nameof(x0));
+            using var scope = NewDisposeScope();
+            long n = x0.shape[0];
+            var t = randint(1, schedule.Steps + 1, new long[] { n }, generator: generator, dtype: ScalarType.Int64, device: x0.device);
+            var noise = empty_like(x0).normal_(0, 1, generator: generator);
+            var xt = QSample(schedule, x0, t, noise);
+            var tau = schedule.Gather(schedule.Times, t, x0.dtype);
+            var prediction = network.Predict(xt, tau, condition);
+            var goal = target switch { DdpmTarget.Noise => noise, DdpmTarget.Data => x0, _ => VelocityOf(schedule, x0, noise, t) };
+            return (prediction - goal).square().mean().MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Algorithm 2: x_T ~ N(0, I); for t = T…1, x_{t−1} = (xₜ − βₜ/√(1 − ᾱₜ) ε̂)/√αₜ + σₜ z (z = 0 at t = 1), written as the
+        /// posterior mean of x̂₀ so that x̂₀ can be clipped. Samples [N, D] with T network evaluations.
+        /// </summary>
+        public static SdeSampleResult Ancestral(DdpmSchedule schedule, NoisePrediction epsilon, long n, int dim, DdpmSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null)
+        {
+            var steps = Enumerable.Range(1, schedule.Steps).Reverse().ToArray();
+            return Run("DDPM ancestral", schedule, epsilon, n, dim, options, dtype, device, steps, (x, i, eps, noise) =>
+            {
+                var (c1, c2) = (schedule.PosteriorMeanCoef1[i], schedule.PosteriorMeanCoef2[i]);
+                var x0 = Denoised(schedule, x, eps, i, options);
+                var mean = x0.mul_(c1).add_(x, alpha: c2);
+                if (i == 0) return mean;
+                double variance = options.Variance == ReverseVariance.Posterior ? schedule.PosteriorVariance[i] : schedule.Betas[i];
+                return mean.add_(noise(), alpha: System.Math.Sqrt(variance));
+            });
+        }
+
+        /// <summary>
+        /// DDIM (Song, Meng &amp; Ermon 2021, eq. 12) on K steps τ_K &gt; … &gt; τ₁ = 1 of 1…T: x̂₀ = (xₜ − √(1 − ᾱₜ) ε̂)/√ᾱₜ,
+        /// x_prev = √ᾱ_prev x̂₀ + √(1 − ᾱ_prev − σ²) ε̂ + σ z with σ = η √((1 − ᾱ_prev)/(1 − ᾱₜ)) √(1 − ᾱₜ/ᾱ_prev); after t = 1, ᾱ_prev = 1.
+        /// η = 0 is deterministic given x_T.
+        /// </summary>
+        public static SdeSampleResult Ddim(DdpmSchedule schedule, NoisePrediction epsilon, long n, int dim, DdpmSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null)
+        {
+            var steps = SubSequence(schedule.Steps, options.Steps);
+            if (!(options.Eta >= 0) || double.IsInfinity(options.Eta)) throw new ArgumentException("DDIM: η must be a finite number ≥ 0, got " + options.Eta + ".", nameof(options));
+            return Run("DDIM", schedule, epsilon, n, dim, options, dtype, device, steps, (x, i, eps, noise) =>
+            {
+                int k = Array.IndexOf(steps, i + 1);
+                double aPrev = k + 1 < steps.Length ? schedule.AlphaBars[steps[k + 1] - 1] : 1.0, a = schedule.AlphaBars[i];
+                double sigma = options.Eta * System.Math.Sqrt((1 - aPrev) / (1 - a) * (1 - a / aPrev));
+                var x0 = Denoised(schedule, x, eps, i, options);
+                if (options.ClipDenoised)                                  // ε consistent with the clipped x̂₀
+                    eps = ((x - x0 * System.Math.Sqrt(a)) / System.Math.Sqrt(1 - a));
+                var next = x0.mul_(System.Math.Sqrt(aPrev)).add_(eps, alpha: System.Math.Sqrt(System.Math.Max(1 - aPrev - sigma * sigma, 0)));
+                return sigma > 0 ? next.add_(noise(), alpha: sigma) : next;
+            });
+        }
+
+        /// <summary>K steps evenly spaced in 1…T from T down to 1 (distinct; K ≤ T).</summary>
+        public static int[] SubSequence(int total, int count)
+        {
+            if (count < 1 || count > total) throw new ArgumentException("DDIM: the number of steps K must lie in 1…T = " + total + ", got " + count + ".", nameof(count));
+            if (count == 1) return new[] { total };
+            return Enumerable.Range(0, count).Select(k => 1 + (int)System.Math.Round((double)k * (total - 1) / (count - 1))).Distinct().Reverse().ToArray();
+        }
+
+        /// <summary>
+        /// The probability-flow ODE of the schedule's SDE with the network's score s = −ε̂/√v(τ), from the prior at the SDE's
+        /// end time down to τ₁ (the time of step 1).
+        /// </summary>
+        public static SdeSampleResult ProbabilityFlowSample(DdpmSchedule schedule, NoisePrediction epsilon, long n, int dim, OdeOptions ode, long seed = 0, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
+            ProbabilityFlow.Sample(schedule.Sde, AsScore(schedule, dim, epsilon), n, ode, schedule.Times[0], seed, dtype, device);
+
+        /// <summary>log p_{τ₁}(x) by the probability-flow ODE on the schedule's SDE, from τ₁ (the time of step 1), in nats: [N].</summary>
+        public static LikelihoodResult LogLikelihood(DdpmSchedule schedule, NoisePrediction epsilon, Tensor x, DivergenceEstimator divergence = DivergenceEstimator.Exact, OdeOptions? ode = null, long seed = 0) =>
+            ProbabilityFlow.LogLikelihood(schedule.Sde, AsScore(schedule, (int)x.shape[1], epsilon), x,
+                new LikelihoodOptions { Epsilon = schedule.Times[0], Divergence = divergence, Ode = ode ?? new OdeOptions(), Seed = seed });
+
+        /// <summary>
+        /// The variational bound (Ho et al. eq. 5) per sample in nats: L_T = KL(q(x_T | x₀) ‖ N(0, I)); for t = 2…T,
+        /// L_{t−1} = KL(q(x_{t−1} | xₜ, x₀) ‖ N(μθ(xₜ, t), σₜ²I)) in closed form at one xₜ ~ q(xₜ | x₀) each; and
+        /// L₀ = −log pθ(x₀ | x₁) with the discretised (eq. 13) or a continuous Gaussian decoder. μθ = coef1 x̂₀ + coef2 xₜ.
+        /// </summary>
+        public static VlbResult VariationalBound(DdpmSchedule schedule, NoisePrediction epsilon, Tensor x0, VlbOptions options)
+        {
+            if (x0.dim() != 2) throw new ArgumentException("Ddpm.VariationalBound: x₀ must be [N, D]; got " + Broadcasting.Describe(x0) + ".", nameof(x0));
+            if (options.Stride < 1) throw new ArgumentException("Ddpm.VariationalBound: Stride must be ≥ 1.", nameof(options));
+            if (options.BinWidth is double w)
+            {
+                if (!(w > 0 && w <= 2)) throw new ArgumentException("Ddpm.VariationalBound: the bin width must lie in (0, 2], got " + w + ".", nameof(options));
+                double lo, hi;
+                using (var mn = x0.min()) lo = mn.ToDouble();
+                using (var mx = x0.max()) hi = mx.ToDouble();
+                if (lo < -1 - 1e-6 || hi > 1 + 1e-6)
+                    throw new ArgumentException($"Ddpm.VariationalBound: the discretised decoder needs data in [−1, 1]; got values in [{lo:G4}, {hi:G4}] (scale images with PixelScale.Symmetric).", nameof(x0));
+            }
+            int T = schedule.Steps, D = (int)x0.shape[1];
+            long n = x0.shape[0];
+            var dtype = x0.dtype;
+            using var noGrad = no_grad();
+            using var generator = new Generator((ulong)options.Seed, x0.device);
+            double Sigma2(int i) => options.Variance == ReverseVariance.Posterior ? System.Math.Exp(schedule.PosteriorLogVarianceClipped[i])
+                : i == 0 ? schedule.PosteriorVariance[System.Math.Min(1, T - 1)] : schedule.Betas[i];
+
+            Tensor prior, diffusion, decoder;
+            using (var scope = NewDisposeScope())
+            {
+                double aT = schedule.AlphaBars[T - 1];
+                prior = (x0.square() * aT + (1 - aT) - 1 - System.Math.Log(1 - aT)).sum(new long[] { 1 }).mul_(0.5).MoveToOuterDisposeScope();
+            }
+            diffusion = zeros(n, dtype: dtype, device: x0.device);
+            for (int t = 2; t <= T; t += options.Stride)
+            {
+                using var scope = NewDisposeScope();
+                int i = t - 1;
+                int weight = System.Math.Min(options.Stride, T - t + 1);        // the terms t … t + stride − 1 this one stands for
+                var (mean, sigma2) = ModelStep(schedule, epsilon, x0, i, Sigma2(i), generator, out var trueMean);
+                double post = schedule.PosteriorVariance[i];
+                var kl = ((trueMean - mean).square().sum(new long[] { 1 }).div_(sigma2).add_(D * (System.Math.Log(sigma2 / post) + post / sigma2 - 1))).mul_(0.5);
+                diffusion.add_(kl, alpha: weight);
+            }
+            using (var scope = NewDisposeScope())
+            {
+                double sigma2 = Sigma2(0);
+                var (mean, _) = ModelStep(schedule, epsilon, x0, 0, sigma2, generator, out _);
+                double sd = System.Math.Sqrt(sigma2);
+                if (options.BinWidth is double width)
+                {
+                    // Ho et al. eq. 13: ∫ N(x; μ, σ²) over [x₀ − w/2, x₀ + w/2], the edge bins reaching to ±∞.
+                    var centred = x0 - mean;
+                    var upper = Phi((centred + width / 2) / sd);
+                    var lower = Phi((centred - width / 2) / sd);
+                    var top = x0.ge(1 - width / 2);
+                    var bottom = x0.le(-1 + width / 2);
+                    var p = where(top, 1 - lower, where(bottom, upper, upper - lower)).clamp_min(1e-12);
+                    decoder = p.log().sum(new long[] { 1 }).neg().MoveToOuterDisposeScope();
+                }
+                else
+                {
+                    decoder = ((x0 - mean).square().sum(new long[] { 1 }).div_(2 * sigma2).add_(0.5 * D * System.Math.Log(2 * System.Math.PI * sigma2))).MoveToOuterDisposeScope();
+                }
+            }
+            return new VlbResult(prior, diffusion, decoder, D, options.BinWidth);
+        }
+
+        /// <summary>Bits per dimension of data on bins of width w from a density's NLL in nats per dimension: nll/ln 2 − log₂ w.</summary>
+        public static double BitsPerDimension(double nllNatsPerDim, double binWidth) => nllNatsPerDim / System.Math.Log(2) - System.Math.Log2(binWidth);
+
+        private static Tensor Phi(Tensor z) => special.erf(z / System.Math.Sqrt(2)).add_(1).mul_(0.5);
+
+        /// <summary>xₜ ~ q(xₜ | x₀) at step index i; the model's mean μθ and the true posterior mean.</summary>
+        private static (Tensor Mean, double Sigma2) ModelStep(DdpmSchedule schedule, NoisePrediction epsilon, Tensor x0, int i, double sigma2, Generator generator, out Tensor trueMean)
+        {
+            var noise = empty_like(x0).normal_(0, 1, generator: generator);
+            var xt = x0 * schedule.SqrtAlphaBars[i] + noise * schedule.SqrtOneMinusAlphaBars[i];
+            using var tau = full(new long[] { x0.shape[0] }, schedule.Times[i], x0.dtype, x0.device);
+            var eps = epsilon(xt, tau);
+            var x0Hat = (xt - eps * schedule.SqrtOneMinusAlphaBars[i]) / schedule.SqrtAlphaBars[i];
+            trueMean = x0 * schedule.PosteriorMeanCoef1[i] + xt * schedule.PosteriorMeanCoef2[i];
+            return (x0Hat * schedule.PosteriorMeanCoef1[i] + xt * schedule.PosteriorMeanCoef2[i], sigma2);
+        }
+
+        private static Tensor Denoised(DdpmSchedule schedule, Tensor x, Tensor eps, int i, DdpmSamplerOptions options)
+        {
+            var x0 = (x - eps * schedule.SqrtOneMinusAlphaBars[i]).div_(schedule.SqrtAlphaBars[i]);
+            return options.ClipDenoised ? x0.clamp_(-options.ClipRange, options.ClipRange) : x0;
+        }
+
+        private delegate Tensor Step(Tensor x, int index, Tensor eps, Func<Tensor> noise);
+
+        private static SdeSampleResult Run(string solver, DdpmSchedule schedule, NoisePrediction epsilon, long n, int dim, DdpmSamplerOptions options,
+            ScalarType dtype, Device? device, int[] steps, Step step)
+        {
+            if (n < 1 || dim < 1) throw new ArgumentException(solver + ": the number of samples and the dimension must be ≥ 1, got " + n + " and " + dim + ".", nameof(n));
+            device ??= options.Start?.device ?? CPU;
+            var clock = Stopwatch.StartNew();
+            using var generator = new Generator((ulong)options.Seed, device);
+            Tensor x;
+            if (options.Start is Tensor start)
+            {
+                if (start.dim() != 2 || start.shape[0] != n || start.shape[1] != dim)
+                    throw new ArgumentException(solver + ": Start must be x_T of shape [" + n + ", " + dim + "]; got " + Broadcasting.Describe(start) + ".", nameof(options));
+                x = start.detach().to(dtype, device).clone();
+            }
+            else x = empty(new long[] { n, dim }, dtype: dtype, device: device).normal_(0, 1, generator: generator);
+            using var noGrad = no_grad();
+            int done = 0;
+            bool cancelled = false;
+            foreach (var t in steps)
+            {
+                if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
+                using (var scope = NewDisposeScope())
+                {
+                    int i = schedule.Index(t);
+                    using var tau = full(new long[] { n }, schedule.Times[i], dtype, device);
+                    var eps = epsilon(x, tau);
+                    var next = step(x, i, eps, () => empty_like(x).normal_(0, 1, generator: generator)).MoveToOuterDisposeScope();
+                    x.Dispose();
+                    x = next;
+                }
+                done++;
+                options.Progress?.Report(new SamplerProgress(solver, done, steps.Length, double.NaN));
+            }
+            if (!ChainLoop.AllFinite(x))
+            {
+                x.Dispose();
+                throw new ArithmeticException(solver + ": the samples became NaN or Inf; check the network and the schedule.");
+            }
+            return new SdeSampleResult(x, null, done, done, clock.Elapsed, cancelled);
+        }
+
+        private static Tensor Combine(DdpmSchedule schedule, Tensor t, Tensor a, Tensor b, Func<int, double> ca, Func<int, double> cb)
+        {
+            CheckSteps(schedule, a, t, "conversion");
+            using var scope = NewDisposeScope();
+            var idx = t.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
+            var fa = tensor(idx.Select(k => ca((int)k - 1)).ToArray(), ScalarType.Float64, a.device).to_type(a.dtype).unsqueeze(1);
+            var fb = tensor(idx.Select(k => cb((int)k - 1)).ToArray(), ScalarType.Float64, a.device).to_type(a.dtype).unsqueeze(1);
+            return (a * fa + b * fb).MoveToOuterDisposeScope();
+        }
+
+        private static void CheckSteps(DdpmSchedule schedule, Tensor x, Tensor t, string member)
+        {
+            if (t.dim() != 1 || t.shape[0] != x.shape[0] || t.is_floating_point())
+                throw new ArgumentException("Ddpm." + member + ": t must be integer steps [N] = [" + x.shape[0] + "] (1…T); got " + t.dtype + " " + Broadcasting.Describe(t) + ".", nameof(t));
+            using var mn = t.min();
+            using var mx = t.max();
+            if (mn.ToInt64() < 1 || mx.ToInt64() > schedule.Steps)
+                throw new ArgumentException("Ddpm." + member + ": steps must lie in 1…" + schedule.Steps + "; got " + mn.ToInt64() + "…" + mx.ToInt64() + ".", nameof(t));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>`dsl ddpm schedule|train|sample` with tiny step counts: the JSON contract, files written, clear failures.</summary>
+    [Collection("Console")]
+    public class DdpmCliTests
+    {
+        private static readonly string OutDir = Path.Combine(Path.GetTempPath(), "dsl-ddpm-cli-" + Guid.NewGuid().ToString("N"));
+
+        private static (int Code, string Out, string Err) Run(params string[] args)
+        {
+            var (stdout, stderr) = (Console.Out, Console.Error);
+            var o = new StringWriter();
+            var e = new StringWriter();
+            Console.SetOut(o);
+            Console.SetError(e);
+            try { return (Dsl.Examples.Program.Main(args.Concat(new[] { "--json", "--out", OutDir }).ToArray()), o.ToString(), e.ToString()); }
+            finally { Console.SetOut(stdout); Console.SetError(stderr); }
+        }
+
+        private static JsonElement RunJson(params string[] args)
+        {
+            var (code, output, err) = Run(args);
+            Assert.True(code == 0, "exit " + code + ": " + err);
+            using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
+            return doc.RootElement.Clone();
+        }
+
+        [Fact]
+        public void Schedule_reports_the_table_ends_and_writes_the_CSV()
+        {
+            var linear = RunJson("ddpm", "schedule", "--schedule", "linear");
+            Assert.Equal(4.0358e-5, linear.GetProperty("alpha_bar_T").GetDouble(), 1e-8);
+            Assert.Equal(0.0, linear.GetProperty("posterior_variance_1").GetDouble());
+            var csv = File.ReadAllLines(linear.GetProperty("csv").GetString()!);
+            Assert.Equal(1001, csv.Length);
+            Assert.StartsWith("t,tau,beta,alpha,alpha_bar", csv[0]);
+            var cosine = RunJson("ddpm", "schedule", "--schedule", "cosine");
+            Assert.True(cosine.GetProperty("alpha_bar_T").GetDouble() < 1e-6);
+            var (code, _, err) = Run("ddpm", "schedule", "--schedule", "quadratic");
+            Assert.Equal(2, code);
+            Assert.Contains("linear, cosine", err);
+        }
+
+        [Fact]
+        public void Train_then_sample_a_2D_model_with_each_sampler_and_the_digits()
+        {
+            var ckpt = Path.Combine(OutDir, "moons.ckpt");
+            var train = RunJson("ddpm", "train", "--data", "moons", "--steps", "30", "--T", "100", "--width", "32", "--depth", "1", "--checkpoint", ckpt);
+            Assert.Equal(30, train.GetProperty("steps").GetInt64());
+            Assert.True(File.Exists(ckpt) && File.Exists(ckpt + ".json"));
+            foreach (var (sampler, nfe) in new[] { ("ancestral", 100), ("ddim", 10), ("ode", 8 * 4) })
+            {
+                var r = RunJson("ddpm", "sample", "--checkpoint", ckpt, "--sampler", sampler, "--steps", sampler == "ancestral" ? "0" : sampler == "ddim" ? "10" : "8", "--n", "200");
+                Assert.Equal(nfe, r.GetProperty("nfe").GetInt32());
+                Assert.True(double.IsFinite(r.GetProperty("vlb_bits_per_dim").GetDouble()));
+                Assert.True(double.IsFinite(r.GetProperty("ode_bits_per_dim").GetDouble()));
+                Assert.True(r.GetProperty("mmd2").GetDouble() > -0.1);
+                Assert.True(File.Exists(r.GetProperty("png").GetString()));
+                Assert.True(r.GetProperty("seconds").GetDouble() > 0);
+            }
+            // Resuming with another schedule is refused, naming both.
+            var (code, _, err) = Run("ddpm", "train", "--data", "moons", "--steps", "40", "--T", "100", "--width", "32", "--depth", "1", "--schedule", "cosine", "--checkpoint", ckpt, "--resume");
+            Assert.Equal(2, code);
+            Assert.Contains("linear", err);
+            Assert.Contains("cosine", err);
+
+            var digits = Path.Combine(OutDir, "digits.ckpt");
+            RunJson("ddpm", "train", "--data", "digits", "--steps", "3", "--T", "50", "--channels", "8", "--checkpoint", digits);
+            var d = RunJson("ddpm", "sample", "--checkpoint", digits, "--sampler", "ddim", "--steps", "5", "--n", "16");
+            Assert.Equal(16, d.GetProperty("n").GetInt32());
+            Assert.True(d.GetProperty("vlb_bits_per_dim").GetDouble() > 0);
+            Assert.True(new FileInfo(d.GetProperty("png").GetString()!).Length > 1000);
+        }
+    }
+}
