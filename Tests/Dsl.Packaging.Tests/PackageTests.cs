@@ -33,7 +33,7 @@ namespace Dsl.Packaging.Tests
         {
             using var zip = ZipFile.OpenRead(packages.RuntimePackage);
             var files = zip.Entries.Select(e => e.FullName).ToHashSet();
-            foreach (var expected in new[] { "lib/net10.0/Dsl.Runtime.dll", "lib/net10.0/Dsl.Runtime.xml", "analyzers/dotnet/cs/Dsl.Generators.dll",
+            foreach (var expected in new[] { "lib/net10.0/Dsl.Runtime.dll", "lib/net10.0/Dsl.Runtime.xml", "analyzers/dotnet/cs/Dsl.Generators.dll", "analyzers/dotnet/cs/Dsl.CodeFixes.dll",
                          "buildTransitive/Dsl.Runtime.targets", "buildTransitive/ElfVersionPatch.cs", "README.md" })
                 Assert.True(files.Contains(expected), expected + " missing from the package; it has: " + string.Join(", ", files.OrderBy(f => f)));
             Assert.DoesNotContain(files, f => f.StartsWith("lib/", StringComparison.Ordinal) && f.Contains("Generators", StringComparison.Ordinal));
