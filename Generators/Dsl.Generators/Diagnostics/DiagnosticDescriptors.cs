@@ -7,9 +7,21 @@ namespace Dsl.Generators.Diagnostics
     {
         private const string Category = "Dsl";
 
+        /// <summary>
+        /// Where the help pages live: every diagnostic's help link is <c>HelpLinkBase + id + ".md"</c>, i.e.
+        /// docs/diagnostics/DSLxxxx.md. The default is relative to the repository root (the pages travel with the
+        /// source); a hosted copy of the repository changes this one constant to its absolute URL of that folder
+        /// (e.g. <c>https://host/owner/Dsl/blob/main/docs/diagnostics/</c>). Tested: every descriptor's link
+        /// follows the scheme and names an existing page.
+        /// </summary>
+        public const string HelpLinkBase = "docs/diagnostics/";
+
+        /// <summary>The help link of a diagnostic id: <see cref="HelpLinkBase"/> + id + ".md".</summary>
+        public static string HelpLink(string id) => HelpLinkBase + id + ".md";
+
         private static DiagnosticDescriptor Make(string id, string title, string message, DiagnosticSeverity severity) =>
             new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true,
-                helpLinkUri: "docs/diagnostics/" + id + ".md");
+                helpLinkUri: HelpLink(id));
 
         /// <summary>DSL0001: the model class (or a type containing it) is not partial.</summary>
         public static readonly DiagnosticDescriptor NotPartial = Make("DSL0001",
