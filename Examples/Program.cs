@@ -52,6 +52,7 @@ namespace Dsl.Examples
             root.Subcommands.Add(DeepCommands.BuildDbm(gallery));
             root.Subcommands.Add(RbmCommand.BuildHopfield(gallery));
             root.Subcommands.Add(IsingCommand.Build(gallery));
+            foreach (var command in FamilyCommands.Build(gallery)) root.Subcommands.Add(command);
             var bench = BenchCommand.Build(gallery);
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
             bench.Subcommands.Add(IsingCommand.BuildBench(gallery));
