@@ -120,7 +120,9 @@ namespace Dsl.Families
             }, new[] { startZ, startDelta }, 0, EndTime, ode ?? new OdeOptions { Method = OdeMethod.Rk45, RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5 }, ModelName + ".LogLikelihood");
             var latent = result.State[0].clone();
             var delta = result.State[1].clone();
-            return new CnfLikelihood(BaseLogProb(latent) + delta, latent, delta, result.FunctionEvaluations);
+            Tensor logp;
+            using (var scope = NewDisposeScope()) logp = (BaseLogProb(latent) + delta).MoveToOuterDisposeScope();
+            return new CnfLikelihood(logp, latent, delta, result.FunctionEvaluations);
         }
 
         /// <summary>

@@ -26,10 +26,10 @@ namespace Dsl.Flows
         /// <summary>Throws unless every parameter is finite.</summary>
         public static void CheckFinite(string model, string method, params Tensor[] parameters)
         {
+            using var scope = NewDisposeScope();
             foreach (var p in parameters)
             {
-                using var finite = p.isfinite().all();
-                if (!finite.ToBoolean())
+                if (!p.isfinite().all().ToBoolean())
                     throw new ArgumentException(model + "." + method + ": a parameter holds NaN or ±∞ (training diverged?); reload the last checkpoint.");
             }
         }
@@ -43,8 +43,8 @@ namespace Dsl.Flows
             CheckFinite(model, method, u, w, b);
             double wu;
             using (no_grad())
-            using (var dot = (w * u).sum())
-                wu = dot.ToDouble();
+            using (NewDisposeScope())
+                wu = (w * u).sum().ToDouble();
             if (wu < -1)
                 throw new ArgumentException(model + "." + method + ": parameter '" + uName + "' makes the planar layer non-invertible: wᵀu = "
                     + wu.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) + " < −1 (Rezende & Mohamed 2015, appendix A). "
