@@ -92,15 +92,15 @@ namespace Dsl.Examples
 
         private static Command Gan(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "eight-gaussians, moons or ring.", DefaultValueFactory = _ => "eight-gaussians" };
+            var data = new Option<string>("--data") { Description = "eight-gaussians, moons, ring, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "eight-gaussians" };
             var loss = new Option<string>("--loss") { Description = "ns (non-saturating −log D(G(z))) or minimax (log(1 − D(G(z)))).", DefaultValueFactory = _ => "ns" };
             var steps = new Option<int>("--steps") { Description = "Alternating steps.", DefaultValueFactory = _ => 2000 };
-            var command = new Command("gan", "Train a GAN on a 2D toy set: discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
+            var command = new Command("gan", "Train a GAN on a 2D toy set (or the digits): discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
             foreach (var opt in new Option[] { data, loss, steps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("gan", r, run =>
             {
                 string d = r.GetValue(data)!, l = r.GetValue(loss)!.ToLowerInvariant();
-                if (!Toy2D.Names.Contains(d)) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+                if (d != "digits" && !Toy2D.Names.Contains(d)) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
                 if (l != "ns" && l != "minimax") return SamplingCommands.Fail("gan", "unknown --loss '" + l + "'; valid: ns, minimax.");
                 if (r.GetValue(steps) < 0) return SamplingCommands.Fail("gan", "--steps must be ≥ 0.");
                 GanRun result;
@@ -110,8 +110,10 @@ namespace Dsl.Examples
                         run.Progress<(long Step, long Total, double DLoss, double GLoss)>(p => $"step {p.Step}/{p.Total}, D loss {p.DLoss:F3}, G loss {p.GLoss:F3}"), run.Cancellation);
                 }
                 catch (TrainingDivergedException ex) { return SamplingCommands.Fail("gan", ex.Message); }
-                var scatter = Plots.Scatter(run.Output($"gan-{d}.png"), $"GAN ({result.Loss}) on {d}: data and G(z)",
-                    new[] { ("data", result.Real.Select(p => p[0]).ToArray(), result.Real.Select(p => p[1]).ToArray()), ("G(z)", result.Fake.Select(p => p[0]).ToArray(), result.Fake.Select(p => p[1]).ToArray()) });
+                var scatter = d == "digits"
+                    ? Plots.ImageGrid(run.Output("gan-digits.png"), $"GAN ({result.Loss}) on the digits: G(z), z ~ N(0, I₁₆)", result.Fake, 8, 8, 8)
+                    : Plots.Scatter(run.Output($"gan-{d}.png"), $"GAN ({result.Loss}) on {d}: data and G(z)",
+                        new[] { ("data", result.Real.Select(p => p[0]).ToArray(), result.Real.Select(p => p[1]).ToArray()), ("G(z)", result.Fake.Select(p => p[0]).ToArray(), result.Fake.Select(p => p[1]).ToArray()) });
                 return run.Finish(new
                 {
                     command = "gan", data = d, loss = result.Loss, steps = result.Steps, discriminator_loss = result.DiscriminatorLoss, generator_loss = result.GeneratorLoss,

@@ -142,19 +142,26 @@ namespace Dsl.Examples.Experiments
         /// </summary>
         public static GanRun Gan(string data, bool nonSaturating, int steps, long seed, IProgress<(long Step, long Total, double DLoss, double GLoss)>? progress, CancellationToken cancellation)
         {
-            if (!Toy2D.Names.Contains(data)) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+            bool digits = data == "digits";
+            if (!digits && !Toy2D.Names.Contains(data)) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
             var clock = Stopwatch.StartNew();
             var g = new Generator((ulong)seed);
-            var generator = new Mlp("Generator", 2, new[] { 64, 64 }, 2, leakyRelu: true, generator: g);
-            var discriminator = new Mlp("Discriminator", 2, new[] { 64, 64 }, 1, leakyRelu: true, generator: g);
-            var result = GanTraining.Train(generator, discriminator, (n, gen) => Toy2D.Sample(data, n, gen),
+            using var images = digits ? Digits.Images(PixelScale.UnitInterval) : null;
+            Func<int, Generator, Tensor> real = digits
+                ? (n, gen) => { using var index = randint(0, Digits.Count, new long[] { n }, generator: gen); return images!.index_select(0, index); }
+                : (n, gen) => Toy2D.Sample(data, n, gen);
+            var generator = digits
+                ? new Mlp("Generator", 16, new[] { 128, 128 }, Digits.Pixels, leakyRelu: true, generator: g, sigmoidOutput: true)
+                : new Mlp("Generator", 2, new[] { 64, 64 }, 2, leakyRelu: true, generator: g);
+            var discriminator = new Mlp("Discriminator", digits ? Digits.Pixels : 2, digits ? new[] { 128 } : new[] { 64, 64 }, 1, leakyRelu: true, generator: g);
+            var result = GanTraining.Train(generator, discriminator, real,
                 new GanOptions { Steps = steps, BatchSize = 256, LearningRate = 1e-3, NonSaturating = nonSaturating, Seed = seed, Progress = progress, Cancellation = cancellation });
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var gen2 = new Generator((ulong)seed + 99);
-            var real = Toy2D.Sample(data, 5000, gen2);
-            var fake = generator.Forward(randn(new long[] { 5000, 2 }, generator: gen2));
-            var lReal = discriminator.Forward(real).squeeze(1);
+            var realPoints = real(5000, gen2);
+            var fake = generator.Forward(randn(new long[] { 5000, generator.Dim }, generator: gen2));
+            var lReal = discriminator.Forward(realPoints).squeeze(1);
             var lFake = discriminator.Forward(fake).squeeze(1);
             double value = -GanLosses.Discriminator(lReal, lFake).ToDouble();
             int? modes = null;
@@ -174,7 +181,7 @@ namespace Dsl.Examples.Experiments
             double Tail(System.Collections.Generic.IReadOnlyList<double> h) => h.Count == 0 ? double.NaN : h.Skip(h.Count - tail).Average();
             return new GanRun(data, nonSaturating ? "non-saturating" : "minimax", result.Steps, Tail(result.DiscriminatorLoss), Tail(result.GeneratorLoss),
                 lReal.sigmoid().mean().ToDouble(), lFake.sigmoid().mean().ToDouble(), value, modes, quality, clock.Elapsed.TotalSeconds,
-                Rows(real.narrow(0, 0, 2000)), Rows(fake.narrow(0, 0, 2000)), result.Cancelled);
+                Rows(realPoints.narrow(0, 0, digits ? 64 : 2000)), Rows(fake.narrow(0, 0, digits ? 64 : 2000)), result.Cancelled);
         }
 
         /// <summary>

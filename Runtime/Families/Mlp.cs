@@ -10,9 +10,13 @@ namespace Dsl.Families
     {
         private readonly int layers;
         private readonly bool leaky;
+        private readonly bool sigmoidOutput;
 
-        /// <summary>Creates the network <paramref name="inputs"/> → <paramref name="hidden"/>… → <paramref name="outputs"/>.</summary>
-        public Mlp(string name, int inputs, int[] hidden, int outputs, bool leakyRelu = false, Generator? generator = null)
+        /// <summary>
+        /// Creates the network <paramref name="inputs"/> → <paramref name="hidden"/>… → <paramref name="outputs"/>; with
+        /// <paramref name="sigmoidOutput"/> the outputs pass through σ (e.g. a generator of pixels in [0, 1]).
+        /// </summary>
+        public Mlp(string name, int inputs, int[] hidden, int outputs, bool leakyRelu = false, Generator? generator = null, bool sigmoidOutput = false)
             : base(name, CheckSize(name, "in", inputs))
         {
             if (hidden is null) throw new ArgumentNullException(nameof(hidden));
@@ -20,6 +24,7 @@ namespace Dsl.Families
             layers = sizes.Length - 1;
             for (int i = 0; i < layers; i++) Dense("l" + i, sizes[i], sizes[i + 1], generator);
             leaky = leakyRelu;
+            this.sigmoidOutput = sigmoidOutput;
             Outputs = outputs;
         }
 
@@ -37,6 +42,7 @@ namespace Dsl.Families
                 h = Apply("l" + i, h);
                 if (i < layers - 1) h = leaky ? nn.functional.leaky_relu(h, 0.2) : h.tanh();
             }
+            if (sigmoidOutput) h = h.sigmoid();
             return h.MoveToOuterDisposeScope();
         }
     }
