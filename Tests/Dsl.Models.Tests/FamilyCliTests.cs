@@ -57,6 +57,8 @@ namespace Dsl.Models.Tests
             Assert.Equal("minimax", gan.GetProperty("loss").GetString());
             Assert.True(gan.GetProperty("mean_d_real").GetDouble() is > 0 and < 1);
             Assert.True(File.Exists(gan.GetProperty("scatter_png").GetString()));
+            var digits = RunJson("gan", "--steps", "5", "--data", "digits");
+            Assert.True(File.Exists(digits.GetProperty("scatter_png").GetString()));
             var cnf = RunJson("cnf", "--steps", "5", "--data", "ring");
             Assert.True(cnf.GetProperty("nfe").GetInt32() > 0);
             Assert.True(double.IsFinite(cnf.GetProperty("test_nll").GetDouble()));
