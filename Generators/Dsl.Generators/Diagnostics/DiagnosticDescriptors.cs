@@ -125,6 +125,18 @@ namespace Dsl.Generators.Diagnostics
             "The energy of '{0}' over its {1} '{2}' {3}; the generated local fields aᵢ = −∂E/∂{2}ᵢ give exact single-unit conditionals and flip energies only for polynomials of degree ≤ 2 in the units (rewrite powers: sᵢ² = 1 for spins, bᵢ² = bᵢ for bits)",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0020: a [Flow] class without exactly one well-typed [Transform] method.</summary>
+        public static readonly DiagnosticDescriptor FlowSignature = Make("DSL0020",
+            "Invalid flow layer",
+            "The flow layer '{0}' {1}; declare one method '[Transform] Vec F(Vec z) => z + U * Tanh(Dot(W, z) + B)'",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0021: a [Transform] that is not z + u·g(z), so its log-determinant is not derived.</summary>
+        public static readonly DiagnosticDescriptor FlowNotRankOne = Make("DSL0021",
+            "Flow transform is not a rank-one update of z",
+            "The transform of '{0}' {1}; its log|det ∂f/∂z| is derived by the matrix determinant lemma only for f(z) = z + u·g(z) with u a Vec free of z and g(z) a Scalar (the planar flow)",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

@@ -176,7 +176,7 @@ namespace Dsl.Generators.Parsing
             return null;
         }
 
-        private static List<ParamSpec> ParseParameters(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+        internal static List<ParamSpec> ParseParameters(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
             var result = new List<ParamSpec>();
             foreach (var field in type.GetMembers().OfType<IFieldSymbol>())

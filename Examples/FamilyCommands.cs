@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Linq;
+using Dsl.Examples.Experiments;
+using Dsl.Families;
+using Dsl.Flows;
+using Dsl.Training;
+
+namespace Dsl.Examples
+{
+    /// <summary>`dsl vae`, `dsl gan`, `dsl planar-flow`, `dsl cnf`: the rest of the lectures' generative families (issue 10).</summary>
+    internal static class FamilyCommands
+    {
+        public static IEnumerable<Command> Build(GalleryOptions o)
+        {
+            yield return PlanarFlow(o);
+            yield return Vae(o);
+            yield return Gan(o);
+            yield return Cnf(o);
+        }
+
+        private static Command PlanarFlow(GalleryOptions o)
+        {
+            var target = new Option<string>("--target") { Description = "banana or ring (Rezende & Mohamed's U₁).", DefaultValueFactory = _ => "banana" };
+            var layers = new Option<int>("--layers") { Description = "Planar layers K.", DefaultValueFactory = _ => 16 };
+            var steps = new Option<int>("--steps") { Description = "Adam steps on the reverse KL.", DefaultValueFactory = _ => 1500 };
+            var batch = new Option<int>("--batch") { Description = "Base draws per step.", DefaultValueFactory = _ => 256 };
+            var command = new Command("planar-flow", "Fit a stack of planar flows (generated log-determinants) to a 2D density by reverse KL: KL(q‖p) before and after, density PNGs.");
+            foreach (var opt in new Option[] { target, layers, steps, batch }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("planar-flow", r, run =>
+            {
+                string t = r.GetValue(target)!;
+                if (!TargetDensities.Names.Contains(t)) return SamplingCommands.Fail("planar-flow", "unknown --target '" + t + "'; valid: " + string.Join(", ", TargetDensities.Names) + ".");
+                int k = r.GetValue(layers), s = r.GetValue(steps), b = r.GetValue(batch);
+                if (k < 1 || k > 256 || s < 0 || b < 1) return SamplingCommands.Fail("planar-flow", "--layers must lie in 1…256, --steps ≥ 0 and --batch ≥ 1.");
+                PlanarFlowRun result;
+                try
+                {
+                    result = FamilyRuns.PlanarFlow(t, k, s, b, 0.01, run.Seed, run.Output($"planar-{t}.ckpt"),
+                        run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, E_q[log q + E] {p.Loss:F3}"), run.Cancellation);
+                }
+                catch (TrainingDivergedException ex) { return SamplingCommands.Fail("planar-flow", ex.Message); }
+                var targetPng = FamilyPlots.Density(run.Output($"planar-{t}-target.png"), $"target exp(−E)/Z ({t})", result.TargetDensity, result.Extent);
+                var flowPng = FamilyPlots.Density(run.Output($"planar-{t}-flow.png"), $"{k} planar layers: KL(q‖p) = {result.KlAfter:F3} nats", result.FlowDensity, result.Extent);
+                return run.Finish(new
+                {
+                    command = "planar-flow", target = t, layers = k, steps = result.Steps, log_z = result.LogPartition,
+                    kl_before = result.KlBefore, kl = result.KlAfter, kl_standard_error = result.KlStandardError, seconds = result.Seconds,
+                    target_png = targetPng, flow_png = flowPng,
+                }, result.Cancelled);
+            }));
+            return command;
+        }
+
+        private static Command Vae(GalleryOptions o)
+        {
+            var likelihood = new Option<string>("--likelihood") { Description = "bernoulli (binarised digits) or gaussian (pixels in [0, 1]).", DefaultValueFactory = _ => "bernoulli" };
+            var latent = new Option<int>("--latent") { Description = "Latent dimension L.", DefaultValueFactory = _ => 8 };
+            var hidden = new Option<int>("--hidden") { Description = "Hidden width of encoder and decoder.", DefaultValueFactory = _ => 128 };
+            var steps = new Option<int>("--steps") { Description = "Adam steps (batches of 128).", DefaultValueFactory = _ => 2000 };
+            var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
+            var command = new Command("vae", "Train a VAE on the digits by the ELBO (closed-form KL, reparameterisation); test ELBO, KL and IWAE_K bounds in nats, sample PNGs.");
+            foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("vae", r, run =>
+            {
+                string l = r.GetValue(likelihood)!.ToLowerInvariant();
+                if (l != "bernoulli" && l != "gaussian") return SamplingCommands.Fail("vae", "unknown --likelihood '" + l + "'; valid: bernoulli, gaussian.");
+                int z = r.GetValue(latent), h = r.GetValue(hidden), s = r.GetValue(steps);
+                if (z < 1 || z > 64 || h < 1 || h > 2048 || s < 0) return SamplingCommands.Fail("vae", "--latent must lie in 1…64, --hidden in 1…2048 and --steps ≥ 0.");
+                VaeRun result;
+                try
+                {
+                    result = FamilyRuns.Vae(l == "bernoulli" ? VaeLikelihood.Bernoulli : VaeLikelihood.Gaussian, z, h, s, run.Seed, run.Output($"vae-{l}-{z}.ckpt"), r.GetValue(resume),
+                        run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, −ELBO {p.Loss:F2} nats"), run.Cancellation);
+                }
+                catch (TrainingDivergedException ex) { return SamplingCommands.Fail("vae", ex.Message); }
+                catch (CheckpointException ex) { return SamplingCommands.Fail("vae", ex.Message); }
+                var samples = Plots.ImageGrid(run.Output($"vae-{l}-samples.png"), $"VAE ({l}, L = {z}): decoder means for z ~ N(0, I)", result.Samples, 8, 8, 8);
+                var recon = Plots.ImageGrid(run.Output($"vae-{l}-reconstructions.png"), "test digits (rows 1–4) and their reconstructions (rows 5–8)",
+                    result.Originals.Concat(result.Reconstructions).ToList(), 8, 8, 8);
+                return run.Finish(new
+                {
+                    command = "vae", likelihood = l, latent = z, hidden = h, steps = result.Steps,
+                    train_elbo = result.TrainElbo, test_elbo = result.TestElbo, test_reconstruction = result.TestReconstruction, test_kl = result.TestKl,
+                    test_iwae = result.TestIwae.Select(b => new { k = b.K, bound = b.Bound, standard_error = b.StandardError }).ToArray(),
+                    seconds = result.Seconds, samples_png = samples, reconstructions_png = recon,
+                }, result.Cancelled);
+            }));
+            return command;
+        }
+
+        private static Command Gan(GalleryOptions o)
+        {
+            var data = new Option<string>("--data") { Description = "eight-gaussians, moons, ring, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "eight-gaussians" };
+            var loss = new Option<string>("--loss") { Description = "ns (non-saturating −log D(G(z))) or minimax (log(1 − D(G(z)))).", DefaultValueFactory = _ => "ns" };
+            var steps = new Option<int>("--steps") { Description = "Alternating steps.", DefaultValueFactory = _ => 2000 };
+            var command = new Command("gan", "Train a GAN on a 2D toy set (or the digits): discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
+            foreach (var opt in new Option[] { data, loss, steps }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("gan", r, run =>
+            {
+                string d = r.GetValue(data)!, l = r.GetValue(loss)!.ToLowerInvariant();
+                if (d != "digits" && !Toy2D.Names.Contains(d)) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
+                if (l != "ns" && l != "minimax") return SamplingCommands.Fail("gan", "unknown --loss '" + l + "'; valid: ns, minimax.");
+                if (r.GetValue(steps) < 0) return SamplingCommands.Fail("gan", "--steps must be ≥ 0.");
+                GanRun result;
+                try
+                {
+                    result = FamilyRuns.Gan(d, l == "ns", r.GetValue(steps), run.Seed,
+                        run.Progress<(long Step, long Total, double DLoss, double GLoss)>(p => $"step {p.Step}/{p.Total}, D loss {p.DLoss:F3}, G loss {p.GLoss:F3}"), run.Cancellation);
+                }
+                catch (TrainingDivergedException ex) { return SamplingCommands.Fail("gan", ex.Message); }
+                var scatter = d == "digits"
+                    ? Plots.ImageGrid(run.Output("gan-digits.png"), $"GAN ({result.Loss}) on the digits: G(z), z ~ N(0, I₁₆)", result.Fake, 8, 8, 8)
+                    : Plots.Scatter(run.Output($"gan-{d}.png"), $"GAN ({result.Loss}) on {d}: data and G(z)",
+                        new[] { ("data", result.Real.Select(p => p[0]).ToArray(), result.Real.Select(p => p[1]).ToArray()), ("G(z)", result.Fake.Select(p => p[0]).ToArray(), result.Fake.Select(p => p[1]).ToArray()) });
+                return run.Finish(new
+                {
+                    command = "gan", data = d, loss = result.Loss, steps = result.Steps, discriminator_loss = result.DiscriminatorLoss, generator_loss = result.GeneratorLoss,
+                    mean_d_real = result.MeanDReal, mean_d_fake = result.MeanDFake, discriminator_gap = result.MeanDReal - result.MeanDFake,
+                    value = result.ValueEstimate, value_at_optimum = -System.Math.Log(4), modes_covered = result.ModesCovered, high_quality_fraction = result.HighQualityFraction,
+                    seconds = result.Seconds, scatter_png = scatter,
+                }, result.Cancelled);
+            }));
+            return command;
+        }
+
+        private static Command Cnf(GalleryOptions o)
+        {
+            var data = new Option<string>("--data") { Description = "moons, eight-gaussians or ring.", DefaultValueFactory = _ => "moons" };
+            var steps = new Option<int>("--steps") { Description = "Adam steps of maximum likelihood (batches of 128).", DefaultValueFactory = _ => 200 };
+            var command = new Command("cnf", "Train a continuous normalising flow by maximum likelihood on a 2D toy set: test NLL (exact and Hutchinson divergence), NFE, sample PNG.");
+            foreach (var opt in new Option[] { data, steps }) command.Options.Add(opt);
+            command.SetAction(r => o.Run("cnf", r, run =>
+            {
+                string d = r.GetValue(data)!;
+                if (!Toy2D.Names.Contains(d)) return SamplingCommands.Fail("cnf", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+                if (r.GetValue(steps) < 0) return SamplingCommands.Fail("cnf", "--steps must be ≥ 0.");
+                CnfRun result;
+                try
+                {
+                    result = FamilyRuns.Cnf(d, r.GetValue(steps), run.Seed, run.Output($"cnf-{d}.ckpt"),
+                        run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, NLL {p.Loss:F3} nats"), run.Cancellation);
+                }
+                catch (TrainingDivergedException ex) { return SamplingCommands.Fail("cnf", ex.Message); }
+                var scatter = Plots.Scatter(run.Output($"cnf-{d}.png"), $"CNF on {d}: data and samples (test NLL {result.TestNll:F3} nats)",
+                    new[] { ("data", result.Data2D.Select(p => p[0]).ToArray(), result.Data2D.Select(p => p[1]).ToArray()), ("samples", result.Samples.Select(p => p[0]).ToArray(), result.Samples.Select(p => p[1]).ToArray()) });
+                return run.Finish(new
+                {
+                    command = "cnf", data = d, steps = result.Steps, test_nll_before = result.TestNllBefore, test_nll = result.TestNll,
+                    test_nll_hutchinson = result.TestNllHutchinson, nfe = result.Nfe, nfe_hutchinson = result.NfeHutchinson, sample_nfe = result.SampleNfe,
+                    seconds = result.Seconds, scatter_png = scatter,
+                }, result.Cancelled);
+            }));
+            return command;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using Dsl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Families
+{
+    /// <summary>
+    /// The GAN objectives of Goodfellow et al. (2014) in terms of discriminator logits l, D = σ(l):
+    /// V(D, G) = E_data[log D(x)] + E_z[log(1 − D(G(z)))], with log D = −softplus(−l) and log(1 − D) = −softplus(l).
+    /// </summary>
+    public static class GanLosses
+    {
+        /// <summary>The discriminator's loss −V(D, G) = E softplus(−l_real) + E softplus(l_fake): 0-dim.</summary>
+        public static Tensor Discriminator(Tensor realLogits, Tensor fakeLogits)
+        {
+            using var scope = NewDisposeScope();
+            return (nn.functional.softplus(-realLogits).mean() + nn.functional.softplus(fakeLogits).mean()).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The minimax generator loss E_z[log(1 − D(G(z)))] = −E softplus(l_fake) (saturates when D rejects the fakes): 0-dim.</summary>
+        public static Tensor GeneratorMinimax(Tensor fakeLogits)
+        {
+            using var scope = NewDisposeScope();
+            return (-nn.functional.softplus(fakeLogits).mean()).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The non-saturating generator loss −E_z[log D(G(z))] = E softplus(−l_fake): 0-dim.</summary>
+        public static Tensor GeneratorNonSaturating(Tensor fakeLogits)
+        {
+            using var scope = NewDisposeScope();
+            return nn.functional.softplus(-fakeLogits).mean().MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The optimal discriminator for a fixed generator, D*(x) = p_data(x) / (p_data(x) + p_g(x)) = σ(log p_data − log p_g).</summary>
+        public static Tensor OptimalDiscriminator(Tensor logPData, Tensor logPG)
+        {
+            using var scope = NewDisposeScope();
+            return (logPData - logPG).sigmoid().MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Options of <see cref="GanTraining"/>.</summary>
+    public sealed class GanOptions
+    {
+        /// <summary>Alternating steps (one discriminator and one generator update each).</summary>
+        public int Steps { get; init; } = 2000;
+        /// <summary>Minibatch size of real and fake samples.</summary>
+        public int BatchSize { get; init; } = 256;
+        /// <summary>Adam learning rate of both networks (β₁ = 0.5, β₂ = 0.999, as in DCGAN).</summary>
+        public double LearningRate { get; init; } = 1e-3;
+        /// <summary>Use the non-saturating generator loss −log D(G(z)) (default) instead of the minimax log(1 − D(G(z))).</summary>
+        public bool NonSaturating { get; init; } = true;
+        /// <summary>Seed of the latent and data draws.</summary>
+        public long Seed { get; init; }
+        /// <summary>Progress (step, discriminator loss).</summary>
+        public IProgress<(long Step, long Total, double DLoss, double GLoss)>? Progress { get; init; }
+        /// <summary>Stops between steps.</summary>
+        public CancellationToken Cancellation { get; init; }
+    }
+
+    /// <summary>The losses of a GAN run, one entry per step.</summary>
+    public sealed record GanResult(int Steps, IReadOnlyList<double> DiscriminatorLoss, IReadOnlyList<double> GeneratorLoss, TimeSpan Elapsed, bool Cancelled);
+
+    /// <summary>Alternating stochastic gradient training of a GAN, and of a discriminator alone against a fixed generator.</summary>
+    public static class GanTraining
+    {
+        /// <summary>
+        /// Trains a discriminator (logits [N, 1]) by minimising −V(D, G) with the generator's samples fixed:
+        /// its optimum is D*(x) = p_data/(p_data + p_g) (Goodfellow et al. 2014, Proposition 1).
+        /// </summary>
+        public static IReadOnlyList<double> TrainDiscriminator(Mlp discriminator, Func<int, Generator, Tensor> real, Func<int, Generator, Tensor> fake,
+            int steps, int batchSize, double learningRate, long seed)
+        {
+            using var optimizer = optim.Adam(discriminator.parameters(), learningRate, beta1: 0.5);
+            var history = new List<double>();
+            for (long step = 0; step < steps; step++)
+            {
+                using var scope = NewDisposeScope();
+                using var g = new Generator(Seeds.ForStep(seed, step, 0x_da7a));
+                optimizer.zero_grad();
+                var loss = GanLosses.Discriminator(discriminator.Forward(real(batchSize, g)).squeeze(1), discriminator.Forward(fake(batchSize, g)).squeeze(1));
+                double value = loss.ToDouble();
+                if (!double.IsFinite(value)) throw new TrainingDivergedException(discriminator.ModelName, step, value);
+                loss.backward();
+                optimizer.step();
+                history.Add(value);
+            }
+            return history;
+        }
+
+        /// <summary>
+        /// Alternating updates: the discriminator descends −V(D, G) on a real and a fake batch, then the generator descends the
+        /// non-saturating (or minimax) loss on a fresh latent batch z ~ N(0, I).
+        /// </summary>
+        public static GanResult Train(Mlp generator, Mlp discriminator, Func<int, Generator, Tensor> real, GanOptions options)
+        {
+            if (discriminator.Dim != generator.Outputs)
+                throw new ArgumentException("GanTraining: the generator " + generator.ModelName + " produces " + generator.Outputs + " dimensions but the discriminator "
+                    + discriminator.ModelName + " reads " + discriminator.Dim + ".", nameof(discriminator));
+            if (discriminator.Outputs != 1)
+                throw new ArgumentException("GanTraining: the discriminator " + discriminator.ModelName + " must output one logit, not " + discriminator.Outputs + ".", nameof(discriminator));
+            var clock = Stopwatch.StartNew();
+            using var dOpt = optim.Adam(discriminator.parameters(), options.LearningRate, beta1: 0.5);
+            using var gOpt = optim.Adam(generator.parameters(), options.LearningRate, beta1: 0.5);
+            var dHistory = new List<double>();
+            var gHistory = new List<double>();
+            long reportEvery = System.Math.Max(1, options.Steps / 100);
+            int step = 0;
+            for (; step < options.Steps; step++)
+            {
+                if (options.Cancellation.IsCancellationRequested) break;
+                using var scope = NewDisposeScope();
+                using var g = new Generator(Seeds.ForStep(options.Seed, step, 0x_6a4));
+                var x = real(options.BatchSize, g);
+                if (x.dim() != 2 || x.shape[1] != discriminator.Dim)
+                    throw new ArgumentException("GanTraining: the data sampler returned " + Broadcasting.Describe(x) + " but " + discriminator.ModelName + " reads [N, " + discriminator.Dim + "].");
+                var z = empty(new long[] { options.BatchSize, generator.Dim }, dtype: x.dtype).normal_(0, 1, generator: g);
+
+                dOpt.zero_grad();
+                Tensor fake;
+                using (no_grad()) fake = generator.Forward(z);
+                var dLoss = GanLosses.Discriminator(discriminator.Forward(x).squeeze(1), discriminator.Forward(fake).squeeze(1));
+                double dValue = dLoss.ToDouble();
+                if (!double.IsFinite(dValue)) throw new TrainingDivergedException(discriminator.ModelName, step, dValue);
+                dLoss.backward();
+                dOpt.step();
+
+                gOpt.zero_grad();
+                var z2 = empty(new long[] { options.BatchSize, generator.Dim }, dtype: x.dtype).normal_(0, 1, generator: g);
+                var logits = discriminator.Forward(generator.Forward(z2)).squeeze(1);
+                var gLoss = options.NonSaturating ? GanLosses.GeneratorNonSaturating(logits) : GanLosses.GeneratorMinimax(logits);
+                double gValue = gLoss.ToDouble();
+                if (!double.IsFinite(gValue)) throw new TrainingDivergedException(generator.ModelName, step, gValue);
+                gLoss.backward();
+                gOpt.step();
+                dHistory.Add(dValue);
+                gHistory.Add(gValue);
+                if (options.Progress != null && ((step + 1) % reportEvery == 0 || step + 1 == options.Steps))
+                    options.Progress.Report((step + 1, options.Steps, dValue, gValue));
+            }
+            return new GanResult(step, dHistory, gHistory, clock.Elapsed, step < options.Steps);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System;
+using System.Linq;
+using Dsl.Testing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Dsl.Generators.Tests
+{
+    /// <summary>The [Flow] generator: snapshots of the planar layers, its diagnostics with their spans, caching.</summary>
+    public class FlowGeneratorTests
+    {
+        public static TheoryData<string> FlowNames() => new TheoryData<string> { "PlanarFlow", "InvertiblePlanarFlow" };
+
+        [Theory]
+        [MemberData(nameof(FlowNames))]
+        public void Generated_flow_code_matches_the_verified_snapshot(string flow)
+        {
+            var run = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray());
+            var hint = "Dsl.Models." + flow + ".Flow.g.cs";
+            Assert.True(run.Sources.ContainsKey(hint), "not generated: " + hint + "; got " + string.Join(", ", run.Sources.Keys));
+            Snapshot.Match(run.Sources[hint], flow);
+        }
+
+        [Fact]
+        public void The_generated_log_determinant_cites_the_lemma_and_the_derived_gradient()
+        {
+            var run = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray());
+            var text = run.Sources["Dsl.Models.PlanarFlow.Flow.g.cs"];
+            Assert.Contains("matrix determinant lemma", text, StringComparison.Ordinal);
+            Assert.Contains("//   u = U", text, StringComparison.Ordinal);
+            Assert.Contains("//   ∇g(z) = (W * (1.0 - Square(Tanh(", text, StringComparison.Ordinal);
+        }
+
+        private const string Usings = "using Dsl; using static Dsl.Math;\nnamespace Test {\n";
+
+        private static void AssertDiagnostic(string id, string markedSource, string? messageFragment = null)
+        {
+            var source = Usings + markedSource + "\n}";
+            int start = source.IndexOf("[|", StringComparison.Ordinal);
+            int end = source.IndexOf("|]", StringComparison.Ordinal) - 2;
+            var clean = source.Replace("[|", "").Replace("|]", "");
+            var run = GeneratorFixture.Run(clean);
+            var found = run.Dsl().Where(d => d.Id == id).ToList();
+            Assert.True(found.Count > 0, $"expected {id}; got: {string.Join(" | ", run.Dsl().Select(d => d.ToString()))}");
+            Assert.Equal(new TextSpan(start, end - start), found[0].Location.SourceSpan);
+            if (messageFragment != null) Assert.Contains(messageFragment, found[0].GetMessage(), StringComparison.Ordinal);
+            Assert.DoesNotContain(run.Dsl(), d => d.Id == "DSL9999");
+        }
+
+        [Fact]
+        public void DSL0020_flow_without_transform() => AssertDiagnostic("DSL0020",
+            "[Flow] public partial class [|F|] { [Param(\"D\")] public Vec U; }", "has no [Transform] method");
+
+        [Fact]
+        public void DSL0020_transform_with_the_wrong_signature() => AssertDiagnostic("DSL0020",
+            "[Flow] public partial class F { [Param(\"D\")] public Vec U; [Transform] Scalar [|T|](Vec z) => Dot(U, z); }", "declares the transform as");
+
+        [Fact]
+        public void DSL0021_an_elementwise_nonlinearity_is_not_rank_one() => AssertDiagnostic("DSL0021",
+            "[Flow] public partial class F { [Param(\"D\")] public Vec U; [Transform] Vec T(Vec z) => [|z + U * Tanh(z)|]; }", "not I plus a rank-one matrix");
+
+        [Fact]
+        public void DSL0021_a_transform_that_is_not_z_plus_a_term() => AssertDiagnostic("DSL0021",
+            "[Flow] public partial class F { [Param(\"D\")] public Vec W; [Param] public Scalar B; [Transform] Vec T(Vec z) => [|W * Tanh(Dot(W, z) + B)|]; }", "is not z plus a term");
+
+        [Fact]
+        public void DSL0021_a_translation_is_not_a_flow_layer() => AssertDiagnostic("DSL0021",
+            "[Flow] public partial class F { [Param(\"D\")] public Vec U; [Transform] Vec T(Vec z) => [|z + U|]; }", "does not depend on z");
+
+        [Fact]
+        public void Rank_one_updates_written_in_other_orders_are_recognised()
+        {
+            var run = GeneratorFixture.Run(Usings + @"
+[Flow] public partial class A { [Param(""D"")] public Vec U, W; [Param] public Scalar B; [Transform] Vec T(Vec z) => z - 2 * (Sigmoid(Dot(W, z)) * U) / (1 + Square(B)); }
+[Flow] public partial class C { [Param(""D"")] public Vec U, W; [Transform] Vec T(Vec z) { var r = Norm2(z - W); return z + U * Exp(-r) * Dot(U, z); } }
+}");
+            Assert.Empty(run.Dsl());
+            Assert.Empty(run.CompilationDiagnostics);
+            Assert.Contains("Test.A.Flow.g.cs", run.Sources.Keys);
+            Assert.Contains("Test.C.Flow.g.cs", run.Sources.Keys);
+        }
+
+        [Fact]
+        public void An_unrelated_edit_regenerates_no_flow()
+        {
+            var original = GeneratorHarness.Compile(GeneratorFixture.ModelSources(), GeneratorFixture.References);
+            var edited = original.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Elsewhere { public static class Unrelated { public static int Answer => 42; } }", GeneratorHarness.ParseOptions, path: "Unrelated.cs"));
+            GeneratorHarness.AssertIncrementalCaching(new FlowGenerator(), original, edited, FlowGenerator.ParseStep, FlowGenerator.EmitStep);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System;
+using System.IO;
+using System.Linq;
+using Dsl.Families;
+using Toy2D = Dsl.Families.Toy2D;
+using Dsl.Models.Data;
+using Dsl.Solvers;
+using Dsl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>
+    /// VAEs, GANs and continuous normalising flows against independent truth: the closed-form Gaussian KL against Monte
+    /// Carlo, IWAE bounds against the ELBO on a trained model, a trained discriminator against D* = p_data/(p_data + p_g),
+    /// and a CNF with a linear field against its closed-form density.
+    /// </summary>
+    public class FamiliesTests
+    {
+        [Fact]
+        public void Closed_form_Gaussian_KL_matches_Monte_Carlo_within_its_standard_error()
+        {
+            using var scope = NewDisposeScope();
+            var g = new Generator(11);
+            var mu = randn(new long[] { 5, 3 }, dtype: ScalarType.Float64, generator: g);
+            var logVar = randn(new long[] { 5, 3 }, dtype: ScalarType.Float64, generator: g) * 0.8;
+            var closed = GaussianKl.ToStandardNormal(mu, logVar);
+            const int n = 200_000;
+            var eps = randn(new long[] { n, 5, 3 }, dtype: ScalarType.Float64, generator: g);
+            var z = Vae.Reparameterise(mu, logVar, eps);
+            var logQ = GaussianKl.LogDensity(z, mu, logVar);
+            var logP = GaussianKl.LogDensity(z, zeros_like(mu), zeros_like(logVar));
+            var terms = logQ - logP;                                   // [n, 5]: KL = E_q[log q − log p]
+            var mc = terms.mean(new long[] { 0 });
+            var se = terms.std(0L) / System.Math.Sqrt(n);
+            for (int i = 0; i < 5; i++)
+            {
+                double diff = System.Math.Abs(mc[i].ToDouble() - closed[i].ToDouble());
+                Assert.True(diff < 4 * se[i].ToDouble(), $"row {i}: closed {closed[i].ToDouble():F5}, Monte Carlo {mc[i].ToDouble():F5} ± {se[i].ToDouble():F5}");
+            }
+            // And against autograd: ∂KL/∂μ = μ, ∂KL/∂log σ² = ½(σ² − 1).
+            var m = mu.detach().requires_grad_(true);
+            var lv = logVar.detach().requires_grad_(true);
+            var grads = autograd.grad(new[] { GaussianKl.ToStandardNormal(m, lv).sum() }, new[] { m, lv });
+            Assert.True((grads[0] - mu).abs().max().ToDouble() < 1e-12);
+            Assert.True((grads[1] - (logVar.exp() - 1) * 0.5).abs().max().ToDouble() < 1e-12);
+        }
+
+        internal static Vae TrainDigitsVae(int steps, long seed, string? checkpoint = null)
+        {
+            var data = Digits.Images(PixelScale.Binary);
+            var vae = new Vae(64, 8, 64, VaeLikelihood.Bernoulli, new Generator((ulong)seed));
+            Trainer.Train(vae, new TensorDataStream(data, 128, seed), (x, g) => vae.Loss(x, g),
+                new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 50 });
+            return vae;
+        }
+
+        [Fact]
+        public void IWAE_bounds_lie_above_the_ELBO_and_rise_with_K_on_a_trained_VAE()
+        {
+            var vae = TrainDigitsVae(400, 1);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var x = Digits.Images(PixelScale.Binary)[TensorIndex.Slice(0, 400)];
+            var g = new Generator(5);
+            var (elbo, reconstruction, kl) = vae.Elbo(x, g, samples: 200);        // the ELBO itself, to Monte-Carlo precision
+            Assert.True(kl.min().ToDouble() >= 0);
+            // Each bound per data point, averaged over independent replicates so that its Monte-Carlo noise is small.
+            Tensor Bound(int k, int replicates) => stack(Enumerable.Range(0, replicates).Select(_ => vae.Iwae(x, k, g)).ToArray()).mean(new long[] { 0 });
+            var iwae1 = Bound(1, 20);
+            var iwae5 = Bound(5, 10);
+            var iwae50 = Bound(50, 4);
+            static (double Mean, double Se) Paired(Tensor a, Tensor b)
+            {
+                var d = a - b;
+                return (d.mean().ToDouble(), d.std().ToDouble() / System.Math.Sqrt(d.shape[0]));
+            }
+            var (d1, s1) = Paired(iwae1, elbo);
+            Assert.True(System.Math.Abs(d1) < 4 * s1 + 1e-9, $"IWAE_1 − ELBO = {d1:F4} ± {s1:F4} (unbiased: should be 0)");
+            var (d5, s5) = Paired(iwae5, elbo);
+            Assert.True(d5 > 4 * s5, $"IWAE_5 − ELBO = {d5:F4} ± {s5:F4}");
+            var (d50, s50) = Paired(iwae50, iwae5);
+            Assert.True(d50 > 4 * s50, $"IWAE_50 − IWAE_5 = {d50:F4} ± {s50:F4}");
+            Assert.True(elbo.mean().ToDouble() > -30, $"a trained VAE reaches an ELBO above −30 nats on the binarised digits; got ELBO {elbo.mean().ToDouble():F2}, IWAE_5 {iwae5.mean().ToDouble():F2}, IWAE_50 {iwae50.mean().ToDouble():F2}");
+        }
+
+        [Fact]
+        public void Mismatched_latent_sizes_and_a_NaN_loss_give_clear_errors_and_keep_the_checkpoint()
+        {
+            var vae = new Vae(64, 8, 16, VaeLikelihood.Gaussian, new Generator(2));
+            var e = Assert.Throws<ArgumentException>(() => vae.Decode(zeros(4, 3)));
+            Assert.Contains("Vae.Decode: argument 'z' must have shape [N, L = 8]", e.Message);
+            var e2 = Assert.Throws<ArgumentException>(() => vae.Encode(zeros(4, 10)));
+            Assert.Contains("Vae.Encode", e2.Message);
+            Assert.ThrowsAny<ArgumentException>(() => new Vae(64, 0, 16));
+
+            string path = Path.Combine(Path.GetTempPath(), "dsl-vae-" + Guid.NewGuid().ToString("N") + ".ckpt");
+            try
+            {
+                var data = Digits.Images(PixelScale.UnitInterval);
+                Trainer.Train(vae, new TensorDataStream(data, 64, 0), (x, g) => vae.Loss(x, g), new TrainerOptions { Steps = 20, CheckpointPath = path, CheckpointEvery = 10 });
+                var saved = File.ReadAllBytes(path);
+                vae.SetParameter("enc_b", full(16, double.NaN));
+                var diverged = Assert.Throws<TrainingDivergedException>(() =>
+                {
+                    Trainer.Train(vae, new TensorDataStream(data, 64, 0), (x, g) => vae.Loss(x, g), new TrainerOptions { Steps = 40, CheckpointPath = path, CheckpointEvery = 10 });
+                });
+                Assert.Contains("Vae", diverged.Message);
+                Assert.Equal(saved, File.ReadAllBytes(path));
+            }
+            finally { File.Delete(path); }
+        }
+
+        [Fact]
+        public void A_discriminator_trained_against_a_fixed_generator_approaches_D_star()
+        {
+            // p_data = N(1, 1), p_g = N(−1, 1.5²): D*(x) = p_data/(p_data + p_g).
+            static Tensor LogNormal(Tensor x, double m, double s) => ((x - m) / s).square() * -0.5 - System.Math.Log(s) - 0.5 * System.Math.Log(2 * System.Math.PI);
+            var disc = new Mlp("Discriminator", 1, new[] { 16 }, 1, generator: new Generator(4));
+            GanTraining.TrainDiscriminator(disc,
+                (n, g) => empty(n, 1).normal_(1, 1, generator: g),
+                (n, g) => empty(n, 1).normal_(-1, 1.5, generator: g),
+                steps: 600, batchSize: 512, learningRate: 1e-2, seed: 9);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var x = linspace(-2.5, 3, 56).unsqueeze(1);
+            var learned = disc.Forward(x).squeeze(1).sigmoid();
+            var optimal = GanLosses.OptimalDiscriminator(LogNormal(x, 1, 1), LogNormal(x, -1, 1.5)).squeeze(1);
+            double err = (learned - optimal).abs().max().ToDouble();
+            Assert.True(err < 0.06, "max |D − D*| on [−2.5, 3] = " + err);
+        }
+
+        [Fact]
+        public void The_non_saturating_loss_keeps_its_gradient_where_the_minimax_loss_saturates()
+        {
+            // A confident discriminator (D(G(z)) ≈ 0, logit −8): d/dl log(1 − σ(l)) = −σ(l) ≈ 0, d/dl [−log σ(l)] = −(1 − σ(l)) ≈ −1.
+            var l = full(4, -8.0, dtype: ScalarType.Float64).requires_grad_(true);
+            var minimax = autograd.grad(new[] { GanLosses.GeneratorMinimax(l) }, new[] { l })[0];
+            var nonSat = autograd.grad(new[] { GanLosses.GeneratorNonSaturating(l) }, new[] { l })[0];
+            Assert.True(minimax.abs().max().ToDouble() < 1e-3 / 4);
+            Assert.True(System.Math.Abs(nonSat[0].ToDouble() + 0.25 * (1 - 1 / (1 + System.Math.Exp(8)))) < 1e-12);
+        }
+
+        [Theory]
+        [InlineData(CnfDivergence.Exact)]
+        [InlineData(CnfDivergence.Hutchinson)]
+        public void CNF_log_likelihood_of_a_linear_field_matches_the_closed_form(CnfDivergence divergence)
+        {
+            // f(z) = A z: z(T) = e^{AT} x and log p(x) = log N(e^{AT} x; 0, I) + T·tr A.
+            using var scope = NewDisposeScope();
+            var a = tensor(new[] { -0.5, 0.3, 0.1, 0.2 }, new long[] { 2, 2 }, dtype: ScalarType.Float64);
+            const double T = 1.3;
+            var flow = new ContinuousFlow("LinearFlow", 2, (z, t) => z.matmul(a.T), T);
+            var x = randn(new long[] { 4000, 2 }, dtype: ScalarType.Float64, generator: new Generator(3));
+            var zT = x.matmul(linalg.matrix_exp(a * T).T);
+            var expected = ContinuousFlow.BaseLogProb(zT) + T * a.trace();
+            using var result = flow.LogLikelihood(x, new OdeOptions { Method = OdeMethod.Rk45, RelativeTolerance = 1e-9, AbsoluteTolerance = 1e-9 }, divergence, seed: 1);
+            Assert.True(result.FunctionEvaluations > 0);
+            var err = result.LogLikelihood - expected;
+            if (divergence == CnfDivergence.Exact)
+                Assert.True(err.abs().max().ToDouble() < 1e-6, "max error " + err.abs().max().ToDouble());
+            else
+            {
+                // Unbiased: the mean error is zero within a few standard errors of the probe noise.
+                double mean = err.mean().ToDouble(), se = err.std().ToDouble() / System.Math.Sqrt(4000);
+                Assert.True(System.Math.Abs(mean) < 4 * se, $"Hutchinson mean error {mean:F4} ± {se:F4}");
+                Assert.True((result.Latent - zT).abs().max().ToDouble() < 1e-6);
+            }
+        }
+
+        [Fact]
+        public void CNF_training_loss_is_the_RK4_log_likelihood_and_maximum_likelihood_lowers_the_NLL()
+        {
+            var g = new Generator(6);
+            var flow = new ContinuousFlow(2, 16, g);
+            var data = Toy2D.Sample("moons", 2000, new Generator(7));
+            double Nll()
+            {
+                using var r = flow.LogLikelihood(data[TensorIndex.Slice(0, 300)], new OdeOptions { Method = OdeMethod.Rk4, Steps = 8 });
+                return -r.LogLikelihood.mean().ToDouble();
+            }
+            using (var scope = NewDisposeScope())
+            {
+                // The differentiable RK4 loss agrees with the adaptive solve.
+                var x = data[TensorIndex.Slice(0, 100)];
+                double rk4 = flow.NegativeLogLikelihoodLoss(x, steps: 8).ToDouble();
+                using var adaptive = flow.LogLikelihood(x);
+                Assert.True(System.Math.Abs(rk4 + adaptive.LogLikelihood.mean().ToDouble()) < 1e-3);
+            }
+            double before = Nll();
+            Trainer.Train(flow, new TensorDataStream(data, 128, 0), (x, _) => flow.NegativeLogLikelihoodLoss(x, steps: 2),
+                new TrainerOptions { Steps = 60, LearningRate = 2e-2, Seed = 2 });
+            double after = Nll();
+            Assert.True(after < before - 0.3, $"NLL before {before:F3}, after {after:F3} nats");
+        }
+    }
+}
