@@ -35,6 +35,14 @@ namespace Dsl
         public Device Device => parameterNames.Count == 0 ? CPU : Param(parameterNames[0]).device;
 
         /// <summary>
+        /// Which code the generated inference methods (<c>…NoGrad</c>) run: set from <see cref="EnergyModelAttribute.Kernels"/>, and
+        /// settable at run time (benchmarks and tests compare the paths on one model). <see cref="KernelPath.TorchOps"/> turns the fused
+        /// kernels off; <see cref="KernelPath.Fused"/> uses them for every CPU input, copying non-contiguous ones. Methods the generator
+        /// did not fuse ignore it.
+        /// </summary>
+        public KernelPath Kernels { get; set; } = KernelPath.Auto;
+
+        /// <summary>
         /// Registers a float32 parameter of <paramref name="shape"/>, filled with <paramref name="init"/> or, when it
         /// is NaN, drawn from N(0, 1/last dimension) with <paramref name="generator"/>.
         /// </summary>

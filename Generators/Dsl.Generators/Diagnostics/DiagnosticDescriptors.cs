@@ -113,6 +113,12 @@ namespace Dsl.Generators.Diagnostics
             "The energy of '{0}' over its {1} '{2}' {3}; the generated local fields aᵢ = −∂E/∂{2}ᵢ give exact single-unit conditionals and flip energies only for polynomials of degree ≤ 2 in the units (rewrite powers: sᵢ² = 1 for spins, bᵢ² = bᵢ for bits)",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0018: [EnergyModel(Kernels = KernelPath.Fused)] on a model with an inference expression the fused CPU emitter cannot fuse.</summary>
+        public static readonly DiagnosticDescriptor FusedUnavailable = Make("DSL0018",
+            "Fused kernel required but not available",
+            "'{0}' asks for fused kernels (Kernels = KernelPath.Fused) but {1}; use KernelPath.Auto (fuse what can be fused) or KernelPath.TorchOps",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

@@ -133,6 +133,22 @@ namespace Dsl.Generators.Emit
             w.Line("CheckInput(x, " + Str(name) + ");");
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", " + Str(name) + ");");
             if (conditional) w.Line("CheckNoiseLevel(x, sigma, " + Str(name) + ");");
+            string? notFused = null;
+            if (path == CodePath.Inference)
+            {
+                notFused = WhyNotFused(m.Spec, roots);
+                string xs = conditional ? "x, sigma" : "x";
+                if (notFused == null)
+                {
+                    var contraction = FusedCpuEmitter.Contraction(roots);
+                    w.Line("// Kernel: fused — " + name + "Fused below, one C# loop over the samples, when " + (conditional ? "x and σ are" : "x is")
+                        + " float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample matrix product is small" : "")
+                        + "; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).");
+                    w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, " + xs + ")" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                        + ") return " + name + "Fused(" + xs + ");");
+                }
+                else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
+            }
             if (path == CodePath.Inference) w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             var used = new HashSet<string>(Topology.Order(roots).Where(n => n.Op == Op.Param).Select(n => n.Name!));
@@ -148,6 +164,21 @@ namespace Dsl.Generators.Emit
             else w.Line("return (" + string.Join(", ", results.Select(r => r + ".MoveToOuterDisposeScope()")) + ");");
             w.Close();
             w.Line();
+            if (path == CodePath.Inference && notFused == null)
+                FusedCpuEmitter.Emit(w, name + "Fused", name, roots, returnType, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional);
+        }
+
+        /// <summary>Null when the inference method over <paramref name="roots"/> gets a fused kernel; otherwise why not (generated comment, DSL0018).</summary>
+        public static string? WhyNotFused(Model.ModelSpec spec, IReadOnlyList<Node> roots) =>
+            spec.Kernels == Model.KernelChoice.TorchOps ? "the model asks for torch ops (Kernels = KernelPath.TorchOps)" : FusedCpuEmitter.WhyNot(roots);
+
+        /// <summary>The root sets of the inference methods that may be fused.</summary>
+        public static IEnumerable<(string Method, IReadOnlyList<Node> Roots)> InferenceMethods(LoweredModel m)
+        {
+            yield return ("EnergyNoGrad", new[] { m.Energy });
+            yield return ("ScoreNoGrad", new[] { m.Score });
+            yield return ("EnergyAndScoreNoGrad", new[] { m.Energy, m.Score });
+            if (m.Divergence != null) yield return ("ScoreDivergenceNoGrad", new[] { m.Divergence });
         }
 
         private static void EmitEager(SourceWriter w, LoweredModel m)

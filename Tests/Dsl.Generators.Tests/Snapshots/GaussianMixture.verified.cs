@@ -69,6 +69,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -88,6 +90,59 @@ namespace Dsl.Models
             t6.Dispose();
             var t8 = t7.neg_();
             return t8.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b2 = new double[d_K];
+                var b3 = new double[d_K];
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - p_Mu[i * d_D + k]));
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b3[i] = (p_LogW[i] - (b2[i] / u1));
+                    }
+                    double b4;
+                    {
+                        double max = double.NegativeInfinity;
+                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b3[k]);
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b3[k] - max);
+                        b4 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
+                    }
+                    double b5 = (-b4);
+                    os0[s] = T.CreateTruncating(b5);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma)), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -122,6 +177,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -149,6 +206,81 @@ namespace Dsl.Models
             t12.Dispose();
             var t14 = t13.mul_((-2.0));
             return t14.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b2 = new double[d_K * d_D];
+                var b3 = new double[d_K];
+                var b4 = new double[d_K];
+                var b6 = new double[d_K];
+                var b7 = new double[d_D];
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                    }
+                    double b5;
+                    {
+                        double max = double.NegativeInfinity;
+                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b4[k]);
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b4[k] - max);
+                        b5 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = (global::System.Math.Exp((b4[i] - b5)) / u1);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b6[k]);
+                        b7[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * b7[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -184,6 +316,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -212,6 +346,85 @@ namespace Dsl.Models
             t13.Dispose();
             var t15 = t14.mul_((-2.0));
             return (t8.MoveToOuterDisposeScope(), t15.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b2 = new double[d_K * d_D];
+                var b3 = new double[d_K];
+                var b4 = new double[d_K];
+                var b7 = new double[d_K];
+                var b8 = new double[d_D];
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                    }
+                    double b5;
+                    {
+                        double max = double.NegativeInfinity;
+                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b4[k]);
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b4[k] - max);
+                        b5 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
+                    }
+                    double b6 = (-b5);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b7[i] = (global::System.Math.Exp((b4[i] - b5)) / u1);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b7[k]);
+                        b8[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b6);
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * b8[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -259,6 +472,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -304,6 +519,100 @@ namespace Dsl.Models
             var t27 = t18.sub_(t26);
             t26.Dispose();
             return t27.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            double h0 = (2.0 * (double)size_D);
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            double u2 = (1.0 / u1);
+            double u3 = (u2 / u1);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b4 = new double[d_K * d_D];
+                var b5 = new double[d_K];
+                var b6 = new double[d_K];
+                var b8 = new double[d_K];
+                var b10 = new double[d_K];
+                var b11 = new double[d_D];
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b4[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * d_D + k]);
+                        b5[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = (p_LogW[i] - (b5[i] / u1));
+                    }
+                    double b7;
+                    {
+                        double max = double.NegativeInfinity;
+                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b6[k]);
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b6[k] - max);
+                        b7 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b8[i] = global::System.Math.Exp((b6[i] - b7));
+                    }
+                    double b9;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b8[k] * ((4.0 * (b5[k] * u3)) - (h0 / u1)));
+                        b9 = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b10[i] = (-(b8[i] / u1));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b4[k * d_D + i] * b10[k]);
+                        b11[i] = acc;
+                    }
+                    double b12;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b11[k]);
+                        b12 = acc;
+                    }
+                    double b13 = (4.0 * b12);
+                    double b14 = (b9 - b13);
+                    os0[s] = T.CreateTruncating(b14);
+                }
+            }
         }
 
         /// <summary>log p(x) = −E(x) − log Z with log Z = LogSumExp(LogW) + 0.5 * Cols(Mu) * Log(2 * PI * Square(Sigma)); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
