@@ -1,7 +1,6 @@
 using System;
 using System.ComponentModel;
 using System.Runtime.InteropServices;
-using System.Threading;
 using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,13 +27,13 @@ namespace Dsl
         /// </summary>
         public const long MaxAutoContraction = 1024;
 
-        private static int calls;
+        [ThreadStatic] private static int calls;
 
-        /// <summary>How many times a generated fused kernel has run in this process (tests read it to see which path ran).</summary>
-        public static int Calls => Volatile.Read(ref calls);
+        /// <summary>How many times a generated fused kernel has been called on this thread (tests read it to see which path ran).</summary>
+        public static int Calls => calls;
 
-        /// <summary>Counts one run of a fused kernel.</summary>
-        public static void Count() => Interlocked.Increment(ref calls);
+        /// <summary>Counts one call of a fused kernel (on the calling thread).</summary>
+        public static void Count() => calls++;
 
         /// <summary>
         /// True when a fused kernel can read <paramref name="x"/> directly: a float32 or float64 tensor on the CPU, contiguous (unless

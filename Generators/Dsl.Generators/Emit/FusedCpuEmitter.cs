@@ -102,14 +102,18 @@ namespace Dsl.Generators.Emit
         /// Emits the private fused kernel <paramref name="kernelName"/>(x[, sigma]) computing <paramref name="roots"/>; it returns
         /// <paramref name="returnType"/> (one tensor, or a tuple of them) with the same shapes and dtype as the torch-op path.
         /// </summary>
-        public static void Emit(SourceWriter w, string kernelName, string methodName, IReadOnlyList<Node> roots, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional)
+        /// <remarks>
+        /// With <paramref name="step"/> the kernel takes (x, a, z, b) and writes x + a·root + b·z instead of the root (the single root
+        /// must have x's shape): the update of a Langevin or Euler–Maruyama step fused with the score.
+        /// </remarks>
+        public static void Emit(SourceWriter w, string kernelName, string methodName, IReadOnlyList<Node> roots, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step = false)
         {
             var locals = new Dictionary<string, string>();
             foreach (var p in parameters) locals[p.Name] = "p_" + p.Name;
-            new FusedCpuEmitter(roots, locals, conditional ? "sigma" : "").EmitKernel(w, kernelName, methodName, returnType, parameters, conditional);
+            new FusedCpuEmitter(roots, locals, conditional ? "sigma" : "").EmitKernel(w, kernelName, methodName, returnType, parameters, conditional, step);
         }
 
-        private void EmitKernel(SourceWriter w, string kernelName, string methodName, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional)
+        private void EmitKernel(SourceWriter w, string kernelName, string methodName, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step)
         {
             const string Torch = "global::TorchSharp.torch";
             var prologue = new SourceWriter();
@@ -130,8 +134,8 @@ namespace Dsl.Generators.Emit
                 if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
 
             // Per sample.
-            bool readsX = order.Any(n => n.Op == Op.Input);
-            if (readsX) loop.Line("int xo = s * " + Size(order.First(n => n.Op == Op.Input).Shape.Last) + ";");
+            bool readsX = step || order.Any(n => n.Op == Op.Input);
+            if (readsX) loop.Line("int xo = s * " + Size(step ? roots[0].Shape.Last : order.First(n => n.Op == Op.Input).Shape.Last) + ";");
             if (conditional && order.Any(n => n.Op == Op.Condition)) loop.Line("double c_" + conditionName + " = double.CreateTruncating(ss[s]);");
             foreach (var n in order)
                 if (n.Shape.Batched && !IsVirtual(n)) Materialise(loop, n, "b", buffers);
@@ -142,11 +146,15 @@ namespace Dsl.Generators.Emit
                 string name = "y" + r;
                 outputs.Add(name);
                 string offset = root.Shape.Rank == 0 ? "s" : "s * " + Elements(root.Shape);
-                Loops(loop, root.Shape, idx =>
-                    loop.Line("os" + r + "[" + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + "] = T.CreateTruncating(" + Elem(root, idx) + ");"));
+                if (step)
+                    Loops(loop, root.Shape, idx => loop.Line("os" + r + "[xo + " + idx[0] + "] = T.CreateTruncating(double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * "
+                        + Elem(root, idx) + " + b * double.CreateTruncating(zs[xo + " + idx[0] + "]));"));
+                else
+                    Loops(loop, root.Shape, idx =>
+                        loop.Line("os" + r + "[" + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + "] = T.CreateTruncating(" + Elem(root, idx) + ");"));
             }
 
-            string args = Torch + ".Tensor x" + (conditional ? ", " + Torch + ".Tensor sigma" : "");
+            string args = Torch + ".Tensor x" + (conditional ? ", " + Torch + ".Tensor sigma" : "") + (step ? ", double a, " + Torch + ".Tensor z, double b" : "");
             w.Line("/// <summary>The fused CPU kernel of " + methodName + ": one pass over the samples (see the comment in " + methodName + ").</summary>");
             w.Open("private " + returnType + " " + kernelName + "(" + args + ")");
             w.Line("global::Dsl.FusedKernels.Count();");
@@ -154,6 +162,7 @@ namespace Dsl.Generators.Emit
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var xc = x.contiguous();");
             if (conditional) w.Line("var sc = sigma.contiguous();");
+            if (step) w.Line("var zc = z.contiguous();");
             w.Line("int n = (int)xc.shape[0];");
             foreach (var line in header) w.Line(line);
             Append(w, prologue);
@@ -171,6 +180,7 @@ namespace Dsl.Generators.Emit
             w.Line();
             w.Open("void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>");
             if (readsX) w.Line("var xs = global::Dsl.FusedKernels.Span<T>(xc);");
+            if (step) w.Line("var zs = global::Dsl.FusedKernels.Span<T>(zc);");
             if (conditional && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = global::Dsl.FusedKernels.Span<T>(sc);");
             for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = global::Dsl.FusedKernels.Span<T>(y" + r + ");");
             Append(w, buffers);

@@ -97,7 +97,11 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
             double h1 = (double)this.Jx;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
             double h2 = (double)this.Jy;
             double h3 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
@@ -116,8 +120,7 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - 1) % L + L) % L)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
                     }
                     double b1;
                     {
@@ -129,8 +132,7 @@ namespace Dsl.Models
                     double b3 = (-b2);
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b4[i] = double.CreateTruncating(xs[xo + (((i / L - 1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b4[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
                     }
                     double b5;
                     {
@@ -214,6 +216,14 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
             double h1 = (double)this.Jx;
             double h2 = (-(double)this.H);
             double h3 = (double)this.Jy;
@@ -235,23 +245,19 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - -1) % L + L) % L)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b1[i] = double.CreateTruncating(xs[xo + (((i / L - 1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b1[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b2[i] = double.CreateTruncating(xs[xo + (((i / L - -1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b2[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b3[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - 1) % L + L) % L)]);
+                        b3[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
@@ -348,9 +354,17 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
             double h1 = (double)this.Jx;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
             double h2 = (double)this.Jy;
             double h3 = (double)this.H;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
             double h4 = (-(double)this.H);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
@@ -372,8 +386,7 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - 1) % L + L) % L)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
                     }
                     double b1;
                     {
@@ -385,8 +398,7 @@ namespace Dsl.Models
                     double b3 = (-b2);
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b4[i] = double.CreateTruncating(xs[xo + (((i / L - 1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b4[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
                     }
                     double b5;
                     {
@@ -406,13 +418,11 @@ namespace Dsl.Models
                     double b10 = (b7 - b9);
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b11[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - -1) % L + L) % L)]);
+                        b11[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b12[i] = double.CreateTruncating(xs[xo + (((i / L - -1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b12[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
                     }
                     os0[s] = T.CreateTruncating(b10);
                     for (int i = 0; i < d_N; i++)
@@ -513,6 +523,14 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
             double h1 = (-(double)this.H);
             double h2 = (double)this.Jy;
             double h3 = (double)this.Jx;
@@ -534,23 +552,19 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L - 1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b1[i] = double.CreateTruncating(xs[xo + (((i / L - -1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b1[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b2[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - 1) % L + L) % L)]);
+                        b2[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b3[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - -1) % L + L) % L)]);
+                        b3[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
@@ -625,6 +639,14 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
             double h1 = (double)this.Jx;
             double h2 = (-(double)this.H);
             double h3 = (double)this.Jy;
@@ -646,23 +668,19 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - -1) % L + L) % L)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b1[i] = double.CreateTruncating(xs[xo + (((i / L - 1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b1[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b2[i] = double.CreateTruncating(xs[xo + (((i / L - -1) % L + L) % L) * L + (((i % L - 0) % L + L) % L)]);
+                        b2[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b3[i] = double.CreateTruncating(xs[xo + (((i / L - 0) % L + L) % L) * L + (((i % L - 1) % L + L) % L)]);
+                        b3[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
                     }
                     for (int i = 0; i < d_N; i++)
                     {

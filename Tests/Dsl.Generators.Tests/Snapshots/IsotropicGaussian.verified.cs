@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class IsotropicGaussian : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
+    partial class IsotropicGaussian : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -269,6 +269,57 @@ namespace Dsl.Models
                     for (int i = 0; i < d_D; i++)
                     {
                         os1[s * d_D + i] = T.CreateTruncating(((-2.0) * (b2[i] / u1)));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="z">The noise: [N, D], same dtype and device as x.</param>
+        /// <param name="b">The factor of the noise.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckInput(z, "ScoreStepNoGrad", "z");
+            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var zs = global::Dsl.FusedKernels.Span<T>(zc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * ((double.CreateTruncating(xs[xo + i]) - p_Mu[i]) / u1)) + b * double.CreateTruncating(zs[xo + i]));
                     }
                 }
             }

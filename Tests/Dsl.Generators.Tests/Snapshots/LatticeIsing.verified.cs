@@ -85,6 +85,8 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
@@ -102,8 +104,7 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L) + 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (((i / L) + L - 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + 1) % L]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + L - 1) % L]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
                     }
                     double b1;
                     {
@@ -175,6 +176,8 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
@@ -193,8 +196,7 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L) + 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (((i / L) + L - 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + 1) % L]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + L - 1) % L]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
                     }
                     double b1 = (h1 * (-0.5));
                     for (int i = 0; i < d_N; i++)
@@ -274,6 +276,8 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
@@ -294,8 +298,7 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L) + 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (((i / L) + L - 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + 1) % L]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + L - 1) % L]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
                     }
                     double b1;
                     {
@@ -398,6 +401,8 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
@@ -416,8 +421,7 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L) + 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (((i / L) + L - 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + 1) % L]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + L - 1) % L]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
                     }
                     double b1 = (h1 * (-0.5));
                     for (int i = 0; i < d_N; i++)
@@ -483,6 +487,8 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
@@ -501,8 +507,7 @@ namespace Dsl.Models
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
                     {
-                        int L = (int)h0;
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L) + 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (((i / L) + L - 1) % L) * L + (i % L)]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + 1) % L]) + double.CreateTruncating(xs[xo + (i / L) * L + ((i % L) + L - 1) % L]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
                     }
                     double b1 = (h1 * (-0.5));
                     for (int i = 0; i < d_N; i++)

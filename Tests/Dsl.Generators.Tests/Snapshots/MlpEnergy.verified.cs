@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class MlpEnergy : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel
+    partial class MlpEnergy : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -336,6 +336,76 @@ namespace Dsl.Models
                     for (int i = 0; i < d_D; i++)
                     {
                         os1[s * d_D + i] = T.CreateTruncating((-b4[i]));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="z">The noise: [N, D], same dtype and device as x.</param>
+        /// <param name="b">The factor of the noise.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckInput(z, "ScoreStepNoGrad", "z");
+            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_H * size_D, size_D * size_H))) return ScoreStepNoGradFused(x, a, z, b);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_H = (int)size_H;
+            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
+            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + (long)d_H + (long)d_D * d_H + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + (long)d_H + (long)d_D * d_H + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var zs = global::Dsl.FusedKernels.Span<T>(zc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = new double[d_H];
+                var b1 = new double[d_H];
+                var b2 = new double[d_D];
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b1[i] = (p_W2[i] * (1.0 - global::Dsl.FusedKernels.Square(global::System.Math.Tanh((p_B1[i] + b0[i])))));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b1[k];
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-b2[i]) + b * double.CreateTruncating(zs[xo + i]));
                     }
                 }
             }
