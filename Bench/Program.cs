@@ -13,6 +13,11 @@ namespace Dsl.Bench
     {
         public static void Main(string[] args)
         {
+            if (args.Length == 1 && args[0] == "quick")
+            {
+                QuickTiming.Run();
+                return;
+            }
             var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         }
