@@ -53,6 +53,25 @@ namespace Dsl
         /// <summary>True when <see cref="KernelPath.Auto"/> should fuse an expression whose largest per-sample parameter contraction is <paramref name="contraction"/>.</summary>
         public static bool Small(KernelPath path, long contraction) => path == KernelPath.Fused || contraction <= MaxAutoContraction;
 
+        [ThreadStatic] private static double[]?[]? scratch;
+
+        /// <summary>
+        /// Scratch array number <paramref name="slot"/> of the calling thread, at least <paramref name="length"/> long: the per-sample
+        /// buffers of a kernel's chunk, reused across calls (a chunk runs to completion on one thread and calls no other kernel).
+        /// </summary>
+        public static double[] Scratch(int slot, int length)
+        {
+            var slots = scratch;
+            if (slots == null || slots.Length <= slot)
+            {
+                Array.Resize(ref slots, System.Math.Max(slot + 1, 8));
+                scratch = slots;
+            }
+            var buffer = slots[slot];
+            if (buffer == null || buffer.Length < length) slots[slot] = buffer = new double[length];
+            return buffer;
+        }
+
         /// <summary>The elements of a contiguous CPU tensor of element type <typeparamref name="T"/> (float or double) as a span over its memory.</summary>
         public static Span<T> Span<T>(Tensor t) where T : unmanaged => MemoryMarshal.Cast<byte, T>(t.bytes);
 

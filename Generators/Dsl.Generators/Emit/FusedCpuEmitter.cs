@@ -11,7 +11,7 @@ namespace Dsl.Generators.Emit
     /// operation runs on doubles in small per-chunk scratch arrays: an elementwise operation with a single user that reads each
     /// of its elements once (an elementwise operation of the same shape, or a sum) is inlined into that user's expression, the
     /// views (broadcast, unsqueeze, transpose, diagonal) are index arithmetic, everything else (reductions, products, lattice
-    /// sums, values used twice) is stored once. x is read and the outputs written through spans over the tensors' memory;
+    /// sums, values used twice) is stored once, in per-thread scratch arrays reused across calls. x is read and the outputs written through spans over the tensors' memory;
     /// chunks of samples run in parallel. One generic body serves float32 and float64 (T), computing in double.
     /// </summary>
     public sealed class FusedCpuEmitter
@@ -28,6 +28,8 @@ namespace Dsl.Generators.Emit
         private readonly Dictionary<Node, string> hosts = new Dictionary<Node, string>();
         private readonly string conditionName;
         private int temps;
+        private int slots;
+        private readonly Dictionary<Node, (string Exps, string Max, string Sum)> softmax = new Dictionary<Node, (string Exps, string Max, string Sum)>();
 
         private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName)
         {
@@ -332,13 +334,28 @@ namespace Dsl.Generators.Emit
                     w.Line("double " + name + " = " + Compute(n, Array.Empty<string>()) + ";");
                     return;
                 }
+                if (n.Op == Op.LogSumExp && n.Shape.Batched && n.A.Shape.Rank == 1 && stored.ContainsKey(n.A))
+                {
+                    // Keeps eₖ = exp(vₖ − max) and Σ eₖ: a softmax exp(vₖ − lse) of the same v later reads eₖ / Σ instead of K more exps.
+                    string v = stored[n.A], len = Size(n.A.Shape.Last), e = "e" + name, m = "m" + name, z = "z" + name;
+                    arrays.Line("var " + e + " = global::Dsl.FusedKernels.Scratch(" + slots++ + ", " + len + ");");
+                    w.Line("double " + m + " = double.NegativeInfinity;");
+                    w.Line("for (int k = 0; k < " + len + "; k++) " + m + " = global::System.Math.Max(" + m + ", " + v + "[k]);");
+                    w.Line("double " + z + " = 0;");
+                    w.Line("for (int k = 0; k < " + len + "; k++) " + z + " += " + e + "[k] = global::System.Math.Exp(" + v + "[k] - " + m + ");");
+                    w.Line("double " + name + " = double.IsInfinity(" + m + ") ? " + m + " : " + m + " + global::System.Math.Log(" + z + ");");
+                    softmax[n] = (e, m, z);
+                    return;
+                }
                 w.Line("double " + name + ";");
                 w.Open();
                 Reduce(w, n, Array.Empty<string>(), name);
                 w.Close();
                 return;
             }
-            arrays.Line("var " + name + " = new double[" + Elements(n.Shape) + "];");
+            arrays.Line(n.Shape.Batched
+                ? "var " + name + " = global::Dsl.FusedKernels.Scratch(" + slots++ + ", " + Elements(n.Shape) + ");"
+                : "var " + name + " = new double[" + Elements(n.Shape) + "];");
             stored[n] = name;
             bool loops = n.Shape.Dims.Any(d => d != Shape.One);
             Loops(w, n.Shape, idx =>
@@ -437,6 +454,13 @@ namespace Dsl.Generators.Emit
             string B() => Elem(n.B, Map(idx, n.Shape, n.B.Shape));
             const string M = "global::System.Math.";
             const string K = "global::Dsl.FusedKernels.";
+            if (n.Op == Op.Exp && n.A.Op == Op.Sub && n.Shape.Rank == 1 && n.Shape.SameDims(n.A.A.Shape))
+            {
+                var lse = n.A.B;
+                while (lse.Op == Op.Broadcast) lse = lse.A;
+                if (lse.Op == Op.LogSumExp && lse.A == n.A.A && softmax.TryGetValue(lse, out var kept))
+                    return "(double.IsInfinity(" + kept.Max + ") ? " + M + "Exp(" + A() + ") : " + kept.Exps + "[" + idx[0] + "] / " + kept.Sum + ")";
+            }
             switch (n.Op)
             {
                 case Op.Add: return "(" + A() + " + " + B() + ")";

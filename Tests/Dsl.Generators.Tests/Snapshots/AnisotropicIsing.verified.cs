@@ -113,8 +113,8 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b4 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -236,10 +236,10 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b1 = new double[d_N];
-                var b2 = new double[d_N];
-                var b3 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -377,10 +377,10 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b0 = new double[d_N];
-                var b4 = new double[d_N];
-                var b11 = new double[d_N];
-                var b12 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b11 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b12 = global::Dsl.FusedKernels.Scratch(3, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -543,10 +543,10 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b1 = new double[d_N];
-                var b2 = new double[d_N];
-                var b3 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -659,10 +659,10 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b1 = new double[d_N];
-                var b2 = new double[d_N];
-                var b3 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;

@@ -95,8 +95,8 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_D];
-                var b1 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -185,10 +185,10 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_D];
-                var b1 = new double[d_D];
-                var b2 = new double[d_D];
-                var b3 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -292,10 +292,10 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b0 = new double[d_D];
-                var b1 = new double[d_D];
-                var b4 = new double[d_D];
-                var b5 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(3, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -373,10 +373,10 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_D];
-                var b1 = new double[d_D];
-                var b2 = new double[d_D];
-                var b3 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;

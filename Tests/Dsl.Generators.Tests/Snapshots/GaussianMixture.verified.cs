@@ -116,8 +116,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b2 = new double[d_K];
-                var b3 = new double[d_K];
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var eb4 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -131,14 +132,11 @@ namespace Dsl.Models
                     {
                         b3[i] = (p_LogW[i] - (b2[i] / u1));
                     }
-                    double b4;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b3[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b3[k] - max);
-                        b4 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb4 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb4 = global::System.Math.Max(mb4, b3[k]);
+                    double zb4 = 0;
+                    for (int k = 0; k < d_K; k++) zb4 += eb4[k] = global::System.Math.Exp(b3[k] - mb4);
+                    double b4 = double.IsInfinity(mb4) ? mb4 : mb4 + global::System.Math.Log(zb4);
                     double b5 = (-b4);
                     os0[s] = T.CreateTruncating(b5);
                 }
@@ -232,11 +230,12 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b2 = new double[d_K * d_D];
-                var b3 = new double[d_K];
-                var b4 = new double[d_K];
-                var b6 = new double[d_K];
-                var b7 = new double[d_D];
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -257,17 +256,14 @@ namespace Dsl.Models
                     {
                         b4[i] = (p_LogW[i] - (b3[i] / u1));
                     }
-                    double b5;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b4[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b4[k] - max);
-                        b5 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb5 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    double zb5 = 0;
+                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b6[i] = (global::System.Math.Exp((b4[i] - b5)) / u1);
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -374,11 +370,12 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b2 = new double[d_K * d_D];
-                var b3 = new double[d_K];
-                var b4 = new double[d_K];
-                var b7 = new double[d_K];
-                var b8 = new double[d_D];
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(5, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -399,18 +396,15 @@ namespace Dsl.Models
                     {
                         b4[i] = (p_LogW[i] - (b3[i] / u1));
                     }
-                    double b5;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b4[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b4[k] - max);
-                        b5 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb5 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    double zb5 = 0;
+                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
                     double b6 = (-b5);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b7[i] = (global::System.Math.Exp((b4[i] - b5)) / u1);
+                        b7[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -469,11 +463,12 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b2 = new double[d_K * d_D];
-                var b3 = new double[d_K];
-                var b4 = new double[d_K];
-                var b6 = new double[d_K];
-                var b7 = new double[d_D];
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -494,17 +489,14 @@ namespace Dsl.Models
                     {
                         b4[i] = (p_LogW[i] - (b3[i] / u1));
                     }
-                    double b5;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b4[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b4[k] - max);
-                        b5 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb5 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    double zb5 = 0;
+                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b6[i] = (global::System.Math.Exp((b4[i] - b5)) / u1);
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -641,12 +633,13 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b4 = new double[d_K * d_D];
-                var b5 = new double[d_K];
-                var b6 = new double[d_K];
-                var b8 = new double[d_K];
-                var b10 = new double[d_K];
-                var b11 = new double[d_D];
+                var b4 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b10 = global::Dsl.FusedKernels.Scratch(5, d_K);
+                var b11 = global::Dsl.FusedKernels.Scratch(6, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -667,17 +660,14 @@ namespace Dsl.Models
                     {
                         b6[i] = (p_LogW[i] - (b5[i] / u1));
                     }
-                    double b7;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b6[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b6[k] - max);
-                        b7 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb7 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    double zb7 = 0;
+                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b8[i] = global::System.Math.Exp((b6[i] - b7));
+                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7);
                     }
                     double b9;
                     {

@@ -102,7 +102,7 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -196,9 +196,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b1 = new double[d_N];
-                var b2 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -308,9 +308,9 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b0 = new double[d_N];
-                var b5 = new double[d_N];
-                var b6 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -529,9 +529,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b1 = new double[d_N];
-                var b2 = new double[d_N];
-                var b3 = new double[d_N];
+                var b1 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -635,9 +635,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b1 = new double[d_N];
-                var b2 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;

@@ -100,7 +100,7 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -200,9 +200,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b2 = new double[d_N];
-                var b3 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -318,9 +318,9 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b0 = new double[d_N];
-                var b8 = new double[d_N];
-                var b9 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b9 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -543,9 +543,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b2 = new double[d_N];
-                var b3 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -656,9 +656,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b2 = new double[d_N];
-                var b3 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;

@@ -250,7 +250,7 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b2 = new double[d_D];
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;

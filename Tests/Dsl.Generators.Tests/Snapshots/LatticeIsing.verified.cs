@@ -98,7 +98,7 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -189,8 +189,8 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b2 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -291,8 +291,8 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b0 = new double[d_N];
-                var b8 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -414,8 +414,8 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b2 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;
@@ -500,8 +500,8 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_N];
-                var b2 = new double[d_N];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_N;

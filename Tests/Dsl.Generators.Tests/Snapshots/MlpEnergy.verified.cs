@@ -103,7 +103,7 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_H];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -193,9 +193,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_H];
-                var b1 = new double[d_H];
-                var b2 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -299,10 +299,10 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b0 = new double[d_H];
-                var b1 = new double[d_H];
-                var b3 = new double[d_H];
-                var b4 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -381,9 +381,9 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_H];
-                var b1 = new double[d_H];
-                var b2 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -504,8 +504,8 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b2 = new double[d_H];
-                var b3 = new double[d_H];
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;

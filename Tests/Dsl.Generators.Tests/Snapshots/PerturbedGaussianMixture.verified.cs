@@ -134,8 +134,9 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b6 = new double[d_K];
-                var b8 = new double[d_K];
+                var b6 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var eb9 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -156,14 +157,11 @@ namespace Dsl.Models
                     {
                         b8[i] = (p_LogW[i] - (b6[i] / b7));
                     }
-                    double b9;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b8[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b8[k] - max);
-                        b9 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb9 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb9 = global::System.Math.Max(mb9, b8[k]);
+                    double zb9 = 0;
+                    for (int k = 0; k < d_K; k++) zb9 += eb9[k] = global::System.Math.Exp(b8[k] - mb9);
+                    double b9 = double.IsInfinity(mb9) ? mb9 : mb9 + global::System.Math.Log(zb9);
                     double b10 = (b5 - b9);
                     os0[s] = T.CreateTruncating(b10);
                 }
@@ -267,11 +265,12 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b1 = new double[d_K * d_D];
-                var b2 = new double[d_K];
-                var b6 = new double[d_K];
-                var b8 = new double[d_K];
-                var b9 = new double[d_D];
+                var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(5, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -296,17 +295,14 @@ namespace Dsl.Models
                     {
                         b6[i] = (p_LogW[i] - (b2[i] / b5));
                     }
-                    double b7;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b6[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b6[k] - max);
-                        b7 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb7 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    double zb7 = 0;
+                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b8[i] = (global::System.Math.Exp((b6[i] - b7)) / b5);
+                        b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7) / b5);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -430,11 +426,12 @@ namespace Dsl.Models
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b6 = new double[d_K * d_D];
-                var b7 = new double[d_K];
-                var b9 = new double[d_K];
-                var b12 = new double[d_K];
-                var b13 = new double[d_D];
+                var b6 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b7 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb10 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b12 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b13 = global::Dsl.FusedKernels.Scratch(5, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -462,18 +459,15 @@ namespace Dsl.Models
                     {
                         b9[i] = (p_LogW[i] - (b7[i] / b8));
                     }
-                    double b10;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b9[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b9[k] - max);
-                        b10 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb10 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb10 = global::System.Math.Max(mb10, b9[k]);
+                    double zb10 = 0;
+                    for (int k = 0; k < d_K; k++) zb10 += eb10[k] = global::System.Math.Exp(b9[k] - mb10);
+                    double b10 = double.IsInfinity(mb10) ? mb10 : mb10 + global::System.Math.Log(zb10);
                     double b11 = (b5 - b10);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b12[i] = (global::System.Math.Exp((b9[i] - b10)) / b8);
+                        b12[i] = ((double.IsInfinity(mb10) ? global::System.Math.Exp((b9[i] - b10)) : eb10[i] / zb10) / b8);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -619,12 +613,13 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b1 = new double[d_K * d_D];
-                var b2 = new double[d_K];
-                var b6 = new double[d_K];
-                var b8 = new double[d_K];
-                var b12 = new double[d_K];
-                var b13 = new double[d_D];
+                var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b12 = global::Dsl.FusedKernels.Scratch(5, d_K);
+                var b13 = global::Dsl.FusedKernels.Scratch(6, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -649,17 +644,14 @@ namespace Dsl.Models
                     {
                         b6[i] = (p_LogW[i] - (b2[i] / b5));
                     }
-                    double b7;
-                    {
-                        double max = double.NegativeInfinity;
-                        for (int k = 0; k < d_K; k++) max = global::System.Math.Max(max, b6[k]);
-                        double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += global::System.Math.Exp(b6[k] - max);
-                        b7 = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);
-                    }
+                    double mb7 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    double zb7 = 0;
+                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b8[i] = global::System.Math.Exp((b6[i] - b7));
+                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7);
                     }
                     double b9 = (1.0 / b5);
                     double b10 = (b9 / b5);

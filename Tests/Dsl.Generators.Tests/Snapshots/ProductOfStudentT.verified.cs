@@ -100,7 +100,7 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_K];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -188,9 +188,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_K];
-                var b1 = new double[d_K];
-                var b2 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -294,10 +294,10 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                var b0 = new double[d_K];
-                var b1 = new double[d_K];
-                var b3 = new double[d_K];
-                var b4 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -375,9 +375,9 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b0 = new double[d_K];
-                var b1 = new double[d_K];
-                var b2 = new double[d_D];
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
@@ -504,9 +504,9 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var b2 = new double[d_K];
-                var b3 = new double[d_K];
-                var b4 = new double[d_K];
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 for (int s = start; s < end; s++)
                 {
                     int xo = s * d_D;
