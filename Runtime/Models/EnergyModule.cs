@@ -91,6 +91,13 @@ namespace Dsl
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' is on " + x.device + " but the model's parameters are on " + p.device + "; move x or call model.to(device).", argument);
         }
 
+        /// <summary>Throws an <see cref="ArgumentException"/> unless <paramref name="other"/> has as many rows (samples) as x.</summary>
+        protected void CheckSameBatch(Tensor x, Tensor other, string argument, string method)
+        {
+            if (other.shape[0] != x.shape[0])
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must have one row per sample of x (" + x.shape[0] + "); got " + Broadcasting.Describe(other) + ".", argument);
+        }
+
         /// <summary>Validates per-sample noise levels σ: [N] matching x: [N, D] in length, dtype and device.</summary>
         protected void CheckNoiseLevel(Tensor x, Tensor sigma, string method)
         {

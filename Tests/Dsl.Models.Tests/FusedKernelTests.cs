@@ -227,6 +227,12 @@ namespace Dsl.Models.Tests
                 Assert.True(RelErr(fused, torchOps) <= 10 * tolerance, entry.Name + " vs torch ops");
             }
 
+            // A noise of another batch size is refused by name, on either path.
+            var gm = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(2);
+            gm.to(dtype);
+            var bad = Assert.Throws<ArgumentException>(() => gm.ScoreStepNoGrad(zeros(10, 2, dtype: dtype), 0.1, zeros(9, 2, dtype: dtype), 0.1));
+            Assert.Contains("'z'", bad.Message);
+
             // LangevinStep takes the fused update and draws the same noise as before: x + (ε/2)s(x) + √ε z.
             var gmm = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(2);
             gmm.to(dtype);

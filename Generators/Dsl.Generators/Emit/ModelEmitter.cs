@@ -182,6 +182,7 @@ namespace Dsl.Generators.Emit
             w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, " + Tensor + " z, double b)");
             w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
             w.Line("CheckInput(z, \"ScoreStepNoGrad\", \"z\");");
+            w.Line("CheckSameBatch(x, z, \"z\", \"ScoreStepNoGrad\");");
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"ScoreStepNoGrad\");");
             var notFused = WhyNotFused(m.Spec, roots);
             if (notFused == null)
