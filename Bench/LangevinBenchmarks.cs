@@ -36,10 +36,24 @@ namespace Dsl.Bench
             generator = new Generator(2);
         }
 
-        [Benchmark(Baseline = true, Description = "Langevin step, generated score")]
+        [Benchmark(Baseline = true, Description = "Langevin step, generated score (torch ops)")]
         public void LangevinGenerated()
         {
+            model.Kernels = KernelPath.TorchOps;
             using var next = Samplers.LangevinStep(model, x, 0.01, generator);
+        }
+
+        [Benchmark(Description = "Langevin step, generated fused score + update")]
+        public void LangevinFused()
+        {
+            model.Kernels = KernelPath.Auto;
+            using var next = Samplers.LangevinStep(model, x, 0.01, generator);
+        }
+
+        [Benchmark(Description = "Langevin step, noise draw alone (the floor)")]
+        public void NoiseAlone()
+        {
+            using var z = empty_like(x).normal_(0, 1, generator: generator);
         }
 
         [Benchmark(Description = "Langevin step, autograd score of the equations")]

@@ -26,10 +26,19 @@ namespace Dsl.Bench
             x = empty(N, 2).normal_(0, 1.5, generator: new Generator(1));
         }
 
-        [Benchmark(Baseline = true, Description = "generated ScoreNoGrad (inference path)")]
+        [Benchmark(Baseline = true, Description = "generated ScoreNoGrad (inference path, torch ops)")]
         public void GeneratedInference()
         {
             using var scope = NewDisposeScope();
+            model.Kernels = KernelPath.TorchOps;
+            model.ScoreNoGrad(x);
+        }
+
+        [Benchmark(Description = "generated ScoreNoGrad (fused CPU kernel)")]
+        public void GeneratedFused()
+        {
+            using var scope = NewDisposeScope();
+            model.Kernels = KernelPath.Auto;
             model.ScoreNoGrad(x);
         }
 

@@ -19,6 +19,11 @@ namespace Dsl.Bench
                 InterleavedDiscrete.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
                 return;
             }
+            if (args.Length == 1 && args[0] == "quick")
+            {
+                QuickTiming.Run();
+                return;
+            }
             var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         }

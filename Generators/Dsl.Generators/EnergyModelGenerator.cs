@@ -32,11 +32,23 @@ namespace Dsl.Generators
                 {
                     if (s.HiddenName != null)
                     {
+                        if (s.Kernels == KernelChoice.Fused)
+                            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.FusedUnavailable, s.ClassLocation, s.ClassName,
+                                "the fused CPU emitter does not cover bipartite (visible/hidden) energies yet"));
                         var bipartite = BipartiteLowering.Lower(s, diagnostics);
                         return bipartite == null ? null : BipartiteEmitter.Emit(bipartite);
                     }
                     var lowered = ModelLowering.Lower(s, diagnostics);
-                    return lowered == null ? null : ModelEmitter.Emit(lowered);
+                    if (lowered == null) return null;
+                    if (s.Kernels == KernelChoice.Fused)
+                        foreach (var (method, roots) in ModelEmitter.InferenceMethods(lowered))
+                        {
+                            var why = ModelEmitter.WhyNotFused(s, roots);
+                            if (why == null) continue;
+                            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.FusedUnavailable, s.ClassLocation, s.ClassName, method + " cannot be fused: " + why));
+                            break;
+                        }
+                    return ModelEmitter.Emit(lowered);
                 });
     }
 }

@@ -15,6 +15,25 @@ namespace Dsl
 
         /// <summary>The symbol naming the dimension of the [Hidden] units of a bipartite energy (default "H").</summary>
         public string HiddenDim { get; set; } = "H";
+
+        /// <summary>
+        /// Which code the inference methods (<c>EnergyNoGrad</c>, <c>ScoreNoGrad</c>, …) run: <see cref="KernelPath.Auto"/> (default) lets
+        /// the generator fuse each expression it can into one C# loop over the samples and dispatch to it at run time when the input
+        /// allows; <see cref="KernelPath.TorchOps"/> emits torch ops only; <see cref="KernelPath.Fused"/> requires the fused kernel
+        /// (DSL0018 where an expression cannot be fused) and drops the size heuristic.
+        /// </summary>
+        public KernelPath Kernels { get; set; } = KernelPath.Auto;
+    }
+
+    /// <summary>Which generated code path an inference method takes (see <see cref="EnergyModelAttribute.Kernels"/>).</summary>
+    public enum KernelPath
+    {
+        /// <summary>Fused where the generator can fuse the expression and the input is a contiguous float32/float64 CPU tensor; torch ops otherwise.</summary>
+        Auto = 0,
+        /// <summary>Always the torch-op path (CPU or GPU, one libtorch kernel per operation).</summary>
+        TorchOps = 1,
+        /// <summary>The fused C# loop whenever the input is on the CPU (non-contiguous inputs are copied first); torch ops on other devices.</summary>
+        Fused = 2,
     }
 
     /// <summary>Marks the method <c>Scalar E(Vec x)</c> whose body is the energy equation.</summary>

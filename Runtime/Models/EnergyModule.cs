@@ -35,6 +35,14 @@ namespace Dsl
         public Device Device => parameterNames.Count == 0 ? CPU : Param(parameterNames[0]).device;
 
         /// <summary>
+        /// Which code the generated inference methods (<c>…NoGrad</c>) run: set from <see cref="EnergyModelAttribute.Kernels"/>, and
+        /// settable at run time (benchmarks and tests compare the paths on one model). <see cref="KernelPath.TorchOps"/> turns the fused
+        /// kernels off; <see cref="KernelPath.Fused"/> uses them for every CPU input, copying non-contiguous ones. Methods the generator
+        /// did not fuse ignore it.
+        /// </summary>
+        public KernelPath Kernels { get; set; } = KernelPath.Auto;
+
+        /// <summary>
         /// Registers a float32 parameter of <paramref name="shape"/>, filled with <paramref name="init"/> or, when it
         /// is NaN, drawn from N(0, 1/last dimension) with <paramref name="generator"/>.
         /// </summary>
@@ -81,6 +89,13 @@ namespace Dsl
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' has dtype " + x.dtype + " but the model's parameters are " + p.dtype + "; convert x or call model.to(ScalarType." + x.dtype + ").", argument);
             if (x.device_type != p.device_type || x.device_index != p.device_index)
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' is on " + x.device + " but the model's parameters are on " + p.device + "; move x or call model.to(device).", argument);
+        }
+
+        /// <summary>Throws an <see cref="ArgumentException"/> unless <paramref name="other"/> has as many rows (samples) as x.</summary>
+        protected void CheckSameBatch(Tensor x, Tensor other, string argument, string method)
+        {
+            if (other.shape[0] != x.shape[0])
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must have one row per sample of x (" + x.shape[0] + "); got " + Broadcasting.Describe(other) + ".", argument);
         }
 
         /// <summary>Validates per-sample noise levels σ: [N] matching x: [N, D] in length, dtype and device.</summary>

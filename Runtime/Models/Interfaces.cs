@@ -33,6 +33,16 @@ namespace Dsl
         Tensor ScoreNoGrad(Tensor x);
     }
 
+    /// <summary>
+    /// A score model with a fused update step x + a·s(x) + b·z (a Langevin or Euler–Maruyama step with given noise z): generated
+    /// for energy models, one pass over x on the CPU instead of the score's passes plus three for the update.
+    /// </summary>
+    public interface IScoreStepModel : IScoreModel
+    {
+        /// <summary>x + a·s(x) + b·z for x, z: [N, D]; no autograd tape; a fresh tensor.</summary>
+        Tensor ScoreStepNoGrad(Tensor x, double a, Tensor z, double b);
+    }
+
     /// <summary>Energy and score sharing their common subexpressions.</summary>
     public interface IEnergyScoreModel : IEnergyModel, IScoreModel
     {

@@ -88,6 +88,8 @@ namespace Dsl.Sampling
             ChainLoop.CheckStepSize("LangevinStep", nameof(epsilon), epsilon);
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
+            if (model is IScoreStepModel step)                       // the generated fused update: one pass over x
+                return step.ScoreStepNoGrad(x, epsilon / 2, Normal(x, generator), System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope();
             return Normal(x, generator).mul_(System.Math.Sqrt(epsilon)).add_(model.ScoreNoGrad(x), alpha: epsilon / 2).add_(x).MoveToOuterDisposeScope();
         }
 

@@ -79,6 +79,26 @@ namespace Dsl.Generators.Tests
             "is not a polynomial in them");
 
         [Fact]
+        public void DSL0018_fused_kernels_forced_on_a_bipartite_energy() => AssertDiagnostic("DSL0018",
+            "[EnergyModel(Kernels = KernelPath.Fused)] public partial class [|M|] { [Param(\"D,H\")] public Mat W; [Energy] Scalar E(Bits v, [Hidden] Bits h) => -Dot(v, W * h); }",
+            "does not cover bipartite");
+
+        [Fact]
+        public void Kernel_choice_selects_the_emitted_paths()
+        {
+            const string body = " public partial class M { [Param(\"D\")] public Vec Mu; [Energy] Scalar E(Vec x) => Norm2(x - Mu); }\n}";
+            foreach (var (attribute, fused) in new[] { ("[EnergyModel]", true), ("[EnergyModel(Kernels = KernelPath.Fused)]", true), ("[EnergyModel(Kernels = KernelPath.TorchOps)]", false) })
+            {
+                var run = GeneratorFixture.Run(Usings + attribute + body);
+                Assert.Empty(run.Dsl());
+                Assert.Empty(run.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+                var source = string.Concat(run.Sources.Values);
+                Assert.Equal(fused, source.Contains("private global::TorchSharp.torch.Tensor ScoreNoGradFused(", StringComparison.Ordinal));
+                Assert.Contains(fused ? "// Kernel: fused" : "// Kernel: torch ops — not fused: the model asks for torch ops", source, StringComparison.Ordinal);
+            }
+        }
+
+        [Fact]
         public void DSL0003_hidden_units_must_be_a_vector() => AssertDiagnostic("DSL0003",
             "[EnergyModel] public partial class M { [Energy] Scalar E[|(Vec v, [Hidden] Scalar h)|] => Sum(v) * h; }", "takes the hidden units 'h' as 'Dsl.Scalar'; hidden units are summed out");
 

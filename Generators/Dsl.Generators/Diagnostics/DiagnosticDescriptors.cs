@@ -137,6 +137,12 @@ namespace Dsl.Generators.Diagnostics
             "The transform of '{0}' {1}; its log|det ∂f/∂z| is derived by the matrix determinant lemma only for f(z) = z + u·g(z) with u a Vec free of z and g(z) a Scalar (the planar flow)",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0018: [EnergyModel(Kernels = KernelPath.Fused)] on a model with an inference expression the fused CPU emitter cannot fuse.</summary>
+        public static readonly DiagnosticDescriptor FusedUnavailable = Make("DSL0018",
+            "Fused kernel required but not available",
+            "'{0}' asks for fused kernels (Kernels = KernelPath.Fused) but {1}; use KernelPath.Auto (fuse what can be fused) or KernelPath.TorchOps",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

@@ -29,6 +29,7 @@ namespace Dsl.Generators.Emit
             var interfaces = conditional
                 ? new List<string> { "global::Dsl.INoiseConditionalModel" }
                 : new List<string> { "global::Dsl.IEnergyScoreModel", "global::Dsl.IEquationModel" };
+            if (!conditional && m.Discrete == null) interfaces.Add("global::Dsl.IScoreStepModel");
             if (m.Divergence != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalDivergenceModel" : "global::Dsl.IScoreDivergenceModel");
             if (m.LogPartition != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalLogProbModel" : "global::Dsl.ILogProbModel");
             if (m.Discrete != null) interfaces.Add("global::Dsl.IDiscreteEnergyModel");
@@ -46,6 +47,7 @@ namespace Dsl.Generators.Emit
                 "The score s(" + args + ") = −∇ₓE(" + args + ") of E(" + args + ") = " + equation + ", by reverse-mode differentiation; returns [N, D]." + sum);
             EmitMethod(w, m, "EnergyAndScore", new[] { m.Energy, m.Score }, "(" + Tensor + " Energy, " + Tensor + " Score)",
                 "E(" + args + ") and s(" + args + ") = −∇ₓE(" + args + ") computed together, sharing their common subexpressions.");
+            if (!conditional && m.Discrete == null) EmitStep(w, m);
             if (m.Divergence != null)
                 EmitMethod(w, m, "ScoreDivergence", new[] { m.Divergence }, Tensor,
                     "The exact divergence of the score ∇ₓ·s(" + args + ") = −Δ" + (conditional ? "ₓ" : "") + "E(" + args + ") = −tr ∇ₓ²E(" + args + "), by the forward-Laplacian rules; returns [N].");
@@ -133,6 +135,22 @@ namespace Dsl.Generators.Emit
             w.Line("CheckInput(x, " + Str(name) + ");");
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", " + Str(name) + ");");
             if (conditional) w.Line("CheckNoiseLevel(x, sigma, " + Str(name) + ");");
+            string? notFused = null;
+            if (path == CodePath.Inference)
+            {
+                notFused = WhyNotFused(m.Spec, roots);
+                string xs = conditional ? "x, sigma" : "x";
+                if (notFused == null)
+                {
+                    var contraction = FusedCpuEmitter.Contraction(roots);
+                    w.Line("// Kernel: fused — " + name + "Fused below, one C# loop over the samples, when " + (conditional ? "x and σ are" : "x is")
+                        + " float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample matrix product is small" : "")
+                        + "; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).");
+                    w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, " + xs + ")" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                        + ") return " + name + "Fused(" + xs + ");");
+                }
+                else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
+            }
             if (path == CodePath.Inference) w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             var used = new HashSet<string>(Topology.Order(roots).Where(n => n.Op == Op.Param).Select(n => n.Name!));
@@ -148,6 +166,54 @@ namespace Dsl.Generators.Emit
             else w.Line("return (" + string.Join(", ", results.Select(r => r + ".MoveToOuterDisposeScope()")) + ");");
             w.Close();
             w.Line();
+            if (path == CodePath.Inference && notFused == null)
+                FusedCpuEmitter.Emit(w, name + "Fused", name, roots, returnType, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional);
+        }
+
+        /// <summary>ScoreStepNoGrad(x, a, z, b) = x + a·s(x) + b·z: the Langevin / Euler–Maruyama update, fused with the score where it can be.</summary>
+        private static void EmitStep(SourceWriter w, LoweredModel m)
+        {
+            var roots = new[] { m.Score };
+            w.Line("/// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>");
+            w.Line("/// <param name=\"x\">Samples: [N, D].</param>");
+            w.Line("/// <param name=\"a\">The factor of the score.</param>");
+            w.Line("/// <param name=\"z\">The noise: [N, D], same dtype and device as x.</param>");
+            w.Line("/// <param name=\"b\">The factor of the noise.</param>");
+            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, " + Tensor + " z, double b)");
+            w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
+            w.Line("CheckInput(z, \"ScoreStepNoGrad\", \"z\");");
+            w.Line("CheckSameBatch(x, z, \"z\", \"ScoreStepNoGrad\");");
+            if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"ScoreStepNoGrad\");");
+            var notFused = WhyNotFused(m.Spec, roots);
+            if (notFused == null)
+            {
+                var contraction = FusedCpuEmitter.Contraction(roots);
+                w.Line("// Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous"
+                    + (contraction != null ? " and (under KernelPath.Auto) the per-sample matrix product is small" : "") + "; torch ops otherwise.");
+                w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                    + ") return ScoreStepNoGradFused(x, a, z, b);");
+            }
+            else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
+            w.Line("using var noGrad = " + Torch + ".no_grad();");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            w.Line("return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();");
+            w.Close();
+            w.Line();
+            if (notFused == null)
+                FusedCpuEmitter.Emit(w, "ScoreStepNoGradFused", "ScoreStepNoGrad", roots, Tensor, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional: false, step: true);
+        }
+
+        /// <summary>Null when the inference method over <paramref name="roots"/> gets a fused kernel; otherwise why not (generated comment, DSL0018).</summary>
+        public static string? WhyNotFused(Model.ModelSpec spec, IReadOnlyList<Node> roots) =>
+            spec.Kernels == Model.KernelChoice.TorchOps ? "the model asks for torch ops (Kernels = KernelPath.TorchOps)" : FusedCpuEmitter.WhyNot(roots);
+
+        /// <summary>The root sets of the inference methods that may be fused.</summary>
+        public static IEnumerable<(string Method, IReadOnlyList<Node> Roots)> InferenceMethods(LoweredModel m)
+        {
+            yield return ("EnergyNoGrad", new[] { m.Energy });
+            yield return ("ScoreNoGrad", new[] { m.Score });
+            yield return ("EnergyAndScoreNoGrad", new[] { m.Energy, m.Score });
+            if (m.Divergence != null) yield return ("ScoreDivergenceNoGrad", new[] { m.Divergence });
         }
 
         private static void EmitEager(SourceWriter w, LoweredModel m)

@@ -66,6 +66,17 @@ namespace Dsl.Generators.Model
         Bits,
     }
 
+    /// <summary>The kernel choice of [EnergyModel(Kernels = …)], mirroring Dsl.KernelPath (same values).</summary>
+    public enum KernelChoice
+    {
+        /// <summary>Fuse what can be fused; torch ops otherwise.</summary>
+        Auto = 0,
+        /// <summary>Torch ops only.</summary>
+        TorchOps = 1,
+        /// <summary>Fused required (DSL0018 where an inference expression cannot be fused).</summary>
+        Fused = 2,
+    }
+
     /// <summary>One node of a parsed equation.</summary>
     public sealed record ExprSpec(ExprKind Kind, string Text, double Value, EquatableArray<ExprSpec> Args, LocationInfo? Location);
 
@@ -94,7 +105,8 @@ namespace Dsl.Generators.Model
         EquationSpec Energy,
         EquationSpec? LogPartition,
         EquatableArray<ParamSpec> Params,
-        LocationInfo? ClassLocation);
+        LocationInfo? ClassLocation,
+        KernelChoice Kernels = KernelChoice.Auto);
 
     /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
     public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -38,11 +38,13 @@ namespace Dsl.Generators.Parsing
             var containers = CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
 
             string dimSymbol = "D", hiddenDimSymbol = "H";
+            var kernels = KernelChoice.Auto;
             foreach (var attribute in attributes)
                 foreach (var named in attribute.NamedArguments)
                 {
                     if (named.Key == "Dim" && named.Value.Value is string dim && IsSymbol(dim)) dimSymbol = dim;
                     if (named.Key == "HiddenDim" && named.Value.Value is string hiddenDim && IsSymbol(hiddenDim)) hiddenDimSymbol = hiddenDim;
+                    if (named.Key == "Kernels" && named.Value.Value is int k && k >= 0 && k <= 2) kernels = (KernelChoice)k;
                 }
 
             var parameters = ParseParameters(type, diagnostics, ct);
@@ -91,7 +93,7 @@ namespace Dsl.Generators.Parsing
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
-                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.ToEquatableArray(), classLocation);
+                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.ToEquatableArray(), classLocation, kernels);
         }
 
         /// <summary>

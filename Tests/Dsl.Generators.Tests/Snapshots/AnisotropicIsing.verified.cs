@@ -63,6 +63,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
@@ -83,6 +85,74 @@ namespace Dsl.Models
             var t12 = t9.sub_(t11);
             t11.Dispose();
             return t12.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
+            double h1 = (double)this.Jx;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            double h2 = (double)this.Jy;
+            double h3 = (double)this.H;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 7L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 7L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = (h1 * b1);
+                    double b3 = (-b2);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b4[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                    }
+                    double b5;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b4[k]);
+                        b5 = acc;
+                    }
+                    double b6 = (h2 * b5);
+                    double b7 = (b3 - b6);
+                    double b8;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        b8 = acc;
+                    }
+                    double b9 = (h3 * b8);
+                    double b10 = (b7 - b9);
+                    os0[s] = T.CreateTruncating(b10);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -Jx * Dot(s, Roll(s, L, 0, 1)) - Jy * Dot(s, Roll(s, L, 1, 0)) - H * Sum(s), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -113,6 +183,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
@@ -132,6 +204,67 @@ namespace Dsl.Models
             var t11 = t1.sub_(t10);
             t10.Dispose();
             return t11.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
+            double h1 = (double)this.Jx;
+            double h2 = (-(double)this.H);
+            double h3 = (double)this.Jy;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b1[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b3[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating(((h1 * b0[i]) - (((h2 - (h3 * b1[i])) - (h3 * b2[i])) - (h1 * b3[i]))));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -173,6 +306,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
@@ -207,6 +342,95 @@ namespace Dsl.Models
             var t22 = t14.sub_(t21);
             t21.Dispose();
             return (t12.MoveToOuterDisposeScope(), t22.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
+            double h1 = (double)this.Jx;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            double h2 = (double)this.Jy;
+            double h3 = (double)this.H;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            double h4 = (-(double)this.H);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (8L * (long)d_N + 7L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (8L * (long)d_N + 7L * 1L), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b11 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b12 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = (h1 * b1);
+                    double b3 = (-b2);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b4[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                    }
+                    double b5;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b4[k]);
+                        b5 = acc;
+                    }
+                    double b6 = (h2 * b5);
+                    double b7 = (b3 - b6);
+                    double b8;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        b8 = acc;
+                    }
+                    double b9 = (h3 * b8);
+                    double b10 = (b7 - b9);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b11[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b12[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                    }
+                    os0[s] = T.CreateTruncating(b10);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os1[s * d_N + i] = T.CreateTruncating(((h1 * b11[i]) - (((h4 - (h2 * b4[i])) - (h2 * b12[i])) - (h1 * b0[i]))));
+                    }
+                }
+            }
         }
 
         /// <inheritdoc/>
@@ -264,6 +488,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
@@ -285,6 +511,67 @@ namespace Dsl.Models
             var t12 = t11.mul_(x);
             var t13 = t12.mul_((-2.0));
             return t13.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            double h1 = (-(double)this.H);
+            double h2 = (double)this.Jy;
+            double h3 = (double)this.Jx;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b1[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b3[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating(((-2.0) * (double.CreateTruncating(xs[xo + i]) * ((((h1 - (h2 * b0[i])) - (h2 * b1[i])) - (h3 * b2[i])) - (h3 * b3[i])))));
+                    }
+                }
+            }
         }
 
         /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -317,6 +604,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
@@ -338,6 +627,67 @@ namespace Dsl.Models
             var t12 = t11.mul_(2.0);
             var t13 = t12.sigmoid_();
             return t13.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
+            double h1 = (double)this.Jx;
+            double h2 = (-(double)this.H);
+            double h3 = (double)this.Jy;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b1[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b3[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((2.0 * ((h1 * b0[i]) - (((h2 - (h3 * b1[i])) - (h3 * b2[i])) - (h1 * b3[i]))))));
+                    }
+                }
+            }
         }
 
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(0.0, Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class FullCovarianceGaussian : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel
+    partial class FullCovarianceGaussian : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -59,6 +59,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -71,6 +73,53 @@ namespace Dsl.Models
             t2.Dispose();
             var t4 = t3.mul_(0.5);
             return t4.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_D + (long)d_D * d_D + 2L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_D + (long)d_D * d_D + 2L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        b1[i] = acc;
+                    }
+                    double b2;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += (b0[k] * b1[k]);
+                        b2 = acc;
+                    }
+                    double b3 = (0.5 * b2);
+                    os0[s] = T.CreateTruncating(b3);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = { var d = x - Mu; return 0.5 * Dot(d, P * d); }, by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -97,6 +146,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -112,6 +163,61 @@ namespace Dsl.Models
             t5.Dispose();
             var t7 = t6.neg_();
             return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        b1[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        b2[i] = (0.5 * b0[i]);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_P[k * d_D + i] * b2[k];
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[s * d_D + i] = T.CreateTruncating((-((0.5 * b1[i]) + b3[i])));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -141,6 +247,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -160,6 +268,145 @@ namespace Dsl.Models
             t8.Dispose();
             var t10 = t9.neg_();
             return (t4.MoveToOuterDisposeScope(), t10.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (4L * (long)d_D + 2L * (long)d_D * d_D + 2L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (4L * (long)d_D + 2L * (long)d_D * d_D + 2L * 1L), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        b1[i] = acc;
+                    }
+                    double b2;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += (b0[k] * b1[k]);
+                        b2 = acc;
+                    }
+                    double b3 = (0.5 * b2);
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        b4[i] = (0.5 * b0[i]);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_P[k * d_D + i] * b4[k];
+                        b5[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b3);
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os1[s * d_D + i] = T.CreateTruncating((-((0.5 * b1[i]) + b5[i])));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="z">The noise: [N, D], same dtype and device as x.</param>
+        /// <param name="b">The factor of the noise.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckInput(z, "ScoreStepNoGrad", "z");
+            CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreStepNoGradFused(x, a, z, b);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var zs = global::Dsl.FusedKernels.Span<T>(zc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        b1[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        b2[i] = (0.5 * b0[i]);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_P[k * d_D + i] * b2[k];
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-((0.5 * b1[i]) + b3[i])) + b * double.CreateTruncating(zs[xo + i]));
+                    }
+                }
+            }
         }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -182,6 +429,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_P = Param("P");
@@ -192,6 +441,39 @@ namespace Dsl.Models
             t2.Dispose();
             var t4 = t3 * (-0.5);
             return t4.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            double u0;
+            {
+                double acc = 0;
+                for (int k = 0; k < d_D; k++) acc += p_P[k * d_D + k];
+                u0 = acc;
+            }
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                for (int s = start; s < end; s++)
+                {
+                    double b2 = ((-0.5) * u1);
+                    os0[s] = T.CreateTruncating(b2);
+                }
+            }
         }
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class GaussianMixture : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
+    partial class GaussianMixture : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -69,6 +69,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -88,6 +90,57 @@ namespace Dsl.Models
             t6.Dispose();
             var t8 = t7.neg_();
             return t8.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var eb4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - p_Mu[i * d_D + k]));
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b3[i] = (p_LogW[i] - (b2[i] / u1));
+                    }
+                    double mb4 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb4 = global::System.Math.Max(mb4, b3[k]);
+                    double zb4 = 0;
+                    for (int k = 0; k < d_K; k++) zb4 += eb4[k] = global::System.Math.Exp(b3[k] - mb4);
+                    double b4 = double.IsInfinity(mb4) ? mb4 : mb4 + global::System.Math.Log(zb4);
+                    double b5 = (-b4);
+                    os0[s] = T.CreateTruncating(b5);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma)), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -122,6 +175,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -149,6 +204,79 @@ namespace Dsl.Models
             t12.Dispose();
             var t14 = t13.mul_((-2.0));
             return t14.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                    }
+                    double mb5 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    double zb5 = 0;
+                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b6[k]);
+                        b7[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * b7[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -184,6 +312,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -212,6 +342,175 @@ namespace Dsl.Models
             t13.Dispose();
             var t15 = t14.mul_((-2.0));
             return (t8.MoveToOuterDisposeScope(), t15.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                    }
+                    double mb5 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    double zb5 = 0;
+                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
+                    double b6 = (-b5);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b7[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b7[k]);
+                        b8[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b6);
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * b8[i]));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="z">The noise: [N, D], same dtype and device as x.</param>
+        /// <param name="b">The factor of the noise.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckInput(z, "ScoreStepNoGrad", "z");
+            CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var zs = global::Dsl.FusedKernels.Span<T>(zc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                    }
+                    double mb5 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    double zb5 = 0;
+                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b6[k]);
+                        b7[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * b7[i]) + b * double.CreateTruncating(zs[xo + i]));
+                    }
+                }
+            }
         }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -259,6 +558,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -304,6 +605,98 @@ namespace Dsl.Models
             var t27 = t18.sub_(t26);
             t26.Dispose();
             return t27.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            double h0 = (2.0 * (double)size_D);
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = (2.0 * u0);
+            double u2 = (1.0 / u1);
+            double u3 = (u2 / u1);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b4 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b10 = global::Dsl.FusedKernels.Scratch(5, d_K);
+                var b11 = global::Dsl.FusedKernels.Scratch(6, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b4[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * d_D + k]);
+                        b5[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = (p_LogW[i] - (b5[i] / u1));
+                    }
+                    double mb7 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    double zb7 = 0;
+                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7);
+                    }
+                    double b9;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b8[k] * ((4.0 * (b5[k] * u3)) - (h0 / u1)));
+                        b9 = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b10[i] = (-(b8[i] / u1));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b4[k * d_D + i] * b10[k]);
+                        b11[i] = acc;
+                    }
+                    double b12;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b11[k]);
+                        b12 = acc;
+                    }
+                    double b13 = (4.0 * b12);
+                    double b14 = (b9 - b13);
+                    os0[s] = T.CreateTruncating(b14);
+                }
+            }
         }
 
         /// <summary>log p(x) = −E(x) − log Z with log Z = LogSumExp(LogW) + 0.5 * Cols(Mu) * Log(2 * PI * Square(Sigma)); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>

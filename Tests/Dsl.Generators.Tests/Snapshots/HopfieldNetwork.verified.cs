@@ -63,6 +63,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -78,6 +80,55 @@ namespace Dsl.Models
             var t6 = t3.sub_(t5);
             t5.Dispose();
             return t6.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 3L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 3L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = ((-0.5) * b1);
+                    double b3;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        b3 = acc;
+                    }
+                    double b4 = (b2 - b3);
+                    os0[s] = T.CreateTruncating(b4);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * Dot(s, W * s) - Dot(B, s), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -106,6 +157,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -121,6 +174,56 @@ namespace Dsl.Models
             t5.Dispose();
             var t7 = t6.neg_();
             return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b1[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b1[k];
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating((-((((-0.5) * b0[i]) - p_B[i]) + b2[i])));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -155,6 +258,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -181,6 +286,73 @@ namespace Dsl.Models
             return (t6.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
         }
 
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 3L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 3L * 1L), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = ((-0.5) * b1);
+                    double b3;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        b3 = acc;
+                    }
+                    double b4 = (b2 - b3);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b5[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b5[k];
+                        b6[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b4);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os1[s * d_N + i] = T.CreateTruncating((-((((-0.5) * b0[i]) - p_B[i]) + b6[i])));
+                    }
+                }
+            }
+        }
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -203,6 +375,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckSpins(x, "x", "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -213,6 +387,39 @@ namespace Dsl.Models
             t2.Dispose();
             var t4 = t3 * 0.5;
             return t4.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            double u0;
+            {
+                double acc = 0;
+                for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + k];
+                u0 = acc;
+            }
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                for (int s = start; s < end; s++)
+                {
+                    double b2 = (0.5 * u1);
+                    os0[s] = T.CreateTruncating(b2);
+                }
+            }
         }
 
         /// <inheritdoc/>
@@ -270,6 +477,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -293,6 +502,61 @@ namespace Dsl.Models
             var t13 = t8.add_(t12);
             t12.Dispose();
             return t13.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var u0 = new double[d_N];
+            for (int i = 0; i < d_N; i++)
+            {
+                u0[i] = (-p_W[i * d_N + i]);
+            }
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b1 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b1[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b2[k];
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating((((-2.0) * (double.CreateTruncating(xs[xo + i]) * ((((-0.5) * b1[i]) - p_B[i]) + b3[i]))) + (2.0 * u0[i])));
+                    }
+                }
+            }
         }
 
         /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -326,6 +590,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -347,6 +613,56 @@ namespace Dsl.Models
             t10.Dispose();
             var t12 = t11.sigmoid_();
             return t12.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b1[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b1[k];
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * ((((-0.5) * b0[i]) - p_B[i]) + b2[i])) + ((-2.0) * (double.CreateTruncating(xs[xo + i]) * p_W[i * d_N + i])))));
+                    }
+                }
+            }
         }
 
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(-(Diagonal(W)), Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>

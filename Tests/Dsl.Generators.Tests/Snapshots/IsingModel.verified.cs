@@ -61,6 +61,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -75,6 +77,58 @@ namespace Dsl.Models
             var t7 = t4.sub_(t6);
             t6.Dispose();
             return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.J;
+            double h1 = (double)this.H;
+            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 5L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 5L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = (h0 * b1);
+                    double b3 = ((-0.5) * b2);
+                    double b4;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        b4 = acc;
+                    }
+                    double b5 = (h1 * b4);
+                    double b6 = (b3 - b5);
+                    os0[s] = T.CreateTruncating(b6);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -104,6 +158,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -121,6 +177,58 @@ namespace Dsl.Models
             t7.Dispose();
             var t9 = t8.neg_();
             return t9.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.J;
+            double h1 = (double)this.H;
+            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1 = (h0 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (double.CreateTruncating(xs[xo + i]) * b1);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b2[k];
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating((-(((b0[i] * b1) - h1) + b3[i])));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -157,6 +265,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -185,6 +295,77 @@ namespace Dsl.Models
             return (t7.MoveToOuterDisposeScope(), t16.MoveToOuterDisposeScope());
         }
 
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.J;
+            double h1 = (double)this.H;
+            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 6L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 6L * 1L), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b9 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = (h0 * b1);
+                    double b3 = ((-0.5) * b2);
+                    double b4;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        b4 = acc;
+                    }
+                    double b5 = (h1 * b4);
+                    double b6 = (b3 - b5);
+                    double b7 = (h0 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b8[i] = (double.CreateTruncating(xs[xo + i]) * b7);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b8[k];
+                        b9[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b6);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os1[s * d_N + i] = T.CreateTruncating((-(((b0[i] * b7) - h1) + b9[i])));
+                    }
+                }
+            }
+        }
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -208,6 +389,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckSpins(x, "x", "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -219,6 +402,41 @@ namespace Dsl.Models
             var t4 = t3 * (double)this.J;
             var t5 = t4.mul_(0.5);
             return t5.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.J;
+            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            double u0;
+            {
+                double acc = 0;
+                for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + k];
+                u0 = acc;
+            }
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (3L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                for (int s = start; s < end; s++)
+                {
+                    double b2 = (h0 * u1);
+                    double b3 = (0.5 * b2);
+                    os0[s] = T.CreateTruncating(b3);
+                }
+            }
         }
 
         /// <inheritdoc/>
@@ -277,6 +495,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -300,6 +520,58 @@ namespace Dsl.Models
             var t14 = t10.add_(t13);
             t13.Dispose();
             return t14.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.J;
+            double h1 = (double)this.H;
+            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1 = (h0 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (double.CreateTruncating(xs[xo + i]) * b1);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b2[k];
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating((((-2.0) * (double.CreateTruncating(xs[xo + i]) * (((b0[i] * b1) - h1) + b3[i]))) + (4.0 * (b1 * p_A[i * d_N + i]))));
+                    }
+                }
+            }
         }
 
         /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -335,6 +607,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -359,6 +633,58 @@ namespace Dsl.Models
             t13.Dispose();
             var t15 = t14.sigmoid_();
             return t15.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.J;
+            double h1 = (double)this.H;
+            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1 = (h0 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (double.CreateTruncating(xs[xo + i]) * b1);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b2[k];
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * (((b0[i] * b1) - h1) + b3[i])) + (4.0 * (double.CreateTruncating(xs[xo + i]) * (b1 * p_A[i * d_N + i]))))));
+                    }
+                }
+            }
         }
 
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = (2.0 * ((this.J * Broadcast(-0.5, Scalar)) * Diagonal(A))): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>

@@ -58,6 +58,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -71,6 +73,58 @@ namespace Dsl.Models
             var t7 = t4.sub_(t6);
             t6.Dispose();
             return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
+            double h1 = (double)this.J;
+            double h2 = (double)this.H;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 5L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 5L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = (h1 * b1);
+                    double b3 = ((-0.5) * b2);
+                    double b4;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        b4 = acc;
+                    }
+                    double b5 = (h2 * b4);
+                    double b6 = (b3 - b5);
+                    os0[s] = T.CreateTruncating(b6);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -96,6 +150,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -108,6 +164,51 @@ namespace Dsl.Models
             t4.Dispose();
             var t6 = t5.neg_();
             return t6.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
+            double h1 = (double)this.J;
+            double h2 = (double)this.H;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                    }
+                    double b1 = (h1 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (b0[i] * b1);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating((-(b2[i] + (b2[i] - h2))));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -140,6 +241,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -161,6 +264,70 @@ namespace Dsl.Models
             t11.Dispose();
             var t13 = t12.neg_();
             return (t7.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
+            double h1 = (double)this.J;
+            double h2 = (double)this.H;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 6L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 6L * 1L), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = (h1 * b1);
+                    double b3 = ((-0.5) * b2);
+                    double b4;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        b4 = acc;
+                    }
+                    double b5 = (h2 * b4);
+                    double b6 = (b3 - b5);
+                    double b7 = (h1 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b8[i] = (b0[i] * b7);
+                    }
+                    os0[s] = T.CreateTruncating(b6);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os1[s * d_N + i] = T.CreateTruncating((-(b8[i] + (b8[i] - h2))));
+                    }
+                }
+            }
         }
 
         /// <inheritdoc/>
@@ -207,6 +374,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -220,6 +389,51 @@ namespace Dsl.Models
             var t6 = t5.mul_(x);
             var t7 = t6.mul_((-2.0));
             return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
+            double h1 = (double)this.J;
+            double h2 = (double)this.H;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                    }
+                    double b1 = (h1 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (b0[i] * b1);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating(((-2.0) * (double.CreateTruncating(xs[xo + i]) * (b2[i] + (b2[i] - h2)))));
+                    }
+                }
+            }
         }
 
         /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -246,6 +460,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -259,6 +475,51 @@ namespace Dsl.Models
             var t6 = t5.mul_((-2.0));
             var t7 = t6.sigmoid_();
             return t7.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            int L6 = (int)h0;
+            double h1 = (double)this.J;
+            double h2 = (double)this.H;
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                    }
+                    double b1 = (h1 * (-0.5));
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (b0[i] * b1);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid(((-2.0) * (b2[i] + (b2[i] - h2)))));
+                    }
+                }
+            }
         }
 
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(0.0, Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>

@@ -85,6 +85,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_H * size_D, size_H * size_H))) return EnergyNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -112,6 +114,69 @@ namespace Dsl.Models
             t9.Dispose();
             var t11 = t10.div_(sigma);
             return t11.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_H = (int)size_H;
+            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 2L * (long)d_H + (long)d_H * d_H), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 2L * (long)d_H + (long)d_H * d_H), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1 = global::System.Math.Log(c_sigma);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b2[i] = global::Dsl.FusedKernels.Softplus(((p_B1[i] + b0[i]) + (p_C[i] * b1)));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b2[k];
+                        b3[i] = acc;
+                    }
+                    double b4;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += (p_W3[k] * global::Dsl.FusedKernels.Softplus((p_B2[k] + b3[k])));
+                        b4 = acc;
+                    }
+                    double b5 = (b4 / c_sigma);
+                    os0[s] = T.CreateTruncating(b5);
+                }
+            }
         }
 
         /// <summary>The score s(x, σ) = −∇ₓE(x, σ) of E(x, σ) = { var h1 = Softplus(W1 * x + B1 + C * Log(sigma)); return Dot(W3, Softplus(W2 * h1 + B2)) / sigma; }, by reverse-mode differentiation; returns [N, D]. σ: [N] is the per-sample noise level; x is the only variable differentiated. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -156,6 +221,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -190,6 +257,94 @@ namespace Dsl.Models
             t15.Dispose();
             var t17 = t16.neg_();
             return t17.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_H = (int)size_H;
+            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, d_H);
+                var b6 = global::Dsl.FusedKernels.Scratch(5, d_H);
+                var b7 = global::Dsl.FusedKernels.Scratch(6, d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(7, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1 = global::System.Math.Log(c_sigma);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b2[i] = ((p_B1[i] + b0[i]) + (p_C[i] * b1));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b3[k];
+                        b4[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b5[i] = ((p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid((p_B2[i] + b4[i])));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[k * d_H + i] * b5[k];
+                        b6[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b7[i] = (b6[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b7[k];
+                        b8[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[s * d_D + i] = T.CreateTruncating((-b8[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x, σ) and s(x, σ) = −∇ₓE(x, σ) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -238,6 +393,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return EnergyAndScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -277,6 +434,109 @@ namespace Dsl.Models
             t19.Dispose();
             var t21 = t20.neg_();
             return (t11.MoveToOuterDisposeScope(), t21.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_H = (int)size_H;
+            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 6L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 6L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(5, d_H);
+                var b9 = global::Dsl.FusedKernels.Scratch(6, d_H);
+                var b10 = global::Dsl.FusedKernels.Scratch(7, d_H);
+                var b11 = global::Dsl.FusedKernels.Scratch(8, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1 = global::System.Math.Log(c_sigma);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b2[i] = ((p_B1[i] + b0[i]) + (p_C[i] * b1));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b3[k];
+                        b4[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b5[i] = (p_B2[i] + b4[i]);
+                    }
+                    double b6;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += (p_W3[k] * global::Dsl.FusedKernels.Softplus(b5[k]));
+                        b6 = acc;
+                    }
+                    double b7 = (b6 / c_sigma);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b8[i] = ((p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid(b5[i]));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[k * d_H + i] * b8[k];
+                        b9[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b10[i] = (b9[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b10[k];
+                        b11[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b7);
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os1[s * d_D + i] = T.CreateTruncating((-b11[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x, σ) = −ΔₓE(x, σ) = −tr ∇ₓ²E(x, σ), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -332,6 +592,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_H * size_H * size_D))) return ScoreDivergenceNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -383,6 +645,137 @@ namespace Dsl.Models
             var t27 = t26.div_(sigma);
             var t28 = t27.neg_();
             return t28.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_H = (int)size_H;
+            int d_D = (int)size_D;
+            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var u0 = new double[d_H * d_D];
+            for (int i = 0; i < d_H; i++)
+            {
+                for (int j = 0; j < d_D; j++)
+                {
+                    u0[i * d_D + j] = global::Dsl.FusedKernels.Square(p_W1[i * d_D + j]);
+                }
+            }
+            var u1 = new double[d_H];
+            for (int i = 0; i < d_H; i++)
+            {
+                double acc = 0;
+                for (int k = 0; k < d_D; k++) acc += u0[i * d_D + k];
+                u1[i] = acc;
+            }
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 6L * (long)d_H + 3L * (long)d_H * d_H + (long)d_H * d_D * d_H), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 6L * (long)d_H + 3L * (long)d_H * d_H + (long)d_H * d_D * d_H), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(2, d_H);
+                var b6 = global::Dsl.FusedKernels.Scratch(3, d_H);
+                var b7 = global::Dsl.FusedKernels.Scratch(4, d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(5, d_H);
+                var b9 = global::Dsl.FusedKernels.Scratch(6, d_H * d_H);
+                var b10 = global::Dsl.FusedKernels.Scratch(7, d_H * d_D);
+                var b11 = global::Dsl.FusedKernels.Scratch(8, d_H);
+                var b12 = global::Dsl.FusedKernels.Scratch(9, d_H);
+                var b13 = global::Dsl.FusedKernels.Scratch(10, d_H);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b2[i] = acc;
+                    }
+                    double b3 = global::System.Math.Log(c_sigma);
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b4[i] = ((p_B1[i] + b2[i]) + (p_C[i] * b3));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b5[i] = global::Dsl.FusedKernels.Softplus(b4[i]);
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b5[k];
+                        b6[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b7[i] = global::Dsl.FusedKernels.Sigmoid((p_B2[i] + b6[i]));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b8[i] = global::Dsl.FusedKernels.Sigmoid(b4[i]);
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        for (int j = 0; j < d_H; j++)
+                        {
+                            b9[i * d_H + j] = (p_W2[i * d_H + j] * b8[j]);
+                        }
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            double acc = 0;
+                            for (int k = 0; k < d_H; k++) acc += b9[i * d_H + k] * p_W1[k * d_D + j];
+                            b10[i * d_D + j] = acc;
+                        }
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b10[i * d_D + k]);
+                        b11[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b12[i] = ((b8[i] * (1.0 - b8[i])) * u1[i]);
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b12[k];
+                        b13[i] = acc;
+                    }
+                    double b14;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += (p_W3[k] * (((b7[k] * (1.0 - b7[k])) * b11[k]) + (b7[k] * b13[k])));
+                        b14 = acc;
+                    }
+                    double b15 = (b14 / c_sigma);
+                    double b16 = (-b15);
+                    os0[s] = T.CreateTruncating(b16);
+                }
+            }
         }
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>

@@ -78,6 +78,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -104,6 +106,66 @@ namespace Dsl.Models
             var t13 = t5.sub_(t12);
             t12.Dispose();
             return t13.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            double h0 = (double)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (8L * 1L + (long)d_K * d_D + 2L * (long)d_K), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (8L * 1L + (long)d_K * d_D + 2L * (long)d_K), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b6 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var eb9 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    double b1 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b2 = (u0 + b1);
+                    double b3 = global::System.Math.Log(b2);
+                    double b4 = (h0 * b3);
+                    double b5 = (0.5 * b4);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - p_Mu[i * d_D + k]));
+                        b6[i] = acc;
+                    }
+                    double b7 = (2.0 * b2);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b8[i] = (p_LogW[i] - (b6[i] / b7));
+                    }
+                    double mb9 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb9 = global::System.Math.Max(mb9, b8[k]);
+                    double zb9 = 0;
+                    for (int k = 0; k < d_K; k++) zb9 += eb9[k] = global::System.Math.Exp(b8[k] - mb9);
+                    double b9 = double.IsInfinity(mb9) ? mb9 : mb9 + global::System.Math.Log(zb9);
+                    double b10 = (b5 - b9);
+                    os0[s] = T.CreateTruncating(b10);
+                }
+            }
         }
 
         /// <summary>The score s(x, σ) = −∇ₓE(x, σ) of E(x, σ) = { var v = Square(Sigma) + Square(sigma); return -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * v)) + 0.5 * Cols(Mu) * Log(v); }, by reverse-mode differentiation; returns [N, D]. σ: [N] is the per-sample noise level; x is the only variable differentiated. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -144,6 +206,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -174,6 +238,84 @@ namespace Dsl.Models
             t14.Dispose();
             var t16 = t15.mul_((-2.0));
             return t16.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b1[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * d_D + k]);
+                        b2[i] = acc;
+                    }
+                    double b3 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b4 = (u0 + b3);
+                    double b5 = (2.0 * b4);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = (p_LogW[i] - (b2[i] / b5));
+                    }
+                    double mb7 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    double zb7 = 0;
+                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7) / b5);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b1[k * d_D + i] * b8[k]);
+                        b9[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * b9[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x, σ) and s(x, σ) = −∇ₓE(x, σ) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -218,6 +360,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyAndScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -252,6 +396,92 @@ namespace Dsl.Models
             t18.Dispose();
             var t20 = t19.mul_((-2.0));
             return (t13.MoveToOuterDisposeScope(), t20.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            double h0 = (double)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (8L * 1L + 2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (8L * 1L + 2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b6 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b7 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb10 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b12 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b13 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    double b1 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b2 = (u0 + b1);
+                    double b3 = global::System.Math.Log(b2);
+                    double b4 = (h0 * b3);
+                    double b5 = (0.5 * b4);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b6[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b6[i * d_D + k]);
+                        b7[i] = acc;
+                    }
+                    double b8 = (2.0 * b2);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b9[i] = (p_LogW[i] - (b7[i] / b8));
+                    }
+                    double mb10 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb10 = global::System.Math.Max(mb10, b9[k]);
+                    double zb10 = 0;
+                    for (int k = 0; k < d_K; k++) zb10 += eb10[k] = global::System.Math.Exp(b9[k] - mb10);
+                    double b10 = double.IsInfinity(mb10) ? mb10 : mb10 + global::System.Math.Log(zb10);
+                    double b11 = (b5 - b10);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b12[i] = ((double.IsInfinity(mb10) ? global::System.Math.Exp((b9[i] - b10)) : eb10[i] / zb10) / b8);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b6[k * d_D + i] * b12[k]);
+                        b13[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b11);
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * b13[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x, σ) = −ΔₓE(x, σ) = −tr ∇ₓ²E(x, σ), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -305,6 +535,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreDivergenceNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -353,6 +585,103 @@ namespace Dsl.Models
             var t29 = t20.sub_(t28);
             t28.Dispose();
             return t29.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var sc = sigma.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            double h0 = (2.0 * (double)size_D);
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 5L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 5L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b12 = global::Dsl.FusedKernels.Scratch(5, d_K);
+                var b13 = global::Dsl.FusedKernels.Scratch(6, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    double c_sigma = double.CreateTruncating(ss[s]);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b1[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * d_D + k]);
+                        b2[i] = acc;
+                    }
+                    double b3 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b4 = (u0 + b3);
+                    double b5 = (2.0 * b4);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = (p_LogW[i] - (b2[i] / b5));
+                    }
+                    double mb7 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    double zb7 = 0;
+                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7);
+                    }
+                    double b9 = (1.0 / b5);
+                    double b10 = (b9 / b5);
+                    double b11;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b8[k] * ((4.0 * (b2[k] * b10)) - (h0 / b5)));
+                        b11 = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b12[i] = (-(b8[i] / b5));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b1[k * d_D + i] * b12[k]);
+                        b13[i] = acc;
+                    }
+                    double b14;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b13[k]);
+                        b14 = acc;
+                    }
+                    double b15 = (4.0 * b14);
+                    double b16 = (b11 - b15);
+                    os0[s] = T.CreateTruncating(b16);
+                }
+            }
         }
 
         /// <summary>log p(x | σ) = −E(x, σ) − log Z with log Z = LogSumExp(LogW) + 0.5 * Cols(Mu) * System.Math.Log(2 * PI); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class ProductOfStudentT : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel
+    partial class ProductOfStudentT : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -63,6 +63,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -75,6 +77,48 @@ namespace Dsl.Models
             var t5 = t4.sum(-1);
             t4.Dispose();
             return t5.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (p_Alpha[k] * global::System.Math.Log((1.0 + global::Dsl.FusedKernels.Square(b0[k]))));
+                        b1 = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b1);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = Sum(Alpha * Log(1 + Square(W * x))), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -102,6 +146,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -119,6 +165,57 @@ namespace Dsl.Models
             t6.Dispose();
             var t8 = t7.neg_();
             return t8.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b1[i] = (2.0 * (b0[i] * (p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += p_W[k * d_D + i] * b1[k];
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[s * d_D + i] = T.CreateTruncating((-b2[i]));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -149,6 +246,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -170,6 +269,141 @@ namespace Dsl.Models
             t9.Dispose();
             var t11 = t10.neg_();
             return (t5.MoveToOuterDisposeScope(), t11.MoveToOuterDisposeScope());
+        }
+
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + 1L + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + 1L + (long)d_D), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b1[i] = (1.0 + global::Dsl.FusedKernels.Square(b0[i]));
+                    }
+                    double b2;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (p_Alpha[k] * global::System.Math.Log(b1[k]));
+                        b2 = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b3[i] = (2.0 * (b0[i] * (p_Alpha[i] / b1[i])));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += p_W[k * d_D + i] * b3[k];
+                        b4[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b2);
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os1[s * d_D + i] = T.CreateTruncating((-b4[i]));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="z">The noise: [N, D], same dtype and device as x.</param>
+        /// <param name="b">The factor of the noise.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckInput(z, "ScoreStepNoGrad", "z");
+            CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, z, b);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var zs = global::Dsl.FusedKernels.Span<T>(zc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b1[i] = (2.0 * (b0[i] * (p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += p_W[k * d_D + i] * b1[k];
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-b2[i]) + b * double.CreateTruncating(zs[xo + i]));
+                    }
+                }
+            }
         }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -204,6 +438,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -231,6 +467,74 @@ namespace Dsl.Models
             t13.Dispose();
             var t15 = t14.neg_();
             return t15.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_K = (int)size_K;
+            int d_D = (int)size_D;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var u0 = new double[d_K * d_D];
+            for (int i = 0; i < d_K; i++)
+            {
+                for (int j = 0; j < d_D; j++)
+                {
+                    u0[i * d_D + j] = global::Dsl.FusedKernels.Square(p_W[i * d_D + j]);
+                }
+            }
+            var u1 = new double[d_K];
+            for (int i = 0; i < d_K; i++)
+            {
+                double acc = 0;
+                for (int k = 0; k < d_D; k++) acc += u0[i * d_D + k];
+                u1[i] = acc;
+            }
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + 2L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + 2L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        b2[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b3[i] = global::Dsl.FusedKernels.Square(b2[i]);
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b4[i] = (1.0 + b3[i]);
+                    }
+                    double b5;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (p_Alpha[k] * (((-4.0) * (global::Dsl.FusedKernels.Square((1.0 / b4[k])) * (b3[k] * u1[k]))) + (2.0 * (u1[k] / b4[k]))));
+                        b5 = acc;
+                    }
+                    double b6 = (-b5);
+                    os0[s] = T.CreateTruncating(b6);
+                }
+            }
         }
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>

@@ -1,0 +1,492 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Dsl.Symbolic.Ir;
+
+namespace Dsl.Generators.Emit
+{
+    /// <summary>
+    /// IR → one C# loop over the samples (the fused CPU kernel of an inference method). Everything that does not depend on the
+    /// batch (parameters and functions of them, hyperparameters, sizes) is computed once per call as doubles; per sample, every
+    /// operation runs on doubles in small per-chunk scratch arrays: an elementwise operation with a single user that reads each
+    /// of its elements once (an elementwise operation of the same shape, or a sum) is inlined into that user's expression, the
+    /// views (broadcast, unsqueeze, transpose, diagonal) are index arithmetic, everything else (reductions, products, lattice
+    /// sums, values used twice) is stored once, in per-thread scratch arrays reused across calls. x is read and the outputs written through spans over the tensors' memory;
+    /// chunks of samples run in parallel. One generic body serves float32 and float64 (T), computing in double.
+    /// </summary>
+    public sealed class FusedCpuEmitter
+    {
+        private readonly IReadOnlyList<Node> roots;
+        private readonly List<Node> order;
+        private readonly Dictionary<Node, int> uses;
+        private readonly Dictionary<Node, List<Node>> users = new Dictionary<Node, List<Node>>();
+        private readonly HashSet<Node> inline = new HashSet<Node>();
+        private readonly Dictionary<Node, string> stored = new Dictionary<Node, string>();
+        private readonly Dictionary<string, string> paramLocals;
+        private readonly List<string> header = new List<string>();
+        private readonly HashSet<string> declared = new HashSet<string>();
+        private readonly Dictionary<Node, string> hosts = new Dictionary<Node, string>();
+        private readonly string conditionName;
+        private int temps;
+        private int slots;
+        private readonly Dictionary<Node, (string Exps, string Max, string Sum)> softmax = new Dictionary<Node, (string Exps, string Max, string Sum)>();
+
+        private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName)
+        {
+            this.roots = roots;
+            this.paramLocals = paramLocals;
+            this.conditionName = conditionName;
+            order = Topology.Order(roots);
+            uses = Topology.UseCounts(order, roots);
+            foreach (var n in order) users[n] = new List<Node>();
+            foreach (var n in order)
+                foreach (var a in n.Args)
+                    if (!users[a].Contains(n)) users[a].Add(n);
+            var rootSet = new HashSet<Node>(roots);
+            foreach (var n in order)
+            {
+                if (!n.Shape.Batched || n.Shape.Rank == 0 || !IsElementwise(n.Op)) continue;
+                int rootUses = roots.Count(r => r == n);
+                if (rootUses == 1 && users[n].Count == 0) { inline.Add(n); continue; }      // written straight to its output
+                if (rootSet.Contains(n) || uses[n] != 1 || users[n].Count != 1) continue;
+                var user = users[n][0];
+                bool readsOnce = (IsElementwise(user.Op) && user.Shape.SameDims(n.Shape)) || user.Op == Op.SumLast || user.Op == Op.SumRows;
+                if (readsOnce) inline.Add(n);
+            }
+        }
+
+        /// <summary>Null when every operation of <paramref name="roots"/> has a fused form; otherwise why not, for the generated comment and DSL0018.</summary>
+        public static string? WhyNot(IReadOnlyList<Node> roots)
+        {
+            foreach (var n in Topology.Order(roots))
+                if (!Supported(n.Op)) return "it uses " + n.Op + ", which the fused CPU emitter does not implement";
+            return null;
+        }
+
+        private static bool Supported(Op op)
+        {
+            switch (op)
+            {
+                case Op.Input: case Op.Condition: case Op.Param: case Op.Hyper: case Op.Const: case Op.DimSize:
+                case Op.SumLast: case Op.SumRows: case Op.LogSumExp: case Op.MatVec: case Op.MatMul: case Op.Transpose: case Op.Diagonal:
+                case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors: case Op.Roll:
+                    return true;
+                default:
+                    return IsElementwise(op);
+            }
+        }
+
+        /// <summary>
+        /// The C# expression (over the generated class's size_ fields) of the largest per-sample parameter contraction (a matrix times
+        /// a per-sample vector or matrix), which <see cref="KernelPath"/>.Auto bounds; null when there is none.
+        /// </summary>
+        public static string? Contraction(IReadOnlyList<Node> roots)
+        {
+            var terms = new List<string>();
+            foreach (var n in Topology.Order(roots))
+            {
+                if (!n.Shape.Batched) continue;
+                if (n.Op == Op.MatVec) terms.Add(Product(n.A.Shape.Dims));
+                else if (n.Op == Op.MatMul) terms.Add(Product(n.A.Shape.Dims.Concat(new[] { n.B.Shape.Dims[1] })));
+            }
+            terms = terms.Distinct().ToList();
+            if (terms.Count == 0) return null;
+            return terms.Aggregate((a, b) => "global::System.Math.Max(" + a + ", " + b + ")");
+        }
+
+        private static string Product(IEnumerable<string> dims)
+        {
+            var sizes = dims.Where(d => d != Shape.One).Select(d => "size_" + d).ToList();
+            return sizes.Count == 0 ? "1L" : string.Join(" * ", sizes);
+        }
+
+        /// <summary>
+        /// Emits the private fused kernel <paramref name="kernelName"/>(x[, sigma]) computing <paramref name="roots"/>; it returns
+        /// <paramref name="returnType"/> (one tensor, or a tuple of them) with the same shapes and dtype as the torch-op path.
+        /// </summary>
+        /// <remarks>
+        /// With <paramref name="step"/> the kernel takes (x, a, z, b) and writes x + a·root + b·z instead of the root (the single root
+        /// must have x's shape): the update of a Langevin or Euler–Maruyama step fused with the score.
+        /// </remarks>
+        public static void Emit(SourceWriter w, string kernelName, string methodName, IReadOnlyList<Node> roots, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step = false)
+        {
+            var locals = new Dictionary<string, string>();
+            foreach (var p in parameters) locals[p.Name] = "p_" + p.Name;
+            new FusedCpuEmitter(roots, locals, conditional ? "sigma" : "").EmitKernel(w, kernelName, methodName, returnType, parameters, conditional, step);
+        }
+
+        private void EmitKernel(SourceWriter w, string kernelName, string methodName, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step)
+        {
+            const string Torch = "global::TorchSharp.torch";
+            var prologue = new SourceWriter();
+            var buffers = new SourceWriter();
+            var loop = new SourceWriter();
+
+            var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!));
+            foreach (var p in parameters)
+            {
+                if (!used.Contains(p.Name)) continue;
+                prologue.Line(p.Rank == 0
+                    ? "double p_" + p.Name + " = global::Dsl.FusedKernels.ReadScalar(Param(" + ModelEmitter.Str(p.Name) + "));"
+                    : "var p_" + p.Name + " = global::Dsl.FusedKernels.Read(Param(" + ModelEmitter.Str(p.Name) + "));");
+            }
+
+            // Loop invariants: every unbatched operation, once per call.
+            foreach (var n in order)
+                if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
+
+            // Per sample.
+            bool readsX = step || order.Any(n => n.Op == Op.Input);
+            if (readsX) loop.Line("int xo = s * " + Size(step ? roots[0].Shape.Last : order.First(n => n.Op == Op.Input).Shape.Last) + ";");
+            if (conditional && order.Any(n => n.Op == Op.Condition)) loop.Line("double c_" + conditionName + " = double.CreateTruncating(ss[s]);");
+            foreach (var n in order)
+                if (n.Shape.Batched && !IsVirtual(n)) Materialise(loop, n, "b", buffers);
+            var outputs = new List<string>();
+            for (int r = 0; r < roots.Count; r++)
+            {
+                var root = roots[r];
+                string name = "y" + r;
+                outputs.Add(name);
+                string offset = root.Shape.Rank == 0 ? "s" : "s * " + Elements(root.Shape);
+                if (step)
+                    Loops(loop, root.Shape, idx => loop.Line("os" + r + "[xo + " + idx[0] + "] = T.CreateTruncating(double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * "
+                        + Elem(root, idx) + " + b * double.CreateTruncating(zs[xo + " + idx[0] + "]));"));
+                else
+                    Loops(loop, root.Shape, idx =>
+                        loop.Line("os" + r + "[" + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + "] = T.CreateTruncating(" + Elem(root, idx) + ");"));
+            }
+
+            string args = Torch + ".Tensor x" + (conditional ? ", " + Torch + ".Tensor sigma" : "") + (step ? ", double a, " + Torch + ".Tensor z, double b" : "");
+            w.Line("/// <summary>The fused CPU kernel of " + methodName + ": one pass over the samples (see the comment in " + methodName + ").</summary>");
+            w.Open("private " + returnType + " " + kernelName + "(" + args + ")");
+            w.Line("global::Dsl.FusedKernels.Count();");
+            w.Line("using var noGrad = " + Torch + ".no_grad();");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            w.Line("var xc = x.contiguous();");
+            if (conditional) w.Line("var sc = sigma.contiguous();");
+            if (step) w.Line("var zc = z.contiguous();");
+            w.Line("int n = (int)xc.shape[0];");
+            foreach (var line in header) w.Line(line);
+            Append(w, prologue);
+            for (int r = 0; r < roots.Count; r++)
+            {
+                var dims = new List<string> { "xc.shape[0]" };
+                dims.AddRange(roots[r].Shape.Dims.Select(d => d == Shape.One ? "1L" : "size_" + d));
+                w.Line("var y" + r + " = " + Torch + ".empty(new long[] { " + string.Join(", ", dims) + " }, dtype: xc.dtype);");
+            }
+            string work = Work();
+            w.Line("if (xc.dtype == " + Torch + ".ScalarType.Float32) global::Dsl.FusedKernels.For(n, " + work + ", Run<float>);");
+            w.Line("else global::Dsl.FusedKernels.For(n, " + work + ", Run<double>);");
+            if (outputs.Count == 1) w.Line("return " + outputs[0] + ".MoveToOuterDisposeScope();");
+            else w.Line("return (" + string.Join(", ", outputs.Select(o => o + ".MoveToOuterDisposeScope()")) + ");");
+            w.Line();
+            w.Open("void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>");
+            if (readsX) w.Line("var xs = global::Dsl.FusedKernels.Span<T>(xc);");
+            if (step) w.Line("var zs = global::Dsl.FusedKernels.Span<T>(zc);");
+            if (conditional && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = global::Dsl.FusedKernels.Span<T>(sc);");
+            for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = global::Dsl.FusedKernels.Span<T>(y" + r + ");");
+            Append(w, buffers);
+            w.Open("for (int s = start; s < end; s++)");
+            Append(w, loop);
+            w.Close();
+            w.Close();
+            w.Close();
+            w.Line();
+        }
+
+        private static void Append(SourceWriter w, SourceWriter part)
+        {
+            var text = part.ToString();
+            if (text.Length == 0) return;
+            foreach (var line in text.TrimEnd('\n').Split('\n'))
+            {
+                // Re-indent relative to w: part was written from indentation zero.
+                int spaces = line.Length - line.TrimStart(' ').Length;
+                w.Line(spaces == line.Length ? "" : new string(' ', spaces) + line.TrimStart(' '));
+            }
+        }
+
+        /// <summary>A rough count of operations per sample (the parallel loop's chunking uses it).</summary>
+        private string Work()
+        {
+            var terms = new List<string>();
+            foreach (var n in order)
+            {
+                if (!n.Shape.Batched || IsVirtual(n) || n.Op == Op.Input || n.Op == Op.Condition) continue;
+                var dims = n.Shape.Dims.ToList();
+                if (n.Op == Op.SumLast || n.Op == Op.LogSumExp) dims.Add(n.A.Shape.Last);
+                if (n.Op == Op.SumRows) dims.Add(n.A.Shape.Dims[0]);
+                if (n.Op == Op.MatVec || n.Op == Op.MatMul) dims.Add(n.A.Shape.Last);
+                terms.Add(LongProduct(dims));
+            }
+            foreach (var r in roots) terms.Add(LongProduct(r.Shape.Dims));
+            var grouped = terms.GroupBy(t => t).Select(g => g.Count() == 1 ? g.Key : g.Count() + "L * " + g.Key);
+            return "(" + string.Join(" + ", grouped) + ")";
+        }
+
+        private string LongProduct(IEnumerable<string> dims)
+        {
+            var sizes = dims.Where(d => d != Shape.One).Select(Size).ToList();
+            return sizes.Count == 0 ? "1L" : "(long)" + string.Join(" * ", sizes);
+        }
+
+        // ------------------------------------------------------------------ storage and element access
+
+        /// <summary>Nodes that are never stored: views (index arithmetic), inlined elementwise operations, leaves read in place.</summary>
+        private bool IsVirtual(Node n)
+        {
+            if (TensorCodeEmitter.IsHost(n)) return true;
+            switch (n.Op)
+            {
+                case Op.Input: case Op.Condition: case Op.Param: case Op.Transpose: case Op.Unsqueeze: case Op.Broadcast: case Op.Diagonal:
+                    return true;
+            }
+            return inline.Contains(n);
+        }
+
+        /// <summary>The expression of element <paramref name="idx"/> (one index expression per axis) of <paramref name="n"/>'s per-sample value.</summary>
+        private string Elem(Node n, IReadOnlyList<string> idx)
+        {
+            if (n.Op == Op.Const) return TensorCodeEmitter.Literal(n.Value);
+            if (TensorCodeEmitter.IsHost(n)) return HostLocal(n);
+            switch (n.Op)
+            {
+                case Op.Input: return "double.CreateTruncating(xs[xo + " + idx[0] + "])";
+                case Op.Condition: return "c_" + conditionName;
+                case Op.Param: return n.Shape.Rank == 0 ? paramLocals[n.Name!] : paramLocals[n.Name!] + "[" + Flat(n.Shape, idx) + "]";
+                case Op.Broadcast: return Elem(n.A, Map(idx, n.Shape, n.A.Shape));
+                case Op.Unsqueeze: return Elem(n.A, idx.Take(idx.Count - 1).ToList());
+                case Op.Transpose: return Elem(n.A, new[] { idx[1], idx[0] });
+                case Op.Diagonal: return Elem(n.A, new[] { idx[0], idx[0] });
+            }
+            if (inline.Contains(n)) return Compute(n, idx);
+            var name = stored[n];
+            return n.Shape.Rank == 0 ? name : name + "[" + Flat(n.Shape, idx) + "]";
+        }
+
+        private string HostLocal(Node n)
+        {
+            if (!hosts.TryGetValue(n, out var name))
+            {
+                name = "h" + hosts.Count;
+                hosts[n] = name;
+                header.Add("double " + name + " = " + TensorCodeEmitter.Host(n) + ";");
+            }
+            return name;
+        }
+
+        private string Size(string dim)
+        {
+            if (dim == Shape.One) return "1";
+            string name = "d_" + dim;
+            if (declared.Add(name)) header.Add("int " + name + " = (int)size_" + dim + ";");
+            return name;
+        }
+
+        private string Elements(Shape s) => s.Rank == 0 ? "1" : string.Join(" * ", s.Dims.Select(Size));
+
+        private string Flat(Shape s, IReadOnlyList<string> idx)
+        {
+            if (s.Rank == 0) return "0";
+            if (s.Rank == 1) return idx[0];
+            if (s.Dims[1] == Shape.One) return idx[0];
+            if (s.Dims[0] == Shape.One) return idx[1];
+            return Paren(idx[0]) + " * " + Size(s.Dims[1]) + " + " + idx[1];
+        }
+
+        private static string Paren(string e) => e.All(c => char.IsLetterOrDigit(c) || c == '_') ? e : "(" + e + ")";
+
+        /// <summary>The operand's indices for element <paramref name="idx"/> of a result: trailing-aligned, singleton axes read index 0.</summary>
+        private static IReadOnlyList<string> Map(IReadOnlyList<string> idx, Shape result, Shape operand)
+        {
+            var mapped = new string[operand.Rank];
+            int offset = result.Rank - operand.Rank;
+            for (int k = 0; k < operand.Rank; k++)
+                mapped[k] = operand.Dims[k] == Shape.One ? "0" : idx[k + offset];
+            return mapped;
+        }
+
+        /// <summary>Loops over the non-singleton axes of <paramref name="shape"/>, calling <paramref name="body"/> with the index expressions.</summary>
+        private void Loops(SourceWriter w, Shape shape, Action<IReadOnlyList<string>> body)
+        {
+            var idx = new string[shape.Rank];
+            int opened = 0;
+            for (int k = 0; k < shape.Rank; k++)
+            {
+                if (shape.Dims[k] == Shape.One) { idx[k] = "0"; continue; }
+                idx[k] = k == 0 ? "i" : "j";
+                w.Open("for (int " + idx[k] + " = 0; " + idx[k] + " < " + Size(shape.Dims[k]) + "; " + idx[k] + "++)");
+                opened++;
+            }
+            body(idx);
+            for (int k = 0; k < opened; k++) w.Close();
+        }
+
+        /// <summary>Stores <paramref name="n"/>: a double local (rank 0) or an array (prefix u: once per call; b: allocated per chunk, filled per sample).</summary>
+        private void Materialise(SourceWriter w, Node n, string prefix, SourceWriter arrays)
+        {
+            string name = prefix + temps++;
+            if (n.Shape.Rank == 0)
+            {
+                stored[n] = name;
+                if (IsElementwise(n.Op))
+                {
+                    w.Line("double " + name + " = " + Compute(n, Array.Empty<string>()) + ";");
+                    return;
+                }
+                if (n.Op == Op.LogSumExp && n.Shape.Batched && n.A.Shape.Rank == 1 && stored.ContainsKey(n.A))
+                {
+                    // Keeps eₖ = exp(vₖ − max) and Σ eₖ: a softmax exp(vₖ − lse) of the same v later reads eₖ / Σ instead of K more exps.
+                    string v = stored[n.A], len = Size(n.A.Shape.Last), e = "e" + name, m = "m" + name, z = "z" + name;
+                    arrays.Line("var " + e + " = global::Dsl.FusedKernels.Scratch(" + slots++ + ", " + len + ");");
+                    w.Line("double " + m + " = double.NegativeInfinity;");
+                    w.Line("for (int k = 0; k < " + len + "; k++) " + m + " = global::System.Math.Max(" + m + ", " + v + "[k]);");
+                    w.Line("double " + z + " = 0;");
+                    w.Line("for (int k = 0; k < " + len + "; k++) " + z + " += " + e + "[k] = global::System.Math.Exp(" + v + "[k] - " + m + ");");
+                    w.Line("double " + name + " = double.IsInfinity(" + m + ") ? " + m + " : " + m + " + global::System.Math.Log(" + z + ");");
+                    softmax[n] = (e, m, z);
+                    return;
+                }
+                w.Line("double " + name + ";");
+                w.Open();
+                Reduce(w, n, Array.Empty<string>(), name);
+                w.Close();
+                return;
+            }
+            arrays.Line(n.Shape.Batched
+                ? "var " + name + " = global::Dsl.FusedKernels.Scratch(" + slots++ + ", " + Elements(n.Shape) + ");"
+                : "var " + name + " = new double[" + Elements(n.Shape) + "];");
+            stored[n] = name;
+            bool loops = n.Shape.Dims.Any(d => d != Shape.One);
+            Loops(w, n.Shape, idx =>
+            {
+                string target = name + "[" + Flat(n.Shape, idx) + "]";
+                if (IsElementwise(n.Op)) { w.Line(target + " = " + Compute(n, idx) + ";"); return; }
+                if (!loops) w.Open();                       // a block of its own for the reduction's locals
+                Reduce(w, n, idx, target);
+                if (!loops) w.Close();
+            });
+        }
+
+        /// <summary>Statements assigning element <paramref name="idx"/> of a non-elementwise node to <paramref name="target"/>.</summary>
+        private void Reduce(SourceWriter w, Node n, IReadOnlyList<string> idx, string target)
+        {
+            var with = new Func<string, IReadOnlyList<string>>(k => idx.Concat(new[] { k }).ToList());
+            switch (n.Op)
+            {
+                case Op.SumLast:
+                    Sum(w, n.A.Shape.Last, k => Elem(n.A, with(k)), target);
+                    return;
+                case Op.SumRows:
+                    Sum(w, n.A.Shape.Dims[0], k => Elem(n.A, new[] { k, idx[0] }), target);
+                    return;
+                case Op.MatVec:
+                    Sum(w, n.A.Shape.Last, k => Elem(n.A, with(k)) + " * " + Elem(n.B, new[] { k }), target);
+                    return;
+                case Op.MatMul:
+                    Sum(w, n.A.Shape.Last, k => Elem(n.A, new[] { idx[0], k }) + " * " + Elem(n.B, new[] { k, idx[1] }), target);
+                    return;
+                case Op.LogSumExp:
+                    {
+                        string len = Size(n.A.Shape.Last);
+                        w.Line("double max = double.NegativeInfinity;");
+                        w.Line("for (int k = 0; k < " + len + "; k++) max = global::System.Math.Max(max, " + Elem(n.A, with("k")) + ");");
+                        w.Line("double acc = 0;");
+                        w.Line("for (int k = 0; k < " + len + "; k++) acc += global::System.Math.Exp(" + Elem(n.A, with("k")) + " - max);");
+                        w.Line(target + " = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);");
+                        return;
+                    }
+                case Op.Neighbors:
+                    {
+                        string L = Side(n, "global::Dsl.Lattice.CheckNeighbourSum(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");");
+                        string i = idx[0];
+                        string r = "(" + i + " / " + L + ")", c = "(" + i + " % " + L + ")";
+                        string up = "((" + r + " + 1) % " + L + ") * " + L + " + " + c, down = "((" + r + " + " + L + " - 1) % " + L + ") * " + L + " + " + c;
+                        string right = r + " * " + L + " + (" + c + " + 1) % " + L, left = r + " * " + L + " + (" + c + " + " + L + " - 1) % " + L;
+                        w.Line(target + " = " + Elem(n.A, new[] { up }) + " + " + Elem(n.A, new[] { down }) + " + " + Elem(n.A, new[] { right }) + " + " + Elem(n.A, new[] { left }) + ";");
+                        return;
+                    }
+                case Op.Roll:
+                    {
+                        int dr = (int)n.Args[2].Value, dc = (int)n.Args[3].Value;
+                        string L = Side(n, "global::Dsl.Lattice.CheckRoll(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + dr + ", " + dc + ");");
+                        string i = idx[0];
+                        string Shift(string e, int by) => by == 0 ? e : by > 0 ? "((" + e + " - " + by + ") % " + L + " + " + L + ") % " + L : "(" + e + " + " + (-by) + ") % " + L;
+                        string row = "(" + Shift(i + " / " + L, dr) + ")", col = "(" + Shift(i + " % " + L, dc) + ")";
+                        w.Line(target + " = " + Elem(n.A, new[] { row + " * " + L + " + " + col }) + ";");
+                        return;
+                    }
+                default:
+                    throw new InvalidOperationException("no fused form for " + n.Op);
+            }
+        }
+
+        /// <summary>An int local in the kernel's header holding the lattice side of a Neighbors or Roll node, after the runtime's checks.</summary>
+        private string Side(Node n, string check)
+        {
+            string name = "L" + n.Id;
+            if (declared.Add(name))
+            {
+                header.Add(check);
+                header.Add("int " + name + " = (int)" + Paren(Elem(n.B, Array.Empty<string>())) + ";");
+            }
+            return name;
+        }
+
+        private string Sites(Node n) => "size_" + n.Shape.Last;
+
+        private void Sum(SourceWriter w, string dim, Func<string, string> term, string target)
+        {
+            if (dim == Shape.One)
+            {
+                w.Line(target + " = " + term("0") + ";");
+                return;
+            }
+            w.Line("double acc = 0;");
+            w.Line("for (int k = 0; k < " + Size(dim) + "; k++) acc += " + term("k") + ";");
+            w.Line(target + " = acc;");
+        }
+
+        /// <summary>The double expression of element <paramref name="idx"/> of an elementwise node.</summary>
+        private string Compute(Node n, IReadOnlyList<string> idx)
+        {
+            string A() => Elem(n.A, Map(idx, n.Shape, n.A.Shape));
+            string B() => Elem(n.B, Map(idx, n.Shape, n.B.Shape));
+            const string M = "global::System.Math.";
+            const string K = "global::Dsl.FusedKernels.";
+            if (n.Op == Op.Exp && n.A.Op == Op.Sub && n.Shape.Rank == 1 && n.Shape.SameDims(n.A.A.Shape))
+            {
+                var lse = n.A.B;
+                while (lse.Op == Op.Broadcast) lse = lse.A;
+                if (lse.Op == Op.LogSumExp && lse.A == n.A.A && softmax.TryGetValue(lse, out var kept))
+                    return "(double.IsInfinity(" + kept.Max + ") ? " + M + "Exp(" + A() + ") : " + kept.Exps + "[" + idx[0] + "] / " + kept.Sum + ")";
+            }
+            switch (n.Op)
+            {
+                case Op.Add: return "(" + A() + " + " + B() + ")";
+                case Op.Sub: return "(" + A() + " - " + B() + ")";
+                case Op.Mul: return "(" + A() + " * " + B() + ")";
+                case Op.Div: return "(" + A() + " / " + B() + ")";
+                case Op.Neg: return "(-" + A() + ")";
+                case Op.Exp: return M + "Exp(" + A() + ")";
+                case Op.Log: return M + "Log(" + A() + ")";
+                case Op.Sqrt: return M + "Sqrt(" + A() + ")";
+                case Op.Square: return K + "Square(" + A() + ")";
+                case Op.Pow: return M + "Pow(" + A() + ", " + TensorCodeEmitter.Literal(n.Value) + ")";
+                case Op.Tanh: return M + "Tanh(" + A() + ")";
+                case Op.Sin: return M + "Sin(" + A() + ")";
+                case Op.Cos: return M + "Cos(" + A() + ")";
+                case Op.Sigmoid: return K + "Sigmoid(" + A() + ")";
+                case Op.Softplus: return K + "Softplus(" + A() + ")";
+                case Op.Recip: return "(1.0 / " + A() + ")";
+                case Op.Abs: return M + "Abs(" + A() + ")";
+                case Op.Sign: return K + "Sign(" + A() + ")";
+                case Op.Floor: return M + "Floor(" + A() + ")";
+                case Op.Round: return K + "Round(" + A() + ")";
+                default: throw new InvalidOperationException("not elementwise: " + n.Op);
+            }
+        }
+
+        private static bool IsElementwise(Op op) => op >= Op.Neg && op <= Op.Div;
+    }
+}

@@ -1,0 +1,145 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl
+{
+    /// <summary>
+    /// What the fused CPU kernels that Dsl generates call at run time: the dispatch test, spans over the memory of contiguous
+    /// CPU tensors, parameters read into managed arrays once per call, and the chunked parallel loop over the samples.
+    /// Generated code calls these; a person rarely needs to.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Advanced)]
+    public static class FusedKernels
+    {
+        /// <summary>
+        /// Samples per chunk of the parallel loop below which the loop runs on the calling thread: a chunk must carry enough work to
+        /// pay for handing it to the thread pool (a few microseconds).
+        /// </summary>
+        public const int MinChunkWork = 1 << 14;
+
+        /// <summary>
+        /// The largest parameter contraction (rows × columns of a matrix that multiplies a per-sample vector) that
+        /// <see cref="KernelPath.Auto"/> fuses: above it a BLAS matrix product over the batch beats per-sample scalar loops.
+        /// </summary>
+        public const long MaxAutoContraction = 1024;
+
+        [ThreadStatic] private static int calls;
+
+        /// <summary>How many times a generated fused kernel has been called on this thread (tests read it to see which path ran).</summary>
+        public static int Calls => calls;
+
+        /// <summary>Counts one call of a fused kernel (on the calling thread).</summary>
+        public static void Count() => calls++;
+
+        /// <summary>
+        /// True when a fused kernel can read <paramref name="x"/> directly: a float32 or float64 tensor on the CPU, contiguous (unless
+        /// <paramref name="path"/> is <see cref="KernelPath.Fused"/>, which copies it), whose bytes a span can address.
+        /// </summary>
+        public static bool Accepts(KernelPath path, Tensor x)
+        {
+            if (path == KernelPath.TorchOps || x.device_type != DeviceType.CPU) return false;
+            if (x.dtype != ScalarType.Float32 && x.dtype != ScalarType.Float64) return false;
+            if (x.numel() * x.ElementSize > int.MaxValue) return false;
+            return path == KernelPath.Fused || x.is_contiguous();
+        }
+
+        /// <summary>As <see cref="Accepts(KernelPath, Tensor)"/> for x and its per-sample noise levels σ.</summary>
+        public static bool Accepts(KernelPath path, Tensor x, Tensor sigma) => Accepts(path, x) && Accepts(path, sigma);
+
+        /// <summary>True when <see cref="KernelPath.Auto"/> should fuse an expression whose largest per-sample parameter contraction is <paramref name="contraction"/>.</summary>
+        public static bool Small(KernelPath path, long contraction) => path == KernelPath.Fused || contraction <= MaxAutoContraction;
+
+        [ThreadStatic] private static double[]?[]? scratch;
+
+        /// <summary>
+        /// Scratch array number <paramref name="slot"/> of the calling thread, at least <paramref name="length"/> long: the per-sample
+        /// buffers of a kernel's chunk, reused across calls (a chunk runs to completion on one thread and calls no other kernel).
+        /// </summary>
+        public static double[] Scratch(int slot, int length)
+        {
+            var slots = scratch;
+            if (slots == null || slots.Length <= slot)
+            {
+                Array.Resize(ref slots, System.Math.Max(slot + 1, 8));
+                scratch = slots;
+            }
+            var buffer = slots[slot];
+            if (buffer == null || buffer.Length < length) slots[slot] = buffer = new double[length];
+            return buffer;
+        }
+
+        /// <summary>The elements of a contiguous CPU tensor of element type <typeparamref name="T"/> (float or double) as a span over its memory.</summary>
+        public static Span<T> Span<T>(Tensor t) where T : unmanaged => MemoryMarshal.Cast<byte, T>(t.bytes);
+
+        /// <summary>The values of a (small) parameter as doubles, row-major; one native copy per call of a kernel.</summary>
+        public static double[] Read(Tensor p)
+        {
+            if (p.device_type == DeviceType.CPU && p.is_contiguous())
+            {
+                if (p.dtype == ScalarType.Float64) return MemoryMarshal.Cast<byte, double>(p.bytes).ToArray();
+                if (p.dtype == ScalarType.Float32)
+                {
+                    var source = MemoryMarshal.Cast<byte, float>(p.bytes);
+                    var result = new double[source.Length];
+                    for (int i = 0; i < result.Length; i++) result[i] = source[i];
+                    return result;
+                }
+            }
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return p.detach().to_type(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+        }
+
+        /// <summary>The value of a scalar parameter as a double.</summary>
+        public static double ReadScalar(Tensor p) => Read(p)[0];
+
+        /// <summary>
+        /// Runs <paramref name="body"/>(start, end) over [0, <paramref name="n"/>) in chunks, in parallel when there is enough work
+        /// (<paramref name="workPerSample"/> is a rough count of operations per sample).
+        /// </summary>
+        public static void For(int n, long workPerSample, Action<int, int> body)
+        {
+            long total = (long)n * System.Math.Max(1, workPerSample);
+            int threads = Environment.ProcessorCount;
+            int chunks = (int)System.Math.Min(System.Math.Min(threads * 4L, total / MinChunkWork), n);
+            if (chunks <= 1)
+            {
+                body(0, n);
+                return;
+            }
+            Parallel.For(0, chunks, c => body((int)((long)n * c / chunks), (int)((long)n * (c + 1) / chunks)));
+        }
+
+        /// <summary>log Σ exp over <paramref name="values"/>[<paramref name="offset"/> + k·<paramref name="stride"/>], k &lt; <paramref name="count"/>, stable (max subtracted); −∞ for an empty or all −∞ row.</summary>
+        public static double LogSumExp(double[] values, int offset, int count, int stride)
+        {
+            double max = double.NegativeInfinity;
+            for (int k = 0; k < count; k++) max = System.Math.Max(max, values[offset + k * stride]);
+            if (double.IsNegativeInfinity(max)) return max;
+            if (double.IsPositiveInfinity(max)) return max;
+            double sum = 0;
+            for (int k = 0; k < count; k++) sum += System.Math.Exp(values[offset + k * stride] - max);
+            return max + System.Math.Log(sum);
+        }
+
+        /// <summary>log(1 + eˣ), as torch's softplus with β = 1 and threshold 20.</summary>
+        public static double Softplus(double x) => x > 20 ? x : System.Math.Log(1 + System.Math.Exp(x));
+
+        /// <summary>x².</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static double Square(double x) => x * x;
+
+        /// <summary>sign x as torch.sign: −1, 0 or +1, NaN for NaN.</summary>
+        public static double Sign(double x) => double.IsNaN(x) ? x : System.Math.Sign(x);
+
+        /// <summary>1/(1 + e⁻ˣ).</summary>
+        public static double Sigmoid(double x) => 1 / (1 + System.Math.Exp(-x));
+
+        /// <summary>Round half to even, as torch.round.</summary>
+        public static double Round(double x) => System.Math.Round(x, MidpointRounding.ToEven);
+    }
+}

@@ -1,0 +1,271 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Dsl.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>
+    /// The fused CPU kernels of the inference methods against the torch-op path of the same model (Kernels = TorchOps) and
+    /// against autograd of the user's equations, on fixed seeds: float64 to 1e-12, float32 to 1e-5 of the float64 result and 1e-4 of
+    /// the float32 torch ops (relative to 1 + the largest magnitude); and the run-time dispatch: which inputs take the fused kernel and which fall back to torch ops.
+    /// </summary>
+    public class FusedKernelTests
+    {
+        public static TheoryData<string> Models() => new TheoryData<string>(ModelCatalog.All.Select(e => e.Name));
+
+        private static double RelErr(Tensor actual, Tensor expected) =>
+            (actual - expected).abs().max().ToDouble() / (1 + expected.abs().max().ToDouble());
+
+        /// <summary>Runs <paramref name="run"/> and returns how many fused kernels ran meanwhile.</summary>
+        private static int FusedRuns(Action run)
+        {
+            int before = FusedKernels.Calls;
+            run();
+            return FusedKernels.Calls - before;
+        }
+
+        /// <summary>Every inference method of <paramref name="model"/>, as one list of result tensors.</summary>
+        private static List<Tensor> Inference(EnergyModule model, Tensor x)
+        {
+            var em = (IEnergyScoreModel)model;
+            var (e, s) = em.EnergyAndScoreNoGrad(x);
+            var results = new List<Tensor> { em.EnergyNoGrad(x), em.ScoreNoGrad(x), e, s };
+            if (model is IScoreDivergenceModel div) results.Add(div.ScoreDivergenceNoGrad(x));
+            return results;
+        }
+
+        private static void CompareWithTorchOps(string name, long seed, ScalarType dtype, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            var model = NumericTests.RandomModel(name, seed, dtype);
+            var x = NumericTests.RandomInput(model, 300, seed);
+
+            model.Kernels = KernelPath.TorchOps;
+            List<Tensor> reference = null!;
+            Assert.Equal(0, FusedRuns(() => reference = Inference(model, x)));
+
+            model.Kernels = KernelPath.Fused;
+            List<Tensor> fused = null!;
+            Assert.Equal(reference.Count - 1, FusedRuns(() => fused = Inference(model, x)));   // EnergyAndScoreNoGrad: one kernel, two results
+            // The fused kernels compute in double whatever the tensors' dtype: in float32 the reference is the torch-op path in
+            // float64 (torch's own float32 rounding is up to ~1e-5 here); the float32 torch-op path must agree to its precision.
+            var exact = reference;
+            if (dtype == ScalarType.Float32)
+            {
+                var model64 = NumericTests.RandomModel(name, seed, ScalarType.Float64);
+                model64.Kernels = KernelPath.TorchOps;
+                exact = Inference(model64, x.to(ScalarType.Float64));
+            }
+            for (int i = 0; i < reference.Count; i++)
+            {
+                Assert.Equal(reference[i].shape, fused[i].shape);
+                Assert.Equal(dtype, fused[i].dtype);
+                Assert.True(RelErr(fused[i].to(ScalarType.Float64), exact[i]) <= tolerance, $"{name} seed {seed} result {i}: {RelErr(fused[i].to(ScalarType.Float64), exact[i])}");
+                Assert.True(RelErr(fused[i], reference[i]) <= 10 * tolerance, $"{name} seed {seed} result {i} vs {dtype} torch ops: {RelErr(fused[i], reference[i])}");
+            }
+
+            // And against autograd of the user's own equations.
+            var eager = (IEquationModel)model;
+            var score = Autograd.Score(eager.EnergyEager, x);
+            Assert.True(RelErr(fused[1], score) <= 100 * tolerance, $"{name} seed {seed} fused score vs autograd: {RelErr(fused[1], score)}");
+            Assert.True(RelErr(fused[0], eager.EnergyEager(x)) <= 100 * tolerance, $"{name} seed {seed} fused energy vs autograd");
+        }
+
+        [Theory]
+        [MemberData(nameof(Models))]
+        public void Float64_fused_kernels_equal_the_torch_op_path(string name)
+        {
+            foreach (var seed in FixedSeeds.For(name + "fused64", 4)) CompareWithTorchOps(name, seed, ScalarType.Float64, 1e-12);
+        }
+
+        [Theory]
+        [MemberData(nameof(Models))]
+        public void Float32_fused_kernels_equal_the_torch_op_path(string name)
+        {
+            foreach (var seed in FixedSeeds.For(name + "fused32", 4)) CompareWithTorchOps(name, seed, ScalarType.Float32, 1e-5);
+        }
+
+        [Fact]
+        public void Auto_fuses_a_contiguous_cpu_input_and_falls_back_otherwise()
+        {
+            using var scope = NewDisposeScope();
+            var model = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(3);
+            var x = randn(2, 500, generator: new Generator(4)).t();                 // [500, 2], not contiguous
+            Assert.False(x.is_contiguous());
+            model.Kernels = KernelPath.TorchOps;
+            var reference = model.ScoreNoGrad(x.contiguous());
+
+            model.Kernels = KernelPath.Auto;
+            Tensor s = null!;
+            Assert.Equal(0, FusedRuns(() => s = model.ScoreNoGrad(x)));             // non-contiguous: torch ops
+            Assert.True(RelErr(s, reference) <= 1e-6);
+            Assert.Equal(1, FusedRuns(() => s = model.ScoreNoGrad(x.contiguous()))); // contiguous: fused
+            Assert.True(RelErr(s, reference) <= 1e-5);
+
+            // An input that requires grad: the NoGrad method still returns a plain tensor (fused: no tape either way).
+            var xg = x.contiguous().requires_grad_(true);
+            Assert.Equal(1, FusedRuns(() => s = model.ScoreNoGrad(xg)));
+            Assert.False(s.requires_grad);
+            Assert.True(RelErr(s, reference) <= 1e-5);
+
+            // The differentiable method never takes the fused kernel: autograd must see its ops.
+            Assert.Equal(0, FusedRuns(() => s = model.Score(xg)));
+            Assert.True(s.requires_grad);
+
+            // Forced: a non-contiguous input is copied and fused.
+            model.Kernels = KernelPath.Fused;
+            Assert.Equal(1, FusedRuns(() => s = model.ScoreNoGrad(x)));
+            Assert.True(RelErr(s, reference) <= 1e-5);
+
+            // An empty batch: an empty result of the right shape.
+            model.Kernels = KernelPath.Auto;
+            Assert.Equal(1, FusedRuns(() => s = model.ScoreNoGrad(zeros(0, 2))));
+            Assert.Equal(new long[] { 0, 2 }, s.shape);
+        }
+
+        [Fact]
+        public void Auto_leaves_large_matrix_products_to_torch_ops()
+        {
+            using var scope = NewDisposeScope();
+            var big = new MlpEnergy(D: 32, H: 64, generator: new Generator(1));      // a 64×32 product per sample: BLAS wins
+            var small = new MlpEnergy(D: 2, H: 8, generator: new Generator(1));
+            Assert.Equal(0, FusedRuns(() => big.ScoreNoGrad(randn(10, 32))));
+            Assert.Equal(1, FusedRuns(() => small.ScoreNoGrad(randn(10, 2))));
+        }
+
+        [Theory]
+        [InlineData("PerturbedGaussianMixture", ScalarType.Float64, 1e-12)]
+        [InlineData("PerturbedGaussianMixture", ScalarType.Float32, 1e-5)]
+        [InlineData("NoiseConditionalMlpEnergy", ScalarType.Float64, 1e-12)]
+        [InlineData("NoiseConditionalMlpEnergy", ScalarType.Float32, 1e-5)]
+        public void Noise_conditional_kernels_equal_the_torch_op_path(string name, ScalarType dtype, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            foreach (var seed in FixedSeeds.For(name + "fusednc" + dtype, 3))
+            {
+                var g = new Generator((ulong)seed);
+                EnergyModule model = name == "PerturbedGaussianMixture"
+                    ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
+                    : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
+                model.to(dtype);
+                var m = (INoiseConditionalModel)model;
+                var x = randn(200, 3, generator: g).to(dtype);
+                var sigma = (rand(200, generator: g) + 0.1).to(dtype);
+                model.Kernels = KernelPath.TorchOps;
+                var e0 = m.EnergyNoGrad(x, sigma);
+                var s0 = m.ScoreNoGrad(x, sigma);
+                model.Kernels = KernelPath.Auto;
+                Tensor e1 = null!, s1 = null!;
+                Assert.Equal(2, FusedRuns(() => { e1 = m.EnergyNoGrad(x, sigma); s1 = m.ScoreNoGrad(x, sigma); }));
+                Assert.True(RelErr(e1, e0) <= tolerance, $"{name} energy {RelErr(e1, e0)}");
+                Assert.True(RelErr(s1, s0) <= tolerance, $"{name} score {RelErr(s1, s0)}");
+                // A non-contiguous σ falls back.
+                var sigmaStrided = stack(new[] { sigma, sigma }, 1).select(1, 0);
+                Assert.False(sigmaStrided.is_contiguous());
+                Assert.Equal(0, FusedRuns(() => s1 = m.ScoreNoGrad(x, sigmaStrided)));
+                Assert.True(RelErr(s1, s0) <= tolerance);
+            }
+        }
+
+        [Theory]
+        [InlineData(ScalarType.Float64, 1e-12)]
+        [InlineData(ScalarType.Float32, 1e-5)]
+        public void Ising_local_fields_and_flip_energies_equal_the_torch_op_path(ScalarType dtype, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            var g = new Generator(7);
+            var spins = (randint(0, 2, new long[] { 20, 36 }, generator: g) * 2 - 1).to(dtype);
+            var models = new EnergyModule[]
+            {
+                new LatticeIsing(N: 36) { L = 6, J = 0.7, H = -0.2 },
+                new AnisotropicIsing(N: 36) { L = 6, Jx = 0.9, Jy = -0.4, H = 0.3 },
+            };
+            foreach (var model in models)
+            {
+                model.to(dtype);
+                var em = (IEnergyScoreModel)model;
+                var discrete = (IDiscreteEnergyModel)model;
+                model.Kernels = KernelPath.TorchOps;
+                var fields = em.ScoreNoGrad(spins);
+                var energy = em.EnergyNoGrad(spins);
+                model.Kernels = KernelPath.Auto;
+                Tensor f = null!, e = null!;
+                Assert.Equal(2, FusedRuns(() => { f = em.ScoreNoGrad(spins); e = em.EnergyNoGrad(spins); }));
+                Assert.True(RelErr(f, fields) <= tolerance, model.ModelName + " fields");
+                Assert.True(RelErr(e, energy) <= tolerance, model.ModelName + " energy");
+                Assert.True(RelErr(f, discrete.LocalFields(spins)) <= tolerance, model.ModelName + " vs LocalFields");
+            }
+            // The lattice checks run in the fused kernel too.
+            var wrong = new LatticeIsing(N: 35) { L = 6 };
+            wrong.to(dtype);
+            Assert.Throws<ArgumentException>(() => wrong.ScoreNoGrad(ones(1, 35, dtype: dtype)));
+        }
+
+        [Theory]
+        [InlineData(ScalarType.Float64, 1e-12)]
+        [InlineData(ScalarType.Float32, 1e-5)]
+        public void The_fused_Langevin_update_is_x_plus_a_score_plus_b_noise(ScalarType dtype, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            foreach (var entry in ModelCatalog.All)
+            {
+                var model = NumericTests.RandomModel(entry.Name, 11, dtype);
+                var step = (IScoreStepModel)model;
+                var x = NumericTests.RandomInput(model, 300, 11);
+                var z = randn(300, model.Dim, generator: new Generator(12)).to(dtype);
+                model.Kernels = KernelPath.TorchOps;
+                var expected = (x.to(ScalarType.Float64) + 0.3 * step.ScoreNoGrad(x).to(ScalarType.Float64) + 0.7 * z.to(ScalarType.Float64));
+                var torchOps = step.ScoreStepNoGrad(x, 0.3, z, 0.7);
+                model.Kernels = KernelPath.Fused;
+                Tensor fused = null!;
+                Assert.Equal(1, FusedRuns(() => fused = step.ScoreStepNoGrad(x, 0.3, z, 0.7)));
+                Assert.Equal(dtype, fused.dtype);
+                Assert.True(RelErr(fused.to(ScalarType.Float64), expected) <= 10 * tolerance, $"{entry.Name}: {RelErr(fused.to(ScalarType.Float64), expected)}");
+                Assert.True(RelErr(fused, torchOps) <= 10 * tolerance, entry.Name + " vs torch ops");
+            }
+
+            // A noise of another batch size is refused by name, on either path.
+            var gm = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(2);
+            gm.to(dtype);
+            var bad = Assert.Throws<ArgumentException>(() => gm.ScoreStepNoGrad(zeros(10, 2, dtype: dtype), 0.1, zeros(9, 2, dtype: dtype), 0.1));
+            Assert.Contains("'z'", bad.Message);
+
+            // LangevinStep takes the fused update and draws the same noise as before: x + (ε/2)s(x) + √ε z.
+            var gmm = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(2);
+            gmm.to(dtype);
+            var x0 = randn(1000, 2, generator: new Generator(3)).to(dtype);
+            Tensor next = null!;
+            Assert.Equal(1, FusedRuns(() => next = Dsl.Sampling.Samplers.LangevinStep(gmm, x0, 0.04, new Generator(9))));
+            var noise = empty_like(x0).normal_(0, 1, generator: new Generator(9));
+            var reference = x0 + 0.02 * gmm.ScoreNoGrad(x0) + 0.2 * noise;
+            Assert.True(RelErr(next, reference) <= 10 * tolerance);
+        }
+
+        [Fact]
+        public void Fused_kernels_leave_no_tensors_behind()
+        {
+            var model = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(1);
+            using var x = randn(5000, 2);
+            void Run()
+            {
+                model.ScoreNoGrad(x).Dispose();
+                model.EnergyNoGrad(x).Dispose();
+                var (e, s) = model.EnergyAndScoreNoGrad(x);
+                e.Dispose();
+                s.Dispose();
+                model.ScoreDivergenceNoGrad(x).Dispose();
+                using var z = randn(5000, 2);
+                model.ScoreStepNoGrad(x, 0.1, z, 0.2).Dispose();
+            }
+            Run();
+            long before = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+            int fused = FusedRuns(() => { for (int i = 0; i < 5; i++) Run(); });
+            long after = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+            Assert.Equal(25, fused);
+            Assert.True(before == after, $"{after - before} tensors left live by the fused kernels");
+        }
+    }
+}
