@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class ContinuousHopfieldNetwork : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel
+    partial class ContinuousHopfieldNetwork : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -72,6 +72,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -103,6 +105,75 @@ namespace Dsl.Models
             var t17 = t6.add_(t16);
             t16.Dispose();
             return t17.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.Gain;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 5L * (long)d_N + 6L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 5L * (long)d_N + 6L * 1L), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = ((-0.5) * b1);
+                    double b3;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        b3 = acc;
+                    }
+                    double b4 = (b2 - b3);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b5[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b6[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
+                    }
+                    double b7;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += ((b5[k] * global::System.Math.Log(b5[k])) + (b6[k] * global::System.Math.Log(b6[k])));
+                        b7 = acc;
+                    }
+                    double b8 = (b7 / h0);
+                    double b9 = (0.5 * b8);
+                    double b10 = (b4 + b9);
+                    os0[s] = T.CreateTruncating(b10);
+                }
+            }
         }
 
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain, by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -145,6 +216,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -183,6 +256,68 @@ namespace Dsl.Models
             t21.Dispose();
             var t23 = t22.neg_();
             return t23.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.Gain;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
+                    }
+                    double b1 = (0.5 / h0);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b4[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b4[k];
+                        b5[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[s * d_N + i] = T.CreateTruncating((-((((((global::System.Math.Log(b0[i]) * b1) + ((b0[i] * b1) / b0[i])) - ((global::System.Math.Log(b2[i]) * b1) + ((b2[i] * b1) / b2[i]))) - p_B[i]) + ((-0.5) * b3[i])) + b5[i])));
+                    }
+                }
+            }
         }
 
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
@@ -238,6 +373,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -297,6 +434,185 @@ namespace Dsl.Models
             return (t17.MoveToOuterDisposeScope(), t36.MoveToOuterDisposeScope());
         }
 
+        /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.Gain;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 9L * (long)d_N + 7L * 1L), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 9L * (long)d_N + 7L * 1L), Run<double>);
+            return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b7 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_N);
+                var b14 = global::Dsl.FusedKernels.Scratch(5, d_N);
+                var b15 = global::Dsl.FusedKernels.Scratch(6, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b0[i] = acc;
+                    }
+                    double b1;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        b1 = acc;
+                    }
+                    double b2 = ((-0.5) * b1);
+                    double b3;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        b3 = acc;
+                    }
+                    double b4 = (b2 - b3);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b5[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b6[i] = global::System.Math.Log(b5[i]);
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b7[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b8[i] = global::System.Math.Log(b7[i]);
+                    }
+                    double b9;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += ((b5[k] * b6[k]) + (b7[k] * b8[k]));
+                        b9 = acc;
+                    }
+                    double b10 = (b9 / h0);
+                    double b11 = (0.5 * b10);
+                    double b12 = (b4 + b11);
+                    double b13 = (0.5 / h0);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b14[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b14[k];
+                        b15[i] = acc;
+                    }
+                    os0[s] = T.CreateTruncating(b12);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os1[s * d_N + i] = T.CreateTruncating((-((((((b6[i] * b13) + ((b5[i] * b13) / b5[i])) - ((b8[i] * b13) + ((b7[i] * b13) / b7[i]))) - p_B[i]) + ((-0.5) * b0[i])) + b15[i])));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="z">The noise: [N, D], same dtype and device as x.</param>
+        /// <param name="b">The factor of the noise.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckInput(z, "ScoreStepNoGrad", "z");
+            CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreStepNoGradFused(x, a, z, b);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.Gain;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var zs = global::Dsl.FusedKernels.Span<T>(zc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b0[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
+                    }
+                    double b1 = (0.5 / h0);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b2[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b4[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b4[k];
+                        b5[i] = acc;
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-((((((global::System.Math.Log(b0[i]) * b1) + ((b0[i] * b1) / b0[i])) - ((global::System.Math.Log(b2[i]) * b1) + ((b2[i] * b1) / b2[i]))) - p_B[i]) + ((-0.5) * b3[i])) + b5[i])) + b * double.CreateTruncating(zs[xo + i]));
+                    }
+                }
+            }
+        }
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -335,6 +651,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -370,6 +688,62 @@ namespace Dsl.Models
             t20.Dispose();
             var t22 = t21.neg_();
             return t22.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_N = (int)size_N;
+            double h0 = (double)this.Gain;
+            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            double u0;
+            {
+                double acc = 0;
+                for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + k];
+                u0 = acc;
+            }
+            double u1 = (2.0 * u0);
+            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (6L * 1L + 3L * (long)d_N), Run<float>);
+            else global::Dsl.FusedKernels.For(n, (6L * 1L + 3L * (long)d_N), Run<double>);
+            return y0.MoveToOuterDisposeScope();
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var b3 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                for (int s = start; s < end; s++)
+                {
+                    int xo = s * d_N;
+                    double b2 = ((-0.5) * u1);
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b3[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
+                    }
+                    for (int i = 0; i < d_N; i++)
+                    {
+                        b4[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
+                    }
+                    double b5;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_N; k++) acc += (((2.0 / b3[k]) - (b3[k] * global::Dsl.FusedKernels.Square((1.0 / b3[k])))) + ((2.0 / b4[k]) - (b4[k] * global::Dsl.FusedKernels.Square((1.0 / b4[k])))));
+                        b5 = acc;
+                    }
+                    double b6 = (b5 / h0);
+                    double b7 = (0.5 * b6);
+                    double b8 = (b2 + b7);
+                    double b9 = (-b8);
+                    os0[s] = T.CreateTruncating(b9);
+                }
+            }
         }
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
