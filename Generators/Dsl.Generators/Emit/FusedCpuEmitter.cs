@@ -409,7 +409,7 @@ namespace Dsl.Generators.Emit
                 case Op.Roll:
                     {
                         int dr = (int)n.Args[2].Value, dc = (int)n.Args[3].Value;
-                        string L = Side(n, "global::Dsl.Lattice.CheckRoll(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + dr + ", " + dc + ");");
+                        string L = Side(n, "global::Dsl.Lattice.CheckRoll(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + dr.ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + dc.ToString(System.Globalization.CultureInfo.InvariantCulture) + ");");   // never the culture's minus sign
                         string i = idx[0];
                         string Shift(string e, int by) => by == 0 ? e : by > 0 ? "((" + e + " - " + by + ") % " + L + " + " + L + ") % " + L : "(" + e + " + " + (-by) + ") % " + L;
                         string row = "(" + Shift(i + " / " + L, dr) + ")", col = "(" + Shift(i + " % " + L, dc) + ")";
