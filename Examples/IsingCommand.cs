@@ -88,11 +88,19 @@ namespace Dsl.Examples
                 var model = new Dsl.Models.LatticeIsing(N: side * side) { L = side };
                 var g = new TorchSharp.torch.Generator((ulong)run.Seed);
                 var spins = TorchSharp.torch.empty(1, side * side).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
-                var even = Dsl.Models.IsingLattice.Checkerboard(side);
-                double ms = QuickTiming.MedianMs(reps, () => { SpinSamplers.Sweep(model, spins, even, 1 / 2.27, SpinUpdate.Metropolis, g); return TorchSharp.torch.empty(0); });
+                var even = Dsl.Models.IsingLattice.Checkerboard(side).to_type(TorchSharp.torch.ScalarType.Bool);
+                // Both generated paths, fused C# kernels and torch ops; the fastest is reported, the other beside it.
+                double Time(KernelPath path)
+                {
+                    model.Kernels = path;
+                    return QuickTiming.MedianMs(reps, () => { SpinSamplers.Sweep(model, spins, even, 1 / 2.27, SpinUpdate.Metropolis, g); return TorchSharp.torch.empty(0); });
+                }
+                double fused = Time(KernelPath.Fused), torchOps = Time(KernelPath.TorchOps);
+                double ms = System.Math.Min(fused, torchOps);
                 return run.Finish(new
                 {
-                    command = "bench ising", l = side, algorithm = "metropolis", ms_per_sweep = ms, flips_per_second = side * (double)side / (ms / 1000),
+                    command = "bench ising", l = side, algorithm = "metropolis", path = fused <= torchOps ? "fused" : "torch-ops", ms_per_sweep = ms,
+                    flips_per_second = side * (double)side / (ms / 1000), ms_per_sweep_fused = fused, ms_per_sweep_torch_ops = torchOps,
                     repeats = reps, threads = TorchSharp.torch.get_num_threads(),
                 }, false);
             }));

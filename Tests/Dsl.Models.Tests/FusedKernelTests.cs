@@ -191,7 +191,10 @@ namespace Dsl.Models.Tests
                 model.Kernels = KernelPath.TorchOps;
                 var fields = em.ScoreNoGrad(spins);
                 var energy = em.EnergyNoGrad(spins);
+                // Auto leaves lattice stencils to torch ops (faster on the CPU); forced, the fused kernel must agree.
                 model.Kernels = KernelPath.Auto;
+                Assert.Equal(0, FusedRuns(() => em.ScoreNoGrad(spins).Dispose()));
+                model.Kernels = KernelPath.Fused;
                 Tensor f = null!, e = null!;
                 Assert.Equal(2, FusedRuns(() => { f = em.ScoreNoGrad(spins); e = em.EnergyNoGrad(spins); }));
                 Assert.True(RelErr(f, fields) <= tolerance, model.ModelName + " fields");
@@ -199,7 +202,7 @@ namespace Dsl.Models.Tests
                 Assert.True(RelErr(f, discrete.LocalFields(spins)) <= tolerance, model.ModelName + " vs LocalFields");
             }
             // The lattice checks run in the fused kernel too.
-            var wrong = new LatticeIsing(N: 35) { L = 6 };
+            var wrong = new LatticeIsing(N: 35) { L = 6, Kernels = KernelPath.Fused };
             wrong.to(dtype);
             Assert.Throws<ArgumentException>(() => wrong.ScoreNoGrad(ones(1, 35, dtype: dtype)));
         }

@@ -144,7 +144,7 @@ namespace Dsl.Generators.Emit
                 {
                     var contraction = FusedCpuEmitter.Contraction(roots);
                     w.Line("// Kernel: fused — " + name + "Fused below, one C# loop over the samples, when " + (conditional ? "x and σ are" : "x is")
-                        + " float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample matrix product is small" : "")
+                        + " float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "")
                         + "; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).");
                     w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, " + xs + ")" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
                         + ") return " + name + "Fused(" + xs + ");");
@@ -189,7 +189,7 @@ namespace Dsl.Generators.Emit
             {
                 var contraction = FusedCpuEmitter.Contraction(roots);
                 w.Line("// Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous"
-                    + (contraction != null ? " and (under KernelPath.Auto) the per-sample matrix product is small" : "") + "; torch ops otherwise.");
+                    + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
                 w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
                     + ") return ScoreStepNoGradFused(x, a, z, b);");
             }

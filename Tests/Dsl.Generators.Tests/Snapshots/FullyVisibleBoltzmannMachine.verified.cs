@@ -63,7 +63,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckBits(x, "x", "EnergyNoGrad");
-            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -157,7 +157,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckBits(x, "x", "ScoreNoGrad");
-            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -258,7 +258,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckBits(x, "x", "EnergyAndScoreNoGrad");
-            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -478,7 +478,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckBits(x, "x", "FlipEnergyDifferencesNoGrad");
-            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -594,7 +594,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckBits(x, "x", "ConditionalProbabilitiesNoGrad");
-            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -58,8 +58,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
-            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -150,8 +150,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
-            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -241,8 +241,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
-            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -374,8 +374,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
-            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradFused(x);
+            // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
@@ -460,8 +460,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
-            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradFused(x);
+            // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);

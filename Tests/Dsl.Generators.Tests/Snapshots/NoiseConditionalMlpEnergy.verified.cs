@@ -85,7 +85,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyNoGrad");
-            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_H * size_D, size_H * size_H))) return EnergyNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -221,7 +221,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreNoGrad");
-            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -393,7 +393,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyAndScoreNoGrad");
-            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return EnergyAndScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -592,7 +592,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreDivergenceNoGrad");
-            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_H * size_H * size_D))) return ScoreDivergenceNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -63,7 +63,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
-            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -146,7 +146,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
-            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -246,7 +246,7 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
-            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -346,7 +346,7 @@ namespace Dsl.Models
             CheckInput(x, "ScoreStepNoGrad");
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
-            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; torch ops otherwise.
+            // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, z, b);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
@@ -438,7 +438,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
-            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample matrix product is small; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
+            // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
