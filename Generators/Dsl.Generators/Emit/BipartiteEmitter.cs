@@ -145,14 +145,7 @@ namespace Dsl.Generators.Emit
             if (checkV) w.Line("var x = v;");
             if (zeroVisible) w.Line("var x = " + Torch + ".zeros(new long[] { h.shape[0], size_" + spec.DimSymbol + " }, dtype: h.dtype, device: h.device);   // G(h) evaluates E at v = 0");
             if (zeroHidden) w.Line("var h = " + Torch + ".zeros(new long[] { v.shape[0], size_" + spec.HiddenDimSymbol + " }, dtype: v.dtype, device: v.device);   // F(v) evaluates E at h = 0");
-            var used = new HashSet<string>(Topology.Order(new[] { root }).Where(n => n.Op == Op.Param).Select(n => n.Name!));
-            var locals = new Dictionary<string, string>();
-            foreach (var p in spec.Params)
-            {
-                if (!used.Contains(p.Name)) continue;
-                locals[p.Name] = "p_" + p.Name;
-                w.Line("var p_" + p.Name + " = Param(" + ModelEmitter.Str(p.Name) + ");");
-            }
+            var locals = ModelEmitter.DeclareParamLocals(w, spec.Params, new[] { root });
             var results = new TensorCodeEmitter(w, CodePath.Differentiable, locals, "sigma", batch).Emit(new[] { root });
             w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
             w.Close();

@@ -105,14 +105,7 @@ namespace Dsl.Generators.Emit
             w.Line("ValidateParameters(" + ModelEmitter.Str(name) + ");");
             if (path == CodePath.Inference) w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-            var used = new HashSet<string>(Topology.Order(roots).Where(n => n.Op == Op.Param).Select(n => n.Name!));
-            var locals = new Dictionary<string, string>();
-            foreach (var p in m.Spec.Params)
-            {
-                if (!used.Contains(p.Name)) continue;
-                locals[p.Name] = "p_" + p.Name;
-                w.Line("var p_" + p.Name + " = Param(" + ModelEmitter.Str(p.Name) + ");");
-            }
+            var locals = ModelEmitter.DeclareParamLocals(w, m.Spec.Params, roots);
             var results = new TensorCodeEmitter(w, path, locals, "sigma", z).Emit(roots);
             if (results.Count == 1) w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
             else w.Line("return (" + string.Join(", ", results.Select(r => r + ".MoveToOuterDisposeScope()")) + ");");

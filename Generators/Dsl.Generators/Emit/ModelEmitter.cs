@@ -153,14 +153,7 @@ namespace Dsl.Generators.Emit
             }
             if (path == CodePath.Inference) w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-            var used = new HashSet<string>(Topology.Order(roots).Where(n => n.Op == Op.Param).Select(n => n.Name!));
-            var locals = new Dictionary<string, string>();
-            foreach (var p in m.Spec.Params)
-            {
-                if (!used.Contains(p.Name)) continue;
-                locals[p.Name] = "p_" + p.Name;
-                w.Line("var p_" + p.Name + " = Param(" + Str(p.Name) + ");");
-            }
+            var locals = DeclareParamLocals(w, m.Spec.Params, roots);
             var results = new TensorCodeEmitter(w, path, locals).Emit(roots);
             if (results.Count == 1) w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
             else w.Line("return (" + string.Join(", ", results.Select(r => r + ".MoveToOuterDisposeScope()")) + ");");
@@ -259,14 +252,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = " + Xml(d.SelfCouplings.ToString()) + ": [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>");
             w.Open("public " + Tensor + " SelfCouplings()");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-            var used = new HashSet<string>(Topology.Order(new[] { d.SelfCouplings }).Where(n => n.Op == Op.Param).Select(n => n.Name!));
-            var locals = new Dictionary<string, string>();
-            foreach (var p in m.Spec.Params)
-            {
-                if (!used.Contains(p.Name)) continue;
-                locals[p.Name] = "p_" + p.Name;
-                w.Line("var p_" + p.Name + " = Param(" + Str(p.Name) + ");");
-            }
+            var locals = DeclareParamLocals(w, m.Spec.Params, new[] { d.SelfCouplings });
             string dtype = m.Spec.Params.Count > 0 ? "Param(" + Str(m.Spec.Params[0].Name) + ").dtype" : Torch + ".get_default_dtype()";
             string device = m.Spec.Params.Count > 0 ? "Param(" + Str(m.Spec.Params[0].Name) + ").device" : "null";
             w.Line("var x = " + Torch + ".zeros(new long[] { 1, size_" + m.Spec.DimSymbol + " }, dtype: " + dtype + ", device: " + device + ");   // dᵢ does not depend on x: one row to evaluate it on");
@@ -274,6 +260,23 @@ namespace Dsl.Generators.Emit
             w.Line("return " + results[0] + ".expand(1, size_" + m.Spec.DimSymbol + ")[0].clone().MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
+        }
+
+        /// <summary>
+        /// Declares <c>var p_Name = Param("Name");</c> for each parameter that <paramref name="roots"/> read, in declaration order,
+        /// and returns the name → local map the tensor emitters take.
+        /// </summary>
+        internal static Dictionary<string, string> DeclareParamLocals(SourceWriter w, IEnumerable<Model.ParamSpec> parameters, IEnumerable<Node> roots)
+        {
+            var used = new HashSet<string>(Topology.Order(roots).Where(n => n.Op == Op.Param).Select(n => n.Name!));
+            var locals = new Dictionary<string, string>();
+            foreach (var p in parameters)
+            {
+                if (!used.Contains(p.Name)) continue;
+                locals[p.Name] = "p_" + p.Name;
+                w.Line("var p_" + p.Name + " = Param(" + Str(p.Name) + ");");
+            }
+            return locals;
         }
 
         /// <summary>The EnergyModule check for a block of units.</summary>
