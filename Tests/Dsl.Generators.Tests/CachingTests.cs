@@ -36,5 +36,20 @@ namespace Dsl.Generators.Tests
             Assert.Contains(".sigmoid()", second.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"]);
             Assert.NotEqual(first.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"], second.Sources["Dsl.Models.MlpEnergy.Dsl.g.cs"]);
         }
+
+        [Fact]
+        public void Editing_a_models_comment_regenerates_nothing()
+        {
+            // A comment edit moves every later token, so the parsed spec (which keeps source locations for
+            // diagnostics) is re-parsed; what must not change is the generated text: the emit step's outputs are
+            // Cached or Unchanged, so Roslyn adds no source again.
+            var sources = GeneratorFixture.ModelSources().ToList();
+            int mixtures = sources.FindIndex(text => text.Contains("Proves the calculus handles"));
+            var changed = sources[mixtures].Replace("Proves the calculus handles", "Shows that the symbolic calculus copes with");
+            Assert.NotEqual(sources[mixtures], changed);
+            var original = GeneratorHarness.Compile(sources, GeneratorFixture.References);
+            var edited = GeneratorHarness.Compile(sources.Select((text, i) => i == mixtures ? changed : text).ToArray(), GeneratorFixture.References);
+            GeneratorHarness.AssertIncrementalCaching(new EnergyModelGenerator(), original, edited, EnergyModelGenerator.EmitStep);
+        }
     }
 }

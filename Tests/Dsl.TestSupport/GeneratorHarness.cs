@@ -76,7 +76,7 @@ namespace Dsl.Testing
                 foreach (var step in steps[name])
                     foreach (var (_, reason) in step.Outputs)
                         Assert.True(reason == IncrementalStepRunReason.Cached || reason == IncrementalStepRunReason.Unchanged,
-                            $"step {name} output was {reason} after an unrelated edit");
+                            $"step {name} output was {reason} after an edit that should not regenerate it");
             }
         }
 
