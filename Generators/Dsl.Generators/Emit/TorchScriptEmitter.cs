@@ -175,7 +175,9 @@ namespace Dsl.Generators.Emit
                 case Op.Sin: return A() + ".sin()";
                 case Op.Cos: return A() + ".cos()";
                 case Op.Sigmoid: return A() + ".sigmoid()";
-                case Op.Softplus: return "torch.softplus(" + A() + ", 1.0, 20.0)";            // torch's defaults: β = 1, threshold 20
+                // torch's softplus with β = 1, threshold 20, spelled so that both TorchScript front ends take it (libtorch's native
+                // resolver has torch.softplus, Python's torch module does not) and the fuser sees plain elementwise ops.
+                case Op.Softplus: return "torch.where(" + A() + " > 20.0, " + A() + ", " + A() + ".exp().log1p())";
                 case Op.Recip: return A() + ".reciprocal()";
                 case Op.Abs: return A() + ".abs()";
                 case Op.Sign: return A() + ".sign()";
