@@ -35,6 +35,9 @@ namespace Dsl.Generators
                         if (s.Kernels == KernelChoice.Fused)
                             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.FusedUnavailable, s.ClassLocation, s.ClassName,
                                 "the fused CPU emitter does not cover bipartite (visible/hidden) energies yet"));
+                        if (s.Kernels == KernelChoice.TorchScript)
+                            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.TorchScriptUnavailable, s.ClassLocation, s.ClassName,
+                                "the TorchScript emitter does not cover bipartite (visible/hidden) energies yet"));
                         var bipartite = BipartiteLowering.Lower(s, diagnostics);
                         return bipartite == null ? null : BipartiteEmitter.Emit(bipartite);
                     }
@@ -46,6 +49,14 @@ namespace Dsl.Generators
                             var why = ModelEmitter.WhyNotFused(s, roots);
                             if (why == null) continue;
                             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.FusedUnavailable, s.ClassLocation, s.ClassName, method + " cannot be fused: " + why));
+                            break;
+                        }
+                    if (s.Kernels == KernelChoice.TorchScript)
+                        foreach (var (method, roots) in ModelEmitter.InferenceMethods(lowered))
+                        {
+                            var why = ModelEmitter.WhyNotScripted(s, roots);
+                            if (why == null) continue;
+                            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.TorchScriptUnavailable, s.ClassLocation, s.ClassName, method + " has no TorchScript form: " + why));
                             break;
                         }
                     return ModelEmitter.Emit(lowered);

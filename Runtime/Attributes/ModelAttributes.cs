@@ -19,8 +19,10 @@ namespace Dsl
         /// <summary>
         /// Which code the inference methods (<c>EnergyNoGrad</c>, <c>ScoreNoGrad</c>, …) run: <see cref="KernelPath.Auto"/> (default) lets
         /// the generator fuse each expression it can into one C# loop over the samples and dispatch to it at run time when the input
-        /// allows; <see cref="KernelPath.TorchOps"/> emits torch ops only; <see cref="KernelPath.Fused"/> requires the fused kernel
-        /// (DSL0018 where an expression cannot be fused) and drops the size heuristic.
+        /// allows, and to its TorchScript function when the input is on CUDA; <see cref="KernelPath.TorchOps"/> emits torch ops only;
+        /// <see cref="KernelPath.Fused"/> requires the fused kernel (DSL0018 where an expression cannot be fused) and drops the size
+        /// heuristic; <see cref="KernelPath.TorchScript"/> requires the TorchScript functions (DSL0019) and makes them the model's path on
+        /// every device.
         /// </summary>
         public KernelPath Kernels { get; set; } = KernelPath.Auto;
     }
@@ -34,6 +36,11 @@ namespace Dsl
         TorchOps = 1,
         /// <summary>The fused C# loop whenever the input is on the CPU (non-contiguous inputs are copied first); torch ops on other devices.</summary>
         Fused = 2,
+        /// <summary>
+        /// The generated TorchScript functions (<c>TorchScriptSource</c>, compiled once per model type with <c>torch.jit.compile</c>) on
+        /// every device: fused by libtorch on CUDA, unfused op by op on the CPU. <see cref="Auto"/> already takes them for CUDA inputs.
+        /// </summary>
+        TorchScript = 3,
     }
 
     /// <summary>Marks the method <c>Scalar E(Vec x)</c> whose body is the energy equation.</summary>

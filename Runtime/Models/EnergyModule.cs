@@ -37,8 +37,9 @@ namespace Dsl
         /// <summary>
         /// Which code the generated inference methods (<c>…NoGrad</c>) run: set from <see cref="EnergyModelAttribute.Kernels"/>, and
         /// settable at run time (benchmarks and tests compare the paths on one model). <see cref="KernelPath.TorchOps"/> turns the fused
-        /// kernels off; <see cref="KernelPath.Fused"/> uses them for every CPU input, copying non-contiguous ones. Methods the generator
-        /// did not fuse ignore it.
+        /// kernels off; <see cref="KernelPath.Fused"/> uses them for every CPU input, copying non-contiguous ones;
+        /// <see cref="KernelPath.TorchScript"/> runs the generated TorchScript functions on every device (<see cref="KernelPath.Auto"/>
+        /// runs them for CUDA inputs). Methods the generator did not fuse or script ignore it.
         /// </summary>
         public KernelPath Kernels { get; set; } = KernelPath.Auto;
 

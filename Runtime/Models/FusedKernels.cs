@@ -41,7 +41,7 @@ namespace Dsl
         /// </summary>
         public static bool Accepts(KernelPath path, Tensor x)
         {
-            if (path == KernelPath.TorchOps || x.device_type != DeviceType.CPU) return false;
+            if (path == KernelPath.TorchOps || path == KernelPath.TorchScript || x.device_type != DeviceType.CPU) return false;
             if (x.dtype != ScalarType.Float32 && x.dtype != ScalarType.Float64) return false;
             if (x.numel() * x.ElementSize > int.MaxValue) return false;
             return path == KernelPath.Fused || x.is_contiguous();

@@ -84,6 +84,33 @@ namespace Dsl.Generators.Tests
             "does not cover bipartite");
 
         [Fact]
+        public void DSL0019_torchscript_kernels_forced_on_a_bipartite_energy() => AssertDiagnostic("DSL0019",
+            "[EnergyModel(Kernels = KernelPath.TorchScript)] public partial class [|M|] { [Param(\"D,H\")] public Mat W; [Energy] Scalar E(Bits v, [Hidden] Bits h) => -Dot(v, W * h); }",
+            "does not cover bipartite");
+
+        [Fact]
+        public void Kernel_choice_selects_the_torchscript_functions()
+        {
+            const string body = " public partial class M { [Param(\"D\")] public Vec Mu; [Energy] Scalar E(Vec x) => Norm2(x - Mu); }\n}";
+            foreach (var (attribute, scripted, forced) in new[]
+            {
+                ("[EnergyModel]", true, false), ("[EnergyModel(Kernels = KernelPath.Fused)]", true, false),
+                ("[EnergyModel(Kernels = KernelPath.TorchScript)]", true, true), ("[EnergyModel(Kernels = KernelPath.TorchOps)]", false, false),
+            })
+            {
+                var run = GeneratorFixture.Run(Usings + attribute + body);
+                Assert.Empty(run.Dsl());
+                Assert.Empty(run.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+                var source = string.Concat(run.Sources.Values);
+                Assert.Equal(scripted, source.Contains("public const string TorchScriptSource =", StringComparison.Ordinal));
+                Assert.Equal(scripted, source.Contains("if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);", StringComparison.Ordinal));
+                Assert.Equal(scripted, source.Contains("\"def score(x: Tensor, p_Mu: Tensor) -> Tensor:\\n\"", StringComparison.Ordinal));
+                // Forced, the constructor makes it the model's run-time path too.
+                Assert.Equal(forced, source.Contains("Kernels = global::Dsl.KernelPath.TorchScript;", StringComparison.Ordinal));
+            }
+        }
+
+        [Fact]
         public void Kernel_choice_selects_the_emitted_paths()
         {
             const string body = " public partial class M { [Param(\"D\")] public Vec Mu; [Energy] Scalar E(Vec x) => Norm2(x - Mu); }\n}";

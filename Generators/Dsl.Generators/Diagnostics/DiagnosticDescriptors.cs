@@ -143,6 +143,12 @@ namespace Dsl.Generators.Diagnostics
             "'{0}' asks for fused kernels (Kernels = KernelPath.Fused) but {1}; use KernelPath.Auto (fuse what can be fused) or KernelPath.TorchOps",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0019: [EnergyModel(Kernels = KernelPath.TorchScript)] on a model with an inference expression the TorchScript emitter cannot write.</summary>
+        public static readonly DiagnosticDescriptor TorchScriptUnavailable = Make("DSL0019",
+            "TorchScript kernel required but not available",
+            "'{0}' asks for TorchScript kernels (Kernels = KernelPath.TorchScript) but {1}; use KernelPath.Auto (TorchScript on CUDA where it can be written) or KernelPath.TorchOps",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

@@ -41,23 +41,29 @@ namespace Dsl.Generators.Emit
             string equation = Xml(spec.Energy.SourceText);
             string args = conditional ? "x, σ" : "x";
             string sum = conditional ? " σ: [N] is the per-sample noise level; x is the only variable differentiated." : "";
-            EmitMethod(w, m, "Energy", new[] { m.Energy }, Tensor,
-                "E(" + args + ") = " + equation + ", for x: [N, D]; returns [N]." + sum);
-            EmitMethod(w, m, "Score", new[] { m.Score }, Tensor,
-                "The score s(" + args + ") = −∇ₓE(" + args + ") of E(" + args + ") = " + equation + ", by reverse-mode differentiation; returns [N, D]." + sum);
-            EmitMethod(w, m, "EnergyAndScore", new[] { m.Energy, m.Score }, "(" + Tensor + " Energy, " + Tensor + " Score)",
-                "E(" + args + ") and s(" + args + ") = −∇ₓE(" + args + ") computed together, sharing their common subexpressions.");
-            if (!conditional && m.Discrete == null) EmitStep(w, m);
+            var scripts = new List<TorchScriptEmitter.Function>();
+            string energyIs = "E(" + args + ") = " + spec.Energy.SourceText;
+            EmitMethod(w, m, scripts, "Energy", new[] { m.Energy }, Tensor,
+                "E(" + args + ") = " + equation + ", for x: [N, D]; returns [N]." + sum, energyIs);
+            EmitMethod(w, m, scripts, "Score", new[] { m.Score }, Tensor,
+                "The score s(" + args + ") = −∇ₓE(" + args + ") of E(" + args + ") = " + equation + ", by reverse-mode differentiation; returns [N, D]." + sum,
+                "s(" + args + ") = −∇ₓE(" + args + ") with " + energyIs);
+            EmitMethod(w, m, scripts, "EnergyAndScore", new[] { m.Energy, m.Score }, "(" + Tensor + " Energy, " + Tensor + " Score)",
+                "E(" + args + ") and s(" + args + ") = −∇ₓE(" + args + ") computed together, sharing their common subexpressions.",
+                "E(" + args + ") and s(" + args + ") = −∇ₓE(" + args + ") with " + energyIs);
+            if (!conditional && m.Discrete == null) EmitStep(w, m, scripts, energyIs);
             if (m.Divergence != null)
-                EmitMethod(w, m, "ScoreDivergence", new[] { m.Divergence }, Tensor,
-                    "The exact divergence of the score ∇ₓ·s(" + args + ") = −Δ" + (conditional ? "ₓ" : "") + "E(" + args + ") = −tr ∇ₓ²E(" + args + "), by the forward-Laplacian rules; returns [N].");
+                EmitMethod(w, m, scripts, "ScoreDivergence", new[] { m.Divergence }, Tensor,
+                    "The exact divergence of the score ∇ₓ·s(" + args + ") = −Δ" + (conditional ? "ₓ" : "") + "E(" + args + ") = −tr ∇ₓ²E(" + args + "), by the forward-Laplacian rules; returns [N].",
+                    "∇ₓ·s(" + args + ") = −tr ∇ₓ²E(" + args + ") with " + energyIs);
             if (m.LogPartition != null)
             {
                 var logProb = m.Graph.Neg(m.Graph.Add(m.Energy, m.LogPartition));
-                EmitMethod(w, m, "LogProb", new[] { logProb }, Tensor,
-                    "log p(" + (conditional ? "x | σ" : "x") + ") = −E(" + args + ") − log Z with log Z = " + Xml(spec.LogPartition!.SourceText) + "; returns [N].", inferenceToo: false);
+                EmitMethod(w, m, scripts, "LogProb", new[] { logProb }, Tensor,
+                    "log p(" + (conditional ? "x | σ" : "x") + ") = −E(" + args + ") − log Z with log Z = " + Xml(spec.LogPartition!.SourceText) + "; returns [N].", null, inferenceToo: false);
             }
-            if (m.Discrete != null) EmitDiscrete(w, m, m.Discrete);
+            if (m.Discrete != null) EmitDiscrete(w, m, m.Discrete, scripts, energyIs);
+            EmitScriptSource(w, m, scripts);
             EmitEager(w, m);
 
             w.Close();
@@ -108,6 +114,7 @@ namespace Dsl.Generators.Emit
                 w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
             w.Line("BindEquationFields();");
+            if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line("Kernels = global::Dsl.KernelPath.TorchScript;   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
             w.Close();
             w.Line();
             w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
@@ -118,14 +125,14 @@ namespace Dsl.Generators.Emit
             w.Line();
         }
 
-        private static void EmitMethod(SourceWriter w, LoweredModel m, string name, IReadOnlyList<Node> roots, string returnType, string summary, bool inferenceToo = true)
+        private static void EmitMethod(SourceWriter w, LoweredModel m, List<TorchScriptEmitter.Function> scripts, string name, IReadOnlyList<Node> roots, string returnType, string summary, string? equation, bool inferenceToo = true)
         {
-            EmitBody(w, m, name, roots, returnType, summary + " Differentiable: autograd records it, so parameters train through it.", CodePath.Differentiable);
+            EmitBody(w, m, scripts, name, roots, returnType, summary + " Differentiable: autograd records it, so parameters train through it.", CodePath.Differentiable, equation);
             if (inferenceToo)
-                EmitBody(w, m, name + "NoGrad", roots, returnType, summary + " Inference path: no autograd tape, in-place where a temporary dies.", CodePath.Inference);
+                EmitBody(w, m, scripts, name + "NoGrad", roots, returnType, summary + " Inference path: no autograd tape, in-place where a temporary dies.", CodePath.Inference, equation);
         }
 
-        private static void EmitBody(SourceWriter w, LoweredModel m, string name, IReadOnlyList<Node> roots, string returnType, string summary, CodePath path)
+        private static void EmitBody(SourceWriter w, LoweredModel m, List<TorchScriptEmitter.Function> scripts, string name, IReadOnlyList<Node> roots, string returnType, string summary, CodePath path, string? equation)
         {
             w.Line("/// <summary>" + summary + "</summary>");
             w.Line("/// <param name=\"x\">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>");
@@ -136,8 +143,10 @@ namespace Dsl.Generators.Emit
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", " + Str(name) + ");");
             if (conditional) w.Line("CheckNoiseLevel(x, sigma, " + Str(name) + ");");
             string? notFused = null;
+            TorchScriptEmitter.Function? script = null;
             if (path == CodePath.Inference)
             {
+                script = EmitScriptDispatch(w, m, scripts, name, roots, conditional, step: false, equation ?? "");
                 notFused = WhyNotFused(m.Spec, roots);
                 string xs = conditional ? "x, sigma" : "x";
                 if (notFused == null)
@@ -161,10 +170,92 @@ namespace Dsl.Generators.Emit
             w.Line();
             if (path == CodePath.Inference && notFused == null)
                 FusedCpuEmitter.Emit(w, name + "Fused", name, roots, returnType, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional);
+            if (script != null) EmitScriptWrapper(w, name, returnType, script, conditional, step: false);
         }
 
+        /// <summary>
+        /// The TorchScript function of an inference method, added to <paramref name="scripts"/>, and the dispatch to it at the top of
+        /// the method (or a comment saying why there is none); null when there is none.
+        /// </summary>
+        private static TorchScriptEmitter.Function? EmitScriptDispatch(SourceWriter w, LoweredModel m, List<TorchScriptEmitter.Function> scripts, string name, IReadOnlyList<Node> roots, bool conditional, bool step, string equation)
+        {
+            var why = WhyNotScripted(m.Spec, roots);
+            if (why != null)
+            {
+                if (m.Spec.Kernels != Model.KernelChoice.TorchOps) w.Line("// Kernel: no TorchScript — " + why + ".");
+                return null;
+            }
+            var comment = new List<string> { equation };
+            if (step) comment.Insert(0, "x + a·s(x) + b·z (the Langevin / Euler–Maruyama update) with");
+            var script = TorchScriptEmitter.Emit(ScriptName(name), comment, roots, m.Spec.Params.Select(p => p.Name).ToList(), conditional, step);
+            scripts.Add(script);
+            w.Line("// Kernel: TorchScript — " + name + "Script below (the function " + script.Name + " of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.");
+            w.Line("if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return " + name + "Script(" + (step ? "x, a, z, b" : conditional ? "x, sigma" : "x") + ");");
+            return script;
+        }
+
+        /// <summary>The private method that runs a TorchScript function with the model's parameters and the host values it reads.</summary>
+        private static void EmitScriptWrapper(SourceWriter w, string name, string returnType, TorchScriptEmitter.Function script, bool conditional, bool step)
+        {
+            string args = step ? Tensor + " x, double a, " + Tensor + " z, double b" : Tensor + " x" + (conditional ? ", " + Tensor + " sigma" : "");
+            string invoke = "torchScript." + (script.Results == 2 ? "Invoke2" : "Invoke") + "(" + Str(script.Name) + ", " + string.Join(", ", script.Arguments.Select(a => a.Value)) + ")";
+            w.Line("/// <summary>The TorchScript kernel of " + name + ": the function " + script.Name + " of <see cref=\"TorchScriptSource\"/>, with no autograd tape.</summary>");
+            if (script.Checks.Count == 0)
+            {
+                w.Line("private " + returnType + " " + name + "Script(" + args + ") =>");
+                w.Line("    " + invoke + ";");
+            }
+            else
+            {
+                w.Open("private " + returnType + " " + name + "Script(" + args + ")");
+                foreach (var check in script.Checks.Distinct()) w.Line(check);
+                w.Line("return " + invoke + ";");
+                w.Close();
+            }
+            w.Line();
+        }
+
+        /// <summary>The TorchScript source of the inference methods, and the unit that compiles it once per model type.</summary>
+        private static void EmitScriptSource(SourceWriter w, LoweredModel m, List<TorchScriptEmitter.Function> scripts)
+        {
+            if (scripts.Count == 0) return;
+            w.Line("/// <summary>");
+            w.Line("/// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per");
+            w.Line("/// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.");
+            w.Line("/// </summary>");
+            w.Line("public const string TorchScriptSource =");
+            var lines = new List<string>();
+            for (int i = 0; i < scripts.Count; i++)
+            {
+                if (i > 0) lines.Add("");
+                lines.AddRange(scripts[i].Lines);
+            }
+            for (int i = 0; i < lines.Count; i++)
+                w.Line("    " + Str(lines[i] + "\n") + (i == lines.Count - 1 ? ";" : " +"));
+            w.Line();
+            w.Line("private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit(" + Str(m.Spec.ClassName) + ", TorchScriptSource);");
+            w.Line();
+        }
+
+        /// <summary>EnergyAndScoreNoGrad → energy_and_score: the TorchScript function of an inference method.</summary>
+        private static string ScriptName(string method)
+        {
+            if (method.EndsWith("NoGrad", System.StringComparison.Ordinal)) method = method.Substring(0, method.Length - "NoGrad".Length);
+            var sb = new System.Text.StringBuilder();
+            foreach (var c in method)
+            {
+                if (char.IsUpper(c) && sb.Length > 0) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>Null when the inference method over <paramref name="roots"/> gets a TorchScript function; otherwise why not (generated comment, DSL0019).</summary>
+        public static string? WhyNotScripted(Model.ModelSpec spec, IReadOnlyList<Node> roots) =>
+            spec.Kernels == Model.KernelChoice.TorchOps ? "the model asks for torch ops (Kernels = KernelPath.TorchOps)" : TorchScriptEmitter.WhyNot(roots);
+
         /// <summary>ScoreStepNoGrad(x, a, z, b) = x + a·s(x) + b·z: the Langevin / Euler–Maruyama update, fused with the score where it can be.</summary>
-        private static void EmitStep(SourceWriter w, LoweredModel m)
+        private static void EmitStep(SourceWriter w, LoweredModel m, List<TorchScriptEmitter.Function> scripts, string energyIs)
         {
             var roots = new[] { m.Score };
             w.Line("/// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>");
@@ -177,6 +268,7 @@ namespace Dsl.Generators.Emit
             w.Line("CheckInput(z, \"ScoreStepNoGrad\", \"z\");");
             w.Line("CheckSameBatch(x, z, \"z\", \"ScoreStepNoGrad\");");
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"ScoreStepNoGrad\");");
+            var script = EmitScriptDispatch(w, m, scripts, "ScoreStepNoGrad", roots, conditional: false, step: true, "s(x) = −∇ₓE(x), " + energyIs);
             var notFused = WhyNotFused(m.Spec, roots);
             if (notFused == null)
             {
@@ -194,6 +286,7 @@ namespace Dsl.Generators.Emit
             w.Line();
             if (notFused == null)
                 FusedCpuEmitter.Emit(w, "ScoreStepNoGradFused", "ScoreStepNoGrad", roots, Tensor, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional: false, step: true);
+            if (script != null) EmitScriptWrapper(w, "ScoreStepNoGrad", Tensor, script, conditional: false, step: true);
         }
 
         /// <summary>Null when the inference method over <paramref name="roots"/> gets a fused kernel; otherwise why not (generated comment, DSL0018).</summary>
@@ -234,21 +327,23 @@ namespace Dsl.Generators.Emit
             w.Close();
         }
 
-        private static void EmitDiscrete(SourceWriter w, LoweredModel m, DiscreteUnits d)
+        private static void EmitDiscrete(SourceWriter w, LoweredModel m, DiscreteUnits d, List<TorchScriptEmitter.Function> scripts, string energyIs)
         {
             bool spins = d.Units == Model.UnitKind.Spins;
             string unit = spins ? "spins sᵢ ∈ {−1, +1}" : "bits bᵢ ∈ {0, 1}";
             w.Line("/// <inheritdoc/>");
             w.Line("public global::Dsl.UnitKind Units => global::Dsl.UnitKind." + (spins ? "Spins" : "Bits") + ";");
             w.Line();
-            EmitMethod(w, m, "LocalFields", new[] { m.Score }, Tensor,
-                "The local fields aᵢ = −∂E/∂xᵢ over " + unit + " (the score): [N, D].", inferenceToo: false);
-            EmitMethod(w, m, "FlipEnergyDifferences", new[] { d.FlipEnergy }, Tensor,
+            EmitMethod(w, m, scripts, "LocalFields", new[] { m.Score }, Tensor,
+                "The local fields aᵢ = −∂E/∂xᵢ over " + unit + " (the score): [N, D].", null, inferenceToo: false);
+            EmitMethod(w, m, scripts, "FlipEnergyDifferences", new[] { d.FlipEnergy }, Tensor,
                 "The exact single-flip energy differences ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = "
-                + (spins ? "−2sᵢ" : "1 − 2bᵢ") + " (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}).");
-            EmitMethod(w, m, "ConditionalProbabilities", new[] { d.Conditional }, Tensor,
+                + (spins ? "−2sᵢ" : "1 − 2bᵢ") + " (exact: E has degree ≤ 2 in the units): [N, D]. Metropolis accepts a flip with probability min(1, e^{−βΔEᵢ}).",
+                "ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = " + (spins ? "−2sᵢ" : "1 − 2bᵢ") + ", " + energyIs);
+            EmitMethod(w, m, scripts, "ConditionalProbabilities", new[] { d.Conditional }, Tensor,
                 "The Gibbs conditionals " + (spins ? "p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ)" : "p(bᵢ = 1 | rest) = σ(aᵢ + (bᵢ − ½)dᵢ)")
-                + " with aᵢ the local field and dᵢ the self-coupling (σ(" + (spins ? "2" : "") + "aᵢ) when dᵢ = 0): [N, D].");
+                + " with aᵢ the local field and dᵢ the self-coupling (σ(" + (spins ? "2" : "") + "aᵢ) when dᵢ = 0): [N, D].",
+                (spins ? "p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ)" : "p(bᵢ = 1 | rest) = σ(aᵢ + (bᵢ − ½)dᵢ)") + " with aᵢ = −∂E/∂xᵢ, dᵢ = ∂²E/∂xᵢ², " + energyIs);
             w.Line("/// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = " + Xml(d.SelfCouplings.ToString()) + ": [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>");
             w.Open("public " + Tensor + " SelfCouplings()");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");

@@ -75,6 +75,8 @@ namespace Dsl.Generators.Model
         TorchOps = 1,
         /// <summary>Fused required (DSL0018 where an inference expression cannot be fused).</summary>
         Fused = 2,
+        /// <summary>TorchScript required on every device (DSL0019 where an inference expression has no TorchScript form).</summary>
+        TorchScript = 3,
     }
 
     /// <summary>One node of a parsed equation.</summary>

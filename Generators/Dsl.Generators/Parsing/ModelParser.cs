@@ -44,7 +44,7 @@ namespace Dsl.Generators.Parsing
                 {
                     if (named.Key == "Dim" && named.Value.Value is string dim && IsSymbol(dim)) dimSymbol = dim;
                     if (named.Key == "HiddenDim" && named.Value.Value is string hiddenDim && IsSymbol(hiddenDim)) hiddenDimSymbol = hiddenDim;
-                    if (named.Key == "Kernels" && named.Value.Value is int k && k >= 0 && k <= 2) kernels = (KernelChoice)k;
+                    if (named.Key == "Kernels" && named.Value.Value is int k && k >= 0 && k <= 3) kernels = (KernelChoice)k;
                 }
 
             var parameters = ParseParameters(type, diagnostics, ct);

@@ -72,6 +72,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -176,6 +178,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("energy", x, Param("W"), Param("B"), (double)this.Gain);
+
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain, by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
@@ -216,6 +222,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -320,6 +328,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score", x, Param("W"), Param("B"), (double)this.Gain);
+
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
@@ -373,6 +385,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -532,6 +546,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke2("energy_and_score", x, Param("W"), Param("B"), (double)this.Gain);
+
         /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
         /// <param name="x">Samples: [N, D].</param>
         /// <param name="a">The factor of the score.</param>
@@ -542,6 +560,8 @@ namespace Dsl.Models
             CheckInput(x, "ScoreStepNoGrad");
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreStepNoGradFused(x, a, z, b);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -613,6 +633,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreStepNoGrad: the function score_step of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradScript(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b) =>
+            torchScript.Invoke("score_step", x, a, z, b, Param("W"), Param("B"), (double)this.Gain);
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -651,6 +675,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -745,6 +771,164 @@ namespace Dsl.Models
                 }
             }
         }
+
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score_divergence", x, Param("W"), (double)this.Gain);
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, p_W: Tensor, p_B: Tensor, h0: float) -> Tensor:\n" +
+            "    # E(x) = -0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = (-0.5) * t2\n" +
+            "    t4 = x * p_B\n" +
+            "    t5 = t4.sum(-1)\n" +
+            "    t6 = t3 - t5\n" +
+            "    t7 = 1.0 + x\n" +
+            "    t8 = t7.log()\n" +
+            "    t9 = t7 * t8\n" +
+            "    t10 = 1.0 - x\n" +
+            "    t11 = t10.log()\n" +
+            "    t12 = t10 * t11\n" +
+            "    t13 = t9 + t12\n" +
+            "    t14 = t13.sum(-1)\n" +
+            "    t15 = t14 / h0\n" +
+            "    t16 = 0.5 * t15\n" +
+            "    t17 = t6 + t16\n" +
+            "    return t17\n" +
+            "\n" +
+            "def score(x: Tensor, p_W: Tensor, p_B: Tensor, h0: float) -> Tensor:\n" +
+            "    # s(x) = −∇ₓE(x) with E(x) = -0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain\n" +
+            "    t0 = 1.0 + x\n" +
+            "    t1 = t0.log()\n" +
+            "    t2 = torch.full([x.size(0)], 0.5, dtype=x.dtype, device=x.device)\n" +
+            "    t3 = t2 / h0\n" +
+            "    t4 = t1 * t3.unsqueeze(1)\n" +
+            "    t5 = t0 * t3.unsqueeze(1)\n" +
+            "    t6 = t5 / t0\n" +
+            "    t7 = t4 + t6\n" +
+            "    t8 = 1.0 - x\n" +
+            "    t9 = t8.log()\n" +
+            "    t10 = t9 * t3.unsqueeze(1)\n" +
+            "    t11 = t8 * t3.unsqueeze(1)\n" +
+            "    t12 = t11 / t8\n" +
+            "    t13 = t10 + t12\n" +
+            "    t14 = t7 - t13\n" +
+            "    t15 = t14 - p_B\n" +
+            "    t16 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t17 = (-0.5) * t16\n" +
+            "    t18 = t15 + t17\n" +
+            "    t19 = p_W.transpose(-2, -1)\n" +
+            "    t20 = (-0.5) * x\n" +
+            "    t21 = t20.matmul(p_W)\n" +
+            "    t22 = t18 + t21\n" +
+            "    t23 = t22.neg()\n" +
+            "    return t23\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, p_W: Tensor, p_B: Tensor, h0: float) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x) and s(x) = −∇ₓE(x) with E(x) = -0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = (-0.5) * t2\n" +
+            "    t4 = x * p_B\n" +
+            "    t5 = t4.sum(-1)\n" +
+            "    t6 = t3 - t5\n" +
+            "    t7 = 1.0 + x\n" +
+            "    t8 = t7.log()\n" +
+            "    t9 = t7 * t8\n" +
+            "    t10 = 1.0 - x\n" +
+            "    t11 = t10.log()\n" +
+            "    t12 = t10 * t11\n" +
+            "    t13 = t9 + t12\n" +
+            "    t14 = t13.sum(-1)\n" +
+            "    t15 = t14 / h0\n" +
+            "    t16 = 0.5 * t15\n" +
+            "    t17 = t6 + t16\n" +
+            "    t18 = torch.full([x.size(0)], 0.5, dtype=x.dtype, device=x.device)\n" +
+            "    t19 = t18 / h0\n" +
+            "    t20 = t8 * t19.unsqueeze(1)\n" +
+            "    t21 = t7 * t19.unsqueeze(1)\n" +
+            "    t22 = t21 / t7\n" +
+            "    t23 = t20 + t22\n" +
+            "    t24 = t11 * t19.unsqueeze(1)\n" +
+            "    t25 = t10 * t19.unsqueeze(1)\n" +
+            "    t26 = t25 / t10\n" +
+            "    t27 = t24 + t26\n" +
+            "    t28 = t23 - t27\n" +
+            "    t29 = t28 - p_B\n" +
+            "    t30 = (-0.5) * t0\n" +
+            "    t31 = t29 + t30\n" +
+            "    t32 = p_W.transpose(-2, -1)\n" +
+            "    t33 = (-0.5) * x\n" +
+            "    t34 = t33.matmul(p_W)\n" +
+            "    t35 = t31 + t34\n" +
+            "    t36 = t35.neg()\n" +
+            "    return t17, t36\n" +
+            "\n" +
+            "def score_step(x: Tensor, a: float, z: Tensor, b: float, p_W: Tensor, p_B: Tensor, h0: float) -> Tensor:\n" +
+            "    # x + a·s(x) + b·z (the Langevin / Euler–Maruyama update) with\n" +
+            "    # s(x) = −∇ₓE(x), E(x) = -0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain\n" +
+            "    t0 = 1.0 + x\n" +
+            "    t1 = t0.log()\n" +
+            "    t2 = torch.full([x.size(0)], 0.5, dtype=x.dtype, device=x.device)\n" +
+            "    t3 = t2 / h0\n" +
+            "    t4 = t1 * t3.unsqueeze(1)\n" +
+            "    t5 = t0 * t3.unsqueeze(1)\n" +
+            "    t6 = t5 / t0\n" +
+            "    t7 = t4 + t6\n" +
+            "    t8 = 1.0 - x\n" +
+            "    t9 = t8.log()\n" +
+            "    t10 = t9 * t3.unsqueeze(1)\n" +
+            "    t11 = t8 * t3.unsqueeze(1)\n" +
+            "    t12 = t11 / t8\n" +
+            "    t13 = t10 + t12\n" +
+            "    t14 = t7 - t13\n" +
+            "    t15 = t14 - p_B\n" +
+            "    t16 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t17 = (-0.5) * t16\n" +
+            "    t18 = t15 + t17\n" +
+            "    t19 = p_W.transpose(-2, -1)\n" +
+            "    t20 = (-0.5) * x\n" +
+            "    t21 = t20.matmul(p_W)\n" +
+            "    t22 = t18 + t21\n" +
+            "    t23 = t22.neg()\n" +
+            "    return t23 * a + z * b + x\n" +
+            "\n" +
+            "def score_divergence(x: Tensor, p_W: Tensor, h0: float) -> Tensor:\n" +
+            "    # ∇ₓ·s(x) = −tr ∇ₓ²E(x) with E(x) = -0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain\n" +
+            "    t0 = p_W.diagonal(0, -2, -1)\n" +
+            "    t1 = t0.sum(-1)\n" +
+            "    t2 = 2.0 * t1\n" +
+            "    t3 = t2.expand([x.size(0)])\n" +
+            "    t4 = (-0.5) * t3\n" +
+            "    t5 = 1.0 + x\n" +
+            "    t6 = 2.0 / t5\n" +
+            "    t7 = t5.reciprocal()\n" +
+            "    t8 = t7.square()\n" +
+            "    t9 = t5 * t8\n" +
+            "    t10 = t6 - t9\n" +
+            "    t11 = 1.0 - x\n" +
+            "    t12 = 2.0 / t11\n" +
+            "    t13 = t11.reciprocal()\n" +
+            "    t14 = t13.square()\n" +
+            "    t15 = t11 * t14\n" +
+            "    t16 = t12 - t15\n" +
+            "    t17 = t10 + t16\n" +
+            "    t18 = t17.sum(-1)\n" +
+            "    t19 = t18 / h0\n" +
+            "    t20 = 0.5 * t19\n" +
+            "    t21 = t4 + t20\n" +
+            "    t22 = t21.neg()\n" +
+            "    return t22\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("ContinuousHopfieldNetwork", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -53,6 +53,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -97,6 +99,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("energy", x, Param("Lambda"));
+
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = Dot(Lambda, x), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
@@ -114,6 +120,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -158,6 +166,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score", x, Param("Lambda"), size_D);
+
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
@@ -177,6 +189,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -235,6 +249,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke2("energy_and_score", x, Param("Lambda"), size_D);
+
         /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
         /// <param name="x">Samples: [N, D].</param>
         /// <param name="a">The factor of the score.</param>
@@ -245,6 +263,8 @@ namespace Dsl.Models
             CheckInput(x, "ScoreStepNoGrad");
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous; torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -289,6 +309,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreStepNoGrad: the function score_step of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradScript(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b) =>
+            torchScript.Invoke("score_step", x, a, z, b, Param("Lambda"), size_D);
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -304,6 +328,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -335,6 +361,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score_divergence", x);
+
         /// <summary>log p(x) = −E(x) − log Z with log Z = -Sum(Log(Lambda)); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor LogProb(global::TorchSharp.torch.Tensor x)
@@ -349,6 +379,49 @@ namespace Dsl.Models
             var t4 = t1 - t3;
             return t4.MoveToOuterDisposeScope();
         }
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, p_Lambda: Tensor) -> Tensor:\n" +
+            "    # E(x) = Dot(Lambda, x)\n" +
+            "    t0 = x * p_Lambda\n" +
+            "    t1 = t0.sum(-1)\n" +
+            "    return t1\n" +
+            "\n" +
+            "def score(x: Tensor, p_Lambda: Tensor, size_D: int) -> Tensor:\n" +
+            "    # s(x) = −∇ₓE(x) with E(x) = Dot(Lambda, x)\n" +
+            "    t0 = p_Lambda.neg()\n" +
+            "    t1 = t0.expand([x.size(0), size_D])\n" +
+            "    t2 = t1.clone()\n" +
+            "    return t2\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, p_Lambda: Tensor, size_D: int) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x) and s(x) = −∇ₓE(x) with E(x) = Dot(Lambda, x)\n" +
+            "    t0 = x * p_Lambda\n" +
+            "    t1 = t0.sum(-1)\n" +
+            "    t2 = p_Lambda.neg()\n" +
+            "    t3 = t2.expand([x.size(0), size_D])\n" +
+            "    t4 = t3.clone()\n" +
+            "    return t1, t4\n" +
+            "\n" +
+            "def score_step(x: Tensor, a: float, z: Tensor, b: float, p_Lambda: Tensor, size_D: int) -> Tensor:\n" +
+            "    # x + a·s(x) + b·z (the Langevin / Euler–Maruyama update) with\n" +
+            "    # s(x) = −∇ₓE(x), E(x) = Dot(Lambda, x)\n" +
+            "    t0 = p_Lambda.neg()\n" +
+            "    t1 = t0.expand([x.size(0), size_D])\n" +
+            "    t2 = t1.clone()\n" +
+            "    return t2 * a + z * b + x\n" +
+            "\n" +
+            "def score_divergence(x: Tensor) -> Tensor:\n" +
+            "    # ∇ₓ·s(x) = −tr ∇ₓ²E(x) with E(x) = Dot(Lambda, x)\n" +
+            "    t0 = torch.full([x.size(0)], 0.0, dtype=x.dtype, device=x.device)\n" +
+            "    t1 = t0.clone()\n" +
+            "    return t1\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("Exponential", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

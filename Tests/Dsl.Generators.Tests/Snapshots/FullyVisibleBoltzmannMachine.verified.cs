@@ -63,6 +63,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckBits(x, "x", "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -131,6 +133,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("energy", x, Param("W"), Param("B"));
+
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * Dot(x, W * x) - Dot(B, x), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
@@ -157,6 +163,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckBits(x, "x", "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -226,6 +234,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score", x, Param("W"), Param("B"));
+
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
@@ -258,6 +270,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckBits(x, "x", "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -353,6 +367,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke2("energy_and_score", x, Param("W"), Param("B"));
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -375,6 +393,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckBits(x, "x", "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -421,6 +441,10 @@ namespace Dsl.Models
                 }
             }
         }
+
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score_divergence", x, Param("W"));
 
         /// <inheritdoc/>
         public global::Dsl.UnitKind Units => global::Dsl.UnitKind.Bits;
@@ -478,6 +502,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckBits(x, "x", "FlipEnergyDifferencesNoGrad");
+            // Kernel: TorchScript — FlipEnergyDifferencesNoGradScript below (the function flip_energy_differences of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
             // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -563,6 +589,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of FlipEnergyDifferencesNoGrad: the function flip_energy_differences of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("flip_energy_differences", x, Param("W"), Param("B"), size_N);
+
         /// <summary>The Gibbs conditionals p(bᵢ = 1 | rest) = σ(aᵢ + (bᵢ − ½)dᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ConditionalProbabilities(global::TorchSharp.torch.Tensor x)
@@ -594,6 +624,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckBits(x, "x", "ConditionalProbabilitiesNoGrad");
+            // Kernel: TorchScript — ConditionalProbabilitiesNoGradScript below (the function conditional_probabilities of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
             // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -669,6 +701,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ConditionalProbabilitiesNoGrad: the function conditional_probabilities of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("conditional_probabilities", x, Param("W"), Param("B"));
+
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(-(Diagonal(W)), Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
         public global::TorchSharp.torch.Tensor SelfCouplings()
         {
@@ -681,6 +717,99 @@ namespace Dsl.Models
             t1.Dispose();
             return t2.clone().expand(1, size_N)[0].clone().MoveToOuterDisposeScope();
         }
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, p_W: Tensor, p_B: Tensor) -> Tensor:\n" +
+            "    # E(x) = -0.5 * Dot(x, W * x) - Dot(B, x)\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = (-0.5) * t2\n" +
+            "    t4 = x * p_B\n" +
+            "    t5 = t4.sum(-1)\n" +
+            "    t6 = t3 - t5\n" +
+            "    return t6\n" +
+            "\n" +
+            "def score(x: Tensor, p_W: Tensor, p_B: Tensor) -> Tensor:\n" +
+            "    # s(x) = −∇ₓE(x) with E(x) = -0.5 * Dot(x, W * x) - Dot(B, x)\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = (-0.5) * t0\n" +
+            "    t2 = t1 - p_B\n" +
+            "    t3 = p_W.transpose(-2, -1)\n" +
+            "    t4 = (-0.5) * x\n" +
+            "    t5 = t4.matmul(p_W)\n" +
+            "    t6 = t2 + t5\n" +
+            "    t7 = t6.neg()\n" +
+            "    return t7\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, p_W: Tensor, p_B: Tensor) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x) and s(x) = −∇ₓE(x) with E(x) = -0.5 * Dot(x, W * x) - Dot(B, x)\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = (-0.5) * t2\n" +
+            "    t4 = x * p_B\n" +
+            "    t5 = t4.sum(-1)\n" +
+            "    t6 = t3 - t5\n" +
+            "    t7 = (-0.5) * t0\n" +
+            "    t8 = t7 - p_B\n" +
+            "    t9 = p_W.transpose(-2, -1)\n" +
+            "    t10 = (-0.5) * x\n" +
+            "    t11 = t10.matmul(p_W)\n" +
+            "    t12 = t8 + t11\n" +
+            "    t13 = t12.neg()\n" +
+            "    return t6, t13\n" +
+            "\n" +
+            "def score_divergence(x: Tensor, p_W: Tensor) -> Tensor:\n" +
+            "    # ∇ₓ·s(x) = −tr ∇ₓ²E(x) with E(x) = -0.5 * Dot(x, W * x) - Dot(B, x)\n" +
+            "    t0 = p_W.diagonal(0, -2, -1)\n" +
+            "    t1 = t0.sum(-1)\n" +
+            "    t2 = 2.0 * t1\n" +
+            "    t3 = t2.expand([x.size(0)])\n" +
+            "    t4 = 0.5 * t3\n" +
+            "    return t4\n" +
+            "\n" +
+            "def flip_energy_differences(x: Tensor, p_W: Tensor, p_B: Tensor, size_N: int) -> Tensor:\n" +
+            "    # ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = 1 − 2bᵢ, E(x) = -0.5 * Dot(x, W * x) - Dot(B, x)\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = (-0.5) * t0\n" +
+            "    t2 = t1 - p_B\n" +
+            "    t3 = p_W.transpose(-2, -1)\n" +
+            "    t4 = (-0.5) * x\n" +
+            "    t5 = t4.matmul(p_W)\n" +
+            "    t6 = t2 + t5\n" +
+            "    t7 = 2.0 * x\n" +
+            "    t8 = 1.0 - t7\n" +
+            "    t9 = t6 * t8\n" +
+            "    t10 = p_W.diagonal(0, -2, -1)\n" +
+            "    t11 = t10.neg()\n" +
+            "    t12 = t11.expand([x.size(0), size_N])\n" +
+            "    t13 = 0.5 * t12\n" +
+            "    t14 = t9 + t13\n" +
+            "    return t14\n" +
+            "\n" +
+            "def conditional_probabilities(x: Tensor, p_W: Tensor, p_B: Tensor) -> Tensor:\n" +
+            "    # p(bᵢ = 1 | rest) = σ(aᵢ + (bᵢ − ½)dᵢ) with aᵢ = −∂E/∂xᵢ, dᵢ = ∂²E/∂xᵢ², E(x) = -0.5 * Dot(x, W * x) - Dot(B, x)\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = (-0.5) * t0\n" +
+            "    t2 = t1 - p_B\n" +
+            "    t3 = p_W.transpose(-2, -1)\n" +
+            "    t4 = (-0.5) * x\n" +
+            "    t5 = t4.matmul(p_W)\n" +
+            "    t6 = t2 + t5\n" +
+            "    t7 = t6.neg()\n" +
+            "    t8 = p_W.diagonal(0, -2, -1)\n" +
+            "    t9 = x - 0.5\n" +
+            "    t10 = t8 * t9\n" +
+            "    t11 = t7 - t10\n" +
+            "    t12 = t11.sigmoid()\n" +
+            "    return t12\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("FullyVisibleBoltzmannMachine", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

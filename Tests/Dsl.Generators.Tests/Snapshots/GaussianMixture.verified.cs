@@ -69,6 +69,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -143,6 +145,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("energy", x, Param("Mu"), Param("LogW"), Param("Sigma"));
+
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma)), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
@@ -175,6 +181,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -279,6 +287,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score", x, Param("Mu"), Param("LogW"), Param("Sigma"));
+
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
@@ -312,6 +324,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -421,6 +435,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke2("energy_and_score", x, Param("Mu"), Param("LogW"), Param("Sigma"));
+
         /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
         /// <param name="x">Samples: [N, D].</param>
         /// <param name="a">The factor of the score.</param>
@@ -431,6 +449,8 @@ namespace Dsl.Models
             CheckInput(x, "ScoreStepNoGrad");
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous; torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -513,6 +533,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreStepNoGrad: the function score_step of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradScript(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b) =>
+            torchScript.Invoke("score_step", x, a, z, b, Param("Mu"), Param("LogW"), Param("Sigma"));
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -558,6 +582,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -699,6 +725,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score_divergence", x, Param("Mu"), Param("LogW"), Param("Sigma"), size_K, (2.0 * (double)size_D));
+
         /// <summary>log p(x) = −E(x) − log Z with log Z = LogSumExp(LogW) + 0.5 * Cols(Mu) * Log(2 * PI * Square(Sigma)); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor LogProb(global::TorchSharp.torch.Tensor x)
@@ -725,6 +755,117 @@ namespace Dsl.Models
             var t14 = t7 - t13;
             return t14.MoveToOuterDisposeScope();
         }
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor) -> Tensor:\n" +
+            "    # E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma))\n" +
+            "    t0 = x.unsqueeze(1) - p_Mu\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = p_Sigma.square()\n" +
+            "    t4 = 2.0 * t3\n" +
+            "    t5 = t2 / t4\n" +
+            "    t6 = p_LogW - t5\n" +
+            "    t7 = t6.logsumexp(-1)\n" +
+            "    t8 = t7.neg()\n" +
+            "    return t8\n" +
+            "\n" +
+            "def score(x: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor) -> Tensor:\n" +
+            "    # s(x) = −∇ₓE(x) with E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma))\n" +
+            "    t0 = x.unsqueeze(1) - p_Mu\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = p_Sigma.square()\n" +
+            "    t4 = 2.0 * t3\n" +
+            "    t5 = t2 / t4\n" +
+            "    t6 = p_LogW - t5\n" +
+            "    t7 = t6.logsumexp(-1)\n" +
+            "    t8 = t6 - t7.unsqueeze(1)\n" +
+            "    t9 = t8.exp()\n" +
+            "    t10 = t9 / t4\n" +
+            "    t11 = t10.unsqueeze(-1)\n" +
+            "    t12 = t0 * t11\n" +
+            "    t13 = t12.sum(-2)\n" +
+            "    t14 = (-2.0) * t13\n" +
+            "    return t14\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x) and s(x) = −∇ₓE(x) with E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma))\n" +
+            "    t0 = x.unsqueeze(1) - p_Mu\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = p_Sigma.square()\n" +
+            "    t4 = 2.0 * t3\n" +
+            "    t5 = t2 / t4\n" +
+            "    t6 = p_LogW - t5\n" +
+            "    t7 = t6.logsumexp(-1)\n" +
+            "    t8 = t7.neg()\n" +
+            "    t9 = t6 - t7.unsqueeze(1)\n" +
+            "    t10 = t9.exp()\n" +
+            "    t11 = t10 / t4\n" +
+            "    t12 = t11.unsqueeze(-1)\n" +
+            "    t13 = t0 * t12\n" +
+            "    t14 = t13.sum(-2)\n" +
+            "    t15 = (-2.0) * t14\n" +
+            "    return t8, t15\n" +
+            "\n" +
+            "def score_step(x: Tensor, a: float, z: Tensor, b: float, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor) -> Tensor:\n" +
+            "    # x + a·s(x) + b·z (the Langevin / Euler–Maruyama update) with\n" +
+            "    # s(x) = −∇ₓE(x), E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma))\n" +
+            "    t0 = x.unsqueeze(1) - p_Mu\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = p_Sigma.square()\n" +
+            "    t4 = 2.0 * t3\n" +
+            "    t5 = t2 / t4\n" +
+            "    t6 = p_LogW - t5\n" +
+            "    t7 = t6.logsumexp(-1)\n" +
+            "    t8 = t6 - t7.unsqueeze(1)\n" +
+            "    t9 = t8.exp()\n" +
+            "    t10 = t9 / t4\n" +
+            "    t11 = t10.unsqueeze(-1)\n" +
+            "    t12 = t0 * t11\n" +
+            "    t13 = t12.sum(-2)\n" +
+            "    t14 = (-2.0) * t13\n" +
+            "    return t14 * a + z * b + x\n" +
+            "\n" +
+            "def score_divergence(x: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor, size_K: int, h0: float) -> Tensor:\n" +
+            "    # ∇ₓ·s(x) = −tr ∇ₓ²E(x) with E(x) = -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma))\n" +
+            "    t0 = x.unsqueeze(1) - p_Mu\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = p_Sigma.square()\n" +
+            "    t4 = 2.0 * t3\n" +
+            "    t5 = t2 / t4\n" +
+            "    t6 = p_LogW - t5\n" +
+            "    t7 = t6.logsumexp(-1)\n" +
+            "    t8 = t6 - t7.unsqueeze(1)\n" +
+            "    t9 = t8.exp()\n" +
+            "    t10 = t4.reciprocal()\n" +
+            "    t11 = t10 / t4\n" +
+            "    t12 = t2 * t11\n" +
+            "    t13 = 4.0 * t12\n" +
+            "    t14 = torch.full([x.size(0), size_K], h0, dtype=x.dtype, device=x.device)\n" +
+            "    t15 = t14 / t4\n" +
+            "    t16 = t13 - t15\n" +
+            "    t17 = t9 * t16\n" +
+            "    t18 = t17.sum(-1)\n" +
+            "    t19 = t9 / t4\n" +
+            "    t20 = t19.neg()\n" +
+            "    t21 = t20.unsqueeze(-1)\n" +
+            "    t22 = t0 * t21\n" +
+            "    t23 = t22.sum(-2)\n" +
+            "    t24 = t23.square()\n" +
+            "    t25 = t24.sum(-1)\n" +
+            "    t26 = 4.0 * t25\n" +
+            "    t27 = t18 - t26\n" +
+            "    return t27\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("GaussianMixture", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -61,6 +61,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -131,6 +133,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("energy", x, Param("A"), (double)this.J, (double)this.H);
+
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
@@ -158,6 +164,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -231,6 +239,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score", x, Param("A"), (double)this.J, (double)this.H);
+
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
@@ -265,6 +277,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -366,6 +380,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke2("energy_and_score", x, Param("A"), (double)this.J, (double)this.H);
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -389,6 +407,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckSpins(x, "x", "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -438,6 +458,10 @@ namespace Dsl.Models
                 }
             }
         }
+
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score_divergence", x, Param("A"), (double)this.J);
 
         /// <inheritdoc/>
         public global::Dsl.UnitKind Units => global::Dsl.UnitKind.Spins;
@@ -495,6 +519,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            // Kernel: TorchScript — FlipEnergyDifferencesNoGradScript below (the function flip_energy_differences of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
             // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -574,6 +600,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of FlipEnergyDifferencesNoGrad: the function flip_energy_differences of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("flip_energy_differences", x, Param("A"), (double)this.J, (double)this.H);
+
         /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ConditionalProbabilities(global::TorchSharp.torch.Tensor x)
@@ -607,6 +637,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            // Kernel: TorchScript — ConditionalProbabilitiesNoGradScript below (the function conditional_probabilities of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
             // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -687,6 +719,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ConditionalProbabilitiesNoGrad: the function conditional_probabilities of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("conditional_probabilities", x, Param("A"), (double)this.J, (double)this.H);
+
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = (2.0 * ((this.J * Broadcast(-0.5, Scalar)) * Diagonal(A))): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
         public global::TorchSharp.torch.Tensor SelfCouplings()
         {
@@ -701,6 +737,109 @@ namespace Dsl.Models
             var t4 = t3.mul_(2.0);
             return t4.expand(1, size_N)[0].clone().MoveToOuterDisposeScope();
         }
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, p_A: Tensor, h0: float, h1: float) -> Tensor:\n" +
+            "    # E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s)\n" +
+            "    t0 = x.matmul(p_A.transpose(-2, -1))\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = h0 * t2\n" +
+            "    t4 = (-0.5) * t3\n" +
+            "    t5 = x.sum(-1)\n" +
+            "    t6 = h1 * t5\n" +
+            "    t7 = t4 - t6\n" +
+            "    return t7\n" +
+            "\n" +
+            "def score(x: Tensor, p_A: Tensor, h0: float, h1: float) -> Tensor:\n" +
+            "    # s(x) = −∇ₓE(x) with E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s)\n" +
+            "    t0 = x.matmul(p_A.transpose(-2, -1))\n" +
+            "    t1 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t2 = h0 * t1\n" +
+            "    t3 = t0 * t2.unsqueeze(1)\n" +
+            "    t4 = t3 - h1\n" +
+            "    t5 = p_A.transpose(-2, -1)\n" +
+            "    t6 = x * t2.unsqueeze(1)\n" +
+            "    t7 = t6.matmul(p_A)\n" +
+            "    t8 = t4 + t7\n" +
+            "    t9 = t8.neg()\n" +
+            "    return t9\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, p_A: Tensor, h0: float, h1: float) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x) and s(x) = −∇ₓE(x) with E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s)\n" +
+            "    t0 = x.matmul(p_A.transpose(-2, -1))\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = h0 * t2\n" +
+            "    t4 = (-0.5) * t3\n" +
+            "    t5 = x.sum(-1)\n" +
+            "    t6 = h1 * t5\n" +
+            "    t7 = t4 - t6\n" +
+            "    t8 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t9 = h0 * t8\n" +
+            "    t10 = t0 * t9.unsqueeze(1)\n" +
+            "    t11 = t10 - h1\n" +
+            "    t12 = p_A.transpose(-2, -1)\n" +
+            "    t13 = x * t9.unsqueeze(1)\n" +
+            "    t14 = t13.matmul(p_A)\n" +
+            "    t15 = t11 + t14\n" +
+            "    t16 = t15.neg()\n" +
+            "    return t7, t16\n" +
+            "\n" +
+            "def score_divergence(x: Tensor, p_A: Tensor, h0: float) -> Tensor:\n" +
+            "    # ∇ₓ·s(x) = −tr ∇ₓ²E(x) with E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s)\n" +
+            "    t0 = p_A.diagonal(0, -2, -1)\n" +
+            "    t1 = t0.sum(-1)\n" +
+            "    t2 = 2.0 * t1\n" +
+            "    t3 = t2.expand([x.size(0)])\n" +
+            "    t4 = h0 * t3\n" +
+            "    t5 = 0.5 * t4\n" +
+            "    return t5\n" +
+            "\n" +
+            "def flip_energy_differences(x: Tensor, p_A: Tensor, h0: float, h1: float) -> Tensor:\n" +
+            "    # ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ, E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s)\n" +
+            "    t0 = x.matmul(p_A.transpose(-2, -1))\n" +
+            "    t1 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t2 = h0 * t1\n" +
+            "    t3 = t0 * t2.unsqueeze(1)\n" +
+            "    t4 = t3 - h1\n" +
+            "    t5 = p_A.transpose(-2, -1)\n" +
+            "    t6 = x * t2.unsqueeze(1)\n" +
+            "    t7 = t6.matmul(p_A)\n" +
+            "    t8 = t4 + t7\n" +
+            "    t9 = x * t8\n" +
+            "    t10 = (-2.0) * t9\n" +
+            "    t11 = p_A.diagonal(0, -2, -1)\n" +
+            "    t12 = t2.unsqueeze(1) * t11\n" +
+            "    t13 = 4.0 * t12\n" +
+            "    t14 = t10 + t13\n" +
+            "    return t14\n" +
+            "\n" +
+            "def conditional_probabilities(x: Tensor, p_A: Tensor, h0: float, h1: float) -> Tensor:\n" +
+            "    # p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ = −∂E/∂xᵢ, dᵢ = ∂²E/∂xᵢ², E(x) = -0.5 * J * Dot(s, A * s) - H * Sum(s)\n" +
+            "    t0 = x.matmul(p_A.transpose(-2, -1))\n" +
+            "    t1 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t2 = h0 * t1\n" +
+            "    t3 = t0 * t2.unsqueeze(1)\n" +
+            "    t4 = t3 - h1\n" +
+            "    t5 = p_A.transpose(-2, -1)\n" +
+            "    t6 = x * t2.unsqueeze(1)\n" +
+            "    t7 = t6.matmul(p_A)\n" +
+            "    t8 = t4 + t7\n" +
+            "    t9 = (-2.0) * t8\n" +
+            "    t10 = p_A.diagonal(0, -2, -1)\n" +
+            "    t11 = t2.unsqueeze(1) * t10\n" +
+            "    t12 = x * t11\n" +
+            "    t13 = 4.0 * t12\n" +
+            "    t14 = t9 + t13\n" +
+            "    t15 = t14.sigmoid()\n" +
+            "    return t15\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("IsingModel", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -58,6 +58,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -127,6 +129,13 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            return torchScript.Invoke("energy", x, (long)((double)this.L), (double)this.J, (double)this.H);
+        }
+
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
@@ -150,6 +159,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -211,6 +222,13 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            return torchScript.Invoke("score", x, (long)((double)this.L), (double)this.J, (double)this.H);
+        }
+
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
@@ -241,6 +259,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -330,6 +350,13 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            return torchScript.Invoke2("energy_and_score", x, (long)((double)this.L), (double)this.J, (double)this.H);
+        }
+
         /// <inheritdoc/>
         public global::Dsl.UnitKind Units => global::Dsl.UnitKind.Spins;
 
@@ -374,6 +401,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
+            // Kernel: TorchScript — FlipEnergyDifferencesNoGradScript below (the function flip_energy_differences of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
             // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -436,6 +465,13 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of FlipEnergyDifferencesNoGrad: the function flip_energy_differences of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradScript(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            return torchScript.Invoke("flip_energy_differences", x, (long)((double)this.L), (double)this.J, (double)this.H);
+        }
+
         /// <summary>The Gibbs conditionals p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ the local field and dᵢ the self-coupling (σ(2aᵢ) when dᵢ = 0): [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ConditionalProbabilities(global::TorchSharp.torch.Tensor x)
@@ -460,6 +496,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
+            // Kernel: TorchScript — ConditionalProbabilitiesNoGradScript below (the function conditional_probabilities of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
             // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -522,6 +560,13 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ConditionalProbabilitiesNoGrad: the function conditional_probabilities of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradScript(global::TorchSharp.torch.Tensor x)
+        {
+            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            return torchScript.Invoke("conditional_probabilities", x, (long)((double)this.L), (double)this.J, (double)this.H);
+        }
+
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(0.0, Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
         public global::TorchSharp.torch.Tensor SelfCouplings()
         {
@@ -530,6 +575,83 @@ namespace Dsl.Models
             var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0], size_N }, 0.0, dtype: x.dtype, device: x.device);
             return t0.clone().expand(1, size_N)[0].clone().MoveToOuterDisposeScope();
         }
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, side0: int, h0: float, h1: float) -> Tensor:\n" +
+            "    # E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)\n" +
+            "    g1 = x.reshape([-1, side0, side0])\n" +
+            "    t0 = (g1.roll(1, 1) + g1.roll(-1, 1) + g1.roll(1, 2) + g1.roll(-1, 2)).reshape(x.size())\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = h0 * t2\n" +
+            "    t4 = (-0.5) * t3\n" +
+            "    t5 = x.sum(-1)\n" +
+            "    t6 = h1 * t5\n" +
+            "    t7 = t4 - t6\n" +
+            "    return t7\n" +
+            "\n" +
+            "def score(x: Tensor, side0: int, h0: float, h1: float) -> Tensor:\n" +
+            "    # s(x) = −∇ₓE(x) with E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)\n" +
+            "    g1 = x.reshape([-1, side0, side0])\n" +
+            "    t0 = (g1.roll(1, 1) + g1.roll(-1, 1) + g1.roll(1, 2) + g1.roll(-1, 2)).reshape(x.size())\n" +
+            "    t1 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t2 = h0 * t1\n" +
+            "    t3 = t0 * t2.unsqueeze(1)\n" +
+            "    t4 = t3 - h1\n" +
+            "    t5 = t3 + t4\n" +
+            "    t6 = t5.neg()\n" +
+            "    return t6\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, side0: int, h0: float, h1: float) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x) and s(x) = −∇ₓE(x) with E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)\n" +
+            "    g1 = x.reshape([-1, side0, side0])\n" +
+            "    t0 = (g1.roll(1, 1) + g1.roll(-1, 1) + g1.roll(1, 2) + g1.roll(-1, 2)).reshape(x.size())\n" +
+            "    t1 = x * t0\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = h0 * t2\n" +
+            "    t4 = (-0.5) * t3\n" +
+            "    t5 = x.sum(-1)\n" +
+            "    t6 = h1 * t5\n" +
+            "    t7 = t4 - t6\n" +
+            "    t8 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t9 = h0 * t8\n" +
+            "    t10 = t0 * t9.unsqueeze(1)\n" +
+            "    t11 = t10 - h1\n" +
+            "    t12 = t10 + t11\n" +
+            "    t13 = t12.neg()\n" +
+            "    return t7, t13\n" +
+            "\n" +
+            "def flip_energy_differences(x: Tensor, side0: int, h0: float, h1: float) -> Tensor:\n" +
+            "    # ΔEᵢ = E(x with unit i flipped) − E(x) = δᵢ∂E/∂xᵢ + ½δᵢ²∂²E/∂xᵢ² with δᵢ = −2sᵢ, E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)\n" +
+            "    g1 = x.reshape([-1, side0, side0])\n" +
+            "    t0 = (g1.roll(1, 1) + g1.roll(-1, 1) + g1.roll(1, 2) + g1.roll(-1, 2)).reshape(x.size())\n" +
+            "    t1 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t2 = h0 * t1\n" +
+            "    t3 = t0 * t2.unsqueeze(1)\n" +
+            "    t4 = t3 - h1\n" +
+            "    t5 = t3 + t4\n" +
+            "    t6 = x * t5\n" +
+            "    t7 = (-2.0) * t6\n" +
+            "    return t7\n" +
+            "\n" +
+            "def conditional_probabilities(x: Tensor, side0: int, h0: float, h1: float) -> Tensor:\n" +
+            "    # p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ) with aᵢ = −∂E/∂xᵢ, dᵢ = ∂²E/∂xᵢ², E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)\n" +
+            "    g1 = x.reshape([-1, side0, side0])\n" +
+            "    t0 = (g1.roll(1, 1) + g1.roll(-1, 1) + g1.roll(1, 2) + g1.roll(-1, 2)).reshape(x.size())\n" +
+            "    t1 = torch.full([x.size(0)], (-0.5), dtype=x.dtype, device=x.device)\n" +
+            "    t2 = h0 * t1\n" +
+            "    t3 = t0 * t2.unsqueeze(1)\n" +
+            "    t4 = t3 - h1\n" +
+            "    t5 = t3 + t4\n" +
+            "    t6 = (-2.0) * t5\n" +
+            "    t7 = t6.sigmoid()\n" +
+            "    return t7\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("LatticeIsing", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -85,6 +85,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x, sigma);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_H * size_D, size_H * size_H))) return EnergyNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -179,6 +181,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke("energy", x, sigma, Param("W1"), Param("B1"), Param("C"), Param("W2"), Param("B2"), Param("W3"));
+
         /// <summary>The score s(x, σ) = −∇ₓE(x, σ) of E(x, σ) = { var h1 = Softplus(W1 * x + B1 + C * Log(sigma)); return Dot(W3, Softplus(W2 * h1 + B2)) / sigma; }, by reverse-mode differentiation; returns [N, D]. σ: [N] is the per-sample noise level; x is the only variable differentiated. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         /// <param name="sigma">Noise levels σ: [N], one per sample, same dtype and device as x.</param>
@@ -221,6 +227,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x, sigma);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -347,6 +355,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke("score", x, sigma, Param("W1"), Param("B1"), Param("C"), Param("W2"), Param("B2"), Param("W3"));
+
         /// <summary>E(x, σ) and s(x, σ) = −∇ₓE(x, σ) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         /// <param name="sigma">Noise levels σ: [N], one per sample, same dtype and device as x.</param>
@@ -393,6 +405,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x, sigma);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return EnergyAndScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -539,6 +553,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke2("energy_and_score", x, sigma, Param("W1"), Param("B1"), Param("C"), Param("W2"), Param("B2"), Param("W3"));
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x, σ) = −ΔₓE(x, σ) = −tr ∇ₓ²E(x, σ), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         /// <param name="sigma">Noise levels σ: [N], one per sample, same dtype and device as x.</param>
@@ -592,6 +610,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x, sigma);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_H * size_H * size_D))) return ScoreDivergenceNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -777,6 +797,114 @@ namespace Dsl.Models
                 }
             }
         }
+
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke("score_divergence", x, sigma, Param("W1"), Param("B1"), Param("C"), Param("W2"), Param("B2"), Param("W3"));
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, sigma: Tensor, p_W1: Tensor, p_B1: Tensor, p_C: Tensor, p_W2: Tensor, p_B2: Tensor, p_W3: Tensor) -> Tensor:\n" +
+            "    # E(x, σ) = { var h1 = Softplus(W1 * x + B1 + C * Log(sigma)); return Dot(W3, Softplus(W2 * h1 + B2)) / sigma; }\n" +
+            "    t0 = x.matmul(p_W1.transpose(-2, -1))\n" +
+            "    t1 = p_B1 + t0\n" +
+            "    t2 = sigma.log()\n" +
+            "    t3 = p_C * t2.unsqueeze(1)\n" +
+            "    t4 = t1 + t3\n" +
+            "    t5 = torch.where(t4 > 20.0, t4, t4.exp().log1p())\n" +
+            "    t6 = t5.matmul(p_W2.transpose(-2, -1))\n" +
+            "    t7 = p_B2 + t6\n" +
+            "    t8 = torch.where(t7 > 20.0, t7, t7.exp().log1p())\n" +
+            "    t9 = p_W3 * t8\n" +
+            "    t10 = t9.sum(-1)\n" +
+            "    t11 = t10 / sigma\n" +
+            "    return t11\n" +
+            "\n" +
+            "def score(x: Tensor, sigma: Tensor, p_W1: Tensor, p_B1: Tensor, p_C: Tensor, p_W2: Tensor, p_B2: Tensor, p_W3: Tensor) -> Tensor:\n" +
+            "    # s(x, σ) = −∇ₓE(x, σ) with E(x, σ) = { var h1 = Softplus(W1 * x + B1 + C * Log(sigma)); return Dot(W3, Softplus(W2 * h1 + B2)) / sigma; }\n" +
+            "    t0 = p_W1.transpose(-2, -1)\n" +
+            "    t1 = p_W2.transpose(-2, -1)\n" +
+            "    t2 = p_W3 / sigma.unsqueeze(1)\n" +
+            "    t3 = x.matmul(p_W1.transpose(-2, -1))\n" +
+            "    t4 = p_B1 + t3\n" +
+            "    t5 = sigma.log()\n" +
+            "    t6 = p_C * t5.unsqueeze(1)\n" +
+            "    t7 = t4 + t6\n" +
+            "    t8 = torch.where(t7 > 20.0, t7, t7.exp().log1p())\n" +
+            "    t9 = t8.matmul(p_W2.transpose(-2, -1))\n" +
+            "    t10 = p_B2 + t9\n" +
+            "    t11 = t10.sigmoid()\n" +
+            "    t12 = t2 * t11\n" +
+            "    t13 = t12.matmul(p_W2)\n" +
+            "    t14 = t7.sigmoid()\n" +
+            "    t15 = t13 * t14\n" +
+            "    t16 = t15.matmul(p_W1)\n" +
+            "    t17 = t16.neg()\n" +
+            "    return t17\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, sigma: Tensor, p_W1: Tensor, p_B1: Tensor, p_C: Tensor, p_W2: Tensor, p_B2: Tensor, p_W3: Tensor) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x, σ) and s(x, σ) = −∇ₓE(x, σ) with E(x, σ) = { var h1 = Softplus(W1 * x + B1 + C * Log(sigma)); return Dot(W3, Softplus(W2 * h1 + B2)) / sigma; }\n" +
+            "    t0 = x.matmul(p_W1.transpose(-2, -1))\n" +
+            "    t1 = p_B1 + t0\n" +
+            "    t2 = sigma.log()\n" +
+            "    t3 = p_C * t2.unsqueeze(1)\n" +
+            "    t4 = t1 + t3\n" +
+            "    t5 = torch.where(t4 > 20.0, t4, t4.exp().log1p())\n" +
+            "    t6 = t5.matmul(p_W2.transpose(-2, -1))\n" +
+            "    t7 = p_B2 + t6\n" +
+            "    t8 = torch.where(t7 > 20.0, t7, t7.exp().log1p())\n" +
+            "    t9 = p_W3 * t8\n" +
+            "    t10 = t9.sum(-1)\n" +
+            "    t11 = t10 / sigma\n" +
+            "    t12 = p_W1.transpose(-2, -1)\n" +
+            "    t13 = p_W2.transpose(-2, -1)\n" +
+            "    t14 = p_W3 / sigma.unsqueeze(1)\n" +
+            "    t15 = t7.sigmoid()\n" +
+            "    t16 = t14 * t15\n" +
+            "    t17 = t16.matmul(p_W2)\n" +
+            "    t18 = t4.sigmoid()\n" +
+            "    t19 = t17 * t18\n" +
+            "    t20 = t19.matmul(p_W1)\n" +
+            "    t21 = t20.neg()\n" +
+            "    return t11, t21\n" +
+            "\n" +
+            "def score_divergence(x: Tensor, sigma: Tensor, p_W1: Tensor, p_B1: Tensor, p_C: Tensor, p_W2: Tensor, p_B2: Tensor, p_W3: Tensor) -> Tensor:\n" +
+            "    # ∇ₓ·s(x, σ) = −tr ∇ₓ²E(x, σ) with E(x, σ) = { var h1 = Softplus(W1 * x + B1 + C * Log(sigma)); return Dot(W3, Softplus(W2 * h1 + B2)) / sigma; }\n" +
+            "    t0 = x.matmul(p_W1.transpose(-2, -1))\n" +
+            "    t1 = p_B1 + t0\n" +
+            "    t2 = sigma.log()\n" +
+            "    t3 = p_C * t2.unsqueeze(1)\n" +
+            "    t4 = t1 + t3\n" +
+            "    t5 = torch.where(t4 > 20.0, t4, t4.exp().log1p())\n" +
+            "    t6 = t5.matmul(p_W2.transpose(-2, -1))\n" +
+            "    t7 = p_B2 + t6\n" +
+            "    t8 = t7.sigmoid()\n" +
+            "    t9 = 1.0 - t8\n" +
+            "    t10 = t8 * t9\n" +
+            "    t11 = t4.sigmoid()\n" +
+            "    t12 = p_W2 * t11.unsqueeze(1)\n" +
+            "    t13 = t12.matmul(p_W1)\n" +
+            "    t14 = t13.square()\n" +
+            "    t15 = t14.sum(-1)\n" +
+            "    t16 = t10 * t15\n" +
+            "    t17 = 1.0 - t11\n" +
+            "    t18 = t11 * t17\n" +
+            "    t19 = p_W1.square()\n" +
+            "    t20 = t19.sum(-1)\n" +
+            "    t21 = t18 * t20\n" +
+            "    t22 = t21.matmul(p_W2.transpose(-2, -1))\n" +
+            "    t23 = t8 * t22\n" +
+            "    t24 = t16 + t23\n" +
+            "    t25 = p_W3 * t24\n" +
+            "    t26 = t25.sum(-1)\n" +
+            "    t27 = t26 / sigma\n" +
+            "    t28 = t27.neg()\n" +
+            "    return t28\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("NoiseConditionalMlpEnergy", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -78,6 +78,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x, sigma);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -168,6 +170,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke("energy", x, sigma, Param("Mu"), Param("LogW"), Param("Sigma"), (double)size_D);
+
         /// <summary>The score s(x, σ) = −∇ₓE(x, σ) of E(x, σ) = { var v = Square(Sigma) + Square(sigma); return -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * v)) + 0.5 * Cols(Mu) * Log(v); }, by reverse-mode differentiation; returns [N, D]. σ: [N] is the per-sample noise level; x is the only variable differentiated. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         /// <param name="sigma">Noise levels σ: [N], one per sample, same dtype and device as x.</param>
@@ -206,6 +212,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x, sigma);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -318,6 +326,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke("score", x, sigma, Param("Mu"), Param("LogW"), Param("Sigma"));
+
         /// <summary>E(x, σ) and s(x, σ) = −∇ₓE(x, σ) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         /// <param name="sigma">Noise levels σ: [N], one per sample, same dtype and device as x.</param>
@@ -360,6 +372,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x, sigma);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyAndScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -484,6 +498,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke2("energy_and_score", x, sigma, Param("Mu"), Param("LogW"), Param("Sigma"), (double)size_D);
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x, σ) = −ΔₓE(x, σ) = −tr ∇ₓ²E(x, σ), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         /// <param name="sigma">Noise levels σ: [N], one per sample, same dtype and device as x.</param>
@@ -535,6 +553,8 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x, sigma);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreDivergenceNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -684,6 +704,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
+            torchScript.Invoke("score_divergence", x, sigma, Param("Mu"), Param("LogW"), Param("Sigma"), size_K, (2.0 * (double)size_D));
+
         /// <summary>log p(x | σ) = −E(x, σ) − log Z with log Z = LogSumExp(LogW) + 0.5 * Cols(Mu) * System.Math.Log(2 * PI); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         /// <param name="sigma">Noise levels σ: [N], one per sample, same dtype and device as x.</param>
@@ -715,6 +739,111 @@ namespace Dsl.Models
             var t17 = t16.neg();
             return t17.MoveToOuterDisposeScope();
         }
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, sigma: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor, h0: float) -> Tensor:\n" +
+            "    # E(x, σ) = { var v = Square(Sigma) + Square(sigma); return -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * v)) + 0.5 * Cols(Mu) * Log(v); }\n" +
+            "    t0 = p_Sigma.square()\n" +
+            "    t1 = sigma.square()\n" +
+            "    t2 = t0 + t1\n" +
+            "    t3 = t2.log()\n" +
+            "    t4 = h0 * t3\n" +
+            "    t5 = 0.5 * t4\n" +
+            "    t6 = x.unsqueeze(1) - p_Mu\n" +
+            "    t7 = t6.square()\n" +
+            "    t8 = t7.sum(-1)\n" +
+            "    t9 = 2.0 * t2\n" +
+            "    t10 = t8 / t9.unsqueeze(1)\n" +
+            "    t11 = p_LogW - t10\n" +
+            "    t12 = t11.logsumexp(-1)\n" +
+            "    t13 = t5 - t12\n" +
+            "    return t13\n" +
+            "\n" +
+            "def score(x: Tensor, sigma: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor) -> Tensor:\n" +
+            "    # s(x, σ) = −∇ₓE(x, σ) with E(x, σ) = { var v = Square(Sigma) + Square(sigma); return -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * v)) + 0.5 * Cols(Mu) * Log(v); }\n" +
+            "    t0 = x.unsqueeze(1) - p_Mu\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = p_Sigma.square()\n" +
+            "    t4 = sigma.square()\n" +
+            "    t5 = t3 + t4\n" +
+            "    t6 = 2.0 * t5\n" +
+            "    t7 = t2 / t6.unsqueeze(1)\n" +
+            "    t8 = p_LogW - t7\n" +
+            "    t9 = t8.logsumexp(-1)\n" +
+            "    t10 = t8 - t9.unsqueeze(1)\n" +
+            "    t11 = t10.exp()\n" +
+            "    t12 = t11 / t6.unsqueeze(1)\n" +
+            "    t13 = t12.unsqueeze(-1)\n" +
+            "    t14 = t0 * t13\n" +
+            "    t15 = t14.sum(-2)\n" +
+            "    t16 = (-2.0) * t15\n" +
+            "    return t16\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, sigma: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor, h0: float) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x, σ) and s(x, σ) = −∇ₓE(x, σ) with E(x, σ) = { var v = Square(Sigma) + Square(sigma); return -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * v)) + 0.5 * Cols(Mu) * Log(v); }\n" +
+            "    t0 = p_Sigma.square()\n" +
+            "    t1 = sigma.square()\n" +
+            "    t2 = t0 + t1\n" +
+            "    t3 = t2.log()\n" +
+            "    t4 = h0 * t3\n" +
+            "    t5 = 0.5 * t4\n" +
+            "    t6 = x.unsqueeze(1) - p_Mu\n" +
+            "    t7 = t6.square()\n" +
+            "    t8 = t7.sum(-1)\n" +
+            "    t9 = 2.0 * t2\n" +
+            "    t10 = t8 / t9.unsqueeze(1)\n" +
+            "    t11 = p_LogW - t10\n" +
+            "    t12 = t11.logsumexp(-1)\n" +
+            "    t13 = t5 - t12\n" +
+            "    t14 = t11 - t12.unsqueeze(1)\n" +
+            "    t15 = t14.exp()\n" +
+            "    t16 = t15 / t9.unsqueeze(1)\n" +
+            "    t17 = t16.unsqueeze(-1)\n" +
+            "    t18 = t6 * t17\n" +
+            "    t19 = t18.sum(-2)\n" +
+            "    t20 = (-2.0) * t19\n" +
+            "    return t13, t20\n" +
+            "\n" +
+            "def score_divergence(x: Tensor, sigma: Tensor, p_Mu: Tensor, p_LogW: Tensor, p_Sigma: Tensor, size_K: int, h0: float) -> Tensor:\n" +
+            "    # ∇ₓ·s(x, σ) = −tr ∇ₓ²E(x, σ) with E(x, σ) = { var v = Square(Sigma) + Square(sigma); return -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * v)) + 0.5 * Cols(Mu) * Log(v); }\n" +
+            "    t0 = x.unsqueeze(1) - p_Mu\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = t1.sum(-1)\n" +
+            "    t3 = p_Sigma.square()\n" +
+            "    t4 = sigma.square()\n" +
+            "    t5 = t3 + t4\n" +
+            "    t6 = 2.0 * t5\n" +
+            "    t7 = t2 / t6.unsqueeze(1)\n" +
+            "    t8 = p_LogW - t7\n" +
+            "    t9 = t8.logsumexp(-1)\n" +
+            "    t10 = t8 - t9.unsqueeze(1)\n" +
+            "    t11 = t10.exp()\n" +
+            "    t12 = t6.reciprocal()\n" +
+            "    t13 = t12 / t6\n" +
+            "    t14 = t2 * t13.unsqueeze(1)\n" +
+            "    t15 = 4.0 * t14\n" +
+            "    t16 = torch.full([x.size(0), size_K], h0, dtype=x.dtype, device=x.device)\n" +
+            "    t17 = t16 / t6.unsqueeze(1)\n" +
+            "    t18 = t15 - t17\n" +
+            "    t19 = t11 * t18\n" +
+            "    t20 = t19.sum(-1)\n" +
+            "    t21 = t11 / t6.unsqueeze(1)\n" +
+            "    t22 = t21.neg()\n" +
+            "    t23 = t22.unsqueeze(-1)\n" +
+            "    t24 = t0 * t23\n" +
+            "    t25 = t24.sum(-2)\n" +
+            "    t26 = t25.square()\n" +
+            "    t27 = t26.sum(-1)\n" +
+            "    t28 = 4.0 * t27\n" +
+            "    t29 = t20 - t28\n" +
+            "    return t29\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("PerturbedGaussianMixture", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

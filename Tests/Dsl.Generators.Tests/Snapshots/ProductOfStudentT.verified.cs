@@ -63,6 +63,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor EnergyNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyNoGrad");
+            // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -121,6 +123,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("energy", x, Param("W"), Param("Alpha"));
+
         /// <summary>The score s(x) = −∇ₓE(x) of E(x) = Sum(Alpha * Log(1 + Square(W * x))), by reverse-mode differentiation; returns [N, D]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor Score(global::TorchSharp.torch.Tensor x)
@@ -146,6 +152,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreNoGrad");
+            // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -218,6 +226,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score", x, Param("W"), Param("Alpha"));
+
         /// <summary>E(x) and s(x) = −∇ₓE(x) computed together, sharing their common subexpressions. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScore(global::TorchSharp.torch.Tensor x)
@@ -246,6 +258,8 @@ namespace Dsl.Models
         public (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
+            // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -336,6 +350,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke2("energy_and_score", x, Param("W"), Param("Alpha"));
+
         /// <summary>The update x + a·s(x) + b·z with the analytic score (a Langevin step: a = ε/2, b = √ε, z ~ N(0, I)); no autograd tape; returns a fresh [N, D].</summary>
         /// <param name="x">Samples: [N, D].</param>
         /// <param name="a">The factor of the score.</param>
@@ -346,6 +364,8 @@ namespace Dsl.Models
             CheckInput(x, "ScoreStepNoGrad");
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
+            // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, z, b);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -406,6 +426,10 @@ namespace Dsl.Models
             }
         }
 
+        /// <summary>The TorchScript kernel of ScoreStepNoGrad: the function score_step of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradScript(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b) =>
+            torchScript.Invoke("score_step", x, a, z, b, Param("W"), Param("Alpha"));
+
         /// <summary>The exact divergence of the score ∇ₓ·s(x) = −ΔE(x) = −tr ∇ₓ²E(x), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
         public global::TorchSharp.torch.Tensor ScoreDivergence(global::TorchSharp.torch.Tensor x)
@@ -438,6 +462,8 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreDivergenceNoGrad(global::TorchSharp.torch.Tensor x)
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
+            // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
+            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
@@ -536,6 +562,90 @@ namespace Dsl.Models
                 }
             }
         }
+
+        /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
+        private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x) =>
+            torchScript.Invoke("score_divergence", x, Param("W"), Param("Alpha"));
+
+        /// <summary>
+        /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per
+        /// model type on first use. On CUDA libtorch's fuser merges their elementwise chains; on the CPU they run unfused.
+        /// </summary>
+        public const string TorchScriptSource =
+            "def energy(x: Tensor, p_W: Tensor, p_Alpha: Tensor) -> Tensor:\n" +
+            "    # E(x) = Sum(Alpha * Log(1 + Square(W * x)))\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = 1.0 + t1\n" +
+            "    t3 = t2.log()\n" +
+            "    t4 = p_Alpha * t3\n" +
+            "    t5 = t4.sum(-1)\n" +
+            "    return t5\n" +
+            "\n" +
+            "def score(x: Tensor, p_W: Tensor, p_Alpha: Tensor) -> Tensor:\n" +
+            "    # s(x) = −∇ₓE(x) with E(x) = Sum(Alpha * Log(1 + Square(W * x)))\n" +
+            "    t0 = p_W.transpose(-2, -1)\n" +
+            "    t1 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t2 = t1.square()\n" +
+            "    t3 = 1.0 + t2\n" +
+            "    t4 = p_Alpha / t3\n" +
+            "    t5 = t1 * t4\n" +
+            "    t6 = 2.0 * t5\n" +
+            "    t7 = t6.matmul(p_W)\n" +
+            "    t8 = t7.neg()\n" +
+            "    return t8\n" +
+            "\n" +
+            "def energy_and_score(x: Tensor, p_W: Tensor, p_Alpha: Tensor) -> Tuple[Tensor, Tensor]:\n" +
+            "    # E(x) and s(x) = −∇ₓE(x) with E(x) = Sum(Alpha * Log(1 + Square(W * x)))\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = 1.0 + t1\n" +
+            "    t3 = t2.log()\n" +
+            "    t4 = p_Alpha * t3\n" +
+            "    t5 = t4.sum(-1)\n" +
+            "    t6 = p_W.transpose(-2, -1)\n" +
+            "    t7 = p_Alpha / t2\n" +
+            "    t8 = t0 * t7\n" +
+            "    t9 = 2.0 * t8\n" +
+            "    t10 = t9.matmul(p_W)\n" +
+            "    t11 = t10.neg()\n" +
+            "    return t5, t11\n" +
+            "\n" +
+            "def score_step(x: Tensor, a: float, z: Tensor, b: float, p_W: Tensor, p_Alpha: Tensor) -> Tensor:\n" +
+            "    # x + a·s(x) + b·z (the Langevin / Euler–Maruyama update) with\n" +
+            "    # s(x) = −∇ₓE(x), E(x) = Sum(Alpha * Log(1 + Square(W * x)))\n" +
+            "    t0 = p_W.transpose(-2, -1)\n" +
+            "    t1 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t2 = t1.square()\n" +
+            "    t3 = 1.0 + t2\n" +
+            "    t4 = p_Alpha / t3\n" +
+            "    t5 = t1 * t4\n" +
+            "    t6 = 2.0 * t5\n" +
+            "    t7 = t6.matmul(p_W)\n" +
+            "    t8 = t7.neg()\n" +
+            "    return t8 * a + z * b + x\n" +
+            "\n" +
+            "def score_divergence(x: Tensor, p_W: Tensor, p_Alpha: Tensor) -> Tensor:\n" +
+            "    # ∇ₓ·s(x) = −tr ∇ₓ²E(x) with E(x) = Sum(Alpha * Log(1 + Square(W * x)))\n" +
+            "    t0 = x.matmul(p_W.transpose(-2, -1))\n" +
+            "    t1 = t0.square()\n" +
+            "    t2 = 1.0 + t1\n" +
+            "    t3 = t2.reciprocal()\n" +
+            "    t4 = t3.square()\n" +
+            "    t5 = p_W.square()\n" +
+            "    t6 = t5.sum(-1)\n" +
+            "    t7 = t1 * t6\n" +
+            "    t8 = t4 * t7\n" +
+            "    t9 = (-4.0) * t8\n" +
+            "    t10 = t6 / t2\n" +
+            "    t11 = 2.0 * t10\n" +
+            "    t12 = t9 + t11\n" +
+            "    t13 = p_Alpha * t12\n" +
+            "    t14 = t13.sum(-1)\n" +
+            "    t15 = t14.neg()\n" +
+            "    return t15\n";
+
+        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("ProductOfStudentT", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>
