@@ -122,6 +122,8 @@ namespace Dsl.Generators.Tests
                 var source = string.Concat(run.Sources.Values);
                 Assert.Equal(fused, source.Contains("private global::TorchSharp.torch.Tensor ScoreNoGradFused(", StringComparison.Ordinal));
                 Assert.Contains(fused ? "// Kernel: fused" : "// Kernel: torch ops — not fused: the model asks for torch ops", source, StringComparison.Ordinal);
+                // Forced, the constructor makes it the model's run-time path too.
+                Assert.Equal(attribute.Contains("Fused", StringComparison.Ordinal), source.Contains("Kernels = global::Dsl.KernelPath.Fused;", StringComparison.Ordinal));
             }
         }
 

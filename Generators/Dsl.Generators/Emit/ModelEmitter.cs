@@ -114,7 +114,9 @@ namespace Dsl.Generators.Emit
                 w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
             w.Line("BindEquationFields();");
+            // A forced path is the model's run-time path from construction on (the property can still be changed).
             if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line("Kernels = global::Dsl.KernelPath.TorchScript;   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
+            if (spec.Kernels == Model.KernelChoice.Fused) w.Line("Kernels = global::Dsl.KernelPath.Fused;   // [EnergyModel(Kernels = KernelPath.Fused)]");
             w.Close();
             w.Line();
             w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
