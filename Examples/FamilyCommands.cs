@@ -5,6 +5,8 @@ using System.Linq;
 using Dsl.Examples.Experiments;
 using Dsl.Families;
 using Dsl.Flows;
+using Dsl.Models;
+using Dsl.Models.Data;
 using Dsl.Training;
 
 namespace Dsl.Examples
@@ -92,7 +94,7 @@ namespace Dsl.Examples
 
         private static Command Gan(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "eight-gaussians, moons, ring, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "eight-gaussians" };
+            var data = new Option<string>("--data") { Description = "gaussians8 (or eight-gaussians), moons, ring, swissroll, checkerboard, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "gaussians8" };
             var loss = new Option<string>("--loss") { Description = "ns (non-saturating −log D(G(z))) or minimax (log(1 − D(G(z)))).", DefaultValueFactory = _ => "ns" };
             var steps = new Option<int>("--steps") { Description = "Alternating steps.", DefaultValueFactory = _ => 2000 };
             var command = new Command("gan", "Train a GAN on a 2D toy set (or the digits): discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
@@ -100,7 +102,7 @@ namespace Dsl.Examples
             command.SetAction(r => o.Run("gan", r, run =>
             {
                 string d = r.GetValue(data)!, l = r.GetValue(loss)!.ToLowerInvariant();
-                if (d != "digits" && !Toy2D.Names.Contains(d)) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
+                if (d != "digits" && Toy2D.Parse(d) == null) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
                 if (l != "ns" && l != "minimax") return SamplingCommands.Fail("gan", "unknown --loss '" + l + "'; valid: ns, minimax.");
                 if (r.GetValue(steps) < 0) return SamplingCommands.Fail("gan", "--steps must be ≥ 0.");
                 GanRun result;
@@ -127,14 +129,14 @@ namespace Dsl.Examples
 
         private static Command Cnf(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "moons, eight-gaussians or ring.", DefaultValueFactory = _ => "moons" };
+            var data = new Option<string>("--data") { Description = "moons, gaussians8, ring, swissroll or checkerboard.", DefaultValueFactory = _ => "moons" };
             var steps = new Option<int>("--steps") { Description = "Adam steps of maximum likelihood (batches of 128).", DefaultValueFactory = _ => 200 };
             var command = new Command("cnf", "Train a continuous normalising flow by maximum likelihood on a 2D toy set: test NLL (exact and Hutchinson divergence), NFE, sample PNG.");
             foreach (var opt in new Option[] { data, steps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("cnf", r, run =>
             {
                 string d = r.GetValue(data)!;
-                if (!Toy2D.Names.Contains(d)) return SamplingCommands.Fail("cnf", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+                if (Toy2D.Parse(d) == null) return SamplingCommands.Fail("cnf", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
                 if (r.GetValue(steps) < 0) return SamplingCommands.Fail("cnf", "--steps must be ≥ 0.");
                 CnfRun result;
                 try

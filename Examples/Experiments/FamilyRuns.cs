@@ -7,7 +7,6 @@ using Dsl.Flows;
 using Dsl.Models;
 using Dsl.Models.Data;
 using Dsl.Solvers;
-using Toy2D = Dsl.Families.Toy2D;
 using Dsl.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -144,7 +143,7 @@ namespace Dsl.Examples.Experiments
         public static GanRun Gan(string data, bool nonSaturating, int steps, long seed, IProgress<(long Step, long Total, double DLoss, double GLoss)>? progress, CancellationToken cancellation)
         {
             bool digits = data == "digits";
-            if (!digits && !Toy2D.Names.Contains(data)) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
+            if (!digits && Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
             var clock = Stopwatch.StartNew();
             var g = new Generator((ulong)seed);
             using var images = digits ? Digits.Images(PixelScale.UnitInterval) : null;
@@ -167,13 +166,13 @@ namespace Dsl.Examples.Experiments
             double value = -GanLosses.Discriminator(lReal, lFake).ToDouble();
             int? modes = null;
             double? quality = null;
-            if (data == "eight-gaussians")
+            if (Toy2D.Parse(data) == Toy2DKind.Gaussians8)
             {
                 var angles = arange(8, dtype: ScalarType.Float32) * (2 * System.Math.PI / 8);
                 var centres = stack(new[] { angles.cos() * 2, angles.sin() * 2 }, 1);
                 var distance = cdist(fake, centres);                                  // [5000, 8]
                 var (nearest, index) = distance.min(1);
-                var close = nearest.lt(3 * 0.15);
+                var close = nearest.lt(3 * Toy2D.Gaussians8Std);
                 quality = close.to_type(ScalarType.Float64).mean().ToDouble();
                 var counts = bincount(index.masked_select(close), minlength: 8).data<long>().ToArray();
                 modes = counts.Count(c => c >= 0.2 * 5000 / 8.0);
@@ -191,7 +190,7 @@ namespace Dsl.Examples.Experiments
         /// </summary>
         public static CnfRun Cnf(string data, int steps, long seed, string? checkpoint, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         {
-            if (!Toy2D.Names.Contains(data)) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+            if (Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
             var clock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             var all = Toy2D.Sample(data, 2500, new Generator((ulong)seed + 1));

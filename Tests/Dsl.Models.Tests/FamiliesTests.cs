@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using Dsl.Families;
-using Toy2D = Dsl.Families.Toy2D;
 using Dsl.Models.Data;
 using Dsl.Solvers;
 using Dsl.Training;
