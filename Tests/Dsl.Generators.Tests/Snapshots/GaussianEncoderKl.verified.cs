@@ -140,7 +140,7 @@ namespace Dsl.Models
             var t6 = t5 * (-0.5);
             var t7 = t2 - t6;
             var t8 = logVar.exp();
-            var t9 = t8.reciprocal().mul_((-0.5));
+            var t9 = t8.reciprocal().mul((-0.5));
             var t10 = t9 * 2.0;
             var t11 = t10 + 1.0;
             var t12 = t8 * t11;

@@ -160,9 +160,9 @@ namespace Dsl.Models
             var t10 = t9 * (-0.5);
             var t11 = t2 - t10;
             var t12 = logVar1.exp();
-            var t13 = t12.reciprocal().mul_((-0.5));
+            var t13 = t12.reciprocal().mul((-0.5));
             var t14 = t13 * 2.0;
-            var t15 = t5.reciprocal().mul_((-1.0));
+            var t15 = t5.reciprocal().mul((-1.0));
             var t16 = t14 - t15;
             var t17 = t12 * t16;
             var t18 = t17.sum(-1);
