@@ -117,7 +117,7 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
-        public void A_NaN_GAN_step_names_the_network_its_parameter_and_the_step_and_keeps_the_checkpoint()
+        public void Mismatched_GAN_sizes_and_a_NaN_step_name_the_network_the_parameter_and_the_step_and_keep_the_checkpoint()
         {
             string path = Path.Combine(Path.GetTempPath(), "dsl-gan-" + Guid.NewGuid().ToString("N") + ".ckpt");
             try
@@ -126,6 +126,9 @@ namespace Dsl.Models.Tests
                 var generator = new Mlp("Generator", 2, new[] { 16 }, 2, leakyRelu: true, generator: g);
                 var discriminator = new Mlp("Discriminator", 2, new[] { 16 }, 1, leakyRelu: true, generator: g);
                 Func<int, Generator, Tensor> real = (n, gen) => Toy2D.Sample("ring", n, gen);
+                var wide = new Mlp("WideDiscriminator", 3, new[] { 4 }, 1, generator: g);
+                var mismatch = Assert.Throws<ArgumentException>(() => GanTraining.Train(generator, wide, real, new GanOptions { Steps = 1 }));
+                Assert.Contains("the generator Generator produces 2 dimensions but the discriminator WideDiscriminator reads 3", mismatch.Message);
                 GanTraining.Train(generator, discriminator, real, new GanOptions { Steps = 10, BatchSize = 64, CheckpointPath = path, CheckpointEvery = 5 });
                 var savedG = File.ReadAllBytes(path);
                 var savedD = File.ReadAllBytes(GanTraining.DiscriminatorCheckpoint(path));
