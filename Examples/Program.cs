@@ -180,7 +180,7 @@ namespace Dsl.Examples
                 AnsiConsole.Write(sdeTable);
                 AnsiConsole.MarkupLine("\nFlows and VAEs (generated from the equations, random inputs, float64):");
                 var familyTable = new Table().AddColumns("Generated", "Independent truth", "max |difference|");
-                familyTable.AddRow("PlanarFlow.LogDetJacobian (matrix determinant lemma)", "log|det| of the autograd Jacobian of f(z) as written",
+                familyTable.AddRow("InvertiblePlanarFlow.LogDetJacobian (matrix determinant lemma)", "log|det| of the autograd Jacobian of f(z) as written",
                     familyChecks.PlanarLogDetError.ToString("E2", CultureInfo.InvariantCulture));
                 familyTable.AddRow("GaussianEncoderKl.Kl (from log q and log p)", "½Σ(σ² + μ² − 1 − log σ²)", familyChecks.KlError.ToString("E2", CultureInfo.InvariantCulture));
                 familyTable.AddRow("GaussianEncoderKl.Kl", "Monte Carlo of E_q[log q − log p] (20 000 draws)",

@@ -45,7 +45,7 @@ namespace Dsl.Examples.Experiments
         {
             using var scope = NewDisposeScope();
             var g = new Generator((ulong)seed + 31);
-            var layer = new PlanarFlow(2, g);
+            var layer = new InvertiblePlanarFlow(2, g);   // valid for every seed (the plain layer refuses wᵀu < −1)
             layer.to(ScalarType.Float64);
             var z = randn(new long[] { 500, 2 }, dtype: ScalarType.Float64, generator: g).requires_grad_(true);
             var f = layer.TransformEager(z);
