@@ -5,6 +5,8 @@ using System.Linq;
 using Dsl.Examples.Experiments;
 using Dsl.Families;
 using Dsl.Flows;
+using Dsl.Models;
+using Dsl.Models.Data;
 using Dsl.Training;
 
 namespace Dsl.Examples
@@ -20,6 +22,14 @@ namespace Dsl.Examples
             yield return Cnf(o);
         }
 
+        /// <summary>
+        /// The family runs draw their data, latents and weights with CPU generators and have not been run on a GPU, so rather than
+        /// ignore --device cuda they refuse it: exit 2 with one line, never a silent CPU run.
+        /// </summary>
+        private static int? CpuOnly(string command, GalleryRun run) =>
+            run.Device.type == TorchSharp.DeviceType.CPU ? null
+            : SamplingCommands.Fail(command, "--device " + run.Device + " is not supported: the VAE, GAN, planar-flow and CNF runs are CPU-only (use --device cpu).");
+
         private static Command PlanarFlow(GalleryOptions o)
         {
             var target = new Option<string>("--target") { Description = "banana or ring (Rezende & Mohamed's U₁).", DefaultValueFactory = _ => "banana" };
@@ -30,6 +40,7 @@ namespace Dsl.Examples
             foreach (var opt in new Option[] { target, layers, steps, batch }) command.Options.Add(opt);
             command.SetAction(r => o.Run("planar-flow", r, run =>
             {
+                if (CpuOnly("planar-flow", run) is int refused) return refused;
                 string t = r.GetValue(target)!;
                 if (!TargetDensities.Names.Contains(t)) return SamplingCommands.Fail("planar-flow", "unknown --target '" + t + "'; valid: " + string.Join(", ", TargetDensities.Names) + ".");
                 int k = r.GetValue(layers), s = r.GetValue(steps), b = r.GetValue(batch);
@@ -64,6 +75,7 @@ namespace Dsl.Examples
             foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume }) command.Options.Add(opt);
             command.SetAction(r => o.Run("vae", r, run =>
             {
+                if (CpuOnly("vae", run) is int refused) return refused;
                 string l = r.GetValue(likelihood)!.ToLowerInvariant();
                 if (l != "bernoulli" && l != "gaussian") return SamplingCommands.Fail("vae", "unknown --likelihood '" + l + "'; valid: bernoulli, gaussian.");
                 int z = r.GetValue(latent), h = r.GetValue(hidden), s = r.GetValue(steps);
@@ -92,22 +104,26 @@ namespace Dsl.Examples
 
         private static Command Gan(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "eight-gaussians, moons, ring, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "eight-gaussians" };
+            var data = new Option<string>("--data") { Description = "gaussians8 (or eight-gaussians), moons, ring, swissroll, checkerboard, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "gaussians8" };
             var loss = new Option<string>("--loss") { Description = "ns (non-saturating −log D(G(z))) or minimax (log(1 − D(G(z)))).", DefaultValueFactory = _ => "ns" };
             var steps = new Option<int>("--steps") { Description = "Alternating steps.", DefaultValueFactory = _ => 2000 };
+            var rate = new Option<double>("--learning-rate") { Description = "Adam learning rate of both networks (β₁ = 0.5).", DefaultValueFactory = _ => 1e-3 };
             var command = new Command("gan", "Train a GAN on a 2D toy set (or the digits): discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
-            foreach (var opt in new Option[] { data, loss, steps }) command.Options.Add(opt);
+            foreach (var opt in new Option[] { data, loss, steps, rate }) command.Options.Add(opt);
             command.SetAction(r => o.Run("gan", r, run =>
             {
+                if (CpuOnly("gan", run) is int refused) return refused;
                 string d = r.GetValue(data)!, l = r.GetValue(loss)!.ToLowerInvariant();
-                if (d != "digits" && !Toy2D.Names.Contains(d)) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
+                if (d != "digits" && Toy2D.Parse(d) == null) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
                 if (l != "ns" && l != "minimax") return SamplingCommands.Fail("gan", "unknown --loss '" + l + "'; valid: ns, minimax.");
                 if (r.GetValue(steps) < 0) return SamplingCommands.Fail("gan", "--steps must be ≥ 0.");
+                if (!(r.GetValue(rate) > 0 && r.GetValue(rate) < 1)) return SamplingCommands.Fail("gan", "--learning-rate must lie in (0, 1).");
                 GanRun result;
                 try
                 {
                     result = FamilyRuns.Gan(d, l == "ns", r.GetValue(steps), run.Seed,
-                        run.Progress<(long Step, long Total, double DLoss, double GLoss)>(p => $"step {p.Step}/{p.Total}, D loss {p.DLoss:F3}, G loss {p.GLoss:F3}"), run.Cancellation);
+                        run.Progress<(long Step, long Total, double DLoss, double GLoss)>(p => $"step {p.Step}/{p.Total}, D loss {p.DLoss:F3}, G loss {p.GLoss:F3}"), run.Cancellation,
+                        run.Output($"gan-{d}.ckpt"), r.GetValue(rate));
                 }
                 catch (TrainingDivergedException ex) { return SamplingCommands.Fail("gan", ex.Message); }
                 var scatter = d == "digits"
@@ -119,6 +135,7 @@ namespace Dsl.Examples
                     command = "gan", data = d, loss = result.Loss, steps = result.Steps, discriminator_loss = result.DiscriminatorLoss, generator_loss = result.GeneratorLoss,
                     mean_d_real = result.MeanDReal, mean_d_fake = result.MeanDFake, discriminator_gap = result.MeanDReal - result.MeanDFake,
                     value = result.ValueEstimate, value_at_optimum = -System.Math.Log(4), modes_covered = result.ModesCovered, high_quality_fraction = result.HighQualityFraction,
+                    mmd2_before = result.Mmd2Before, mmd2 = result.Mmd2, mean_error_before = result.MeanErrorBefore, mean_error = result.MeanError,
                     seconds = result.Seconds, scatter_png = scatter,
                 }, result.Cancelled);
             }));
@@ -127,14 +144,15 @@ namespace Dsl.Examples
 
         private static Command Cnf(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "moons, eight-gaussians or ring.", DefaultValueFactory = _ => "moons" };
+            var data = new Option<string>("--data") { Description = "moons, gaussians8, ring, swissroll or checkerboard.", DefaultValueFactory = _ => "moons" };
             var steps = new Option<int>("--steps") { Description = "Adam steps of maximum likelihood (batches of 128).", DefaultValueFactory = _ => 200 };
             var command = new Command("cnf", "Train a continuous normalising flow by maximum likelihood on a 2D toy set: test NLL (exact and Hutchinson divergence), NFE, sample PNG.");
             foreach (var opt in new Option[] { data, steps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("cnf", r, run =>
             {
+                if (CpuOnly("cnf", run) is int refused) return refused;
                 string d = r.GetValue(data)!;
-                if (!Toy2D.Names.Contains(d)) return SamplingCommands.Fail("cnf", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+                if (Toy2D.Parse(d) == null) return SamplingCommands.Fail("cnf", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
                 if (r.GetValue(steps) < 0) return SamplingCommands.Fail("cnf", "--steps must be ≥ 0.");
                 CnfRun result;
                 try

@@ -67,7 +67,7 @@ namespace Dsl.Examples
         {
             if (asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Select(e => new
+                Console.WriteLine(JsonSerializer.Serialize(ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Concat(ModelCatalog.Families).Select(e => new
                 {
                     model = e.Name,
                     equation = e.Info.Equation,
@@ -82,6 +82,11 @@ namespace Dsl.Examples
                 table.AddRow(Markup.Escape(e.Name), Markup.Escape(e.Info.Equation), Markup.Escape(string.Join(", ", e.Info.Parameters)),
                     Markup.Escape(string.Join(", ", e.Info.Generated) + (e.Info.Notes.Count > 0 ? " (" + string.Join("; ", e.Info.Notes) + ")" : "")));
             AnsiConsole.Write(table);
+            var families = new Table().AddColumns("Flows, KLs, VAE, GAN, CNF", "As written", "Parameters", "Generated");
+            foreach (var e in ModelCatalog.Families)
+                families.AddRow(Markup.Escape(e.Name), Markup.Escape(e.Info.Equation), Markup.Escape(string.Join(", ", e.Info.Parameters)),
+                    Markup.Escape(string.Join(", ", e.Info.Generated) + (e.Info.Notes.Count > 0 ? " (" + string.Join("; ", e.Info.Notes) + ")" : "")));
+            AnsiConsole.Write(families);
             return 0;
         }
 
@@ -148,6 +153,7 @@ namespace Dsl.Examples
                 .Select(l => Experiments.MixtureFit.Run(l, seed)).ToList();
             var pc = Experiments.SdeExperiments.Sample("vp", "pc", "gmm", 2000, steps: 500, seed: seed);
             var likelihood = Experiments.SdeExperiments.Likelihood("vp", 4, Dsl.Sde.DivergenceEstimator.Exact, 500, seed);
+            var familyChecks = Experiments.FamilyRuns.GeneratedChecks(seed);
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -156,6 +162,7 @@ namespace Dsl.Examples
                     score_checks = results.Select(r => new { model = r.Model, n = r.N, max_abs_err = r.MaxAbsErr, generated_ms = r.GeneratedMs, autograd_ms = r.AutogradMs }),
                     figure3 = new { langevin_minor_mode_weight = plain.MinorModeWeight, annealed_minor_mode_weight = annealed.MinorModeWeight, standard_error = plain.StandardError },
                     score_matching = fits.Select(f => new { loss = f.Loss, final_loss = f.FinalLoss, mean_error = f.MeanError, weight_error = f.WeightError, seconds = f.Seconds }),
+                    families = new { planar_logdet_max_abs_err = familyChecks.PlanarLogDetError, kl_max_abs_err = familyChecks.KlError, kl_monte_carlo_z = familyChecks.KlMonteCarloZ },
                 }));
             }
             else
@@ -172,7 +179,15 @@ namespace Dsl.Examples
                 sdeTable.AddRow("probability-flow likelihood, Gaussian data, D = 4", "NLL " + likelihood.NllNatsPerDim.ToString("F5", CultureInfo.InvariantCulture) + " vs exact " + likelihood.ExactNllNatsPerDim.ToString("F5", CultureInfo.InvariantCulture) + " nats/dim",
                     likelihood.Nfe.ToString(CultureInfo.InvariantCulture), likelihood.Seconds.ToString("F2", CultureInfo.InvariantCulture));
                 AnsiConsole.Write(sdeTable);
-                AnsiConsole.MarkupLine("\nNext: [grey]dsl models[/], [grey]dsl sde-sample --sde ve --sampler pc --data gmm[/], [grey]dsl likelihood --sde vp --dim 8[/], [grey]dsl annealed-langevin --model gmm[/], [grey]dsl mala --model poe[/], [grey]dsl score-matching --loss ncsn --model ring[/], [grey]dsl score-check --model GaussianMixture --n 100000[/].");
+                AnsiConsole.MarkupLine("\nFlows and VAEs (generated from the equations, random inputs, float64):");
+                var familyTable = new Table().AddColumns("Generated", "Independent truth", "max |difference|");
+                familyTable.AddRow("InvertiblePlanarFlow.LogDetJacobian (matrix determinant lemma)", "log|det| of the autograd Jacobian of f(z) as written",
+                    familyChecks.PlanarLogDetError.ToString("E2", CultureInfo.InvariantCulture));
+                familyTable.AddRow("GaussianEncoderKl.Kl (from log q and log p)", "½Σ(σ² + μ² − 1 − log σ²)", familyChecks.KlError.ToString("E2", CultureInfo.InvariantCulture));
+                familyTable.AddRow("GaussianEncoderKl.Kl", "Monte Carlo of E_q[log q − log p] (20 000 draws)",
+                    familyChecks.KlMonteCarloZ.ToString("F2", CultureInfo.InvariantCulture) + " standard errors");
+                AnsiConsole.Write(familyTable);
+                AnsiConsole.MarkupLine("\nNext: [grey]dsl vae[/], [grey]dsl gan[/], [grey]dsl planar-flow[/], [grey]dsl cnf[/], [grey]dsl models[/], [grey]dsl sde-sample --sde ve --sampler pc --data gmm[/], [grey]dsl likelihood --sde vp --dim 8[/], [grey]dsl annealed-langevin --model gmm[/], [grey]dsl mala --model poe[/], [grey]dsl score-matching --loss ncsn --model ring[/], [grey]dsl score-check --model GaussianMixture --n 100000[/].");
             }
             return 0;
         }

@@ -56,6 +56,33 @@ namespace Dsl.Models
             ("NoiseConditionalMlpEnergy", NoiseConditionalMlpEnergy.Info),
         };
 
+        /// <summary>
+        /// The other generative families of the lectures (issue 10): flow layers and KL divergences written as equations with their
+        /// generated members, and the VAE, GAN and CNF built on them (`dsl planar-flow`, `vae`, `gan`, `cnf`).
+        /// </summary>
+        public static IReadOnlyList<(string Name, ModelInfo Info)> Families { get; } = new[]
+        {
+            ("PlanarFlow", new ModelInfo("PlanarFlow", "f(z) = " + PlanarFlow.Equation, new[] { "D" }, new[] { "U: [D]", "W: [D]", "B" },
+                new[] { "Forward", "LogDetJacobian", "ForwardAndLogDet", "ForwardAndLogDetNoGrad" },
+                new[] { "log|det ∂f/∂z| = log|1 + uᵀ∇g(z)| by the matrix determinant lemma; refuses wᵀu < −1 (dsl planar-flow)" })),
+            ("InvertiblePlanarFlow", new ModelInfo("InvertiblePlanarFlow", "f(z) = " + InvertiblePlanarFlow.Equation, new[] { "D" }, new[] { "U: [D]", "W: [D]", "B" },
+                new[] { "Forward", "LogDetJacobian", "ForwardAndLogDet", "ForwardAndLogDetNoGrad" },
+                new[] { "û = u + (m(wᵀu) − wᵀu)w/‖w‖² keeps wᵀû > −1" })),
+            ("GaussianEncoderKl", new ModelInfo("GaussianEncoderKl", "log q = " + GaussianEncoderKl.LogQEquation + ";  log p = " + GaussianEncoderKl.LogPEquation,
+                new[] { "L" }, Array.Empty<string>(), new[] { "Kl", "QMean", "QVariance", "Reparameterise", "QLogDensity", "PLogDensity" },
+                new[] { "KL(q‖p) = f(m) + ½Σ f''ᵢ vᵢ, f = log q − log p; the VAE's ELBO uses it (dsl vae)" })),
+            ("GaussianPairKl", new ModelInfo("GaussianPairKl", "log q = " + GaussianPairKl.LogQEquation + ";  log p = " + GaussianPairKl.LogPEquation,
+                new[] { "D" }, Array.Empty<string>(), new[] { "Kl", "QMean", "QVariance", "Reparameterise", "QLogDensity", "PLogDensity" },
+                new[] { "KL between two diagonal Gaussians" })),
+            ("Vae", new ModelInfo("Vae", "L(x) = E_q[log p_θ(x|z)] − KL(q_φ(z|x) ‖ p(z)),  z = μ + σ ⊙ ε", new[] { "D", "L", "H" },
+                new[] { "enc, enc_mu, enc_logvar, dec, dec_out (tanh MLPs)" }, new[] { "KL, reparameterisation, log q and log p from GaussianEncoderKl" },
+                new[] { "Bernoulli or Gaussian decoder; IWAE_K for evaluation (dsl vae)" })),
+            ("Gan", new ModelInfo("Gan", "min_G max_D E_data[log D(x)] + E_z[log(1 − D(G(z)))]", new[] { "D" }, new[] { "generator and discriminator MLPs" },
+                Array.Empty<string>(), new[] { "minimax or non-saturating generator loss; D* = p_data/(p_data + p_g) (dsl gan)" })),
+            ("ContinuousFlow", new ModelInfo("ContinuousFlow", "log p(x) = log N(z(T)) + ∫₀ᵀ ∇·f(z(t), t) dt", new[] { "D", "H" }, new[] { "tanh MLP field of [z, t]" },
+                Array.Empty<string>(), new[] { "augmented ODE with the exact or Hutchinson divergence (dsl cnf)" })),
+        };
+
         /// <summary>The entry named <paramref name="name"/> (case-insensitive), or null.</summary>
         public static CatalogEntry? Find(string name) =>
             All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -15,19 +15,29 @@ namespace Dsl.Models.Data
         SwissRoll,
         /// <summary>FFJORD's checkerboard on [−2, 2]²: uniform on the 8 black squares.</summary>
         Checkerboard,
+        /// <summary>A ring: angle uniform on [0, 2π), radius N(2, 0.15²).</summary>
+        Ring,
     }
 
-    /// <summary>Samplers (and the 8-Gaussians log-density) of <see cref="Toy2DKind"/>.</summary>
+    /// <summary>
+    /// Samplers (and the 8-Gaussians log-density) of <see cref="Toy2DKind"/>: the one source of 2D toy data for DDPM, the GAN and
+    /// the CNF.
+    /// </summary>
     public static class Toy2D
     {
         /// <summary>Valid names for the command line.</summary>
-        public static readonly string[] Names = { "moons", "gaussians8", "swissroll", "checkerboard" };
+        public static readonly string[] Names = { "moons", "gaussians8", "swissroll", "checkerboard", "ring" };
 
-        /// <summary>The kind named (moons, gaussians8, swissroll, checkerboard), or null.</summary>
+        /// <summary>The kind named (moons, gaussians8 or its GAN-literature spelling eight-gaussians, swissroll, checkerboard, ring), or null.</summary>
         public static Toy2DKind? Parse(string name) => name.ToLowerInvariant() switch
         {
-            "moons" => Toy2DKind.Moons, "gaussians8" => Toy2DKind.Gaussians8, "swissroll" => Toy2DKind.SwissRoll, "checkerboard" => Toy2DKind.Checkerboard, _ => null,
+            "moons" => Toy2DKind.Moons, "gaussians8" or "eight-gaussians" => Toy2DKind.Gaussians8, "swissroll" => Toy2DKind.SwissRoll,
+            "checkerboard" => Toy2DKind.Checkerboard, "ring" => Toy2DKind.Ring, _ => null,
         };
+
+        /// <summary>n float32 points [n, 2] of the named set; an unknown name throws, listing the valid ones.</summary>
+        public static Tensor Sample(string name, int n, Generator generator) =>
+            Sample(Parse(name) ?? throw new ArgumentException("Unknown toy data set '" + name + "'; valid: " + string.Join(", ", Names) + ".", nameof(name)), n, generator);
 
         /// <summary>The standard deviation of each of the eight Gaussians.</summary>
         public const double Gaussians8Std = 0.1;
@@ -62,6 +72,13 @@ namespace Dsl.Models.Data
                 {
                     var theta = (U() * 2 + 1) * (1.5 * System.Math.PI);
                     result = stack(new[] { theta * theta.cos(), theta * theta.sin() }, 1) / 5 + Z(2) * 0.05;
+                    break;
+                }
+                case Toy2DKind.Ring:
+                {
+                    var angle = U() * (2 * System.Math.PI);
+                    var radius = Z(1).squeeze(1) * 0.15 + 2;
+                    result = stack(new[] { angle.cos() * radius, angle.sin() * radius }, 1);
                     break;
                 }
                 default:

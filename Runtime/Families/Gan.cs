@@ -60,6 +60,14 @@ namespace Dsl.Families
         public IProgress<(long Step, long Total, double DLoss, double GLoss)>? Progress { get; init; }
         /// <summary>Stops between steps.</summary>
         public CancellationToken Cancellation { get; init; }
+        /// <summary>
+        /// Where to keep the last good state: the generator (with its optimiser) at this path and the discriminator at the path +
+        /// ".discriminator", each written atomically every <see cref="CheckpointEvery"/> steps and at the end; a diverged step never
+        /// overwrites them.
+        /// </summary>
+        public string? CheckpointPath { get; init; }
+        /// <summary>Steps between checkpoints (0: only at the end).</summary>
+        public int CheckpointEvery { get; init; }
     }
 
     /// <summary>The losses of a GAN run, one entry per step.</summary>
@@ -68,6 +76,16 @@ namespace Dsl.Families
     /// <summary>Alternating stochastic gradient training of a GAN, and of a discriminator alone against a fixed generator.</summary>
     public static class GanTraining
     {
+        /// <summary>The discriminator's checkpoint beside the generator's at <paramref name="path"/>.</summary>
+        public static string DiscriminatorCheckpoint(string path) => path + ".discriminator";
+
+        private static void SaveCheckpoint(string path, Mlp generator, optim.Optimizer gOpt, Mlp discriminator, optim.Optimizer dOpt, long step,
+            IReadOnlyList<double> gHistory, IReadOnlyList<double> dHistory)
+        {
+            Checkpoint.Save(path, generator, gOpt, null, step, gHistory);
+            Checkpoint.Save(DiscriminatorCheckpoint(path), discriminator, dOpt, null, step, dHistory);
+        }
+
         /// <summary>
         /// Trains a discriminator (logits [N, 1]) by minimising −V(D, G) with the generator's samples fixed:
         /// its optimum is D*(x) = p_data/(p_data + p_g) (Goodfellow et al. 2014, Proposition 1).
@@ -84,7 +102,7 @@ namespace Dsl.Families
                 optimizer.zero_grad();
                 var loss = GanLosses.Discriminator(discriminator.Forward(real(batchSize, g)).squeeze(1), discriminator.Forward(fake(batchSize, g)).squeeze(1));
                 double value = loss.ToDouble();
-                if (!double.IsFinite(value)) throw new TrainingDivergedException(discriminator.ModelName, step, value);
+                if (!double.IsFinite(value)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, value);
                 loss.backward();
                 optimizer.step();
                 history.Add(value);
@@ -125,7 +143,7 @@ namespace Dsl.Families
                 using (no_grad()) fake = generator.Forward(z);
                 var dLoss = GanLosses.Discriminator(discriminator.Forward(x).squeeze(1), discriminator.Forward(fake).squeeze(1));
                 double dValue = dLoss.ToDouble();
-                if (!double.IsFinite(dValue)) throw new TrainingDivergedException(discriminator.ModelName, step, dValue);
+                if (!double.IsFinite(dValue)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, dValue);
                 dLoss.backward();
                 dOpt.step();
 
@@ -134,14 +152,18 @@ namespace Dsl.Families
                 var logits = discriminator.Forward(generator.Forward(z2)).squeeze(1);
                 var gLoss = options.NonSaturating ? GanLosses.GeneratorNonSaturating(logits) : GanLosses.GeneratorMinimax(logits);
                 double gValue = gLoss.ToDouble();
-                if (!double.IsFinite(gValue)) throw new TrainingDivergedException(generator.ModelName, step, gValue);
+                if (!double.IsFinite(gValue)) throw TrainingDivergedException.For(generator, generator.ModelName, step, gValue);
                 gLoss.backward();
                 gOpt.step();
                 dHistory.Add(dValue);
                 gHistory.Add(gValue);
                 if (options.Progress != null && ((step + 1) % reportEvery == 0 || step + 1 == options.Steps))
                     options.Progress.Report((step + 1, options.Steps, dValue, gValue));
+                if (options.CheckpointPath != null && options.CheckpointEvery > 0 && (step + 1) % options.CheckpointEvery == 0)
+                    SaveCheckpoint(options.CheckpointPath, generator, gOpt, discriminator, dOpt, step + 1, gHistory, dHistory);
             }
+            if (options.CheckpointPath != null && step > 0)
+                SaveCheckpoint(options.CheckpointPath, generator, gOpt, discriminator, dOpt, step, gHistory, dHistory);
             return new GanResult(step, dHistory, gHistory, clock.Elapsed, step < options.Steps);
         }
     }

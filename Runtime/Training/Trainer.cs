@@ -56,12 +56,29 @@ namespace Dsl.Training
     public sealed class TrainingDivergedException : ArithmeticException
     {
         /// <summary>Creates the exception.</summary>
-        public TrainingDivergedException(string model, long step, double loss)
+        public TrainingDivergedException(string model, long step, double loss, string? parameter = null)
             : base("Training " + model + ": the loss became " + loss.ToString(System.Globalization.CultureInfo.InvariantCulture) + " at step " + step
-                + "; lower the learning rate. The last checkpoint (if any) was kept.") { Step = step; }
+                + (parameter == null ? "" : " (parameter '" + parameter + "' holds a non-finite value)")
+                + "; lower the learning rate. The last checkpoint (if any) was kept.") { Step = step; Parameter = parameter; }
 
         /// <summary>The step whose loss was not finite.</summary>
         public long Step { get; }
+
+        /// <summary>The first parameter (by registration order) holding NaN or ±∞ when the loss diverged, or null when all were finite.</summary>
+        public string? Parameter { get; }
+
+        /// <summary>The exception for <paramref name="module"/>, naming its first non-finite parameter (the usual culprit after an overflow).</summary>
+        public static TrainingDivergedException For(nn.Module module, string model, long step, double loss)
+        {
+            string? culprit = null;
+            using (no_grad())
+                foreach (var (name, p) in module.named_parameters())
+                {
+                    using var finite = p.isfinite().all();
+                    if (!finite.item<bool>()) { culprit = name; break; }
+                }
+            return new TrainingDivergedException(model, step, loss, culprit);
+        }
     }
 
     /// <summary>
@@ -109,7 +126,7 @@ namespace Dsl.Training
                     var l = loss(batch, generator);
                     if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", nameof(loss));
                     value = l.ToDouble();
-                    if (double.IsNaN(value) || double.IsInfinity(value)) throw new TrainingDivergedException(model.ModelName, step, value);
+                    if (double.IsNaN(value) || double.IsInfinity(value)) throw TrainingDivergedException.For(model, model.ModelName, step, value);
                     l.backward();
                     optimizer.step();
                 }

@@ -23,7 +23,7 @@ namespace Dsl.Generators.Tests
             Directory.GetFiles(Path.Combine(RepoRoot(), "Models"), "*.cs").Select(Path.GetFileName).Where(f => f != "ModelCatalog.cs").OrderBy(f => f, StringComparer.Ordinal).Select(f => f!).Select(f => File.ReadAllText(Path.Combine(RepoRoot(), "Models", f))).ToList();
 
         public static GeneratorRun Run(params string[] sources) =>
-            GeneratorHarness.Run(GeneratorHarness.Compile(sources, References), new EnergyModelGenerator(), new SdeGenerator(), new FlowGenerator());
+            GeneratorHarness.Run(GeneratorHarness.Compile(sources, References), new EnergyModelGenerator(), new SdeGenerator(), new FlowGenerator(), new DivergenceGenerator());
 
         public static IEnumerable<Diagnostic> Dsl(this GeneratorRun run) =>
             run.GeneratorDiagnostics.Where(d => d.Id.StartsWith("DSL", StringComparison.Ordinal));

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using Dsl.Families;
-using Toy2D = Dsl.Families.Toy2D;
 using Dsl.Models.Data;
 using Dsl.Solvers;
 using Dsl.Training;
@@ -12,41 +11,11 @@ using static TorchSharp.torch;
 namespace Dsl.Models.Tests
 {
     /// <summary>
-    /// VAEs, GANs and continuous normalising flows against independent truth: the closed-form Gaussian KL against Monte
-    /// Carlo, IWAE bounds against the ELBO on a trained model, a trained discriminator against D* = p_data/(p_data + p_g),
+    /// VAEs, GANs and continuous normalising flows against independent truth (the generated KL: KlDivergenceTests): IWAE bounds against the ELBO on a trained model, a trained discriminator against D* = p_data/(p_data + p_g),
     /// and a CNF with a linear field against its closed-form density.
     /// </summary>
     public class FamiliesTests
     {
-        [Fact]
-        public void Closed_form_Gaussian_KL_matches_Monte_Carlo_within_its_standard_error()
-        {
-            using var scope = NewDisposeScope();
-            var g = new Generator(11);
-            var mu = randn(new long[] { 5, 3 }, dtype: ScalarType.Float64, generator: g);
-            var logVar = randn(new long[] { 5, 3 }, dtype: ScalarType.Float64, generator: g) * 0.8;
-            var closed = GaussianKl.ToStandardNormal(mu, logVar);
-            const int n = 200_000;
-            var eps = randn(new long[] { n, 5, 3 }, dtype: ScalarType.Float64, generator: g);
-            var z = Vae.Reparameterise(mu, logVar, eps);
-            var logQ = GaussianKl.LogDensity(z, mu, logVar);
-            var logP = GaussianKl.LogDensity(z, zeros_like(mu), zeros_like(logVar));
-            var terms = logQ - logP;                                   // [n, 5]: KL = E_q[log q − log p]
-            var mc = terms.mean(new long[] { 0 });
-            var se = terms.std(0L) / System.Math.Sqrt(n);
-            for (int i = 0; i < 5; i++)
-            {
-                double diff = System.Math.Abs(mc[i].ToDouble() - closed[i].ToDouble());
-                Assert.True(diff < 4 * se[i].ToDouble(), $"row {i}: closed {closed[i].ToDouble():F5}, Monte Carlo {mc[i].ToDouble():F5} ± {se[i].ToDouble():F5}");
-            }
-            // And against autograd: ∂KL/∂μ = μ, ∂KL/∂log σ² = ½(σ² − 1).
-            var m = mu.detach().requires_grad_(true);
-            var lv = logVar.detach().requires_grad_(true);
-            var grads = autograd.grad(new[] { GaussianKl.ToStandardNormal(m, lv).sum() }, new[] { m, lv });
-            Assert.True((grads[0] - mu).abs().max().ToDouble() < 1e-12);
-            Assert.True((grads[1] - (logVar.exp() - 1) * 0.5).abs().max().ToDouble() < 1e-12);
-        }
-
         internal static Vae TrainDigitsVae(int steps, long seed, string? checkpoint = null)
         {
             var data = Digits.Images(PixelScale.Binary);
@@ -107,6 +76,9 @@ namespace Dsl.Models.Tests
                     Trainer.Train(vae, new TensorDataStream(data, 64, 0), (x, g) => vae.Loss(x, g), new TrainerOptions { Steps = 40, CheckpointPath = path, CheckpointEvery = 10 });
                 });
                 Assert.Contains("Vae", diverged.Message);
+                Assert.Equal("enc_b", diverged.Parameter);
+                Assert.Contains("parameter 'enc_b' holds a non-finite value", diverged.Message);
+                Assert.Contains("at step 0 (", diverged.Message);
                 Assert.Equal(saved, File.ReadAllBytes(path));
             }
             finally { File.Delete(path); }
@@ -129,6 +101,52 @@ namespace Dsl.Models.Tests
             var optimal = GanLosses.OptimalDiscriminator(LogNormal(x, 1, 1), LogNormal(x, -1, 1.5)).squeeze(1);
             double err = (learned - optimal).abs().max().ToDouble();
             Assert.True(err < 0.06, "max |D − D*| on [−2.5, 3] = " + err);
+        }
+
+        [Fact]
+        public void A_GAN_on_the_digits_lowers_its_MMD_to_the_data_from_the_seeded_start()
+        {
+            // The evaluation figure of `dsl gan --data digits`: MMD² between G(z) and held-out digits, same z before and after.
+            // At the default rate 1e-3 the first few hundred steps barely move G (MMD² 1.71 → 1.74 after 400); 5e-3 moves it within 150
+            // (measured: MMD² 1.71 → 0.77, mean error 2.64 → 1.48), so the test proves improvement with a margin in a few seconds.
+            var run = Dsl.Examples.Experiments.FamilyRuns.Gan("digits", nonSaturating: true, steps: 150, seed: 0, progress: null, cancellation: default, learningRate: 5e-3);
+            Assert.True(double.IsFinite(run.DiscriminatorLoss) && double.IsFinite(run.GeneratorLoss));
+            Assert.True(run.Mmd2 < 0.75 * run.Mmd2Before, $"MMD² {run.Mmd2Before:F4} → {run.Mmd2:F4}");
+            Assert.True(run.MeanError < 0.75 * run.MeanErrorBefore, $"‖E G(z) − E x‖ {run.MeanErrorBefore:F4} → {run.MeanError:F4}");
+            Assert.Equal(64, run.Fake[0].Length);
+        }
+
+        [Fact]
+        public void Mismatched_GAN_sizes_and_a_NaN_step_name_the_network_the_parameter_and_the_step_and_keep_the_checkpoint()
+        {
+            string path = Path.Combine(Path.GetTempPath(), "dsl-gan-" + Guid.NewGuid().ToString("N") + ".ckpt");
+            try
+            {
+                var g = new Generator(3);
+                var generator = new Mlp("Generator", 2, new[] { 16 }, 2, leakyRelu: true, generator: g);
+                var discriminator = new Mlp("Discriminator", 2, new[] { 16 }, 1, leakyRelu: true, generator: g);
+                Func<int, Generator, Tensor> real = (n, gen) => Toy2D.Sample("ring", n, gen);
+                var wide = new Mlp("WideDiscriminator", 3, new[] { 4 }, 1, generator: g);
+                var mismatch = Assert.Throws<ArgumentException>(() => GanTraining.Train(generator, wide, real, new GanOptions { Steps = 1 }));
+                Assert.Contains("the generator Generator produces 2 dimensions but the discriminator WideDiscriminator reads 3", mismatch.Message);
+                GanTraining.Train(generator, discriminator, real, new GanOptions { Steps = 10, BatchSize = 64, CheckpointPath = path, CheckpointEvery = 5 });
+                var savedG = File.ReadAllBytes(path);
+                var savedD = File.ReadAllBytes(GanTraining.DiscriminatorCheckpoint(path));
+                var (name, parameter) = discriminator.named_parameters().First();
+                discriminator.SetParameter(name, full_like(parameter, double.NaN));
+                var e = Assert.Throws<TrainingDivergedException>(() =>
+                    GanTraining.Train(generator, discriminator, real, new GanOptions { Steps = 10, BatchSize = 64, CheckpointPath = path, CheckpointEvery = 5 }));
+                Assert.Equal(name, e.Parameter);
+                Assert.Contains("Training Discriminator", e.Message);
+                Assert.Contains("at step 0", e.Message);
+                Assert.Equal(savedG, File.ReadAllBytes(path));
+                Assert.Equal(savedD, File.ReadAllBytes(GanTraining.DiscriminatorCheckpoint(path)));
+            }
+            finally
+            {
+                File.Delete(path);
+                File.Delete(GanTraining.DiscriminatorCheckpoint(path));
+            }
         }
 
         [Fact]

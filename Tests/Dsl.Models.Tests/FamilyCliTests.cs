@@ -57,11 +57,25 @@ namespace Dsl.Models.Tests
             Assert.Equal("minimax", gan.GetProperty("loss").GetString());
             Assert.True(gan.GetProperty("mean_d_real").GetDouble() is > 0 and < 1);
             Assert.True(File.Exists(gan.GetProperty("scatter_png").GetString()));
+            Assert.True(double.IsFinite(gan.GetProperty("mmd2").GetDouble()) && double.IsFinite(gan.GetProperty("mmd2_before").GetDouble()));
             var digits = RunJson("gan", "--steps", "5", "--data", "digits");
             Assert.True(File.Exists(digits.GetProperty("scatter_png").GetString()));
             var cnf = RunJson("cnf", "--steps", "5", "--data", "ring");
             Assert.True(cnf.GetProperty("nfe").GetInt32() > 0);
             Assert.True(double.IsFinite(cnf.GetProperty("test_nll").GetDouble()));
+        }
+
+        [Fact]
+        public void The_model_catalogue_lists_the_flows_KLs_VAE_GAN_and_CNF_and_the_tour_checks_them()
+        {
+            var (code, output, err) = Run("models", "--json");
+            Assert.True(code == 0, err);
+            foreach (var name in new[] { "PlanarFlow", "InvertiblePlanarFlow", "GaussianEncoderKl", "GaussianPairKl", "Vae", "Gan", "ContinuousFlow" })
+                Assert.Contains("\"model\":\"" + name + "\"", output);
+            var checks = Dsl.Examples.Experiments.FamilyRuns.GeneratedChecks(0);
+            Assert.True(checks.PlanarLogDetError < 1e-10, "planar " + checks.PlanarLogDetError);
+            Assert.True(checks.KlError < 1e-12, "KL " + checks.KlError);
+            Assert.True(checks.KlMonteCarloZ < 4, "KL vs Monte Carlo: " + checks.KlMonteCarloZ + " standard errors");
         }
 
         [Fact]

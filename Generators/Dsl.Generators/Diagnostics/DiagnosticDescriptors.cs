@@ -137,6 +137,12 @@ namespace Dsl.Generators.Diagnostics
             "The transform of '{0}' {1}; its log|det ∂f/∂z| is derived by the matrix determinant lemma only for f(z) = z + u·g(z) with u a Vec free of z and g(z) a Scalar (the planar flow)",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0022: a [KlDivergence] whose KL(q‖p) has no closed form by the Gaussian-expectation rule (or whose log-densities are mistyped).</summary>
+        public static readonly DiagnosticDescriptor KlNotClosedForm = Make("DSL0022",
+            "KL divergence not derivable in closed form",
+            "The KL divergence of '{0}' cannot be generated: {1}; KL(q‖p) = E_q[log q − log p] is derived exactly when log q is quadratic in z with a diagonal Hessian (q = N(m, diag v)) and log q − log p is a polynomial of degree ≤ 2 in z",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL0018: [EnergyModel(Kernels = KernelPath.Fused)] on a model with an inference expression the fused CPU emitter cannot fuse.</summary>
         public static readonly DiagnosticDescriptor FusedUnavailable = Make("DSL0018",
             "Fused kernel required but not available",

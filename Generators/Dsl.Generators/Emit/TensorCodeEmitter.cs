@@ -202,7 +202,8 @@ namespace Dsl.Generators.Emit
             bool hostA = IsHost(n.A), hostB = IsHost(n.B);
             string a = Operand(n.A, n.Shape), b = Operand(n.B, n.Shape);
             if (hostA && !hostB && (op == "-" || op == "/"))
-                return op == "-" ? "(" + b + ").neg().add_(" + a + ")" : b + ".reciprocal().mul_(" + a + ")";
+                // reciprocal saves its output for backward: scaling it in place is only safe off the tape (the inference path).
+                return op == "-" ? "(" + b + ").neg().add_(" + a + ")" : b + ".reciprocal()" + (path == CodePath.Inference ? ".mul_(" : ".mul(") + a + ")";
             if (hostA && !hostB) return b + " " + op + " " + a;                                     // commutative: tensor first
             return a + " " + op + " " + b;
         }

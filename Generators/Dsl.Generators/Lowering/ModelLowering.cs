@@ -232,14 +232,18 @@ namespace Dsl.Generators.Lowering
             private readonly Node x;
             private readonly Node? sigma;
             private readonly Node? hidden;
+            private readonly Dictionary<string, Node>? namedInputs;
             private readonly Dictionary<string, Node> parameters;
             private readonly Dictionary<Node, LocationInfo?> origins;
             private readonly string modelName;
             private Node[] locals = Array.Empty<Node>();
 
-            public ExprLowerer(Graph g, Node x, Node? sigma, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName, Node? hidden = null)
+            /// <param name="namedInputs">Inputs by the argument name the parser recorded (several batched Vec arguments); x when absent.</param>
+            public ExprLowerer(Graph g, Node x, Node? sigma, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName, Node? hidden = null,
+                Dictionary<string, Node>? namedInputs = null)
             {
                 this.g = g; this.x = x; this.sigma = sigma; this.hidden = hidden; this.parameters = parameters; this.origins = origins; this.modelName = modelName;
+                this.namedInputs = namedInputs;
             }
 
             public Node Lower(EquationSpec equation)
@@ -260,7 +264,7 @@ namespace Dsl.Generators.Lowering
             {
                 switch (e.Kind)
                 {
-                    case ExprKind.Input: return x;
+                    case ExprKind.Input: return namedInputs != null && namedInputs.TryGetValue(e.Text, out var named) ? named : x;
                     case ExprKind.Hidden: return hidden ?? throw Error(DiagnosticDescriptors.Internal, e, modelName, "hidden units outside a bipartite energy");
                     case ExprKind.Condition: return sigma ?? throw Error(DiagnosticDescriptors.Internal, e, modelName, "a noise level outside a noise-conditional energy");
                     case ExprKind.Param: return parameters[e.Text];

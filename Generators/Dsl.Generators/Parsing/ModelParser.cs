@@ -252,6 +252,7 @@ namespace Dsl.Generators.Parsing
             private IParameterSymbol? input;
             private IParameterSymbol? condition;
             private IParameterSymbol? hidden;
+            private IReadOnlyList<IParameterSymbol> namedInputs = Array.Empty<IParameterSymbol>();
             private bool failed;
             private int specNodes;
 
@@ -261,12 +262,15 @@ namespace Dsl.Generators.Parsing
                 this.modelName = modelName; this.diagnostics = diagnostics; this.ct = ct;
             }
 
-            public EquationSpec? Read(IMethodSymbol method, MethodDeclarationSyntax syntax, IParameterSymbol? inputParameter, IParameterSymbol? conditionParameter, IParameterSymbol? hiddenParameter = null)
+            /// <param name="namedInputs">Further batched Vec arguments (a [KlDivergence]'s μ, log σ², …): read as inputs named by their parameter names.</param>
+            public EquationSpec? Read(IMethodSymbol method, MethodDeclarationSyntax syntax, IParameterSymbol? inputParameter, IParameterSymbol? conditionParameter, IParameterSymbol? hiddenParameter = null,
+                IReadOnlyList<IParameterSymbol>? namedInputs = null)
             {
                 locals = new List<ExprSpec>();
                 input = inputParameter;
                 condition = conditionParameter;
                 hidden = hiddenParameter;
+                this.namedInputs = namedInputs ?? Array.Empty<IParameterSymbol>();
                 failed = false;
                 specNodes = 0;
                 var semantic = compilation.GetSemanticModel(syntax.SyntaxTree);
@@ -399,6 +403,8 @@ namespace Dsl.Generators.Parsing
                         return new ExprSpec(ExprKind.Hidden, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                     case IParameterSymbol parameter when condition != null && SymbolEqualityComparer.Default.Equals(parameter, condition):
                         return new ExprSpec(ExprKind.Condition, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
+                    case IParameterSymbol parameter when namedInputs.Any(p => SymbolEqualityComparer.Default.Equals(p, parameter)):
+                        return new ExprSpec(ExprKind.Input, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                     case IFieldSymbol field when field.HasConstantValue && TryNumber(field.ConstantValue, out var c):
                         return new ExprSpec(ExprKind.Const, "", c, EquatableArray<ExprSpec>.Empty, location);
                     case IFieldSymbol field when paramNames.Contains(field.Name) && SymbolEqualityComparer.Default.Equals(field.ContainingType, type):

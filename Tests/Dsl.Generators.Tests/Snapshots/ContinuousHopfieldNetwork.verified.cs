@@ -650,13 +650,13 @@ namespace Dsl.Models
             var t3 = t2.expand(new long[] { x.shape[0] });
             var t4 = t3 * (-0.5);
             var t5 = x + 1.0;
-            var t6 = t5.reciprocal().mul_(2.0);
+            var t6 = t5.reciprocal().mul(2.0);
             var t7 = t5.reciprocal();
             var t8 = t7.square();
             var t9 = t5 * t8;
             var t10 = t6 - t9;
             var t11 = (x).neg().add_(1.0);
-            var t12 = t11.reciprocal().mul_(2.0);
+            var t12 = t11.reciprocal().mul(2.0);
             var t13 = t11.reciprocal();
             var t14 = t13.square();
             var t15 = t11 * t14;

@@ -148,7 +148,7 @@ namespace Dsl.Models
             var t19 = global::TorchSharp.torch.full(new long[] { h.shape[0], size_V }, (2.0 / (2.0 * ((double)this.Sigma * (double)this.Sigma))), dtype: h.dtype, device: h.device);
             var t20 = t19 * 2.0;
             var t21 = t18 / t20;
-            var t22 = t19.reciprocal().mul_(6.283185307179586);
+            var t22 = t19.reciprocal().mul(6.283185307179586);
             var t23 = t22.log();
             var t24 = t23 * 0.5;
             var t25 = t21 + t24;

@@ -1,9 +1,9 @@
 using System;
-using System.Linq;
+using Dsl.Families;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dsl.Families
+namespace Dsl.Models
 {
     /// <summary>The decoder's observation model p_θ(x | z).</summary>
     public enum VaeLikelihood
@@ -14,36 +14,11 @@ namespace Dsl.Families
         Gaussian,
     }
 
-    /// <summary>Closed-form Kullback–Leibler divergences between Gaussians.</summary>
-    public static class GaussianKl
-    {
-        /// <summary>
-        /// KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σⱼ (μⱼ² + σⱼ² − 1 − log σⱼ²) per row (Kingma &amp; Welling 2014, appendix B): [N]
-        /// for μ, log σ²: [N, L]; differentiable.
-        /// </summary>
-        public static Tensor ToStandardNormal(Tensor mu, Tensor logVar)
-        {
-            if (mu is null) throw new ArgumentNullException(nameof(mu));
-            if (logVar is null) throw new ArgumentNullException(nameof(logVar));
-            if (mu.dim() != 2 || !mu.shape.SequenceEqual(logVar.shape))
-                throw new ArgumentException("GaussianKl.ToStandardNormal: μ and log σ² must both be [N, L]; got " + Broadcasting.Describe(mu) + " and " + Broadcasting.Describe(logVar) + ".");
-            using var scope = NewDisposeScope();
-            return ((mu.square() + logVar.exp() - 1 - logVar).sum(new long[] { 1 }) * 0.5).MoveToOuterDisposeScope();
-        }
-
-        /// <summary>log N(z; μ, diag σ²) summed over the last axis: [..].</summary>
-        public static Tensor LogDensity(Tensor z, Tensor mu, Tensor logVar)
-        {
-            using var scope = NewDisposeScope();
-            var q = ((z - mu).square() / logVar.exp() + logVar + System.Math.Log(2 * System.Math.PI)) * -0.5;
-            return q.sum(new long[] { -1 }).MoveToOuterDisposeScope();
-        }
-    }
-
     /// <summary>
     /// A variational autoencoder (Kingma &amp; Welling 2014): Gaussian encoder q_φ(z|x) = N(μ_φ(x), diag σ²_φ(x)), prior
     /// p(z) = N(0, I), decoder p_θ(x|z) Bernoulli or Gaussian, each a one-hidden-layer tanh network. Trained by maximising
-    /// the ELBO  L(x) = E_q[log p_θ(x|z)] − KL(q_φ(z|x) ‖ p(z))  with the reparameterisation z = μ + σ ⊙ ε, ε ~ N(0, I);
+    /// the ELBO  L(x) = E_q[log p_θ(x|z)] − KL(q_φ(z|x) ‖ p(z))  with the reparameterisation z = μ + σ ⊙ ε, ε ~ N(0, I); the KL,
+    /// the reparameterisation and both log-densities are generated from <see cref="GaussianEncoderKl"/>;
     /// evaluated by the importance-weighted bound of Burda et al. (2016), L_K = E[log (1/K) Σₖ p(x, zₖ)/q(zₖ|x)], which
     /// is ≥ L and increases with K towards log p(x).
     /// </summary>
@@ -54,6 +29,7 @@ namespace Dsl.Families
             : base("Vae", CheckSize("Vae", "D", dataDim))
         {
             LatentDim = CheckSize("Vae", "L", latentDim);
+            Divergence = new GaussianEncoderKl(latentDim);
             Hidden = CheckSize("Vae", "H", hidden);
             Likelihood = likelihood;
             Dense("enc", dataDim, hidden, generator);
@@ -66,6 +42,9 @@ namespace Dsl.Families
 
         /// <summary>L, the latent dimension.</summary>
         public int LatentDim { get; }
+
+        /// <summary>The generated KL(q_φ(z|x) ‖ p(z)), reparameterisation and log-densities over z: [N, L].</summary>
+        public GaussianEncoderKl Divergence { get; }
 
         /// <summary>H, the hidden width of encoder and decoder.</summary>
         public int Hidden { get; }
@@ -90,12 +69,20 @@ namespace Dsl.Families
             return Apply("dec_out", Apply("dec", z).tanh()).MoveToOuterDisposeScope();
         }
 
-        /// <summary>The reparameterisation z = μ + σ ⊙ ε with σ = exp(½ log σ²): differentiable in μ and log σ².</summary>
-        public static Tensor Reparameterise(Tensor mu, Tensor logVar, Tensor epsilon)
+        /// <summary>
+        /// S reparameterised draws z = μ + σ ⊙ ε per row (the generated <see cref="GaussianEncoderKl.Reparameterise"/>), differentiable in
+        /// μ and log σ²: [S, N, L] for μ, log σ², ε: [N, L], [N, L], [S, N, L].
+        /// </summary>
+        private Tensor Reparameterise(Tensor mu, Tensor logVar, Tensor epsilon)
         {
             using var scope = NewDisposeScope();
-            return (mu + (logVar * 0.5).exp() * epsilon).MoveToOuterDisposeScope();
+            long s = epsilon.shape[0], n = mu.shape[0];
+            var z = Divergence.Reparameterise(epsilon.reshape(s * n, LatentDim), Tile(mu, s), Tile(logVar, s));
+            return z.reshape(s, n, LatentDim).MoveToOuterDisposeScope();
         }
+
+        /// <summary>[N, L] repeated S times along the rows: [S·N, L] (matching a flattened [S, N, L]).</summary>
+        private Tensor Tile(Tensor t, long s) => t.unsqueeze(0).expand(s, t.shape[0], LatentDim).reshape(s * t.shape[0], LatentDim);
 
         /// <summary>log p_θ(x|z) summed over the D pixels; x: [..., D], decoded: [..., D] → [...].</summary>
         private Tensor ObservationLogLikelihood(Tensor x, Tensor decoded)
@@ -137,7 +124,7 @@ namespace Dsl.Families
             var z = Reparameterise(mu, logVar, eps);                                     // [S, N, L]
             var decoded = Apply("dec_out", Apply("dec", z).tanh());
             var reconstruction = ObservationLogLikelihood(x, decoded).mean(new long[] { 0 });
-            var kl = GaussianKl.ToStandardNormal(mu, logVar);
+            var kl = Divergence.Kl(mu, logVar);                                        // generated closed form
             return ((reconstruction - kl).MoveToOuterDisposeScope(), reconstruction.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope());
         }
 
@@ -162,8 +149,10 @@ namespace Dsl.Families
             var eps = empty(new long[] { k, x.shape[0], LatentDim }, dtype: x.dtype, device: x.device).normal_(0, 1, generator: generator);
             var z = Reparameterise(mu, logVar, eps);                                     // [K, N, L]
             var decoded = Apply("dec_out", Apply("dec", z).tanh());
-            var logPrior = (z.square() + System.Math.Log(2 * System.Math.PI)).sum(new long[] { -1 }) * -0.5;
-            var logW = ObservationLogLikelihood(x, decoded) + logPrior - GaussianKl.LogDensity(z, mu, logVar);
+            var flat = z.reshape(k * x.shape[0], LatentDim);
+            var logPrior = Divergence.PLogDensity(flat).reshape(k, x.shape[0]);                                   // log p(zₖ)
+            var logPosterior = Divergence.QLogDensity(flat, Tile(mu, k), Tile(logVar, k)).reshape(k, x.shape[0]);  // log q(zₖ|x)
+            var logW = ObservationLogLikelihood(x, decoded) + logPrior - logPosterior;
             return (logW.logsumexp(0) - System.Math.Log(k)).MoveToOuterDisposeScope();
         }
 
