@@ -19,9 +19,9 @@ namespace Dsl.Bench
                 InterleavedDiscrete.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
                 return;
             }
-            if (args.Length == 1 && args[0] == "quick")
+            if (args.Length > 0 && args[0] == "quick")
             {
-                QuickTiming.Run();
+                QuickTiming.Run(args[1..]);
                 return;
             }
             var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
