@@ -67,7 +67,6 @@ namespace Dsl.Models.Tests
             using (var r = Samplers.Langevin(model, x0, 0.05, new SamplerOptions { Steps = Steps, Seed = 3, CheckFiniteEvery = 100, Progress = ula }))
                 Assert.Equal(Steps, r.Steps);
             AssertFlat("Langevin (fused update)", ula.Probes, Steps);
-
         }
 
         [Fact]
