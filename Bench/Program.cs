@@ -7,7 +7,8 @@ namespace Dsl.Bench
 {
     /// <summary>
     /// dotnet run --project Bench -c Release -- [BenchmarkDotNet arguments, e.g. --filter '*Mixture*' --job short],
-    /// or -- --interleaved-discrete [rounds] (<see cref="InterleavedDiscrete"/>).
+    /// or -- --interleaved-discrete [rounds] (<see cref="InterleavedDiscrete"/>), or -- quick [W1 W3 W4 W5] (<see cref="QuickTiming"/>).
+    /// After a BenchmarkDotNet run, the workloads' hand-written PyTorch peers run in the same run (<see cref="PeerTables"/>).
     /// Benchmarks run in process: the TorchSharp natives in this output folder are the ones the build patched.
     /// </summary>
     public static class Program
@@ -25,7 +26,8 @@ namespace Dsl.Bench
                 return;
             }
             var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+            PeerTables.Print(summaries);
         }
     }
 }

@@ -10,6 +10,9 @@ using TorchSharp;
 
 namespace Dsl.Bench
 {
+    /// <summary>One timed .NET row: milliseconds per call (per step for W4), median and minimum.</summary>
+    public sealed record TimedRow(string Workload, string Path, string Name, double Median, double Min);
+
     /// <summary>
     /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5] [--rounds 30] [--w4-steps 20] [--json file]</c>:
     /// issue 8's workloads without BenchmarkDotNet. The .NET paths of a workload are timed in interleaved rounds (so that a
@@ -61,11 +64,12 @@ namespace Dsl.Bench
                 };
                 int r = w == "W4" ? System.Math.Max(3, rounds / 6) : rounds;
                 var times = Time(cases, r);
-                string extra = w == "W4" ? "--steps " + w4Steps + " --rounds " + r.ToString(Invariant) : "--rounds " + r.ToString(Invariant);
+                string extra = PeerArguments(w, r, w4Steps);
                 string? problem = null;
                 var peer = missing is null ? PeerRunner.Run(Workloads.PeerScripts[w], threads, extra, out problem) : null;
                 if (missing is null && peer is null) Console.WriteLine("peer failed: " + problem);
-                Console.WriteLine(Table(w, cases, times, peer, r));
+                var rows = cases.Select((c, k) => new TimedRow(c.Workload, c.Path, c.Name, Median(times[k]), times[k].Min())).ToList();
+                Console.WriteLine(Table(w, rows, peer, r + " interleaved rounds"));
                 report.Add(new
                 {
                     workload = w, rounds = r, threads,
@@ -76,6 +80,10 @@ namespace Dsl.Bench
             if (jsonPath is not null)
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { machine = MachineLine(threads), workloads = report }, new JsonSerializerOptions { WriteIndented = true }));
         }
+
+        /// <summary>The peer script's arguments for workload <paramref name="w"/>.</summary>
+        public static string PeerArguments(string w, int rounds, int w4Steps) =>
+            (w == "W4" ? "--steps " + w4Steps.ToString(Invariant) + " " : "") + "--rounds " + rounds.ToString(Invariant);
 
         /// <summary>Milliseconds per step of each case over <paramref name="rounds"/> interleaved rounds, after 2 warm-up calls each.</summary>
         public static double[][] Time(IReadOnlyList<BenchCase> cases, int rounds)
@@ -109,19 +117,23 @@ namespace Dsl.Bench
             return string.Create(Invariant, $"{cpu}, {Environment.ProcessorCount} logical cores, libtorch threads {threads}, .NET {Environment.Version}, TorchSharp {typeof(torch).Assembly.GetName().Version}, load average {load} at start ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         }
 
-        private static string Table(string w, IReadOnlyList<BenchCase> cases, double[][] times, PeerResult? peer, int rounds)
+        /// <summary>
+        /// One workload's markdown table: the .NET rows, the PyTorch peer's rows, and the issue's target ratios computed from the
+        /// medians (ms per call; per step for W4).
+        /// </summary>
+        public static string Table(string w, IReadOnlyList<TimedRow> rows, PeerResult? peer, string how)
         {
             var sb = new StringBuilder();
             string unit = w == "W4" ? "ms per step" : w == "W5" ? "ms per sweep" : "ms per call";
-            sb.AppendLine(CultureInfo.InvariantCulture, $"\n### {w}{(w == "W1" ? " and W2" : "")} ({rounds} interleaved rounds; {unit}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end)\n");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"\n### {w}{(w == "W1" ? " and W2" : "")} ({how}; {unit}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end)\n");
             sb.AppendLine("| workload | path | what | median | min |");
             sb.AppendLine("|---|---|---|---:|---:|");
-            for (int k = 0; k < cases.Count; k++)
-                sb.AppendLine(string.Create(Invariant, $"| {cases[k].Workload} | {cases[k].Path} | {cases[k].Name} | {Median(times[k]):F3} | {times[k].Min():F3} |"));
+            foreach (var row in rows)
+                sb.AppendLine(string.Create(Invariant, $"| {row.Workload} | {row.Path} | {row.Name} | {row.Median:F3} | {row.Min:F3} |"));
             if (peer is not null)
                 foreach (var row in peer.Rows)
                     sb.AppendLine(string.Create(Invariant, $"| {w} | PyTorch ({peer.Peer}, {peer.Threads} threads) | {row.Path} | {row.MsMedian:F3} | {row.MsMin:F3} |"));
-            double Of(string path) { int k = cases.ToList().FindIndex(c => c.Path == path); return k < 0 ? double.NaN : Median(times[k]); }
+            double Of(string path) => rows.FirstOrDefault(r => r.Path == path)?.Median ?? double.NaN;
             double Peer(string path) => peer?.Rows.FirstOrDefault(r => r.Path == path)?.MsMedian ?? double.NaN;
             double fastest = System.Math.Min(Of("fused"), Of("torch-ops"));
             string fastestPath = Of("fused") <= Of("torch-ops") ? "fused" : "torch-ops";
