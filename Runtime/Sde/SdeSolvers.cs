@@ -169,6 +169,10 @@ namespace Dsl.Sde
             int evaluations = 0, step = 0;
             bool cancelled = false;
             double T = sde.EndTime, eps = options.Epsilon, dt = (T - eps) / options.Steps;
+            // The shared-time Euler–Maruyama step (below) for SDEs with drift a(t)·x; the score at one time for the whole batch
+            // when the model offers it (the exact scores of TimeScores.FromPerturbedData).
+            bool sharedTimeEm = options.Predictor == Predictor.EulerMaruyama && options.Corrector == Corrector.None && sde.HasGaussianKernel;
+            var shared = score as ISharedTimeScoreModel;
             try
             {
                 for (; step < options.Steps; step++)
@@ -176,7 +180,7 @@ namespace Dsl.Sde
                     if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
                     double time = T - step * dt;                          // score_sde: linspace(T, ε, N), here the step ends at time − dt
                     using var scope = NewDisposeScope();
-                    t.fill_(time);
+                    if (!sharedTimeEm || shared is null) t.fill_(time);
                     if (options.Corrector == Corrector.Langevin)
                     {
                         double alpha = StepAlpha(sde, time, dt);
@@ -194,7 +198,23 @@ namespace Dsl.Sde
                             (x, z) = (z, x);
                         }
                     }
-                    if (options.Predictor != Predictor.None)
+                    if (sharedTimeEm)
+                    {
+                        // Every sample sits at the same t, and the drift is a(t)·x: the reverse step is
+                        // x − [a x − g² s]Δt + g√Δt z = (1 − aΔt) x + g²Δt s + g√Δt z with a, g in float64 once per step,
+                        // two passes over x after the noise draw (scaled by the RNG call itself).
+                        double a = DriftCoefficient(sde, time), g = sde.DiffusionAt(time);
+                        var s = shared is not null ? shared.ScoreAtNoGrad(x, time) : score.Score(x, t);
+                        evaluations++;
+                        if (options.Denoise && step == options.Steps - 1)
+                        {
+                            mean?.Dispose();
+                            mean = (s * (g * g * dt)).add_(x, alpha: 1 - a * dt).MoveToOuterDisposeScope();
+                        }
+                        z.normal_(0, g * System.Math.Sqrt(dt), generator: generator).add_(s, alpha: g * g * dt).add_(x, alpha: 1 - a * dt);
+                        (x, z) = (z, x);
+                    }
+                    else if (options.Predictor != Predictor.None)
                     {
                         var s = score.Score(x, t);
                         evaluations++;
@@ -241,6 +261,13 @@ namespace Dsl.Sde
                 t.Dispose();
                 foreach (var r in recorded) r.Dispose();
             }
+        }
+
+        /// <summary>a(t) of a drift f = a(t)·x in float64: the drift of a 1×1 state of ones (exact: the generated drift is linear in x).</summary>
+        private static double DriftCoefficient(ISde sde, double time)
+        {
+            using var scope = NewDisposeScope();
+            return sde.Drift(ones(1, 1, dtype: ScalarType.Float64), full(1, time, dtype: ScalarType.Float64)).ToDouble();
         }
 
         /// <summary>The forward one-step transition over [t − Δt, t] of a linear SDE: x_t = α x_{t−Δt} + √β z.</summary>
