@@ -69,11 +69,18 @@ namespace Dsl.Bench
             var generated = TimeScores.FromPerturbedData(data, sde);
             var eager = TimeScores.FromPerturbedDataByAutograd(data, sde);
             var options = new SdeSamplerOptions { Steps = steps, Seed = 1 };
+            var x = empty(n, 2).normal_(0, 1, generator: new Generator(1));
+            var z = empty_like(x);
+            var g = new Generator(2);
             return new[]
             {
                 new BenchCase("W4", "fused", "reverse VP EM, generated fused score", () => { data.Kernels = KernelPath.Fused; SdeSolvers.Sample(sde, generated, n, options).Dispose(); }, steps),
                 new BenchCase("W4", "torch-ops", "reverse VP EM, generated score (torch ops)", () => { data.Kernels = KernelPath.TorchOps; SdeSolvers.Sample(sde, generated, n, options).Dispose(); }, steps),
                 new BenchCase("W4", "eager autograd", "reverse VP EM, autograd score of the equations", () => SdeSolvers.Sample(sde, eager, n, options).Dispose(), steps),
+                new BenchCase("W4", "floor", "noise draw + the two update passes alone (no score)", () =>
+                {
+                    for (int i = 0; i < steps; i++) z.normal_(0, 0.1, generator: g).add_(x, alpha: 0.01).add_(x, alpha: 0.99);
+                }, steps),
             };
         }
 
@@ -86,11 +93,13 @@ namespace Dsl.Bench
             var even = IsingLattice.Checkerboard(l).to_type(ScalarType.Bool);
             var odd = even.logical_not();
             var g = new Generator(2);
+            var u = empty_like(spins);
             return new[]
             {
                 new BenchCase("W5", "fused", "Ising sweep, generated fused local fields", () => { model.Kernels = KernelPath.Fused; SpinSamplers.Sweep(model, spins, even, beta, SpinUpdate.Metropolis, g); }),
                 new BenchCase("W5", "torch-ops", "Ising sweep, generated local fields (torch ops)", () => { model.Kernels = KernelPath.TorchOps; SpinSamplers.Sweep(model, spins, even, beta, SpinUpdate.Metropolis, g); }),
                 new BenchCase("W5", "hand-written TorchSharp", "Ising sweep, hand-written TorchSharp (rolls)", () => HandWrittenDiscrete.IsingSweep(spins, l, even, odd, 1.0, 0.0, beta, g)),
+                new BenchCase("W5", "floor", "the sweep's two uniform draws alone", () => { u.uniform_(0, 1, generator: g); u.uniform_(0, 1, generator: g); }),
             };
         }
     }
