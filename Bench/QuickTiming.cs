@@ -14,7 +14,7 @@ namespace Dsl.Bench
     public sealed record TimedRow(string Workload, string Path, string Name, double Median, double Min);
 
     /// <summary>
-    /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5] [--rounds 30] [--w4-steps 20] [--json file]</c>:
+    /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5] [--rounds 30] [--w4-steps 20] [--threads n] [--json file]</c>:
     /// issue 8's workloads without BenchmarkDotNet. The .NET paths of a workload are timed in interleaved rounds (so that a
     /// shared machine's load hits them alike), then its hand-written PyTorch peer runs as a subprocess with the same thread
     /// count, and one markdown table per workload puts them side by side with the issue's target ratio. W2 is W1's autograd
@@ -27,7 +27,7 @@ namespace Dsl.Bench
         /// <summary>Runs the quick suite with the arguments after <c>quick</c>.</summary>
         public static void Run(string[] args)
         {
-            int rounds = 30, w4Steps = 20;
+            int rounds = 30, w4Steps = 20, threadCount = Environment.ProcessorCount;
             string? jsonPath = null;
             var selected = new List<string>();
             for (int i = 0; i < args.Length; i++)
@@ -37,17 +37,20 @@ namespace Dsl.Bench
                     case "--rounds": rounds = int.Parse(args[++i], Invariant); break;
                     case "--w4-steps": w4Steps = int.Parse(args[++i], Invariant); break;
                     case "--json": jsonPath = args[++i]; break;
+                    case "--threads": threadCount = int.Parse(args[++i], Invariant); break;
                     default:
                         var w = args[i].ToUpperInvariant();
                         if (w == "W2") w = "W1";
-                        if (!Workloads.PeerScripts.ContainsKey(w)) throw new ArgumentException("quick: unknown workload '" + args[i] + "'; valid: W1 (with W2), W3, W4, W5, --rounds n, --w4-steps n, --json file.");
+                        if (!Workloads.PeerScripts.ContainsKey(w)) throw new ArgumentException("quick: unknown workload '" + args[i] + "'; valid: W1 (with W2), W3, W4, W5, --rounds n, --w4-steps n, --threads n, --json file.");
                         if (!selected.Contains(w)) selected.Add(w);
                         break;
                 }
             }
             if (rounds < 3 || w4Steps < 1) throw new ArgumentException("quick: --rounds must be ≥ 3 and --w4-steps ≥ 1.");
             if (selected.Count == 0) selected.AddRange(new[] { "W1", "W3", "W4", "W5" });
-            torch.set_num_threads(Environment.ProcessorCount);
+            // libtorch's intra-op threads (the peers get the same number); --threads 1 on an oversubscribed machine, where
+            // parallel libtorch ops stall on their barriers and the timings measure the scheduler instead of the code.
+            torch.set_num_threads(threadCount);
             int threads = torch.get_num_threads();
             Console.WriteLine(MachineLine(threads));
             string? missing = PeerRunner.Unavailable();
