@@ -15,6 +15,7 @@ namespace Dsl.Bench
     [MemoryDiagnoser(false)]
     [WarmupCount(3)]
     [IterationCount(15)]
+    [BenchmarkCategory("W5")]
     public class IsingSweepBenchmarks
     {
         private const int L = 256;
@@ -39,9 +40,11 @@ namespace Dsl.Bench
         }
 
         [Benchmark(Baseline = true, Description = "Ising sweep, generated LatticeIsing score + SpinSamplers.Sweep")]
+        [BenchmarkCategory("torch-ops")]
         public long Generated() => SpinSamplers.Sweep(model, spins, even, Beta, SpinUpdate.Metropolis, generator);
 
         [Benchmark(Description = "Ising sweep, hand-written TorchSharp (rolls)")]
+        [BenchmarkCategory("hand-written TorchSharp")]
         public long HandWritten() => HandWrittenDiscrete.IsingSweep(spins, L, evenBool, oddBool, 1.0, 0.0, Beta, generator);
     }
 

@@ -12,6 +12,7 @@ namespace Dsl.Bench
     /// inference path and through autograd of the user's eager equations.
     /// </summary>
     [MemoryDiagnoser(false)]
+    [BenchmarkCategory("W1")]
     public class LangevinBenchmarks
     {
         private GaussianMixture model = null!;
@@ -37,6 +38,7 @@ namespace Dsl.Bench
         }
 
         [Benchmark(Baseline = true, Description = "Langevin step, generated score (torch ops)")]
+        [BenchmarkCategory("torch-ops")]
         public void LangevinGenerated()
         {
             model.Kernels = KernelPath.TorchOps;
@@ -44,6 +46,7 @@ namespace Dsl.Bench
         }
 
         [Benchmark(Description = "Langevin step, generated fused score + update")]
+        [BenchmarkCategory("fused")]
         public void LangevinFused()
         {
             model.Kernels = KernelPath.Auto;
@@ -51,18 +54,21 @@ namespace Dsl.Bench
         }
 
         [Benchmark(Description = "Langevin step, noise draw alone (the floor)")]
+        [BenchmarkCategory("floor")]
         public void NoiseAlone()
         {
             using var z = empty_like(x).normal_(0, 1, generator: generator);
         }
 
         [Benchmark(Description = "Langevin step, autograd score of the equations")]
+        [BenchmarkCategory("eager autograd")]
         public void LangevinAutograd()
         {
             using var next = Samplers.LangevinStep(eager, x, 0.01, generator);
         }
 
         [Benchmark(Description = "annealed level (10 steps), generated score")]
+        [BenchmarkCategory("annealed level")]
         public void AnnealedLevelGenerated()
         {
             using var scope = NewDisposeScope();
@@ -75,6 +81,7 @@ namespace Dsl.Bench
         }
 
         [Benchmark(Description = "annealed level (10 steps), autograd score of the equations")]
+        [BenchmarkCategory("annealed level, autograd")]
         public void AnnealedLevelAutograd()
         {
             using var scope = NewDisposeScope();

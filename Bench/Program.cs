@@ -7,7 +7,8 @@ namespace Dsl.Bench
 {
     /// <summary>
     /// dotnet run --project Bench -c Release -- [BenchmarkDotNet arguments, e.g. --filter '*Mixture*' --job short],
-    /// or -- --interleaved-discrete [rounds] (<see cref="InterleavedDiscrete"/>).
+    /// or -- --interleaved-discrete [rounds] (<see cref="InterleavedDiscrete"/>), or -- quick [W1 W3 W4 W5] (<see cref="QuickTiming"/>).
+    /// After a BenchmarkDotNet run, the workloads' hand-written PyTorch peers run in the same run (<see cref="PeerTables"/>).
     /// Benchmarks run in process: the TorchSharp natives in this output folder are the ones the build patched.
     /// </summary>
     public static class Program
@@ -19,13 +20,14 @@ namespace Dsl.Bench
                 InterleavedDiscrete.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
                 return;
             }
-            if (args.Length == 1 && args[0] == "quick")
+            if (args.Length > 0 && args[0] == "quick")
             {
-                QuickTiming.Run();
+                QuickTiming.Run(args[1..]);
                 return;
             }
             var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
-            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+            PeerTables.Print(summaries);
         }
     }
 }

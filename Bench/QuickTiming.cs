@@ -1,53 +1,171 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Linq;
-using Dsl.Models;
-using Dsl.Sampling;
+using System.Text;
+using System.Text.Json;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Dsl.Bench
 {
+    /// <summary>One timed .NET row: milliseconds per call (per step for W4), median and minimum.</summary>
+    public sealed record TimedRow(string Workload, string Path, string Name, double Median, double Min);
+
     /// <summary>
-    /// `dotnet run --project Bench -c Release -- quick`: W1 (N = 100 000, D = 2, K = 2, float32) without BenchmarkDotNet, the
-    /// paths interleaved round by round so that machine load hits them alike; prints min and median ms per call. A sanity
-    /// check for shared machines, where BenchmarkDotNet's means are dominated by whoever else is running.
+    /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5] [--rounds 30] [--w4-steps 20] [--threads n] [--json file]</c>:
+    /// issue 8's workloads without BenchmarkDotNet. The .NET paths of a workload are timed in interleaved rounds (so that a
+    /// shared machine's load hits them alike), then its hand-written PyTorch peer runs as a subprocess with the same thread
+    /// count, and one markdown table per workload puts them side by side with the issue's target ratio. W2 is W1's autograd
+    /// row; W4 runs <c>--w4-steps</c> reverse steps per call (1000 in the BenchmarkDotNet suite) and reports per step.
     /// </summary>
     public static class QuickTiming
     {
-        public static void Run()
+        private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+        /// <summary>Runs the quick suite with the arguments after <c>quick</c>.</summary>
+        public static void Run(string[] args)
         {
-            torch.set_num_threads(Environment.ProcessorCount);
-            var model = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(0);
-            var eager = Autograd.EagerScoreModel(model);
-            var x = empty(100_000, 2).normal_(0, 1.5, generator: new Generator(1));
-            var g = new Generator(2);
-            var cases = new (string Name, Action Run)[]
+            int rounds = 30, w4Steps = 20, threadCount = Environment.ProcessorCount;
+            string? jsonPath = null;
+            var selected = new List<string>();
+            for (int i = 0; i < args.Length; i++)
             {
-                ("score, torch ops", () => { model.Kernels = KernelPath.TorchOps; using var s = model.ScoreNoGrad(x); }),
-                ("score, fused", () => { model.Kernels = KernelPath.Auto; using var s = model.ScoreNoGrad(x); }),
-                ("score, autograd of the equations", () => { using var scope = NewDisposeScope(); Autograd.Score(model.EnergyEager, x); }),
-                ("Langevin step, torch ops", () => { model.Kernels = KernelPath.TorchOps; using var s = Samplers.LangevinStep(model, x, 0.01, g); }),
-                ("Langevin step, fused", () => { model.Kernels = KernelPath.Auto; using var s = Samplers.LangevinStep(model, x, 0.01, g); }),
-                ("Langevin step, autograd", () => { using var s = Samplers.LangevinStep(eager, x, 0.01, g); }),
-                ("noise draw alone", () => { using var z = empty_like(x).normal_(0, 1, generator: g); }),
-            };
-            const int rounds = 40;
-            var times = cases.Select(_ => new double[rounds]).ToArray();
-            foreach (var c in cases) for (int i = 0; i < 3; i++) c.Run();
-            for (int r = 0; r < rounds; r++)
-                for (int c = 0; c < cases.Length; c++)
+                switch (args[i])
                 {
-                    var sw = Stopwatch.StartNew();
-                    cases[c].Run();
-                    times[c][r] = sw.Elapsed.TotalMilliseconds;
+                    case "--rounds": rounds = int.Parse(args[++i], Invariant); break;
+                    case "--w4-steps": w4Steps = int.Parse(args[++i], Invariant); break;
+                    case "--json": jsonPath = args[++i]; break;
+                    case "--threads": threadCount = int.Parse(args[++i], Invariant); break;
+                    default:
+                        var w = args[i].ToUpperInvariant();
+                        if (w == "W2") w = "W1";
+                        if (!Workloads.PeerScripts.ContainsKey(w)) throw new ArgumentException("quick: unknown workload '" + args[i] + "'; valid: W1 (with W2), W3, W4, W5, --rounds n, --w4-steps n, --threads n, --json file.");
+                        if (!selected.Contains(w)) selected.Add(w);
+                        break;
                 }
-            Console.WriteLine($"W1, N = 100 000, D = 2, K = 2, float32, {Environment.ProcessorCount} threads, {rounds} interleaved rounds");
-            for (int c = 0; c < cases.Length; c++)
-            {
-                var sorted = times[c].OrderBy(t => t).ToArray();
-                Console.WriteLine($"{cases[c].Name,-36} min {sorted[0],8:F3} ms   median {sorted[rounds / 2],8:F3} ms");
             }
+            if (rounds < 3 || w4Steps < 1) throw new ArgumentException("quick: --rounds must be ≥ 3 and --w4-steps ≥ 1.");
+            if (selected.Count == 0) selected.AddRange(new[] { "W1", "W3", "W4", "W5" });
+            // libtorch's intra-op threads (the peers get the same number); --threads 1 on an oversubscribed machine, where
+            // parallel libtorch ops stall on their barriers and the timings measure the scheduler instead of the code.
+            torch.set_num_threads(threadCount);
+            int threads = torch.get_num_threads();
+            Console.WriteLine(MachineLine(threads));
+            string? missing = PeerRunner.Unavailable();
+            if (missing is not null) Console.WriteLine("**PyTorch peer not run:** " + missing + "\n(the .NET rows below are complete; the ratios against PyTorch are left blank)");
+            var report = new List<object>();
+            foreach (var w in selected)
+            {
+                var cases = w switch
+                {
+                    "W1" => Workloads.Langevin(),
+                    "W3" => Workloads.Divergence(),
+                    "W4" => Workloads.ReverseVp(w4Steps),
+                    _ => Workloads.Ising(),
+                };
+                int r = w == "W4" ? System.Math.Max(3, rounds / 6) : rounds;
+                var times = Time(cases, r);
+                string extra = PeerArguments(w, r, w4Steps);
+                string? problem = null;
+                var peer = missing is null ? PeerRunner.Run(Workloads.PeerScripts[w], threads, extra, out problem) : null;
+                if (missing is null && peer is null) Console.WriteLine("peer failed: " + problem);
+                var rows = cases.Select((c, k) => new TimedRow(c.Workload, c.Path, c.Name, Median(times[k]), times[k].Min())).ToList();
+                Console.WriteLine(Table(w, rows, peer, r + " interleaved rounds"));
+                report.Add(new
+                {
+                    workload = w, rounds = r, threads,
+                    rows = cases.Select((c, k) => new { workload = c.Workload, path = c.Path, name = c.Name, ms_median = Median(times[k]), ms_min = times[k].Min() }),
+                    peer = peer is null ? (JsonElement?)null : JsonDocument.Parse(peer.Json).RootElement,
+                });
+            }
+            if (jsonPath is not null)
+                File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { machine = MachineLine(threads), workloads = report }, new JsonSerializerOptions { WriteIndented = true }));
         }
+
+        /// <summary>The peer script's arguments for workload <paramref name="w"/>.</summary>
+        public static string PeerArguments(string w, int rounds, int w4Steps) =>
+            (w == "W4" ? "--steps " + w4Steps.ToString(Invariant) + " " : "") + "--rounds " + rounds.ToString(Invariant);
+
+        /// <summary>Milliseconds per step of each case over <paramref name="rounds"/> interleaved rounds, after 2 warm-up calls each.</summary>
+        public static double[][] Time(IReadOnlyList<BenchCase> cases, int rounds)
+        {
+            foreach (var c in cases) for (int i = 0; i < 2; i++) c.Run();
+            var times = cases.Select(_ => new double[rounds]).ToArray();
+            var clock = new Stopwatch();
+            for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < cases.Count; k++)
+                {
+                    clock.Restart();
+                    cases[k].Run();
+                    times[k][r] = clock.Elapsed.TotalMilliseconds / cases[k].StepsPerCall;
+                }
+            return times;
+        }
+
+        /// <summary>The median of <paramref name="values"/>.</summary>
+        public static double Median(IEnumerable<double> values)
+        {
+            var s = values.OrderBy(v => v).ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+        }
+
+        /// <summary>CPU, cores, threads, runtime, load average: the line every table is printed under.</summary>
+        public static string MachineLine(int threads)
+        {
+            string cpu = "unknown CPU";
+            try { cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu; } catch (IOException) { }
+            string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+            return string.Create(Invariant, $"{cpu}, {Environment.ProcessorCount} logical cores, libtorch threads {threads}, .NET {Environment.Version}, TorchSharp {typeof(torch).Assembly.GetName().Version}, load average {load} at start ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+        }
+
+        /// <summary>
+        /// One workload's markdown table: the .NET rows, the PyTorch peer's rows, and the issue's target ratios computed from the
+        /// medians (ms per call; per step for W4).
+        /// </summary>
+        public static string Table(string w, IReadOnlyList<TimedRow> rows, PeerResult? peer, string how)
+        {
+            var sb = new StringBuilder();
+            string unit = w == "W4" ? "ms per step" : w == "W5" ? "ms per sweep" : "ms per call";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"\n### {w}{(w == "W1" ? " and W2" : "")} ({how}; {unit}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end)\n");
+            sb.AppendLine("| workload | path | what | median | min |");
+            sb.AppendLine("|---|---|---|---:|---:|");
+            foreach (var row in rows)
+                sb.AppendLine(string.Create(Invariant, $"| {row.Workload} | {row.Path} | {row.Name} | {row.Median:F3} | {row.Min:F3} |"));
+            if (peer is not null)
+                foreach (var row in peer.Rows)
+                    sb.AppendLine(string.Create(Invariant, $"| {w} | PyTorch ({peer.Peer}, {peer.Threads} threads) | {row.Path} | {row.MsMedian:F3} | {row.MsMin:F3} |"));
+            double Of(string path) => rows.FirstOrDefault(r => r.Path == path)?.Median ?? double.NaN;
+            double Peer(string path) => peer?.Rows.FirstOrDefault(r => r.Path == path)?.MsMedian ?? double.NaN;
+            double fastest = System.Math.Min(Of("fused"), Of("torch-ops"));
+            string fastestPath = Of("fused") <= Of("torch-ops") ? "fused" : "torch-ops";
+            sb.AppendLine();
+            switch (w)
+            {
+                case "W1":
+                    sb.AppendLine(Target("W1: fused generated step / hand-written PyTorch step", Of("fused") / Peer("pytorch hand-derived score"), "≤ 0.5", v => v <= 0.5));
+                    sb.AppendLine(Target("W2: autograd step / generated analytic (fused) step", Of("eager autograd") / Of("fused"), "≥ 5", v => v >= 5));
+                    sb.AppendLine(Target("W2: autograd step / generated analytic (torch ops) step", Of("eager autograd") / Of("torch-ops"), "(for the record)", _ => true));
+                    sb.AppendLine(Target("W2 in PyTorch: autograd step / hand-derived step", Peer("pytorch autograd score") / Peer("pytorch hand-derived score"), "(for the record)", _ => true));
+                    break;
+                case "W3":
+                    sb.AppendLine(Target($"W3: generated exact divergence ({fastestPath}) / PyTorch exact autograd loop", fastest / Peer("pytorch exact autograd loop over D"), "≤ 0.2", v => v <= 0.2));
+                    sb.AppendLine(Target($"W3: generated exact ({fastestPath}) / PyTorch Hutchinson 1 probe", fastest / Peer("pytorch Hutchinson, 1 probe"), "(for the record)", _ => true));
+                    break;
+                case "W4":
+                    sb.AppendLine(Target($"W4: generated reverse step ({fastestPath}) / hand-written PyTorch step", fastest / Peer("pytorch hand-written reverse EM"), "≤ 0.5", v => v <= 0.5));
+                    break;
+                case "W5":
+                    sb.AppendLine(Target($"W5: hand-written TorchSharp sweep / generated sweep ({fastestPath})", Of("hand-written TorchSharp") / fastest, "≥ 2", v => v >= 2));
+                    sb.AppendLine(Target($"W5: generated ({fastestPath}) flips/s", 256.0 * 256 / (fastest / 1000), "", _ => true));
+                    break;
+            }
+            return sb.ToString();
+        }
+
+        private static string Target(string what, double value, string target, Func<double, bool> met) =>
+            double.IsNaN(value) ? $"- {what}: n/a (peer not run)"
+            : string.Create(Invariant, $"- {what}: **{value:G3}** {target}{(target.StartsWith("(", StringComparison.Ordinal) || target.Length == 0 ? "" : met(value) ? " — met" : " — missed")}");
     }
 }

@@ -92,18 +92,20 @@ namespace Dsl.Examples
             return new[] { sample, likelihood };
         }
 
-        /// <summary>`dsl bench reverse-vp`: one reverse Euler–Maruyama step, N = 100 000, D = 2, exact VP score of Gaussian data.</summary>
+        /// <summary>`dsl bench reverse-vp`: reverse Euler–Maruyama steps of the VP SDE through <see cref="SdeSolvers.Sample"/>, N = 100 000, D = 2, exact VP score of Gaussian data.</summary>
         public static Command BenchReverseVp(GalleryOptions o)
         {
-            var repeats = new Option<int>("--repeats") { Description = "Timed steps (after 3 warm-up steps).", DefaultValueFactory = _ => 30 };
+            var repeats = new Option<int>("--repeats") { Description = "Timed runs per path (after 3 warm-up runs).", DefaultValueFactory = _ => 5 };
+            var steps = new Option<int>("--steps") { Description = "Reverse steps per timed run (W4 in Bench/ runs 1000).", DefaultValueFactory = _ => 20 };
             var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 100_000 };
-            var command = new Command("reverse-vp", "One reverse Euler–Maruyama step of the VP SDE with the exact score of Gaussian data (N = 100 000, D = 2, float32): generated vs autograd.");
+            var command = new Command("reverse-vp", "Reverse Euler–Maruyama steps of the VP SDE with the exact score of Gaussian data (N = 100 000, D = 2, float32), timed through the solver: fused and torch-op generated scores vs autograd; ms per step.");
             command.Options.Add(repeats);
+            command.Options.Add(steps);
             command.Options.Add(n);
             command.SetAction(r => o.Run("bench reverse-vp", r, run =>
             {
-                int reps = r.GetValue(repeats), count = r.GetValue(n);
-                if (reps < 1 || count < 1) return SamplingCommands.Fail("bench reverse-vp", "--repeats and --n must be positive.");
+                int reps = r.GetValue(repeats), count = r.GetValue(n), k = r.GetValue(steps);
+                if (reps < 1 || count < 1 || k < 1) return SamplingCommands.Fail("bench reverse-vp", "--repeats, --steps and --n must be positive.");
                 torch.set_num_threads(Environment.ProcessorCount);
                 using var scope = NewDisposeScope();
                 var sde = new VpSde();
@@ -111,31 +113,19 @@ namespace Dsl.Examples
                 data.to(ScalarType.Float32);
                 var generated = TimeScores.FromPerturbedData(data, sde);
                 var eager = TimeScores.FromPerturbedDataByAutograd(data, sde);
-                var x = empty(count, 2).normal_(0, 1, generator: new Generator((ulong)run.Seed));
-                var t = full(count, 0.5f);
-                var g = new Generator((ulong)run.Seed + 1);
-                double dt = 1.0 / 1000;
-                Tensor Step(ITimeScoreModel score)
-                {
-                    using var inner = NewDisposeScope();
-                    using var noGrad = no_grad();
-                    var s = score.Score(x, t);
-                    var next = x - sde.ReverseDrift(x, t, s) * dt + empty_like(x).normal_(0, 1, generator: g) * sde.Diffusion(t).unsqueeze(1) * System.Math.Sqrt(dt);
-                    return next.MoveToOuterDisposeScope();
-                }
-                // Interleaved rounds so that allocator warm-up and frequency drift hit both paths alike.
-                var generatedTimes = new List<double>();
-                var autogradTimes = new List<double>();
-                for (int round = 0; round < 3; round++)
-                {
-                    generatedTimes.Add(QuickTiming.MedianMs(reps, () => Step(generated)));
-                    autogradTimes.Add(QuickTiming.MedianMs(System.Math.Max(3, reps / 3), () => Step(eager)));
-                }
-                double generatedMs = generatedTimes.Min(), autogradMs = autogradTimes.Min();
+                var options = new SdeSamplerOptions { Steps = k, Seed = run.Seed };
+                double PerStep(ITimeScoreModel score) => QuickTiming.MedianMs(reps, () => SdeSolvers.Sample(sde, score, count, options).Samples.clone()) / k;
+                data.Kernels = KernelPath.Fused;
+                double fused = PerStep(generated);
+                data.Kernels = KernelPath.TorchOps;
+                double torchOps = PerStep(generated);
+                double autograd = PerStep(eager);
+                var best = BenchCommand.Fastest(("fused", fused), ("torch-ops", torchOps));
                 return run.Finish(new
                 {
-                    command = "bench reverse-vp", sde = "vp", n = count, dim = 2, dtype = "float32", device = run.Device.ToString(),
-                    ms_per_step = generatedMs, autograd_ms_per_step = autogradMs, repeats = reps, threads = torch.get_num_threads(),
+                    command = "bench reverse-vp", sde = "vp", n = count, dim = 2, dtype = "float32", device = run.Device.ToString(), steps_per_run = k,
+                    path = best.Path, ms_per_step = best.Ms, ms_per_step_fused = fused, ms_per_step_torch_ops = torchOps, autograd_ms_per_step = autograd,
+                    repeats = reps, threads = torch.get_num_threads(),
                 }, false);
             }));
             return command;

@@ -35,7 +35,7 @@ namespace Dsl.Sampling
             const string name = "Langevin";
             ChainLoop.CheckStart(name, model, x0);
             ChainLoop.CheckStepSize(name, nameof(epsilon), epsilon);
-            return ChainLoop.Run(name, model, x0, new LangevinKernel(x => model.ScoreNoGrad(x)), epsilon, options, null);
+            return ChainLoop.Run(name, model, x0, new LangevinKernel(model), epsilon, options, null);
         }
 
         /// <summary>
@@ -104,9 +104,6 @@ namespace Dsl.Sampling
 
         private static Tensor Normal(Tensor like, Generator g) => empty_like(like).normal_(0, 1, generator: g);
 
-        private static Tensor LogUniform(Tensor x, Generator g) =>
-            empty(new long[] { x.shape[0] }, x.dtype, x.device).uniform_(0, 1, generator: g).log_();
-
         private sealed class MetropolisKernel : TransitionKernel
         {
             private readonly IEnergyModel model;
@@ -117,14 +114,21 @@ namespace Dsl.Sampling
 
             public override Tensor Current => x;
 
-            public override void Start(Tensor start) { x = start; e = model.EnergyNoGrad(x); }
+            private Tensor y = null!, logU = null!;
+
+            public override void Start(Tensor start)
+            {
+                x = start; e = model.EnergyNoGrad(x);
+                y = empty_like(x);                                     // the proposal and log u: buffers reused every step
+                logU = empty(new long[] { x.shape[0] }, x.dtype, x.device);
+            }
 
             public override Tensor? Step(long step, double h, Generator g)
             {
                 using var scope = NewDisposeScope();
-                var y = Normal(x, g).mul_(h).add_(x);
+                y.normal_(0, 1, generator: g).mul_(h).add_(x);
                 var ey = model.EnergyNoGrad(y);
-                var accept = LogUniform(x, g) < (e - ey);            // log u < log α = E(x) − E(y)
+                var accept = logU.uniform_(0, 1, generator: g).log_() < (e - ey);            // log u < log α = E(x) − E(y)
                 var xNext = where(accept.unsqueeze(1), y, x);
                 var eNext = where(accept, ey, e);
                 Replace(ref x, xNext.MoveToOuterDisposeScope());
@@ -132,39 +136,51 @@ namespace Dsl.Sampling
                 return accept.to_type(ScalarType.Float64).MoveToOuterDisposeScope();
             }
 
-            public override void Dispose() { x?.Dispose(); e?.Dispose(); }
+            public override void Dispose() { x?.Dispose(); e?.Dispose(); y?.Dispose(); logU?.Dispose(); }
         }
 
+        /// <summary>
+        /// x ← x + (ε/2)s(x) + √ε z. The steady state allocates no buffer of its own: z is drawn in place into a buffer owned
+        /// by the kernel (one RNG call per step), and the torch-op update writes into that buffer, which then becomes x while
+        /// the old x becomes the next step's noise buffer (double buffering). A generated model with the fused update
+        /// (<see cref="IScoreStepModel"/>) computes score and update in one pass, whose result replaces x.
+        /// </summary>
         private sealed class LangevinKernel : TransitionKernel
         {
-            private readonly Func<Tensor, Tensor> score;
-            private Tensor x = null!;
+            private readonly IScoreModel model;
+            private Tensor x = null!, spare = null!;
 
-            public LangevinKernel(Func<Tensor, Tensor> score) { this.score = score; }
+            public LangevinKernel(IScoreModel model) { this.model = model; }
 
             public override Tensor Current => x;
 
-            public override void Start(Tensor start) => x = start;
+            public override void Start(Tensor start) { x = start; spare = empty_like(x); }
 
             public override Tensor? Step(long step, double epsilon, Generator g)
             {
-                using var scope = NewDisposeScope();
-                // x + (ε/2) s(x) + √ε z
-                var next = Normal(x, g).mul_(System.Math.Sqrt(epsilon)).add_(score(x), alpha: epsilon / 2).add_(x);
-                Replace(ref x, next.MoveToOuterDisposeScope());
+                using var scope = NewDisposeScope();                     // catches a hand-written score model's temporaries
+                spare.normal_(0, 1, generator: g);
+                if (model is IScoreStepModel fused)
+                {
+                    Replace(ref x, fused.ScoreStepNoGrad(x, epsilon / 2, spare, System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope());
+                    return null;
+                }
+                using (var s = model.ScoreNoGrad(x))
+                    spare.mul_(System.Math.Sqrt(epsilon)).add_(s, alpha: epsilon / 2).add_(x);   // √ε z + (ε/2) s(x) + x
+                (x, spare) = (spare, x);
                 return null;
             }
 
-            public override void Dispose() => x?.Dispose();
+            public override void Dispose() { x?.Dispose(); spare?.Dispose(); }
         }
 
+        /// <summary>Annealed Langevin's step at level i, x ← x + (αᵢ/2)s(x, σᵢ) + √αᵢ z, double-buffered as <see cref="LangevinKernel"/>; σᵢ is one [N] buffer refilled when the level changes.</summary>
         private sealed class AnnealedKernel : TransitionKernel
         {
             private readonly INoiseConditionalModel model;
             private readonly double[] levels;
             private readonly int stepsPerLevel;
-            private Tensor x = null!;
-            private Tensor? sigma;
+            private Tensor x = null!, spare = null!, sigma = null!;
             private int sigmaLevel = -1;
 
             public AnnealedKernel(INoiseConditionalModel model, double[] levels, int stepsPerLevel)
@@ -174,24 +190,30 @@ namespace Dsl.Sampling
 
             public override Tensor Current => x;
 
-            public override void Start(Tensor start) => x = start;
+            public override void Start(Tensor start)
+            {
+                x = start;
+                spare = empty_like(x);
+                sigma = empty(new long[] { x.shape[0] }, x.dtype, x.device);
+            }
 
             public override Tensor? Step(long step, double alpha, Generator g)
             {
                 int level = (int)System.Math.Min(levels.Length - 1, step / stepsPerLevel);
                 if (level != sigmaLevel)
                 {
-                    sigma?.Dispose();
-                    sigma = full(new long[] { x.shape[0] }, levels[level], x.dtype, x.device);   // one σ tensor per level, reused
+                    sigma.fill_(levels[level]);
                     sigmaLevel = level;
                 }
                 using var scope = NewDisposeScope();
-                var next = Normal(x, g).mul_(System.Math.Sqrt(alpha)).add_(model.ScoreNoGrad(x, sigma!), alpha: alpha / 2).add_(x);
-                Replace(ref x, next.MoveToOuterDisposeScope());
+                spare.normal_(0, 1, generator: g);
+                using (var s = model.ScoreNoGrad(x, sigma))
+                    spare.mul_(System.Math.Sqrt(alpha)).add_(s, alpha: alpha / 2).add_(x);
+                (x, spare) = (spare, x);
                 return null;
             }
 
-            public override void Dispose() { x?.Dispose(); sigma?.Dispose(); }
+            public override void Dispose() { x?.Dispose(); spare?.Dispose(); sigma?.Dispose(); }
         }
 
         private sealed class MalaKernel : TransitionKernel
@@ -203,23 +225,27 @@ namespace Dsl.Sampling
 
             public override Tensor Current => x;
 
+            private Tensor z = null!, logU = null!;
+
             public override void Start(Tensor start)
             {
                 x = start;
                 (e, s) = model.EnergyAndScoreNoGrad(x);
+                z = empty_like(x);                                     // noise and log u: buffers reused every step
+                logU = empty(new long[] { x.shape[0] }, x.dtype, x.device);
             }
 
             public override Tensor? Step(long step, double epsilon, Generator g)
             {
                 using var scope = NewDisposeScope();
-                var z = Normal(x, g);
+                z.normal_(0, 1, generator: g);
                 var y = z * System.Math.Sqrt(epsilon) + x + s * (epsilon / 2);
                 var (ey, sy) = model.EnergyAndScoreNoGrad(y);
                 // log q(y|x) = −‖z‖²/2;  log q(x|y) = −‖x − y − (ε/2)s(y)‖²/(2ε)   (common constants cancel)
                 var logForward = z.square().sum(1).mul_(-0.5);
                 var logBackward = (x - y - sy * (epsilon / 2)).pow_(2.0).sum(1).mul_(-0.5 / epsilon);
                 var logAlpha = (e - ey).add_(logBackward).sub_(logForward);
-                var accept = LogUniform(x, g) < logAlpha;
+                var accept = logU.uniform_(0, 1, generator: g).log_() < logAlpha;
                 var column = accept.unsqueeze(1);
                 Replace(ref x, where(column, y, x).MoveToOuterDisposeScope());
                 Replace(ref e, where(accept, ey, e).MoveToOuterDisposeScope());
@@ -227,7 +253,7 @@ namespace Dsl.Sampling
                 return accept.to_type(ScalarType.Float64).MoveToOuterDisposeScope();
             }
 
-            public override void Dispose() { x?.Dispose(); e?.Dispose(); s?.Dispose(); }
+            public override void Dispose() { x?.Dispose(); e?.Dispose(); s?.Dispose(); z?.Dispose(); logU?.Dispose(); }
         }
 
         private sealed class FixedNoiseLevel : IScoreModel

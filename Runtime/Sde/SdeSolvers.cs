@@ -110,14 +110,32 @@ namespace Dsl.Sde
             double dt = (t1 - t0) / steps;
             Tensor x;
             using (var detached = x0.detach()) x = detached.clone();
-            for (int i = 0; i < steps; i++)
+            // Steady state: the time and noise buffers are reused, the update is written into the noise buffer, which then
+            // swaps roles with x (double buffering); only the generated drift and diffusion allocate their results.
+            var spare = empty_like(x);
+            using var t = empty(new long[] { x.shape[0] }, x.dtype, x.device);
+            try
             {
-                using var scope = NewDisposeScope();
-                var t = full(new long[] { x.shape[0] }, t0 + i * dt, x.dtype, x.device);
-                var next = x + sde.Drift(x, t) * dt + empty_like(x).normal_(0, 1, generator: generator) * sde.Diffusion(t).unsqueeze(1) * System.Math.Sqrt(dt);
-                CheckFinite(solver, sde, next, t0 + (i + 1) * dt);
+                for (int i = 0; i < steps; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    t.fill_(t0 + i * dt);
+                    var drift = sde.Drift(x, t);
+                    // x + f Δt + g √Δt z, in the same floating-point order as (x + f·Δt) + (z·g)·√Δt
+                    drift.mul_(dt).add_(x);
+                    spare.normal_(0, 1, generator: generator).mul_(sde.Diffusion(t).unsqueeze(1)).mul_(System.Math.Sqrt(dt)).add_(drift);
+                    (x, spare) = (spare, x);
+                    CheckFinite(solver, sde, x, t0 + (i + 1) * dt);
+                }
+            }
+            catch
+            {
                 x.Dispose();
-                x = next.MoveToOuterDisposeScope();
+                throw;
+            }
+            finally
+            {
+                spare.Dispose();
             }
             return x;
         }
@@ -141,11 +159,20 @@ namespace Dsl.Sde
             using var generator = new Generator((ulong)options.Seed, device);
             using var noGrad = no_grad();
             var x = sde.SamplePrior(n, score.Dim, generator, dtype, device);
+            // Steady state: one time buffer t and one noise buffer z for the whole run (one RNG call per score evaluation);
+            // each update is written into z, which then swaps roles with x (double buffering). Only the score, the
+            // generated SDE coefficients and the predictor's mean (kept for the final denoising) allocate per step.
+            var z = empty_like(x);
+            var t = full(new long[] { n }, sde.EndTime, dtype, device);
             Tensor? mean = null;
             var recorded = new List<Tensor>();
             int evaluations = 0, step = 0;
             bool cancelled = false;
             double T = sde.EndTime, eps = options.Epsilon, dt = (T - eps) / options.Steps;
+            // The shared-time Euler–Maruyama step (below) for SDEs with drift a(t)·x; the score at one time for the whole batch
+            // when the model offers it (the exact scores of TimeScores.FromPerturbedData).
+            bool sharedTimeEm = options.Predictor == Predictor.EulerMaruyama && options.Corrector == Corrector.None && sde.HasGaussianKernel;
+            var shared = score as ISharedTimeScoreModel;
             try
             {
                 for (; step < options.Steps; step++)
@@ -153,48 +180,66 @@ namespace Dsl.Sde
                     if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
                     double time = T - step * dt;                          // score_sde: linspace(T, ε, N), here the step ends at time − dt
                     using var scope = NewDisposeScope();
-                    var t = full(new long[] { n }, time, dtype, device);
+                    if (!sharedTimeEm || shared is null) t.fill_(time);
                     if (options.Corrector == Corrector.Langevin)
                     {
                         double alpha = StepAlpha(sde, time, dt);
                         for (int c = 0; c < options.CorrectorSteps; c++)
                         {
+                            using var inner = NewDisposeScope();
                             var grad = score.Score(x, t);
                             evaluations++;
-                            var z = empty_like(x).normal_(0, 1, generator: generator);
+                            z.normal_(0, 1, generator: generator);
                             double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDouble();
                             double noiseNorm = z.reshape(n, -1).norm(1).mean().ToDouble();
                             double stepSize = 2 * alpha * System.Math.Pow(options.Snr * noiseNorm / System.Math.Max(gradNorm, 1e-30), 2);
-                            var corrected = x + grad * stepSize;
-                            Swap(ref x, corrected + z * System.Math.Sqrt(2 * stepSize));
+                            var corrected = (grad * stepSize).add_(x);                    // x + s·step
+                            z.mul_(System.Math.Sqrt(2 * stepSize)).add_(corrected);         // + √(2·step) z
+                            (x, z) = (z, x);
                         }
                     }
-                    if (options.Predictor != Predictor.None)
+                    if (sharedTimeEm)
+                    {
+                        // Every sample sits at the same t, and the drift is a(t)·x: the reverse step is
+                        // x − [a x − g² s]Δt + g√Δt z = (1 − aΔt) x + g²Δt s + g√Δt z with a, g in float64 once per step,
+                        // two passes over x after the noise draw (scaled by the RNG call itself).
+                        double a = DriftCoefficient(sde, time), g = sde.DiffusionAt(time);
+                        var s = shared is not null ? shared.ScoreAtNoGrad(x, time) : score.Score(x, t);
+                        evaluations++;
+                        if (options.Denoise && step == options.Steps - 1)
+                        {
+                            mean?.Dispose();
+                            mean = (s * (g * g * dt)).add_(x, alpha: 1 - a * dt).MoveToOuterDisposeScope();
+                        }
+                        z.normal_(0, g * System.Math.Sqrt(dt), generator: generator).add_(s, alpha: g * g * dt).add_(x, alpha: 1 - a * dt);
+                        (x, z) = (z, x);
+                    }
+                    else if (options.Predictor != Predictor.None)
                     {
                         var s = score.Score(x, t);
                         evaluations++;
-                        var z = empty_like(x).normal_(0, 1, generator: generator);
-                        Tensor xMean, noise;
+                        z.normal_(0, 1, generator: generator);
+                        Tensor xMean;
                         if (options.Predictor == Predictor.EulerMaruyama)
                         {
                             var g = sde.Diffusion(t).unsqueeze(1);
-                            xMean = x - sde.ReverseDrift(x, t, s) * dt;       // dt > 0 here: the reverse step goes back in time
-                            noise = z * g * System.Math.Sqrt(dt);
+                            // x − [f − g²s]·dt (dt > 0 here: the reverse step goes back in time), written into the fresh drift
+                            xMean = sde.ReverseDrift(x, t, s).mul_(-dt).add_(x);
+                            z.mul_(g).mul_(System.Math.Sqrt(dt));
                         }
                         else
                         {
                             var (a, beta) = Transition(sde, time, dt);
                             // x_{t−Δt} = x − f + G² s + G z with f = (α − 1)x, G² = β (the discretisation's forward step).
                             xMean = x - x * (a - 1) + s * beta;
-                            noise = z * System.Math.Sqrt(beta);
+                            z.mul_(System.Math.Sqrt(beta));
                         }
-                        var next = xMean + noise;
+                        z.add_(xMean);                                    // the noise plus the mean: the next state
+                        (x, z) = (z, x);
                         mean?.Dispose();
                         mean = xMean.MoveToOuterDisposeScope();
-                        Swap(ref x, next);
                     }
                     CheckFinite(solver, sde, x, time - dt);
-                    x = x.MoveToOuterDisposeScope();
                     if (options.Thin > 0 && (step + 1) % options.Thin == 0) recorded.Add(x.clone().MoveToOuterDisposeScope());
                     options.Progress?.Report(new SamplerProgress(solver, step + 1, options.Steps, double.NaN));
                 }
@@ -204,11 +249,25 @@ namespace Dsl.Sde
                 var trajectory = recorded.Count > 0 ? stack(recorded.ToArray()) : null;
                 return new SdeSampleResult(samples, trajectory, evaluations, step, clock.Elapsed, cancelled);
             }
+            catch
+            {
+                x.Dispose();
+                throw;
+            }
             finally
             {
                 mean?.Dispose();
+                z.Dispose();
+                t.Dispose();
                 foreach (var r in recorded) r.Dispose();
             }
+        }
+
+        /// <summary>a(t) of a drift f = a(t)·x in float64: the drift of a 1×1 state of ones (exact: the generated drift is linear in x).</summary>
+        private static double DriftCoefficient(ISde sde, double time)
+        {
+            using var scope = NewDisposeScope();
+            return sde.Drift(ones(1, 1, dtype: ScalarType.Float64), full(1, time, dtype: ScalarType.Float64)).ToDouble();
         }
 
         /// <summary>The forward one-step transition over [t − Δt, t] of a linear SDE: x_t = α x_{t−Δt} + √β z.</summary>
@@ -225,13 +284,6 @@ namespace Dsl.Sde
         {
             var (alpha, beta) = Transition(sde, t, dt);
             return alpha < 1 ? 1 - beta : 1;
-        }
-
-        private static void Swap(ref Tensor slot, Tensor value)
-        {
-            var old = slot;
-            slot = value;
-            old.Dispose();
         }
 
         private static void RequireKernel(ISde sde, string solver)

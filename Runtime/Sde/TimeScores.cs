@@ -17,6 +17,16 @@ namespace Dsl.Sde
         Tensor Score(Tensor x, Tensor t);
     }
 
+    /// <summary>
+    /// A time-dependent score that can also be evaluated with one time shared by the whole batch, its schedule computed once
+    /// in float64 instead of per sample (the reverse-time solvers' steady state, where every sample sits at the same t).
+    /// </summary>
+    internal interface ISharedTimeScoreModel : ITimeScoreModel
+    {
+        /// <summary>s(x, t) at the one time <paramref name="time"/> for every row of x, without a tape: [N, D].</summary>
+        Tensor ScoreAtNoGrad(Tensor x, double time);
+    }
+
     /// <summary>A time-dependent score with its exact divergence ∇ₓ·s(x, t).</summary>
     public interface ITimeScoreDivergenceModel : ITimeScoreModel
     {
@@ -155,7 +165,7 @@ namespace Dsl.Sde
             public Tensor Score(Tensor x, Tensor t) => score(x, t);
         }
 
-        private sealed class PerturbedData : ITimeScoreDivergenceModel
+        private sealed class PerturbedData : ITimeScoreDivergenceModel, ISharedTimeScoreModel
         {
             private readonly INoiseConditionalModel data;
             private readonly ISde sde;
@@ -178,6 +188,16 @@ namespace Dsl.Sde
                 var scaled = x / m.unsqueeze(1);
                 var s = is_grad_enabled() ? data.Score(scaled, sigma) : data.ScoreNoGrad(scaled, sigma);
                 return s.div_(m.unsqueeze(1)).MoveToOuterDisposeScope();
+            }
+
+            /// <summary>sₜ(x) = s̃(x/m, √v/m)/m with m = m(t) and v = v(t) computed once in float64: three passes over x (scale, the generated score, unscale).</summary>
+            public Tensor ScoreAtNoGrad(Tensor x, double time)
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                double m = sde.MeanCoefficientAt(time), sigma = System.Math.Sqrt(sde.MarginalVarianceAt(time)) / m;
+                var noiseLevel = full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
+                return data.ScoreNoGrad(x.div(m), noiseLevel).div_(m).MoveToOuterDisposeScope();
             }
 
             public Tensor ScoreDivergence(Tensor x, Tensor t)

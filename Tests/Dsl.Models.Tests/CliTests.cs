@@ -109,6 +109,24 @@ namespace Dsl.Models.Tests
             var r = RunJson("bench", "langevin", "--repeats", "3", "--n", "2000");
             Assert.True(r.GetProperty("ms_per_step").GetDouble() > 0);
             Assert.True(r.GetProperty("autograd_ms_per_step").GetDouble() > 0);
+            AssertFastestPath(r);
+        }
+
+        /// <summary>`path` names the faster generated path, and `ms_per_step` is that path's time.</summary>
+        private static void AssertFastestPath(System.Text.Json.JsonElement r)
+        {
+            double fused = r.GetProperty("ms_per_step_fused").GetDouble(), torchOps = r.GetProperty("ms_per_step_torch_ops").GetDouble();
+            Assert.Equal(fused <= torchOps ? "fused" : "torch-ops", r.GetProperty("path").GetString());
+            Assert.Equal(System.Math.Min(fused, torchOps), r.GetProperty("ms_per_step").GetDouble());
+        }
+
+        [Fact]
+        public void Bench_divergence_prints_ms_per_step_of_the_faster_generated_path()
+        {
+            var r = RunJson("bench", "divergence", "--repeats", "3", "--n", "128");
+            AssertFastestPath(r);
+            Assert.True(r.GetProperty("autograd_exact_ms").GetDouble() > 0);
+            Assert.True(r.GetProperty("hutchinson_1_probe_ms").GetDouble() > 0);
         }
 
         [Fact]
@@ -201,8 +219,9 @@ namespace Dsl.Models.Tests
         [Fact]
         public void Bench_reverse_vp_prints_ms_per_step()
         {
-            var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000");
+            var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000", "--steps", "5");
             Assert.True(r.GetProperty("ms_per_step").GetDouble() > 0);
+            AssertFastestPath(r);
         }
 
         [Theory]

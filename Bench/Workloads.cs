@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using Dsl.Discrete;
+using Dsl.Models;
+using Dsl.Sampling;
+using Dsl.Sde;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Bench
+{
+    /// <summary>One timed .NET path of a workload: what it is (fused / torch-ops / eager autograd / hand-written TorchSharp), and one call.</summary>
+    public sealed record BenchCase(string Workload, string Path, string Name, Action Run, int StepsPerCall = 1);
+
+    /// <summary>
+    /// Issue 8's workloads W1–W5 as plain actions, shared by the quick interleaved timer (<see cref="QuickTiming"/>); the
+    /// BenchmarkDotNet classes time the same calls. Every generated model runs on both generated paths (the fused C# kernel,
+    /// <see cref="KernelPath.Fused"/>, and torch ops, <see cref="KernelPath.TorchOps"/>) and beside autograd of the user's
+    /// own equations; the hand-written PyTorch peers (Bench/peers) are the other side of each comparison.
+    /// </summary>
+    public static class Workloads
+    {
+        /// <summary>The peer script of each workload group.</summary>
+        public static readonly IReadOnlyDictionary<string, string> PeerScripts = new Dictionary<string, string>
+        {
+            ["W1"] = "w1_langevin.py", ["W3"] = "w3_divergence.py", ["W4"] = "w4_reverse_vp.py", ["W5"] = "w5_ising.py",
+        };
+
+        /// <summary>W1 and W2: one Langevin step with the exact Gaussian-mixture score, N = 100 000, D = 2, K = 2, float32.</summary>
+        public static IReadOnlyList<BenchCase> Langevin(int n = 100_000)
+        {
+            var model = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(0);
+            var eager = Autograd.EagerScoreModel(model);
+            var x = empty(n, 2).normal_(0, 1.5, generator: new Generator(1));
+            var g = new Generator(2);
+            return new[]
+            {
+                new BenchCase("W1", "fused", "Langevin step, generated fused score + update", () => { model.Kernels = KernelPath.Fused; using var s = Samplers.LangevinStep(model, x, 0.01, g); }),
+                new BenchCase("W1", "torch-ops", "Langevin step, generated score (torch ops)", () => { model.Kernels = KernelPath.TorchOps; using var s = Samplers.LangevinStep(model, x, 0.01, g); }),
+                new BenchCase("W2", "eager autograd", "Langevin step, autograd score of the equations", () => { using var s = Samplers.LangevinStep(eager, x, 0.01, g); }),
+                new BenchCase("W1", "floor", "noise draw alone", () => { using var z = empty_like(x).normal_(0, 1, generator: g); }),
+            };
+        }
+
+        /// <summary>W3: the divergence of the score of the MLP energy w₂·tanh(W₁x + b₁), D = 32, H = 64, batch 1024, float32.</summary>
+        public static IReadOnlyList<BenchCase> Divergence(int batch = 1024)
+        {
+            var model = new MlpEnergy(D: 32, H: 64, generator: new Generator(0));
+            var x = empty(batch, 32).normal_(0, 1, generator: new Generator(1));
+            var g = new Generator(2);
+            Tensor AutogradScore(Tensor xx) => Autograd.Score(model.EnergyEager, xx, createGraph: true);
+            return new[]
+            {
+                new BenchCase("W3", "fused", "exact divergence, generated (fused kernel)", () => { model.Kernels = KernelPath.Fused; using var d = model.ScoreDivergenceNoGrad(x); }),
+                new BenchCase("W3", "torch-ops", "exact divergence, generated (torch ops)", () => { model.Kernels = KernelPath.TorchOps; using var d = model.ScoreDivergenceNoGrad(x); }),
+                new BenchCase("W3", "eager autograd", "exact divergence, autograd loop over D of the equations", () => { using var d = Autograd.Divergence(AutogradScore, x); }),
+                new BenchCase("W3", "hutchinson", "Hutchinson, 1 probe, generated differentiable score", () => { using var e = DivergenceEstimators.Hutchinson(model.Score, x, 1, ProbeDistribution.Rademacher, g); }),
+                new BenchCase("W3", "hutchinson autograd", "Hutchinson, 1 probe, autograd score of the equations", () => { using var e = DivergenceEstimators.Hutchinson(AutogradScore, x, 1, ProbeDistribution.Rademacher, g); }),
+            };
+        }
+
+        /// <summary>W4: reverse VP Euler–Maruyama, <paramref name="steps"/> steps per call, N = 100 000, D = 2, Gaussian data, float32.</summary>
+        public static IReadOnlyList<BenchCase> ReverseVp(int steps, int n = 100_000)
+        {
+            var sde = new VpSde();
+            var data = new PerturbedGaussianMixture(D: 2, K: 1);
+            data.SetParameter("Mu", tensor(new[] { 0.5f, -0.75f }).reshape(1, 2));
+            data.SetParameter("Sigma", tensor(0.5f));
+            var generated = TimeScores.FromPerturbedData(data, sde);
+            var eager = TimeScores.FromPerturbedDataByAutograd(data, sde);
+            var options = new SdeSamplerOptions { Steps = steps, Seed = 1 };
+            var x = empty(n, 2).normal_(0, 1, generator: new Generator(1));
+            var z = empty_like(x);
+            var g = new Generator(2);
+            return new[]
+            {
+                new BenchCase("W4", "fused", "reverse VP EM, generated fused score", () => { data.Kernels = KernelPath.Fused; SdeSolvers.Sample(sde, generated, n, options).Dispose(); }, steps),
+                new BenchCase("W4", "torch-ops", "reverse VP EM, generated score (torch ops)", () => { data.Kernels = KernelPath.TorchOps; SdeSolvers.Sample(sde, generated, n, options).Dispose(); }, steps),
+                new BenchCase("W4", "eager autograd", "reverse VP EM, autograd score of the equations", () => SdeSolvers.Sample(sde, eager, n, options).Dispose(), steps),
+                new BenchCase("W4", "floor", "noise draw + the two update passes alone (no score)", () =>
+                {
+                    for (int i = 0; i < steps; i++) z.normal_(0, 0.1, generator: g).add_(x, alpha: 0.01).add_(x, alpha: 0.99);
+                }, steps),
+            };
+        }
+
+        /// <summary>W5: one checkerboard Metropolis sweep of the periodic L×L Ising lattice at T = 2.269, one chain, float32.</summary>
+        public static IReadOnlyList<BenchCase> Ising(int l = 256)
+        {
+            const double beta = 1 / 2.269;
+            var model = new LatticeIsing(N: l * l) { L = l };
+            var spins = empty(1, l * l).bernoulli_(0.5, generator: new Generator(1)).mul_(2).sub_(1);
+            var even = IsingLattice.Checkerboard(l).to_type(ScalarType.Bool);
+            var odd = even.logical_not();
+            var g = new Generator(2);
+            var u = empty_like(spins);
+            return new[]
+            {
+                new BenchCase("W5", "fused", "Ising sweep, generated fused local fields", () => { model.Kernels = KernelPath.Fused; SpinSamplers.Sweep(model, spins, even, beta, SpinUpdate.Metropolis, g); }),
+                new BenchCase("W5", "torch-ops", "Ising sweep, generated local fields (torch ops)", () => { model.Kernels = KernelPath.TorchOps; SpinSamplers.Sweep(model, spins, even, beta, SpinUpdate.Metropolis, g); }),
+                new BenchCase("W5", "hand-written TorchSharp", "Ising sweep, hand-written TorchSharp (rolls)", () => HandWrittenDiscrete.IsingSweep(spins, l, even, odd, 1.0, 0.0, beta, g)),
+                new BenchCase("W5", "floor", "the sweep's two uniform draws alone", () => { u.uniform_(0, 1, generator: g); u.uniform_(0, 1, generator: g); }),
+            };
+        }
+    }
+}
