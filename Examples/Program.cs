@@ -53,6 +53,7 @@ namespace Dsl.Examples
             root.Subcommands.Add(RbmCommand.BuildHopfield(gallery));
             root.Subcommands.Add(IsingCommand.Build(gallery));
             root.Subcommands.Add(DdpmCommands.Build(gallery));
+            foreach (var command in GuidedCommands.Build(gallery)) root.Subcommands.Add(command);
             foreach (var command in FamilyCommands.Build(gallery)) root.Subcommands.Add(command);
             var bench = BenchCommand.Build(gallery);
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
