@@ -78,9 +78,16 @@ namespace Dsl.Diffusion
             var dtype = known.dtype;
             using var generator = new Generator((ulong)options.Seed, device);
             using var noGrad = no_grad();
-            using var x0 = known.detach().clone();
-            using var keep = m.expand(n, d).contiguous();
-            using var fill = 1 - keep;
+            Tensor x0, keep, fill;
+            using (var setup = NewDisposeScope())
+            {
+                x0 = known.detach().clone().MoveToOuterDisposeScope();
+                keep = m.expand(n, d).contiguous().MoveToOuterDisposeScope();
+                fill = (1 - keep).MoveToOuterDisposeScope();
+            }
+            using var disposeX0 = x0;
+            using var disposeKeep = keep;
+            using var disposeFill = fill;
             Tensor Noise() => empty(new long[] { n, d }, dtype: dtype, device: device).normal_(0, 1, generator: generator);
             Tensor Known(double alphaBar) => alphaBar >= 1 ? x0.clone() : Noise().mul_(System.Math.Sqrt(1 - alphaBar)).add_(x0, alpha: System.Math.Sqrt(alphaBar));
 

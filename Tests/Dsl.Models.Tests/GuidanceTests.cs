@@ -101,8 +101,9 @@ namespace Dsl.Models.Tests
             using var labels = full(new long[] { n }, mode, ScalarType.Int64);
             var exact = ExactMixtureNoise(s.Sde);
             // γ = 1 with exact ε and p(y | xₜ): ε̂ is exactly −σ∇log pₜ(x | y), so the samples are N(μ₃, 0.1²I).
-            using var guided = Ddpm.Ddim(s, Guidance.ClassifierGuided(s.Sde, exact, new ExactModeClassifier(s.Sde), labels, 1), n, 2, Ddim(1));
-            using var plain = Ddpm.Ddim(s, exact, n, 2, Ddim(1));
+            // Algorithm 2 on all T steps: a coarse sub-sequence narrows the 0.1-wide modes (DDIM η = 1 on 100 steps gave std 0.079).
+            using var guided = Ddpm.Ancestral(s, Guidance.ClassifierGuided(s.Sde, exact, new ExactModeClassifier(s.Sde), labels, 1), n, 2, Ddim(1));
+            using var plain = Ddpm.Ancestral(s, exact, n, 2, Ddim(1));
             double rate = Rate(guided.Samples, mode), unguided = Rate(plain.Samples, mode);
             using var mean = guided.Samples.mean(new long[] { 0 }).to_type(ScalarType.Float64);
             using var std = guided.Samples.std(new long[] { 0 }).to_type(ScalarType.Float64);
@@ -154,8 +155,8 @@ namespace Dsl.Models.Tests
             {
                 using var dropped = Guidance.LabelDropout(yb, Modes, 0.2, g);
                 return Ddpm.SimpleLoss(s, net, xb, g, DdpmTarget.Noise, dropped);
-            }, new TrainerOptions { Steps = 800, LearningRate = 2e-3, EmaDecay = 0.99, Seed = 4 });
-            const int n = 1000;
+            }, new TrainerOptions { Steps = 300, LearningRate = 2e-3, EmaDecay = 0.98, Seed = 4 });
+            const int n = 500;
             double Sample(long label, double w)
             {
                 using var labels = full(new long[] { n }, label, ScalarType.Int64);
@@ -248,7 +249,7 @@ namespace Dsl.Models.Tests
             using var known = zeros(4, 2);
             using var wrongShape = ones(3);
             var mask = Assert.Throws<ArgumentException>(() => Inpainting.Sample(s, exact, known, wrongShape, new InpaintingOptions()));
-            Assert.Contains("[4, 2]", mask.Message); Assert.Contains("[2]", mask.Message); Assert.Contains("shape [3]", mask.Message);
+            Assert.Contains("[4, 2]", mask.Message); Assert.Contains("[2]", mask.Message); Assert.Contains("got [3]", mask.Message);
             using var notBinary = full(new long[] { 2 }, 0.5f);
             Assert.Contains("only 0 (missing) and 1 (known)", Assert.Throws<ArgumentException>(() => Inpainting.Sample(s, exact, known, notBinary, new InpaintingOptions())).Message);
             using var allKnown = ones(2);
