@@ -23,7 +23,7 @@ namespace Dsl.Examples
         {
             public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Denoiser checkpoint (default --out/guided-digits.ckpt); the classifiers sit beside it (.classifier.ckpt, .judge.ckpt). Loaded when present, trained otherwise." };
             public Option<int> TrainSteps { get; } = new("--train-steps") { Description = "Adam steps of the conditional U-Net denoiser.", DefaultValueFactory = _ => 1200 };
-            public Option<int> ClassifierSteps { get; } = new("--classifier-steps") { Description = "Adam steps of the noisy classifier (the clean judge gets half).", DefaultValueFactory = _ => 1500 };
+            public Option<int> ClassifierSteps { get; } = new("--classifier-steps") { Description = "Adam steps of the noisy classifier (the clean judge gets half).", DefaultValueFactory = _ => 1000 };
             public Option<int> Channels { get; } = new("--channels") { Description = "Channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 16 };
             public Option<double> DropLabel { get; } = new("--p-uncond") { Description = "Label dropout into the null label while training (classifier-free guidance).", DefaultValueFactory = _ => 0.2 };
             public Option<int> T { get; } = new("--T") { Description = "Diffusion steps T (linear schedule).", DefaultValueFactory = _ => 1000 };
