@@ -31,7 +31,7 @@ namespace Dsl.Models
     /// embedding of K + 1 rows is added to the time embedding, row K being the "no label" token that classifier-free
     /// guidance drops labels to (condition = null means every sample unlabelled).
     /// </summary>
-    public abstract class DiffusionNetwork : EnergyModule, IDiffusionNetwork
+    public abstract class DiffusionNetwork : EnergyModule, IConditionalDiffusionNetwork
     {
         private protected DiffusionNetwork(string name, int dim, int classes) : base(name, dim) { Classes = classes; }
 
@@ -49,6 +49,9 @@ namespace Dsl.Models
                 if (Classes == 0) throw new ArgumentException(ModelName + ".Predict: this network is unconditional (Classes = 0) but a condition was given.", nameof(condition));
                 if (condition.dim() != 1 || condition.shape[0] != x.shape[0] || condition.is_floating_point())
                     throw new ArgumentException(ModelName + ".Predict: the condition must be integer labels [N] = [" + x.shape[0] + "] in 0…" + Classes + " (" + Classes + " = no label); got " + condition.dtype + " " + NetworkShapes.Describe(condition) + ".", nameof(condition));
+                // Out-of-range rows of the label embedding abort natively: check the values here.
+                if (condition.dtype == ScalarType.Int64) Guidance.CheckLabels(condition, x.shape[0], Classes, allowNull: true, ModelName + ".Predict");
+                else using (var labels = condition.to_type(ScalarType.Int64)) Guidance.CheckLabels(labels, x.shape[0], Classes, allowNull: true, ModelName + ".Predict");
             }
             return Forward(x, time, condition);
         }

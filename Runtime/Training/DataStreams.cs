@@ -50,6 +50,55 @@ namespace Dsl.Training
         }
     }
 
+    /// <summary>A step-addressed source of labelled minibatches (classifiers, class-conditional networks).</summary>
+    public interface ILabelledDataStream : IDataStream
+    {
+        /// <summary>The minibatch of step <paramref name="step"/>: rows [BatchSize, Dim] and int64 labels [BatchSize] (the caller disposes both).</summary>
+        (Tensor X, Tensor Labels) LabelledBatch(long step);
+    }
+
+    /// <summary>Labelled minibatches drawn uniformly with replacement from data [M, D] and int64 labels [M].</summary>
+    public sealed class LabelledTensorDataStream : ILabelledDataStream
+    {
+        private readonly Tensor data, labels;
+        private readonly long seed;
+
+        /// <summary>Creates the stream; the tensors are referenced, not copied.</summary>
+        public LabelledTensorDataStream(Tensor data, Tensor labels, int batchSize, long seed)
+        {
+            if (data is null) throw new ArgumentNullException(nameof(data));
+            if (labels is null) throw new ArgumentNullException(nameof(labels));
+            if (data.dim() != 2 || data.shape[0] < 1 || !data.is_floating_point())
+                throw new ArgumentException("LabelledTensorDataStream: data must be a non-empty floating-point [M, D] tensor; got " + data.dtype + " " + Broadcasting.Describe(data) + ".", nameof(data));
+            if (labels.dim() != 1 || labels.shape[0] != data.shape[0] || labels.dtype != ScalarType.Int64)
+                throw new ArgumentException("LabelledTensorDataStream: labels must be int64 [M] = [" + data.shape[0] + "]; got " + labels.dtype + " " + Broadcasting.Describe(labels) + ".", nameof(labels));
+            if (batchSize < 1) throw new ArgumentException("LabelledTensorDataStream: batchSize must be ≥ 1, got " + batchSize + ".", nameof(batchSize));
+            this.data = data; this.labels = labels; BatchSize = batchSize; this.seed = seed;
+        }
+
+        /// <inheritdoc/>
+        public int BatchSize { get; }
+
+        /// <inheritdoc/>
+        public int Dim => (int)data.shape[1];
+
+        /// <inheritdoc/>
+        public Tensor Batch(long step)
+        {
+            var (x, y) = LabelledBatch(step);
+            y.Dispose();
+            return x;
+        }
+
+        /// <inheritdoc/>
+        public (Tensor X, Tensor Labels) LabelledBatch(long step)
+        {
+            using var g = new Generator(Seeds.ForStep(seed, step, 0x_1abe1), data.device);
+            using var index = randint(0, data.shape[0], new long[] { BatchSize }, generator: g, device: data.device);
+            return (data.index_select(0, index), labels.index_select(0, index));
+        }
+    }
+
     /// <summary>Minibatches drawn fresh from a sampler (a known distribution), seeded per step.</summary>
     public sealed class SampledDataStream : IDataStream
     {

@@ -43,7 +43,7 @@ namespace Dsl.Training
     /// <summary>A progress report: step reached, total, the loss of that step and throughput.</summary>
     public readonly record struct TrainingProgress(long Step, long TotalSteps, double Loss, double SamplesPerSecond);
 
-    /// <summary>The outcome of <see cref="Trainer.Train"/>.</summary>
+    /// <summary>The outcome of <see cref="Trainer"/>.Train.</summary>
     /// <param name="Steps">Steps completed in total (including those before a resume).</param>
     /// <param name="StartStep">The step the run started from (0, or the checkpoint's step).</param>
     /// <param name="LossHistory">The loss of every completed step.</param>
@@ -91,8 +91,30 @@ namespace Dsl.Training
         /// <summary>Trains <paramref name="model"/> on <paramref name="data"/>; <paramref name="loss"/> maps (batch, generator) to a 0-dim loss.</summary>
         public static TrainingResult Train(EnergyModule model, IDataStream data, Func<Tensor, Generator, Tensor> loss, TrainerOptions options)
         {
-            if (model is null) throw new ArgumentNullException(nameof(model));
             if (data is null) throw new ArgumentNullException(nameof(data));
+            if (loss is null) throw new ArgumentNullException(nameof(loss));
+            return Run(model, data, (step, generator) => loss(data.Batch(step), generator), options);
+        }
+
+        /// <summary>
+        /// Trains on labelled data (classifiers, class-conditional networks): <paramref name="loss"/> maps (batch, labels,
+        /// generator) to a 0-dim loss; the same loop, EMA, checkpoints and NaN stop as the unlabelled overload.
+        /// </summary>
+        public static TrainingResult Train(EnergyModule model, ILabelledDataStream data, Func<Tensor, Tensor, Generator, Tensor> loss, TrainerOptions options)
+        {
+            if (data is null) throw new ArgumentNullException(nameof(data));
+            if (loss is null) throw new ArgumentNullException(nameof(loss));
+            return Run(model, data, (step, generator) =>
+            {
+                var (x, labels) = data.LabelledBatch(step);
+                return loss(x, labels, generator);
+            }, options);
+        }
+
+        /// <summary>The loop: <paramref name="stepLoss"/> gives the loss of a step (its batch and noise inside the step's dispose scope).</summary>
+        private static TrainingResult Run(EnergyModule model, IDataStream data, Func<long, Generator, Tensor> stepLoss, TrainerOptions options)
+        {
+            if (model is null) throw new ArgumentNullException(nameof(model));
             if (data.Dim != model.Dim)
                 throw new ArgumentException("Trainer: the data stream yields rows of dimension " + data.Dim + " but " + model.ModelName + " has D = " + model.Dim + ".", nameof(data));
             if (options.Steps < 0) throw new ArgumentException("Trainer: Steps must be ≥ 0, got " + options.Steps + ".", nameof(options));
@@ -121,10 +143,9 @@ namespace Dsl.Training
                 using (var scope = NewDisposeScope())
                 using (var generator = new Generator(Seeds.ForStep(options.Seed, step, 0x_1055)))
                 {
-                    var batch = data.Batch(step);
                     optimizer.zero_grad();   // inside the step's scope: TorchSharp's zero_grad leaves one grad wrapper per parameter undisposed
-                    var l = loss(batch, generator);
-                    if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", nameof(loss));
+                    var l = stepLoss(step, generator);
+                    if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", "loss");
                     value = l.ToDouble();
                     if (double.IsNaN(value) || double.IsInfinity(value)) throw TrainingDivergedException.For(model, model.ModelName, step, value);
                     l.backward();
