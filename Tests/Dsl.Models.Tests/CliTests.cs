@@ -9,16 +9,7 @@ namespace Dsl.Models.Tests
     [Collection("Console")]
     public class CliTests
     {
-        private static (int Code, string Out, string Err) Run(params string[] args)
-        {
-            var (stdout, stderr) = (Console.Out, Console.Error);
-            var o = new StringWriter();
-            var e = new StringWriter();
-            Console.SetOut(o);
-            Console.SetError(e);
-            try { return (Dsl.Examples.Program.Main(args), o.ToString(), e.ToString()); }
-            finally { Console.SetOut(stdout); Console.SetError(stderr); }
-        }
+        private static (int Code, string Out, string Err) Run(params string[] args) => Gallery.Run(args);
 
         [Fact]
         public void Score_check_json_reports_the_figures()
@@ -56,13 +47,7 @@ namespace Dsl.Models.Tests
     
         private static readonly string OutDir = Path.Combine(Path.GetTempPath(), "dsl-cli-tests");
 
-        private static JsonElement RunJson(params string[] args)
-        {
-            var (code, output, err) = Run(args.Concat(new[] { "--json", "--out", OutDir }).ToArray());
-            Assert.True(code == 0, "exit " + code + ": " + err);
-            using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
-            return doc.RootElement.Clone();
-        }
+        private static JsonElement RunJson(params string[] args) => Gallery.RunJson(args.Concat(new[] { "--out", OutDir }).ToArray());
 
         [Fact]
         public void Langevin_and_annealed_Langevin_report_the_minor_mode_weight_and_write_PNGs()

@@ -11,24 +11,9 @@ namespace Dsl.Models.Tests
     {
         private static readonly string OutDir = Path.Combine(Path.GetTempPath(), "dsl-ddpm-cli-" + Guid.NewGuid().ToString("N"));
 
-        private static (int Code, string Out, string Err) Run(params string[] args)
-        {
-            var (stdout, stderr) = (Console.Out, Console.Error);
-            var o = new StringWriter();
-            var e = new StringWriter();
-            Console.SetOut(o);
-            Console.SetError(e);
-            try { return (Dsl.Examples.Program.Main(args.Concat(new[] { "--json", "--out", OutDir }).ToArray()), o.ToString(), e.ToString()); }
-            finally { Console.SetOut(stdout); Console.SetError(stderr); }
-        }
+        private static (int Code, string Out, string Err) Run(params string[] args) => Gallery.Run(args.Concat(new[] { "--json", "--out", OutDir }).ToArray());
 
-        private static JsonElement RunJson(params string[] args)
-        {
-            var (code, output, err) = Run(args);
-            Assert.True(code == 0, "exit " + code + ": " + err);
-            using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
-            return doc.RootElement.Clone();
-        }
+        private static JsonElement RunJson(params string[] args) => Gallery.RunJson(args.Concat(new[] { "--out", OutDir }).ToArray());
 
         [Fact]
         public void Schedule_reports_the_table_ends_and_writes_the_CSV()

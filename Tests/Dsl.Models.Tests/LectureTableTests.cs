@@ -44,14 +44,8 @@ namespace Dsl.Models.Tests
         /// </summary>
         private static bool IsGalleryCommand(IReadOnlyList<string> verb)
         {
-            var (stdout, stderr) = (Console.Out, Console.Error);
-            var help = new StringWriter();
-            Console.SetOut(help);
-            Console.SetError(TextWriter.Null);
-            int code;
-            try { code = Dsl.Examples.Program.Main(verb.Append("--help").ToArray()); }
-            finally { Console.SetOut(stdout); Console.SetError(stderr); }
-            return code == 0 && help.ToString().Contains(" " + string.Join(" ", verb) + " [options]", StringComparison.Ordinal);
+            var (code, help, _) = Gallery.Run(verb.Append("--help").ToArray());
+            return code == 0 && help.Contains(" " + string.Join(" ", verb) + " [options]", StringComparison.Ordinal);
         }
 
         [Fact]

@@ -65,35 +65,8 @@ namespace Dsl.Generators.Emit
             return w.ToString();
         }
 
-        private static void EmitConstructor(SourceWriter w, LoweredFlow m)
-        {
-            var spec = m.Spec;
-            foreach (var size in m.Sizes) w.Line("private readonly long size_" + size + ";");
-            w.Line();
-            w.Line("/// <summary>Creates " + spec.ClassName + " for the given dimension sizes; parameters are registered with TorchSharp");
-            w.Line("/// and initialised from <paramref name=\"generator\"/> unless their [Param] declares Init.</summary>");
-            foreach (var size in m.Sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == spec.DimSymbol ? " (the dimension of z)" : "") + ".</param>");
-            w.Line("/// <param name=\"generator\">Random source for the initial parameter values (seed it for reproducible layers).</param>");
-            w.Line("public " + spec.ClassName + "(" + string.Join(", ", m.Sizes.Select(s => "int " + s)) + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + ModelEmitter.Str(spec.ClassName) + ", CheckSize(" + ModelEmitter.Str(spec.ClassName) + ", " + ModelEmitter.Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
-            w.Open();
-            foreach (var size in m.Sizes)
-                w.Line("size_" + size + " = CheckSize(" + ModelEmitter.Str(spec.ClassName) + ", " + ModelEmitter.Str(size) + ", " + size + ");");
-            foreach (var p in spec.Params)
-            {
-                string shape = p.Rank == 0 ? "System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
-                w.Line("RegisterParam(" + ModelEmitter.Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
-            }
-            w.Line("BindEquationFields();");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
-            w.Open("private void BindEquationFields()");
-            foreach (var p in spec.Params)
-                w.Line(p.Name + " = new global::Dsl." + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(Param(" + ModelEmitter.Str(p.Name) + "));");
-            w.Close();
-            w.Line();
-        }
+        private static void EmitConstructor(SourceWriter w, LoweredFlow m) =>
+            ModelEmitter.EmitSizedConstructor(w, m.Spec.ClassName, m.Spec.DimSymbol, m.Sizes, m.Spec.Params, "Random source for the initial parameter values (seed it for reproducible layers).");
 
         private static void EmitMethod(SourceWriter w, LoweredFlow m, string name, IReadOnlyList<Node> roots, string returnType, string summary, CodePath path)
         {

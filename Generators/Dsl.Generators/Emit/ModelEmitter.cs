@@ -360,6 +360,39 @@ namespace Dsl.Generators.Emit
         }
 
         /// <summary>
+        /// The constructor of a generated module whose sizes are named dimensions (flows, divergences): size fields, one int per
+        /// dimension, registered [Param]s, and BindEquationFields pointing the user's fields at the parameter tensors.
+        /// </summary>
+        internal static void EmitSizedConstructor(SourceWriter w, string className, string dimSymbol, IReadOnlyList<string> sizes, Model.EquatableArray<Model.ParamSpec> parameters, string generatorDoc)
+        {
+            foreach (var size in sizes) w.Line("private readonly long size_" + size + ";");
+            w.Line();
+            w.Line("/// <summary>Creates " + className + " for the given dimension sizes; parameters are registered with TorchSharp");
+            w.Line("/// and initialised from <paramref name=\"generator\"/> unless their [Param] declares Init.</summary>");
+            foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == dimSymbol ? " (the dimension of z)" : "") + ".</param>");
+            w.Line("/// <param name=\"generator\">" + generatorDoc + "</param>");
+            w.Line("public " + className + "(" + string.Join(", ", sizes.Select(s => "int " + s)) + ", " + Torch + ".Generator? generator = null)");
+            w.Line("    : base(" + Str(className) + ", CheckSize(" + Str(className) + ", " + Str(dimSymbol) + ", " + dimSymbol + "))");
+            w.Open();
+            foreach (var size in sizes)
+                w.Line("size_" + size + " = CheckSize(" + Str(className) + ", " + Str(size) + ", " + size + ");");
+            foreach (var p in parameters)
+            {
+                string shape = p.Rank == 0 ? "System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
+                w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
+            }
+            w.Line("BindEquationFields();");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
+            w.Open("private void BindEquationFields()");
+            foreach (var p in parameters)
+                w.Line(p.Name + " = new global::Dsl." + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(Param(" + Str(p.Name) + "));");
+            w.Close();
+            w.Line();
+        }
+
+        /// <summary>
         /// Declares <c>var p_Name = Param("Name");</c> for each parameter that <paramref name="roots"/> read, in declaration order,
         /// and returns the name → local map the tensor emitters take.
         /// </summary>
