@@ -185,7 +185,7 @@ namespace Dsl.Examples
                 familyTable.AddRow("InvertiblePlanarFlow.LogDetJacobian (matrix determinant lemma)", "log|det| of the autograd Jacobian of f(z) as written",
                     familyChecks.PlanarLogDetError.ToString("E2", CultureInfo.InvariantCulture));
                 familyTable.AddRow("GaussianEncoderKl.Kl (from log q and log p)", "½Σ(σ² + μ² − 1 − log σ²)", familyChecks.KlError.ToString("E2", CultureInfo.InvariantCulture));
-                familyTable.AddRow("GaussianEncoderKl.Kl", "Monte Carlo of E_q[log q − log p] (20 000 draws)",
+                familyTable.AddRow("GaussianEncoderKl.Kl", Markup.Escape("Monte Carlo of E_q[log q − log p] (20 000 draws)"),
                     familyChecks.KlMonteCarloZ.ToString("F2", CultureInfo.InvariantCulture) + " standard errors");
                 AnsiConsole.Write(familyTable);
                 AnsiConsole.MarkupLine("\nNext: [grey]dsl vae[/], [grey]dsl gan[/], [grey]dsl planar-flow[/], [grey]dsl cnf[/], [grey]dsl models[/], [grey]dsl sde-sample --sde ve --sampler pc --data gmm[/], [grey]dsl likelihood --sde vp --dim 8[/], [grey]dsl annealed-langevin --model gmm[/], [grey]dsl mala --model poe[/], [grey]dsl score-matching --loss ncsn --model ring[/], [grey]dsl score-check --model GaussianMixture --n 100000[/].");

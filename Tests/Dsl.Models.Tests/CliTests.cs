@@ -12,6 +12,14 @@ namespace Dsl.Models.Tests
         private static (int Code, string Out, string Err) Run(params string[] args) => Gallery.Run(args);
 
         [Fact]
+        public void The_tour_runs_in_text_mode()
+        {
+            // The tour's tables go through Spectre markup: a '[' in a cell once ended the tour with an exception.
+            var (code, _, err) = Run();
+            Assert.True(code == 0, "exit " + code + ": " + err);
+        }
+
+        [Fact]
         public void Score_check_json_reports_the_figures()
         {
             var (code, output, _) = Run("score-check", "--model", "GaussianMixture", "--n", "500", "--json", "--dtype", "float64");
