@@ -182,7 +182,13 @@ namespace Dsl.Generators.Emit
         }
 
         /// <summary>W v with the cheapest batched form: an unbatched W meets a batched v as v Wᵀ ([N,L]·[L,K]).</summary>
-        private string MatVec(Node n)
+        private string MatVec(Node n) => MatVecText(n, names);
+
+        /// <summary>
+        /// The text of W v over already-named operands, shared by the torch-op and TorchScript emitters (the same method
+        /// calls in both languages): v Wᵀ for an unbatched W and a batched v (v P when W = Pᵀ), a batched matmul when both are batched.
+        /// </summary>
+        internal static string MatVecText(Node n, IReadOnlyDictionary<Node, string> names)
         {
             var wNode = n.A;
             var v = names[n.B];

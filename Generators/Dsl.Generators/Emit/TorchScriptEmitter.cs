@@ -260,21 +260,8 @@ namespace Dsl.Generators.Emit
             return v < 0 ? "(" + s + ")" : s;
         }
 
-        /// <summary>W v with the torch-op path's batched forms: an unbatched W meets a batched v as v Wᵀ ([N,L]·[L,K]).</summary>
-        private string MatVec(Node n)
-        {
-            var wNode = n.A;
-            var v = names[n.B];
-            if (!wNode.Shape.Batched && n.B.Shape.Batched)
-            {
-                if (wNode.Op == Op.Transpose && !wNode.A.Shape.Batched && names.ContainsKey(wNode.A))
-                    return v + ".matmul(" + names[wNode.A] + ")";                                   // v (Pᵀ)ᵀ = v P
-                return v + ".matmul(" + names[wNode] + ".transpose(-2, -1))";
-            }
-            if (wNode.Shape.Batched && n.B.Shape.Batched)
-                return names[wNode] + ".matmul(" + v + ".unsqueeze(-1)).squeeze(-1)";
-            return names[wNode] + ".matmul(" + v + ")";
-        }
+        /// <summary>W v with the torch-op path's batched forms (the same text in TorchScript).</summary>
+        private string MatVec(Node n) => TensorCodeEmitter.MatVecText(n, names);
 
         private string Binary(Node n, string op)
         {

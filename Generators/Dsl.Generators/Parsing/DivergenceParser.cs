@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 using System.Threading;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Model;
@@ -29,10 +28,7 @@ namespace Dsl.Generators.Parsing
         {
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
             var containers = ModelParser.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
-            string dim = "D";
-            foreach (var attribute in attributes)
-                foreach (var named in attribute.NamedArguments)
-                    if (named.Key == "Dim" && named.Value.Value is string s && Regex.IsMatch(s, "^[A-Za-z_][A-Za-z0-9_]*$")) dim = s;
+            string dim = ModelParser.DimSymbol(attributes);
 
             var parameters = ModelParser.ParseParameters(type, diagnostics, ct);
             var q = Density(type, "LogQAttribute", "[LogQ]", classLocation, diagnostics, ct);

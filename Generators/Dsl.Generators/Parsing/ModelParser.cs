@@ -229,6 +229,16 @@ namespace Dsl.Generators.Parsing
 
         private static bool IsSymbol(string s) => SymbolPattern.IsMatch(s);
 
+        /// <summary>The dimension symbol a class attribute names with Dim = "…" (a valid identifier), or "D".</summary>
+        internal static string DimSymbol(IEnumerable<AttributeData> attributes)
+        {
+            string dimSymbol = "D";
+            foreach (var attribute in attributes)
+                foreach (var named in attribute.NamedArguments)
+                    if (named.Key == "Dim" && named.Value.Value is string dim && IsSymbol(dim)) dimSymbol = dim;
+            return dimSymbol;
+        }
+
         internal static bool IsDslType(ITypeSymbol type, string name) =>
             type.Name == name && type.ContainingNamespace?.ToDisplayString() == AttributeNamespace && type.ContainingType == null;
 
