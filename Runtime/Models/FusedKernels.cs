@@ -1,6 +1,9 @@
 using System;
 using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -141,5 +144,111 @@ namespace Dsl
 
         /// <summary>Round half to even, as torch.round.</summary>
         public static double Round(double x) => System.Math.Round(x, MidpointRounding.ToEven);
+
+        // ------------------------------------------------------------------ the vector body: Lanes samples per iteration
+
+        [ThreadStatic] private static Vector256<double>[]?[]? vectorScratch;
+
+        /// <summary>
+        /// As <see cref="Scratch"/> for the vector body of a kernel: per-sample buffers whose elements hold one value of each of
+        /// 4 consecutive samples.
+        /// </summary>
+        public static Vector256<double>[] VectorScratch(int slot, int length)
+        {
+            var slots = vectorScratch;
+            if (slots == null || slots.Length <= slot)
+            {
+                Array.Resize(ref slots, System.Math.Max(slot + 1, 8));
+                vectorScratch = slots;
+            }
+            var buffer = slots[slot];
+            if (buffer == null || buffer.Length < length) slots[slot] = buffer = new Vector256<double>[length];
+            return buffer;
+        }
+
+        /// <summary>
+        /// Elements <paramref name="offset"/> + l·<paramref name="stride"/>, l = 0…3, of <paramref name="source"/> as doubles: one
+        /// element of 4 consecutive samples (the stride is a sample's length). The caller guarantees the indices are in range.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Gather<T>(Span<T> source, int offset, int stride) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ref T first = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), offset);
+            if (stride == 1)
+            {
+                if (typeof(T) == typeof(double)) return Vector256.LoadUnsafe(ref Unsafe.As<T, double>(ref first));
+                if (typeof(T) == typeof(float)) return Vector256.WidenLower(Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref first)).ToVector256Unsafe());
+            }
+            return Vector256.Create(
+                double.CreateTruncating(first),
+                double.CreateTruncating(Unsafe.Add(ref first, stride)),
+                double.CreateTruncating(Unsafe.Add(ref first, 2 * stride)),
+                double.CreateTruncating(Unsafe.Add(ref first, 3 * stride)));
+        }
+
+        /// <summary>Writes lane l of <paramref name="values"/> to element <paramref name="offset"/> + l·<paramref name="stride"/> of <paramref name="target"/> (the inverse of <see cref="Gather"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Scatter<T>(Span<T> target, int offset, int stride, Vector256<double> values) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ref T first = ref Unsafe.Add(ref MemoryMarshal.GetReference(target), offset);
+            if (stride == 1 && typeof(T) == typeof(double))
+            {
+                values.StoreUnsafe(ref Unsafe.As<T, double>(ref first));
+                return;
+            }
+            first = T.CreateTruncating(values.GetElement(0));
+            Unsafe.Add(ref first, stride) = T.CreateTruncating(values.GetElement(1));
+            Unsafe.Add(ref first, 2 * stride) = T.CreateTruncating(values.GetElement(2));
+            Unsafe.Add(ref first, 3 * stride) = T.CreateTruncating(values.GetElement(3));
+        }
+
+        /// <summary>Lane-wise max + log Σ (the end of a stable log-sum-exp): the max itself where it is infinite, as the scalar form.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> LogSumExpFinish(Vector256<double> max, Vector256<double> sum) =>
+            Vector256.ConditionalSelect(IsInfinite(max), max, max + Vector256.Log(sum));
+
+        /// <summary>All-ones in the lanes of <paramref name="x"/> that are ±∞.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> IsInfinite(Vector256<double> x) => Vector256.Equals(Vector256.Abs(x), Vector256.Create(double.PositiveInfinity));
+
+        /// <summary>True when some lane of <paramref name="x"/> is ±∞.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool AnyInfinite(Vector256<double> x) => IsInfinite(x) != Vector256<double>.Zero;
+
+        /// <summary>x², lane-wise.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Square(Vector256<double> x) => x * x;
+
+        /// <summary>1/(1 + e⁻ˣ), lane-wise.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Sigmoid(Vector256<double> x) => Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-x));
+
+        /// <summary>log(1 + eˣ) lane-wise, as torch's softplus with β = 1 and threshold 20.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Softplus(Vector256<double> x) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(20.0)), x, Vector256.Log(Vector256<double>.One + Vector256.Exp(x)));
+
+        /// <summary>Round half to even, lane-wise, as torch.round.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Round(Vector256<double> x) => Vector256.Round(x);
+
+        /// <summary>sign x lane-wise, as torch.sign.</summary>
+        public static Vector256<double> Sign(Vector256<double> x) => Lanewise(x, Sign);
+
+        /// <summary>tanh x lane-wise (System.Math per lane: the same values as the scalar body).</summary>
+        public static Vector256<double> Tanh(Vector256<double> x) => Lanewise(x, System.Math.Tanh);
+
+        /// <summary>sin x lane-wise (System.Math per lane).</summary>
+        public static Vector256<double> Sin(Vector256<double> x) => Lanewise(x, System.Math.Sin);
+
+        /// <summary>cos x lane-wise (System.Math per lane).</summary>
+        public static Vector256<double> Cos(Vector256<double> x) => Lanewise(x, System.Math.Cos);
+
+        /// <summary>xᵖ lane-wise (System.Math per lane).</summary>
+        public static Vector256<double> Pow(Vector256<double> x, double p) =>
+            Vector256.Create(System.Math.Pow(x.GetElement(0), p), System.Math.Pow(x.GetElement(1), p), System.Math.Pow(x.GetElement(2), p), System.Math.Pow(x.GetElement(3), p));
+
+        private static Vector256<double> Lanewise(Vector256<double> x, Func<double, double> f) =>
+            Vector256.Create(f(x.GetElement(0)), f(x.GetElement(1)), f(x.GetElement(2)), f(x.GetElement(3)));
     }
 }

@@ -37,11 +37,11 @@ namespace Dsl.Models.Tests
             return results;
         }
 
-        private static void CompareWithTorchOps(string name, long seed, ScalarType dtype, double tolerance)
+        private static void CompareWithTorchOps(string name, long seed, ScalarType dtype, double tolerance, int batch = 300)
         {
             using var scope = NewDisposeScope();
             var model = NumericTests.RandomModel(name, seed, dtype);
-            var x = NumericTests.RandomInput(model, 300, seed);
+            var x = NumericTests.RandomInput(model, batch, seed);
 
             model.Kernels = KernelPath.TorchOps;
             List<Tensor> reference = null!;
@@ -86,6 +86,18 @@ namespace Dsl.Models.Tests
         public void Float32_fused_kernels_equal_the_torch_op_path(string name)
         {
             foreach (var seed in FixedSeeds.For(name + "fused32", 4)) CompareWithTorchOps(name, seed, ScalarType.Float32, 1e-5);
+        }
+
+        /// <summary>
+        /// The kernels run 4 samples per iteration on vector lanes and the rest one at a time: batches of 1, 3, 5 and 7 samples
+        /// take the scalar body alone, both bodies with a scalar tail, and one full vector plus 3 (300 above is all vector).
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(Models))]
+        public void The_vector_body_and_the_scalar_tail_agree_with_the_torch_op_path(string name)
+        {
+            foreach (int batch in new[] { 1, 3, 5, 7 })
+                CompareWithTorchOps(name, FixedSeeds.For(name + "tail" + batch, 1).First(), ScalarType.Float64, 1e-12, batch);
         }
 
         [Fact]

@@ -29,7 +29,21 @@ namespace Dsl.Generators.Emit
         private readonly string conditionName;
         private int temps;
         private int slots;
-        private readonly Dictionary<Node, (string Exps, string Max, string Sum)> softmax = new Dictionary<Node, (string Exps, string Max, string Sum)>();
+        private readonly Dictionary<Node, (string Exps, string Max, string Sum)> softmax = new Dictionary<Node, (string Exps, string Max, string Sum)>();   // Sum: the reciprocal 1/Σ eₖ
+        private readonly List<string> reciprocals = new List<string>();
+        private readonly Dictionary<Node, string> reciprocalNames = new Dictionary<Node, string>();
+
+        /// <summary>
+        /// True while the vector body is written: every per-sample value is then a <see cref="Lanes"/>-wide vector holding that value
+        /// for <see cref="Lanes"/> consecutive samples (one sample per lane), so the same expression tree runs on 4 samples at once.
+        /// </summary>
+        private bool lanes;
+        private int vectorSlots;
+
+        /// <summary>Samples per iteration of the vector body: the lanes of a 256-bit vector of doubles.</summary>
+        public const int Lanes = 4;
+        private const string V = "global::System.Runtime.Intrinsics.Vector256";
+        private const string VD = V + "<double>";
 
         private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName)
         {
@@ -138,26 +152,16 @@ namespace Dsl.Generators.Emit
             foreach (var n in order)
                 if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
 
-            // Per sample.
+            // Per sample: the scalar body (one sample per iteration), then the same operations on vectors of Lanes samples.
             bool readsX = step || order.Any(n => n.Op == Op.Input);
-            if (readsX) loop.Line("int xo = s * " + Size(step ? roots[0].Shape.Last : order.First(n => n.Op == Op.Input).Shape.Last) + ";");
-            if (conditional && order.Any(n => n.Op == Op.Condition)) loop.Line("double c_" + conditionName + " = double.CreateTruncating(ss[s]);");
-            foreach (var n in order)
-                if (n.Shape.Batched && !IsVirtual(n)) Materialise(loop, n, "b", buffers);
-            var outputs = new List<string>();
-            for (int r = 0; r < roots.Count; r++)
-            {
-                var root = roots[r];
-                string name = "y" + r;
-                outputs.Add(name);
-                string offset = root.Shape.Rank == 0 ? "s" : "s * " + Elements(root.Shape);
-                if (step)
-                    Loops(loop, root.Shape, idx => loop.Line("os" + r + "[xo + " + idx[0] + "] = T.CreateTruncating(double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * "
-                        + Elem(root, idx) + " + b * double.CreateTruncating(zs[xo + " + idx[0] + "]));"));
-                else
-                    Loops(loop, root.Shape, idx =>
-                        loop.Line("os" + r + "[" + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + "] = T.CreateTruncating(" + Elem(root, idx) + ");"));
-            }
+            string xStride = Size(step ? roots[0].Shape.Last : readsX ? order.First(n => n.Op == Op.Input).Shape.Last : Shape.One);
+            PerSample(loop, buffers, readsX, xStride, conditional, step);
+            var vectorLoop = new SourceWriter();
+            var vectorBuffers = new SourceWriter();
+            lanes = true;
+            PerSample(vectorLoop, vectorBuffers, readsX, xStride, conditional, step);
+            lanes = false;
+            var outputs = Enumerable.Range(0, roots.Count).Select(r => "y" + r).ToList();
 
             string args = Torch + ".Tensor x" + (conditional ? ", " + Torch + ".Tensor sigma" : "") + (step ? ", double a, " + Torch + ".Tensor z, double b" : "");
             w.Line("/// <summary>The fused CPU kernel of " + methodName + ": one pass over the samples (see the comment in " + methodName + ").</summary>");
@@ -171,6 +175,7 @@ namespace Dsl.Generators.Emit
             w.Line("int n = (int)xc.shape[0];");
             foreach (var line in header) w.Line(line);
             Append(w, prologue);
+            foreach (var line in reciprocals) w.Line(line);
             for (int r = 0; r < roots.Count; r++)
             {
                 var dims = new List<string> { "xc.shape[0]" };
@@ -188,13 +193,55 @@ namespace Dsl.Generators.Emit
             if (step) w.Line("var zs = global::Dsl.FusedKernels.Span<T>(zc);");
             if (conditional && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = global::Dsl.FusedKernels.Span<T>(sc);");
             for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = global::Dsl.FusedKernels.Span<T>(y" + r + ");");
+            w.Line("int s = start;");
+            w.Line("// " + Lanes + " samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.");
+            w.Open("if (" + V + ".IsHardwareAccelerated)");
+            Append(w, vectorBuffers);
+            w.Open("for (; s + " + Lanes + " <= end; s += " + Lanes + ")");
+            Append(w, vectorLoop);
+            w.Close();
+            w.Close();
             Append(w, buffers);
-            w.Open("for (int s = start; s < end; s++)");
+            w.Open("for (; s < end; s++)");
             Append(w, loop);
             w.Close();
             w.Close();
             w.Close();
             w.Line();
+        }
+
+        /// <summary>
+        /// The body of the loop over the samples: every batched operation, then the outputs. In <see cref="lanes"/> mode each value
+        /// is a vector over the samples s … s + Lanes − 1, read and written with the stride of one sample.
+        /// </summary>
+        private void PerSample(SourceWriter loop, SourceWriter buffers, bool readsX, string xStride, bool conditional, bool step)
+        {
+            if (readsX) loop.Line("int xo = s * " + xStride + ";");
+            if (conditional && order.Any(n => n.Op == Op.Condition))
+                loop.Line(lanes
+                    ? "var c_" + conditionName + " = global::Dsl.FusedKernels.Gather(ss, s, 1);"
+                    : "double c_" + conditionName + " = double.CreateTruncating(ss[s]);");
+            foreach (var n in order)
+                if (n.Shape.Batched && !IsVirtual(n)) Materialise(loop, n, "b", buffers);
+            for (int r = 0; r < roots.Count; r++)
+            {
+                var root = roots[r];
+                string os = "os" + r;
+                string elements = Elements(root.Shape);
+                string offset = root.Shape.Rank == 0 ? "s" : "s * " + elements;
+                if (step && lanes)
+                    Loops(loop, root.Shape, idx => loop.Line("global::Dsl.FusedKernels.Scatter(" + os + ", xo + " + idx[0] + ", " + xStride + ", global::Dsl.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + xStride + ") + a * "
+                        + Elem(root, idx) + " + b * global::Dsl.FusedKernels.Gather(zs, xo + " + idx[0] + ", " + xStride + "));"));
+                else if (step)
+                    Loops(loop, root.Shape, idx => loop.Line(os + "[xo + " + idx[0] + "] = T.CreateTruncating(double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * "
+                        + Elem(root, idx) + " + b * double.CreateTruncating(zs[xo + " + idx[0] + "]));"));
+                else if (lanes)
+                    Loops(loop, root.Shape, idx =>
+                        loop.Line("global::Dsl.FusedKernels.Scatter(" + os + ", " + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + ", " + elements + ", " + Elem(root, idx) + ");"));
+                else
+                    Loops(loop, root.Shape, idx =>
+                        loop.Line(os + "[" + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + "] = T.CreateTruncating(" + Elem(root, idx) + ");"));
+            }
         }
 
         private static void Append(SourceWriter w, SourceWriter part)
@@ -250,11 +297,21 @@ namespace Dsl.Generators.Emit
         /// <summary>The expression of element <paramref name="idx"/> (one index expression per axis) of <paramref name="n"/>'s per-sample value.</summary>
         private string Elem(Node n, IReadOnlyList<string> idx)
         {
+            if (lanes && (!n.Shape.Batched || n.Op == Op.Const || TensorCodeEmitter.IsHost(n)))
+            {
+                // The same value in every lane: the scalar expression, broadcast.
+                lanes = false;
+                string scalar = Elem(n, idx);
+                lanes = true;
+                return V + ".Create(" + scalar + ")";
+            }
             if (n.Op == Op.Const) return TensorCodeEmitter.Literal(n.Value);
             if (TensorCodeEmitter.IsHost(n)) return HostLocal(n);
             switch (n.Op)
             {
-                case Op.Input: return "double.CreateTruncating(xs[xo + " + idx[0] + "])";
+                case Op.Input: return lanes
+                    ? "global::Dsl.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + Size(n.Shape.Last) + ")"
+                    : "double.CreateTruncating(xs[xo + " + idx[0] + "])";
                 case Op.Condition: return "c_" + conditionName;
                 case Op.Param: return n.Shape.Rank == 0 ? paramLocals[n.Name!] : paramLocals[n.Name!] + "[" + Flat(n.Shape, idx) + "]";
                 case Op.Broadcast: return Elem(n.A, Map(idx, n.Shape, n.A.Shape));
@@ -328,36 +385,55 @@ namespace Dsl.Generators.Emit
         /// <summary>Stores <paramref name="n"/>: a double local (rank 0) or an array (prefix u: once per call; b: allocated per chunk, filled per sample).</summary>
         private void Materialise(SourceWriter w, Node n, string prefix, SourceWriter arrays)
         {
-            string name = prefix + temps++;
+            string name = (lanes ? "v" : prefix) + temps++;
             if (n.Shape.Rank == 0)
             {
                 stored[n] = name;
                 if (IsElementwise(n.Op))
                 {
-                    w.Line("double " + name + " = " + Compute(n, Array.Empty<string>()) + ";");
+                    w.Line((lanes ? "var " : "double ") + name + " = " + Compute(n, Array.Empty<string>()) + ";");
                     return;
                 }
                 if (n.Op == Op.LogSumExp && n.Shape.Batched && n.A.Shape.Rank == 1 && stored.ContainsKey(n.A))
                 {
                     // Keeps eₖ = exp(vₖ − max) and Σ eₖ: a softmax exp(vₖ − lse) of the same v later reads eₖ / Σ instead of K more exps.
-                    string v = stored[n.A], len = Size(n.A.Shape.Last), e = "e" + name, m = "m" + name, z = "z" + name;
-                    arrays.Line("var " + e + " = global::Dsl.FusedKernels.Scratch(" + slots++ + ", " + len + ");");
-                    w.Line("double " + m + " = double.NegativeInfinity;");
-                    w.Line("for (int k = 0; k < " + len + "; k++) " + m + " = global::System.Math.Max(" + m + ", " + v + "[k]);");
-                    w.Line("double " + z + " = 0;");
-                    w.Line("for (int k = 0; k < " + len + "; k++) " + z + " += " + e + "[k] = global::System.Math.Exp(" + v + "[k] - " + m + ");");
-                    w.Line("double " + name + " = double.IsInfinity(" + m + ") ? " + m + " : " + m + " + global::System.Math.Log(" + z + ");");
-                    softmax[n] = (e, m, z);
+                    // The softmax reads eₖ · (1/Σ); when the softmax is the only reader of the log-sum-exp itself (a score, not an
+                    // energy), the log is taken only in the rare lanes whose max is infinite, inside the softmax's fallback.
+                    string v = stored[n.A], len = Size(n.A.Shape.Last), e = "e" + name, m = "m" + name, z = "z" + name, rz = "r" + name;
+                    bool lazy = OnlySoftmaxReads(n);
+                    arrays.Line("var " + e + " = " + ScratchCall(len) + ";");
+                    string value = lanes ? "global::Dsl.FusedKernels.LogSumExpFinish(" + m + ", " + z + ")"
+                        : "(double.IsInfinity(" + m + ") ? " + m + " : " + m + " + global::System.Math.Log(" + z + "))";
+                    if (lanes)
+                    {
+                        w.Line("var " + m + " = " + V + ".Create(double.NegativeInfinity);");
+                        w.Line("for (int k = 0; k < " + len + "; k++) " + m + " = " + V + ".Max(" + m + ", " + v + "[k]);");
+                        w.Line("var " + z + " = " + VD + ".Zero;");
+                        w.Line("for (int k = 0; k < " + len + "; k++) " + z + " += " + e + "[k] = " + V + ".Exp(" + v + "[k] - " + m + ");");
+                        if (HasSoftmaxReader(n)) w.Line("var " + rz + " = " + VD + ".One / " + z + ";");
+                        if (!lazy) w.Line("var " + name + " = " + value + ";");
+                    }
+                    else
+                    {
+                        w.Line("double " + m + " = double.NegativeInfinity;");
+                        w.Line("for (int k = 0; k < " + len + "; k++) " + m + " = global::System.Math.Max(" + m + ", " + v + "[k]);");
+                        w.Line("double " + z + " = 0;");
+                        w.Line("for (int k = 0; k < " + len + "; k++) " + z + " += " + e + "[k] = global::System.Math.Exp(" + v + "[k] - " + m + ");");
+                        if (HasSoftmaxReader(n)) w.Line("double " + rz + " = 1.0 / " + z + ";");
+                        if (!lazy) w.Line("double " + name + " = " + value + ";");
+                    }
+                    if (lazy) stored[n] = value;
+                    softmax[n] = (e, m, rz);
                     return;
                 }
-                w.Line("double " + name + ";");
+                w.Line((lanes ? VD + " " : "double ") + name + ";");
                 w.Open();
                 Reduce(w, n, Array.Empty<string>(), name);
                 w.Close();
                 return;
             }
             arrays.Line(n.Shape.Batched
-                ? "var " + name + " = global::Dsl.FusedKernels.Scratch(" + slots++ + ", " + Elements(n.Shape) + ");"
+                ? "var " + name + " = " + ScratchCall(Elements(n.Shape)) + ";"
                 : "var " + name + " = new double[" + Elements(n.Shape) + "];");
             stored[n] = name;
             bool loops = n.Shape.Dims.Any(d => d != Shape.One);
@@ -370,6 +446,56 @@ namespace Dsl.Generators.Emit
                 if (!loops) w.Close();
             });
         }
+
+        /// <summary>The readers of <paramref name="n"/>, looking through broadcasts.</summary>
+        private IEnumerable<Node> Readers(Node n)
+        {
+            foreach (var u in users[n])
+            {
+                if (u.Op == Op.Broadcast) { foreach (var r in Readers(u)) yield return r; }
+                else yield return u;
+            }
+        }
+
+        /// <summary>exp(v − lse(v)), the softmax form that reads the cached exps of a per-sample log-sum-exp (see <see cref="Compute"/>).</summary>
+        private static bool IsSoftmax(Node exp, Node lse) =>
+            exp.Op == Op.Exp && exp.A.Op == Op.Sub && exp.Shape.Rank == 1 && exp.Shape.SameDims(exp.A.A.Shape) && exp.A.A == lse.A && Unbroadcast(exp.A.B) == lse;
+
+        private static Node Unbroadcast(Node n)
+        {
+            while (n.Op == Op.Broadcast) n = n.A;
+            return n;
+        }
+
+        private bool HasSoftmaxReader(Node lse) => Readers(lse).Any(r => r.Op == Op.Sub && users[r].Any(e => IsSoftmax(e, lse)));
+
+        /// <summary>True when every reader of the log-sum-exp is v − lse inlined into softmax exps only (so its value is needed only in their rare fallback).</summary>
+        private bool OnlySoftmaxReads(Node lse) =>
+            !roots.Contains(lse) && Readers(lse).All(r => r.Op == Op.Sub && inline.Contains(r) && users[r].Count > 0 && users[r].All(e => IsSoftmax(e, lse)));
+
+        /// <summary>
+        /// The name of a once-per-call local holding 1/<paramref name="divisor"/> for a per-sample division by a value that does not
+        /// depend on the sample: a multiply per sample instead of a division (they agree to an ulp).
+        /// </summary>
+        private string Reciprocal(Node divisor)
+        {
+            if (!reciprocalNames.TryGetValue(divisor, out var name))
+            {
+                bool was = lanes;
+                lanes = false;
+                string value = Elem(divisor, Array.Empty<string>());
+                lanes = was;
+                name = "r" + reciprocalNames.Count;
+                reciprocalNames[divisor] = name;
+                reciprocals.Add("double " + name + " = 1.0 / " + value + ";");
+            }
+            return lanes ? V + ".Create(" + name + ")" : name;
+        }
+
+        /// <summary>A per-thread scratch array of <paramref name="length"/> per-sample values (doubles, or vectors of Lanes doubles in the vector body).</summary>
+        private string ScratchCall(string length) => lanes
+            ? "global::Dsl.FusedKernels.VectorScratch(" + vectorSlots++ + ", " + length + ")"
+            : "global::Dsl.FusedKernels.Scratch(" + slots++ + ", " + length + ")";
 
         /// <summary>Statements assigning element <paramref name="idx"/> of a non-elementwise node to <paramref name="target"/>.</summary>
         private void Reduce(SourceWriter w, Node n, IReadOnlyList<string> idx, string target)
@@ -392,6 +518,15 @@ namespace Dsl.Generators.Emit
                 case Op.LogSumExp:
                     {
                         string len = Size(n.A.Shape.Last);
+                        if (lanes)
+                        {
+                            w.Line("var max = " + V + ".Create(double.NegativeInfinity);");
+                            w.Line("for (int k = 0; k < " + len + "; k++) max = " + V + ".Max(max, " + Elem(n.A, with("k")) + ");");
+                            w.Line("var acc = " + VD + ".Zero;");
+                            w.Line("for (int k = 0; k < " + len + "; k++) acc += " + V + ".Exp(" + Elem(n.A, with("k")) + " - max);");
+                            w.Line(target + " = global::Dsl.FusedKernels.LogSumExpFinish(max, acc);");
+                            return;
+                        }
                         w.Line("double max = double.NegativeInfinity;");
                         w.Line("for (int k = 0; k < " + len + "; k++) max = global::System.Math.Max(max, " + Elem(n.A, with("k")) + ");");
                         w.Line("double acc = 0;");
@@ -445,7 +580,7 @@ namespace Dsl.Generators.Emit
                 w.Line(target + " = " + term("0") + ";");
                 return;
             }
-            w.Line("double acc = 0;");
+            w.Line(lanes ? "var acc = " + VD + ".Zero;" : "double acc = 0;");
             w.Line("for (int k = 0; k < " + Size(dim) + "; k++) acc += " + term("k") + ";");
             w.Line(target + " = acc;");
         }
@@ -462,14 +597,42 @@ namespace Dsl.Generators.Emit
                 var lse = n.A.B;
                 while (lse.Op == Op.Broadcast) lse = lse.A;
                 if (lse.Op == Op.LogSumExp && lse.A == n.A.A && softmax.TryGetValue(lse, out var kept))
-                    return "(double.IsInfinity(" + kept.Max + ") ? " + M + "Exp(" + A() + ") : " + kept.Exps + "[" + idx[0] + "] / " + kept.Sum + ")";
+                {
+                    string ratio = kept.Exps + "[" + idx[0] + "] * " + kept.Sum;
+                    // A lane whose max is infinite recomputes exp(v − lse) (rare: it costs the exp only then).
+                    return lanes
+                        ? "(" + K + "AnyInfinite(" + kept.Max + ") ? " + V + ".ConditionalSelect(" + K + "IsInfinite(" + kept.Max + "), " + V + ".Exp(" + A() + "), " + ratio + ") : " + ratio + ")"
+                        : "(double.IsInfinity(" + kept.Max + ") ? " + M + "Exp(" + A() + ") : " + ratio + ")";
+                }
+            }
+            if (lanes)
+            {
+                switch (n.Op)
+                {
+                    // The lane-wise functions that Vector256 has (accurate to a few ulp); the others are FusedKernels overloads.
+                    case Op.Exp: return V + ".Exp(" + A() + ")";
+                    case Op.Log: return V + ".Log(" + A() + ")";
+                    case Op.Sqrt: return V + ".Sqrt(" + A() + ")";
+                    case Op.Abs: return V + ".Abs(" + A() + ")";
+                    case Op.Floor: return V + ".Floor(" + A() + ")";
+                    case Op.Recip: return "(" + VD + ".One / " + A() + ")";
+                    case Op.Tanh: return K + "Tanh(" + A() + ")";
+                    case Op.Sin: return K + "Sin(" + A() + ")";
+                    case Op.Cos: return K + "Cos(" + A() + ")";
+                    case Op.Pow: return K + "Pow(" + A() + ", " + TensorCodeEmitter.Literal(n.Value) + ")";
+                }
             }
             switch (n.Op)
             {
                 case Op.Add: return "(" + A() + " + " + B() + ")";
                 case Op.Sub: return "(" + A() + " - " + B() + ")";
                 case Op.Mul: return "(" + A() + " * " + B() + ")";
-                case Op.Div: return "(" + A() + " / " + B() + ")";
+                case Op.Div:
+                    {
+                        var divisor = Unbroadcast(n.B);
+                        if (n.Shape.Batched && !divisor.Shape.Batched && divisor.Shape.Rank == 0 && divisor.Op != Op.Const) return "(" + A() + " * " + Reciprocal(divisor) + ")";
+                        return "(" + A() + " / " + B() + ")";
+                    }
                 case Op.Neg: return "(-" + A() + ")";
                 case Op.Exp: return M + "Exp(" + A() + ")";
                 case Op.Log: return M + "Log(" + A() + ")";

@@ -115,9 +115,53 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v11[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v12;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v11[k]);
+                            v12 = acc;
+                        }
+                        var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v12);
+                        var v14 = (-v13);
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v15[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v16;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v15[k]);
+                            v16 = acc;
+                        }
+                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v16);
+                        var v18 = (v14 - v17);
+                        global::System.Runtime.Intrinsics.Vector256<double> v19;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v19 = acc;
+                        }
+                        var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v19);
+                        var v21 = (v18 - v20);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v21);
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -248,11 +292,44 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(h2) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v7[i]))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -401,11 +478,69 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v24 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v25 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v13[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v14;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v13[k]);
+                            v14 = acc;
+                        }
+                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v14);
+                        var v16 = (-v15);
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v17[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v18;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v17[k]);
+                            v18 = acc;
+                        }
+                        var v19 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v18);
+                        var v20 = (v16 - v19);
+                        global::System.Runtime.Intrinsics.Vector256<double> v21;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v21 = acc;
+                        }
+                        var v22 = (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v21);
+                        var v23 = (v20 - v22);
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v24[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v25[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v23);
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(h1) * v24[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(h4) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v17[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v25[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v13[i]))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b11 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 var b12 = global::Dsl.FusedKernels.Scratch(3, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -579,11 +714,44 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * ((((global::System.Runtime.Intrinsics.Vector256.Create(h1) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v4[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v7[i])))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -707,11 +875,44 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(2.0) * ((global::System.Runtime.Intrinsics.Vector256.Create(h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(h2) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v7[i]))))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
                 var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)

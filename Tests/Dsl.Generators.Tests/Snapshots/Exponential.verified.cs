@@ -85,7 +85,23 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        global::System.Runtime.Intrinsics.Vector256<double> v1;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) * global::System.Runtime.Intrinsics.Vector256.Create(p_Lambda[k]));
+                            v1 = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v1);
+                    }
+                }
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double b0;
@@ -156,7 +172,19 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, global::System.Runtime.Intrinsics.Vector256.Create(u0[i]));
+                        }
+                    }
+                }
+                for (; s < end; s++)
                 {
                     for (int i = 0; i < d_D; i++)
                     {
@@ -231,7 +259,27 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        global::System.Runtime.Intrinsics.Vector256<double> v2;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) * global::System.Runtime.Intrinsics.Vector256.Create(p_Lambda[k]));
+                            v2 = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v2);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, global::System.Runtime.Intrinsics.Vector256.Create(u0[i]));
+                        }
+                    }
+                }
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double b1;
@@ -298,7 +346,20 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * global::System.Runtime.Intrinsics.Vector256.Create(u0[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo + i, d_D));
+                        }
+                    }
+                }
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
@@ -354,7 +415,16 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, global::System.Runtime.Intrinsics.Vector256.Create(0.0));
+                    }
+                }
+                for (; s < end; s++)
                 {
                     os0[s] = T.CreateTruncating(0.0);
                 }

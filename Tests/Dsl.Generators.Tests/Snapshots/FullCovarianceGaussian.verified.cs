@@ -97,9 +97,38 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v4[k];
+                            v5[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v6;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += (v4[k] * v5[k]);
+                            v6 = acc;
+                        }
+                        var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v6);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
@@ -193,11 +222,48 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v4[k];
+                            v5[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v4[i]);
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[k * d_D + i]) * v6[k];
+                            v7[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
                 var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
@@ -306,11 +372,56 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v6[k];
+                            v7[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v8;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += (v6[k] * v7[k]);
+                            v8 = acc;
+                        }
+                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v8);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v6[i]);
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[k * d_D + i]) * v10[k];
+                            v11[i] = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v7[i]) + v11[i])));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
                 var b4 = global::Dsl.FusedKernels.Scratch(2, d_D);
                 var b5 = global::Dsl.FusedKernels.Scratch(3, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
@@ -394,11 +505,48 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v4[k];
+                            v5[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v4[i]);
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[k * d_D + i]) * v6[k];
+                            v7[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])) + b * global::Dsl.FusedKernels.Gather(zs, xo + i, d_D));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
                 var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
@@ -494,7 +642,17 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        var v3 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::System.Runtime.Intrinsics.Vector256.Create(u1));
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
+                    }
+                }
+                for (; s < end; s++)
                 {
                     double b2 = ((-0.5) * u1);
                     os0[s] = T.CreateTruncating(b2);

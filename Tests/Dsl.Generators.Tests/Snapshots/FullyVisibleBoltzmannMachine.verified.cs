@@ -104,8 +104,39 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v5[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v6;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v5[k]);
+                            v6 = acc;
+                        }
+                        var v7 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v6);
+                        global::System.Runtime.Intrinsics.Vector256<double> v8;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * global::System.Runtime.Intrinsics.Vector256.Create(p_B[k]));
+                            v8 = acc;
+                        }
+                        var v9 = (v7 - v8);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -204,10 +235,42 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v3[i] = acc;
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v4[k];
+                            v5[i] = acc;
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v5[i])));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -322,10 +385,57 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v7[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v8;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v7[k]);
+                            v8 = acc;
+                        }
+                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v8);
+                        global::System.Runtime.Intrinsics.Vector256<double> v10;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * global::System.Runtime.Intrinsics.Vector256.Create(p_B[k]));
+                            v10 = acc;
+                        }
+                        var v11 = (v9 - v10);
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v12[k];
+                            v13[i] = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v7[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v13[i])));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -434,7 +544,17 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        var v3 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(u1));
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
+                    }
+                }
+                for (; s < end; s++)
                 {
                     double b2 = (0.5 * u1);
                     os0[s] = T.CreateTruncating(b2);
@@ -559,10 +679,42 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v4[i] = acc;
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v5[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v5[k];
+                            v6[i] = acc;
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (((((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v4[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v6[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N)))) + (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(u0[i]))));
+                        }
+                    }
+                }
                 var b1 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -671,10 +823,42 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v3[i] = acc;
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v4[k];
+                            v5[i] = acc;
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, global::Dsl.FusedKernels.Sigmoid(((-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + i]) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) - global::System.Runtime.Intrinsics.Vector256.Create(0.5))))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)

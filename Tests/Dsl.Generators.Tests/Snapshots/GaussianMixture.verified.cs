@@ -109,6 +109,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<float>);
             else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<double>);
@@ -118,10 +119,39 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var ev8 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + k])));
+                            v6[i] = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v7[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v6[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                        }
+                        var mv8 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv8 = global::System.Runtime.Intrinsics.Vector256.Max(mv8, v7[k]);
+                        var zv8 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv8 += ev8[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v7[k] - mv8);
+                        var v8 = global::Dsl.FusedKernels.LogSumExpFinish(mv8, zv8);
+                        var v9 = (-v8);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
+                    }
+                }
                 var b2 = global::Dsl.FusedKernels.Scratch(0, d_K);
                 var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var eb4 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_K; i++)
@@ -132,13 +162,13 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < d_K; i++)
                     {
-                        b3[i] = (p_LogW[i] - (b2[i] / u1));
+                        b3[i] = (p_LogW[i] - (b2[i] * r0));
                     }
                     double mb4 = double.NegativeInfinity;
                     for (int k = 0; k < d_K; k++) mb4 = global::System.Math.Max(mb4, b3[k]);
                     double zb4 = 0;
                     for (int k = 0; k < d_K; k++) zb4 += eb4[k] = global::System.Math.Exp(b3[k] - mb4);
-                    double b4 = double.IsInfinity(mb4) ? mb4 : mb4 + global::System.Math.Log(zb4);
+                    double b4 = (double.IsInfinity(mb4) ? mb4 : mb4 + global::System.Math.Log(zb4));
                     double b5 = (-b4);
                     os0[s] = T.CreateTruncating(b5);
                 }
@@ -229,6 +259,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
             else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
@@ -238,13 +269,64 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v8[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * d_D + k]);
+                            v9[i] = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v9[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                        }
+                        var mv11 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv11 = global::System.Runtime.Intrinsics.Vector256.Max(mv11, v10[k]);
+                        var zv11 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv11 += ev11[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v10[k] - mv11);
+                        var rv11 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv11;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v8[k * d_D + i] * v12[k]);
+                            v13[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]));
+                        }
+                    }
+                }
                 var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
                 var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
                 var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
                 var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_K; i++)
@@ -262,16 +344,16 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < d_K; i++)
                     {
-                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                        b4[i] = (p_LogW[i] - (b3[i] * r0));
                     }
                     double mb5 = double.NegativeInfinity;
                     for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
                     double zb5 = 0;
                     for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
-                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
+                    double rb5 = 1.0 / zb5;
                     for (int i = 0; i < d_K; i++)
                     {
-                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5)))) : eb5[i] * rb5) * r0);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -373,6 +455,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<float>);
@@ -384,13 +467,67 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev12 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v9[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v9[i * d_D + k]);
+                            v10[i] = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v11[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v10[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                        }
+                        var mv12 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv12 = global::System.Runtime.Intrinsics.Vector256.Max(mv12, v11[k]);
+                        var zv12 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv12 += ev12[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v11[k] - mv12);
+                        var rv12 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv12;
+                        var v12 = global::Dsl.FusedKernels.LogSumExpFinish(mv12, zv12);
+                        var v13 = (-v12);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv12) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv12), global::System.Runtime.Intrinsics.Vector256.Exp((v11[i] - v12)), ev12[i] * rv12) : ev12[i] * rv12) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v9[k * d_D + i] * v14[k]);
+                            v15[i] = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]));
+                        }
+                    }
+                }
                 var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
                 var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
                 var b7 = global::Dsl.FusedKernels.Scratch(4, d_K);
                 var b8 = global::Dsl.FusedKernels.Scratch(5, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_K; i++)
@@ -408,17 +545,18 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < d_K; i++)
                     {
-                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                        b4[i] = (p_LogW[i] - (b3[i] * r0));
                     }
                     double mb5 = double.NegativeInfinity;
                     for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
                     double zb5 = 0;
                     for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
-                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
+                    double rb5 = 1.0 / zb5;
+                    double b5 = (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5));
                     double b6 = (-b5);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b7[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
+                        b7[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] * rb5) * r0);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -474,6 +612,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
             else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
@@ -484,13 +623,64 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v8[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * d_D + k]);
+                            v9[i] = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v9[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                        }
+                        var mv11 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv11 = global::System.Runtime.Intrinsics.Vector256.Max(mv11, v10[k]);
+                        var zv11 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv11 += ev11[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v10[k] - mv11);
+                        var rv11 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv11;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v8[k * d_D + i] * v12[k]);
+                            v13[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo + i, d_D));
+                        }
+                    }
+                }
                 var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
                 var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
                 var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
                 var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_K; i++)
@@ -508,16 +698,16 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < d_K; i++)
                     {
-                        b4[i] = (p_LogW[i] - (b3[i] / u1));
+                        b4[i] = (p_LogW[i] - (b3[i] * r0));
                     }
                     double mb5 = double.NegativeInfinity;
                     for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
                     double zb5 = 0;
                     for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
-                    double b5 = double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5);
+                    double rb5 = 1.0 / zb5;
                     for (int i = 0; i < d_K; i++)
                     {
-                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] / zb5) / u1);
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5)))) : eb5[i] * rb5) * r0);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -651,6 +841,7 @@ namespace Dsl.Models
             double u1 = (2.0 * u0);
             double u2 = (1.0 / u1);
             double u3 = (u2 / u1);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<float>);
             else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<double>);
@@ -660,6 +851,73 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev18 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v19 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v21 = global::Dsl.FusedKernels.VectorScratch(5, d_K);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(6, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v15[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v15[i * d_D + k]);
+                            v16[i] = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v16[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                        }
+                        var mv18 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv18 = global::System.Runtime.Intrinsics.Vector256.Max(mv18, v17[k]);
+                        var zv18 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv18 += ev18[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v17[k] - mv18);
+                        var rv18 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv18;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v19[i] = (global::Dsl.FusedKernels.AnyInfinite(mv18) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv18), global::System.Runtime.Intrinsics.Vector256.Exp((v17[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv18, zv18))), ev18[i] * rv18) : ev18[i] * rv18);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v20;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v19[k] * ((global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v16[k] * global::System.Runtime.Intrinsics.Vector256.Create(u3))) - (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create(r0))));
+                            v20 = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v21[i] = (-(v19[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v15[k * d_D + i] * v21[k]);
+                            v22[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v23;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v22[k]);
+                            v23 = acc;
+                        }
+                        var v24 = (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * v23);
+                        var v25 = (v20 - v24);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v25);
+                    }
+                }
                 var b4 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
                 var b5 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
@@ -667,7 +925,7 @@ namespace Dsl.Models
                 var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
                 var b10 = global::Dsl.FusedKernels.Scratch(5, d_K);
                 var b11 = global::Dsl.FusedKernels.Scratch(6, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_K; i++)
@@ -685,26 +943,26 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < d_K; i++)
                     {
-                        b6[i] = (p_LogW[i] - (b5[i] / u1));
+                        b6[i] = (p_LogW[i] - (b5[i] * r0));
                     }
                     double mb7 = double.NegativeInfinity;
                     for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
                     double zb7 = 0;
                     for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
-                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
+                    double rb7 = 1.0 / zb7;
                     for (int i = 0; i < d_K; i++)
                     {
-                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7);
+                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7);
                     }
                     double b9;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b8[k] * ((4.0 * (b5[k] * u3)) - (h0 / u1)));
+                        for (int k = 0; k < d_K; k++) acc += (b8[k] * ((4.0 * (b5[k] * u3)) - (h0 * r0)));
                         b9 = acc;
                     }
                     for (int i = 0; i < d_K; i++)
                     {
-                        b10[i] = (-(b8[i] / u1));
+                        b10[i] = (-(b8[i] * r0));
                     }
                     for (int i = 0; i < d_D; i++)
                     {

@@ -92,6 +92,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D + 2L * 1L), Run<float>);
             else global::Dsl.FusedKernels.For(n, ((long)d_D + 2L * 1L), Run<double>);
@@ -101,7 +102,24 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        global::System.Runtime.Intrinsics.Vector256<double> v4;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[k])));
+                            v4 = acc;
+                        }
+                        var v5 = (v4 * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
+                    }
+                }
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double b2;
@@ -110,7 +128,7 @@ namespace Dsl.Models
                         for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - p_Mu[k]));
                         b2 = acc;
                     }
-                    double b3 = (b2 / u1);
+                    double b3 = (b2 * r0);
                     os0[s] = T.CreateTruncating(b3);
                 }
             }
@@ -171,6 +189,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D), Run<float>);
             else global::Dsl.FusedKernels.For(n, ((long)d_D), Run<double>);
@@ -180,12 +199,25 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(r0))));
+                        }
+                    }
+                }
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * ((double.CreateTruncating(xs[xo + i]) - p_Mu[i]) / u1)));
+                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * ((double.CreateTruncating(xs[xo + i]) - p_Mu[i]) * r0)));
                     }
                 }
             }
@@ -253,6 +285,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * 1L), Run<float>);
@@ -264,8 +297,34 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            v5[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v6;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v5[k]);
+                            v6 = acc;
+                        }
+                        var v7 = (v6 * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0))));
+                        }
+                    }
+                }
                 var b2 = global::Dsl.FusedKernels.Scratch(0, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
@@ -278,11 +337,11 @@ namespace Dsl.Models
                         for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[k]);
                         b3 = acc;
                     }
-                    double b4 = (b3 / u1);
+                    double b4 = (b3 * r0);
                     os0[s] = T.CreateTruncating(b4);
                     for (int i = 0; i < d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * (b2[i] / u1)));
+                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * (b2[i] * r0)));
                     }
                 }
             }
@@ -325,6 +384,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D), Run<float>);
             else global::Dsl.FusedKernels.For(n, ((long)d_D), Run<double>);
@@ -335,12 +395,25 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(r0))) + b * global::Dsl.FusedKernels.Gather(zs, xo + i, d_D));
+                        }
+                    }
+                }
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * ((double.CreateTruncating(xs[xo + i]) - p_Mu[i]) / u1)) + b * double.CreateTruncating(zs[xo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * ((double.CreateTruncating(xs[xo + i]) - p_Mu[i]) * r0)) + b * double.CreateTruncating(zs[xo + i]));
                     }
                 }
             }
@@ -398,6 +471,7 @@ namespace Dsl.Models
             double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
             double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
+            double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * 1L), Run<float>);
             else global::Dsl.FusedKernels.For(n, (3L * 1L), Run<double>);
@@ -406,9 +480,20 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int s = start; s < end; s++)
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    double b2 = (h0 / u1);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        var v5 = (-v4);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
+                    }
+                }
+                for (; s < end; s++)
+                {
+                    double b2 = (h0 * r0);
                     double b3 = (-b2);
                     os0[s] = T.CreateTruncating(b3);
                 }

@@ -100,8 +100,39 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v8;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v7[k]);
+                            v8 = acc;
+                        }
+                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v8);
+                        var v10 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9);
+                        global::System.Runtime.Intrinsics.Vector256<double> v11;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v11 = acc;
+                        }
+                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v11);
+                        var v13 = (v10 - v12);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -200,9 +231,33 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                        }
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v5[i] = (v3[i] * v4);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (-(v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2)))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -311,9 +366,50 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v9[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v10;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v9[k]);
+                            v10 = acc;
+                        }
+                        var v11 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v10);
+                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v11);
+                        global::System.Runtime.Intrinsics.Vector256<double> v13;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            v13 = acc;
+                        }
+                        var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v13);
+                        var v15 = (v12 - v14);
+                        var v16 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v17[i] = (v9[i] * v16);
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v15);
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, (-(v17[i] + (v17[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2)))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b8 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -443,9 +539,33 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                        }
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v5[i] = (v3[i] * v4);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2))))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)
@@ -538,9 +658,33 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_N;
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                        }
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            v5[i] = (v3[i] * v4);
+                        }
+                        for (int i = 0; i < d_N; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2))))));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_N;
                     for (int i = 0; i < d_N; i++)

@@ -105,8 +105,31 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v2 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v2[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v3;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k]) * global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[k]) + v2[k])));
+                            v3 = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_H; i++)
@@ -201,10 +224,42 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v3[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v3[i])))));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v4[k];
+                            v5[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (-v5[i]));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_H; i++)
@@ -313,11 +368,55 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v5[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v6[i] = global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v5[i]));
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v7;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k]) * v6[k]);
+                            v7 = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(v6[i])));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v8[k];
+                            v9[i] = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (-v9[i]));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
                 var b4 = global::Dsl.FusedKernels.Scratch(3, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_H; i++)
@@ -402,10 +501,42 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v3[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v3[i])))));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v4[k];
+                            v5[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-v5[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo + i, d_D));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_H; i++)
@@ -531,9 +662,38 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v6[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v7[i] = global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v6[i]));
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v8;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k]) * ((v7[k] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(v7[k]))) * global::System.Runtime.Intrinsics.Vector256.Create(u1[k])));
+                            v8 = acc;
+                        }
+                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v8);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
+                    }
+                }
                 var b2 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b3 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     for (int i = 0; i < d_H; i++)

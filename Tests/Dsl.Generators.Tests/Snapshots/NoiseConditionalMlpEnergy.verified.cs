@@ -145,10 +145,48 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v6[i] = acc;
+                        }
+                        var v7 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v8[i] = global::Dsl.FusedKernels.Softplus(((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v6[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v7)));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v8[k];
+                            v9[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v10;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W3[k]) * global::Dsl.FusedKernels.Softplus((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[k]) + v9[k])));
+                            v10 = acc;
+                        }
+                        var v11 = (v10 / c_sigma);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
@@ -294,6 +332,69 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(6, d_H);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(7, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v9[i] = acc;
+                        }
+                        var v10 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v11[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v9[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v10));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v12[i] = global::Dsl.FusedKernels.Softplus(v11[i]);
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v12[k];
+                            v13[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v13[i])));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k * d_H + i]) * v14[k];
+                            v15[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v16[i] = (v15[i] * global::Dsl.FusedKernels.Sigmoid(v11[i]));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v16[k];
+                            v17[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (-v17[i]));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
@@ -302,7 +403,7 @@ namespace Dsl.Models
                 var b6 = global::Dsl.FusedKernels.Scratch(5, d_H);
                 var b7 = global::Dsl.FusedKernels.Scratch(6, d_H);
                 var b8 = global::Dsl.FusedKernels.Scratch(7, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
@@ -479,6 +580,82 @@ namespace Dsl.Models
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
+                    var v20 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
+                    var v21 = global::Dsl.FusedKernels.VectorScratch(6, d_H);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(7, d_H);
+                    var v23 = global::Dsl.FusedKernels.VectorScratch(8, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v12[i] = acc;
+                        }
+                        var v13 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v12[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v13));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v15[i] = global::Dsl.FusedKernels.Softplus(v14[i]);
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v15[k];
+                            v16[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v16[i]);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v18;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W3[k]) * global::Dsl.FusedKernels.Softplus(v17[k]));
+                            v18 = acc;
+                        }
+                        var v19 = (v18 / c_sigma);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v20[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid(v17[i]));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k * d_H + i]) * v20[k];
+                            v21[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v22[i] = (v21[i] * global::Dsl.FusedKernels.Sigmoid(v14[i]));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v22[k];
+                            v23[i] = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v19);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (-v23[i]));
+                        }
+                    }
+                }
                 var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
@@ -488,7 +665,7 @@ namespace Dsl.Models
                 var b9 = global::Dsl.FusedKernels.Scratch(6, d_H);
                 var b10 = global::Dsl.FusedKernels.Scratch(7, d_H);
                 var b11 = global::Dsl.FusedKernels.Scratch(8, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
@@ -709,6 +886,97 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v19 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v20 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
+                    var v21 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
+                    var v23 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
+                    var v24 = global::Dsl.FusedKernels.VectorScratch(6, d_H * d_H);
+                    var v25 = global::Dsl.FusedKernels.VectorScratch(7, d_H * d_D);
+                    var v26 = global::Dsl.FusedKernels.VectorScratch(8, d_H);
+                    var v27 = global::Dsl.FusedKernels.VectorScratch(9, d_H);
+                    var v28 = global::Dsl.FusedKernels.VectorScratch(10, d_H);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            v17[i] = acc;
+                        }
+                        var v18 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v19[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v17[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v18));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v20[i] = global::Dsl.FusedKernels.Softplus(v19[i]);
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v20[k];
+                            v21[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v22[i] = global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v21[i]));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v23[i] = global::Dsl.FusedKernels.Sigmoid(v19[i]);
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            for (int j = 0; j < d_H; j++)
+                            {
+                                v24[i * d_H + j] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + j]) * v23[j]);
+                            }
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                                for (int k = 0; k < d_H; k++) acc += v24[i * d_H + k] * global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + j]);
+                                v25[i * d_D + j] = acc;
+                            }
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v25[i * d_D + k]);
+                            v26[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v27[i] = ((v23[i] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v23[i])) * global::System.Runtime.Intrinsics.Vector256.Create(u1[i]));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v27[k];
+                            v28[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v29;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W3[k]) * (((v22[k] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v22[k])) * v26[k]) + (v22[k] * v28[k])));
+                            v29 = acc;
+                        }
+                        var v30 = (v29 / c_sigma);
+                        var v31 = (-v30);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v31);
+                    }
+                }
                 var b2 = global::Dsl.FusedKernels.Scratch(0, d_H);
                 var b4 = global::Dsl.FusedKernels.Scratch(1, d_H);
                 var b5 = global::Dsl.FusedKernels.Scratch(2, d_H);
@@ -720,7 +988,7 @@ namespace Dsl.Models
                 var b11 = global::Dsl.FusedKernels.Scratch(8, d_H);
                 var b12 = global::Dsl.FusedKernels.Scratch(9, d_H);
                 var b13 = global::Dsl.FusedKernels.Scratch(10, d_H);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);

@@ -136,10 +136,46 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
+                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var ev19 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var v11 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v11);
+                        var v13 = global::System.Runtime.Intrinsics.Vector256.Log(v12);
+                        var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * v13);
+                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v14);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + k])));
+                            v16[i] = acc;
+                        }
+                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v12);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v18[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v16[i] / v17));
+                        }
+                        var mv19 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv19 = global::System.Runtime.Intrinsics.Vector256.Max(mv19, v18[k]);
+                        var zv19 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv19 += ev19[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v18[k] - mv19);
+                        var v19 = global::Dsl.FusedKernels.LogSumExpFinish(mv19, zv19);
+                        var v20 = (v15 - v19);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v20);
+                    }
+                }
                 var b6 = global::Dsl.FusedKernels.Scratch(0, d_K);
                 var b8 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var eb9 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
@@ -163,7 +199,7 @@ namespace Dsl.Models
                     for (int k = 0; k < d_K; k++) mb9 = global::System.Math.Max(mb9, b8[k]);
                     double zb9 = 0;
                     for (int k = 0; k < d_K; k++) zb9 += eb9[k] = global::System.Math.Exp(b8[k] - mb9);
-                    double b9 = double.IsInfinity(mb9) ? mb9 : mb9 + global::System.Math.Log(zb9);
+                    double b9 = (double.IsInfinity(mb9) ? mb9 : mb9 + global::System.Math.Log(zb9));
                     double b10 = (b5 - b9);
                     os0[s] = T.CreateTruncating(b10);
                 }
@@ -273,13 +309,68 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev16 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v18 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v10[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * d_D + k]);
+                            v11[i] = acc;
+                        }
+                        var v12 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v12);
+                        var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v13);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v15[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v11[i] / v14));
+                        }
+                        var mv16 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv16 = global::System.Runtime.Intrinsics.Vector256.Max(mv16, v15[k]);
+                        var zv16 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv16 += ev16[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v15[k] - mv16);
+                        var rv16 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv16;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v17[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv16) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv16), global::System.Runtime.Intrinsics.Vector256.Exp((v15[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv16, zv16))), ev16[i] * rv16) : ev16[i] * rv16) / v14);
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v10[k * d_D + i] * v17[k]);
+                            v18[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v18[i]));
+                        }
+                    }
+                }
                 var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
                 var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
                 var b9 = global::Dsl.FusedKernels.Scratch(5, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
@@ -307,10 +398,10 @@ namespace Dsl.Models
                     for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
                     double zb7 = 0;
                     for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
-                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
+                    double rb7 = 1.0 / zb7;
                     for (int i = 0; i < d_K; i++)
                     {
-                        b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7) / b5);
+                        b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7) / b5);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -440,13 +531,74 @@ namespace Dsl.Models
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v19 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v20 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v25 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v26 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var v14 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v14);
+                        var v16 = global::System.Runtime.Intrinsics.Vector256.Log(v15);
+                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * v16);
+                        var v18 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v17);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v19[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v19[i * d_D + k]);
+                            v20[i] = acc;
+                        }
+                        var v21 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v15);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v22[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v20[i] / v21));
+                        }
+                        var mv23 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv23 = global::System.Runtime.Intrinsics.Vector256.Max(mv23, v22[k]);
+                        var zv23 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv23 += ev23[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v22[k] - mv23);
+                        var rv23 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv23;
+                        var v23 = global::Dsl.FusedKernels.LogSumExpFinish(mv23, zv23);
+                        var v24 = (v18 - v23);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v25[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - v23)), ev23[i] * rv23) : ev23[i] * rv23) / v21);
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v19[k * d_D + i] * v25[k]);
+                            v26[i] = acc;
+                        }
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v24);
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v26[i]));
+                        }
+                    }
+                }
                 var b6 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
                 var b7 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var b9 = global::Dsl.FusedKernels.Scratch(2, d_K);
                 var eb10 = global::Dsl.FusedKernels.Scratch(3, d_K);
                 var b12 = global::Dsl.FusedKernels.Scratch(4, d_K);
                 var b13 = global::Dsl.FusedKernels.Scratch(5, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
@@ -477,11 +629,12 @@ namespace Dsl.Models
                     for (int k = 0; k < d_K; k++) mb10 = global::System.Math.Max(mb10, b9[k]);
                     double zb10 = 0;
                     for (int k = 0; k < d_K; k++) zb10 += eb10[k] = global::System.Math.Exp(b9[k] - mb10);
-                    double b10 = double.IsInfinity(mb10) ? mb10 : mb10 + global::System.Math.Log(zb10);
+                    double rb10 = 1.0 / zb10;
+                    double b10 = (double.IsInfinity(mb10) ? mb10 : mb10 + global::System.Math.Log(zb10));
                     double b11 = (b5 - b10);
                     for (int i = 0; i < d_K; i++)
                     {
-                        b12[i] = ((double.IsInfinity(mb10) ? global::System.Math.Exp((b9[i] - b10)) : eb10[i] / zb10) / b8);
+                        b12[i] = ((double.IsInfinity(mb10) ? global::System.Math.Exp((b9[i] - b10)) : eb10[i] * rb10) / b8);
                     }
                     for (int i = 0; i < d_D; i++)
                     {
@@ -633,6 +786,79 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v24 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v28 = global::Dsl.FusedKernels.VectorScratch(5, d_K);
+                    var v29 = global::Dsl.FusedKernels.VectorScratch(6, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v17[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v17[i * d_D + k]);
+                            v18[i] = acc;
+                        }
+                        var v19 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v19);
+                        var v21 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v20);
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v22[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v18[i] / v21));
+                        }
+                        var mv23 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv23 = global::System.Runtime.Intrinsics.Vector256.Max(mv23, v22[k]);
+                        var zv23 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv23 += ev23[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v22[k] - mv23);
+                        var rv23 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv23;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v24[i] = (global::Dsl.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv23, zv23))), ev23[i] * rv23) : ev23[i] * rv23);
+                        }
+                        var v25 = (global::System.Runtime.Intrinsics.Vector256<double>.One / v21);
+                        var v26 = (v25 / v21);
+                        global::System.Runtime.Intrinsics.Vector256<double> v27;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v24[k] * ((global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v18[k] * v26)) - (global::System.Runtime.Intrinsics.Vector256.Create(h0) / v21)));
+                            v27 = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v28[i] = (-(v24[i] / v21));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v17[k * d_D + i] * v28[k]);
+                            v29[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v30;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v29[k]);
+                            v30 = acc;
+                        }
+                        var v31 = (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * v30);
+                        var v32 = (v27 - v31);
+                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v32);
+                    }
+                }
                 var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
                 var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
                 var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
@@ -640,7 +866,7 @@ namespace Dsl.Models
                 var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
                 var b12 = global::Dsl.FusedKernels.Scratch(5, d_K);
                 var b13 = global::Dsl.FusedKernels.Scratch(6, d_D);
-                for (int s = start; s < end; s++)
+                for (; s < end; s++)
                 {
                     int xo = s * d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
@@ -668,10 +894,10 @@ namespace Dsl.Models
                     for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
                     double zb7 = 0;
                     for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
-                    double b7 = double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7);
+                    double rb7 = 1.0 / zb7;
                     for (int i = 0; i < d_K; i++)
                     {
-                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - b7)) : eb7[i] / zb7);
+                        b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7);
                     }
                     double b9 = (1.0 / b5);
                     double b10 = (b9 / b5);
