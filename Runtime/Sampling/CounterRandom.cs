@@ -195,22 +195,152 @@ namespace Dsl
             return Vector256.Create(DoubleFromWord(w.GetElement(0)), DoubleFromWord(w.GetElement(1)), DoubleFromWord(w.GetElement(2)), DoubleFromWord(w.GetElement(3)));
         }
 
-        /// <summary>Box–Muller in float: (r cos θ, r sin θ) with r = √(−2 ln u₁), θ = 2π u₂, lane by lane. Every float normal goes through here.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        /// <summary>
+        /// Box–Muller in float, lane by lane: (r cos θ, r sin θ) with r = √(−2 ln u₁), θ = 2π u₂. Every float normal goes through
+        /// here. Built from IEEE-exact lane operations only (+ − × ÷ √, floor, bit logic; no FMA, no branch on other lanes), so a
+        /// lane's result depends on that lane alone and is the same on every machine — .NET's <c>Vector256.SinCos</c> is not: it
+        /// picks a path for the whole vector, and a lane's last bit then depends on its neighbours.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<float> Cos, Vector256<float> Sin) BoxMuller(Vector256<float> u1, Vector256<float> u2)
         {
-            var radius = Vector256.Sqrt(Vector256.Create(-2f) * Vector256.Log(u1));
-            var (sin, cos) = Vector256.SinCos(Vector256.Create(TwoPiSingle) * u2);
+            var radius = Vector256.Sqrt(Vector256.Create(-2f) * Log(u1));
+            var (sin, cos) = SinCosTwoPi(u2);
             return (radius * cos, radius * sin);
         }
 
-        /// <summary>Box–Muller in double, lane by lane. Every double normal goes through here.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        /// <summary>Box–Muller in double, lane by lane, from the same exact operations. Every double normal goes through here.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<double> Cos, Vector256<double> Sin) BoxMuller(Vector256<double> u1, Vector256<double> u2)
         {
-            var radius = Vector256.Sqrt(Vector256.Create(-2.0) * Vector256.Log(u1));
-            var (sin, cos) = Vector256.SinCos(Vector256.Create(TwoPi) * u2);
+            var radius = Vector256.Sqrt(Vector256.Create(-2.0) * Log(u1));
+            var (sin, cos) = SinCosTwoPi(u2);
             return (radius * cos, radius * sin);
+        }
+
+        // ln 2 split so that e·ln2Hi is exact for every exponent a uniform can have (Cephes' split for float, fdlibm's for double).
+        private const float Ln2HiSingle = 0.693359375f, Ln2LoSingle = -2.12194440e-4f;
+        private const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10;
+
+        /// <summary>
+        /// ln u for normal positive floats: u = m·2ᵉ with m ∈ [√½, √2), ln m = 2 atanh s = 2(s + s³/3 + … + s⁹/9), s = (m − 1)/(m + 1),
+        /// |s| ≤ 0.172 (the next term is below 2⁻³¹ relative).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Log(Vector256<float> u)
+        {
+            var bits = u.AsInt32();
+            var exponent = (bits >> 23) - Vector256.Create(127);
+            var m = ((bits & Vector256.Create(0x007FFFFF)) | Vector256.Create(0x3F800000)).AsSingle();   // [1, 2)
+            var high = Vector256.GreaterThan(m, Vector256.Create(1.41421356f));
+            m = Vector256.ConditionalSelect(high, m * Vector256.Create(0.5f), m);
+            exponent -= high.AsInt32();                                                                   // all ones = −1
+            var s = (m - Vector256.Create(1f)) / (m + Vector256.Create(1f));
+            var s2 = s * s;
+            var series = s2 * (Vector256.Create(1f / 3) + s2 * (Vector256.Create(1f / 5) + s2 * (Vector256.Create(1f / 7) + s2 * Vector256.Create(1f / 9))));
+            var twoS = s + s;
+            var e = Vector256.ConvertToSingle(exponent);
+            return e * Vector256.Create(Ln2HiSingle) + (twoS + (twoS * series + e * Vector256.Create(Ln2LoSingle)));
+        }
+
+        /// <summary>ln u for normal positive doubles, as the float version with the series to s¹⁹/19 (the next term is below 2⁻⁵⁵ relative).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> Log(Vector256<double> u)
+        {
+            var bits = u.AsInt64();
+            var biased = Vector256.ShiftRightLogical(bits, 52) - Vector256.Create(1023L);
+            var m = ((bits & Vector256.Create(0x000F_FFFF_FFFF_FFFFL)) | Vector256.Create(0x3FF0_0000_0000_0000L)).AsDouble();
+            var high = Vector256.GreaterThan(m, Vector256.Create(1.4142135623730951));
+            m = Vector256.ConditionalSelect(high, m * Vector256.Create(0.5), m);
+            biased -= high.AsInt64();
+            // The exponent as a double without a 64-bit conversion instruction: 1.5·2⁵² + e has e in its low bits (|e| < 2⁵¹).
+            var e = (biased + Vector256.Create(0x4338_0000_0000_0000L)).AsDouble() - Vector256.Create(6755399441055744.0);
+            var s = (m - Vector256.Create(1.0)) / (m + Vector256.Create(1.0));
+            var s2 = s * s;
+            var series = Vector256.Create(1.0 / 19);
+            series = Vector256.Create(1.0 / 17) + s2 * series;
+            series = Vector256.Create(1.0 / 15) + s2 * series;
+            series = Vector256.Create(1.0 / 13) + s2 * series;
+            series = Vector256.Create(1.0 / 11) + s2 * series;
+            series = Vector256.Create(1.0 / 9) + s2 * series;
+            series = Vector256.Create(1.0 / 7) + s2 * series;
+            series = Vector256.Create(1.0 / 5) + s2 * series;
+            series = Vector256.Create(1.0 / 3) + s2 * series;
+            series = s2 * series;
+            var twoS = s + s;
+            return e * Vector256.Create(Ln2Hi) + (twoS + (twoS * series + e * Vector256.Create(Ln2Lo)));
+        }
+
+        /// <summary>
+        /// (sin 2πt, cos 2πt) for t ∈ [0, 1): q = ⌊4t + ½⌋ and f = t − q/4 ∈ [−⅛, ⅛] are exact (t has at most 24 significant bits),
+        /// x = 2πf ∈ [−π/4, π/4] goes through Taylor polynomials to x⁹ and x¹⁰ (truncation below 2⁻²⁸ relative), and the quadrant
+        /// q rotates the pair: (sin, cos)(x + qπ/2) = (s, c), (c, −s), (−s, −c), (−c, s).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<float> Sin, Vector256<float> Cos) SinCosTwoPi(Vector256<float> t)
+        {
+            var q = Vector256.Floor(t * Vector256.Create(4f) + Vector256.Create(0.5f));
+            var x = (t - q * Vector256.Create(0.25f)) * Vector256.Create(TwoPiSingle);
+            var x2 = x * x;
+            var sin = x + x * x2 * (Vector256.Create(-1f / 6) + x2 * (Vector256.Create(1f / 120) + x2 * (Vector256.Create(-1f / 5040) + x2 * Vector256.Create(1f / 362880))));
+            var cos = Vector256.Create(1f) + x2 * (Vector256.Create(-0.5f) + x2 * (Vector256.Create(1f / 24) + x2 * (Vector256.Create(-1f / 720) + x2 * (Vector256.Create(1f / 40320) + x2 * Vector256.Create(-1f / 3628800)))));
+            // q ∈ {0, …, 4} in the low bits of 2²³ + q.
+            var quadrant = (q + Vector256.Create(8388608f)).AsInt32();
+            return Rotate(sin.AsInt32(), cos.AsInt32(), quadrant, 30);
+        }
+
+        /// <summary>(sin 2πt, cos 2πt) for t ∈ [0, 1) in double: as the float version, with Taylor polynomials to x¹⁷ and x¹⁶ (truncation below 2⁻⁵⁵ relative).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<double> Sin, Vector256<double> Cos) SinCosTwoPi(Vector256<double> t)
+        {
+            var q = Vector256.Floor(t * Vector256.Create(4.0) + Vector256.Create(0.5));
+            var x = (t - q * Vector256.Create(0.25)) * Vector256.Create(TwoPi);
+            var x2 = x * x;
+            // sin x = x + x·x²·Σₖ (−1)ᵏ x²⁽ᵏ⁻¹⁾/(2k+1)!, k = 1…8; cos x = 1 + x²·Σₖ (−1)ᵏ x²⁽ᵏ⁻¹⁾/(2k)!, k = 1…8.
+            var sinSeries = Vector256.Create(1.0 / 355687428096000);          // 1/17!
+            sinSeries = Vector256.Create(-1.0 / 1307674368000) + x2 * sinSeries;  // −1/15!
+            sinSeries = Vector256.Create(1.0 / 6227020800) + x2 * sinSeries;      // 1/13!
+            sinSeries = Vector256.Create(-1.0 / 39916800) + x2 * sinSeries;       // −1/11!
+            sinSeries = Vector256.Create(1.0 / 362880) + x2 * sinSeries;          // 1/9!
+            sinSeries = Vector256.Create(-1.0 / 5040) + x2 * sinSeries;
+            sinSeries = Vector256.Create(1.0 / 120) + x2 * sinSeries;
+            sinSeries = Vector256.Create(-1.0 / 6) + x2 * sinSeries;
+            var sin = x + x * x2 * sinSeries;
+            var cosSeries = Vector256.Create(1.0 / 20922789888000);           // 1/16!
+            cosSeries = Vector256.Create(-1.0 / 87178291200) + x2 * cosSeries;    // −1/14!
+            cosSeries = Vector256.Create(1.0 / 479001600) + x2 * cosSeries;       // 1/12!
+            cosSeries = Vector256.Create(-1.0 / 3628800) + x2 * cosSeries;        // −1/10!
+            cosSeries = Vector256.Create(1.0 / 40320) + x2 * cosSeries;
+            cosSeries = Vector256.Create(-1.0 / 720) + x2 * cosSeries;
+            cosSeries = Vector256.Create(1.0 / 24) + x2 * cosSeries;
+            cosSeries = Vector256.Create(-0.5) + x2 * cosSeries;
+            var cos = Vector256.Create(1.0) + x2 * cosSeries;
+            var quadrant = (q + Vector256.Create(4503599627370496.0)).AsInt64();
+            return Rotate(sin.AsInt64(), cos.AsInt64(), quadrant, 62);
+        }
+
+        /// <summary>
+        /// (sin, cos)(x + qπ/2) from (s, c) = (sin x, cos x), as bit patterns: odd q swaps them, bit 1 of q negates the sine and
+        /// bit 1 of q + 1 the cosine (shifted up to the sign bit by <paramref name="toSign"/>).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<float> Sin, Vector256<float> Cos) Rotate(Vector256<int> s, Vector256<int> c, Vector256<int> q, int toSign)
+        {
+            var one = Vector256.Create(1);
+            var swap = Vector256.Equals(q & one, one);
+            var sin = Vector256.ConditionalSelect(swap, c, s) ^ ((q & Vector256.Create(2)) << toSign);
+            var cos = Vector256.ConditionalSelect(swap, s, c) ^ (((q + one) & Vector256.Create(2)) << toSign);
+            return (sin.AsSingle(), cos.AsSingle());
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<double> Sin, Vector256<double> Cos) Rotate(Vector256<long> s, Vector256<long> c, Vector256<long> q, int toSign)
+        {
+            var one = Vector256.Create(1L);
+            var swap = Vector256.Equals(q & one, one);
+            var sin = Vector256.ConditionalSelect(swap, c, s) ^ ((q & Vector256.Create(2L)) << toSign);
+            var cos = Vector256.ConditionalSelect(swap, s, c) ^ (((q + one) & Vector256.Create(2L)) << toSign);
+            return (sin.AsDouble(), cos.AsDouble());
         }
 
         /// <summary>Eight Philox blocks at once: lane j counts block firstBlock + j; 32×32→64 products by vpmuludq on even and odd lanes.</summary>
@@ -426,7 +556,7 @@ namespace Dsl
         private static void CheckRange(long length, long offset)
         {
             if (offset < 0) throw new ArgumentOutOfRangeException(nameof(offset), offset, "CounterRandom: the first value index must be ≥ 0.");
-            if (length > long.MaxValue - offset)
+            if (length > 0 && length - 1 > long.MaxValue - offset)
                 throw new ArgumentOutOfRangeException(nameof(offset), offset, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"CounterRandom: values {offset} … {offset} + {length} − 1 run past the last index, {long.MaxValue}."));
         }
 
