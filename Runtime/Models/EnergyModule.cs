@@ -111,6 +111,16 @@ namespace Dsl
                 throw new ArgumentException(ModelName + "." + method + ": argument 'sigma' is on " + sigma.device + " but x is on " + x.device + ".", nameof(sigma));
         }
 
+        /// <summary>Validates the numbers of a shared-noise-level step: σ &gt; 0 and every factor finite.</summary>
+        protected void CheckStepFactors(string method, double sigma, double inputScale, double c, double a, double b)
+        {
+            if (!(sigma > 0) || double.IsInfinity(sigma))
+                throw new ArgumentOutOfRangeException(nameof(sigma), sigma, ModelName + "." + method + ": the noise level σ must be finite and positive.");
+            foreach (var (name, value) in new[] { ("inputScale", inputScale), ("c", c), ("a", a), ("b", b) })
+                if (!double.IsFinite(value))
+                    throw new ArgumentOutOfRangeException(name, value, ModelName + "." + method + ": the factor " + name + " must be finite.");
+        }
+
         /// <summary>Validates hidden units h: [N, H] matching v: [N, ·] in batch size, dtype and device.</summary>
         protected void CheckHidden(Tensor v, Tensor h, long hiddenSize, string method)
         {

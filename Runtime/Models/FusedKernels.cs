@@ -145,6 +145,52 @@ namespace Dsl
         /// <summary>Round half to even, as torch.round.</summary>
         public static double Round(double x) => System.Math.Round(x, MidpointRounding.ToEven);
 
+        // ------------------------------------------------------------------ noise drawn inside a step kernel
+
+        /// <summary>Samples per block of a fused step kernel that draws its own noise: the block's normals fit in the L1/L2 cache.</summary>
+        public const int NoiseBlock = 1024;
+
+        [ThreadStatic] private static float[]? singleNormals;
+        [ThreadStatic] private static double[]? doubleNormals;
+
+        /// <summary>
+        /// Elements <paramref name="first"/> … <paramref name="first"/> + <paramref name="length"/> − 1 of the noise z of
+        /// <paramref name="noise"/> in a buffer of the calling thread (valid until its next call): the block of a step kernel.
+        /// </summary>
+        public static Span<T> Normals<T>(CounterNoise noise, long first, int length) where T : unmanaged
+        {
+            if (typeof(T) == typeof(float))
+            {
+                if (singleNormals == null || singleNormals.Length < length) singleNormals = new float[System.Math.Max(length, NoiseBlock * 4)];
+                var span = singleNormals.AsSpan(0, length);
+                CounterRandom.FillNormal(span, noise.Key, noise.Offset + first);
+                return MemoryMarshal.Cast<float, T>(span);
+            }
+            if (typeof(T) == typeof(double))
+            {
+                if (doubleNormals == null || doubleNormals.Length < length) doubleNormals = new double[System.Math.Max(length, NoiseBlock * 4)];
+                var span = doubleNormals.AsSpan(0, length);
+                CounterRandom.FillNormal(span, noise.Key, noise.Offset + first);
+                return MemoryMarshal.Cast<double, T>(span);
+            }
+            throw new NotSupportedException("FusedKernels.Normals: float or double, not " + typeof(T).Name + ".");
+        }
+
+        /// <summary>
+        /// <paramref name="output"/> when given (checked: contiguous, on the CPU, x's shape and dtype, not x itself), else a fresh
+        /// tensor like x: where a step kernel writes the next state (x is the contiguous input the kernel reads).
+        /// </summary>
+        public static Tensor StepOutput(Tensor? output, Tensor x, string model, string method)
+        {
+            if (output is null) return torch.empty(x.shape, x.dtype);
+            if (output.device_type != DeviceType.CPU || output.dtype != x.dtype || !output.is_contiguous() || !output.shape.AsSpan().SequenceEqual(x.shape))
+                throw new ArgumentException(model + "." + method + ": output must be a contiguous CPU tensor of x's shape [" + string.Join(", ", x.shape) + "] and dtype " + x.dtype
+                    + "; got [" + string.Join(", ", output.shape) + "] " + output.dtype + " on " + output.device_type + (output.is_contiguous() ? "" : ", not contiguous") + ".", nameof(output));
+            if (output.Handle == x.Handle || (x.device_type == DeviceType.CPU && x.is_contiguous() && output.bytes.Overlaps(x.bytes)))
+                throw new ArgumentException(model + "." + method + ": output must not be x itself (the step reads x while it writes).", nameof(output));
+            return output;
+        }
+
         // ------------------------------------------------------------------ the vector body: Lanes samples per iteration
 
         [ThreadStatic] private static Vector256<double>[]?[]? vectorScratch;

@@ -43,6 +43,17 @@ namespace Dsl
         Tensor ScoreStepNoGrad(Tensor x, double a, Tensor z, double b);
     }
 
+    /// <summary>
+    /// A score-step model whose update draws its own noise: the generated fused kernel fills z block by block inside its loop
+    /// from <see cref="CounterNoise"/> (no noise tensor, no pass of its own); other paths get the same z from
+    /// <see cref="CounterNoise.Sample"/>. What the Langevin samplers use on the CPU.
+    /// </summary>
+    public interface ICounterNoiseStepModel : IScoreStepModel
+    {
+        /// <summary>x + a·s(x) + b·z with z the noise of <paramref name="noise"/>; no autograd tape; written into <paramref name="output"/> when given (not x itself), else a fresh tensor.</summary>
+        Tensor ScoreStepNoGrad(Tensor x, double a, double b, CounterNoise noise, Tensor? output = null);
+    }
+
     /// <summary>Energy and score sharing their common subexpressions.</summary>
     public interface IEnergyScoreModel : IEnergyModel, IScoreModel
     {
@@ -103,6 +114,20 @@ namespace Dsl
 
         /// <summary>E(x, σ) by running the user's [Energy] method eagerly: the autograd reference.</summary>
         Tensor EnergyEager(Tensor x, Tensor sigma);
+    }
+
+    /// <summary>
+    /// A noise-conditional model with a fused shared-noise-level step c·x + a·s(u·x, σ) + b·z, z from <see cref="CounterNoise"/>:
+    /// the reverse Euler–Maruyama step of an SDE whose score is s̃(x/m, σ̃)/m (u = 1/m; <see cref="Dsl.Sde.TimeScores.FromPerturbedData"/>)
+    /// in one pass over x with the noise drawn inside the loop.
+    /// </summary>
+    public interface INoiseConditionalStepModel : INoiseConditionalModel
+    {
+        /// <summary>
+        /// c·x + a·s(u·x, σ) + b·z for x: [N, D] with one noise level σ for every sample and u = <paramref name="inputScale"/>; no
+        /// autograd tape; written into <paramref name="output"/> when given (not x itself), else a fresh tensor.
+        /// </summary>
+        Tensor ScoreStepNoGrad(Tensor x, double sigma, double inputScale, double c, double a, double b, CounterNoise noise, Tensor? output = null);
     }
 
     /// <summary>A noise-conditional score with its exact divergence ∇ₓ·s(x, σ).</summary>

@@ -88,6 +88,10 @@ namespace Dsl.Sampling
             ChainLoop.CheckStepSize("LangevinStep", nameof(epsilon), epsilon);
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
+            // The generated fused update on the CPU: score, update and the noise draw in one pass over x, z from a counter-based
+            // stream keyed by one call on the generator.
+            if (model is ICounterNoiseStepModel counter && x.device_type == DeviceType.CPU)
+                return counter.ScoreStepNoGrad(x, epsilon / 2, System.Math.Sqrt(epsilon), new CounterNoise(CounterRandom.KeyFrom(generator), 0)).MoveToOuterDisposeScope();
             if (model is IScoreStepModel step)                       // the generated fused update: one pass over x
                 return step.ScoreStepNoGrad(x, epsilon / 2, Normal(x, generator), System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope();
             return Normal(x, generator).mul_(System.Math.Sqrt(epsilon)).add_(model.ScoreNoGrad(x), alpha: epsilon / 2).add_(x).MoveToOuterDisposeScope();
@@ -143,12 +147,15 @@ namespace Dsl.Sampling
         /// x ← x + (ε/2)s(x) + √ε z. The steady state allocates no buffer of its own: z is drawn in place into a buffer owned
         /// by the kernel (one RNG call per step), and the torch-op update writes into that buffer, which then becomes x while
         /// the old x becomes the next step's noise buffer (double buffering). A generated model with the fused update
-        /// (<see cref="IScoreStepModel"/>) computes score and update in one pass, whose result replaces x.
+        /// (<see cref="IScoreStepModel"/>) computes score and update in one pass, whose result replaces x; on the CPU
+        /// (<see cref="ICounterNoiseStepModel"/>) that pass also draws z, from a counter-based stream keyed once per run, and
+        /// writes into the spare buffer: no noise pass and no allocation.
         /// </summary>
         private sealed class LangevinKernel : TransitionKernel
         {
             private readonly IScoreModel model;
             private Tensor x = null!, spare = null!;
+            private ulong? noiseKey;
 
             public LangevinKernel(IScoreModel model) { this.model = model; }
 
@@ -159,6 +166,13 @@ namespace Dsl.Sampling
             public override Tensor? Step(long step, double epsilon, Generator g)
             {
                 using var scope = NewDisposeScope();                     // catches a hand-written score model's temporaries
+                if (model is ICounterNoiseStepModel counter && x.device_type == DeviceType.CPU && x.is_contiguous())
+                {
+                    noiseKey ??= CounterRandom.KeyFrom(g);
+                    counter.ScoreStepNoGrad(x, epsilon / 2, System.Math.Sqrt(epsilon), CounterNoise.ForStep(noiseKey.Value, step), spare);
+                    (x, spare) = (spare, x);
+                    return null;
+                }
                 spare.normal_(0, 1, generator: g);
                 if (model is IScoreStepModel fused)
                 {

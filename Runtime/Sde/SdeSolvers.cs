@@ -168,6 +168,7 @@ namespace Dsl.Sde
             var recorded = new List<Tensor>();
             int evaluations = 0, step = 0;
             bool cancelled = false;
+            ulong? noiseKey = null;
             double T = sde.EndTime, eps = options.Epsilon, dt = (T - eps) / options.Steps;
             // The shared-time Euler–Maruyama step (below) for SDEs with drift a(t)·x; the score at one time for the whole batch
             // when the model offers it (the exact scores of TimeScores.FromPerturbedData).
@@ -202,17 +203,34 @@ namespace Dsl.Sde
                     {
                         // Every sample sits at the same t, and the drift is a(t)·x: the reverse step is
                         // x − [a x − g² s]Δt + g√Δt z = (1 − aΔt) x + g²Δt s + g√Δt z with a, g in float64 once per step,
-                        // two passes over x after the noise draw (scaled by the RNG call itself).
+                        // two passes over x after the noise draw (scaled by the RNG call itself) — or one fused pass, below.
                         double a = DriftCoefficient(sde, time), g = sde.DiffusionAt(time);
-                        var s = shared is not null ? shared.ScoreAtNoGrad(x, time) : score.Score(x, t);
-                        evaluations++;
-                        if (options.Denoise && step == options.Steps - 1)
+                        bool last = options.Denoise && step == options.Steps - 1;
+                        // A generated noise-conditional data model on the CPU: score, update and noise in one pass, z from a
+                        // counter-based stream keyed once per run from the generator (the same numbers whatever the chunking).
+                        bool fused = false;
+                        if (!last && shared is not null && x.device_type == DeviceType.CPU)
                         {
-                            mean?.Dispose();
-                            mean = (s * (g * g * dt)).add_(x, alpha: 1 - a * dt).MoveToOuterDisposeScope();
+                            noiseKey ??= CounterRandom.KeyFrom(generator);
+                            fused = shared.TryStepNoGrad(x, time, 1 - a * dt, g * g * dt, g * System.Math.Sqrt(dt), CounterNoise.ForStep(noiseKey.Value, step), z);
                         }
-                        z.normal_(0, g * System.Math.Sqrt(dt), generator: generator).add_(s, alpha: g * g * dt).add_(x, alpha: 1 - a * dt);
-                        (x, z) = (z, x);
+                        if (fused)
+                        {
+                            evaluations++;
+                            (x, z) = (z, x);
+                        }
+                        else
+                        {
+                            var s = shared is not null ? shared.ScoreAtNoGrad(x, time) : score.Score(x, t);
+                            evaluations++;
+                            if (last)
+                            {
+                                mean?.Dispose();
+                                mean = (s * (g * g * dt)).add_(x, alpha: 1 - a * dt).MoveToOuterDisposeScope();
+                            }
+                            z.normal_(0, g * System.Math.Sqrt(dt), generator: generator).add_(s, alpha: g * g * dt).add_(x, alpha: 1 - a * dt);
+                            (x, z) = (z, x);
+                        }
                     }
                     else if (options.Predictor != Predictor.None)
                     {

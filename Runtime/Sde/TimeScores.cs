@@ -25,6 +25,12 @@ namespace Dsl.Sde
     {
         /// <summary>s(x, t) at the one time <paramref name="time"/> for every row of x, without a tape: [N, D].</summary>
         Tensor ScoreAtNoGrad(Tensor x, double time);
+
+        /// <summary>
+        /// Writes c·x + a·s(x, t) + b·z into <paramref name="output"/> in one fused pass (score, update and the noise draw) and
+        /// returns true when the model has such a step for x (a generated noise-conditional step on a CPU tensor); false otherwise.
+        /// </summary>
+        bool TryStepNoGrad(Tensor x, double time, double c, double a, double b, CounterNoise noise, Tensor output);
     }
 
     /// <summary>A time-dependent score with its exact divergence ∇ₓ·s(x, t).</summary>
@@ -188,6 +194,18 @@ namespace Dsl.Sde
                 var scaled = x / m.unsqueeze(1);
                 var s = is_grad_enabled() ? data.Score(scaled, sigma) : data.ScoreNoGrad(scaled, sigma);
                 return s.div_(m.unsqueeze(1)).MoveToOuterDisposeScope();
+            }
+
+            /// <summary>
+            /// c·x + a·sₜ(x) + b·z = c·x + (a/m)·s̃(x/m, √v/m) + b·z: the data model's generated shared-level step with u = 1/m, one
+            /// pass over x with z drawn inside it, when the model has one and x is a contiguous float CPU tensor.
+            /// </summary>
+            public bool TryStepNoGrad(Tensor x, double time, double c, double a, double b, CounterNoise noise, Tensor output)
+            {
+                if (data is not INoiseConditionalStepModel step || data is not EnergyModule module || !FusedKernels.Accepts(module.Kernels, x) || !x.is_contiguous()) return false;
+                double m = sde.MeanCoefficientAt(time), sigma = System.Math.Sqrt(sde.MarginalVarianceAt(time)) / m;
+                step.ScoreStepNoGrad(x, sigma, 1 / m, c, a / m, b, noise, output);
+                return true;
             }
 
             /// <summary>sₜ(x) = s̃(x/m, √v/m)/m with m = m(t) and v = v(t) computed once in float64: three passes over x (scale, the generated score, unscale).</summary>

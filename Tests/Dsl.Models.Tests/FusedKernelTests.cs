@@ -248,15 +248,95 @@ namespace Dsl.Models.Tests
             var bad = Assert.Throws<ArgumentException>(() => gm.ScoreStepNoGrad(zeros(10, 2, dtype: dtype), 0.1, zeros(9, 2, dtype: dtype), 0.1));
             Assert.Contains("'z'", bad.Message);
 
-            // LangevinStep takes the fused update and draws the same noise as before: x + (ε/2)s(x) + √ε z.
+            // LangevinStep takes the fused update with the noise drawn inside it, keyed by one call on the generator:
+            // x + (ε/2)s(x) + √ε z with z the counter-based normals of that key.
             var gmm = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(2);
             gmm.to(dtype);
             var x0 = randn(1000, 2, generator: new Generator(3)).to(dtype);
             Tensor next = null!;
             Assert.Equal(1, FusedRuns(() => next = Dsl.Sampling.Samplers.LangevinStep(gmm, x0, 0.04, new Generator(9))));
-            var noise = empty_like(x0).normal_(0, 1, generator: new Generator(9));
+            var noise = new CounterNoise(CounterRandom.KeyFrom(new Generator(9)), 0).Sample(x0);
             var reference = x0 + 0.02 * gmm.ScoreNoGrad(x0) + 0.2 * noise;
             Assert.True(RelErr(next, reference) <= 10 * tolerance);
+        }
+
+        /// <summary>
+        /// The step that draws its own noise: for every catalogue model, the fused kernel (z drawn block by block inside its loop,
+        /// 2500 samples = 3 blocks of 1024 with a partial one) equals x + a·s(x) + b·z with z = noise.Sample(x), and so does the
+        /// torch-op path; a given output buffer receives the result; x itself as the output is refused by name.
+        /// </summary>
+        [Theory]
+        [InlineData(ScalarType.Float64, 1e-12)]
+        [InlineData(ScalarType.Float32, 1e-5)]
+        public void The_counter_noise_step_draws_the_same_z_on_every_path(ScalarType dtype, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            var noise = new CounterNoise(0x0123456789ABCDEFUL, 77);
+            foreach (var entry in ModelCatalog.All)
+            {
+                var model = NumericTests.RandomModel(entry.Name, 21, dtype);
+                var step = (ICounterNoiseStepModel)model;
+                var x = NumericTests.RandomInput(model, 2500, 21);
+                var z = noise.Sample(x);
+                Assert.Equal(dtype, z.dtype);
+                model.Kernels = KernelPath.TorchOps;
+                var expected = x.to(ScalarType.Float64) + 0.3 * step.ScoreNoGrad(x).to(ScalarType.Float64) + 0.7 * z.to(ScalarType.Float64);
+                Tensor torchOps = null!;
+                Assert.Equal(0, FusedRuns(() => torchOps = step.ScoreStepNoGrad(x, 0.3, 0.7, noise)));
+                model.Kernels = KernelPath.Fused;
+                Tensor fused = null!;
+                Assert.Equal(1, FusedRuns(() => fused = step.ScoreStepNoGrad(x, 0.3, 0.7, noise)));
+                Assert.True(RelErr(fused.to(ScalarType.Float64), expected) <= 10 * tolerance, $"{entry.Name}: {RelErr(fused.to(ScalarType.Float64), expected)}");
+                Assert.True(RelErr(torchOps.to(ScalarType.Float64), expected) <= 10 * tolerance, entry.Name + " torch ops");
+
+                var output = empty_like(x);
+                var written = step.ScoreStepNoGrad(x, 0.3, 0.7, noise, output);
+                Assert.Same(output, written);
+                Assert.True(RelErr(output, fused) == 0, entry.Name + ": the output buffer holds the same values");
+                var aliased = Assert.Throws<ArgumentException>(() => step.ScoreStepNoGrad(x, 0.3, 0.7, noise, x));
+                Assert.Contains(entry.Name, aliased.Message);
+                Assert.Contains("output", aliased.Message);
+            }
+        }
+
+        /// <summary>
+        /// The noise-conditional shared-level step c·x + a·s(u·x, σ) + b·z (the fused reverse-SDE step) against its definition with
+        /// the generated torch-op score at the per-sample levels full(σ), on both paths; σ ≤ 0 and non-finite factors are refused by name.
+        /// </summary>
+        [Theory]
+        [InlineData("PerturbedGaussianMixture", ScalarType.Float64, 1e-12)]
+        [InlineData("PerturbedGaussianMixture", ScalarType.Float32, 1e-5)]
+        [InlineData("NoiseConditionalMlpEnergy", ScalarType.Float64, 1e-12)]
+        [InlineData("NoiseConditionalMlpEnergy", ScalarType.Float32, 1e-5)]
+        public void The_shared_level_step_is_c_x_plus_a_score_at_u_x_plus_b_noise(string name, ScalarType dtype, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            var g = new Generator(8);
+            EnergyModule module = name == "PerturbedGaussianMixture"
+                ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
+                : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
+            module.to(dtype);
+            var model = (INoiseConditionalModel)module;
+            var step = (INoiseConditionalStepModel)module;
+            var x = randn(2050, model.Dim, generator: new Generator(5)).to(dtype);
+            var noise = new CounterNoise(42, 0);
+            var z = noise.Sample(x);
+            double sigma = 0.7, u = 1.3, c = 0.98, a = 0.05, b = 0.2;
+            module.Kernels = KernelPath.TorchOps;
+            var s = model.ScoreNoGrad(x * u, full(new long[] { 2050 }, sigma, dtype: dtype)).to(ScalarType.Float64);
+            var expected = c * x.to(ScalarType.Float64) + a * s + b * z.to(ScalarType.Float64);
+            Tensor torchOps = null!;
+            Assert.Equal(0, FusedRuns(() => torchOps = step.ScoreStepNoGrad(x, sigma, u, c, a, b, noise)));
+            module.Kernels = KernelPath.Fused;
+            Tensor fused = null!;
+            Assert.Equal(1, FusedRuns(() => fused = step.ScoreStepNoGrad(x, sigma, u, c, a, b, noise)));
+            Assert.True(RelErr(fused.to(ScalarType.Float64), expected) <= 10 * tolerance, $"{name} fused: {RelErr(fused.to(ScalarType.Float64), expected)}");
+            Assert.True(RelErr(torchOps.to(ScalarType.Float64), expected) <= 10 * tolerance, $"{name} torch ops: {RelErr(torchOps.to(ScalarType.Float64), expected)}");
+
+            var bad = Assert.Throws<ArgumentOutOfRangeException>(() => step.ScoreStepNoGrad(x, 0, u, c, a, b, noise));
+            Assert.Contains(name, bad.Message);
+            Assert.Contains("σ", bad.Message);
+            Assert.Throws<ArgumentOutOfRangeException>(() => step.ScoreStepNoGrad(x, sigma, double.NaN, c, a, b, noise));
         }
 
         [Fact]

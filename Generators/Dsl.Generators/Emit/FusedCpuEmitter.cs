@@ -40,13 +40,17 @@ namespace Dsl.Generators.Emit
         private bool lanes;
         private int vectorSlots;
 
+        /// <summary>The noise-conditional step kernel: σ is one double for every sample, x is read as u·x, and the update is c·x + a·s + b·z.</summary>
+        private readonly bool sharedLevelStep;
+
         /// <summary>Samples per iteration of the vector body: the lanes of a 256-bit vector of doubles.</summary>
         public const int Lanes = 4;
         private const string V = "global::System.Runtime.Intrinsics.Vector256";
         private const string VD = V + "<double>";
 
-        private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName)
+        private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName, bool sharedLevelStep)
         {
+            this.sharedLevelStep = sharedLevelStep;
             this.roots = roots;
             this.paramLocals = paramLocals;
             this.conditionName = conditionName;
@@ -122,14 +126,17 @@ namespace Dsl.Generators.Emit
         /// <paramref name="returnType"/> (one tensor, or a tuple of them) with the same shapes and dtype as the torch-op path.
         /// </summary>
         /// <remarks>
-        /// With <paramref name="step"/> the kernel takes (x, a, z, b) and writes x + a·root + b·z instead of the root (the single root
-        /// must have x's shape): the update of a Langevin or Euler–Maruyama step fused with the score.
+        /// With <paramref name="step"/> the kernel writes x + a·root + b·z instead of the root (the single root must have x's shape):
+        /// the update of a Langevin or Euler–Maruyama step fused with the score. It takes (x, a, z, b, noise, output): z is a tensor,
+        /// or null to draw z inside the loop from the <c>CounterNoise</c> noise, a block of samples at a time; output, when not
+        /// null, receives the result. A conditional step takes (x, σ, c, u, a, z, b, noise, output) with one double σ for every
+        /// sample and writes c·x + a·s(u·x, σ) + b·z.
         /// </remarks>
         public static void Emit(SourceWriter w, string kernelName, string methodName, IReadOnlyList<Node> roots, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step = false)
         {
             var locals = new Dictionary<string, string>();
             foreach (var p in parameters) locals[p.Name] = "p_" + p.Name;
-            new FusedCpuEmitter(roots, locals, conditional ? "sigma" : "").EmitKernel(w, kernelName, methodName, returnType, parameters, conditional, step);
+            new FusedCpuEmitter(roots, locals, conditional ? "sigma" : "", conditional && step).EmitKernel(w, kernelName, methodName, returnType, parameters, conditional, step);
         }
 
         private void EmitKernel(SourceWriter w, string kernelName, string methodName, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step)
@@ -148,9 +155,10 @@ namespace Dsl.Generators.Emit
                     : "var p_" + p.Name + " = global::Dsl.FusedKernels.Read(Param(" + ModelEmitter.Str(p.Name) + "));");
             }
 
-            // Loop invariants: every unbatched operation, once per call.
+            // Loop invariants: every unbatched operation (and with one σ for every sample, every scalar function of σ), once per call.
+            if (sharedLevelStep && order.Any(n => n.Op == Op.Condition)) prologue.Line("double c_" + conditionName + " = sigma;");
             foreach (var n in order)
-                if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
+                if (Invariant(n) && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
 
             // Per sample: the scalar body (one sample per iteration), then the same operations on vectors of Lanes samples.
             bool readsX = step || order.Any(n => n.Op == Op.Input);
@@ -163,36 +171,65 @@ namespace Dsl.Generators.Emit
             lanes = false;
             var outputs = Enumerable.Range(0, roots.Count).Select(r => "y" + r).ToList();
 
-            string args = Torch + ".Tensor x" + (conditional ? ", " + Torch + ".Tensor sigma" : "") + (step ? ", double a, " + Torch + ".Tensor z, double b" : "");
-            w.Line("/// <summary>The fused CPU kernel of " + methodName + ": one pass over the samples (see the comment in " + methodName + ").</summary>");
+            string args = Torch + ".Tensor x" + (conditional && !step ? ", " + Torch + ".Tensor sigma" : "")
+                + (step ? (conditional ? ", double sigma, double c, double u" : "") + ", double a, " + Torch + ".Tensor? z, double b, global::Dsl.CounterNoise noise, " + Torch + ".Tensor? output" : "");
+            const string Numeric = "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>";
+            w.Line("/// <summary>The fused CPU kernel of " + methodName + ": one pass over the samples (see the comment in " + methodName + ")"
+                + (step ? "; z is drawn inside the loop from noise when it is null" : "") + ".</summary>");
             w.Open("private " + returnType + " " + kernelName + "(" + args + ")");
             w.Line("global::Dsl.FusedKernels.Count();");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var xc = x.contiguous();");
-            if (conditional) w.Line("var sc = sigma.contiguous();");
-            if (step) w.Line("var zc = z.contiguous();");
+            if (conditional && !step) w.Line("var sc = sigma.contiguous();");
+            if (step) w.Line("var zc = z?.contiguous();");
             w.Line("int n = (int)xc.shape[0];");
             foreach (var line in header) w.Line(line);
             Append(w, prologue);
             foreach (var line in reciprocals) w.Line(line);
             for (int r = 0; r < roots.Count; r++)
             {
+                if (step)
+                {
+                    w.Line("var y" + r + " = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, " + ModelEmitter.Str(methodName) + ");");
+                    continue;
+                }
                 var dims = new List<string> { "xc.shape[0]" };
                 dims.AddRange(roots[r].Shape.Dims.Select(d => d == Shape.One ? "1L" : "size_" + d));
                 w.Line("var y" + r + " = " + Torch + ".empty(new long[] { " + string.Join(", ", dims) + " }, dtype: xc.dtype);");
             }
             string work = Work();
-            w.Line("if (xc.dtype == " + Torch + ".ScalarType.Float32) global::Dsl.FusedKernels.For(n, " + work + ", Run<float>);");
-            w.Line("else global::Dsl.FusedKernels.For(n, " + work + ", Run<double>);");
-            if (outputs.Count == 1) w.Line("return " + outputs[0] + ".MoveToOuterDisposeScope();");
-            else w.Line("return (" + string.Join(", ", outputs.Select(o => o + ".MoveToOuterDisposeScope()")) + ");");
-            w.Line();
-            w.Open("void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>");
-            if (readsX) w.Line("var xs = global::Dsl.FusedKernels.Span<T>(xc);");
-            if (step) w.Line("var zs = global::Dsl.FusedKernels.Span<T>(zc);");
-            if (conditional && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = global::Dsl.FusedKernels.Span<T>(sc);");
-            for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = global::Dsl.FusedKernels.Span<T>(y" + r + ");");
+            if (step)
+            {
+                foreach (var t in new[] { "float", "double" })
+                    w.Line((t == "float" ? "if (xc.dtype == " + Torch + ".ScalarType.Float32) " : "else ") + "global::Dsl.FusedKernels.For(n, " + work + ", zc is null ? DrawingNoise<" + t + "> : (first, last) => Run<" + t
+                        + ">(first, last, global::Dsl.FusedKernels.Span<" + t + ">(xc), global::Dsl.FusedKernels.Span<" + t + ">(y0), global::Dsl.FusedKernels.Span<" + t + ">(zc), 0));");
+                w.Line("return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope");
+                w.Line();
+                w.Line("// z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.");
+                w.Open("void DrawingNoise<T>(int start, int end) " + Numeric);
+                w.Line("var xs = global::Dsl.FusedKernels.Span<T>(xc);");
+                w.Line("var os0 = global::Dsl.FusedKernels.Span<T>(y0);");
+                w.Open("for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)");
+                w.Line("int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);");
+                w.Line("Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * " + xStride + ", (blockEnd - block) * " + xStride + "), block * " + xStride + ");");
+                w.Close();
+                w.Close();
+                w.Line();
+                w.Open("void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) " + Numeric);
+            }
+            else
+            {
+                w.Line("if (xc.dtype == " + Torch + ".ScalarType.Float32) global::Dsl.FusedKernels.For(n, " + work + ", Run<float>);");
+                w.Line("else global::Dsl.FusedKernels.For(n, " + work + ", Run<double>);");
+                if (outputs.Count == 1) w.Line("return " + outputs[0] + ".MoveToOuterDisposeScope();");
+                else w.Line("return (" + string.Join(", ", outputs.Select(o => o + ".MoveToOuterDisposeScope()")) + ");");
+                w.Line();
+                w.Open("void Run<T>(int start, int end) " + Numeric);
+            }
+            if (readsX && !step) w.Line("var xs = global::Dsl.FusedKernels.Span<T>(xc);");
+            if (conditional && !step && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = global::Dsl.FusedKernels.Span<T>(sc);");
+            if (!step) for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = global::Dsl.FusedKernels.Span<T>(y" + r + ");");
             w.Line("int s = start;");
             w.Line("// " + Lanes + " samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.");
             w.Open("if (" + V + ".IsHardwareAccelerated)");
@@ -217,24 +254,25 @@ namespace Dsl.Generators.Emit
         private void PerSample(SourceWriter loop, SourceWriter buffers, bool readsX, string xStride, bool conditional, bool step)
         {
             if (readsX) loop.Line("int xo = s * " + xStride + ";");
-            if (conditional && order.Any(n => n.Op == Op.Condition))
+            if (conditional && !sharedLevelStep && order.Any(n => n.Op == Op.Condition))
                 loop.Line(lanes
                     ? "var c_" + conditionName + " = global::Dsl.FusedKernels.Gather(ss, s, 1);"
                     : "double c_" + conditionName + " = double.CreateTruncating(ss[s]);");
             foreach (var n in order)
-                if (n.Shape.Batched && !IsVirtual(n)) Materialise(loop, n, "b", buffers);
+                if (!Invariant(n) && !IsVirtual(n)) Materialise(loop, n, "b", buffers);
             for (int r = 0; r < roots.Count; r++)
             {
                 var root = roots[r];
                 string os = "os" + r;
                 string elements = Elements(root.Shape);
                 string offset = root.Shape.Rank == 0 ? "s" : "s * " + elements;
+                string c = sharedLevelStep ? "c * " : "";
                 if (step && lanes)
-                    Loops(loop, root.Shape, idx => loop.Line("global::Dsl.FusedKernels.Scatter(" + os + ", xo + " + idx[0] + ", " + xStride + ", global::Dsl.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + xStride + ") + a * "
-                        + Elem(root, idx) + " + b * global::Dsl.FusedKernels.Gather(zs, xo + " + idx[0] + ", " + xStride + "));"));
+                    Loops(loop, root.Shape, idx => loop.Line("global::Dsl.FusedKernels.Scatter(" + os + ", xo + " + idx[0] + ", " + xStride + ", " + c + "global::Dsl.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + xStride + ") + a * "
+                        + Elem(root, idx) + " + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + " + idx[0] + ", " + xStride + "));"));
                 else if (step)
-                    Loops(loop, root.Shape, idx => loop.Line(os + "[xo + " + idx[0] + "] = T.CreateTruncating(double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * "
-                        + Elem(root, idx) + " + b * double.CreateTruncating(zs[xo + " + idx[0] + "]));"));
+                    Loops(loop, root.Shape, idx => loop.Line(os + "[xo + " + idx[0] + "] = T.CreateTruncating(" + c + "double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * "
+                        + Elem(root, idx) + " + b * double.CreateTruncating(zs[xo - zo + " + idx[0] + "]));"));
                 else if (lanes)
                     Loops(loop, root.Shape, idx =>
                         loop.Line("global::Dsl.FusedKernels.Scatter(" + os + ", " + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + ", " + elements + ", " + Elem(root, idx) + ");"));
@@ -297,7 +335,7 @@ namespace Dsl.Generators.Emit
         /// <summary>The expression of element <paramref name="idx"/> (one index expression per axis) of <paramref name="n"/>'s per-sample value.</summary>
         private string Elem(Node n, IReadOnlyList<string> idx)
         {
-            if (lanes && (!n.Shape.Batched || n.Op == Op.Const || TensorCodeEmitter.IsHost(n)))
+            if (lanes && (Invariant(n) || n.Op == Op.Const || TensorCodeEmitter.IsHost(n)))
             {
                 // The same value in every lane: the scalar expression, broadcast.
                 lanes = false;
@@ -309,9 +347,13 @@ namespace Dsl.Generators.Emit
             if (TensorCodeEmitter.IsHost(n)) return HostLocal(n);
             switch (n.Op)
             {
-                case Op.Input: return lanes
-                    ? "global::Dsl.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + Size(n.Shape.Last) + ")"
-                    : "double.CreateTruncating(xs[xo + " + idx[0] + "])";
+                case Op.Input:
+                    {
+                        string read = lanes
+                            ? "global::Dsl.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + Size(n.Shape.Last) + ")"
+                            : "double.CreateTruncating(xs[xo + " + idx[0] + "])";
+                        return sharedLevelStep ? "(u * " + read + ")" : read;      // the score is read at u·x
+                    }
                 case Op.Condition: return "c_" + conditionName;
                 case Op.Param: return n.Shape.Rank == 0 ? paramLocals[n.Name!] : paramLocals[n.Name!] + "[" + Flat(n.Shape, idx) + "]";
                 case Op.Broadcast: return Elem(n.A, Map(idx, n.Shape, n.A.Shape));
@@ -445,6 +487,18 @@ namespace Dsl.Generators.Emit
                 Reduce(w, n, idx, target);
                 if (!loops) w.Close();
             });
+        }
+
+        /// <summary>
+        /// True when <paramref name="n"/> has one value for the whole call: it is unbatched, or — in the shared-level step, where σ
+        /// is one double — a scalar function of σ and unbatched values, computed once in the prologue instead of per sample.
+        /// </summary>
+        private bool Invariant(Node n)
+        {
+            if (!n.Shape.Batched) return true;
+            if (!sharedLevelStep || n.Shape.Rank != 0) return false;
+            if (n.Op == Op.Condition || n.Op == Op.Const) return true;
+            return (IsElementwise(n.Op) || n.Op == Op.Broadcast) && n.Args.All(Invariant);
         }
 
         /// <summary>The readers of <paramref name="n"/>, looking through broadcasts.</summary>
@@ -630,7 +684,7 @@ namespace Dsl.Generators.Emit
                 case Op.Div:
                     {
                         var divisor = Unbroadcast(n.B);
-                        if (n.Shape.Batched && !divisor.Shape.Batched && divisor.Shape.Rank == 0 && divisor.Op != Op.Const) return "(" + A() + " * " + Reciprocal(divisor) + ")";
+                        if (!Invariant(n) && Invariant(divisor) && divisor.Shape.Rank == 0 && divisor.Op != Op.Const) return "(" + A() + " * " + Reciprocal(divisor) + ")";
                         return "(" + A() + " / " + B() + ")";
                     }
                 case Op.Neg: return "(-" + A() + ")";

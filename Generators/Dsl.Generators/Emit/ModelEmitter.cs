@@ -29,7 +29,8 @@ namespace Dsl.Generators.Emit
             var interfaces = conditional
                 ? new List<string> { "global::Dsl.INoiseConditionalModel" }
                 : new List<string> { "global::Dsl.IEnergyScoreModel", "global::Dsl.IEquationModel" };
-            if (!conditional && m.Discrete == null) interfaces.Add("global::Dsl.IScoreStepModel");
+            if (!conditional && m.Discrete == null) interfaces.Add("global::Dsl.ICounterNoiseStepModel");
+            if (conditional && m.Discrete == null) interfaces.Add("global::Dsl.INoiseConditionalStepModel");
             if (m.Divergence != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalDivergenceModel" : "global::Dsl.IScoreDivergenceModel");
             if (m.LogPartition != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalLogProbModel" : "global::Dsl.ILogProbModel");
             if (m.Discrete != null) interfaces.Add("global::Dsl.IDiscreteEnergyModel");
@@ -52,6 +53,7 @@ namespace Dsl.Generators.Emit
                 "E(" + args + ") and s(" + args + ") = −∇ₓE(" + args + ") computed together, sharing their common subexpressions.",
                 "E(" + args + ") and s(" + args + ") = −∇ₓE(" + args + ") with " + energyIs);
             if (!conditional && m.Discrete == null) EmitStep(w, m, scripts, energyIs);
+            if (conditional && m.Discrete == null) EmitSharedLevelStep(w, m);
             if (m.Divergence != null)
                 EmitMethod(w, m, scripts, "ScoreDivergence", new[] { m.Divergence }, Tensor,
                     "The exact divergence of the score ∇ₓ·s(" + args + ") = −Δ" + (conditional ? "ₓ" : "") + "E(" + args + ") = −tr ∇ₓ²E(" + args + "), by the forward-Laplacian rules; returns [N].",
@@ -278,7 +280,7 @@ namespace Dsl.Generators.Emit
                 w.Line("// Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous"
                     + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
                 w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
-                    + ") return ScoreStepNoGradFused(x, a, z, b);");
+                    + ") return ScoreStepNoGradFused(x, a, z, b, default, null);");
             }
             else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
@@ -286,9 +288,76 @@ namespace Dsl.Generators.Emit
             w.Line("return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
+
+            w.Line("/// <summary>The update x + a·s(x) + b·z with z the counter-based noise of <paramref name=\"noise\"/> (element i of z is normal number noise.Offset + i of the stream noise.Key); no autograd tape; written into <paramref name=\"output\"/> when given, else a fresh [N, D].</summary>");
+            w.Line("/// <param name=\"x\">Samples: [N, D].</param>");
+            w.Line("/// <param name=\"a\">The factor of the score.</param>");
+            w.Line("/// <param name=\"b\">The factor of the noise.</param>");
+            w.Line("/// <param name=\"noise\">Where z comes from: the same numbers on every path, device and thread count.</param>");
+            w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
+            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, double b, global::Dsl.CounterNoise noise, " + Tensor + "? output = null)");
+            w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
+            if (notFused == null)
+            {
+                var contraction = FusedCpuEmitter.Contraction(roots);
+                w.Line("// Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own); otherwise z from noise.Sample and the method above.");
+                w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                    + ") return ScoreStepNoGradFused(x, a, null, b, noise, output);");
+            }
+            else w.Line("// Kernel: z from noise.Sample and the method above — not fused: " + notFused + ".");
+            w.Line("using var noGrad = " + Torch + ".no_grad();");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            w.Line("var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);");
+            w.Line("if (output is null) return next.MoveToOuterDisposeScope();");
+            w.Line("output.copy_(next);");
+            w.Line("return output;");
+            w.Close();
+            w.Line();
             if (notFused == null)
                 FusedCpuEmitter.Emit(w, "ScoreStepNoGradFused", "ScoreStepNoGrad", roots, Tensor, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional: false, step: true);
             if (script != null) EmitScriptWrapper(w, "ScoreStepNoGrad", Tensor, script, conditional: false, step: true);
+        }
+
+        /// <summary>
+        /// ScoreStepNoGrad(x, σ, u, c, a, b, noise) = c·x + a·s(u·x, σ) + b·z for a noise-conditional model with one σ for every
+        /// sample: the reverse Euler–Maruyama step of an SDE whose score is s(x/m, σ̃)/m, fused with the score and the noise draw.
+        /// </summary>
+        private static void EmitSharedLevelStep(SourceWriter w, LoweredModel m)
+        {
+            var roots = new[] { m.Score };
+            w.Line("/// <summary>The update c·x + a·s(u·x, σ) + b·z with the analytic score at one noise level σ for every sample and z the counter-based noise of <paramref name=\"noise\"/>; no autograd tape; written into <paramref name=\"output\"/> when given, else a fresh [N, D].</summary>");
+            w.Line("/// <param name=\"x\">Samples: [N, D].</param>");
+            w.Line("/// <param name=\"sigma\">The noise level σ &gt; 0 of every sample.</param>");
+            w.Line("/// <param name=\"inputScale\">u: the score is evaluated at u·x.</param>");
+            w.Line("/// <param name=\"c\">The factor of x.</param>");
+            w.Line("/// <param name=\"a\">The factor of the score.</param>");
+            w.Line("/// <param name=\"b\">The factor of the noise.</param>");
+            w.Line("/// <param name=\"noise\">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>");
+            w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
+            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double b, global::Dsl.CounterNoise noise, " + Tensor + "? output = null)");
+            w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
+            w.Line("CheckStepFactors(\"ScoreStepNoGrad\", sigma, inputScale, c, a, b);");
+            var notFused = WhyNotFused(m.Spec, roots);
+            if (notFused == null)
+            {
+                var contraction = FusedCpuEmitter.Contraction(roots);
+                w.Line("// Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU"
+                    + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop" : "") + "; torch ops otherwise.");
+                w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                    + ") return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);");
+            }
+            else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
+            w.Line("using var noGrad = " + Torch + ".no_grad();");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            w.Line("var levels = " + Torch + ".full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);");
+            w.Line("var next = ScoreNoGrad(x * inputScale, levels).mul_(a).add_(noise.Sample(x), alpha: b).add_(x, alpha: c);");
+            w.Line("if (output is null) return next.MoveToOuterDisposeScope();");
+            w.Line("output.copy_(next);");
+            w.Line("return output;");
+            w.Close();
+            w.Line();
+            if (notFused == null)
+                FusedCpuEmitter.Emit(w, "ScoreStepNoGradFused", "ScoreStepNoGrad", roots, Tensor, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional: true, step: true);
         }
 
         /// <summary>Null when the inference method over <paramref name="roots"/> gets a fused kernel; otherwise why not (generated comment, DSL0018).</summary>

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class NoiseConditionalMlpEnergy : global::Dsl.EnergyModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalDivergenceModel
+    partial class NoiseConditionalMlpEnergy : global::Dsl.EnergyModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -733,6 +733,189 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
             torchScript.Invoke2("energy_and_score", x, sigma, Param("W1"), Param("B1"), Param("C"), Param("W2"), Param("B2"), Param("W3"));
+
+        /// <summary>The update c·x + a·s(u·x, σ) + b·z with the analytic score at one noise level σ for every sample and z the counter-based noise of <paramref name="noise"/>; no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="sigma">The noise level σ &gt; 0 of every sample.</param>
+        /// <param name="inputScale">u: the score is evaluated at u·x.</param>
+        /// <param name="c">The factor of x.</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="b">The factor of the noise.</param>
+        /// <param name="noise">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>
+        /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckStepFactors("ScoreStepNoGrad", sigma, inputScale, c, a, b);
+            // Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var levels = global::TorchSharp.torch.full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);
+            var next = ScoreNoGrad(x * inputScale, levels).mul_(a).add_(noise.Sample(x), alpha: b).add_(x, alpha: c);
+            if (output is null) return next.MoveToOuterDisposeScope();
+            output.copy_(next);
+            return output;
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z?.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_H = (int)size_H;
+            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            double c_sigma = sigma;
+            double u0 = global::System.Math.Log(c_sigma);
+            double r0 = 1.0 / c_sigma;
+            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
+
+            // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
+            void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                {
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                }
+            }
+
+            void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(6, d_H);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(7, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * (u * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D));
+                            v9[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v10[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v9[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * global::System.Runtime.Intrinsics.Vector256.Create(u0)));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v11[i] = global::Dsl.FusedKernels.Softplus(v10[i]);
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v11[k];
+                            v12[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v13[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_W3[i]) * global::System.Runtime.Intrinsics.Vector256.Create(r0)) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v12[i])));
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k * d_H + i]) * v13[k];
+                            v14[i] = acc;
+                        }
+                        for (int i = 0; i < d_H; i++)
+                        {
+                            v15[i] = (v14[i] * global::Dsl.FusedKernels.Sigmoid(v10[i]));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v15[k];
+                            v16[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, c * global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-v16[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                        }
+                    }
+                }
+                var b1 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, d_H);
+                var b6 = global::Dsl.FusedKernels.Scratch(5, d_H);
+                var b7 = global::Dsl.FusedKernels.Scratch(6, d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(7, d_D);
+                for (; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * (u * double.CreateTruncating(xs[xo + k]));
+                        b1[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b2[i] = ((p_B1[i] + b1[i]) + (p_C[i] * u0));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b3[k];
+                        b4[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b5[i] = ((p_W3[i] * r0) * global::Dsl.FusedKernels.Sigmoid((p_B2[i] + b4[i])));
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W2[k * d_H + i] * b5[k];
+                        b6[i] = acc;
+                    }
+                    for (int i = 0; i < d_H; i++)
+                    {
+                        b7[i] = (b6[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b7[k];
+                        b8[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(c * double.CreateTruncating(xs[xo + i]) + a * (-b8[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
+                    }
+                }
+            }
+        }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x, σ) = −ΔₓE(x, σ) = −tr ∇ₓ²E(x, σ), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class PerturbedGaussianMixture : global::Dsl.EnergyModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalDivergenceModel, global::Dsl.INoiseConditionalLogProbModel
+    partial class PerturbedGaussianMixture : global::Dsl.EnergyModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel, global::Dsl.INoiseConditionalLogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -654,6 +654,169 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
             torchScript.Invoke2("energy_and_score", x, sigma, Param("Mu"), Param("LogW"), Param("Sigma"), (double)size_D);
+
+        /// <summary>The update c·x + a·s(u·x, σ) + b·z with the analytic score at one noise level σ for every sample and z the counter-based noise of <paramref name="noise"/>; no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="sigma">The noise level σ &gt; 0 of every sample.</param>
+        /// <param name="inputScale">u: the score is evaluated at u·x.</param>
+        /// <param name="c">The factor of x.</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="b">The factor of the noise.</param>
+        /// <param name="noise">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>
+        /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            CheckStepFactors("ScoreStepNoGrad", sigma, inputScale, c, a, b);
+            // Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU; torch ops otherwise.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var levels = global::TorchSharp.torch.full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);
+            var next = ScoreNoGrad(x * inputScale, levels).mul_(a).add_(noise.Sample(x), alpha: b).add_(x, alpha: c);
+            if (output is null) return next.MoveToOuterDisposeScope();
+            output.copy_(next);
+            return output;
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        {
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            var zc = z?.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            double c_sigma = sigma;
+            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double u1 = global::Dsl.FusedKernels.Square(c_sigma);
+            double u2 = (u0 + u1);
+            double u3 = (2.0 * u2);
+            double r0 = 1.0 / u3;
+            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
+
+            // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
+            void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                {
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                }
+            }
+
+            void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var ev13 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * d_D;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            for (int j = 0; j < d_D; j++)
+                            {
+                                v10[i * d_D + j] = ((u * global::Dsl.FusedKernels.Gather(xs, xo + j, d_D)) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * d_D + k]);
+                            v11[i] = acc;
+                        }
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v11[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                        }
+                        var mv13 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < d_K; k++) mv13 = global::System.Runtime.Intrinsics.Vector256.Max(mv13, v12[k]);
+                        var zv13 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < d_K; k++) zv13 += ev13[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v12[k] - mv13);
+                        var rv13 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv13;
+                        for (int i = 0; i < d_K; i++)
+                        {
+                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv13) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv13), global::System.Runtime.Intrinsics.Vector256.Exp((v12[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv13, zv13))), ev13[i] * rv13) : ev13[i] * rv13) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < d_K; k++) acc += (v10[k * d_D + i] * v14[k]);
+                            v15[i] = acc;
+                        }
+                        for (int i = 0; i < d_D; i++)
+                        {
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, c * global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                        }
+                    }
+                }
+                var b4 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                for (; s < end; s++)
+                {
+                    int xo = s * d_D;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        for (int j = 0; j < d_D; j++)
+                        {
+                            b4[i * d_D + j] = ((u * double.CreateTruncating(xs[xo + j])) - p_Mu[i * d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * d_D + k]);
+                        b5[i] = acc;
+                    }
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b6[i] = (p_LogW[i] - (b5[i] * r0));
+                    }
+                    double mb7 = double.NegativeInfinity;
+                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    double zb7 = 0;
+                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    double rb7 = 1.0 / zb7;
+                    for (int i = 0; i < d_K; i++)
+                    {
+                        b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7) * r0);
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < d_K; k++) acc += (b4[k * d_D + i] * b8[k]);
+                        b9[i] = acc;
+                    }
+                    for (int i = 0; i < d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(c * double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * b9[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
+                    }
+                }
+            }
+        }
 
         /// <summary>The exact divergence of the score ∇ₓ·s(x, σ) = −ΔₓE(x, σ) = −tr ∇ₓ²E(x, σ), by the forward-Laplacian rules; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>

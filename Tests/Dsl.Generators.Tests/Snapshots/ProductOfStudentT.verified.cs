@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class ProductOfStudentT : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreStepModel, global::Dsl.IScoreDivergenceModel
+    partial class ProductOfStudentT : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -466,35 +466,63 @@ namespace Dsl.Models
             // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
             if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, z, b);
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
         }
 
-        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad).</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor z, double b)
+        /// <summary>The update x + a·s(x) + b·z with z the counter-based noise of <paramref name="noise"/> (element i of z is normal number noise.Offset + i of the stream noise.Key); no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
+        /// <param name="x">Samples: [N, D].</param>
+        /// <param name="a">The factor of the score.</param>
+        /// <param name="b">The factor of the noise.</param>
+        /// <param name="noise">Where z comes from: the same numbers on every path, device and thread count.</param>
+        /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        {
+            CheckInput(x, "ScoreStepNoGrad");
+            // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own); otherwise z from noise.Sample and the method above.
+            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, null, b, noise, output);
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);
+            if (output is null) return next.MoveToOuterDisposeScope();
+            output.copy_(next);
+            return output;
+        }
+
+        /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
             global::Dsl.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
-            var zc = z.contiguous();
+            var zc = z?.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
             var p_W = global::Dsl.FusedKernels.Read(Param("W"));
             var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
-            var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
-            return y0.MoveToOuterDisposeScope();
+            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
-            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
+            void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var zs = global::Dsl.FusedKernels.Span<T>(zc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                {
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                }
+            }
+
+            void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
@@ -523,7 +551,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-v5[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-v5[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
                         }
                     }
                 }
@@ -551,7 +579,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-b2[i]) + b * double.CreateTruncating(zs[xo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-b2[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
