@@ -90,11 +90,40 @@ namespace Dsl.Sampling
             }
         }
 
-        /// <summary>True when every entry is finite (the intermediate mask is disposed too).</summary>
+        /// <summary>
+        /// True when every entry is finite (the intermediate mask is disposed too). A contiguous float CPU tensor is scanned in
+        /// place, 4–8 lanes at a time (v − v is 0 exactly when v is finite): the per-step check of a fused sampler then costs a
+        /// read of x instead of libtorch's isfinite mask and its reduction (a fifth of a fused reverse-SDE step, docs/perf.md).
+        /// </summary>
         internal static bool AllFinite(Tensor x)
         {
+            if (x.device_type == DeviceType.CPU && x.is_contiguous() && x.numel() * x.ElementSize <= int.MaxValue)
+            {
+                if (x.dtype == ScalarType.Float32) return AllFinite(FusedKernels.Span<float>(x));
+                if (x.dtype == ScalarType.Float64) return AllFinite(FusedKernels.Span<double>(x));
+            }
             using var scope = NewDisposeScope();
             return x.isfinite().all().item<bool>();
+        }
+
+        private static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            int i = 0;
+            if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
+            {
+                int lanes = System.Runtime.Intrinsics.Vector256<T>.Count;
+                var acc = System.Runtime.Intrinsics.Vector256<T>.Zero;
+                ref T first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values);
+                for (; i + lanes <= values.Length; i += lanes)
+                {
+                    var v = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first, (nuint)i);
+                    acc += v - v;                                          // NaN from the first ±∞ or NaN on, 0 otherwise
+                }
+                if (!System.Runtime.Intrinsics.Vector256.EqualsAll(acc, System.Runtime.Intrinsics.Vector256<T>.Zero)) return false;
+            }
+            for (; i < values.Length; i++)
+                if (!T.IsFinite(values[i])) return false;
+            return true;
         }
 
         private static double Rate(double sum, long count) => count > 0 ? sum / count : double.NaN;
