@@ -88,10 +88,18 @@ namespace Dsl.Bench
         public static string PeerArguments(string w, int rounds, int w4Steps) =>
             (w == "W4" ? "--steps " + w4Steps.ToString(Invariant) + " " : "") + "--rounds " + rounds.ToString(Invariant);
 
-        /// <summary>Milliseconds per step of each case over <paramref name="rounds"/> interleaved rounds, after 2 warm-up calls each.</summary>
+        /// <summary>
+        /// Milliseconds per step of each case over <paramref name="rounds"/> interleaved rounds, after each case has warmed up for
+        /// at least 3 calls and 1.5 s: tiered compilation promotes a kernel's inner loop to optimised code only after some 30
+        /// calls plus a background compile, and a step kernel that draws its noise calls its loop once per block of samples.
+        /// </summary>
         public static double[][] Time(IReadOnlyList<BenchCase> cases, int rounds)
         {
-            foreach (var c in cases) for (int i = 0; i < 2; i++) c.Run();
+            foreach (var c in cases)
+            {
+                var warm = Stopwatch.StartNew();
+                for (int i = 0; i < 3 || warm.Elapsed.TotalSeconds < 1.5; i++) c.Run();
+            }
             var times = cases.Select(_ => new double[rounds]).ToArray();
             var clock = new Stopwatch();
             for (int r = 0; r < rounds; r++)

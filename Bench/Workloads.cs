@@ -32,13 +32,15 @@ namespace Dsl.Bench
             var model = (GaussianMixture)ModelCatalog.Find("GaussianMixture")!.Create(0);
             var eager = Autograd.EagerScoreModel(model);
             var x = empty(n, 2).normal_(0, 1.5, generator: new Generator(1));
+            var counterBuffer = empty_like(x);
             var g = new Generator(2);
             return new[]
             {
-                new BenchCase("W1", "fused", "Langevin step, generated fused score + update", () => { model.Kernels = KernelPath.Fused; using var s = Samplers.LangevinStep(model, x, 0.01, g); }),
+                new BenchCase("W1", "fused", "Langevin step, generated fused score + update + counter-based noise, one pass", () => { model.Kernels = KernelPath.Fused; using var s = Samplers.LangevinStep(model, x, 0.01, g); }),
                 new BenchCase("W1", "torch-ops", "Langevin step, generated score (torch ops)", () => { model.Kernels = KernelPath.TorchOps; using var s = Samplers.LangevinStep(model, x, 0.01, g); }),
                 new BenchCase("W2", "eager autograd", "Langevin step, autograd score of the equations", () => { using var s = Samplers.LangevinStep(eager, x, 0.01, g); }),
-                new BenchCase("W1", "floor", "noise draw alone", () => { using var z = empty_like(x).normal_(0, 1, generator: g); }),
+                new BenchCase("W1", "floor", "noise draw alone (torch normal_)", () => { using var z = empty_like(x).normal_(0, 1, generator: g); }),
+                new BenchCase("W1", "floor", "counter-based noise alone (CounterRandom.FillNormal, parallel)", () => CounterRandom.FillNormal(counterBuffer, 7, 0)),
             };
         }
 
@@ -74,7 +76,7 @@ namespace Dsl.Bench
             var g = new Generator(2);
             return new[]
             {
-                new BenchCase("W4", "fused", "reverse VP EM, generated fused score", () => { data.Kernels = KernelPath.Fused; SdeSolvers.Sample(sde, generated, n, options).Dispose(); }, steps),
+                new BenchCase("W4", "fused", "reverse VP EM, generated fused step (score, update, counter-based noise: one pass)", () => { data.Kernels = KernelPath.Fused; SdeSolvers.Sample(sde, generated, n, options).Dispose(); }, steps),
                 new BenchCase("W4", "torch-ops", "reverse VP EM, generated score (torch ops)", () => { data.Kernels = KernelPath.TorchOps; SdeSolvers.Sample(sde, generated, n, options).Dispose(); }, steps),
                 new BenchCase("W4", "eager autograd", "reverse VP EM, autograd score of the equations", () => SdeSolvers.Sample(sde, eager, n, options).Dispose(), steps),
                 new BenchCase("W4", "floor", "noise draw + the two update passes alone (no score)", () =>
