@@ -273,18 +273,8 @@ namespace Dsl.Generators.Emit
             w.Line("CheckSameBatch(x, z, \"z\", \"ScoreStepNoGrad\");");
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"ScoreStepNoGrad\");");
             var script = EmitScriptDispatch(w, m, scripts, "ScoreStepNoGrad", roots, conditional: false, step: true, "s(x) = −∇ₓE(x), " + energyIs);
-            var notFused = WhyNotFused(m.Spec, roots);
-            if (notFused == null)
-            {
-                var contraction = FusedCpuEmitter.Contraction(roots);
-                w.Line("// Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous"
-                    + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
-                w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
-                    + ") return ScoreStepNoGradFused(x, a, z, b, default, null);");
-            }
-            else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
-            w.Line("using var noGrad = " + Torch + ".no_grad();");
-            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            var notFused = EmitStepDispatch(w, m, roots, "ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous",
+                "Kernels, x, z", "ScoreStepNoGradFused(x, a, z, b, default, null)");
             w.Line("return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
@@ -297,25 +287,45 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
             w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, double b, global::Dsl.CounterNoise noise, " + Tensor + "? output = null)");
             w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
-            if (notFused == null)
-            {
-                var contraction = FusedCpuEmitter.Contraction(roots);
-                w.Line("// Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own); otherwise z from noise.Sample and the method above.");
-                w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
-                    + ") return ScoreStepNoGradFused(x, a, null, b, noise, output);");
-            }
-            else w.Line("// Kernel: z from noise.Sample and the method above — not fused: " + notFused + ".");
-            w.Line("using var noGrad = " + Torch + ".no_grad();");
-            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-            w.Line("var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);");
-            w.Line("if (output is null) return next.MoveToOuterDisposeScope();");
-            w.Line("output.copy_(next);");
-            w.Line("return output;");
+            EmitStepDispatch(w, m, roots, "ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU",
+                "Kernels, x", "ScoreStepNoGradFused(x, a, null, b, noise, output)");
+            EmitOutputTail(w, "ScoreStepNoGrad(x, a, noise.Sample(x), b)");
             w.Close();
             w.Line();
             if (notFused == null)
                 FusedCpuEmitter.Emit(w, "ScoreStepNoGradFused", "ScoreStepNoGrad", roots, Tensor, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional: false, step: true);
             if (script != null) EmitScriptWrapper(w, "ScoreStepNoGrad", Tensor, script, conditional: false, step: true);
+        }
+
+        /// <summary>
+        /// Writes a step method's fused-kernel dispatch (when <paramref name="roots"/> have a fused form: the comment, and the call
+        /// when <c>FusedKernels.Accepts(<paramref name="accepts"/>)</c>) or the reason it has none, then opens the torch-op
+        /// fallback's no-grad and dispose scopes. Returns why it is not fused, or null.
+        /// </summary>
+        private static string? EmitStepDispatch(SourceWriter w, LoweredModel m, IReadOnlyList<Node> roots, string fusedComment, string accepts, string fusedCall)
+        {
+            var notFused = WhyNotFused(m.Spec, roots);
+            if (notFused == null)
+            {
+                var contraction = FusedCpuEmitter.Contraction(roots);
+                w.Line("// Kernel: fused — " + fusedComment
+                    + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
+                w.Line("if (global::Dsl.FusedKernels.Accepts(" + accepts + ")" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                    + ") return " + fusedCall + ";");
+            }
+            else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
+            w.Line("using var noGrad = " + Torch + ".no_grad();");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            return notFused;
+        }
+
+        /// <summary>The end of a step's fallback: <paramref name="next"/> returned, or copied into the caller's output buffer.</summary>
+        private static void EmitOutputTail(SourceWriter w, string next)
+        {
+            w.Line("var next = " + next + ";");
+            w.Line("if (output is null) return next.MoveToOuterDisposeScope();");
+            w.Line("output.copy_(next);");
+            w.Line("return output;");
         }
 
         /// <summary>
@@ -337,23 +347,10 @@ namespace Dsl.Generators.Emit
             w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double b, global::Dsl.CounterNoise noise, " + Tensor + "? output = null)");
             w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
             w.Line("CheckStepFactors(\"ScoreStepNoGrad\", sigma, inputScale, c, a, b);");
-            var notFused = WhyNotFused(m.Spec, roots);
-            if (notFused == null)
-            {
-                var contraction = FusedCpuEmitter.Contraction(roots);
-                w.Line("// Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU"
-                    + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop" : "") + "; torch ops otherwise.");
-                w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, x)" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
-                    + ") return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);");
-            }
-            else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
-            w.Line("using var noGrad = " + Torch + ".no_grad();");
-            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            var notFused = EmitStepDispatch(w, m, roots, "ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU",
+                "Kernels, x", "ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output)");
             w.Line("var levels = " + Torch + ".full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);");
-            w.Line("var next = ScoreNoGrad(x * inputScale, levels).mul_(a).add_(noise.Sample(x), alpha: b).add_(x, alpha: c);");
-            w.Line("if (output is null) return next.MoveToOuterDisposeScope();");
-            w.Line("output.copy_(next);");
-            w.Line("return output;");
+            EmitOutputTail(w, "ScoreNoGrad(x * inputScale, levels).mul_(a).add_(noise.Sample(x), alpha: b).add_(x, alpha: c)");
             w.Close();
             w.Line();
             if (notFused == null)

@@ -379,7 +379,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
-            // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own); otherwise z from noise.Sample and the method above.
+            // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU; torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -747,7 +747,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreStepNoGrad");
             CheckStepFactors("ScoreStepNoGrad", sigma, inputScale, c, a, b);
-            // Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop; torch ops otherwise.
+            // Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();

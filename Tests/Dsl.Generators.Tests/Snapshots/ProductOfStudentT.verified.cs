@@ -481,7 +481,7 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
-            // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own); otherwise z from noise.Sample and the method above.
+            // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
             if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
