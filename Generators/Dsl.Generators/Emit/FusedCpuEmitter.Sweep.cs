@@ -157,10 +157,11 @@ namespace Dsl.Generators.Emit
             w.Line("int i = row + c;");
             foreach (var dc in columnShifts)
                 w.Line("int col" + Shift(dc) + " = " + Sweeps + ".Wrap(c " + Signed(dc) + ", " + side + ");");
-            foreach (var line in siteLines) w.Line(line);
             w.Line("double unit = double.CreateTruncating(xs[xo + i]);");
+            foreach (var line in siteLines) w.Line(line);
             w.Line("double next = site.Next(unit, " + deltaE + ", uniforms[c >> 1]);");
-            w.Line("if (next != unit) { xs[xo + i] = T.CreateTruncating(next); changed++; }");
+            w.Line("xs[xo + i] = T.CreateTruncating(next);");
+            w.Line("changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);");
             w.Close();
             w.Close();
             w.Line("return changed;");
@@ -189,7 +190,7 @@ namespace Dsl.Generators.Emit
             if (!n.Shape.Batched) return Elem(n, new[] { SiteIndex(dr, dc) });      // per-site parameters and functions of them
             switch (n.Op)
             {
-                case Op.Input: return "double.CreateTruncating(xs[xo + " + SiteIndex(dr, dc) + "])";
+                case Op.Input: return dr == 0 && dc == 0 ? "unit" : "double.CreateTruncating(xs[xo + " + SiteIndex(dr, dc) + "])";
                 case Op.Broadcast: return SiteElem(n.A, dr, dc);
                 case Op.Neighbors:
                     // LatticeNeighbours: the sites above and below (row ± 1) and right and left (column ± 1), the order of the stored kernel.

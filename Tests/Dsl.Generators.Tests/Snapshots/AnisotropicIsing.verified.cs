@@ -755,7 +755,7 @@ namespace Dsl.Models
         /// One checkerboard sweep of units [B, N] in place: the even colour ((row + column) even), then the odd one; at each site the generated
         /// flip energy ΔEᵢ = E(x with unit i flipped) − E(x) of E(x) = -Jx * Dot(s, Roll(s, L, 0, 1)) - Jy * Dot(s, Roll(s, L, 1, 0)) - H * Sum(s) and the single-site rule in one pass (Metropolis: flip when
         /// uᵢ &lt; e^{−βΔEᵢ}; heat bath: up when uᵢ &lt; σ(−β·ΔE(down → up))). Sites of one colour read only the other colour, so each colour runs in
-        /// parallel over (chain, block of rows). uᵢ = CounterRandom.Uniform(CounterRandom.SubKey(key, 2·sweep + colour), chain·N + i). Returns the units changed.
+        /// parallel over (chain, block of rows). uᵢ = CheckerboardSweeps.Uniform(key, sweep, colour, chain, N, i). Returns the units changed.
         /// </summary>
         /// <param name="units">Chains [B, N]: spins ±1, contiguous float32/float64 on the CPU; updated in place.</param>
         /// <param name="beta">The inverse temperature β = 1/T &gt; 0.</param>
@@ -787,12 +787,15 @@ namespace Dsl.Models
             long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(units);
-                var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: true, global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour));
+                var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: true);
+                ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);
+                var uniforms = global::Dsl.FusedKernels.Scratch(0, L12 / 2);
                 int xo = chain * d_N;
                 long changed = 0;
                 for (int r = firstRow; r < endRow; r++)
                 {
                     int row = r * L12;
+                    global::Dsl.Discrete.CheckerboardSweeps.FillRow(uniforms, L12, colourKey, xo, row);
                     int rowM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r - 1, L12) * L12;
                     int rowP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r + 1, L12) * L12;
                     for (int c = (r + colour) & 1; c < L12; c += 2)
@@ -801,8 +804,9 @@ namespace Dsl.Models
                         int colM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c - 1, L12);
                         int colP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c + 1, L12);
                         double unit = double.CreateTruncating(xs[xo + i]);
-                        double next = site.Next(unit, ((-2.0) * (double.CreateTruncating(xs[xo + i]) * ((((h1 - (h2 * double.CreateTruncating(xs[xo + rowM1 + c]))) - (h2 * double.CreateTruncating(xs[xo + rowP1 + c]))) - (h3 * double.CreateTruncating(xs[xo + row + colM1]))) - (h3 * double.CreateTruncating(xs[xo + row + colP1]))))), (long)xo + i);
-                        if (next != unit) { xs[xo + i] = T.CreateTruncating(next); changed++; }
+                        double next = site.Next(unit, ((-2.0) * (unit * ((((h1 - (h2 * double.CreateTruncating(xs[xo + rowM1 + c]))) - (h2 * double.CreateTruncating(xs[xo + rowP1 + c]))) - (h3 * double.CreateTruncating(xs[xo + row + colM1]))) - (h3 * double.CreateTruncating(xs[xo + row + colP1]))))), uniforms[c >> 1]);
+                        xs[xo + i] = T.CreateTruncating(next);
+                        changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);
                     }
                 }
                 return changed;

@@ -574,7 +574,7 @@ namespace Dsl.Models
         /// One checkerboard sweep of units [B, N] in place: the even colour ((row + column) even), then the odd one; at each site the generated
         /// flip energy ΔEᵢ = E(x with unit i flipped) − E(x) of E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s) and the single-site rule in one pass (Metropolis: flip when
         /// uᵢ &lt; e^{−βΔEᵢ}; heat bath: up when uᵢ &lt; σ(−β·ΔE(down → up))). Sites of one colour read only the other colour, so each colour runs in
-        /// parallel over (chain, block of rows). uᵢ = CounterRandom.Uniform(CounterRandom.SubKey(key, 2·sweep + colour), chain·N + i). Returns the units changed.
+        /// parallel over (chain, block of rows). uᵢ = CheckerboardSweeps.Uniform(key, sweep, colour, chain, N, i). Returns the units changed.
         /// </summary>
         /// <param name="units">Chains [B, N]: spins ±1, contiguous float32/float64 on the CPU; updated in place.</param>
         /// <param name="beta">The inverse temperature β = 1/T &gt; 0.</param>
@@ -599,13 +599,16 @@ namespace Dsl.Models
             long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(units);
-                var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: true, global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour));
+                var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: true);
+                ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);
+                var uniforms = global::Dsl.FusedKernels.Scratch(0, L6 / 2);
                 int xo = chain * d_N;
                 double b0 = (h0 * (-0.5));
                 long changed = 0;
                 for (int r = firstRow; r < endRow; r++)
                 {
                     int row = r * L6;
+                    global::Dsl.Discrete.CheckerboardSweeps.FillRow(uniforms, L6, colourKey, xo, row);
                     int rowM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r - 1, L6) * L6;
                     int rowP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r + 1, L6) * L6;
                     for (int c = (r + colour) & 1; c < L6; c += 2)
@@ -613,10 +616,11 @@ namespace Dsl.Models
                         int i = row + c;
                         int colM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c - 1, L6);
                         int colP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c + 1, L6);
-                        double v27 = ((double.CreateTruncating(xs[xo + rowP1 + c]) + double.CreateTruncating(xs[xo + rowM1 + c]) + double.CreateTruncating(xs[xo + row + colP1]) + double.CreateTruncating(xs[xo + row + colM1])) * b0);
                         double unit = double.CreateTruncating(xs[xo + i]);
-                        double next = site.Next(unit, ((-2.0) * (double.CreateTruncating(xs[xo + i]) * (v27 + (v27 - h2)))), (long)xo + i);
-                        if (next != unit) { xs[xo + i] = T.CreateTruncating(next); changed++; }
+                        double v27 = ((double.CreateTruncating(xs[xo + rowP1 + c]) + double.CreateTruncating(xs[xo + rowM1 + c]) + double.CreateTruncating(xs[xo + row + colP1]) + double.CreateTruncating(xs[xo + row + colM1])) * b0);
+                        double next = site.Next(unit, ((-2.0) * (unit * (v27 + (v27 - h2)))), uniforms[c >> 1]);
+                        xs[xo + i] = T.CreateTruncating(next);
+                        changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);
                     }
                 }
                 return changed;
