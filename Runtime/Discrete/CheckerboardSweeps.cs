@@ -87,7 +87,8 @@ namespace Dsl.Discrete
         {
             long sitesPerColour = (long)chains * side * side / 2;
             int threads = Environment.ProcessorCount;
-            long items = System.Math.Min(threads * 4L, sitesPerColour / MinItemSites);
+            // Two items per thread: enough to balance a shared machine, few enough that the pool's hand-offs stay small against ~10 µs of work each.
+            long items = threads <= 1 ? 1 : System.Math.Min(threads * 2L, sitesPerColour / MinItemSites);
             int blocks = items <= chains ? 1 : (int)System.Math.Min(side, (items + chains - 1) / chains);
             long total = 0;
             for (int colour = 0; colour < 2; colour++)
