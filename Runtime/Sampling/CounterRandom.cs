@@ -189,6 +189,10 @@ namespace Dsl
         private static Vector256<float> SinglesFromWords(Vector256<uint> w) =>
             (Vector256.ConvertToSingle((w >> 9).AsInt32()) + Vector256.Create(0.5f)) * Vector256.Create(SingleStep);
 
+        /// <summary>(w + ½)·2⁻³² for eight words (exact, so the same as <see cref="DoubleFromWord"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> DoublesFromWords(Vector256<uint> w) => Vector512.Create(DoublesFromWords(w.GetLower()), DoublesFromWords(w.GetUpper()));
+
         /// <summary>(w + ½)·2⁻³² for four words, exactly as <see cref="DoubleFromWord"/>: w as a signed int after flipping its top bit, plus 2³¹ + ½.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<double> DoublesFromWords(Vector128<uint> w)
@@ -200,6 +204,10 @@ namespace Dsl
             }
             return Vector256.Create(DoubleFromWord(w.GetElement(0)), DoubleFromWord(w.GetElement(1)), DoubleFromWord(w.GetElement(2)), DoubleFromWord(w.GetElement(3)));
         }
+
+        // ln 2 split so that e·ln2Hi is exact for every exponent a uniform can have (Cephes' split for float, fdlibm's for double).
+        private const float Ln2HiSingle = 0.693359375f, Ln2LoSingle = -2.12194440e-4f;
+        private const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10;
 
         /// <summary>
         /// Box–Muller in float, lane by lane: (r cos θ, r sin θ) with r = √(−2 ln u₁), θ = 2π u₂. Every float normal goes through
@@ -215,42 +223,6 @@ namespace Dsl
             return (radius * cos, radius * sin);
         }
 
-        /// <summary>
-        /// <see cref="BoxMuller(Vector256{float}, Vector256{float})"/> on 16 lanes (AVX-512): the same IEEE operations in the same
-        /// order on each lane, so the same bits as the 8-lane routine that the scalar functions use (the tests compare them).
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static (Vector512<float> Cos, Vector512<float> Sin) BoxMuller(Vector512<float> u1, Vector512<float> u2)
-        {
-            // ln u₁ as in Log(Vector256<float>).
-            var bits = u1.AsInt32();
-            var exponent = (bits >> 23) - Vector512.Create(127);
-            var m = ((bits & Vector512.Create(0x007FFFFF)) | Vector512.Create(0x3F800000)).AsSingle();
-            var high = Vector512.GreaterThan(m, Vector512.Create(1.41421356f));
-            m = Vector512.ConditionalSelect(high, m * Vector512.Create(0.5f), m);
-            exponent -= high.AsInt32();
-            var s = (m - Vector512.Create(1f)) / (m + Vector512.Create(1f));
-            var s2 = s * s;
-            var series = s2 * (Vector512.Create(1f / 3) + s2 * (Vector512.Create(1f / 5) + s2 * (Vector512.Create(1f / 7) + s2 * Vector512.Create(1f / 9))));
-            var twoS = s + s;
-            var e = Vector512.ConvertToSingle(exponent);
-            var log = e * Vector512.Create(Ln2HiSingle) + (twoS + (twoS * series + e * Vector512.Create(Ln2LoSingle)));
-            var radius = Vector512.Sqrt(Vector512.Create(-2f) * log);
-
-            // (sin, cos)(2π u₂) as in SinCosTwoPi(Vector256<float>) and Rotate.
-            var q = Vector512.Floor(u2 * Vector512.Create(4f) + Vector512.Create(0.5f));
-            var x = (u2 - q * Vector512.Create(0.25f)) * Vector512.Create(TwoPiSingle);
-            var x2 = x * x;
-            var sin = x + x * x2 * (Vector512.Create(-1f / 6) + x2 * (Vector512.Create(1f / 120) + x2 * (Vector512.Create(-1f / 5040) + x2 * Vector512.Create(1f / 362880))));
-            var cos = Vector512.Create(1f) + x2 * (Vector512.Create(-0.5f) + x2 * (Vector512.Create(1f / 24) + x2 * (Vector512.Create(-1f / 720) + x2 * (Vector512.Create(1f / 40320) + x2 * Vector512.Create(-1f / 3628800)))));
-            var quadrant = (q + Vector512.Create(8388608f)).AsInt32();
-            var one = Vector512.Create(1);
-            var swap = Vector512.Equals(quadrant & one, one);
-            var rotatedSin = (Vector512.ConditionalSelect(swap, cos.AsInt32(), sin.AsInt32()) ^ ((quadrant & Vector512.Create(2)) << 30)).AsSingle();
-            var rotatedCos = (Vector512.ConditionalSelect(swap, sin.AsInt32(), cos.AsInt32()) ^ (((quadrant + one) & Vector512.Create(2)) << 30)).AsSingle();
-            return (radius * rotatedCos, radius * rotatedSin);
-        }
-
         /// <summary>Box–Muller in double, lane by lane, from the same exact operations. Every double normal goes through here.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<double> Cos, Vector256<double> Sin) BoxMuller(Vector256<double> u1, Vector256<double> u2)
@@ -259,10 +231,6 @@ namespace Dsl
             var (sin, cos) = SinCosTwoPi(u2);
             return (radius * cos, radius * sin);
         }
-
-        // ln 2 split so that e·ln2Hi is exact for every exponent a uniform can have (Cephes' split for float, fdlibm's for double).
-        private const float Ln2HiSingle = 0.693359375f, Ln2LoSingle = -2.12194440e-4f;
-        private const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10;
 
         /// <summary>
         /// ln u for normal positive floats: u = m·2ᵉ with m ∈ [√½, √2), ln m = 2 atanh s = 2(s + s³/3 + … + s⁹/9), s = (m − 1)/(m + 1),
@@ -382,6 +350,131 @@ namespace Dsl
             var swap = Vector256.Equals(q & one, one);
             var sin = Vector256.ConditionalSelect(swap, c, s) ^ ((q & Vector256.Create(2L)) << toSign);
             var cos = Vector256.ConditionalSelect(swap, s, c) ^ (((q + one) & Vector256.Create(2L)) << toSign);
+            return (sin.AsDouble(), cos.AsDouble());
+        }
+
+        // The same routines on Vector512 (AVX-512), produced from the Vector256 ones above by substituting the type: the same IEEE
+        // operations in the same order on each lane, hence the same bits (Every_path_gives_the_same_bits compares a 16-lane fill
+        // with the 8-lane scalar route).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<float> Cos, Vector512<float> Sin) BoxMuller(Vector512<float> u1, Vector512<float> u2)
+        {
+            var radius = Vector512.Sqrt(Vector512.Create(-2f) * Log(u1));
+            var (sin, cos) = SinCosTwoPi(u2);
+            return (radius * cos, radius * sin);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<double> Cos, Vector512<double> Sin) BoxMuller(Vector512<double> u1, Vector512<double> u2)
+        {
+            var radius = Vector512.Sqrt(Vector512.Create(-2.0) * Log(u1));
+            var (sin, cos) = SinCosTwoPi(u2);
+            return (radius * cos, radius * sin);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Log(Vector512<float> u)
+        {
+            var bits = u.AsInt32();
+            var exponent = (bits >> 23) - Vector512.Create(127);
+            var m = ((bits & Vector512.Create(0x007FFFFF)) | Vector512.Create(0x3F800000)).AsSingle();   // [1, 2)
+            var high = Vector512.GreaterThan(m, Vector512.Create(1.41421356f));
+            m = Vector512.ConditionalSelect(high, m * Vector512.Create(0.5f), m);
+            exponent -= high.AsInt32();                                                                   // all ones = −1
+            var s = (m - Vector512.Create(1f)) / (m + Vector512.Create(1f));
+            var s2 = s * s;
+            var series = s2 * (Vector512.Create(1f / 3) + s2 * (Vector512.Create(1f / 5) + s2 * (Vector512.Create(1f / 7) + s2 * Vector512.Create(1f / 9))));
+            var twoS = s + s;
+            var e = Vector512.ConvertToSingle(exponent);
+            return e * Vector512.Create(Ln2HiSingle) + (twoS + (twoS * series + e * Vector512.Create(Ln2LoSingle)));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> Log(Vector512<double> u)
+        {
+            var bits = u.AsInt64();
+            var biased = Vector512.ShiftRightLogical(bits, 52) - Vector512.Create(1023L);
+            var m = ((bits & Vector512.Create(0x000F_FFFF_FFFF_FFFFL)) | Vector512.Create(0x3FF0_0000_0000_0000L)).AsDouble();
+            var high = Vector512.GreaterThan(m, Vector512.Create(1.4142135623730951));
+            m = Vector512.ConditionalSelect(high, m * Vector512.Create(0.5), m);
+            biased -= high.AsInt64();
+            // The exponent as a double without a 64-bit conversion instruction: 1.5·2⁵² + e has e in its low bits (|e| < 2⁵¹).
+            var e = (biased + Vector512.Create(0x4338_0000_0000_0000L)).AsDouble() - Vector512.Create(6755399441055744.0);
+            var s = (m - Vector512.Create(1.0)) / (m + Vector512.Create(1.0));
+            var s2 = s * s;
+            var series = Vector512.Create(1.0 / 19);
+            series = Vector512.Create(1.0 / 17) + s2 * series;
+            series = Vector512.Create(1.0 / 15) + s2 * series;
+            series = Vector512.Create(1.0 / 13) + s2 * series;
+            series = Vector512.Create(1.0 / 11) + s2 * series;
+            series = Vector512.Create(1.0 / 9) + s2 * series;
+            series = Vector512.Create(1.0 / 7) + s2 * series;
+            series = Vector512.Create(1.0 / 5) + s2 * series;
+            series = Vector512.Create(1.0 / 3) + s2 * series;
+            series = s2 * series;
+            var twoS = s + s;
+            return e * Vector512.Create(Ln2Hi) + (twoS + (twoS * series + e * Vector512.Create(Ln2Lo)));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<float> Sin, Vector512<float> Cos) SinCosTwoPi(Vector512<float> t)
+        {
+            var q = Vector512.Floor(t * Vector512.Create(4f) + Vector512.Create(0.5f));
+            var x = (t - q * Vector512.Create(0.25f)) * Vector512.Create(TwoPiSingle);
+            var x2 = x * x;
+            var sin = x + x * x2 * (Vector512.Create(-1f / 6) + x2 * (Vector512.Create(1f / 120) + x2 * (Vector512.Create(-1f / 5040) + x2 * Vector512.Create(1f / 362880))));
+            var cos = Vector512.Create(1f) + x2 * (Vector512.Create(-0.5f) + x2 * (Vector512.Create(1f / 24) + x2 * (Vector512.Create(-1f / 720) + x2 * (Vector512.Create(1f / 40320) + x2 * Vector512.Create(-1f / 3628800)))));
+            // q ∈ {0, …, 4} in the low bits of 2²³ + q.
+            var quadrant = (q + Vector512.Create(8388608f)).AsInt32();
+            return Rotate(sin.AsInt32(), cos.AsInt32(), quadrant, 30);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<double> Sin, Vector512<double> Cos) SinCosTwoPi(Vector512<double> t)
+        {
+            var q = Vector512.Floor(t * Vector512.Create(4.0) + Vector512.Create(0.5));
+            var x = (t - q * Vector512.Create(0.25)) * Vector512.Create(TwoPi);
+            var x2 = x * x;
+            // sin x = x + x·x²·Σₖ (−1)ᵏ x²⁽ᵏ⁻¹⁾/(2k+1)!, k = 1…8; cos x = 1 + x²·Σₖ (−1)ᵏ x²⁽ᵏ⁻¹⁾/(2k)!, k = 1…8.
+            var sinSeries = Vector512.Create(1.0 / 355687428096000);          // 1/17!
+            sinSeries = Vector512.Create(-1.0 / 1307674368000) + x2 * sinSeries;  // −1/15!
+            sinSeries = Vector512.Create(1.0 / 6227020800) + x2 * sinSeries;      // 1/13!
+            sinSeries = Vector512.Create(-1.0 / 39916800) + x2 * sinSeries;       // −1/11!
+            sinSeries = Vector512.Create(1.0 / 362880) + x2 * sinSeries;          // 1/9!
+            sinSeries = Vector512.Create(-1.0 / 5040) + x2 * sinSeries;
+            sinSeries = Vector512.Create(1.0 / 120) + x2 * sinSeries;
+            sinSeries = Vector512.Create(-1.0 / 6) + x2 * sinSeries;
+            var sin = x + x * x2 * sinSeries;
+            var cosSeries = Vector512.Create(1.0 / 20922789888000);           // 1/16!
+            cosSeries = Vector512.Create(-1.0 / 87178291200) + x2 * cosSeries;    // −1/14!
+            cosSeries = Vector512.Create(1.0 / 479001600) + x2 * cosSeries;       // 1/12!
+            cosSeries = Vector512.Create(-1.0 / 3628800) + x2 * cosSeries;        // −1/10!
+            cosSeries = Vector512.Create(1.0 / 40320) + x2 * cosSeries;
+            cosSeries = Vector512.Create(-1.0 / 720) + x2 * cosSeries;
+            cosSeries = Vector512.Create(1.0 / 24) + x2 * cosSeries;
+            cosSeries = Vector512.Create(-0.5) + x2 * cosSeries;
+            var cos = Vector512.Create(1.0) + x2 * cosSeries;
+            var quadrant = (q + Vector512.Create(4503599627370496.0)).AsInt64();
+            return Rotate(sin.AsInt64(), cos.AsInt64(), quadrant, 62);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<float> Sin, Vector512<float> Cos) Rotate(Vector512<int> s, Vector512<int> c, Vector512<int> q, int toSign)
+        {
+            var one = Vector512.Create(1);
+            var swap = Vector512.Equals(q & one, one);
+            var sin = Vector512.ConditionalSelect(swap, c, s) ^ ((q & Vector512.Create(2)) << toSign);
+            var cos = Vector512.ConditionalSelect(swap, s, c) ^ (((q + one) & Vector512.Create(2)) << toSign);
+            return (sin.AsSingle(), cos.AsSingle());
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<double> Sin, Vector512<double> Cos) Rotate(Vector512<long> s, Vector512<long> c, Vector512<long> q, int toSign)
+        {
+            var one = Vector512.Create(1L);
+            var swap = Vector512.Equals(q & one, one);
+            var sin = Vector512.ConditionalSelect(swap, c, s) ^ ((q & Vector512.Create(2L)) << toSign);
+            var cos = Vector512.ConditionalSelect(swap, s, c) ^ (((q + one) & Vector512.Create(2L)) << toSign);
             return (sin.AsDouble(), cos.AsDouble());
         }
 
@@ -596,6 +689,15 @@ namespace Dsl
             public void Write(ulong key, ulong firstBlock, ref double destination)
             {
                 PhiloxGroup(key, firstBlock, PhiloxPath.Fastest, out var x0, out var x1, out var x2, out var x3);
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // Each pair of all 8 blocks in one 8-lane double pass.
+                    var (cos01, sin01) = BoxMuller(DoublesFromWords(x0), DoublesFromWords(x1));
+                    var (cos23, sin23) = BoxMuller(DoublesFromWords(x2), DoublesFromWords(x3));
+                    StoreInterleaved(cos01.GetLower(), sin01.GetLower(), cos23.GetLower(), sin23.GetLower(), ref destination);
+                    StoreInterleaved(cos01.GetUpper(), sin01.GetUpper(), cos23.GetUpper(), sin23.GetUpper(), ref Unsafe.Add(ref destination, 16));
+                    return;
+                }
                 var (a, b) = BoxMuller(DoublesFromWords(x0.GetLower()), DoublesFromWords(x1.GetLower()));
                 var (c, d) = BoxMuller(DoublesFromWords(x2.GetLower()), DoublesFromWords(x3.GetLower()));
                 StoreInterleaved(a, b, c, d, ref destination);
