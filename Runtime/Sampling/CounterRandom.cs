@@ -28,7 +28,8 @@ namespace Dsl
     /// unaligned offset, a parallel tensor fill). Philox is integer arithmetic (AVX-512, AVX2 or scalar: the same words), and the
     /// logarithm and sine/cosine are this class's own, built from IEEE-exact lane operations only (+ − × ÷ √, floor, bit logic;
     /// no FMA, no branch that looks at other lanes), so a lane's result depends on that lane alone: the 8-lane routine the
-    /// scalar functions use and the 16-lane one the AVX-512 fills use agree to the bit, and so should every machine.
+    /// scalar functions use and the 16-lane one the AVX-512 fills use agree to the bit, and so do machines with AVX-512, AVX2,
+    /// AVX or no vector instructions (measured: docs/perf.md, "Counter-based noise").
     /// (.NET's <c>Vector256.SinCos</c> would not do: it picks its reduction for the whole vector, so a lane's last bit depends on
     /// its neighbours.) Accuracy: a few ulp (float ≤ 1.4·10⁻⁷, double ≤ 2.6·10⁻¹⁶ relative to 1 + |z|, tested against
     /// <see cref="System.Math.Log(double)"/> and <see cref="double.CosPi"/>/<see cref="double.SinPi"/>).
@@ -55,8 +56,11 @@ namespace Dsl
         private const float TwoPiSingle = (float)(2 * System.Math.PI);
         private const double TwoPi = 2 * System.Math.PI;
 
-        /// <summary>Rough operations per value, for <see cref="FusedKernels.For"/>'s choice of chunks.</summary>
-        private const long WorkPerValue = 16;
+        /// <summary>
+        /// Work units per value for <see cref="FusedKernels.For"/>'s choice of chunks: a normal costs about a nanosecond, so chunks
+        /// of at least <see cref="FusedKernels.MinChunkWork"/> / 4 = 4096 values (a few microseconds) pay for their hand-off.
+        /// </summary>
+        private const long WorkPerValue = 4;
 
         /// <summary>
         /// One block of Philox4x32-10 (Salmon et al. 2011; Random123's <c>philox4x32</c> with 10 rounds): the counter
