@@ -101,7 +101,6 @@ namespace Dsl.Runtime.Tests
                 worstSingle = System.Math.Max(worstSingle, System.Math.Abs(singles[i] - single) / (1 + System.Math.Abs(single)));
                 worstDouble = System.Math.Max(worstDouble, System.Math.Abs(doubles[i] - dbl) / (1 + System.Math.Abs(dbl)));
             }
-            Console.WriteLine(FormattableString.Invariant($"worst errors relative to 1 + |z|: float {worstSingle:G3}, double {worstDouble:G3}"));
             Assert.True(worstSingle < 4 * 6e-8, FormattableString.Invariant($"float normals: worst error {worstSingle:G3} relative to 1 + |z|"));
             Assert.True(worstDouble < 8 * 1.1e-16, FormattableString.Invariant($"double normals: worst error {worstDouble:G3} relative to 1 + |z|"));
         }
