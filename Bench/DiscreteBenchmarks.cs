@@ -10,7 +10,9 @@ namespace Dsl.Bench
     /// <summary>
     /// Issue 6's discrete workloads, generated path vs a plain hand-written TorchSharp loop (<see cref="HandWrittenDiscrete"/>)
     /// with the same random-number usage: one checkerboard Metropolis sweep of the 256×256 periodic Ising lattice at
-    /// T = 2.269 (≈ T_c) through the generated <see cref="LatticeIsing"/> local fields and <see cref="SpinSamplers.Sweep"/>, float32.
+    /// T = 2.269 (≈ T_c) through the generated <see cref="LatticeIsing"/> local fields and <see cref="SpinSamplers.Sweep"/>, float32: the
+    /// generic torch-op path (flip energies, then the rule) and the generated one-pass checkerboard sweep (<see cref="LatticeIsing.CheckerboardSweep"/>,
+    /// which Sweep takes under <see cref="KernelPath.Auto"/>; counter-based uniforms, so its chains differ from the other two).
     /// </summary>
     [MemoryDiagnoser(false)]
     [WarmupCount(3)]
@@ -20,7 +22,7 @@ namespace Dsl.Bench
     {
         private const int L = 256;
         private const double Beta = 1 / 2.269;
-        private LatticeIsing model = null!;
+        private LatticeIsing model = null!, sweepModel = null!;
         private Tensor spins = null!, even = null!, evenBool = null!, oddBool = null!;
         private Generator generator = null!;
 
@@ -31,7 +33,8 @@ namespace Dsl.Bench
         public void Setup()
         {
             torch.set_num_threads(System.Environment.ProcessorCount);
-            model = new LatticeIsing(N: L * L) { L = L };
+            model = new LatticeIsing(N: L * L) { L = L, Kernels = KernelPath.TorchOps };
+            sweepModel = new LatticeIsing(N: L * L) { L = L };
             spins = empty(Chains, L * L).bernoulli_(0.5, generator: new Generator(1)).mul_(2).sub_(1);
             even = IsingLattice.Checkerboard(L);
             evenBool = even.to_type(ScalarType.Bool);
@@ -42,6 +45,10 @@ namespace Dsl.Bench
         [Benchmark(Baseline = true, Description = "Ising sweep, generated LatticeIsing score + SpinSamplers.Sweep")]
         [BenchmarkCategory("torch-ops")]
         public long Generated() => SpinSamplers.Sweep(model, spins, even, Beta, SpinUpdate.Metropolis, generator);
+
+        [Benchmark(Description = "Ising sweep, generated one-pass checkerboard sweep (SpinSamplers.Sweep, Auto)")]
+        [BenchmarkCategory("fused sweep")]
+        public long GeneratedSweep() => SpinSamplers.Sweep(sweepModel, spins, even, Beta, SpinUpdate.Metropolis, generator);
 
         [Benchmark(Description = "Ising sweep, hand-written TorchSharp (rolls)")]
         [BenchmarkCategory("hand-written TorchSharp")]

@@ -7,7 +7,7 @@ namespace Dsl.Bench
 {
     /// <summary>
     /// dotnet run --project Bench -c Release -- [BenchmarkDotNet arguments, e.g. --filter '*Mixture*' --job short],
-    /// or -- --interleaved-discrete [rounds] (<see cref="InterleavedDiscrete"/>), or -- quick [W1 W3 W4 W5] (<see cref="QuickTiming"/>).
+    /// or -- --interleaved-discrete [rounds] (<see cref="InterleavedDiscrete"/>), or -- quick [W1 W3 W4 W5] (<see cref="QuickTiming"/>), or -- random (<see cref="RandomTiming"/>).
     /// After a BenchmarkDotNet run, the workloads' hand-written PyTorch peers run in the same run (<see cref="PeerTables"/>).
     /// Benchmarks run in process: the TorchSharp natives in this output folder are the ones the build patched.
     /// </summary>
@@ -18,6 +18,11 @@ namespace Dsl.Bench
             if (args.Length > 0 && args[0] == "--interleaved-discrete")
             {
                 InterleavedDiscrete.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
+                return;
+            }
+            if (args.Length > 0 && args[0] == "random")
+            {
+                RandomTiming.Run(args[1..]);
                 return;
             }
             if (args.Length > 0 && args[0] == "quick")

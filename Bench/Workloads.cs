@@ -83,6 +83,10 @@ namespace Dsl.Bench
                 {
                     for (int i = 0; i < steps; i++) z.normal_(0, 0.1, generator: g).add_(x, alpha: 0.01).add_(x, alpha: 0.99);
                 }, steps),
+                new BenchCase("W4", "floor counter", "counter-based noise draw alone (CounterRandom.FillNormal, parallel chunks)", () =>
+                {
+                    for (int i = 0; i < steps; i++) CounterRandom.FillNormal(z, CounterRandom.SubKey(7, i), 0);
+                }, steps),
             };
         }
 
@@ -98,10 +102,17 @@ namespace Dsl.Bench
             var u = empty_like(spins);
             return new[]
             {
-                new BenchCase("W5", "fused", "Ising sweep, generated fused local fields", () => { model.Kernels = KernelPath.Fused; SpinSamplers.Sweep(model, spins, even, beta, SpinUpdate.Metropolis, g); }),
+                new BenchCase("W5", "fused sweep", "Ising sweep, generated one-pass checkerboard sweep", () => { model.Kernels = KernelPath.Auto; SpinSamplers.Sweep(model, spins, even, beta, SpinUpdate.Metropolis, g); }),
+                new BenchCase("W5", "fused", "Ising sweep, generated fused flip energies + generic rule", () =>
+                {
+                    model.Kernels = KernelPath.Fused;   // UpdateColour per colour: Sweep itself would take the one-pass sweep under Fused
+                    SpinSamplers.UpdateColour(model, spins, even, beta, SpinUpdate.Metropolis, g);
+                    SpinSamplers.UpdateColour(model, spins, odd, beta, SpinUpdate.Metropolis, g);
+                }),
                 new BenchCase("W5", "torch-ops", "Ising sweep, generated local fields (torch ops)", () => { model.Kernels = KernelPath.TorchOps; SpinSamplers.Sweep(model, spins, even, beta, SpinUpdate.Metropolis, g); }),
                 new BenchCase("W5", "hand-written TorchSharp", "Ising sweep, hand-written TorchSharp (rolls)", () => HandWrittenDiscrete.IsingSweep(spins, l, even, odd, 1.0, 0.0, beta, g)),
                 new BenchCase("W5", "floor", "the sweep's two uniform draws alone", () => { u.uniform_(0, 1, generator: g); u.uniform_(0, 1, generator: g); }),
+                new BenchCase("W5", "floor counter", "two counter-based uniform draws alone (CounterRandom.FillUniform)", () => { CounterRandom.FillUniform(u, 7, 0); CounterRandom.FillUniform(u, 7, u.numel()); }),
             };
         }
     }

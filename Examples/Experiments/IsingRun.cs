@@ -21,14 +21,17 @@ namespace Dsl.Examples.Experiments
     /// </summary>
     public static class IsingRun
     {
-        /// <summary>Runs <paramref name="chains"/> independent chains for <paramref name="sweeps"/> sweeps (the first fifth discarded).</summary>
-        public static IsingObservables Run(int l = 16, double temperature = 2.0, int sweeps = 1000, SpinUpdate rule = SpinUpdate.Metropolis, int chains = 16, long seed = 0)
+        /// <summary>
+        /// Runs <paramref name="chains"/> independent chains for <paramref name="sweeps"/> sweeps (the first fifth discarded); <paramref name="kernels"/>
+        /// picks the sweep: Auto or Fused the generated one-pass checkerboard sweep (even L), TorchOps the generic flip energies and rule by torch ops.
+        /// </summary>
+        public static IsingObservables Run(int l = 16, double temperature = 2.0, int sweeps = 1000, SpinUpdate rule = SpinUpdate.Metropolis, int chains = 16, long seed = 0, KernelPath kernels = KernelPath.Auto)
         {
             if (l < 2) throw new ArgumentException("Ising: the lattice size L must be at least 2, got " + l + ".", nameof(l));
             if (!(temperature > 0) || double.IsInfinity(temperature)) throw new ArgumentException("Ising: the temperature must be positive, got " + temperature + ".", nameof(temperature));
             if (sweeps < 10) throw new ArgumentException("Ising: at least 10 sweeps, got " + sweeps + ".", nameof(sweeps));
             using var scope = NewDisposeScope();
-            var model = new LatticeIsing(N: l * l) { L = l };   // the O(L²) neighbour-sum form; IsingModel holds the same energy densely
+            var model = new LatticeIsing(N: l * l) { L = l, Kernels = kernels };   // the O(L²) neighbour-sum form; IsingModel holds the same energy densely
             var even = IsingLattice.Checkerboard(l);
             var g = new Generator((ulong)seed);
             double tc = Onsager.CriticalTemperature();

@@ -53,11 +53,32 @@ namespace Dsl.Discrete
             return changed;
         }
 
-        /// <summary>One checkerboard sweep: the even colour, then the odd colour (a Bool mask saves two conversions per sweep).</summary>
+        /// <summary>
+        /// One checkerboard sweep: the even colour, then the odd colour (a Bool mask saves two conversions per sweep). When
+        /// <see cref="TakesGeneratedSweep"/> holds (a lattice model with a generated sweep, the standard checkerboard, contiguous float
+        /// CPU units, kernels not forced to torch ops) it runs the model's one-pass <see cref="ILatticeSweepModel.CheckerboardSweep"/> with
+        /// a counter-based key drawn from <paramref name="generator"/>; otherwise the generic path below (flip energies, then the rule, by torch ops).
+        /// Either way the same generator seed gives the same chains; the two paths draw different uniforms, so their chains differ.
+        /// </summary>
         public static long Sweep(IDiscreteEnergyModel model, Tensor units, Tensor evenMask, double beta, SpinUpdate rule, Generator generator)
         {
+            if (TakesGeneratedSweep(model, units, evenMask))
+                return ((ILatticeSweepModel)model).CheckerboardSweep(units, beta, rule, CounterRandom.KeyFrom(generator));
             using var odd = evenMask.dtype == ScalarType.Bool ? evenMask.logical_not() : 1 - evenMask;
             return UpdateColour(model, units, evenMask, beta, rule, generator) + UpdateColour(model, units, odd, beta, rule, generator);
+        }
+
+        /// <summary>
+        /// True when <see cref="Sweep"/> takes the model's generated one-pass sweep: the model implements <see cref="ILatticeSweepModel"/>,
+        /// its <see cref="ILatticeSweepModel.Kernels"/> allow fused kernels for <paramref name="units"/> (float32/float64 on the CPU), the units
+        /// are contiguous [B, L²] with L even, and <paramref name="evenMask"/> is the standard checkerboard (1 where row + column is even).
+        /// </summary>
+        public static bool TakesGeneratedSweep(IDiscreteEnergyModel model, Tensor units, Tensor evenMask)
+        {
+            if (model is not ILatticeSweepModel lattice || !FusedKernels.Accepts(lattice.Kernels, units) || !units.is_contiguous()) return false;
+            long side = lattice.LatticeSide;
+            if (units.dim() != 2 || units.shape[1] != lattice.Dim || side % 2 != 0 || side * side != lattice.Dim) return false;
+            return CheckerboardSweeps.IsCheckerboard(evenMask, (int)side);
         }
 
         /// <summary>

@@ -187,6 +187,29 @@ namespace Dsl
     }
 
     /// <summary>
+    /// A discrete model on the periodic L×L lattice whose flip energy ΔEᵢ reads only site i and sites of the other checkerboard
+    /// colour (LatticeNeighbours, Roll by an odd distance, site fields): the generator emits a fused in-place checkerboard sweep that
+    /// computes ΔEᵢ and applies the single-site rule in one pass over each colour. <see cref="Discrete.SpinSamplers.Sweep"/> takes it
+    /// for contiguous float32/float64 CPU units when <see cref="Kernels"/> allows fused kernels.
+    /// </summary>
+    public interface ILatticeSweepModel : IDiscreteEnergyModel
+    {
+        /// <summary>The lattice side L of the model's current hyperparameters (N = L²).</summary>
+        long LatticeSide { get; }
+
+        /// <summary>Which generated path the model's methods take.</summary>
+        KernelPath Kernels { get; }
+
+        /// <summary>
+        /// One sweep in place over units [B, N] (contiguous float32/float64 on the CPU, L even): the even colour ((row + column) even), then
+        /// the odd one, each site by <paramref name="rule"/> at inverse temperature <paramref name="beta"/> with the generated ΔEᵢ. Site i of
+        /// chain b in colour c reads the uniform <see cref="Discrete.CheckerboardSweeps.Uniform"/>(key, sweep, c, b, N, i), so the result
+        /// is a function of (units, β, key, sweep) whatever the threading. Returns the number of units that changed.
+        /// </summary>
+        long CheckerboardSweep(Tensor units, double beta, Discrete.SpinUpdate rule, ulong key, long sweep = 0);
+    }
+
+    /// <summary>
     /// A bipartite energy E(v, h) (an RBM and its relatives): hidden units are bits or spins and are summed out analytically;
     /// visible units are bits, spins, or real (a separable quadratic block: Gaussian p(v | h)).
     /// <see cref="IModel.Dim"/> is the number of visible units.

@@ -11,7 +11,9 @@ namespace Dsl
     /// <summary>
     /// Counter-based random numbers for fused kernels: value number <c>index</c> of the stream <c>key</c> is a pure function of
     /// (key, index), so kernels that run over arbitrary chunks of a batch, in any order and on any thread, draw the same numbers,
-    /// and a fill is vectorised (eight Philox blocks, 32 values, per step).
+    /// and a fill is vectorised (eight Philox blocks, 32 values, per step). Typical use: <see cref="KeyFrom"/> once per run,
+    /// <see cref="SubKey"/> per step, <see cref="FillNormal(Span{float}, ulong, long)"/> per chunk of a kernel with the chunk's
+    /// first index as the offset.
     /// <para>
     /// The bits come from Philox4x32-10 (Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC'11;
     /// the Random123 library): value <c>i</c> is word <c>i mod 4</c> of the block whose 128-bit counter is
@@ -23,10 +25,14 @@ namespace Dsl
     /// </para>
     /// <para>
     /// Every value is bit-identical whichever entry point computed it (a scalar call, a fill of length 1, a fill from an
-    /// unaligned offset, a parallel tensor fill): the scalar functions go through the same <see cref="Vector256"/> Box–Muller
-    /// routine as the fills, and the vectorised Philox (AVX2 <c>vpmuludq</c>) and its scalar fallback give the same bits.
-    /// Uniforms are the same on every machine; normals use .NET's vectorised <c>Log</c>/<c>SinCos</c> (≈ 2 ulp), whose last bit
-    /// may differ between machines with and without AVX2.
+    /// unaligned offset, a parallel tensor fill). Philox is integer arithmetic (AVX-512, AVX2 or scalar: the same words), and the
+    /// logarithm and sine/cosine are this class's own, built from IEEE-exact lane operations only (+ − × ÷ √, floor, bit logic;
+    /// no FMA, no branch that looks at other lanes), so a lane's result depends on that lane alone: the 8-lane routine the
+    /// scalar functions use and the 16-lane one the AVX-512 fills use agree to the bit, and so do machines with AVX-512, AVX2,
+    /// AVX or no vector instructions (measured: docs/perf.md, "Counter-based noise").
+    /// (.NET's <c>Vector256.SinCos</c> would not do: it picks its reduction for the whole vector, so a lane's last bit depends on
+    /// its neighbours.) Accuracy: a few ulp (float ≤ 1.4·10⁻⁷, double ≤ 2.6·10⁻¹⁶ relative to 1 + |z|, tested against
+    /// <see cref="System.Math.Log(double)"/> and <see cref="double.CosPi"/>/<see cref="double.SinPi"/>).
     /// </para>
     /// </summary>
     public static class CounterRandom
@@ -36,7 +42,7 @@ namespace Dsl
         private const uint WeylA = 0x9E3779B9, WeylB = 0xBB67AE85;
         private const int Rounds = 10;
 
-        /// <summary>Philox blocks per vector step: one per 32-bit lane of a <see cref="Vector256{T}"/>.</summary>
+        /// <summary>Philox blocks per vector step: one per 32-bit lane of a <see cref="Vector256{T}"/> (per 64-bit lane of a <see cref="Vector512{T}"/>).</summary>
         private const int GroupBlocks = 8;
 
         /// <summary>Values per vector step: four words per block.</summary>
@@ -50,8 +56,11 @@ namespace Dsl
         private const float TwoPiSingle = (float)(2 * System.Math.PI);
         private const double TwoPi = 2 * System.Math.PI;
 
-        /// <summary>Rough operations per value, for <see cref="FusedKernels.For"/>'s choice of chunks.</summary>
-        private const long WorkPerValue = 16;
+        /// <summary>
+        /// Work units per value for <see cref="FusedKernels.For"/>'s choice of chunks: a normal costs about a nanosecond, so chunks
+        /// of at least <see cref="FusedKernels.MinChunkWork"/> / 4 = 4096 values (a few microseconds) pay for their hand-off.
+        /// </summary>
+        private const long WorkPerValue = 4;
 
         /// <summary>
         /// One block of Philox4x32-10 (Salmon et al. 2011; Random123's <c>philox4x32</c> with 10 rounds): the counter
@@ -148,12 +157,18 @@ namespace Dsl
             return (ulong)halves[0] | ((ulong)halves[1] << 32);
         }
 
-        /// <summary>The Philox words of every block of 8 from <paramref name="firstBlock"/>, lane j holding block firstBlock + j; scalar when <paramref name="vectorised"/> is false (tests compare the two).</summary>
-        internal static void PhiloxGroup(ulong key, ulong firstBlock, bool vectorised,
+        /// <summary>Which instructions compute a group of Philox blocks (tests compare them; fills take <see cref="Fastest"/>).</summary>
+        internal enum PhiloxPath { Fastest, Scalar, Avx2, Avx512 }
+
+        /// <summary>The Philox words of the 8 blocks from <paramref name="firstBlock"/>, lane j holding block firstBlock + j.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void PhiloxGroup(ulong key, ulong firstBlock, PhiloxPath path,
             out Vector256<uint> x0, out Vector256<uint> x1, out Vector256<uint> x2, out Vector256<uint> x3)
         {
-            if (vectorised && Avx2.IsSupported) PhiloxAvx2(key, firstBlock, out x0, out x1, out x2, out x3);
-            else PhiloxScalar(key, firstBlock, out x0, out x1, out x2, out x3);
+            if (Avx512F.IsSupported && path is PhiloxPath.Fastest or PhiloxPath.Avx512) PhiloxAvx512(key, firstBlock, out x0, out x1, out x2, out x3);
+            else if (Avx2.IsSupported && path is PhiloxPath.Fastest or PhiloxPath.Avx2) PhiloxAvx2(key, firstBlock, out x0, out x1, out x2, out x3);
+            else if (path is PhiloxPath.Fastest or PhiloxPath.Scalar) PhiloxScalar(key, firstBlock, out x0, out x1, out x2, out x3);
+            else throw new PlatformNotSupportedException($"CounterRandom: {path} is not supported on this processor.");
         }
 
         private static uint Word(ulong key, long index, string name)
@@ -183,6 +198,10 @@ namespace Dsl
         private static Vector256<float> SinglesFromWords(Vector256<uint> w) =>
             (Vector256.ConvertToSingle((w >> 9).AsInt32()) + Vector256.Create(0.5f)) * Vector256.Create(SingleStep);
 
+        /// <summary>(w + ½)·2⁻³² for eight words (exact, so the same as <see cref="DoubleFromWord"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> DoublesFromWords(Vector256<uint> w) => Vector512.Create(DoublesFromWords(w.GetLower()), DoublesFromWords(w.GetUpper()));
+
         /// <summary>(w + ½)·2⁻³² for four words, exactly as <see cref="DoubleFromWord"/>: w as a signed int after flipping its top bit, plus 2³¹ + ½.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<double> DoublesFromWords(Vector128<uint> w)
@@ -195,11 +214,15 @@ namespace Dsl
             return Vector256.Create(DoubleFromWord(w.GetElement(0)), DoubleFromWord(w.GetElement(1)), DoubleFromWord(w.GetElement(2)), DoubleFromWord(w.GetElement(3)));
         }
 
+        // ln 2 split so that e·ln2Hi is exact for every exponent a uniform can have (Cephes' split for float, fdlibm's for double).
+        private const float Ln2HiSingle = 0.693359375f, Ln2LoSingle = -2.12194440e-4f;
+        private const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10;
+
         /// <summary>
         /// Box–Muller in float, lane by lane: (r cos θ, r sin θ) with r = √(−2 ln u₁), θ = 2π u₂. Every float normal goes through
-        /// here. Built from IEEE-exact lane operations only (+ − × ÷ √, floor, bit logic; no FMA, no branch on other lanes), so a
-        /// lane's result depends on that lane alone and is the same on every machine — .NET's <c>Vector256.SinCos</c> is not: it
-        /// picks a path for the whole vector, and a lane's last bit then depends on its neighbours.
+        /// here (or through its Vector512 copy below). Built from IEEE-exact lane operations only (+ − × ÷ √, floor, bit logic; no
+        /// FMA, no branch on other lanes), so a lane's result depends on that lane alone — .NET's <c>Vector256.SinCos</c> does not:
+        /// it picks a path for the whole vector, and a lane's last bit then depends on its neighbours.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<float> Cos, Vector256<float> Sin) BoxMuller(Vector256<float> u1, Vector256<float> u2)
@@ -209,7 +232,7 @@ namespace Dsl
             return (radius * cos, radius * sin);
         }
 
-        /// <summary>Box–Muller in double, lane by lane, from the same exact operations. Every double normal goes through here.</summary>
+        /// <summary>Box–Muller in double, lane by lane, from the same exact operations. Every double normal goes through here (or its Vector512 copy).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<double> Cos, Vector256<double> Sin) BoxMuller(Vector256<double> u1, Vector256<double> u2)
         {
@@ -217,10 +240,6 @@ namespace Dsl
             var (sin, cos) = SinCosTwoPi(u2);
             return (radius * cos, radius * sin);
         }
-
-        // ln 2 split so that e·ln2Hi is exact for every exponent a uniform can have (Cephes' split for float, fdlibm's for double).
-        private const float Ln2HiSingle = 0.693359375f, Ln2LoSingle = -2.12194440e-4f;
-        private const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10;
 
         /// <summary>
         /// ln u for normal positive floats: u = m·2ᵉ with m ∈ [√½, √2), ln m = 2 atanh s = 2(s + s³/3 + … + s⁹/9), s = (m − 1)/(m + 1),
@@ -343,6 +362,169 @@ namespace Dsl
             return (sin.AsDouble(), cos.AsDouble());
         }
 
+        // The same routines on Vector512 (AVX-512), produced from the Vector256 ones above by substituting the type: the same IEEE
+        // operations in the same order on each lane, hence the same bits (Every_path_gives_the_same_bits compares a 16-lane fill
+        // with the 8-lane scalar route).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<float> Cos, Vector512<float> Sin) BoxMuller(Vector512<float> u1, Vector512<float> u2)
+        {
+            var radius = Vector512.Sqrt(Vector512.Create(-2f) * Log(u1));
+            var (sin, cos) = SinCosTwoPi(u2);
+            return (radius * cos, radius * sin);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<double> Cos, Vector512<double> Sin) BoxMuller(Vector512<double> u1, Vector512<double> u2)
+        {
+            var radius = Vector512.Sqrt(Vector512.Create(-2.0) * Log(u1));
+            var (sin, cos) = SinCosTwoPi(u2);
+            return (radius * cos, radius * sin);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Log(Vector512<float> u)
+        {
+            var bits = u.AsInt32();
+            var exponent = (bits >> 23) - Vector512.Create(127);
+            var m = ((bits & Vector512.Create(0x007FFFFF)) | Vector512.Create(0x3F800000)).AsSingle();   // [1, 2)
+            var high = Vector512.GreaterThan(m, Vector512.Create(1.41421356f));
+            m = Vector512.ConditionalSelect(high, m * Vector512.Create(0.5f), m);
+            exponent -= high.AsInt32();                                                                   // all ones = −1
+            var s = (m - Vector512.Create(1f)) / (m + Vector512.Create(1f));
+            var s2 = s * s;
+            var series = s2 * (Vector512.Create(1f / 3) + s2 * (Vector512.Create(1f / 5) + s2 * (Vector512.Create(1f / 7) + s2 * Vector512.Create(1f / 9))));
+            var twoS = s + s;
+            var e = Vector512.ConvertToSingle(exponent);
+            return e * Vector512.Create(Ln2HiSingle) + (twoS + (twoS * series + e * Vector512.Create(Ln2LoSingle)));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> Log(Vector512<double> u)
+        {
+            var bits = u.AsInt64();
+            var biased = Vector512.ShiftRightLogical(bits, 52) - Vector512.Create(1023L);
+            var m = ((bits & Vector512.Create(0x000F_FFFF_FFFF_FFFFL)) | Vector512.Create(0x3FF0_0000_0000_0000L)).AsDouble();
+            var high = Vector512.GreaterThan(m, Vector512.Create(1.4142135623730951));
+            m = Vector512.ConditionalSelect(high, m * Vector512.Create(0.5), m);
+            biased -= high.AsInt64();
+            // The exponent as a double without a 64-bit conversion instruction: 1.5·2⁵² + e has e in its low bits (|e| < 2⁵¹).
+            var e = (biased + Vector512.Create(0x4338_0000_0000_0000L)).AsDouble() - Vector512.Create(6755399441055744.0);
+            var s = (m - Vector512.Create(1.0)) / (m + Vector512.Create(1.0));
+            var s2 = s * s;
+            var series = Vector512.Create(1.0 / 19);
+            series = Vector512.Create(1.0 / 17) + s2 * series;
+            series = Vector512.Create(1.0 / 15) + s2 * series;
+            series = Vector512.Create(1.0 / 13) + s2 * series;
+            series = Vector512.Create(1.0 / 11) + s2 * series;
+            series = Vector512.Create(1.0 / 9) + s2 * series;
+            series = Vector512.Create(1.0 / 7) + s2 * series;
+            series = Vector512.Create(1.0 / 5) + s2 * series;
+            series = Vector512.Create(1.0 / 3) + s2 * series;
+            series = s2 * series;
+            var twoS = s + s;
+            return e * Vector512.Create(Ln2Hi) + (twoS + (twoS * series + e * Vector512.Create(Ln2Lo)));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<float> Sin, Vector512<float> Cos) SinCosTwoPi(Vector512<float> t)
+        {
+            var q = Vector512.Floor(t * Vector512.Create(4f) + Vector512.Create(0.5f));
+            var x = (t - q * Vector512.Create(0.25f)) * Vector512.Create(TwoPiSingle);
+            var x2 = x * x;
+            var sin = x + x * x2 * (Vector512.Create(-1f / 6) + x2 * (Vector512.Create(1f / 120) + x2 * (Vector512.Create(-1f / 5040) + x2 * Vector512.Create(1f / 362880))));
+            var cos = Vector512.Create(1f) + x2 * (Vector512.Create(-0.5f) + x2 * (Vector512.Create(1f / 24) + x2 * (Vector512.Create(-1f / 720) + x2 * (Vector512.Create(1f / 40320) + x2 * Vector512.Create(-1f / 3628800)))));
+            // q ∈ {0, …, 4} in the low bits of 2²³ + q.
+            var quadrant = (q + Vector512.Create(8388608f)).AsInt32();
+            return Rotate(sin.AsInt32(), cos.AsInt32(), quadrant, 30);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<double> Sin, Vector512<double> Cos) SinCosTwoPi(Vector512<double> t)
+        {
+            var q = Vector512.Floor(t * Vector512.Create(4.0) + Vector512.Create(0.5));
+            var x = (t - q * Vector512.Create(0.25)) * Vector512.Create(TwoPi);
+            var x2 = x * x;
+            // sin x = x + x·x²·Σₖ (−1)ᵏ x²⁽ᵏ⁻¹⁾/(2k+1)!, k = 1…8; cos x = 1 + x²·Σₖ (−1)ᵏ x²⁽ᵏ⁻¹⁾/(2k)!, k = 1…8.
+            var sinSeries = Vector512.Create(1.0 / 355687428096000);          // 1/17!
+            sinSeries = Vector512.Create(-1.0 / 1307674368000) + x2 * sinSeries;  // −1/15!
+            sinSeries = Vector512.Create(1.0 / 6227020800) + x2 * sinSeries;      // 1/13!
+            sinSeries = Vector512.Create(-1.0 / 39916800) + x2 * sinSeries;       // −1/11!
+            sinSeries = Vector512.Create(1.0 / 362880) + x2 * sinSeries;          // 1/9!
+            sinSeries = Vector512.Create(-1.0 / 5040) + x2 * sinSeries;
+            sinSeries = Vector512.Create(1.0 / 120) + x2 * sinSeries;
+            sinSeries = Vector512.Create(-1.0 / 6) + x2 * sinSeries;
+            var sin = x + x * x2 * sinSeries;
+            var cosSeries = Vector512.Create(1.0 / 20922789888000);           // 1/16!
+            cosSeries = Vector512.Create(-1.0 / 87178291200) + x2 * cosSeries;    // −1/14!
+            cosSeries = Vector512.Create(1.0 / 479001600) + x2 * cosSeries;       // 1/12!
+            cosSeries = Vector512.Create(-1.0 / 3628800) + x2 * cosSeries;        // −1/10!
+            cosSeries = Vector512.Create(1.0 / 40320) + x2 * cosSeries;
+            cosSeries = Vector512.Create(-1.0 / 720) + x2 * cosSeries;
+            cosSeries = Vector512.Create(1.0 / 24) + x2 * cosSeries;
+            cosSeries = Vector512.Create(-0.5) + x2 * cosSeries;
+            var cos = Vector512.Create(1.0) + x2 * cosSeries;
+            var quadrant = (q + Vector512.Create(4503599627370496.0)).AsInt64();
+            return Rotate(sin.AsInt64(), cos.AsInt64(), quadrant, 62);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<float> Sin, Vector512<float> Cos) Rotate(Vector512<int> s, Vector512<int> c, Vector512<int> q, int toSign)
+        {
+            var one = Vector512.Create(1);
+            var swap = Vector512.Equals(q & one, one);
+            var sin = Vector512.ConditionalSelect(swap, c, s) ^ ((q & Vector512.Create(2)) << toSign);
+            var cos = Vector512.ConditionalSelect(swap, s, c) ^ (((q + one) & Vector512.Create(2)) << toSign);
+            return (sin.AsSingle(), cos.AsSingle());
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector512<double> Sin, Vector512<double> Cos) Rotate(Vector512<long> s, Vector512<long> c, Vector512<long> q, int toSign)
+        {
+            var one = Vector512.Create(1L);
+            var swap = Vector512.Equals(q & one, one);
+            var sin = Vector512.ConditionalSelect(swap, c, s) ^ ((q & Vector512.Create(2L)) << toSign);
+            var cos = Vector512.ConditionalSelect(swap, s, c) ^ (((q + one) & Vector512.Create(2L)) << toSign);
+            return (sin.AsDouble(), cos.AsDouble());
+        }
+
+        /// <summary>
+        /// Eight Philox blocks at once with AVX-512: block j in 64-bit lane j, whose low half is the 32-bit word (vpmuludq reads only
+        /// the low halves, so the high halves may carry garbage until the final narrowing): half the instructions of the AVX2 form.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PhiloxAvx512(ulong key, ulong firstBlock,
+            out Vector256<uint> x0, out Vector256<uint> x1, out Vector256<uint> x2, out Vector256<uint> x3)
+        {
+            var blocks = Vector512.Create(firstBlock) + Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7);
+            var k0 = Vector512.Create((ulong)(uint)key);
+            var k1 = Vector512.Create(key >> 32);
+            var multiplierA = Vector512.Create((ulong)MultiplierA).AsUInt32();
+            var multiplierB = Vector512.Create((ulong)MultiplierB).AsUInt32();
+            // Round 1 with c₂ = c₃ = 0: (c₁ ⊕ k₀, 0, hi(A·c₀) ⊕ k₁, lo(A·c₀)).
+            var productA = Avx512F.Multiply(blocks.AsUInt32(), multiplierA);
+            var c0 = (blocks >> 32) ^ k0;
+            var c1 = Vector512<ulong>.Zero;
+            var c2 = (productA >> 32) ^ k1;
+            var c3 = productA;
+            for (int round = 1; round < Rounds; round++)
+            {
+                k0 += Vector512.Create((ulong)WeylA);   // the low halves wrap as 32-bit sums; carries into the high halves are ignored
+                k1 += Vector512.Create((ulong)WeylB);
+                productA = Avx512F.Multiply(c0.AsUInt32(), multiplierA);
+                var productB = Avx512F.Multiply(c2.AsUInt32(), multiplierB);
+                var next0 = (productB >> 32) ^ c1 ^ k0;
+                var next2 = (productA >> 32) ^ c3 ^ k1;
+                c1 = productB;
+                c3 = productA;
+                c0 = next0;
+                c2 = next2;
+            }
+            x0 = Avx512F.ConvertToVector256UInt32(c0);
+            x1 = Avx512F.ConvertToVector256UInt32(c1);
+            x2 = Avx512F.ConvertToVector256UInt32(c2);
+            x3 = Avx512F.ConvertToVector256UInt32(c3);
+        }
+
         /// <summary>Eight Philox blocks at once: lane j counts block firstBlock + j; 32×32→64 products by vpmuludq on even and odd lanes.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void PhiloxAvx2(ulong key, ulong firstBlock,
@@ -352,19 +534,20 @@ namespace Dsl
             var c0 = low + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
             // A lane whose low word wrapped carries one into the high word (LessThan gives all ones, i.e. −1, there).
             var c1 = Vector256.Create((uint)(firstBlock >> 32)) - Vector256.LessThan(c0, low);
-            var c2 = Vector256<uint>.Zero;
-            var c3 = Vector256<uint>.Zero;
             var k0 = Vector256.Create((uint)key);
             var k1 = Vector256.Create((uint)(key >> 32));
             var multiplierA = Vector256.Create(MultiplierA);
             var multiplierB = Vector256.Create(MultiplierB);
-            for (int round = 0; round < Rounds; round++)
+            // Round 1 with c₂ = c₃ = 0, where B·c₂ = 0: (c₁ ⊕ k₀, 0, hi(A·c₀) ⊕ k₁, lo(A·c₀)).
+            MultiplyHighLow(multiplierA, c0, out var firstHigh, out var firstLow);
+            var c2 = firstHigh ^ k1;
+            var c3 = firstLow;
+            c0 = c1 ^ k0;
+            c1 = Vector256<uint>.Zero;
+            for (int round = 1; round < Rounds; round++)
             {
-                if (round > 0)
-                {
-                    k0 += Vector256.Create(WeylA);
-                    k1 += Vector256.Create(WeylB);
-                }
+                k0 += Vector256.Create(WeylA);
+                k1 += Vector256.Create(WeylB);
                 MultiplyHighLow(multiplierA, c0, out var highA, out var lowA);
                 MultiplyHighLow(multiplierB, c2, out var highB, out var lowB);
                 var next0 = highB ^ c1 ^ k0;
@@ -474,7 +657,7 @@ namespace Dsl
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Write(ulong key, ulong firstBlock, ref float destination)
             {
-                PhiloxGroup(key, firstBlock, vectorised: true, out var x0, out var x1, out var x2, out var x3);
+                PhiloxGroup(key, firstBlock, PhiloxPath.Fastest, out var x0, out var x1, out var x2, out var x3);
                 StoreInterleaved(SinglesFromWords(x0), SinglesFromWords(x1), SinglesFromWords(x2), SinglesFromWords(x3), ref destination);
             }
         }
@@ -484,7 +667,7 @@ namespace Dsl
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Write(ulong key, ulong firstBlock, ref double destination)
             {
-                PhiloxGroup(key, firstBlock, vectorised: true, out var x0, out var x1, out var x2, out var x3);
+                PhiloxGroup(key, firstBlock, PhiloxPath.Fastest, out var x0, out var x1, out var x2, out var x3);
                 StoreInterleaved(DoublesFromWords(x0.GetLower()), DoublesFromWords(x1.GetLower()), DoublesFromWords(x2.GetLower()), DoublesFromWords(x3.GetLower()), ref destination);
                 StoreInterleaved(DoublesFromWords(x0.GetUpper()), DoublesFromWords(x1.GetUpper()), DoublesFromWords(x2.GetUpper()), DoublesFromWords(x3.GetUpper()), ref Unsafe.Add(ref destination, 16));
             }
@@ -495,7 +678,14 @@ namespace Dsl
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Write(ulong key, ulong firstBlock, ref float destination)
             {
-                PhiloxGroup(key, firstBlock, vectorised: true, out var x0, out var x1, out var x2, out var x3);
+                PhiloxGroup(key, firstBlock, PhiloxPath.Fastest, out var x0, out var x1, out var x2, out var x3);
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // Both pairs of every block in one 16-lane pass: (w₀, w₁) in the low half, (w₂, w₃) in the high half.
+                    var (cos, sin) = BoxMuller(Vector512.Create(SinglesFromWords(x0), SinglesFromWords(x2)), Vector512.Create(SinglesFromWords(x1), SinglesFromWords(x3)));
+                    StoreInterleaved(cos.GetLower(), sin.GetLower(), cos.GetUpper(), sin.GetUpper(), ref destination);
+                    return;
+                }
                 var (a, b) = BoxMuller(SinglesFromWords(x0), SinglesFromWords(x1));
                 var (c, d) = BoxMuller(SinglesFromWords(x2), SinglesFromWords(x3));
                 StoreInterleaved(a, b, c, d, ref destination);
@@ -507,7 +697,16 @@ namespace Dsl
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Write(ulong key, ulong firstBlock, ref double destination)
             {
-                PhiloxGroup(key, firstBlock, vectorised: true, out var x0, out var x1, out var x2, out var x3);
+                PhiloxGroup(key, firstBlock, PhiloxPath.Fastest, out var x0, out var x1, out var x2, out var x3);
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // Each pair of all 8 blocks in one 8-lane double pass.
+                    var (cos01, sin01) = BoxMuller(DoublesFromWords(x0), DoublesFromWords(x1));
+                    var (cos23, sin23) = BoxMuller(DoublesFromWords(x2), DoublesFromWords(x3));
+                    StoreInterleaved(cos01.GetLower(), sin01.GetLower(), cos23.GetLower(), sin23.GetLower(), ref destination);
+                    StoreInterleaved(cos01.GetUpper(), sin01.GetUpper(), cos23.GetUpper(), sin23.GetUpper(), ref Unsafe.Add(ref destination, 16));
+                    return;
+                }
                 var (a, b) = BoxMuller(DoublesFromWords(x0.GetLower()), DoublesFromWords(x1.GetLower()));
                 var (c, d) = BoxMuller(DoublesFromWords(x2.GetLower()), DoublesFromWords(x3.GetLower()));
                 StoreInterleaved(a, b, c, d, ref destination);

@@ -207,6 +207,9 @@ namespace Dsl.Models.Tests
         {
             var r = RunJson("bench", "ising", "--L", "32", "--repeats", "3");
             Assert.True(r.GetProperty("flips_per_second").GetDouble() > 0);
+            Assert.True(r.GetProperty("ms_per_sweep_fused_sweep").GetDouble() > 0);             // L = 32 is even: the one-pass sweep ran
+            double fastest = new[] { "ms_per_sweep_fused_sweep", "ms_per_sweep_fused", "ms_per_sweep_torch_ops" }.Min(p => r.GetProperty(p).GetDouble());
+            Assert.Equal(fastest, r.GetProperty("ms_per_sweep").GetDouble());
         }
 
         [Fact]

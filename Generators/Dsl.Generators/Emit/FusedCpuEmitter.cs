@@ -14,7 +14,7 @@ namespace Dsl.Generators.Emit
     /// sums, values used twice) is stored once, in per-thread scratch arrays reused across calls. x is read and the outputs written through spans over the tensors' memory;
     /// chunks of samples run in parallel. One generic body serves float32 and float64 (T), computing in double.
     /// </summary>
-    public sealed class FusedCpuEmitter
+    public sealed partial class FusedCpuEmitter
     {
         private readonly IReadOnlyList<Node> roots;
         private readonly List<Node> order;
@@ -645,7 +645,6 @@ namespace Dsl.Generators.Emit
             string A() => Elem(n.A, Map(idx, n.Shape, n.A.Shape));
             string B() => Elem(n.B, Map(idx, n.Shape, n.B.Shape));
             const string M = "global::System.Math.";
-            const string K = "global::Dsl.FusedKernels.";
             if (n.Op == Op.Exp && n.A.Op == Op.Sub && n.Shape.Rank == 1 && n.Shape.SameDims(n.A.A.Shape))
             {
                 var lse = n.A.B;
@@ -676,6 +675,14 @@ namespace Dsl.Generators.Emit
                     case Op.Pow: return K + "Pow(" + A() + ", " + TensorCodeEmitter.Literal(n.Value) + ")";
                 }
             }
+            return Apply(n, A, B);
+        }
+
+        /// <summary>The double expression of an elementwise node given its operands' expressions (read lazily: unary operations have no B).</summary>
+        private static string Apply(Node n, Func<string> A, Func<string> B)
+        {
+            const string M = "global::System.Math.";
+            const string K = "global::Dsl.FusedKernels.";
             switch (n.Op)
             {
                 case Op.Add: return "(" + A() + " + " + B() + ")";

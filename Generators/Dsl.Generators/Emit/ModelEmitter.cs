@@ -33,7 +33,7 @@ namespace Dsl.Generators.Emit
             if (conditional && m.Discrete == null) interfaces.Add("global::Dsl.INoiseConditionalStepModel");
             if (m.Divergence != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalDivergenceModel" : "global::Dsl.IScoreDivergenceModel");
             if (m.LogPartition != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalLogProbModel" : "global::Dsl.ILogProbModel");
-            if (m.Discrete != null) interfaces.Add("global::Dsl.IDiscreteEnergyModel");
+            if (m.Discrete != null) interfaces.Add(Sweepable(m) ? "global::Dsl.ILatticeSweepModel" : "global::Dsl.IDiscreteEnergyModel");
             w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule, " + string.Join(", ", interfaces));
 
             EmitInfo(w, m);
@@ -82,6 +82,7 @@ namespace Dsl.Generators.Emit
             if (m.Divergence != null) generated.Add("ScoreDivergence");
             if (m.LogPartition != null) generated.Add("LogProb");
             if (m.Discrete != null) generated.AddRange(new[] { "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings" });
+            if (Sweepable(m)) generated.Add("CheckerboardSweep");
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
             w.Line("public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(");
             w.Line("    " + Str(spec.ClassName) + ",");
@@ -358,6 +359,12 @@ namespace Dsl.Generators.Emit
         }
 
         /// <summary>Null when the inference method over <paramref name="roots"/> gets a fused kernel; otherwise why not (generated comment, DSL0018).</summary>
+        /// <summary>True when the model gets the generated checkerboard sweep (<see cref="FusedCpuEmitter.WhyNotSweep"/>).</summary>
+        private static bool Sweepable(LoweredModel m) => m.Discrete != null && m.NoiseLevel == null && WhyNotSweep(m) == null;
+
+        private static string? WhyNotSweep(LoweredModel m) =>
+            m.Spec.Kernels == Model.KernelChoice.TorchOps ? "the model asks for torch ops (Kernels = KernelPath.TorchOps)" : FusedCpuEmitter.WhyNotSweep(m.Discrete!.FlipEnergy);
+
         public static string? WhyNotFused(Model.ModelSpec spec, IReadOnlyList<Node> roots) =>
             spec.Kernels == Model.KernelChoice.TorchOps ? "the model asks for torch ops (Kernels = KernelPath.TorchOps)" : FusedCpuEmitter.WhyNot(roots);
 
@@ -412,6 +419,15 @@ namespace Dsl.Generators.Emit
                 "The Gibbs conditionals " + (spins ? "p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ)" : "p(bᵢ = 1 | rest) = σ(aᵢ + (bᵢ − ½)dᵢ)")
                 + " with aᵢ the local field and dᵢ the self-coupling (σ(" + (spins ? "2" : "") + "aᵢ) when dᵢ = 0): [N, D].",
                 (spins ? "p(sᵢ = +1 | rest) = σ(2aᵢ + 2sᵢdᵢ)" : "p(bᵢ = 1 | rest) = σ(aᵢ + (bᵢ − ½)dᵢ)") + " with aᵢ = −∂E/∂xᵢ, dᵢ = ∂²E/∂xᵢ², " + energyIs);
+            if (Sweepable(m))
+            {
+                var lattice = FusedCpuEmitter.SweepSide(d.FlipEnergy);
+                w.Line("/// <inheritdoc/>");
+                w.Line("public long LatticeSide => (long)" + TensorCodeEmitter.Host(lattice) + ";");
+                w.Line();
+                FusedCpuEmitter.EmitSweep(w, m.Spec.ClassName, d.FlipEnergy, spins, m.Spec.Energy.SourceText, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList());
+            }
+            else w.Line("// No checkerboard sweep: " + WhyNotSweep(m) + ".");
             w.Line("/// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = " + Xml(d.SelfCouplings.ToString()) + ": [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>");
             w.Open("public " + Tensor + " SelfCouplings()");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
@@ -496,6 +512,6 @@ namespace Dsl.Generators.Emit
         public static string Str(string s) =>
             "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
 
-        private static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+        internal static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 }

@@ -885,6 +885,7 @@ namespace Dsl.Models
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradScript(global::TorchSharp.torch.Tensor x) =>
             torchScript.Invoke("conditional_probabilities", x, Param("W"), Param("B"));
 
+        // No checkerboard sweep: ΔEᵢ uses no lattice stencil (LatticeNeighbours or Roll).
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(-(Diagonal(W)), Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
         public global::TorchSharp.torch.Tensor SelfCouplings()
         {

@@ -916,6 +916,7 @@ namespace Dsl.Models
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradScript(global::TorchSharp.torch.Tensor x) =>
             torchScript.Invoke("conditional_probabilities", x, Param("A"), (double)this.J, (double)this.H);
 
+        // No checkerboard sweep: ΔEᵢ uses no lattice stencil (LatticeNeighbours or Roll).
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = (2.0 * ((this.J * Broadcast(-0.5, Scalar)) * Diagonal(A))): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>
         public global::TorchSharp.torch.Tensor SelfCouplings()
         {

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class LatticeIsing : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IDiscreteEnergyModel
+    partial class LatticeIsing : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ILatticeSweepModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
@@ -13,7 +13,7 @@ namespace Dsl.Models
             "-0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)",
             new string[] { "N" },
             System.Array.Empty<string>(),
-            new string[] { "Energy", "Score", "EnergyAndScore", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings" },
+            new string[] { "Energy", "Score", "EnergyAndScore", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings", "CheckerboardSweep" },
             new string[] { "its closed form would need the operation Neighbors on an x-dependent value" });
 
         private readonly long size_N;
@@ -709,6 +709,66 @@ namespace Dsl.Models
         {
             global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
             return torchScript.Invoke("conditional_probabilities", x, (long)((double)this.L), (double)this.J, (double)this.H);
+        }
+
+        /// <inheritdoc/>
+        public long LatticeSide => (long)(double)this.L;
+
+        /// <summary>
+        /// One checkerboard sweep of units [B, N] in place: the even colour ((row + column) even), then the odd one; at each site the generated
+        /// flip energy ΔEᵢ = E(x with unit i flipped) − E(x) of E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s) and the single-site rule in one pass (Metropolis: flip when
+        /// uᵢ &lt; e^{−βΔEᵢ}; heat bath: up when uᵢ &lt; σ(−β·ΔE(down → up))). Sites of one colour read only the other colour, so each colour runs in
+        /// parallel over (chain, block of rows). uᵢ = CheckerboardSweeps.Uniform(key, sweep, colour, chain, N, i). Returns the units changed.
+        /// </summary>
+        /// <param name="units">Chains [B, N]: spins ±1, contiguous float32/float64 on the CPU; updated in place.</param>
+        /// <param name="beta">The inverse temperature β = 1/T &gt; 0.</param>
+        /// <param name="rule">Metropolis or heat bath.</param>
+        /// <param name="key">The counter-based generator's key (<see cref="global::Dsl.CounterRandom.KeyFrom"/>).</param>
+        /// <param name="sweep">The sweep's number under <paramref name="key"/>: successive sweeps with one key draw independent uniforms.</param>
+        public long CheckerboardSweep(global::TorchSharp.torch.Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long sweep = 0)
+        {
+            double h0 = (double)this.J;
+            double h1 = (double)this.L;
+            global::Dsl.Lattice.CheckNeighbourSum((long)h1, size_N);
+            int L6 = (int)h1;
+            int d_N = (int)size_N;
+            double h2 = (double)this.H;
+            global::Dsl.Discrete.CheckerboardSweeps.Check("LatticeIsing", units, size_N, L6, beta, spins: true);
+            global::Dsl.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            int chains = (int)units.shape[0];
+            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L6, Colour<float>);
+            return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L6, Colour<double>);
+
+            long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.FusedKernels.Span<T>(units);
+                var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: true);
+                ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);
+                var uniforms = global::Dsl.FusedKernels.Scratch(0, L6 / 2);
+                int xo = chain * d_N;
+                double b0 = (h0 * (-0.5));
+                long changed = 0;
+                for (int r = firstRow; r < endRow; r++)
+                {
+                    int row = r * L6;
+                    global::Dsl.Discrete.CheckerboardSweeps.FillRow(uniforms, L6, colourKey, xo, row);
+                    int rowM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r - 1, L6) * L6;
+                    int rowP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r + 1, L6) * L6;
+                    for (int c = (r + colour) & 1; c < L6; c += 2)
+                    {
+                        int i = row + c;
+                        int colM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c - 1, L6);
+                        int colP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c + 1, L6);
+                        double unit = double.CreateTruncating(xs[xo + i]);
+                        double v27 = ((double.CreateTruncating(xs[xo + rowP1 + c]) + double.CreateTruncating(xs[xo + rowM1 + c]) + double.CreateTruncating(xs[xo + row + colP1]) + double.CreateTruncating(xs[xo + row + colM1])) * b0);
+                        double next = site.Next(unit, ((-2.0) * (unit * (v27 + (v27 - h2)))), uniforms[c >> 1]);
+                        xs[xo + i] = T.CreateTruncating(next);
+                        changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);
+                    }
+                }
+                return changed;
+            }
         }
 
         /// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = Broadcast(0.0, Vec[N]): [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>

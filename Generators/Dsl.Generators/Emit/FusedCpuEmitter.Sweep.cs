@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Dsl.Symbolic.Ir;
+
+namespace Dsl.Generators.Emit
+{
+    /// <summary>
+    /// The one-pass checkerboard sweep of a discrete lattice model: ΔEᵢ (the same IR node as FlipEnergyDifferences) as one scalar
+    /// expression per site, read at lattice offsets (Δrow, Δcolumn) from the site being updated, fused with the single-site rule.
+    /// A node used more than once at the site itself is kept in a site local; a stencil (LatticeNeighbours, Roll) is an offset on its
+    /// operand, so the spins it reads are read in place, one site at a time, with no per-lattice buffer.
+    /// </summary>
+    public sealed partial class FusedCpuEmitter
+    {
+        private readonly Dictionary<Node, string> siteLocals = new Dictionary<Node, string>();
+        private readonly List<string> siteLines = new List<string>();
+        private readonly SortedSet<int> rowShifts = new SortedSet<int>();
+        private readonly SortedSet<int> columnShifts = new SortedSet<int>();
+        private string side = "";
+
+        /// <summary>
+        /// Null when <paramref name="flipEnergy"/> (ΔEᵢ of a model over the lattice) admits the generated checkerboard sweep; otherwise why
+        /// not. It must read x only at site i itself and at lattice offsets of odd length |Δr| + |Δc| (the other colour), through
+        /// elementwise operations, LatticeNeighbours and Roll on one lattice side, per-site parameters and scalars.
+        /// </summary>
+        public static string? WhyNotSweep(Node flipEnergy)
+        {
+            var order = Topology.Order(new[] { flipEnergy });
+            var input = order.FirstOrDefault(n => n.Op == Op.Input);
+            if (input == null) return "ΔEᵢ does not read the units";
+            var lattice = order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll).ToList();
+            if (lattice.Count == 0) return "ΔEᵢ uses no lattice stencil (LatticeNeighbours or Roll)";
+            if (lattice.Select(n => n.B).Distinct().Count() > 1) return "its stencils use more than one lattice side";
+            foreach (var n in order)
+            {
+                if (!Supported(n.Op)) return "it uses " + n.Op + ", which the fused CPU emitter does not implement";
+                if (!n.Shape.Batched) continue;
+                if (n.Shape.Rank > 1 || (n.Shape.Rank == 1 && !n.Shape.SameDims(input.Shape))) return "ΔEᵢ has a per-sample intermediate of shape " + n.Shape + ", not a per-site value";
+                if (n.Shape.Rank == 0 && n.DependsOnInput) return "ΔEᵢ depends on a sum over the sites (" + n.Op + "), not on site i's neighbourhood alone";
+                bool local = n.Op == Op.Input || n.Op == Op.Broadcast || n.Op == Op.Neighbors || n.Op == Op.Roll || IsElementwise(n.Op);
+                if (!local) return "ΔEᵢ uses " + n.Op + " per sample, which is not a per-site operation";
+                if (n.Op == Op.Roll && (n.Args[2].Op != Op.Const || n.Args[3].Op != Op.Const)) return "a Roll shift is not a literal";
+                foreach (var a in n.Args)
+                    if (!a.Shape.Batched && a.Shape.Rank > 1) return "ΔEᵢ reads a matrix (" + a.Op + ") per site";
+            }
+            var reads = new HashSet<(int, int)>();
+            var seen = new HashSet<(Node, int, int)>();
+            Offsets(flipEnergy, 0, 0, reads, seen);
+            foreach (var (dr, dc) in reads)
+                if ((dr != 0 || dc != 0) && ((dr + dc) & 1) == 0)
+                    return "ΔEᵢ reads the unit at offset (" + dr.ToString(CultureInfo.InvariantCulture) + ", " + dc.ToString(CultureInfo.InvariantCulture) + "), which has site i's checkerboard colour";
+            return null;
+        }
+
+        /// <summary>The offsets (Δrow, Δcolumn) from site i at which <paramref name="n"/>, read at offset (dr, dc), reads x.</summary>
+        private static void Offsets(Node n, int dr, int dc, HashSet<(int, int)> reads, HashSet<(Node, int, int)> seen)
+        {
+            if (!n.DependsOnInput || !seen.Add((n, dr, dc))) return;
+            switch (n.Op)
+            {
+                case Op.Input: reads.Add((dr, dc)); return;
+                case Op.Neighbors:
+                    foreach (var (r, c) in new[] { (1, 0), (-1, 0), (0, 1), (0, -1) }) Offsets(n.A, dr + r, dc + c, reads, seen);
+                    return;
+                case Op.Roll:
+                    Offsets(n.A, dr - (int)n.Args[2].Value, dc - (int)n.Args[3].Value, reads, seen);
+                    return;
+            }
+            foreach (var a in n.Args) Offsets(a, dr, dc, reads, seen);
+        }
+
+        /// <summary>The lattice side node of the sweep (the L operand every stencil of <paramref name="flipEnergy"/> shares).</summary>
+        public static Node SweepSide(Node flipEnergy) =>
+            Topology.Order(new[] { flipEnergy }).First(n => n.Op == Op.Neighbors || n.Op == Op.Roll).B;
+
+        /// <summary>
+        /// Emits the public method <c>long CheckerboardSweep(units, beta, rule, key, sweep = 0)</c> of <see cref="WhyNotSweep"/>-eligible
+        /// <paramref name="flipEnergy"/>: per colour, per (chain, block of rows) in parallel, ΔEᵢ and the single-site rule in one pass.
+        /// </summary>
+        public static void EmitSweep(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
+        {
+            var locals = new Dictionary<string, string>();
+            foreach (var p in parameters) locals[p.Name] = "p_" + p.Name;
+            new FusedCpuEmitter(new[] { flipEnergy }, locals, "").EmitSweepMethod(w, modelName, flipEnergy, spins, equation, parameters);
+        }
+
+        private void EmitSweepMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
+        {
+            const string Torch = "global::TorchSharp.torch";
+            const string Sweeps = "global::Dsl.Discrete.CheckerboardSweeps";
+            var prologue = new SourceWriter();
+            var perChain = new SourceWriter();
+            var unusedArrays = new SourceWriter();
+
+            var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!));
+            foreach (var p in parameters)
+            {
+                if (!used.Contains(p.Name)) continue;
+                prologue.Line(p.Rank == 0
+                    ? "double p_" + p.Name + " = global::Dsl.FusedKernels.ReadScalar(Param(" + ModelEmitter.Str(p.Name) + "));"
+                    : "var p_" + p.Name + " = global::Dsl.FusedKernels.Read(Param(" + ModelEmitter.Str(p.Name) + "));");
+            }
+            foreach (var n in order)
+                if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
+            // Per chain: batched scalars that do not read x (a constant broadcast over the batch and functions of it).
+            foreach (var n in order)
+                if (n.Shape.Batched && n.Shape.Rank == 0 && !n.DependsOnInput && !IsVirtual(n)) Materialise(perChain, n, "b", unusedArrays);
+
+            foreach (var n in order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll))
+            {
+                string check = n.Op == Op.Neighbors
+                    ? "global::Dsl.Lattice.CheckNeighbourSum((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
+                    : "global::Dsl.Lattice.CheckRoll((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
+                string name = Side(n, check);
+                if (side.Length == 0) side = name;
+            }
+            string sites = Size(flipEnergy.Shape.Last);
+            string deltaE = SiteElem(flipEnergy, 0, 0);
+
+            w.Line("/// <summary>");
+            w.Line("/// One checkerboard sweep of units [B, N] in place: the even colour ((row + column) even), then the odd one; at each site the generated");
+            w.Line("/// flip energy ΔEᵢ = E(x with unit i flipped) − E(x) of E(x) = " + ModelEmitter.Xml(equation) + " and the single-site rule in one pass (Metropolis: flip when");
+            w.Line("/// uᵢ &lt; e^{−βΔEᵢ}; heat bath: up when uᵢ &lt; σ(−β·ΔE(down → up))). Sites of one colour read only the other colour, so each colour runs in");
+            w.Line("/// parallel over (chain, block of rows). uᵢ = CheckerboardSweeps.Uniform(key, sweep, colour, chain, N, i). Returns the units changed.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"units\">Chains [B, N]: " + (spins ? "spins ±1" : "bits 0/1") + ", contiguous float32/float64 on the CPU; updated in place.</param>");
+            w.Line("/// <param name=\"beta\">The inverse temperature β = 1/T &gt; 0.</param>");
+            w.Line("/// <param name=\"rule\">Metropolis or heat bath.</param>");
+            w.Line("/// <param name=\"key\">The counter-based generator's key (<see cref=\"global::Dsl.CounterRandom.KeyFrom\"/>).</param>");
+            w.Line("/// <param name=\"sweep\">The sweep's number under <paramref name=\"key\"/>: successive sweeps with one key draw independent uniforms.</param>");
+            w.Open("public long CheckerboardSweep(" + Torch + ".Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long sweep = 0)");
+            foreach (var line in header) w.Line(line);
+            w.Line(Sweeps + ".Check(" + ModelEmitter.Str(modelName) + ", units, size_" + flipEnergy.Shape.Last + ", " + side + ", beta, spins: " + (spins ? "true" : "false") + ");");
+            w.Line("global::Dsl.FusedKernels.Count();");
+            w.Line("using var noGrad = " + Torch + ".no_grad();");
+            Append(w, prologue);
+            w.Line("int chains = (int)units.shape[0];");
+            w.Line("if (units.dtype == " + Torch + ".ScalarType.Float32) return " + Sweeps + ".Run(chains, " + side + ", Colour<float>);");
+            w.Line("return " + Sweeps + ".Run(chains, " + side + ", Colour<double>);");
+            w.Line();
+            w.Open("long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>");
+            w.Line("var xs = global::Dsl.FusedKernels.Span<T>(units);");
+            w.Line("var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: " + (spins ? "true" : "false") + ");");
+            w.Line("ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);");
+            w.Line("var uniforms = global::Dsl.FusedKernels.Scratch(0, " + side + " / 2);");
+            w.Line("int xo = chain * " + sites + ";");
+            Append(w, perChain);
+            w.Line("long changed = 0;");
+            w.Open("for (int r = firstRow; r < endRow; r++)");
+            w.Line("int row = r * " + side + ";");
+            w.Line(Sweeps + ".FillRow(uniforms, " + side + ", colourKey, xo, row);");
+            foreach (var dr in rowShifts)
+                w.Line("int row" + Shift(dr) + " = " + Sweeps + ".Wrap(r " + Signed(dr) + ", " + side + ") * " + side + ";");
+            w.Open("for (int c = (r + colour) & 1; c < " + side + "; c += 2)");
+            w.Line("int i = row + c;");
+            foreach (var dc in columnShifts)
+                w.Line("int col" + Shift(dc) + " = " + Sweeps + ".Wrap(c " + Signed(dc) + ", " + side + ");");
+            w.Line("double unit = double.CreateTruncating(xs[xo + i]);");
+            foreach (var line in siteLines) w.Line(line);
+            w.Line("double next = site.Next(unit, " + deltaE + ", uniforms[c >> 1]);");
+            w.Line("xs[xo + i] = T.CreateTruncating(next);");
+            w.Line("changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);");
+            w.Close();
+            w.Close();
+            w.Line("return changed;");
+            w.Close();
+            w.Close();
+            w.Line();
+        }
+
+        private static string Shift(int d) => d > 0 ? "P" + d.ToString(CultureInfo.InvariantCulture) : "M" + (-d).ToString(CultureInfo.InvariantCulture);
+
+        private static string Signed(int d) => d > 0 ? "+ " + d.ToString(CultureInfo.InvariantCulture) : "- " + (-d).ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The flat index of the site at (Δrow, Δcolumn) from site i, through the row and column locals of the sweep loop.</summary>
+        private string SiteIndex(int dr, int dc)
+        {
+            if (dr == 0 && dc == 0) return "i";
+            if (dr != 0) rowShifts.Add(dr);
+            if (dc != 0) columnShifts.Add(dc);
+            return (dr == 0 ? "row" : "row" + Shift(dr)) + " + " + (dc == 0 ? "c" : "col" + Shift(dc));
+        }
+
+        /// <summary>The double expression of <paramref name="n"/> at the site (Δrow, Δcolumn) from site i.</summary>
+        private string SiteElem(Node n, int dr, int dc)
+        {
+            if (n.Shape.Rank == 0) return Elem(n, Array.Empty<string>());          // scalars: hosts, parameters, per-call and per-chain locals
+            if (!n.Shape.Batched) return Elem(n, new[] { SiteIndex(dr, dc) });      // per-site parameters and functions of them
+            switch (n.Op)
+            {
+                case Op.Input: return dr == 0 && dc == 0 ? "unit" : "double.CreateTruncating(xs[xo + " + SiteIndex(dr, dc) + "])";
+                case Op.Broadcast: return SiteElem(n.A, dr, dc);
+                case Op.Neighbors:
+                    // LatticeNeighbours: the sites above and below (row ± 1) and right and left (column ± 1), the order of the stored kernel.
+                    return "(" + SiteElem(n.A, dr + 1, dc) + " + " + SiteElem(n.A, dr - 1, dc) + " + " + SiteElem(n.A, dr, dc + 1) + " + " + SiteElem(n.A, dr, dc - 1) + ")";
+                case Op.Roll:
+                    // Roll(s, L, a, b)ᵣ,꜀ = s₍ᵣ₋ₐ₎,₍꜀₋b₎.
+                    return SiteElem(n.A, dr - (int)n.Args[2].Value, dc - (int)n.Args[3].Value);
+            }
+            bool here = dr == 0 && dc == 0;
+            if (here && siteLocals.TryGetValue(n, out var local)) return local;
+            string expr = Apply(n, () => SiteElem(n.A, dr, dc), () => SiteElem(n.B, dr, dc));
+            if (!here || uses[n] < 2) return expr;
+            string name = "v" + n.Id.ToString(CultureInfo.InvariantCulture);
+            siteLines.Add("double " + name + " = " + expr + ";");
+            siteLocals[n] = name;
+            return name;
+        }
+    }
+}
