@@ -83,7 +83,7 @@ namespace Dsl.Generators.Emit
         {
             var locals = new Dictionary<string, string>();
             foreach (var p in parameters) locals[p.Name] = "p_" + p.Name;
-            new FusedCpuEmitter(new[] { flipEnergy }, locals, "").EmitSweepMethod(w, modelName, flipEnergy, spins, equation, parameters);
+            new FusedCpuEmitter(new[] { flipEnergy }, locals, "", sharedLevelStep: false).EmitSweepMethod(w, modelName, flipEnergy, spins, equation, parameters);
         }
 
         private void EmitSweepMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)

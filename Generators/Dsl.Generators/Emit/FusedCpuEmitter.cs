@@ -645,6 +645,13 @@ namespace Dsl.Generators.Emit
             string A() => Elem(n.A, Map(idx, n.Shape, n.A.Shape));
             string B() => Elem(n.B, Map(idx, n.Shape, n.B.Shape));
             const string M = "global::System.Math.";
+            const string K = "global::Dsl.FusedKernels.";
+            if (n.Op == Op.Div)
+            {
+                // A per-sample value over a per-call constant: a multiply by the hoisted reciprocal.
+                var divisor = Unbroadcast(n.B);
+                if (!Invariant(n) && Invariant(divisor) && divisor.Shape.Rank == 0 && divisor.Op != Op.Const) return "(" + A() + " * " + Reciprocal(divisor) + ")";
+            }
             if (n.Op == Op.Exp && n.A.Op == Op.Sub && n.Shape.Rank == 1 && n.Shape.SameDims(n.A.A.Shape))
             {
                 var lse = n.A.B;
@@ -688,12 +695,7 @@ namespace Dsl.Generators.Emit
                 case Op.Add: return "(" + A() + " + " + B() + ")";
                 case Op.Sub: return "(" + A() + " - " + B() + ")";
                 case Op.Mul: return "(" + A() + " * " + B() + ")";
-                case Op.Div:
-                    {
-                        var divisor = Unbroadcast(n.B);
-                        if (!Invariant(n) && Invariant(divisor) && divisor.Shape.Rank == 0 && divisor.Op != Op.Const) return "(" + A() + " * " + Reciprocal(divisor) + ")";
-                        return "(" + A() + " / " + B() + ")";
-                    }
+                case Op.Div: return "(" + A() + " / " + B() + ")";
                 case Op.Neg: return "(-" + A() + ")";
                 case Op.Exp: return M + "Exp(" + A() + ")";
                 case Op.Log: return M + "Log(" + A() + ")";
