@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
 using Dsl.Symbolic.Ir;
 
 namespace Dsl.Generators.Emit
@@ -230,17 +231,27 @@ namespace Dsl.Generators.Emit
             if (readsX && !step) w.Line("var xs = global::Dsl.FusedKernels.Span<T>(xc);");
             if (conditional && !step && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = global::Dsl.FusedKernels.Span<T>(sc);");
             if (!step) for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = global::Dsl.FusedKernels.Span<T>(y" + r + ");");
+            var parts = new[] { vectorBuffers.ToString(), vectorLoop.ToString(), buffers.ToString(), loop.ToString() };
+            var captured = CapturedNames(prologue.ToString(), step).Where(name => parts.Any(t => Regex.IsMatch(t, @"\b" + name + @"\b"))).ToList();
+            if (captured.Count > 0)
+            {
+                // The per-call values as locals of this function: read through the closure, the JIT reloads them from the heap in
+                // every iteration (a quarter of a small kernel's time, docs/perf.md).
+                w.Line(string.Join(" ", captured.Select(name => "var l_" + name + " = " + name + ";")));
+                for (int k = 0; k < parts.Length; k++)
+                    foreach (var name in captured) parts[k] = Regex.Replace(parts[k], @"\b" + name + @"\b", "l_" + name);
+            }
             w.Line("int s = start;");
             w.Line("// " + Lanes + " samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.");
             w.Open("if (" + V + ".IsHardwareAccelerated)");
-            Append(w, vectorBuffers);
+            AppendText(w, parts[0]);
             w.Open("for (; s + " + Lanes + " <= end; s += " + Lanes + ")");
-            Append(w, vectorLoop);
+            AppendText(w, parts[1]);
             w.Close();
             w.Close();
-            Append(w, buffers);
+            AppendText(w, parts[2]);
             w.Open("for (; s < end; s++)");
-            Append(w, loop);
+            AppendText(w, parts[3]);
             w.Close();
             w.Close();
             w.Close();
@@ -282,9 +293,30 @@ namespace Dsl.Generators.Emit
             }
         }
 
-        private static void Append(SourceWriter w, SourceWriter part)
+        /// <summary>
+        /// The names the loop's function reads from the enclosing kernel: the header's sizes and host values, the prologue's
+        /// top-level locals (parameters, invariants), the hoisted reciprocals and a step's factors.
+        /// </summary>
+        private IEnumerable<string> CapturedNames(string prologueText, bool step)
         {
-            var text = part.ToString();
+            var lines = header.Concat(prologueText.Split('\n').Where(l => l.Length > 0 && l[0] != ' ')).Concat(reciprocals);
+            foreach (var line in lines)
+            {
+                var m = Regex.Match(line, @"^(?:int|double|var) (\w+) = ");
+                if (m.Success) yield return m.Groups[1].Value;
+            }
+            if (step)
+            {
+                yield return "a";
+                yield return "b";
+                if (sharedLevelStep) { yield return "c"; yield return "u"; }
+            }
+        }
+
+        private static void Append(SourceWriter w, SourceWriter part) => AppendText(w, part.ToString());
+
+        private static void AppendText(SourceWriter w, string text)
+        {
             if (text.Length == 0) return;
             foreach (var line in text.TrimEnd('\n').Split('\n'))
             {

@@ -115,86 +115,87 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_L12 = L12; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v11[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                            v11[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v12;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v11[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v11[k]);
                             v12 = acc;
                         }
-                        var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v12);
+                        var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v12);
                         var v14 = (-v13);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v15[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                            v15[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v16;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v15[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v15[k]);
                             v16 = acc;
                         }
-                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v16);
+                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v16);
                         var v18 = (v14 - v17);
                         global::System.Runtime.Intrinsics.Vector256<double> v19;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v19 = acc;
                         }
-                        var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v19);
+                        var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v19);
                         var v21 = (v18 - v20);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v21);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6)]);
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
-                    double b2 = (h1 * b1);
+                    double b2 = (l_h1 * b1);
                     double b3 = (-b2);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b4[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                        b4[i] = double.CreateTruncating(xs[xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12)]);
                     }
                     double b5;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b4[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b4[k]);
                         b5 = acc;
                     }
-                    double b6 = (h2 * b5);
+                    double b6 = (l_h2 * b5);
                     double b7 = (b3 - b6);
                     double b8;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
                         b8 = acc;
                     }
-                    double b9 = (h3 * b8);
+                    double b9 = (l_h3 * b8);
                     double b10 = (b7 - b9);
                     os0[s] = T.CreateTruncating(b10);
                 }
@@ -292,65 +293,66 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L49 = L49; var l_L12 = L12; var l_L37 = L37; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(h2) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v7[i]))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h2) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v7[i]))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b1[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                        b1[i] = double.CreateTruncating(xs[xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b2[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                        b2[i] = double.CreateTruncating(xs[xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b3[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                        b3[i] = double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating(((h1 * b0[i]) - (((h2 - (h3 * b1[i])) - (h3 * b2[i])) - (h1 * b3[i]))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(((l_h1 * b0[i]) - (((l_h2 - (l_h3 * b1[i])) - (l_h3 * b2[i])) - (l_h1 * b3[i]))));
                     }
                 }
             }
@@ -478,115 +480,116 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_L12 = L12; var l_h2 = h2; var l_h3 = h3; var l_L49 = L49; var l_L37 = L37; var l_h4 = h4;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
-                    var v25 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v24 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v25 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v13[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                            v13[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v14;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v13[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v13[k]);
                             v14 = acc;
                         }
-                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v14);
+                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v14);
                         var v16 = (-v15);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v17[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                            v17[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v18;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v17[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v17[k]);
                             v18 = acc;
                         }
-                        var v19 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v18);
+                        var v19 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v18);
                         var v20 = (v16 - v19);
                         global::System.Runtime.Intrinsics.Vector256<double> v21;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v21 = acc;
                         }
-                        var v22 = (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v21);
+                        var v22 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v21);
                         var v23 = (v20 - v22);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v24[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                            v24[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v25[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                            v25[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v23);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(h1) * v24[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(h4) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v17[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v25[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v13[i]))));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v24[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h4) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v17[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v25[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v13[i]))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b11 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                var b12 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b11 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b12 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6)]);
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
-                    double b2 = (h1 * b1);
+                    double b2 = (l_h1 * b1);
                     double b3 = (-b2);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b4[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                        b4[i] = double.CreateTruncating(xs[xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12)]);
                     }
                     double b5;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b4[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b4[k]);
                         b5 = acc;
                     }
-                    double b6 = (h2 * b5);
+                    double b6 = (l_h2 * b5);
                     double b7 = (b3 - b6);
                     double b8;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
                         b8 = acc;
                     }
-                    double b9 = (h3 * b8);
+                    double b9 = (l_h3 * b8);
                     double b10 = (b7 - b9);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b11[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                        b11[i] = double.CreateTruncating(xs[xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b12[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                        b12[i] = double.CreateTruncating(xs[xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37)]);
                     }
                     os0[s] = T.CreateTruncating(b10);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os1[s * d_N + i] = T.CreateTruncating(((h1 * b11[i]) - (((h4 - (h2 * b4[i])) - (h2 * b12[i])) - (h1 * b0[i]))));
+                        os1[s * l_d_N + i] = T.CreateTruncating(((l_h1 * b11[i]) - (((l_h4 - (l_h2 * b4[i])) - (l_h2 * b12[i])) - (l_h1 * b0[i]))));
                     }
                 }
             }
@@ -714,65 +717,66 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L12 = L12; var l_L37 = L37; var l_L6 = L6; var l_L49 = L49; var l_h1 = h1; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * ((((global::System.Runtime.Intrinsics.Vector256.Create(h1) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v4[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v7[i])))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * ((((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v4[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v7[i])))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b1[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                        b1[i] = double.CreateTruncating(xs[xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b2[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                        b2[i] = double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b3[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                        b3[i] = double.CreateTruncating(xs[xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating(((-2.0) * (double.CreateTruncating(xs[xo + i]) * ((((h1 - (h2 * b0[i])) - (h2 * b1[i])) - (h3 * b2[i])) - (h3 * b3[i])))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(((-2.0) * (double.CreateTruncating(xs[xo + i]) * ((((l_h1 - (l_h2 * b0[i])) - (l_h2 * b1[i])) - (l_h3 * b2[i])) - (l_h3 * b3[i])))));
                     }
                 }
             }
@@ -875,65 +879,66 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L49 = L49; var l_L12 = L12; var l_L37 = L37; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L49) * L49 + ((i % L49 + 1) % L49), d_N);
+                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12), d_N);
+                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / L37 + 1) % L37) * L37 + (i % L37), d_N);
+                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6), d_N);
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(2.0) * ((global::System.Runtime.Intrinsics.Vector256.Create(h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(h2) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v7[i]))))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(2.0) * ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h2) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v7[i]))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (i / L49) * L49 + ((i % L49 + 1) % L49)]);
+                        b0[i] = double.CreateTruncating(xs[xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b1[i] = double.CreateTruncating(xs[xo + (((i / L12 - 1) % L12 + L12) % L12) * L12 + (i % L12)]);
+                        b1[i] = double.CreateTruncating(xs[xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b2[i] = double.CreateTruncating(xs[xo + ((i / L37 + 1) % L37) * L37 + (i % L37)]);
+                        b2[i] = double.CreateTruncating(xs[xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b3[i] = double.CreateTruncating(xs[xo + (i / L6) * L6 + (((i % L6 - 1) % L6 + L6) % L6)]);
+                        b3[i] = double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6)]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((2.0 * ((h1 * b0[i]) - (((h2 - (h3 * b1[i])) - (h3 * b2[i])) - (h1 * b3[i]))))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((2.0 * ((l_h1 * b0[i]) - (((l_h2 - (l_h3 * b1[i])) - (l_h3 * b2[i])) - (l_h1 * b3[i]))))));
                     }
                 }
             }

@@ -131,97 +131,98 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v11[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v12;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v11[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v11[k]);
                             v12 = acc;
                         }
                         var v13 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v12);
                         global::System.Runtime.Intrinsics.Vector256<double> v14;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * global::System.Runtime.Intrinsics.Vector256.Create(p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v14 = acc;
                         }
                         var v15 = (v13 - v14);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v16[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v16[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v18;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += ((v16[k] * global::System.Runtime.Intrinsics.Vector256.Log(v16[k])) + (v17[k] * global::System.Runtime.Intrinsics.Vector256.Log(v17[k])));
+                            for (int k = 0; k < l_d_N; k++) acc += ((v16[k] * global::System.Runtime.Intrinsics.Vector256.Log(v16[k])) + (v17[k] * global::System.Runtime.Intrinsics.Vector256.Log(v17[k])));
                             v18 = acc;
                         }
-                        var v19 = (v18 * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        var v19 = (v18 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v19);
                         var v21 = (v15 + v20);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v21);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
                     double b2 = ((-0.5) * b1);
                     double b3;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * l_p_B[k]);
                         b3 = acc;
                     }
                     double b4 = (b2 - b3);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b5[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b6[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
                     }
                     double b7;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += ((b5[k] * global::System.Math.Log(b5[k])) + (b6[k] * global::System.Math.Log(b6[k])));
+                        for (int k = 0; k < l_d_N; k++) acc += ((b5[k] * global::System.Math.Log(b5[k])) + (b6[k] * global::System.Math.Log(b6[k])));
                         b7 = acc;
                     }
-                    double b8 = (b7 * r0);
+                    double b8 = (b7 * l_r0);
                     double b9 = (0.5 * b8);
                     double b10 = (b4 + b9);
                     os0[s] = T.CreateTruncating(b10);
@@ -339,85 +340,86 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(4, d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(4, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
-                        for (int i = 0; i < d_N; i++)
+                        var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v9[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v10[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v10[k];
                             v11[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b0[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
                     }
-                    double b1 = (0.5 * r0);
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (0.5 * l_r0);
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b4[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b4[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[k * l_d_N + i] * b4[k];
                         b5[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating((-((((((global::System.Math.Log(b0[i]) * b1) + ((b0[i] * b1) / b0[i])) - ((global::System.Math.Log(b2[i]) * b1) + ((b2[i] * b1) / b2[i]))) - p_B[i]) + ((-0.5) * b3[i])) + b5[i])));
+                        os0[s * l_d_N + i] = T.CreateTruncating((-((((((global::System.Math.Log(b0[i]) * b1) + ((b0[i] * b1) / b0[i])) - ((global::System.Math.Log(b2[i]) * b1) + ((b2[i] * b1) / b2[i]))) - l_p_B[i]) + ((-0.5) * b3[i])) + b5[i])));
                     }
                 }
             }
@@ -567,153 +569,154 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
-                    var v23 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(4, d_N);
-                    var v30 = global::Dsl.FusedKernels.VectorScratch(5, d_N);
-                    var v31 = global::Dsl.FusedKernels.VectorScratch(6, d_N);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v21 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v23 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
+                    var v24 = global::Dsl.FusedKernels.VectorScratch(4, l_d_N);
+                    var v30 = global::Dsl.FusedKernels.VectorScratch(5, l_d_N);
+                    var v31 = global::Dsl.FusedKernels.VectorScratch(6, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v16[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v17;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v16[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v16[k]);
                             v17 = acc;
                         }
                         var v18 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v17);
                         global::System.Runtime.Intrinsics.Vector256<double> v19;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * global::System.Runtime.Intrinsics.Vector256.Create(p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v19 = acc;
                         }
                         var v20 = (v18 - v19);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v21[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v21[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             v22[i] = global::System.Runtime.Intrinsics.Vector256.Log(v21[i]);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v23[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v23[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             v24[i] = global::System.Runtime.Intrinsics.Vector256.Log(v23[i]);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v25;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += ((v21[k] * v22[k]) + (v23[k] * v24[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += ((v21[k] * v22[k]) + (v23[k] * v24[k]));
                             v25 = acc;
                         }
-                        var v26 = (v25 * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        var v26 = (v25 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         var v27 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v26);
                         var v28 = (v20 + v27);
-                        var v29 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
-                        for (int i = 0; i < d_N; i++)
+                        var v29 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v30[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v30[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v30[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v30[k];
                             v31[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v28);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, (-((((((v22[i] * v29) + ((v21[i] * v29) / v21[i])) - ((v24[i] * v29) + ((v23[i] * v29) / v23[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v16[i])) + v31[i])));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-((((((v22[i] * v29) + ((v21[i] * v29) / v21[i])) - ((v24[i] * v29) + ((v23[i] * v29) / v23[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v16[i])) + v31[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                var b7 = global::Dsl.FusedKernels.Scratch(3, d_N);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, d_N);
-                var b14 = global::Dsl.FusedKernels.Scratch(5, d_N);
-                var b15 = global::Dsl.FusedKernels.Scratch(6, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b7 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_N);
+                var b14 = global::Dsl.FusedKernels.Scratch(5, l_d_N);
+                var b15 = global::Dsl.FusedKernels.Scratch(6, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
                     double b2 = ((-0.5) * b1);
                     double b3;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * l_p_B[k]);
                         b3 = acc;
                     }
                     double b4 = (b2 - b3);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b5[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b6[i] = global::System.Math.Log(b5[i]);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b7[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b8[i] = global::System.Math.Log(b7[i]);
                     }
                     double b9;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += ((b5[k] * b6[k]) + (b7[k] * b8[k]));
+                        for (int k = 0; k < l_d_N; k++) acc += ((b5[k] * b6[k]) + (b7[k] * b8[k]));
                         b9 = acc;
                     }
-                    double b10 = (b9 * r0);
+                    double b10 = (b9 * l_r0);
                     double b11 = (0.5 * b10);
                     double b12 = (b4 + b11);
-                    double b13 = (0.5 * r0);
-                    for (int i = 0; i < d_N; i++)
+                    double b13 = (0.5 * l_r0);
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b14[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b14[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[k * l_d_N + i] * b14[k];
                         b15[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b12);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os1[s * d_N + i] = T.CreateTruncating((-((((((b6[i] * b13) + ((b5[i] * b13) / b5[i])) - ((b8[i] * b13) + ((b7[i] * b13) / b7[i]))) - p_B[i]) + ((-0.5) * b0[i])) + b15[i])));
+                        os1[s * l_d_N + i] = T.CreateTruncating((-((((((b6[i] * b13) + ((b5[i] * b13) / b5[i])) - ((b8[i] * b13) + ((b7[i] * b13) / b7[i]))) - l_p_B[i]) + ((-0.5) * b0[i])) + b15[i])));
                     }
                 }
             }
@@ -794,85 +797,86 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_r0 = r0; var l_a = a; var l_b = b;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(3, d_N);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(4, d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(4, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
-                        for (int i = 0; i < d_N; i++)
+                        var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v9[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v10[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v10[k];
                             v11[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_N, global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) + a * (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_N));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_N, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) + l_a * (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_N));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b0[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
                     }
-                    double b1 = (0.5 * r0);
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (0.5 * l_r0);
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b4[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b4[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[k * l_d_N + i] * b4[k];
                         b5[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-((((((global::System.Math.Log(b0[i]) * b1) + ((b0[i] * b1) / b0[i])) - ((global::System.Math.Log(b2[i]) * b1) + ((b2[i] * b1) / b2[i]))) - p_B[i]) + ((-0.5) * b3[i])) + b5[i])) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + l_a * (-((((((global::System.Math.Log(b0[i]) * b1) + ((b0[i] * b1) / b0[i])) - ((global::System.Math.Log(b2[i]) * b1) + ((b2[i] * b1) / b2[i]))) - l_p_B[i]) + ((-0.5) * b3[i])) + b5[i])) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -989,58 +993,59 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_u1 = u1; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        var v10 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::System.Runtime.Intrinsics.Vector256.Create(u1));
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        var v10 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v11[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v11[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v13;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v11[k]) - (v11[k] * global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v11[k])))) + ((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v12[k]) - (v12[k] * global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v12[k])))));
+                            for (int k = 0; k < l_d_N; k++) acc += (((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v11[k]) - (v11[k] * global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v11[k])))) + ((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v12[k]) - (v12[k] * global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v12[k])))));
                             v13 = acc;
                         }
-                        var v14 = (v13 * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        var v14 = (v13 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v14);
                         var v16 = (v10 + v15);
                         var v17 = (-v16);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v17);
                     }
                 }
-                var b3 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    double b2 = ((-0.5) * u1);
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    double b2 = ((-0.5) * l_u1);
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b3[i] = (1.0 + double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b4[i] = (1.0 - double.CreateTruncating(xs[xo + i]));
                     }
                     double b5;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (((2.0 / b3[k]) - (b3[k] * global::Dsl.FusedKernels.Square((1.0 / b3[k])))) + ((2.0 / b4[k]) - (b4[k] * global::Dsl.FusedKernels.Square((1.0 / b4[k])))));
+                        for (int k = 0; k < l_d_N; k++) acc += (((2.0 / b3[k]) - (b3[k] * global::Dsl.FusedKernels.Square((1.0 / b3[k])))) + ((2.0 / b4[k]) - (b4[k] * global::Dsl.FusedKernels.Square((1.0 / b4[k])))));
                         b5 = acc;
                     }
-                    double b6 = (b5 * r0);
+                    double b6 = (b5 * l_r0);
                     double b7 = (0.5 * b6);
                     double b8 = (b2 + b7);
                     double b9 = (-b8);

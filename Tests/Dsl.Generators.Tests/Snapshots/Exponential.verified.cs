@@ -85,17 +85,18 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_p_Lambda = p_Lambda;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         global::System.Runtime.Intrinsics.Vector256<double> v1;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) * global::System.Runtime.Intrinsics.Vector256.Create(p_Lambda[k]));
+                            for (int k = 0; k < l_d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_Lambda[k]));
                             v1 = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v1);
@@ -103,11 +104,11 @@ namespace Dsl.Models
                 }
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double b0;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_Lambda[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += (double.CreateTruncating(xs[xo + k]) * l_p_Lambda[k]);
                         b0 = acc;
                     }
                     os0[s] = T.CreateTruncating(b0);
@@ -172,23 +173,24 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, global::System.Runtime.Intrinsics.Vector256.Create(u0[i]));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]));
                         }
                     }
                 }
                 for (; s < end; s++)
                 {
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating(u0[i]);
+                        os0[s * l_d_D + i] = T.CreateTruncating(l_u0[i]);
                     }
                 }
             }
@@ -259,39 +261,40 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_p_Lambda = p_Lambda; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         global::System.Runtime.Intrinsics.Vector256<double> v2;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) * global::System.Runtime.Intrinsics.Vector256.Create(p_Lambda[k]));
+                            for (int k = 0; k < l_d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_Lambda[k]));
                             v2 = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v2);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, global::System.Runtime.Intrinsics.Vector256.Create(u0[i]));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]));
                         }
                     }
                 }
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_Lambda[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += (double.CreateTruncating(xs[xo + k]) * l_p_Lambda[k]);
                         b1 = acc;
                     }
                     os0[s] = T.CreateTruncating(b1);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating(u0[i]);
+                        os1[s * l_d_D + i] = T.CreateTruncating(l_u0[i]);
                     }
                 }
             }
@@ -374,25 +377,26 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_u0 = u0; var l_a = a; var l_b = b;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * global::System.Runtime.Intrinsics.Vector256.Create(u0[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * u0[i] + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + l_a * l_u0[i] + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }

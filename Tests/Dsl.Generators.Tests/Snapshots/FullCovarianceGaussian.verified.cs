@@ -97,54 +97,55 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_p_P = p_P;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v4[k];
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[i * l_d_D + k]) * v4[k];
                             v5[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v6;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += (v4[k] * v5[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += (v4[k] * v5[k]);
                             v6 = acc;
                         }
                         var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v6);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - l_p_Mu[i]);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_P[i * l_d_D + k] * b0[k];
                         b1[i] = acc;
                     }
                     double b2;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += (b0[k] * b1[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += (b0[k] * b1[k]);
                         b2 = acc;
                     }
                     double b3 = (0.5 * b2);
@@ -222,73 +223,74 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_p_P = p_P;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v4[k];
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[i * l_d_D + k]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v4[i]);
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[k * d_D + i]) * v6[k];
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[k * l_d_D + i]) * v6[k];
                             v7[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - l_p_Mu[i]);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_P[i * l_d_D + k] * b0[k];
                         b1[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         b2[i] = (0.5 * b0[i]);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_P[k * d_D + i] * b2[k];
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_P[k * l_d_D + i] * b2[k];
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating((-((0.5 * b1[i]) + b3[i])));
+                        os0[s * l_d_D + i] = T.CreateTruncating((-((0.5 * b1[i]) + b3[i])));
                     }
                 }
             }
@@ -372,89 +374,90 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_p_P = p_P;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v6[k];
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[i * l_d_D + k]) * v6[k];
                             v7[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += (v6[k] * v7[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += (v6[k] * v7[k]);
                             v8 = acc;
                         }
                         var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v8);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v6[i]);
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[k * d_D + i]) * v10[k];
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[k * l_d_D + i]) * v10[k];
                             v11[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v7[i]) + v11[i])));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v7[i]) + v11[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, d_D);
-                var b5 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - l_p_Mu[i]);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_P[i * l_d_D + k] * b0[k];
                         b1[i] = acc;
                     }
                     double b2;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += (b0[k] * b1[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += (b0[k] * b1[k]);
                         b2 = acc;
                     }
                     double b3 = (0.5 * b2);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         b4[i] = (0.5 * b0[i]);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_P[k * d_D + i] * b4[k];
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_P[k * l_d_D + i] * b4[k];
                         b5[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b3);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating((-((0.5 * b1[i]) + b5[i])));
+                        os1[s * l_d_D + i] = T.CreateTruncating((-((0.5 * b1[i]) + b5[i])));
                     }
                 }
             }
@@ -533,73 +536,74 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_p_P = p_P; var l_a = a; var l_b = b;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_D);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[i * d_D + k]) * v4[k];
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[i * l_d_D + k]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v4[i]);
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_P[k * d_D + i]) * v6[k];
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[k * l_d_D + i]) * v6[k];
                             v7[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        b0[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                        b0[i] = (double.CreateTruncating(xs[xo + i]) - l_p_Mu[i]);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_P[i * d_D + k] * b0[k];
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_P[i * l_d_D + k] * b0[k];
                         b1[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         b2[i] = (0.5 * b0[i]);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_P[k * d_D + i] * b2[k];
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_P[k * l_d_D + i] * b2[k];
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-((0.5 * b1[i]) + b3[i])) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + l_a * (-((0.5 * b1[i]) + b3[i])) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -670,19 +674,20 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        var v3 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::System.Runtime.Intrinsics.Vector256.Create(u1));
+                        var v3 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
                     }
                 }
                 for (; s < end; s++)
                 {
-                    double b2 = ((-0.5) * u1);
+                    double b2 = ((-0.5) * l_u1);
                     os0[s] = T.CreateTruncating(b2);
                 }
             }

@@ -119,55 +119,56 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var ev8 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var ev8 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + k])));
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + k])));
                             v6[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v7[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v6[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                            v7[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v6[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
                         }
                         var mv8 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv8 = global::System.Runtime.Intrinsics.Vector256.Max(mv8, v7[k]);
+                        for (int k = 0; k < l_d_K; k++) mv8 = global::System.Runtime.Intrinsics.Vector256.Max(mv8, v7[k]);
                         var zv8 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv8 += ev8[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v7[k] - mv8);
+                        for (int k = 0; k < l_d_K; k++) zv8 += ev8[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v7[k] - mv8);
                         var v8 = global::Dsl.FusedKernels.LogSumExpFinish(mv8, zv8);
                         var v9 = (-v8);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var eb4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var eb4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - p_Mu[i * d_D + k]));
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[i * l_d_D + k]));
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b3[i] = (p_LogW[i] - (b2[i] * r0));
+                        b3[i] = (l_p_LogW[i] - (b2[i] * l_r0));
                     }
                     double mb4 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb4 = global::System.Math.Max(mb4, b3[k]);
+                    for (int k = 0; k < l_d_K; k++) mb4 = global::System.Math.Max(mb4, b3[k]);
                     double zb4 = 0;
-                    for (int k = 0; k < d_K; k++) zb4 += eb4[k] = global::System.Math.Exp(b3[k] - mb4);
+                    for (int k = 0; k < l_d_K; k++) zb4 += eb4[k] = global::System.Math.Exp(b3[k] - mb4);
                     double b4 = (double.IsInfinity(mb4) ? mb4 : mb4 + global::System.Math.Log(zb4));
                     double b5 = (-b4);
                     os0[s] = T.CreateTruncating(b5);
@@ -269,101 +270,102 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v8[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v8[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * l_d_D + k]);
                             v9[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v9[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v9[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
                         }
                         var mv11 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv11 = global::System.Runtime.Intrinsics.Vector256.Max(mv11, v10[k]);
+                        for (int k = 0; k < l_d_K; k++) mv11 = global::System.Runtime.Intrinsics.Vector256.Max(mv11, v10[k]);
                         var zv11 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv11 += ev11[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v10[k] - mv11);
+                        for (int k = 0; k < l_d_K; k++) zv11 += ev11[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v10[k] - mv11);
                         var rv11 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv11;
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v8[k * d_D + i] * v12[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v8[k * l_d_D + i] * v12[k]);
                             v13[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                            b2[i * l_d_D + j] = (double.CreateTruncating(xs[xo + j]) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * l_d_D + k]);
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b4[i] = (p_LogW[i] - (b3[i] * r0));
+                        b4[i] = (l_p_LogW[i] - (b3[i] * l_r0));
                     }
                     double mb5 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    for (int k = 0; k < l_d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
                     double zb5 = 0;
-                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    for (int k = 0; k < l_d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
                     double rb5 = 1.0 / zb5;
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5)))) : eb5[i] * rb5) * r0);
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5)))) : eb5[i] * rb5) * l_r0);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b6[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b2[k * l_d_D + i] * b6[k]);
                         b7[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * b7[i]));
+                        os0[s * l_d_D + i] = T.CreateTruncating(((-2.0) * b7[i]));
                     }
                 }
             }
@@ -467,107 +469,108 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev12 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev12 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v9[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v9[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v9[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v9[i * l_d_D + k]);
                             v10[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v11[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v10[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                            v11[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v10[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
                         }
                         var mv12 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv12 = global::System.Runtime.Intrinsics.Vector256.Max(mv12, v11[k]);
+                        for (int k = 0; k < l_d_K; k++) mv12 = global::System.Runtime.Intrinsics.Vector256.Max(mv12, v11[k]);
                         var zv12 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv12 += ev12[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v11[k] - mv12);
+                        for (int k = 0; k < l_d_K; k++) zv12 += ev12[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v11[k] - mv12);
                         var rv12 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv12;
                         var v12 = global::Dsl.FusedKernels.LogSumExpFinish(mv12, zv12);
                         var v13 = (-v12);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv12) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv12), global::System.Runtime.Intrinsics.Vector256.Exp((v11[i] - v12)), ev12[i] * rv12) : ev12[i] * rv12) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv12) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv12), global::System.Runtime.Intrinsics.Vector256.Exp((v11[i] - v12)), ev12[i] * rv12) : ev12[i] * rv12) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v9[k * d_D + i] * v14[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v9[k * l_d_D + i] * v14[k]);
                             v15[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b7 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                            b2[i * l_d_D + j] = (double.CreateTruncating(xs[xo + j]) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * l_d_D + k]);
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b4[i] = (p_LogW[i] - (b3[i] * r0));
+                        b4[i] = (l_p_LogW[i] - (b3[i] * l_r0));
                     }
                     double mb5 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    for (int k = 0; k < l_d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
                     double zb5 = 0;
-                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    for (int k = 0; k < l_d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
                     double rb5 = 1.0 / zb5;
                     double b5 = (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5));
                     double b6 = (-b5);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b7[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] * rb5) * r0);
+                        b7[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - b5)) : eb5[i] * rb5) * l_r0);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b7[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b2[k * l_d_D + i] * b7[k]);
                         b8[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b6);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * b8[i]));
+                        os1[s * l_d_D + i] = T.CreateTruncating(((-2.0) * b8[i]));
                     }
                 }
             }
@@ -651,101 +654,102 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0; var l_a = a; var l_b = b;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v8[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v8[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * l_d_D + k]);
                             v9[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v9[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v9[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
                         }
                         var mv11 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv11 = global::System.Runtime.Intrinsics.Vector256.Max(mv11, v10[k]);
+                        for (int k = 0; k < l_d_K; k++) mv11 = global::System.Runtime.Intrinsics.Vector256.Max(mv11, v10[k]);
                         var zv11 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv11 += ev11[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v10[k] - mv11);
+                        for (int k = 0; k < l_d_K; k++) zv11 += ev11[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v10[k] - mv11);
                         var rv11 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv11;
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v8[k * d_D + i] * v12[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v8[k * l_d_D + i] * v12[k]);
                             v13[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb5 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b7 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb5 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b7 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b2[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                            b2[i * l_d_D + j] = (double.CreateTruncating(xs[xo + j]) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * l_d_D + k]);
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b4[i] = (p_LogW[i] - (b3[i] * r0));
+                        b4[i] = (l_p_LogW[i] - (b3[i] * l_r0));
                     }
                     double mb5 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
+                    for (int k = 0; k < l_d_K; k++) mb5 = global::System.Math.Max(mb5, b4[k]);
                     double zb5 = 0;
-                    for (int k = 0; k < d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
+                    for (int k = 0; k < l_d_K; k++) zb5 += eb5[k] = global::System.Math.Exp(b4[k] - mb5);
                     double rb5 = 1.0 / zb5;
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5)))) : eb5[i] * rb5) * r0);
+                        b6[i] = ((double.IsInfinity(mb5) ? global::System.Math.Exp((b4[i] - (double.IsInfinity(mb5) ? mb5 : mb5 + global::System.Math.Log(zb5)))) : eb5[i] * rb5) * l_r0);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b2[k * d_D + i] * b6[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b2[k * l_d_D + i] * b6[k]);
                         b7[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * b7[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + l_a * ((-2.0) * b7[i]) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -879,66 +883,67 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_K = d_K; var l_h0 = h0; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u3 = u3; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev18 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(5, d_K);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(6, d_D);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev18 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v19 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v21 = global::Dsl.FusedKernels.VectorScratch(5, l_d_K);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(6, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v15[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v15[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v15[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v15[i * l_d_D + k]);
                             v16[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v16[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v16[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
                         }
                         var mv18 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv18 = global::System.Runtime.Intrinsics.Vector256.Max(mv18, v17[k]);
+                        for (int k = 0; k < l_d_K; k++) mv18 = global::System.Runtime.Intrinsics.Vector256.Max(mv18, v17[k]);
                         var zv18 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv18 += ev18[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v17[k] - mv18);
+                        for (int k = 0; k < l_d_K; k++) zv18 += ev18[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v17[k] - mv18);
                         var rv18 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv18;
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v19[i] = (global::Dsl.FusedKernels.AnyInfinite(mv18) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv18), global::System.Runtime.Intrinsics.Vector256.Exp((v17[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv18, zv18))), ev18[i] * rv18) : ev18[i] * rv18);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v20;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v19[k] * ((global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v16[k] * global::System.Runtime.Intrinsics.Vector256.Create(u3))) - (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create(r0))));
+                            for (int k = 0; k < l_d_K; k++) acc += (v19[k] * ((global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v16[k] * global::System.Runtime.Intrinsics.Vector256.Create(l_u3))) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
                             v20 = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v21[i] = (-(v19[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                            v21[i] = (-(v19[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v15[k * d_D + i] * v21[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v15[k * l_d_D + i] * v21[k]);
                             v22[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v23;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v22[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v22[k]);
                             v23 = acc;
                         }
                         var v24 = (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * v23);
@@ -946,62 +951,62 @@ namespace Dsl.Models
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v25);
                     }
                 }
-                var b4 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b10 = global::Dsl.FusedKernels.Scratch(5, d_K);
-                var b11 = global::Dsl.FusedKernels.Scratch(6, d_D);
+                var b4 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b10 = global::Dsl.FusedKernels.Scratch(5, l_d_K);
+                var b11 = global::Dsl.FusedKernels.Scratch(6, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b4[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                            b4[i * l_d_D + j] = (double.CreateTruncating(xs[xo + j]) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * l_d_D + k]);
                         b5[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b6[i] = (p_LogW[i] - (b5[i] * r0));
+                        b6[i] = (l_p_LogW[i] - (b5[i] * l_r0));
                     }
                     double mb7 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    for (int k = 0; k < l_d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
                     double zb7 = 0;
-                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    for (int k = 0; k < l_d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
                     double rb7 = 1.0 / zb7;
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7);
                     }
                     double b9;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b8[k] * ((4.0 * (b5[k] * u3)) - (h0 * r0)));
+                        for (int k = 0; k < l_d_K; k++) acc += (b8[k] * ((4.0 * (b5[k] * l_u3)) - (l_h0 * l_r0)));
                         b9 = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b10[i] = (-(b8[i] * r0));
+                        b10[i] = (-(b8[i] * l_r0));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b4[k * d_D + i] * b10[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b4[k * l_d_D + i] * b10[k]);
                         b11[i] = acc;
                     }
                     double b12;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b11[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b11[k]);
                         b12 = acc;
                     }
                     double b13 = (4.0 * b12);

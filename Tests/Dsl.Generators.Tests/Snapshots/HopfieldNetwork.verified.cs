@@ -104,58 +104,59 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v5[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v6;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v5[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v5[k]);
                             v6 = acc;
                         }
                         var v7 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v6);
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * global::System.Runtime.Intrinsics.Vector256.Create(p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v8 = acc;
                         }
                         var v9 = (v7 - v8);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
                     double b2 = ((-0.5) * b1);
                     double b3;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * l_p_B[k]);
                         b3 = acc;
                     }
                     double b4 = (b2 - b3);
@@ -235,63 +236,64 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v3[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v4[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v5[i])));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v5[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b1[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b1[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[k * l_d_N + i] * b1[k];
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating((-((((-0.5) * b0[i]) - p_B[i]) + b2[i])));
+                        os0[s * l_d_N + i] = T.CreateTruncating((-((((-0.5) * b0[i]) - l_p_B[i]) + b2[i])));
                     }
                 }
             }
@@ -385,93 +387,94 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v7[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v7[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
                             v8 = acc;
                         }
                         var v9 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v8);
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * global::System.Runtime.Intrinsics.Vector256.Create(p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v10 = acc;
                         }
                         var v11 = (v9 - v10);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v12[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v12[k];
                             v13[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v7[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v13[i])));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v7[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v13[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
                     double b2 = ((-0.5) * b1);
                     double b3;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * p_B[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * l_p_B[k]);
                         b3 = acc;
                     }
                     double b4 = (b2 - b3);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b5[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b5[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[k * l_d_N + i] * b5[k];
                         b6[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b4);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os1[s * d_N + i] = T.CreateTruncating((-((((-0.5) * b0[i]) - p_B[i]) + b6[i])));
+                        os1[s * l_d_N + i] = T.CreateTruncating((-((((-0.5) * b0[i]) - l_p_B[i]) + b6[i])));
                     }
                 }
             }
@@ -544,19 +547,20 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        var v3 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(u1));
+                        var v3 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
                     }
                 }
                 for (; s < end; s++)
                 {
-                    double b2 = (0.5 * u1);
+                    double b2 = (0.5 * l_u1);
                     os0[s] = T.CreateTruncating(b2);
                 }
             }
@@ -675,63 +679,64 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v5[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v5[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v5[k];
                             v6[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v4[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v6[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * global::System.Runtime.Intrinsics.Vector256.Create(u0[i]))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v4[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v6[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]))));
                         }
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b1[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b2[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[k * l_d_N + i] * b2[k];
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating((((-2.0) * (double.CreateTruncating(xs[xo + i]) * ((((-0.5) * b1[i]) - p_B[i]) + b3[i]))) + (2.0 * u0[i])));
+                        os0[s * l_d_N + i] = T.CreateTruncating((((-2.0) * (double.CreateTruncating(xs[xo + i]) * ((((-0.5) * b1[i]) - l_p_B[i]) + b3[i]))) + (2.0 * l_u0[i])));
                     }
                 }
             }
@@ -819,63 +824,64 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v3[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, d_N));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_N + i]) * v4[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, global::Dsl.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(p_B[i])) + v5[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_N + i]))))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v5[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + i]))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b1[i] = ((-0.5) * double.CreateTruncating(xs[xo + i]));
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_W[k * d_N + i] * b1[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_W[k * l_d_N + i] * b1[k];
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * ((((-0.5) * b0[i]) - p_B[i]) + b2[i])) + ((-2.0) * (double.CreateTruncating(xs[xo + i]) * p_W[i * d_N + i])))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * ((((-0.5) * b0[i]) - l_p_B[i]) + b2[i])) + ((-2.0) * (double.CreateTruncating(xs[xo + i]) * l_p_W[i * l_d_N + i])))));
                     }
                 }
             }

@@ -102,64 +102,65 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v7[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v7[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
                             v8 = acc;
                         }
-                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * v8);
+                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v8);
                         var v10 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9);
                         global::System.Runtime.Intrinsics.Vector256<double> v11;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v11 = acc;
                         }
-                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v11);
+                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v11);
                         var v13 = (v10 - v12);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
-                    double b2 = (h0 * b1);
+                    double b2 = (l_h0 * b1);
                     double b3 = ((-0.5) * b2);
                     double b4;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
                         b4 = acc;
                     }
-                    double b5 = (h1 * b4);
+                    double b5 = (l_h1 * b4);
                     double b6 = (b3 - b5);
                     os0[s] = T.CreateTruncating(b6);
                 }
@@ -241,65 +242,66 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
-                        var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * v5);
+                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[k * d_N + i]) * v6[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[k * l_d_N + i]) * v6[k];
                             v7[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (-(((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(h1)) + v7[i])));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    double b1 = (h0 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (l_h0 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (double.CreateTruncating(xs[xo + i]) * b1);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b2[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[k * l_d_N + i] * b2[k];
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating((-(((b0[i] * b1) - h1) + b3[i])));
+                        os0[s * l_d_N + i] = T.CreateTruncating((-(((b0[i] * b1) - l_h1) + b3[i])));
                     }
                 }
             }
@@ -398,99 +400,100 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v19 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v10[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v11;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v10[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v10[k]);
                             v11 = acc;
                         }
-                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * v11);
+                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v11);
                         var v13 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v12);
                         global::System.Runtime.Intrinsics.Vector256<double> v14;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v14 = acc;
                         }
-                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v14);
+                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v14);
                         var v16 = (v13 - v15);
-                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v18[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * v17);
+                            v18[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v17);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[k * d_N + i]) * v18[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[k * l_d_N + i]) * v18[k];
                             v19[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v16);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, (-(((v10[i] * v17) - global::System.Runtime.Intrinsics.Vector256.Create(h1)) + v19[i])));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(((v10[i] * v17) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v19[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b8 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b9 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b9 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
-                    double b2 = (h0 * b1);
+                    double b2 = (l_h0 * b1);
                     double b3 = ((-0.5) * b2);
                     double b4;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
                         b4 = acc;
                     }
-                    double b5 = (h1 * b4);
+                    double b5 = (l_h1 * b4);
                     double b6 = (b3 - b5);
-                    double b7 = (h0 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b7 = (l_h0 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b8[i] = (double.CreateTruncating(xs[xo + i]) * b7);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b8[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[k * l_d_N + i] * b8[k];
                         b9[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b6);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os1[s * d_N + i] = T.CreateTruncating((-(((b0[i] * b7) - h1) + b9[i])));
+                        os1[s * l_d_N + i] = T.CreateTruncating((-(((b0[i] * b7) - l_h1) + b9[i])));
                     }
                 }
             }
@@ -566,20 +569,21 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_h0 = h0; var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create(u1));
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
                         var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v4);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
                     }
                 }
                 for (; s < end; s++)
                 {
-                    double b2 = (h0 * u1);
+                    double b2 = (l_h0 * l_u1);
                     double b3 = (0.5 * b2);
                     os0[s] = T.CreateTruncating(b3);
                 }
@@ -696,65 +700,66 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
-                        var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * v5);
+                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[k * d_N + i]) * v6[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[k * l_d_N + i]) * v6[k];
                             v7[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(h1)) + v7[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(p_A[i * d_N + i])))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + i])))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    double b1 = (h0 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (l_h0 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (double.CreateTruncating(xs[xo + i]) * b1);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b2[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[k * l_d_N + i] * b2[k];
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating((((-2.0) * (double.CreateTruncating(xs[xo + i]) * (((b0[i] * b1) - h1) + b3[i]))) + (4.0 * (b1 * p_A[i * d_N + i]))));
+                        os0[s * l_d_N + i] = T.CreateTruncating((((-2.0) * (double.CreateTruncating(xs[xo + i]) * (((b0[i] * b1) - l_h1) + b3[i]))) + (4.0 * (b1 * l_p_A[i * l_d_N + i]))));
                     }
                 }
             }
@@ -848,65 +853,66 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, d_N);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[i * d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
-                        var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * v5);
+                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_A[k * d_N + i]) * v6[k];
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[k * l_d_N + i]) * v6[k];
                             v7[i] = acc;
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, global::Dsl.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(h1)) + v7[i])) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(p_A[i * d_N + i])))))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i])) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + i])))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[i * d_N + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[i * l_d_N + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    double b1 = (h0 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (l_h0 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (double.CreateTruncating(xs[xo + i]) * b1);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += p_A[k * d_N + i] * b2[k];
+                        for (int k = 0; k < l_d_N; k++) acc += l_p_A[k * l_d_N + i] * b2[k];
                         b3[i] = acc;
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * (((b0[i] * b1) - h1) + b3[i])) + (4.0 * (double.CreateTruncating(xs[xo + i]) * (b1 * p_A[i * d_N + i]))))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * (((b0[i] * b1) - l_h1) + b3[i])) + (4.0 * (double.CreateTruncating(xs[xo + i]) * (b1 * l_p_A[i * l_d_N + i]))))));
                     }
                 }
             }

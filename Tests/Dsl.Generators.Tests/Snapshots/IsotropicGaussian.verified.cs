@@ -102,33 +102,34 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         global::System.Runtime.Intrinsics.Vector256<double> v4;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[k])));
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[k])));
                             v4 = acc;
                         }
-                        var v5 = (v4 * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        var v5 = (v4 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
                     }
                 }
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double b2;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - p_Mu[k]));
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[k]));
                         b2 = acc;
                     }
-                    double b3 = (b2 * r0);
+                    double b3 = (b2 * l_r0);
                     os0[s] = T.CreateTruncating(b3);
                 }
             }
@@ -199,25 +200,26 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(r0))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
                         }
                     }
                 }
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * ((double.CreateTruncating(xs[xo + i]) - p_Mu[i]) * r0)));
+                        os0[s * l_d_D + i] = T.CreateTruncating(((-2.0) * ((double.CreateTruncating(xs[xo + i]) - l_p_Mu[i]) * l_r0)));
                     }
                 }
             }
@@ -297,51 +299,52 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            v5[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i]));
+                            v5[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v6;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v5[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v5[k]);
                             v6 = acc;
                         }
-                        var v7 = (v6 * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        var v7 = (v6 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0))));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        b2[i] = (double.CreateTruncating(xs[xo + i]) - p_Mu[i]);
+                        b2[i] = (double.CreateTruncating(xs[xo + i]) - l_p_Mu[i]);
                     }
                     double b3;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[k]);
                         b3 = acc;
                     }
-                    double b4 = (b3 * r0);
+                    double b4 = (b3 * l_r0);
                     os0[s] = T.CreateTruncating(b4);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * (b2[i] * r0)));
+                        os1[s * l_d_D + i] = T.CreateTruncating(((-2.0) * (b2[i] * l_r0)));
                     }
                 }
             }
@@ -423,25 +426,26 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_p_Mu = p_Mu; var l_r0 = r0; var l_a = a; var l_b = b;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_D; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(r0))) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_D; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * ((double.CreateTruncating(xs[xo + i]) - p_Mu[i]) * r0)) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + l_a * ((-2.0) * ((double.CreateTruncating(xs[xo + i]) - l_p_Mu[i]) * l_r0)) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -508,20 +512,21 @@ namespace Dsl.Models
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_h0 = h0; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         var v5 = (-v4);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
                     }
                 }
                 for (; s < end; s++)
                 {
-                    double b2 = (h0 * r0);
+                    double b2 = (l_h0 * l_r0);
                     double b3 = (-b2);
                     os0[s] = T.CreateTruncating(b3);
                 }

@@ -100,60 +100,61 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v7[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
                             v8 = acc;
                         }
-                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v8);
+                        var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v8);
                         var v10 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9);
                         global::System.Runtime.Intrinsics.Vector256<double> v11;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v11 = acc;
                         }
-                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v11);
+                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v11);
                         var v13 = (v10 - v12);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6]);
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
-                    double b2 = (h1 * b1);
+                    double b2 = (l_h1 * b1);
                     double b3 = ((-0.5) * b2);
                     double b4;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
                         b4 = acc;
                     }
-                    double b5 = (h2 * b4);
+                    double b5 = (l_h2 * b4);
                     double b6 = (b3 - b5);
                     os0[s] = T.CreateTruncating(b6);
                 }
@@ -231,47 +232,48 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
-                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             v5[i] = (v3[i] * v4);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (-(v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2)))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2)))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6]);
                     }
-                    double b1 = (h1 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (l_h1 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (b0[i] * b1);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating((-(b2[i] + (b2[i] - h2))));
+                        os0[s * l_d_N + i] = T.CreateTruncating((-(b2[i] + (b2[i] - l_h2))));
                     }
                 }
             }
@@ -366,81 +368,82 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v9[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                            v9[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, d_N) * v9[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v9[k]);
                             v10 = acc;
                         }
-                        var v11 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * v10);
+                        var v11 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v10);
                         var v12 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v11);
                         global::System.Runtime.Intrinsics.Vector256<double> v13;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v13 = acc;
                         }
-                        var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(h2) * v13);
+                        var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v13);
                         var v15 = (v12 - v14);
-                        var v16 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v16 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             v17[i] = (v9[i] * v16);
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v15);
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_N + i, d_N, (-(v17[i] + (v17[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2)))));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(v17[i] + (v17[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2)))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b8 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6]);
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
+                        for (int k = 0; k < l_d_N; k++) acc += (double.CreateTruncating(xs[xo + k]) * b0[k]);
                         b1 = acc;
                     }
-                    double b2 = (h1 * b1);
+                    double b2 = (l_h1 * b1);
                     double b3 = ((-0.5) * b2);
                     double b4;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_N; k++) acc += double.CreateTruncating(xs[xo + k]);
                         b4 = acc;
                     }
-                    double b5 = (h2 * b4);
+                    double b5 = (l_h2 * b4);
                     double b6 = (b3 - b5);
-                    double b7 = (h1 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b7 = (l_h1 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b8[i] = (b0[i] * b7);
                     }
                     os0[s] = T.CreateTruncating(b6);
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os1[s * d_N + i] = T.CreateTruncating((-(b8[i] + (b8[i] - h2))));
+                        os1[s * l_d_N + i] = T.CreateTruncating((-(b8[i] + (b8[i] - l_h2))));
                     }
                 }
             }
@@ -539,47 +542,48 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
-                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             v5[i] = (v3[i] * v4);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, d_N) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2))))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6]);
                     }
-                    double b1 = (h1 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (l_h1 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (b0[i] * b1);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating(((-2.0) * (double.CreateTruncating(xs[xo + i]) * (b2[i] + (b2[i] - h2)))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(((-2.0) * (double.CreateTruncating(xs[xo + i]) * (b2[i] + (b2[i] - l_h2)))));
                     }
                 }
             }
@@ -658,47 +662,48 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, d_N);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_N;
-                        for (int i = 0; i < d_N; i++)
+                        int xo = s * l_d_N;
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6), d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + 1) % L6, d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6, d_N);
+                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
-                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
-                        for (int i = 0; i < d_N; i++)
+                        var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
+                        for (int i = 0; i < l_d_N; i++)
                         {
                             v5[i] = (v3[i] * v4);
                         }
-                        for (int i = 0; i < d_N; i++)
+                        for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_N + i, d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(h2))))));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_N);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_N;
-                    for (int i = 0; i < d_N; i++)
+                    int xo = s * l_d_N;
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        b0[i] = double.CreateTruncating(xs[xo + (((i / L6) + 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (((i / L6) + L6 - 1) % L6) * L6 + (i % L6)]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + 1) % L6]) + double.CreateTruncating(xs[xo + (i / L6) * L6 + ((i % L6) + L6 - 1) % L6]);
+                        b0[i] = double.CreateTruncating(xs[xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6)]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6]) + double.CreateTruncating(xs[xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6]);
                     }
-                    double b1 = (h1 * (-0.5));
-                    for (int i = 0; i < d_N; i++)
+                    double b1 = (l_h1 * (-0.5));
+                    for (int i = 0; i < l_d_N; i++)
                     {
                         b2[i] = (b0[i] * b1);
                     }
-                    for (int i = 0; i < d_N; i++)
+                    for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid(((-2.0) * (b2[i] + (b2[i] - h2)))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid(((-2.0) * (b2[i] + (b2[i] - l_h2)))));
                     }
                 }
             }

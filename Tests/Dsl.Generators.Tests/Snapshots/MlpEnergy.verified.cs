@@ -105,43 +105,44 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_W2 = p_W2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v2 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
+                    var v2 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_H; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v2[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v3;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k]) * global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[k]) + v2[k])));
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[k]) * global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[k]) + v2[k])));
                             v3 = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_H; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += (p_W2[k] * global::System.Math.Tanh((p_B1[k] + b0[k])));
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W2[k] * global::System.Math.Tanh((l_p_B1[k] + b0[k])));
                         b1 = acc;
                     }
                     os0[s] = T.CreateTruncating(b1);
@@ -224,63 +225,64 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_W2 = p_W2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_H; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v3[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v3[i])))));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v3[i])))));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v4[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (-v5[i]));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-v5[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_H; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b1[i] = (p_W2[i] * (1.0 - global::Dsl.FusedKernels.Square(global::System.Math.Tanh((p_B1[i] + b0[i])))));
+                        b1[i] = (l_p_W2[i] * (1.0 - global::Dsl.FusedKernels.Square(global::System.Math.Tanh((l_p_B1[i] + b0[i])))));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b1[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W1[k * l_d_D + i] * b1[k];
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating((-b2[i]));
+                        os0[s * l_d_D + i] = T.CreateTruncating((-b2[i]));
                     }
                 }
             }
@@ -368,87 +370,88 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_W2 = p_W2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_H; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v6[i] = global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v5[i]));
+                            v6[i] = global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v5[i]));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v7;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k]) * v6[k]);
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[k]) * v6[k]);
                             v7 = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(v6[i])));
+                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(v6[i])));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v8[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v8[k];
                             v9[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (-v9[i]));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-v9[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_H; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b1[i] = global::System.Math.Tanh((p_B1[i] + b0[i]));
+                        b1[i] = global::System.Math.Tanh((l_p_B1[i] + b0[i]));
                     }
                     double b2;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += (p_W2[k] * b1[k]);
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W2[k] * b1[k]);
                         b2 = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b3[i] = (p_W2[i] * (1.0 - global::Dsl.FusedKernels.Square(b1[i])));
+                        b3[i] = (l_p_W2[i] * (1.0 - global::Dsl.FusedKernels.Square(b1[i])));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b3[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W1[k * l_d_D + i] * b3[k];
                         b4[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b2);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating((-b4[i]));
+                        os1[s * l_d_D + i] = T.CreateTruncating((-b4[i]));
                     }
                 }
             }
@@ -529,63 +532,64 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_W2 = p_W2; var l_a = a; var l_b = b;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_H; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v3[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v3[i])))));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i]) * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v3[i])))));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v4[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-v5[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v5[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_H; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b1[i] = (p_W2[i] * (1.0 - global::Dsl.FusedKernels.Square(global::System.Math.Tanh((p_B1[i] + b0[i])))));
+                        b1[i] = (l_p_W2[i] * (1.0 - global::Dsl.FusedKernels.Square(global::System.Math.Tanh((l_p_B1[i] + b0[i])))));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b1[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W1[k * l_d_D + i] * b1[k];
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-b2[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + l_a * (-b2[i]) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -690,54 +694,55 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_H = d_H; var l_d_D = d_D; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_W2 = p_W2; var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_H; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v6[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v6[i]));
+                            v7[i] = global::Dsl.FusedKernels.Tanh((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v6[i]));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k]) * ((v7[k] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(v7[k]))) * global::System.Runtime.Intrinsics.Vector256.Create(u1[k])));
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[k]) * ((v7[k] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Square(v7[k]))) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1[k])));
                             v8 = acc;
                         }
                         var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v8);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_H; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b3[i] = global::System.Math.Tanh((p_B1[i] + b2[i]));
+                        b3[i] = global::System.Math.Tanh((l_p_B1[i] + b2[i]));
                     }
                     double b4;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += (p_W2[k] * ((b3[k] * (1.0 - global::Dsl.FusedKernels.Square(b3[k]))) * u1[k]));
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W2[k] * ((b3[k] * (1.0 - global::Dsl.FusedKernels.Square(b3[k]))) * l_u1[k]));
                         b4 = acc;
                     }
                     double b5 = (2.0 * b4);

@@ -145,72 +145,73 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v6[i] = acc;
                         }
                         var v7 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v8[i] = global::Dsl.FusedKernels.Softplus(((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v6[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v7)));
+                            v8[i] = global::Dsl.FusedKernels.Softplus(((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v6[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * v7)));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v8[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v8[k];
                             v9[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W3[k]) * global::Dsl.FusedKernels.Softplus((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[k]) + v9[k])));
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * global::Dsl.FusedKernels.Softplus((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[k]) + v9[k])));
                             v10 = acc;
                         }
                         var v11 = (v10 / c_sigma);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1 = global::System.Math.Log(c_sigma);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b2[i] = global::Dsl.FusedKernels.Softplus(((p_B1[i] + b0[i]) + (p_C[i] * b1)));
+                        b2[i] = global::Dsl.FusedKernels.Softplus(((l_p_B1[i] + b0[i]) + (l_p_C[i] * b1)));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b2[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b2[k];
                         b3[i] = acc;
                     }
                     double b4;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += (p_W3[k] * global::Dsl.FusedKernels.Softplus((p_B2[k] + b3[k])));
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * global::Dsl.FusedKernels.Softplus((l_p_B2[k] + b3[k])));
                         b4 = acc;
                     }
                     double b5 = (b4 / c_sigma);
@@ -332,125 +333,126 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(6, d_H);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(7, d_D);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(7, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v9[i] = acc;
                         }
                         var v10 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v11[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v9[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v10));
+                            v11[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v9[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * v10));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v12[i] = global::Dsl.FusedKernels.Softplus(v11[i]);
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v12[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v12[k];
                             v13[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v13[i])));
+                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v13[i])));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k * d_H + i]) * v14[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[k * l_d_H + i]) * v14[k];
                             v15[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v16[i] = (v15[i] * global::Dsl.FusedKernels.Sigmoid(v11[i]));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v16[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v16[k];
                             v17[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (-v17[i]));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-v17[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, d_H);
-                var b6 = global::Dsl.FusedKernels.Scratch(5, d_H);
-                var b7 = global::Dsl.FusedKernels.Scratch(6, d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(7, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
+                var b6 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
+                var b7 = global::Dsl.FusedKernels.Scratch(6, l_d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(7, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1 = global::System.Math.Log(c_sigma);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b2[i] = ((p_B1[i] + b0[i]) + (p_C[i] * b1));
+                        b2[i] = ((l_p_B1[i] + b0[i]) + (l_p_C[i] * b1));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b3[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b3[k];
                         b4[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b5[i] = ((p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid((p_B2[i] + b4[i])));
+                        b5[i] = ((l_p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid((l_p_B2[i] + b4[i])));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[k * d_H + i] * b5[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[k * l_d_H + i] * b5[k];
                         b6[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b7[i] = (b6[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b7[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W1[k * l_d_D + i] * b7[k];
                         b8[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating((-b8[i]));
+                        os0[s * l_d_D + i] = T.CreateTruncating((-b8[i]));
                     }
                 }
             }
@@ -580,151 +582,152 @@ namespace Dsl.Models
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
-                    var v20 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(6, d_H);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(7, d_H);
-                    var v23 = global::Dsl.FusedKernels.VectorScratch(8, d_D);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
+                    var v20 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
+                    var v21 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(7, l_d_H);
+                    var v23 = global::Dsl.FusedKernels.VectorScratch(8, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v12[i] = acc;
                         }
                         var v13 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v12[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v13));
+                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v12[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * v13));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v15[i] = global::Dsl.FusedKernels.Softplus(v14[i]);
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v15[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v15[k];
                             v16[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v16[i]);
+                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v16[i]);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v18;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W3[k]) * global::Dsl.FusedKernels.Softplus(v17[k]));
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * global::Dsl.FusedKernels.Softplus(v17[k]));
                             v18 = acc;
                         }
                         var v19 = (v18 / c_sigma);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v20[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid(v17[i]));
+                            v20[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid(v17[i]));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k * d_H + i]) * v20[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[k * l_d_H + i]) * v20[k];
                             v21[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v22[i] = (v21[i] * global::Dsl.FusedKernels.Sigmoid(v14[i]));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v22[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v22[k];
                             v23[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v19);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (-v23[i]));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-v23[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(5, d_H);
-                var b9 = global::Dsl.FusedKernels.Scratch(6, d_H);
-                var b10 = global::Dsl.FusedKernels.Scratch(7, d_H);
-                var b11 = global::Dsl.FusedKernels.Scratch(8, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
+                var b9 = global::Dsl.FusedKernels.Scratch(6, l_d_H);
+                var b10 = global::Dsl.FusedKernels.Scratch(7, l_d_H);
+                var b11 = global::Dsl.FusedKernels.Scratch(8, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1 = global::System.Math.Log(c_sigma);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b2[i] = ((p_B1[i] + b0[i]) + (p_C[i] * b1));
+                        b2[i] = ((l_p_B1[i] + b0[i]) + (l_p_C[i] * b1));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b3[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b3[k];
                         b4[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b5[i] = (p_B2[i] + b4[i]);
+                        b5[i] = (l_p_B2[i] + b4[i]);
                     }
                     double b6;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += (p_W3[k] * global::Dsl.FusedKernels.Softplus(b5[k]));
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * global::Dsl.FusedKernels.Softplus(b5[k]));
                         b6 = acc;
                     }
                     double b7 = (b6 / c_sigma);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b8[i] = ((p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid(b5[i]));
+                        b8[i] = ((l_p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid(b5[i]));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[k * d_H + i] * b8[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[k * l_d_H + i] * b8[k];
                         b9[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b10[i] = (b9[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b10[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W1[k * l_d_D + i] * b10[k];
                         b11[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b7);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating((-b11[i]));
+                        os1[s * l_d_D + i] = T.CreateTruncating((-b11[i]));
                     }
                 }
             }
@@ -797,121 +800,122 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3; var l_u0 = u0; var l_r0 = r0; var l_a = a; var l_b = b; var l_c = c; var l_u = u;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(6, d_H);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(7, d_D);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
+                    var v13 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(7, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_H; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * (u * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D));
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * (l_u * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D));
                             v9[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v10[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v9[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * global::System.Runtime.Intrinsics.Vector256.Create(u0)));
+                            v10[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v9[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * global::System.Runtime.Intrinsics.Vector256.Create(l_u0)));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v11[i] = global::Dsl.FusedKernels.Softplus(v10[i]);
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v11[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v11[k];
                             v12[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v13[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_W3[i]) * global::System.Runtime.Intrinsics.Vector256.Create(r0)) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v12[i])));
+                            v13[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v12[i])));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[k * d_H + i]) * v13[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[k * l_d_H + i]) * v13[k];
                             v14[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v15[i] = (v14[i] * global::Dsl.FusedKernels.Sigmoid(v10[i]));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + i]) * v15[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v15[k];
                             v16[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, c * global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-v16[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v16[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, d_H);
-                var b6 = global::Dsl.FusedKernels.Scratch(5, d_H);
-                var b7 = global::Dsl.FusedKernels.Scratch(6, d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(7, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
+                var b6 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
+                var b7 = global::Dsl.FusedKernels.Scratch(6, l_d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(7, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_H; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * (u * double.CreateTruncating(xs[xo + k]));
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * (l_u * double.CreateTruncating(xs[xo + k]));
                         b1[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b2[i] = ((p_B1[i] + b1[i]) + (p_C[i] * u0));
+                        b2[i] = ((l_p_B1[i] + b1[i]) + (l_p_C[i] * l_u0));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b3[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b3[k];
                         b4[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b5[i] = ((p_W3[i] * r0) * global::Dsl.FusedKernels.Sigmoid((p_B2[i] + b4[i])));
+                        b5[i] = ((l_p_W3[i] * l_r0) * global::Dsl.FusedKernels.Sigmoid((l_p_B2[i] + b4[i])));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[k * d_H + i] * b5[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[k * l_d_H + i] * b5[k];
                         b6[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b7[i] = (b6[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W1[k * d_D + i] * b7[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W1[k * l_d_D + i] * b7[k];
                         b8[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(c * double.CreateTruncating(xs[xo + i]) + a * (-b8[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(l_c * double.CreateTruncating(xs[xo + i]) + l_a * (-b8[i]) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -1069,90 +1073,91 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_H = d_H; var l_d_D = d_D; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3; var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, d_H);
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(1, d_H);
-                    var v20 = global::Dsl.FusedKernels.VectorScratch(2, d_H);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(3, d_H);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(4, d_H);
-                    var v23 = global::Dsl.FusedKernels.VectorScratch(5, d_H);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(6, d_H * d_H);
-                    var v25 = global::Dsl.FusedKernels.VectorScratch(7, d_H * d_D);
-                    var v26 = global::Dsl.FusedKernels.VectorScratch(8, d_H);
-                    var v27 = global::Dsl.FusedKernels.VectorScratch(9, d_H);
-                    var v28 = global::Dsl.FusedKernels.VectorScratch(10, d_H);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
+                    var v19 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
+                    var v20 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
+                    var v21 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
+                    var v23 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
+                    var v24 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H * l_d_H);
+                    var v25 = global::Dsl.FusedKernels.VectorScratch(7, l_d_H * l_d_D);
+                    var v26 = global::Dsl.FusedKernels.VectorScratch(8, l_d_H);
+                    var v27 = global::Dsl.FusedKernels.VectorScratch(9, l_d_H);
+                    var v28 = global::Dsl.FusedKernels.VectorScratch(10, l_d_H);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W1[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v17[i] = acc;
                         }
                         var v18 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v19[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(p_B1[i]) + v17[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(p_C[i]) * v18));
+                            v19[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v17[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * v18));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v20[i] = global::Dsl.FusedKernels.Softplus(v19[i]);
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v20[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v20[k];
                             v21[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v22[i] = global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(p_B2[i]) + v21[i]));
+                            v22[i] = global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v21[i]));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             v23[i] = global::Dsl.FusedKernels.Sigmoid(v19[i]);
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            for (int j = 0; j < d_H; j++)
+                            for (int j = 0; j < l_d_H; j++)
                             {
-                                v24[i * d_H + j] = (global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + j]) * v23[j]);
+                                v24[i * l_d_H + j] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + j]) * v23[j]);
                             }
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
                                 var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                                for (int k = 0; k < d_H; k++) acc += v24[i * d_H + k] * global::System.Runtime.Intrinsics.Vector256.Create(p_W1[k * d_D + j]);
-                                v25[i * d_D + j] = acc;
+                                for (int k = 0; k < l_d_H; k++) acc += v24[i * l_d_H + k] * global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + j]);
+                                v25[i * l_d_D + j] = acc;
                             }
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v25[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v25[i * l_d_D + k]);
                             v26[i] = acc;
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
-                            v27[i] = ((v23[i] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v23[i])) * global::System.Runtime.Intrinsics.Vector256.Create(u1[i]));
+                            v27[i] = ((v23[i] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v23[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1[i]));
                         }
-                        for (int i = 0; i < d_H; i++)
+                        for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W2[i * d_H + k]) * v27[k];
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v27[k];
                             v28[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v29;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_W3[k]) * (((v22[k] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v22[k])) * v26[k]) + (v22[k] * v28[k])));
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * (((v22[k] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v22[k])) * v26[k]) + (v22[k] * v28[k])));
                             v29 = acc;
                         }
                         var v30 = (v29 / c_sigma);
@@ -1160,86 +1165,86 @@ namespace Dsl.Models
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v31);
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(2, d_H);
-                var b6 = global::Dsl.FusedKernels.Scratch(3, d_H);
-                var b7 = global::Dsl.FusedKernels.Scratch(4, d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(5, d_H);
-                var b9 = global::Dsl.FusedKernels.Scratch(6, d_H * d_H);
-                var b10 = global::Dsl.FusedKernels.Scratch(7, d_H * d_D);
-                var b11 = global::Dsl.FusedKernels.Scratch(8, d_H);
-                var b12 = global::Dsl.FusedKernels.Scratch(9, d_H);
-                var b13 = global::Dsl.FusedKernels.Scratch(10, d_H);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
+                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
+                var b5 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
+                var b6 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
+                var b7 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
+                var b8 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
+                var b9 = global::Dsl.FusedKernels.Scratch(6, l_d_H * l_d_H);
+                var b10 = global::Dsl.FusedKernels.Scratch(7, l_d_H * l_d_D);
+                var b11 = global::Dsl.FusedKernels.Scratch(8, l_d_H);
+                var b12 = global::Dsl.FusedKernels.Scratch(9, l_d_H);
+                var b13 = global::Dsl.FusedKernels.Scratch(10, l_d_H);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W1[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b2[i] = acc;
                     }
                     double b3 = global::System.Math.Log(c_sigma);
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b4[i] = ((p_B1[i] + b2[i]) + (p_C[i] * b3));
+                        b4[i] = ((l_p_B1[i] + b2[i]) + (l_p_C[i] * b3));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b5[i] = global::Dsl.FusedKernels.Softplus(b4[i]);
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b5[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b5[k];
                         b6[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b7[i] = global::Dsl.FusedKernels.Sigmoid((p_B2[i] + b6[i]));
+                        b7[i] = global::Dsl.FusedKernels.Sigmoid((l_p_B2[i] + b6[i]));
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         b8[i] = global::Dsl.FusedKernels.Sigmoid(b4[i]);
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        for (int j = 0; j < d_H; j++)
+                        for (int j = 0; j < l_d_H; j++)
                         {
-                            b9[i * d_H + j] = (p_W2[i * d_H + j] * b8[j]);
+                            b9[i * l_d_H + j] = (l_p_W2[i * l_d_H + j] * b8[j]);
                         }
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
                             double acc = 0;
-                            for (int k = 0; k < d_H; k++) acc += b9[i * d_H + k] * p_W1[k * d_D + j];
-                            b10[i * d_D + j] = acc;
+                            for (int k = 0; k < l_d_H; k++) acc += b9[i * l_d_H + k] * l_p_W1[k * l_d_D + j];
+                            b10[i * l_d_D + j] = acc;
                         }
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b10[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b10[i * l_d_D + k]);
                         b11[i] = acc;
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
-                        b12[i] = ((b8[i] * (1.0 - b8[i])) * u1[i]);
+                        b12[i] = ((b8[i] * (1.0 - b8[i])) * l_u1[i]);
                     }
-                    for (int i = 0; i < d_H; i++)
+                    for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += p_W2[i * d_H + k] * b12[k];
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b12[k];
                         b13[i] = acc;
                     }
                     double b14;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_H; k++) acc += (p_W3[k] * (((b7[k] * (1.0 - b7[k])) * b11[k]) + (b7[k] * b13[k])));
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * (((b7[k] * (1.0 - b7[k])) * b11[k]) + (b7[k] * b13[k])));
                         b14 = acc;
                     }
                     double b15 = (b14 / c_sigma);

@@ -136,69 +136,70 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_h0 = h0; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var ev19 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var v16 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
+                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var ev19 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
                         var v11 = global::Dsl.FusedKernels.Square(c_sigma);
-                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v11);
+                        var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v11);
                         var v13 = global::System.Runtime.Intrinsics.Vector256.Log(v12);
-                        var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * v13);
+                        var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v13);
                         var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v14);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + k])));
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + k])));
                             v16[i] = acc;
                         }
                         var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v12);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v18[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v16[i] / v17));
+                            v18[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v16[i] / v17));
                         }
                         var mv19 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv19 = global::System.Runtime.Intrinsics.Vector256.Max(mv19, v18[k]);
+                        for (int k = 0; k < l_d_K; k++) mv19 = global::System.Runtime.Intrinsics.Vector256.Max(mv19, v18[k]);
                         var zv19 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv19 += ev19[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v18[k] - mv19);
+                        for (int k = 0; k < l_d_K; k++) zv19 += ev19[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v18[k] - mv19);
                         var v19 = global::Dsl.FusedKernels.LogSumExpFinish(mv19, zv19);
                         var v20 = (v15 - v19);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v20);
                     }
                 }
-                var b6 = global::Dsl.FusedKernels.Scratch(0, d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var eb9 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var eb9 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
                     double b1 = global::Dsl.FusedKernels.Square(c_sigma);
-                    double b2 = (u0 + b1);
+                    double b2 = (l_u0 + b1);
                     double b3 = global::System.Math.Log(b2);
-                    double b4 = (h0 * b3);
+                    double b4 = (l_h0 * b3);
                     double b5 = (0.5 * b4);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - p_Mu[i * d_D + k]));
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[i * l_d_D + k]));
                         b6[i] = acc;
                     }
                     double b7 = (2.0 * b2);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b8[i] = (p_LogW[i] - (b6[i] / b7));
+                        b8[i] = (l_p_LogW[i] - (b6[i] / b7));
                     }
                     double mb9 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb9 = global::System.Math.Max(mb9, b8[k]);
+                    for (int k = 0; k < l_d_K; k++) mb9 = global::System.Math.Max(mb9, b8[k]);
                     double zb9 = 0;
-                    for (int k = 0; k < d_K; k++) zb9 += eb9[k] = global::System.Math.Exp(b8[k] - mb9);
+                    for (int k = 0; k < l_d_K; k++) zb9 += eb9[k] = global::System.Math.Exp(b8[k] - mb9);
                     double b9 = (double.IsInfinity(mb9) ? mb9 : mb9 + global::System.Math.Log(zb9));
                     double b10 = (b5 - b9);
                     os0[s] = T.CreateTruncating(b10);
@@ -309,109 +310,110 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev16 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev16 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v18 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v10[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v10[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * l_d_D + k]);
                             v11[i] = acc;
                         }
                         var v12 = global::Dsl.FusedKernels.Square(c_sigma);
-                        var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v12);
+                        var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v12);
                         var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v13);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v15[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v11[i] / v14));
+                            v15[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v11[i] / v14));
                         }
                         var mv16 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv16 = global::System.Runtime.Intrinsics.Vector256.Max(mv16, v15[k]);
+                        for (int k = 0; k < l_d_K; k++) mv16 = global::System.Runtime.Intrinsics.Vector256.Max(mv16, v15[k]);
                         var zv16 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv16 += ev16[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v15[k] - mv16);
+                        for (int k = 0; k < l_d_K; k++) zv16 += ev16[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v15[k] - mv16);
                         var rv16 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv16;
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v17[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv16) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv16), global::System.Runtime.Intrinsics.Vector256.Exp((v15[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv16, zv16))), ev16[i] * rv16) : ev16[i] * rv16) / v14);
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v10[k * d_D + i] * v17[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v10[k * l_d_D + i] * v17[k]);
                             v18[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v18[i]));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v18[i]));
                         }
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b9 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b1[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                            b1[i * l_d_D + j] = (double.CreateTruncating(xs[xo + j]) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * l_d_D + k]);
                         b2[i] = acc;
                     }
                     double b3 = global::Dsl.FusedKernels.Square(c_sigma);
-                    double b4 = (u0 + b3);
+                    double b4 = (l_u0 + b3);
                     double b5 = (2.0 * b4);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b6[i] = (p_LogW[i] - (b2[i] / b5));
+                        b6[i] = (l_p_LogW[i] - (b2[i] / b5));
                     }
                     double mb7 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    for (int k = 0; k < l_d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
                     double zb7 = 0;
-                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    for (int k = 0; k < l_d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
                     double rb7 = 1.0 / zb7;
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7) / b5);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b1[k * d_D + i] * b8[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b1[k * l_d_D + i] * b8[k]);
                         b9[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating(((-2.0) * b9[i]));
+                        os0[s * l_d_D + i] = T.CreateTruncating(((-2.0) * b9[i]));
                     }
                 }
             }
@@ -531,121 +533,122 @@ namespace Dsl.Models
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_h0 = h0; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v20 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v25 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v26 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    var v19 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v20 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v25 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v26 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
                         var v14 = global::Dsl.FusedKernels.Square(c_sigma);
-                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v14);
+                        var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v14);
                         var v16 = global::System.Runtime.Intrinsics.Vector256.Log(v15);
-                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(h0) * v16);
+                        var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v16);
                         var v18 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v17);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v19[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v19[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v19[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v19[i * l_d_D + k]);
                             v20[i] = acc;
                         }
                         var v21 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v15);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v22[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v20[i] / v21));
+                            v22[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v20[i] / v21));
                         }
                         var mv23 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv23 = global::System.Runtime.Intrinsics.Vector256.Max(mv23, v22[k]);
+                        for (int k = 0; k < l_d_K; k++) mv23 = global::System.Runtime.Intrinsics.Vector256.Max(mv23, v22[k]);
                         var zv23 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv23 += ev23[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v22[k] - mv23);
+                        for (int k = 0; k < l_d_K; k++) zv23 += ev23[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v22[k] - mv23);
                         var rv23 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv23;
                         var v23 = global::Dsl.FusedKernels.LogSumExpFinish(mv23, zv23);
                         var v24 = (v18 - v23);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v25[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - v23)), ev23[i] * rv23) : ev23[i] * rv23) / v21);
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v19[k * d_D + i] * v25[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v19[k * l_d_D + i] * v25[k]);
                             v26[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v24);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v26[i]));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v26[i]));
                         }
                     }
                 }
-                var b6 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b7 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b9 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb10 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b12 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b13 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                var b6 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b7 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb10 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b12 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b13 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
                     double b1 = global::Dsl.FusedKernels.Square(c_sigma);
-                    double b2 = (u0 + b1);
+                    double b2 = (l_u0 + b1);
                     double b3 = global::System.Math.Log(b2);
-                    double b4 = (h0 * b3);
+                    double b4 = (l_h0 * b3);
                     double b5 = (0.5 * b4);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b6[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                            b6[i * l_d_D + j] = (double.CreateTruncating(xs[xo + j]) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b6[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b6[i * l_d_D + k]);
                         b7[i] = acc;
                     }
                     double b8 = (2.0 * b2);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b9[i] = (p_LogW[i] - (b7[i] / b8));
+                        b9[i] = (l_p_LogW[i] - (b7[i] / b8));
                     }
                     double mb10 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb10 = global::System.Math.Max(mb10, b9[k]);
+                    for (int k = 0; k < l_d_K; k++) mb10 = global::System.Math.Max(mb10, b9[k]);
                     double zb10 = 0;
-                    for (int k = 0; k < d_K; k++) zb10 += eb10[k] = global::System.Math.Exp(b9[k] - mb10);
+                    for (int k = 0; k < l_d_K; k++) zb10 += eb10[k] = global::System.Math.Exp(b9[k] - mb10);
                     double rb10 = 1.0 / zb10;
                     double b10 = (double.IsInfinity(mb10) ? mb10 : mb10 + global::System.Math.Log(zb10));
                     double b11 = (b5 - b10);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b12[i] = ((double.IsInfinity(mb10) ? global::System.Math.Exp((b9[i] - b10)) : eb10[i] * rb10) / b8);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b6[k * d_D + i] * b12[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b6[k * l_d_D + i] * b12[k]);
                         b13[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b11);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating(((-2.0) * b13[i]));
+                        os1[s * l_d_D + i] = T.CreateTruncating(((-2.0) * b13[i]));
                     }
                 }
             }
@@ -718,101 +721,102 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0; var l_a = a; var l_b = b; var l_c = c; var l_u = u;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev13 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, d_D);
+                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev13 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v10[i * d_D + j] = ((u * global::Dsl.FusedKernels.Gather(xs, xo + j, d_D)) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v10[i * l_d_D + j] = ((l_u * global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D)) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * l_d_D + k]);
                             v11[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v11[i] * global::System.Runtime.Intrinsics.Vector256.Create(r0)));
+                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v11[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
                         }
                         var mv13 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv13 = global::System.Runtime.Intrinsics.Vector256.Max(mv13, v12[k]);
+                        for (int k = 0; k < l_d_K; k++) mv13 = global::System.Runtime.Intrinsics.Vector256.Max(mv13, v12[k]);
                         var zv13 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv13 += ev13[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v12[k] - mv13);
+                        for (int k = 0; k < l_d_K; k++) zv13 += ev13[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v12[k] - mv13);
                         var rv13 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv13;
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv13) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv13), global::System.Runtime.Intrinsics.Vector256.Exp((v12[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv13, zv13))), ev13[i] * rv13) : ev13[i] * rv13) * global::System.Runtime.Intrinsics.Vector256.Create(r0));
+                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv13) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv13), global::System.Runtime.Intrinsics.Vector256.Exp((v12[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv13, zv13))), ev13[i] * rv13) : ev13[i] * rv13) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v10[k * d_D + i] * v14[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v10[k * l_d_D + i] * v14[k]);
                             v15[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, c * global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b4 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b9 = global::Dsl.FusedKernels.Scratch(5, d_D);
+                var b4 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b9 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b4[i * d_D + j] = ((u * double.CreateTruncating(xs[xo + j])) - p_Mu[i * d_D + j]);
+                            b4[i * l_d_D + j] = ((l_u * double.CreateTruncating(xs[xo + j])) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * l_d_D + k]);
                         b5[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b6[i] = (p_LogW[i] - (b5[i] * r0));
+                        b6[i] = (l_p_LogW[i] - (b5[i] * l_r0));
                     }
                     double mb7 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    for (int k = 0; k < l_d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
                     double zb7 = 0;
-                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    for (int k = 0; k < l_d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
                     double rb7 = 1.0 / zb7;
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7) * r0);
+                        b8[i] = ((double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7) * l_r0);
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b4[k * d_D + i] * b8[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b4[k * l_d_D + i] * b8[k]);
                         b9[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(c * double.CreateTruncating(xs[xo + i]) + a * ((-2.0) * b9[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(l_c * double.CreateTruncating(xs[xo + i]) + l_a * ((-2.0) * b9[i]) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -949,47 +953,48 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var ss = global::Dsl.FusedKernels.Span<T>(sc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_K = d_K; var l_h0 = h0; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, d_K * d_D);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, d_K);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(4, d_K);
-                    var v28 = global::Dsl.FusedKernels.VectorScratch(5, d_K);
-                    var v29 = global::Dsl.FusedKernels.VectorScratch(6, d_D);
+                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
+                    var v24 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
+                    var v28 = global::Dsl.FusedKernels.VectorScratch(5, l_d_K);
+                    var v29 = global::Dsl.FusedKernels.VectorScratch(6, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
+                        int xo = s * l_d_D;
                         var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            for (int j = 0; j < d_D; j++)
+                            for (int j = 0; j < l_d_D; j++)
                             {
-                                v17[i * d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, d_D) - global::System.Runtime.Intrinsics.Vector256.Create(p_Mu[i * d_D + j]));
+                                v17[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v17[i * d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v17[i * l_d_D + k]);
                             v18[i] = acc;
                         }
                         var v19 = global::Dsl.FusedKernels.Square(c_sigma);
-                        var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(u0) + v19);
+                        var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v19);
                         var v21 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v20);
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v22[i] = (global::System.Runtime.Intrinsics.Vector256.Create(p_LogW[i]) - (v18[i] / v21));
+                            v22[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v18[i] / v21));
                         }
                         var mv23 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
-                        for (int k = 0; k < d_K; k++) mv23 = global::System.Runtime.Intrinsics.Vector256.Max(mv23, v22[k]);
+                        for (int k = 0; k < l_d_K; k++) mv23 = global::System.Runtime.Intrinsics.Vector256.Max(mv23, v22[k]);
                         var zv23 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                        for (int k = 0; k < d_K; k++) zv23 += ev23[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v22[k] - mv23);
+                        for (int k = 0; k < l_d_K; k++) zv23 += ev23[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v22[k] - mv23);
                         var rv23 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv23;
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v24[i] = (global::Dsl.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv23, zv23))), ev23[i] * rv23) : ev23[i] * rv23);
                         }
@@ -998,23 +1003,23 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v27;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v24[k] * ((global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v18[k] * v26)) - (global::System.Runtime.Intrinsics.Vector256.Create(h0) / v21)));
+                            for (int k = 0; k < l_d_K; k++) acc += (v24[k] * ((global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v18[k] * v26)) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) / v21)));
                             v27 = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v28[i] = (-(v24[i] / v21));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (v17[k * d_D + i] * v28[k]);
+                            for (int k = 0; k < l_d_K; k++) acc += (v17[k * l_d_D + i] * v28[k]);
                             v29[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v30;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(v29[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v29[k]);
                             v30 = acc;
                         }
                         var v31 = (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * v30);
@@ -1022,43 +1027,43 @@ namespace Dsl.Models
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v32);
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, d_K * d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, d_K);
-                var b12 = global::Dsl.FusedKernels.Scratch(5, d_K);
-                var b13 = global::Dsl.FusedKernels.Scratch(6, d_D);
+                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
+                var b12 = global::Dsl.FusedKernels.Scratch(5, l_d_K);
+                var b13 = global::Dsl.FusedKernels.Scratch(6, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
+                    int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        for (int j = 0; j < d_D; j++)
+                        for (int j = 0; j < l_d_D; j++)
                         {
-                            b1[i * d_D + j] = (double.CreateTruncating(xs[xo + j]) - p_Mu[i * d_D + j]);
+                            b1[i * l_d_D + j] = (double.CreateTruncating(xs[xo + j]) - l_p_Mu[i * l_d_D + j]);
                         }
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * l_d_D + k]);
                         b2[i] = acc;
                     }
                     double b3 = global::Dsl.FusedKernels.Square(c_sigma);
-                    double b4 = (u0 + b3);
+                    double b4 = (l_u0 + b3);
                     double b5 = (2.0 * b4);
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b6[i] = (p_LogW[i] - (b2[i] / b5));
+                        b6[i] = (l_p_LogW[i] - (b2[i] / b5));
                     }
                     double mb7 = double.NegativeInfinity;
-                    for (int k = 0; k < d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
+                    for (int k = 0; k < l_d_K; k++) mb7 = global::System.Math.Max(mb7, b6[k]);
                     double zb7 = 0;
-                    for (int k = 0; k < d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
+                    for (int k = 0; k < l_d_K; k++) zb7 += eb7[k] = global::System.Math.Exp(b6[k] - mb7);
                     double rb7 = 1.0 / zb7;
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b8[i] = (double.IsInfinity(mb7) ? global::System.Math.Exp((b6[i] - (double.IsInfinity(mb7) ? mb7 : mb7 + global::System.Math.Log(zb7)))) : eb7[i] * rb7);
                     }
@@ -1067,23 +1072,23 @@ namespace Dsl.Models
                     double b11;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b8[k] * ((4.0 * (b2[k] * b10)) - (h0 / b5)));
+                        for (int k = 0; k < l_d_K; k++) acc += (b8[k] * ((4.0 * (b2[k] * b10)) - (l_h0 / b5)));
                         b11 = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b12[i] = (-(b8[i] / b5));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (b1[k * d_D + i] * b12[k]);
+                        for (int k = 0; k < l_d_K; k++) acc += (b1[k * l_d_D + i] * b12[k]);
                         b13[i] = acc;
                     }
                     double b14;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += global::Dsl.FusedKernels.Square(b13[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b13[k]);
                         b14 = acc;
                     }
                     double b15 = (4.0 * b14);

@@ -102,43 +102,44 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_W = p_W; var l_p_Alpha = p_Alpha;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v2 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
+                    var v2 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v2[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v3;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_Alpha[k]) * global::System.Runtime.Intrinsics.Vector256.Log((global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v2[k]))));
+                            for (int k = 0; k < l_d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[k]) * global::System.Runtime.Intrinsics.Vector256.Log((global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v2[k]))));
                             v3 = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (p_Alpha[k] * global::System.Math.Log((1.0 + global::Dsl.FusedKernels.Square(b0[k]))));
+                        for (int k = 0; k < l_d_K; k++) acc += (l_p_Alpha[k] * global::System.Math.Log((1.0 + global::Dsl.FusedKernels.Square(b0[k]))));
                         b1 = acc;
                     }
                     os0[s] = T.CreateTruncating(b1);
@@ -219,63 +220,64 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_W = p_W; var l_p_Alpha = p_Alpha;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v3[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v3[i])))));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v3[i])))));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_D + i]) * v4[k];
+                            for (int k = 0; k < l_d_K; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_D + i]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * d_D + i, d_D, (-v5[i]));
+                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-v5[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b1[i] = (2.0 * (b0[i] * (p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
+                        b1[i] = (2.0 * (b0[i] * (l_p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += p_W[k * d_D + i] * b1[k];
+                        for (int k = 0; k < l_d_K; k++) acc += l_p_W[k * l_d_D + i] * b1[k];
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[s * d_D + i] = T.CreateTruncating((-b2[i]));
+                        os0[s * l_d_D + i] = T.CreateTruncating((-b2[i]));
                     }
                 }
             }
@@ -363,87 +365,88 @@ namespace Dsl.Models
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
                 var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_W = p_W; var l_p_Alpha = p_Alpha;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(3, d_D);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
+                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v5[i]));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v7;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_Alpha[k]) * global::System.Runtime.Intrinsics.Vector256.Log(v6[k]));
+                            for (int k = 0; k < l_d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[k]) * global::System.Runtime.Intrinsics.Vector256.Log(v6[k]));
                             v7 = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v5[i] * (global::System.Runtime.Intrinsics.Vector256.Create(p_Alpha[i]) / v6[i])));
+                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v5[i] * (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[i]) / v6[i])));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_D + i]) * v8[k];
+                            for (int k = 0; k < l_d_K; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_D + i]) * v8[k];
                             v9[i] = acc;
                         }
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * d_D + i, d_D, (-v9[i]));
+                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-v9[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b1[i] = (1.0 + global::Dsl.FusedKernels.Square(b0[i]));
                     }
                     double b2;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (p_Alpha[k] * global::System.Math.Log(b1[k]));
+                        for (int k = 0; k < l_d_K; k++) acc += (l_p_Alpha[k] * global::System.Math.Log(b1[k]));
                         b2 = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b3[i] = (2.0 * (b0[i] * (p_Alpha[i] / b1[i])));
+                        b3[i] = (2.0 * (b0[i] * (l_p_Alpha[i] / b1[i])));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += p_W[k * d_D + i] * b3[k];
+                        for (int k = 0; k < l_d_K; k++) acc += l_p_W[k * l_d_D + i] * b3[k];
                         b4[i] = acc;
                     }
                     os0[s] = T.CreateTruncating(b2);
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os1[s * d_D + i] = T.CreateTruncating((-b4[i]));
+                        os1[s * l_d_D + i] = T.CreateTruncating((-b4[i]));
                     }
                 }
             }
@@ -523,63 +526,64 @@ namespace Dsl.Models
 
             void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
+                var l_d_D = d_D; var l_d_K = d_K; var l_p_W = p_W; var l_p_Alpha = p_Alpha; var l_a = a; var l_b = b;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, d_D);
+                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
+                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v3[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v3[i])))));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v3[i])))));
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[k * d_D + i]) * v4[k];
+                            for (int k = 0; k < l_d_K; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_D + i]) * v4[k];
                             v5[i] = acc;
                         }
-                        for (int i = 0; i < d_D; i++)
+                        for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, d_D) + a * (-v5[i]) + b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, d_D));
+                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v5[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, d_K);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, d_D);
+                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
+                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b0[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
-                        b1[i] = (2.0 * (b0[i] * (p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
+                        b1[i] = (2.0 * (b0[i] * (l_p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += p_W[k * d_D + i] * b1[k];
+                        for (int k = 0; k < l_d_K; k++) acc += l_p_W[k * l_d_D + i] * b1[k];
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_D; i++)
+                    for (int i = 0; i < l_d_D; i++)
                     {
-                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + a * (-b2[i]) + b * double.CreateTruncating(zs[xo - zo + i]));
+                        os0[xo + i] = T.CreateTruncating(double.CreateTruncating(xs[xo + i]) + l_a * (-b2[i]) + l_b * double.CreateTruncating(zs[xo - zo + i]));
                     }
                 }
             }
@@ -690,64 +694,65 @@ namespace Dsl.Models
             {
                 var xs = global::Dsl.FusedKernels.Span<T>(xc);
                 var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var l_d_K = d_K; var l_d_D = d_D; var l_p_W = p_W; var l_p_Alpha = p_Alpha; var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, d_K);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, d_K);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, d_K);
+                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
+                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
+                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
-                        int xo = s * d_D;
-                        for (int i = 0; i < d_K; i++)
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(p_W[i * d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v7[i] = acc;
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v8[i] = global::Dsl.FusedKernels.Square(v7[i]);
                         }
-                        for (int i = 0; i < d_K; i++)
+                        for (int i = 0; i < l_d_K; i++)
                         {
                             v9[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + v8[i]);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(p_Alpha[k]) * ((global::System.Runtime.Intrinsics.Vector256.Create((-4.0)) * (global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v9[k])) * (v8[k] * global::System.Runtime.Intrinsics.Vector256.Create(u1[k])))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (global::System.Runtime.Intrinsics.Vector256.Create(u1[k]) / v9[k]))));
+                            for (int k = 0; k < l_d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[k]) * ((global::System.Runtime.Intrinsics.Vector256.Create((-4.0)) * (global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v9[k])) * (v8[k] * global::System.Runtime.Intrinsics.Vector256.Create(l_u1[k])))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (global::System.Runtime.Intrinsics.Vector256.Create(l_u1[k]) / v9[k]))));
                             v10 = acc;
                         }
                         var v11 = (-v10);
                         global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, d_K);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, d_K);
+                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
+                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
                 for (; s < end; s++)
                 {
-                    int xo = s * d_D;
-                    for (int i = 0; i < d_K; i++)
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_D; k++) acc += p_W[i * d_D + k] * double.CreateTruncating(xs[xo + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W[i * l_d_D + k] * double.CreateTruncating(xs[xo + k]);
                         b2[i] = acc;
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b3[i] = global::Dsl.FusedKernels.Square(b2[i]);
                     }
-                    for (int i = 0; i < d_K; i++)
+                    for (int i = 0; i < l_d_K; i++)
                     {
                         b4[i] = (1.0 + b3[i]);
                     }
                     double b5;
                     {
                         double acc = 0;
-                        for (int k = 0; k < d_K; k++) acc += (p_Alpha[k] * (((-4.0) * (global::Dsl.FusedKernels.Square((1.0 / b4[k])) * (b3[k] * u1[k]))) + (2.0 * (u1[k] / b4[k]))));
+                        for (int k = 0; k < l_d_K; k++) acc += (l_p_Alpha[k] * (((-4.0) * (global::Dsl.FusedKernels.Square((1.0 / b4[k])) * (b3[k] * l_u1[k]))) + (2.0 * (l_u1[k] / b4[k]))));
                         b5 = acc;
                     }
                     double b6 = (-b5);
