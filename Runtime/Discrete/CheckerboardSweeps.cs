@@ -29,14 +29,6 @@ namespace Dsl.Discrete
         public const int MinItemSites = 4096;
 
         /// <summary>
-        /// Sites per colour (over all chains) below which a sweep runs on the calling thread. A 256² lattice's colour (32 768
-        /// sites, ~0.25 ms) ran faster alone on the 2-core machine of docs/perf.md (W5: 0.56 ms a sweep against 0.79 ms minimum and
-        /// 1.5 ms median split in two): waking pool threads for two quarter-millisecond halves competes with libtorch's OpenMP
-        /// workers, which spin after every parallel torch operation.
-        /// </summary>
-        public const long MinParallelSitesPerColour = 1 << 16;
-
-        /// <summary>
         /// Checks the arguments of a generated sweep: units [B, N] float32/float64, contiguous, on the CPU; β finite and positive;
         /// the lattice side L even with L² = N; every unit ±1 (spins) or 0/1 (bits). Messages name the model, the method and the argument.
         /// </summary>
@@ -96,7 +88,7 @@ namespace Dsl.Discrete
             long sitesPerColour = (long)chains * side * side / 2;
             int threads = Environment.ProcessorCount;
             // Two items per thread: enough to balance a shared machine, few enough that the pool's hand-offs stay small against ~10 µs of work each.
-            long items = threads <= 1 || sitesPerColour < MinParallelSitesPerColour ? 1 : System.Math.Min(threads * 2L, sitesPerColour / MinItemSites);
+            long items = threads <= 1 ? 1 : System.Math.Min(threads * 2L, sitesPerColour / MinItemSites);
             int blocks = items <= chains ? 1 : (int)System.Math.Min(side, (items + chains - 1) / chains);
             long total = 0;
             for (int colour = 0; colour < 2; colour++)
