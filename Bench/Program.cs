@@ -25,6 +25,11 @@ namespace Dsl.Bench
                 RandomTiming.Run(args[1..]);
                 return;
             }
+            if (args.Length > 0 && args[0] == "profile")
+            {
+                Profiling.Run(args[1..]);
+                return;
+            }
             if (args.Length > 0 && args[0] == "quick")
             {
                 QuickTiming.Run(args[1..]);
