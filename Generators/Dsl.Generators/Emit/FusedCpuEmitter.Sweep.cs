@@ -94,14 +94,7 @@ namespace Dsl.Generators.Emit
             var perChain = new SourceWriter();
             var unusedArrays = new SourceWriter();
 
-            var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!));
-            foreach (var p in parameters)
-            {
-                if (!used.Contains(p.Name)) continue;
-                prologue.Line(p.Rank == 0
-                    ? "double p_" + p.Name + " = global::Dsl.FusedKernels.ReadScalar(Param(" + ModelEmitter.Str(p.Name) + "));"
-                    : "var p_" + p.Name + " = global::Dsl.FusedKernels.Read(Param(" + ModelEmitter.Str(p.Name) + "));");
-            }
+            ReadParameters(prologue, parameters);
             foreach (var n in order)
                 if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
             // Per chain: batched scalars that do not read x (a constant broadcast over the batch and functions of it).

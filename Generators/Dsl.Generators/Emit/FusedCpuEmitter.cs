@@ -147,14 +147,7 @@ namespace Dsl.Generators.Emit
             var buffers = new SourceWriter();
             var loop = new SourceWriter();
 
-            var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!));
-            foreach (var p in parameters)
-            {
-                if (!used.Contains(p.Name)) continue;
-                prologue.Line(p.Rank == 0
-                    ? "double p_" + p.Name + " = global::Dsl.FusedKernels.ReadScalar(Param(" + ModelEmitter.Str(p.Name) + "));"
-                    : "var p_" + p.Name + " = global::Dsl.FusedKernels.Read(Param(" + ModelEmitter.Str(p.Name) + "));");
-            }
+            ReadParameters(prologue, parameters);
 
             // Loop invariants: every unbatched operation (and with one σ for every sample, every scalar function of σ), once per call.
             if (sharedLevelStep && order.Any(n => n.Op == Op.Condition)) prologue.Line("double c_" + conditionName + " = sigma;");
@@ -310,6 +303,19 @@ namespace Dsl.Generators.Emit
                 yield return "a";
                 yield return "b";
                 if (sharedLevelStep) { yield return "c"; yield return "u"; }
+            }
+        }
+
+        /// <summary>The prologue lines reading each parameter the kernel uses, once per call: a double for a scalar, a row-major double[] otherwise.</summary>
+        private void ReadParameters(SourceWriter prologue, IReadOnlyList<(string Name, int Rank)> parameters)
+        {
+            var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!));
+            foreach (var p in parameters)
+            {
+                if (!used.Contains(p.Name)) continue;
+                prologue.Line(p.Rank == 0
+                    ? "double p_" + p.Name + " = global::Dsl.FusedKernels.ReadScalar(Param(" + ModelEmitter.Str(p.Name) + "));"
+                    : "var p_" + p.Name + " = global::Dsl.FusedKernels.Read(Param(" + ModelEmitter.Str(p.Name) + "));");
             }
         }
 
