@@ -62,16 +62,14 @@ namespace Dsl
         /// Scratch array number <paramref name="slot"/> of the calling thread, at least <paramref name="length"/> long: the per-sample
         /// buffers of a kernel's chunk, reused across calls (a chunk runs to completion on one thread and calls no other kernel).
         /// </summary>
-        public static double[] Scratch(int slot, int length)
+        public static double[] Scratch(int slot, int length) => Slot(ref scratch, slot, length);
+
+        /// <summary>Array number <paramref name="slot"/> of a per-thread set, at least <paramref name="length"/> long (the set and the array grow on demand).</summary>
+        private static U[] Slot<U>(ref U[]?[]? slots, int slot, int length)
         {
-            var slots = scratch;
-            if (slots == null || slots.Length <= slot)
-            {
-                Array.Resize(ref slots, System.Math.Max(slot + 1, 8));
-                scratch = slots;
-            }
+            if (slots == null || slots.Length <= slot) Array.Resize(ref slots, System.Math.Max(slot + 1, 8));
             var buffer = slots[slot];
-            if (buffer == null || buffer.Length < length) slots[slot] = buffer = new double[length];
+            if (buffer == null || buffer.Length < length) slots[slot] = buffer = new U[length];
             return buffer;
         }
 
@@ -161,19 +159,24 @@ namespace Dsl
         {
             if (typeof(T) == typeof(float))
             {
-                if (singleNormals == null || singleNormals.Length < length) singleNormals = new float[System.Math.Max(length, NoiseBlock * 4)];
-                var span = singleNormals.AsSpan(0, length);
+                var span = Buffer(ref singleNormals, length);
                 CounterRandom.FillNormal(span, noise.Key, noise.Offset + first);
                 return MemoryMarshal.Cast<float, T>(span);
             }
             if (typeof(T) == typeof(double))
             {
-                if (doubleNormals == null || doubleNormals.Length < length) doubleNormals = new double[System.Math.Max(length, NoiseBlock * 4)];
-                var span = doubleNormals.AsSpan(0, length);
+                var span = Buffer(ref doubleNormals, length);
                 CounterRandom.FillNormal(span, noise.Key, noise.Offset + first);
                 return MemoryMarshal.Cast<double, T>(span);
             }
             throw new NotSupportedException("FusedKernels.Normals: float or double, not " + typeof(T).Name + ".");
+        }
+
+        /// <summary>The first <paramref name="length"/> elements of a per-thread buffer, grown when it is too short.</summary>
+        private static Span<U> Buffer<U>(ref U[]? buffer, int length)
+        {
+            if (buffer == null || buffer.Length < length) buffer = new U[System.Math.Max(length, NoiseBlock * 4)];
+            return buffer.AsSpan(0, length);
         }
 
         /// <summary>
@@ -199,18 +202,7 @@ namespace Dsl
         /// As <see cref="Scratch"/> for the vector body of a kernel: per-sample buffers whose elements hold one value of each of
         /// 4 consecutive samples.
         /// </summary>
-        public static Vector256<double>[] VectorScratch(int slot, int length)
-        {
-            var slots = vectorScratch;
-            if (slots == null || slots.Length <= slot)
-            {
-                Array.Resize(ref slots, System.Math.Max(slot + 1, 8));
-                vectorScratch = slots;
-            }
-            var buffer = slots[slot];
-            if (buffer == null || buffer.Length < length) slots[slot] = buffer = new Vector256<double>[length];
-            return buffer;
-        }
+        public static Vector256<double>[] VectorScratch(int slot, int length) => Slot(ref vectorScratch, slot, length);
 
         /// <summary>
         /// Elements <paramref name="offset"/> + l·<paramref name="stride"/>, l = 0…3, of <paramref name="source"/> as doubles: one

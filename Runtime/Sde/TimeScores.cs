@@ -203,9 +203,16 @@ namespace Dsl.Sde
             public bool TryStepNoGrad(Tensor x, double time, double c, double a, double b, CounterNoise noise, Tensor output)
             {
                 if (data is not INoiseConditionalStepModel step || data is not EnergyModule module || !FusedKernels.Accepts(module.Kernels, x) || !x.is_contiguous()) return false;
-                double m = sde.MeanCoefficientAt(time), sigma = System.Math.Sqrt(sde.MarginalVarianceAt(time)) / m;
+                var (m, sigma) = DataLevelAt(time);
                 step.ScoreStepNoGrad(x, sigma, 1 / m, c, a / m, b, noise, output);
                 return true;
+            }
+
+            /// <summary>m(t) and the data model's noise level σ̃ = √v(t)/m(t) at one time, in float64.</summary>
+            private (double M, double Sigma) DataLevelAt(double time)
+            {
+                double m = sde.MeanCoefficientAt(time);
+                return (m, System.Math.Sqrt(sde.MarginalVarianceAt(time)) / m);
             }
 
             /// <summary>sₜ(x) = s̃(x/m, √v/m)/m with m = m(t) and v = v(t) computed once in float64: three passes over x (scale, the generated score, unscale).</summary>
@@ -213,7 +220,7 @@ namespace Dsl.Sde
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                double m = sde.MeanCoefficientAt(time), sigma = System.Math.Sqrt(sde.MarginalVarianceAt(time)) / m;
+                var (m, sigma) = DataLevelAt(time);
                 var noiseLevel = full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
                 return data.ScoreNoGrad(x.div(m), noiseLevel).div_(m).MoveToOuterDisposeScope();
             }

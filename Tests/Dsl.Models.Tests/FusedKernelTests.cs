@@ -148,6 +148,16 @@ namespace Dsl.Models.Tests
             Assert.Equal(1, FusedRuns(() => small.ScoreNoGrad(randn(10, 2))));
         }
 
+        /// <summary>One of the two generated noise-conditional models (D = 3), initialised from <paramref name="g"/>, in <paramref name="dtype"/>.</summary>
+        private static EnergyModule NoiseConditional(string name, Generator g, ScalarType dtype)
+        {
+            EnergyModule model = name == "PerturbedGaussianMixture"
+                ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
+                : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
+            model.to(dtype);
+            return model;
+        }
+
         [Theory]
         [InlineData("PerturbedGaussianMixture", ScalarType.Float64, 1e-12)]
         [InlineData("PerturbedGaussianMixture", ScalarType.Float32, 1e-5)]
@@ -159,10 +169,7 @@ namespace Dsl.Models.Tests
             foreach (var seed in FixedSeeds.For(name + "fusednc" + dtype, 3))
             {
                 var g = new Generator((ulong)seed);
-                EnergyModule model = name == "PerturbedGaussianMixture"
-                    ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
-                    : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
-                model.to(dtype);
+                var model = NoiseConditional(name, g, dtype);
                 var m = (INoiseConditionalModel)model;
                 var x = randn(200, 3, generator: g).to(dtype);
                 var sigma = (rand(200, generator: g) + 0.1).to(dtype);
@@ -312,10 +319,7 @@ namespace Dsl.Models.Tests
         {
             using var scope = NewDisposeScope();
             var g = new Generator(8);
-            EnergyModule module = name == "PerturbedGaussianMixture"
-                ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
-                : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
-            module.to(dtype);
+            var module = NoiseConditional(name, g, dtype);
             var model = (INoiseConditionalModel)module;
             var step = (INoiseConditionalStepModel)module;
             var x = randn(2050, model.Dim, generator: new Generator(5)).to(dtype);
