@@ -60,6 +60,7 @@ namespace Dsl.Examples
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
             bench.Subcommands.Add(IsingCommand.BuildBench(gallery));
             root.Subcommands.Add(bench);
+            root.Subcommands.Add(StressCommand.Build(gallery));
 
             return root.Parse(args).Invoke();
         }

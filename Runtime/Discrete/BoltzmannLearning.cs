@@ -89,8 +89,9 @@ namespace Dsl.Discrete
         {
             if (n < 0 || n > 30) throw new ArgumentOutOfRangeException(nameof(n), n, "BoltzmannLearning.AllBitVectors: n must lie in 0…30.");
             using var scope = NewDisposeScope();
-            var codes = arange(1L << n, dtype: ScalarType.Int64, device: device).unsqueeze(1);
-            return codes.bitwise_right_shift(arange(n, dtype: ScalarType.Int64, device: device)).bitwise_and(1).to_type(dtype).MoveToOuterDisposeScope();
+            var codes = ScalarOps.Arange(1L << n, ScalarType.Int64, device).unsqueeze(1);
+            var one = ones(1, dtype: ScalarType.Int64, device: device);
+            return codes.bitwise_right_shift(ScalarOps.Arange(n, ScalarType.Int64, device)).bitwise_and(one).to_type(dtype).MoveToOuterDisposeScope();
         }
     }
 }
