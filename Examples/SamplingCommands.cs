@@ -102,7 +102,7 @@ namespace Dsl.Examples
             using var scope = NewDisposeScope();
             var model = entry.Create(run.Seed);
             // The state, proposal, noise, score and energy buffers (about ten [chains, D] float64 tensors) and the thinned trajectory
-            // of at most 500 recorded steps (steps / Thin).
+            // (Thin = steps / 500, so steps / Thin < 1000 recorded states).
             int recorded = steps / System.Math.Max(1, steps / 500);
             if (MemoryBudget.Refusal("--chains " + chains + " with D = " + model.Dim, (double)chains * model.Dim, 8, 10 + recorded) is string tooLarge)
                 return Fail(sampler, tooLarge);

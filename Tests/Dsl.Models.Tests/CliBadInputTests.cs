@@ -141,6 +141,20 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void A_failure_no_command_anticipated_is_one_line_without_a_stack_trace()
+        {
+            // A checkpoint and settings file of garbage: whichever layer notices (a checkpoint error, exit 2, or the catch-all for
+            // an exception no command expected, exit 1 with its type), the user sees one line and no stack frames.
+            var checkpoint = CreateFile(Path.Combine(EmptyOut, "garbage.ckpt"));
+            File.WriteAllText(checkpoint + ".json", "{garbage");
+            var (code, _, stderr) = Gallery.Run("ddpm", "sample", "--checkpoint", checkpoint, "--out", EmptyOut);
+            Assert.True(code == 1 || code == 2, "exit " + code + ": " + stderr);
+            Assert.Single(stderr.TrimEnd().Split('\n'));
+            Assert.StartsWith("dsl ddpm sample: ", stderr);
+            Assert.DoesNotContain("   at ", stderr);
+        }
+
+        [Fact]
         public void Help_still_prints_the_help_page_even_beside_a_bad_value()
         {
             var (code, stdout, _) = Gallery.Run("ising", "--L", "3", "--help");
