@@ -21,7 +21,7 @@ namespace Dsl.Examples
             double needed = elements * bytesPerElement * liveBuffers;
             long available = AvailableBytes();
             if (needed <= available) return null;
-            return sizes + " needs ≈ " + Gib(needed) + " (" + elements.ToString("G3", CultureInfo.InvariantCulture) + " values × " + bytesPerElement + " bytes × "
+            return sizes + " needs ≈ " + Gib(needed) + " (" + elements.ToString("0.##e+0", CultureInfo.InvariantCulture) + " values × " + bytesPerElement + " bytes × "
                 + liveBuffers + " live buffers); this machine has " + Gib(available) + " available.";
         }
 
