@@ -100,6 +100,8 @@ namespace Dsl.Models.Tests
             { "--n must be at least 1, got 0", new[] { "bench", "divergence", "--n", "0" } },
             { "--steps must be at least 1, got 0", new[] { "bench", "reverse-vp", "--steps", "0" } },
             { "--repeats must be at least 1, got 0", new[] { "bench", "ising", "--repeats", "0" } },
+            { "--threads must lie in 1…256, got 0", new[] { "stress", "--threads", "0" } },
+            { "--ops must be at least 1, got 0", new[] { "stress", "--ops", "0" } },
         };
 
         [Theory]
