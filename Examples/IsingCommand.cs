@@ -85,7 +85,7 @@ namespace Dsl.Examples
                 using var scope = TorchSharp.torch.NewDisposeScope();
                 var model = new Dsl.Models.LatticeIsing(N: side * side) { L = side };
                 var g = new TorchSharp.torch.Generator((ulong)run.Seed);
-                var spins = TorchSharp.torch.empty(1, side * side).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+                var spins = TorchSharp.torch.empty(1, side * side).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
                 var even = Dsl.Models.IsingLattice.Checkerboard(side).to_type(TorchSharp.torch.ScalarType.Bool);
                 var odd = even.logical_not();
                 // Both generated paths; the fastest is reported, the others beside it. Under Auto (or Fused) Sweep takes the generated

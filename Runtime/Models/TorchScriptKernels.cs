@@ -162,6 +162,7 @@ namespace Dsl
                 };
             try
             {
+                // Scalars held: every double and long argument is a Scalar in `held` (invoke's own casts are for doubles and longs).
                 return unit.Value.invoke(function, passed);
             }
             catch (ExternalException e)

@@ -42,7 +42,7 @@ namespace Dsl.Testing
                 {
                     if (UnheldConversion(model, node) is string conversion)
                         sites.Add(Site(tree, node, conversion));
-                    if (racyMembers != null)
+                    if (racyMembers != null && !Vouched(node))
                         foreach (var method in CalledMethods(model, node))
                             if (method.ContainingAssembly?.Name == "TorchSharp" && racyMembers.Contains(Key(method)))
                                 sites.Add(Site(tree, node, "TorchSharp's " + Key(method) + " converts implicitly inside"));
@@ -100,6 +100,19 @@ namespace Dsl.Testing
                         if (!racyMembers.ContainsKey(caller)) { racyMembers[caller] = "calls " + callee; work.Enqueue(caller); }
             }
             return racyMembers.Where(p => publicMembers.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "    # " + p.Value).ToList();
+        }
+
+        /// <summary>The comment that vouches for a call of a listed member whose racy branch the caller never takes.</summary>
+        public const string VouchComment = "// Scalars held:";
+
+        /// <summary>
+        /// True when the statement holding <paramref name="node"/> is preceded by <see cref="VouchComment"/> and a reason: for
+        /// a listed member that converts only some arguments (jit invoke casts doubles, not Scalars) and is given none of those.
+        /// </summary>
+        private static bool Vouched(SyntaxNode node)
+        {
+            var statement = node.FirstAncestorOrSelf<StatementSyntax>();
+            return statement != null && statement.GetLeadingTrivia().Any(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia) && t.ToString().StartsWith(VouchComment, StringComparison.Ordinal));
         }
 
         /// <summary>True when code outside TorchSharp can call <paramref name="method"/>.</summary>
