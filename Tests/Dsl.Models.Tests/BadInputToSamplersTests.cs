@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Dsl.Sampling;
 using Dsl.Sde;
+using Dsl.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,11 +67,14 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
-        public void The_SDE_solvers_refuse_a_non_finite_start()
+        public void The_SDE_solvers_refuse_a_non_finite_start_or_data()
         {
             using var g = new Generator(2);
             var forward = Assert.Throws<ArgumentException>(() => SdeSolvers.EulerMaruyama(new VpSde(), OneInfiniteRow(), 0, 1, 10, g));
             Assert.Contains("SdeSolvers.EulerMaruyama on VpSde: the initial state x0 has NaN or ±∞ entries before the first step, in row 2 of 4", forward.Message);
+            var score = TimeScores.FromScorePrediction(2, (x, t) => Mixture().Score(x));
+            var likelihood = Assert.Throws<ArgumentException>(() => ProbabilityFlow.LogLikelihood(new VeSde(), score, AllNaN(), new LikelihoodOptions()));
+            Assert.Contains("ProbabilityFlow.LogLikelihood on score prediction: the data x has NaN or ±∞ entries", likelihood.Message);
         }
 
         [Theory]
@@ -85,6 +89,21 @@ namespace Dsl.Models.Tests
             var e = Assert.Throws<ArgumentException>(() => SdeSolvers.Sample(new VpSde(), score, 8,
                 new SdeSamplerOptions { Steps = 3, Predictor = predictor, Corrector = corrector }));
             Assert.Equal("SdeSolvers.Sample (" + solver + "): the score 'narrow score' returned [8, 1] for x of shape [8, 2]; it must return [N, D] = [8, 2], one score row per row of x.", e.Message);
+        }
+
+        [Fact]
+        public void ProbabilityFlow_refuses_a_score_of_the_wrong_shape_when_sampling_and_in_both_likelihoods()
+        {
+            var model = Mixture();
+            var score = TimeScores.FromScorePrediction(2, (x, t) => Narrow(model.Score(x)), "narrow score");
+            var sample = Assert.Throws<ArgumentException>(() => ProbabilityFlow.Sample(new VeSde(), score, 8, new OdeOptions()));
+            Assert.Contains("ProbabilityFlow.Sample: the score 'narrow score' returned [8, 1] for x of shape [8, 2]; it must return [N, D] = [8, 2]", sample.Message);
+            var x = empty(8, 2).normal_(0, 1, generator: new Generator(3));
+            foreach (var divergence in new[] { DivergenceEstimator.Exact, DivergenceEstimator.HutchinsonGaussian })
+            {
+                var e = Assert.Throws<ArgumentException>(() => ProbabilityFlow.LogLikelihood(new VeSde(), score, x, new LikelihoodOptions { Divergence = divergence }));
+                Assert.Contains("ProbabilityFlow.LogLikelihood: the score 'narrow score' returned [8, 1] for x of shape [8, 2]", e.Message);
+            }
         }
 
         [Fact]
