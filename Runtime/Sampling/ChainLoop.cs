@@ -22,6 +22,20 @@ namespace Dsl.Sampling
         public abstract Tensor? Step(long step, double stepSize, Generator generator);
 
         public abstract void Dispose();
+
+        private bool scoreShapeChecked;
+
+        /// <summary>
+        /// Returns <paramref name="score"/> after checking, on the first call only, that it has x's shape [N, D]: a hand-written
+        /// score of the wrong shape would broadcast or fail inside libtorch, and its shape cannot change from step to step.
+        /// </summary>
+        protected Tensor ScoreCheckedOnce(string sampler, string modelName, Tensor score, Tensor x)
+        {
+            if (scoreShapeChecked) return score;
+            ScoreOutput.CheckShape(sampler, modelName, score, x);
+            scoreShapeChecked = true;
+            return score;
+        }
     }
 
     /// <summary>

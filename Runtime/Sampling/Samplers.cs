@@ -94,8 +94,7 @@ namespace Dsl.Sampling
                 return counter.ScoreStepNoGrad(x, epsilon / 2, System.Math.Sqrt(epsilon), new CounterNoise(CounterRandom.KeyFrom(generator), 0)).MoveToOuterDisposeScope();
             if (model is IScoreStepModel step)                       // the generated fused update: one pass over x
                 return step.ScoreStepNoGrad(x, epsilon / 2, Normal(x, generator), System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope();
-            var score = ScoreOutput.CheckShape("Samplers.LangevinStep", model.ModelName, model.ScoreNoGrad(x), x);
-            return Normal(x, generator).mul_(System.Math.Sqrt(epsilon)).add_(score, alpha: epsilon / 2).add_(x).MoveToOuterDisposeScope();
+            return Normal(x, generator).mul_(System.Math.Sqrt(epsilon)).add_(ScoreOutput.CheckShape("Samplers.LangevinStep", model.ModelName, model.ScoreNoGrad(x), x), alpha: epsilon / 2).add_(x).MoveToOuterDisposeScope();
         }
 
         /// <summary>A noise-conditional model frozen at one noise level σ, as a plain score model (for Langevin at a fixed σ).</summary>
@@ -158,7 +157,6 @@ namespace Dsl.Sampling
             private readonly string sampler;
             private Tensor x = null!, spare = null!;
             private ulong? noiseKey;
-            private bool scoreShapeChecked;
 
             public LangevinKernel(IScoreModel model, string sampler) { this.model = model; this.sampler = sampler; }
 
@@ -182,12 +180,8 @@ namespace Dsl.Sampling
                     Replace(ref x, fused.ScoreStepNoGrad(x, epsilon / 2, spare, System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope());
                     return null;
                 }
-                using (var s = model.ScoreNoGrad(x))
-                {
-                    // A hand-written score of the wrong shape would broadcast or fail inside libtorch; its shape cannot change later.
-                    if (!scoreShapeChecked) { ScoreOutput.CheckShape(sampler, model.ModelName, s, x); scoreShapeChecked = true; }
+                using (var s = ScoreCheckedOnce(sampler, model.ModelName, model.ScoreNoGrad(x), x))
                     spare.mul_(System.Math.Sqrt(epsilon)).add_(s, alpha: epsilon / 2).add_(x);   // √ε z + (ε/2) s(x) + x
-                }
                 (x, spare) = (spare, x);
                 return null;
             }
@@ -204,7 +198,6 @@ namespace Dsl.Sampling
             private readonly string sampler;
             private Tensor x = null!, spare = null!, sigma = null!;
             private int sigmaLevel = -1;
-            private bool scoreShapeChecked;
 
             public AnnealedKernel(INoiseConditionalModel model, double[] levels, int stepsPerLevel, string sampler)
             {
@@ -230,11 +223,8 @@ namespace Dsl.Sampling
                 }
                 using var scope = NewDisposeScope();
                 spare.normal_(0, 1, generator: g);
-                using (var s = model.ScoreNoGrad(x, sigma))
-                {
-                    if (!scoreShapeChecked) { ScoreOutput.CheckShape(sampler, model.ModelName, s, x); scoreShapeChecked = true; }
+                using (var s = ScoreCheckedOnce(sampler, model.ModelName, model.ScoreNoGrad(x, sigma), x))
                     spare.mul_(System.Math.Sqrt(alpha)).add_(s, alpha: alpha / 2).add_(x);
-                }
                 (x, spare) = (spare, x);
                 return null;
             }
