@@ -23,17 +23,34 @@ namespace Dsl.Generators.Tests
             GeneratorHarness.ParseOptions.WithPreprocessorSymbols("DSL_RUNTIME", "NET", "NET10_0", "NET10_0_OR_GREATER", "RELEASE");
 
         /// <summary>The runtime compiled from its sources, as its project does.</summary>
-        internal static CSharpCompilation RuntimeCompilation()
+        internal static CSharpCompilation RuntimeCompilation() =>
+            ProjectCompilation("Runtime", "Dsl.Runtime", GeneratorHarness.ReferencesOf(typeof(TorchSharp.torch)), allowUnsafe: true);
+
+        /// <summary>The gallery compiled from its sources against the built runtime, models and its packages.</summary>
+        internal static CSharpCompilation ExamplesCompilation() =>
+            ProjectCompilation("Examples", "dsl", GeneratorHarness.ReferencesOf(typeof(TorchSharp.torch), typeof(Dsl.EnergyModelAttribute), typeof(Dsl.Models.ModelCatalog),
+                typeof(Spectre.Console.AnsiConsole), typeof(System.CommandLine.RootCommand), typeof(ScottPlot.Plot)), allowUnsafe: false);
+
+        /// <summary>Every .cs file of a project folder (bin and obj left out), parsed with the project's symbols.</summary>
+        private static CSharpCompilation ProjectCompilation(string folder, string assemblyName, IEnumerable<MetadataReference> references, bool allowUnsafe)
         {
-            var root = Path.Combine(GeneratorFixture.RepoRoot(), "Runtime");
-            var files = Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
-                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
-                .OrderBy(f => f, StringComparer.Ordinal);
-            var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), RuntimeParseOptions, path: Path.GetRelativePath(GeneratorFixture.RepoRoot(), f)));
-            return CSharpCompilation.Create("Dsl.Runtime", trees,
-                Basic.Reference.Assemblies.Net100.References.All.Concat(GeneratorHarness.ReferencesOf(typeof(TorchSharp.torch))),
-                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true)
+            var root = Path.Combine(GeneratorFixture.RepoRoot(), folder);
+            bool Built(string f) => f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) || f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar);
+            var trees = Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories).Where(f => !Built(f)).OrderBy(f => f, StringComparer.Ordinal)
+                .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), RuntimeParseOptions, path: Path.GetRelativePath(GeneratorFixture.RepoRoot(), f)));
+            return CSharpCompilation.Create(assemblyName, trees, Basic.Reference.Assemblies.Net100.References.All.Concat(references),
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: allowUnsafe)
                     .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress }));
+        }
+
+        /// <summary>Fails listing every site, after checking the code bound (a scan of code that did not compile finds nothing).</summary>
+        private void AssertNoSites(Compilation compilation, string what)
+        {
+            var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(5).ToList();
+            Assert.True(errors.Count == 0, what + " did not compile for the scan:\n" + string.Join("\n", errors));
+            var sites = ImplicitScalarScan.Find(compilation, racyMembers: RacyTorchSharpMembers());
+            foreach (var s in sites) output.WriteLine(s.ToString());
+            Assert.True(sites.Count == 0, what + ": " + sites.Count + " implicit conversions:\n" + string.Join("\n", sites));
         }
 
         private static readonly string RacyListPath = Path.Combine(GeneratorFixture.RepoRoot(), "Tests", "Dsl.Generators.Tests", "TorchSharpImplicitScalars.txt");
@@ -122,50 +139,16 @@ public class Racy
         }
 
         [Fact]
-        public void The_runtime_passes_no_implicit_Scalar_to_TorchSharp()
-        {
-            var compilation = RuntimeCompilation();
-            var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(5).ToList();
-            Assert.True(errors.Count == 0, "the runtime did not compile for the scan (a scan of unbound code finds nothing):\n" + string.Join("\n", errors));
-            var sites = ImplicitScalarScan.Find(compilation, racyMembers: RacyTorchSharpMembers());
-            foreach (var s in sites) output.WriteLine(s.ToString());
-            Assert.True(sites.Count == 0, sites.Count + " implicit conversions:\n" + string.Join("\n", sites));
-        }
-
-        /// <summary>The gallery compiled from its sources against the built runtime, models and its packages.</summary>
-        internal static CSharpCompilation ExamplesCompilation()
-        {
-            var root = Path.Combine(GeneratorFixture.RepoRoot(), "Examples");
-            var files = Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
-                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
-                .OrderBy(f => f, StringComparer.Ordinal);
-            var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), RuntimeParseOptions, path: Path.GetRelativePath(GeneratorFixture.RepoRoot(), f)));
-            var packages = GeneratorHarness.ReferencesOf(typeof(TorchSharp.torch), typeof(Dsl.EnergyModelAttribute), typeof(Dsl.Models.ModelCatalog),
-                typeof(Spectre.Console.AnsiConsole), typeof(System.CommandLine.RootCommand), typeof(ScottPlot.Plot));
-            return CSharpCompilation.Create("dsl", trees, Basic.Reference.Assemblies.Net100.References.All.Concat(packages),
-                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
-                    .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress }));
-        }
+        public void The_runtime_passes_no_implicit_Scalar_to_TorchSharp() => AssertNoSites(RuntimeCompilation(), "the runtime");
 
         [Fact]
-        public void The_gallery_passes_no_implicit_Scalar_to_TorchSharp()
-        {
-            var compilation = ExamplesCompilation();
-            var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(5).ToList();
-            Assert.True(errors.Count == 0, "the gallery did not compile for the scan:\n" + string.Join("\n", errors));
-            var sites = ImplicitScalarScan.Find(compilation, racyMembers: RacyTorchSharpMembers());
-            foreach (var s in sites) output.WriteLine(s.ToString());
-            Assert.True(sites.Count == 0, sites.Count + " implicit conversions:\n" + string.Join("\n", sites));
-        }
+        public void The_gallery_passes_no_implicit_Scalar_to_TorchSharp() => AssertNoSites(ExamplesCompilation(), "the gallery");
 
         [Fact]
         public void The_models_and_their_generated_code_pass_no_implicit_Scalar_to_TorchSharp()
         {
             var run = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray());
-            var compilation = run.Compilation.AddSyntaxTrees(run.Result.GeneratedTrees);
-            var sites = ImplicitScalarScan.Find(compilation, racyMembers: RacyTorchSharpMembers());
-            foreach (var s in sites) output.WriteLine(s.ToString());
-            Assert.True(sites.Count == 0, sites.Count + " implicit conversions:\n" + string.Join("\n", sites));
+            AssertNoSites(run.Compilation.AddSyntaxTrees(run.Result.GeneratedTrees), "the models and their generated code");
         }
     }
 }
