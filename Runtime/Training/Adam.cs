@@ -25,7 +25,8 @@ namespace Dsl.Training
         private readonly long[] steps;             // per parameter, as torch: a parameter without a gradient does not advance
         private readonly Tensor[] expAvg;          // m, the first-moment estimate
         private readonly Tensor[] expAvgSq;        // v, the second-moment estimate
-        private readonly TorchSharp.Scalar beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, weightDecay;
+        // one: TorchSharp's add_(Scalar) passes an implicit 1 as alpha, so ε is added through add_(ε, one) instead.
+        private readonly TorchSharp.Scalar beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, weightDecay, one;
         private bool disposed;
 
         /// <summary>Creates the optimiser over <paramref name="parameters"/> with torch.optim.Adam's defaults.</summary>
@@ -59,6 +60,7 @@ namespace Dsl.Training
             oneMinusBeta2 = (1 - beta2).ToScalar();
             this.epsilon = epsilon.ToScalar();
             this.weightDecay = weightDecay.ToScalar();
+            one = 1.0.ToScalar();
         }
 
         /// <summary>The learning rate.</summary>
@@ -80,9 +82,9 @@ namespace Dsl.Training
         public IReadOnlyList<Parameter> Parameters => parameters;
 
         /// <summary>
-        /// Zeroes every parameter's gradient in place. Each <c>.grad</c> read makes a new managed wrapper of the gradient;
-        /// it is disposed here at once instead of waiting for a dispose scope or the finalizer (TorchSharp 0.107's own
-        /// zero_grad leaves one per parameter behind).
+        /// Zeroes every parameter's gradient in place. Each <c>.grad</c> read makes a new managed wrapper of the gradient, and
+        /// TorchSharp 0.107's <c>zero_()</c> returns another (it is zeros_out, not <c>this</c>); both are disposed here at once
+        /// instead of waiting for a dispose scope or the finalizer (TorchSharp's own zero_grad leaves them behind).
         /// </summary>
         public void ZeroGrad()
         {
@@ -90,7 +92,7 @@ namespace Dsl.Training
             foreach (var p in parameters)
             {
                 using var grad = p.grad;
-                grad?.zero_();
+                using var zeroed = grad?.zero_();
             }
         }
 
@@ -114,7 +116,7 @@ namespace Dsl.Training
                 expAvg[i].mul_(beta1).add_(g, oneMinusBeta1);
                 expAvgSq[i].mul_(beta2).addcmul_(g, g, oneMinusBeta2);
                 using var denominator = expAvgSq[i].sqrt();
-                denominator.div_(sqrtBiasCorrection2).add_(epsilon);
+                denominator.div_(sqrtBiasCorrection2).add_(epsilon, one);
                 p.addcdiv_(expAvg[i], denominator, negativeStepSize);
             }
         }
@@ -212,6 +214,7 @@ namespace Dsl.Training
             oneMinusBeta2.Dispose();
             epsilon.Dispose();
             weightDecay.Dispose();
+            one.Dispose();
         }
     }
 }
