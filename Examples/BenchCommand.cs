@@ -29,15 +29,16 @@ namespace Dsl.Examples
 
         private static Command Langevin(GalleryOptions o)
         {
-            var repeats = new Option<int>("--repeats") { Description = "Timed steps per path (after 3 warm-up steps).", DefaultValueFactory = _ => 30 };
-            var n = new Option<int>("--n") { Description = "Number of chains.", DefaultValueFactory = _ => 100_000 };
+            var repeats = new Option<int>("--repeats") { Description = "Timed steps per path (after 3 warm-up steps).", DefaultValueFactory = _ => 30 }.AtLeast(1);
+            var n = new Option<int>("--n") { Description = "Number of chains.", DefaultValueFactory = _ => 100_000 }.AtLeast(1);
             var langevin = new Command("langevin", "One Langevin step with the exact Gaussian-mixture score (N = 100 000, D = 2, K = 2, float32): fused and torch-op generated paths vs eager autograd.");
             langevin.Options.Add(repeats);
             langevin.Options.Add(n);
             langevin.SetAction(r => o.Run("bench langevin", r, run =>
             {
                 int reps = r.GetValue(repeats), chains = r.GetValue(n);
-                if (reps < 1 || chains < 1) return SamplingCommands.Fail("bench langevin", "--repeats and --n must be positive.");
+                // The chains, noise and score of the fused and torch-op paths, and eager autograd's graph: about ten [n, 2] float32 tensors.
+                if (MemoryBudget.Refusal("--n " + chains, chains * 2.0, 4, 10) is string tooLarge) return SamplingCommands.Fail("bench langevin", tooLarge);
                 // libtorch's intra-op pool as BenchmarkDotNet's suite sets it, so the two figures are comparable.
                 torch.set_num_threads(Environment.ProcessorCount);
                 using var scope = NewDisposeScope();
@@ -60,21 +61,22 @@ namespace Dsl.Examples
                     path = best.Path, ms_per_step = best.Ms, ms_per_step_fused = fused, ms_per_step_torch_ops = torchOps, autograd_ms_per_step = autograd,
                     autograd_over_generated = autograd / best.Ms, repeats = reps, threads = torch.get_num_threads(),
                 }, false);
-            }));
+            }, writesFiles: false));
             return langevin;
         }
 
         private static Command Divergence(GalleryOptions o)
         {
-            var repeats = new Option<int>("--repeats") { Description = "Timed evaluations per path (after 3 warm-up calls).", DefaultValueFactory = _ => 20 };
-            var batch = new Option<int>("--n") { Description = "Batch size.", DefaultValueFactory = _ => 1024 };
+            var repeats = new Option<int>("--repeats") { Description = "Timed evaluations per path (after 3 warm-up calls).", DefaultValueFactory = _ => 20 }.AtLeast(1);
+            var batch = new Option<int>("--n") { Description = "Batch size.", DefaultValueFactory = _ => 1024 }.AtLeast(1);
             var command = new Command("divergence", "Exact divergence of the score of the MLP energy w₂·tanh(W₁x + b₁) (D = 32, H = 64, batch 1024, float32): generated closed form (fused, torch ops) vs autograd's loop over D and a 1-probe Hutchinson estimate.");
             command.Options.Add(repeats);
             command.Options.Add(batch);
             command.SetAction(r => o.Run("bench divergence", r, run =>
             {
                 int reps = r.GetValue(repeats), count = r.GetValue(batch);
-                if (reps < 1 || count < 1) return SamplingCommands.Fail("bench divergence", "--repeats and --n must be positive.");
+                // Autograd's exact divergence keeps the [n, 64] hidden activations of each of the D = 32 backward passes' graphs.
+                if (MemoryBudget.Refusal("--n " + count, count * 64.0 * 32, 4, 4) is string tooLarge) return SamplingCommands.Fail("bench divergence", tooLarge);
                 torch.set_num_threads(Environment.ProcessorCount);
                 using var scope = NewDisposeScope();
                 var model = new MlpEnergy(D: 32, H: 64, generator: new Generator((ulong)run.Seed));
@@ -101,7 +103,7 @@ namespace Dsl.Examples
                     autograd_exact_ms = autograd, hutchinson_1_probe_ms = hutchinson, autograd_over_generated = autograd / best.Ms,
                     repeats = reps, threads = torch.get_num_threads(),
                 }, false);
-            }));
+            }, writesFiles: false));
             return command;
         }
     }

@@ -22,7 +22,7 @@ namespace Dsl.Examples
             return ddpm;
         }
 
-        private static Option<int> StepsT() => new("--T") { Description = "Diffusion steps T.", DefaultValueFactory = _ => 1000 };
+        private static Option<int> StepsT() => new Option<int>("--T") { Description = "Diffusion steps T.", DefaultValueFactory = _ => 1000 }.InRange(2, 100_000);
 
         private static Command ScheduleCommand(GalleryOptions o)
         {
@@ -35,7 +35,6 @@ namespace Dsl.Examples
             {
                 string name = r.GetValue(schedule)!.ToLowerInvariant();
                 int steps = r.GetValue(T);
-                if (steps < 2 || steps > 100_000) return SamplingCommands.Fail("ddpm schedule", "--T must lie in 2…100000, got " + steps + ".");
                 var s = DdpmExperiments.Schedule(name, steps);
                 if (s is null) return SamplingCommands.Fail("ddpm schedule", "unknown --schedule '" + name + "'; valid: linear, cosine.");
                 var csv = new StringBuilder("t,tau,beta,alpha,alpha_bar,sqrt_alpha_bar,sqrt_one_minus_alpha_bar,posterior_mean_coef1,posterior_mean_coef2,posterior_variance,posterior_log_variance_clipped\n");
@@ -57,14 +56,14 @@ namespace Dsl.Examples
         private static Command TrainCommand(GalleryOptions o)
         {
             var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (2D, TimeMlp) or digits (8×8 in [−1, 1], DigitUNet).", DefaultValueFactory = _ => "moons" };
-            var steps = new Option<int>("--steps") { Description = "Adam steps (default: 4000 for 2D, 1500 for digits).", DefaultValueFactory = _ => 0 };
+            var steps = new Option<int?>("--steps") { Description = "Adam steps (default: 4000 for 2D, 1500 for digits)." }.AtLeast(1);
             var schedule = new Option<string>("--schedule") { Description = "linear or cosine.", DefaultValueFactory = _ => "linear" };
             var T = StepsT();
-            var batch = new Option<int>("--batch") { Description = "Batch size (default: 256 for 2D, 64 for digits).", DefaultValueFactory = _ => 0 };
-            var lr = new Option<double>("--lr") { Description = "Adam learning rate (default: 2e-3 for 2D, 1e-3 for digits).", DefaultValueFactory = _ => 0 };
-            var width = new Option<int>("--width") { Description = "2D: hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 };
-            var depth = new Option<int>("--depth") { Description = "2D: residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 };
-            var channels = new Option<int>("--channels") { Description = "Digits: channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 32 };
+            var batch = new Option<int?>("--batch") { Description = "Batch size (default: 256 for 2D, 64 for digits)." }.AtLeast(1);
+            var lr = new Option<double?>("--lr") { Description = "Adam learning rate (default: 2e-3 for 2D, 1e-3 for digits)." }.PositiveFinite();
+            var width = new Option<int>("--width") { Description = "2D: hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 }.InRange(1, 4096);
+            var depth = new Option<int>("--depth") { Description = "2D: residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 }.InRange(0, 64);
+            var channels = new Option<int>("--channels") { Description = "Digits: channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 32 }.MultipleOf(8, 8, 512);
             var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: --out/ddpm-<data>.ckpt); it stores its settings and a checksum." };
             var resume = new Option<bool>("--resume") { Description = "Continue from --checkpoint (same settings required)." };
             var command = new Command("train", "Train a noise network by Ho et al.'s Algorithm 1 (L_simple) with Adam and an EMA of the weights; atomic checkpoints, --resume.");
@@ -75,13 +74,15 @@ namespace Dsl.Examples
                 if (!DdpmExperiments.DataNames.Contains(d)) return SamplingCommands.Fail("ddpm train", "unknown --data '" + d + "'; valid: " + string.Join(", ", DdpmExperiments.DataNames) + ".");
                 if (s != "linear" && s != "cosine") return SamplingCommands.Fail("ddpm train", "unknown --schedule '" + s + "'; valid: linear, cosine.");
                 bool digits = d == "digits";
-                int n = r.GetValue(steps) > 0 ? r.GetValue(steps) : digits ? 1500 : 4000;
-                int b = r.GetValue(batch) > 0 ? r.GetValue(batch) : digits ? 64 : 256;
-                double rate = r.GetValue(lr) > 0 ? r.GetValue(lr) : digits ? 1e-3 : 2e-3;
+                // Absent options take the documented per-data defaults; a given value was checked by its rule and is used as given.
+                int n = r.GetValue(steps) ?? (digits ? 1500 : 4000);
+                int b = r.GetValue(batch) ?? (digits ? 64 : 256);
+                double rate = r.GetValue(lr) ?? (digits ? 1e-3 : 2e-3);
                 int t = r.GetValue(T);
-                if (t < 2 || t > 100_000) return SamplingCommands.Fail("ddpm train", "--T must lie in 2…100000.");
                 var config = new DdpmConfig(d, s, t, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0);
+                if (MemoryBudget.NetworkTraining(digits, b, r.GetValue(width), r.GetValue(depth), r.GetValue(channels)) is string tooLarge) return SamplingCommands.Fail("ddpm train", tooLarge);
                 var path = r.GetValue(checkpoint) ?? run.Output("ddpm-" + d + ".ckpt");
+                if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("ddpm train", unusable);
                 DdpmTrainRun result;
                 try
                 {
@@ -102,20 +103,24 @@ namespace Dsl.Examples
         {
             var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint written by `dsl ddpm train`.", Required = true };
             var sampler = new Option<string>("--sampler") { Description = "ancestral (Algorithm 2), ddim (η = 0) or ode (probability flow).", DefaultValueFactory = _ => "ddim" };
-            var steps = new Option<int>("--steps") { Description = "Steps K: ancestral all T by default (K < T: the ancestral step on a sub-sequence), ddim 50, ode adaptive RK45 (K: fixed-step RK4).", DefaultValueFactory = _ => 0 };
-            var n = new Option<int>("--n") { Description = "Samples (2D; digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 };
+            var steps = new Option<int?>("--steps") { Description = "Steps K: ancestral all T by default (K < T: the ancestral step on a sub-sequence), ddim 50, ode adaptive RK45 (K: fixed-step RK4)." }.AtLeast(1);
+            var n = new Option<int>("--n") { Description = "Samples (2D; digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 }.AtLeast(2);
             var command = new Command("sample", "Sample a trained DDPM; report the variational bound and the probability-flow likelihood (bits/dim) and, for 2D, the MMD to fresh data; PNGs.");
             foreach (var opt in new Option[] { checkpoint, sampler, steps, n }) command.Options.Add(opt);
             command.SetAction(r => o.Run("ddpm sample", r, run =>
             {
                 string m = r.GetValue(sampler)!.ToLowerInvariant();
                 if (m != "ancestral" && m != "ddim" && m != "ode") return SamplingCommands.Fail("ddpm sample", "unknown --sampler '" + m + "'; valid: ancestral, ddim, ode.");
-                int k = r.GetValue(steps), count = r.GetValue(n);
-                if (k < 0 || count < 2) return SamplingCommands.Fail("ddpm sample", "--steps must be ≥ 0 and --n ≥ 2.");
+                // No --steps: the sampler's default (0 tells DdpmExperiments.Sample to use it).
+                int k = r.GetValue(steps) ?? 0, count = r.GetValue(n);
+                var path = r.GetValue(checkpoint)!;
+                if (!File.Exists(path)) return SamplingCommands.Fail("ddpm sample", "--checkpoint: there is no checkpoint at '" + path + "'; train one with `dsl ddpm train`.");
+                // The samples, noise and the network's activations (width 128 at most for 2D, the U-Net for the digits): a few
+                // hundred float32 values per sample, 64 for each live [n, D] buffer; 2D runs keep n, digits at most 64.
+                if (MemoryBudget.Refusal("--n " + count, count * 64.0, 4, 64) is string tooLarge) return SamplingCommands.Fail("ddpm sample", tooLarge);
                 DdpmSampleRun result;
                 try
                 {
-                    var path = r.GetValue(checkpoint)!;
                     bool digits = DdpmExperiments.StoredConfig(path).Config.IsDigits;
                     result = DdpmExperiments.Sample(path, m, k, digits ? System.Math.Min(count, 64) : count, run.Seed,
                         run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);

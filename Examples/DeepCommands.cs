@@ -10,7 +10,7 @@ namespace Dsl.Examples
         public static Command BuildDbn(GalleryOptions o)
         {
             var hidden = new Option<string>("--hidden") { Description = "Hidden layer sizes, bottom first, comma-separated (the bound is reported for two layers with the first ≤ 20).", DefaultValueFactory = _ => "12,64" };
-            var steps = new Option<int>("--steps") { Description = "CD-1 steps per layer (batches of 100).", DefaultValueFactory = _ => 300 };
+            var steps = new Option<int>("--steps") { Description = "CD-1 steps per layer (batches of 100).", DefaultValueFactory = _ => 300 }.AtLeast(1);
             var command = new Command("dbn", "Greedy layer-wise RBM stacking on the digits: per-layer training, the variational bound vs the first RBM, ancestral samples PNG.");
             foreach (var opt in new Option[] { hidden, steps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("dbn", r, run =>
@@ -21,7 +21,6 @@ namespace Dsl.Examples
                     if (!int.TryParse(parts[i], out sizes[i]) || sizes[i] < 1 || sizes[i] > 1024)
                         return SamplingCommands.Fail("dbn", "--hidden must list layer sizes in 1…1024 separated by commas, got '" + r.GetValue(hidden) + "'.");
                 if (sizes.Length == 0) return SamplingCommands.Fail("dbn", "--hidden must list at least one layer size.");
-                if (r.GetValue(steps) < 1) return SamplingCommands.Fail("dbn", "--steps must be at least 1.");
                 var result = DeepDigits.Dbn(sizes, r.GetValue(steps), run.Seed,
                     run.Progress<(int Layer, Dsl.Training.TrainingProgress Progress)>(p => $"layer {p.Layer + 1}/{sizes.Length}, step {p.Progress.Step}/{p.Progress.TotalSteps}, CD loss {p.Progress.Loss:F3}"), run.Cancellation);
                 var samples = Plots.ImageGrid(run.Output("dbn-samples.png"), $"DBN ({string.Join("-", sizes)}): ancestral samples, p(v | h1)", result.Samples, 8, 8, 8);
@@ -38,16 +37,14 @@ namespace Dsl.Examples
 
         public static Command BuildDbm(GalleryOptions o)
         {
-            var hidden1 = new Option<int>("--hidden1") { Description = "Units in h1 (exact log-likelihood when ≤ 20).", DefaultValueFactory = _ => 12 };
-            var hidden2 = new Option<int>("--hidden2") { Description = "Units in h2 (exact log-likelihood when ≤ 16).", DefaultValueFactory = _ => 6 };
-            var steps = new Option<int>("--steps") { Description = "Learning steps (batches of 100, 100 persistent chains).", DefaultValueFactory = _ => 400 };
+            var hidden1 = new Option<int>("--hidden1") { Description = "Units in h1 (exact log-likelihood when ≤ 20).", DefaultValueFactory = _ => 12 }.InRange(1, 1024);
+            var hidden2 = new Option<int>("--hidden2") { Description = "Units in h2 (exact log-likelihood when ≤ 16).", DefaultValueFactory = _ => 6 }.InRange(1, 1024);
+            var steps = new Option<int>("--steps") { Description = "Learning steps (batches of 100, 100 persistent chains).", DefaultValueFactory = _ => 400 }.AtLeast(1);
             var command = new Command("dbm", "A two-layer deep Boltzmann machine on the digits: mean-field data statistics minus persistent-chain model statistics; exact log-likelihood and mean-field bound, samples PNG.");
             foreach (var opt in new Option[] { hidden1, hidden2, steps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("dbm", r, run =>
             {
                 int h1 = r.GetValue(hidden1), h2 = r.GetValue(hidden2), s = r.GetValue(steps);
-                if (h1 < 1 || h1 > 1024 || h2 < 1 || h2 > 1024) return SamplingCommands.Fail("dbm", "--hidden1 and --hidden2 must lie in 1…1024.");
-                if (s < 1) return SamplingCommands.Fail("dbm", "--steps must be at least 1.");
                 var result = DeepDigits.Dbm(h1, h2, s, run.Seed, run.Progress<Dsl.Training.TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, loss {p.Loss:F3}"), run.Cancellation);
                 var samples = Plots.ImageGrid(run.Output("dbm-samples.png"), $"DBM ({h1}-{h2}): p(v | h1) after 300 Gibbs sweeps", result.Samples, 8, 8, 8);
                 return run.Finish(new

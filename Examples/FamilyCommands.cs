@@ -33,9 +33,9 @@ namespace Dsl.Examples
         private static Command PlanarFlow(GalleryOptions o)
         {
             var target = new Option<string>("--target") { Description = "banana or ring (Rezende & Mohamed's U₁).", DefaultValueFactory = _ => "banana" };
-            var layers = new Option<int>("--layers") { Description = "Planar layers K.", DefaultValueFactory = _ => 16 };
-            var steps = new Option<int>("--steps") { Description = "Adam steps on the reverse KL.", DefaultValueFactory = _ => 1500 };
-            var batch = new Option<int>("--batch") { Description = "Base draws per step.", DefaultValueFactory = _ => 256 };
+            var layers = new Option<int>("--layers") { Description = "Planar layers K.", DefaultValueFactory = _ => 16 }.InRange(1, 256);
+            var steps = new Option<int>("--steps") { Description = "Adam steps on the reverse KL (0: evaluate the untrained flow).", DefaultValueFactory = _ => 1500 }.AtLeast(0);
+            var batch = new Option<int>("--batch") { Description = "Base draws per step.", DefaultValueFactory = _ => 256 }.AtLeast(1);
             var command = new Command("planar-flow", "Fit a stack of planar flows (generated log-determinants) to a 2D density by reverse KL: KL(q‖p) before and after, density PNGs.");
             foreach (var opt in new Option[] { target, layers, steps, batch }) command.Options.Add(opt);
             command.SetAction(r => o.Run("planar-flow", r, run =>
@@ -44,7 +44,8 @@ namespace Dsl.Examples
                 string t = r.GetValue(target)!;
                 if (!TargetDensities.Names.Contains(t)) return SamplingCommands.Fail("planar-flow", "unknown --target '" + t + "'; valid: " + string.Join(", ", TargetDensities.Names) + ".");
                 int k = r.GetValue(layers), s = r.GetValue(steps), b = r.GetValue(batch);
-                if (k < 1 || k > 256 || s < 0 || b < 1) return SamplingCommands.Fail("planar-flow", "--layers must lie in 1…256, --steps ≥ 0 and --batch ≥ 1.");
+                // Each planar layer keeps its [batch, 2] output and log-determinant terms for the backward pass, float64, about four per layer.
+                if (MemoryBudget.Refusal("--batch " + b + " with --layers " + k, (double)b * 2 * k, 8, 4) is string tooLarge) return SamplingCommands.Fail("planar-flow", tooLarge);
                 PlanarFlowRun result;
                 try
                 {
@@ -67,9 +68,9 @@ namespace Dsl.Examples
         private static Command Vae(GalleryOptions o)
         {
             var likelihood = new Option<string>("--likelihood") { Description = "bernoulli (binarised digits) or gaussian (pixels in [0, 1]).", DefaultValueFactory = _ => "bernoulli" };
-            var latent = new Option<int>("--latent") { Description = "Latent dimension L.", DefaultValueFactory = _ => 8 };
-            var hidden = new Option<int>("--hidden") { Description = "Hidden width of encoder and decoder.", DefaultValueFactory = _ => 128 };
-            var steps = new Option<int>("--steps") { Description = "Adam steps (batches of 128).", DefaultValueFactory = _ => 2000 };
+            var latent = new Option<int>("--latent") { Description = "Latent dimension L.", DefaultValueFactory = _ => 8 }.InRange(1, 64);
+            var hidden = new Option<int>("--hidden") { Description = "Hidden width of encoder and decoder.", DefaultValueFactory = _ => 128 }.InRange(1, 2048);
+            var steps = new Option<int>("--steps") { Description = "Adam steps (batches of 128; 0: evaluate the untrained or resumed model).", DefaultValueFactory = _ => 2000 }.AtLeast(0);
             var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
             var command = new Command("vae", "Train a VAE on the digits by the ELBO (closed-form KL, reparameterisation); test ELBO, KL and IWAE_K bounds in nats, sample PNGs.");
             foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume }) command.Options.Add(opt);
@@ -79,11 +80,12 @@ namespace Dsl.Examples
                 string l = r.GetValue(likelihood)!.ToLowerInvariant();
                 if (l != "bernoulli" && l != "gaussian") return SamplingCommands.Fail("vae", "unknown --likelihood '" + l + "'; valid: bernoulli, gaussian.");
                 int z = r.GetValue(latent), h = r.GetValue(hidden), s = r.GetValue(steps);
-                if (z < 1 || z > 64 || h < 1 || h > 2048 || s < 0) return SamplingCommands.Fail("vae", "--latent must lie in 1…64, --hidden in 1…2048 and --steps ≥ 0.");
+                var checkpoint = run.Output($"vae-{l}-{z}.ckpt");
+                if (GalleryOptions.CheckpointProblem("--out", checkpoint, r.GetValue(resume)) is string missing) return SamplingCommands.Fail("vae", missing);
                 VaeRun result;
                 try
                 {
-                    result = FamilyRuns.Vae(l == "bernoulli" ? VaeLikelihood.Bernoulli : VaeLikelihood.Gaussian, z, h, s, run.Seed, run.Output($"vae-{l}-{z}.ckpt"), r.GetValue(resume),
+                    result = FamilyRuns.Vae(l == "bernoulli" ? VaeLikelihood.Bernoulli : VaeLikelihood.Gaussian, z, h, s, run.Seed, checkpoint, r.GetValue(resume),
                         run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, −ELBO {p.Loss:F2} nats"), run.Cancellation);
                 }
                 catch (TrainingDivergedException ex) { return SamplingCommands.Fail("vae", ex.Message); }
@@ -106,7 +108,7 @@ namespace Dsl.Examples
         {
             var data = new Option<string>("--data") { Description = "gaussians8 (or eight-gaussians), moons, ring, swissroll, checkerboard, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "gaussians8" };
             var loss = new Option<string>("--loss") { Description = "ns (non-saturating −log D(G(z))) or minimax (log(1 − D(G(z)))).", DefaultValueFactory = _ => "ns" };
-            var steps = new Option<int>("--steps") { Description = "Alternating steps.", DefaultValueFactory = _ => 2000 };
+            var steps = new Option<int>("--steps") { Description = "Alternating steps (0: evaluate the untrained networks).", DefaultValueFactory = _ => 2000 }.AtLeast(0);
             var rate = new Option<double>("--learning-rate") { Description = "Adam learning rate of both networks (β₁ = 0.5).", DefaultValueFactory = _ => 1e-3 };
             var command = new Command("gan", "Train a GAN on a 2D toy set (or the digits): discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
             foreach (var opt in new Option[] { data, loss, steps, rate }) command.Options.Add(opt);
@@ -116,8 +118,8 @@ namespace Dsl.Examples
                 string d = r.GetValue(data)!, l = r.GetValue(loss)!.ToLowerInvariant();
                 if (d != "digits" && Toy2D.Parse(d) == null) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
                 if (l != "ns" && l != "minimax") return SamplingCommands.Fail("gan", "unknown --loss '" + l + "'; valid: ns, minimax.");
-                if (r.GetValue(steps) < 0) return SamplingCommands.Fail("gan", "--steps must be ≥ 0.");
-                if (!(r.GetValue(rate) > 0 && r.GetValue(rate) < 1)) return SamplingCommands.Fail("gan", "--learning-rate must lie in (0, 1).");
+                if (!(r.GetValue(rate) > 0 && r.GetValue(rate) < 1))
+                    return SamplingCommands.Fail("gan", "--learning-rate must lie in (0, 1), got " + r.GetValue(rate).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
                 GanRun result;
                 try
                 {
@@ -145,7 +147,7 @@ namespace Dsl.Examples
         private static Command Cnf(GalleryOptions o)
         {
             var data = new Option<string>("--data") { Description = "moons, gaussians8, ring, swissroll or checkerboard.", DefaultValueFactory = _ => "moons" };
-            var steps = new Option<int>("--steps") { Description = "Adam steps of maximum likelihood (batches of 128).", DefaultValueFactory = _ => 200 };
+            var steps = new Option<int>("--steps") { Description = "Adam steps of maximum likelihood (batches of 128; 0: evaluate the untrained flow).", DefaultValueFactory = _ => 200 }.AtLeast(0);
             var command = new Command("cnf", "Train a continuous normalising flow by maximum likelihood on a 2D toy set: test NLL (exact and Hutchinson divergence), NFE, sample PNG.");
             foreach (var opt in new Option[] { data, steps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("cnf", r, run =>
@@ -153,7 +155,6 @@ namespace Dsl.Examples
                 if (CpuOnly("cnf", run) is int refused) return refused;
                 string d = r.GetValue(data)!;
                 if (Toy2D.Parse(d) == null) return SamplingCommands.Fail("cnf", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
-                if (r.GetValue(steps) < 0) return SamplingCommands.Fail("cnf", "--steps must be ≥ 0.");
                 CnfRun result;
                 try
                 {

@@ -22,24 +22,20 @@ namespace Dsl.Examples
         private sealed class TrainingOptions
         {
             public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Denoiser checkpoint (default --out/guided-digits.ckpt); the classifiers sit beside it (.classifier.ckpt, .judge.ckpt). Loaded when present, trained otherwise." };
-            public Option<int> TrainSteps { get; } = new("--train-steps") { Description = "Adam steps of the conditional U-Net denoiser.", DefaultValueFactory = _ => 1200 };
-            public Option<int> ClassifierSteps { get; } = new("--classifier-steps") { Description = "Adam steps of the noisy classifier (the clean judge gets half).", DefaultValueFactory = _ => 1000 };
-            public Option<int> Channels { get; } = new("--channels") { Description = "Channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 16 };
+            public Option<int> TrainSteps { get; } = new Option<int>("--train-steps") { Description = "Adam steps of the conditional U-Net denoiser.", DefaultValueFactory = _ => 1200 }.AtLeast(1);
+            public Option<int> ClassifierSteps { get; } = new Option<int>("--classifier-steps") { Description = "Adam steps of the noisy classifier (the clean judge gets half).", DefaultValueFactory = _ => 1000 }.AtLeast(1);
+            public Option<int> Channels { get; } = new Option<int>("--channels") { Description = "Channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 16 }.MultipleOf(8, 8, 512);
             public Option<double> DropLabel { get; } = new("--p-uncond") { Description = "Label dropout into the null label while training (classifier-free guidance).", DefaultValueFactory = _ => 0.2 };
-            public Option<int> T { get; } = new("--T") { Description = "Diffusion steps T (linear schedule).", DefaultValueFactory = _ => 1000 };
+            public Option<int> T { get; } = new Option<int>("--T") { Description = "Diffusion steps T (linear schedule).", DefaultValueFactory = _ => 1000 }.InRange(2, 100_000);
 
             public IEnumerable<Option> All => new Option[] { Checkpoint, TrainSteps, ClassifierSteps, Channels, DropLabel, T };
 
             public string? Validate(ParseResult r)
             {
-                if (r.GetValue(TrainSteps) < 1 || r.GetValue(ClassifierSteps) < 1) return "--train-steps and --classifier-steps must be ≥ 1.";
-                int c = r.GetValue(Channels);
-                if (c < 8 || c % 8 != 0) return "--channels must be a positive multiple of 8, got " + c + ".";
                 double p = r.GetValue(DropLabel);
-                if (!(p > 0 && p < 1)) return "--p-uncond must lie in (0, 1) (the null label must be trained), got " + p + ".";
-                int t = r.GetValue(T);
-                if (t < 2 || t > 100_000) return "--T must lie in 2…100000, got " + t + ".";
-                return null;
+                if (!(p > 0 && p < 1)) return "--p-uncond must lie in (0, 1) (the null label must be trained), got " + p.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
+                var checkpoint = r.GetValue(Checkpoint);
+                return checkpoint == null ? null : GalleryOptions.CheckpointProblem("--checkpoint", checkpoint, resume: false);
             }
 
             public GuidedConfig Config(ParseResult r) =>
@@ -53,12 +49,12 @@ namespace Dsl.Examples
         private static Command GuidedCommand(GalleryOptions o)
         {
             var t = new TrainingOptions();
-            var digit = new Option<int>("--digit") { Description = "The requested class 0…9.", DefaultValueFactory = _ => 3 };
+            var digit = new Option<int>("--digit") { Description = "The requested class 0…9.", DefaultValueFactory = _ => 3 }.InRange(0, 9);
             var scale = new Option<double>("--scale") { Description = "Guidance scale: γ for classifier guidance, w for classifier-free ((1+w)ε(x,y) − wε(x,∅)).", DefaultValueFactory = _ => 2 };
             var method = new Option<string>("--method") { Description = "classifier (∇log p(y|xₜ) of a noisy classifier) or free (classifier-free).", DefaultValueFactory = _ => "classifier" };
             var sampler = new Option<string>("--sampler") { Description = "ddim (η = 0, --steps) or ancestral (all T steps).", DefaultValueFactory = _ => "ddim" };
-            var steps = new Option<int>("--steps") { Description = "DDIM steps K.", DefaultValueFactory = _ => 50 };
-            var n = new Option<int>("--n") { Description = "Samples (the grid shows up to 64).", DefaultValueFactory = _ => 64 };
+            var steps = new Option<int>("--steps") { Description = "DDIM steps K (1…T).", DefaultValueFactory = _ => 50 }.AtLeast(1);
+            var n = new Option<int>("--n") { Description = "Samples (the grid shows up to 64).", DefaultValueFactory = _ => 64 }.InRange(1, 4096);
             var command = new Command("guided", "Conditional digits: classifier guidance or classifier-free guidance; target_class_rate by an independent clean classifier, against the unconditional model.");
             foreach (var opt in t.All.Concat(new Option[] { digit, scale, method, sampler, steps, n })) command.Options.Add(opt);
             command.SetAction(r => o.Run("guided", r, run =>
@@ -68,11 +64,9 @@ namespace Dsl.Examples
                 double g = r.GetValue(scale);
                 if (m != "classifier" && m != "free") return SamplingCommands.Fail("guided", "unknown --method '" + m + "'; valid: classifier, free.");
                 if (s != "ddim" && s != "ancestral") return SamplingCommands.Fail("guided", "unknown --sampler '" + s + "'; valid: ddim, ancestral.");
-                if (d < 0 || d > 9) return SamplingCommands.Fail("guided", "--digit must lie in 0…9, got " + d + ".");
                 if (!(g >= 0) || double.IsInfinity(g)) return SamplingCommands.Fail("guided", "--scale must be a finite number ≥ 0.");
-                if (count < 1 || count > 4096) return SamplingCommands.Fail("guided", "--n must lie in 1…4096.");
                 if (t.Validate(r) is string error) return SamplingCommands.Fail("guided", error);
-                if (s == "ddim" && (k < 1 || k > r.GetValue(t.T))) return SamplingCommands.Fail("guided", "--steps must lie in 1…T.");
+                if (s == "ddim" && k > r.GetValue(t.T)) return SamplingCommands.Fail("guided", "--steps must lie in 1…T = " + r.GetValue(t.T) + ", got " + k + ".");
                 GuidedModels models;
                 GuidedRun result;
                 try
@@ -104,9 +98,9 @@ namespace Dsl.Examples
         {
             var t = new TrainingOptions();
             var mask = new Option<string>("--mask") { Description = "Missing region: left, right, top, bottom (halves), center (4×4) or random (each pixel with probability ½).", DefaultValueFactory = _ => "left" };
-            var steps = new Option<int>("--steps") { Description = "Reverse steps K (0: all T, Algorithm 2's grid).", DefaultValueFactory = _ => 100 };
-            var resample = new Option<int>("--resample") { Description = "RePaint resampling: attempts per step (1: plain replacement).", DefaultValueFactory = _ => 1 };
-            var n = new Option<int>("--n") { Description = "Held-out digits to inpaint (≤ 297; the PNG shows up to 16).", DefaultValueFactory = _ => 64 };
+            var steps = new Option<int>("--steps") { Description = "Reverse steps K (0: all T, Algorithm 2's grid).", DefaultValueFactory = _ => 100 }.AtLeast(0);
+            var resample = new Option<int>("--resample") { Description = "RePaint resampling: attempts per step (1: plain replacement).", DefaultValueFactory = _ => 1 }.InRange(1, 100);
+            var n = new Option<int>("--n") { Description = "Held-out digits to inpaint (≤ 297; the PNG shows up to 16).", DefaultValueFactory = _ => 64 }.InRange(1, GuidedExperiments.HeldOut);
             var command = new Command("inpaint", "Inpaint held-out digits by conditioning the reverse process of the unconditional model (replacement / RePaint); masked MSE against unconditional samples.");
             foreach (var opt in t.All.Concat(new Option[] { mask, steps, resample, n })) command.Options.Add(opt);
             command.SetAction(r => o.Run("inpaint", r, run =>
@@ -114,9 +108,7 @@ namespace Dsl.Examples
                 string m = r.GetValue(mask)!.ToLowerInvariant();
                 int k = r.GetValue(steps), u = r.GetValue(resample), count = r.GetValue(n);
                 if (!GuidedExperiments.Masks.Contains(m)) return SamplingCommands.Fail("inpaint", "unknown --mask '" + m + "'; valid: " + string.Join(", ", GuidedExperiments.Masks) + ".");
-                if (k < 0 || k > r.GetValue(t.T)) return SamplingCommands.Fail("inpaint", "--steps must lie in 0…T.");
-                if (u < 1 || u > 100) return SamplingCommands.Fail("inpaint", "--resample must lie in 1…100.");
-                if (count < 1) return SamplingCommands.Fail("inpaint", "--n must be ≥ 1.");
+                if (k > r.GetValue(t.T)) return SamplingCommands.Fail("inpaint", "--steps must lie in 0…T = " + r.GetValue(t.T) + ", got " + k + ".");
                 if (t.Validate(r) is string error) return SamplingCommands.Fail("inpaint", error);
                 InpaintRun result;
                 try

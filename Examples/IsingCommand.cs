@@ -12,11 +12,11 @@ namespace Dsl.Examples
     {
         public static Command Build(GalleryOptions o)
         {
-            var l = new Option<int>("--L") { Description = "Lattice size L (periodic L×L).", DefaultValueFactory = _ => 32 };
-            var t = new Option<double>("--T") { Description = "Temperature (J = k_B = 1; T_c ≈ 2.269).", DefaultValueFactory = _ => 2.0 };
-            var sweeps = new Option<int>("--sweeps") { Description = "Sweeps per chain (the first fifth is burn-in).", DefaultValueFactory = _ => 2000 };
+            var l = new Option<int>("--L") { Description = "Lattice size L (periodic L×L, even: the checkerboard needs it).", DefaultValueFactory = _ => 32 }.EvenInRange(2, MaxSide, Checkerboard);
+            var t = new Option<double>("--T") { Description = "Temperature (J = k_B = 1; T_c ≈ 2.269).", DefaultValueFactory = _ => 2.0 }.PositiveFinite();
+            var sweeps = new Option<int>("--sweeps") { Description = "Sweeps per chain (the first fifth is burn-in).", DefaultValueFactory = _ => 2000 }.AtLeast(10, " (two are burn-in, the rest measured)");
             var algorithm = new Option<string>("--algorithm") { Description = "metropolis or gibbs (heat bath).", DefaultValueFactory = _ => "metropolis" };
-            var chains = new Option<int>("--chains") { Description = "Independent chains (error bars from their spread).", DefaultValueFactory = _ => 8 };
+            var chains = new Option<int>("--chains") { Description = "Independent chains (error bars from their spread).", DefaultValueFactory = _ => 8 }.AtLeast(2, " (error bars come from their spread)");
             var scan = new Option<string?>("--scan") { Description = "Tmin:Tmax:n — a temperature scan with a PNG of |m| and u against T." };
             var command = new Command("ising", "2D Ising model: checkerboard Metropolis or heat-bath sweeps through the generated local fields; |m| and u per site with error bars, Onsager beside them.");
             foreach (var opt in new Option[] { l, t, sweeps, algorithm, chains, scan }) command.Options.Add(opt);
@@ -26,19 +26,17 @@ namespace Dsl.Examples
                 if (a != "metropolis" && a != "gibbs") return SamplingCommands.Fail("ising", "unknown --algorithm '" + a + "'; valid: metropolis, gibbs.");
                 var rule = a == "gibbs" ? SpinUpdate.HeatBath : SpinUpdate.Metropolis;
                 int size = r.GetValue(l), n = r.GetValue(sweeps), c = r.GetValue(chains);
-                if (size < 2) return SamplingCommands.Fail("ising", "--L must be at least 2, got " + size + ".");
-                if (c < 2) return SamplingCommands.Fail("ising", "--chains must be at least 2, got " + c + ".");
+                if (LatticeMemory(size, c) is string tooLarge) return SamplingCommands.Fail("ising", tooLarge);
                 var temperatures = new[] { r.GetValue(t) };
                 string? scanText = r.GetValue(scan);
                 if (scanText != null)
                 {
                     var parts = scanText.Split(':');
                     if (parts.Length != 3 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lo)
-                        || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var hi) || !int.TryParse(parts[2], out var count) || count < 2 || !(lo > 0) || !(hi > lo))
-                        return SamplingCommands.Fail("ising", "--scan must be Tmin:Tmax:n with 0 < Tmin < Tmax and n ≥ 2, got '" + scanText + "'.");
+                        || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var hi) || !int.TryParse(parts[2], out var count) || count < 2 || count > 1000 || !(lo > 0) || !(hi > lo) || !double.IsFinite(hi))
+                        return SamplingCommands.Fail("ising", "--scan must be Tmin:Tmax:n with 0 < Tmin < Tmax < ∞ and n in 2…1000, got '" + scanText + "'.");
                     temperatures = Enumerable.Range(0, count).Select(i => lo + (hi - lo) * i / (count - 1)).ToArray();
                 }
-                if (temperatures.Any(x => !(x > 0))) return SamplingCommands.Fail("ising", "--T must be positive, got " + temperatures.First(x => !(x > 0)).ToString(CultureInfo.InvariantCulture) + ".");
                 var results = temperatures.Select(temperature => IsingRun.Run(size, temperature, n, rule, c, run.Seed)).ToList();
                 var last = results[results.Count - 1];
                 var lattice = Plots.ImageGrid(run.Output($"ising-L{size}-T{last.Temperature.ToString("F2", CultureInfo.InvariantCulture)}.png"),
@@ -74,20 +72,20 @@ namespace Dsl.Examples
         /// <summary>`dsl bench ising`: checkerboard Metropolis sweeps of a 256×256 lattice through the generated local fields.</summary>
         public static Command BuildBench(GalleryOptions o)
         {
-            var l = new Option<int>("--L") { Description = "Lattice side.", DefaultValueFactory = _ => 256 };
-            var repeats = new Option<int>("--repeats") { Description = "Timed sweeps (after 3 warm-up sweeps).", DefaultValueFactory = _ => 20 };
+            var l = new Option<int>("--L") { Description = "Lattice side (even: the checkerboard needs it).", DefaultValueFactory = _ => 256 }.EvenInRange(2, MaxSide, Checkerboard);
+            var repeats = new Option<int>("--repeats") { Description = "Timed sweeps (after 3 warm-up sweeps).", DefaultValueFactory = _ => 20 }.AtLeast(1);
             var command = new Command("ising", "Checkerboard Metropolis sweep of an L×L Ising lattice (default 256×256, T = 2.27) on every generated path (one-pass sweep, fused flip energies, torch ops): spin updates per second of the fastest.");
             command.Options.Add(l);
             command.Options.Add(repeats);
             command.SetAction(r => o.Run("bench ising", r, run =>
             {
                 int side = r.GetValue(l), reps = r.GetValue(repeats);
-                if (side < 2 || reps < 1) return SamplingCommands.Fail("bench ising", "--L must be at least 2 and --repeats positive.");
+                if (LatticeMemory(side, 1) is string tooLarge) return SamplingCommands.Fail("bench ising", tooLarge);
                 TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
                 using var scope = TorchSharp.torch.NewDisposeScope();
                 var model = new Dsl.Models.LatticeIsing(N: side * side) { L = side };
                 var g = new TorchSharp.torch.Generator((ulong)run.Seed);
-                var spins = TorchSharp.torch.empty(1, side * side).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+                var spins = TorchSharp.torch.empty(1, side * side).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
                 var even = Dsl.Models.IsingLattice.Checkerboard(side).to_type(TorchSharp.torch.ScalarType.Bool);
                 var odd = even.logical_not();
                 // Both generated paths; the fastest is reported, the others beside it. Under Auto (or Fused) Sweep takes the generated
@@ -119,8 +117,21 @@ namespace Dsl.Examples
                     ms_per_sweep_fused = fused, ms_per_sweep_torch_ops = torchOps,
                     repeats = reps, threads = TorchSharp.torch.get_num_threads(),
                 }, false);
-            }));
+            }, writesFiles: false));
             return command;
         }
+
+        /// <summary>Why --L must be even: colouring a periodic lattice like a chess board needs an even side, else two neighbours share a colour.</summary>
+        /// <summary>The largest even side whose L² sites fit the model's int size.</summary>
+        private const int MaxSide = 46_340;
+
+        private const string Checkerboard = " (a periodic lattice has a checkerboard colouring only for even L)";
+
+        /// <summary>
+        /// The chains' spins (float32, L² each) and the per-sweep buffers of the sweep (local fields, flip energies, acceptance draws and
+        /// masks): about eight L² float32 tensors per chain; an L of 100 000 is refused here, not after a minute of allocating.
+        /// </summary>
+        private static string? LatticeMemory(int side, int chains) =>
+            MemoryBudget.Refusal("--L " + side + " with " + chains + " chain" + (chains == 1 ? "" : "s"), (double)side * side * chains, 4, 8);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
@@ -35,7 +36,7 @@ namespace Dsl.Examples
             root.Subcommands.Add(models);
 
             var modelName = new Option<string>("--model") { Description = "Model name (see `dsl models`).", Required = true };
-            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 10_000 };
+            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 10_000 }.AtLeast(1);
             var dtype = new Option<string>("--dtype") { Description = "float32 or float64.", DefaultValueFactory = _ => "float32" };
             var check = new Command("score-check", "Compare the generated score (and exact divergence) with autograd of the model's own equations.");
             check.Options.Add(modelName);
@@ -60,9 +61,51 @@ namespace Dsl.Examples
             bench.Subcommands.Add(SdeCommands.BenchReverseVp(gallery));
             bench.Subcommands.Add(IsingCommand.BuildBench(gallery));
             root.Subcommands.Add(bench);
+            root.Subcommands.Add(StressCommand.Build(gallery));
 
-            return root.Parse(args).Invoke();
+            string commandName = "dsl";
+            try
+            {
+                var parse = root.Parse(args);
+                commandName = CommandPath(parse.CommandResult);
+                // A parse error (unknown option, a value of the wrong type, a missing required option, a value an option's rule
+                // refuses) is one line and the --help hint, exit 2; System.CommandLine's own handler would print the whole help
+                // page after it. --help and --version clear the errors of the options beside them and run as usual.
+                if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
+                {
+                    Console.Error.WriteLine(commandName + ": " + string.Join(" ", parse.Errors.Select(e => OneLine(e.Message)).Distinct())
+                        + " Run '" + commandName + " --help' for usage.");
+                    return 2;
+                }
+                // Without the default handler an exception reaches the catch below instead of printing its stack trace.
+                return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            }
+            catch (Exception e)
+            {
+                // What the commands did not anticipate: one line (type and first line of the message; libtorch appends its native
+                // frames on the lines after), exit 1. DSL_DEBUG=1 adds the stack trace for whoever debugs it.
+                bool debug = Environment.GetEnvironmentVariable("DSL_DEBUG") == "1";
+                Console.Error.WriteLine(commandName + ": unexpected " + e.GetType().Name + ": " + FirstLine(e.Message)
+                    + (debug ? "" : " (DSL_DEBUG=1 shows the stack trace)"));
+                if (debug) Console.Error.WriteLine(e);
+                return 1;
+            }
         }
+
+        /// <summary>"dsl ddpm train" for the command a parse result names (the root alone is "dsl").</summary>
+        private static string CommandPath(CommandResult? command)
+        {
+            var names = new System.Collections.Generic.List<string>();
+            for (SymbolResult? s = command; s is CommandResult c && c.Command is not RootCommand; s = c.Parent) names.Insert(0, c.Command.Name);
+            return string.Join(" ", names.Prepend("dsl"));
+        }
+
+        /// <summary>A message on one line: its lines joined by spaces (the gallery's errors are one stderr line each).</summary>
+        internal static string OneLine(string message) =>
+            string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+        private static string FirstLine(string message) =>
+            message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 
         private static int ListModels(bool asJson)
         {
@@ -99,12 +142,12 @@ namespace Dsl.Examples
                 Console.Error.WriteLine($"dsl score-check: unknown model '{name}'; valid names: {string.Join(", ", ModelCatalog.All.Select(e => e.Name))}.");
                 return 2;
             }
-            if (n < 1)
-            {
-                Console.Error.WriteLine($"dsl score-check: --n must be at least 1, got {n}.");
-                return 2;
-            }
-            if (!TryDevice(deviceName, out var device) || !TryDType(dtypeName, out var dtype)) return 2;
+            if (!TryDevice("score-check", deviceName, out var device) || !TryDType(dtypeName, out var dtype)) return 2;
+            int dim;
+            using (var sizeProbe = entry.Create(seed)) dim = sizeProbe.Dim;
+            // x, the generated and the autograd score, their difference and its ratios, the autograd graph: about ten [n, D] tensors.
+            if (MemoryBudget.Refusal("--n " + n + " with D = " + dim, (double)n * dim, 8, 10) is string tooLarge)
+                return SamplingCommands.Fail("score-check", tooLarge);
             var r = ScoreCheck.Run(entry, n, seed, device, dtype);
             if (asJson)
             {
@@ -126,7 +169,7 @@ namespace Dsl.Examples
 
         private static int Tour(long seed, string deviceName, bool asJson)
         {
-            if (!TryDevice(deviceName, out var device)) return 2;
+            if (!TryDevice("", deviceName, out var device)) return 2;
             if (!asJson)
             {
                 AnsiConsole.MarkupLine("[bold]Dsl[/]: each model below is a C# method that reads like its equation; the build generated its score and divergence.");
@@ -205,17 +248,18 @@ namespace Dsl.Examples
             AnsiConsole.Write(table);
         }
 
-        internal static bool TryDevice(string name, out Device device)
+        /// <summary>The device --device names; otherwise one line naming <paramref name="command"/> ("" for the tour) and false.</summary>
+        internal static bool TryDevice(string command, string name, out Device device)
         {
             device = CPU;
             if (name == "cpu") return true;
             if (name == "cuda")
             {
                 if (cuda.is_available()) { device = CUDA; return true; }
-                Console.Error.WriteLine("dsl: --device cuda was asked for but CUDA is not available (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU).");
+                Console.Error.WriteLine(("dsl " + command).TrimEnd() + ": --device cuda was asked for but CUDA is not available (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU).");
                 return false;
             }
-            Console.Error.WriteLine($"dsl: unknown --device '{name}'; valid: cpu, cuda.");
+            Console.Error.WriteLine(("dsl " + command).TrimEnd() + $": unknown --device '{name}'; valid: cpu, cuda.");
             return false;
         }
 

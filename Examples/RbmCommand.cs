@@ -10,9 +10,9 @@ namespace Dsl.Examples
         public static Command Build(GalleryOptions o)
         {
             var data = new Option<string>("--data") { Description = "digits (the UCI 8×8 digits, binarised at 8/16).", DefaultValueFactory = _ => "digits" };
-            var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => 64 };
+            var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => 64 }.InRange(1, 1024);
             var algorithm = new Option<string>("--algorithm") { Description = "cd1 or pcd.", DefaultValueFactory = _ => "cd1" };
-            var epochs = new Option<int>("--epochs") { Description = "Passes over the 1797 images (batches of 100).", DefaultValueFactory = _ => 10 };
+            var epochs = new Option<int>("--epochs") { Description = "Passes over the 1797 images (batches of 100).", DefaultValueFactory = _ => 10 }.AtLeast(1);
             var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (PCD chains restart from data)." };
             var command = new Command("rbm", "Train a binary RBM on the digits with CD-1 or PCD: pseudo-likelihood and AIS log-likelihood, sample and filter PNGs.");
             foreach (var opt in new Option[] { data, hidden, algorithm, epochs, resume }) command.Options.Add(opt);
@@ -22,11 +22,12 @@ namespace Dsl.Examples
                 if (r.GetValue(data) != "digits") return SamplingCommands.Fail("rbm", "unknown --data '" + r.GetValue(data) + "'; valid: digits.");
                 if (a != "cd1" && a != "pcd") return SamplingCommands.Fail("rbm", "unknown --algorithm '" + a + "'; valid: cd1, pcd.");
                 int h = r.GetValue(hidden), e = r.GetValue(epochs);
-                if (h < 1 || h > 1024 || e < 1) return SamplingCommands.Fail("rbm", "--hidden must lie in 1…1024 and --epochs ≥ 1.");
+                var checkpoint = run.Output($"rbm-{a}-{h}.ckpt");
+                if (GalleryOptions.CheckpointProblem("--out", checkpoint, r.GetValue(resume)) is string missing) return SamplingCommands.Fail("rbm", missing);
                 RbmDigitsRun result;
                 try
                 {
-                    result = RbmDigits.Run(a == "pcd", h, e, run.Seed, run.Output($"rbm-{a}-{h}.ckpt"), r.GetValue(resume),
+                    result = RbmDigits.Run(a == "pcd", h, e, run.Seed, checkpoint, r.GetValue(resume),
                         run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, CD loss {p.Loss:F3}"), run.Cancellation);
                 }
                 catch (CheckpointException ex) { return SamplingCommands.Fail("rbm", ex.Message); }
@@ -46,14 +47,18 @@ namespace Dsl.Examples
         /// <summary>`dsl hopfield`: Hebbian or gradient-rule storage and recall from corrupted patterns.</summary>
         public static Command BuildHopfield(GalleryOptions o)
         {
-            var n = new Option<int>("--N") { Description = "Units.", DefaultValueFactory = _ => 100 };
-            var patterns = new Option<int>("--patterns") { Description = "Stored random patterns P (capacity ≈ 0.14 N).", DefaultValueFactory = _ => 5 };
-            var noise = new Option<double>("--noise") { Description = "Fraction of bits flipped in each probe.", DefaultValueFactory = _ => 0.1 };
+            var n = new Option<int>("--N") { Description = "Units.", DefaultValueFactory = _ => 100 }.AtLeast(2);
+            var patterns = new Option<int>("--patterns") { Description = "Stored random patterns P (capacity ≈ 0.14 N).", DefaultValueFactory = _ => 5 }.AtLeast(1);
+            var noise = new Option<double>("--noise") { Description = "Fraction of bits flipped in each probe.", DefaultValueFactory = _ => 0.1 }.InRange(0, 0.5, " (beyond half the probe is closer to the negated pattern)");
             var rule = new Option<string>("--rule") { Description = "hebbian, or gradient (pseudo-likelihood ascent with symmetric, zero-diagonal W, started from Hebbian).", DefaultValueFactory = _ => "hebbian" };
             var command = new Command("hopfield", "Store random patterns by the Hebbian or the gradient rule in the generated Hopfield energy, recall them from corrupted probes by asynchronous updates.");
             foreach (var opt in new Option[] { n, patterns, noise, rule }) command.Options.Add(opt);
             command.SetAction(r => o.Run("hopfield", r, run =>
             {
+                // The N×N weights (and their gradient for the gradient rule), the patterns and the probes: a few N² and P·N float64 buffers.
+                int units = r.GetValue(n), stored = r.GetValue(patterns);
+                if (MemoryBudget.Refusal("--N " + units + " with --patterns " + stored, (double)units * units + 2.0 * stored * units, 8, 4) is string tooLarge)
+                    return SamplingCommands.Fail("hopfield", tooLarge);
                 HopfieldRecallRun result;
                 try { result = HopfieldRecall.Run(r.GetValue(n), r.GetValue(patterns), r.GetValue(noise), run.Seed, r.GetValue(rule)!); }
                 catch (System.ArgumentException e) { return SamplingCommands.Fail("hopfield", e.Message); }
@@ -64,7 +69,7 @@ namespace Dsl.Examples
                     mean_sweeps = result.MeanSweeps, energy_never_increased = result.EnergyNeverIncreased, fixed_point_fraction = result.FixedPointFraction,
                     pseudo_log_likelihood_before = result.PseudoLogLikelihoodBefore, pseudo_log_likelihood = result.PseudoLogLikelihood,
                 }, false);
-            }));
+            }, writesFiles: false));
             return command;
         }
     }

@@ -22,14 +22,14 @@ namespace Dsl.Examples
         public static IEnumerable<Command> Build(GalleryOptions o)
         {
             var model = new Option<string>("--model") { Description = "gmm (Song & Ermon's Figure-3 mixture) or a model of `dsl models`.", DefaultValueFactory = _ => "gmm" };
-            var chains = new Option<int>("--chains") { Description = "Number of independent chains.", DefaultValueFactory = _ => 2000 };
+            var chains = new Option<int>("--chains") { Description = "Number of independent chains.", DefaultValueFactory = _ => 2000 }.AtLeast(2);
 
             var langevin = new Command("langevin", "Unadjusted Langevin dynamics with the generated score. With --model gmm: Figure 3 of Song & Ermon (2019), plain Langevin mis-weights the modes.");
             langevin.Options.Add(model);
             langevin.Options.Add(chains);
-            var langevinStep = new Option<double>("--step") { Description = "ε for catalog models (gmm uses Song & Ermon's 0.1).", DefaultValueFactory = _ => 0.01 };
-            var steps = new Option<int>("--steps") { Description = "Steps after burn-in (catalog models).", DefaultValueFactory = _ => 2000 };
-            var burnIn = new Option<int>("--burn-in") { Description = "Burn-in steps (catalog models).", DefaultValueFactory = _ => 500 };
+            var langevinStep = new Option<double>("--step") { Description = "ε for catalog models (gmm uses Song & Ermon's 0.1).", DefaultValueFactory = _ => 0.01 }.PositiveFinite();
+            var steps = new Option<int>("--steps") { Description = "Steps after burn-in (catalog models).", DefaultValueFactory = _ => 2000 }.AtLeast(8, " (the ESS needs a trajectory)");
+            var burnIn = new Option<int>("--burn-in") { Description = "Burn-in steps (catalog models).", DefaultValueFactory = _ => 500 }.AtLeast(0);
             langevin.Options.Add(langevinStep);
             langevin.Options.Add(steps);
             langevin.Options.Add(burnIn);
@@ -57,10 +57,10 @@ namespace Dsl.Examples
             {
                 var command = new Command(name, description);
                 var m = new Option<string>("--model") { Description = "A model of `dsl models` (or gmm, poe, gaussian, mlp).", DefaultValueFactory = _ => "gaussian" };
-                var step = new Option<double>("--step") { Description = isMala ? "Initial ε (adapted during burn-in unless --fixed-step)." : "Initial proposal scale h (adapted during burn-in unless --fixed-step).", DefaultValueFactory = _ => defaultStep };
-                var n = new Option<int>("--chains") { Description = "Number of independent chains.", DefaultValueFactory = _ => 1000 };
-                var s = new Option<int>("--steps") { Description = "Steps after burn-in.", DefaultValueFactory = _ => 2000 };
-                var b = new Option<int>("--burn-in") { Description = "Burn-in steps (step-size adaptation happens here only).", DefaultValueFactory = _ => 500 };
+                var step = new Option<double>("--step") { Description = isMala ? "Initial ε (adapted during burn-in unless --fixed-step)." : "Initial proposal scale h (adapted during burn-in unless --fixed-step).", DefaultValueFactory = _ => defaultStep }.PositiveFinite();
+                var n = new Option<int>("--chains") { Description = "Number of independent chains.", DefaultValueFactory = _ => 1000 }.AtLeast(2);
+                var s = new Option<int>("--steps") { Description = "Steps after burn-in.", DefaultValueFactory = _ => 2000 }.AtLeast(8, " (the ESS needs a trajectory)");
+                var b = new Option<int>("--burn-in") { Description = "Burn-in steps (step-size adaptation happens here only).", DefaultValueFactory = _ => 500 }.AtLeast(0);
                 var fixedStep = new Option<bool>("--fixed-step") { Description = "Do not adapt the step size during burn-in." };
                 foreach (var opt in new Option[] { m, step, n, s, b, fixedStep }) command.Options.Add(opt);
                 command.SetAction(r => o.Run(name, r, run => Chain(run, name, r.GetValue(m)!, r.GetValue(n), r.GetValue(step), r.GetValue(s), r.GetValue(b), !r.GetValue(fixedStep))));
@@ -77,7 +77,9 @@ namespace Dsl.Examples
 
         private static int Figure3(GalleryRun run, bool annealed, int chains)
         {
-            if (chains < 10) return Fail(run.Command, "--chains must be at least 10, got " + chains + ".");
+            if (chains < 10) return Fail(run.Command, "--chains must be at least 10 for the mode weights, got " + chains + ".");
+            // The chains, Song & Ermon's noise and score buffers, the start kept for the plot: about eight [chains, 2] float64 tensors.
+            if (MemoryBudget.Refusal("--chains " + chains, chains * 2.0, 8, 8) is string tooLarge) return Fail(run.Command, tooLarge);
             var r = ModeWeighting.Run(annealed, run.Seed, chains, run.Device, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
             string tag = annealed ? "annealed-langevin" : "langevin";
             var scatter = Plots.Scatter(run.Output(tag + "-gmm.png"), (annealed ? "Annealed" : "Plain") + $" Langevin: minor-mode weight {r.MinorModeWeight:F3} (truth 0.2)",
@@ -97,10 +99,13 @@ namespace Dsl.Examples
             var entry = ModelCatalog.Find(Aliases.TryGetValue(modelName, out var full) ? full : modelName);
             if (entry == null)
                 return Fail(sampler, "unknown model '" + modelName + "'; valid names: " + string.Join(", ", ModelCatalog.All.Select(e => e.Name)) + " (aliases: " + string.Join(", ", Aliases.Keys) + ").");
-            if (chains < 2) return Fail(sampler, "--chains must be at least 2, got " + chains + ".");
-            if (steps < 8) return Fail(sampler, "--steps must be at least 8 (the ESS needs a trajectory), got " + steps + ".");
             using var scope = NewDisposeScope();
             var model = entry.Create(run.Seed);
+            // The state, proposal, noise, score and energy buffers (about ten [chains, D] float64 tensors) and the thinned trajectory
+            // (Thin = steps / 500, so steps / Thin < 1000 recorded states).
+            int recorded = steps / System.Math.Max(1, steps / 500);
+            if (MemoryBudget.Refusal("--chains " + chains + " with D = " + model.Dim, (double)chains * model.Dim, 8, 10 + recorded) is string tooLarge)
+                return Fail(sampler, tooLarge);
             model.to(ScalarType.Float64).to(run.Device);
             var x0 = empty(chains, model.Dim, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator((ulong)run.Seed + 1)).to(run.Device);
             if (model is Exponential) x0 = x0.abs();
@@ -141,7 +146,7 @@ namespace Dsl.Examples
 
         internal static int Fail(string command, string message)
         {
-            Console.Error.WriteLine("dsl " + command + ": " + message);
+            Console.Error.WriteLine("dsl " + command + ": " + Program.OneLine(message));
             return 2;
         }
     }

@@ -32,8 +32,8 @@ namespace Dsl.Examples
             var eager = (IEquationModel)model;
             var generated = scoreModel.ScoreNoGrad(x);
             var reference = Autograd.Score(eager.EnergyEager, x);
-            double maxAbs = (generated - reference).abs().max().ToDouble();
-            double maxRel = ((generated - reference).abs() / (reference.abs() + 1e-12)).max().ToDouble();
+            double maxAbs = (generated - reference).abs().max().ToDoubleValue();
+            double maxRel = ((generated - reference).abs() / (reference.abs().Add(1e-12))).max().ToDoubleValue();
 
             double? divErr = null;
             if (model is IScoreDivergenceModel div)
@@ -42,7 +42,7 @@ namespace Dsl.Examples
                 var xs = x.narrow(0, 0, m);
                 var exact = div.ScoreDivergenceNoGrad(xs);
                 var viaAutograd = Autograd.Divergence(xx => Autograd.Score(eager.EnergyEager, xx, createGraph: true), xs);
-                divErr = (exact - viaAutograd).abs().max().ToDouble();
+                divErr = (exact - viaAutograd).abs().max().ToDoubleValue();
             }
 
             double generatedMs = MedianMs(() => scoreModel.ScoreNoGrad(x), repeats);

@@ -15,7 +15,7 @@ namespace Dsl.Examples
         {
             var loss = new Option<string>("--loss") { Description = "esm, ism, ssm, ssm-vr, dsm or ncsn.", DefaultValueFactory = _ => "ism" };
             var model = new Option<string>("--model") { Description = "gmm (fit a known mixture's means and weights) or ring (NCSN-train the noise-conditional MLP energy, sample by annealed Langevin).", DefaultValueFactory = _ => "gmm" };
-            var steps = new Option<int>("--steps") { Description = "Adam steps (default: 800 for gmm, 2000 for ring)." };
+            var steps = new Option<int?>("--steps") { Description = "Adam steps (default: 800 for gmm, 2000 for ring)." }.AtLeast(1);
             var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out if there is one." };
             var command = new Command("score-matching", "Learn parameters from samples by explicit, implicit, sliced, denoising or multi-scale (NCSN) score matching.");
             foreach (var opt in new Option[] { loss, model, steps, resume }) command.Options.Add(opt);
@@ -23,27 +23,29 @@ namespace Dsl.Examples
             {
                 var parsed = MixtureFit.Parse(r.GetValue(loss)!);
                 if (parsed == null) return SamplingCommands.Fail("score-matching", "unknown --loss '" + r.GetValue(loss) + "'; valid: esm, ism, ssm, ssm-vr, dsm, ncsn.");
-                int requested = r.GetValue(steps);
-                if (requested < 0) return SamplingCommands.Fail("score-matching", "--steps must be positive, got " + requested + ".");
                 var progress = run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s");
                 switch (r.GetValue(model)!.ToLowerInvariant())
                 {
-                    case "gmm": return Mixture(run, parsed.Value, requested > 0 ? requested : 800, r.GetValue(resume), progress);
+                    case "gmm":
+                        var checkpoint = run.Output("score-matching-" + MixtureFit.Name(parsed.Value) + ".ckpt");
+                        if (GalleryOptions.CheckpointProblem("--out", checkpoint, r.GetValue(resume)) is string missing) return SamplingCommands.Fail("score-matching", missing);
+                        return Mixture(run, parsed.Value, r.GetValue(steps) ?? 800, checkpoint, r.GetValue(resume), progress);
                     case "ring":
                         if (parsed != ScoreMatchingLoss.Ncsn) return SamplingCommands.Fail("score-matching", "--model ring trains a noise-conditional energy: use --loss ncsn.");
-                        return Ring(run, requested > 0 ? requested : 2000, progress);
+                        if (r.GetValue(resume)) return SamplingCommands.Fail("score-matching", "--resume: --model ring keeps no checkpoint; run without --resume.");
+                        return Ring(run, r.GetValue(steps) ?? 2000, progress);
                     default: return SamplingCommands.Fail("score-matching", "unknown model '" + r.GetValue(model) + "'; valid: gmm, ring.");
                 }
             }));
             return command;
         }
 
-        private static int Mixture(GalleryRun run, ScoreMatchingLoss loss, int steps, bool resume, IProgress<TrainingProgress> progress)
+        private static int Mixture(GalleryRun run, ScoreMatchingLoss loss, int steps, string checkpoint, bool resume, IProgress<TrainingProgress> progress)
         {
             MixtureFitResult r;
             try
             {
-                r = MixtureFit.Run(loss, run.Seed, steps, progress: progress, checkpoint: run.Output("score-matching-" + MixtureFit.Name(loss) + ".ckpt"),
+                r = MixtureFit.Run(loss, run.Seed, steps, progress: progress, checkpoint: checkpoint,
                     resume: resume, cancellation: run.Cancellation);
             }
             catch (CheckpointException e) { return SamplingCommands.Fail("score-matching", e.Message); }

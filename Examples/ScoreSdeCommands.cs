@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using Dsl.Examples.Experiments;
@@ -19,17 +20,17 @@ namespace Dsl.Examples
         private static Command NcsnCommand(GalleryOptions o)
         {
             var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll or checkerboard.", DefaultValueFactory = _ => "moons" };
-            var steps = new Option<int>("--steps") { Description = "Adam steps.", DefaultValueFactory = _ => 4000 };
-            var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
-            var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2e-3 };
-            var levels = new Option<int>("--levels") { Description = "Noise levels L (geometric from --sigma-max to --sigma-min).", DefaultValueFactory = _ => 10 };
-            var sigmaMax = new Option<double>("--sigma-max") { Description = "σ₁, about the largest distance between data points.", DefaultValueFactory = _ => 5.0 };
-            var sigmaMin = new Option<double>("--sigma-min") { Description = "σ_L.", DefaultValueFactory = _ => 0.01 };
-            var width = new Option<int>("--width") { Description = "Hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 };
-            var depth = new Option<int>("--depth") { Description = "Residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 };
-            var n = new Option<int>("--n") { Description = "Samples.", DefaultValueFactory = _ => 1000 };
-            var epsilon = new Option<double>("--step-eps") { Description = "Annealed Langevin ε: step αᵢ = ε σᵢ²/σ_L² (Algorithm 1).", DefaultValueFactory = _ => 2e-5 };
-            var perLevel = new Option<int>("--steps-per-level") { Description = "Langevin steps T at each level.", DefaultValueFactory = _ => 100 };
+            var steps = new Option<int>("--steps") { Description = "Adam steps (0: sample and evaluate the untrained or resumed network).", DefaultValueFactory = _ => 4000 }.AtLeast(0);
+            var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 }.AtLeast(1);
+            var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2e-3 }.PositiveFinite();
+            var levels = new Option<int>("--levels") { Description = "Noise levels L (geometric from --sigma-max to --sigma-min).", DefaultValueFactory = _ => 10 }.InRange(2, 10_000);
+            var sigmaMax = new Option<double>("--sigma-max") { Description = "σ₁, about the largest distance between data points.", DefaultValueFactory = _ => 5.0 }.PositiveFinite();
+            var sigmaMin = new Option<double>("--sigma-min") { Description = "σ_L.", DefaultValueFactory = _ => 0.01 }.PositiveFinite();
+            var width = new Option<int>("--width") { Description = "Hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 }.InRange(1, 4096);
+            var depth = new Option<int>("--depth") { Description = "Residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 }.InRange(0, 64);
+            var n = new Option<int>("--n") { Description = "Samples.", DefaultValueFactory = _ => 1000 }.AtLeast(2);
+            var epsilon = new Option<double>("--step-eps") { Description = "Annealed Langevin ε: step αᵢ = ε σᵢ²/σ_L² (Algorithm 1).", DefaultValueFactory = _ => 2e-5 }.PositiveFinite();
+            var perLevel = new Option<int>("--steps-per-level") { Description = "Langevin steps T at each level.", DefaultValueFactory = _ => 100 }.AtLeast(1);
             var checkpoint = Checkpoint();
             var resume = Resume();
             var command = new Command("ncsn", "A noise-conditional score network (NCSN, Song & Ermon 2019): multi-scale DSM with λ(σ) = σ², annealed Langevin samples, MMD², the ODE likelihood as the VE SDE; scatter PNG.");
@@ -39,9 +40,11 @@ namespace Dsl.Examples
                 string d = r.GetValue(data)!.ToLowerInvariant();
                 if (!ScoreSdeExperiments.ToyNames.Contains(d)) return SamplingCommands.Fail("ncsn", "unknown --data '" + d + "'; valid: " + string.Join(", ", ScoreSdeExperiments.ToyNames) + ".");
                 int count = r.GetValue(n), s = r.GetValue(steps), b = r.GetValue(batch), w = r.GetValue(width), dp = r.GetValue(depth);
-                if (s < 0 || b < 1 || count < 2 || w < 1 || dp < 0) return SamplingCommands.Fail("ncsn", "--steps ≥ 0, --batch ≥ 1, --n ≥ 2, --width ≥ 1 and --depth ≥ 0 are required.");
+                if (!(r.GetValue(sigmaMax) > r.GetValue(sigmaMin))) return SamplingCommands.Fail("ncsn", "--sigma-max must exceed --sigma-min, got " + r.GetValue(sigmaMax).ToString(CultureInfo.InvariantCulture) + " ≤ " + r.GetValue(sigmaMin).ToString(CultureInfo.InvariantCulture) + ".");
+                if (MemoryBudget.NetworkTraining(false, System.Math.Max(b, count), w, dp, 0) is string tooLarge) return SamplingCommands.Fail("ncsn", tooLarge);
                 var config = new NcsnConfig(d, r.GetValue(levels), r.GetValue(sigmaMax), r.GetValue(sigmaMin), w, dp);
                 var path = r.GetValue(checkpoint) ?? run.Output("ncsn-" + d + ".ckpt");
+                if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("ncsn", unusable);
                 ScoreRun result;
                 try
                 {
@@ -71,15 +74,15 @@ namespace Dsl.Examples
             var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (TimeMlp) or digits (8×8 in [−1, 1], DigitUNet).", DefaultValueFactory = _ => "moons" };
             var sde = new Option<string>("--sde") { Description = "vp (β 0.1 → 20) or ve (σ 0.01 → 5 for 2D, → 20 for digits).", DefaultValueFactory = _ => "vp" };
             var weighting = new Option<string>("--weighting") { Description = "g2 (λ = g(t)², likelihood weighting) or sigma2 (λ = σₜ²).", DefaultValueFactory = _ => "sigma2" };
-            var steps = new Option<int>("--steps") { Description = "Adam steps (default: 4000 for 2D, 1500 for digits).", DefaultValueFactory = _ => 0 };
-            var batch = new Option<int>("--batch") { Description = "Batch size (default: 256 for 2D, 64 for digits).", DefaultValueFactory = _ => 0 };
-            var lr = new Option<double>("--lr") { Description = "Adam learning rate (default: 2e-3 for 2D, 1e-3 for digits).", DefaultValueFactory = _ => 0 };
-            var width = new Option<int>("--width") { Description = "2D: hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 };
-            var depth = new Option<int>("--depth") { Description = "2D: residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 };
-            var channels = new Option<int>("--channels") { Description = "Digits: channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 32 };
+            var steps = new Option<int?>("--steps") { Description = "Adam steps (default: 4000 for 2D, 1500 for digits)." }.AtLeast(1);
+            var batch = new Option<int?>("--batch") { Description = "Batch size (default: 256 for 2D, 64 for digits)." }.AtLeast(1);
+            var lr = new Option<double?>("--lr") { Description = "Adam learning rate (default: 2e-3 for 2D, 1e-3 for digits)." }.PositiveFinite();
+            var width = new Option<int>("--width") { Description = "2D: hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 }.InRange(1, 4096);
+            var depth = new Option<int>("--depth") { Description = "2D: residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 }.InRange(0, 64);
+            var channels = new Option<int>("--channels") { Description = "Digits: channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 32 }.MultipleOf(8, 8, 512);
             var sampler = new Option<string>("--sampler") { Description = "em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector) or ode (probability flow, RK45).", DefaultValueFactory = _ => "em" };
-            var sampleSteps = new Option<int>("--sample-steps") { Description = "Solver steps (default: em 1000, pc 500, ode adaptive RK45; K: fixed-step RK4).", DefaultValueFactory = _ => 0 };
-            var n = new Option<int>("--n") { Description = "Samples (digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 };
+            var sampleSteps = new Option<int?>("--sample-steps") { Description = "Solver steps (default: em 1000, pc 500, ode adaptive RK45; K: fixed-step RK4)." }.AtLeast(1);
+            var n = new Option<int>("--n") { Description = "Samples (digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 }.AtLeast(2);
             var checkpoint = Checkpoint();
             var resume = Resume();
             var command = new Command("score-sde", "Continuous-time score matching on the DSL's VP/VE SDE (λ = g² or σₜ²): reverse-SDE, PC or ODE samples, MMD², the ODE likelihood (nats/dim; digits bits/dim); PNG.");
@@ -92,17 +95,20 @@ namespace Dsl.Examples
                 if (w != "g2" && w != "sigma2") return SamplingCommands.Fail("score-sde", "unknown --weighting '" + w + "'; valid: g2, sigma2.");
                 if (m != "em" && m != "pc" && m != "ode") return SamplingCommands.Fail("score-sde", "unknown --sampler '" + m + "'; valid: em, pc, ode.");
                 bool digits = d == "digits";
-                int stepCount = r.GetValue(steps) > 0 ? r.GetValue(steps) : digits ? 1500 : 4000;
-                int b = r.GetValue(batch) > 0 ? r.GetValue(batch) : digits ? 64 : 256;
-                double rate = r.GetValue(lr) > 0 ? r.GetValue(lr) : digits ? 1e-3 : 2e-3;
+                // Absent options take the documented per-data defaults; a given value was checked by its rule and is used as given.
+                int stepCount = r.GetValue(steps) ?? (digits ? 1500 : 4000);
+                int b = r.GetValue(batch) ?? (digits ? 64 : 256);
+                double rate = r.GetValue(lr) ?? (digits ? 1e-3 : 2e-3);
                 int count = digits ? System.Math.Min(r.GetValue(n), 64) : r.GetValue(n);
-                if (count < 2 || r.GetValue(sampleSteps) < 0) return SamplingCommands.Fail("score-sde", "--n ≥ 2 and --sample-steps ≥ 0 are required.");
+                if (MemoryBudget.NetworkTraining(digits, System.Math.Max(b, count), r.GetValue(width), r.GetValue(depth), r.GetValue(channels)) is string tooLarge)
+                    return SamplingCommands.Fail("score-sde", tooLarge);
                 var config = new ScoreSdeConfig(d, s, w, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0);
                 var path = r.GetValue(checkpoint) ?? run.Output($"score-sde-{s}-{w}-{d}.ckpt");
+                if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("score-sde", unusable);
                 ScoreRun result;
                 try
                 {
-                    result = ScoreSdeExperiments.ScoreSde(config, stepCount, b, rate, path, r.GetValue(resume), count, m, r.GetValue(sampleSteps), run.Seed,
+                    result = ScoreSdeExperiments.ScoreSde(config, stepCount, b, rate, path, r.GetValue(resume), count, m, r.GetValue(sampleSteps) ?? 0, run.Seed,
                         run.Progress<TrainingProgress>(p => $"train {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s"),
                         run.Progress<SamplerProgress>(p => $"{p.Sampler} {p.Step}/{p.TotalSteps}"), run.Cancellation);
                 }

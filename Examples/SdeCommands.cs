@@ -22,9 +22,9 @@ namespace Dsl.Examples
             var sde = new Option<string>("--sde") { Description = "vp, ve, subvp or cosine.", DefaultValueFactory = _ => "vp" };
             var sampler = new Option<string>("--sampler") { Description = "em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector) or ode (probability flow, RK45).", DefaultValueFactory = _ => "pc" };
             var data = new Option<string>("--data") { Description = "gaussian (N(μ, 0.25 I)) or gmm (0.2·N((−5,−5), I) + 0.8·N((5,5), I)).", DefaultValueFactory = _ => "gmm" };
-            var dim = new Option<int>("--dim") { Description = "Dimension of the Gaussian data (2…64).", DefaultValueFactory = _ => 2 };
-            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 2000 };
-            var steps = new Option<int>("--steps") { Description = "Time steps of the SDE samplers.", DefaultValueFactory = _ => 1000 };
+            var dim = new Option<int>("--dim") { Description = "Dimension of the Gaussian data (1…64).", DefaultValueFactory = _ => 2 }.InRange(1, 64);
+            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 2000 }.AtLeast(2);
+            var steps = new Option<int>("--steps") { Description = "Time steps of the SDE samplers.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
             var odeMethod = new Option<string>("--ode-method") { Description = "For --sampler ode: rk45 (adaptive, rtol = atol = 1e-5), rk4, heun or euler (fixed steps: min(--steps, 200)).", DefaultValueFactory = _ => "rk45" };
             var sample = new Command("sde-sample", "Sample the data back from the prior with the exact score of every pₜ (from the generated marginals): scatter and trajectory PNGs.");
             foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps, odeMethod }) sample.Options.Add(opt);
@@ -40,7 +40,9 @@ namespace Dsl.Examples
                     "rk45" => Dsl.Solvers.OdeMethod.Rk45, "rk4" => Dsl.Solvers.OdeMethod.Rk4, "heun" => Dsl.Solvers.OdeMethod.Heun, "euler" => Dsl.Solvers.OdeMethod.Euler, _ => null,
                 };
                 if (method == null) return SamplingCommands.Fail("sde-sample", "unknown --ode-method '" + r.GetValue(odeMethod) + "'; valid: rk45, rk4, heun, euler.");
-                if (D < 1 || D > 64 || N < 2 || T < 1) return SamplingCommands.Fail("sde-sample", "--dim must lie in 1…64, --n ≥ 2 and --steps ≥ 1.");
+                // The state, drift, score, noise and corrector buffers (about ten [N, D] float64 tensors) and the trajectory of 11
+                // recorded states.
+                if (MemoryBudget.Refusal("--n " + N + " with --dim " + D, (double)N * D, 8, 21) is string tooLarge) return SamplingCommands.Fail("sde-sample", tooLarge);
                 SdeSampleRun result;
                 try
                 {
@@ -68,8 +70,8 @@ namespace Dsl.Examples
             var likelihoodSde = new Option<string>("--sde") { Description = "vp, ve, subvp or cosine.", DefaultValueFactory = _ => "vp" };
             var likelihoodData = new Option<string>("--data") { Description = "gaussian (the data whose log-density is known).", DefaultValueFactory = _ => "gaussian" };
             var estimator = new Option<string>("--estimator") { Description = "exact (generated divergence) or hutchinson (Gaussian probes).", DefaultValueFactory = _ => "exact" };
-            var likelihoodDim = new Option<int>("--dim") { Description = "Dimension D.", DefaultValueFactory = _ => 2 };
-            var likelihoodN = new Option<int>("--n") { Description = "Data points.", DefaultValueFactory = _ => 500 };
+            var likelihoodDim = new Option<int>("--dim") { Description = "Dimension D (1…64).", DefaultValueFactory = _ => 2 }.InRange(1, 64);
+            var likelihoodN = new Option<int>("--n") { Description = "Data points.", DefaultValueFactory = _ => 500 }.AtLeast(2);
             var likelihood = new Command("likelihood", "Exact log-likelihood by the probability-flow ODE (RK45, rtol = atol = 1e-5) against the analytic density.");
             foreach (var opt in new Option[] { likelihoodSde, likelihoodData, estimator, likelihoodDim, likelihoodN }) likelihood.Options.Add(opt);
             likelihood.SetAction(r => o.Run("likelihood", r, run =>
@@ -79,7 +81,8 @@ namespace Dsl.Examples
                 if (r.GetValue(likelihoodData) != "gaussian") return SamplingCommands.Fail("likelihood", "unknown --data '" + r.GetValue(likelihoodData) + "'; valid: gaussian.");
                 if (e != "exact" && e != "hutchinson") return SamplingCommands.Fail("likelihood", "unknown --estimator '" + e + "'; valid: exact, hutchinson.");
                 int D = r.GetValue(likelihoodDim), N = r.GetValue(likelihoodN);
-                if (D < 1 || D > 64 || N < 2) return SamplingCommands.Fail("likelihood", "--dim must lie in 1…64 and --n ≥ 2.");
+                // RK45 keeps seven stages of the augmented state [N, D + 1] plus the error estimate and the divergence's buffers.
+                if (MemoryBudget.Refusal("--n " + N + " with --dim " + D, (double)N * (D + 1), 8, 16) is string tooLarge) return SamplingCommands.Fail("likelihood", tooLarge);
                 var result = SdeExperiments.Likelihood(s, D, e == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian, N, run.Seed);
                 return run.Finish(new
                 {
@@ -88,16 +91,16 @@ namespace Dsl.Examples
                     standard_error_nats_per_dim = result.StandardErrorNatsPerDim, bits_per_dim = result.BitsPerDim, bits_per_dim_data_range = "[-1, 1] on 256 levels (+7)",
                     nfe = result.Nfe, seconds = result.Seconds,
                 }, false);
-            }));
+            }, writesFiles: false));
             return new[] { sample, likelihood };
         }
 
         /// <summary>`dsl bench reverse-vp`: reverse Euler–Maruyama steps of the VP SDE through <see cref="SdeSolvers.Sample"/>, N = 100 000, D = 2, exact VP score of Gaussian data.</summary>
         public static Command BenchReverseVp(GalleryOptions o)
         {
-            var repeats = new Option<int>("--repeats") { Description = "Timed runs per path (after 3 warm-up runs).", DefaultValueFactory = _ => 5 };
-            var steps = new Option<int>("--steps") { Description = "Reverse steps per timed run (W4 in Bench/ runs 1000).", DefaultValueFactory = _ => 20 };
-            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 100_000 };
+            var repeats = new Option<int>("--repeats") { Description = "Timed runs per path (after 3 warm-up runs).", DefaultValueFactory = _ => 5 }.AtLeast(1);
+            var steps = new Option<int>("--steps") { Description = "Reverse steps per timed run (W4 in Bench/ runs 1000).", DefaultValueFactory = _ => 20 }.AtLeast(1);
+            var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 100_000 }.AtLeast(1);
             var command = new Command("reverse-vp", "Reverse Euler–Maruyama steps of the VP SDE with the exact score of Gaussian data (N = 100 000, D = 2, float32), timed through the solver: fused and torch-op generated scores vs autograd; ms per step.");
             command.Options.Add(repeats);
             command.Options.Add(steps);
@@ -105,7 +108,8 @@ namespace Dsl.Examples
             command.SetAction(r => o.Run("bench reverse-vp", r, run =>
             {
                 int reps = r.GetValue(repeats), count = r.GetValue(n), k = r.GetValue(steps);
-                if (reps < 1 || count < 1 || k < 1) return SamplingCommands.Fail("bench reverse-vp", "--repeats, --steps and --n must be positive.");
+                // The solver's state, drift, score and noise buffers and the autograd path's graph: about ten [n, 2] float32 tensors.
+                if (MemoryBudget.Refusal("--n " + count, count * 2.0, 4, 10) is string tooLarge) return SamplingCommands.Fail("bench reverse-vp", tooLarge);
                 torch.set_num_threads(Environment.ProcessorCount);
                 using var scope = NewDisposeScope();
                 var sde = new VpSde();
@@ -127,7 +131,7 @@ namespace Dsl.Examples
                     path = best.Path, ms_per_step = best.Ms, ms_per_step_fused = fused, ms_per_step_torch_ops = torchOps, autograd_ms_per_step = autograd,
                     repeats = reps, threads = torch.get_num_threads(),
                 }, false);
-            }));
+            }, writesFiles: false));
             return command;
         }
     }

@@ -41,12 +41,12 @@ namespace Dsl.Models
             Dsl.IBipartiteModel At(double beta)
             {
                 using var s = TorchSharp.torch.NewDisposeScope();
-                work.SetParameter("W", parameters["W"] * beta);
-                work.SetParameter("C", parameters["C"] * beta);
-                work.SetParameter("B", bA * (1 - beta) + parameters["B"] * beta);
+                work.SetParameter("W", parameters["W"].Mul(beta));
+                work.SetParameter("C", parameters["C"].Mul(beta));
+                work.SetParameter("B", bA.Mul((1 - beta)).Add(parameters["B"].Mul(beta)));
                 return work;
             }
-            double logZBase = TorchSharp.torch.nn.functional.softplus(bA).sum().item<double>() + rbm.HiddenDim * System.Math.Log(2);
+            double logZBase = global::Dsl.ScalarOps.Softplus(bA).sum().item<double>() + rbm.HiddenDim * System.Math.Log(2);
             TorchSharp.torch.Tensor SampleBase(int n, TorchSharp.torch.Generator g) =>
                 bA.sigmoid().unsqueeze(0).expand(n, rbm.Dim).bernoulli(generator: g);
             return Dsl.Discrete.AnnealedImportanceSampling.LogPartition(At, logZBase, SampleBase, Dsl.Discrete.AnnealedImportanceSampling.LinearSchedule(steps), runs, generator);

@@ -56,9 +56,9 @@ namespace Dsl.Models
                 throw new ArgumentException(ModelName + ".Logits: the time τ must be [N] = [" + x.shape[0] + "] of " + x.dtype + " (0 for clean data); got " + (time is null ? "null" : time.dtype + " " + NetworkShapes.Describe(time)) + ".", nameof(time));
             using var scope = NewDisposeScope();
             var e = F.silu(timeProjection.forward(TimeEmbedding.Sinusoidal(time, embeddingSize)));
-            var h = input.forward(x) + e;
+            var h = input.forward(x).Add(e);
             for (int k = 0; k < first.Count; k++)
-                h = h + second[k].forward(F.silu(first[k].forward(F.silu(h)) + timeIn[k].forward(e)));
+                h = h.Add(second[k].forward(F.silu(first[k].forward(F.silu(h)).Add(timeIn[k].forward(e)))));
             return output.forward(F.silu(h)).MoveToOuterDisposeScope();
         }
 

@@ -121,7 +121,7 @@ namespace Dsl.Models
         {
             using var scope = NewDisposeScope();
             var x = Join(v, mu2);
-            var e = -(x.matmul(JointParam("B")) + mu1.matmul(JointParam("C")) + (x.matmul(JointParam("W")) * mu1).sum(new long[] { 1 }));
+            var e = -(x.matmul(JointParam("B")).Add(mu1.matmul(JointParam("C"))).Add((x.matmul(JointParam("W")) * mu1).sum(new long[] { 1 })));
             return e.MoveToOuterDisposeScope();
         }
 
@@ -139,17 +139,17 @@ namespace Dsl.Models
             using var scope = NewDisposeScope();
             var w2 = W2.detach();
             var c2 = C2.detach();
-            var drive = v.matmul(W1.detach()) + C1.detach();                 // c₁ + W₁ᵀv, fixed while v is clamped
+            var drive = v.matmul(W1.detach()).Add(C1.detach());                 // c₁ + W₁ᵀv, fixed while v is clamped
             var mu1 = drive.sigmoid();
-            var mu2 = (mu1.matmul(w2) + c2).sigmoid();
+            var mu2 = (mu1.matmul(w2).Add(c2)).sigmoid();
             double residual = double.PositiveInfinity;
             int iterations = 0;
             while (iterations < maxIterations)
             {
                 using var step = NewDisposeScope();
-                var next1 = (drive + mu2.matmul(w2.t())).sigmoid().mul_(damping).add_(mu1 * (1 - damping));
-                var next2 = (next1.matmul(w2) + c2).sigmoid().mul_(damping).add_(mu2 * (1 - damping));
-                residual = System.Math.Max((next1 - mu1).abs().max().ToDouble(), (next2 - mu2).abs().max().ToDouble());
+                var next1 = (drive.Add(mu2.matmul(w2.t()))).sigmoid().Mul_(damping).Add_(mu1.Mul((1 - damping)));
+                var next2 = (next1.matmul(w2).Add(c2)).sigmoid().Mul_(damping).Add_(mu2.Mul((1 - damping)));
+                residual = System.Math.Max((next1 - mu1).abs().max().ToDoubleValue(), (next2 - mu2).abs().max().ToDoubleValue());
                 mu1 = next1.MoveToOuterDisposeScope();
                 mu2 = next2.MoveToOuterDisposeScope();
                 iterations++;
@@ -166,22 +166,22 @@ namespace Dsl.Models
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            return (-ExpectedEnergy(v, q.Mu1, q.Mu2) + BernoulliEntropy(q.Mu1) + BernoulliEntropy(q.Mu2) - logZ).MoveToOuterDisposeScope();
+            return ((-ExpectedEnergy(v, q.Mu1, q.Mu2)).Add(BernoulliEntropy(q.Mu1)).Add(BernoulliEntropy(q.Mu2)).Sub(logZ)).MoveToOuterDisposeScope();
         }
 
         private static Tensor BernoulliEntropy(Tensor mu)
         {
             using var scope = NewDisposeScope();
-            var p = mu.clamp(1e-300, 1);
-            var q = (1 - mu).clamp(1e-300, 1);
-            return (-(mu * p.log() + (1 - mu) * q.log())).sum(new long[] { 1 }).MoveToOuterDisposeScope();
+            var p = mu.Clamp(1e-300, 1);
+            var q = (global::Dsl.ScalarOps.RSub(1,mu)).Clamp(1e-300, 1);
+            return (-((mu * p.log()).Add((global::Dsl.ScalarOps.RSub(1,mu)) * q.log()))).sum(new long[] { 1 }).MoveToOuterDisposeScope();
         }
 
         /// <summary>log Z by enumerating the 2^H₁ states of h₁ (v and h₂ summed out by the joint RBM's hidden free energy; H₁ ≤ 20).</summary>
         public double LogPartition()
         {
             using var logZ = BoltzmannLearning.LogPartition(Joint, Joint.DType, Joint.Device);
-            return logZ.ToDouble();
+            return logZ.ToDoubleValue();
         }
 
         /// <summary>The largest second hidden layer whose 2^H₂ states <see cref="ExactLogLikelihood"/> enumerates.</summary>
@@ -207,7 +207,7 @@ namespace Dsl.Models
                 long len = System.Math.Min(rows, v.shape[0] - start);
                 var vc = v.narrow(0, start, len).repeat_interleave(s, 0);
                 var x = Join(vc, states.repeat(len, 1));
-                pieces.Add((-Joint.FreeEnergy(x)).reshape(len, s).logsumexp(1) - z);
+                pieces.Add((-Joint.FreeEnergy(x)).reshape(len, s).logsumexp(1).Sub(z));
             }
             return cat(pieces, 0).MoveToOuterDisposeScope();
         }

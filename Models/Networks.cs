@@ -19,8 +19,8 @@ namespace Dsl.Models
             if (time.dim() != 1) throw new ArgumentException("TimeEmbedding.Sinusoidal: τ must be [N]; got " + NetworkShapes.Describe(time) + ".", nameof(time));
             using var scope = NewDisposeScope();
             int half = dim / 2;
-            var frequencies = exp(arange(half, dtype: ScalarType.Float64, device: time.device) * (-System.Math.Log(10000) / half)).to_type(time.dtype);
-            var angles = (time * scale).unsqueeze(1) * frequencies.unsqueeze(0);
+            var frequencies = exp(ScalarOps.Arange(half, ScalarType.Float64, time.device).Mul((-System.Math.Log(10000) / half))).to_type(time.dtype);
+            var angles = (time.Mul(scale)).unsqueeze(1) * frequencies.unsqueeze(0);
             return cat(new[] { angles.sin(), angles.cos() }, 1).MoveToOuterDisposeScope();
         }
     }
@@ -67,7 +67,7 @@ namespace Dsl.Models
         {
             if (labels is null) return null;
             using var scope = NewDisposeScope();
-            var index = condition ?? full(new long[] { x.shape[0] }, Classes, ScalarType.Int64, x.device);
+            var index = condition ?? global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, Classes, ScalarType.Int64, x.device);
             return labels.forward(index).MoveToOuterDisposeScope();
         }
 
@@ -132,10 +132,10 @@ namespace Dsl.Models
             using var scope = NewDisposeScope();
             var e = F.silu(timeProjection.forward(TimeEmbedding.Sinusoidal(time, embeddingSize)));
             var label = LabelEmbedding(labels, x, condition);
-            if (label is not null) e = e + label;
-            var h = input.forward(x) + e;
+            if (label is not null) e = e.Add(label);
+            var h = input.forward(x).Add(e);
             for (int k = 0; k < first.Count; k++)
-                h = h + second[k].forward(F.silu(first[k].forward(F.silu(h)) + timeIn[k].forward(e)));
+                h = h.Add(second[k].forward(F.silu(first[k].forward(F.silu(h)).Add(timeIn[k].forward(e)))));
             return output.forward(F.silu(h)).MoveToOuterDisposeScope();
         }
     }
@@ -200,8 +200,8 @@ namespace Dsl.Models
         {
             using var flat = Flatten(images);
             double lo, hi;
-            using (var mn = flat.min()) lo = mn.ToDouble();
-            using (var mx = flat.max()) hi = mx.ToDouble();
+            using (var mn = flat.min()) lo = mn.ToDoubleValue();
+            using (var mx = flat.max()) hi = mx.ToDoubleValue();
             if (lo < -1 - 1e-6 || hi > 1 + 1e-6)
                 throw new ArgumentException(FormattableString.Invariant($"{who}: pixels must lie in [−1, 1] (Digits.Images(PixelScale.Symmetric)); got values in [{lo:G4}, {hi:G4}]."), nameof(images));
             if (flat.shape[0] >= 16 && lo >= 0)
@@ -229,7 +229,7 @@ namespace Dsl.Models
             long n = x.shape[0];
             var e = time2.forward(F.silu(time1.forward(TimeEmbedding.Sinusoidal(time, channels))));
             var label = LabelEmbedding(labels, x, condition);
-            if (label is not null) e = e + label;
+            if (label is not null) e = e.Add(label);
             var h0 = stem.forward(x.reshape(n, 1, Side, Side));
             var s1 = block1.forward(h0, e);                                   // C × 8 × 8
             var s2 = block2.forward(down1.forward(s1), e);                    // 2C × 4 × 4
@@ -274,7 +274,7 @@ namespace Dsl.Models
                 using var scope = NewDisposeScope();
                 long n = x.shape[0], h = (x.shape[2] + 2 * padding - kernel) / stride + 1, w = (x.shape[3] + 2 * padding - kernel) / stride + 1;
                 var columns = F.unfold(x, kernel, padding: padding, stride: stride);                 // [N, C·k·k, L]
-                var y = weight.reshape(outputs, -1).matmul(columns) + bias.reshape(1, outputs, 1);  // [N, O, L]
+                var y = weight.reshape(outputs, -1).matmul(columns).Add(bias.reshape(1, outputs, 1));  // [N, O, L]
                 return y.reshape(n, outputs, h, w).MoveToOuterDisposeScope();
             }
         }
@@ -301,9 +301,9 @@ namespace Dsl.Models
                 var g = x.reshape(n, groups, -1);
                 var mean = g.mean(new long[] { 2 }, keepdim: true);
                 var centred = g - mean;
-                var variance = centred.square().mean(new long[] { 2 }, keepdim: true);
-                var normalised = (centred / (variance + 1e-5).sqrt()).reshape(x.shape);
-                return (normalised * weight.reshape(1, c, 1, 1) + bias.reshape(1, c, 1, 1)).MoveToOuterDisposeScope();
+                var variance = centred.Square().mean(new long[] { 2 }, keepdim: true);
+                var normalised = (centred / (variance.Add(1e-5)).sqrt()).reshape(x.shape);
+                return ((normalised * weight.reshape(1, c, 1, 1)).Add(bias.reshape(1, c, 1, 1))).MoveToOuterDisposeScope();
             }
         }
 
@@ -329,9 +329,9 @@ namespace Dsl.Models
             {
                 using var scope = NewDisposeScope();
                 var h = conv1.forward(F.silu(norm1.forward(x)));
-                h = h + time.forward(F.silu(e)).unsqueeze(2).unsqueeze(3);
+                h = h.Add(time.forward(F.silu(e)).unsqueeze(2).unsqueeze(3));
                 h = conv2.forward(F.silu(norm2.forward(h)));
-                return (h + (skip is null ? x : skip.forward(x))).MoveToOuterDisposeScope();
+                return (h.Add((skip is null ? x : skip.forward(x)))).MoveToOuterDisposeScope();
             }
         }
     }

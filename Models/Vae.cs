@@ -58,7 +58,7 @@ namespace Dsl.Models
             CheckInput(x, "Encode");
             using var scope = NewDisposeScope();
             var h = Apply("enc", x).tanh();
-            return (Apply("enc_mu", h).MoveToOuterDisposeScope(), Apply("enc_logvar", h).clamp(-12, 8).MoveToOuterDisposeScope());
+            return (Apply("enc_mu", h).MoveToOuterDisposeScope(), Apply("enc_logvar", h).Clamp(-12, 8).MoveToOuterDisposeScope());
         }
 
         /// <summary>The decoder's output for z: [N, L]: Bernoulli logits or Gaussian means, [N, D].</summary>
@@ -94,7 +94,7 @@ namespace Dsl.Models
             else
             {
                 var logStd = Param("dec_logstd");
-                ll = ((x - decoded) / logStd.exp()).square() * -0.5 - logStd - 0.5 * System.Math.Log(2 * System.Math.PI);
+                ll = (((x - decoded) / logStd.exp()).Square().Mul(-0.5) - logStd).Sub(0.5 * System.Math.Log(2 * System.Math.PI));
             }
             return ll.sum(new long[] { -1 }).MoveToOuterDisposeScope();
         }
@@ -152,8 +152,8 @@ namespace Dsl.Models
             var flat = z.reshape(k * x.shape[0], LatentDim);
             var logPrior = Divergence.PLogDensity(flat).reshape(k, x.shape[0]);                                   // log p(zₖ)
             var logPosterior = Divergence.QLogDensity(flat, Tile(mu, k), Tile(logVar, k)).reshape(k, x.shape[0]);  // log q(zₖ|x)
-            var logW = ObservationLogLikelihood(x, decoded) + logPrior - logPosterior;
-            return (logW.logsumexp(0) - System.Math.Log(k)).MoveToOuterDisposeScope();
+            var logW = ObservationLogLikelihood(x, decoded).Add(logPrior) - logPosterior;
+            return (logW.logsumexp(0).Sub(System.Math.Log(k))).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the model: z ~ N(0, I), then the decoder's mean (Bernoulli probabilities or Gaussian means): [n, D].</summary>

@@ -143,8 +143,8 @@ namespace Dsl.Examples.Experiments
                 if (!result.Cancelled) mmd = SampleStatistics.Mmd2(result.Samples, data);
                 if (kind == Toy2DKind.Gaussians8)
                 {
-                    logDensity = Toy2D.Gaussians8LogDensity(result.Samples).mean().ToDouble();
-                    dataLogDensity = Toy2D.Gaussians8LogDensity(data).mean().ToDouble();
+                    logDensity = Toy2D.Gaussians8LogDensity(result.Samples).mean().ToDoubleValue();
+                    dataLogDensity = Toy2D.Gaussians8LogDensity(data).mean().ToDoubleValue();
                 }
                 evaluation = data.narrow(0, 0, System.Math.Min(n, 500));
             }
@@ -156,7 +156,7 @@ namespace Dsl.Examples.Experiments
             });
             using var ode = Ddpm.LogLikelihood(schedule, epsilon, c.IsDigits ? evaluation.narrow(0, 0, 50) : evaluation,
                 c.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact, new OdeOptions { RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-3 }, seed);
-            double odeNats = -ode.LogLikelihood.mean().ToDouble() / c.Dim;
+            double odeNats = -ode.LogLikelihood.mean().ToDoubleValue() / c.Dim;
             double odeBits = binWidth is double w ? Ddpm.BitsPerDimension(odeNats, w) : odeNats / System.Math.Log(2);
             return new DdpmSampleRun(c, sampler, result.FunctionEvaluations, samples, dataRows, vlb.BitsPerDim, vlb.StandardErrorNatsPerDim / System.Math.Log(2),
                 odeBits, ode.FunctionEvaluations, mmd, logDensity, dataLogDensity, sampleSeconds, clock.Elapsed.TotalSeconds, result.Cancelled);

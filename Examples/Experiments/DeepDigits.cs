@@ -55,13 +55,13 @@ namespace Dsl.Examples.Experiments
                 cancelled = result.Cancelled;
                 layers.Add(new DbnLayerRun(k, dbn.Layers[k].Dim, hidden[k], (int)result.Steps, result.FinalLoss, clock.Elapsed.TotalSeconds - start));
                 if (k == 0 && hidden[0] <= BoltzmannLearning.MaxEnumeratedHidden)
-                    rbm = BoltzmannLearning.ExactLogLikelihood(dbn.Layers[0], evaluation).mean().ToDouble();
+                    rbm = BoltzmannLearning.ExactLogLikelihood(dbn.Layers[0], evaluation).mean().ToDoubleValue();
             }
             double? bound = null, exact = null;
             if (hidden.Length == 2 && hidden[0] <= DeepBeliefLearning.MaxEnumeratedMiddle && layers.Count == 2)
             {
-                bound = dbn.VariationalBound(evaluation).mean().ToDouble();
-                exact = dbn.ExactLogLikelihood(evaluation).mean().ToDouble();
+                bound = dbn.VariationalBound(evaluation).mean().ToDoubleValue();
+                exact = dbn.ExactLogLikelihood(evaluation).mean().ToDoubleValue();
             }
             var (_, means) = dbn.Sample(32, 1000, new Generator((ulong)seed + 7));
             return new DbnDigitsRun(hidden, layers.ToArray(), rbm, bound, exact, clock.Elapsed.TotalSeconds, Rows(means), cancelled);
@@ -85,7 +85,7 @@ namespace Dsl.Examples.Experiments
                 using var q = dbm.MeanField(evaluation);
                 if (!exactOk) return (null, null, q.Iterations);
                 double logZ = dbm.LogPartition();
-                return (dbm.ExactLogLikelihood(evaluation, logZ).mean().ToDouble(), dbm.MeanFieldBound(evaluation, q, logZ).mean().ToDouble(), q.Iterations);
+                return (dbm.ExactLogLikelihood(evaluation, logZ).mean().ToDoubleValue(), dbm.MeanFieldBound(evaluation, q, logZ).mean().ToDoubleValue(), q.Iterations);
             }
             var before = Measure();
             using var learning = new DbmPersistentLearning(dbm, dbm.RandomState(100, new Generator((ulong)seed + 2)));

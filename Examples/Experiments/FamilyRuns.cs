@@ -52,19 +52,19 @@ namespace Dsl.Examples.Experiments
             var rows = Enumerable.Range(0, 2).Select(i => autograd.grad(new[] { f[TensorIndex.Colon, i].sum() }, new[] { z }, retain_graph: true)[0]).ToArray();
             var det = rows[0][TensorIndex.Colon, 0] * rows[1][TensorIndex.Colon, 1] - rows[0][TensorIndex.Colon, 1] * rows[1][TensorIndex.Colon, 0];
             double planar;
-            using (no_grad()) planar = (layer.LogDetJacobian(z.detach()) - det.abs().log()).abs().max().ToDouble();
+            using (no_grad()) planar = (layer.LogDetJacobian(z.detach()) - det.abs().log()).abs().max().ToDoubleValue();
 
             var kl = new GaussianEncoderKl(3);
             var mu = randn(new long[] { 4, 3 }, dtype: ScalarType.Float64, generator: g);
-            var logVar = randn(new long[] { 4, 3 }, dtype: ScalarType.Float64, generator: g) * 0.7;
+            var logVar = randn(new long[] { 4, 3 }, dtype: ScalarType.Float64, generator: g).Mul(0.7);
             var closed = kl.Kl(mu, logVar);
-            double textbook = (closed - (logVar.exp() + mu.square() - 1 - logVar).sum(new long[] { 1 }) * 0.5).abs().max().ToDouble();
+            double textbook = (closed - (logVar.exp().Add(mu.Square()).Sub(1) - logVar).sum(new long[] { 1 }).Mul(0.5)).abs().max().ToDoubleValue();
             const int n = 20_000;
             Tensor Tile(Tensor t) => t.unsqueeze(0).expand(n, 4, 3).reshape(n * 4, 3);
             var draws = kl.Reparameterise(randn(new long[] { n * 4, 3 }, dtype: ScalarType.Float64, generator: g), Tile(mu), Tile(logVar));
             var terms = (kl.QLogDensityEager(draws, Tile(mu), Tile(logVar)) - kl.PLogDensityEager(draws)).reshape(n, 4);
-            var z4 = (terms.mean(new long[] { 0 }) - closed).abs() / (terms.std(0L) / System.Math.Sqrt(n));
-            return new FamilyChecks(planar, textbook, z4.max().ToDouble());
+            var z4 = (terms.mean(new long[] { 0 }) - closed).abs() / (terms.std(0L).Div(System.Math.Sqrt(n)));
+            return new FamilyChecks(planar, textbook, z4.max().ToDoubleValue());
         }
 
         private static double[][] Rows(Tensor t)
@@ -95,7 +95,7 @@ namespace Dsl.Examples.Experiments
             var grid = new double[n, n];
             var centres = Enumerable.Range(0, n).Select(i => -half + (i + 0.5) * cell).ToArray();
             var pts = tensor(centres.SelectMany(y => centres.Select(x => new[] { x, -y })).SelectMany(v => v).ToArray(), new long[] { n * n, 2 }, dtype: ScalarType.Float64);
-            var density = (-(energy(pts)) - logZ).exp().data<double>().ToArray();
+            var density = ((-(energy(pts))).Sub(logZ)).exp().data<double>().ToArray();
             for (int r = 0; r < n; r++)
                 for (int c = 0; c < n; c++) grid[r, c] = density[r * n + c];
             return grid;
@@ -119,8 +119,8 @@ namespace Dsl.Examples.Experiments
                 using var gen = new Generator((ulong)seed + 1000);
                 using var noGrad = no_grad();
                 var (x, logq) = stack.Sample(50_000, gen);
-                var terms = logq + energy(x);
-                return (terms.mean().ToDouble() + logZ, terms.std().ToDouble() / System.Math.Sqrt(50_000));
+                var terms = logq.Add(energy(x));
+                return (terms.mean().ToDoubleValue() + logZ, terms.std().ToDoubleValue() / System.Math.Sqrt(50_000));
             }
             var (before, _) = Kl();
             var data = new SampledDataStream((n, gen) => randn(new long[] { n, 2 }, generator: gen), 2, batch, seed);
@@ -159,15 +159,15 @@ namespace Dsl.Examples.Experiments
             {
                 int replicates = k == 1 ? 20 : k == 10 ? 5 : 2;
                 var bound = stack(Enumerable.Range(0, replicates).Select(_ => vae.Iwae(test, k, gen)).ToArray()).mean(new long[] { 0 });
-                return (k, bound.mean().ToDouble(), bound.std().ToDouble() / System.Math.Sqrt(bound.shape[0]));
+                return (k, bound.mean().ToDoubleValue(), bound.std().ToDoubleValue() / System.Math.Sqrt(bound.shape[0]));
             }).ToArray();
             var samples = vae.SampleMeans(64, gen);
             var originals = test.narrow(0, 0, 32);
             var (mu, _) = vae.Encode(originals);
             var decoded = vae.Decode(mu);
-            var reconstructions = likelihood == VaeLikelihood.Bernoulli ? decoded.sigmoid() : decoded.clamp(0, 1);
-            return new VaeRun(likelihood.ToString().ToLowerInvariant(), latent, hidden, result.Steps, trainElbo.mean().ToDouble(), elbo.mean().ToDouble(),
-                reconstruction.mean().ToDouble(), kl.mean().ToDouble(), iwae, clock.Elapsed.TotalSeconds, Rows(samples), Rows(originals), Rows(reconstructions), result.Cancelled);
+            var reconstructions = likelihood == VaeLikelihood.Bernoulli ? decoded.sigmoid() : decoded.Clamp(0, 1);
+            return new VaeRun(likelihood.ToString().ToLowerInvariant(), latent, hidden, result.Steps, trainElbo.mean().ToDoubleValue(), elbo.mean().ToDoubleValue(),
+                reconstruction.mean().ToDoubleValue(), kl.mean().ToDoubleValue(), iwae, clock.Elapsed.TotalSeconds, Rows(samples), Rows(originals), Rows(reconstructions), result.Cancelled);
         }
 
         /// <summary>
@@ -202,7 +202,7 @@ namespace Dsl.Examples.Experiments
                 var reference = real(1000, evalGen);
                 var samples = generator.Forward(randn(new long[] { 1000, generator.Dim }, generator: evalGen));
                 // ‖E[G(z)] − E[x]‖: the first moment, which a generator matches long before it matches the modes.
-                double meanError = (samples.mean(new long[] { 0 }) - reference.mean(new long[] { 0 })).norm().ToDouble();
+                double meanError = (samples.mean(new long[] { 0 }) - reference.mean(new long[] { 0 })).norm().ToDoubleValue();
                 return (SampleStatistics.Mmd2(samples, reference, bandwidths), meanError);
             }
             var (mmdBefore, meanBefore) = Evaluate();
@@ -217,24 +217,24 @@ namespace Dsl.Examples.Experiments
             var fake = generator.Forward(randn(new long[] { 5000, generator.Dim }, generator: gen2));
             var lReal = discriminator.Forward(realPoints).squeeze(1);
             var lFake = discriminator.Forward(fake).squeeze(1);
-            double value = -GanLosses.Discriminator(lReal, lFake).ToDouble();
+            double value = -GanLosses.Discriminator(lReal, lFake).ToDoubleValue();
             int? modes = null;
             double? quality = null;
             if (Toy2D.Parse(data) == Toy2DKind.Gaussians8)
             {
-                var angles = arange(8, dtype: ScalarType.Float32) * (2 * System.Math.PI / 8);
-                var centres = stack(new[] { angles.cos() * 2, angles.sin() * 2 }, 1);
+                var angles = ScalarOps.Arange(8, ScalarType.Float32).Mul((2 * System.Math.PI / 8));
+                var centres = stack(new[] { angles.cos().Mul(2), angles.sin().Mul(2) }, 1);
                 var distance = cdist(fake, centres);                                  // [5000, 8]
                 var (nearest, index) = distance.min(1);
-                var close = nearest.lt(3 * Toy2D.Gaussians8Std);
-                quality = close.to_type(ScalarType.Float64).mean().ToDouble();
+                var close = nearest.Lt(3 * Toy2D.Gaussians8Std);
+                quality = close.to_type(ScalarType.Float64).mean().ToDoubleValue();
                 var counts = bincount(index.masked_select(close), minlength: 8).data<long>().ToArray();
                 modes = counts.Count(c => c >= 0.2 * 5000 / 8.0);
             }
             int tail = System.Math.Max(1, result.DiscriminatorLoss.Count / 10);
             double Tail(System.Collections.Generic.IReadOnlyList<double> h) => h.Count == 0 ? double.NaN : h.Skip(h.Count - tail).Average();
             return new GanRun(data, nonSaturating ? "non-saturating" : "minimax", result.Steps, Tail(result.DiscriminatorLoss), Tail(result.GeneratorLoss),
-                lReal.sigmoid().mean().ToDouble(), lFake.sigmoid().mean().ToDouble(), value, modes, quality, mmdBefore, mmdAfter, meanBefore, meanAfter, clock.Elapsed.TotalSeconds,
+                lReal.sigmoid().mean().ToDoubleValue(), lFake.sigmoid().mean().ToDoubleValue(), value, modes, quality, mmdBefore, mmdAfter, meanBefore, meanAfter, clock.Elapsed.TotalSeconds,
                 Rows(realPoints.narrow(0, 0, digits ? 64 : 2000)), Rows(fake.narrow(0, 0, digits ? 64 : 2000)), result.Cancelled);
         }
 
@@ -252,13 +252,13 @@ namespace Dsl.Examples.Experiments
             var test = all.narrow(0, 2000, 500);
             var flow = new ContinuousFlow(2, 32, new Generator((ulong)seed));
             double before;
-            using (var r = flow.LogLikelihood(test)) before = -r.LogLikelihood.mean().ToDouble();
+            using (var r = flow.LogLikelihood(test)) before = -r.LogLikelihood.mean().ToDoubleValue();
             var result = Trainer.Train(flow, new TensorDataStream(train, 128, seed), (x, _) => flow.NegativeLogLikelihoodLoss(x, steps: 4),
                 new TrainerOptions { Steps = steps, LearningRate = 1e-2, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 100, Progress = progress, Cancellation = cancellation });
             using var exact = flow.LogLikelihood(test);
             using var hutchinson = flow.LogLikelihood(test, divergence: CnfDivergence.Hutchinson, seed: seed);
             var (samples, sampleNfe) = flow.Sample(2000, new Generator((ulong)seed + 3));
-            return new CnfRun(data, "exact", result.Steps, before, -exact.LogLikelihood.mean().ToDouble(), -hutchinson.LogLikelihood.mean().ToDouble(),
+            return new CnfRun(data, "exact", result.Steps, before, -exact.LogLikelihood.mean().ToDoubleValue(), -hutchinson.LogLikelihood.mean().ToDoubleValue(),
                 exact.FunctionEvaluations, hutchinson.FunctionEvaluations, sampleNfe, clock.Elapsed.TotalSeconds, Rows(train), Rows(samples), result.Cancelled);
         }
     }

@@ -146,8 +146,8 @@ namespace Dsl.Examples.Experiments
         {
             using var scope = NewDisposeScope();
             var schedule = models.Schedule;
-            var labels = full(new long[] { n }, digit, ScalarType.Int64);
-            var nulls = full(new long[] { n }, 10, ScalarType.Int64);
+            var labels = global::Dsl.ScalarOps.Full(new long[] { n }, digit, ScalarType.Int64);
+            var nulls = global::Dsl.ScalarOps.Full(new long[] { n }, 10, ScalarType.Int64);
             var unconditional = Ddpm.AsNoisePrediction(schedule, models.Denoiser, DdpmTarget.Noise, nulls);
             NoisePrediction epsilon = method == "classifier"
                 ? Guidance.ClassifierGuided(schedule.Sde, unconditional, models.Classifier, labels, scale)
@@ -156,7 +156,7 @@ namespace Dsl.Examples.Experiments
             using var result = Sample(schedule, epsilon, sampler, steps, n, seed, progress, cancellation);
             double seconds = clock.Elapsed.TotalSeconds;
             using var baseline = Sample(schedule, unconditional, sampler, steps, n, seed, null, cancellation);
-            double Rate(INoisyClassifier c, Tensor x, double tau) => Guidance.Predict(c, x, tau).eq(digit).to_type(ScalarType.Float64).mean().ToDouble();
+            double Rate(INoisyClassifier c, Tensor x, double tau) => Guidance.Predict(c, x, tau).Eq(digit).to_type(ScalarType.Float64).mean().ToDoubleValue();
             return new GuidedRun(method, digit, scale, sampler, result.FunctionEvaluations, ToRows(result.Samples), Rate(models.Judge, result.Samples, 0),
                 Rate(models.Classifier, result.Samples, schedule.Times[0]), Rate(models.Judge, baseline.Samples, 0), models.JudgeTestAccuracy, models.ClassifierTestAccuracy,
                 seconds, models.Trained, models.TrainSeconds, result.Cancelled || baseline.Cancelled);
@@ -175,7 +175,7 @@ namespace Dsl.Examples.Experiments
             if (kind == "random")
             {
                 using var g = new Generator((ulong)seed + 4242);
-                return empty(new long[] { n, 64 }).uniform_(0, 1, generator: g).ge(0.5).to_type(ScalarType.Float32);
+                return empty(new long[] { n, 64 }).uniform_(0, 1, generator: g).Ge(0.5).to_type(ScalarType.Float32);
             }
             var m = new float[64];
             for (int r = 0; r < 8; r++)
@@ -200,7 +200,7 @@ namespace Dsl.Examples.Experiments
             n = System.Math.Min(n, HeldOut);
             var truth = testX.narrow(0, 0, n);
             var mask = Mask(maskKind, n, seed);
-            var nulls = full(new long[] { n }, 10, ScalarType.Int64);
+            var nulls = global::Dsl.ScalarOps.Full(new long[] { n }, 10, ScalarType.Int64);
             var epsilon = Ddpm.AsNoisePrediction(models.Schedule, models.Denoiser, DdpmTarget.Noise, nulls);
             var clock = Stopwatch.StartNew();
             using var inpainted = Inpainting.Sample(models.Schedule, epsilon, truth, mask, new InpaintingOptions
@@ -212,8 +212,8 @@ namespace Dsl.Examples.Experiments
             using var free = Ddpm.Ddim(models.Schedule, epsilon, n, 64, new DdpmSamplerOptions { Steps = steps > 0 ? steps : models.Schedule.Steps, Eta = 1, ClipDenoised = true, Seed = seed, Cancellation = cancellation });
             var meanImage = trainX.mean(new long[] { 0 }, keepdim: true).expand(n, 64);
             var full2d = mask.dim() == 1 ? mask.unsqueeze(0).expand(n, 64) : mask;
-            double missing = 1 - full2d.mean().ToDouble();
-            var shown = where(full2d.eq(1), truth, full_like(truth, double.NaN));
+            double missing = 1 - full2d.mean().ToDoubleValue();
+            var shown = where(full2d.Eq(1), truth, global::Dsl.ScalarOps.FullLike(truth, double.NaN));
             return new InpaintRun(maskKind, n, missing, Inpainting.MaskedMse(inpainted.Samples, truth, mask), Inpainting.MaskedMse(free.Samples, truth, mask),
                 Inpainting.MaskedMse(meanImage, truth, mask), inpainted.FunctionEvaluations, ToRows(truth), ToRows(shown), ToRows(inpainted.Samples), seconds,
                 models.Trained, models.TrainSeconds, inpainted.Cancelled || free.Cancelled);

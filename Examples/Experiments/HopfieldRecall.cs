@@ -34,10 +34,10 @@ namespace Dsl.Examples.Experiments
             if (!(noise >= 0 && noise <= 0.5)) throw new ArgumentException("Hopfield: noise must lie in [0, 0.5], got " + noise + ".", nameof(noise));
             using var scope = NewDisposeScope();
             var g = new Generator((ulong)seed);
-            var xi = empty(patterns, n).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+            var xi = empty(patterns, n).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
             var net = new HopfieldNetwork(N: n);
             net.SetParameter("W", HopfieldDynamics.HebbianWeights(xi));
-            double pllBefore = HopfieldLearning.PseudoLogLikelihood(net, xi).mean().ToDouble(), pll = pllBefore;
+            double pllBefore = HopfieldLearning.PseudoLogLikelihood(net, xi).mean().ToDoubleValue(), pll = pllBefore;
             if (rule == "gradient") pll = HopfieldLearning.Gradient(net, xi, GradientOptions).PseudoLogLikelihood[^1];
             double fixedPoints = HopfieldLearning.FixedPointFraction(net, xi);
             // Flip exactly round(noise·N) distinct bits of each pattern.
@@ -48,13 +48,13 @@ namespace Dsl.Examples.Experiments
                 var which = randperm(n, generator: g).narrow(0, 0, flips);
                 if (flips > 0) start[p].index_put_(-start[p].index_select(0, which), which);
             }
-            double initial = HopfieldDynamics.Overlap(start, xi).mean().ToDouble();
+            double initial = HopfieldDynamics.Overlap(start, xi).mean().ToDoubleValue();
             var run = HopfieldDynamics.Asynchronous(net, start, 50, g, trace: true);
             var overlaps = HopfieldDynamics.Overlap(run.States, xi);
-            double recall = (overlaps > 0.9999).to_type(ScalarType.Float32).mean().ToDouble();
+            double recall = (overlaps.Gt(0.9999)).to_type(ScalarType.Float32).mean().ToDoubleValue();
             // float32 energies: allow the rounding of an unchanged (or tied) state's recomputed energy, relative to its size
             bool monotone = run.EnergyTrace.Zip(run.EnergyTrace.Skip(1), (a, b) => b <= a + 1e-9 + 1e-6 * System.Math.Abs(a)).All(ok => ok);
-            return new HopfieldRecallRun(n, patterns, noise, recall, overlaps.mean().ToDouble(), initial, run.Sweeps, monotone, rule, fixedPoints, pllBefore, pll);
+            return new HopfieldRecallRun(n, patterns, noise, recall, overlaps.mean().ToDoubleValue(), initial, run.Sweeps, monotone, rule, fixedPoints, pllBefore, pll);
         }
     }
 }

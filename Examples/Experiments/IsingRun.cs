@@ -36,7 +36,7 @@ namespace Dsl.Examples.Experiments
             var g = new Generator((ulong)seed);
             double tc = Onsager.CriticalTemperature();
             // Ordered start below T_c (one of the two symmetric states), random above.
-            var spins = temperature < tc ? ones(chains, l * l) : empty(chains, l * l).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+            var spins = temperature < tc ? ones(chains, l * l) : empty(chains, l * l).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
             int burn = sweeps / 5;
             var mSum = zeros(chains, dtype: ScalarType.Float64);
             var uSum = zeros(chains, dtype: ScalarType.Float64);
@@ -50,20 +50,20 @@ namespace Dsl.Examples.Experiments
                 if (sweep < burn) continue;
                 using var inner = NewDisposeScope();
                 var mNow = spins.mean(new long[] { 1 }).abs().to_type(ScalarType.Float64);
-                var uNow = (model.EnergyNoGrad(spins) / (l * l)).to_type(ScalarType.Float64);
-                mSum.add_(mNow);
-                uSum.add_(uNow);
-                m2Sum.add_(mNow.square());
-                u2Sum.add_(uNow.square());
+                var uNow = (model.EnergyNoGrad(spins).Div((l * l))).to_type(ScalarType.Float64);
+                mSum.Add_(mNow);
+                uSum.Add_(uNow);
+                m2Sum.Add_(mNow.Square());
+                u2Sum.Add_(uNow.Square());
             }
             double seconds = clock.Elapsed.TotalSeconds;
             int measured = sweeps - burn;
-            var m = mSum / measured;
-            var u = uSum / measured;
+            var m = mSum.Div(measured);
+            var u = uSum.Div(measured);
             // Fluctuation estimators per chain: C = Nβ²(⟨u²⟩ − ⟨u⟩²), χ = Nβ(⟨m²⟩ − ⟨|m|⟩²); error bars from the spread over chains.
             double beta = 1 / temperature, sites = l * l;
-            var heat = (u2Sum / measured - u.square()) * (sites * beta * beta);
-            var chi = (m2Sum / measured - m.square()) * (sites * beta);
+            var heat = (u2Sum.Div(measured) - u.Square()).Mul((sites * beta * beta));
+            var chi = (m2Sum.Div(measured) - m.Square()).Mul((sites * beta));
             return new IsingObservables(l, temperature, rule == SpinUpdate.Metropolis ? "metropolis" : "gibbs", sweeps, chains,
                 m.mean().item<double>(), m.std().item<double>() / System.Math.Sqrt(chains), u.mean().item<double>(), u.std().item<double>() / System.Math.Sqrt(chains),
                 Onsager.Magnetization(temperature), Onsager.EnergyPerSite(temperature), (double)sweeps * chains * l * l / seconds,

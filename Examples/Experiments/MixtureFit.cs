@@ -121,7 +121,7 @@ namespace Dsl.Examples.Experiments
             using var scope = NewDisposeScope();
             var component = multinomial(tensor(TrueWeights), n, replacement: true, generator: g);
             var means = tensor(Flatten(TrueMeans)).reshape(2, 2).index_select(0, component);
-            return (empty(n, 2, dtype: ScalarType.Float64).normal_(0, TrueSigma, generator: g) + means).MoveToOuterDisposeScope();
+            return (empty(n, 2, dtype: ScalarType.Float64).normal_(0, TrueSigma, generator: g).Add(means)).MoveToOuterDisposeScope();
         }
 
         /// <summary>Mean absolute error of the fitted means after matching components (best of all K! assignments).</summary>

@@ -45,7 +45,7 @@ namespace Dsl.Examples.Experiments
             }
             using (result)
             {
-                var minor = (result.Samples.select(1, 0) + result.Samples.select(1, 1) < 0).to_type(ScalarType.Float64).mean().item<double>();
+                var minor = (result.Samples.select(1, 0).Add(result.Samples.select(1, 1)).Lt(0)).to_type(ScalarType.Float64).mean().item<double>();
                 return new ModeWeightingResult(result.Sampler, chains, minor, System.Math.Sqrt(MinorWeight * (1 - MinorWeight) / chains), result.Steps,
                     result.Elapsed.TotalSeconds, Column(result.Samples, 0), Column(result.Samples, 1), Column(start, 0), Column(start, 1), result.Cancelled);
             }

@@ -31,8 +31,8 @@ namespace Dsl.Examples.Experiments
             var rbm = new BinaryRbm(V: Digits.Pixels, H: hidden, generator: new Generator((ulong)seed));
             rbm.to(ScalarType.Float64);
             rbm.SetParameter("W", empty(Digits.Pixels, hidden, dtype: ScalarType.Float64).normal_(0, 0.01, generator: new Generator((ulong)seed + 1)));
-            var mean = data.mean(new long[] { 0 }).clamp(0.02, 0.98);
-            var baseBias = (mean / (1 - mean)).log();
+            var mean = data.mean(new long[] { 0 }).Clamp(0.02, 0.98);
+            var baseBias = (mean / (global::Dsl.ScalarOps.RSub(1,mean))).log();
             var evaluation = data.narrow(0, 0, 500);
             (double Pl, double Ais, double Se) Evaluate()
             {

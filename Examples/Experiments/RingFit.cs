@@ -54,9 +54,9 @@ namespace Dsl.Examples.Experiments
         private static (double MeanError, double OnRing, double[] Xs, double[] Ys) Evaluate(NoiseConditionalMlpEnergy model, Tensor start, long seed, IProgress<SamplerProgress>? progress = null)
         {
             using var r = Samplers.AnnealedLangevin(model, start, Sigmas, 2e-4 * 100, 50, new SamplerOptions { Seed = seed + 3, Progress = progress });
-            var radius = r.Samples.square().sum(1).sqrt();
-            var deviation = (radius - Radius).abs();
-            return (deviation.mean().item<float>(), (deviation < 3 * Width).to_type(ScalarType.Float32).mean().item<float>(), Column(r.Samples, 0), Column(r.Samples, 1));
+            var radius = r.Samples.Square().sum(1).sqrt();
+            var deviation = (radius.Sub(Radius)).abs();
+            return (deviation.mean().item<float>(), (deviation.Lt(3 * Width)).to_type(ScalarType.Float32).mean().item<float>(), Column(r.Samples, 0), Column(r.Samples, 1));
         }
 
         /// <summary>n points of the ring: angle uniform, radius N(2, 0.1²).</summary>

@@ -112,7 +112,7 @@ namespace Dsl.Examples.Experiments
                     Predictor = sampler == "pc" ? Predictor.ReverseDiffusion : Predictor.EulerMaruyama, Corrector = sampler == "pc" ? Corrector.Langevin : Corrector.None,
                 });
             double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
-            var samples = c.IsDigits ? result.Samples.clamp(-1, 1) : result.Samples;
+            var samples = c.IsDigits ? result.Samples.Clamp(-1, 1) : result.Samples;
             return Evaluate(c.Data, score, sde, TrainEpsilon, samples, result.FunctionEvaluations, sampleSeconds, train, result.Cancelled, n, seed, clock);
         }
 
@@ -167,8 +167,8 @@ namespace Dsl.Examples.Experiments
                 if (!cancelled) mmd = SampleStatistics.Mmd2(samples, data);
                 if (kind == Toy2DKind.Gaussians8)
                 {
-                    logDensity = Toy2D.Gaussians8LogDensity(samples).mean().ToDouble();
-                    dataLogDensity = Toy2D.Gaussians8LogDensity(data).mean().ToDouble();
+                    logDensity = Toy2D.Gaussians8LogDensity(samples).mean().ToDoubleValue();
+                    dataLogDensity = Toy2D.Gaussians8LogDensity(data).mean().ToDoubleValue();
                 }
                 evaluation = data.narrow(0, 0, System.Math.Min(n, 500));
             }
@@ -178,7 +178,7 @@ namespace Dsl.Examples.Experiments
                 Ode = new OdeOptions { RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-3 },
             });
             int dim = (int)evaluation.shape[1];
-            double nats = -ode.LogLikelihood.mean().ToDouble() / dim;
+            double nats = -ode.LogLikelihood.mean().ToDoubleValue() / dim;
             double? bits = digits ? Ddpm.BitsPerDimension(nats, 2.0 / 16) : null;
             return new ScoreRun(train.Steps, train.StartStep, train.FirstLoss, train.FinalLoss, train.Seconds, train.Checkpoint, Rows(samples), dataRows, sampleNfe, sampleSeconds,
                 mmd, logDensity, dataLogDensity, nats, bits, ode.FunctionEvaluations, clock.Elapsed.TotalSeconds, cancelled);

@@ -93,7 +93,7 @@ namespace Dsl.Examples.Experiments
                 trueMean = DataMean(dim).Select(mu => m * mu).ToArray();
                 trueStd = Enumerable.Repeat(System.Math.Sqrt(m * m * DataStd * DataStd + v), dim).ToArray();
             }
-            double? minor = gmm ? (x.select(1, 0) + x.select(1, 1) < 0).to_type(ScalarType.Float64).mean().item<double>() : null;
+            double? minor = gmm ? (x.select(1, 0).Add(x.select(1, 1)).Lt(0)).to_type(ScalarType.Float64).mean().item<double>() : null;
             double[][]? trajectory = result.Trajectory is null ? null : Enumerable.Range(0, (int)result.Trajectory.shape[0]).Select(i => Column(result.Trajectory[i], 0)).ToArray();
             return new SdeSampleRun(sdeName, sampler, dataName, n, dim, mean, std, trueMean, trueStd, minor, result.FunctionEvaluations, result.Elapsed.TotalSeconds,
                 Column(x, 0), dim > 1 ? Column(x, 1) : new double[n], trajectory, result.Cancelled);
@@ -106,7 +106,7 @@ namespace Dsl.Examples.Experiments
             var sde = Sde(sdeName);
             var data = GaussianData(dim);
             var score = TimeScores.FromPerturbedData(data, sde);
-            var x = empty(n, dim, dtype: ScalarType.Float64).normal_(0, DataStd, generator: new Generator((ulong)seed)) + tensor(DataMean(dim));
+            var x = empty(n, dim, dtype: ScalarType.Float64).normal_(0, DataStd, generator: new Generator((ulong)seed)).Add(tensor(DataMean(dim)));
             var options = new LikelihoodOptions
             {
                 Ode = new OdeOptions { Method = OdeMethod.Rk45, RelativeTolerance = rtol, AbsoluteTolerance = atol },
@@ -115,11 +115,11 @@ namespace Dsl.Examples.Experiments
             using var result = ProbabilityFlow.LogLikelihood(sde, score, x, options);
             // The analytic log p_ε(x) = log N(x; m(ε)μ, (m(ε)²s² + v(ε))I), from the same generated model at σ̃ = √v/m.
             double m = sde.MeanCoefficientAt(options.Epsilon), v = sde.MarginalVarianceAt(options.Epsilon);
-            using var sigma = full(n, System.Math.Sqrt(v) / m, ScalarType.Float64);
-            using var exact = data.LogProb(x / m, sigma) - dim * System.Math.Log(m);
+            using var sigma = global::Dsl.ScalarOps.Full(new long[] { n },System.Math.Sqrt(v) / m,ScalarType.Float64);
+            using var exact = data.LogProb(x.Div(m), sigma).Sub(dim * System.Math.Log(m));
             var perDim = -result.LogLikelihood.mean().item<double>() / dim;
             var exactPerDim = -exact.mean().item<double>() / dim;
-            var differences = (result.LogLikelihood - exact) / dim;
+            var differences = (result.LogLikelihood - exact).Div(dim);
             double se = n > 1 ? differences.std().item<double>() / System.Math.Sqrt(n) : 0;
             return new LikelihoodRun(sdeName, estimator.ToString(), n, dim, perDim, exactPerDim, System.Math.Abs(perDim - exactPerDim), se,
                 ProbabilityFlow.BitsPerDimension(perDim, DataRange.Symmetric), result.FunctionEvaluations, result.Elapsed.TotalSeconds);

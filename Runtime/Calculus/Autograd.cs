@@ -45,7 +45,7 @@ namespace Dsl
             {
                 var gi = autograd.grad(new[] { v.select(1, i).sum() }, new[] { input }, retain_graph: true, allow_unused: true)[0];
                 if (gi is null || gi.IsInvalid) continue;
-                div = div + gi.select(1, i);
+                div = div.Add(gi.select(1, i));
             }
             return div.detach().MoveToOuterDisposeScope();
         }

@@ -68,7 +68,7 @@ namespace Dsl
             {
                 var gi = autograd.grad(new[] { f.select(1, i).sum() }, new[] { input }, retain_graph: true, create_graph: true, allow_unused: true)[0];
                 if (gi is null || gi.IsInvalid) continue;
-                div = div + gi.select(1, i);
+                div = div.Add(gi.select(1, i));
             }
             return div.MoveToOuterDisposeScope();
         }
@@ -106,7 +106,7 @@ namespace Dsl
         {
             var v = empty_like(like);
             if (distribution == ProbeDistribution.Gaussian) return v.normal_(0, 1, generator: generator);
-            return v.bernoulli_(0.5, generator: generator).mul_(2).sub_(1);    // ±1 with probability ½
+            return v.bernoulli_(0.5, generator: generator).Mul_(2).Sub_(1);    // ±1 with probability ½
         }
 
         private static Tensor CheckField(Tensor f, Tensor x, string method)

@@ -104,13 +104,13 @@ namespace Dsl.Diffusion
         {
             Prior = prior; Diffusion = diffusion; Decoder = decoder; Dim = dim; BinWidth = binWidth;
             using var scope = NewDisposeScope();
-            Total = (prior + diffusion + decoder).MoveToOuterDisposeScope();
+            Total = (prior.Add(diffusion).Add(decoder)).MoveToOuterDisposeScope();
             var total = Total.to_type(ScalarType.Float64);
-            NatsPerDim = total.mean().ToDouble() / dim;
-            StandardErrorNatsPerDim = total.shape[0] > 1 ? total.std().ToDouble() / System.Math.Sqrt(total.shape[0]) / dim : double.NaN;
-            PriorNatsPerDim = prior.to_type(ScalarType.Float64).mean().ToDouble() / dim;
-            DiffusionNatsPerDim = diffusion.to_type(ScalarType.Float64).mean().ToDouble() / dim;
-            DecoderNatsPerDim = decoder.to_type(ScalarType.Float64).mean().ToDouble() / dim;
+            NatsPerDim = total.mean().ToDoubleValue() / dim;
+            StandardErrorNatsPerDim = total.shape[0] > 1 ? total.std().ToDoubleValue() / System.Math.Sqrt(total.shape[0]) / dim : double.NaN;
+            PriorNatsPerDim = prior.to_type(ScalarType.Float64).mean().ToDoubleValue() / dim;
+            DiffusionNatsPerDim = diffusion.to_type(ScalarType.Float64).mean().ToDoubleValue() / dim;
+            DecoderNatsPerDim = decoder.to_type(ScalarType.Float64).mean().ToDoubleValue() / dim;
         }
 
         /// <summary>L_T = KL(q(x_T | x₀) ‖ N(0, I)): [N].</summary>
@@ -157,7 +157,7 @@ namespace Dsl.Diffusion
             using var scope = NewDisposeScope();
             var a = schedule.Gather(schedule.SqrtAlphaBars, t, x0.dtype).unsqueeze(1);
             var s = schedule.Gather(schedule.SqrtOneMinusAlphaBars, t, x0.dtype).unsqueeze(1);
-            return (a * x0 + s * noise).MoveToOuterDisposeScope();
+            return ((a * x0).Add(s * noise)).MoveToOuterDisposeScope();
         }
 
         /// <summary>q(x_{t−1} | xₜ, x₀) = N(coef1 x₀ + coef2 xₜ, β̃ₜ): the mean [N, D], the variance [N] and its clipped log [N].</summary>
@@ -165,7 +165,7 @@ namespace Dsl.Diffusion
         {
             CheckSteps(schedule, x0, t, "Posterior");
             using var scope = NewDisposeScope();
-            var mean = schedule.Gather(schedule.PosteriorMeanCoef1, t, x0.dtype).unsqueeze(1) * x0 + schedule.Gather(schedule.PosteriorMeanCoef2, t, x0.dtype).unsqueeze(1) * xt;
+            var mean = (schedule.Gather(schedule.PosteriorMeanCoef1, t, x0.dtype).unsqueeze(1) * x0).Add(schedule.Gather(schedule.PosteriorMeanCoef2, t, x0.dtype).unsqueeze(1) * xt);
             var variance = schedule.Gather(schedule.PosteriorVariance, t, x0.dtype);
             var logVariance = schedule.Gather(schedule.PosteriorLogVarianceClipped, t, x0.dtype);
             return (mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope(), logVariance.MoveToOuterDisposeScope());
@@ -214,7 +214,7 @@ namespace Dsl.Diffusion
             var tau = schedule.Gather(schedule.Times, t, x0.dtype);
             var prediction = network.Predict(xt, tau, condition);
             var goal = target switch { DdpmTarget.Noise => noise, DdpmTarget.Data => x0, _ => VelocityOf(schedule, x0, noise, t) };
-            return (prediction - goal).square().mean().MoveToOuterDisposeScope();
+            return (prediction - goal).Square().mean().MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -228,10 +228,10 @@ namespace Dsl.Diffusion
             {
                 var (c1, c2) = (schedule.PosteriorMeanCoef1[i], schedule.PosteriorMeanCoef2[i]);
                 var x0 = Denoised(schedule, x, eps, i, options);
-                var mean = x0.mul_(c1).add_(x, alpha: c2);
+                var mean = x0.Mul_(c1).Add_(x, alpha: c2);
                 if (i == 0) return mean;
                 double variance = options.Variance == ReverseVariance.Posterior ? schedule.PosteriorVariance[i] : schedule.Betas[i];
-                return mean.add_(noise(), alpha: System.Math.Sqrt(variance));
+                return mean.Add_(noise(), alpha: System.Math.Sqrt(variance));
             });
         }
 
@@ -251,9 +251,9 @@ namespace Dsl.Diffusion
                 double sigma = options.Eta * System.Math.Sqrt((1 - aPrev) / (1 - a) * (1 - a / aPrev));
                 var x0 = Denoised(schedule, x, eps, i, options);
                 if (options.ClipDenoised)                                  // ε consistent with the clipped x̂₀
-                    eps = ((x - x0 * System.Math.Sqrt(a)) / System.Math.Sqrt(1 - a));
-                var next = x0.mul_(System.Math.Sqrt(aPrev)).add_(eps, alpha: System.Math.Sqrt(System.Math.Max(1 - aPrev - sigma * sigma, 0)));
-                return sigma > 0 ? next.add_(noise(), alpha: sigma) : next;
+                    eps = ((x - x0.Mul(System.Math.Sqrt(a))).Div(System.Math.Sqrt(1 - a)));
+                var next = x0.Mul_(System.Math.Sqrt(aPrev)).Add_(eps, alpha: System.Math.Sqrt(System.Math.Max(1 - aPrev - sigma * sigma, 0)));
+                return sigma > 0 ? next.Add_(noise(), alpha: sigma) : next;
             });
         }
 
@@ -290,8 +290,8 @@ namespace Dsl.Diffusion
             {
                 if (!(w > 0 && w <= 2)) throw new ArgumentException("Ddpm.VariationalBound: the bin width must lie in (0, 2], got " + w + ".", nameof(options));
                 double lo, hi;
-                using (var mn = x0.min()) lo = mn.ToDouble();
-                using (var mx = x0.max()) hi = mx.ToDouble();
+                using (var mn = x0.min()) lo = mn.ToDoubleValue();
+                using (var mx = x0.max()) hi = mx.ToDoubleValue();
                 if (lo < -1 - 1e-6 || hi > 1 + 1e-6)
                     throw new ArgumentException($"Ddpm.VariationalBound: the discretised decoder needs data in [−1, 1]; got values in [{lo:G4}, {hi:G4}] (scale images with PixelScale.Symmetric).", nameof(x0));
             }
@@ -307,7 +307,7 @@ namespace Dsl.Diffusion
             using (var scope = NewDisposeScope())
             {
                 double aT = schedule.AlphaBars[T - 1];
-                prior = (x0.square() * aT + (1 - aT) - 1 - System.Math.Log(1 - aT)).sum(new long[] { 1 }).mul_(0.5).MoveToOuterDisposeScope();
+                prior = (x0.Square().Mul(aT).Add((1 - aT)).Sub(1).Sub(System.Math.Log(1 - aT))).sum(new long[] { 1 }).Mul_(0.5).MoveToOuterDisposeScope();
             }
             diffusion = zeros(n, dtype: dtype, device: x0.device);
             for (int t = 2; t <= T; t += options.Stride)
@@ -317,8 +317,8 @@ namespace Dsl.Diffusion
                 int weight = System.Math.Min(options.Stride, T - t + 1);        // the terms t … t + stride − 1 this one stands for
                 var (mean, sigma2) = ModelStep(schedule, epsilon, x0, i, Sigma2(i), generator, out var trueMean);
                 double post = schedule.PosteriorVariance[i];
-                var kl = ((trueMean - mean).square().sum(new long[] { 1 }).div_(sigma2).add_(D * (System.Math.Log(sigma2 / post) + post / sigma2 - 1))).mul_(0.5);
-                diffusion.add_(kl, alpha: weight);
+                var kl = ((trueMean - mean).Square().sum(new long[] { 1 }).Div_(sigma2).Add_(D * (System.Math.Log(sigma2 / post) + post / sigma2 - 1))).Mul_(0.5);
+                diffusion.Add_(kl, alpha: weight);
             }
             using (var scope = NewDisposeScope())
             {
@@ -329,16 +329,16 @@ namespace Dsl.Diffusion
                 {
                     // Ho et al. eq. 13: ∫ N(x; μ, σ²) over [x₀ − w/2, x₀ + w/2], the edge bins reaching to ±∞.
                     var centred = x0 - mean;
-                    var upper = Phi((centred + width / 2) / sd);
-                    var lower = Phi((centred - width / 2) / sd);
-                    var top = x0.ge(1 - width / 2);
-                    var bottom = x0.le(-1 + width / 2);
-                    var p = where(top, 1 - lower, where(bottom, upper, upper - lower)).clamp_min(1e-12);
+                    var upper = Phi((centred.Add(width / 2)).Div(sd));
+                    var lower = Phi((centred.Sub(width / 2)).Div(sd));
+                    var top = x0.Ge(1 - width / 2);
+                    var bottom = x0.Le(-1 + width / 2);
+                    var p = where(top, global::Dsl.ScalarOps.RSub(1,lower), where(bottom, upper, upper - lower)).ClampMin(1e-12);
                     decoder = p.log().sum(new long[] { 1 }).neg().MoveToOuterDisposeScope();
                 }
                 else
                 {
-                    decoder = ((x0 - mean).square().sum(new long[] { 1 }).div_(2 * sigma2).add_(0.5 * D * System.Math.Log(2 * System.Math.PI * sigma2))).MoveToOuterDisposeScope();
+                    decoder = ((x0 - mean).Square().sum(new long[] { 1 }).Div_(2 * sigma2).Add_(0.5 * D * System.Math.Log(2 * System.Math.PI * sigma2))).MoveToOuterDisposeScope();
                 }
             }
             return new VlbResult(prior, diffusion, decoder, D, options.BinWidth);
@@ -347,24 +347,24 @@ namespace Dsl.Diffusion
         /// <summary>Bits per dimension of data on bins of width w from a density's NLL in nats per dimension: nll/ln 2 − log₂ w.</summary>
         public static double BitsPerDimension(double nllNatsPerDim, double binWidth) => nllNatsPerDim / System.Math.Log(2) - System.Math.Log2(binWidth);
 
-        private static Tensor Phi(Tensor z) => special.erf(z / System.Math.Sqrt(2)).add_(1).mul_(0.5);
+        private static Tensor Phi(Tensor z) => special.erf(z.Div(System.Math.Sqrt(2))).Add_(1).Mul_(0.5);
 
         /// <summary>xₜ ~ q(xₜ | x₀) at step index i; the model's mean μθ and the true posterior mean.</summary>
         private static (Tensor Mean, double Sigma2) ModelStep(DdpmSchedule schedule, NoisePrediction epsilon, Tensor x0, int i, double sigma2, Generator generator, out Tensor trueMean)
         {
             var noise = empty_like(x0).normal_(0, 1, generator: generator);
-            var xt = x0 * schedule.SqrtAlphaBars[i] + noise * schedule.SqrtOneMinusAlphaBars[i];
-            using var tau = full(new long[] { x0.shape[0] }, schedule.Times[i], x0.dtype, x0.device);
+            var xt = x0.Mul(schedule.SqrtAlphaBars[i]).Add(noise.Mul(schedule.SqrtOneMinusAlphaBars[i]));
+            using var tau = global::Dsl.ScalarOps.Full(new long[] { x0.shape[0] }, schedule.Times[i], x0.dtype, x0.device);
             var eps = epsilon(xt, tau);
-            var x0Hat = (xt - eps * schedule.SqrtOneMinusAlphaBars[i]) / schedule.SqrtAlphaBars[i];
-            trueMean = x0 * schedule.PosteriorMeanCoef1[i] + xt * schedule.PosteriorMeanCoef2[i];
-            return (x0Hat * schedule.PosteriorMeanCoef1[i] + xt * schedule.PosteriorMeanCoef2[i], sigma2);
+            var x0Hat = (xt - eps.Mul(schedule.SqrtOneMinusAlphaBars[i])).Div(schedule.SqrtAlphaBars[i]);
+            trueMean = x0.Mul(schedule.PosteriorMeanCoef1[i]).Add(xt.Mul(schedule.PosteriorMeanCoef2[i]));
+            return (x0Hat.Mul(schedule.PosteriorMeanCoef1[i]).Add(xt.Mul(schedule.PosteriorMeanCoef2[i])), sigma2);
         }
 
         private static Tensor Denoised(DdpmSchedule schedule, Tensor x, Tensor eps, int i, DdpmSamplerOptions options)
         {
-            var x0 = (x - eps * schedule.SqrtOneMinusAlphaBars[i]).div_(schedule.SqrtAlphaBars[i]);
-            return options.ClipDenoised ? x0.clamp_(-options.ClipRange, options.ClipRange) : x0;
+            var x0 = (x - eps.Mul(schedule.SqrtOneMinusAlphaBars[i])).Div_(schedule.SqrtAlphaBars[i]);
+            return options.ClipDenoised ? x0.Clamp_(-options.ClipRange, options.ClipRange) : x0;
         }
 
         private delegate Tensor Step(Tensor x, int index, Tensor eps, Func<Tensor> noise);
@@ -393,7 +393,7 @@ namespace Dsl.Diffusion
                 using (var scope = NewDisposeScope())
                 {
                     int i = schedule.Index(t);
-                    using var tau = full(new long[] { n }, schedule.Times[i], dtype, device);
+                    using var tau = global::Dsl.ScalarOps.Full(new long[] { n }, schedule.Times[i], dtype, device);
                     var eps = epsilon(x, tau);
                     var next = step(x, i, eps, () => empty_like(x).normal_(0, 1, generator: generator)).MoveToOuterDisposeScope();
                     x.Dispose();
@@ -417,7 +417,7 @@ namespace Dsl.Diffusion
             var idx = t.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
             var fa = tensor(idx.Select(k => ca((int)k - 1)).ToArray(), ScalarType.Float64, a.device).to_type(a.dtype).unsqueeze(1);
             var fb = tensor(idx.Select(k => cb((int)k - 1)).ToArray(), ScalarType.Float64, a.device).to_type(a.dtype).unsqueeze(1);
-            return (a * fa + b * fb).MoveToOuterDisposeScope();
+            return ((a * fa).Add(b * fb)).MoveToOuterDisposeScope();
         }
 
         private static void CheckSteps(DdpmSchedule schedule, Tensor x, Tensor t, string member)
@@ -426,8 +426,8 @@ namespace Dsl.Diffusion
                 throw new ArgumentException("Ddpm." + member + ": t must be integer steps [N] = [" + x.shape[0] + "] (1…T); got " + t.dtype + " " + Broadcasting.Describe(t) + ".", nameof(t));
             using var mn = t.min();
             using var mx = t.max();
-            if (mn.ToInt64() < 1 || mx.ToInt64() > schedule.Steps)
-                throw new ArgumentException("Ddpm." + member + ": steps must lie in 1…" + schedule.Steps + "; got " + mn.ToInt64() + "…" + mx.ToInt64() + ".", nameof(t));
+            if (mn.ToInt64Value() < 1 || mx.ToInt64Value() > schedule.Steps)
+                throw new ArgumentException("Ddpm." + member + ": steps must lie in 1…" + schedule.Steps + "; got " + mn.ToInt64Value() + "…" + mx.ToInt64Value() + ".", nameof(t));
         }
     }
 }

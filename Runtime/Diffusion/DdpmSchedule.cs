@@ -141,7 +141,7 @@ namespace Dsl.Diffusion
         {
             using var scope = NewDisposeScope();
             var values = tensor(table, ScalarType.Float64, t.device);
-            return values.index_select(0, t - 1).to_type(dtype).MoveToOuterDisposeScope();
+            return values.index_select(0, t.Sub(1)).to_type(dtype).MoveToOuterDisposeScope();
         }
 
         /// <summary>One line: name, T, β₁, β_T, ᾱ_T.</summary>

@@ -66,7 +66,7 @@ namespace Dsl.Diffusion
                 if (scale == 0) return eps.MoveToOuterDisposeScope();
                 var gradient = LogProbGradient(classifier, x, t, labels);
                 var sigma = sde.MarginalStd(t).to_type(x.dtype).unsqueeze(1);
-                return (eps - gradient * sigma * scale).MoveToOuterDisposeScope();
+                return (eps - (gradient * sigma).Mul(scale)).MoveToOuterDisposeScope();
             };
         }
 
@@ -113,12 +113,12 @@ namespace Dsl.Diffusion
                 using var scope = NewDisposeScope();
                 var both = cat(new[] { x, x }, 0);
                 var times = cat(new[] { t, t }, 0);
-                var nulls = full(new long[] { n }, network.Classes, ScalarType.Int64, labels.device);
+                var nulls = global::Dsl.ScalarOps.Full(new long[] { n }, network.Classes, ScalarType.Int64, labels.device);
                 var conditions = cat(new[] { labels, nulls }, 0);
                 var eps = schedule is null ? network.Predict(both, times, conditions) : Ddpm.AsNoisePrediction(schedule, network, target, conditions)(both, times);
                 var conditional = eps.narrow(0, 0, n);
                 var unconditional = eps.narrow(0, n, n);
-                return (conditional * (1 + guidance) - unconditional * guidance).MoveToOuterDisposeScope();
+                return (conditional.Mul((1 + guidance)) - unconditional.Mul(guidance)).MoveToOuterDisposeScope();
             };
         }
 
@@ -131,8 +131,8 @@ namespace Dsl.Diffusion
             if (!(probability >= 0 && probability <= 1)) throw new ArgumentException("Guidance.LabelDropout: the drop probability must lie in [0, 1], got " + probability + ".", nameof(probability));
             CheckLabels(labels, -1, classes, allowNull: false, "Guidance.LabelDropout");
             using var scope = NewDisposeScope();
-            var drop = empty(labels.shape, dtype: ScalarType.Float32, device: labels.device).uniform_(0, 1, generator: generator).lt(probability);
-            return where(drop, full_like(labels, classes), labels).MoveToOuterDisposeScope();
+            var drop = empty(labels.shape, dtype: ScalarType.Float32, device: labels.device).uniform_(0, 1, generator: generator).Lt(probability);
+            return where(drop, global::Dsl.ScalarOps.FullLike(labels, classes), labels).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -171,7 +171,7 @@ namespace Dsl.Diffusion
             if (classifier is null) throw new ArgumentNullException(nameof(classifier));
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var tau = full(new long[] { x.shape[0] }, time, x.dtype, x.device);
+            var tau = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, time, x.dtype, x.device);
             return classifier.Logits(x, tau).argmax(1).MoveToOuterDisposeScope();
         }
 
@@ -180,7 +180,7 @@ namespace Dsl.Diffusion
         {
             CheckLabels(labels, x.shape[0], classifier.Classes, allowNull: false, "Guidance.Accuracy (" + classifier.ModelName + ")");
             using var scope = NewDisposeScope();
-            return Predict(classifier, x, time).eq(labels).to_type(ScalarType.Float64).mean().ToDouble();
+            return Predict(classifier, x, time).eq(labels).to_type(ScalarType.Float64).mean().ToDoubleValue();
         }
 
         /// <summary>
@@ -195,8 +195,8 @@ namespace Dsl.Diffusion
                 throw new ArgumentException(who + ": labels must be int64 [" + (n >= 0 ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "N") + "] in " + range + "; got " + labels.dtype + " " + Broadcasting.Describe(labels) + ".", nameof(labels));
             if (labels.shape[0] == 0) return;
             long lo, hi;
-            using (var mn = labels.min()) lo = mn.ToInt64();
-            using (var mx = labels.max()) hi = mx.ToInt64();
+            using (var mn = labels.min()) lo = mn.ToInt64Value();
+            using (var mx = labels.max()) hi = mx.ToInt64Value();
             long top = allowNull ? classes : classes - 1;
             if (lo < 0 || hi > top)
                 throw new ArgumentException(FormattableString.Invariant($"{who}: labels must lie in {range}; got values in {lo}…{hi}."), nameof(labels));

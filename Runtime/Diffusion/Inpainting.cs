@@ -83,19 +83,19 @@ namespace Dsl.Diffusion
             {
                 x0 = known.detach().clone().MoveToOuterDisposeScope();
                 keep = m.expand(n, d).contiguous().MoveToOuterDisposeScope();
-                fill = (1 - keep).MoveToOuterDisposeScope();
+                fill = (global::Dsl.ScalarOps.RSub(1,keep)).MoveToOuterDisposeScope();
             }
             using var disposeX0 = x0;
             using var disposeKeep = keep;
             using var disposeFill = fill;
             Tensor Noise() => empty(new long[] { n, d }, dtype: dtype, device: device).normal_(0, 1, generator: generator);
-            Tensor Known(double alphaBar) => alphaBar >= 1 ? x0.clone() : Noise().mul_(System.Math.Sqrt(1 - alphaBar)).add_(x0, alpha: System.Math.Sqrt(alphaBar));
+            Tensor Known(double alphaBar) => alphaBar >= 1 ? x0.clone() : Noise().Mul_(System.Math.Sqrt(1 - alphaBar)).Add_(x0, alpha: System.Math.Sqrt(alphaBar));
 
             Tensor x;
             using (var scope = NewDisposeScope())
             {
                 var start = Noise();
-                x = (keep * Known(schedule.AlphaBars[steps[0] - 1]) + fill * start).MoveToOuterDisposeScope();
+                x = ((keep * Known(schedule.AlphaBars[steps[0] - 1])).Add(fill * start)).MoveToOuterDisposeScope();
             }
             int done = 0, nfe = 0;
             bool cancelled = false;
@@ -108,20 +108,20 @@ namespace Dsl.Diffusion
                 for (int u = 0; u < options.Resample; u++)
                 {
                     using var scope = NewDisposeScope();
-                    using var tau = full(new long[] { n }, schedule.Times[i], dtype, device);
+                    using var tau = global::Dsl.ScalarOps.Full(new long[] { n }, schedule.Times[i], dtype, device);
                     var eps = epsilon(x, tau);
                     nfe++;
-                    var x0Hat = (x - eps * schedule.SqrtOneMinusAlphaBars[i]).div_(schedule.SqrtAlphaBars[i]);
+                    var x0Hat = (x - eps.Mul(schedule.SqrtOneMinusAlphaBars[i])).Div_(schedule.SqrtAlphaBars[i]);
                     if (options.ClipDenoised)
                     {
-                        x0Hat.clamp_(-options.ClipRange, options.ClipRange);
-                        eps = (x - x0Hat * System.Math.Sqrt(a)) / System.Math.Sqrt(1 - a);       // ε consistent with the clipped x̂₀
+                        x0Hat.Clamp_(-options.ClipRange, options.ClipRange);
+                        eps = (x - x0Hat.Mul(System.Math.Sqrt(a))).Div(System.Math.Sqrt(1 - a));       // ε consistent with the clipped x̂₀
                     }
-                    var unknown = x0Hat.mul_(System.Math.Sqrt(aPrev)).add_(eps, alpha: System.Math.Sqrt(System.Math.Max(1 - aPrev - sigma * sigma, 0)));
-                    if (sigma > 0) unknown.add_(Noise(), alpha: sigma);
-                    var next = keep * Known(aPrev) + fill * unknown;
+                    var unknown = x0Hat.Mul_(System.Math.Sqrt(aPrev)).Add_(eps, alpha: System.Math.Sqrt(System.Math.Max(1 - aPrev - sigma * sigma, 0)));
+                    if (sigma > 0) unknown.Add_(Noise(), alpha: sigma);
+                    var next = (keep * Known(aPrev)).Add(fill * unknown);
                     if (u + 1 < options.Resample && aPrev < 1)
-                        next = next.mul_(System.Math.Sqrt(a / aPrev)).add_(Noise(), alpha: System.Math.Sqrt(1 - a / aPrev));
+                        next = next.Mul_(System.Math.Sqrt(a / aPrev)).Add_(Noise(), alpha: System.Math.Sqrt(1 - a / aPrev));
                     next = next.MoveToOuterDisposeScope();
                     x.Dispose();
                     x = next;
@@ -148,11 +148,11 @@ namespace Dsl.Diffusion
                 throw new ArgumentException("Inpainting.MaskedMse: samples and truth must both be [N, D] of one shape; got " + (samples is null ? "null" : Broadcasting.Describe(samples)) + " and " + (truth is null ? "null" : Broadcasting.Describe(truth)) + ".", nameof(samples));
             using var scope = NewDisposeScope();
             var m = CheckMask(mask, samples.shape[0], samples.shape[1], ScalarType.Float64, "Inpainting.MaskedMse").expand(samples.shape[0], samples.shape[1]);
-            var missing = 1 - m;
-            double count = missing.sum().ToDouble();
+            var missing = global::Dsl.ScalarOps.RSub(1,m);
+            double count = missing.sum().ToDoubleValue();
             if (count == 0) throw new ArgumentException("Inpainting.MaskedMse: the mask has no missing entry (no 0), so there is nothing to measure.", nameof(mask));
-            var error = (samples.to_type(ScalarType.Float64) - truth.to_type(ScalarType.Float64)).square().mul_(missing);
-            return error.sum().ToDouble() / count;
+            var error = (samples.to_type(ScalarType.Float64) - truth.to_type(ScalarType.Float64)).Square().mul_(missing);
+            return error.sum().ToDoubleValue() / count;
         }
 
         /// <summary>The mask as [N, D] or [1, D] of <paramref name="dtype"/>; throws unless it is [N, D] or [D] of 0s and 1s.</summary>
@@ -164,9 +164,9 @@ namespace Dsl.Diffusion
                 throw new ArgumentException(who + ": the mask must be [" + n + ", " + d + "] (one per row) or [" + d + "] (shared), 1 = known, 0 = missing; got " + Broadcasting.Describe(mask) + ".", nameof(mask));
             using var scope = NewDisposeScope();
             var m = mask.to_type(ScalarType.Float64);
-            bool binary = m.eq(0).logical_or(m.eq(1)).all().ToBoolean();
+            bool binary = m.Eq(0).logical_or(m.Eq(1)).all().ToBooleanValue();
             if (!binary) throw new ArgumentException(who + ": the mask must hold only 0 (missing) and 1 (known); it has other values.", nameof(mask));
-            if (m.eq(0).sum().ToInt64() == 0 && who == "Inpainting.Sample")
+            if (m.Eq(0).sum().ToInt64Value() == 0 && who == "Inpainting.Sample")
                 throw new ArgumentException(who + ": the mask has no missing entry (no 0): nothing to inpaint.", nameof(mask));
             return (mask.dim() == 1 ? m.unsqueeze(0) : m).to_type(dtype).MoveToOuterDisposeScope();
         }

@@ -22,14 +22,14 @@ namespace Dsl.Diffusion
             double n = a.shape[0], m = b.shape[0];
             Tensor Kernel(Tensor p, Tensor q)
             {
-                var d2 = cdist(p, q).square();
+                var d2 = cdist(p, q).Square();
                 Tensor sum = zeros_like(d2);
-                foreach (var h in bandwidths) sum = sum + (d2 / (-2 * h * h)).exp();
+                foreach (var h in bandwidths) sum = sum.Add((d2.Div((-2 * h * h))).exp());
                 return sum;
             }
-            double kxx = (Kernel(a, a).sum().ToDouble() - bandwidths.Length * n) / (n * (n - 1));
-            double kyy = (Kernel(b, b).sum().ToDouble() - bandwidths.Length * m) / (m * (m - 1));
-            double kxy = Kernel(a, b).sum().ToDouble() / (n * m);
+            double kxx = (Kernel(a, a).sum().ToDoubleValue() - bandwidths.Length * n) / (n * (n - 1));
+            double kyy = (Kernel(b, b).sum().ToDoubleValue() - bandwidths.Length * m) / (m * (m - 1));
+            double kxy = Kernel(a, b).sum().ToDoubleValue() / (n * m);
             return kxx + kyy - 2 * kxy;
         }
     }

@@ -47,7 +47,7 @@ namespace Dsl.Diffusion
         public int Dim => network.Dim;
 
         /// <summary>The network's time input for noise levels σ: τ = ln(σ/σ_min)/ln(σ_max/σ_min), [N].</summary>
-        public Tensor TimeOf(Tensor sigma) => sigma.log().sub_(System.Math.Log(SigmaMin)).div_(System.Math.Log(SigmaMax / SigmaMin));
+        public Tensor TimeOf(Tensor sigma) => sigma.log().Sub_(System.Math.Log(SigmaMin)).Div_(System.Math.Log(SigmaMax / SigmaMin));
 
         /// <summary>s_θ(x, σ) = −net(x/√(1 + σ²), τ(σ))/σ: [N, D]; differentiable.</summary>
         public Tensor Score(Tensor x, Tensor sigma)
@@ -55,7 +55,7 @@ namespace Dsl.Diffusion
             Check(x, sigma, "Score");
             using var scope = NewDisposeScope();
             var column = sigma.unsqueeze(1);
-            var input = x / (column.square() + 1).sqrt();
+            var input = x / (column.Square().Add(1)).sqrt();
             return (-network.Predict(input, TimeOf(sigma)) / column).MoveToOuterDisposeScope();
         }
 
@@ -105,7 +105,7 @@ namespace Dsl.Diffusion
                 throw new ArgumentException(ModelName + "." + method + ": σ must be [N] = [" + x.shape[0] + "] of " + x.dtype + " (one noise level per row of x); got " + sigma.dtype + " " + Broadcasting.Describe(sigma) + ".", nameof(sigma));
             using var noGrad = no_grad();
             using var smallest = sigma.min();
-            double min = smallest.ToDouble();
+            double min = smallest.ToDoubleValue();
             if (!(min > 0))
                 throw new ArgumentException(ModelName + "." + method + ": noise levels σ must be positive; got min σ = " + min.ToString("G6", CultureInfo.InvariantCulture) + ".", nameof(sigma));
         }
@@ -130,7 +130,7 @@ namespace Dsl.Diffusion
                 using var scope = NewDisposeScope();
                 var m = sde.MeanCoefficient(t);
                 var std = sde.MarginalStd(t);
-                var input = x / (m.square() + std.square()).sqrt().unsqueeze(1);
+                var input = x / (m.Square().Add(std.Square())).sqrt().unsqueeze(1);
                 return (-network.Predict(input, t) / std.unsqueeze(1)).MoveToOuterDisposeScope();
             }, network.ModelName + " on " + sde.SdeName);
         }

@@ -38,13 +38,13 @@ namespace Dsl.Discrete
                 using var step = NewDisposeScope();
                 var previous = modelAt(betas[k - 1]).FreeEnergy(v);
                 var current = modelAt(betas[k]);
-                logWeight.add_(previous - current.FreeEnergy(v));                 // log p*_k(v) − log p*_{k−1}(v)
+                logWeight.Add_(previous - current.FreeEnergy(v));                 // log p*_k(v) − log p*_{k−1}(v)
                 var next = BoltzmannLearning.Gibbs(current, v, 1, generator);
                 v = next.MoveToOuterDisposeScope();
             }
             // log mean w and its delta-method standard error sd(w)/(√n · mean w).
             double max = logWeight.max().item<double>();
-            var w = (logWeight - max).exp();
+            var w = (logWeight.Sub(max)).exp();
             double mean = w.mean().item<double>();
             double sd = w.std().item<double>();
             return new AisEstimate(logZBase + max + System.Math.Log(mean), sd / (System.Math.Sqrt(runs) * mean), runs);

@@ -54,10 +54,10 @@ namespace Dsl.Discrete
             var index = randint(0, model.Dim, new long[] { v.shape[0] }, generator: generator, device: v.device);
             var flip = nn.functional.one_hot(index, model.Dim).to_type(v.dtype);
             var flipped = model.VisibleUnits == UnitKind.Spins
-                ? v * (1 - 2 * flip)                                             // −v at i, v elsewhere
+                ? v * (global::Dsl.ScalarOps.RSub(1,flip.Mul(2)))                                             // −v at i, v elsewhere
                 : (v - flip).abs();                                              // 1 − v at i, v elsewhere
             var logistic = nn.functional.logsigmoid(model.FreeEnergy(flipped) - model.FreeEnergy(v));
-            return (logistic * model.Dim).MoveToOuterDisposeScope();
+            return (logistic.Mul(model.Dim)).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -80,7 +80,7 @@ namespace Dsl.Discrete
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var states = AllBitVectors(h, dtype, device);
-            if (model.HiddenUnits == UnitKind.Spins) states = states * 2 - 1;
+            if (model.HiddenUnits == UnitKind.Spins) states = states.Mul(2).Sub(1);
             return (-model.HiddenFreeEnergy(states)).logsumexp(0).MoveToOuterDisposeScope();
         }
 
@@ -89,8 +89,9 @@ namespace Dsl.Discrete
         {
             if (n < 0 || n > 30) throw new ArgumentOutOfRangeException(nameof(n), n, "BoltzmannLearning.AllBitVectors: n must lie in 0…30.");
             using var scope = NewDisposeScope();
-            var codes = arange(1L << n, dtype: ScalarType.Int64, device: device).unsqueeze(1);
-            return codes.bitwise_right_shift(arange(n, dtype: ScalarType.Int64, device: device)).bitwise_and(1).to_type(dtype).MoveToOuterDisposeScope();
+            var codes = ScalarOps.Arange(1L << n, ScalarType.Int64, device).unsqueeze(1);
+            var one = ones(1, dtype: ScalarType.Int64, device: device);
+            return codes.bitwise_right_shift(ScalarOps.Arange(n, ScalarType.Int64, device)).bitwise_and(one).to_type(dtype).MoveToOuterDisposeScope();
         }
     }
 }

@@ -53,7 +53,7 @@ namespace Dsl.Discrete
             long bad = units.dtype == ScalarType.Float32 ? FirstBad(FusedKernels.Span<float>(units), spins) : FirstBad(FusedKernels.Span<double>(units), spins);
             if (bad >= 0)
                 throw new ArgumentException(owner + ": argument 'units' must hold " + (spins ? "spins -1 or +1" : "bits 0 or 1") + "; entry [" + bad / sites + ", " + bad % sites + "] is "
-                    + units.view(-1)[bad].ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", nameof(units));
+                    + units.view(-1)[bad].ToDoubleValue().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", nameof(units));
         }
 
         /// <summary>The flat index of the first unit that is not ±1 (spins) or 0/1 (bits); −1 when all are.</summary>

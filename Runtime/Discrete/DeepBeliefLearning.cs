@@ -183,23 +183,23 @@ namespace Dsl.Discrete
             var logTop = -top.FreeEnergy(states);
             logTop = logTop - logTop.logsumexp(0);                                                 // log p_top(h): [S]
             var rho = lower.VisibleMeans(states);                                          // p(vᵢ = 1 | h): [S, V]
-            var logRho = rho.clamp_min(1e-300).log();
-            var logOneMinusRho = (1 - rho).clamp_min(1e-300).log();
+            var logRho = rho.ClampMin(1e-300).log();
+            var logOneMinusRho = (global::Dsl.ScalarOps.RSub(1,rho)).ClampMin(1e-300).log();
             var mu = lower.HiddenProbabilities(v);                                                 // q(hⱼ = 1 | v): [N, H]
-            var logMu = mu.clamp_min(1e-300).log();
-            var logOneMinusMu = (1 - mu).clamp_min(1e-300).log();
+            var logMu = mu.ClampMin(1e-300).log();
+            var logOneMinusMu = (global::Dsl.ScalarOps.RSub(1,mu)).ClampMin(1e-300).log();
             var statesT = states.t();
-            var oneMinusStatesT = 1 - statesT;
+            var oneMinusStatesT = global::Dsl.ScalarOps.RSub(1,statesT);
             long rows = System.Math.Max(1, (1L << 22) / states.shape[0]);
             var pieces = new List<Tensor>();
             for (long start = 0; start < v.shape[0]; start += rows)
             {
                 long len = System.Math.Min(rows, v.shape[0] - start);
                 var vc = v.narrow(0, start, len);
-                var logLik = vc.matmul(logRho.t()) + (1 - vc).matmul(logOneMinusRho.t());        // log p(v|h): [n, S]
-                var joint = logLik + logTop;                                                       // log p(v, h)
+                var logLik = vc.matmul(logRho.t()).Add((global::Dsl.ScalarOps.RSub(1,vc)).matmul(logOneMinusRho.t()));        // log p(v|h): [n, S]
+                var joint = logLik.Add(logTop);                                                       // log p(v, h)
                 if (exact) { pieces.Add(joint.logsumexp(1)); continue; }
-                var logQ = logMu.narrow(0, start, len).matmul(statesT) + logOneMinusMu.narrow(0, start, len).matmul(oneMinusStatesT);
+                var logQ = logMu.narrow(0, start, len).matmul(statesT).Add(logOneMinusMu.narrow(0, start, len).matmul(oneMinusStatesT));
                 pieces.Add((logQ.exp() * (joint - logQ)).sum(new long[] { 1 }));
             }
             return cat(pieces, 0).MoveToOuterDisposeScope();

@@ -22,7 +22,7 @@ namespace Dsl.Discrete
             if (d > MaxEnumerated) throw new ArgumentOutOfRangeException(nameof(d), d, "FullyVisibleLearning: exact enumeration of 2^D states is limited to D ≤ " + MaxEnumerated + ".");
             using var scope = NewDisposeScope();
             var bits = BoltzmannLearning.AllBitVectors(d, dtype, device);
-            return (units == UnitKind.Spins ? bits * 2 - 1 : bits).MoveToOuterDisposeScope();
+            return (units == UnitKind.Spins ? bits.Mul(2).Sub(1) : bits).MoveToOuterDisposeScope();
         }
 
         /// <summary>log Z = log Σ_x e^{−E(x)} over every state (differentiable in the parameters).</summary>
@@ -92,9 +92,9 @@ namespace Dsl.Discrete
                 var grads = autograd.grad(new[] { loss }, parameters, allow_unused: true);
                 using (no_grad())
                     for (int i = 0; i < parameters.Length; i++)
-                        if (grads[i] is not null) parameters[i].sub_(grads[i] * learningRate);
+                        if (grads[i] is not null) parameters[i].sub_(grads[i].Mul(learningRate));
                 project?.Invoke();
-                losses[step] = loss.ToDouble();
+                losses[step] = loss.ToDoubleValue();
             }
             return losses;
         }
@@ -105,8 +105,8 @@ namespace Dsl.Discrete
             if (w.dim() != 2 || w.shape[0] != w.shape[1]) throw new ArgumentException("FullyVisibleLearning.SymmetrizeZeroDiagonal: W must be square; got " + Broadcasting.Describe(w) + ".", nameof(w));
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            var offDiagonal = 1 - eye(w.shape[0], dtype: w.dtype, device: w.device);
-            w.copy_((w + w.t()) * 0.5 * offDiagonal);
+            var offDiagonal = global::Dsl.ScalarOps.RSub(1,eye(w.shape[0], dtype: w.dtype, device: w.device));
+            w.copy_((w.Add(w.t())).Mul(0.5) * offDiagonal);
         }
     }
 }

@@ -24,7 +24,7 @@ namespace Dsl.Discrete
             CheckSpins(patterns, "patterns");
             using var scope = NewDisposeScope();
             long n = patterns.shape[1];
-            var w = patterns.transpose(0, 1).matmul(patterns) / n;
+            var w = patterns.transpose(0, 1).matmul(patterns).Div(n);
             var offDiagonal = ones(n, n, dtype: w.dtype, device: w.device) - eye(n, dtype: w.dtype, device: w.device);
             return (w * offDiagonal).MoveToOuterDisposeScope();
         }
@@ -50,9 +50,9 @@ namespace Dsl.Discrete
                     using var scope = NewDisposeScope();
                     var field = model.ScoreNoGrad(s).select(1, i);
                     var current = s.select(1, i);
-                    var next = where(field > 0, ones_like(current), where(field < 0, -ones_like(current), current));
+                    var next = where(field.Gt(0), ones_like(current), where(field.Lt(0), -ones_like(current), current));
                     if (!next.equal(current).all().item<bool>()) { changed = true; s.select(1, i).copy_(next); }
-                    if (trace) energies.Add(model.EnergyNoGrad(s).mean().ToDouble());
+                    if (trace) energies.Add(model.EnergyNoGrad(s).mean().ToDoubleValue());
                 }
                 if (!changed) return new HopfieldRun(s, sweep, true, energies);
             }
@@ -70,10 +70,10 @@ namespace Dsl.Discrete
             {
                 using var scope = NewDisposeScope();
                 var field = model.ScoreNoGrad(s);
-                var next = where(field > 0, ones_like(s), where(field < 0, -ones_like(s), s));
+                var next = where(field.Gt(0), ones_like(s), where(field.Lt(0), -ones_like(s), s));
                 bool same = next.equal(s).all().item<bool>();
                 s.copy_(next);
-                energies.Add(model.EnergyNoGrad(s).mean().ToDouble());
+                energies.Add(model.EnergyNoGrad(s).mean().ToDoubleValue());
                 if (same) return new HopfieldRun(s, sweep, true, energies);
             }
             return new HopfieldRun(s, maxSweeps, false, energies);
@@ -88,11 +88,11 @@ namespace Dsl.Discrete
             if (model is not IDiscreteEnergyModel discrete) return;
             using var scope = NewDisposeScope();
             var d = discrete.SelfCouplings();
-            var bad = d.ne(0).nonzero();
+            var bad = d.Ne(0).nonzero();
             if (bad.shape[0] == 0) return;
             long i = bad[0, 0].item<long>();
             throw new ArgumentException("Hopfield asynchronous updates on " + model.ModelName + " need no self-coupling (a zero diagonal of W); unit " + i
-                + " has ∂²E/∂sᵢ² = " + d[i].ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", nameof(model));
+                + " has ∂²E/∂sᵢ² = " + d[i].ToDoubleValue().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", nameof(model));
         }
 
         /// <summary>
@@ -120,22 +120,22 @@ namespace Dsl.Discrete
             if (!(gain > 0) || double.IsInfinity(gain)) throw new ArgumentException("Hopfield: the gain must be finite and positive, got " + gain + ".", nameof(gain));
             if (!(eta > 0 && eta <= 1)) throw new ArgumentException("Hopfield: the damping η must lie in (0, 1], got " + eta + ".", nameof(eta));
             using var noGrad = no_grad();
-            using (NewDisposeScope()) if (start.abs().max().ToDouble() >= 1) throw new ArgumentException("Hopfield: 'start' must lie strictly inside (−1, 1).", nameof(start));
+            using (NewDisposeScope()) if (start.abs().max().ToDoubleValue() >= 1) throw new ArgumentException("Hopfield: 'start' must lie strictly inside (−1, 1).", nameof(start));
             var v = start.clone();
             var energies = new List<double>();
             for (int step = 1; step <= maxSteps; step++)
             {
                 using var scope = NewDisposeScope();
-                var target = (model.ScoreNoGrad(v) * gain + v.atanh()).tanh_();
+                var target = (model.ScoreNoGrad(v).Mul(gain).Add(v.atanh())).tanh_();
                 var residual = target - v;
-                if (residual.abs().max().ToDouble() <= tolerance) return new HopfieldRun(v, step - 1, true, energies);
-                v.add_(residual, alpha: eta);
-                if (trace) energies.Add(model.EnergyNoGrad(v).mean().ToDouble());
+                if (residual.abs().max().ToDoubleValue() <= tolerance) return new HopfieldRun(v, step - 1, true, energies);
+                v.Add_(residual, alpha: eta);
+                if (trace) energies.Add(model.EnergyNoGrad(v).mean().ToDoubleValue());
             }
             using (NewDisposeScope())
             {
-                var residual = (model.ScoreNoGrad(v) * gain + v.atanh()).tanh_() - v;
-                return new HopfieldRun(v, maxSteps, residual.abs().max().ToDouble() <= tolerance, energies);
+                var residual = (model.ScoreNoGrad(v).Mul(gain).Add(v.atanh())).tanh_() - v;
+                return new HopfieldRun(v, maxSteps, residual.abs().max().ToDoubleValue() <= tolerance, energies);
             }
         }
 
@@ -144,8 +144,8 @@ namespace Dsl.Discrete
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var symmetric = (w + w.transpose(0, 1)).to_type(ScalarType.Float64) * 0.5;
-            double lambda = linalg.eigvalsh(symmetric).min().ToDouble();
+            var symmetric = (w.Add(w.transpose(0, 1))).to_type(ScalarType.Float64).Mul(0.5);
+            double lambda = linalg.eigvalsh(symmetric).min().ToDoubleValue();
             return System.Math.Min(1, 2 / (1 + gain * System.Math.Max(-lambda, 0)));
         }
 

@@ -41,7 +41,7 @@ namespace Dsl.Discrete
             HopfieldDynamics.CheckSpins(spins, "spins");
             using var scope = NewDisposeScope();
             var field = model.Score(spins);
-            return nn.functional.logsigmoid(spins * field * (2 * beta)).sum(new long[] { 1 }).MoveToOuterDisposeScope();
+            return nn.functional.logsigmoid((spins * field).Mul((2 * beta))).sum(new long[] { 1 }).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -70,24 +70,24 @@ namespace Dsl.Discrete
             {
                 using var stepScope = NewDisposeScope();
                 var objective = PseudoLogLikelihood(scoreModel, x, options.Beta).mean();
-                trace.Add(objective.ToDouble());
+                trace.Add(objective.ToDoubleValue());
                 if (step == options.Steps) break;
                 var gradient = autograd.grad(new[] { objective }, new[] { w })[0];   // W only: the other parameters keep their values
-                using (no_grad()) w.add_(SymmetricZeroDiagonal(gradient, mask), alpha: options.LearningRate);
+                using (no_grad()) w.Add_(SymmetricZeroDiagonal(gradient, mask), alpha: options.LearningRate);
             }
             return new HopfieldLearningRun(options.Steps, trace);
         }
 
         /// <summary>½(M + Mᵀ) with a zero diagonal (exactly symmetric: the sum commutes elementwise).</summary>
-        private static Tensor SymmetricZeroDiagonal(Tensor m, Tensor mask) => (m + m.transpose(0, 1)).mul_(0.5).mul_(mask);
+        private static Tensor SymmetricZeroDiagonal(Tensor m, Tensor mask) => (m.Add(m.transpose(0, 1))).Mul_(0.5).mul_(mask);
 
         /// <summary>The fraction of <paramref name="patterns"/> [P, N] that are fixed points: every unit's field has its sign (aᵢξᵢ &gt; 0).</summary>
         public static double FixedPointFraction(IEnergyScoreModel model, Tensor patterns)
         {
             HopfieldDynamics.CheckSpins(patterns, "patterns");
             using var scope = NewDisposeScope();
-            var stable = (model.ScoreNoGrad(patterns) * patterns > 0).all(1);
-            return stable.to_type(ScalarType.Float64).mean().ToDouble();
+            var stable = ((model.ScoreNoGrad(patterns) * patterns).Gt(0)).all(1);
+            return stable.to_type(ScalarType.Float64).mean().ToDoubleValue();
         }
     }
 }

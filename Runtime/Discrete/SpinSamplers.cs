@@ -28,13 +28,13 @@ namespace Dsl.Discrete
             using var scope = NewDisposeScope();
             bool spins = model.Units == UnitKind.Spins;
             var flipEnergy = model.FlipEnergyDifferencesNoGrad(units);
-            var flipped = spins ? -units : 1 - units;
+            var flipped = spins ? -units : global::Dsl.ScalarOps.RSub(1,units);
             var u = empty_like(units).uniform_(0, 1, generator: generator);
             var selected = mask.dtype == ScalarType.Bool ? mask : mask.to_type(ScalarType.Bool);
             Tensor next;
             if (rule == SpinUpdate.Metropolis)
             {
-                var accept = (u < (-beta * flipEnergy).exp()).logical_and_(selected);
+                var accept = (u < (flipEnergy.Mul(-beta)).exp()).logical_and_(selected);
                 next = where(accept, flipped, units);
                 units.copy_(next);
                 return accept.sum().item<long>();                                   // every accepted flip changes its unit
@@ -42,8 +42,8 @@ namespace Dsl.Discrete
             else
             {
                 // ΔE(down → up) = ΔE when the unit is down, −ΔE when it is up: (up − down indicator)·ΔE with sign −(2x−1) for bits, −s for spins.
-                var towardsUp = spins ? -units * flipEnergy : (1 - 2 * units) * flipEnergy;
-                var up = u < (-beta * towardsUp).sigmoid();
+                var towardsUp = spins ? -units * flipEnergy : (global::Dsl.ScalarOps.RSub(1,units.Mul(2))) * flipEnergy;
+                var up = u < (towardsUp.Mul(-beta)).sigmoid();
                 var upValue = ones_like(units);
                 var downValue = spins ? -ones_like(units) : zeros_like(units);
                 next = where(selected, where(up, upValue, downValue), units);
@@ -64,7 +64,7 @@ namespace Dsl.Discrete
         {
             if (TakesGeneratedSweep(model, units, evenMask))
                 return ((ILatticeSweepModel)model).CheckerboardSweep(units, beta, rule, CounterRandom.KeyFrom(generator));
-            using var odd = evenMask.dtype == ScalarType.Bool ? evenMask.logical_not() : 1 - evenMask;
+            using var odd = evenMask.dtype == ScalarType.Bool ? evenMask.logical_not() : global::Dsl.ScalarOps.RSub(1,evenMask);
             return UpdateColour(model, units, evenMask, beta, rule, generator) + UpdateColour(model, units, odd, beta, rule, generator);
         }
 

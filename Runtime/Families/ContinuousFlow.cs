@@ -75,7 +75,7 @@ namespace Dsl.Families
         {
             if (field != null) return field(z, t);
             using var scope = NewDisposeScope();
-            var input = cat(new[] { z, full(new long[] { z.shape[0], 1 }, t, dtype: z.dtype, device: z.device) }, 1);
+            var input = cat(new[] { z, global::Dsl.ScalarOps.Full(new long[] { z.shape[0], 1 }, t, dtype: z.dtype, device: z.device) }, 1);
             var h = Apply("f1", Apply("f0", input).tanh()).tanh();
             return Apply("f2", h).MoveToOuterDisposeScope();
         }
@@ -84,7 +84,7 @@ namespace Dsl.Families
         public static Tensor BaseLogProb(Tensor z)
         {
             using var scope = NewDisposeScope();
-            return (z.square().sum(new long[] { 1 }) * -0.5 - 0.5 * z.shape[1] * System.Math.Log(2 * System.Math.PI)).MoveToOuterDisposeScope();
+            return (z.Square().sum(new long[] { 1 }).Mul(-0.5).Sub(0.5 * z.shape[1] * System.Math.Log(2 * System.Math.PI))).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -111,7 +111,7 @@ namespace Dsl.Families
                     {
                         div = zeros(n, dtype: x.dtype, device: x.device);
                         for (long i = 0; i < x.shape[1]; i++)
-                            div = div + autograd.grad(new[] { f.select(1, i).sum() }, new[] { z }, retain_graph: true)[0].select(1, i);
+                            div = div.Add(autograd.grad(new[] { f.select(1, i).sum() }, new[] { z }, retain_graph: true)[0].select(1, i));
                     }
                     else
                         div = (autograd.grad(new[] { (f * probe).sum() }, new[] { z })[0] * probe).sum(1);
@@ -121,7 +121,7 @@ namespace Dsl.Families
             var latent = result.State[0].clone();
             var delta = result.State[1].clone();
             Tensor logp;
-            using (var scope = NewDisposeScope()) logp = (BaseLogProb(latent) + delta).MoveToOuterDisposeScope();
+            using (var scope = NewDisposeScope()) logp = (BaseLogProb(latent).Add(delta)).MoveToOuterDisposeScope();
             return new CnfLikelihood(logp, latent, delta, result.FunctionEvaluations);
         }
 
@@ -136,7 +136,7 @@ namespace Dsl.Families
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             var (z, delta) = IntegrateDifferentiable(x, steps);
-            return (-(BaseLogProb(z) + delta).mean()).MoveToOuterDisposeScope();
+            return (-(BaseLogProb(z).Add(delta)).mean()).MoveToOuterDisposeScope();
         }
 
         /// <summary>[f, ∇·f] at (z, t) with the divergence differentiable (exact: D passes with create_graph).</summary>
@@ -145,7 +145,7 @@ namespace Dsl.Families
             var f = Field(z, t);
             var div = zeros(z.shape[0], dtype: z.dtype, device: z.device);
             for (long i = 0; i < z.shape[1]; i++)
-                div = div + autograd.grad(new[] { f.select(1, i).sum() }, new[] { z }, retain_graph: true, create_graph: true)[0].select(1, i);
+                div = div.Add(autograd.grad(new[] { f.select(1, i).sum() }, new[] { z }, retain_graph: true, create_graph: true)[0].select(1, i));
             return (f, div);
         }
 
@@ -159,11 +159,11 @@ namespace Dsl.Families
             {
                 double t = i * h;
                 var (k1, d1) = Augmented(z, t);
-                var (k2, d2) = Augmented(z + k1 * (h / 2), t + h / 2);
-                var (k3, d3) = Augmented(z + k2 * (h / 2), t + h / 2);
-                var (k4, d4) = Augmented(z + k3 * h, t + h);
-                z = z + (k1 + k2 * 2 + k3 * 2 + k4) * (h / 6);
-                delta = delta + (d1 + d2 * 2 + d3 * 2 + d4) * (h / 6);
+                var (k2, d2) = Augmented(z.Add(k1.Mul((h / 2))), t + h / 2);
+                var (k3, d3) = Augmented(z.Add(k2.Mul((h / 2))), t + h / 2);
+                var (k4, d4) = Augmented(z.Add(k3.Mul(h)), t + h);
+                z = z.Add((k1.Add(k2.Mul(2)).Add(k3.Mul(2)).Add(k4)).Mul((h / 6)));
+                delta = delta.Add((d1.Add(d2.Mul(2)).Add(d3.Mul(2)).Add(d4)).Mul((h / 6)));
             }
             return (z, delta);
         }

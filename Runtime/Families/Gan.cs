@@ -18,21 +18,21 @@ namespace Dsl.Families
         public static Tensor Discriminator(Tensor realLogits, Tensor fakeLogits)
         {
             using var scope = NewDisposeScope();
-            return (nn.functional.softplus(-realLogits).mean() + nn.functional.softplus(fakeLogits).mean()).MoveToOuterDisposeScope();
+            return (global::Dsl.ScalarOps.Softplus(-realLogits).mean().Add(global::Dsl.ScalarOps.Softplus(fakeLogits).mean())).MoveToOuterDisposeScope();
         }
 
         /// <summary>The minimax generator loss E_z[log(1 − D(G(z)))] = −E softplus(l_fake) (saturates when D rejects the fakes): 0-dim.</summary>
         public static Tensor GeneratorMinimax(Tensor fakeLogits)
         {
             using var scope = NewDisposeScope();
-            return (-nn.functional.softplus(fakeLogits).mean()).MoveToOuterDisposeScope();
+            return (-global::Dsl.ScalarOps.Softplus(fakeLogits).mean()).MoveToOuterDisposeScope();
         }
 
         /// <summary>The non-saturating generator loss −E_z[log D(G(z))] = E softplus(−l_fake): 0-dim.</summary>
         public static Tensor GeneratorNonSaturating(Tensor fakeLogits)
         {
             using var scope = NewDisposeScope();
-            return nn.functional.softplus(-fakeLogits).mean().MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Softplus(-fakeLogits).mean().MoveToOuterDisposeScope();
         }
 
         /// <summary>The optimal discriminator for a fixed generator, D*(x) = p_data(x) / (p_data(x) + p_g(x)) = σ(log p_data − log p_g).</summary>
@@ -101,7 +101,7 @@ namespace Dsl.Families
                 using var g = new Generator(Seeds.ForStep(seed, step, 0x_da7a));
                 optimizer.ZeroGrad();
                 var loss = GanLosses.Discriminator(discriminator.Forward(real(batchSize, g)).squeeze(1), discriminator.Forward(fake(batchSize, g)).squeeze(1));
-                double value = loss.ToDouble();
+                double value = loss.ToDoubleValue();
                 if (!double.IsFinite(value)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, value);
                 loss.backward();
                 optimizer.Step();
@@ -142,7 +142,7 @@ namespace Dsl.Families
                 Tensor fake;
                 using (no_grad()) fake = generator.Forward(z);
                 var dLoss = GanLosses.Discriminator(discriminator.Forward(x).squeeze(1), discriminator.Forward(fake).squeeze(1));
-                double dValue = dLoss.ToDouble();
+                double dValue = dLoss.ToDoubleValue();
                 if (!double.IsFinite(dValue)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, dValue);
                 dLoss.backward();
                 dOpt.Step();
@@ -151,7 +151,7 @@ namespace Dsl.Families
                 var z2 = empty(new long[] { options.BatchSize, generator.Dim }, dtype: x.dtype).normal_(0, 1, generator: g);
                 var logits = discriminator.Forward(generator.Forward(z2)).squeeze(1);
                 var gLoss = options.NonSaturating ? GanLosses.GeneratorNonSaturating(logits) : GanLosses.GeneratorMinimax(logits);
-                double gValue = gLoss.ToDouble();
+                double gValue = gLoss.ToDoubleValue();
                 if (!double.IsFinite(gValue)) throw TrainingDivergedException.For(generator, generator.ModelName, step, gValue);
                 gLoss.backward();
                 gOpt.Step();

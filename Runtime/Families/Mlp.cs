@@ -40,7 +40,7 @@ namespace Dsl.Families
             for (int i = 0; i < layers; i++)
             {
                 h = Apply("l" + i, h);
-                if (i < layers - 1) h = leaky ? nn.functional.leaky_relu(h, 0.2) : h.tanh();
+                if (i < layers - 1) h = leaky ? global::Dsl.ScalarOps.LeakyRelu(h, 0.2) : h.tanh();
             }
             if (sigmoidOutput) h = h.sigmoid();
             return h.MoveToOuterDisposeScope();

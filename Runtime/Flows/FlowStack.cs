@@ -44,7 +44,7 @@ namespace Dsl.Flows
         public static Tensor BaseLogProb(Tensor z)
         {
             using var scope = NewDisposeScope();
-            return (z.square().sum(new long[] { 1 }) * -0.5 - 0.5 * z.shape[1] * System.Math.Log(2 * System.Math.PI)).MoveToOuterDisposeScope();
+            return (z.Square().sum(new long[] { 1 }).Mul(-0.5).Sub(0.5 * z.shape[1] * System.Math.Log(2 * System.Math.PI))).MoveToOuterDisposeScope();
         }
 
         /// <summary>Pushes base draws z₀: [N, D] through the layers: x and log q(x), both [N]-batched and differentiable.</summary>
@@ -83,7 +83,7 @@ namespace Dsl.Flows
             var e = energy(x);
             if (e.dim() != 1 || e.shape[0] != x.shape[0])
                 throw new ArgumentException(ModelName + ".ReverseKlLoss: the energy must return [N] for x: [N, " + Dim + "]; got " + Broadcasting.Describe(e) + ".", nameof(energy));
-            return (logq + e).mean().MoveToOuterDisposeScope();
+            return (logq.Add(e)).mean().MoveToOuterDisposeScope();
         }
     }
 
@@ -107,8 +107,8 @@ namespace Dsl.Flows
             using var scope = NewDisposeScope();
             var x1 = x[.., 0];
             var x2 = x[.., 1];
-            var bend = x2 - x1.square() * 0.5 + 1;
-            return (x1.square() / (2 * 1.5 * 1.5) + bend.square() / (2 * 0.5 * 0.5)).MoveToOuterDisposeScope();
+            var bend = (x2 - x1.Square().Mul(0.5)).Add(1);
+            return (x1.Square().Div((2 * 1.5 * 1.5)).Add(bend.Square().Div((2 * 0.5 * 0.5)))).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -118,10 +118,10 @@ namespace Dsl.Flows
         {
             using var scope = NewDisposeScope();
             var x1 = x[.., 0];
-            var radius = x.square().sum(new long[] { 1 }).sqrt();
-            var a = ((x1 - 2) / 0.6).square() * -0.5;
-            var b = ((x1 + 2) / 0.6).square() * -0.5;
-            return (((radius - 2) / 0.4).square() * 0.5 - stack(new[] { a, b }, 1).logsumexp(1)).MoveToOuterDisposeScope();
+            var radius = x.Square().sum(new long[] { 1 }).sqrt();
+            var a = ((x1.Sub(2)).Div(0.6)).Square().Mul(-0.5);
+            var b = ((x1.Add(2)).Div(0.6)).Square().Mul(-0.5);
+            return (((radius.Sub(2)).Div(0.4)).Square().Mul(0.5) - stack(new[] { a, b }, 1).logsumexp(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -136,7 +136,7 @@ namespace Dsl.Flows
             var grid = meshgrid(new[] { axis, axis }, indexing: "ij");
             var points = stack(new[] { grid[0].reshape(-1), grid[1].reshape(-1) }, 1);
             var e = energy(points);
-            return (-e).logsumexp(0).ToDouble() + 2 * System.Math.Log(h);
+            return (-e).logsumexp(0).ToDoubleValue() + 2 * System.Math.Log(h);
         }
     }
 }

@@ -19,8 +19,8 @@ namespace Dsl.Flows
                 throw new ArgumentException("Planar.ConstrainedU: u and w must be vectors of the same length; got " + Broadcasting.Describe(u) + " and " + Broadcasting.Describe(w) + ".");
             using var scope = NewDisposeScope();
             var wu = (w * u).sum();
-            var m = nn.functional.softplus(wu) - 1;
-            return (u + (m - wu) * w / w.square().sum()).MoveToOuterDisposeScope();
+            var m = global::Dsl.ScalarOps.Softplus(wu).Sub(1);
+            return (u.Add((m - wu) * w / w.Square().sum())).MoveToOuterDisposeScope();
         }
 
         /// <summary>Throws unless every parameter is finite.</summary>
@@ -29,7 +29,7 @@ namespace Dsl.Flows
             using var scope = NewDisposeScope();
             foreach (var p in parameters)
             {
-                if (!p.isfinite().all().ToBoolean())
+                if (!p.isfinite().all().ToBooleanValue())
                     throw new ArgumentException(model + "." + method + ": a parameter holds NaN or ±∞ (training diverged?); reload the last checkpoint.");
             }
         }
@@ -44,7 +44,7 @@ namespace Dsl.Flows
             double wu;
             using (no_grad())
             using (NewDisposeScope())
-                wu = (w * u).sum().ToDouble();
+                wu = (w * u).sum().ToDoubleValue();
             if (wu < -1)
                 throw new ArgumentException(model + "." + method + ": parameter '" + uName + "' makes the planar layer non-invertible: wᵀu = "
                     + wu.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) + " < −1 (Rezende & Mohamed 2015, appendix A). "

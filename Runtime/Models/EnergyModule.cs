@@ -59,7 +59,7 @@ namespace Dsl
                 }
                 else
                 {
-                    value = full(shape, init, dtype: ScalarType.Float32);
+                    value = global::Dsl.ScalarOps.Full(shape, init, dtype: ScalarType.Float32);
                 }
             }
             var parameter = new Parameter(value, requires_grad: true);
@@ -151,9 +151,9 @@ namespace Dsl
         protected void CheckPrecision(Tensor precision, string method)
         {
             using var scope = NewDisposeScope();
-            if ((precision <= 0).any().item<bool>())
+            if ((precision.Le(0)).any().item<bool>())
                 throw new InvalidOperationException(ModelName + "." + method + ": the visible precision ∂²E/∂vᵢ² must be positive for p(v | h) to be a Gaussian; its smallest value is "
-                    + precision.min().ToDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
+                    + precision.min().ToDoubleValue().ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
         }
 
         /// <summary>Checks a dimension size given to a generated constructor.</summary>

@@ -149,9 +149,21 @@ namespace Dsl
 
             TorchScriptKernels.Count();
             using var noGrad = no_grad();
+            // TorchSharp's invoke casts a double or long argument to a Scalar that nothing keeps alive while the script runs
+            // (a collection on another thread can free it mid-call: see Dsl.ScalarOps); pass Scalars held until the call returns.
+            var held = new TorchSharp.Scalar?[args.Length];
+            var passed = new object[args.Length];
+            for (int i = 0; i < args.Length; i++)
+                passed[i] = args[i] switch
+                {
+                    double d => held[i] = d.ToScalar(),
+                    long l => held[i] = l.ToScalar(),
+                    _ => args[i],
+                };
             try
             {
-                return unit.Value.invoke(function, args);
+                // Scalars held: every double and long argument is a Scalar in `held` (invoke's own casts are for doubles and longs).
+                return unit.Value.invoke(function, passed);
             }
             catch (ExternalException e)
             {
@@ -160,6 +172,10 @@ namespace Dsl
                 int frames = message.IndexOf("\nException raised from", StringComparison.Ordinal);
                 if (frames >= 0) message = message.Substring(0, frames);
                 throw new InvalidOperationException("Model '" + ModelName + "', TorchScript function '" + function + "' failed: " + message.Trim(), e);
+            }
+            finally
+            {
+                foreach (var scalar in held) scalar?.Dispose();
             }
         }
     }

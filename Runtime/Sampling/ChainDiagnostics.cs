@@ -29,10 +29,10 @@ namespace Dsl.Sampling
             long n = x.shape[0], m = x.shape[1], d = x.shape[2];
             var chainMean = x.mean(new long[] { 0 });                                     // [M, D]
             var centred = x - chainMean;                                                   // per-chain centring
-            var acov0 = centred.square().sum(new long[] { 0 }).div_(n);                                   // [M, D], biased acov at lag 0
-            var w = (acov0 * ((double)n / (n - 1))).mean(new long[] { 0 });              // W: mean within-chain variance [D]
-            var varPlus = w * ((n - 1.0) / n);
-            if (m > 1) varPlus = varPlus + chainMean.var(0L);                               // + B/n (between-chain variance of the means)
+            var acov0 = centred.Square().sum(new long[] { 0 }).Div_(n);                                   // [M, D], biased acov at lag 0
+            var w = (acov0.Mul(((double)n / (n - 1)))).mean(new long[] { 0 });              // W: mean within-chain variance [D]
+            var varPlus = w.Mul(((n - 1.0) / n));
+            if (m > 1) varPlus = varPlus.Add(chainMean.var(0L));                               // + B/n (between-chain variance of the means)
             var wArr = ToArray(w);
             var vArr = ToArray(varPlus);
             var grand = ToArray(x.mean(new long[] { 0, 1 }));
@@ -41,8 +41,8 @@ namespace Dsl.Sampling
             // All autocovariances at once by FFT (Wiener–Khinchin): zero-pad to 2T so the circular correlation is linear.
             var perChain = centred.permute(1, 2, 0);                                       // [M, D, T]
             var spectrum = fft.rfft(perChain, 2 * n, -1);
-            var power = spectrum.abs().square();
-            var acovAll = fft.irfft(power, 2 * n, -1).narrow(-1, 0, n).div_(n).mean(new long[] { 0 });   // [D, T], chain-averaged
+            var power = spectrum.abs().Square();
+            var acovAll = fft.irfft(power, 2 * n, -1).narrow(-1, 0, n).Div_(n).mean(new long[] { 0 });   // [D, T], chain-averaged
             var acov = acovAll.contiguous().cpu().data<double>().ToArray();
 
             var tau = new double[d];

@@ -94,7 +94,7 @@ namespace Dsl.Sampling
                 return counter.ScoreStepNoGrad(x, epsilon / 2, System.Math.Sqrt(epsilon), new CounterNoise(CounterRandom.KeyFrom(generator), 0)).MoveToOuterDisposeScope();
             if (model is IScoreStepModel step)                       // the generated fused update: one pass over x
                 return step.ScoreStepNoGrad(x, epsilon / 2, Normal(x, generator), System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope();
-            return Normal(x, generator).mul_(System.Math.Sqrt(epsilon)).add_(model.ScoreNoGrad(x), alpha: epsilon / 2).add_(x).MoveToOuterDisposeScope();
+            return Normal(x, generator).Mul_(System.Math.Sqrt(epsilon)).Add_(model.ScoreNoGrad(x), alpha: epsilon / 2).Add_(x).MoveToOuterDisposeScope();
         }
 
         /// <summary>A noise-conditional model frozen at one noise level σ, as a plain score model (for Langevin at a fixed σ).</summary>
@@ -130,7 +130,7 @@ namespace Dsl.Sampling
             public override Tensor? Step(long step, double h, Generator g)
             {
                 using var scope = NewDisposeScope();
-                y.normal_(0, 1, generator: g).mul_(h).add_(x);
+                y.normal_(0, 1, generator: g).Mul_(h).Add_(x);
                 var ey = model.EnergyNoGrad(y);
                 var accept = logU.uniform_(0, 1, generator: g).log_() < (e - ey);            // log u < log α = E(x) − E(y)
                 var xNext = where(accept.unsqueeze(1), y, x);
@@ -180,7 +180,7 @@ namespace Dsl.Sampling
                     return null;
                 }
                 using (var s = model.ScoreNoGrad(x))
-                    spare.mul_(System.Math.Sqrt(epsilon)).add_(s, alpha: epsilon / 2).add_(x);   // √ε z + (ε/2) s(x) + x
+                    spare.Mul_(System.Math.Sqrt(epsilon)).Add_(s, alpha: epsilon / 2).Add_(x);   // √ε z + (ε/2) s(x) + x
                 (x, spare) = (spare, x);
                 return null;
             }
@@ -216,13 +216,13 @@ namespace Dsl.Sampling
                 int level = (int)System.Math.Min(levels.Length - 1, step / stepsPerLevel);
                 if (level != sigmaLevel)
                 {
-                    sigma.fill_(levels[level]);
+                    sigma.Fill_(levels[level]);
                     sigmaLevel = level;
                 }
                 using var scope = NewDisposeScope();
                 spare.normal_(0, 1, generator: g);
                 using (var s = model.ScoreNoGrad(x, sigma))
-                    spare.mul_(System.Math.Sqrt(alpha)).add_(s, alpha: alpha / 2).add_(x);
+                    spare.Mul_(System.Math.Sqrt(alpha)).Add_(s, alpha: alpha / 2).Add_(x);
                 (x, spare) = (spare, x);
                 return null;
             }
@@ -253,12 +253,12 @@ namespace Dsl.Sampling
             {
                 using var scope = NewDisposeScope();
                 z.normal_(0, 1, generator: g);
-                var y = z * System.Math.Sqrt(epsilon) + x + s * (epsilon / 2);
+                var y = z.Mul(System.Math.Sqrt(epsilon)).Add(x).Add(s.Mul((epsilon / 2)));
                 var (ey, sy) = model.EnergyAndScoreNoGrad(y);
                 // log q(y|x) = −‖z‖²/2;  log q(x|y) = −‖x − y − (ε/2)s(y)‖²/(2ε)   (common constants cancel)
-                var logForward = z.square().sum(1).mul_(-0.5);
-                var logBackward = (x - y - sy * (epsilon / 2)).pow_(2.0).sum(1).mul_(-0.5 / epsilon);
-                var logAlpha = (e - ey).add_(logBackward).sub_(logForward);
+                var logForward = z.Square().sum(1).Mul_(-0.5);
+                var logBackward = (x - y - sy.Mul((epsilon / 2))).Pow_(2.0).sum(1).Mul_(-0.5 / epsilon);
+                var logAlpha = (e - ey).Add_(logBackward).sub_(logForward);
                 var accept = logU.uniform_(0, 1, generator: g).log_() < logAlpha;
                 var column = accept.unsqueeze(1);
                 Replace(ref x, where(column, y, x).MoveToOuterDisposeScope());
@@ -286,13 +286,13 @@ namespace Dsl.Sampling
 
             public Tensor Score(Tensor x)
             {
-                using var s = full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
+                using var s = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
                 return model.Score(x, s);
             }
 
             public Tensor ScoreNoGrad(Tensor x)
             {
-                using var s = full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
+                using var s = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
                 return model.ScoreNoGrad(x, s);
             }
         }

@@ -52,9 +52,9 @@ namespace Dsl.ScoreMatching
             var xt = sde.Perturb(x0, t, z);
             var std = sde.MarginalStd(t);
             var s = score.Score(xt, t);
-            var residual = s * std.unsqueeze(1) + z;                     // σₜ(s_θ − ∇log p₀ₜ)
-            var ratio = weighting == TimeWeighting.Variance ? ones_like(std) : sde.Diffusion(t).square() / std.square();   // λ/σₜ²
-            return (residual.square().sum(1) * ratio * 0.5).MoveToOuterDisposeScope();
+            var residual = (s * std.unsqueeze(1)).Add(z);                     // σₜ(s_θ − ∇log p₀ₜ)
+            var ratio = weighting == TimeWeighting.Variance ? ones_like(std) : sde.Diffusion(t).Square() / std.Square();   // λ/σₜ²
+            return ((residual.Square().sum(1) * ratio).Mul(0.5)).MoveToOuterDisposeScope();
         }
 
         private static void Check(ISde sde, ITimeScoreModel score, Tensor x0, double epsilon)

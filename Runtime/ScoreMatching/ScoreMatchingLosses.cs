@@ -19,7 +19,7 @@ namespace Dsl.ScoreMatching
             using var scope = NewDisposeScope();
             Tensor target;
             using (no_grad()) target = targetScore(x).detach();
-            var loss = (model.Score(x) - target).square().sum(1).mean().mul(0.5);
+            var loss = (model.Score(x) - target).Square().sum(1).mean().Mul(0.5);
             return loss.MoveToOuterDisposeScope();
         }
 
@@ -31,7 +31,7 @@ namespace Dsl.ScoreMatching
         {
             using var scope = NewDisposeScope();
             var div = DivergenceEstimators.Exact(model, x, differentiable: true);
-            var loss = (div + model.Score(x).square().sum(1).mul(0.5)).mean();
+            var loss = (div.Add(model.Score(x).Square().sum(1).Mul(0.5))).mean();
             return loss.MoveToOuterDisposeScope();
         }
 
@@ -54,9 +54,9 @@ namespace Dsl.ScoreMatching
                 var sv = (s * v).sum(1);
                 var vjp = autograd.grad(new[] { sv.sum() }, new[] { input }, retain_graph: true, create_graph: true, allow_unused: true)[0];
                 var curvature = vjp is null || vjp.IsInvalid ? zeros_like(sv) : (vjp * v).sum(1);
-                total = total + curvature + (varianceReduced ? s.square().sum(1) : sv.square()).mul(0.5);
+                total = total.Add(curvature).Add((varianceReduced ? s.Square().sum(1) : sv.Square()).Mul(0.5));
             }
-            return (total / projections).mean().MoveToOuterDisposeScope();
+            return (total.Div(projections)).mean().MoveToOuterDisposeScope();
         }
 
         /// <summary>
@@ -68,8 +68,8 @@ namespace Dsl.ScoreMatching
             ChainLoop.CheckStepSize("ScoreMatchingLosses.Denoising", nameof(sigma), sigma);
             using var scope = NewDisposeScope();
             var z = empty_like(x).normal_(0, 1, generator: generator);
-            var noisy = (z * sigma).add_(x);
-            var loss = (model.Score(noisy) + z / sigma).square().sum(1).mean().mul(0.5);
+            var noisy = (z.Mul(sigma)).Add_(x);
+            var loss = (model.Score(noisy).Add(z.Div(sigma))).Square().sum(1).mean().Mul(0.5);
             return loss.MoveToOuterDisposeScope();
         }
 
@@ -85,8 +85,8 @@ namespace Dsl.ScoreMatching
             var index = randint(0, sigmas.Count, new long[] { x.shape[0] }, generator: generator, device: x.device);
             var sigma = levels.index_select(0, index);
             var z = empty_like(x).normal_(0, 1, generator: generator);
-            var noisy = (z * sigma.unsqueeze(1)).add_(x);
-            var loss = (model.Score(noisy, sigma) * sigma.unsqueeze(1) + z).square().sum(1).mean().mul(0.5);
+            var noisy = (z * sigma.unsqueeze(1)).Add_(x);
+            var loss = ((model.Score(noisy, sigma) * sigma.unsqueeze(1)).Add(z)).Square().sum(1).mean().Mul(0.5);
             return loss.MoveToOuterDisposeScope();
         }
     }

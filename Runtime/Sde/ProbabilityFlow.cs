@@ -88,7 +88,7 @@ namespace Dsl.Sde
             using var noGrad = no_grad();
             using var result = OdeSolvers.Solve((time, state) =>
             {
-                using var t = full(new long[] { n }, time, dtype, device);
+                using var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, dtype, device);
                 using var s = score.Score(state[0], t);
                 return new[] { sde.ProbabilityFlowDrift(state[0], t, s) };
             }, new[] { prior }, sde.EndTime, epsilon, ode, solver + " on " + sde.SdeName);
@@ -117,7 +117,7 @@ namespace Dsl.Sde
             using var result = OdeSolvers.Solve((time, state) =>
             {
                 using var scope = NewDisposeScope();
-                var t = full(new long[] { n }, time, x.dtype, x.device);
+                var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, x.dtype, x.device);
                 var xt = state[0];
                 Tensor s, divScore;
                 if (probe is null)
@@ -137,17 +137,17 @@ namespace Dsl.Sde
                     s = sg.detach();
                 }
                 using var noGrad = no_grad();
-                var g2 = sde.Diffusion(t).square();
+                var g2 = sde.Diffusion(t).Square();
                 var divDrift = sde.HasGaussianKernel ? sde.DriftDivergence(t, d) : DivergenceEstimators.Exact(xx => sde.Drift(xx, t), xt);
                 var drift = sde.ProbabilityFlowDrift(xt, t, s);
-                var divFlow = divDrift - g2 * divScore * 0.5;       // ∇·f̃ = ∇·f − ½g²∇·s
+                var divFlow = divDrift - (g2 * divScore).Mul(0.5);       // ∇·f̃ = ∇·f − ½g²∇·s
                 return new[] { drift.MoveToOuterDisposeScope(), divFlow.MoveToOuterDisposeScope() };
             }, start, options.Epsilon, sde.EndTime, options.Ode, solver + " on " + sde.SdeName);
             var latent = result.State[0].clone();
             var delta = result.State[1].clone();
             SdeSolvers.CheckFinite(solver, sde, latent, result.FinalTime);
             var prior = sde.PriorLogProb(latent);
-            var logp = prior + delta;                                  // log p_ε(x) = log p_T(x_T) + ∫_ε^T ∇·f̃ dt
+            var logp = prior.Add(delta);                                  // log p_ε(x) = log p_T(x_T) + ∫_ε^T ∇·f̃ dt
             return new LikelihoodResult(logp, prior, delta, latent, result.FunctionEvaluations, clock.Elapsed);
         }
 

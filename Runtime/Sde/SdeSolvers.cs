@@ -119,11 +119,11 @@ namespace Dsl.Sde
                 for (int i = 0; i < steps; i++)
                 {
                     using var scope = NewDisposeScope();
-                    t.fill_(t0 + i * dt);
+                    t.Fill_(t0 + i * dt);
                     var drift = sde.Drift(x, t);
                     // x + f Δt + g √Δt z, in the same floating-point order as (x + f·Δt) + (z·g)·√Δt
-                    drift.mul_(dt).add_(x);
-                    spare.normal_(0, 1, generator: generator).mul_(sde.Diffusion(t).unsqueeze(1)).mul_(System.Math.Sqrt(dt)).add_(drift);
+                    drift.Mul_(dt).Add_(x);
+                    spare.normal_(0, 1, generator: generator).mul_(sde.Diffusion(t).unsqueeze(1)).Mul_(System.Math.Sqrt(dt)).Add_(drift);
                     (x, spare) = (spare, x);
                     CheckFinite(solver, sde, x, t0 + (i + 1) * dt);
                 }
@@ -163,7 +163,7 @@ namespace Dsl.Sde
             // each update is written into z, which then swaps roles with x (double buffering). Only the score, the
             // generated SDE coefficients and the predictor's mean (kept for the final denoising) allocate per step.
             var z = empty_like(x);
-            var t = full(new long[] { n }, sde.EndTime, dtype, device);
+            var t = global::Dsl.ScalarOps.Full(new long[] { n }, sde.EndTime, dtype, device);
             Tensor? mean = null;
             var recorded = new List<Tensor>();
             int evaluations = 0, step = 0;
@@ -181,7 +181,7 @@ namespace Dsl.Sde
                     if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
                     double time = T - step * dt;                          // score_sde: linspace(T, ε, N), here the step ends at time − dt
                     using var scope = NewDisposeScope();
-                    if (!sharedTimeEm || shared is null) t.fill_(time);
+                    if (!sharedTimeEm || shared is null) t.Fill_(time);
                     if (options.Corrector == Corrector.Langevin)
                     {
                         double alpha = StepAlpha(sde, time, dt);
@@ -191,11 +191,11 @@ namespace Dsl.Sde
                             var grad = score.Score(x, t);
                             evaluations++;
                             z.normal_(0, 1, generator: generator);
-                            double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDouble();
-                            double noiseNorm = z.reshape(n, -1).norm(1).mean().ToDouble();
+                            double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDoubleValue();
+                            double noiseNorm = z.reshape(n, -1).norm(1).mean().ToDoubleValue();
                             double stepSize = 2 * alpha * System.Math.Pow(options.Snr * noiseNorm / System.Math.Max(gradNorm, 1e-30), 2);
-                            var corrected = (grad * stepSize).add_(x);                    // x + s·step
-                            z.mul_(System.Math.Sqrt(2 * stepSize)).add_(corrected);         // + √(2·step) z
+                            var corrected = (grad.Mul(stepSize)).Add_(x);                    // x + s·step
+                            z.Mul_(System.Math.Sqrt(2 * stepSize)).Add_(corrected);         // + √(2·step) z
                             (x, z) = (z, x);
                         }
                     }
@@ -226,9 +226,9 @@ namespace Dsl.Sde
                             if (last)
                             {
                                 mean?.Dispose();
-                                mean = (s * (g * g * dt)).add_(x, alpha: 1 - a * dt).MoveToOuterDisposeScope();
+                                mean = (s.Mul((g * g * dt))).Add_(x, alpha: 1 - a * dt).MoveToOuterDisposeScope();
                             }
-                            z.normal_(0, g * System.Math.Sqrt(dt), generator: generator).add_(s, alpha: g * g * dt).add_(x, alpha: 1 - a * dt);
+                            z.normal_(0, g * System.Math.Sqrt(dt), generator: generator).Add_(s, alpha: g * g * dt).Add_(x, alpha: 1 - a * dt);
                             (x, z) = (z, x);
                         }
                     }
@@ -242,17 +242,17 @@ namespace Dsl.Sde
                         {
                             var g = sde.Diffusion(t).unsqueeze(1);
                             // x − [f − g²s]·dt (dt > 0 here: the reverse step goes back in time), written into the fresh drift
-                            xMean = sde.ReverseDrift(x, t, s).mul_(-dt).add_(x);
-                            z.mul_(g).mul_(System.Math.Sqrt(dt));
+                            xMean = sde.ReverseDrift(x, t, s).Mul_(-dt).Add_(x);
+                            z.mul_(g).Mul_(System.Math.Sqrt(dt));
                         }
                         else
                         {
                             var (a, beta) = Transition(sde, time, dt);
                             // x_{t−Δt} = x − f + G² s + G z with f = (α − 1)x, G² = β (the discretisation's forward step).
-                            xMean = x - x * (a - 1) + s * beta;
-                            z.mul_(System.Math.Sqrt(beta));
+                            xMean = (x - x.Mul((a - 1))).Add(s.Mul(beta));
+                            z.Mul_(System.Math.Sqrt(beta));
                         }
-                        z.add_(xMean);                                    // the noise plus the mean: the next state
+                        z.Add_(xMean);                                    // the noise plus the mean: the next state
                         (x, z) = (z, x);
                         mean?.Dispose();
                         mean = xMean.MoveToOuterDisposeScope();
@@ -285,7 +285,7 @@ namespace Dsl.Sde
         private static double DriftCoefficient(ISde sde, double time)
         {
             using var scope = NewDisposeScope();
-            return sde.Drift(ones(1, 1, dtype: ScalarType.Float64), full(1, time, dtype: ScalarType.Float64)).ToDouble();
+            return sde.Drift(ones(1, 1, dtype: ScalarType.Float64), global::Dsl.ScalarOps.Full(new long[] { 1 },time,dtype: ScalarType.Float64)).ToDoubleValue();
         }
 
         /// <summary>The forward one-step transition over [t − Δt, t] of a linear SDE: x_t = α x_{t−Δt} + √β z.</summary>

@@ -92,7 +92,7 @@ namespace Dsl.Sde
             {
                 RequireKernel(sde, "FromDataPrediction");
                 using var scope = NewDisposeScope();
-                return (-(x - x0(x, t) * sde.MeanCoefficient(t).unsqueeze(1)) / sde.MarginalStd(t).square().unsqueeze(1)).MoveToOuterDisposeScope();
+                return (-(x - x0(x, t) * sde.MeanCoefficient(t).unsqueeze(1)) / sde.MarginalStd(t).Square().unsqueeze(1)).MoveToOuterDisposeScope();
             });
 
         /// <summary>s(x, t) for a velocity network v̂ = m ε̂ − σ x̂₀: ε̂ = (σ x + m v̂)/(m² + σ²), then s = −ε̂/σ.</summary>
@@ -122,7 +122,7 @@ namespace Dsl.Sde
             using var scope = NewDisposeScope();
             var m = sde.MeanCoefficient(t).unsqueeze(1);
             var sigma = sde.MarginalStd(t).unsqueeze(1);
-            return ((x * sigma + v(x, t) * m) / (m.square() + sigma.square())).MoveToOuterDisposeScope();
+            return (((x * sigma).Add(v(x, t) * m)) / (m.Square().Add(sigma.Square()))).MoveToOuterDisposeScope();
         };
 
         /// <summary>The velocity a noise prediction implies: v̂ = m ε̂ − σ x̂₀ with x̂₀ = (x − σ ε̂)/m.</summary>
@@ -153,7 +153,7 @@ namespace Dsl.Sde
         {
             RequireKernel(sde, "DataFromScore");
             using var scope = NewDisposeScope();
-            return ((x + score * sde.MarginalStd(t).square().unsqueeze(1)) / sde.MeanCoefficient(t).unsqueeze(1)).MoveToOuterDisposeScope();
+            return ((x.Add(score * sde.MarginalStd(t).Square().unsqueeze(1))) / sde.MeanCoefficient(t).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         private static void RequireKernel(ISde sde, string member)
@@ -221,8 +221,8 @@ namespace Dsl.Sde
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 var (m, sigma) = DataLevelAt(time);
-                var noiseLevel = full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
-                return data.ScoreNoGrad(x.div(m), noiseLevel).div_(m).MoveToOuterDisposeScope();
+                var noiseLevel = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
+                return data.ScoreNoGrad(x.Div(m), noiseLevel).Div_(m).MoveToOuterDisposeScope();
             }
 
             public Tensor ScoreDivergence(Tensor x, Tensor t)
@@ -234,7 +234,7 @@ namespace Dsl.Sde
                 var sigma = sde.MarginalStd(t) / m;
                 var scaled = x / m.unsqueeze(1);
                 var div = is_grad_enabled() ? divergence.ScoreDivergence(scaled, sigma) : divergence.ScoreDivergenceNoGrad(scaled, sigma);
-                return div.div_(m.square()).MoveToOuterDisposeScope();
+                return div.div_(m.Square()).MoveToOuterDisposeScope();
             }
         }
     }

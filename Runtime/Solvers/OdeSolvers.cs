@@ -258,8 +258,8 @@ namespace Dsl.Solvers
                     foreach (var (c, k) in terms)
                     {
                         if (c == 0) continue;
-                        if (acc is null) acc = y[i].add(k[i], alpha: c);
-                        else acc.add_(k[i], alpha: c);
+                        if (acc is null) acc = y[i].Add(k[i], alpha: c);
+                        else acc.Add_(k[i], alpha: c);
                     }
                     r[i] = acc ?? y[i].clone();
                 }
@@ -434,16 +434,16 @@ namespace Dsl.Solvers
                 foreach (var (c, k) in errTerms)
                 {
                     if (c == 0) continue;
-                    if (err is null) err = k[i].mul(c);
-                    else err.add_(k[i], alpha: c);
+                    if (err is null) err = k[i].Mul(c);
+                    else err.Add_(k[i], alpha: c);
                 }
                 if (err is null) continue;
-                var scale = maximum(y[i].abs(), yNew[i].abs()).mul_(rtol).add_(atol);
+                var scale = maximum(y[i].abs(), yNew[i].abs()).Mul_(rtol).Add_(atol);
                 var r = err.div_(scale);
                 var s = r.mul(r).sum().to_type(ScalarType.Float64);
-                acc = acc is null ? s : acc + s;
+                acc = acc is null ? s : acc.Add(s);
             }
-            return acc is null ? 0 : System.Math.Sqrt(acc.ToDouble() / count);
+            return acc is null ? 0 : System.Math.Sqrt(acc.ToDoubleValue() / count);
         }
 
         private static double Rms(Tensor[] v, Tensor[] scale, long count)
@@ -456,9 +456,9 @@ namespace Dsl.Solvers
             {
                 var r = v[i].div(scale[i]);
                 var s = r.mul(r).sum().to_type(ScalarType.Float64);
-                acc = acc is null ? s : acc + s;
+                acc = acc is null ? s : acc.Add(s);
             }
-            return System.Math.Sqrt(acc!.ToDouble() / count);
+            return System.Math.Sqrt(acc!.ToDoubleValue() / count);
         }
 
         // Hairer, Nørsett & Wanner (II.4), as scipy.integrate._ivp.common.select_initial_step, for order 4 error estimates.
@@ -470,7 +470,7 @@ namespace Dsl.Solvers
             double dir = System.Math.Sign(t1 - t0);
             using var scope = NewDisposeScope();
             Tensor[] scale;
-            using (no_grad()) scale = y.Select(t => t.abs().mul_(rtol).add_(atol)).ToArray();
+            using (no_grad()) scale = y.Select(t => t.abs().Mul_(rtol).Add_(atol)).ToArray();
             double d0 = Rms(y, scale, count), d1 = Rms(f0, scale, count);
             double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
             if (!double.IsFinite(h0)) h0 = 1e-6;

@@ -33,7 +33,7 @@ namespace Dsl
             CheckNeighbourSum(side, s.shape[s.dim() - 1]);
             using var scope = NewDisposeScope();
             var grid = s.reshape(-1, side, side);
-            var y = grid.roll(1, 1) + grid.roll(-1, 1) + grid.roll(1, 2) + grid.roll(-1, 2);
+            var y = grid.roll(1, 1).Add(grid.roll(-1, 1)).Add(grid.roll(1, 2)).Add(grid.roll(-1, 2));
             return y.reshape(s.shape).MoveToOuterDisposeScope();
         }
 

@@ -27,10 +27,10 @@ namespace Dsl
         public static Mat operator -(Mat a) => new Mat(a.Tensor.neg());
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Mat operator +(Mat a, Scalar b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 0, (x, y) => x.add(y)));
+        public static Mat operator +(Mat a, Scalar b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 0, (x, y) => x.Add(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Mat operator +(Scalar a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 2, (x, y) => x.add(y)));
+        public static Mat operator +(Scalar a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 2, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Mat operator -(Mat a, Scalar b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 0, (x, y) => x.sub(y)));
@@ -51,10 +51,10 @@ namespace Dsl
         public static Mat operator /(Scalar a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 2, (x, y) => x.div(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Mat operator +(Mat a, Vec b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 1, (x, y) => x.add(y)));
+        public static Mat operator +(Mat a, Vec b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 1, (x, y) => x.Add(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Mat operator +(Vec a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 2, (x, y) => x.add(y)));
+        public static Mat operator +(Vec a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 2, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Mat operator -(Mat a, Vec b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 1, (x, y) => x.sub(y)));
@@ -72,7 +72,7 @@ namespace Dsl
         public static Mat operator /(Vec a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 2, (x, y) => x.div(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Mat operator +(Mat a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 2, (x, y) => x.add(y)));
+        public static Mat operator +(Mat a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 2, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Mat operator -(Mat a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 2, (x, y) => x.sub(y)));
@@ -84,10 +84,10 @@ namespace Dsl
         public static Mat operator /(Mat a, Mat b) => new Mat(Broadcasting.Binary(a.Tensor, 2, b.Tensor, 2, (x, y) => x.div(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Mat operator +(Mat a, double b) => new Mat(Broadcasting.Binary(a.Tensor, 2, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.add(y)));
+        public static Mat operator +(Mat a, double b) => new Mat(Broadcasting.Binary(a.Tensor, 2, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.Add(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Mat operator +(double a, Mat b) => new Mat(Broadcasting.Binary(Broadcasting.Constant(a, b.Tensor), 0, b.Tensor, 2, (x, y) => x.add(y)));
+        public static Mat operator +(double a, Mat b) => new Mat(Broadcasting.Binary(Broadcasting.Constant(a, b.Tensor), 0, b.Tensor, 2, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Mat operator -(Mat a, double b) => new Mat(Broadcasting.Binary(a.Tensor, 2, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.sub(y)));

@@ -31,17 +31,17 @@ namespace Dsl
         /// <summary>√a, elementwise.</summary>
         public static Mat Sqrt(Mat a) => new Mat(a.Tensor.sqrt());
         /// <summary>a², elementwise.</summary>
-        public static Scalar Square(Scalar a) => new Scalar(a.Tensor.square());
+        public static Scalar Square(Scalar a) => new Scalar(a.Tensor.Square());
         /// <summary>a², elementwise.</summary>
-        public static Vec Square(Vec a) => new Vec(a.Tensor.square());
+        public static Vec Square(Vec a) => new Vec(a.Tensor.Square());
         /// <summary>a², elementwise.</summary>
-        public static Mat Square(Mat a) => new Mat(a.Tensor.square());
+        public static Mat Square(Mat a) => new Mat(a.Tensor.Square());
         /// <summary>aᵖ for a constant exponent p, elementwise.</summary>
-        public static Scalar Pow(Scalar a, double p) => new Scalar(a.Tensor.pow(p));
+        public static Scalar Pow(Scalar a, double p) => new Scalar(a.Tensor.Pow(p));
         /// <summary>aᵖ for a constant exponent p, elementwise.</summary>
-        public static Vec Pow(Vec a, double p) => new Vec(a.Tensor.pow(p));
+        public static Vec Pow(Vec a, double p) => new Vec(a.Tensor.Pow(p));
         /// <summary>aᵖ for a constant exponent p, elementwise.</summary>
-        public static Mat Pow(Mat a, double p) => new Mat(a.Tensor.pow(p));
+        public static Mat Pow(Mat a, double p) => new Mat(a.Tensor.Pow(p));
         /// <summary>tanh(a), elementwise.</summary>
         public static Scalar Tanh(Scalar a) => new Scalar(a.Tensor.tanh());
         /// <summary>tanh(a), elementwise.</summary>
@@ -73,11 +73,11 @@ namespace Dsl
         /// <summary>σ(a) = 1/(1 + e^−a), elementwise.</summary>
         public static Mat Sigmoid(Mat a) => new Mat(a.Tensor.sigmoid());
         /// <summary>softplus(a) = log(1 + eᵃ), elementwise.</summary>
-        public static Scalar Softplus(Scalar a) => new Scalar(nn.functional.softplus(a.Tensor));
+        public static Scalar Softplus(Scalar a) => new Scalar(global::Dsl.ScalarOps.Softplus(a.Tensor));
         /// <summary>softplus(a) = log(1 + eᵃ), elementwise.</summary>
-        public static Vec Softplus(Vec a) => new Vec(nn.functional.softplus(a.Tensor));
+        public static Vec Softplus(Vec a) => new Vec(global::Dsl.ScalarOps.Softplus(a.Tensor));
         /// <summary>softplus(a) = log(1 + eᵃ), elementwise.</summary>
-        public static Mat Softplus(Mat a) => new Mat(nn.functional.softplus(a.Tensor));
+        public static Mat Softplus(Mat a) => new Mat(global::Dsl.ScalarOps.Softplus(a.Tensor));
         /// <summary>|a| (no score through it: DSL0008).</summary>
         public static Scalar Abs(Scalar a) => new Scalar(a.Tensor.abs());
         /// <summary>|a| (no score through it: DSL0008).</summary>
@@ -102,9 +102,9 @@ namespace Dsl
         /// <summary>aᵀb = Σₖ aₖbₖ.</summary>
         public static Scalar Dot(Vec a, Vec b) => Sum(a * b);
         /// <summary>‖v‖² = Σₖ vₖ² (the squared Euclidean norm).</summary>
-        public static Scalar Norm2(Vec v) => new Scalar(v.Tensor.square().sum(-1));
+        public static Scalar Norm2(Vec v) => new Scalar(v.Tensor.Square().sum(-1));
         /// <summary>‖Mₖ‖² for each row k.</summary>
-        public static Vec RowNorm2(Mat m) => new Vec(m.Tensor.square().sum(-1));
+        public static Vec RowNorm2(Mat m) => new Vec(m.Tensor.Square().sum(-1));
         /// <summary>‖x − Mₖ‖² for each row k: a Vec against each row of a Mat.</summary>
         public static Vec RowNorm2(Vec x, Mat m) => RowNorm2(x - m);
 

@@ -27,7 +27,7 @@ namespace Dsl
         public static Scalar operator -(Scalar a) => new Scalar(a.Tensor.neg());
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Scalar operator +(Scalar a, Scalar b) => new Scalar(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 0, (x, y) => x.add(y)));
+        public static Scalar operator +(Scalar a, Scalar b) => new Scalar(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 0, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Scalar operator -(Scalar a, Scalar b) => new Scalar(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 0, (x, y) => x.sub(y)));
@@ -39,10 +39,10 @@ namespace Dsl
         public static Scalar operator /(Scalar a, Scalar b) => new Scalar(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 0, (x, y) => x.div(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Scalar operator +(Scalar a, double b) => new Scalar(Broadcasting.Binary(a.Tensor, 0, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.add(y)));
+        public static Scalar operator +(Scalar a, double b) => new Scalar(Broadcasting.Binary(a.Tensor, 0, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.Add(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Scalar operator +(double a, Scalar b) => new Scalar(Broadcasting.Binary(Broadcasting.Constant(a, b.Tensor), 0, b.Tensor, 0, (x, y) => x.add(y)));
+        public static Scalar operator +(double a, Scalar b) => new Scalar(Broadcasting.Binary(Broadcasting.Constant(a, b.Tensor), 0, b.Tensor, 0, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Scalar operator -(Scalar a, double b) => new Scalar(Broadcasting.Binary(a.Tensor, 0, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.sub(y)));

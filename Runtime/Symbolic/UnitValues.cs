@@ -15,12 +15,12 @@ namespace Dsl
         public static void Require(Tensor units, double a, double b, string kind, string owner, string argument)
         {
             using var scope = NewDisposeScope();
-            var bad = units.ne(a).logical_and(units.ne(b));
+            var bad = units.Ne(a).logical_and(units.Ne(b));
             if (!bad.any().item<bool>()) return;
             var index = bad.nonzero()[0];
             long row = index[0].item<long>(), column = index[1].item<long>();
             throw new ArgumentException(owner + ": argument '" + argument + "' must hold " + kind + "; entry [" + row + ", " + column + "] is "
-                + units[row, column].ToDouble().ToString(CultureInfo.InvariantCulture) + ".", argument);
+                + units[row, column].ToDoubleValue().ToString(CultureInfo.InvariantCulture) + ".", argument);
         }
     }
 }

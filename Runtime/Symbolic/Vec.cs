@@ -27,10 +27,10 @@ namespace Dsl
         public static Vec operator -(Vec a) => new Vec(a.Tensor.neg());
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Vec operator +(Vec a, Scalar b) => new Vec(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 0, (x, y) => x.add(y)));
+        public static Vec operator +(Vec a, Scalar b) => new Vec(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 0, (x, y) => x.Add(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Vec operator +(Scalar a, Vec b) => new Vec(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 1, (x, y) => x.add(y)));
+        public static Vec operator +(Scalar a, Vec b) => new Vec(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 1, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Vec operator -(Vec a, Scalar b) => new Vec(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 0, (x, y) => x.sub(y)));
@@ -51,7 +51,7 @@ namespace Dsl
         public static Vec operator /(Scalar a, Vec b) => new Vec(Broadcasting.Binary(a.Tensor, 0, b.Tensor, 1, (x, y) => x.div(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Vec operator +(Vec a, Vec b) => new Vec(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 1, (x, y) => x.add(y)));
+        public static Vec operator +(Vec a, Vec b) => new Vec(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 1, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Vec operator -(Vec a, Vec b) => new Vec(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 1, (x, y) => x.sub(y)));
@@ -63,10 +63,10 @@ namespace Dsl
         public static Vec operator /(Vec a, Vec b) => new Vec(Broadcasting.Binary(a.Tensor, 1, b.Tensor, 1, (x, y) => x.div(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Vec operator +(Vec a, double b) => new Vec(Broadcasting.Binary(a.Tensor, 1, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.add(y)));
+        public static Vec operator +(Vec a, double b) => new Vec(Broadcasting.Binary(a.Tensor, 1, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.Add(y)));
 
         /// <summary>a + b, broadcasting per sample.</summary>
-        public static Vec operator +(double a, Vec b) => new Vec(Broadcasting.Binary(Broadcasting.Constant(a, b.Tensor), 0, b.Tensor, 1, (x, y) => x.add(y)));
+        public static Vec operator +(double a, Vec b) => new Vec(Broadcasting.Binary(Broadcasting.Constant(a, b.Tensor), 0, b.Tensor, 1, (x, y) => x.Add(y)));
 
         /// <summary>a - b, broadcasting per sample.</summary>
         public static Vec operator -(Vec a, double b) => new Vec(Broadcasting.Binary(a.Tensor, 1, Broadcasting.Constant(b, a.Tensor), 0, (x, y) => x.sub(y)));

@@ -39,7 +39,7 @@ namespace Dsl.Training
             using var noGrad = no_grad();
             var current = model.named_parameters().ToList();
             for (int i = 0; i < shadows.Count; i++)
-                shadows[i].Shadow.mul_(Decay).add_(current[i].parameter, alpha: 1 - Decay);
+                shadows[i].Shadow.Mul_(Decay).Add_(current[i].parameter, alpha: 1 - Decay);
         }
 
         /// <summary>Copies the averaged parameters into <paramref name="model"/> (for sampling or evaluation).</summary>

@@ -155,7 +155,7 @@ namespace Dsl.Training
                     optimizer.ZeroGrad();
                     var l = stepLoss(step, generator);
                     if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", "loss");
-                    value = l.ToDouble();
+                    value = l.ToDoubleValue();
                     if (double.IsNaN(value) || double.IsInfinity(value)) throw TrainingDivergedException.For(model, model.ModelName, step, value);
                     l.backward();
                     optimizer.Step();

@@ -43,7 +43,9 @@ namespace Dsl.Models.Tests
             Assert.Contains("\"Schedule\":\"linear\"", Checkpoint.Peek(ckpt).Settings);
             foreach (var (sampler, nfe) in new[] { ("ancestral", 100), ("ddim", 10), ("ode", 8 * 4) })
             {
-                var r = RunJson("ddpm", "sample", "--checkpoint", ckpt, "--sampler", sampler, "--steps", sampler == "ancestral" ? "0" : sampler == "ddim" ? "10" : "8", "--n", "200");
+                // Ancestral without --steps: all T steps (Algorithm 2); a given --steps must be at least 1.
+                var steps = sampler == "ancestral" ? Array.Empty<string>() : new[] { "--steps", sampler == "ddim" ? "10" : "8" };
+                var r = RunJson(new[] { "ddpm", "sample", "--checkpoint", ckpt, "--sampler", sampler, "--n", "200" }.Concat(steps).ToArray());
                 Assert.Equal(nfe, r.GetProperty("nfe").GetInt32());
                 Assert.True(double.IsFinite(r.GetProperty("vlb_bits_per_dim").GetDouble()));
                 Assert.True(double.IsFinite(r.GetProperty("ode_bits_per_dim").GetDouble()));

@@ -87,7 +87,7 @@ namespace Dsl.Generators.Emit
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var up = HiddenProbabilities(v).bernoulli(generator: generator);");
-            w.Line("return " + (hiddenSpins ? "(up * 2 - 1)" : "up") + ".MoveToOuterDisposeScope();");
+            w.Line("return " + (hiddenSpins ? SpinsOf("up") : "up") + ".MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
             w.Line("/// <summary>A draw v ~ p(v | h), factorised over i: " + vShape + ".</summary>");
@@ -97,12 +97,12 @@ namespace Dsl.Generators.Emit
             if (realVisible)
             {
                 w.Line("var mean = VisibleMeans(h);");
-                w.Line("return (mean + " + Torch + ".empty_like(mean).normal_(0, 1, generator: generator) * VisiblePrecision(h).rsqrt()).MoveToOuterDisposeScope();");
+                w.Line("return " + TensorCodeEmitter.Ops + "Add(mean, " + Torch + ".empty_like(mean).normal_(0, 1, generator: generator) * VisiblePrecision(h).rsqrt()).MoveToOuterDisposeScope();");
             }
             else
             {
                 w.Line("var up = VisibleProbabilities(h).bernoulli(generator: generator);");
-                w.Line("return " + (visibleSpins ? "(up * 2 - 1)" : "up") + ".MoveToOuterDisposeScope();");
+                w.Line("return " + (visibleSpins ? SpinsOf("up") : "up") + ".MoveToOuterDisposeScope();");
             }
             w.Close();
             w.Line();
@@ -153,5 +153,8 @@ namespace Dsl.Generators.Emit
         }
 
         private static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+        /// <summary>Bits 0/1 → spins ±1 as 2b − 1, through the race-free scalar forms.</summary>
+        private static string SpinsOf(string bits) => TensorCodeEmitter.Ops + "Sub_(" + TensorCodeEmitter.Ops + "Mul(" + bits + ", 2.0), 1.0)";
     }
 }

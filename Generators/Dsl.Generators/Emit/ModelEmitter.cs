@@ -276,7 +276,7 @@ namespace Dsl.Generators.Emit
             var script = EmitScriptDispatch(w, m, scripts, "ScoreStepNoGrad", roots, conditional: false, step: true, "s(x) = −∇ₓE(x), " + energyIs);
             var notFused = EmitStepDispatch(w, m, roots, "ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous",
                 "Kernels, x, z", "ScoreStepNoGradFused(x, a, z, b, default, null)");
-            w.Line("return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();");
+            w.Line("return " + TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
 
@@ -350,8 +350,8 @@ namespace Dsl.Generators.Emit
             w.Line("CheckStepFactors(\"ScoreStepNoGrad\", sigma, inputScale, c, a, b);");
             var notFused = EmitStepDispatch(w, m, roots, "ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU",
                 "Kernels, x", "ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output)");
-            w.Line("var levels = " + Torch + ".full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);");
-            EmitOutputTail(w, "ScoreNoGrad(x * inputScale, levels).mul_(a).add_(noise.Sample(x), alpha: b).add_(x, alpha: c)");
+            w.Line("var levels = " + TensorCodeEmitter.Ops + "Full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);");
+            EmitOutputTail(w, TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Mul_(ScoreNoGrad(" + TensorCodeEmitter.Ops + "Mul(x, inputScale), levels), a), noise.Sample(x), b), x, c)");
             w.Close();
             w.Line();
             if (notFused == null)

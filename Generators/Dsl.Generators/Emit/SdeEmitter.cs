@@ -107,7 +107,7 @@ namespace Dsl.Generators.Emit
                 w.Line("global::Dsl.Sde.SdeChecks.Time(" + name + ", \"DriftDivergence\", t);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
                 var divergence = new TensorCodeEmitter(w, CodePath.Differentiable, new Dictionary<string, string>(), "t", "t").Emit(new[] { m.DriftCoefficient! });
-                w.Line("return (" + divergence[0] + " * (double)dim).MoveToOuterDisposeScope();");
+                w.Line("return " + TensorCodeEmitter.Ops + "Mul(" + divergence[0] + ", (double)dim).MoveToOuterDisposeScope();");
                 w.Close();
                 w.Line();
                 w.Line("/// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>");
@@ -117,7 +117,7 @@ namespace Dsl.Generators.Emit
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
                 w.Line("var mean = MeanCoefficient(t);");
                 w.Line("var std = MarginalStd(t);");
-                w.Line("return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();");
+                w.Line("return " + TensorCodeEmitter.Ops + "Add(x0 * mean.unsqueeze(1), noise * std.unsqueeze(1)).MoveToOuterDisposeScope();");
                 w.Close();
                 w.Line();
                 w.Line("/// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>");
@@ -130,7 +130,7 @@ namespace Dsl.Generators.Emit
                 w.Line("global::Dsl.Sde.SdeChecks.Batch(" + name + ", \"PriorLogProb\", x);");
                 w.Line("double variance = MarginalVarianceAt(EndTime);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-                w.Line("return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();");
+                w.Line("return " + TensorCodeEmitter.Ops + "Sub_(" + TensorCodeEmitter.Ops + "Mul_(" + TensorCodeEmitter.Ops + "Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();");
                 w.Close();
                 w.Line();
             }
@@ -146,7 +146,7 @@ namespace Dsl.Generators.Emit
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var f = Drift(x, t);");
             w.Line("var g = Diffusion(t);");
-            w.Line("return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();");
+            w.Line("return (f - score * " + TensorCodeEmitter.Ops + "Square(g).unsqueeze(1)).MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
             w.Line("/// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>");
@@ -155,7 +155,7 @@ namespace Dsl.Generators.Emit
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var f = Drift(x, t);");
             w.Line("var g = Diffusion(t);");
-            w.Line("return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();");
+            w.Line("return (f - score * " + TensorCodeEmitter.Ops + "Mul_(" + TensorCodeEmitter.Ops + "Square(g), 0.5).unsqueeze(1)).MoveToOuterDisposeScope();");
             w.Close();
 
             w.Close();

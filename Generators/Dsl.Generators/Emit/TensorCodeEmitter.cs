@@ -124,10 +124,10 @@ namespace Dsl.Generators.Emit
             var other = n.Args.Count == 2 ? (inPlaceNode == n.A ? n.B : n.A) : null;
             switch (n.Op)
             {
-                case Op.Add: return target + ".add_(" + Operand(other!, n.Shape) + ")";
-                case Op.Mul: return target + ".mul_(" + Operand(other!, n.Shape) + ")";
-                case Op.Sub: return target + ".sub_(" + Operand(n.B, n.Shape) + ")";
-                case Op.Div: return target + ".div_(" + Operand(n.B, n.Shape) + ")";
+                case Op.Add: return Ops + "Add_(" + target + ", " + Operand(other!, n.Shape) + ")";     // TorchSharp's add_(t) makes its alpha implicitly
+                case Op.Mul: return IsHost(other!) ? Ops + "Mul_(" + target + ", " + Host(other!) + ")" : target + ".mul_(" + Operand(other!, n.Shape) + ")";
+                case Op.Sub: return IsHost(n.B) ? Ops + "Sub_(" + target + ", " + Host(n.B) + ")" : target + ".sub_(" + Operand(n.B, n.Shape) + ")";
+                case Op.Div: return IsHost(n.B) ? Ops + "Div_(" + target + ", " + Host(n.B) + ")" : target + ".div_(" + Operand(n.B, n.Shape) + ")";
                 case Op.Neg: return target + ".neg_()";
                 case Op.Exp: return target + ".exp_()";
                 case Op.Log: return target + ".log_()";
@@ -136,8 +136,8 @@ namespace Dsl.Generators.Emit
                 case Op.Sigmoid: return target + ".sigmoid_()";
                 case Op.Recip: return target + ".reciprocal_()";
                 case Op.Abs: return target + ".abs_()";
-                case Op.Square: return target + ".pow_(2.0)";                         // TorchSharp has no square_
-                case Op.Pow: return target + ".pow_(" + Literal(n.Value) + ")";
+                case Op.Square: return Ops + "Square_(" + target + ")";
+                case Op.Pow: return Ops + "Pow_(" + target + ", " + Literal(n.Value) + ")";
                 default: throw new InvalidOperationException("no in-place form for " + n.Op);
             }
         }
@@ -154,13 +154,13 @@ namespace Dsl.Generators.Emit
                 case Op.Exp: return names[n.A] + ".exp()";
                 case Op.Log: return names[n.A] + ".log()";
                 case Op.Sqrt: return names[n.A] + ".sqrt()";
-                case Op.Square: return names[n.A] + ".square()";
-                case Op.Pow: return names[n.A] + ".pow(" + Literal(n.Value) + ")";
+                case Op.Square: return Ops + "Square(" + names[n.A] + ")";
+                case Op.Pow: return Ops + "Pow(" + names[n.A] + ", " + Literal(n.Value) + ")";
                 case Op.Tanh: return names[n.A] + ".tanh()";
                 case Op.Sin: return names[n.A] + ".sin()";
                 case Op.Cos: return names[n.A] + ".cos()";
                 case Op.Sigmoid: return names[n.A] + ".sigmoid()";
-                case Op.Softplus: return "global::TorchSharp.torch.nn.functional.softplus(" + names[n.A] + ")";
+                case Op.Softplus: return Ops + "Softplus(" + names[n.A] + ")";
                 case Op.Recip: return names[n.A] + ".reciprocal()";
                 case Op.Abs: return names[n.A] + ".abs()";
                 case Op.Sign: return names[n.A] + ".sign()";
@@ -203,15 +203,28 @@ namespace Dsl.Generators.Emit
             return names[wNode] + ".matmul(" + v + ")";
         }
 
+        /// <summary>
+        /// The race-free scalar forms (see Dsl.ScalarOps): a host operand becomes a Scalar that lives across the native call,
+        /// and tensor additions pass an explicit alpha (TorchSharp's own a + b makes its alpha 1 implicitly).
+        /// </summary>
+        internal const string Ops = "global::Dsl.ScalarOps.";
+
         private string Binary(Node n, string op)
         {
             bool hostA = IsHost(n.A), hostB = IsHost(n.B);
             string a = Operand(n.A, n.Shape), b = Operand(n.B, n.Shape);
-            if (hostA && !hostB && (op == "-" || op == "/"))
+            if (hostA && !hostB && op == "-") return Ops + "RSub(" + a + ", " + b + ")";
+            if (hostA && !hostB && op == "/")
                 // reciprocal saves its output for backward: scaling it in place is only safe off the tape (the inference path).
-                return op == "-" ? "(" + b + ").neg().add_(" + a + ")" : b + ".reciprocal()" + (path == CodePath.Inference ? ".mul_(" : ".mul(") + a + ")";
-            if (hostA && !hostB) return b + " " + op + " " + a;                                     // commutative: tensor first
-            return a + " " + op + " " + b;
+                return path == CodePath.Inference ? Ops + "Mul_(" + b + ".reciprocal(), " + a + ")" : Ops + "RDiv(" + a + ", " + b + ")";
+            if (hostA && !hostB) (a, b, hostB) = (b, a, true);                                      // commutative: tensor first
+            switch (op)
+            {
+                case "+": return Ops + "Add(" + a + ", " + b + ")";
+                case "-": return hostB ? Ops + "Sub(" + a + ", " + b + ")" : a + " - " + b;
+                case "*": return hostB ? Ops + "Mul(" + a + ", " + b + ")" : a + " * " + b;
+                default: return hostB ? Ops + "Div(" + a + ", " + b + ")" : a + " / " + b;
+            }
         }
 
         /// <summary>An operand as the result's shape needs it: host doubles inline, batched lower-rank tensors get axes after the batch axis.</summary>
@@ -231,7 +244,7 @@ namespace Dsl.Generators.Emit
             sizes.AddRange(shape.Dims.Select(Size));
             string array = "new long[] { " + string.Join(", ", sizes) + " }";
             if (IsHost(a))
-                return "global::TorchSharp.torch.full(" + array + ", " + Host(a) + ", dtype: " + batchReference + ".dtype, device: " + batchReference + ".device)";
+                return Ops + "Full(" + array + ", " + Host(a) + ", dtype: " + batchReference + ".dtype, device: " + batchReference + ".device)";
             return Operand(a, shape) + ".expand(" + array + ")";
         }
 

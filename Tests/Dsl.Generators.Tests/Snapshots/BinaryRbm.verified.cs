@@ -104,7 +104,7 @@ namespace Dsl.Models
             var t11 = x.neg();
             var t12 = t11.matmul(p_W);
             var t13 = p_C - t12;
-            var t14 = global::TorchSharp.torch.nn.functional.softplus(t13);
+            var t14 = global::Dsl.ScalarOps.Softplus(t13);
             var t15 = t14.sum(-1);
             var t16 = t9 - t15;
             return t16.MoveToOuterDisposeScope();
@@ -130,8 +130,8 @@ namespace Dsl.Models
             var t7 = x * t6;
             var t8 = t7.sum(-1);
             var t9 = t5 - t8;
-            var t10 = p_B + t6;
-            var t11 = global::TorchSharp.torch.nn.functional.softplus(t10);
+            var t10 = global::Dsl.ScalarOps.Add(p_B, t6);
+            var t11 = global::Dsl.ScalarOps.Softplus(t10);
             var t12 = t11.sum(-1);
             var t13 = t9 - t12;
             return t13.MoveToOuterDisposeScope();
@@ -181,7 +181,7 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = h.matmul(p_W.transpose(-2, -1));
-            var t1 = p_B + t0;
+            var t1 = global::Dsl.ScalarOps.Add(p_B, t0);
             var t2 = t1.sigmoid();
             return t2.MoveToOuterDisposeScope();
         }
@@ -195,7 +195,7 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = h.matmul(p_W.transpose(-2, -1));
-            var t1 = p_B + t0;
+            var t1 = global::Dsl.ScalarOps.Add(p_B, t0);
             var t2 = t1.sigmoid();
             return t2.MoveToOuterDisposeScope();
         }

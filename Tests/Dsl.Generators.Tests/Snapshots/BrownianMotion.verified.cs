@@ -27,7 +27,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.State("BrownianMotion", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0], size_D }, 0.0, dtype: x.dtype, device: x.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0], size_D }, 0.0, dtype: x.dtype, device: x.device);
             return t0.clone().MoveToOuterDisposeScope();
         }
 
@@ -36,7 +36,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("BrownianMotion", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::TorchSharp.torch.full(new long[] { t.shape[0] }, (double)this.Sigma, dtype: t.dtype, device: t.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, (double)this.Sigma, dtype: t.dtype, device: t.device);
             return t0.clone().MoveToOuterDisposeScope();
         }
 
@@ -51,7 +51,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("BrownianMotion", "MeanCoefficient", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return global::TorchSharp.torch.full(new long[] { t.shape[0] }, 1.0, dtype: t.dtype, device: t.device).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, 1.0, dtype: t.dtype, device: t.device).MoveToOuterDisposeScope();
         }
 
         /// <summary>√v(t), v(t) = ∫₀ᵗ exp(2∫ₛᵗ a) g(s)² ds in closed form: [N].</summary>
@@ -59,7 +59,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("BrownianMotion", "MarginalStd", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.Sigma * (double)this.Sigma);
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.Sigma * (double)this.Sigma));
             var t1 = t0.sqrt();
             return t1.MoveToOuterDisposeScope();
         }
@@ -75,7 +75,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("BrownianMotion", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return (global::TorchSharp.torch.full(new long[] { t.shape[0] }, 0.0, dtype: t.dtype, device: t.device) * (double)dim).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Mul(global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, 0.0, dtype: t.dtype, device: t.device), (double)dim).MoveToOuterDisposeScope();
         }
 
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
@@ -86,7 +86,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
-            return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add(x0 * mean.unsqueeze(1), noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>
@@ -101,7 +101,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.Batch("BrownianMotion", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
@@ -111,7 +111,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Square(g).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
@@ -121,7 +121,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(g), 0.5).unsqueeze(1)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -26,15 +26,15 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.State("CosineVpSde", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t + (double)this.Offset;
-            var t1 = t0 / (1.0 + (double)this.Offset);
-            var t2 = t1 * 1.5707963267948966;
+            var t0 = global::Dsl.ScalarOps.Add(t, (double)this.Offset);
+            var t1 = global::Dsl.ScalarOps.Div(t0, (1.0 + (double)this.Offset));
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 1.5707963267948966);
             var t3 = t2.sin();
             var t4 = t2.cos();
             var t5 = t3 / t4;
-            var t6 = t5 * (3.141592653589793 / (1.0 + (double)this.Offset));
+            var t6 = global::Dsl.ScalarOps.Mul(t5, (3.141592653589793 / (1.0 + (double)this.Offset)));
             var t7 = x * t6.unsqueeze(1);
-            var t8 = t7 * (-0.5);
+            var t8 = global::Dsl.ScalarOps.Mul(t7, (-0.5));
             return t8.MoveToOuterDisposeScope();
         }
 
@@ -43,13 +43,13 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("CosineVpSde", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t + (double)this.Offset;
-            var t1 = t0 / (1.0 + (double)this.Offset);
-            var t2 = t1 * 1.5707963267948966;
+            var t0 = global::Dsl.ScalarOps.Add(t, (double)this.Offset);
+            var t1 = global::Dsl.ScalarOps.Div(t0, (1.0 + (double)this.Offset));
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 1.5707963267948966);
             var t3 = t2.sin();
             var t4 = t2.cos();
             var t5 = t3 / t4;
-            var t6 = t5 * (3.141592653589793 / (1.0 + (double)this.Offset));
+            var t6 = global::Dsl.ScalarOps.Mul(t5, (3.141592653589793 / (1.0 + (double)this.Offset)));
             var t7 = t6.sqrt();
             return t7.MoveToOuterDisposeScope();
         }
@@ -91,15 +91,15 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("CosineVpSde", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t + (double)this.Offset;
-            var t1 = t0 / (1.0 + (double)this.Offset);
-            var t2 = t1 * 1.5707963267948966;
+            var t0 = global::Dsl.ScalarOps.Add(t, (double)this.Offset);
+            var t1 = global::Dsl.ScalarOps.Div(t0, (1.0 + (double)this.Offset));
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 1.5707963267948966);
             var t3 = t2.sin();
             var t4 = t2.cos();
             var t5 = t3 / t4;
-            var t6 = t5 * (3.141592653589793 / (1.0 + (double)this.Offset));
-            var t7 = t6 * (-0.5);
-            return (t7 * (double)dim).MoveToOuterDisposeScope();
+            var t6 = global::Dsl.ScalarOps.Mul(t5, (3.141592653589793 / (1.0 + (double)this.Offset)));
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-0.5));
+            return global::Dsl.ScalarOps.Mul(t7, (double)dim).MoveToOuterDisposeScope();
         }
 
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
@@ -110,7 +110,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
-            return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add(x0 * mean.unsqueeze(1), noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>
@@ -125,7 +125,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.Batch("CosineVpSde", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
@@ -135,7 +135,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Square(g).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
@@ -145,7 +145,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(g), 0.5).unsqueeze(1)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -320,7 +320,7 @@ namespace Dsl.Models
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
         }
 
         /// <summary>The update x + a·s(x) + b·z with z the counter-based noise of <paramref name="noise"/> (element i of z is normal number noise.Offset + i of the stream noise.Key); no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
@@ -412,7 +412,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergence");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, 0.0, dtype: x.dtype, device: x.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, 0.0, dtype: x.dtype, device: x.device);
             return t0.clone().MoveToOuterDisposeScope();
         }
 
@@ -427,7 +427,7 @@ namespace Dsl.Models
             if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, 0.0, dtype: x.dtype, device: x.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, 0.0, dtype: x.dtype, device: x.device);
             return t0.clone().MoveToOuterDisposeScope();
         }
 

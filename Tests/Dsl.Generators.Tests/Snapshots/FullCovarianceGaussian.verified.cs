@@ -50,7 +50,7 @@ namespace Dsl.Models
             var t1 = t0.matmul(p_P.transpose(-2, -1));
             var t2 = t0 * t1;
             var t3 = t2.sum(-1);
-            var t4 = t3 * 0.5;
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 0.5);
             return t4.MoveToOuterDisposeScope();
         }
 
@@ -73,7 +73,7 @@ namespace Dsl.Models
             t1.Dispose();
             var t3 = t2.sum(-1);
             t2.Dispose();
-            var t4 = t3.mul_(0.5);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 0.5);
             return t4.MoveToOuterDisposeScope();
         }
 
@@ -168,11 +168,11 @@ namespace Dsl.Models
             var p_P = Param("P");
             var t0 = x - p_Mu;
             var t1 = t0.matmul(p_P.transpose(-2, -1));
-            var t2 = t1 * 0.5;
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 0.5);
             var t3 = p_P.transpose(-2, -1);
-            var t4 = t0 * 0.5;
+            var t4 = global::Dsl.ScalarOps.Mul(t0, 0.5);
             var t5 = t4.matmul(p_P);
-            var t6 = t2 + t5;
+            var t6 = global::Dsl.ScalarOps.Add(t2, t5);
             var t7 = t6.neg();
             return t7.MoveToOuterDisposeScope();
         }
@@ -192,12 +192,12 @@ namespace Dsl.Models
             var p_P = Param("P");
             var t0 = x - p_Mu;
             var t1 = t0.matmul(p_P.transpose(-2, -1));
-            var t2 = t1.mul_(0.5);
+            var t2 = global::Dsl.ScalarOps.Mul_(t1, 0.5);
             var t3 = p_P.transpose(-2, -1);
-            var t4 = t0.mul_(0.5);
+            var t4 = global::Dsl.ScalarOps.Mul_(t0, 0.5);
             var t5 = t4.matmul(p_P);
             t4.Dispose();
-            var t6 = t2.add_(t5);
+            var t6 = global::Dsl.ScalarOps.Add_(t2, t5);
             t5.Dispose();
             var t7 = t6.neg_();
             return t7.MoveToOuterDisposeScope();
@@ -312,12 +312,12 @@ namespace Dsl.Models
             var t1 = t0.matmul(p_P.transpose(-2, -1));
             var t2 = t0 * t1;
             var t3 = t2.sum(-1);
-            var t4 = t3 * 0.5;
-            var t5 = t1 * 0.5;
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 0.5);
+            var t5 = global::Dsl.ScalarOps.Mul(t1, 0.5);
             var t6 = p_P.transpose(-2, -1);
-            var t7 = t0 * 0.5;
+            var t7 = global::Dsl.ScalarOps.Mul(t0, 0.5);
             var t8 = t7.matmul(p_P);
-            var t9 = t5 + t8;
+            var t9 = global::Dsl.ScalarOps.Add(t5, t8);
             var t10 = t9.neg();
             return (t4.MoveToOuterDisposeScope(), t10.MoveToOuterDisposeScope());
         }
@@ -340,13 +340,13 @@ namespace Dsl.Models
             var t2 = t0 * t1;
             var t3 = t2.sum(-1);
             t2.Dispose();
-            var t4 = t3.mul_(0.5);
-            var t5 = t1.mul_(0.5);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 0.5);
+            var t5 = global::Dsl.ScalarOps.Mul_(t1, 0.5);
             var t6 = p_P.transpose(-2, -1);
-            var t7 = t0.mul_(0.5);
+            var t7 = global::Dsl.ScalarOps.Mul_(t0, 0.5);
             var t8 = t7.matmul(p_P);
             t7.Dispose();
-            var t9 = t5.add_(t8);
+            var t9 = global::Dsl.ScalarOps.Add_(t5, t8);
             t8.Dispose();
             var t10 = t9.neg_();
             return (t4.MoveToOuterDisposeScope(), t10.MoveToOuterDisposeScope());
@@ -483,7 +483,7 @@ namespace Dsl.Models
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
         }
 
         /// <summary>The update x + a·s(x) + b·z with z the counter-based noise of <paramref name="noise"/> (element i of z is normal number noise.Offset + i of the stream noise.Key); no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
@@ -622,9 +622,9 @@ namespace Dsl.Models
             var p_P = Param("P");
             var t0 = p_P.diagonal(0, -2, -1);
             var t1 = t0.sum(-1);
-            var t2 = t1 * 2.0;
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 2.0);
             var t3 = t2.expand(new long[] { x.shape[0] });
-            var t4 = t3 * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, (-0.5));
             return t4.MoveToOuterDisposeScope();
         }
 
@@ -642,10 +642,10 @@ namespace Dsl.Models
             var p_P = Param("P");
             var t0 = p_P.diagonal(0, -2, -1);
             var t1 = t0.sum(-1);
-            var t2 = t1.mul_(2.0);
+            var t2 = global::Dsl.ScalarOps.Mul_(t1, 2.0);
             var t3 = t2.expand(new long[] { x.shape[0] });
             t2.Dispose();
-            var t4 = t3 * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, (-0.5));
             return t4.MoveToOuterDisposeScope();
         }
 

@@ -67,16 +67,16 @@ namespace Dsl.Models
             var p_B = Param("B");
             var p_C = Param("C");
             var t0 = x - p_B;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = t2 / (2.0 * ((double)this.Sigma * (double)this.Sigma));
+            var t3 = global::Dsl.ScalarOps.Div(t2, (2.0 * ((double)this.Sigma * (double)this.Sigma)));
             var t4 = h * p_C;
             var t5 = t4.sum(-1);
             var t6 = t3 - t5;
             var t7 = h.matmul(p_W.transpose(-2, -1));
             var t8 = x * t7;
             var t9 = t8.sum(-1);
-            var t10 = t9 / (double)this.Sigma;
+            var t10 = global::Dsl.ScalarOps.Div(t9, (double)this.Sigma);
             var t11 = t6 - t10;
             return t11.MoveToOuterDisposeScope();
         }
@@ -92,24 +92,24 @@ namespace Dsl.Models
             var p_B = Param("B");
             var p_C = Param("C");
             var t0 = x - p_B;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = t2 / (2.0 * ((double)this.Sigma * (double)this.Sigma));
+            var t3 = global::Dsl.ScalarOps.Div(t2, (2.0 * ((double)this.Sigma * (double)this.Sigma)));
             var t4 = h * p_C;
             var t5 = t4.sum(-1);
             var t6 = t3 - t5;
             var t7 = h.matmul(p_W.transpose(-2, -1));
             var t8 = x * t7;
             var t9 = t8.sum(-1);
-            var t10 = t9 / (double)this.Sigma;
+            var t10 = global::Dsl.ScalarOps.Div(t9, (double)this.Sigma);
             var t11 = t6 - t10;
             var t12 = p_W.transpose(-2, -1);
-            var t13 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-1.0), dtype: x.dtype, device: x.device);
-            var t14 = t13 / (double)this.Sigma;
+            var t13 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-1.0), dtype: x.dtype, device: x.device);
+            var t14 = global::Dsl.ScalarOps.Div(t13, (double)this.Sigma);
             var t15 = x * t14.unsqueeze(1);
             var t16 = t15.matmul(p_W);
             var t17 = p_C - t16;
-            var t18 = global::TorchSharp.torch.nn.functional.softplus(t17);
+            var t18 = global::Dsl.ScalarOps.Softplus(t17);
             var t19 = t18.sum(-1);
             var t20 = t11 - t19;
             return t20.MoveToOuterDisposeScope();
@@ -127,31 +127,31 @@ namespace Dsl.Models
             var p_B = Param("B");
             var p_C = Param("C");
             var t0 = x - p_B;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = t2 / (2.0 * ((double)this.Sigma * (double)this.Sigma));
+            var t3 = global::Dsl.ScalarOps.Div(t2, (2.0 * ((double)this.Sigma * (double)this.Sigma)));
             var t4 = h * p_C;
             var t5 = t4.sum(-1);
             var t6 = t3 - t5;
             var t7 = h.matmul(p_W.transpose(-2, -1));
             var t8 = x * t7;
             var t9 = t8.sum(-1);
-            var t10 = t9 / (double)this.Sigma;
+            var t10 = global::Dsl.ScalarOps.Div(t9, (double)this.Sigma);
             var t11 = t6 - t10;
-            var t12 = global::TorchSharp.torch.full(new long[] { h.shape[0] }, (-1.0), dtype: h.dtype, device: h.device);
-            var t13 = t12 / (double)this.Sigma;
+            var t12 = global::Dsl.ScalarOps.Full(new long[] { h.shape[0] }, (-1.0), dtype: h.dtype, device: h.device);
+            var t13 = global::Dsl.ScalarOps.Div(t12, (double)this.Sigma);
             var t14 = t7 * t13.unsqueeze(1);
-            var t15 = p_B / (2.0 * ((double)this.Sigma * (double)this.Sigma));
-            var t16 = t15 * (-2.0);
-            var t17 = t14 + t16;
-            var t18 = t17.square();
-            var t19 = global::TorchSharp.torch.full(new long[] { h.shape[0], size_V }, (2.0 / (2.0 * ((double)this.Sigma * (double)this.Sigma))), dtype: h.dtype, device: h.device);
-            var t20 = t19 * 2.0;
+            var t15 = global::Dsl.ScalarOps.Div(p_B, (2.0 * ((double)this.Sigma * (double)this.Sigma)));
+            var t16 = global::Dsl.ScalarOps.Mul(t15, (-2.0));
+            var t17 = global::Dsl.ScalarOps.Add(t14, t16);
+            var t18 = global::Dsl.ScalarOps.Square(t17);
+            var t19 = global::Dsl.ScalarOps.Full(new long[] { h.shape[0], size_V }, (2.0 / (2.0 * ((double)this.Sigma * (double)this.Sigma))), dtype: h.dtype, device: h.device);
+            var t20 = global::Dsl.ScalarOps.Mul(t19, 2.0);
             var t21 = t18 / t20;
-            var t22 = t19.reciprocal().mul(6.283185307179586);
+            var t22 = global::Dsl.ScalarOps.RDiv(6.283185307179586, t19);
             var t23 = t22.log();
-            var t24 = t23 * 0.5;
-            var t25 = t21 + t24;
+            var t24 = global::Dsl.ScalarOps.Mul(t23, 0.5);
+            var t25 = global::Dsl.ScalarOps.Add(t21, t24);
             var t26 = t25.sum(-1);
             var t27 = t11 - t26;
             return t27.MoveToOuterDisposeScope();
@@ -166,8 +166,8 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_C = Param("C");
             var t0 = p_W.transpose(-2, -1);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-1.0), dtype: x.dtype, device: x.device);
-            var t2 = t1 / (double)this.Sigma;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-1.0), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Div(t1, (double)this.Sigma);
             var t3 = x * t2.unsqueeze(1);
             var t4 = t3.matmul(p_W);
             var t5 = p_C - t4;
@@ -184,8 +184,8 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_C = Param("C");
             var t0 = p_W.transpose(-2, -1);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-1.0), dtype: x.dtype, device: x.device);
-            var t2 = t1 / (double)this.Sigma;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-1.0), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Div(t1, (double)this.Sigma);
             var t3 = x * t2.unsqueeze(1);
             var t4 = t3.matmul(p_W);
             var t5 = p_C - t4;
@@ -204,13 +204,13 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = h.matmul(p_W.transpose(-2, -1));
-            var t1 = global::TorchSharp.torch.full(new long[] { h.shape[0] }, (-1.0), dtype: h.dtype, device: h.device);
-            var t2 = t1 / (double)this.Sigma;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { h.shape[0] }, (-1.0), dtype: h.dtype, device: h.device);
+            var t2 = global::Dsl.ScalarOps.Div(t1, (double)this.Sigma);
             var t3 = t0 * t2.unsqueeze(1);
-            var t4 = p_B / (2.0 * ((double)this.Sigma * (double)this.Sigma));
-            var t5 = t4 * (-2.0);
-            var t6 = t3 + t5;
-            var t7 = t6 / (2.0 / (2.0 * ((double)this.Sigma * (double)this.Sigma)));
+            var t4 = global::Dsl.ScalarOps.Div(p_B, (2.0 * ((double)this.Sigma * (double)this.Sigma)));
+            var t5 = global::Dsl.ScalarOps.Mul(t4, (-2.0));
+            var t6 = global::Dsl.ScalarOps.Add(t3, t5);
+            var t7 = global::Dsl.ScalarOps.Div(t6, (2.0 / (2.0 * ((double)this.Sigma * (double)this.Sigma))));
             var t8 = t7.neg();
             return t8.MoveToOuterDisposeScope();
         }
@@ -222,7 +222,7 @@ namespace Dsl.Models
             CheckBits(h, "h", "VisiblePrecision");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = global::TorchSharp.torch.zeros(new long[] { h.shape[0], size_V }, dtype: h.dtype, device: h.device);   // G(h) evaluates E at v = 0
-            var t0 = global::TorchSharp.torch.full(new long[] { h.shape[0], size_V }, (2.0 / (2.0 * ((double)this.Sigma * (double)this.Sigma))), dtype: h.dtype, device: h.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { h.shape[0], size_V }, (2.0 / (2.0 * ((double)this.Sigma * (double)this.Sigma))), dtype: h.dtype, device: h.device);
             return t0.clone().MoveToOuterDisposeScope();
         }
 
@@ -241,7 +241,7 @@ namespace Dsl.Models
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = VisibleMeans(h);
-            return (mean + global::TorchSharp.torch.empty_like(mean).normal_(0, 1, generator: generator) * VisiblePrecision(h).rsqrt()).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add(mean, global::TorchSharp.torch.empty_like(mean).normal_(0, 1, generator: generator) * VisiblePrecision(h).rsqrt()).MoveToOuterDisposeScope();
         }
 
         /// <summary>Runs the user's own [Energy] method eagerly: the autograd reference.</summary>

@@ -55,13 +55,13 @@ namespace Dsl.Models
             CheckSameBatch(z, logVar, "logVar", "QLogDensity");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = z - mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = logVar.exp();
             var t3 = t1 / t2;
-            var t4 = logVar + t3;
-            var t5 = t4 + 1.8378770664093453;
+            var t4 = global::Dsl.ScalarOps.Add(logVar, t3);
+            var t5 = global::Dsl.ScalarOps.Add(t4, 1.8378770664093453);
             var t6 = t5.sum(-1);
-            var t7 = t6 * (-0.5);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-0.5));
             return t7.MoveToOuterDisposeScope();
         }
 
@@ -71,10 +71,10 @@ namespace Dsl.Models
         {
             CheckInput(z, "PLogDensity", "z");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = z.square();
-            var t1 = t0 + 1.8378770664093453;
+            var t0 = global::Dsl.ScalarOps.Square(z);
+            var t1 = global::Dsl.ScalarOps.Add(t0, 1.8378770664093453);
             var t2 = t1.sum(-1);
-            var t3 = t2 * (-0.5);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (-0.5));
             return t3.MoveToOuterDisposeScope();
         }
 
@@ -118,7 +118,7 @@ namespace Dsl.Models
             var t0 = logVar.exp();
             var t1 = t0.sqrt();
             var t2 = epsilon * t1;
-            var t3 = mu + t2;
+            var t3 = global::Dsl.ScalarOps.Add(mu, t2);
             return t3.MoveToOuterDisposeScope();
         }
 
@@ -131,22 +131,22 @@ namespace Dsl.Models
             CheckInput(logVar, "Kl", "logVar");
             CheckSameBatch(mu, logVar, "logVar", "Kl");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = logVar + 1.8378770664093453;
+            var t0 = global::Dsl.ScalarOps.Add(logVar, 1.8378770664093453);
             var t1 = t0.sum(-1);
-            var t2 = t1 * (-0.5);
-            var t3 = mu.square();
-            var t4 = t3 + 1.8378770664093453;
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (-0.5));
+            var t3 = global::Dsl.ScalarOps.Square(mu);
+            var t4 = global::Dsl.ScalarOps.Add(t3, 1.8378770664093453);
             var t5 = t4.sum(-1);
-            var t6 = t5 * (-0.5);
+            var t6 = global::Dsl.ScalarOps.Mul(t5, (-0.5));
             var t7 = t2 - t6;
             var t8 = logVar.exp();
-            var t9 = t8.reciprocal().mul((-0.5));
-            var t10 = t9 * 2.0;
-            var t11 = t10 + 1.0;
+            var t9 = global::Dsl.ScalarOps.RDiv((-0.5), t8);
+            var t10 = global::Dsl.ScalarOps.Mul(t9, 2.0);
+            var t11 = global::Dsl.ScalarOps.Add(t10, 1.0);
             var t12 = t8 * t11;
             var t13 = t12.sum(-1);
-            var t14 = t13 * 0.5;
-            var t15 = t7 + t14;
+            var t14 = global::Dsl.ScalarOps.Mul(t13, 0.5);
+            var t15 = global::Dsl.ScalarOps.Add(t7, t14);
             return t15.MoveToOuterDisposeScope();
         }
 

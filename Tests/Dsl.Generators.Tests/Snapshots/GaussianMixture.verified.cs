@@ -53,10 +53,10 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
             var t6 = p_LogW - t5;
             var t7 = t6.logsumexp(-1);
@@ -79,11 +79,11 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.pow_(2.0);
+            var t1 = global::Dsl.ScalarOps.Square_(t0);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = p_Sigma.square();
-            var t4 = t3.mul_(2.0);
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 2.0);
             var t5 = t2.div_(t4);
             t4.Dispose();
             var t6 = p_LogW - t5;
@@ -190,10 +190,10 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
             var t6 = p_LogW - t5;
             var t7 = t6.logsumexp(-1);
@@ -203,7 +203,7 @@ namespace Dsl.Models
             var t11 = t10.unsqueeze(-1);
             var t12 = t0 * t11;
             var t13 = t12.sum(-2);
-            var t14 = t13 * (-2.0);
+            var t14 = global::Dsl.ScalarOps.Mul(t13, (-2.0));
             return t14.MoveToOuterDisposeScope();
         }
 
@@ -222,11 +222,11 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = p_Sigma.square();
-            var t4 = t3.mul_(2.0);
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 2.0);
             var t5 = t2.div_(t4);
             var t6 = p_LogW - t5;
             t5.Dispose();
@@ -241,7 +241,7 @@ namespace Dsl.Models
             var t12 = t0.mul_(t11);
             var t13 = t12.sum(-2);
             t12.Dispose();
-            var t14 = t13.mul_((-2.0));
+            var t14 = global::Dsl.ScalarOps.Mul_(t13, (-2.0));
             return t14.MoveToOuterDisposeScope();
         }
 
@@ -385,10 +385,10 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
             var t6 = p_LogW - t5;
             var t7 = t6.logsumexp(-1);
@@ -399,7 +399,7 @@ namespace Dsl.Models
             var t12 = t11.unsqueeze(-1);
             var t13 = t0 * t12;
             var t14 = t13.sum(-2);
-            var t15 = t14 * (-2.0);
+            var t15 = global::Dsl.ScalarOps.Mul(t14, (-2.0));
             return (t8.MoveToOuterDisposeScope(), t15.MoveToOuterDisposeScope());
         }
 
@@ -418,11 +418,11 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = p_Sigma.square();
-            var t4 = t3.mul_(2.0);
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 2.0);
             var t5 = t2.div_(t4);
             var t6 = p_LogW - t5;
             t5.Dispose();
@@ -438,7 +438,7 @@ namespace Dsl.Models
             var t13 = t0.mul_(t12);
             var t14 = t13.sum(-2);
             t13.Dispose();
-            var t15 = t14.mul_((-2.0));
+            var t15 = global::Dsl.ScalarOps.Mul_(t14, (-2.0));
             return (t8.MoveToOuterDisposeScope(), t15.MoveToOuterDisposeScope());
         }
 
@@ -596,7 +596,7 @@ namespace Dsl.Models
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
         }
 
         /// <summary>The update x + a·s(x) + b·z with z the counter-based noise of <paramref name="noise"/> (element i of z is normal number noise.Offset + i of the stream noise.Key); no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
@@ -769,10 +769,10 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
             var t6 = p_LogW - t5;
             var t7 = t6.logsumexp(-1);
@@ -781,8 +781,8 @@ namespace Dsl.Models
             var t10 = t4.reciprocal();
             var t11 = t10 / t4;
             var t12 = t2 * t11;
-            var t13 = t12 * 4.0;
-            var t14 = global::TorchSharp.torch.full(new long[] { x.shape[0], size_K }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
+            var t13 = global::Dsl.ScalarOps.Mul(t12, 4.0);
+            var t14 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0], size_K }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
             var t15 = t14 / t4;
             var t16 = t13 - t15;
             var t17 = t9 * t16;
@@ -792,9 +792,9 @@ namespace Dsl.Models
             var t21 = t20.unsqueeze(-1);
             var t22 = t0 * t21;
             var t23 = t22.sum(-2);
-            var t24 = t23.square();
+            var t24 = global::Dsl.ScalarOps.Square(t23);
             var t25 = t24.sum(-1);
-            var t26 = t25 * 4.0;
+            var t26 = global::Dsl.ScalarOps.Mul(t25, 4.0);
             var t27 = t18 - t26;
             return t27.MoveToOuterDisposeScope();
         }
@@ -814,11 +814,11 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = p_Sigma.square();
-            var t4 = t3.mul_(2.0);
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 2.0);
             var t5 = t2 / t4;
             var t6 = p_LogW - t5;
             t5.Dispose();
@@ -830,8 +830,8 @@ namespace Dsl.Models
             var t11 = t10.div_(t4);
             var t12 = t2.mul_(t11);
             t11.Dispose();
-            var t13 = t12.mul_(4.0);
-            var t14 = global::TorchSharp.torch.full(new long[] { x.shape[0], size_K }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
+            var t13 = global::Dsl.ScalarOps.Mul_(t12, 4.0);
+            var t14 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0], size_K }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
             var t15 = t14 / t4;
             var t16 = t13.sub_(t15);
             t15.Dispose();
@@ -846,10 +846,10 @@ namespace Dsl.Models
             var t22 = t0.mul_(t21);
             var t23 = t22.sum(-2);
             t22.Dispose();
-            var t24 = t23.pow_(2.0);
+            var t24 = global::Dsl.ScalarOps.Square_(t23);
             var t25 = t24.sum(-1);
             t24.Dispose();
-            var t26 = t25.mul_(4.0);
+            var t26 = global::Dsl.ScalarOps.Mul_(t25, 4.0);
             var t27 = t18.sub_(t26);
             t26.Dispose();
             return t27.MoveToOuterDisposeScope();
@@ -1030,19 +1030,19 @@ namespace Dsl.Models
             var p_LogW = Param("LogW");
             var p_Sigma = Param("Sigma");
             var t0 = x.unsqueeze(1) - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
             var t6 = p_LogW - t5;
             var t7 = t6.logsumexp(-1);
             var t8 = p_LogW.logsumexp(-1);
-            var t9 = t3 * 6.283185307179586;
+            var t9 = global::Dsl.ScalarOps.Mul(t3, 6.283185307179586);
             var t10 = t9.log();
-            var t11 = t10 * (double)size_D;
-            var t12 = t11 * 0.5;
-            var t13 = t8 + t12;
+            var t11 = global::Dsl.ScalarOps.Mul(t10, (double)size_D);
+            var t12 = global::Dsl.ScalarOps.Mul(t11, 0.5);
+            var t13 = global::Dsl.ScalarOps.Add(t8, t12);
             var t14 = t7 - t13;
             return t14.MoveToOuterDisposeScope();
         }

@@ -55,13 +55,13 @@ namespace Dsl.Models
             CheckSameBatch(z, logVar1, "logVar1", "QLogDensity");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = z - mu1;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = logVar1.exp();
             var t3 = t1 / t2;
-            var t4 = logVar1 + t3;
-            var t5 = t4 + 1.8378770664093453;
+            var t4 = global::Dsl.ScalarOps.Add(logVar1, t3);
+            var t5 = global::Dsl.ScalarOps.Add(t4, 1.8378770664093453);
             var t6 = t5.sum(-1);
-            var t7 = t6 * (-0.5);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-0.5));
             return t7.MoveToOuterDisposeScope();
         }
 
@@ -78,13 +78,13 @@ namespace Dsl.Models
             CheckSameBatch(z, logVar2, "logVar2", "PLogDensity");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = z - mu2;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = logVar2.exp();
             var t3 = t1 / t2;
-            var t4 = logVar2 + t3;
-            var t5 = t4 + 1.8378770664093453;
+            var t4 = global::Dsl.ScalarOps.Add(logVar2, t3);
+            var t5 = global::Dsl.ScalarOps.Add(t4, 1.8378770664093453);
             var t6 = t5.sum(-1);
-            var t7 = t6 * (-0.5);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-0.5));
             return t7.MoveToOuterDisposeScope();
         }
 
@@ -128,7 +128,7 @@ namespace Dsl.Models
             var t0 = logVar1.exp();
             var t1 = t0.sqrt();
             var t2 = epsilon * t1;
-            var t3 = mu1 + t2;
+            var t3 = global::Dsl.ScalarOps.Add(mu1, t2);
             return t3.MoveToOuterDisposeScope();
         }
 
@@ -147,27 +147,27 @@ namespace Dsl.Models
             CheckSameBatch(mu1, mu2, "mu2", "Kl");
             CheckSameBatch(mu1, logVar2, "logVar2", "Kl");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = logVar1 + 1.8378770664093453;
+            var t0 = global::Dsl.ScalarOps.Add(logVar1, 1.8378770664093453);
             var t1 = t0.sum(-1);
-            var t2 = t1 * (-0.5);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (-0.5));
             var t3 = mu1 - mu2;
-            var t4 = t3.square();
+            var t4 = global::Dsl.ScalarOps.Square(t3);
             var t5 = logVar2.exp();
             var t6 = t4 / t5;
-            var t7 = logVar2 + t6;
-            var t8 = t7 + 1.8378770664093453;
+            var t7 = global::Dsl.ScalarOps.Add(logVar2, t6);
+            var t8 = global::Dsl.ScalarOps.Add(t7, 1.8378770664093453);
             var t9 = t8.sum(-1);
-            var t10 = t9 * (-0.5);
+            var t10 = global::Dsl.ScalarOps.Mul(t9, (-0.5));
             var t11 = t2 - t10;
             var t12 = logVar1.exp();
-            var t13 = t12.reciprocal().mul((-0.5));
-            var t14 = t13 * 2.0;
-            var t15 = t5.reciprocal().mul((-1.0));
+            var t13 = global::Dsl.ScalarOps.RDiv((-0.5), t12);
+            var t14 = global::Dsl.ScalarOps.Mul(t13, 2.0);
+            var t15 = global::Dsl.ScalarOps.RDiv((-1.0), t5);
             var t16 = t14 - t15;
             var t17 = t12 * t16;
             var t18 = t17.sum(-1);
-            var t19 = t18 * 0.5;
-            var t20 = t11 + t19;
+            var t19 = global::Dsl.ScalarOps.Mul(t18, 0.5);
+            var t20 = global::Dsl.ScalarOps.Add(t11, t19);
             return t20.MoveToOuterDisposeScope();
         }
 

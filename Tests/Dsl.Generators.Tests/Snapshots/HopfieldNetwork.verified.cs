@@ -50,7 +50,7 @@ namespace Dsl.Models
             var t0 = x.matmul(p_W.transpose(-2, -1));
             var t1 = x * t0;
             var t2 = t1.sum(-1);
-            var t3 = t2 * (-0.5);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (-0.5));
             var t4 = x * p_B;
             var t5 = t4.sum(-1);
             var t6 = t3 - t5;
@@ -75,7 +75,7 @@ namespace Dsl.Models
             var t1 = t0.mul_(x);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = t2.mul_((-0.5));
+            var t3 = global::Dsl.ScalarOps.Mul_(t2, (-0.5));
             var t4 = x * p_B;
             var t5 = t4.sum(-1);
             t4.Dispose();
@@ -179,12 +179,12 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = x.matmul(p_W.transpose(-2, -1));
-            var t1 = t0 * (-0.5);
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
             var t2 = t1 - p_B;
             var t3 = p_W.transpose(-2, -1);
-            var t4 = x * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t5 = t4.matmul(p_W);
-            var t6 = t2 + t5;
+            var t6 = global::Dsl.ScalarOps.Add(t2, t5);
             var t7 = t6.neg();
             return t7.MoveToOuterDisposeScope();
         }
@@ -204,13 +204,13 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = x.matmul(p_W.transpose(-2, -1));
-            var t1 = t0.mul_((-0.5));
+            var t1 = global::Dsl.ScalarOps.Mul_(t0, (-0.5));
             var t2 = t1.sub_(p_B);
             var t3 = p_W.transpose(-2, -1);
-            var t4 = x * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t5 = t4.matmul(p_W);
             t4.Dispose();
-            var t6 = t2.add_(t5);
+            var t6 = global::Dsl.ScalarOps.Add_(t2, t5);
             t5.Dispose();
             var t7 = t6.neg_();
             return t7.MoveToOuterDisposeScope();
@@ -315,16 +315,16 @@ namespace Dsl.Models
             var t0 = x.matmul(p_W.transpose(-2, -1));
             var t1 = x * t0;
             var t2 = t1.sum(-1);
-            var t3 = t2 * (-0.5);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (-0.5));
             var t4 = x * p_B;
             var t5 = t4.sum(-1);
             var t6 = t3 - t5;
-            var t7 = t0 * (-0.5);
+            var t7 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
             var t8 = t7 - p_B;
             var t9 = p_W.transpose(-2, -1);
-            var t10 = x * (-0.5);
+            var t10 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t11 = t10.matmul(p_W);
-            var t12 = t8 + t11;
+            var t12 = global::Dsl.ScalarOps.Add(t8, t11);
             var t13 = t12.neg();
             return (t6.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
         }
@@ -347,19 +347,19 @@ namespace Dsl.Models
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = t2.mul_((-0.5));
+            var t3 = global::Dsl.ScalarOps.Mul_(t2, (-0.5));
             var t4 = x * p_B;
             var t5 = t4.sum(-1);
             t4.Dispose();
             var t6 = t3.sub_(t5);
             t5.Dispose();
-            var t7 = t0.mul_((-0.5));
+            var t7 = global::Dsl.ScalarOps.Mul_(t0, (-0.5));
             var t8 = t7.sub_(p_B);
             var t9 = p_W.transpose(-2, -1);
-            var t10 = x * (-0.5);
+            var t10 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t11 = t10.matmul(p_W);
             t10.Dispose();
-            var t12 = t8.add_(t11);
+            var t12 = global::Dsl.ScalarOps.Add_(t8, t11);
             t11.Dispose();
             var t13 = t12.neg_();
             return (t6.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
@@ -494,9 +494,9 @@ namespace Dsl.Models
             var p_W = Param("W");
             var t0 = p_W.diagonal(0, -2, -1);
             var t1 = t0.sum(-1);
-            var t2 = t1 * 2.0;
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 2.0);
             var t3 = t2.expand(new long[] { x.shape[0] });
-            var t4 = t3 * 0.5;
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 0.5);
             return t4.MoveToOuterDisposeScope();
         }
 
@@ -515,10 +515,10 @@ namespace Dsl.Models
             var p_W = Param("W");
             var t0 = p_W.diagonal(0, -2, -1);
             var t1 = t0.sum(-1);
-            var t2 = t1.mul_(2.0);
+            var t2 = global::Dsl.ScalarOps.Mul_(t1, 2.0);
             var t3 = t2.expand(new long[] { x.shape[0] });
             t2.Dispose();
-            var t4 = t3 * 0.5;
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 0.5);
             return t4.MoveToOuterDisposeScope();
         }
 
@@ -583,12 +583,12 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = x.matmul(p_W.transpose(-2, -1));
-            var t1 = t0 * (-0.5);
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
             var t2 = t1 - p_B;
             var t3 = p_W.transpose(-2, -1);
-            var t4 = x * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t5 = t4.matmul(p_W);
-            var t6 = t2 + t5;
+            var t6 = global::Dsl.ScalarOps.Add(t2, t5);
             var t7 = t6.neg();
             return t7.MoveToOuterDisposeScope();
         }
@@ -603,19 +603,19 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = x.matmul(p_W.transpose(-2, -1));
-            var t1 = t0 * (-0.5);
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
             var t2 = t1 - p_B;
             var t3 = p_W.transpose(-2, -1);
-            var t4 = x * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t5 = t4.matmul(p_W);
-            var t6 = t2 + t5;
+            var t6 = global::Dsl.ScalarOps.Add(t2, t5);
             var t7 = x * t6;
-            var t8 = t7 * (-2.0);
+            var t8 = global::Dsl.ScalarOps.Mul(t7, (-2.0));
             var t9 = p_W.diagonal(0, -2, -1);
             var t10 = t9.neg();
             var t11 = t10.expand(new long[] { x.shape[0], size_N });
-            var t12 = t11 * 2.0;
-            var t13 = t8 + t12;
+            var t12 = global::Dsl.ScalarOps.Mul(t11, 2.0);
+            var t13 = global::Dsl.ScalarOps.Add(t8, t12);
             return t13.MoveToOuterDisposeScope();
         }
 
@@ -634,22 +634,22 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = x.matmul(p_W.transpose(-2, -1));
-            var t1 = t0.mul_((-0.5));
+            var t1 = global::Dsl.ScalarOps.Mul_(t0, (-0.5));
             var t2 = t1.sub_(p_B);
             var t3 = p_W.transpose(-2, -1);
-            var t4 = x * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t5 = t4.matmul(p_W);
             t4.Dispose();
-            var t6 = t2.add_(t5);
+            var t6 = global::Dsl.ScalarOps.Add_(t2, t5);
             t5.Dispose();
             var t7 = t6.mul_(x);
-            var t8 = t7.mul_((-2.0));
+            var t8 = global::Dsl.ScalarOps.Mul_(t7, (-2.0));
             var t9 = p_W.diagonal(0, -2, -1);
             var t10 = t9.neg();
             var t11 = t10.expand(new long[] { x.shape[0], size_N });
             t10.Dispose();
-            var t12 = t11 * 2.0;
-            var t13 = t8.add_(t12);
+            var t12 = global::Dsl.ScalarOps.Mul(t11, 2.0);
+            var t13 = global::Dsl.ScalarOps.Add_(t8, t12);
             t12.Dispose();
             return t13.MoveToOuterDisposeScope();
         }
@@ -756,17 +756,17 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = x.matmul(p_W.transpose(-2, -1));
-            var t1 = t0 * (-0.5);
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
             var t2 = t1 - p_B;
             var t3 = p_W.transpose(-2, -1);
-            var t4 = x * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t5 = t4.matmul(p_W);
-            var t6 = t2 + t5;
-            var t7 = t6 * (-2.0);
+            var t6 = global::Dsl.ScalarOps.Add(t2, t5);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-2.0));
             var t8 = p_W.diagonal(0, -2, -1);
             var t9 = x * t8;
-            var t10 = t9 * (-2.0);
-            var t11 = t7 + t10;
+            var t10 = global::Dsl.ScalarOps.Mul(t9, (-2.0));
+            var t11 = global::Dsl.ScalarOps.Add(t7, t10);
             var t12 = t11.sigmoid();
             return t12.MoveToOuterDisposeScope();
         }
@@ -786,19 +786,19 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = x.matmul(p_W.transpose(-2, -1));
-            var t1 = t0.mul_((-0.5));
+            var t1 = global::Dsl.ScalarOps.Mul_(t0, (-0.5));
             var t2 = t1.sub_(p_B);
             var t3 = p_W.transpose(-2, -1);
-            var t4 = x * (-0.5);
+            var t4 = global::Dsl.ScalarOps.Mul(x, (-0.5));
             var t5 = t4.matmul(p_W);
             t4.Dispose();
-            var t6 = t2.add_(t5);
+            var t6 = global::Dsl.ScalarOps.Add_(t2, t5);
             t5.Dispose();
-            var t7 = t6.mul_((-2.0));
+            var t7 = global::Dsl.ScalarOps.Mul_(t6, (-2.0));
             var t8 = p_W.diagonal(0, -2, -1);
             var t9 = x * t8;
-            var t10 = t9.mul_((-2.0));
-            var t11 = t7.add_(t10);
+            var t10 = global::Dsl.ScalarOps.Mul_(t9, (-2.0));
+            var t11 = global::Dsl.ScalarOps.Add_(t7, t10);
             t10.Dispose();
             var t12 = t11.sigmoid_();
             return t12.MoveToOuterDisposeScope();

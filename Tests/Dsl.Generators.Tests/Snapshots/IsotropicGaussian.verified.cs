@@ -47,10 +47,10 @@ namespace Dsl.Models
             var p_Mu = Param("Mu");
             var p_Sigma = Param("Sigma");
             var t0 = x - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
             return t5.MoveToOuterDisposeScope();
         }
@@ -69,11 +69,11 @@ namespace Dsl.Models
             var p_Mu = Param("Mu");
             var p_Sigma = Param("Sigma");
             var t0 = x - p_Mu;
-            var t1 = t0.pow_(2.0);
+            var t1 = global::Dsl.ScalarOps.Square_(t0);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = p_Sigma.square();
-            var t4 = t3.mul_(2.0);
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 2.0);
             var t5 = t2.div_(t4);
             t4.Dispose();
             return t5.MoveToOuterDisposeScope();
@@ -148,10 +148,10 @@ namespace Dsl.Models
             var p_Mu = Param("Mu");
             var p_Sigma = Param("Sigma");
             var t0 = x - p_Mu;
-            var t1 = p_Sigma.square();
-            var t2 = t1 * 2.0;
+            var t1 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 2.0);
             var t3 = t0 / t2;
-            var t4 = t3 * (-2.0);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, (-2.0));
             return t4.MoveToOuterDisposeScope();
         }
 
@@ -169,11 +169,11 @@ namespace Dsl.Models
             var p_Mu = Param("Mu");
             var p_Sigma = Param("Sigma");
             var t0 = x - p_Mu;
-            var t1 = p_Sigma.square();
-            var t2 = t1.mul_(2.0);
+            var t1 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t2 = global::Dsl.ScalarOps.Mul_(t1, 2.0);
             var t3 = t0.div_(t2);
             t2.Dispose();
-            var t4 = t3.mul_((-2.0));
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, (-2.0));
             return t4.MoveToOuterDisposeScope();
         }
 
@@ -238,13 +238,13 @@ namespace Dsl.Models
             var p_Mu = Param("Mu");
             var p_Sigma = Param("Sigma");
             var t0 = x - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
             var t6 = t0 / t4;
-            var t7 = t6 * (-2.0);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-2.0));
             return (t5.MoveToOuterDisposeScope(), t7.MoveToOuterDisposeScope());
         }
 
@@ -262,15 +262,15 @@ namespace Dsl.Models
             var p_Mu = Param("Mu");
             var p_Sigma = Param("Sigma");
             var t0 = x - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = p_Sigma.square();
-            var t4 = t3.mul_(2.0);
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, 2.0);
             var t5 = t2.div_(t4);
             var t6 = t0.div_(t4);
             t4.Dispose();
-            var t7 = t6.mul_((-2.0));
+            var t7 = global::Dsl.ScalarOps.Mul_(t6, (-2.0));
             return (t5.MoveToOuterDisposeScope(), t7.MoveToOuterDisposeScope());
         }
 
@@ -370,7 +370,7 @@ namespace Dsl.Models
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
         }
 
         /// <summary>The update x + a·s(x) + b·z with z the counter-based noise of <paramref name="noise"/> (element i of z is normal number noise.Offset + i of the stream noise.Key); no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
@@ -462,9 +462,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreDivergence");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Sigma = Param("Sigma");
-            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
-            var t1 = p_Sigma.square();
-            var t2 = t1 * 2.0;
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
+            var t1 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, 2.0);
             var t3 = t0 / t2;
             var t4 = t3.neg();
             return t4.MoveToOuterDisposeScope();
@@ -482,9 +482,9 @@ namespace Dsl.Models
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Sigma = Param("Sigma");
-            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
-            var t1 = p_Sigma.square();
-            var t2 = t1.mul_(2.0);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (2.0 * (double)size_D), dtype: x.dtype, device: x.device);
+            var t1 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t2 = global::Dsl.ScalarOps.Mul_(t1, 2.0);
             var t3 = t0 / t2;
             t2.Dispose();
             var t4 = t3.neg_();
@@ -546,16 +546,16 @@ namespace Dsl.Models
             var p_Mu = Param("Mu");
             var p_Sigma = Param("Sigma");
             var t0 = x - p_Mu;
-            var t1 = t0.square();
+            var t1 = global::Dsl.ScalarOps.Square(t0);
             var t2 = t1.sum(-1);
-            var t3 = p_Sigma.square();
-            var t4 = t3 * 2.0;
+            var t3 = global::Dsl.ScalarOps.Square(p_Sigma);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 2.0);
             var t5 = t2 / t4;
-            var t6 = t3 * 6.283185307179586;
+            var t6 = global::Dsl.ScalarOps.Mul(t3, 6.283185307179586);
             var t7 = t6.log();
-            var t8 = t7 * (double)size_D;
-            var t9 = t8 * 0.5;
-            var t10 = t5 + t9;
+            var t8 = global::Dsl.ScalarOps.Mul(t7, (double)size_D);
+            var t9 = global::Dsl.ScalarOps.Mul(t8, 0.5);
+            var t10 = global::Dsl.ScalarOps.Add(t5, t9);
             var t11 = t10.neg();
             return t11.MoveToOuterDisposeScope();
         }

@@ -44,10 +44,10 @@ namespace Dsl.Models
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
-            var t3 = t2 * (double)this.J;
-            var t4 = t3 * (-0.5);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.J);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, (-0.5));
             var t5 = x.sum(-1);
-            var t6 = t5 * (double)this.H;
+            var t6 = global::Dsl.ScalarOps.Mul(t5, (double)this.H);
             var t7 = t4 - t6;
             return t7.MoveToOuterDisposeScope();
         }
@@ -68,10 +68,10 @@ namespace Dsl.Models
             var t1 = t0.mul_(x);
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = t2.mul_((double)this.J);
-            var t4 = t3.mul_((-0.5));
+            var t3 = global::Dsl.ScalarOps.Mul_(t2, (double)this.J);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, (-0.5));
             var t5 = x.sum(-1);
-            var t6 = t5.mul_((double)this.H);
+            var t6 = global::Dsl.ScalarOps.Mul_(t5, (double)this.H);
             var t7 = t4.sub_(t6);
             t6.Dispose();
             return t7.MoveToOuterDisposeScope();
@@ -176,11 +176,11 @@ namespace Dsl.Models
             CheckSpins(x, "x", "Score");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t2 = t1 * (double)this.J;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
-            var t4 = t3 - (double)this.H;
-            var t5 = t3 + t4;
+            var t4 = global::Dsl.ScalarOps.Sub(t3, (double)this.H);
+            var t5 = global::Dsl.ScalarOps.Add(t3, t4);
             var t6 = t5.neg();
             return t6.MoveToOuterDisposeScope();
         }
@@ -198,12 +198,12 @@ namespace Dsl.Models
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t2 = t1 * (double)this.J;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0.mul_(t2.unsqueeze(1));
             t2.Dispose();
-            var t4 = t3 - (double)this.H;
-            var t5 = t3.add_(t4);
+            var t4 = global::Dsl.ScalarOps.Sub(t3, (double)this.H);
+            var t5 = global::Dsl.ScalarOps.Add_(t3, t4);
             t4.Dispose();
             var t6 = t5.neg_();
             return t6.MoveToOuterDisposeScope();
@@ -296,16 +296,16 @@ namespace Dsl.Models
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
-            var t3 = t2 * (double)this.J;
-            var t4 = t3 * (-0.5);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.J);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, (-0.5));
             var t5 = x.sum(-1);
-            var t6 = t5 * (double)this.H;
+            var t6 = global::Dsl.ScalarOps.Mul(t5, (double)this.H);
             var t7 = t4 - t6;
-            var t8 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t9 = t8 * (double)this.J;
+            var t8 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t9 = global::Dsl.ScalarOps.Mul(t8, (double)this.J);
             var t10 = t0 * t9.unsqueeze(1);
-            var t11 = t10 - (double)this.H;
-            var t12 = t10 + t11;
+            var t11 = global::Dsl.ScalarOps.Sub(t10, (double)this.H);
+            var t12 = global::Dsl.ScalarOps.Add(t10, t11);
             var t13 = t12.neg();
             return (t7.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
         }
@@ -326,18 +326,18 @@ namespace Dsl.Models
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             t1.Dispose();
-            var t3 = t2.mul_((double)this.J);
-            var t4 = t3.mul_((-0.5));
+            var t3 = global::Dsl.ScalarOps.Mul_(t2, (double)this.J);
+            var t4 = global::Dsl.ScalarOps.Mul_(t3, (-0.5));
             var t5 = x.sum(-1);
-            var t6 = t5.mul_((double)this.H);
+            var t6 = global::Dsl.ScalarOps.Mul_(t5, (double)this.H);
             var t7 = t4.sub_(t6);
             t6.Dispose();
-            var t8 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t9 = t8 * (double)this.J;
+            var t8 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t9 = global::Dsl.ScalarOps.Mul(t8, (double)this.J);
             var t10 = t0.mul_(t9.unsqueeze(1));
             t9.Dispose();
-            var t11 = t10 - (double)this.H;
-            var t12 = t10.add_(t11);
+            var t11 = global::Dsl.ScalarOps.Sub(t10, (double)this.H);
+            var t12 = global::Dsl.ScalarOps.Add_(t10, t11);
             t11.Dispose();
             var t13 = t12.neg_();
             return (t7.MoveToOuterDisposeScope(), t13.MoveToOuterDisposeScope());
@@ -467,11 +467,11 @@ namespace Dsl.Models
             CheckSpins(x, "x", "LocalFields");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t2 = t1 * (double)this.J;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
-            var t4 = t3 - (double)this.H;
-            var t5 = t3 + t4;
+            var t4 = global::Dsl.ScalarOps.Sub(t3, (double)this.H);
+            var t5 = global::Dsl.ScalarOps.Add(t3, t4);
             var t6 = t5.neg();
             return t6.MoveToOuterDisposeScope();
         }
@@ -484,13 +484,13 @@ namespace Dsl.Models
             CheckSpins(x, "x", "FlipEnergyDifferences");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t2 = t1 * (double)this.J;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
-            var t4 = t3 - (double)this.H;
-            var t5 = t3 + t4;
+            var t4 = global::Dsl.ScalarOps.Sub(t3, (double)this.H);
+            var t5 = global::Dsl.ScalarOps.Add(t3, t4);
             var t6 = x * t5;
-            var t7 = t6 * (-2.0);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-2.0));
             return t7.MoveToOuterDisposeScope();
         }
 
@@ -507,15 +507,15 @@ namespace Dsl.Models
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t2 = t1 * (double)this.J;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0.mul_(t2.unsqueeze(1));
             t2.Dispose();
-            var t4 = t3 - (double)this.H;
-            var t5 = t3.add_(t4);
+            var t4 = global::Dsl.ScalarOps.Sub(t3, (double)this.H);
+            var t5 = global::Dsl.ScalarOps.Add_(t3, t4);
             t4.Dispose();
             var t6 = t5.mul_(x);
-            var t7 = t6.mul_((-2.0));
+            var t7 = global::Dsl.ScalarOps.Mul_(t6, (-2.0));
             return t7.MoveToOuterDisposeScope();
         }
 
@@ -604,12 +604,12 @@ namespace Dsl.Models
             CheckSpins(x, "x", "ConditionalProbabilities");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t2 = t1 * (double)this.J;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
-            var t4 = t3 - (double)this.H;
-            var t5 = t3 + t4;
-            var t6 = t5 * (-2.0);
+            var t4 = global::Dsl.ScalarOps.Sub(t3, (double)this.H);
+            var t5 = global::Dsl.ScalarOps.Add(t3, t4);
+            var t6 = global::Dsl.ScalarOps.Mul(t5, (-2.0));
             var t7 = t6.sigmoid();
             return t7.MoveToOuterDisposeScope();
         }
@@ -627,14 +627,14 @@ namespace Dsl.Models
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
-            var t1 = global::TorchSharp.torch.full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
-            var t2 = t1 * (double)this.J;
+            var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0.mul_(t2.unsqueeze(1));
             t2.Dispose();
-            var t4 = t3 - (double)this.H;
-            var t5 = t3.add_(t4);
+            var t4 = global::Dsl.ScalarOps.Sub(t3, (double)this.H);
+            var t5 = global::Dsl.ScalarOps.Add_(t3, t4);
             t4.Dispose();
-            var t6 = t5.mul_((-2.0));
+            var t6 = global::Dsl.ScalarOps.Mul_(t5, (-2.0));
             var t7 = t6.sigmoid_();
             return t7.MoveToOuterDisposeScope();
         }
@@ -781,7 +781,7 @@ namespace Dsl.Models
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = global::TorchSharp.torch.zeros(new long[] { 1, size_N }, dtype: global::TorchSharp.torch.get_default_dtype(), device: null);   // dᵢ does not depend on x: one row to evaluate it on
-            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0], size_N }, 0.0, dtype: x.dtype, device: x.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0], size_N }, 0.0, dtype: x.dtype, device: x.device);
             return t0.clone().expand(1, size_N)[0].clone().MoveToOuterDisposeScope();
         }
 

@@ -53,7 +53,7 @@ namespace Dsl.Models
             var p_B1 = Param("B1");
             var p_W2 = Param("W2");
             var t0 = x.matmul(p_W1.transpose(-2, -1));
-            var t1 = p_B1 + t0;
+            var t1 = global::Dsl.ScalarOps.Add(p_B1, t0);
             var t2 = t1.tanh();
             var t3 = p_W2 * t2;
             var t4 = t3.sum(-1);
@@ -75,7 +75,7 @@ namespace Dsl.Models
             var p_B1 = Param("B1");
             var p_W2 = Param("W2");
             var t0 = x.matmul(p_W1.transpose(-2, -1));
-            var t1 = t0.add_(p_B1);
+            var t1 = global::Dsl.ScalarOps.Add_(t0, p_B1);
             var t2 = t1.tanh_();
             var t3 = t2.mul_(p_W2);
             var t4 = t3.sum(-1);
@@ -165,10 +165,10 @@ namespace Dsl.Models
             var p_W2 = Param("W2");
             var t0 = p_W1.transpose(-2, -1);
             var t1 = x.matmul(p_W1.transpose(-2, -1));
-            var t2 = p_B1 + t1;
+            var t2 = global::Dsl.ScalarOps.Add(p_B1, t1);
             var t3 = t2.tanh();
-            var t4 = t3.square();
-            var t5 = (t4).neg().add_(1.0);
+            var t4 = global::Dsl.ScalarOps.Square(t3);
+            var t5 = global::Dsl.ScalarOps.RSub(1.0, t4);
             var t6 = p_W2 * t5;
             var t7 = t6.matmul(p_W1);
             var t8 = t7.neg();
@@ -191,10 +191,10 @@ namespace Dsl.Models
             var p_W2 = Param("W2");
             var t0 = p_W1.transpose(-2, -1);
             var t1 = x.matmul(p_W1.transpose(-2, -1));
-            var t2 = t1.add_(p_B1);
+            var t2 = global::Dsl.ScalarOps.Add_(t1, p_B1);
             var t3 = t2.tanh_();
-            var t4 = t3.pow_(2.0);
-            var t5 = (t4).neg().add_(1.0);
+            var t4 = global::Dsl.ScalarOps.Square_(t3);
+            var t5 = global::Dsl.ScalarOps.RSub(1.0, t4);
             t4.Dispose();
             var t6 = t5.mul_(p_W2);
             var t7 = t6.matmul(p_W1);
@@ -302,13 +302,13 @@ namespace Dsl.Models
             var p_B1 = Param("B1");
             var p_W2 = Param("W2");
             var t0 = x.matmul(p_W1.transpose(-2, -1));
-            var t1 = p_B1 + t0;
+            var t1 = global::Dsl.ScalarOps.Add(p_B1, t0);
             var t2 = t1.tanh();
             var t3 = p_W2 * t2;
             var t4 = t3.sum(-1);
             var t5 = p_W1.transpose(-2, -1);
-            var t6 = t2.square();
-            var t7 = (t6).neg().add_(1.0);
+            var t6 = global::Dsl.ScalarOps.Square(t2);
+            var t7 = global::Dsl.ScalarOps.RSub(1.0, t6);
             var t8 = p_W2 * t7;
             var t9 = t8.matmul(p_W1);
             var t10 = t9.neg();
@@ -330,14 +330,14 @@ namespace Dsl.Models
             var p_B1 = Param("B1");
             var p_W2 = Param("W2");
             var t0 = x.matmul(p_W1.transpose(-2, -1));
-            var t1 = t0.add_(p_B1);
+            var t1 = global::Dsl.ScalarOps.Add_(t0, p_B1);
             var t2 = t1.tanh_();
             var t3 = p_W2 * t2;
             var t4 = t3.sum(-1);
             t3.Dispose();
             var t5 = p_W1.transpose(-2, -1);
-            var t6 = t2.pow_(2.0);
-            var t7 = (t6).neg().add_(1.0);
+            var t6 = global::Dsl.ScalarOps.Square_(t2);
+            var t7 = global::Dsl.ScalarOps.RSub(1.0, t6);
             t6.Dispose();
             var t8 = t7.mul_(p_W2);
             var t9 = t8.matmul(p_W1);
@@ -477,7 +477,7 @@ namespace Dsl.Models
             if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_H * size_D, size_D * size_H))) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return ScoreNoGrad(x).mul_(a).add_(z, alpha: b).add_(x).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
         }
 
         /// <summary>The update x + a·s(x) + b·z with z the counter-based noise of <paramref name="noise"/> (element i of z is normal number noise.Offset + i of the stream noise.Key); no autograd tape; written into <paramref name="output"/> when given, else a fresh [N, D].</summary>
@@ -609,17 +609,17 @@ namespace Dsl.Models
             var p_B1 = Param("B1");
             var p_W2 = Param("W2");
             var t0 = x.matmul(p_W1.transpose(-2, -1));
-            var t1 = p_B1 + t0;
+            var t1 = global::Dsl.ScalarOps.Add(p_B1, t0);
             var t2 = t1.tanh();
-            var t3 = t2.square();
-            var t4 = (t3).neg().add_(1.0);
+            var t3 = global::Dsl.ScalarOps.Square(t2);
+            var t4 = global::Dsl.ScalarOps.RSub(1.0, t3);
             var t5 = t2 * t4;
-            var t6 = p_W1.square();
+            var t6 = global::Dsl.ScalarOps.Square(p_W1);
             var t7 = t6.sum(-1);
             var t8 = t5 * t7;
             var t9 = p_W2 * t8;
             var t10 = t9.sum(-1);
-            var t11 = t10 * 2.0;
+            var t11 = global::Dsl.ScalarOps.Mul(t10, 2.0);
             return t11.MoveToOuterDisposeScope();
         }
 
@@ -638,14 +638,14 @@ namespace Dsl.Models
             var p_B1 = Param("B1");
             var p_W2 = Param("W2");
             var t0 = x.matmul(p_W1.transpose(-2, -1));
-            var t1 = t0.add_(p_B1);
+            var t1 = global::Dsl.ScalarOps.Add_(t0, p_B1);
             var t2 = t1.tanh_();
-            var t3 = t2.square();
-            var t4 = (t3).neg().add_(1.0);
+            var t3 = global::Dsl.ScalarOps.Square(t2);
+            var t4 = global::Dsl.ScalarOps.RSub(1.0, t3);
             t3.Dispose();
             var t5 = t2.mul_(t4);
             t4.Dispose();
-            var t6 = p_W1.square();
+            var t6 = global::Dsl.ScalarOps.Square(p_W1);
             var t7 = t6.sum(-1);
             t6.Dispose();
             var t8 = t5.mul_(t7);
@@ -653,7 +653,7 @@ namespace Dsl.Models
             var t9 = t8.mul_(p_W2);
             var t10 = t9.sum(-1);
             t9.Dispose();
-            var t11 = t10.mul_(2.0);
+            var t11 = global::Dsl.ScalarOps.Mul_(t10, 2.0);
             return t11.MoveToOuterDisposeScope();
         }
 

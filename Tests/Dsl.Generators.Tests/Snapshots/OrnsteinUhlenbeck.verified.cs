@@ -27,7 +27,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.State("OrnsteinUhlenbeck", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = x * (double)this.Theta;
+            var t0 = global::Dsl.ScalarOps.Mul(x, (double)this.Theta);
             var t1 = t0.neg();
             return t1.MoveToOuterDisposeScope();
         }
@@ -37,7 +37,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::TorchSharp.torch.full(new long[] { t.shape[0] }, (double)this.Sigma, dtype: t.dtype, device: t.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, (double)this.Sigma, dtype: t.dtype, device: t.device);
             return t0.clone().MoveToOuterDisposeScope();
         }
 
@@ -52,7 +52,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "MeanCoefficient", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * (double)this.Theta;
+            var t0 = global::Dsl.ScalarOps.Mul(t, (double)this.Theta);
             var t1 = t0.neg();
             var t2 = t1.exp();
             return t2.MoveToOuterDisposeScope();
@@ -63,10 +63,10 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "MarginalStd", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::TorchSharp.torch.full(new long[] { t.shape[0] }, ((double)this.Sigma * (double)this.Sigma), dtype: t.dtype, device: t.device);
-            var t1 = t0 / (2.0 * (double)this.Theta);
-            var t2 = t * (double)this.Theta;
-            var t3 = t2 * (-2.0);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, ((double)this.Sigma * (double)this.Sigma), dtype: t.dtype, device: t.device);
+            var t1 = global::Dsl.ScalarOps.Div(t0, (2.0 * (double)this.Theta));
+            var t2 = global::Dsl.ScalarOps.Mul(t, (double)this.Theta);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (-2.0));
             var t4 = t3.exp();
             var t5 = t1 * t4;
             var t6 = t1 - t5;
@@ -85,7 +85,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return (global::TorchSharp.torch.full(new long[] { t.shape[0] }, (-(double)this.Theta), dtype: t.dtype, device: t.device) * (double)dim).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Mul(global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, (-(double)this.Theta), dtype: t.dtype, device: t.device), (double)dim).MoveToOuterDisposeScope();
         }
 
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
@@ -96,7 +96,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
-            return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add(x0 * mean.unsqueeze(1), noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>
@@ -111,7 +111,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.Batch("OrnsteinUhlenbeck", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
@@ -121,7 +121,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Square(g).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
@@ -131,7 +131,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(g), 0.5).unsqueeze(1)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -104,9 +104,9 @@ namespace Dsl.Models
             var t11 = x.neg();
             var t12 = t11.matmul(p_W);
             var t13 = t12 - p_C;
-            var t14 = t13 * (-2.0);
-            var t15 = global::TorchSharp.torch.nn.functional.softplus(t14);
-            var t16 = t13 + t15;
+            var t14 = global::Dsl.ScalarOps.Mul(t13, (-2.0));
+            var t15 = global::Dsl.ScalarOps.Softplus(t14);
+            var t16 = global::Dsl.ScalarOps.Add(t13, t15);
             var t17 = t16.sum(-1);
             var t18 = t9 - t17;
             return t18.MoveToOuterDisposeScope();
@@ -134,9 +134,9 @@ namespace Dsl.Models
             var t9 = t5 - t8;
             var t10 = t6.neg();
             var t11 = t10 - p_B;
-            var t12 = t11 * (-2.0);
-            var t13 = global::TorchSharp.torch.nn.functional.softplus(t12);
-            var t14 = t11 + t13;
+            var t12 = global::Dsl.ScalarOps.Mul(t11, (-2.0));
+            var t13 = global::Dsl.ScalarOps.Softplus(t12);
+            var t14 = global::Dsl.ScalarOps.Add(t11, t13);
             var t15 = t14.sum(-1);
             var t16 = t9 - t15;
             return t16.MoveToOuterDisposeScope();
@@ -155,7 +155,7 @@ namespace Dsl.Models
             var t1 = x.neg();
             var t2 = t1.matmul(p_W);
             var t3 = t2 - p_C;
-            var t4 = t3 * (-2.0);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, (-2.0));
             var t5 = t4.sigmoid();
             return t5.MoveToOuterDisposeScope();
         }
@@ -187,7 +187,7 @@ namespace Dsl.Models
             var p_W = Param("W");
             var p_B = Param("B");
             var t0 = h.matmul(p_W.transpose(-2, -1));
-            var t1 = p_B + t0;
+            var t1 = global::Dsl.ScalarOps.Add(p_B, t0);
             var t2 = t1.tanh();
             return t2.MoveToOuterDisposeScope();
         }
@@ -203,7 +203,7 @@ namespace Dsl.Models
             var t0 = h.matmul(p_W.transpose(-2, -1));
             var t1 = t0.neg();
             var t2 = t1 - p_B;
-            var t3 = t2 * (-2.0);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (-2.0));
             var t4 = t3.sigmoid();
             return t4.MoveToOuterDisposeScope();
         }
@@ -214,7 +214,7 @@ namespace Dsl.Models
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var up = HiddenProbabilities(v).bernoulli(generator: generator);
-            return (up * 2 - 1).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul(up, 2.0), 1.0).MoveToOuterDisposeScope();
         }
 
         /// <summary>A draw v ~ p(v | h), factorised over i: [N, V].</summary>
@@ -223,7 +223,7 @@ namespace Dsl.Models
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var up = VisibleProbabilities(h).bernoulli(generator: generator);
-            return (up * 2 - 1).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul(up, 2.0), 1.0).MoveToOuterDisposeScope();
         }
 
         /// <summary>Runs the user's own [Energy] method eagerly: the autograd reference.</summary>

@@ -27,10 +27,10 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.State("SubVpSde", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 + (double)this.BetaMin;
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Add(t0, (double)this.BetaMin);
             var t2 = x * t1.unsqueeze(1);
-            var t3 = t2 * (-0.5);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (-0.5));
             return t3.MoveToOuterDisposeScope();
         }
 
@@ -39,16 +39,16 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("SubVpSde", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 + (double)this.BetaMin;
-            var t2 = t * (double)this.BetaMin;
-            var t3 = t.square();
-            var t4 = t3 * ((double)this.BetaMax - (double)this.BetaMin);
-            var t5 = t4 * 0.5;
-            var t6 = t2 + t5;
-            var t7 = t6 * (-2.0);
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Add(t0, (double)this.BetaMin);
+            var t2 = global::Dsl.ScalarOps.Mul(t, (double)this.BetaMin);
+            var t3 = global::Dsl.ScalarOps.Square(t);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, ((double)this.BetaMax - (double)this.BetaMin));
+            var t5 = global::Dsl.ScalarOps.Mul(t4, 0.5);
+            var t6 = global::Dsl.ScalarOps.Add(t2, t5);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, (-2.0));
             var t8 = t7.exp();
-            var t9 = (t8).neg().add_(1.0);
+            var t9 = global::Dsl.ScalarOps.RSub(1.0, t8);
             var t10 = t1 * t9;
             var t11 = t10.sqrt();
             return t11.MoveToOuterDisposeScope();
@@ -65,9 +65,9 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("SubVpSde", "MeanCoefficient", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 * (-0.25);
-            var t2 = t1 + ((-0.5) * (double)this.BetaMin);
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.25));
+            var t2 = global::Dsl.ScalarOps.Add(t1, ((-0.5) * (double)this.BetaMin));
             var t3 = t * t2;
             var t4 = t3.exp();
             return t4.MoveToOuterDisposeScope();
@@ -78,18 +78,18 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("SubVpSde", "MarginalStd", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 * (-0.5);
-            var t2 = t1 - (double)this.BetaMin;
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
+            var t2 = global::Dsl.ScalarOps.Sub(t1, (double)this.BetaMin);
             var t3 = t * t2;
             var t4 = t3.exp();
-            var t5 = (t4).neg().add_(1.0);
-            var t6 = t * (((-0.5) * ((double)this.BetaMax - (double)this.BetaMin)) + ((0.5 * ((double)this.BetaMax - (double)this.BetaMin)) + ((double)this.BetaMin - (double)this.BetaMax)));
-            var t7 = t6 + (((double)this.BetaMin + ((-2.0) * (double)this.BetaMin)) - (double)this.BetaMin);
+            var t5 = global::Dsl.ScalarOps.RSub(1.0, t4);
+            var t6 = global::Dsl.ScalarOps.Mul(t, (((-0.5) * ((double)this.BetaMax - (double)this.BetaMin)) + ((0.5 * ((double)this.BetaMax - (double)this.BetaMin)) + ((double)this.BetaMin - (double)this.BetaMax))));
+            var t7 = global::Dsl.ScalarOps.Add(t6, (((double)this.BetaMin + ((-2.0) * (double)this.BetaMin)) - (double)this.BetaMin));
             var t8 = t * t7;
             var t9 = t8.exp();
             var t10 = t9 - t4;
-            var t11 = t5 + t10;
+            var t11 = global::Dsl.ScalarOps.Add(t5, t10);
             var t12 = t11.sqrt();
             return t12.MoveToOuterDisposeScope();
         }
@@ -105,10 +105,10 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("SubVpSde", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 + (double)this.BetaMin;
-            var t2 = t1 * (-0.5);
-            return (t2 * (double)dim).MoveToOuterDisposeScope();
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Add(t0, (double)this.BetaMin);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (-0.5));
+            return global::Dsl.ScalarOps.Mul(t2, (double)dim).MoveToOuterDisposeScope();
         }
 
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
@@ -119,7 +119,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
-            return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add(x0 * mean.unsqueeze(1), noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>
@@ -134,7 +134,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.Batch("SubVpSde", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
@@ -144,7 +144,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Square(g).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
@@ -154,7 +154,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(g), 0.5).unsqueeze(1)).MoveToOuterDisposeScope();
         }
     }
 }

@@ -27,7 +27,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.State("VeSde", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::TorchSharp.torch.full(new long[] { x.shape[0], size_D }, 0.0, dtype: x.dtype, device: x.device);
+            var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0], size_D }, 0.0, dtype: x.dtype, device: x.device);
             return t0.clone().MoveToOuterDisposeScope();
         }
 
@@ -36,10 +36,10 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VeSde", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin));
+            var t0 = global::Dsl.ScalarOps.Mul(t, global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)));
             var t1 = t0.exp();
-            var t2 = t1 * (double)this.SigmaMin;
-            var t3 = t2 * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))));
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.SigmaMin);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))));
             return t3.MoveToOuterDisposeScope();
         }
 
@@ -54,7 +54,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VeSde", "MeanCoefficient", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return global::TorchSharp.torch.full(new long[] { t.shape[0] }, 1.0, dtype: t.dtype, device: t.device).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, 1.0, dtype: t.dtype, device: t.device).MoveToOuterDisposeScope();
         }
 
         /// <summary>√v(t), v(t) = ∫₀ᵗ exp(2∫ₛᵗ a) g(s)² ds in closed form: [N].</summary>
@@ -62,11 +62,11 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VeSde", "MarginalStd", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin));
-            var t1 = t0 * 2.0;
+            var t0 = global::Dsl.ScalarOps.Mul(t, global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)));
+            var t1 = global::Dsl.ScalarOps.Mul(t0, 2.0);
             var t2 = t1.exp();
-            var t3 = t2 * ((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))));
-            var t4 = t3 - ((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))));
+            var t3 = global::Dsl.ScalarOps.Mul(t2, ((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))));
+            var t4 = global::Dsl.ScalarOps.Sub(t3, ((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))));
             var t5 = t4.sqrt();
             return t5.MoveToOuterDisposeScope();
         }
@@ -82,7 +82,7 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VeSde", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return (global::TorchSharp.torch.full(new long[] { t.shape[0] }, 0.0, dtype: t.dtype, device: t.device) * (double)dim).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Mul(global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, 0.0, dtype: t.dtype, device: t.device), (double)dim).MoveToOuterDisposeScope();
         }
 
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
@@ -93,7 +93,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
-            return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add(x0 * mean.unsqueeze(1), noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>
@@ -108,7 +108,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.Batch("VeSde", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
@@ -118,7 +118,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Square(g).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
@@ -128,7 +128,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(g), 0.5).unsqueeze(1)).MoveToOuterDisposeScope();
         }
     }
 }

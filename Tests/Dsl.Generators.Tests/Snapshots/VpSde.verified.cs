@@ -27,10 +27,10 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.State("VpSde", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 + (double)this.BetaMin;
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Add(t0, (double)this.BetaMin);
             var t2 = x * t1.unsqueeze(1);
-            var t3 = t2 * (-0.5);
+            var t3 = global::Dsl.ScalarOps.Mul(t2, (-0.5));
             return t3.MoveToOuterDisposeScope();
         }
 
@@ -39,8 +39,8 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VpSde", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 + (double)this.BetaMin;
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Add(t0, (double)this.BetaMin);
             var t2 = t1.sqrt();
             return t2.MoveToOuterDisposeScope();
         }
@@ -56,9 +56,9 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VpSde", "MeanCoefficient", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 * (-0.25);
-            var t2 = t1 + ((-0.5) * (double)this.BetaMin);
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.25));
+            var t2 = global::Dsl.ScalarOps.Add(t1, ((-0.5) * (double)this.BetaMin));
             var t3 = t * t2;
             var t4 = t3.exp();
             return t4.MoveToOuterDisposeScope();
@@ -69,12 +69,12 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VpSde", "MarginalStd", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 * (-0.5);
-            var t2 = t1 - (double)this.BetaMin;
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
+            var t2 = global::Dsl.ScalarOps.Sub(t1, (double)this.BetaMin);
             var t3 = t * t2;
             var t4 = t3.exp();
-            var t5 = (t4).neg().add_(1.0);
+            var t5 = global::Dsl.ScalarOps.RSub(1.0, t4);
             var t6 = t5.sqrt();
             return t6.MoveToOuterDisposeScope();
         }
@@ -90,10 +90,10 @@ namespace Dsl.Models
         {
             global::Dsl.Sde.SdeChecks.Time("VpSde", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = t * ((double)this.BetaMax - (double)this.BetaMin);
-            var t1 = t0 + (double)this.BetaMin;
-            var t2 = t1 * (-0.5);
-            return (t2 * (double)dim).MoveToOuterDisposeScope();
+            var t0 = global::Dsl.ScalarOps.Mul(t, ((double)this.BetaMax - (double)this.BetaMin));
+            var t1 = global::Dsl.ScalarOps.Add(t0, (double)this.BetaMin);
+            var t2 = global::Dsl.ScalarOps.Mul(t1, (-0.5));
+            return global::Dsl.ScalarOps.Mul(t2, (double)dim).MoveToOuterDisposeScope();
         }
 
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
@@ -104,7 +104,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
-            return (x0 * mean.unsqueeze(1) + noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Add(x0 * mean.unsqueeze(1), noise * std.unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>
@@ -119,7 +119,7 @@ namespace Dsl.Models
             global::Dsl.Sde.SdeChecks.Batch("VpSde", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return x.square().sum(-1).mul_(-0.5 / variance).sub_(0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
+            return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
@@ -129,7 +129,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Square(g).unsqueeze(1)).MoveToOuterDisposeScope();
         }
 
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
@@ -139,7 +139,7 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
-            return (f - score * g.square().mul_(0.5).unsqueeze(1)).MoveToOuterDisposeScope();
+            return (f - score * global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(g), 0.5).unsqueeze(1)).MoveToOuterDisposeScope();
         }
     }
 }
