@@ -41,6 +41,46 @@ namespace Dsl
         /// <summary>a += c, in place.</summary>
         public static Tensor Add_(this Tensor a, double c) { using var s = c.ToScalar(); return a.add_(s, One); }
 
+        // Integer overloads: an integer constant stays an integer Scalar, so integer tensors keep their dtype (torch promotes
+        // a long tensor minus a double Scalar to float, and an index tensor must stay long). C# picks these for int arguments.
+
+        /// <summary>a + c, c an integer.</summary>
+        public static Tensor Add(this Tensor a, long c) { using var s = c.ToScalar(); return a.add(s, One); }
+
+        /// <summary>a += c in place, c an integer.</summary>
+        public static Tensor Add_(this Tensor a, long c) { using var s = c.ToScalar(); return a.add_(s, One); }
+
+        /// <summary>a − c, c an integer.</summary>
+        public static Tensor Sub(this Tensor a, long c) { using var s = c.ToScalar(); return a.sub(s); }
+
+        /// <summary>a −= c in place, c an integer.</summary>
+        public static Tensor Sub_(this Tensor a, long c) { using var s = c.ToScalar(); return a.sub_(s); }
+
+        /// <summary>a·c, c an integer.</summary>
+        public static Tensor Mul(this Tensor a, long c) { using var s = c.ToScalar(); return a.mul(s); }
+
+        /// <summary>a ·= c in place, c an integer.</summary>
+        public static Tensor Mul_(this Tensor a, long c) { using var s = c.ToScalar(); return a.mul_(s); }
+
+        /// <summary>c − a, c an integer.</summary>
+        public static Tensor RSub(long c, Tensor a) { using var s = c.ToScalar(); using var negated = a.neg(); return negated.add(s, One); }
+
+        /// <summary>aᶜ, c an integer.</summary>
+        public static Tensor Pow(this Tensor a, long exponent) { using var s = exponent.ToScalar(); return a.pow(s); }
+
+        /// <summary>a == c elementwise, c an integer.</summary>
+        public static Tensor Eq(this Tensor a, long c) { using var s = c.ToScalar(); return a.eq(s); }
+
+        /// <summary>a ≠ c elementwise, c an integer.</summary>
+        public static Tensor Ne(this Tensor a, long c) { using var s = c.ToScalar(); return a.ne(s); }
+
+        /// <summary>A tensor of <paramref name="shape"/> filled with the integer <paramref name="value"/> (int64 unless <paramref name="dtype"/> says otherwise).</summary>
+        public static Tensor Full(long[] shape, long value, ScalarType? dtype = null, Device? device = null, bool requires_grad = false)
+        {
+            using var s = value.ToScalar();
+            return torch.full(shape, s, dtype: dtype, device: device, requires_grad: requires_grad);
+        }
+
         /// <summary>a − c.</summary>
         public static Tensor Sub(this Tensor a, double c) { using var s = c.ToScalar(); return a.sub(s); }
 

@@ -107,12 +107,18 @@ public class Racy
     public Tensor D(Tensor x) => x.mul_(0.25.ToScalar());          // explicit but unheld
     public Tensor E(Tensor x) { using var s = 0.5.ToScalar(); return x.mul_(s); }   // held: fine
     public Tensor F(Tensor x) => x.mul_(half);                     // cached in a field: fine
+    public object G(torch.jit.CompilationUnit u, Tensor x) => u.invoke(""f"", x, 0.5);   // invoke casts the double inside
+    public object H(torch.jit.CompilationUnit u, Tensor x)
+    {
+        // Scalars held: only tensors are passed
+        return u.invoke(""f"", x);
+    }
 }";
             var compilation = GeneratorHarness.Compile(new[] { source }, GeneratorHarness.ReferencesOf(typeof(TorchSharp.torch)));
             Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
             var sites = ImplicitScalarScan.Find(compilation, racyMembers: RacyTorchSharpMembers());
             var lines = sites.Select(s => s.Line).OrderBy(l => l).ToList();
-            Assert.Equal(new[] { 7, 8, 9, 10 }, lines);
+            Assert.Equal(new[] { 7, 8, 9, 10, 13 }, lines);
         }
 
         [Fact]

@@ -78,6 +78,15 @@ namespace Dsl.Testing
                     var owner = EnclosingMember(model, node);
                     if (owner == null) continue;
                     var ownerKey = Key(owner);
+                    // A call through a virtual member may land in any override: an override that converts makes the member it
+                    // overrides (and so every call typed as that member, e.g. Optimizer.step for Adam.step) racy too.
+                    for (var overridden = owner.OverriddenMethod; overridden != null; overridden = overridden.OverriddenMethod)
+                    {
+                        var baseKey = Key(overridden.OriginalDefinition);
+                        if (!callers.TryGetValue(ownerKey, out var viaBase)) callers[ownerKey] = viaBase = new HashSet<string>(StringComparer.Ordinal);
+                        viaBase.Add(baseKey);
+                        if (IsVisible(overridden)) publicMembers.Add(baseKey);
+                    }
                     if (IsVisible(owner)) publicMembers.Add(ownerKey);
                     if (racy != null && !direct.ContainsKey(ownerKey))
                         direct[ownerKey] = node.ToString().Replace("\r", " ").Replace("\n", " ") + " (" + racy.Trim() + ", line " + (node.GetLocation().GetLineSpan().StartLinePosition.Line + 1) + ")";
