@@ -141,9 +141,7 @@ namespace Dsl.Diffusion
         {
             using var scope = NewDisposeScope();
             var values = tensor(table, ScalarType.Float64, t.device);
-            // An integer Scalar: ScalarOps.Sub(t, 1) subtracts a double and promotes the int64 steps to float64, which index_select refuses.
-            using var one = TorchSharp.ScalarExtensionMethods.ToScalar(1L);
-            return values.index_select(0, t.sub(one)).to_type(dtype).MoveToOuterDisposeScope();
+            return values.index_select(0, t.Sub(1)).to_type(dtype).MoveToOuterDisposeScope();
         }
 
         /// <summary>One line: name, T, β₁, β_T, ᾱ_T.</summary>
