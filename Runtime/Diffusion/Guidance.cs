@@ -64,27 +64,36 @@ namespace Dsl.Diffusion
                 using var scope = NewDisposeScope();
                 var eps = epsilon(x, t);
                 if (scale == 0) return eps.MoveToOuterDisposeScope();
-                var gradient = LogProbGradient(classifier, x, t, labels);
+                var gradient = LogProbGradient(classifier, x, t, labels, "Guidance.ClassifierGuided");
                 var sigma = sde.MarginalStd(t).to_type(x.dtype).unsqueeze(1);
                 return (eps - (gradient * sigma).Mul(scale)).MoveToOuterDisposeScope();
             };
         }
 
         /// <summary>∇ₓ log p_φ(y | x, τ) by autograd: [N, D], detached (works inside the samplers' no-grad regions).</summary>
-        public static Tensor LogProbGradient(INoisyClassifier classifier, Tensor x, Tensor time, Tensor labels)
+        public static Tensor LogProbGradient(INoisyClassifier classifier, Tensor x, Tensor time, Tensor labels) =>
+            LogProbGradient(classifier, x, time, labels, "Guidance.LogProbGradient");
+
+        /// <summary>∇ₓ log p_φ(y | x, τ) for <paramref name="entryPoint"/>, the public call named in errors.</summary>
+        private static Tensor LogProbGradient(INoisyClassifier classifier, Tensor x, Tensor time, Tensor labels, string entryPoint)
         {
             if (classifier is null) throw new ArgumentNullException(nameof(classifier));
             if (x is null || x.dim() != 2 || x.shape[1] != classifier.Dim || !x.is_floating_point())
-                throw new ArgumentException("Guidance.LogProbGradient (" + classifier.ModelName + "): x must be floating point [N, " + classifier.Dim + "]; got " + (x is null ? "null" : x.dtype + " " + Broadcasting.Describe(x)) + ".", nameof(x));
-            CheckLabels(labels, x.shape[0], classifier.Classes, allowNull: false, "Guidance.LogProbGradient (" + classifier.ModelName + ")");
+                throw new ArgumentException(entryPoint + " (" + classifier.ModelName + "): x must be floating point [N, " + classifier.Dim + "]; got " + (x is null ? "null" : x.dtype + " " + Broadcasting.Describe(x)) + ".", nameof(x));
+            CheckLabels(labels, x.shape[0], classifier.Classes, allowNull: false, entryPoint + " (" + classifier.ModelName + ")");
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             var input = x.detach().requires_grad_(true);
             var logits = classifier.Logits(input, time.detach());
+            if (logits is null || logits.IsInvalid || logits.dim() != 2 || logits.shape[0] != x.shape[0] || logits.shape[1] != classifier.Classes)
+                throw new ArgumentException(entryPoint + ": the classifier '" + classifier.ModelName + "' returned " + (logits is null || logits.IsInvalid ? "no tensor" : Broadcasting.Describe(logits))
+                    + " logits; it must return [N, K] = [" + x.shape[0] + ", " + classifier.Classes + "].");
             var logProb = F.log_softmax(logits, 1).gather(1, labels.unsqueeze(1)).sum();
-            // allow_unused: a classifier that ignores x has a zero gradient, not a native abort.
-            var g = autograd.grad(new[] { logProb }, new[] { input }, allow_unused: true)[0];
-            var result = g is null || g.IsInvalid ? zeros_like(x) : g.detach();
+            var caller = new AutogradCaller(entryPoint, "the logits of the classifier '" + classifier.ModelName + "'", "x",
+                "INoisyClassifier.Logits must keep its autograd graph in x: nothing detached, no no_grad inside.");
+            // A classifier that ignores x (the guard reports the unused input as null) has a zero gradient.
+            var g = GuardedAutograd.Grad(caller, logProb, input);
+            var result = g is null ? zeros_like(x) : g.detach();
             return result.MoveToOuterDisposeScope();
         }
 

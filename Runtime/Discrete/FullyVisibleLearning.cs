@@ -80,6 +80,9 @@ namespace Dsl.Discrete
             if (steps < 1) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": steps must be ≥ 1, got " + steps + ".", nameof(steps));
             if (!(learningRate > 0)) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": the learning rate must be positive, got " + learningRate + ".", nameof(learningRate));
             if (data.dim() != 2 || data.shape[1] != model.Dim) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": data must be [M, " + model.Dim + "]; got " + Broadcasting.Describe(data) + ".", nameof(data));
+            if (parameters is null || parameters.Length == 0) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": no parameters to learn.", nameof(parameters));
+            var caller = new AutogradCaller("FullyVisibleLearning.Fit", "the moment-matching loss of '" + model.ModelName + "'", "the parameters",
+                "Pass parameters of this model that require grad (not frozen), and a model whose Energy is differentiable in them.");
             var losses = new double[steps];
             using var persistent = data.index_select(0, randint(0, data.shape[0], new long[] { chains }, generator: generator, device: data.device)).clone();
             project?.Invoke();
@@ -89,10 +92,10 @@ namespace Dsl.Discrete
                 Gibbs(model, persistent, sweepsPerStep, generator);
                 var batch = data.index_select(0, randint(0, data.shape[0], new long[] { batchSize }, generator: generator, device: data.device));
                 var loss = MomentMatchingLoss(model, batch, persistent);
-                var grads = autograd.grad(new[] { loss }, parameters, allow_unused: true);
+                var grads = GuardedAutograd.Grad(caller, new[] { loss }, parameters);
                 using (no_grad())
                     for (int i = 0; i < parameters.Length; i++)
-                        if (grads[i] is not null) parameters[i].sub_(grads[i].Mul(learningRate));
+                        if (grads[i] is Tensor gradient) parameters[i].sub_(gradient.Mul(learningRate));
                 project?.Invoke();
                 losses[step] = loss.ToDoubleValue();
             }

@@ -65,6 +65,8 @@ namespace Dsl.Discrete
             var mask = ones(model.Dim, model.Dim, dtype: w.dtype, device: w.device) - eye(model.Dim, dtype: w.dtype, device: w.device);
             using (no_grad()) w.copy_(SymmetricZeroDiagonal(w, mask));
             var trace = new List<double>();
+            var caller = new AutogradCaller("HopfieldLearning.Gradient", "the pseudo-log-likelihood of '" + model.ModelName + "'", "'" + weightName + "'",
+                "'" + weightName + "' must require grad (not frozen) and the model's Score must be differentiable in it.");
             using var grad = enable_grad();
             for (int step = 0; step <= options.Steps; step++)
             {
@@ -72,7 +74,9 @@ namespace Dsl.Discrete
                 var objective = PseudoLogLikelihood(scoreModel, x, options.Beta).mean();
                 trace.Add(objective.ToDoubleValue());
                 if (step == options.Steps) break;
-                var gradient = autograd.grad(new[] { objective }, new[] { w })[0];   // W only: the other parameters keep their values
+                // W only: the other parameters keep their values. An objective that ignores W (null) has nothing to learn.
+                var gradient = GuardedAutograd.Grad(caller, objective, w)
+                    ?? throw new ArgumentException("HopfieldLearning.Gradient: the pseudo-log-likelihood of " + model.ModelName + " does not depend on '" + weightName + "'.", nameof(weightName));
                 using (no_grad()) w.Add_(SymmetricZeroDiagonal(gradient, mask), alpha: options.LearningRate);
             }
             return new HopfieldLearningRun(options.Steps, trace);

@@ -106,15 +106,23 @@ namespace Dsl.Families
                 using (enable_grad())
                 {
                     var z = state[0].detach().requires_grad_(true);
-                    f = Field(z, t);
+                    f = CheckField(Field(z, t), z, "LogLikelihood");
+                    var caller = FieldCaller("LogLikelihood" + (probe is null ? " with the exact divergence" : " with a Hutchinson divergence"));
+                    div = zeros(n, dtype: x.dtype, device: x.device);
                     if (probe is null)
                     {
-                        div = zeros(n, dtype: x.dtype, device: x.device);
                         for (long i = 0; i < x.shape[1]; i++)
-                            div = div.Add(autograd.grad(new[] { f.select(1, i).sum() }, new[] { z }, retain_graph: true)[0].select(1, i));
+                        {
+                            // retain_graph: the D passes share one graph; a field that ignores z (null) adds nothing.
+                            var gi = GuardedAutograd.Grad(caller, f.select(1, i).sum(), z, retainGraph: true);
+                            if (gi is not null) div = div.Add(gi.select(1, i));
+                        }
                     }
                     else
-                        div = (autograd.grad(new[] { (f * probe).sum() }, new[] { z })[0] * probe).sum(1);
+                    {
+                        var vjp = GuardedAutograd.Grad(caller, (f * probe).sum(), z);
+                        if (vjp is not null) div = (vjp * probe).sum(1);
+                    }
                 }
                 return new[] { f.detach().MoveToOuterDisposeScope(), div.detach().MoveToOuterDisposeScope() };
             }, new[] { startZ, startDelta }, 0, EndTime, ode ?? new OdeOptions { Method = OdeMethod.Rk45, RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5 }, ModelName + ".LogLikelihood");
@@ -142,12 +150,29 @@ namespace Dsl.Families
         /// <summary>[f, ∇·f] at (z, t) with the divergence differentiable (exact: D passes with create_graph).</summary>
         private (Tensor F, Tensor Div) Augmented(Tensor z, double t)
         {
-            var f = Field(z, t);
+            var f = CheckField(Field(z, t), z, "NegativeLogLikelihoodLoss");
+            var caller = FieldCaller("NegativeLogLikelihoodLoss");
             var div = zeros(z.shape[0], dtype: z.dtype, device: z.device);
             for (long i = 0; i < z.shape[1]; i++)
-                div = div.Add(autograd.grad(new[] { f.select(1, i).sum() }, new[] { z }, retain_graph: true, create_graph: true)[0].select(1, i));
+            {
+                // retain_graph: the D passes share one graph; create_graph: the loss trains through the divergence.
+                var gi = GuardedAutograd.Grad(caller, f.select(1, i).sum(), z, retainGraph: true, createGraph: true);
+                if (gi is not null) div = div.Add(gi.select(1, i));
+            }
             return (f, div);
         }
+
+        /// <summary>f must be [N, D] like z: a wrong shape would otherwise fail inside libtorch or broadcast into the divergence.</summary>
+        private Tensor CheckField(Tensor f, Tensor z, string method)
+        {
+            if (f is null || f.IsInvalid || !f.shape.AsSpan().SequenceEqual(z.shape))
+                throw new ArgumentException(ModelName + "." + method + ": the field f(z, t) returned " + (f is null || f.IsInvalid ? "no tensor" : Broadcasting.Describe(f))
+                    + "; it must return [N, D] = " + Broadcasting.Describe(z) + ".");
+            return f;
+        }
+
+        private AutogradCaller FieldCaller(string method) => new(ModelName + "." + method, "the field f(z, t) of '" + ModelName + "'", "z",
+            "The field must keep its autograd graph in z (nothing detached, no no_grad inside, no NoGrad method).");
 
         /// <summary>z(T) and ∫∇·f by classical RK4 with every operation on the tape.</summary>
         private (Tensor Z, Tensor Delta) IntegrateDifferentiable(Tensor x, int steps)

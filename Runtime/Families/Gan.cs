@@ -79,6 +79,9 @@ namespace Dsl.Families
         /// <summary>The discriminator's checkpoint beside the generator's at <paramref name="path"/>.</summary>
         public static string DiscriminatorCheckpoint(string path) => path + ".discriminator";
 
+        private static AutogradCaller LossCaller(string entryPoint, string loss, Mlp network) => new(entryPoint, loss, "the parameters of '" + network.ModelName + "'",
+            "'" + network.ModelName + "' needs trainable parameters (requires_grad) and a forward pass recorded by autograd (not under no_grad).");
+
         private static void SaveCheckpoint(string path, Mlp generator, AdamOptimizer gOpt, Mlp discriminator, AdamOptimizer dOpt, long step,
             IReadOnlyList<double> gHistory, IReadOnlyList<double> dHistory)
         {
@@ -103,7 +106,7 @@ namespace Dsl.Families
                 var loss = GanLosses.Discriminator(discriminator.Forward(real(batchSize, g)).squeeze(1), discriminator.Forward(fake(batchSize, g)).squeeze(1));
                 double value = loss.ToDoubleValue();
                 if (!double.IsFinite(value)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, value);
-                loss.backward();
+                GuardedAutograd.Backward(LossCaller("GanTraining.TrainDiscriminator", "the discriminator loss", discriminator), loss);
                 optimizer.Step();
                 history.Add(value);
             }
@@ -144,7 +147,7 @@ namespace Dsl.Families
                 var dLoss = GanLosses.Discriminator(discriminator.Forward(x).squeeze(1), discriminator.Forward(fake).squeeze(1));
                 double dValue = dLoss.ToDoubleValue();
                 if (!double.IsFinite(dValue)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, dValue);
-                dLoss.backward();
+                GuardedAutograd.Backward(LossCaller("GanTraining.Train", "the discriminator loss", discriminator), dLoss);
                 dOpt.Step();
 
                 gOpt.ZeroGrad();
@@ -153,7 +156,7 @@ namespace Dsl.Families
                 var gLoss = options.NonSaturating ? GanLosses.GeneratorNonSaturating(logits) : GanLosses.GeneratorMinimax(logits);
                 double gValue = gLoss.ToDoubleValue();
                 if (!double.IsFinite(gValue)) throw TrainingDivergedException.For(generator, generator.ModelName, step, gValue);
-                gLoss.backward();
+                GuardedAutograd.Backward(LossCaller("GanTraining.Train", "the generator loss", generator), gLoss);
                 gOpt.Step();
                 dHistory.Add(dValue);
                 gHistory.Add(gValue);

@@ -22,6 +22,20 @@ namespace Dsl.Sampling
         public abstract Tensor? Step(long step, double stepSize, Generator generator);
 
         public abstract void Dispose();
+
+        private bool scoreShapeChecked;
+
+        /// <summary>
+        /// Returns <paramref name="score"/> after checking, on the first call only, that it has x's shape [N, D]: a hand-written
+        /// score of the wrong shape would broadcast or fail inside libtorch, and its shape cannot change from step to step.
+        /// </summary>
+        protected Tensor ScoreCheckedOnce(string sampler, string modelName, Tensor score, Tensor x)
+        {
+            if (scoreShapeChecked) return score;
+            ScoreOutput.CheckShape(sampler, modelName, score, x);
+            scoreShapeChecked = true;
+            return score;
+        }
     }
 
     /// <summary>
@@ -36,7 +50,16 @@ namespace Dsl.Sampling
             options.Validate(sampler);
             var clock = Stopwatch.StartNew();
             using var generator = new Generator((ulong)options.Seed, x0.device);
-            using (var detached = x0.detach()) kernel.Start(detached.clone());
+            try
+            {
+                using var detached = x0.detach();
+                kernel.Start(detached.clone());
+            }
+            catch
+            {
+                kernel.Dispose();                                  // a start refused by the kernel's checks must not leak its tensors
+                throw;
+            }
             var recorded = new List<Tensor>();
             long total = (long)options.BurnIn + options.Steps;
             long reportEvery = System.Math.Max(1, total / 100);
@@ -134,6 +157,26 @@ namespace Dsl.Sampling
             if (x0 is null) throw new ArgumentNullException(nameof(x0), sampler + ": the starting state x0 is null.");
             if (x0.dim() != 2 || x0.shape[1] != model.Dim || !x0.is_floating_point())
                 throw new ArgumentException(sampler + " on " + model.ModelName + ": x0 must be a floating-point [N, " + model.Dim + "] tensor (N chains of dimension D = " + model.Dim + "); got " + x0.dtype + " " + Broadcasting.Describe(x0) + ".", nameof(x0));
+            CheckFiniteStart(sampler + " on " + model.ModelName, "the initial state x0", x0, nameof(x0));
+        }
+
+        /// <summary>
+        /// Throws an ArgumentException when <paramref name="x"/> [N, D] already holds NaN or ±∞ before the first step: a sampler
+        /// would otherwise report it later as a divergence and blame its step size. Names the first bad row (chain).
+        /// </summary>
+        internal static void CheckFiniteStart(string entryPoint, string what, Tensor x, string parameter)
+        {
+            if (AllFinite(x)) return;
+            long bad, first;
+            using (var scope = NewDisposeScope())
+            {
+                var rows = x.isfinite().all(1).logical_not();
+                bad = rows.sum().ToInt64Value();
+                first = rows.nonzero()[0, 0].ToInt64Value();
+            }
+            throw new ArgumentException(entryPoint + ": " + what + " has NaN or ±∞ entries before the first step, in row " + first
+                + (bad > 1 ? " and " + (bad - 1) + " other" + (bad > 2 ? "s" : "") : "") + " of " + x.shape[0]
+                + " (chain " + first + "). This is the initial state, not a divergence of the sampler: fix how " + parameter + " is made.", parameter);
         }
 
         /// <summary>Validates a step size: finite and positive.</summary>

@@ -35,7 +35,7 @@ namespace Dsl.Sampling
             const string name = "Langevin";
             ChainLoop.CheckStart(name, model, x0);
             ChainLoop.CheckStepSize(name, nameof(epsilon), epsilon);
-            return ChainLoop.Run(name, model, x0, new LangevinKernel(model), epsilon, options, null);
+            return ChainLoop.Run(name, model, x0, new LangevinKernel(model, name), epsilon, options, null);
         }
 
         /// <summary>
@@ -50,7 +50,7 @@ namespace Dsl.Sampling
             ChainLoop.CheckStart(name, model, x0);
             ChainLoop.CheckStepSize(name, nameof(epsilon), epsilon);
             CheckTarget(name, targetAcceptance);
-            return ChainLoop.Run(name, model, x0, new MalaKernel(model), epsilon, options, adaptStep ? targetAcceptance : null);
+            return ChainLoop.Run(name, model, x0, new MalaKernel(model, name), epsilon, options, adaptStep ? targetAcceptance : null);
         }
 
         /// <summary>
@@ -75,7 +75,7 @@ namespace Dsl.Sampling
                 CheckFiniteEvery = options.CheckFiniteEvery, Progress = options.Progress, Cancellation = options.Cancellation,
             };
             int Level(long t) => (int)System.Math.Min(levels.Length - 1, t / stepsPerLevel);
-            var kernel = new AnnealedKernel(model, levels, stepsPerLevel);
+            var kernel = new AnnealedKernel(model, levels, stepsPerLevel, name);
             return ChainLoop.Run(name, model, x0, kernel, epsilon, run, null, t => epsilon * levels[Level(t)] * levels[Level(t)] / (last * last));
         }
 
@@ -94,7 +94,7 @@ namespace Dsl.Sampling
                 return counter.ScoreStepNoGrad(x, epsilon / 2, System.Math.Sqrt(epsilon), new CounterNoise(CounterRandom.KeyFrom(generator), 0)).MoveToOuterDisposeScope();
             if (model is IScoreStepModel step)                       // the generated fused update: one pass over x
                 return step.ScoreStepNoGrad(x, epsilon / 2, Normal(x, generator), System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope();
-            return Normal(x, generator).Mul_(System.Math.Sqrt(epsilon)).Add_(model.ScoreNoGrad(x), alpha: epsilon / 2).Add_(x).MoveToOuterDisposeScope();
+            return Normal(x, generator).Mul_(System.Math.Sqrt(epsilon)).Add_(ScoreOutput.CheckShape("Samplers.LangevinStep", model.ModelName, model.ScoreNoGrad(x), x), alpha: epsilon / 2).Add_(x).MoveToOuterDisposeScope();
         }
 
         /// <summary>A noise-conditional model frozen at one noise level σ, as a plain score model (for Langevin at a fixed σ).</summary>
@@ -154,10 +154,11 @@ namespace Dsl.Sampling
         private sealed class LangevinKernel : TransitionKernel
         {
             private readonly IScoreModel model;
+            private readonly string sampler;
             private Tensor x = null!, spare = null!;
             private ulong? noiseKey;
 
-            public LangevinKernel(IScoreModel model) { this.model = model; }
+            public LangevinKernel(IScoreModel model, string sampler) { this.model = model; this.sampler = sampler; }
 
             public override Tensor Current => x;
 
@@ -179,7 +180,7 @@ namespace Dsl.Sampling
                     Replace(ref x, fused.ScoreStepNoGrad(x, epsilon / 2, spare, System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope());
                     return null;
                 }
-                using (var s = model.ScoreNoGrad(x))
+                using (var s = ScoreCheckedOnce(sampler, model.ModelName, model.ScoreNoGrad(x), x))
                     spare.Mul_(System.Math.Sqrt(epsilon)).Add_(s, alpha: epsilon / 2).Add_(x);   // √ε z + (ε/2) s(x) + x
                 (x, spare) = (spare, x);
                 return null;
@@ -194,12 +195,13 @@ namespace Dsl.Sampling
             private readonly INoiseConditionalModel model;
             private readonly double[] levels;
             private readonly int stepsPerLevel;
+            private readonly string sampler;
             private Tensor x = null!, spare = null!, sigma = null!;
             private int sigmaLevel = -1;
 
-            public AnnealedKernel(INoiseConditionalModel model, double[] levels, int stepsPerLevel)
+            public AnnealedKernel(INoiseConditionalModel model, double[] levels, int stepsPerLevel, string sampler)
             {
-                this.model = model; this.levels = levels; this.stepsPerLevel = stepsPerLevel;
+                this.model = model; this.levels = levels; this.stepsPerLevel = stepsPerLevel; this.sampler = sampler;
             }
 
             public override Tensor Current => x;
@@ -221,7 +223,7 @@ namespace Dsl.Sampling
                 }
                 using var scope = NewDisposeScope();
                 spare.normal_(0, 1, generator: g);
-                using (var s = model.ScoreNoGrad(x, sigma))
+                using (var s = ScoreCheckedOnce(sampler, model.ModelName, model.ScoreNoGrad(x, sigma), x))
                     spare.Mul_(System.Math.Sqrt(alpha)).Add_(s, alpha: alpha / 2).Add_(x);
                 (x, spare) = (spare, x);
                 return null;
@@ -233,9 +235,10 @@ namespace Dsl.Sampling
         private sealed class MalaKernel : TransitionKernel
         {
             private readonly IEnergyScoreModel model;
+            private readonly string sampler;
             private Tensor x = null!, e = null!, s = null!;
 
-            public MalaKernel(IEnergyScoreModel model) { this.model = model; }
+            public MalaKernel(IEnergyScoreModel model, string sampler) { this.model = model; this.sampler = sampler; }
 
             public override Tensor Current => x;
 
@@ -245,6 +248,12 @@ namespace Dsl.Sampling
             {
                 x = start;
                 (e, s) = model.EnergyAndScoreNoGrad(x);
+                // Checked once at the start (a hand-written model's shapes cannot change later): a wrong shape would broadcast
+                // into the acceptance test or fail inside libtorch.
+                ScoreOutput.CheckShape(sampler, model.ModelName, s, x);
+                if (e is null || e.IsInvalid || e.dim() != 1 || e.shape[0] != x.shape[0])
+                    throw new ArgumentException(sampler + ": the energy '" + model.ModelName + "' returned " + (e is null || e.IsInvalid ? "no tensor" : Broadcasting.Describe(e))
+                        + " for x of shape " + Broadcasting.Describe(x) + "; it must return [N] = [" + x.shape[0] + "], one energy per chain.");
                 z = empty_like(x);                                     // noise and log u: buffers reused every step
                 logU = empty(new long[] { x.shape[0] }, x.dtype, x.device);
             }

@@ -30,7 +30,7 @@ namespace Dsl.ScoreMatching
         public static Tensor Implicit(IScoreModel model, Tensor x)
         {
             using var scope = NewDisposeScope();
-            var div = DivergenceEstimators.Exact(model, x, differentiable: true);
+            var div = DivergenceEstimators.Exact(model, x, differentiable: true, "ScoreMatchingLosses.Implicit");
             var loss = (div.Add(model.Score(x).Square().sum(1).Mul(0.5))).mean();
             return loss.MoveToOuterDisposeScope();
         }
@@ -47,13 +47,16 @@ namespace Dsl.ScoreMatching
             using var grad = enable_grad();
             var input = x.detach().requires_grad_(true);
             var s = model.Score(input);
+            ScoreOutput.CheckShape("ScoreMatchingLosses.Sliced", model.ModelName, s, x);
+            var caller = DivergenceEstimators.ScoreCaller("ScoreMatchingLosses.Sliced", model);
             Tensor total = zeros(x.shape[0], dtype: x.dtype, device: x.device);
             for (int m = 0; m < projections; m++)
             {
                 var v = DivergenceEstimators.Probe(x, distribution, generator);
                 var sv = (s * v).sum(1);
-                var vjp = autograd.grad(new[] { sv.sum() }, new[] { input }, retain_graph: true, create_graph: true, allow_unused: true)[0];
-                var curvature = vjp is null || vjp.IsInvalid ? zeros_like(sv) : (vjp * v).sum(1);
+                // retain_graph: every projection differentiates the same s; create_graph: the loss trains through the curvature.
+                var vjp = GuardedAutograd.Grad(caller, sv.sum(), input, retainGraph: true, createGraph: true);
+                var curvature = vjp is null ? zeros_like(sv) : (vjp * v).sum(1);
                 total = total.Add(curvature).Add((varianceReduced ? s.Square().sum(1) : sv.Square()).Mul(0.5));
             }
             return (total.Div(projections)).mean().MoveToOuterDisposeScope();

@@ -89,7 +89,7 @@ namespace Dsl.Sde
             using var result = OdeSolvers.Solve((time, state) =>
             {
                 using var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, dtype, device);
-                using var s = score.Score(state[0], t);
+                using var s = ScoreOutput.CheckShape("ProbabilityFlow.Sample", score.ModelName, score.Score(state[0], t), state[0]);
                 return new[] { sde.ProbabilityFlowDrift(state[0], t, s) };
             }, new[] { prior }, sde.EndTime, epsilon, ode, solver + " on " + sde.SdeName);
             var samples = result.State[0].clone();
@@ -106,6 +106,12 @@ namespace Dsl.Sde
             SdeSolvers.CheckScoreEpsilon(sde, solver, options.Epsilon);
             if (x.shape[1] != score.Dim)
                 throw new ArgumentException(solver + ": x has dimension " + x.shape[1] + " but " + score.ModelName + " has D = " + score.Dim + ".", nameof(x));
+            // Non-finite data would make the ODE state NaN at once, and the solver would blame its step size or ε.
+            Sampling.ChainLoop.CheckFiniteStart("ProbabilityFlow.LogLikelihood on " + score.ModelName, "the data x", x, nameof(x));
+            const string entryPoint = "ProbabilityFlow.LogLikelihood";
+            var caller = new AutogradCaller(entryPoint + (options.Divergence == DivergenceEstimator.Exact ? " with the Exact estimator" : " with a Hutchinson estimator"),
+                "the score '" + score.ModelName + "'", "x",
+                "Its Score(x, t) must keep the autograd graph: a score built on ScoreNoGrad is not differentiable (use Score), nor one that detaches or runs under no_grad.");
             var clock = Stopwatch.StartNew();
             long n = x.shape[0], d = x.shape[1];
             using var generator = new Generator((ulong)options.Seed, x.device);
@@ -122,23 +128,26 @@ namespace Dsl.Sde
                 Tensor s, divScore;
                 if (probe is null)
                 {
-                    using (no_grad()) s = score.Score(xt, t);
+                    using (no_grad()) s = ScoreOutput.CheckShape(entryPoint, score.ModelName, score.Score(xt, t), xt);
                     divScore = score is ITimeScoreDivergenceModel exact
                         ? NoGrad(() => exact.ScoreDivergence(xt, t))
-                        : DivergenceEstimators.Exact(xx => score.Score(xx, t), xt);
+                        : DivergenceEstimators.Exact(xx => score.Score(xx, t), xt, differentiable: false, caller, constantFieldIsZero: false);
                 }
                 else
                 {
                     using var grad = enable_grad();
                     var input = xt.detach().requires_grad_(true);
-                    var sg = score.Score(input, t);
-                    var vjp = autograd.grad(new[] { (sg * probe).sum() }, new[] { input }, allow_unused: true)[0];
-                    divScore = vjp is null || vjp.IsInvalid ? zeros(n, dtype: x.dtype, device: x.device) : (vjp * probe).sum(1).detach();
+                    var sg = ScoreOutput.CheckShape(entryPoint, score.ModelName, score.Score(input, t), xt);
+                    var vjp = GuardedAutograd.Grad(caller, (sg * probe).sum(), input);
+                    divScore = vjp is null ? zeros(n, dtype: x.dtype, device: x.device) : (vjp * probe).sum(1).detach();
                     s = sg.detach();
                 }
                 using var noGrad = no_grad();
                 var g2 = sde.Diffusion(t).Square();
-                var divDrift = sde.HasGaussianKernel ? sde.DriftDivergence(t, d) : DivergenceEstimators.Exact(xx => sde.Drift(xx, t), xt);
+                // The SDE's own drift may be identically zero (no graph at all): its divergence is then 0, not a mistake.
+                var divDrift = sde.HasGaussianKernel ? sde.DriftDivergence(t, d)
+                    : DivergenceEstimators.Exact(xx => sde.Drift(xx, t), xt, differentiable: false,
+                        new AutogradCaller(entryPoint, "the drift of '" + sde.SdeName + "'", "x", "The generated drift must be differentiable in x."), constantFieldIsZero: true);
                 var drift = sde.ProbabilityFlowDrift(xt, t, s);
                 var divFlow = divDrift - (g2 * divScore).Mul(0.5);       // ∇·f̃ = ∇·f − ½g²∇·s
                 return new[] { drift.MoveToOuterDisposeScope(), divFlow.MoveToOuterDisposeScope() };

@@ -106,6 +106,7 @@ namespace Dsl.Sde
             if (!(t1 > t0)) throw new ArgumentException(solver + " on " + sde.SdeName + ": forward integration needs t1 > t0, got t0 = " + Fmt(t0) + ", t1 = " + Fmt(t1) + ".", nameof(t1));
             if (steps < 1) throw new ArgumentException(solver + ": steps must be ≥ 1, got " + steps + ".", nameof(steps));
             SdeChecks.Batch(sde.SdeName, solver, x0);
+            ChainLoop.CheckFiniteStart("SdeSolvers.EulerMaruyama on " + sde.SdeName, "the initial state x0", x0, nameof(x0));
             using var noGrad = no_grad();
             double dt = (t1 - t0) / steps;
             Tensor x;
@@ -147,6 +148,7 @@ namespace Dsl.Sde
         public static SdeSampleResult Sample(ISde sde, ITimeScoreModel score, long n, SdeSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null)
         {
             string solver = Describe(options);
+            string entryPoint = "SdeSolvers.Sample (" + solver + ")";
             if (n < 1) throw new ArgumentException(solver + ": the number of samples must be ≥ 1, got " + n + ".", nameof(n));
             if (options.Steps < 1) throw new ArgumentException(solver + ": Steps must be ≥ 1, got " + options.Steps + ".", nameof(options));
             if (options.CorrectorSteps < 0 || !(options.Snr > 0)) throw new ArgumentException(solver + ": CorrectorSteps must be ≥ 0 and Snr > 0.", nameof(options));
@@ -188,7 +190,7 @@ namespace Dsl.Sde
                         for (int c = 0; c < options.CorrectorSteps; c++)
                         {
                             using var inner = NewDisposeScope();
-                            var grad = score.Score(x, t);
+                            var grad = ScoreOutput.CheckShape(entryPoint, score.ModelName, score.Score(x, t), x);
                             evaluations++;
                             z.normal_(0, 1, generator: generator);
                             double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDoubleValue();
@@ -221,7 +223,7 @@ namespace Dsl.Sde
                         }
                         else
                         {
-                            var s = shared is not null ? shared.ScoreAtNoGrad(x, time) : score.Score(x, t);
+                            var s = ScoreOutput.CheckShape(entryPoint, score.ModelName, shared is not null ? shared.ScoreAtNoGrad(x, time) : score.Score(x, t), x);
                             evaluations++;
                             if (last)
                             {
@@ -234,7 +236,7 @@ namespace Dsl.Sde
                     }
                     else if (options.Predictor != Predictor.None)
                     {
-                        var s = score.Score(x, t);
+                        var s = ScoreOutput.CheckShape(entryPoint, score.ModelName, score.Score(x, t), x);
                         evaluations++;
                         z.normal_(0, 1, generator: generator);
                         Tensor xMean;

@@ -119,6 +119,10 @@ namespace Dsl.Training
             }, options);
         }
 
+        private static AutogradCaller LossCaller(EnergyModule model) => new("Trainer.Train", "the loss", "the parameters of '" + model.ModelName + "'",
+            "The loss function must compute the loss from the model's differentiable methods (Score, Energy; not ScoreNoGrad or EnergyNoGrad), "
+            + "without detach or no_grad, and the model needs trainable parameters.");
+
         /// <summary>The loop: <paramref name="stepLoss"/> gives the loss of a step (its batch and noise inside the step's dispose scope).</summary>
         private static TrainingResult Run(EnergyModule model, IDataStream data, Func<long, Generator, Tensor> stepLoss, TrainerOptions options)
         {
@@ -157,7 +161,7 @@ namespace Dsl.Training
                     if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", "loss");
                     value = l.ToDoubleValue();
                     if (double.IsNaN(value) || double.IsInfinity(value)) throw TrainingDivergedException.For(model, model.ModelName, step, value);
-                    l.backward();
+                    GuardedAutograd.Backward(LossCaller(model), l);
                     optimizer.Step();
                 }
                 ema?.Update(model);
