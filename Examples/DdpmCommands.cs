@@ -64,7 +64,7 @@ namespace Dsl.Examples
             var width = new Option<int>("--width") { Description = "2D: hidden width of the TimeMlp.", DefaultValueFactory = _ => 128 }.InRange(1, 4096);
             var depth = new Option<int>("--depth") { Description = "2D: residual blocks of the TimeMlp.", DefaultValueFactory = _ => 3 }.InRange(0, 64);
             var channels = new Option<int>("--channels") { Description = "Digits: channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 32 }.MultipleOf(8, 8, 512);
-            var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: --out/ddpm-<data>.ckpt); its settings go to <file>.json." };
+            var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: --out/ddpm-<data>.ckpt); it stores its settings and a checksum." };
             var resume = new Option<bool>("--resume") { Description = "Continue from --checkpoint (same settings required)." };
             var command = new Command("train", "Train a noise network by Ho et al.'s Algorithm 1 (L_simple) with Adam and an EMA of the weights; atomic checkpoints, --resume.");
             foreach (var opt in new Option[] { data, steps, schedule, T, batch, lr, width, depth, channels, checkpoint, resume }) command.Options.Add(opt);
@@ -121,7 +121,7 @@ namespace Dsl.Examples
                 DdpmSampleRun result;
                 try
                 {
-                    bool digits = File.Exists(path + ".json") && File.ReadAllText(path + ".json").Contains("\"digits\"");
+                    bool digits = DdpmExperiments.StoredConfig(path).Config.IsDigits;
                     result = DdpmExperiments.Sample(path, m, k, digits ? System.Math.Min(count, 64) : count, run.Seed,
                         run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
                 }

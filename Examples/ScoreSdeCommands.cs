@@ -14,7 +14,7 @@ namespace Dsl.Examples
     {
         public static Command[] Build(GalleryOptions o) => new[] { NcsnCommand(o), ScoreSdeCommand(o) };
 
-        private static Option<string?> Checkpoint() => new("--checkpoint") { Description = "Checkpoint file (default: --out/<command>-<data>.ckpt); its settings go to <file>.json." };
+        private static Option<string?> Checkpoint() => new("--checkpoint") { Description = "Checkpoint file (default: --out/<command>-<data>.ckpt); it stores its settings and a checksum." };
         private static Option<bool> Resume() => new("--resume") { Description = "Continue training from --checkpoint to --steps (same settings required); then sample and evaluate." };
 
         private static Command NcsnCommand(GalleryOptions o)

@@ -16,7 +16,7 @@ using static TorchSharp.torch;
 
 namespace Dsl.Examples.Experiments
 {
-    /// <summary>What a DDPM checkpoint was trained as; stored beside it as &lt;checkpoint&gt;.json and in the network's name.</summary>
+    /// <summary>What a DDPM checkpoint was trained as; stored inside it as its settings (under its checksum) and in the network's name.</summary>
     internal sealed record DdpmConfig(string Data, string Schedule, int T, int Width, int Depth, int Channels)
     {
         public bool IsDigits => Data == "digits";
@@ -59,13 +59,6 @@ namespace Dsl.Examples.Experiments
             IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         {
             var schedule = Schedule(c.Schedule, c.T) ?? throw new ArgumentException("unknown schedule '" + c.Schedule + "'.");
-            var meta = checkpoint + ".json";
-            if (resume && File.Exists(meta))
-            {
-                var stored = JsonSerializer.Deserialize<DdpmConfig>(File.ReadAllText(meta))!;
-                if (stored != c)
-                    throw new CheckpointException("Checkpoint '" + checkpoint + "' was trained as " + stored + " but this run is " + c + "; use another --checkpoint or the same settings.");
-            }
             var net = Network(c, seed);
             var digits = c.IsDigits ? DigitsData() : null;
             IDataStream data = digits is not null ? new TensorDataStream(digits, batch, seed)
@@ -74,26 +67,39 @@ namespace Dsl.Examples.Experiments
             {
                 Steps = steps, LearningRate = learningRate, EmaDecay = c.IsDigits ? 0.995 : 0.99, Seed = seed, CheckpointPath = checkpoint,
                 CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
+                Settings = JsonSerializer.Serialize(c),   // a resume with other settings is refused by the Trainer, naming them
             });
-            File.WriteAllText(meta, JsonSerializer.Serialize(c));
             digits?.Dispose();
             return new DdpmTrainRun(c, result.Steps, result.StartStep, result.LossHistory.Count > 0 ? result.LossHistory[0] : double.NaN, result.FinalLoss,
                 result.Elapsed.TotalSeconds, checkpoint, result.Cancelled);
         }
 
+        /// <summary>
+        /// The config a checkpoint was trained with, read from the settings inside it (verified by its checksum); a checkpoint
+        /// without them, or with settings that are not a DDPM config, is a <see cref="CheckpointException"/>.
+        /// </summary>
+        public static (DdpmConfig Config, Checkpoint.Header Header) StoredConfig(string checkpoint)
+        {
+            if (!File.Exists(checkpoint)) throw new CheckpointException("Checkpoint '" + checkpoint + "' does not exist; run `dsl ddpm train --checkpoint " + checkpoint + "` first.");
+            var header = Checkpoint.Peek(checkpoint);
+            string Refuse(string why) => "Checkpoint '" + checkpoint + "' " + why + "; it was not written by `dsl ddpm train`.";
+            if (header.Settings == null) throw new CheckpointException(Refuse("records no settings"));
+            DdpmConfig? c;
+            try { c = JsonSerializer.Deserialize<DdpmConfig>(header.Settings); }
+            catch (JsonException e) { throw new CheckpointException(Refuse("has settings that are not a DDPM config (" + e.Message.Split('\n')[0] + ")"), e); }
+            if (c?.Data == null || c.Schedule == null) throw new CheckpointException(Refuse("has settings without the data and schedule"));
+            return (c, header);
+        }
+
         /// <summary>Loads the network (EMA weights when the checkpoint has them) and its config.</summary>
         public static (DdpmConfig Config, DiffusionNetwork Net, DdpmSchedule Schedule) Load(string checkpoint)
         {
-            var meta = checkpoint + ".json";
-            if (!File.Exists(checkpoint)) throw new CheckpointException("Checkpoint '" + checkpoint + "' does not exist; run `dsl ddpm train --checkpoint " + checkpoint + "` first.");
-            if (!File.Exists(meta)) throw new CheckpointException("Checkpoint '" + checkpoint + "' has no description '" + meta + "' (written by `dsl ddpm train`).");
-            var c = JsonSerializer.Deserialize<DdpmConfig>(File.ReadAllText(meta)) ?? throw new CheckpointException("'" + meta + "' is empty.");
-            var schedule = Schedule(c.Schedule, c.T) ?? throw new CheckpointException("'" + meta + "' names an unknown schedule '" + c.Schedule + "'.");
+            var (c, header) = StoredConfig(checkpoint);
+            var schedule = Schedule(c.Schedule, c.T) ?? throw new CheckpointException("Checkpoint '" + checkpoint + "' names an unknown schedule '" + c.Schedule + "'.");
             var net = Network(c, 0);
-            var header = Checkpoint.Peek(checkpoint);
-            using var optimizer = optim.Adam(net.parameters());
+            using var optimizer = new AdamOptimizer(net.parameters());
             using var ema = header.HasEma ? new ExponentialMovingAverage(net, 0.99) : null;
-            Checkpoint.Load(checkpoint, net, optimizer, ema);
+            Checkpoint.Load(checkpoint, net, optimizer, ema, header.Settings);
             ema?.CopyTo(net);
             return (c, net, schedule);
         }

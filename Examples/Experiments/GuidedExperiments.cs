@@ -16,7 +16,7 @@ using static TorchSharp.torch;
 namespace Dsl.Examples.Experiments
 {
     /// <summary>
-    /// What the guided-generation models were trained as; stored beside the denoiser checkpoint as &lt;checkpoint&gt;.json.
+    /// What the guided-generation models were trained as; stored inside each of the three checkpoints as its settings.
     /// One class-conditional denoiser trained with label dropout serves classifier-free guidance (labels), classifier
     /// guidance and inpainting (the null label: the unconditional model).
     /// </summary>
@@ -68,7 +68,7 @@ namespace Dsl.Examples.Experiments
             var denoiser = new DigitUNet(config.Channels, classes: 10, tag: config.Tag, generator: new Generator((ulong)seed + 101));
             var classifier = new TimeClassifier(64, 10, config.ClassifierWidth, tag: "noisy," + config.Tag, generator: new Generator((ulong)seed + 202));
             var judge = new TimeClassifier(64, 10, config.ClassifierWidth, tag: "clean", generator: new Generator((ulong)seed + 303));
-            var meta = checkpoint + ".json";
+            var settings = JsonSerializer.Serialize(config);
             var (trainX, trainY, testX, testY) = Split();
             try
             {
@@ -76,13 +76,10 @@ namespace Dsl.Examples.Experiments
                 bool trained = false, cancelled = false;
                 if (File.Exists(checkpoint))
                 {
-                    if (!File.Exists(meta)) throw new CheckpointException("Checkpoint '" + checkpoint + "' has no description '" + meta + "' (written by `dsl guided`).");
-                    var stored = JsonSerializer.Deserialize<GuidedConfig>(File.ReadAllText(meta)) ?? throw new CheckpointException("'" + meta + "' is empty.");
-                    if (stored != config)
-                        throw new CheckpointException("Checkpoint '" + checkpoint + "' was trained as " + stored + " but this run asks for " + config + "; use another --checkpoint or the same settings.");
-                    LoadWeights(checkpoint, denoiser);
-                    LoadWeights(ClassifierPath(checkpoint), classifier);
-                    LoadWeights(JudgePath(checkpoint), judge);
+                    // Each file carries the settings under its checksum: other settings are refused, naming what differs.
+                    LoadWeights(checkpoint, denoiser, settings);
+                    LoadWeights(ClassifierPath(checkpoint), classifier, settings);
+                    LoadWeights(JudgePath(checkpoint), judge, settings);
                 }
                 else
                 {
@@ -93,26 +90,25 @@ namespace Dsl.Examples.Experiments
                         // Classifier-free training (Ho & Salimans 2022, Algorithm 1): drop labels to ∅ with probability p_uncond.
                         using var dropped = Guidance.LabelDropout(y, 10, config.DropLabel, g);
                         return Ddpm.SimpleLoss(schedule, denoiser, x, g, DdpmTarget.Noise, dropped);
-                    }, Options(config.DenoiserSteps, 1e-3, 0.995, seed, checkpoint + ".part", progress, cancellation));
+                    }, Options(config.DenoiserSteps, 1e-3, 0.995, seed, checkpoint + ".part", settings, progress, cancellation));
                     cancelled = denoise.Cancelled;
                     if (!cancelled)
                     {
                         var noisy = Trainer.Train(classifier, new LabelledTensorDataStream(trainX, trainY, 128, seed + 1),
                             (x, y, g) => Guidance.ClassifierLoss(schedule, classifier, x, y, g),
-                            Options(config.ClassifierSteps, 2e-3, 0.99, seed + 1, ClassifierPath(checkpoint), progress, cancellation));
+                            Options(config.ClassifierSteps, 2e-3, 0.99, seed + 1, ClassifierPath(checkpoint), settings, progress, cancellation));
                         cancelled = noisy.Cancelled;
                     }
                     if (!cancelled)
                     {
                         var clean = Trainer.Train(judge, new LabelledTensorDataStream(trainX, trainY, 128, seed + 2),
                             (x, y, g) => Guidance.ClassifierLoss(null, judge, x, y, g),
-                            Options(System.Math.Max(1, config.ClassifierSteps / 2), 2e-3, 0.99, seed + 2, JudgePath(checkpoint), progress, cancellation));
+                            Options(System.Math.Max(1, config.ClassifierSteps / 2), 2e-3, 0.99, seed + 2, JudgePath(checkpoint), settings, progress, cancellation));
                         cancelled = clean.Cancelled;
                     }
                     if (!cancelled)
                     {
-                        // The denoiser's file appears last, with its description: a complete set or none is found by the next run.
-                        File.WriteAllText(meta, JsonSerializer.Serialize(config));
+                        // The denoiser's file appears last: a complete set or none is found by the next run.
                         File.Move(checkpoint + ".part", checkpoint, overwrite: true);
                     }
                 }
@@ -126,20 +122,21 @@ namespace Dsl.Examples.Experiments
             }
         }
 
-        private static TrainerOptions Options(int steps, double lr, double ema, long seed, string path, IProgress<TrainingProgress>? progress, CancellationToken cancellation) => new()
+        private static TrainerOptions Options(int steps, double lr, double ema, long seed, string path, string settings, IProgress<TrainingProgress>? progress,
+            CancellationToken cancellation) => new()
         {
             Steps = steps, LearningRate = lr, EmaDecay = ema, Seed = seed, CheckpointPath = path, CheckpointEvery = System.Math.Max(1, steps / 5),
-            Progress = progress, Cancellation = cancellation,
+            Settings = settings, Progress = progress, Cancellation = cancellation,
         };
 
-        /// <summary>The EMA weights of a checkpoint (a checkpoint of another architecture is refused, naming both).</summary>
-        private static void LoadWeights(string path, EnergyModule model)
+        /// <summary>The EMA weights of a checkpoint (a checkpoint of other settings or another architecture is refused, naming both).</summary>
+        private static void LoadWeights(string path, EnergyModule model, string settings)
         {
             if (!File.Exists(path)) throw new CheckpointException("Checkpoint '" + path + "' is missing (written by `dsl guided` beside the denoiser); delete the set and train again.");
             var header = Checkpoint.Peek(path);
-            using var optimizer = optim.Adam(model.parameters());
+            using var optimizer = new AdamOptimizer(model.parameters());
             using var ema = header.HasEma ? new ExponentialMovingAverage(model, 0.99) : null;
-            Checkpoint.Load(path, model, optimizer, ema);
+            Checkpoint.Load(path, model, optimizer, ema, settings);
             ema?.CopyTo(model);
         }
 

@@ -89,6 +89,8 @@ namespace Dsl.Examples.Experiments
                 Steps = steps, LearningRate = learningRate, EmaDecay = 0.98, Seed = seed, Progress = progress,
                 CheckpointPath = checkpoint, CheckpointEvery = checkpoint != null ? System.Math.Max(1, steps / 10) : 0, Resume = resume,
                 Cancellation = cancellation,
+                // What the checkpoint was trained with: resuming an ism checkpoint under dsm (same model, same shapes) is refused.
+                Settings = System.Text.Json.JsonSerializer.Serialize(new { loss = Name(loss), batch = batchSize, learning_rate = learningRate }),
             });
 
             var means = Read(model, "Mu");

@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 
 namespace Dsl.Examples.Experiments
 {
-    /// <summary>What an NCSN checkpoint was trained as (stored beside it as &lt;checkpoint&gt;.json).</summary>
+    /// <summary>What an NCSN checkpoint was trained as (stored inside it as its settings, under its checksum).</summary>
     internal sealed record NcsnConfig(string Data, int Levels, double SigmaMax, double SigmaMin, int Width, int Depth)
     {
         public string Tag => FormattableString.Invariant($"ncsn,data={Data},L={Levels},sigma={SigmaMax}..{SigmaMin}");
@@ -134,13 +134,6 @@ namespace Dsl.Examples.Experiments
         private static Trained Train<TConfig>(DiffusionNetwork net, string dataName, string checkpoint, bool resume, TConfig config, int steps, int batch, double learningRate,
             double emaDecay, long seed, Func<Tensor, Generator, Tensor> loss, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         {
-            var meta = checkpoint + ".json";
-            if (resume && File.Exists(meta))
-            {
-                var stored = JsonSerializer.Deserialize<TConfig>(File.ReadAllText(meta))!;
-                if (!Equals(stored, config))
-                    throw new CheckpointException("Checkpoint '" + checkpoint + "' was trained as " + stored + " but this run is " + config + "; use another --checkpoint or the same settings.");
-            }
             var digits = dataName == "digits" ? DdpmExperiments.DigitsData() : null;
             IDataStream data = digits is not null ? new TensorDataStream(digits, batch, seed)
                 : new SampledDataStream((k, g) => Toy2D.Sample(Toy2D.Parse(dataName)!.Value, k, g), 2, batch, seed);
@@ -148,9 +141,8 @@ namespace Dsl.Examples.Experiments
             {
                 Steps = steps, LearningRate = learningRate, EmaDecay = emaDecay, Seed = seed, CheckpointPath = checkpoint,
                 CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
+                Settings = JsonSerializer.Serialize(config),   // a resume with other settings is refused by the Trainer, naming them
             });
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(meta))!);
-            File.WriteAllText(meta, JsonSerializer.Serialize(config));
             digits?.Dispose();
             return new Trained(result.Steps, result.StartStep, result.LossHistory.Count > 0 ? result.LossHistory[0] : double.NaN, result.FinalLoss, result.Elapsed.TotalSeconds, checkpoint);
         }

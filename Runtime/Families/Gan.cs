@@ -82,7 +82,7 @@ namespace Dsl.Families
         private static AutogradCaller LossCaller(string entryPoint, string loss, Mlp network) => new(entryPoint, loss, "the parameters of '" + network.ModelName + "'",
             "'" + network.ModelName + "' needs trainable parameters (requires_grad) and a forward pass recorded by autograd (not under no_grad).");
 
-        private static void SaveCheckpoint(string path, Mlp generator, optim.Optimizer gOpt, Mlp discriminator, optim.Optimizer dOpt, long step,
+        private static void SaveCheckpoint(string path, Mlp generator, AdamOptimizer gOpt, Mlp discriminator, AdamOptimizer dOpt, long step,
             IReadOnlyList<double> gHistory, IReadOnlyList<double> dHistory)
         {
             Checkpoint.Save(path, generator, gOpt, null, step, gHistory);
@@ -96,18 +96,18 @@ namespace Dsl.Families
         public static IReadOnlyList<double> TrainDiscriminator(Mlp discriminator, Func<int, Generator, Tensor> real, Func<int, Generator, Tensor> fake,
             int steps, int batchSize, double learningRate, long seed)
         {
-            using var optimizer = optim.Adam(discriminator.parameters(), learningRate, beta1: 0.5);
+            using var optimizer = new AdamOptimizer(discriminator.parameters(), learningRate, beta1: 0.5);
             var history = new List<double>();
             for (long step = 0; step < steps; step++)
             {
                 using var scope = NewDisposeScope();
                 using var g = new Generator(Seeds.ForStep(seed, step, 0x_da7a));
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = GanLosses.Discriminator(discriminator.Forward(real(batchSize, g)).squeeze(1), discriminator.Forward(fake(batchSize, g)).squeeze(1));
                 double value = loss.ToDoubleValue();
                 if (!double.IsFinite(value)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, value);
                 GuardedAutograd.Backward(LossCaller("GanTraining.TrainDiscriminator", "the discriminator loss", discriminator), loss);
-                optimizer.step();
+                optimizer.Step();
                 history.Add(value);
             }
             return history;
@@ -125,8 +125,8 @@ namespace Dsl.Families
             if (discriminator.Outputs != 1)
                 throw new ArgumentException("GanTraining: the discriminator " + discriminator.ModelName + " must output one logit, not " + discriminator.Outputs + ".", nameof(discriminator));
             var clock = Stopwatch.StartNew();
-            using var dOpt = optim.Adam(discriminator.parameters(), options.LearningRate, beta1: 0.5);
-            using var gOpt = optim.Adam(generator.parameters(), options.LearningRate, beta1: 0.5);
+            using var dOpt = new AdamOptimizer(discriminator.parameters(), options.LearningRate, beta1: 0.5);
+            using var gOpt = new AdamOptimizer(generator.parameters(), options.LearningRate, beta1: 0.5);
             var dHistory = new List<double>();
             var gHistory = new List<double>();
             long reportEvery = System.Math.Max(1, options.Steps / 100);
@@ -141,23 +141,23 @@ namespace Dsl.Families
                     throw new ArgumentException("GanTraining: the data sampler returned " + Broadcasting.Describe(x) + " but " + discriminator.ModelName + " reads [N, " + discriminator.Dim + "].");
                 var z = empty(new long[] { options.BatchSize, generator.Dim }, dtype: x.dtype).normal_(0, 1, generator: g);
 
-                dOpt.zero_grad();
+                dOpt.ZeroGrad();
                 Tensor fake;
                 using (no_grad()) fake = generator.Forward(z);
                 var dLoss = GanLosses.Discriminator(discriminator.Forward(x).squeeze(1), discriminator.Forward(fake).squeeze(1));
                 double dValue = dLoss.ToDoubleValue();
                 if (!double.IsFinite(dValue)) throw TrainingDivergedException.For(discriminator, discriminator.ModelName, step, dValue);
                 GuardedAutograd.Backward(LossCaller("GanTraining.Train", "the discriminator loss", discriminator), dLoss);
-                dOpt.step();
+                dOpt.Step();
 
-                gOpt.zero_grad();
+                gOpt.ZeroGrad();
                 var z2 = empty(new long[] { options.BatchSize, generator.Dim }, dtype: x.dtype).normal_(0, 1, generator: g);
                 var logits = discriminator.Forward(generator.Forward(z2)).squeeze(1);
                 var gLoss = options.NonSaturating ? GanLosses.GeneratorNonSaturating(logits) : GanLosses.GeneratorMinimax(logits);
                 double gValue = gLoss.ToDoubleValue();
                 if (!double.IsFinite(gValue)) throw TrainingDivergedException.For(generator, generator.ModelName, step, gValue);
                 GuardedAutograd.Backward(LossCaller("GanTraining.Train", "the generator loss", generator), gLoss);
-                gOpt.step();
+                gOpt.Step();
                 dHistory.Add(dValue);
                 gHistory.Add(gValue);
                 if (options.Progress != null && ((step + 1) % reportEvery == 0 || step + 1 == options.Steps))

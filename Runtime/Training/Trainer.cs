@@ -33,6 +33,13 @@ namespace Dsl.Training
         /// <summary>Continue from <see cref="CheckpointPath"/> when it exists.</summary>
         public bool Resume { get; init; }
 
+        /// <summary>
+        /// How the run is configured, as a JSON object (e.g. the loss, the data, the architecture): stored inside every checkpoint
+        /// under its checksum, and a resume under different settings is refused with a <see cref="CheckpointException"/> naming
+        /// the properties that differ. Null stores none (and then only a checkpoint without settings resumes).
+        /// </summary>
+        public string? Settings { get; init; }
+
         /// <summary>Receives progress about a hundred times per run.</summary>
         public IProgress<TrainingProgress>? Progress { get; init; }
 
@@ -82,7 +89,8 @@ namespace Dsl.Training
     }
 
     /// <summary>
-    /// Minimises a loss over a model's parameters with TorchSharp's Adam. Every step is a pure function of
+    /// Minimises a loss over a model's parameters with <see cref="AdamOptimizer"/> (torch's Adam update without TorchSharp's
+    /// implicit-Scalar race). Every step is a pure function of
     /// (seed, step, state): batch k comes from the stream's step-addressed generator and the loss's noise from a
     /// generator seeded by (Seed, k), so resuming from a checkpoint reproduces the uninterrupted run.
     /// </summary>
@@ -127,13 +135,14 @@ namespace Dsl.Training
             if (options.CheckpointEvery < 0) throw new ArgumentException("Trainer: CheckpointEvery must be ≥ 0.", nameof(options));
 
             var clock = Stopwatch.StartNew();
-            using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+            if (options.Settings != null) ValidateSettings(options.Settings);
+            using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate);
             using var ema = options.EmaDecay is double decay ? new ExponentialMovingAverage(model, decay) : null;
             var history = new List<double>();
             long start = 0;
             if (options.Resume && options.CheckpointPath != null && File.Exists(options.CheckpointPath))
             {
-                var header = Checkpoint.Load(options.CheckpointPath, model, optimizer, ema);
+                var header = Checkpoint.Load(options.CheckpointPath, model, optimizer, ema, options.Settings);
                 start = header.Step;
                 history.AddRange(header.LossHistory.Take((int)System.Math.Min(header.LossHistory.Count, start)));
             }
@@ -147,13 +156,13 @@ namespace Dsl.Training
                 using (var scope = NewDisposeScope())
                 using (var generator = new Generator(Seeds.ForStep(options.Seed, step, 0x_1055)))
                 {
-                    optimizer.zero_grad();   // inside the step's scope: TorchSharp's zero_grad leaves one grad wrapper per parameter undisposed
+                    optimizer.ZeroGrad();
                     var l = stepLoss(step, generator);
                     if (l.numel() != 1) throw new ArgumentException("Trainer: the loss must be a single number, got " + Broadcasting.Describe(l) + ".", "loss");
                     value = l.ToDoubleValue();
                     if (double.IsNaN(value) || double.IsInfinity(value)) throw TrainingDivergedException.For(model, model.ModelName, step, value);
                     GuardedAutograd.Backward(LossCaller(model), l);
-                    optimizer.step();
+                    optimizer.Step();
                 }
                 ema?.Update(model);
                 history.Add(value);
@@ -163,14 +172,26 @@ namespace Dsl.Training
                     options.Progress.Report(new TrainingProgress(step + 1, options.Steps, value, seconds > 0 ? (step + 1 - start) * data.BatchSize / seconds : 0));
                 }
                 if (options.CheckpointPath != null && options.CheckpointEvery > 0 && (step + 1) % options.CheckpointEvery == 0)
-                    Checkpoint.Save(options.CheckpointPath, model, optimizer, ema, step + 1, history);
+                    Checkpoint.Save(options.CheckpointPath, model, optimizer, ema, step + 1, history, options.Settings);
             }
             if (options.CheckpointPath != null && step > start)
-                Checkpoint.Save(options.CheckpointPath, model, optimizer, ema, step, history);
+                Checkpoint.Save(options.CheckpointPath, model, optimizer, ema, step, history, options.Settings);
             ema?.CopyTo(model);
             int tail = System.Math.Max(1, history.Count / 10);
             double final = history.Count == 0 ? double.NaN : history.Skip(history.Count - tail).Average();
             return new TrainingResult(step, start, history, final, clock.Elapsed, cancelled);
+        }
+
+        /// <summary>Settings that are not a JSON object are the caller's mistake, found before any training (not at the first checkpoint).</summary>
+        private static void ValidateSettings(string settings)
+        {
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(settings);
+                if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object) return;
+            }
+            catch (System.Text.Json.JsonException) { }
+            throw new ArgumentException("Trainer: Settings must be a JSON object, got '" + settings + "'.", "options");
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using Dsl.Training;
 
 namespace Dsl.Models.Tests
 {
@@ -37,7 +38,9 @@ namespace Dsl.Models.Tests
             var ckpt = Path.Combine(OutDir, "moons.ckpt");
             var train = RunJson("ddpm", "train", "--data", "moons", "--steps", "30", "--T", "100", "--width", "32", "--depth", "1", "--checkpoint", ckpt);
             Assert.Equal(30, train.GetProperty("steps").GetInt64());
-            Assert.True(File.Exists(ckpt) && File.Exists(ckpt + ".json"));
+            Assert.True(File.Exists(ckpt));
+            Assert.False(File.Exists(ckpt + ".json"));                       // the settings live inside the checkpoint, under its checksum
+            Assert.Contains("\"Schedule\":\"linear\"", Checkpoint.Peek(ckpt).Settings);
             foreach (var (sampler, nfe) in new[] { ("ancestral", 100), ("ddim", 10), ("ode", 8 * 4) })
             {
                 // Ancestral without --steps: all T steps (Algorithm 2); a given --steps must be at least 1.

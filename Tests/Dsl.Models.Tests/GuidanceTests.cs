@@ -278,7 +278,7 @@ namespace Dsl.Models.Tests
             Assert.Contains("step 4", e.Message);
             Assert.Equal(before, File.ReadAllBytes(path));
             var other = new TimeClassifier(2, Modes, width: 32, depth: 1, generator: new Generator(1));
-            using var optimizer = optim.Adam(other.parameters());
+            using var optimizer = new AdamOptimizer(other.parameters());
             var mismatch = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, other, optimizer, null));
             Assert.Contains("width=16", mismatch.Message); Assert.Contains("width=32", mismatch.Message);
             x.Dispose(); y.Dispose();

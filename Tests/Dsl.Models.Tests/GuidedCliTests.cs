@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using Dsl.Training;
 
 namespace Dsl.Models.Tests
 {
@@ -27,7 +28,8 @@ namespace Dsl.Models.Tests
             Assert.InRange(classifier.GetProperty("target_class_rate").GetDouble(), 0, 1);
             Assert.Equal(3, classifier.GetProperty("nfe").GetInt32());
             Assert.True(File.Exists(classifier.GetProperty("png").GetString()));
-            Assert.True(File.Exists(ckpt) && File.Exists(ckpt + ".json") && File.Exists(ckpt + ".classifier.ckpt") && File.Exists(ckpt + ".judge.ckpt"));
+            Assert.True(File.Exists(ckpt) && File.Exists(ckpt + ".classifier.ckpt") && File.Exists(ckpt + ".judge.ckpt"));
+            Assert.False(File.Exists(ckpt + ".json"));                       // the settings live inside each checkpoint, under its checksum
 
             var free = RunJson(new[] { "guided", "--method", "free", "--digit", "7", "--steps", "3", "--n", "8", "--checkpoint", ckpt }.Concat(Tiny).ToArray());
             Assert.False(free.GetProperty("trained").GetBoolean());
@@ -43,8 +45,8 @@ namespace Dsl.Models.Tests
             // Loading the set as another architecture names both settings.
             var (code, _, err) = Run(new[] { "guided", "--channels", "24", "--steps", "3", "--n", "4", "--checkpoint", ckpt }.Concat(Tiny).ToArray());
             Assert.Equal(2, code);
-            Assert.Contains("Channels = 16", err);
-            Assert.Contains("Channels = 24", err);
+            Assert.Contains("Channels=16", err);
+            Assert.Contains("Channels=24", err);
         }
 
         [Fact]

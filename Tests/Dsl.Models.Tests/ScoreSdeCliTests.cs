@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using Dsl.Training;
 
 namespace Dsl.Models.Tests
 {
@@ -23,7 +24,9 @@ namespace Dsl.Models.Tests
             var first = RunJson(new[] { "ncsn", "--data", "gaussians8", "--steps", "20" }.Concat(tiny).ToArray());
             Assert.Equal(20, first.GetProperty("steps").GetInt64());
             Assert.Equal(20, first.GetProperty("langevin_steps").GetInt32());
-            Assert.True(File.Exists(ckpt) && File.Exists(ckpt + ".json") && File.Exists(first.GetProperty("png").GetString()));
+            Assert.True(File.Exists(ckpt) && File.Exists(first.GetProperty("png").GetString()));
+            Assert.False(File.Exists(ckpt + ".json"));                       // the settings live inside the checkpoint, under its checksum
+            Assert.Contains("\"Levels\":4", Checkpoint.Peek(ckpt).Settings);
             foreach (var key in new[] { "mmd2", "mean_log_density", "ode_nll_nats_per_dim", "seconds" })
                 Assert.True(double.IsFinite(first.GetProperty(key).GetDouble()), key);
             var resumed = RunJson(new[] { "ncsn", "--data", "gaussians8", "--steps", "30", "--resume" }.Concat(tiny).ToArray());
@@ -31,8 +34,10 @@ namespace Dsl.Models.Tests
             Assert.Equal(30, resumed.GetProperty("steps").GetInt64());
             var (code, _, err) = Run("ncsn", "--data", "gaussians8", "--steps", "40", "--resume", "--levels", "6", "--width", "16", "--depth", "1", "--checkpoint", ckpt);
             Assert.Equal(2, code);
-            Assert.Contains("Levels = 4", err);
-            Assert.Contains("Levels = 6", err);
+            Assert.Contains("Levels=4", err);
+            Assert.Contains("Levels=6", err);
+            Assert.DoesNotContain("Width", err);                            // only the setting that differs is named
+            Assert.Single(err.TrimEnd().Split('\n'));
         }
 
         [Fact]
