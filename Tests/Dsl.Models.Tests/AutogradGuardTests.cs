@@ -148,11 +148,11 @@ namespace Dsl.Models.Tests
             var x = Batch(4);
             using var exact = flow.LogLikelihood(x);
             using var hutchinson = flow.LogLikelihood(x, divergence: CnfDivergence.Hutchinson);
-            Assert.Equal(0.0, exact.DeltaLogProb.abs().max().ToDouble());
-            Assert.Equal(0.0, hutchinson.DeltaLogProb.abs().max().ToDouble());
+            Assert.Equal(0.0, exact.DeltaLogProb.abs().max().ToDoubleValue());
+            Assert.Equal(0.0, hutchinson.DeltaLogProb.abs().max().ToDoubleValue());
             // z(T) = x + T·v for a constant velocity: the solve itself ran.
-            using var expected = x + velocity.detach();
-            Assert.True((exact.Latent - expected).abs().max().ToDouble() < 1e-4);
+            using var expected = x.Add(velocity.detach());
+            Assert.True((exact.Latent - expected).abs().max().ToDoubleValue() < 1e-4);
         }
 
         [Fact]
@@ -174,7 +174,7 @@ namespace Dsl.Models.Tests
             // Computed once from a parameter, outside the loss: the first step's backward frees exp's saved result.
             using var cached = model.get_parameter("Mu")!.exp();
             var e = Assert.Throws<ArgumentException>(() => Trainer.Train(model, new TensorDataStream(Batch(32), 8, 0),
-                (x, g) => energy.Energy(x).mean().add(cached.sum()), new TrainerOptions { Steps = 3, LearningRate = 1e-3 }));
+                (x, g) => energy.Energy(x).mean().Add(cached.sum()), new TrainerOptions { Steps = 3, LearningRate = 1e-3 }));
             AssertNamesMistake(e, "Trainer.Train", "already freed");
             Assert.Contains("inside each evaluation", e.Message);
         }

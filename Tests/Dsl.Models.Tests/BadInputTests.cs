@@ -62,7 +62,7 @@ namespace Dsl.Models.Tests
             var generated = ((IEnergyModel)m).Energy(x);
             var eager = ((IEquationModel)m).EnergyEager(x);
             Assert.Equal(ScalarType.Float64, generated.dtype);
-            Assert.True((generated - eager).abs().max().ToDouble() < 1e-12);
+            Assert.True((generated - eager).abs().max().ToDoubleValue() < 1e-12);
         }
     }
 }

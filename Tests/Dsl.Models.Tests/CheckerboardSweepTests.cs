@@ -72,7 +72,7 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             var model = Sized(name, l, 0.3);
             ((EnergyModule)model).Kernels = KernelPath.TorchOps;   // the reference's ΔE by torch ops; the sweep itself ignores Kernels
-            var units = empty(chains, l * l, dtype: dtype).bernoulli_(0.5, generator: new Generator(5)).mul_(2).sub_(1);
+            var units = empty(chains, l * l, dtype: dtype).bernoulli_(0.5, generator: new Generator(5)).Mul_(2).Sub_(1);
             const double beta = 1 / 2.3;
             const ulong key = 0x1234_5678_9ABC_DEF0UL;
             for (long sweep = 0; sweep < 3; sweep++)
@@ -94,7 +94,7 @@ namespace Dsl.Models.Tests
                 for (int i = 0; i < 16; i++) all[code * 16 + i] = ((code >> i) & 1) == 1 ? 1 : -1;
             var states = tensor(all, new long[] { 1 << 16, 16 }, dtype: ScalarType.Float64);
             var energy = model.EnergyNoGrad(states);
-            var logWeight = -beta * energy;
+            var logWeight = energy.Mul(-beta);
             var p = (logWeight - logWeight.logsumexp(0)).exp();
             var m = states.mean(new long[] { 1 });
             return ((p * energy).sum().item<double>() / 16, (p * m).sum().item<double>(), (p * m * m).sum().item<double>());
@@ -113,7 +113,7 @@ namespace Dsl.Models.Tests
             var exact = Exact(model, beta);
             const int chains = 512, burn = 100, measured = 400;
             var g = new Generator(11);
-            var units = empty(chains, 16, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+            var units = empty(chains, 16, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
             var even = IsingLattice.Checkerboard(4);
             Assert.True(SpinSamplers.TakesGeneratedSweep(model, units, even));
             var (e, m, m2) = (zeros(chains, dtype: ScalarType.Float64), zeros(chains, dtype: ScalarType.Float64), zeros(chains, dtype: ScalarType.Float64));
@@ -124,15 +124,15 @@ namespace Dsl.Models.Tests
                 if (sweep < burn) continue;
                 using var inner = NewDisposeScope();
                 var mNow = units.mean(new long[] { 1 });
-                e.add_(model.EnergyNoGrad(units) / 16);
-                m.add_(mNow);
-                m2.add_(mNow.square());
+                e.Add_(model.EnergyNoGrad(units).Div(16));
+                m.Add_(mNow);
+                m2.Add_(mNow.Square());
             }
             Assert.Equal(burn + measured, FusedKernels.Calls - before);                 // every sweep took the generated one
             // Per-chain time averages are independent across chains: the standard error of their mean is their spread / √chains.
             void Check(string what, Tensor perChain, double truth)
             {
-                var averages = perChain / measured;
+                var averages = perChain.Div(measured);
                 double mean = averages.mean().item<double>(), error = averages.std().item<double>() / System.Math.Sqrt(chains);
                 Assert.True(System.Math.Abs(mean - truth) <= 4 * error + 1e-3,
                     $"{name} T = {temperature} H = {h} {rule}: {what} = {mean:F4} ± {error:F4}, exact {truth:F4}");
@@ -151,7 +151,7 @@ namespace Dsl.Models.Tests
             Tensor Run(ulong seed)
             {
                 var g = new Generator(seed);
-                var units = empty(3, 64 * 64).bernoulli_(0.5, generator: new Generator(1)).mul_(2).sub_(1);
+                var units = empty(3, 64 * 64).bernoulli_(0.5, generator: new Generator(1)).Mul_(2).Sub_(1);
                 for (int sweep = 0; sweep < 4; sweep++) SpinSamplers.Sweep(model, units, even, 0.45, SpinUpdate.Metropolis, g);
                 return units;
             }
@@ -168,7 +168,7 @@ namespace Dsl.Models.Tests
             var even = IsingLattice.Checkerboard(6);
             Assert.True(SpinSamplers.TakesGeneratedSweep(model, units, even));
             Assert.True(SpinSamplers.TakesGeneratedSweep(model, units, even.to_type(ScalarType.Bool)));
-            Assert.False(SpinSamplers.TakesGeneratedSweep(model, units, 1 - even));                       // the colours swapped: not the sweep's order
+            Assert.False(SpinSamplers.TakesGeneratedSweep(model, units, global::Dsl.ScalarOps.RSub(1,even)));                       // the colours swapped: not the sweep's order
             Assert.False(SpinSamplers.TakesGeneratedSweep(model, ones(36, 2).t(), even));                 // not contiguous
             Assert.False(SpinSamplers.TakesGeneratedSweep(model, ones(2, 36, dtype: ScalarType.Float16), even));
             Assert.False(SpinSamplers.TakesGeneratedSweep(new IsingModel(N: 36), units, even));        // dense adjacency: no generated sweep

@@ -97,8 +97,8 @@ namespace Dsl.Models.Tests
             var idx = t.data<long>().ToArray();
             var beta = tensor(idx.Select(k => s.Betas[k - 1]).ToArray(), ScalarType.Float64).unsqueeze(1);
             var sqrt1m = tensor(idx.Select(k => s.SqrtOneMinusAlphaBars[k - 1]).ToArray(), ScalarType.Float64).unsqueeze(1);
-            var algorithm2 = (xt - beta / sqrt1m * eps) / (1 - beta).sqrt();
-            Assert.True(mean.allclose(algorithm2, 1e-7, 1e-9), "max diff " + (mean - algorithm2).abs().max().ToDouble());
+            var algorithm2 = (xt - beta / sqrt1m * eps) / (global::Dsl.ScalarOps.RSub(1,beta)).sqrt();
+            Assert.True(mean.allclose(algorithm2, 1e-7, 1e-9), "max diff " + (mean - algorithm2).abs().max().ToDoubleValue());
             Assert.Equal(64, variance.shape[0]);
             // The typed continuous-time converters agree with the table at τₜ.
             var tau = s.Gather(s.Times, t, ScalarType.Float64);
@@ -107,7 +107,7 @@ namespace Dsl.Models.Tests
             Assert.True(TimeScores.NoiseFromV(s.Sde, fromTable)(xt, tau).allclose(eps, 1e-6, 1e-6));
             Assert.True(TimeScores.DataFromNoise(s.Sde, trueNoise)(xt, tau).allclose(x0, 1e-4, 1e-4));
             Assert.True(TimeScores.VFromNoise(s.Sde, trueNoise)(xt, tau).allclose(v, 1e-4, 1e-4));
-            Assert.Throws<ArgumentException>(() => Ddpm.QSample(s, x0, t + 1000, eps));
+            Assert.Throws<ArgumentException>(() => Ddpm.QSample(s, x0, t.Add(1000), eps));
         }
 
         /// <summary>The exact ε-predictor of Gaussian data N(μ, s²I): E[ε | xₜ] = σ(x − mμ)/(m²s² + σ²).</summary>
@@ -117,7 +117,7 @@ namespace Dsl.Models.Tests
             var m = sde.MeanCoefficient(tau).unsqueeze(1);
             var sigma = sde.MarginalStd(tau).unsqueeze(1);
             var mean = tensor(mu, x.dtype).unsqueeze(0);
-            return (sigma * (x - m * mean) / (m.square() * std * std + sigma.square())).MoveToOuterDisposeScope();
+            return (sigma * (x - m * mean) / (m.Square().Mul(std).Mul(std).Add(sigma.Square()))).MoveToOuterDisposeScope();
         };
 
         [Fact]
@@ -127,13 +127,13 @@ namespace Dsl.Models.Tests
             double[] mu = { 0.3, -0.2 };
             double std = 0.5;
             using var scope = NewDisposeScope();
-            var x0 = empty(2000, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(5)) * std + tensor(mu, ScalarType.Float64);
-            var exact = ((x0 - tensor(mu, ScalarType.Float64)).square().sum(new long[] { 1 }) / (2 * std * std) + System.Math.Log(2 * System.Math.PI * std * std)).mean().ToDouble() / 2;
+            var x0 = empty(2000, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(5)).Mul(std).Add(tensor(mu, ScalarType.Float64));
+            var exact = ((x0 - tensor(mu, ScalarType.Float64)).Square().sum(new long[] { 1 }).Div((2 * std * std)).Add(System.Math.Log(2 * System.Math.PI * std * std))).mean().ToDoubleValue() / 2;
             var oracle = GaussianOracle(s.Sde, mu, std);
             using var vlb = Ddpm.VariationalBound(s, oracle, x0, new VlbOptions { Seed = 1 });
             using var large = Ddpm.VariationalBound(s, oracle, x0, new VlbOptions { Seed = 1, Variance = ReverseVariance.Beta });
             using var ode = Ddpm.LogLikelihood(s, oracle, x0);
-            double odeNll = -ode.LogLikelihood.mean().ToDouble() / 2;
+            double odeNll = -ode.LogLikelihood.mean().ToDoubleValue() / 2;
             output.WriteLine($"exact NLL {exact:F5} nats/dim; VLB (β̃) {vlb.NatsPerDim:F5} ± {vlb.StandardErrorNatsPerDim:F5} (L_T {vlb.PriorNatsPerDim:E2}, ΣL {vlb.DiffusionNatsPerDim:F5}, L0 {vlb.DecoderNatsPerDim:F5}); VLB (β) {large.NatsPerDim:F5}; ODE {odeNll:F5} ({ode.FunctionEvaluations} NFE)");
             // Both fixed variances give bounds above the NLL; σₜ² = βₜ is the tighter one for continuous data, because at small t
             // the true reverse variance β̃ₜ + coef1ₜ²·Var[x₀ | xₜ] is close to βₜ, and β̃ₜ underestimates it (ΣL_{t−1} ~ Σ βₜ/(1 − ᾱ_{t−1})).
@@ -155,7 +155,7 @@ namespace Dsl.Models.Tests
             using var vlb = Ddpm.VariationalBound(s, (x, t) => oracle(x.to_type(ScalarType.Float64), t.to_type(ScalarType.Float64)).to_type(x.dtype), images, new VlbOptions { BinWidth = 2.0 / 16 });
             output.WriteLine($"digits under a Gaussian oracle: {vlb.BitsPerDim:F3} bits/dim");
             Assert.True(vlb.BitsPerDim > 0 && double.IsFinite(vlb.BitsPerDim));   // −log₂ of a probability: positive
-            var e = Assert.Throws<ArgumentException>(() => Ddpm.VariationalBound(s, oracle, Digits.Images(PixelScale.UnitInterval) * 16, new VlbOptions { BinWidth = 2.0 / 16 }));
+            var e = Assert.Throws<ArgumentException>(() => Ddpm.VariationalBound(s, oracle, Digits.Images(PixelScale.UnitInterval).Mul(16), new VlbOptions { BinWidth = 2.0 / 16 }));
             Assert.Contains("[−1, 1]", e.Message);
             Assert.Contains("PixelScale.Symmetric", Assert.Throws<ArgumentException>(() => DigitUNet.RequireSymmetricImages(Digits.Images(PixelScale.UnitInterval))).Message);
             Assert.Contains("8×8", Assert.Throws<ArgumentException>(() => new DigitUNet(8).Predict(zeros(2, 1, 28, 28), zeros(2))).Message);
@@ -177,12 +177,12 @@ namespace Dsl.Models.Tests
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             var data = Toy2D.Sample(Toy2DKind.Gaussians8, 1000, new Generator(77));
-            double trueNll = -Toy2D.Gaussians8LogDensity(data).mean().ToDouble() / 2;
+            double trueNll = -Toy2D.Gaussians8LogDensity(data).mean().ToDoubleValue() / 2;
             (double LogDensity, double Mmd) Fit(TimeMlp net)
             {
                 using var inner = NewDisposeScope();
                 using var r = Ddpm.Ddim(s, Ddpm.AsNoisePrediction(s, net), 1000, 2, new DdpmSamplerOptions { Steps = 25, Seed = 9 });
-                return (Toy2D.Gaussians8LogDensity(r.Samples).clamp_min(-50).mean().ToDouble(), SampleStatistics.Mmd2(r.Samples, data));
+                return (Toy2D.Gaussians8LogDensity(r.Samples).ClampMin(-50).mean().ToDoubleValue(), SampleStatistics.Mmd2(r.Samples, data));
             }
             var untrained = new TimeMlp(2, width: 64, depth: 2, generator: new Generator(11));
             var before = Fit(untrained);
@@ -193,9 +193,9 @@ namespace Dsl.Models.Tests
             output.WriteLine($"fit {clock.Elapsed.TotalSeconds:F1} s");
             var subset = data.narrow(0, 0, 200);
             using var ll = Ddpm.LogLikelihood(s, Ddpm.AsNoisePrediction(s, net), subset, ode: new OdeOptions { RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-3 });
-            double odeNll = -ll.LogLikelihood.mean().ToDouble() / 2;
+            double odeNll = -ll.LogLikelihood.mean().ToDoubleValue() / 2;
             output.WriteLine($"ode {clock.Elapsed.TotalSeconds:F1} s");
-            double trueSubset = -Toy2D.Gaussians8LogDensity(subset).mean().ToDouble() / 2;
+            double trueSubset = -Toy2D.Gaussians8LogDensity(subset).mean().ToDoubleValue() / 2;
             using var vlb = Ddpm.VariationalBound(s, Ddpm.AsNoisePrediction(s, net), subset, new VlbOptions { Stride = 10, Variance = ReverseVariance.Beta });
             output.WriteLine($"loss {result.LossHistory[0]:F3} → {result.FinalLoss:F3}; mean log p(samples) {before.LogDensity:F2} → {after.LogDensity:F2}; MMD² {before.Mmd:F4} → {after.Mmd:F4}; " +
                 $"ODE NLL {odeNll:F3} vs true {trueSubset:F3} nats/dim ({ll.FunctionEvaluations} NFE); VLB {vlb.NatsPerDim:F3}; data NLL {trueNll:F3}; {clock.Elapsed.TotalSeconds:F1} s");
@@ -215,13 +215,13 @@ namespace Dsl.Models.Tests
             var start = empty(50, 2).normal_(0, 1, generator: new Generator(42));
             using var a = Ddpm.Ddim(s, eps, 50, 2, new DdpmSamplerOptions { Steps = 20, Seed = 1, Start = start });
             using var b = Ddpm.Ddim(s, eps, 50, 2, new DdpmSamplerOptions { Steps = 20, Seed = 2, Start = start });
-            Assert.True(a.Samples.sub(b.Samples).abs().max().ToDouble() == 0, "η = 0 must not use the step noise");
+            Assert.True(a.Samples.sub(b.Samples).abs().max().ToDoubleValue() == 0, "η = 0 must not use the step noise");
             using var c = Ddpm.Ddim(s, eps, 50, 2, new DdpmSamplerOptions { Steps = 20, Seed = 1, Eta = 1, Start = start });
             using var d = Ddpm.Ddim(s, eps, 50, 2, new DdpmSamplerOptions { Steps = 20, Seed = 2, Eta = 1, Start = start });
-            Assert.False(c.Samples.sub(d.Samples).abs().max().ToDouble() == 0);
+            Assert.False(c.Samples.sub(d.Samples).abs().max().ToDoubleValue() == 0);
             using var e1 = Ddpm.Ancestral(s, eps, 50, 2, new DdpmSamplerOptions { Seed = 7 });
             using var e2 = Ddpm.Ancestral(s, eps, 50, 2, new DdpmSamplerOptions { Seed = 7 });
-            Assert.True(e1.Samples.sub(e2.Samples).abs().max().ToDouble() == 0);
+            Assert.True(e1.Samples.sub(e2.Samples).abs().max().ToDoubleValue() == 0);
             Assert.Equal(100, e1.FunctionEvaluations);
             Assert.Equal(20, a.FunctionEvaluations);
             Assert.Equal(new[] { 100, 67, 34, 1 }, Ddpm.SubSequence(100, 4));
@@ -234,7 +234,7 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             var net = new DigitUNet(8, generator: new Generator(1));
             var x = Digits.Images(PixelScale.Symmetric).narrow(0, 0, 16);
-            var y = net.Predict(x, full(16, 0.5f));
+            var y = net.Predict(x, global::Dsl.ScalarOps.Full(new long[] { 16 },0.5f));
             Assert.Equal(new long[] { 16, 64 }, y.shape);
             Assert.True(y.isfinite().all().item<bool>(), "UNet output not finite");
             var s = Linear(50);
@@ -269,7 +269,7 @@ namespace Dsl.Models.Tests
             var before = File.ReadAllBytes(path);
             int calls = 0;
             var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Train(net, new SampledDataStream((n, g) => Toy2D.Sample(Toy2DKind.Moons, n, g), 2, 256, 0),
-                (x, g) => ++calls < 3 ? Ddpm.SimpleLoss(s, net, x, g) : Ddpm.SimpleLoss(s, net, x, g) * double.NaN,
+                (x, g) => ++calls < 3 ? Ddpm.SimpleLoss(s, net, x, g) : Ddpm.SimpleLoss(s, net, x, g).Mul(double.NaN),
                 new TrainerOptions { Steps = 20, LearningRate = 3e-3, EmaDecay = 0.99, CheckpointPath = path, CheckpointEvery = 5, Resume = true }));
             Assert.Equal(7, e.Step);
             Assert.Contains("TimeMlp", e.Message);

@@ -58,15 +58,15 @@ namespace Dsl.Models.Tests
             var rbm = BoltzmannLearning.ExactLogLikelihood(dbn.Layers[0], v);
             var exact = dbn.ExactLogLikelihood(v);
             var bound = dbn.VariationalBound(v);
-            Assert.True((exact - rbm).abs().max().ToDouble() < 1e-10, "p_DBN(v) = p_RBM(v) when the top is the bottom transposed");
-            Assert.True((bound - rbm).abs().max().ToDouble() < 1e-10, "q(h|v) is the exact posterior, so the bound is tight");
+            Assert.True((exact - rbm).abs().max().ToDoubleValue() < 1e-10, "p_DBN(v) = p_RBM(v) when the top is the bottom transposed");
+            Assert.True((bound - rbm).abs().max().ToDoubleValue() < 1e-10, "q(h|v) is the exact posterior, so the bound is tight");
             // Untied, the bound stays below log p(v), strictly somewhere, and p(v) stays normalised.
             Randomise(dbn.Layers[1], 3, 1.5);
             exact = dbn.ExactLogLikelihood(v);
             bound = dbn.VariationalBound(v);
-            Assert.Equal(0.0, exact.logsumexp(0).ToDouble(), 10);
-            Assert.True((bound - exact).max().ToDouble() <= 1e-12, "bound ≤ log p(v)");
-            Assert.True((exact - bound).max().ToDouble() > 1e-3, "the factorial q of the bottom layer is not the posterior of the untied net");
+            Assert.Equal(0.0, exact.logsumexp(0).ToDoubleValue(), 10);
+            Assert.True((bound - exact).max().ToDoubleValue() <= 1e-12, "bound ≤ log p(v)");
+            Assert.True((exact - bound).max().ToDoubleValue() > 1e-3, "the factorial q of the bottom layer is not the posterior of the untied net");
         }
 
         [Fact]
@@ -79,7 +79,7 @@ namespace Dsl.Models.Tests
             var exact = dbn.ExactLogLikelihood(Bits(3)).exp().data<double>().ToArray();
             var (samples, means) = dbn.Sample(8000, 60, new Generator(7));
             Assert.Equal(new long[] { 8000, 3 }, samples.shape);
-            Assert.True(means.min().ToDouble() >= 0 && means.max().ToDouble() <= 1);
+            Assert.True(means.min().ToDoubleValue() >= 0 && means.max().ToDoubleValue() <= 1);
             AssertFrequencies(Codes(samples), exact, 4, "DBN ancestral sample");
         }
 
@@ -91,19 +91,19 @@ namespace Dsl.Models.Tests
             var evaluation = data.narrow(0, 0, 500);
             using var dbn = new DeepBeliefNet(64, new[] { 12, 64 }, seed: 1);
             var first = dbn.TrainGreedy(data, new GreedyLayerOptions { StepsPerLayer = 300, LearningRate = 0.02, Seed = 2, Layers = new[] { 0 } });
-            double rbm = BoltzmannLearning.ExactLogLikelihood(dbn.Layers[0], evaluation).mean().ToDouble();
+            double rbm = BoltzmannLearning.ExactLogLikelihood(dbn.Layers[0], evaluation).mean().ToDoubleValue();
             var w1 = dbn.Layers[0].get_parameter("W")!.detach().clone();
             // Tied to layer 1 transposed (zero steps), the net is the RBM and the bound equals its log-likelihood.
             dbn.TrainGreedy(data, new GreedyLayerOptions { StepsPerLayer = 0, Layers = new[] { 1 }, TieToLayerBelow = true });
-            double boundTied = dbn.VariationalBound(evaluation).mean().ToDouble();
+            double boundTied = dbn.VariationalBound(evaluation).mean().ToDoubleValue();
             var second = dbn.TrainGreedy(data, new GreedyLayerOptions { StepsPerLayer = 300, LearningRate = 0.005, Seed = 2, Layers = new[] { 1 }, TieToLayerBelow = true });
-            double bound = dbn.VariationalBound(evaluation).mean().ToDouble();
-            double exact = dbn.ExactLogLikelihood(evaluation).mean().ToDouble();
+            double bound = dbn.VariationalBound(evaluation).mean().ToDoubleValue();
+            double exact = dbn.ExactLogLikelihood(evaluation).mean().ToDoubleValue();
             output.WriteLine($"RBM exact {rbm:F3}; DBN bound tied {boundTied:F3}; DBN bound trained {bound:F3}; DBN exact {exact:F3}");
             Assert.Single(first);
             Assert.Equal(1, second.Single().Layer);
             Assert.Equal(300, second.Single().Result.Steps);
-            Assert.True((dbn.Layers[0].get_parameter("W")!.detach() - w1).abs().max().ToDouble() == 0, "training layer 2 leaves layer 1 frozen");
+            Assert.True((dbn.Layers[0].get_parameter("W")!.detach() - w1).abs().max().ToDoubleValue() == 0, "training layer 2 leaves layer 1 frozen");
             Assert.True(rbm > -30, $"layer 1 learned: exact log-likelihood {rbm:F2}");
             Assert.Equal(rbm, boundTied, 9);
             Assert.True(bound > rbm + 0.05, $"DBN bound {bound:F3} vs the RBM's exact log-likelihood {rbm:F3}");
@@ -129,7 +129,7 @@ namespace Dsl.Models.Tests
 
         /// <summary>The DBM energy written out, from the parameter views: [N].</summary>
         private static Tensor HandEnergy(DeepBoltzmannMachine m, Tensor v, Tensor h1, Tensor h2) =>
-            -((v.matmul(m.W1) * h1).sum(new long[] { 1 }) + (h1.matmul(m.W2) * h2).sum(new long[] { 1 }) + v.matmul(m.B) + h1.matmul(m.C1) + h2.matmul(m.C2));
+            -((v.matmul(m.W1) * h1).sum(new long[] { 1 }).Add((h1.matmul(m.W2) * h2).sum(new long[] { 1 })).Add(v.matmul(m.B)).Add(h1.matmul(m.C1)).Add(h2.matmul(m.C2)));
 
         /// <summary>All 2^(V+H1+H2) states (v, h1, h2) and their exact log-probabilities.</summary>
         private static (Tensor V, Tensor H1, Tensor H2, Tensor LogP) Enumerate(DeepBoltzmannMachine m)
@@ -146,8 +146,8 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             using var m = TinyDbm(1, 1.5);
             var (v, h1, h2, logP) = Enumerate(m);
-            Assert.True((m.Energy(v, h1, h2) - HandEnergy(m, v, h1, h2)).abs().max().ToDouble() < 1e-12, "generated joint energy = hand-written DBM energy");
-            Assert.True((m.ExpectedEnergy(v, h1, h2) - HandEnergy(m, v, h1, h2)).abs().max().ToDouble() < 1e-12, "expected energy at bits");
+            Assert.True((m.Energy(v, h1, h2) - HandEnergy(m, v, h1, h2)).abs().max().ToDoubleValue() < 1e-12, "generated joint energy = hand-written DBM energy");
+            Assert.True((m.ExpectedEnergy(v, h1, h2) - HandEnergy(m, v, h1, h2)).abs().max().ToDoubleValue() < 1e-12, "expected energy at bits");
             var p = logP.exp();
             long n = p.shape[0];
             // p(h1_j = 1 | v, h2): group states by (v, h2); p(v_i = 1 | h1), p(h2_k = 1 | h1): group by h1.
@@ -160,17 +160,17 @@ namespace Dsl.Models.Tests
             for (int j = 0; j < H1; j++)
             {
                 var exact = zeros(1 << (V + H2), dtype: ScalarType.Float64).index_add(0, vh2Code, p * h1.select(1, j), 1.0) / pVh2;
-                Assert.True((exact.index_select(0, vh2Code) - model1.select(1, j)).abs().max().ToDouble() < 1e-12, "p(h1_" + j + " = 1 | v, h2)");
+                Assert.True((exact.index_select(0, vh2Code) - model1.select(1, j)).abs().max().ToDoubleValue() < 1e-12, "p(h1_" + j + " = 1 | v, h2)");
             }
             for (int i = 0; i < V; i++)
             {
                 var exact = zeros(1 << H1, dtype: ScalarType.Float64).index_add(0, h1Code, p * v.select(1, i), 1.0) / pH1;
-                Assert.True((exact.index_select(0, h1Code) - modelV.select(1, i)).abs().max().ToDouble() < 1e-12, "p(v_" + i + " = 1 | h1)");
+                Assert.True((exact.index_select(0, h1Code) - modelV.select(1, i)).abs().max().ToDoubleValue() < 1e-12, "p(v_" + i + " = 1 | h1)");
             }
             for (int k = 0; k < H2; k++)
             {
                 var exact = zeros(1 << H1, dtype: ScalarType.Float64).index_add(0, h1Code, p * h2.select(1, k), 1.0) / pH1;
-                Assert.True((exact.index_select(0, h1Code) - modelH2.select(1, k)).abs().max().ToDouble() < 1e-12, "p(h2_" + k + " = 1 | h1)");
+                Assert.True((exact.index_select(0, h1Code) - modelH2.select(1, k)).abs().max().ToDoubleValue() < 1e-12, "p(h2_" + k + " = 1 | h1)");
             }
         }
 
@@ -181,13 +181,13 @@ namespace Dsl.Models.Tests
             using var m = TinyDbm(2, 1.5);
             var all = Bits(V + H1 + H2);
             var logits = -HandEnergy(m, all.narrow(1, 0, V), all.narrow(1, V, H1), all.narrow(1, V + H1, H2)).detach();
-            Assert.Equal(logits.logsumexp(0).ToDouble(), m.LogPartition(), 10);
+            Assert.Equal(logits.logsumexp(0).ToDoubleValue(), m.LogPartition(), 10);
             var vs = Bits(V);
             var exact = zeros(1 << V, dtype: ScalarType.Float64);
             var codes = tensor(Codes(all.narrow(1, 0, V)));
-            var byV = full(1 << V, double.NegativeInfinity, dtype: ScalarType.Float64);
+            var byV = global::Dsl.ScalarOps.Full(new long[] { 1 << V },double.NegativeInfinity,dtype: ScalarType.Float64);
             for (int s = 0; s < 1 << V; s++) byV[s] = logits.index(codes == s).logsumexp(0) - logits.logsumexp(0);
-            Assert.True((m.ExactLogLikelihood(vs) - byV).abs().max().ToDouble() < 1e-10);
+            Assert.True((m.ExactLogLikelihood(vs) - byV).abs().max().ToDoubleValue() < 1e-10);
         }
 
         [Fact]
@@ -215,10 +215,10 @@ namespace Dsl.Models.Tests
             output.WriteLine($"λ = {damping}: {q.Iterations} iterations, residual {q.Residual:E2}");
             Assert.True(q.Converged, $"residual {q.Residual} after {q.Iterations} iterations");
             // The fixed-point equations hold.
-            var mu1 = (vs.matmul(m.W1) + q.Mu2.matmul(m.W2.t()) + m.C1).sigmoid();
-            var mu2 = (q.Mu1.matmul(m.W2) + m.C2).sigmoid();
-            Assert.True((mu1 - q.Mu1).abs().max().ToDouble() < 1e-10, "μ1 = σ(c1 + W1ᵀv + W2μ2)");
-            Assert.True((mu2 - q.Mu2).abs().max().ToDouble() < 1e-10, "μ2 = σ(c2 + W2ᵀμ1)");
+            var mu1 = (vs.matmul(m.W1).Add(q.Mu2.matmul(m.W2.t())).Add(m.C1)).sigmoid();
+            var mu2 = (q.Mu1.matmul(m.W2).Add(m.C2)).sigmoid();
+            Assert.True((mu1 - q.Mu1).abs().max().ToDoubleValue() < 1e-10, "μ1 = σ(c1 + W1ᵀv + W2μ2)");
+            Assert.True((mu2 - q.Mu2).abs().max().ToDoubleValue() < 1e-10, "μ2 = σ(c2 + W2ᵀμ1)");
             // The bound never decreases over iterations and stays below the exact log p(v).
             double logZ = m.LogPartition();
             var exact = m.ExactLogLikelihood(vs, logZ);
@@ -227,12 +227,12 @@ namespace Dsl.Models.Tests
             {
                 using var qk = m.MeanField(vs, maxIterations: k, damping: damping, tolerance: 0);
                 var bound = m.MeanFieldBound(vs, qk, logZ);
-                Assert.True((bound - exact).max().ToDouble() <= 1e-12, $"bound ≤ log p(v) at iteration {k}");
-                if (previous is not null) Assert.True((previous - bound).max().ToDouble() <= 1e-12, $"the bound decreased at iteration {k}");
+                Assert.True((bound - exact).max().ToDoubleValue() <= 1e-12, $"bound ≤ log p(v) at iteration {k}");
+                if (previous is not null) Assert.True((previous - bound).max().ToDoubleValue() <= 1e-12, $"the bound decreased at iteration {k}");
                 previous = bound;
             }
             // And the converged bound is finite and not trivially loose.
-            Assert.True((exact - m.MeanFieldBound(vs, q, logZ)).max().ToDouble() < 2.0);
+            Assert.True((exact - m.MeanFieldBound(vs, q, logZ)).max().ToDoubleValue() < 2.0);
         }
 
         [Fact]
@@ -246,7 +246,7 @@ namespace Dsl.Models.Tests
             {
                 double logZ = dbm.LogPartition();
                 using var q = dbm.MeanField(evaluation);
-                return (dbm.ExactLogLikelihood(evaluation, logZ).mean().ToDouble(), dbm.MeanFieldBound(evaluation, q, logZ).mean().ToDouble());
+                return (dbm.ExactLogLikelihood(evaluation, logZ).mean().ToDoubleValue(), dbm.MeanFieldBound(evaluation, q, logZ).mean().ToDoubleValue());
             }
             var before = Measure();
             using var learning = new DbmPersistentLearning(dbm, dbm.RandomState(100, new Generator(2)));

@@ -62,7 +62,7 @@ namespace Dsl.Models.Tests
         {
             var y = x.clone();
             var column = y.select(1, i);
-            column.copy_(m.Units == UnitKind.Spins ? -column : 1 - column);
+            column.copy_(m.Units == UnitKind.Spins ? -column : global::Dsl.ScalarOps.RSub(1,column));
             return y;
         }
 
@@ -79,8 +79,8 @@ namespace Dsl.Models.Tests
             for (int i = 0; i < m.Dim; i++)
             {
                 var exact = ((IEquationModel)m).EnergyEager(Flip(m, x, i)) - e;
-                Assert.True((exact - flip.select(1, i)).abs().max().ToDouble() < 1e-10, name + ": ΔE at unit " + i);
-                Assert.True((exact - flipNoGrad.select(1, i)).abs().max().ToDouble() < 1e-10, name + ": ΔE (no grad) at unit " + i);
+                Assert.True((exact - flip.select(1, i)).abs().max().ToDoubleValue() < 1e-10, name + ": ΔE at unit " + i);
+                Assert.True((exact - flipNoGrad.select(1, i)).abs().max().ToDoubleValue() < 1e-10, name + ": ΔE (no grad) at unit " + i);
             }
         }
 
@@ -95,12 +95,12 @@ namespace Dsl.Models.Tests
             double up = 1, down = m.Units == UnitKind.Spins ? -1 : 0;
             for (int i = 0; i < m.Dim; i++)
             {
-                var withUp = x.clone(); withUp.select(1, i).fill_(up);
-                var withDown = x.clone(); withDown.select(1, i).fill_(down);
+                var withUp = x.clone(); withUp.select(1, i).Fill_(up);
+                var withDown = x.clone(); withDown.select(1, i).Fill_(down);
                 var eUp = ((IEquationModel)m).EnergyEager(withUp);
                 var eDown = ((IEquationModel)m).EnergyEager(withDown);
-                var exact = (-eUp).exp() / ((-eUp).exp() + (-eDown).exp());
-                Assert.True((exact - p.select(1, i)).abs().max().ToDouble() < 1e-12, name + ": p(unit " + i + " up | rest)");
+                var exact = (-eUp).exp() / ((-eUp).exp().Add((-eDown).exp()));
+                Assert.True((exact - p.select(1, i)).abs().max().ToDoubleValue() < 1e-12, name + ": p(unit " + i + " up | rest)");
             }
         }
 
@@ -113,12 +113,12 @@ namespace Dsl.Models.Tests
             var x = States(m).detach().requires_grad_(true);
             var e = ((IEquationModel)m).EnergyEager(x).sum();
             var grad = autograd.grad(new[] { e }, new[] { x }, retain_graph: true, create_graph: true)[0];
-            Assert.True((m.LocalFields(x.detach()) + grad).abs().max().ToDouble() < 1e-10, name + ": local fields");
+            Assert.True((m.LocalFields(x.detach()).Add(grad)).abs().max().ToDoubleValue() < 1e-10, name + ": local fields");
             var d = m.SelfCouplings();
             for (int i = 0; i < m.Dim; i++)
             {
                 var second = autograd.grad(new[] { grad.select(1, i).sum() }, new[] { x }, retain_graph: true)[0].select(1, i);
-                Assert.True((second - d[i]).abs().max().ToDouble() < 1e-10, name + ": ∂²E/∂x" + i + "²");
+                Assert.True((second - d[i]).abs().max().ToDoubleValue() < 1e-10, name + ": ∂²E/∂x" + i + "²");
             }
         }
 
@@ -126,13 +126,13 @@ namespace Dsl.Models.Tests
         public void The_lattice_and_the_trained_boltzmann_machine_have_no_self_coupling_but_a_general_w_has()
         {
             using var scope = NewDisposeScope();
-            Assert.Equal(0.0, Make("lattice", 1).SelfCouplings().abs().max().ToDouble());
+            Assert.Equal(0.0, Make("lattice", 1).SelfCouplings().abs().max().ToDoubleValue());
             var fvbm = (FullyVisibleBoltzmannMachine)Make("fvbm", 1);
-            Assert.True(fvbm.SelfCouplings().abs().max().ToDouble() > 0.1);
+            Assert.True(fvbm.SelfCouplings().abs().max().ToDoubleValue() > 0.1);
             FullyVisibleLearning.SymmetrizeZeroDiagonal(fvbm.get_parameter("W")!);
-            Assert.Equal(0.0, fvbm.SelfCouplings().abs().max().ToDouble());
+            Assert.Equal(0.0, fvbm.SelfCouplings().abs().max().ToDoubleValue());
             var w = fvbm.get_parameter("W")!;
-            Assert.Equal(0.0, (w - w.t()).abs().max().ToDouble());
+            Assert.Equal(0.0, (w - w.t()).abs().max().ToDoubleValue());
         }
 
         [Fact]
@@ -141,10 +141,10 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             var rolled = new AnisotropicIsing(N: 25) { L = 5, Jx = 0.7, Jy = 0.7, H = -0.2 };
             var lattice = new LatticeIsing(N: 25) { L = 5, J = 0.7, H = -0.2 };
-            var s = empty(6, 25).bernoulli_(0.5, generator: new Generator(8)).mul_(2).sub_(1);
-            Assert.True((rolled.EnergyNoGrad(s) - lattice.EnergyNoGrad(s)).abs().max().ToDouble() < 1e-5);
-            Assert.True((rolled.LocalFields(s) - lattice.LocalFields(s)).abs().max().ToDouble() < 1e-5);
-            Assert.Equal(0.0, rolled.SelfCouplings().abs().max().ToDouble());
+            var s = empty(6, 25).bernoulli_(0.5, generator: new Generator(8)).Mul_(2).Sub_(1);
+            Assert.True((rolled.EnergyNoGrad(s) - lattice.EnergyNoGrad(s)).abs().max().ToDoubleValue() < 1e-5);
+            Assert.True((rolled.LocalFields(s) - lattice.LocalFields(s)).abs().max().ToDoubleValue() < 1e-5);
+            Assert.Equal(0.0, rolled.SelfCouplings().abs().max().ToDoubleValue());
             var e = Assert.Throws<ArgumentException>(() => new AnisotropicIsing(N: 24) { L = 5 }.EnergyNoGrad(ones(1, 24)));
             Assert.Contains("not an L×L lattice with L = 5", e.Message);
         }
@@ -196,10 +196,10 @@ namespace Dsl.Models.Tests
             var mean = x.mean(new long[] { 0 });
             var correlation = (x.unsqueeze(2) * x.unsqueeze(1)).mean(new long[] { 0 });
             // Independent chains: the standard error of a mean of 0/1 values is √(p(1−p)/chains).
-            var seMean = (exactMean * (1 - exactMean) / chains).sqrt();
-            var seCorrelation = (exactCorrelation * (1 - exactCorrelation) / chains).sqrt() + 1e-12;
-            Assert.True(((mean - exactMean).abs() / seMean).max().ToDouble() < 4.5, "⟨xᵢ⟩ within 4.5 SE");
-            Assert.True(((correlation - exactCorrelation).abs() / seCorrelation).max().ToDouble() < 4.5, "⟨xᵢxⱼ⟩ within 4.5 SE");
+            var seMean = ((exactMean * (global::Dsl.ScalarOps.RSub(1,exactMean))).Div(chains)).sqrt();
+            var seCorrelation = ((exactCorrelation * (global::Dsl.ScalarOps.RSub(1,exactCorrelation))).Div(chains)).sqrt().Add(1e-12);
+            Assert.True(((mean - exactMean).abs() / seMean).max().ToDoubleValue() < 4.5, "⟨xᵢ⟩ within 4.5 SE");
+            Assert.True(((correlation - exactCorrelation).abs() / seCorrelation).max().ToDoubleValue() < 4.5, "⟨xᵢxⱼ⟩ within 4.5 SE");
         }
     }
 }
@@ -249,8 +249,8 @@ namespace Dsl.Models.Tests
             var gradW = autograd.grad(new[] { loss }, new[] { w })[0];
             // E = −½xᵀWx: ∂(−log-likelihood)/∂Wᵢⱼ = −½(⟨xᵢxⱼ⟩_data − ⟨xᵢxⱼ⟩_model).
             var model = Correlations(FullyVisibleLearning.AllStates(UnitKind.Bits, N), FullyVisibleLearning.ExactProbabilities(student));
-            var expected = -0.5 * (Correlations(data) - model);
-            Assert.True((gradW - expected).abs().max().ToDouble() < 1e-12, "autograd of the exact likelihood vs the correlation formula");
+            var expected = (Correlations(data) - model).Mul(-0.5);
+            Assert.True((gradW - expected).abs().max().ToDoubleValue() < 1e-12, "autograd of the exact likelihood vs the correlation formula");
         }
 
         [Fact]
@@ -263,18 +263,18 @@ namespace Dsl.Models.Tests
             student.to(ScalarType.Float64);
             var w = student.get_parameter("W")!;
             var b = student.get_parameter("B")!;
-            double before = FullyVisibleLearning.ExactLogLikelihood(student, data).mean().ToDouble();
-            double teacherScore = FullyVisibleLearning.ExactLogLikelihood(teacher, data).mean().ToDouble();
+            double before = FullyVisibleLearning.ExactLogLikelihood(student, data).mean().ToDoubleValue();
+            double teacherScore = FullyVisibleLearning.ExactLogLikelihood(teacher, data).mean().ToDoubleValue();
             FullyVisibleLearning.Fit(student, new[] { w, b }, data, steps: 400, learningRate: 0.1, chains: 500, sweepsPerStep: 1, batchSize: 500,
                 new Generator(4), () => FullyVisibleLearning.SymmetrizeZeroDiagonal(w));
-            double after = FullyVisibleLearning.ExactLogLikelihood(student, data).mean().ToDouble();
-            Assert.Equal(0.0, (w - w.t()).abs().max().ToDouble());
-            Assert.Equal(0.0, w.diagonal().abs().max().ToDouble());
+            double after = FullyVisibleLearning.ExactLogLikelihood(student, data).mean().ToDoubleValue();
+            Assert.Equal(0.0, (w - w.t()).abs().max().ToDoubleValue());
+            Assert.Equal(0.0, w.diagonal().abs().max().ToDoubleValue());
             // The maximum-likelihood fit scores at least as well as the teacher on the teacher's own sample, up to SGD noise.
             Assert.True(after > before + 0.3, $"log-likelihood {before:F4} → {after:F4} nats (teacher {teacherScore:F4})");
             Assert.True(after > teacherScore - 0.02, $"student {after:F4} vs teacher {teacherScore:F4} nats");
             var modelCorrelation = Correlations(FullyVisibleLearning.AllStates(UnitKind.Bits, N), FullyVisibleLearning.ExactProbabilities(student));
-            var gap = (modelCorrelation - Correlations(data)).abs().max().ToDouble();
+            var gap = (modelCorrelation - Correlations(data)).abs().max().ToDoubleValue();
             Assert.True(gap < 0.03, "largest |⟨xᵢxⱼ⟩_model − ⟨xᵢxⱼ⟩_data| = " + gap);
         }
     }

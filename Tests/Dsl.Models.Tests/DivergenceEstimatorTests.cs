@@ -27,7 +27,7 @@ namespace Dsl.Models.Tests
             var exact = DivergenceEstimators.Exact(model, x);
             const int probes = 4000;
             using var estimate = DivergenceEstimators.Hutchinson(model.Score, x, probes, distribution, new Generator(5));
-            var z = (estimate.Value - exact).abs() / (estimate.ProbeVariance / probes).sqrt();
+            var z = (estimate.Value - exact).abs() / (estimate.ProbeVariance.Div(probes)).sqrt();
             Assert.True(z.max().item<double>() < 4.5, $"max |estimate − exact| = {z.max().item<double>():F2} standard errors");
             Assert.Equal(probes, estimate.Probes);
         }
@@ -46,13 +46,13 @@ namespace Dsl.Models.Tests
                 return autograd.grad(new[] { s.select(1, i).sum() }, new[] { input })[0];
             }).ToArray();
             var jacobian = stack(rows, 1);                                                   // [N, D, D]
-            var frob = jacobian.square().sum(new long[] { 1, 2 });
-            var offDiagonal = frob - jacobian.diagonal(0, 1, 2).square().sum(1);
+            var frob = jacobian.Square().sum(new long[] { 1, 2 });
+            var offDiagonal = frob - jacobian.diagonal(0, 1, 2).Square().sum(1);
             const int probes = 8000;
             using var gaussian = DivergenceEstimators.Hutchinson(model.Score, x, probes, ProbeDistribution.Gaussian, new Generator(7));
             using var rademacher = DivergenceEstimators.Hutchinson(model.Score, x, probes, ProbeDistribution.Rademacher, new Generator(8));
-            var relG = ((gaussian.ProbeVariance - 2 * frob).abs() / (2 * frob)).max().item<double>();
-            var relR = ((rademacher.ProbeVariance - 2 * offDiagonal).abs() / (2 * offDiagonal)).max().item<double>();
+            var relG = ((gaussian.ProbeVariance - frob.Mul(2)).abs() / (frob.Mul(2))).max().item<double>();
+            var relR = ((rademacher.ProbeVariance - offDiagonal.Mul(2)).abs() / (offDiagonal.Mul(2))).max().item<double>();
             Assert.True(relG < 0.1, $"Gaussian probe variance off by {relG:P1}");
             Assert.True(relR < 0.1, $"Rademacher probe variance off by {relR:P1}");
             Assert.True((rademacher.ProbeVariance < gaussian.ProbeVariance).all().item<bool>());

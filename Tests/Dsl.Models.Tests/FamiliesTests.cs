@@ -34,7 +34,7 @@ namespace Dsl.Models.Tests
             var x = Digits.Images(PixelScale.Binary)[TensorIndex.Slice(0, 400)];
             var g = new Generator(5);
             var (elbo, reconstruction, kl) = vae.Elbo(x, g, samples: 200);        // the ELBO itself, to Monte-Carlo precision
-            Assert.True(kl.min().ToDouble() >= 0);
+            Assert.True(kl.min().ToDoubleValue() >= 0);
             // Each bound per data point, averaged over independent replicates so that its Monte-Carlo noise is small.
             Tensor Bound(int k, int replicates) => stack(Enumerable.Range(0, replicates).Select(_ => vae.Iwae(x, k, g)).ToArray()).mean(new long[] { 0 });
             var iwae1 = Bound(1, 20);
@@ -43,7 +43,7 @@ namespace Dsl.Models.Tests
             static (double Mean, double Se) Paired(Tensor a, Tensor b)
             {
                 var d = a - b;
-                return (d.mean().ToDouble(), d.std().ToDouble() / System.Math.Sqrt(d.shape[0]));
+                return (d.mean().ToDoubleValue(), d.std().ToDoubleValue() / System.Math.Sqrt(d.shape[0]));
             }
             var (d1, s1) = Paired(iwae1, elbo);
             Assert.True(System.Math.Abs(d1) < 4 * s1 + 1e-9, $"IWAE_1 − ELBO = {d1:F4} ± {s1:F4} (unbiased: should be 0)");
@@ -51,7 +51,7 @@ namespace Dsl.Models.Tests
             Assert.True(d5 > 4 * s5, $"IWAE_5 − ELBO = {d5:F4} ± {s5:F4}");
             var (d50, s50) = Paired(iwae50, iwae5);
             Assert.True(d50 > 4 * s50, $"IWAE_50 − IWAE_5 = {d50:F4} ± {s50:F4}");
-            Assert.True(elbo.mean().ToDouble() > -30, $"a trained VAE reaches an ELBO above −30 nats on the binarised digits; got ELBO {elbo.mean().ToDouble():F2}, IWAE_5 {iwae5.mean().ToDouble():F2}, IWAE_50 {iwae50.mean().ToDouble():F2}");
+            Assert.True(elbo.mean().ToDoubleValue() > -30, $"a trained VAE reaches an ELBO above −30 nats on the binarised digits; got ELBO {elbo.mean().ToDoubleValue():F2}, IWAE_5 {iwae5.mean().ToDoubleValue():F2}, IWAE_50 {iwae50.mean().ToDoubleValue():F2}");
         }
 
         [Fact]
@@ -70,7 +70,7 @@ namespace Dsl.Models.Tests
                 var data = Digits.Images(PixelScale.UnitInterval);
                 Trainer.Train(vae, new TensorDataStream(data, 64, 0), (x, g) => vae.Loss(x, g), new TrainerOptions { Steps = 20, CheckpointPath = path, CheckpointEvery = 10 });
                 var saved = File.ReadAllBytes(path);
-                vae.SetParameter("enc_b", full(16, double.NaN));
+                vae.SetParameter("enc_b", global::Dsl.ScalarOps.Full(new long[] { 16 },double.NaN));
                 var diverged = Assert.Throws<TrainingDivergedException>(() =>
                 {
                     Trainer.Train(vae, new TensorDataStream(data, 64, 0), (x, g) => vae.Loss(x, g), new TrainerOptions { Steps = 40, CheckpointPath = path, CheckpointEvery = 10 });
@@ -88,7 +88,7 @@ namespace Dsl.Models.Tests
         public void A_discriminator_trained_against_a_fixed_generator_approaches_D_star()
         {
             // p_data = N(1, 1), p_g = N(−1, 1.5²): D*(x) = p_data/(p_data + p_g).
-            static Tensor LogNormal(Tensor x, double m, double s) => ((x - m) / s).square() * -0.5 - System.Math.Log(s) - 0.5 * System.Math.Log(2 * System.Math.PI);
+            static Tensor LogNormal(Tensor x, double m, double s) => ((x.Sub(m)).Div(s)).Square().Mul(-0.5).Sub(System.Math.Log(s)).Sub(0.5 * System.Math.Log(2 * System.Math.PI));
             var disc = new Mlp("Discriminator", 1, new[] { 16 }, 1, generator: new Generator(4));
             GanTraining.TrainDiscriminator(disc,
                 (n, g) => empty(n, 1).normal_(1, 1, generator: g),
@@ -99,7 +99,7 @@ namespace Dsl.Models.Tests
             var x = linspace(-2.5, 3, 56).unsqueeze(1);
             var learned = disc.Forward(x).squeeze(1).sigmoid();
             var optimal = GanLosses.OptimalDiscriminator(LogNormal(x, 1, 1), LogNormal(x, -1, 1.5)).squeeze(1);
-            double err = (learned - optimal).abs().max().ToDouble();
+            double err = (learned - optimal).abs().max().ToDoubleValue();
             Assert.True(err < 0.06, "max |D − D*| on [−2.5, 3] = " + err);
         }
 
@@ -133,7 +133,7 @@ namespace Dsl.Models.Tests
                 var savedG = File.ReadAllBytes(path);
                 var savedD = File.ReadAllBytes(GanTraining.DiscriminatorCheckpoint(path));
                 var (name, parameter) = discriminator.named_parameters().First();
-                discriminator.SetParameter(name, full_like(parameter, double.NaN));
+                discriminator.SetParameter(name, global::Dsl.ScalarOps.FullLike(parameter, double.NaN));
                 var e = Assert.Throws<TrainingDivergedException>(() =>
                     GanTraining.Train(generator, discriminator, real, new GanOptions { Steps = 10, BatchSize = 64, CheckpointPath = path, CheckpointEvery = 5 }));
                 Assert.Equal(name, e.Parameter);
@@ -153,11 +153,11 @@ namespace Dsl.Models.Tests
         public void The_non_saturating_loss_keeps_its_gradient_where_the_minimax_loss_saturates()
         {
             // A confident discriminator (D(G(z)) ≈ 0, logit −8): d/dl log(1 − σ(l)) = −σ(l) ≈ 0, d/dl [−log σ(l)] = −(1 − σ(l)) ≈ −1.
-            var l = full(4, -8.0, dtype: ScalarType.Float64).requires_grad_(true);
+            var l = global::Dsl.ScalarOps.Full(new long[] { 4 },-8.0,dtype: ScalarType.Float64).requires_grad_(true);
             var minimax = autograd.grad(new[] { GanLosses.GeneratorMinimax(l) }, new[] { l })[0];
             var nonSat = autograd.grad(new[] { GanLosses.GeneratorNonSaturating(l) }, new[] { l })[0];
-            Assert.True(minimax.abs().max().ToDouble() < 1e-3 / 4);
-            Assert.True(System.Math.Abs(nonSat[0].ToDouble() + 0.25 * (1 - 1 / (1 + System.Math.Exp(8)))) < 1e-12);
+            Assert.True(minimax.abs().max().ToDoubleValue() < 1e-3 / 4);
+            Assert.True(System.Math.Abs(nonSat[0].ToDoubleValue() + 0.25 * (1 - 1 / (1 + System.Math.Exp(8)))) < 1e-12);
         }
 
         [Theory]
@@ -171,19 +171,19 @@ namespace Dsl.Models.Tests
             const double T = 1.3;
             var flow = new ContinuousFlow("LinearFlow", 2, (z, t) => z.matmul(a.T), T);
             var x = randn(new long[] { 4000, 2 }, dtype: ScalarType.Float64, generator: new Generator(3));
-            var zT = x.matmul(linalg.matrix_exp(a * T).T);
-            var expected = ContinuousFlow.BaseLogProb(zT) + T * a.trace();
+            var zT = x.matmul(linalg.matrix_exp(a.Mul(T)).T);
+            var expected = ContinuousFlow.BaseLogProb(zT).Add(a.trace().Mul(T));
             using var result = flow.LogLikelihood(x, new OdeOptions { Method = OdeMethod.Rk45, RelativeTolerance = 1e-9, AbsoluteTolerance = 1e-9 }, divergence, seed: 1);
             Assert.True(result.FunctionEvaluations > 0);
             var err = result.LogLikelihood - expected;
             if (divergence == CnfDivergence.Exact)
-                Assert.True(err.abs().max().ToDouble() < 1e-6, "max error " + err.abs().max().ToDouble());
+                Assert.True(err.abs().max().ToDoubleValue() < 1e-6, "max error " + err.abs().max().ToDoubleValue());
             else
             {
                 // Unbiased: the mean error is zero within a few standard errors of the probe noise.
-                double mean = err.mean().ToDouble(), se = err.std().ToDouble() / System.Math.Sqrt(4000);
+                double mean = err.mean().ToDoubleValue(), se = err.std().ToDoubleValue() / System.Math.Sqrt(4000);
                 Assert.True(System.Math.Abs(mean) < 4 * se, $"Hutchinson mean error {mean:F4} ± {se:F4}");
-                Assert.True((result.Latent - zT).abs().max().ToDouble() < 1e-6);
+                Assert.True((result.Latent - zT).abs().max().ToDoubleValue() < 1e-6);
             }
         }
 
@@ -196,15 +196,15 @@ namespace Dsl.Models.Tests
             double Nll()
             {
                 using var r = flow.LogLikelihood(data[TensorIndex.Slice(0, 300)], new OdeOptions { Method = OdeMethod.Rk4, Steps = 8 });
-                return -r.LogLikelihood.mean().ToDouble();
+                return -r.LogLikelihood.mean().ToDoubleValue();
             }
             using (var scope = NewDisposeScope())
             {
                 // The differentiable RK4 loss agrees with the adaptive solve.
                 var x = data[TensorIndex.Slice(0, 100)];
-                double rk4 = flow.NegativeLogLikelihoodLoss(x, steps: 8).ToDouble();
+                double rk4 = flow.NegativeLogLikelihoodLoss(x, steps: 8).ToDoubleValue();
                 using var adaptive = flow.LogLikelihood(x);
-                Assert.True(System.Math.Abs(rk4 + adaptive.LogLikelihood.mean().ToDouble()) < 1e-3);
+                Assert.True(System.Math.Abs(rk4 + adaptive.LogLikelihood.mean().ToDoubleValue()) < 1e-3);
             }
             double before = Nll();
             Trainer.Train(flow, new TensorDataStream(data, 128, 0), (x, _) => flow.NegativeLogLikelihoodLoss(x, steps: 2),

@@ -43,25 +43,25 @@ namespace Dsl.Models.Tests
                 var module = (EnergyModule)layer;
                 module.to(ScalarType.Float64);
                 // Larger, varied parameters than the default initialisation, so tanh' is far from 1.
-                module.SetParameter("W", randn(new long[] { d }, dtype: ScalarType.Float64, generator: g) * 1.5);
+                module.SetParameter("W", randn(new long[] { d }, dtype: ScalarType.Float64, generator: g).Mul(1.5));
                 module.SetParameter("U", randn(new long[] { d }, dtype: ScalarType.Float64, generator: g));
                 module.SetParameter("B", randn(Array.Empty<long>(), dtype: ScalarType.Float64, generator: g));
                 if (layer is PlanarFlow)
                     using (no_grad()) module.SetParameter("U", Planar.ConstrainedU(module.get_parameter("U")!, module.get_parameter("W")!));
-                var z = randn(new long[] { 64, d }, dtype: ScalarType.Float64, generator: g) * 2;
+                var z = randn(new long[] { 64, d }, dtype: ScalarType.Float64, generator: g).Mul(2);
 
                 var jacobian = AutogradJacobian(layer, z);
                 var (_, logAbsDet) = linalg.slogdet(jacobian);
                 var generated = layer.LogDetJacobian(z);
-                double err = (generated - logAbsDet).abs().max().ToDouble();
+                double err = (generated - logAbsDet).abs().max().ToDoubleValue();
                 Assert.True(err < 1e-10, name + " D=" + d + " seed " + seed + ": max |log det error| = " + err);
 
                 var (output, logDet) = layer.ForwardAndLogDet(z);
-                Assert.True((output - layer.TransformEager(z)).abs().max().ToDouble() < 1e-12);
-                Assert.True((logDet - generated).abs().max().ToDouble() < 1e-12);
+                Assert.True((output - layer.TransformEager(z)).abs().max().ToDoubleValue() < 1e-12);
+                Assert.True((logDet - generated).abs().max().ToDoubleValue() < 1e-12);
                 var (outputNoGrad, logDetNoGrad) = layer.ForwardAndLogDetNoGrad(z);
-                Assert.True((outputNoGrad - output).abs().max().ToDouble() < 1e-12);
-                Assert.True((logDetNoGrad - logDet).abs().max().ToDouble() < 1e-12);
+                Assert.True((outputNoGrad - output).abs().max().ToDoubleValue() < 1e-12);
+                Assert.True((logDetNoGrad - logDet).abs().max().ToDoubleValue() < 1e-12);
             }
         }
 
@@ -73,16 +73,16 @@ namespace Dsl.Models.Tests
             var layer = new InvertiblePlanarFlow(3, g);
             layer.to(ScalarType.Float64);
             var w = tensor(new[] { 0.5, -1.0, 2.0 });
-            var u = w * -10.0;   // wᵀu = −52.5: a folded, non-invertible raw layer
+            var u = w.Mul(-10.0);   // wᵀu = −52.5: a folded, non-invertible raw layer
             layer.SetParameter("W", w);
             layer.SetParameter("U", u);
             layer.SetParameter("B", tensor(0.3));
             var uHat = Planar.ConstrainedU(u, w);
-            Assert.True((w * uHat).sum().ToDouble() > -1);
+            Assert.True((w * uHat).sum().ToDoubleValue() > -1);
             var z = randn(new long[] { 32, 3 }, dtype: ScalarType.Float64, generator: g);
-            var expected = z + uHat * (z.matmul(w) + 0.3).tanh().unsqueeze(1);
-            Assert.True((layer.Forward(z) - expected).abs().max().ToDouble() < 1e-12);
-            Assert.True(layer.LogDetJacobian(z).isfinite().all().ToBoolean());
+            var expected = z.Add(uHat * (z.matmul(w).Add(0.3)).tanh().unsqueeze(1));
+            Assert.True((layer.Forward(z) - expected).abs().max().ToDoubleValue() < 1e-12);
+            Assert.True(layer.LogDetJacobian(z).isfinite().all().ToBooleanValue());
         }
 
         [Fact]
@@ -123,7 +123,7 @@ namespace Dsl.Models.Tests
                 using var gen = new Generator(99);
                 using var noGrad = no_grad();
                 var z0 = randn(new long[] { 20_000, 2 }, generator: gen);
-                return stack.ReverseKlLoss(z0, target).ToDouble() + logZ;
+                return stack.ReverseKlLoss(z0, target).ToDoubleValue() + logZ;
             }
             double before = Kl();
             var data = new SampledDataStream((n, gen) => randn(new long[] { n, 2 }, generator: gen), 2, 256, seed: 5);

@@ -17,7 +17,7 @@ namespace Dsl.Models.Tests
         public static TheoryData<string> Models() => new TheoryData<string>(ModelCatalog.All.Select(e => e.Name));
 
         private static double RelErr(Tensor actual, Tensor expected) =>
-            (actual - expected).abs().max().ToDouble() / (1 + expected.abs().max().ToDouble());
+            (actual - expected).abs().max().ToDoubleValue() / (1 + expected.abs().max().ToDoubleValue());
 
         /// <summary>Runs <paramref name="run"/> and returns how many fused kernels ran meanwhile.</summary>
         private static int FusedRuns(Action run)
@@ -172,7 +172,7 @@ namespace Dsl.Models.Tests
                 var model = NoiseConditional(name, g, dtype);
                 var m = (INoiseConditionalModel)model;
                 var x = randn(200, 3, generator: g).to(dtype);
-                var sigma = (rand(200, generator: g) + 0.1).to(dtype);
+                var sigma = (rand(200, generator: g).Add(0.1)).to(dtype);
                 model.Kernels = KernelPath.TorchOps;
                 var e0 = m.EnergyNoGrad(x, sigma);
                 var s0 = m.ScoreNoGrad(x, sigma);
@@ -196,7 +196,7 @@ namespace Dsl.Models.Tests
         {
             using var scope = NewDisposeScope();
             var g = new Generator(7);
-            var spins = (randint(0, 2, new long[] { 20, 36 }, generator: g) * 2 - 1).to(dtype);
+            var spins = (randint(0, 2, new long[] { 20, 36 }, generator: g).Mul(2).Sub(1)).to(dtype);
             var models = new EnergyModule[]
             {
                 new LatticeIsing(N: 36) { L = 6, J = 0.7, H = -0.2 },
@@ -239,7 +239,7 @@ namespace Dsl.Models.Tests
                 var x = NumericTests.RandomInput(model, 300, 11);
                 var z = randn(300, model.Dim, generator: new Generator(12)).to(dtype);
                 model.Kernels = KernelPath.TorchOps;
-                var expected = (x.to(ScalarType.Float64) + 0.3 * step.ScoreNoGrad(x).to(ScalarType.Float64) + 0.7 * z.to(ScalarType.Float64));
+                var expected = (x.to(ScalarType.Float64).Add(step.ScoreNoGrad(x).to(ScalarType.Float64).Mul(0.3)).Add(z.to(ScalarType.Float64).Mul(0.7)));
                 var torchOps = step.ScoreStepNoGrad(x, 0.3, z, 0.7);
                 model.Kernels = KernelPath.Fused;
                 Tensor fused = null!;
@@ -263,7 +263,7 @@ namespace Dsl.Models.Tests
             Tensor next = null!;
             Assert.Equal(1, FusedRuns(() => next = Dsl.Sampling.Samplers.LangevinStep(gmm, x0, 0.04, new Generator(9))));
             var noise = new CounterNoise(CounterRandom.KeyFrom(new Generator(9)), 0).Sample(x0);
-            var reference = x0 + 0.02 * gmm.ScoreNoGrad(x0) + 0.2 * noise;
+            var reference = x0.Add(gmm.ScoreNoGrad(x0).Mul(0.02)).Add(noise.Mul(0.2));
             Assert.True(RelErr(next, reference) <= 10 * tolerance);
         }
 
@@ -287,7 +287,7 @@ namespace Dsl.Models.Tests
                 var z = noise.Sample(x);
                 Assert.Equal(dtype, z.dtype);
                 model.Kernels = KernelPath.TorchOps;
-                var expected = x.to(ScalarType.Float64) + 0.3 * step.ScoreNoGrad(x).to(ScalarType.Float64) + 0.7 * z.to(ScalarType.Float64);
+                var expected = x.to(ScalarType.Float64).Add(step.ScoreNoGrad(x).to(ScalarType.Float64).Mul(0.3)).Add(z.to(ScalarType.Float64).Mul(0.7));
                 Tensor torchOps = null!;
                 Assert.Equal(0, FusedRuns(() => torchOps = step.ScoreStepNoGrad(x, 0.3, 0.7, noise)));
                 model.Kernels = KernelPath.Fused;
@@ -327,8 +327,8 @@ namespace Dsl.Models.Tests
             var z = noise.Sample(x);
             double sigma = 0.7, u = 1.3, c = 0.98, a = 0.05, b = 0.2;
             module.Kernels = KernelPath.TorchOps;
-            var s = model.ScoreNoGrad(x * u, full(new long[] { 2050 }, sigma, dtype: dtype)).to(ScalarType.Float64);
-            var expected = c * x.to(ScalarType.Float64) + a * s + b * z.to(ScalarType.Float64);
+            var s = model.ScoreNoGrad(x.Mul(u), global::Dsl.ScalarOps.Full(new long[] { 2050 }, sigma, dtype: dtype)).to(ScalarType.Float64);
+            var expected = x.to(ScalarType.Float64).Mul(c).Add(s.Mul(a)).Add(z.to(ScalarType.Float64).Mul(b));
             Tensor torchOps = null!;
             Assert.Equal(0, FusedRuns(() => torchOps = step.ScoreStepNoGrad(x, sigma, u, c, a, b, noise)));
             module.Kernels = KernelPath.Fused;

@@ -38,7 +38,7 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             var g = new Generator((ulong)seed);
             var y = randint(0, Modes, new long[] { n }, generator: g, dtype: ScalarType.Int64);
-            var x = Centres(ScalarType.Float32).index_select(0, y) + empty(n, 2).normal_(0, ModeStd, generator: g);
+            var x = Centres(ScalarType.Float32).index_select(0, y).Add(empty(n, 2).normal_(0, ModeStd, generator: g));
             return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
         }
 
@@ -49,11 +49,11 @@ namespace Dsl.Models.Tests
         private static Tensor ExactLogits(ISde sde, Tensor x, Tensor tau)
         {
             using var scope = NewDisposeScope();
-            var m = tau.eq(0).all().ToBoolean() ? ones_like(tau) : sde.MeanCoefficient(tau).to_type(x.dtype);
-            var sigma = tau.eq(0).all().ToBoolean() ? zeros_like(tau) : sde.MarginalStd(tau).to_type(x.dtype);
-            var variance = (m.square() * ModeStd * ModeStd + sigma.square()).unsqueeze(1);
+            var m = tau.Eq(0).all().ToBooleanValue() ? ones_like(tau) : sde.MeanCoefficient(tau).to_type(x.dtype);
+            var sigma = tau.Eq(0).all().ToBooleanValue() ? zeros_like(tau) : sde.MarginalStd(tau).to_type(x.dtype);
+            var variance = (m.Square().Mul(ModeStd).Mul(ModeStd).Add(sigma.Square())).unsqueeze(1);
             var means = m.unsqueeze(1).unsqueeze(2) * Centres(x.dtype).unsqueeze(0);                  // [N, 8, 2]
-            return ((x.unsqueeze(1) - means).square().sum(new long[] { 2 }) / (-2 * variance)).MoveToOuterDisposeScope();
+            return ((x.unsqueeze(1) - means).Square().sum(new long[] { 2 }) / (variance.Mul(-2))).MoveToOuterDisposeScope();
         }
 
         /// <summary>The exact ε-prediction of the diffused mixture: ε* = σ Σₖ rₖ (x − m μₖ)/(m²s² + σ²).</summary>
@@ -64,7 +64,7 @@ namespace Dsl.Models.Tests
             var sigma = sde.MarginalStd(tau).to_type(x.dtype);
             var r = ExactLogits(sde, x, tau).softmax(1);                                                   // [N, 8]
             var mean = r.matmul(Centres(x.dtype)) * m.unsqueeze(1);
-            return ((x - mean) * (sigma / (m.square() * ModeStd * ModeStd + sigma.square())).unsqueeze(1)).MoveToOuterDisposeScope();
+            return ((x - mean) * (sigma / (m.Square().Mul(ModeStd).Mul(ModeStd).Add(sigma.Square()))).unsqueeze(1)).MoveToOuterDisposeScope();
         };
 
         /// <summary>The exact noisy classifier p(k | xₜ) of the mixture.</summary>
@@ -82,13 +82,13 @@ namespace Dsl.Models.Tests
         private static Tensor NearestMode(Tensor x)
         {
             using var scope = NewDisposeScope();
-            return (x.unsqueeze(1) - Centres(x.dtype).unsqueeze(0)).square().sum(new long[] { 2 }).argmin(1).MoveToOuterDisposeScope();
+            return (x.unsqueeze(1) - Centres(x.dtype).unsqueeze(0)).Square().sum(new long[] { 2 }).argmin(1).MoveToOuterDisposeScope();
         }
 
         private static double Rate(Tensor x, int mode)
         {
             using var scope = NewDisposeScope();
-            return NearestMode(x).eq(mode).to_type(ScalarType.Float64).mean().ToDouble();
+            return NearestMode(x).Eq(mode).to_type(ScalarType.Float64).mean().ToDoubleValue();
         }
 
         private static DdpmSamplerOptions Ddim(long seed, int steps = 100, double eta = 1) => new() { Steps = steps, Eta = eta, Seed = seed };
@@ -98,7 +98,7 @@ namespace Dsl.Models.Tests
         {
             var s = DdpmTests.Linear();
             const int n = 2000, mode = 3;
-            using var labels = full(new long[] { n }, mode, ScalarType.Int64);
+            using var labels = global::Dsl.ScalarOps.Full(new long[] { n }, mode, ScalarType.Int64);
             var exact = ExactMixtureNoise(s.Sde);
             // γ = 1 with exact ε and p(y | xₜ): ε̂ is exactly −σ∇log pₜ(x | y), so the samples are N(μ₃, 0.1²I).
             // Algorithm 2 on all T steps: a coarse sub-sequence narrows the 0.1-wide modes (DDIM η = 1 on 100 steps gave std 0.079).
@@ -108,13 +108,13 @@ namespace Dsl.Models.Tests
             using var mean = guided.Samples.mean(new long[] { 0 }).to_type(ScalarType.Float64);
             using var std = guided.Samples.std(new long[] { 0 }).to_type(ScalarType.Float64);
             double[] mu = { Radius * System.Math.Cos(mode * System.Math.PI / 4), Radius * System.Math.Sin(mode * System.Math.PI / 4) };
-            output.WriteLine($"guided rate {rate:F4}, mean ({mean[0].ToDouble():F4}, {mean[1].ToDouble():F4}) vs ({mu[0]:F4}, {mu[1]:F4}), std ({std[0].ToDouble():F4}, {std[1].ToDouble():F4}); unguided rate {unguided:F4} (1/8 = 0.125)");
+            output.WriteLine($"guided rate {rate:F4}, mean ({mean[0].ToDoubleValue():F4}, {mean[1].ToDoubleValue():F4}) vs ({mu[0]:F4}, {mu[1]:F4}), std ({std[0].ToDoubleValue():F4}, {std[1].ToDoubleValue():F4}); unguided rate {unguided:F4} (1/8 = 0.125)");
             Assert.True(rate > 0.99, $"guided rate {rate}");
             double se = ModeStd / System.Math.Sqrt(n);
             for (int j = 0; j < 2; j++)
             {
-                Assert.True(System.Math.Abs(mean[j].ToDouble() - mu[j]) < 5 * se + 0.01, $"mean[{j}] {mean[j].ToDouble()} vs {mu[j]}");
-                Assert.InRange(std[j].ToDouble(), 0.085, 0.12);
+                Assert.True(System.Math.Abs(mean[j].ToDoubleValue() - mu[j]) < 5 * se + 0.01, $"mean[{j}] {mean[j].ToDoubleValue()} vs {mu[j]}");
+                Assert.InRange(std[j].ToDoubleValue(), 0.085, 0.12);
             }
             double rateSe = System.Math.Sqrt(0.125 * 0.875 / n);
             Assert.True(System.Math.Abs(unguided - 0.125) < 4 * rateSe, $"unguided rate {unguided} vs 0.125 ± {rateSe}");
@@ -133,7 +133,7 @@ namespace Dsl.Models.Tests
             var exact = ExactMixtureNoise(s.Sde);
             var rates = new[] { 0.0, 1.0, 3.0 }.Select(gamma =>
             {
-                using var labels = full(new long[] { n }, 6, ScalarType.Int64);
+                using var labels = global::Dsl.ScalarOps.Full(new long[] { n }, 6, ScalarType.Int64);
                 using var r = Ddpm.Ddim(s, Guidance.ClassifierGuided(s.Sde, exact, classifier, labels, gamma), n, 2, Ddim(3, 50));
                 return Rate(r.Samples, 6);
             }).ToArray();
@@ -159,7 +159,7 @@ namespace Dsl.Models.Tests
             const int n = 500;
             double Sample(long label, double w)
             {
-                using var labels = full(new long[] { n }, label, ScalarType.Int64);
+                using var labels = global::Dsl.ScalarOps.Full(new long[] { n }, label, ScalarType.Int64);
                 using var r = Ddpm.Ddim(s, Guidance.ClassifierFree(net, labels, w), n, 2, Ddim(5, 50));
                 return Rate(r.Samples, 2);
             }
@@ -174,7 +174,7 @@ namespace Dsl.Models.Tests
         /// <summary>N(0, Σ), Σ = 0.1 I + 0.9 11ᵀ in D = 6 (unit variances, correlation 0.9): ε* = σ (m²Σ + σ²I)⁻¹ x.</summary>
         private static (NoisePrediction Noise, Tensor Sigma) CorrelatedGaussian(ISde sde, int d)
         {
-            var sigma = eye(d, dtype: ScalarType.Float64) * 0.1 + full(new long[] { d, d }, 0.9, ScalarType.Float64);
+            var sigma = eye(d, dtype: ScalarType.Float64).Mul(0.1).Add(global::Dsl.ScalarOps.Full(new long[] { d, d }, 0.9, ScalarType.Float64));
             var (lambda, q) = linalg.eigh(sigma);
             NoisePrediction noise = (x, tau) =>
             {
@@ -182,7 +182,7 @@ namespace Dsl.Models.Tests
                 var m = sde.MeanCoefficient(tau).to_type(ScalarType.Float64).unsqueeze(1);
                 var s = sde.MarginalStd(tau).to_type(ScalarType.Float64).unsqueeze(1);
                 var rotated = x.to_type(ScalarType.Float64).matmul(q);
-                return (rotated / (m.square() * lambda.unsqueeze(0) + s.square()) * s).matmul(q.t()).to_type(x.dtype).MoveToOuterDisposeScope();
+                return (rotated / ((m.Square() * lambda.unsqueeze(0)).Add(s.Square())) * s).matmul(q.t()).to_type(x.dtype).MoveToOuterDisposeScope();
             };
             return (noise, sigma);
         }
@@ -202,7 +202,7 @@ namespace Dsl.Models.Tests
             var smm = sigma.index_select(0, missing).index_select(1, missing);
             var smk = sigma.index_select(0, missing).index_select(1, known);
             var skk = sigma.index_select(0, known).index_select(1, known);
-            double conditionalVariance = (smm - smk.matmul(linalg.inv(skk)).matmul(smk.t())).trace().ToDouble() / 3;
+            double conditionalVariance = (smm - smk.matmul(linalg.inv(skk)).matmul(smk.t())).trace().ToDoubleValue() / 3;
             double exactMse = 2 * conditionalVariance;
             using var plain = Ddpm.Ddim(s, noise, n, d, Ddim(9));
             double baseline = Inpainting.MaskedMse(plain.Samples, truth, mask);
@@ -226,7 +226,7 @@ namespace Dsl.Models.Tests
             var s = DdpmTests.Linear(100);
             var exact = ExactMixtureNoise(s.Sde);
             var classifier = new ExactModeClassifier(s.Sde);
-            using var tooLarge = full(new long[] { 4 }, 8, ScalarType.Int64);
+            using var tooLarge = global::Dsl.ScalarOps.Full(new long[] { 4 }, 8, ScalarType.Int64);
             var e = Assert.Throws<ArgumentException>(() => Guidance.ClassifierGuided(s.Sde, exact, classifier, tooLarge, 1));
             Assert.Contains("0…7", e.Message); Assert.Contains("8…8", e.Message);
             using var floats = zeros(4);
@@ -238,10 +238,10 @@ namespace Dsl.Models.Tests
             var unconditional = new TimeMlp(2, width: 8, depth: 0, generator: new Generator(1));
             Assert.Contains("Classes = 0", Assert.Throws<ArgumentException>(() => Guidance.ClassifierFree(unconditional, four, 1)).Message);
             var conditional = new TimeMlp(2, width: 8, depth: 0, classes: 3, generator: new Generator(1));
-            using var eleven = full(new long[] { 4 }, 11, ScalarType.Int64);
+            using var eleven = global::Dsl.ScalarOps.Full(new long[] { 4 }, 11, ScalarType.Int64);
             Assert.Contains("0…3 (3 = no label)", Assert.Throws<ArgumentException>(() => Guidance.ClassifierFree(conditional, eleven, 1)).Message);
             using var x = zeros(4, 2);
-            using var tau = full(new long[] { 4 }, 0.5f);
+            using var tau = global::Dsl.ScalarOps.Full(new long[] { 4 }, 0.5f);
             var predict = Assert.Throws<ArgumentException>(() => conditional.Predict(x, tau, eleven));
             Assert.Contains(conditional.ModelName, predict.Message); Assert.Contains("11…11", predict.Message);
             Assert.Contains("[0, 1]", Assert.Throws<ArgumentException>(() => Guidance.LabelDropout(four, 3, 1.5, new Generator(1))).Message);
@@ -250,7 +250,7 @@ namespace Dsl.Models.Tests
             using var wrongShape = ones(3);
             var mask = Assert.Throws<ArgumentException>(() => Inpainting.Sample(s, exact, known, wrongShape, new InpaintingOptions()));
             Assert.Contains("[4, 2]", mask.Message); Assert.Contains("[2]", mask.Message); Assert.Contains("got [3]", mask.Message);
-            using var notBinary = full(new long[] { 2 }, 0.5f);
+            using var notBinary = global::Dsl.ScalarOps.Full(new long[] { 2 }, 0.5f);
             Assert.Contains("only 0 (missing) and 1 (known)", Assert.Throws<ArgumentException>(() => Inpainting.Sample(s, exact, known, notBinary, new InpaintingOptions())).Message);
             using var allKnown = ones(2);
             Assert.Contains("nothing to inpaint", Assert.Throws<ArgumentException>(() => Inpainting.Sample(s, exact, known, allKnown, new InpaintingOptions())).Message);
@@ -272,7 +272,7 @@ namespace Dsl.Models.Tests
             Trainer.Train(classifier, new LabelledTensorDataStream(x, y, 32, 1), (xb, yb, g) => Guidance.ClassifierLoss(s, classifier, xb, yb, g),
                 new TrainerOptions { Steps = 4, LearningRate = 1e-3, CheckpointPath = path, CheckpointEvery = 2 });
             var before = File.ReadAllBytes(path);
-            using var poisoned = full_like(x, double.NaN);
+            using var poisoned = global::Dsl.ScalarOps.FullLike(x, double.NaN);
             var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Train(classifier, new LabelledTensorDataStream(poisoned, y, 32, 1),
                 (xb, yb, g) => Guidance.ClassifierLoss(s, classifier, xb, yb, g), new TrainerOptions { Steps = 8, LearningRate = 1e-3, CheckpointPath = path, CheckpointEvery = 1, Resume = true }));
             Assert.Contains("step 4", e.Message);
@@ -292,7 +292,7 @@ namespace Dsl.Models.Tests
             var (x, y) = Gaussians8(64, 1);
             var classifier = new TimeClassifier(2, Modes, width: 16, depth: 1, generator: new Generator(1));
             var net = new TimeMlp(2, width: 16, depth: 1, classes: Modes, generator: new Generator(2));
-            using var labels = full(new long[] { 16 }, 1, ScalarType.Int64);
+            using var labels = global::Dsl.ScalarOps.Full(new long[] { 16 }, 1, ScalarType.Int64);
             using var mask = tensor(new float[] { 1, 0 });
             using var first = x.narrow(0, 0, 16);
             using var second = x.narrow(0, 16, 16);

@@ -23,7 +23,7 @@ namespace Dsl.Models.Tests
             // The hand-written sweep draws torch uniforms as the generic torch-op path does (the generated one-pass sweep draws counter-based ones).
             var model = new LatticeIsing(N: l * l) { L = l, J = 0.8, H = 0.1, Kernels = KernelPath.TorchOps };
             var even = IsingLattice.Checkerboard(l);
-            var generated = empty(chains, l * l).bernoulli_(0.5, generator: new Generator(1)).mul_(2).sub_(1);
+            var generated = empty(chains, l * l).bernoulli_(0.5, generator: new Generator(1)).Mul_(2).Sub_(1);
             var handWritten = generated.clone();
             var (g1, g2) = (new Generator(9), new Generator(9));
             for (int sweep = 0; sweep < 5; sweep++)

@@ -15,13 +15,13 @@ namespace Dsl.Models.Tests
         {
             using var scope = NewDisposeScope();
             var g = new Generator(1);
-            var xi = empty(4, 20).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+            var xi = empty(4, 20).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
             var w = HopfieldDynamics.HebbianWeights(xi);
             Assert.Equal(0f, w.diagonal().abs().max().item<float>());
             Assert.True((w - w.transpose(0, 1)).abs().max().item<float>() == 0);
             var net = new HopfieldNetwork(N: 20);
             net.SetParameter("W", w);
-            var s = empty(7, 20).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+            var s = empty(7, 20).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
             Assert.True((net.ScoreNoGrad(s) - s.matmul(w)).abs().max().item<float>() < 1e-5);
         }
 
@@ -32,9 +32,9 @@ namespace Dsl.Models.Tests
             var g = new Generator(2);
             var net = new HopfieldNetwork(N: 40);
             var random = empty(40, 40).normal_(0, 1, generator: g);
-            var w = (random + random.transpose(0, 1)) * (ones(40, 40) - eye(40));   // any symmetric, zero-diagonal couplings
+            var w = (random.Add(random.transpose(0, 1))) * (ones(40, 40) - eye(40));   // any symmetric, zero-diagonal couplings
             net.SetParameter("W", w);
-            var start = empty(16, 40).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+            var start = empty(16, 40).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
             var run = HopfieldDynamics.Asynchronous(net, start, 100, g, trace: true);
             Assert.True(run.Converged);
             Assert.True(run.EnergyTrace.Zip(run.EnergyTrace.Skip(1), (a, b) => b <= a + 1e-4).All(ok => ok), "energy increased");
@@ -58,7 +58,7 @@ namespace Dsl.Models.Tests
         {
             using var scope = NewDisposeScope();
             var g = new Generator(5);
-            var xi = empty(20, 64, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g).mul_(2).sub_(1);   // P/N ≈ 0.31, beyond Hebbian capacity
+            var xi = empty(20, 64, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);   // P/N ≈ 0.31, beyond Hebbian capacity
             var net = new HopfieldNetwork(N: 64);
             net.to(ScalarType.Float64);
             net.SetParameter("W", HopfieldDynamics.HebbianWeights(xi));
@@ -66,13 +66,13 @@ namespace Dsl.Models.Tests
             var run = HopfieldLearning.Gradient(net, xi, new HopfieldGradientOptions { Steps = 300, LearningRate = 0.1 });
             var w = net.named_parameters().First(p => p.name == "W").parameter.detach();
             Assert.True(w.eq(w.transpose(0, 1)).all().item<bool>(), "W is not exactly symmetric");
-            Assert.Equal(0.0, w.diagonal().abs().max().ToDouble());
-            Assert.Equal(0.0, net.named_parameters().First(p => p.name == "B").parameter.abs().max().ToDouble());   // only W trains
+            Assert.Equal(0.0, w.diagonal().abs().max().ToDoubleValue());
+            Assert.Equal(0.0, net.named_parameters().First(p => p.name == "B").parameter.abs().max().ToDoubleValue());   // only W trains
             Assert.True(run.PseudoLogLikelihood[^1] > run.PseudoLogLikelihood[0] + 5, $"PLL {run.PseudoLogLikelihood[0]:F3} → {run.PseudoLogLikelihood[^1]:F3}");
             Assert.True(hebbianFixed <= 0.5, $"Hebbian fixed points {hebbianFixed:F2}");
             Assert.Equal(1.0, HopfieldLearning.FixedPointFraction(net, xi));
             // Lyapunov: asynchronous updates from random starts never increase the (float64) energy of the learned couplings.
-            var start = empty(16, 64, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g).mul_(2).sub_(1);
+            var start = empty(16, 64, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
             var dyn = HopfieldDynamics.Asynchronous(net, start, 100, g, trace: true);
             Assert.True(dyn.Converged);
             Assert.True(dyn.EnergyTrace.Zip(dyn.EnergyTrace.Skip(1), (a, b) => b <= a + 1e-12 * System.Math.Abs(a)).All(ok => ok), "energy increased");
@@ -104,9 +104,9 @@ namespace Dsl.Models.Tests
             var b = empty(12, dtype: ScalarType.Float64).normal_(0, 0.5, generator: g);
             net.SetParameter("W", w);
             net.SetParameter("B", b);
-            var v = empty(32, 12, dtype: ScalarType.Float64).normal_(0, 1, generator: g).tanh_().mul_(0.98);
+            var v = empty(32, 12, dtype: ScalarType.Float64).normal_(0, 1, generator: g).tanh_().Mul_(0.98);
             var reference = Dsl.Autograd.Score(net.EnergyEager, v);
-            double RelErr(Tensor a, Tensor e) => (a - e).abs().max().ToDouble() / (1 + e.abs().max().ToDouble());
+            double RelErr(Tensor a, Tensor e) => (a - e).abs().max().ToDoubleValue() / (1 + e.abs().max().ToDoubleValue());
             Assert.True(RelErr(net.Score(v), reference) < 1e-10);
             Assert.True(RelErr(net.ScoreNoGrad(v), reference) < 1e-10);
             Assert.True(RelErr(net.Energy(v), net.EnergyEager(v)) < 1e-10 && RelErr(net.EnergyNoGrad(v), net.EnergyEager(v)) < 1e-10);
@@ -115,7 +115,7 @@ namespace Dsl.Models.Tests
             var divergence = Dsl.Autograd.Divergence(x => Dsl.Autograd.Score(net.EnergyEager, x, createGraph: true), v);
             Assert.True(RelErr(net.ScoreDivergenceNoGrad(v), divergence) < 1e-10);
             // −∇E = ½(W + Wᵀ)v + b − atanh(v)/gain
-            var explicitScore = v.matmul((w + w.transpose(0, 1)) * 0.5) + b - v.atanh() / 1.7;
+            var explicitScore = v.matmul((w.Add(w.transpose(0, 1))).Mul(0.5)).Add(b) - v.atanh().Div(1.7);
             Assert.True(RelErr(net.ScoreNoGrad(v), explicitScore) < 1e-12);
         }
 
@@ -130,7 +130,7 @@ namespace Dsl.Models.Tests
             var net = new ContinuousHopfieldNetwork(N: n) { Gain = gain };
             net.to(ScalarType.Float64);
             var a = empty(n, n, dtype: ScalarType.Float64).normal_(0, 1 / System.Math.Sqrt(n), generator: g);
-            var w = (a + a.transpose(0, 1)) * (ones(n, n, dtype: ScalarType.Float64) - eye(n, dtype: ScalarType.Float64));
+            var w = (a.Add(a.transpose(0, 1))) * (ones(n, n, dtype: ScalarType.Float64) - eye(n, dtype: ScalarType.Float64));
             var b = empty(n, dtype: ScalarType.Float64).normal_(0, 0.2, generator: g);
             net.SetParameter("W", w);
             net.SetParameter("B", b);
@@ -141,9 +141,9 @@ namespace Dsl.Models.Tests
             Assert.True(run.Converged, $"gain {gain}: not converged in {run.Sweeps} steps");
             Assert.True(run.EnergyTrace.Zip(run.EnergyTrace.Skip(1), (x, y) => y <= x + 1e-12 * (1 + System.Math.Abs(x))).All(ok => ok), "energy increased");
             var v = run.States;
-            var residual = (v - (v.matmul(w) + b).mul_(gain).tanh_()).abs().max().ToDouble();
+            var residual = (v - (v.matmul(w).Add(b)).Mul_(gain).tanh_()).abs().max().ToDoubleValue();
             Assert.True(residual <= 1e-6, $"|v − tanh(gain(Wv + b))| = {residual:E2}");
-            Assert.True(net.ScoreNoGrad(v).abs().max().ToDouble() <= 1e-6 * (1 + 1 / gain) * 10);   // the score vanishes there
+            Assert.True(net.ScoreNoGrad(v).abs().max().ToDoubleValue() <= 1e-6 * (1 + 1 / gain) * 10);   // the score vanishes there
             v.Dispose();
         }
 

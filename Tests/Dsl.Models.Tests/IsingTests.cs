@@ -59,7 +59,7 @@ namespace Dsl.Models.Tests
             var dense = new IsingModel(N: 36) { J = 0.7, H = -0.2 };
             dense.SetParameter("A", IsingLattice.PeriodicSquare(6));
             var lattice = new LatticeIsing(N: 36) { L = 6, J = 0.7, H = -0.2 };
-            var s = empty(5, 36).bernoulli_(0.5, generator: new TorchSharp.torch.Generator(3)).mul_(2).sub_(1);
+            var s = empty(5, 36).bernoulli_(0.5, generator: new TorchSharp.torch.Generator(3)).Mul_(2).Sub_(1);
             Assert.True((dense.EnergyNoGrad(s) - lattice.EnergyNoGrad(s)).abs().max().item<float>() < 1e-4);
             Assert.True((dense.ScoreNoGrad(s) - lattice.ScoreNoGrad(s)).abs().max().item<float>() < 1e-4);
             Assert.True((lattice.ScoreNoGrad(s) - Dsl.Autograd.Score(lattice.EnergyEager, s)).abs().max().item<float>() < 1e-4);

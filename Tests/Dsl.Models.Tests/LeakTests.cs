@@ -52,7 +52,7 @@ namespace Dsl.Models.Tests
             AssertNoLeak(() => SdeSolvers.EulerMaruyama(sde, x, 0, 0.5, 100, new Generator(1)).Dispose());
             AssertNoLeak(() => ProbabilityFlow.LogLikelihood(sde, score, x, new LikelihoodOptions { Divergence = DivergenceEstimator.HutchinsonGaussian }).Dispose());
             AssertNoLeak(() => ProbabilityFlow.Sample(sde, score, 32, new Dsl.Solvers.OdeOptions(), dtype: ScalarType.Float64).Dispose());
-            var t = full(32, 0.4, dtype: ScalarType.Float64);
+            var t = global::Dsl.ScalarOps.Full(new long[] { 32 },0.4,dtype: ScalarType.Float64);
             AssertNoLeak(() => { sde.PriorLogProb(x).Dispose(); sde.Perturb(x, t, x).Dispose(); sde.ReverseDrift(x, t, x).Dispose(); sde.ProbabilityFlowDrift(x, t, x).Dispose(); });
         }
 
@@ -60,12 +60,12 @@ namespace Dsl.Models.Tests
         public void Hopfield_learning_and_continuous_dynamics_leave_no_tensors_behind()
         {
             var net = new HopfieldNetwork(N: 16);
-            using var xi = empty(4, 16).bernoulli_(0.5, generator: new Generator(1)).mul_(2).sub_(1);
+            using var xi = empty(4, 16).bernoulli_(0.5, generator: new Generator(1)).Mul_(2).Sub_(1);
             AssertNoLeak(() => Dsl.Discrete.HopfieldLearning.Gradient(net, xi, new Dsl.Discrete.HopfieldGradientOptions { Steps = 5 }));
             var continuous = new ContinuousHopfieldNetwork(N: 16);
             using var w = Dsl.Discrete.HopfieldDynamics.HebbianWeights(xi);
             continuous.SetParameter("W", w);
-            using var v0 = full(3, 16, 0.3f);
+            using var v0 = global::Dsl.ScalarOps.Full(new long[] { 3, 16 },0.3f);
             AssertNoLeak(() => Dsl.Discrete.HopfieldDynamics.Continuous(continuous, v0, 1.0, 0.5, 20, trace: true).States.Dispose());
         }
 
@@ -76,7 +76,7 @@ namespace Dsl.Models.Tests
             var net = new TimeMlp(2, width: 16, depth: 1, generator: new Generator(1));
             var eps = Dsl.Diffusion.Ddpm.AsNoisePrediction(schedule, net);
             using var x = ones(16, 2);
-            using var half = x * 0.5;
+            using var half = x.Mul(0.5);
             AssertNoLeak(() => Dsl.Diffusion.Ddpm.Ancestral(schedule, eps, 16, 2, new Dsl.Diffusion.DdpmSamplerOptions { Seed = 1 }).Dispose());
             AssertNoLeak(() => Dsl.Diffusion.Ddpm.Ddim(schedule, eps, 16, 2, new Dsl.Diffusion.DdpmSamplerOptions { Steps = 10, Eta = 0.5 }).Dispose());
             AssertNoLeak(() => Dsl.Diffusion.Ddpm.ProbabilityFlowSample(schedule, eps, 16, 2, new Dsl.Solvers.OdeOptions { Method = Dsl.Solvers.OdeMethod.Rk4, Steps = 5 }).Dispose());

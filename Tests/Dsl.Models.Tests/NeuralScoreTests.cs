@@ -50,17 +50,17 @@ namespace Dsl.Models.Tests
         private static OracleNetwork SdeOracle(ISde sde) => new((u, t) =>
         {
             var m = sde.MeanCoefficient(t).unsqueeze(1);
-            var v = sde.MarginalStd(t).square().unsqueeze(1);
-            var x = u * (m.square() + v).sqrt();
-            return v.sqrt() * (x - Mean(x.shape[0]) * m) / (m.square() * DataStd * DataStd + v);
+            var v = sde.MarginalStd(t).Square().unsqueeze(1);
+            var x = u * (m.Square().Add(v)).sqrt();
+            return v.sqrt() * (x - Mean(x.shape[0]) * m) / (m.Square().Mul(DataStd).Mul(DataStd).Add(v));
         });
 
         /// <summary>An oracle noise-conditional network: σ = σ_min(σ_max/σ_min)^τ, x = u√(1 + σ²), output σ(x − μ)/(s² + σ²).</summary>
         private static OracleNetwork NcsnOracle(double min, double max) => new((u, tau) =>
         {
-            var sigma = (tau * System.Math.Log(max / min)).exp().mul(min).unsqueeze(1);
-            var x = u * (sigma.square() + 1).sqrt();
-            return sigma * (x - Mean(x.shape[0])) / (sigma.square() + DataStd * DataStd);
+            var sigma = (tau.Mul(System.Math.Log(max / min))).exp().Mul(min).unsqueeze(1);
+            var x = u * (sigma.Square().Add(1)).sqrt();
+            return sigma * (x - Mean(x.shape[0])) / (sigma.Square().Add(DataStd * DataStd));
         });
 
         [Fact]
@@ -73,28 +73,28 @@ namespace Dsl.Models.Tests
             var ve = new VeSde { SigmaMin = 0.01, SigmaMax = 5 };
             foreach (double time in new[] { 1e-3, 0.1, 0.5, 1.0 })
             {
-                var t = full(64, time, ScalarType.Float32);
+                var t = global::Dsl.ScalarOps.Full(new long[] { 64 },time,ScalarType.Float32);
                 foreach (var (sde, kernel) in new (ISde, (double M, double V))[] { (vp, VpKernel(time)), (ve, VeKernel(time, 0.01, 5)) })
                 {
                     var s = ScoreNetworks.FromNoiseNetwork(sde, SdeOracle(sde)).Score(x, t);
-                    var truth = -(x - Mean(64) * kernel.M) / (kernel.M * kernel.M * DataStd * DataStd + kernel.V);
-                    double error = (s - truth).abs().max().ToDouble() / (truth.abs().max().ToDouble() + 1e-6);
+                    var truth = (-(x - Mean(64).Mul(kernel.M))).Div((kernel.M * kernel.M * DataStd * DataStd + kernel.V));
+                    double error = (s - truth).abs().max().ToDoubleValue() / (truth.abs().max().ToDoubleValue() + 1e-6);
                     Assert.True(error < 1e-4, $"{sde.SdeName} at t = {time}: relative error {error}");
                 }
             }
             var ncsn = new NoiseConditionalNetwork(NcsnOracle(0.01, 5), 0.01, 5);
             foreach (double sigma in new[] { 0.01, 0.3, 5.0 })
             {
-                var s = ncsn.ScoreNoGrad(x, full(64, sigma, ScalarType.Float32));
-                var truth = -(x - Mean(64)) / (DataStd * DataStd + sigma * sigma);
-                Assert.True((s - truth).abs().max().ToDouble() < 1e-4 * truth.abs().max().ToDouble(), $"NCSN score at σ = {sigma}");
+                var s = ncsn.ScoreNoGrad(x, global::Dsl.ScalarOps.Full(new long[] { 64 },sigma,ScalarType.Float32));
+                var truth = (-(x - Mean(64))).Div((DataStd * DataStd + sigma * sigma));
+                Assert.True((s - truth).abs().max().ToDoubleValue() < 1e-4 * truth.abs().max().ToDoubleValue(), $"NCSN score at σ = {sigma}");
             }
             // NCSN read as the VE SDE (m = 1): sₜ(x) = s_θ(x, √v(t)).
             var asTime = ncsn.AsTimeScore(ve);
             foreach (double time in new[] { 0.05, 0.5, 1.0 })
             {
-                var truth = -(x - Mean(64)) / (DataStd * DataStd + VeKernel(time, 0.01, 5).V);
-                Assert.True((asTime.Score(x, full(64, time, ScalarType.Float32)) - truth).abs().max().ToDouble() < 1e-4 * truth.abs().max().ToDouble(), $"VE time score at t = {time}");
+                var truth = (-(x - Mean(64))).Div((DataStd * DataStd + VeKernel(time, 0.01, 5).V));
+                Assert.True((asTime.Score(x, global::Dsl.ScalarOps.Full(new long[] { 64 },time,ScalarType.Float32)) - truth).abs().max().ToDoubleValue() < 1e-4 * truth.abs().max().ToDoubleValue(), $"VE time score at t = {time}");
             }
         }
 
@@ -114,7 +114,7 @@ namespace Dsl.Models.Tests
             for (int d = 0; d < 2; d++)
             {
                 double mu = d == 0 ? Mu0 : Mu1;
-                double m = mean[d].ToDouble(), v = var[d].ToDouble();
+                double m = mean[d].ToDoubleValue(), v = var[d].ToDoubleValue();
                 Assert.True(System.Math.Abs(m - mu) < 4 * System.Math.Sqrt(variance / n), $"mean[{d}] {m} vs {mu}");
                 Assert.True(System.Math.Abs(v - variance) < 4 * variance * System.Math.Sqrt(2.0 / n) + 2e-3, $"variance[{d}] {v} vs {variance}");
             }
@@ -138,11 +138,11 @@ namespace Dsl.Models.Tests
             var exact = TimeScores.FromScorePrediction(2, (x, t) =>
             {
                 var m = sde.MeanCoefficient(t).unsqueeze(1);
-                var v = sde.MarginalStd(t).square().unsqueeze(1);
-                return -(x - Mean(x.shape[0]) * m) / (m.square() * DataStd * DataStd + v);
+                var v = sde.MarginalStd(t).Square().unsqueeze(1);
+                return -(x - Mean(x.shape[0]) * m) / (m.Square().Mul(DataStd).Mul(DataStd).Add(v));
             });
             var shift = tensor(new float[] { 0.3f, -0.2f }).unsqueeze(0);
-            var wrong = TimeScores.FromScorePrediction(2, (x, t) => exact.Score(x, t) + shift);
+            var wrong = TimeScores.FromScorePrediction(2, (x, t) => exact.Score(x, t).Add(shift));
             const int n = 40_000;
             var g = new Generator(11);
             foreach (double time in new[] { 0.02, 0.2, 0.6, 1.0 })
@@ -150,15 +150,15 @@ namespace Dsl.Models.Tests
                 var (mt, vt) = name == "vp" ? VpKernel(time) : VeKernel(time, 0.01, 5);
                 double lambda = weighting == TimeWeighting.Variance ? vt
                     : name == "vp" ? 0.1 + time * 19.9 : System.Math.Pow(0.01 * System.Math.Pow(500, time), 2) * 2 * System.Math.Log(500);
-                var x0 = empty(n, 2).normal_(0, DataStd, generator: g) + Mean(n);
+                var x0 = empty(n, 2).normal_(0, DataStd, generator: g).Add(Mean(n));
                 var z = empty(n, 2).normal_(0, 1, generator: g);
-                var t = full(n, time, ScalarType.Float32);
+                var t = global::Dsl.ScalarOps.Full(new long[] { n },time,ScalarType.Float32);
                 var good = ContinuousTimeScoreMatching.PerSample(sde, exact, x0, t, z, weighting).to_type(ScalarType.Float64);
                 var bad = ContinuousTimeScoreMatching.PerSample(sde, wrong, x0, t, z, weighting).to_type(ScalarType.Float64);
                 double irreducible = 0.5 * lambda * 2 * (1 / vt - 1 / (mt * mt * DataStd * DataStd + vt));
-                double mean = good.mean().ToDouble(), se = good.std().ToDouble() / System.Math.Sqrt(n);
+                double mean = good.mean().ToDoubleValue(), se = good.std().ToDoubleValue() / System.Math.Sqrt(n);
                 var excess = bad - good;
-                double excessMean = excess.mean().ToDouble(), excessSe = excess.std().ToDouble() / System.Math.Sqrt(n);
+                double excessMean = excess.mean().ToDoubleValue(), excessSe = excess.std().ToDoubleValue() / System.Math.Sqrt(n);
                 double expectedExcess = 0.5 * lambda * (0.3 * 0.3 + 0.2 * 0.2);
                 output.WriteLine($"{name} {weighting} t = {time}: loss {mean:G5} ± {se:G2} vs {irreducible:G5}; excess {excessMean:G5} ± {excessSe:G2} vs {expectedExcess:G5}");
                 Assert.True(System.Math.Abs(mean - irreducible) < 4 * se + 1e-4 * irreducible, $"{name} {weighting} t = {time}: {mean} ± {se} vs {irreducible}");
@@ -167,8 +167,8 @@ namespace Dsl.Models.Tests
             // The t-average with λ = σₜ² against its quadrature (bounded integrand, so the Monte Carlo error is plain).
             if (weighting == TimeWeighting.Variance)
             {
-                var x0 = empty(n, 2).normal_(0, DataStd, generator: g) + Mean(n);
-                var losses = Enumerable.Range(0, 5).Select(_ => ContinuousTimeScoreMatching.Loss(sde, exact, x0, weighting, g, 1e-3).ToDouble()).ToArray();
+                var x0 = empty(n, 2).normal_(0, DataStd, generator: g).Add(Mean(n));
+                var losses = Enumerable.Range(0, 5).Select(_ => ContinuousTimeScoreMatching.Loss(sde, exact, x0, weighting, g, 1e-3).ToDoubleValue()).ToArray();
                 double quadrature = 0;
                 const int k = 20_000;
                 for (int i = 0; i < k; i++)
@@ -184,13 +184,13 @@ namespace Dsl.Models.Tests
         }
 
         private static (double LogDensity, double Mmd) Fit(Tensor samples, Tensor data) =>
-            (Toy2D.Gaussians8LogDensity(samples).clamp_min(-50).mean().ToDouble(), SampleStatistics.Mmd2(samples, data));
+            (Toy2D.Gaussians8LogDensity(samples).ClampMin(-50).mean().ToDoubleValue(), SampleStatistics.Mmd2(samples, data));
 
         /// <summary>Mean and standard error of before − after for paired per-sample losses (same data, levels/times and noise).</summary>
         private static (double Mean, double Se) Improvement(Tensor before, Tensor after)
         {
             using var d = (before - after).to_type(ScalarType.Float64);
-            return (d.mean().ToDouble(), d.std().ToDouble() / System.Math.Sqrt(d.shape[0]));
+            return (d.mean().ToDoubleValue(), d.std().ToDoubleValue() / System.Math.Sqrt(d.shape[0]));
         }
 
         [Fact]
@@ -209,7 +209,7 @@ namespace Dsl.Models.Tests
             {
                 var model = new NoiseConditionalNetwork(net, 0.02, 5);
                 Tensor loss;
-                using (no_grad()) loss = (model.Score(heldOut + noise * levels.unsqueeze(1), levels) * levels.unsqueeze(1) + noise).square().sum(1).mul(0.5);
+                using (no_grad()) loss = ((model.Score(heldOut.Add(noise * levels.unsqueeze(1)), levels) * levels.unsqueeze(1)).Add(noise)).Square().sum(1).Mul(0.5);
                 using var inner = NewDisposeScope();
                 var start = empty(1000, 2).normal_(0, 5, generator: new Generator(5));
                 using var r = Samplers.AnnealedLangevin(model, start, sigmas, 5e-5, 40, new SamplerOptions { Seed = 6 });
@@ -223,7 +223,7 @@ namespace Dsl.Models.Tests
                 (x, g) => ScoreMatchingLosses.NoiseConditional(ncsn, x, sigmas, g), new TrainerOptions { Steps = 600, LearningRate = 5e-3, EmaDecay = 0.99, Seed = 0 });
             var after = Evaluate(net);
             var (gain, se) = Improvement(before.Loss, after.Loss);
-            output.WriteLine($"held-out loss {before.Loss.mean().ToDouble():F4} → {after.Loss.mean().ToDouble():F4} (gain {gain:F4} ± {se:F4}); mean log p(samples) {before.LogDensity:F2} → {after.LogDensity:F2}; " +
+            output.WriteLine($"held-out loss {before.Loss.mean().ToDoubleValue():F4} → {after.Loss.mean().ToDoubleValue():F4} (gain {gain:F4} ± {se:F4}); mean log p(samples) {before.LogDensity:F2} → {after.LogDensity:F2}; " +
                 $"MMD² {before.Mmd:F4} → {after.Mmd:F4}; {clock.Elapsed.TotalSeconds:F1} s");
             Assert.True(gain > 6 * se, $"held-out loss gain {gain} ± {se}");
             Assert.True(after.LogDensity > before.LogDensity + 5, $"samples did not move onto the modes: {before.LogDensity} → {after.LogDensity}");
@@ -260,7 +260,7 @@ namespace Dsl.Models.Tests
                 (x, g) => ContinuousTimeScoreMatching.Loss(sde, trained, x, weighting, g), new TrainerOptions { Steps = 600, LearningRate = 5e-3, EmaDecay = 0.99, Seed = 0 });
             var after = Evaluate(net);
             var (gain, se) = Improvement(before.Loss, after.Loss);
-            output.WriteLine($"{weighting}: held-out loss {before.Loss.mean().ToDouble():F4} → {after.Loss.mean().ToDouble():F4} (gain {gain:F4} ± {se:F4}); mean log p(samples) {before.LogDensity:F2} → {after.LogDensity:F2}; " +
+            output.WriteLine($"{weighting}: held-out loss {before.Loss.mean().ToDoubleValue():F4} → {after.Loss.mean().ToDoubleValue():F4} (gain {gain:F4} ± {se:F4}); mean log p(samples) {before.LogDensity:F2} → {after.LogDensity:F2}; " +
                 $"MMD² {before.Mmd:F4} → {after.Mmd:F4}; train loss {result.LossHistory[0]:F3} → {result.FinalLoss:F3}; {clock.Elapsed.TotalSeconds:F1} s");
             Assert.True(gain > 6 * se, $"held-out loss gain {gain} ± {se}");
             Assert.True(after.LogDensity > before.LogDensity + 5, $"samples did not move onto the modes: {before.LogDensity} → {after.LogDensity}");
@@ -276,7 +276,7 @@ namespace Dsl.Models.Tests
             var ncsn = new NoiseConditionalNetwork(net, 0.01, 5);
             var x = zeros(4, 2);
             Assert.Contains("positive", Assert.Throws<ArgumentException>(() => ncsn.Score(x, zeros(4))).Message);
-            Assert.Contains("positive", Assert.Throws<ArgumentException>(() => ncsn.Score(x, full(4, -1f))).Message);
+            Assert.Contains("positive", Assert.Throws<ArgumentException>(() => ncsn.Score(x, global::Dsl.ScalarOps.Full(new long[] { 4 },-1f))).Message);
             Assert.Contains("[N, 2]", Assert.Throws<ArgumentException>(() => ncsn.Score(zeros(4, 3), ones(4))).Message);
             Assert.Contains("[N] = [4]", Assert.Throws<ArgumentException>(() => ncsn.Score(x, ones(3))).Message);
             Assert.Contains("σ_max > σ_min > 0", Assert.Throws<ArgumentException>(() => new NoiseConditionalNetwork(net, 5, 0.01)).Message);

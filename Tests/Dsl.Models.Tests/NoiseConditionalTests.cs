@@ -22,7 +22,7 @@ namespace Dsl.Models.Tests
             {
                 var shape = model.named_parameters().First(np => np.name == p).parameter.shape;
                 var value = empty(shape, dtype: ScalarType.Float64).normal_(0, 0.7, generator: g);
-                if (p == "Sigma") value = value.abs() + 0.3;
+                if (p == "Sigma") value = value.abs().Add(0.3);
                 model.SetParameter(p, value);
             }
             model.to(dtype);
@@ -30,7 +30,7 @@ namespace Dsl.Models.Tests
         }
 
         private static double RelErr(Tensor actual, Tensor expected) =>
-            (actual - expected).abs().max().ToDouble() / (1 + expected.abs().max().ToDouble());
+            (actual - expected).abs().max().ToDoubleValue() / (1 + expected.abs().max().ToDoubleValue());
 
         private static void Check(string name, long seed, ScalarType dtype, double tolerance)
         {
@@ -80,7 +80,7 @@ namespace Dsl.Models.Tests
             var model = (INoiseConditionalModel)module;
             var g = new Generator(5);
             var x = empty(16, 3, dtype: ScalarType.Float64).normal_(0, 1, generator: g);
-            var sigma = full(16, 0.7, dtype: ScalarType.Float64);
+            var sigma = global::Dsl.ScalarOps.Full(new long[] { 16 },0.7,dtype: ScalarType.Float64);
             var w = empty(16, 3, dtype: ScalarType.Float64).normal_(0, 1, generator: g);
             var parameters = module.parameters().ToArray();
             var generated = autograd.grad(new[] { (model.Score(x, sigma) * w).sum() }, parameters);

@@ -26,7 +26,7 @@ namespace Dsl.Models.Tests
             {
                 var shape = model.named_parameters().First(np => np.name == p).parameter.shape;
                 var value = empty(shape, dtype: ScalarType.Float64).normal_(0, 0.7, generator: g);
-                if (Positive.Contains(p)) value = value.abs() + 0.5;
+                if (Positive.Contains(p)) value = value.abs().Add(0.5);
                 model.SetParameter(p, value);
             }
             model.to(dtype);
@@ -41,7 +41,7 @@ namespace Dsl.Models.Tests
         }
 
         private static double RelErr(Tensor actual, Tensor expected) =>
-            (actual - expected).abs().max().ToDouble() / (1 + expected.abs().max().ToDouble());
+            (actual - expected).abs().max().ToDoubleValue() / (1 + expected.abs().max().ToDoubleValue());
 
         private static void CheckModel(string name, long seed, ScalarType dtype, double tolerance)
         {
@@ -94,8 +94,8 @@ namespace Dsl.Models.Tests
             var x = RandomInput(model, 32, 7);
             var em = (IEnergyScoreModel)model;
             var eager = (IEquationModel)model;
-            var generatedLoss = em.Score(x).square().sum() + em.Energy(x).sum();
-            var referenceLoss = Autograd.Score(eager.EnergyEager, x, createGraph: true).square().sum() + eager.EnergyEager(x).sum();
+            var generatedLoss = em.Score(x).Square().sum().Add(em.Energy(x).sum());
+            var referenceLoss = Autograd.Score(eager.EnergyEager, x, createGraph: true).Square().sum().Add(eager.EnergyEager(x).sum());
             var parameters = model.parameters().ToArray();
             var generatedGrads = autograd.grad(new[] { generatedLoss }, parameters, allow_unused: true);
             var referenceGrads = autograd.grad(new[] { referenceLoss }, parameters, allow_unused: true);
@@ -103,7 +103,7 @@ namespace Dsl.Models.Tests
             {
                 bool gNone = generatedGrads[i] is null || generatedGrads[i].IsInvalid;
                 bool rNone = referenceGrads[i] is null || referenceGrads[i].IsInvalid;
-                if (gNone || rNone) { Assert.True(gNone || generatedGrads[i].abs().max().ToDouble() == 0); continue; }
+                if (gNone || rNone) { Assert.True(gNone || generatedGrads[i].abs().max().ToDoubleValue() == 0); continue; }
                 Assert.True(RelErr(generatedGrads[i], referenceGrads[i]) <= 1e-9, $"{name} ∂loss/∂{model.ParameterNames[i]}");
             }
         }
@@ -115,8 +115,8 @@ namespace Dsl.Models.Tests
             var b = ModelCatalog.Find("MlpEnergy")!.Create(3);
             var c = ModelCatalog.Find("MlpEnergy")!.Create(4);
             var x = RandomInput(a, 8, 1);
-            Assert.Equal(0.0, (((IEnergyModel)a).EnergyNoGrad(x) - ((IEnergyModel)b).EnergyNoGrad(x)).abs().max().ToDouble());
-            Assert.NotEqual(0.0, (((IEnergyModel)a).EnergyNoGrad(x) - ((IEnergyModel)c).EnergyNoGrad(x)).abs().max().ToDouble());
+            Assert.Equal(0.0, (((IEnergyModel)a).EnergyNoGrad(x) - ((IEnergyModel)b).EnergyNoGrad(x)).abs().max().ToDoubleValue());
+            Assert.NotEqual(0.0, (((IEnergyModel)a).EnergyNoGrad(x) - ((IEnergyModel)c).EnergyNoGrad(x)).abs().max().ToDoubleValue());
         }
     }
 }

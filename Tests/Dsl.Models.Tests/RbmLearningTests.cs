@@ -41,7 +41,7 @@ namespace Dsl.Models.Tests
             var start = empty(chains, 3, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g);
             var samples = BoltzmannLearning.Gibbs(rbm, start, 60, g);
             var exact = BoltzmannLearning.ExactLogLikelihood(rbm, AllBits(3)).exp().data<double>().ToArray();
-            var codes = (samples.select(1, 0) + samples.select(1, 1) * 2 + samples.select(1, 2) * 4).to_type(ScalarType.Int64).data<long>().ToArray();
+            var codes = (samples.select(1, 0).Add(samples.select(1, 1).Mul(2)).Add(samples.select(1, 2).Mul(4))).to_type(ScalarType.Int64).data<long>().ToArray();
             for (int state = 0; state < 8; state++)
             {
                 double frequency = codes.Count(c => c == state) / (double)chains;
@@ -81,8 +81,8 @@ namespace Dsl.Models.Tests
             rbm.to(ScalarType.Float64);
             rbm.SetParameter("W", empty(64, 10, dtype: ScalarType.Float64).normal_(0, 0.3, generator: new Generator(12)));
             rbm.SetParameter("B", empty(64, dtype: ScalarType.Float64).normal_(-1, 0.5, generator: new Generator(13)));
-            var mean = data.mean(new long[] { 0 }).clamp(0.02, 0.98);
-            var baseBias = (mean / (1 - mean)).log();                                 // the data's marginal logits (Salakhutdinov & Murray)
+            var mean = data.mean(new long[] { 0 }).Clamp(0.02, 0.98);
+            var baseBias = (mean / (global::Dsl.ScalarOps.RSub(1,mean))).log();                                 // the data's marginal logits (Salakhutdinov & Murray)
             var exact = BoltzmannLearning.LogPartition(rbm, ScalarType.Float64, CPU).item<double>();
             var ais = BinaryRbmAis.LogPartition(rbm, baseBias, steps: 1000, runs: 200, new Generator(14));
             Assert.True(System.Math.Abs(ais.LogZ - exact) <= 4 * ais.StandardError + 0.05, $"AIS log Z {ais.LogZ:F3} ± {ais.StandardError:F3} vs exact {exact:F3}");

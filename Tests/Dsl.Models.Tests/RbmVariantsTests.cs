@@ -75,13 +75,13 @@ namespace Dsl.Models.Tests
             var mean = rbm.HiddenMeans(vs);
             for (int j = 0; j < 3; j++)
             {
-                var up = (hs.select(1, j) + 1) / 2;
+                var up = (hs.select(1, j).Add(1)).Div(2);
                 var exact = (joint * up).sum(new long[] { 1 }) / pv;
-                Assert.True((exact - pUp.select(1, j)).abs().max().ToDouble() < 1e-12, "p(h_" + j + " = +1 | v)");
-                Assert.True((2 * exact - 1 - mean.select(1, j)).abs().max().ToDouble() < 1e-12, "E[h_" + j + " | v]");
+                Assert.True((exact - pUp.select(1, j)).abs().max().ToDoubleValue() < 1e-12, "p(h_" + j + " = +1 | v)");
+                Assert.True((exact.Mul(2).Sub(1) - mean.select(1, j)).abs().max().ToDoubleValue() < 1e-12, "E[h_" + j + " | v]");
             }
             var samples = rbm.SampleVisible(hs, new Generator(1));
-            Assert.True(samples.abs().eq(1).all().item<bool>(), "spin samples are ±1");
+            Assert.True(samples.abs().Eq(1).all().item<bool>(), "spin samples are ±1");
         }
 
         [Theory]
@@ -93,12 +93,12 @@ namespace Dsl.Models.Tests
             var rbm = Gaussian(5, sigma);
             var w = rbm.get_parameter("W")!; var b = rbm.get_parameter("B")!; var c = rbm.get_parameter("C")!;
             var hs = FullyVisibleLearning.AllStates(UnitKind.Bits, 3);
-            var expectedMean = b + sigma * hs.matmul(w.t());                        // E[v | h] = b + σWh
-            Assert.True((rbm.VisibleMeans(hs) - expectedMean).abs().max().ToDouble() < 1e-12, "E[v | h]");
-            Assert.True((rbm.VisiblePrecision(hs) - 1 / (sigma * sigma)).abs().max().ToDouble() < 1e-12, "precision 1/σ²");
+            var expectedMean = b.Add(hs.matmul(w.t()).Mul(sigma));                        // E[v | h] = b + σWh
+            Assert.True((rbm.VisibleMeans(hs) - expectedMean).abs().max().ToDoubleValue() < 1e-12, "E[v | h]");
+            Assert.True((rbm.VisiblePrecision(hs).Sub(1 / (sigma * sigma))).abs().max().ToDoubleValue() < 1e-12, "precision 1/σ²");
             var v = Normal(new Generator(6), 2.0, 7, 2);
-            var expectedHidden = (c + v.matmul(w) / sigma).sigmoid();              // p(hⱼ = 1 | v) = σ(cⱼ + (Wᵀv)ⱼ/σ)
-            Assert.True((rbm.HiddenProbabilities(v) - expectedHidden).abs().max().ToDouble() < 1e-12, "p(h | v)");
+            var expectedHidden = (c.Add(v.matmul(w).Div(sigma))).sigmoid();              // p(hⱼ = 1 | v) = σ(cⱼ + (Wᵀv)ⱼ/σ)
+            Assert.True((rbm.HiddenProbabilities(v) - expectedHidden).abs().max().ToDoubleValue() < 1e-12, "p(h | v)");
         }
 
         [Fact]
@@ -126,7 +126,7 @@ namespace Dsl.Models.Tests
                 Assert.True(System.Math.Abs(exact - hiddenFree[j].item<double>()) < 1e-8, $"G(h_{j}): quadrature {exact} vs generated {hiddenFree[j].item<double>()}");
             }
             var logDensity = BoltzmannLearning.ExactLogLikelihood(rbm, grid);
-            double mass = (logDensity.logsumexp(0) + 2 * System.Math.Log(step)).exp().item<double>();
+            double mass = (logDensity.logsumexp(0).Add(2 * System.Math.Log(step))).exp().item<double>();
             Assert.True(System.Math.Abs(mass - 1) < 1e-8, "∫ p(v) dv = " + mass);
         }
 
@@ -138,7 +138,7 @@ namespace Dsl.Models.Tests
             const int n = 20000;
             var h = zeros(n, 3, dtype: ScalarType.Float64).bernoulli_(0.5, generator: new Generator(10));
             var v = rbm.SampleVisible(h, new Generator(11));
-            var residual = (v - rbm.VisibleMeans(h)) / 0.7;                          // should be standard normal
+            var residual = (v - rbm.VisibleMeans(h)).Div(0.7);                          // should be standard normal
             double mean = residual.mean().item<double>(), variance = residual.var().item<double>();
             double se = 1 / System.Math.Sqrt(2.0 * n);
             Assert.True(System.Math.Abs(mean) < 4 * se, "residual mean " + mean);
@@ -151,8 +151,8 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             var g = new Generator(12);
             const int n = 2000;
-            var centre = zeros(n, 2, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g) * 4 - 2;    // clusters at (±2, ±2)
-            var data = centre + Normal(g, 0.6, n, 2);
+            var centre = zeros(n, 2, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g).Mul(4).Sub(2);    // clusters at (±2, ±2)
+            var data = centre.Add(Normal(g, 0.6, n, 2));
             var rbm = new GaussianBernoulliRbm(V: 2, H: 4, generator: new Generator(13));
             rbm.to(ScalarType.Float64);
             rbm.SetParameter("W", Normal(new Generator(14), 0.01, 2, 4));

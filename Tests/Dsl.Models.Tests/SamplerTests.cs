@@ -65,8 +65,8 @@ namespace Dsl.Models.Tests
         {
             Assert.False(result.Cancelled);
             var t = result.Trajectory!;
-            var x0 = t.select(2, 0) - truth.Mean[0];
-            var x1 = t.select(2, 1) - truth.Mean[1];
+            var x0 = t.select(2, 0).Sub(truth.Mean[0]);
+            var x1 = t.select(2, 1).Sub(truth.Mean[1]);
             // Statistics whose expectations are known: means, second central moments about the true mean, cross moment.
             var stats = stack(new[] { t.select(2, 0), t.select(2, 1), x0 * x0, x1 * x1, x0 * x1 }, 2);
             var summary = ChainDiagnostics.Summarize(stats);
@@ -161,7 +161,7 @@ namespace Dsl.Models.Tests
             Assert.Equal(1000, annealed.Steps);
         }
 
-        internal static double MinorFraction(Tensor samples) => (samples.select(1, 0) + samples.select(1, 1) < 0).to_type(ScalarType.Float64).mean().item<double>();
+        internal static double MinorFraction(Tensor samples) => (samples.select(1, 0).Add(samples.select(1, 1)).Lt(0)).to_type(ScalarType.Float64).mean().item<double>();
 
         [Fact]
         public void The_same_seed_gives_the_same_chains_and_another_seed_does_not()

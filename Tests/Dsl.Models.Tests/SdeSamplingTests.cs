@@ -56,15 +56,15 @@ namespace Dsl.Models.Tests
             using var first = SdeSolvers.Sample(new VpSde(), score, n, options);
             Assert.Equal(options.Steps, FusedKernels.Calls - before);          // 399 fused steps + the fused score of the final denoising step
             using var second = SdeSolvers.Sample(new VpSde(), score, n, options);
-            Assert.True((first.Samples - second.Samples).abs().max().ToDouble() == 0, "the same seed gives the same samples");
+            Assert.True((first.Samples - second.Samples).abs().max().ToDoubleValue() == 0, "the same seed gives the same samples");
             var mean = first.Samples.mean(new long[] { 0 });
             var std = first.Samples.std(0);
             var expected = new[] { 0.5, -0.75 };
             double seMean = 0.5 / System.Math.Sqrt(n), seStd = 0.5 / System.Math.Sqrt(2.0 * n);
             for (int d = 0; d < 2; d++)
             {
-                Assert.True(System.Math.Abs(mean[d].ToDouble() - expected[d]) <= 4 * seMean + 0.005, $"mean[{d}] {mean[d].ToDouble():F4}");
-                Assert.True(System.Math.Abs(std[d].ToDouble() - 0.5) <= 4 * seStd + 0.005, $"std[{d}] {std[d].ToDouble():F4}");
+                Assert.True(System.Math.Abs(mean[d].ToDoubleValue() - expected[d]) <= 4 * seMean + 0.005, $"mean[{d}] {mean[d].ToDoubleValue():F4}");
+                Assert.True(System.Math.Abs(std[d].ToDoubleValue() - 0.5) <= 4 * seStd + 0.005, $"std[{d}] {std[d].ToDoubleValue():F4}");
             }
         }
 
@@ -147,7 +147,7 @@ namespace Dsl.Models.Tests
             Assert.True((viaData - s).abs().max().item<double>() < 1e-10);
             // The exact score of Gaussian data: −(x − mμ)/(m²s² + v).
             var m = sde.MeanCoefficient(t).unsqueeze(1);
-            var variance = m.square() * 0.25 + sde.MarginalStd(t).square().unsqueeze(1);
+            var variance = m.Square().Mul(0.25).Add(sde.MarginalStd(t).Square().unsqueeze(1));
             var closed = -(x - m * tensor(SdeExperiments.DataMean(3))) / variance;
             Assert.True((closed - s).abs().max().item<double>() < 1e-10);
         }

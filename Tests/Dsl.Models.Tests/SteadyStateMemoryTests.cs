@@ -84,8 +84,8 @@ namespace Dsl.Models.Tests
             AssertFlat("reverse VP Euler–Maruyama", probe.Probes, Steps);
             // And the run still samples the data: mean within 5 standard errors of μ (σ = 0.5, N = 1024 ⇒ SE ≈ 0.016).
             var mean = r.Samples.mean(new long[] { 0 });
-            Assert.InRange(mean[0].ToDouble(), 0.5 - 0.08, 0.5 + 0.08);
-            Assert.InRange(mean[1].ToDouble(), -0.75 - 0.08, -0.75 + 0.08);
+            Assert.InRange(mean[0].ToDoubleValue(), 0.5 - 0.08, 0.5 + 0.08);
+            Assert.InRange(mean[1].ToDoubleValue(), -0.75 - 0.08, -0.75 + 0.08);
         }
     }
 }

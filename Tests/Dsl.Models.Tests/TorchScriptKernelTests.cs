@@ -19,7 +19,7 @@ namespace Dsl.Models.Tests
         public static TheoryData<string> Models() => new TheoryData<string>(ModelCatalog.All.Select(e => e.Name));
 
         private static double RelErr(Tensor actual, Tensor expected) =>
-            (actual - expected).abs().max().ToDouble() / (1 + expected.abs().max().ToDouble());
+            (actual - expected).abs().max().ToDoubleValue() / (1 + expected.abs().max().ToDoubleValue());
 
         /// <summary>Runs <paramref name="run"/> and returns how many TorchScript kernels ran meanwhile.</summary>
         private static int ScriptRuns(Action run)
@@ -66,7 +66,7 @@ namespace Dsl.Models.Tests
             var score = Autograd.Score(eager.EnergyEager, x);
             Assert.True(RelErr(scripted[1], score) <= 100 * tolerance, $"{name} seed {seed} scripted score vs autograd: {RelErr(scripted[1], score)}");
             Assert.True(RelErr(scripted[0], eager.EnergyEager(x)) <= 100 * tolerance, $"{name} seed {seed} scripted energy vs autograd");
-            var step = x + 0.3 * score + 0.7 * z;
+            var step = x.Add(score.Mul(0.3)).Add(z.Mul(0.7));
             Assert.True(RelErr(scripted[4], step) <= 100 * tolerance, $"{name} seed {seed} scripted Langevin update");
         }
 
@@ -101,7 +101,7 @@ namespace Dsl.Models.Tests
                 model.to(dtype);
                 var m = (INoiseConditionalModel)model;
                 var x = randn(200, 3, generator: g).to(dtype);
-                var sigma = (rand(200, generator: g) + 0.1).to(dtype);
+                var sigma = (rand(200, generator: g).Add(0.1)).to(dtype);
                 model.Kernels = KernelPath.TorchOps;
                 var e0 = m.EnergyNoGrad(x, sigma);
                 var s0 = m.ScoreNoGrad(x, sigma);
@@ -122,7 +122,7 @@ namespace Dsl.Models.Tests
         {
             using var scope = NewDisposeScope();
             var g = new Generator(7);
-            var spins = (randint(0, 2, new long[] { 20, 36 }, generator: g) * 2 - 1).to(dtype);
+            var spins = (randint(0, 2, new long[] { 20, 36 }, generator: g).Mul(2).Sub(1)).to(dtype);
             var models = new EnergyModule[]
             {
                 new LatticeIsing(N: 36) { L = 6, J = 0.7, H = -0.2 },                   // the neighbour sum: four rolls of the 6×6 view
@@ -210,7 +210,7 @@ namespace Dsl.Models.Tests
             var results = new Tensor[8];
             Parallel.For(0, results.Length, i => { results[i] = unit.Invoke("f", x, w, 0.5, 2L); });
             Assert.True(unit.IsCompiled);
-            foreach (var r in results) Assert.True(RelErr(r, (x - w) * 0.5 + 2) <= 1e-6);
+            foreach (var r in results) Assert.True(RelErr(r, (x - w).Mul(0.5).Add(2)) <= 1e-6);
 
             var wrongCount = Assert.Throws<ArgumentException>(() => unit.Invoke("f", x, w, 0.5));
             Assert.Contains("Probe", wrongCount.Message);

@@ -27,7 +27,7 @@ namespace Dsl.Models.Tests
         }
 
         private static IDataStream Data() =>
-            new TensorDataStream(empty(500, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(2)) * 1.5 + 1, 64, seed: 3);
+            new TensorDataStream(empty(500, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(2)).Mul(1.5).Add(1), 64, seed: 3);
 
         private static TrainingResult Train(GaussianMixture model, int steps, string? checkpoint = null, bool resume = false, double? ema = 0.9,
             CancellationToken cancellation = default, Func<Tensor, Generator, Tensor>? loss = null) =>
@@ -130,7 +130,7 @@ namespace Dsl.Models.Tests
             var before = File.ReadAllBytes(path);
             long calls = 0;
             var e = Assert.Throws<TrainingDivergedException>(() => Train(model, 20, path, resume: true,
-                loss: (x, g) => ++calls < 3 ? ScoreMatchingLosses.Sliced(model, x, g) : ScoreMatchingLosses.Sliced(model, x, g) * double.NaN));
+                loss: (x, g) => ++calls < 3 ? ScoreMatchingLosses.Sliced(model, x, g) : ScoreMatchingLosses.Sliced(model, x, g).Mul(double.NaN)));
             Assert.Equal(7, e.Step);
             Assert.Contains("GaussianMixture", e.Message);
             Assert.Contains("step 7", e.Message);

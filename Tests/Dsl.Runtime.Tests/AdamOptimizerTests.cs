@@ -146,7 +146,7 @@ namespace Dsl.Runtime.Tests
             {
                 using var grad = p.grad!;
                 using var magnitude = grad.abs().max();
-                Assert.Equal(0.0, magnitude.ToDouble());
+                Assert.Equal(0.0, magnitude.ToDoubleValue());
             }
             x.Dispose(); y.Dispose();
         }

@@ -31,7 +31,7 @@ namespace Dsl.Runtime.Tests
                     }
             }
             // Huge finite values are finite (v − v = 0 even at the largest finite value).
-            Assert.True(ChainLoop.AllFinite(full(new long[] { 17 }, dtype == ScalarType.Float32 ? float.MaxValue : double.MaxValue, dtype: dtype)));
+            Assert.True(ChainLoop.AllFinite(global::Dsl.ScalarOps.Full(new long[] { 17 }, dtype == ScalarType.Float32 ? float.MaxValue : double.MaxValue, dtype: dtype)));
         }
 
         [Fact]

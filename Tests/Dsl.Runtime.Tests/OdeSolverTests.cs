@@ -9,9 +9,9 @@ namespace Dsl.Runtime.Tests
     /// <summary>The ODE integrators against closed forms (float64).</summary>
     public class OdeSolverTests
     {
-        private static double RelErr(Tensor a, Tensor exact) => (a - exact).abs().max().ToDouble() / exact.abs().max().ToDouble();
+        private static double RelErr(Tensor a, Tensor exact) => (a - exact).abs().max().ToDoubleValue() / exact.abs().max().ToDoubleValue();
 
-        private static Tensor[] Decay(double t, Tensor[] y) => new[] { y[0] * -2.0 };
+        private static Tensor[] Decay(double t, Tensor[] y) => new[] { y[0].Mul(-2.0) };
 
         private static double DecayError(OdeMethod method, int steps, Tensor y0, double tol = 1e-8)
         {
@@ -19,7 +19,7 @@ namespace Dsl.Runtime.Tests
                 new OdeOptions { Method = method, Steps = steps, RelativeTolerance = tol, AbsoluteTolerance = tol });
             Assert.Equal(1.0, r.FinalTime);
             Assert.False(r.Cancelled);
-            return RelErr(r.State[0], y0 * System.Math.Exp(-2));
+            return RelErr(r.State[0], y0.Mul(System.Math.Exp(-2)));
         }
 
         [Fact]
@@ -33,7 +33,7 @@ namespace Dsl.Runtime.Tests
             // Heun's relative error for z = λh = −0.02 is N·|z|³/6 ≈ 1.4e-4 — a property of the method, so 2e-4 relative (absolute < 1e-4).
             Assert.True(DecayError(OdeMethod.Heun, 100, y0) < 2e-4);
             Assert.True(DecayError(OdeMethod.Euler, 1000, y0) < 1e-2);
-            Assert.Equal(0.0, (y0 - copy).abs().max().ToDouble());   // y0 is not modified
+            Assert.Equal(0.0, (y0 - copy).abs().max().ToDoubleValue());   // y0 is not modified
         }
 
         [Theory]
@@ -48,7 +48,7 @@ namespace Dsl.Runtime.Tests
             double z = -2.0 / n;
             double r = c0 + c1 * z + c2 * z * z + c3 * z * z * z + (method == OdeMethod.Rk4 ? z * z * z * z / 24 : 0);
             using var res = OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1, new OdeOptions { Method = method, Steps = n });
-            Assert.True(RelErr(res.State[0], y0 * System.Math.Pow(r, n)) < 1e-13);
+            Assert.True(RelErr(res.State[0], y0.Mul(System.Math.Pow(r, n))) < 1e-13);
         }
 
         [Theory]
@@ -72,8 +72,8 @@ namespace Dsl.Runtime.Tests
             int calls = 0;
             using var r = OdeSolvers.Solve((t, y) => { calls++; return new[] { y[1], -y[0] }; }, new[] { q0, p0 }, 0, 2 * System.Math.PI,
                 new OdeOptions { RelativeTolerance = 1e-9, AbsoluteTolerance = 1e-9 }, "oscillator");
-            Assert.True((r.State[0] - q0).abs().max().ToDouble() < 1e-6);
-            Assert.True((r.State[1] - p0).abs().max().ToDouble() < 1e-6);
+            Assert.True((r.State[0] - q0).abs().max().ToDoubleValue() < 1e-6);
+            Assert.True((r.State[1] - p0).abs().max().ToDoubleValue() < 1e-6);
             Assert.True(r.FunctionEvaluations > 0);
             Assert.Equal(calls, r.FunctionEvaluations);
             Assert.True(r.AcceptedSteps > 0);
@@ -88,7 +88,7 @@ namespace Dsl.Runtime.Tests
             using var forward = OdeSolvers.Solve(Decay, new[] { y0 }, 0, 1, tight);
             using var back = OdeSolvers.Solve(Decay, forward.State, 1, 0, tight);
             Assert.Equal(0.0, back.FinalTime);
-            Assert.True((back.State[0] - y0).abs().max().ToDouble() < 1e-7);
+            Assert.True((back.State[0] - y0).abs().max().ToDoubleValue() < 1e-7);
         }
 
         [Fact]
@@ -96,7 +96,7 @@ namespace Dsl.Runtime.Tests
         {
             var y0 = zeros(4, dtype: ScalarType.Float64);
             var ex = Assert.Throws<OdeStepBudgetException>(() =>
-                OdeSolvers.Solve((t, y) => new[] { (y[0] - System.Math.Cos(t)) * -1e5 }, new[] { y0 }, 0, 1, new OdeOptions { MaxSteps = 20 }, "stiff"));
+                OdeSolvers.Solve((t, y) => new[] { (y[0].Sub(System.Math.Cos(t))).Mul(-1e5) }, new[] { y0 }, 0, 1, new OdeOptions { MaxSteps = 20 }, "stiff"));
             Assert.Contains("20", ex.Message);
             Assert.Contains("Dormand–Prince RK45", ex.Message);
             Assert.Contains("MaxSteps", ex.Message);
@@ -131,7 +131,7 @@ namespace Dsl.Runtime.Tests
         {
             var y0 = ones(3, dtype: ScalarType.Float64);
             var ex = Assert.Throws<ArithmeticException>(() =>
-                OdeSolvers.Solve((t, y) => new[] { y[0] * (t > 0.5 ? double.NaN : 1.0) }, new[] { y0 }, 0, 1,
+                OdeSolvers.Solve((t, y) => new[] { y[0].Mul((t > 0.5 ? double.NaN : 1.0)) }, new[] { y0 }, 0, 1,
                     new OdeOptions { Method = OdeMethod.Euler, Steps = 10 }, "blowup"));
             Assert.Contains("blowup", ex.Message);
             Assert.Contains("t = 0.7", ex.Message);
@@ -149,7 +149,7 @@ namespace Dsl.Runtime.Tests
                 new OdeOptions { Method = method, Steps = 10, Cancellation = cts.Token });
             Assert.True(r.Cancelled);
             Assert.True(r.FinalTime > 0 && r.FinalTime < 1, "FinalTime = " + r.FinalTime);
-            Assert.True(RelErr(r.State[0], y0 * System.Math.Exp(-2 * r.FinalTime)) < 1e-3);
+            Assert.True(RelErr(r.State[0], y0.Mul(System.Math.Exp(-2 * r.FinalTime))) < 1e-3);
         }
 
         [Theory]
@@ -177,15 +177,15 @@ namespace Dsl.Runtime.Tests
             {
                 using var grad = enable_grad();
                 var x = y[0].detach().requires_grad_(true);
-                var e = (x * x).sum() * 0.5;
+                var e = (x * x).sum().Mul(0.5);
                 var g = torch.autograd.grad(new[] { e }, new[] { x })[0];
                 return new[] { -g, ones_like(y[1]) };
             }, new[] { x0, l0 }, 0, 1, new OdeOptions());
             Assert.Equal(ScalarType.Float32, r.State[0].dtype);
             Assert.Equal(ScalarType.Float32, r.State[1].dtype);
             Assert.False(r.State[0].requires_grad);
-            Assert.True(RelErr(r.State[0], x0 * System.Math.Exp(-1)) < 1e-4);
-            Assert.True((r.State[1] - 1).abs().max().ToDouble() < 1e-5);
+            Assert.True(RelErr(r.State[0], x0.Mul(System.Math.Exp(-1))) < 1e-4);
+            Assert.True((r.State[1].Sub(1)).abs().max().ToDoubleValue() < 1e-5);
         }
 
         [Theory]
@@ -198,7 +198,7 @@ namespace Dsl.Runtime.Tests
             var live = new System.Collections.Generic.List<long>();
             long Live() => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
             long before = Live();
-            using (var r = OdeSolvers.Solve((t, y) => { live.Add(Live()); return new[] { y[0] * -2.0, y[0].sum(new long[] { 1 }) }; }, new[] { y0, l0 }, 0, 1,
+            using (var r = OdeSolvers.Solve((t, y) => { live.Add(Live()); return new[] { y[0].Mul(-2.0), y[0].sum(new long[] { 1 }) }; }, new[] { y0, l0 }, 0, 1,
                        new OdeOptions { Method = method, Steps = 200, RelativeTolerance = 1e-10, AbsoluteTolerance = 1e-10 }))
             {
                 Assert.True(r.AcceptedSteps > 20);
