@@ -4,6 +4,8 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using Dsl.Diffusion;
+using Dsl.Discrete;
 using Dsl.Models;
 using Dsl.Sampling;
 using Dsl.ScoreMatching;
@@ -39,7 +41,10 @@ namespace Dsl.Examples.Experiments
             var data = SdeExperiments.MixtureData();
             data.to(ScalarType.Float32);                 // every operation below runs in float32, as the gallery's samplers do
             var timeScore = TimeScores.FromPerturbedData(data, vp);
-            var ops = Operations(mixture, vp, timeScore, data);
+            var lattice = new LatticeIsing(N: 64) { L = 8, J = 0.5 };
+            var rbm = new BinaryRbm(V: 12, H: 6, generator: new Generator((ulong)seed + 1));
+            var schedule = DdpmSchedule.FromDiscretisedSde(vp, 50);
+            var ops = Operations(mixture, vp, timeScore, data, lattice, rbm, schedule);
 
             long done = 0, failed = 0, collections = 0;
             var perKind = new ConcurrentDictionary<string, long>();
@@ -61,11 +66,11 @@ namespace Dsl.Examples.Experiments
             var workers = Enumerable.Range(0, threads).Select(w => new Thread(() =>
             {
                 using var generator = new Generator((ulong)(seed * 1000 + w));
-                for (long i = w; !stop.IsCancellationRequested; i += threads)
+                while (!stop.IsCancellationRequested)
                 {
                     long index = Interlocked.Increment(ref done) - 1;
                     if (index >= operations || clock.Elapsed > maxDuration) { Interlocked.Decrement(ref done); break; }
-                    var op = ops[(int)(i % ops.Count)];
+                    var op = ops[(int)(index % ops.Count)];          // the kinds in turn across all threads, so each runs equally often
                     try
                     {
                         using (NewDisposeScope()) op.Run(generator, seed + index);
@@ -94,8 +99,11 @@ namespace Dsl.Examples.Experiments
             if (!finite.item<bool>()) throw new InvalidOperationException(what + " returned a non-finite value");
         }
 
-        private static List<Operation> Operations(GaussianMixture mixture, VpSde vp, ITimeScoreDivergenceModel timeScore, PerturbedGaussianMixture data)
+        private static List<Operation> Operations(GaussianMixture mixture, VpSde vp, ITimeScoreDivergenceModel timeScore, PerturbedGaussianMixture data,
+            LatticeIsing lattice, BinaryRbm rbm, DdpmSchedule schedule)
         {
+            var even = IsingLattice.Checkerboard(8);
+            NoisePrediction epsilon = (x, t) => x.Mul(0.1);          // a fixed linear ε-prediction: the sampler's arithmetic is what is stressed
             Tensor Points(Generator g, long n = 64) => empty(n, 2, dtype: ScalarType.Float32).normal_(0, 2, generator: g);
             var probability = new LikelihoodOptions { Ode = new OdeOptions { Method = OdeMethod.Rk4, Steps = 4 } };
             return new List<Operation>
@@ -115,6 +123,26 @@ namespace Dsl.Examples.Experiments
                 new("ProbabilityFlow.LogLikelihood exact", (g, _) => Finite(ProbabilityFlow.LogLikelihood(vp, timeScore, Points(g, 32), probability).LogLikelihood, "LogLikelihood")),
                 new("ProbabilityFlow.LogLikelihood Hutchinson", (g, s) => Finite(ProbabilityFlow.LogLikelihood(vp, timeScore, Points(g, 32),
                     new LikelihoodOptions { Ode = probability.Ode, Divergence = DivergenceEstimator.HutchinsonGaussian, Seed = s }).LogLikelihood, "LogLikelihood Hutchinson")),
+                new("Samplers.AnnealedLangevin", (g, s) => Finite(Samplers.AnnealedLangevin(data, Points(g), new[] { 1.0, 0.3 }, 0.01, 2, new SamplerOptions { Steps = 4, Seed = s }).Samples, "AnnealedLangevin")),
+                new("SdeSolvers.EulerMaruyama", (g, _) => Finite(SdeSolvers.EulerMaruyama(vp, Points(g), 0, 1, 5, g), "EulerMaruyama")),
+                new("Ising checkerboard sweeps", (g, _) =>
+                {
+                    var spins = empty(4, 64).bernoulli_(0.5, generator: g).Mul_(2).Sub_(1);
+                    SpinSamplers.Sweep(lattice, spins, even, 0.5, SpinUpdate.Metropolis, g);
+                    SpinSamplers.Sweep(lattice, spins, even, 0.5, SpinUpdate.HeatBath, g);
+                    Finite(lattice.EnergyNoGrad(spins), "Ising energy");
+                }),
+                new("RBM Gibbs and pseudo-likelihood", (g, _) =>
+                {
+                    var v = empty(16, 12).bernoulli_(0.5, generator: g);
+                    Finite(BoltzmannLearning.Gibbs(rbm, v, 2, g), "Gibbs");
+                    Finite(BoltzmannLearning.PseudoLogLikelihood(rbm, v, g), "PseudoLogLikelihood");
+                }),
+                new("Ddpm.Ancestral and Ddim", (g, s) =>
+                {
+                    Finite(Ddpm.Ancestral(schedule, epsilon, 32, 2, new DdpmSamplerOptions { Steps = 5, Seed = s }).Samples, "Ancestral");
+                    Finite(Ddpm.Ddim(schedule, epsilon, 32, 2, new DdpmSamplerOptions { Steps = 5, Seed = s }).Samples, "Ddim");
+                }),
                 new("VpSde generated", (g, _) =>
                 {
                     var x = Points(g);

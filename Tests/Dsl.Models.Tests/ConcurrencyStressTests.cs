@@ -26,7 +26,7 @@ namespace Dsl.Models.Tests
             Assert.True(result.Failures == 0, result.Failures + " of " + result.Operations + " operations failed:\n"
                 + string.Join("\n", result.FirstFailureByKind.Select(f => f.Key + " (" + result.FailuresByKind[f.Key] + "×): " + f.Value)));
             // Every kind ran, more than once (a kind that silently stopped running would hide its race).
-            Assert.Equal(17, result.OperationsByKind.Count);
+            Assert.Equal(22, result.OperationsByKind.Count);
             Assert.All(result.OperationsByKind, kind => Assert.True(kind.Value >= 2, kind.Key + " ran " + kind.Value + " time(s)"));
             Assert.True(result.Collections > 100, "only " + result.Collections + " forced collections");
         }
