@@ -20,8 +20,8 @@ namespace Dsl
     /// </summary>
     public static class ScalarOps
     {
-        /// <summary>The Scalar 1, for the <c>alpha</c> of add: static, so never finalized while any call reads it.</summary>
-        private static readonly TorchSharp.Scalar One = 1.0.ToScalar();
+        /// <summary>The Scalar 1 for the <c>alpha</c> of add: an integer, as TorchSharp passes it (libtorch refuses a floating alpha for integer tensors); static, so never finalized while any call reads it.</summary>
+        private static readonly TorchSharp.Scalar One = 1L.ToScalar();
 
         /// <summary>a + b.</summary>
         public static Tensor Add(this Tensor a, Tensor b) => a.add(b, One);
