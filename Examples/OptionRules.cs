@@ -19,6 +19,13 @@ namespace Dsl.Examples
             return option;
         }
 
+        /// <summary>A long count of at least <paramref name="min"/>.</summary>
+        public static Option<long> AtLeast(this Option<long> option, long min, string why = "")
+        {
+            option.Validators.Add(r => Check<long>(r, option.Name, v => v >= min, "must be at least " + min + why));
+            return option;
+        }
+
         /// <summary>An optional integer (absent: the command's documented default) that, when given, is at least <paramref name="min"/>.</summary>
         public static Option<int?> AtLeast(this Option<int?> option, int min, string why = "")
         {

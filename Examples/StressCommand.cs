@@ -16,7 +16,7 @@ namespace Dsl.Examples
         public static Command Build(GalleryOptions o)
         {
             var threads = new Option<int>("--threads") { Description = "Worker threads sharing the models.", DefaultValueFactory = _ => 6 }.InRange(1, 256);
-            var operations = new Option<long>("--ops") { Description = "Operations to run in total.", DefaultValueFactory = _ => 1_000_000 };
+            var operations = new Option<long>("--ops") { Description = "Operations to run in total.", DefaultValueFactory = _ => 1_000_000 }.AtLeast(1);
             var minutes = new Option<double>("--minutes") { Description = "Stop after this long even if --ops is not reached.", DefaultValueFactory = _ => 60 }.PositiveFinite();
             var stress = new Command("stress", "Concurrency stress: threads × every sampler, solver, likelihood, loss, trainer step and generated method, with a GC-forcing thread; failures must be 0.");
             stress.Options.Add(threads);
@@ -27,7 +27,6 @@ namespace Dsl.Examples
                 int t = r.GetValue(threads);
                 long n = r.GetValue(operations);
                 double m = r.GetValue(minutes);
-                if (n < 1) return SamplingCommands.Fail("stress", "--ops must be at least 1, got " + n + ".");
                 var progress = run.Progress<long>(done => done + " of " + n + " operations");
                 var result = ConcurrencyStress.Run(t, n, TimeSpan.FromMinutes(m), run.Seed, progress, run.Cancellation);
                 if (!run.Json)
