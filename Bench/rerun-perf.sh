@@ -3,7 +3,7 @@
 #   Bench/rerun-perf.sh            # quick interleaved suite W1-W5 + BenchmarkDotNet W1-W5, PyTorch peers in the same run
 #   Bench/rerun-perf.sh --quick    # only the quick suite (about 5 minutes on 2 cores)
 # Output: bench-results/quick.md (markdown tables with the target ratios), bench-results/quick.json,
-# bench-results/bdn.md (BenchmarkDotNet's tables followed by the peer tables). Paste into docs/perf.md.
+# bench-results/bdn.md (BenchmarkDotNet's tables followed by the peer tables). Replace the matching workload tables in docs/perf.md (one table per workload; history stays in git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench-results
