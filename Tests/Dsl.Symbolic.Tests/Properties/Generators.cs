@@ -13,12 +13,14 @@ namespace Dsl.Symbolic.Tests.Properties
         public override string ToString() => "E = " + Expr + "\n  at " + Point + "\n  (" + Expr.Size + " distinct nodes, height " + Generators.Height(Expr) + ")";
     }
 
-    /// <summary>Counts of one property run: drawn cases and the ones its <c>Where</c> discarded as non-finite.</summary>
+    /// <summary>Counts of one property run: the draws its <c>Where</c>s discarded as non-finite or redrew as constant in x.</summary>
     public sealed class Tally
     {
-        private long discarded;
+        private long discarded, constant;
         public long Discarded => Interlocked.Read(ref discarded);
+        public long ConstantInX => Interlocked.Read(ref constant);
         public void Discard() => Interlocked.Increment(ref discarded);
+        public void Constant() => Interlocked.Increment(ref constant);
     }
 
     /// <summary>
@@ -163,12 +165,17 @@ namespace Dsl.Symbolic.Tests.Properties
         }
 
         /// <summary>
-        /// Scalar expressions of depth 1–6 at random points, with a counted <c>Where</c> that discards (and tallies) a draw whose
-        /// reference value is not finite at any of <paramref name="points"/>(point) — overflow of exp towers and the like.
+        /// Scalar expressions of depth 1–6 at random points, with counted <c>Where</c>s: when <paramref name="requireX"/>, an
+        /// expression constant in x is redrawn (its gradient and Laplacian are trivially 0) and tallied; a draw whose reference
+        /// value is not finite at any of <paramref name="points"/>(point) — overflow of exp towers and the like — is discarded and tallied.
         /// </summary>
-        public Gen<Case> Cases(Tally tally, Func<Point, IEnumerable<double[]>> points) =>
+        public Gen<Case> Cases(Tally tally, Func<Point, IEnumerable<double[]>> points, bool requireX = false) =>
             (from depth in Depth
-             from e in Of(Catalog.S, depth, xFree: false)
+             from e in Of(Catalog.S, depth, xFree: false).Where(e =>
+             {
+                 if (requireX && !e.DependsOnX) { tally.Constant(); return false; }
+                 return true;
+             })
              from p in Points()
              select new Case(e, p))
             .Where(c =>
