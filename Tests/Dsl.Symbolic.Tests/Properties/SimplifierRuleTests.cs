@@ -16,7 +16,7 @@ namespace Dsl.Symbolic.Tests.Properties
     /// </summary>
     public class SimplifierRuleTests
     {
-        public const int CasesPerRule = 100;
+        public const int CasesPerRule = 50;
 
         /// <summary>The operands of one case, as drawn (Exprs) and as built (Nodes).</summary>
         public sealed record Operands(Expr U, Expr V, Expr S, Expr M, Expr CK, double C1, double C2, Point Point)
