@@ -206,7 +206,8 @@ namespace Dsl.Symbolic.Tests.Properties
         private static Bounded Eval(Expr e, Point p, double[] x, Dictionary<Expr, Bounded> memo)
         {
             if (memo.TryGetValue(e, out var done)) return done;
-            // Operands first, iteratively deep enough for the trees drawn (depth ≤ 6) and the IR converted back (gradients, Laplacians).
+            // Operands first, recursively (memoised per node, so a DAG is evaluated once per node; the converted gradients and
+            // Laplacians are a few dozen levels deep).
             var args = e.Args.Select(a => Eval(a, p, x, memo)).ToArray();
             var r = Compute(e, args, p, x);
             memo[e] = r;
