@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Dsl.Symbolic.Ir;
+
+namespace Dsl.Symbolic.Tests.Properties
+{
+    /// <summary>What an operand must satisfy for the operation to stay finite.</summary>
+    public enum Domain
+    {
+        /// <summary>Any finite value.</summary>
+        Any,
+        /// <summary>Strictly positive and bounded away from 0 (log, √, 1/a, a/b's b, a^p for non-integer or negative p).</summary>
+        Positive,
+    }
+
+    /// <summary>Which property a random expression is drawn for; it decides which operations may see an x-dependent operand.</summary>
+    public enum Profile
+    {
+        /// <summary>Simplification preserves value: every operation, x-dependent or not.</summary>
+        Value,
+        /// <summary>∇ₓ: no x-dependent operand under a non-differentiable operation or one the gradient refuses (Diagonal).</summary>
+        Gradient,
+        /// <summary>ΔE: additionally none under an operation the forward-Laplacian rules do not cover (see <see cref="OpSpec.Laplacian"/>).</summary>
+        Laplacian,
+    }
+
+    /// <summary>One way of producing a value of shape <see cref="Result"/> from operands of shapes <see cref="Args"/>.</summary>
+    public sealed record Form(string[] Result, string[][] Args, Domain[] Domains, Func<Expr[], Expr> Make, int Weight = 2)
+    {
+        /// <summary>The operand indices that must not depend on x under each profile (beyond the op-level rules), e.g. MatVec's matrix for ΔE.</summary>
+        public int[] XFreeForLaplacian { get; init; } = Array.Empty<int>();
+    }
+
+    /// <summary>
+    /// An operation as the property tests know it. <see cref="Differentiable"/>, <see cref="Gradient"/> and <see cref="Laplacian"/>
+    /// say whether an x-dependent operand is allowed under it for the gradient and Laplacian properties; <see cref="Forms"/> are the
+    /// shapes it is drawn in (a leaf has none: <see cref="Catalog.Leaves"/> draws it).
+    /// </summary>
+    public sealed record OpSpec(Op Op, bool Differentiable, bool Gradient, bool Laplacian, Form[] Forms);
+
+    /// <summary>
+    /// THE one list of operations the property tests draw, with the domain each operand needs and which calculus supports
+    /// it. <see cref="CatalogTests.Every_op_of_the_IR_is_in_the_catalog"/> fails when the <see cref="Op"/> enum has an operation this
+    /// list does not name, so a new operation cannot escape the property tests.
+    ///
+    /// When Dsl.Symbolic's op table (OpTable/OpInfo, issue 18 deliverable 1) is in: enumerate <c>OpTable.All</c> in
+    /// <see cref="AllOps"/> instead of the enum, take <see cref="OpSpec.Differentiable"/> from <c>!info.NonDifferentiable</c>, and
+    /// derive the forms of the elementwise entries from <c>info.Kind</c>; what stays here is the domain of each operand and the
+    /// non-elementwise forms (which the table's shape rule alone does not make drawable).
+    /// </summary>
+    public static class Catalog
+    {
+        /// <summary>Dimension sizes. D = 4 so that x is a 2×2 lattice for Neighbors and Roll; K ≠ D so that a mixed-up axis is a shape error.</summary>
+        public static readonly Dictionary<string, int> Sizes = new() { ["D"] = 4, ["K"] = 3 };
+
+        /// <summary>The lattice side for Neighbors and Roll (D = Side²).</summary>
+        public const int Side = 2;
+
+        public const string HyperName = "h";
+        public const string ConditionName = "sigma";
+
+        public static readonly string[] S = Array.Empty<string>();
+        public static readonly string[] VD = { "D" };
+        public static readonly string[] VK = { "K" };
+        public static readonly string[] MKD = { "K", "D" };
+
+        /// <summary>The shapes a subexpression is requested in.</summary>
+        public static readonly string[][] MainShapes = { S, VD, VK, MKD };
+
+        /// <summary>The parameters by shape (two matrices so that a matrix product has two different operands).</summary>
+        public static readonly (string Name, string[] Dims)[] Parameters = { ("s", S), ("b", VD), ("c", VK), ("W", MKD), ("V", MKD) };
+
+        /// <summary>The operations the tests know, in the order of the <see cref="Op"/> enum (the table's order after the merge).</summary>
+        public static IEnumerable<Op> AllOps => Enum.GetValues<Op>();
+
+        private static Expr E(Op op, string[] dims, params Expr[] args) => new Expr(op, dims, args);
+
+        /// <summary>Binary forms producing <paramref name="r"/>: same shapes, and every broadcast the IR allows into r.</summary>
+        private static IEnumerable<Form> BinaryForms(Op op, string[] r, Domain right)
+        {
+            var d = new[] { Domain.Any, right };
+            yield return new Form(r, new[] { r, r }, d, a => E(op, r, a[0], a[1]), 16);
+            if (r.Length > 0)
+            {
+                yield return new Form(r, new[] { r, S }, d, a => E(op, r, a[0], a[1]), 4);
+                yield return new Form(r, new[] { S, r }, d, a => E(op, r, a[0], a[1]), 4);
+            }
+            if (r.Length == 2)
+            {
+                yield return new Form(r, new[] { r, VD }, d, a => E(op, r, a[0], a[1]), 8);
+                yield return new Form(r, new[] { VD, r }, d, a => E(op, r, a[0], a[1]), 4);
+            }
+        }
+
+        /// <summary>The catalog: one entry per operation of the IR.</summary>
+        public static readonly IReadOnlyDictionary<Op, OpSpec> Specs = Build();
+
+        private static IReadOnlyDictionary<Op, OpSpec> Build()
+        {
+            var specs = new List<OpSpec>();
+            void Leaf(Op op) => specs.Add(new OpSpec(op, true, true, true, Array.Empty<Form>()));
+            // An elementwise unary op: drawn in every main shape, with the operand's domain.
+            void U(Op op, Domain domain, bool differentiable = true) =>
+                specs.Add(new OpSpec(op, differentiable, differentiable, differentiable,
+                    MainShapes.Select(s => new Form(s, new[] { s }, new[] { domain }, a => E(op, s, a[0]), 4)).ToArray()));
+            void B(Op op, Domain right) =>
+                specs.Add(new OpSpec(op, true, true, true, MainShapes.SelectMany(s => BinaryForms(op, s, right)).ToArray()));
+
+            // Leaves (drawn by Leaves, not by forms).
+            Leaf(Op.Input); Leaf(Op.Condition); Leaf(Op.Param); Leaf(Op.Hyper); Leaf(Op.Const); Leaf(Op.DimSize);
+
+            // Elementwise unary.
+            U(Op.Neg, Domain.Any);
+            U(Op.Exp, Domain.Any);
+            U(Op.Log, Domain.Positive);
+            U(Op.Sqrt, Domain.Positive);
+            U(Op.Square, Domain.Any);
+            // a^p: the exponents include the ones Graph.Pow rewrites (0, 1, 2, ½, −1) and others; a positive base for all of them
+            // (a^½, a^−1, a^1.5 need it; the integer ones would not, but one domain per operand keeps the table simple).
+            specs.Add(new OpSpec(Op.Pow, true, true, true, MainShapes.SelectMany(s => new[] { 0.0, 1, 2, 3, 0.5, -1, 1.5, -2 }
+                .Select(p => new Form(s, new[] { s }, new[] { Domain.Positive }, a => new Expr(Op.Pow, s, new[] { a[0] }, p), 1))).ToArray()));
+            U(Op.Tanh, Domain.Any);
+            U(Op.Sigmoid, Domain.Any);
+            U(Op.Softplus, Domain.Any);
+            U(Op.Recip, Domain.Positive);
+            U(Op.Abs, Domain.Any, differentiable: false);
+            U(Op.Sign, Domain.Any, differentiable: false);
+            U(Op.Floor, Domain.Any, differentiable: false);
+            U(Op.Round, Domain.Any, differentiable: false);
+            U(Op.Sin, Domain.Any);
+            U(Op.Cos, Domain.Any);
+
+            // Elementwise binary (the divisor positive).
+            B(Op.Add, Domain.Any);
+            B(Op.Sub, Domain.Any);
+            B(Op.Mul, Domain.Any);
+            B(Op.Div, Domain.Positive);
+
+            var any1 = new[] { Domain.Any };
+            var any2 = new[] { Domain.Any, Domain.Any };
+            // Reductions.
+            specs.Add(new OpSpec(Op.SumLast, true, true, true, new[]
+            {
+                new Form(S, new[] { VD }, any1, a => E(Op.SumLast, S, a[0]), 60),
+                new Form(S, new[] { VK }, any1, a => E(Op.SumLast, S, a[0]), 16),
+                new Form(VK, new[] { MKD }, any1, a => E(Op.SumLast, VK, a[0]), 16),
+            }));
+            specs.Add(new OpSpec(Op.SumRows, true, true, true, new[] { new Form(VD, new[] { MKD }, any1, a => E(Op.SumRows, VD, a[0]), 16) }));
+            specs.Add(new OpSpec(Op.LogSumExp, true, true, true, new[]
+            {
+                new Form(S, new[] { VD }, any1, a => E(Op.LogSumExp, S, a[0]), 30),
+                new Form(S, new[] { VK }, any1, a => E(Op.LogSumExp, S, a[0]), 8),
+                new Form(VK, new[] { MKD }, any1, a => E(Op.LogSumExp, VK, a[0]), 12),
+            }));
+
+            // Linear algebra. The forward-Laplacian rules have no Jacobian for an x-dependent matrix (MatVec's matrix, MatMul,
+            // Transpose, Diagonal: LaplacianUnsupportedException), and the gradient has none through Diagonal.
+            specs.Add(new OpSpec(Op.MatVec, true, true, true, new[]
+            {
+                new Form(VK, new[] { MKD, VD }, any2, a => E(Op.MatVec, VK, a[0], a[1]), 30) { XFreeForLaplacian = new[] { 0 } },
+            }));
+            specs.Add(new OpSpec(Op.Transpose, true, true, false, new[]
+            {
+                new Form(VD, new[] { MKD, VK }, any2, a => E(Op.MatVec, VD, E(Op.Transpose, new[] { "D", "K" }, a[0]), a[1]), 12),   // Wᵀc
+                new Form(VD, new[] { MKD }, any1, a => E(Op.SumLast, VD, E(Op.Transpose, new[] { "D", "K" }, a[0])), 6),
+            }));
+            specs.Add(new OpSpec(Op.MatMul, true, true, false, new[]
+            {
+                new Form(VK, new[] { MKD, MKD }, any2, a => E(Op.SumLast, VK, E(Op.MatMul, new[] { "K", "K" }, a[0], E(Op.Transpose, new[] { "D", "K" }, a[1]))), 24),
+            }));
+            specs.Add(new OpSpec(Op.Diagonal, true, false, false, new[]
+            {
+                new Form(VK, new[] { MKD, MKD }, any2, a => E(Op.Diagonal, VK, E(Op.MatMul, new[] { "K", "K" }, a[0], E(Op.Transpose, new[] { "D", "K" }, a[1]))), 24),
+            }));
+
+            // Shape.
+            specs.Add(new OpSpec(Op.Unsqueeze, true, true, false, new[]
+            {
+                new Form(MKD, new[] { VK, MKD }, any2, a => E(Op.Mul, MKD, E(Op.Unsqueeze, new[] { "K", "1" }, a[0]), a[1]), 16),     // cₖ·Wₖⱼ
+            }));
+            specs.Add(new OpSpec(Op.Broadcast, true, true, true, new[]
+            {
+                new Form(VD, new[] { S }, any1, a => E(Op.Broadcast, VD, a[0]), 4),
+                new Form(VK, new[] { S }, any1, a => E(Op.Broadcast, VK, a[0]), 4),
+                new Form(MKD, new[] { VD }, any1, a => E(Op.Broadcast, MKD, a[0]), 16),
+                new Form(MKD, new[] { S }, any1, a => E(Op.Broadcast, MKD, a[0]), 4),
+            }));
+
+            // Lattices (x is a 2×2 lattice). The Laplacian rules do not cover them.
+            specs.Add(new OpSpec(Op.Neighbors, true, true, false, new[] { new Form(VD, new[] { VD }, any1, a => E(Op.Neighbors, VD, a[0]), 12) }));
+            specs.Add(new OpSpec(Op.Roll, true, true, false, new[] { (-1, 0), (0, 1), (1, -1), (0, 0) }
+                .Select(rc => new Form(VD, new[] { VD }, any1, a => new Expr(Op.Roll, VD, new[] { a[0] }, rows: rc.Item1, columns: rc.Item2), 4)).ToArray()));
+
+            return specs.ToDictionary(s => s.Op);
+        }
+
+        /// <summary>True when, under <paramref name="profile"/>, the operands of <paramref name="spec"/> may depend on x.</summary>
+        public static bool AllowsX(OpSpec spec, Profile profile) => profile switch
+        {
+            Profile.Value => true,
+            Profile.Gradient => spec.Differentiable && spec.Gradient,
+            _ => spec.Differentiable && spec.Gradient && spec.Laplacian,
+        };
+    }
+}
