@@ -138,7 +138,7 @@ namespace Dsl.Generators.Emit
             }
             else
             {
-                foreach (var member in new[] { "MeanCoefficient", "MarginalStd", "DriftDivergence", "Perturb", "SamplePrior", "PriorLogProb", "MeanCoefficientAt", "MarginalVarianceAt" })
+                foreach (var member in p.Plan.Unsupported)
                     EmitUnsupported(w, spec.ClassName, member);
             }
 

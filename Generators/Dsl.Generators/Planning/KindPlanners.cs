@@ -20,7 +20,7 @@ namespace Dsl.Generators.Planning
 
     /// <summary>The plan of an [Sde] class. Value-equatable; <see cref="ToString"/> is the printout.</summary>
     public sealed record SdePlan(string ClassName, EquatableArray<string> Interfaces, PerturbationKernel Kernel, string? KernelReason,
-        EquatableArray<DerivedRoot> Derived, EquatableArray<MethodPlan> Methods, EquatableArray<string> Unsupported)
+        EquatableArray<DerivedRoot> Derived, EquatableArray<MethodPlan> Methods, EquatableArray<string> Composed, EquatableArray<string> Unsupported)
     {
         /// <inheritdoc/>
         public override string ToString()
@@ -32,6 +32,7 @@ namespace Dsl.Generators.Planning
                 : Kernel == PerturbationKernel.Tabulated ? "tabulated by quadrature (" + KernelReason + ")" : "none: the drift is not a(t)·x (DSL0015)").Append('\n');
             PlanText.Section(sb, "derived roots", Derived.Select(d => d.ToString()));
             PlanText.Section(sb, "methods", PlanText.Methods(Methods));
+            PlanText.Section(sb, "composed (no IR of their own)", Composed);
             PlanText.Section(sb, "throwing NotSupportedException", Unsupported);
             return sb.ToString();
         }
@@ -42,7 +43,7 @@ namespace Dsl.Generators.Planning
     /// bits or spins: factorised probabilities), the members, and the methods (all on torch ops: the kernels do not cover it yet).
     /// </summary>
     public sealed record BipartitePlan(string ClassName, string Kind, EquatableArray<string> Interfaces, bool RealVisible,
-        EquatableArray<string> Generated, EquatableArray<MethodPlan> Methods)
+        EquatableArray<string> Generated, EquatableArray<MethodPlan> Methods, EquatableArray<string> Composed)
     {
         /// <inheritdoc/>
         public override string ToString()
@@ -53,6 +54,7 @@ namespace Dsl.Generators.Planning
             sb.Append("visible conditional: ").Append(RealVisible ? "Gaussian p(v | h), from the visible precision" : "factorised probabilities").Append('\n');
             PlanText.Section(sb, "info", Generated);
             PlanText.Section(sb, "methods", PlanText.Methods(Methods));
+            PlanText.Section(sb, "composed (no IR of their own)", Composed);
             return sb.ToString();
         }
     }
@@ -93,6 +95,7 @@ namespace Dsl.Generators.Planning
                 PlanText.TorchOnly("DiffusionAt", CodePathKind.Host, "Diffusion"),
             };
             var unsupported = new List<string>();
+            var composed = new List<string>();
             if (kernel == PerturbationKernel.None)
                 unsupported.AddRange(new[] { "MeanCoefficient", "MarginalStd", "DriftDivergence", "Perturb", "SamplePrior", "PriorLogProb", "MeanCoefficientAt", "MarginalVarianceAt" });
             else
@@ -105,17 +108,14 @@ namespace Dsl.Generators.Planning
                     methods.Add(PlanText.TorchOnly("MeanCoefficientAt", CodePathKind.Host, "Mean"));
                     methods.Add(PlanText.TorchOnly("MarginalVarianceAt", CodePathKind.Host, "Variance"));
                 }
-                else
-                    foreach (var name in new[] { "MeanCoefficient", "MarginalStd", "MeanCoefficientAt", "MarginalVarianceAt" })
-                        methods.Add(PlanText.TorchOnly(name + " (marginal table of DriftCoefficientAt, DiffusionAt)", CodePathKind.Host));
+                else composed.Add("MeanCoefficient, MarginalStd, MeanCoefficientAt, MarginalVarianceAt: Dsl.Sde.MarginalTable of DriftCoefficientAt and DiffusionAt");
                 methods.Add(PlanText.TorchOnly("DriftDivergence", CodePathKind.Differentiable, "DriftCoefficient"));
-                foreach (var name in new[] { "Perturb", "SamplePrior", "PriorLogProb" })
-                    methods.Add(PlanText.TorchOnly(name + " (from MeanCoefficient, MarginalStd, MarginalVarianceAt)", CodePathKind.Differentiable));
+                composed.Add("Perturb: MeanCoefficient, MarginalStd");
+                composed.Add("SamplePrior, PriorLogProb: MarginalVarianceAt(EndTime)");
             }
-            foreach (var name in new[] { "ReverseDrift", "ProbabilityFlowDrift" })
-                methods.Add(PlanText.TorchOnly(name + " (from Drift, Diffusion)", CodePathKind.Differentiable));
+            composed.Add("ReverseDrift, ProbabilityFlowDrift: Drift, Diffusion");
             var plan = new SdePlan(m.Spec.ClassName, new[] { "global::Dsl.Sde.ISde" }.ToEquatableArray(), kernel, m.QuadratureReason,
-                derived.ToEquatableArray(), methods.ToEquatableArray(), unsupported.ToEquatableArray());
+                derived.ToEquatableArray(), methods.ToEquatableArray(), composed.ToEquatableArray(), unsupported.ToEquatableArray());
             return new Planned<SdePlan, LoweredSde>(plan, m, roots);
         }
 
@@ -172,11 +172,10 @@ namespace Dsl.Generators.Planning
             var members = new List<string> { "Energy", "FreeEnergy", "HiddenFreeEnergy", "HiddenProbabilities", "HiddenMeans", "VisibleMeans" };
             members.Add(realVisible ? "VisiblePrecision" : "VisibleProbabilities");
             var methods = members.Select(name => new MethodPlan(name, CodePathKind.Differentiable, new[] { name }.ToEquatableArray(), refusals, EquatableArray<ContractionTerm>.Empty)).ToList();
-            methods.Add(PlanText.TorchOnly("SampleHidden (from HiddenProbabilities)", CodePathKind.Inference));
-            methods.Add(PlanText.TorchOnly("SampleVisible (from " + (realVisible ? "VisibleMeans, VisiblePrecision" : "VisibleProbabilities") + ")", CodePathKind.Inference));
+            var composed = new[] { "SampleHidden: HiddenProbabilities", "SampleVisible: " + (realVisible ? "VisibleMeans, VisiblePrecision" : "VisibleProbabilities") };
             string kind = "bipartite, " + spec.InputUnits.ToString().ToLowerInvariant() + " visible, " + spec.HiddenUnits.ToString().ToLowerInvariant() + " hidden";
             var plan = new BipartitePlan(spec.ClassName, kind, new[] { "global::Dsl.IBipartiteModel" }.ToEquatableArray(), realVisible,
-                members.ToEquatableArray(), methods.ToEquatableArray());
+                members.ToEquatableArray(), methods.ToEquatableArray(), composed.ToEquatableArray());
             return new Planned<BipartitePlan, LoweredBipartite>(plan, m, roots);
         }
     }

@@ -83,6 +83,13 @@ namespace Dsl.Generators.Planning
             foreach (var k in Kernels)
                 yield return "    " + k + (k.Backend == Backend.Fused && k.Planned && AutoBound.Count > 0
                     ? " (KernelPath.Auto bound: max(" + string.Join(", ", AutoBound) + "))" : "");
+            var sweep = Kernel(Backend.LatticeSweep);
+            if (sweep != null)
+            {
+                // The sweep is a C# loop with no torch-op form: refused, the method is not generated at all.
+                yield return "    " + (sweep.Planned ? "torch ops: none (the sweep is the method)" : "not generated");
+                yield break;
+            }
             var chosen = Kernels.Where(k => k.Planned).Select(k => KernelDecision.Name(k.Backend)).ToList();
             yield return "    torch ops: " + (chosen.Count == 0 ? "the only path" : "fallback of " + string.Join(", ", chosen));
         }
