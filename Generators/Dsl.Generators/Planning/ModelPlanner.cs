@@ -164,23 +164,21 @@ namespace Dsl.Generators.Planning
         public const string StepMethod = "ScoreStepNoGrad(x, a, z, b)", CounterStepMethod = "ScoreStepNoGrad(x, a, b, noise)",
             SharedLevelStepMethod = "ScoreStepNoGrad(x, sigma, inputScale, c, a, b, noise)", SweepMethod = "CheckerboardSweep";
 
-        // The methods a forced kernel must cover: the inference methods of the model's interface, in this order (the first one
-        // that cannot have the kernel is named in the diagnostic).
-        private static readonly string[] Required = { "EnergyNoGrad", "ScoreNoGrad", "EnergyAndScoreNoGrad", "ScoreDivergenceNoGrad" };
-
         private static void Report(ModelPlan plan, ModelSpec spec, List<DiagnosticInfo> diagnostics)
         {
-            var required = Required.Where(plan.Has).Select(plan.Method).ToList();
+            // A forced kernel must cover every inference method that considered it (docs/diagnostics/DSL0018.md, DSL0019.md); the
+            // first one in plan order that cannot have it is named.
+            var required = plan.Methods.Where(m => m.Path == CodePathKind.Inference).ToList();
             if (spec.Kernels == KernelChoice.Fused)
             {
-                var refused = required.FirstOrDefault(m => !m.Uses(Backend.Fused));
+                var refused = required.FirstOrDefault(m => m.Kernel(Backend.Fused) is { Planned: false });
                 if (refused != null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FusedUnavailable, spec.ClassLocation, spec.ClassName,
                         refused.Name + " cannot be fused: " + refused.Kernel(Backend.Fused)!.WhyNot));
             }
             if (spec.Kernels == KernelChoice.TorchScript)
             {
-                var refused = required.FirstOrDefault(m => !m.Uses(Backend.TorchScript));
+                var refused = required.FirstOrDefault(m => m.Kernel(Backend.TorchScript) is { Planned: false });
                 if (refused != null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TorchScriptUnavailable, spec.ClassLocation, spec.ClassName,
                         refused.Name + " has no TorchScript form: " + refused.Kernel(Backend.TorchScript)!.WhyNot));
