@@ -16,7 +16,7 @@ namespace Dsl.Generators.Emit
         private const string Torch = "global::TorchSharp.torch";
 
         /// <summary>The generated file's text.</summary>
-        public static string Emit(PlannedModel p)
+        public static string Emit(Planned<ModelPlan, LoweredModel> p)
         {
             var m = p.Lowered;
             var plan = p.Plan;
@@ -69,7 +69,7 @@ namespace Dsl.Generators.Emit
             return w.ToString();
         }
 
-        private static void EmitInfo(SourceWriter w, PlannedModel p)
+        private static void EmitInfo(SourceWriter w, Planned<ModelPlan, LoweredModel> p)
         {
             var m = p.Lowered;
             var spec = m.Spec;
@@ -121,16 +121,17 @@ namespace Dsl.Generators.Emit
         }
 
         /// <summary>The planned method <paramref name="name"/> and, when the plan has it, <paramref name="name"/>NoGrad.</summary>
-        private static void EmitMethod(SourceWriter w, PlannedModel p, List<TorchScriptEmitter.Function> scripts, string name, string returnType, string summary, string? equation)
+        private static void EmitMethod(SourceWriter w, Planned<ModelPlan, LoweredModel> p, List<TorchScriptEmitter.Function> scripts, string name, string returnType, string summary, string? equation)
         {
-            EmitBody(w, p, scripts, p.Plan.Method(name), returnType, summary + " Differentiable: autograd records it, so parameters train through it.", CodePath.Differentiable, equation);
+            EmitBody(w, p, scripts, p.Plan.Method(name), returnType, summary + " Differentiable: autograd records it, so parameters train through it.", equation);
             if (p.Plan.Has(name + "NoGrad"))
-                EmitBody(w, p, scripts, p.Plan.Method(name + "NoGrad"), returnType, summary + " Inference path: no autograd tape, in-place where a temporary dies.", CodePath.Inference, equation);
+                EmitBody(w, p, scripts, p.Plan.Method(name + "NoGrad"), returnType, summary + " Inference path: no autograd tape, in-place where a temporary dies.", equation);
         }
 
-        private static void EmitBody(SourceWriter w, PlannedModel p, List<TorchScriptEmitter.Function> scripts, MethodPlan method, string returnType, string summary, CodePath path, string? equation)
+        private static void EmitBody(SourceWriter w, Planned<ModelPlan, LoweredModel> p, List<TorchScriptEmitter.Function> scripts, MethodPlan method, string returnType, string summary, string? equation)
         {
             var m = p.Lowered;
+            var path = method.Path == CodePathKind.Inference ? CodePath.Inference : CodePath.Differentiable;
             string name = method.Name;
             var roots = p.RootsOf(method);
             w.Line("/// <summary>" + summary + "</summary>");
@@ -250,7 +251,7 @@ namespace Dsl.Generators.Emit
         }
 
         /// <summary>ScoreStepNoGrad(x, a, z, b) = x + a·s(x) + b·z: the Langevin / Euler–Maruyama update, fused with the score where it can be.</summary>
-        private static void EmitStep(SourceWriter w, PlannedModel p, List<TorchScriptEmitter.Function> scripts, string energyIs)
+        private static void EmitStep(SourceWriter w, Planned<ModelPlan, LoweredModel> p, List<TorchScriptEmitter.Function> scripts, string energyIs)
         {
             var m = p.Lowered;
             var step = p.Plan.Method(ModelPlanner.StepMethod);
@@ -326,7 +327,7 @@ namespace Dsl.Generators.Emit
         /// ScoreStepNoGrad(x, σ, u, c, a, b, noise) = c·x + a·s(u·x, σ) + b·z for a noise-conditional model with one σ for every
         /// sample: the reverse Euler–Maruyama step of an SDE whose score is s(x/m, σ̃)/m, fused with the score and the noise draw.
         /// </summary>
-        private static void EmitSharedLevelStep(SourceWriter w, PlannedModel p)
+        private static void EmitSharedLevelStep(SourceWriter w, Planned<ModelPlan, LoweredModel> p)
         {
             var m = p.Lowered;
             var step = p.Plan.Method(ModelPlanner.SharedLevelStepMethod);
@@ -389,7 +390,7 @@ namespace Dsl.Generators.Emit
             w.Close();
         }
 
-        private static void EmitDiscrete(SourceWriter w, PlannedModel p, DiscreteUnits d, List<TorchScriptEmitter.Function> scripts, string energyIs)
+        private static void EmitDiscrete(SourceWriter w, Planned<ModelPlan, LoweredModel> p, DiscreteUnits d, List<TorchScriptEmitter.Function> scripts, string energyIs)
         {
             var m = p.Lowered;
             bool spins = d.Units == Model.UnitKind.Spins;

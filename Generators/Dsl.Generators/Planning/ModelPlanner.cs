@@ -36,22 +36,6 @@ namespace Dsl.Generators.Planning
         }
     }
 
-    /// <summary>A plan with the IR roots it names: what the model emitter writes from.</summary>
-    public sealed class PlannedModel
-    {
-        internal PlannedModel(ModelPlan plan, LoweredModel lowered, PlannedRoots roots) { Plan = plan; Lowered = lowered; Roots = roots; }
-
-        /// <summary>The value-equatable plan.</summary>
-        public ModelPlan Plan { get; }
-        /// <summary>The lowered model (spec, graph, sizes, notes).</summary>
-        public LoweredModel Lowered { get; }
-        /// <summary>The plan's roots by name.</summary>
-        public PlannedRoots Roots { get; }
-
-        /// <summary>The root nodes of <paramref name="method"/>.</summary>
-        public IReadOnlyList<Node> RootsOf(MethodPlan method) => Roots.Of(method.Roots);
-    }
-
     /// <summary>
     /// Plans an [EnergyModel]: decides the interfaces, the methods and, for each inference method, fused CPU / TorchScript / torch ops
     /// (and the lattice sweep of a discrete model), with the reason for each refusal; derives log p = −(E + log Z); reports DSL0018 and
@@ -64,7 +48,7 @@ namespace Dsl.Generators.Planning
             FlipEnergy = "FlipEnergy", Conditional = "Conditional", SelfCouplings = "SelfCouplings", LatticeSide = "LatticeSide";
 
         /// <summary>Plans <paramref name="m"/>; DSL0018/DSL0019 go to <paramref name="diagnostics"/>.</summary>
-        public static PlannedModel Plan(LoweredModel m, List<DiagnosticInfo> diagnostics)
+        public static Planned<ModelPlan, LoweredModel> Plan(LoweredModel m, List<DiagnosticInfo> diagnostics)
         {
             var spec = m.Spec;
             bool conditional = m.NoiseLevel != null;
@@ -157,7 +141,7 @@ namespace Dsl.Generators.Planning
             var plan = new ModelPlan(spec.ClassName, kind, spec.Kernels, interfaces.ToEquatableArray(), generated.ToEquatableArray(),
                 derived.ToEquatableArray(), methods.ToEquatableArray());
             Report(plan, spec, diagnostics);
-            return new PlannedModel(plan, m, roots);
+            return new Planned<ModelPlan, LoweredModel>(plan, m, roots);
         }
 
         /// <summary>The plan names of the step methods and the sweep.</summary>

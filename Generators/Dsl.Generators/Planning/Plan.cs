@@ -138,6 +138,9 @@ namespace Dsl.Generators.Planning
         public TLowered Lowered { get; }
         /// <summary>The plan's roots by name.</summary>
         public PlannedRoots Roots { get; }
+
+        /// <summary>The root nodes of <paramref name="method"/>.</summary>
+        public IReadOnlyList<Node> RootsOf(MethodPlan method) => Roots.Of(method.Roots);
     }
 
     /// <summary>Shared pieces of the plan printouts.</summary>
