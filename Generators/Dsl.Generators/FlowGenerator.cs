@@ -2,6 +2,7 @@ using Dsl.Generators.Emit;
 using Dsl.Generators.Lowering;
 using Dsl.Generators.Model;
 using Dsl.Generators.Parsing;
+using Dsl.Generators.Planning;
 using Microsoft.CodeAnalysis;
 
 namespace Dsl.Generators
@@ -30,7 +31,9 @@ namespace Dsl.Generators
                 (s, diagnostics) =>
                 {
                     var lowered = FlowLowering.Lower(s, diagnostics);
-                    return lowered == null ? null : FlowEmitter.Emit(lowered);
+                    if (lowered == null) return null;
+                    var planned = KindPlanners.Plan(lowered);
+                    return Emitted.Of(FlowEmitter.Emit(planned), planned.Plan, planned.Roots);
                 });
     }
 }

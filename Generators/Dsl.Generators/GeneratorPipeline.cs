@@ -10,9 +10,16 @@ using Microsoft.CodeAnalysis.Text;
 
 namespace Dsl.Generators
 {
+    /// <summary>What one lower → plan → emit run wrote: the source and the printouts of the plan and of the IR it names.</summary>
+    internal sealed record Emitted(string Source, string Plan, string Ir)
+    {
+        /// <summary>The run's result for the plan <paramref name="plan"/> (printed by its ToString) with the roots <paramref name="roots"/>.</summary>
+        public static Emitted Of(string source, object plan, Planning.PlannedRoots roots) => new Emitted(source, plan.ToString()!, Planning.IrPrinter.Print(roots));
+    }
+
     /// <summary>
-    /// The shape both generators share: ForAttributeWithMetadataName → value-equatable parse result (tracked) →
-    /// lower-and-emit (tracked) → diagnostics and one source file per class. Never throws into the compiler.
+    /// The shape every generator shares: ForAttributeWithMetadataName → value-equatable parse result (tracked) →
+    /// lower → plan → emit (tracked) → diagnostics and one source file per class. Never throws into the compiler.
     /// </summary>
     internal static class GeneratorPipeline
     {
@@ -38,20 +45,20 @@ namespace Dsl.Generators
         }
 
         /// <summary>
-        /// Lowers and emits a parsed spec (null when parsing failed); an unexpected exception becomes DSL9999 at the class.
-        /// <paramref name="emit"/> returns the source, or null when lowering reported an error.
+        /// Lowers, plans and emits a parsed spec (null when parsing failed); an unexpected exception becomes DSL9999 at the class.
+        /// <paramref name="emit"/> returns the source with the stage printouts, or null when lowering reported an error.
         /// </summary>
         public static GeneratedModel Generate<TSpec>(IEnumerable<DiagnosticInfo> parsedDiagnostics, TSpec? spec, Func<TSpec, string> className,
-            Func<TSpec, LocationInfo?> location, Func<TSpec, string> hintName, Func<TSpec, List<DiagnosticInfo>, string?> emit) where TSpec : class
+            Func<TSpec, LocationInfo?> location, Func<TSpec, string> hintName, Func<TSpec, List<DiagnosticInfo>, Emitted?> emit) where TSpec : class
         {
             var diagnostics = parsedDiagnostics.ToList();
             if (spec == null) return new GeneratedModel(null, null, diagnostics.ToEquatableArray());
             try
             {
-                var source = emit(spec, diagnostics);
-                return source == null
+                var emitted = emit(spec, diagnostics);
+                return emitted == null
                     ? new GeneratedModel(null, null, diagnostics.ToEquatableArray())
-                    : new GeneratedModel(hintName(spec), source, diagnostics.ToEquatableArray());
+                    : new GeneratedModel(hintName(spec), emitted.Source, diagnostics.ToEquatableArray(), emitted.Plan, emitted.Ir);
             }
             catch (Exception e)
             {

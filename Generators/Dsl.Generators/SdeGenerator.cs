@@ -2,13 +2,14 @@ using Dsl.Generators.Emit;
 using Dsl.Generators.Lowering;
 using Dsl.Generators.Model;
 using Dsl.Generators.Parsing;
+using Dsl.Generators.Planning;
 using Microsoft.CodeAnalysis;
 
 namespace Dsl.Generators
 {
     /// <summary>
     /// The [Sde] generator: syntax → <see cref="SdeSpec"/> → IR, linearity and closed-form perturbation kernel
-    /// (Dsl.Symbolic) → C#. Value-equatable stages with tracking names, like the model generator.
+    /// (Dsl.Symbolic) → plan (Planning: the kernel's form, derived roots) → C#. Value-equatable stages with tracking names, like the model generator.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class SdeGenerator : IIncrementalGenerator
@@ -30,7 +31,9 @@ namespace Dsl.Generators
                 (s, diagnostics) =>
                 {
                     var lowered = SdeLowering.Lower(s, diagnostics);
-                    return lowered == null ? null : SdeEmitter.Emit(lowered);
+                    if (lowered == null) return null;
+                    var planned = KindPlanners.Plan(lowered);
+                    return Emitted.Of(SdeEmitter.Emit(planned), planned.Plan, planned.Roots);
                 });
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Dsl.Generators.Lowering;
 using Dsl.Generators.Model;
+using Dsl.Generators.Planning;
 using Dsl.Symbolic.Ir;
 
 namespace Dsl.Generators.Emit
@@ -13,8 +14,9 @@ namespace Dsl.Generators.Emit
         private const string Torch = "global::TorchSharp.torch";
 
         /// <summary>The generated file's text.</summary>
-        public static string Emit(LoweredBipartite m)
+        public static string Emit(Planned<BipartitePlan, LoweredBipartite> p)
         {
+            var m = p.Lowered;
             var spec = m.Spec;
             var w = new SourceWriter();
             string equation = spec.Energy.SourceText;
@@ -30,11 +32,10 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule, global::Dsl.IBipartiteModel");
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.EnergyModule" }.Concat(p.Plan.Interfaces)));
 
-            bool realVisible = m.VisibleProbabilities == null;
-            var members = new List<string> { "Energy", "FreeEnergy", "HiddenFreeEnergy", "HiddenProbabilities", "HiddenMeans", "VisibleMeans" };
-            members.Add(realVisible ? "VisiblePrecision" : "VisibleProbabilities");
+            bool realVisible = p.Plan.RealVisible;
+            var members = p.Plan.Generated;
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
             w.Line("public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(");
             w.Line("    " + ModelEmitter.Str(spec.ClassName) + ",");

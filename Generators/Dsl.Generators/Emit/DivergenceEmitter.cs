@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Dsl.Generators.Lowering;
+using Dsl.Generators.Planning;
 using Dsl.Symbolic.Ir;
 
 namespace Dsl.Generators.Emit
@@ -15,8 +16,9 @@ namespace Dsl.Generators.Emit
         private const string Torch = "global::TorchSharp.torch";
 
         /// <summary>The generated file's text.</summary>
-        public static string Emit(LoweredDivergence m)
+        public static string Emit(Planned<LayerPlan, LoweredDivergence> p)
         {
+            var m = p.Lowered;
             var spec = m.Spec;
             var w = new SourceWriter();
             string z = spec.LatentName;
@@ -40,7 +42,7 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule");
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.EnergyModule" }.Concat(p.Plan.Interfaces)));
 
             w.Line("/// <summary>log q as written.</summary>");
             w.Line("public static string LogQEquation => " + ModelEmitter.Str(spec.LogQ.SourceText) + ";");

@@ -21,62 +21,7 @@ namespace Dsl.Generators.Emit
         private string side = "";
 
         /// <summary>
-        /// Null when <paramref name="flipEnergy"/> (ΔEᵢ of a model over the lattice) admits the generated checkerboard sweep; otherwise why
-        /// not. It must read x only at site i itself and at lattice offsets of odd length |Δr| + |Δc| (the other colour), through
-        /// elementwise operations, LatticeNeighbours and Roll on one lattice side, per-site parameters and scalars.
-        /// </summary>
-        public static string? WhyNotSweep(Node flipEnergy)
-        {
-            var order = Topology.Order(new[] { flipEnergy });
-            var input = order.FirstOrDefault(n => n.Op == Op.Input);
-            if (input == null) return "ΔEᵢ does not read the units";
-            var lattice = order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll).ToList();
-            if (lattice.Count == 0) return "ΔEᵢ uses no lattice stencil (LatticeNeighbours or Roll)";
-            if (lattice.Select(n => n.B).Distinct().Count() > 1) return "its stencils use more than one lattice side";
-            foreach (var n in order)
-            {
-                if (!Supported(n.Op)) return "it uses " + n.Op + ", which the fused CPU emitter does not implement";
-                if (!n.Shape.Batched) continue;
-                if (n.Shape.Rank > 1 || (n.Shape.Rank == 1 && !n.Shape.SameDims(input.Shape))) return "ΔEᵢ has a per-sample intermediate of shape " + n.Shape + ", not a per-site value";
-                if (n.Shape.Rank == 0 && n.DependsOnInput) return "ΔEᵢ depends on a sum over the sites (" + n.Op + "), not on site i's neighbourhood alone";
-                bool local = n.Op == Op.Input || n.Op == Op.Broadcast || n.Op == Op.Neighbors || n.Op == Op.Roll || IsElementwise(n.Op);
-                if (!local) return "ΔEᵢ uses " + n.Op + " per sample, which is not a per-site operation";
-                if (n.Op == Op.Roll && (n.Args[2].Op != Op.Const || n.Args[3].Op != Op.Const)) return "a Roll shift is not a literal";
-                foreach (var a in n.Args)
-                    if (!a.Shape.Batched && a.Shape.Rank > 1) return "ΔEᵢ reads a matrix (" + a.Op + ") per site";
-            }
-            var reads = new HashSet<(int, int)>();
-            var seen = new HashSet<(Node, int, int)>();
-            Offsets(flipEnergy, 0, 0, reads, seen);
-            foreach (var (dr, dc) in reads)
-                if ((dr != 0 || dc != 0) && ((dr + dc) & 1) == 0)
-                    return "ΔEᵢ reads the unit at offset (" + dr.ToString(CultureInfo.InvariantCulture) + ", " + dc.ToString(CultureInfo.InvariantCulture) + "), which has site i's checkerboard colour";
-            return null;
-        }
-
-        /// <summary>The offsets (Δrow, Δcolumn) from site i at which <paramref name="n"/>, read at offset (dr, dc), reads x.</summary>
-        private static void Offsets(Node n, int dr, int dc, HashSet<(int, int)> reads, HashSet<(Node, int, int)> seen)
-        {
-            if (!n.DependsOnInput || !seen.Add((n, dr, dc))) return;
-            switch (n.Op)
-            {
-                case Op.Input: reads.Add((dr, dc)); return;
-                case Op.Neighbors:
-                    foreach (var (r, c) in new[] { (1, 0), (-1, 0), (0, 1), (0, -1) }) Offsets(n.A, dr + r, dc + c, reads, seen);
-                    return;
-                case Op.Roll:
-                    Offsets(n.A, dr - (int)n.Args[2].Value, dc - (int)n.Args[3].Value, reads, seen);
-                    return;
-            }
-            foreach (var a in n.Args) Offsets(a, dr, dc, reads, seen);
-        }
-
-        /// <summary>The lattice side node of the sweep (the L operand every stencil of <paramref name="flipEnergy"/> shares).</summary>
-        public static Node SweepSide(Node flipEnergy) =>
-            Topology.Order(new[] { flipEnergy }).First(n => n.Op == Op.Neighbors || n.Op == Op.Roll).B;
-
-        /// <summary>
-        /// Emits the public method <c>long CheckerboardSweep(units, beta, rule, key, sweep = 0)</c> of <see cref="WhyNotSweep"/>-eligible
+        /// Emits the public method <c>long CheckerboardSweep(units, beta, rule, key, sweep = 0)</c> of <see cref="Planning.BackendSupport.WhyNotSweep"/>-eligible
         /// <paramref name="flipEnergy"/>: per colour, per (chain, block of rows) in parallel, ΔEᵢ and the single-site rule in one pass.
         /// </summary>
         public static void EmitSweep(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)

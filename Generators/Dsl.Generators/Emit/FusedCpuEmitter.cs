@@ -74,54 +74,6 @@ namespace Dsl.Generators.Emit
             }
         }
 
-        /// <summary>Null when every operation of <paramref name="roots"/> has a fused form; otherwise why not, for the generated comment and DSL0018.</summary>
-        public static string? WhyNot(IReadOnlyList<Node> roots)
-        {
-            foreach (var n in Topology.Order(roots))
-                if (!Supported(n.Op)) return "it uses " + n.Op + ", which the fused CPU emitter does not implement";
-            return null;
-        }
-
-        private static bool Supported(Op op)
-        {
-            switch (op)
-            {
-                case Op.Input: case Op.Condition: case Op.Param: case Op.Hyper: case Op.Const: case Op.DimSize:
-                case Op.SumLast: case Op.SumRows: case Op.LogSumExp: case Op.MatVec: case Op.MatMul: case Op.Transpose: case Op.Diagonal:
-                case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors: case Op.Roll:
-                    return true;
-                default:
-                    return IsElementwise(op);
-            }
-        }
-
-        /// <summary>
-        /// The C# expression (over the generated class's size_ fields) of the largest per-sample parameter contraction (a matrix times
-        /// a per-sample vector or matrix; a lattice stencil counts as unbounded), which <see cref="KernelPath"/>.Auto bounds; null when there is none.
-        /// </summary>
-        public static string? Contraction(IReadOnlyList<Node> roots)
-        {
-            var terms = new List<string>();
-            foreach (var n in Topology.Order(roots))
-            {
-                if (!n.Shape.Batched) continue;
-                // A lattice stencil counts as unbounded: libtorch's vectorised rolls beat the per-site loop (256² Ising sweep:
-                // 2.3–3.2 ms with torch ops against 4.0–4.2 ms fused, docs/perf.md), so Auto leaves it to torch ops.
-                if (n.Op == Op.Neighbors || n.Op == Op.Roll) terms.Add("long.MaxValue");
-                else if (n.Op == Op.MatVec) terms.Add(Product(n.A.Shape.Dims));
-                else if (n.Op == Op.MatMul) terms.Add(Product(n.A.Shape.Dims.Concat(new[] { n.B.Shape.Dims[1] })));
-            }
-            terms = terms.Distinct().ToList();
-            if (terms.Count == 0) return null;
-            return terms.Aggregate((a, b) => "global::System.Math.Max(" + a + ", " + b + ")");
-        }
-
-        private static string Product(IEnumerable<string> dims)
-        {
-            var sizes = dims.Where(d => d != Shape.One).Select(d => "size_" + d).ToList();
-            return sizes.Count == 0 ? "1L" : string.Join(" * ", sizes);
-        }
-
         /// <summary>
         /// Emits the private fused kernel <paramref name="kernelName"/>(x[, sigma]) computing <paramref name="roots"/>; it returns
         /// <paramref name="returnType"/> (one tensor, or a tuple of them) with the same shapes and dtype as the torch-op path.

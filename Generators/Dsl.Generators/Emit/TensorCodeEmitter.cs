@@ -260,16 +260,8 @@ namespace Dsl.Generators.Emit
         private static string Size(string symbol) => symbol == Shape.One ? "1L" : "size_" + symbol;
 
         /// <summary>True for nodes computed as C# doubles: literals, sizes, hyperparameters and elementwise functions of them.</summary>
-        public static bool IsHost(Node n)
-        {
-            switch (n.Op)
-            {
-                case Op.Const: case Op.DimSize: case Op.Hyper: return true;
-                case Op.Input: case Op.Condition: case Op.Param: return false;
-            }
-            if (n.Shape.Rank != 0 || n.Shape.Batched) return false;
-            return (IsElementwise(n.Op)) && n.Args.All(IsHost);
-        }
+        /// <remarks>A property of the IR (<see cref="HostValues.IsHost"/>); kept here as the emitters' short name for it.</remarks>
+        public static bool IsHost(Node n) => HostValues.IsHost(n);
 
         private static bool IsElementwise(Op op) => op >= Op.Neg && op <= Op.Div;
 

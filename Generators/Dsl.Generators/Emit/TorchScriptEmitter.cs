@@ -74,31 +74,6 @@ namespace Dsl.Generators.Emit
         private int floats;
         private int sides;
 
-        /// <summary>Null when every operation of <paramref name="roots"/> has a TorchScript form; otherwise why not (generated comment, DSL0019).</summary>
-        public static string? WhyNot(IReadOnlyList<Node> roots)
-        {
-            foreach (var n in Topology.Order(roots))
-                if (!Supported(n.Op)) return "it uses " + n.Op + ", which the TorchScript emitter does not implement";
-            return null;
-        }
-
-        // Every operation is listed by name, so an operation added to the IR later is refused (torch ops) until it is given a form here.
-        private static bool Supported(Op op)
-        {
-            switch (op)
-            {
-                case Op.Input: case Op.Condition: case Op.Param: case Op.Hyper: case Op.Const: case Op.DimSize:
-                case Op.Neg: case Op.Exp: case Op.Log: case Op.Sqrt: case Op.Square: case Op.Pow: case Op.Tanh: case Op.Sigmoid:
-                case Op.Softplus: case Op.Recip: case Op.Abs: case Op.Sign: case Op.Floor: case Op.Round: case Op.Sin: case Op.Cos:
-                case Op.Add: case Op.Sub: case Op.Mul: case Op.Div:
-                case Op.SumLast: case Op.SumRows: case Op.LogSumExp: case Op.MatVec: case Op.MatMul: case Op.Transpose: case Op.Diagonal:
-                case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors: case Op.Roll:
-                    return true;
-                default:
-                    return false;
-            }
-        }
-
         /// <summary>
         /// Emits the TorchScript function <paramref name="name"/> computing <paramref name="roots"/> from x (and σ when
         /// <paramref name="conditional"/>), returning a tensor or a tuple of two; <paramref name="comment"/> lines (the equation it

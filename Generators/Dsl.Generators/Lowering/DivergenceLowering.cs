@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Model;
-using Dsl.Generators.Parsing;
 using Dsl.Symbolic.Calculus;
 using Dsl.Symbolic.Ir;
 
@@ -145,7 +144,7 @@ namespace Dsl.Generators.Lowering
                 h = g.Fit(h, z.Shape);
                 var atMean = Substitution.Replace(g, f, z, mean);
                 var kl = g.Add(atMean, g.Mul(g.Const(0.5), g.SumLast(g.Mul(h, variance))));
-                string epsilonName = klArgs.Any(n => n.Name == DivergenceParser.NoiseName) || spec.LatentName == DivergenceParser.NoiseName ? DivergenceParser.NoiseName + "_" : DivergenceParser.NoiseName;
+                string epsilonName = klArgs.Any(n => n.Name == DivergenceSpec.NoiseName) || spec.LatentName == DivergenceSpec.NoiseName ? DivergenceSpec.NoiseName + "_" : DivergenceSpec.NoiseName;
                 var epsilon = g.Input(dim, epsilonName);
                 var reparameterised = g.Add(mean, g.Mul(g.Sqrt(variance), epsilon));
                 foreach (var derived in new[] { mean, variance, h, kl })

@@ -361,7 +361,7 @@ namespace Dsl.Generators.Lowering
 
             private Node One(ExprSpec e, Node[] a) { Arity(e, a, 1); return a[0]; }
 
-            private static bool TensorCodeEmitterIsHost(Node n) => Emit.TensorCodeEmitter.IsHost(n);
+            private static bool TensorCodeEmitterIsHost(Node n) => HostValues.IsHost(n);   // the IR's property, no longer the emitter's (the call sites keep the old name until the op-table rewrite of this switch lands)
 
             private void Arity(ExprSpec e, Node[] a, int n)
             {

@@ -16,7 +16,11 @@ namespace Dsl.Generators.Model
         EquationSpec LogQ,
         EquationSpec LogP,
         EquatableArray<ParamSpec> Params,
-        LocationInfo? ClassLocation);
+        LocationInfo? ClassLocation)
+    {
+        /// <summary>The name the generated reparameterisation gives its noise argument (unless an argument already has it).</summary>
+        public const string NoiseName = "epsilon";
+    }
 
     /// <summary>The divergence parser's result.</summary>
     public sealed record DivergenceParseResult(DivergenceSpec? Divergence, EquatableArray<DiagnosticInfo> Diagnostics);

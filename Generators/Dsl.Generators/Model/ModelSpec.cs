@@ -113,6 +113,9 @@ namespace Dsl.Generators.Model
     /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
     public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
 
-    /// <summary>The emitter's result: one generated file (or none) and diagnostics.</summary>
-    public sealed record GeneratedModel(string? HintName, string? Source, EquatableArray<DiagnosticInfo> Diagnostics);
+    /// <summary>
+    /// The lower → plan → emit result: one generated file (or none) and diagnostics, with the stage printouts of the run that wrote it
+    /// (<paramref name="Plan"/>: the plan; <paramref name="Ir"/>: the simplified IR of the plan's roots), which the stage goldens check.
+    /// </summary>
+    public sealed record GeneratedModel(string? HintName, string? Source, EquatableArray<DiagnosticInfo> Diagnostics, string? Plan = null, string? Ir = null);
 }

@@ -11,9 +11,6 @@ namespace Dsl.Generators.Parsing
     /// <summary>Syntax + semantics of a [KlDivergence] class → <see cref="DivergenceSpec"/>. Never throws on bad input.</summary>
     public static class DivergenceParser
     {
-        /// <summary>The name the generated reparameterisation gives its noise argument (unless an argument already has it).</summary>
-        public const string NoiseName = "epsilon";
-
         /// <summary>Parses the class that carries [KlDivergence].</summary>
         public static DivergenceParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
         {
