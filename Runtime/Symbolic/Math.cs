@@ -87,8 +87,12 @@ namespace Dsl
         /// <summary>sign(a) (no score through it: DSL0008).</summary>
         public static Vec Sign(Vec a) => new Vec(a.Tensor.sign());
         /// <summary>⌊a⌋ (no score through it: DSL0008).</summary>
+        public static Scalar Floor(Scalar a) => new Scalar(a.Tensor.floor());
+        /// <summary>⌊a⌋ (no score through it: DSL0008).</summary>
         public static Vec Floor(Vec a) => new Vec(a.Tensor.floor());
-        /// <summary>round(a) (no score through it: DSL0008).</summary>
+        /// <summary>round(a), half to even (no score through it: DSL0008).</summary>
+        public static Scalar Round(Scalar a) => new Scalar(a.Tensor.round());
+        /// <summary>round(a), half to even (no score through it: DSL0008).</summary>
         public static Vec Round(Vec a) => new Vec(a.Tensor.round());
 
         /// <summary>log Σₖ exp(vₖ), numerically stable.</summary>
