@@ -24,6 +24,12 @@ namespace Dsl
         public static Vec Log(Vec a) => new Vec(a.Tensor.log());
         /// <summary>log(a), elementwise.</summary>
         public static Mat Log(Mat a) => new Mat(a.Tensor.log());
+        /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
+        public static Scalar Log1p(Scalar a) => new Scalar(a.Tensor.log1p());
+        /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
+        public static Vec Log1p(Vec a) => new Vec(a.Tensor.log1p());
+        /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
+        public static Mat Log1p(Mat a) => new Mat(a.Tensor.log1p());
         /// <summary>√a, elementwise.</summary>
         public static Scalar Sqrt(Scalar a) => new Scalar(a.Tensor.sqrt());
         /// <summary>√a, elementwise.</summary>

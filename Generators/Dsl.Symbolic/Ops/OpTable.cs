@@ -305,6 +305,9 @@ namespace Dsl.Symbolic.Ops
             Unary(Op.Cos, "Cos", System.Math.Cos,
                 (g, n) => g.Neg(g.Unary(Op.Sin, n.A)), (g, n, d1) => g.Neg(n),                          // −sin u, −cos u
                 "{a}.cos()", null, "{Math}Cos({a})", "{Kernels}Cos({a})", "{a}.cos()", "{Math}Cos({a})");
+            Unary(Op.Log1p, "Log1p", OpMath.Log1p,
+                (g, n) => g.Recip(g.Add(g.Const(1), n.A)), (g, n, d1) => g.Neg(g.Square(d1)),          // 1/(1 + u), −1/(1 + u)²
+                "{a}.log1p()", "{a}.log1p_()", "{Kernels}Log1p({a})", "{Kernels}Log1p({a})", "{a}.log1p()", "{Kernels}Log1p({a})");
 
             // Elementwise binary
             Binary(Op.Add, "+", (a, b) => a + b);

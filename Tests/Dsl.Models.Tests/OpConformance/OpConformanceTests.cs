@@ -82,6 +82,8 @@ namespace Dsl.Models.Tests
             new Case(IrOp.Round, Math.Round, (g, n) => Normal(g, n, 3), Steps),
             new Case(IrOp.Sin, Math.Sin, (g, n) => Normal(g, n, 10), Periodic),
             new Case(IrOp.Cos, Math.Cos, (g, n) => Normal(g, n, 10), Periodic),
+            new Case(IrOp.Log1p, Math.Log1p, (g, n) => Positive(g, n).Select(v => v - 1).ToArray(),
+                new[] { -1 + 1e-15, -0.5, -1e-8, -1e-300, 0, 1e-300, 1e-20, 1e-8, 0.5, 1, 1e8, 1e300 }),
         }.ToDictionary(c => c.Op);
 
         /// <summary>The models of an operation (OpModels.cs), by the naming convention {Op}OnX / {Op}OnParam / {Op}OnHost.</summary>

@@ -331,4 +331,25 @@ namespace Dsl.Models.Tests.OpConformance
         [Energy] Scalar E(Vec x) => (Cos((Len(W) * H))) * Dot(W, x);
     }
 
+    [EnergyModel]
+    public partial class Log1pOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Log1p(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class Log1pOnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(Log1p(W), x);
+    }
+
+    [EnergyModel]
+    public partial class Log1pOnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (Log1p(Len(W) * H)) * Dot(W, x);
+    }
 }
