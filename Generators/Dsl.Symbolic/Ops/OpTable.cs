@@ -177,8 +177,9 @@ namespace Dsl.Symbolic.Ops
     /// <summary>
     /// The operations of the IR, each declared once (<see cref="OpInfo"/>). The graph folds constants with it, the calculus takes
     /// the elementwise derivative rules from it, the lowering maps <c>Dsl.Math</c> names through it and every emitter spells
-    /// elementwise operations from it. Adding an elementwise function: one entry here, one eager <c>Dsl.Math</c> function (and a
-    /// <c>Dsl.FusedKernels</c> helper if a spelling names one), and the op-conformance test's domain for it.
+    /// elementwise operations from it. Adding an elementwise function: its <see cref="Op"/> member, one entry here, one eager
+    /// <c>Dsl.Math</c> function (and a <c>Dsl.FusedKernels</c> helper if a spelling names one), and its op-conformance case and
+    /// models (Tests/Dsl.Models.Tests/OpConformance).
     /// </summary>
     public static class OpTable
     {
@@ -294,7 +295,7 @@ namespace Dsl.Symbolic.Ops
             Unary(Op.Abs, "Abs", System.Math.Abs, null, null,
                 "{a}.abs()", "{a}.abs_()", "{Math}Abs({a})", "{Vector256}.Abs({a})", "{a}.abs()", "{Math}Abs({a})", nonDifferentiable: true);
             Unary(Op.Sign, "Sign", OpMath.Sign, null, null,
-                "{a}.sign()", null, "{Kernels}Sign({a})", "{Kernels}Sign({a})", "{a}.sign()", "(double){Math}Sign({a})", nonDifferentiable: true);
+                "{a}.sign()", null, "{Kernels}Sign({a})", "{Kernels}Sign({a})", "{a}.sign()", "{Kernels}Sign({a})", nonDifferentiable: true);   // NaN stays NaN (System.Math.Sign throws)
             Unary(Op.Floor, "Floor", System.Math.Floor, null, null,
                 "{a}.floor()", null, "{Math}Floor({a})", "{Vector256}.Floor({a})", "{a}.floor()", "{Math}Floor({a})", nonDifferentiable: true);
             Unary(Op.Round, "Round", v => System.Math.Round(v, MidpointRounding.ToEven), null, null,

@@ -123,6 +123,30 @@ namespace Dsl.Models.Tests
             Assert.Equal(Cases.Keys.OrderBy(o => o), OpTable.All.Where(i => i.IsElementwiseUnary).Select(i => i.Op).OrderBy(o => o));
         }
 
+        /// <summary>
+        /// Every runtime or BCL member an op-table spelling names (<see cref="OpTable.RuntimeReferences"/>) exists as a public static
+        /// member of the type its placeholder stands for, so a spelling cannot name a helper the runtime lacks.
+        /// </summary>
+        [Fact]
+        public void Every_name_a_spelling_emits_resolves_in_the_runtime()
+        {
+            var types = new Dictionary<string, Type[]>
+            {
+                ["Ops"] = new[] { typeof(ScalarOps) },
+                ["Kernels"] = new[] { typeof(FusedKernels) },
+                ["Math"] = new[] { typeof(System.Math) },
+                ["Vector256"] = new[] { typeof(System.Runtime.Intrinsics.Vector256), typeof(System.Runtime.Intrinsics.Vector256<double>) },
+            };
+            Assert.Equal(types.Keys.OrderBy(k => k), OpTable.Placeholders.Keys.OrderBy(k => k));
+            foreach (var (placeholder, text) in OpTable.Placeholders)
+                Assert.Contains(types[placeholder], t => ("global::" + t.FullName!.Split('`')[0] + (text.EndsWith(".") ? "." : "")) == text);
+            var references = OpTable.RuntimeReferences().ToList();
+            Assert.NotEmpty(references);
+            foreach (var (op, backend, placeholder, member) in references)
+                Assert.True(types[placeholder].Any(t => t.GetMember(member, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Length > 0),
+                    op.Op + " (" + backend + ") names " + placeholder + "." + member + ", which the runtime does not have");
+        }
+
         private static bool Close(double actual, double expected, double tolerance, double absolute)
         {
             if (double.IsNaN(expected)) return double.IsNaN(actual);
