@@ -127,8 +127,23 @@ namespace Dsl
             return max + System.Math.Log(sum);
         }
 
-        /// <summary>log(1 + eˣ), as torch's softplus with β = 1 and threshold 20.</summary>
-        public static double Softplus(double x) => x > 20 ? x : System.Math.Log(1 + System.Math.Exp(x));
+        /// <summary>
+        /// softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), the op table's one definition (libtorch's logaddexp(x, 0) on the
+        /// torch paths): no threshold, no overflow, full precision for x ≪ 0.
+        /// </summary>
+        public static double Softplus(double x) => System.Math.Max(x, 0) + Log1p(System.Math.Exp(-System.Math.Abs(x)));
+
+        /// <summary>
+        /// log(1 + x), accurate for tiny x: with u = 1 + x rounded, log(u)·x/(u − 1) cancels the rounding of u (Goldberg's
+        /// Theorem 4; .NET's double.LogP1 is log(x + 1), which loses x below 1e-16).
+        /// </summary>
+        public static double Log1p(double x)
+        {
+            double u = 1 + x;
+            if (u == 1) return x;
+            if (double.IsPositiveInfinity(u)) return u;
+            return System.Math.Log(u) * x / (u - 1);
+        }
 
         /// <summary>x².</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -280,10 +295,19 @@ namespace Dsl
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<double> Sigmoid(Vector256<double> x) => Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-x));
 
-        /// <summary>log(1 + eˣ) lane-wise, as torch's softplus with β = 1 and threshold 20.</summary>
+        /// <summary>softplus(x) = max(x, 0) + log1p(e^−|x|) lane-wise (the scalar <see cref="Softplus(double)"/>'s formula).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<double> Softplus(Vector256<double> x) =>
-            Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(20.0)), x, Vector256.Log(Vector256<double>.One + Vector256.Exp(x)));
+            Vector256.Max(x, Vector256<double>.Zero) + Log1p(Vector256.Exp(-Vector256.Abs(x)));
+
+        /// <summary>log(1 + x) lane-wise (the scalar <see cref="Log1p(double)"/>'s formula).</summary>
+        public static Vector256<double> Log1p(Vector256<double> x)
+        {
+            var u = Vector256<double>.One + x;
+            var r = Vector256.Log(u) * x / (u - Vector256<double>.One);
+            r = Vector256.ConditionalSelect(Vector256.Equals(u, Vector256.Create(double.PositiveInfinity)), u, r);
+            return Vector256.ConditionalSelect(Vector256.Equals(u, Vector256<double>.One), x, r);
+        }
 
         /// <summary>Round half to even, lane-wise, as torch.round.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

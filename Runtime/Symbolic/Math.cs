@@ -24,6 +24,12 @@ namespace Dsl
         public static Vec Log(Vec a) => new Vec(a.Tensor.log());
         /// <summary>log(a), elementwise.</summary>
         public static Mat Log(Mat a) => new Mat(a.Tensor.log());
+        /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
+        public static Scalar Log1p(Scalar a) => new Scalar(a.Tensor.log1p());
+        /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
+        public static Vec Log1p(Vec a) => new Vec(a.Tensor.log1p());
+        /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
+        public static Mat Log1p(Mat a) => new Mat(a.Tensor.log1p());
         /// <summary>√a, elementwise.</summary>
         public static Scalar Sqrt(Scalar a) => new Scalar(a.Tensor.sqrt());
         /// <summary>√a, elementwise.</summary>
@@ -87,8 +93,12 @@ namespace Dsl
         /// <summary>sign(a) (no score through it: DSL0008).</summary>
         public static Vec Sign(Vec a) => new Vec(a.Tensor.sign());
         /// <summary>⌊a⌋ (no score through it: DSL0008).</summary>
+        public static Scalar Floor(Scalar a) => new Scalar(a.Tensor.floor());
+        /// <summary>⌊a⌋ (no score through it: DSL0008).</summary>
         public static Vec Floor(Vec a) => new Vec(a.Tensor.floor());
-        /// <summary>round(a) (no score through it: DSL0008).</summary>
+        /// <summary>round(a), half to even (no score through it: DSL0008).</summary>
+        public static Scalar Round(Scalar a) => new Scalar(a.Tensor.round());
+        /// <summary>round(a), half to even (no score through it: DSL0008).</summary>
         public static Vec Round(Vec a) => new Vec(a.Tensor.round());
 
         /// <summary>log Σₖ exp(vₖ), numerically stable.</summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Dsl.Symbolic.Ir;
+using Dsl.Symbolic.Ops;
 
 namespace Dsl.Generators.Emit
 {
@@ -655,57 +656,20 @@ namespace Dsl.Generators.Emit
                         : "(double.IsInfinity(" + kept.Max + ") ? " + M + "Exp(" + A() + ") : " + ratio + ")";
                 }
             }
-            if (lanes)
-            {
-                switch (n.Op)
-                {
-                    // The lane-wise functions that Vector256 has (accurate to a few ulp); the others are FusedKernels overloads.
-                    case Op.Exp: return V + ".Exp(" + A() + ")";
-                    case Op.Log: return V + ".Log(" + A() + ")";
-                    case Op.Sqrt: return V + ".Sqrt(" + A() + ")";
-                    case Op.Abs: return V + ".Abs(" + A() + ")";
-                    case Op.Floor: return V + ".Floor(" + A() + ")";
-                    case Op.Recip: return "(" + VD + ".One / " + A() + ")";
-                    case Op.Tanh: return K + "Tanh(" + A() + ")";
-                    case Op.Sin: return K + "Sin(" + A() + ")";
-                    case Op.Cos: return K + "Cos(" + A() + ")";
-                    case Op.Pow: return K + "Pow(" + A() + ", " + TensorCodeEmitter.Literal(n.Value) + ")";
-                }
-            }
+            if (lanes && OpTable.Get(n.Op).IsElementwiseUnary)
+                return TensorCodeEmitter.Spell(OpTable.Get(n.Op), SpellingTarget.FusedVector, A(), n);   // Vector256 functions or FusedKernels overloads
             return Apply(n, A, B);
         }
 
-        /// <summary>The double expression of an elementwise node given its operands' expressions (read lazily: unary operations have no B).</summary>
+        /// <summary>The double expression of an elementwise node given its operands' expressions (read lazily: unary operations have no B): the op table's fused spelling.</summary>
         private static string Apply(Node n, Func<string> A, Func<string> B)
         {
-            const string M = "global::System.Math.";
-            const string K = "global::Dsl.FusedKernels.";
-            switch (n.Op)
-            {
-                case Op.Add: return "(" + A() + " + " + B() + ")";
-                case Op.Sub: return "(" + A() + " - " + B() + ")";
-                case Op.Mul: return "(" + A() + " * " + B() + ")";
-                case Op.Div: return "(" + A() + " / " + B() + ")";
-                case Op.Neg: return "(-" + A() + ")";
-                case Op.Exp: return M + "Exp(" + A() + ")";
-                case Op.Log: return M + "Log(" + A() + ")";
-                case Op.Sqrt: return M + "Sqrt(" + A() + ")";
-                case Op.Square: return K + "Square(" + A() + ")";
-                case Op.Pow: return M + "Pow(" + A() + ", " + TensorCodeEmitter.Literal(n.Value) + ")";
-                case Op.Tanh: return M + "Tanh(" + A() + ")";
-                case Op.Sin: return M + "Sin(" + A() + ")";
-                case Op.Cos: return M + "Cos(" + A() + ")";
-                case Op.Sigmoid: return K + "Sigmoid(" + A() + ")";
-                case Op.Softplus: return K + "Softplus(" + A() + ")";
-                case Op.Recip: return "(1.0 / " + A() + ")";
-                case Op.Abs: return M + "Abs(" + A() + ")";
-                case Op.Sign: return K + "Sign(" + A() + ")";
-                case Op.Floor: return M + "Floor(" + A() + ")";
-                case Op.Round: return K + "Round(" + A() + ")";
-                default: throw new InvalidOperationException("not elementwise: " + n.Op);
-            }
+            var info = OpTable.Get(n.Op);
+            if (!info.IsElementwise) throw new InvalidOperationException("not elementwise: " + n.Op);
+            return info.Spell(SpellingTarget.FusedScalar, TensorCodeEmitter.RuntimePrefix, A(), info.Arity == 2 ? B() : null,
+                info.HasParameter ? TensorCodeEmitter.Literal(n.Value) : null);
         }
 
-        private static bool IsElementwise(Op op) => op >= Op.Neg && op <= Op.Div;
+        private static bool IsElementwise(Op op) => OpTable.IsElementwise(op);
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Dsl.Symbolic.Ir;
+using Dsl.Symbolic.Ops;
 
 namespace Dsl.Generators.Emit
 {
@@ -108,11 +109,10 @@ namespace Dsl.Generators.Emit
         {
             switch (op)
             {
-                case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Neg: case Op.Exp: case Op.Log:
-                case Op.Sqrt: case Op.Tanh: case Op.Sigmoid: case Op.Recip: case Op.Abs: case Op.Pow: case Op.Square:
+                case Op.Add: case Op.Sub: case Op.Mul: case Op.Div:
                     return true;
                 default:
-                    return false;
+                    return OpTable.Get(op).Spelling(SpellingTarget.TorchOpsInPlace) != null;
             }
         }
 
@@ -128,17 +128,7 @@ namespace Dsl.Generators.Emit
                 case Op.Mul: return IsHost(other!) ? Ops + "Mul_(" + target + ", " + Host(other!) + ")" : target + ".mul_(" + Operand(other!, n.Shape) + ")";
                 case Op.Sub: return IsHost(n.B) ? Ops + "Sub_(" + target + ", " + Host(n.B) + ")" : target + ".sub_(" + Operand(n.B, n.Shape) + ")";
                 case Op.Div: return IsHost(n.B) ? Ops + "Div_(" + target + ", " + Host(n.B) + ")" : target + ".div_(" + Operand(n.B, n.Shape) + ")";
-                case Op.Neg: return target + ".neg_()";
-                case Op.Exp: return target + ".exp_()";
-                case Op.Log: return target + ".log_()";
-                case Op.Sqrt: return target + ".sqrt_()";
-                case Op.Tanh: return target + ".tanh_()";
-                case Op.Sigmoid: return target + ".sigmoid_()";
-                case Op.Recip: return target + ".reciprocal_()";
-                case Op.Abs: return target + ".abs_()";
-                case Op.Square: return Ops + "Square_(" + target + ")";
-                case Op.Pow: return Ops + "Pow_(" + target + ", " + Literal(n.Value) + ")";
-                default: throw new InvalidOperationException("no in-place form for " + n.Op);
+                default: return Spell(OpTable.Get(n.Op), SpellingTarget.TorchOpsInPlace, target, n);
             }
         }
 
@@ -150,34 +140,17 @@ namespace Dsl.Generators.Emit
                 case Op.Sub: return Binary(n, "-");
                 case Op.Mul: return Binary(n, "*");
                 case Op.Div: return Binary(n, "/");
-                case Op.Neg: return names[n.A] + ".neg()";
-                case Op.Exp: return names[n.A] + ".exp()";
-                case Op.Log: return names[n.A] + ".log()";
-                case Op.Sqrt: return names[n.A] + ".sqrt()";
-                case Op.Square: return Ops + "Square(" + names[n.A] + ")";
-                case Op.Pow: return Ops + "Pow(" + names[n.A] + ", " + Literal(n.Value) + ")";
-                case Op.Tanh: return names[n.A] + ".tanh()";
-                case Op.Sin: return names[n.A] + ".sin()";
-                case Op.Cos: return names[n.A] + ".cos()";
-                case Op.Sigmoid: return names[n.A] + ".sigmoid()";
-                case Op.Softplus: return Ops + "Softplus(" + names[n.A] + ")";
-                case Op.Recip: return names[n.A] + ".reciprocal()";
-                case Op.Abs: return names[n.A] + ".abs()";
-                case Op.Sign: return names[n.A] + ".sign()";
-                case Op.Floor: return names[n.A] + ".floor()";
-                case Op.Round: return names[n.A] + ".round()";
-                case Op.SumLast: return names[n.A] + ".sum(-1)";
-                case Op.SumRows: return names[n.A] + ".sum(-2)";
-                case Op.LogSumExp: return names[n.A] + ".logsumexp(-1)";
-                case Op.Transpose: return names[n.A] + ".transpose(-2, -1)";
-                case Op.Diagonal: return names[n.A] + ".diagonal(0, -2, -1)";
-                case Op.Unsqueeze: return names[n.A] + ".unsqueeze(-1)";
-                case Op.MatMul: return names[n.A] + ".matmul(" + names[n.B] + ")";
                 case Op.MatVec: return MatVec(n);
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
                 case Op.Roll: return "global::Dsl.Lattice.Roll(" + names[n.A] + ", (long)" + Host(n.B) + ", " + ((int)n.Args[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";   // never the culture's minus sign
                 case Op.Neighbors: return "global::Dsl.Lattice.NeighbourSum(" + names[n.A] + ", (long)" + Host(n.B) + ")";
-                default: throw new InvalidOperationException("no code for " + n.Op);
+                default:
+                    {
+                        // Elementwise functions, reductions, views and MatMul: the op table's spelling.
+                        var info = OpTable.Get(n.Op);
+                        if (info.Spelling(SpellingTarget.TorchOps) == null) throw new InvalidOperationException("no code for " + n.Op);
+                        return info.Spell(SpellingTarget.TorchOps, RuntimePrefix, names[n.A], info.Arity == 2 ? names[n.B] : null, info.HasParameter ? Literal(n.Value) : null);
+                    }
             }
         }
 
@@ -263,7 +236,17 @@ namespace Dsl.Generators.Emit
         /// <remarks>A property of the IR (<see cref="HostValues.IsHost"/>); kept here as the emitters' short name for it.</remarks>
         public static bool IsHost(Node n) => HostValues.IsHost(n);
 
-        private static bool IsElementwise(Op op) => op >= Op.Neg && op <= Op.Div;
+        private static bool IsElementwise(Op op) => OpTable.IsElementwise(op);
+
+        /// <summary>
+        /// The text the generator writes for an op-table spelling placeholder (<c>{Ops}</c>, <c>{Kernels}</c>, <c>{Math}</c>,
+        /// <c>{Vector256}</c>): every emitter substitutes through this one method.
+        /// </summary>
+        internal static string RuntimePrefix(string placeholder) => OpTable.Prefix(placeholder);
+
+        /// <summary>The op table's spelling of the elementwise unary <paramref name="n"/> on <paramref name="backend"/> with operand text <paramref name="a"/> (C# literals).</summary>
+        internal static string Spell(OpInfo info, SpellingTarget backend, string a, Node n) =>
+            info.Spell(backend, RuntimePrefix, a, null, info.HasParameter ? Literal(n.Value) : null);
 
         /// <summary>The C# double expression of a host node.</summary>
         public static string Host(Node n) => Host(n, null);
@@ -283,27 +266,12 @@ namespace Dsl.Generators.Emit
                 case Op.Const: return Literal(n.Value);
                 case Op.DimSize: return "(double)size_" + n.Name;
                 case Op.Hyper: return "(double)" + n.Name;
-                case Op.Add: return "(" + Host(n.A) + " + " + Host(n.B) + ")";
-                case Op.Sub: return "(" + Host(n.A) + " - " + Host(n.B) + ")";
-                case Op.Mul: return "(" + Host(n.A) + " * " + Host(n.B) + ")";
-                case Op.Div: return "(" + Host(n.A) + " / " + Host(n.B) + ")";
-                case Op.Neg: return "(-" + Host(n.A) + ")";
-                case Op.Exp: return "global::System.Math.Exp(" + Host(n.A) + ")";
-                case Op.Log: return "global::System.Math.Log(" + Host(n.A) + ")";
-                case Op.Sqrt: return "global::System.Math.Sqrt(" + Host(n.A) + ")";
-                case Op.Square: return "(" + Host(n.A) + " * " + Host(n.A) + ")";
-                case Op.Pow: return "global::System.Math.Pow(" + Host(n.A) + ", " + Literal(n.Value) + ")";
-                case Op.Recip: return "(1.0 / " + Host(n.A) + ")";
-                case Op.Tanh: return "global::System.Math.Tanh(" + Host(n.A) + ")";
-                case Op.Sin: return "global::System.Math.Sin(" + Host(n.A) + ")";
-                case Op.Cos: return "global::System.Math.Cos(" + Host(n.A) + ")";
-                case Op.Sigmoid: return "(1.0 / (1.0 + global::System.Math.Exp(-" + Host(n.A) + ")))";
-                case Op.Softplus: return "global::System.Math.Log(1.0 + global::System.Math.Exp(" + Host(n.A) + "))";
-                case Op.Abs: return "global::System.Math.Abs(" + Host(n.A) + ")";
-                case Op.Sign: return "(double)global::System.Math.Sign(" + Host(n.A) + ")";
-                case Op.Floor: return "global::System.Math.Floor(" + Host(n.A) + ")";
-                case Op.Round: return "global::System.Math.Round(" + Host(n.A) + ")";
-                default: throw new InvalidOperationException("not a host operation: " + n.Op);
+                default:
+                    {
+                        var info = OpTable.Get(n.Op);
+                        if (!info.IsElementwise || info.Spelling(SpellingTarget.Host) == null) throw new InvalidOperationException("not a host operation: " + n.Op);
+                        return info.Spell(SpellingTarget.Host, RuntimePrefix, Host(n.A), info.Arity == 2 ? Host(n.B) : null, info.HasParameter ? Literal(n.Value) : null);
+                    }
             }
         }
 

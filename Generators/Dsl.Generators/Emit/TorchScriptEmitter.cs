@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Dsl.Symbolic.Ir;
+using Dsl.Symbolic.Ops;
 
 namespace Dsl.Generators.Emit
 {
@@ -140,31 +141,6 @@ namespace Dsl.Generators.Emit
                 case Op.Sub: return Binary(n, "-");
                 case Op.Mul: return Binary(n, "*");
                 case Op.Div: return Binary(n, "/");
-                case Op.Neg: return A() + ".neg()";
-                case Op.Exp: return A() + ".exp()";
-                case Op.Log: return A() + ".log()";
-                case Op.Sqrt: return A() + ".sqrt()";
-                case Op.Square: return A() + ".square()";
-                case Op.Pow: return A() + ".pow(" + Literal(n.Value) + ")";
-                case Op.Tanh: return A() + ".tanh()";
-                case Op.Sin: return A() + ".sin()";
-                case Op.Cos: return A() + ".cos()";
-                case Op.Sigmoid: return A() + ".sigmoid()";
-                // torch's softplus with β = 1, threshold 20, spelled so that both TorchScript front ends take it (libtorch's native
-                // resolver has torch.softplus, Python's torch module does not) and the fuser sees plain elementwise ops.
-                case Op.Softplus: return "torch.where(" + A() + " > 20.0, " + A() + ", " + A() + ".exp().log1p())";
-                case Op.Recip: return A() + ".reciprocal()";
-                case Op.Abs: return A() + ".abs()";
-                case Op.Sign: return A() + ".sign()";
-                case Op.Floor: return A() + ".floor()";
-                case Op.Round: return A() + ".round()";
-                case Op.SumLast: return A() + ".sum(-1)";
-                case Op.SumRows: return A() + ".sum(-2)";
-                case Op.LogSumExp: return A() + ".logsumexp(-1)";
-                case Op.Transpose: return A() + ".transpose(-2, -1)";
-                case Op.Diagonal: return A() + ".diagonal(0, -2, -1)";
-                case Op.Unsqueeze: return A() + ".unsqueeze(-1)";
-                case Op.MatMul: return A() + ".matmul(" + names[n.B] + ")";
                 case Op.MatVec: return MatVec(n);
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
                 case Op.Roll:
@@ -183,7 +159,13 @@ namespace Dsl.Generators.Emit
                         body.Add(grid + " = " + A() + ".reshape([-1, " + side + ", " + side + "])");
                         return "(" + grid + ".roll(1, 1) + " + grid + ".roll(-1, 1) + " + grid + ".roll(1, 2) + " + grid + ".roll(-1, 2)).reshape(" + A() + ".size())";
                     }
-                default: throw new InvalidOperationException("no TorchScript form for " + n.Op);
+                default:
+                    {
+                        // Elementwise functions, reductions, views and MatMul: the op table's TorchScript spelling.
+                        var info = OpTable.Get(n.Op);
+                        if (info.Spelling(SpellingTarget.TorchScript) == null) throw new InvalidOperationException("no TorchScript form for " + n.Op);
+                        return info.Spell(SpellingTarget.TorchScript, TensorCodeEmitter.RuntimePrefix, A(), info.Arity == 2 ? names[n.B] : null, info.HasParameter ? Literal(n.Value) : null);
+                    }
             }
         }
 

@@ -5,6 +5,7 @@ using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Model;
 using Dsl.Symbolic.Calculus;
 using Dsl.Symbolic.Ir;
+using Dsl.Symbolic.Ops;
 
 namespace Dsl.Generators.Lowering
 {
@@ -299,22 +300,12 @@ namespace Dsl.Generators.Lowering
 
             private Node Call(ExprSpec e, Node[] a)
             {
+                // The elementwise functions of Dsl.Math: one op each, by the op table's DSL name.
+                var op = OpTable.ByDslName(e.Text);
+                if (op != null && op.IsElementwiseUnary && !op.HasParameter) return g.Unary(op.Op, One(e, a));
                 switch (e.Text)
                 {
-                    case "Exp": return g.Exp(One(e, a));
-                    case "Log": return g.Log(One(e, a));
-                    case "Sqrt": return g.Sqrt(One(e, a));
-                    case "Square": return g.Square(One(e, a));
-                    case "Tanh": return g.Unary(Op.Tanh, One(e, a));
-                    case "Sin": return g.Unary(Op.Sin, One(e, a));
-                    case "Cos": return g.Unary(Op.Cos, One(e, a));
                     case "Tan": { var u = One(e, a); return g.Div(g.Unary(Op.Sin, u), g.Unary(Op.Cos, u)); }
-                    case "Sigmoid": return g.Unary(Op.Sigmoid, One(e, a));
-                    case "Softplus": return g.Unary(Op.Softplus, One(e, a));
-                    case "Abs": return g.Unary(Op.Abs, One(e, a));
-                    case "Sign": return g.Unary(Op.Sign, One(e, a));
-                    case "Floor": return g.Unary(Op.Floor, One(e, a));
-                    case "Round": return g.Unary(Op.Round, One(e, a));
                     case "Pow":
                         Arity(e, a, 2);
                         if (!a[1].IsConst) throw Error(DiagnosticDescriptors.Unsupported, e, "Pow with a non-constant exponent", modelName, "the exponent must be a literal or a constant");
@@ -341,12 +332,12 @@ namespace Dsl.Generators.Lowering
                     case "Transpose": return g.Transpose(One(e, a));
                     case "LatticeNeighbours":
                         Arity(e, a, 2);
-                        if (!TensorCodeEmitterIsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "LatticeNeighbours with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
+                        if (!HostValues.IsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "LatticeNeighbours with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
                         return g.Neighbors(a[0], a[1]);
                     case "Roll":
                         {
                             Arity(e, a, 4);
-                            if (!TensorCodeEmitterIsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "Roll with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
+                            if (!HostValues.IsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "Roll with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
                             bool IsShift(Node n) => n.IsConst && n.Value == System.Math.Floor(n.Value) && System.Math.Abs(n.Value) < 1 << 20;
                             if (!IsShift(a[2]) || !IsShift(a[3])) throw Error(DiagnosticDescriptors.Unsupported, e, "Roll with shifts that are not integer literals", modelName, "the shifts Δr, Δc must be integer literals such as Roll(s, L, 0, 1)");
                             return g.Roll(a[0], a[1], (int)a[2].Value, (int)a[3].Value);
@@ -360,8 +351,6 @@ namespace Dsl.Generators.Lowering
             }
 
             private Node One(ExprSpec e, Node[] a) { Arity(e, a, 1); return a[0]; }
-
-            private static bool TensorCodeEmitterIsHost(Node n) => HostValues.IsHost(n);   // the IR's property, no longer the emitter's (the call sites keep the old name until the op-table rewrite of this switch lands)
 
             private void Arity(ExprSpec e, Node[] a, int n)
             {

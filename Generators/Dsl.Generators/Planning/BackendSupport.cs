@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Dsl.Generators.Model;
 using Dsl.Symbolic.Ir;
+using Dsl.Symbolic.Ops;
 
 namespace Dsl.Generators.Planning
 {
@@ -27,25 +28,26 @@ namespace Dsl.Generators.Planning
                 case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors: case Op.Roll:
                     return true;
                 default:
-                    return HostValues.IsElementwise(op);
+                    // An elementwise function is fused when the op table spells it for the scalar loop (and its lanes).
+                    return OpTable.IsElementwise(op) && OpTable.Get(op).Spelling(SpellingTarget.FusedScalar) != null;
             }
         }
 
-        // Every operation is listed by name, so an operation added to the IR later is refused (torch ops) until it is given a form.
-        /// <summary>True when the TorchScript emitter implements <paramref name="op"/>.</summary>
+        /// <summary>
+        /// True when the TorchScript emitter implements <paramref name="op"/>: the structural operations it writes itself, and every
+        /// elementwise function the op table spells for TorchScript (so a new table entry without that spelling is refused: torch ops).
+        /// </summary>
         public static bool TorchScript(Op op)
         {
             switch (op)
             {
                 case Op.Input: case Op.Condition: case Op.Param: case Op.Hyper: case Op.Const: case Op.DimSize:
-                case Op.Neg: case Op.Exp: case Op.Log: case Op.Sqrt: case Op.Square: case Op.Pow: case Op.Tanh: case Op.Sigmoid:
-                case Op.Softplus: case Op.Recip: case Op.Abs: case Op.Sign: case Op.Floor: case Op.Round: case Op.Sin: case Op.Cos:
                 case Op.Add: case Op.Sub: case Op.Mul: case Op.Div:
                 case Op.SumLast: case Op.SumRows: case Op.LogSumExp: case Op.MatVec: case Op.MatMul: case Op.Transpose: case Op.Diagonal:
                 case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors: case Op.Roll:
                     return true;
                 default:
-                    return false;
+                    return OpTable.Get(op).IsElementwiseUnary && OpTable.Get(op).Spelling(SpellingTarget.TorchScript) != null;
             }
         }
 

@@ -124,19 +124,8 @@ namespace Dsl.Symbolic.Calculus
                             throw new LaplacianUnsupportedException("a broadcast along the last axis of an x-dependent value");
                         return a;
                     }
-                case Op.Exp:
-                case Op.Log:
-                case Op.Sqrt:
-                case Op.Square:
-                case Op.Pow:
-                case Op.Recip:
-                case Op.Tanh:
-                case Op.Sigmoid:
-                case Op.Softplus:
-                case Op.Sin:
-                case Op.Cos:
-                    return Elementwise(g, n, jets[n.A], n.Shape);
                 default:
+                    if (Ops.OpTable.Get(n.Op).IsElementwiseUnary && Derivatives.HasRules(n.Op)) return Elementwise(g, n, jets[n.A], n.Shape);
                     if (Derivatives.IsNonDifferentiable(n.Op)) throw new NonDifferentiableException(n.Op.ToString());
                     throw new LaplacianUnsupportedException("the operation " + n.Op + " on an x-dependent value");
             }

@@ -35,9 +35,6 @@ namespace Dsl.Symbolic.Calculus
             switch (n.Op)
             {
                 case Op.Neg: return g.Neg(A());
-                case Op.Exp: case Op.Log: case Op.Sqrt: case Op.Square: case Op.Pow: case Op.Tanh: case Op.Sigmoid: case Op.Softplus:
-                case Op.Recip: case Op.Abs: case Op.Sign: case Op.Floor: case Op.Round: case Op.Sin: case Op.Cos:
-                    return g.Unary(n.Op, A(), n.Value);
                 case Op.Add: return g.Add(A(), B());
                 case Op.Sub: return g.Sub(A(), B());
                 case Op.Mul: return g.Mul(A(), B());
@@ -54,6 +51,7 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Neighbors: return g.Neighbors(A(), B());
                 case Op.Roll: return g.Roll(A(), B(), (int)n.Args[2].Value, (int)n.Args[3].Value);
                 default:
+                    if (Ops.OpTable.Get(n.Op).IsElementwiseUnary) return g.Unary(n.Op, A(), n.Value);
                     throw new ArgumentException("no substitution rule for " + n.Op);
             }
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.Symbolic.Ops;
 
 namespace Dsl.Symbolic.Ir
 {
@@ -183,19 +184,12 @@ namespace Dsl.Symbolic.Ir
                 case Op.Square: return Square(a);
                 case Op.Pow: return Pow(a, p);
                 case Op.Recip: return Recip(a);
-                case Op.Tanh:
-                case Op.Sigmoid:
-                case Op.Softplus:
-                case Op.Abs:
-                case Op.Sign:
-                case Op.Floor:
-                case Op.Round:
-                case Op.Sin:
-                case Op.Cos:
-                    if (a.IsConst) return Const(Fold(op, a.Value));
-                    return Intern(op, a.Shape, null, 0, new[] { a });
                 default:
-                    throw new ArgumentException("not an elementwise unary operation: " + op);
+                    // The functions without bespoke simplifications: folded and shaped by the op table.
+                    var info = OpTable.Get(op);
+                    if (!info.IsElementwiseUnary) throw new ArgumentException("not an elementwise unary operation: " + op);
+                    if (a.IsConst) return Const(info.Fold(a.Value, p));
+                    return Intern(op, a.Shape, null, 0, new[] { a });
             }
         }
 
@@ -379,29 +373,12 @@ namespace Dsl.Symbolic.Ir
 
         // ---------------------------------------------------------------- helpers
 
-        /// <summary>Folds an elementwise function of a literal (exposed for the evaluator).</summary>
+        /// <summary>Folds an elementwise function of a literal with the op table's definition (exposed for the evaluator).</summary>
         public static double Fold(Op op, double v, double p = 0)
         {
-            switch (op)
-            {
-                case Op.Neg: return -v;
-                case Op.Exp: return System.Math.Exp(v);
-                case Op.Log: return System.Math.Log(v);
-                case Op.Sqrt: return System.Math.Sqrt(v);
-                case Op.Square: return v * v;
-                case Op.Pow: return System.Math.Pow(v, p);
-                case Op.Recip: return 1 / v;
-                case Op.Tanh: return System.Math.Tanh(v);
-                case Op.Sigmoid: return v >= 0 ? 1 / (1 + System.Math.Exp(-v)) : System.Math.Exp(v) / (1 + System.Math.Exp(v));
-                case Op.Softplus: return v > 30 ? v : System.Math.Log(1 + System.Math.Exp(v));
-                case Op.Abs: return System.Math.Abs(v);
-                case Op.Sign: return System.Math.Sign(v);
-                case Op.Floor: return System.Math.Floor(v);
-                case Op.Round: return System.Math.Round(v, MidpointRounding.ToEven);
-                case Op.Sin: return System.Math.Sin(v);
-                case Op.Cos: return System.Math.Cos(v);
-                default: throw new ArgumentException("not an elementwise unary operation: " + op);
-            }
+            var info = OpTable.Get(op);
+            if (!info.IsElementwiseUnary) throw new ArgumentException("not an elementwise unary operation: " + op);
+            return info.Fold(v, p);
         }
 
         private static Shape BroadcastShape(Node a, Node b, string op)

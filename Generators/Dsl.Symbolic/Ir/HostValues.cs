@@ -21,7 +21,7 @@ namespace Dsl.Symbolic.Ir
             return IsElementwise(n.Op) && n.Args.All(IsHost);
         }
 
-        /// <summary>True for the elementwise unary and binary operations (Neg … Div in <see cref="Op"/>).</summary>
-        public static bool IsElementwise(Op op) => op >= Op.Neg && op <= Op.Div;
+        /// <summary>True for the elementwise unary and binary operations (the op table's kinds).</summary>
+        public static bool IsElementwise(Op op) => Ops.OpTable.IsElementwise(op);
     }
 }

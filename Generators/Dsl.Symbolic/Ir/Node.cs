@@ -54,6 +54,8 @@ namespace Dsl.Symbolic.Ir
         Sin,
         /// <summary>cos a</summary>
         Cos,
+        /// <summary>log(1 + a), accurate for tiny a</summary>
+        Log1p,
 
         // Elementwise binary (broadcasting)
         /// <summary>a + b</summary>

@@ -1270,10 +1270,10 @@ namespace Dsl.Models
             "    t2 = sigma.log()\n" +
             "    t3 = p_C * t2.unsqueeze(1)\n" +
             "    t4 = t1 + t3\n" +
-            "    t5 = torch.where(t4 > 20.0, t4, t4.exp().log1p())\n" +
+            "    t5 = (t4.clamp_min(0.0) + t4.abs().neg().exp().log1p())\n" +
             "    t6 = t5.matmul(p_W2.transpose(-2, -1))\n" +
             "    t7 = p_B2 + t6\n" +
-            "    t8 = torch.where(t7 > 20.0, t7, t7.exp().log1p())\n" +
+            "    t8 = (t7.clamp_min(0.0) + t7.abs().neg().exp().log1p())\n" +
             "    t9 = p_W3 * t8\n" +
             "    t10 = t9.sum(-1)\n" +
             "    t11 = t10 / sigma\n" +
@@ -1289,7 +1289,7 @@ namespace Dsl.Models
             "    t5 = sigma.log()\n" +
             "    t6 = p_C * t5.unsqueeze(1)\n" +
             "    t7 = t4 + t6\n" +
-            "    t8 = torch.where(t7 > 20.0, t7, t7.exp().log1p())\n" +
+            "    t8 = (t7.clamp_min(0.0) + t7.abs().neg().exp().log1p())\n" +
             "    t9 = t8.matmul(p_W2.transpose(-2, -1))\n" +
             "    t10 = p_B2 + t9\n" +
             "    t11 = t10.sigmoid()\n" +
@@ -1308,10 +1308,10 @@ namespace Dsl.Models
             "    t2 = sigma.log()\n" +
             "    t3 = p_C * t2.unsqueeze(1)\n" +
             "    t4 = t1 + t3\n" +
-            "    t5 = torch.where(t4 > 20.0, t4, t4.exp().log1p())\n" +
+            "    t5 = (t4.clamp_min(0.0) + t4.abs().neg().exp().log1p())\n" +
             "    t6 = t5.matmul(p_W2.transpose(-2, -1))\n" +
             "    t7 = p_B2 + t6\n" +
-            "    t8 = torch.where(t7 > 20.0, t7, t7.exp().log1p())\n" +
+            "    t8 = (t7.clamp_min(0.0) + t7.abs().neg().exp().log1p())\n" +
             "    t9 = p_W3 * t8\n" +
             "    t10 = t9.sum(-1)\n" +
             "    t11 = t10 / sigma\n" +
@@ -1334,7 +1334,7 @@ namespace Dsl.Models
             "    t2 = sigma.log()\n" +
             "    t3 = p_C * t2.unsqueeze(1)\n" +
             "    t4 = t1 + t3\n" +
-            "    t5 = torch.where(t4 > 20.0, t4, t4.exp().log1p())\n" +
+            "    t5 = (t4.clamp_min(0.0) + t4.abs().neg().exp().log1p())\n" +
             "    t6 = t5.matmul(p_W2.transpose(-2, -1))\n" +
             "    t7 = p_B2 + t6\n" +
             "    t8 = t7.sigmoid()\n" +

@@ -72,7 +72,7 @@ namespace Dsl.Symbolic.Tests.Properties
         public static readonly (string Name, string[] Dims)[] Parameters = { ("s", S), ("b", VD), ("c", VK), ("W", MKD), ("V", MKD) };
 
         /// <summary>The operations the tests know, in the order of the <see cref="Op"/> enum (the table's order after the merge).</summary>
-        public static IEnumerable<Op> AllOps => Enum.GetValues<Op>();
+        public static IEnumerable<Op> AllOps => Dsl.Symbolic.Ops.OpTable.All.Select(info => info.Op);
 
         private static Expr E(Op op, string[] dims, params Expr[] args) => new Expr(op, dims, args);
 
@@ -130,6 +130,7 @@ namespace Dsl.Symbolic.Tests.Properties
             U(Op.Round, Domain.Any, differentiable: false);
             U(Op.Sin, Domain.Any);
             U(Op.Cos, Domain.Any);
+            U(Op.Log1p, Domain.Positive);   // log(1 + a) needs a > −1; the positive domain is inside it
 
             // Elementwise binary (the divisor positive).
             B(Op.Add, Domain.Any);
@@ -178,6 +179,9 @@ namespace Dsl.Symbolic.Tests.Properties
             specs.Add(new OpSpec(Op.Unsqueeze, true, true, false, new[]
             {
                 new Form(MKD, new[] { VK, MKD }, any2, a => E(Op.Mul, MKD, E(Op.Unsqueeze, new[] { "K", "1" }, a[0]), a[1]), 16),     // cₖ·Wₖⱼ
+                // (W v)ₖ·Wₖⱼ: a per-row factor read from a Vec[D] operand, which x reaches far more often than a Vec[K] one, so the
+                // x-dependent Unsqueeze is drawn in every profile (a Vec[K] operand alone was x-free in all 3000 coverage draws).
+                new Form(MKD, new[] { VD, MKD }, any2, a => E(Op.Mul, MKD, E(Op.Unsqueeze, new[] { "K", "1" }, E(Op.MatVec, VK, a[1], a[0])), a[1]), 16),
             }));
             specs.Add(new OpSpec(Op.Broadcast, true, true, true, new[]
             {

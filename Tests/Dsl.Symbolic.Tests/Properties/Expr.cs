@@ -358,6 +358,16 @@ namespace Dsl.Symbolic.Tests.Properties
             }
         }
 
+        /// <summary>
+        /// log(1 + u) to full relative precision (Goldberg's correction: log(w)·u/(w − 1) with w = 1 + u rounded); .NET's double.LogP1
+        /// is log(u + 1), which loses every digit below u ≈ 1e-16.
+        /// </summary>
+        private static double Log1p(double u)
+        {
+            double w = 1 + u;
+            return w == 1 ? u : Math.Log(w) * u / (w - 1);
+        }
+
         /// <summary>φ(u) by its textbook definition, and the propagated bound |φ'(u)|·e + k·U·|φ(u)|.</summary>
         private static (double, double) Unary(Op op, double p, double u, double e)
         {
@@ -375,9 +385,10 @@ namespace Dsl.Symbolic.Tests.Properties
                 case Op.Tanh: r = Math.Tanh(u); d = 1 - r * r; k = 2; break;
                 case Op.Sigmoid: r = 1 / (1 + Math.Exp(-u)); d = r * (1 - r); k = 4; break;
                 // log(1 + eᵘ) written so that it keeps its precision for every u: max(u, 0) + log1p(e^−|u|).
-                case Op.Softplus: r = Math.Max(u, 0) + double.LogP1(Math.Exp(-Math.Abs(u))); d = 1 / (1 + Math.Exp(-u)); k = 4; break;
+                case Op.Softplus: r = Math.Max(u, 0) + Log1p(Math.Exp(-Math.Abs(u))); d = 1 / (1 + Math.Exp(-u)); k = 4; break;
                 case Op.Sin: r = Math.Sin(u); d = Math.Cos(u); k = 2; break;
                 case Op.Cos: r = Math.Cos(u); d = Math.Sin(u); k = 2; break;
+                case Op.Log1p: r = Log1p(u); d = 1 / (1 + u); k = 4; break;
                 // Piecewise constant: no propagated error unless the input's uncertainty straddles a jump, then the jump.
                 case Op.Sign: r = Math.Sign(u); return (r, Math.Sign(u - e) != Math.Sign(u + e) ? 2 : 0);
                 case Op.Floor: r = Math.Floor(u); return (r, Math.Floor(u - e) != Math.Floor(u + e) ? 1 : 0);

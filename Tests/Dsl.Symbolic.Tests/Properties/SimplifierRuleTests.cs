@@ -125,6 +125,7 @@ namespace Dsl.Symbolic.Tests.Properties
             new("Round folds constants", o => E(Op.Round, C(o.C1)), b => b.G.Const(Graph.Fold(Op.Round, b.C1))),
             new("Sin folds constants", o => E(Op.Sin, C(o.C1)), b => b.G.Const(Graph.Fold(Op.Sin, b.C1))),
             new("Cos folds constants", o => E(Op.Cos, C(o.C1)), b => b.G.Const(Graph.Fold(Op.Cos, b.C1))),
+            new("Log1p folds constants above −1", o => E(Op.Log1p, C(Math.Abs(o.C1))), b => b.G.Const(Graph.Fold(Op.Log1p, Math.Abs(b.C1)))),
             // SumLast
             new("SumLast Σ(−a) = −Σa", o => new Expr(Op.SumLast, Catalog.S, new[] { E(Op.Neg, o.U) }), b => Is(Op.Neg, b.G.Neg(b.G.SumLast(b.U)))),
             new("SumLast Σ broadcast(s) = s·|D|", o => new Expr(Op.SumLast, Catalog.S, new[] { Bc(o.S, VD) }), b => Is(Op.Mul, b.G.Mul(b.S, b.G.DimSize("D")))),
