@@ -1,4 +1,5 @@
 using System;
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
+using Dsl.GeneratedCode;
 using Dsl.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -30,13 +30,13 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule, global::Dsl.IBipartiteModel");
+            w.Open("partial class " + spec.ClassName + " : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IBipartiteModel");
 
             bool realVisible = m.VisibleProbabilities == null;
             var members = new List<string> { "Energy", "FreeEnergy", "HiddenFreeEnergy", "HiddenProbabilities", "HiddenMeans", "VisibleMeans" };
             members.Add(realVisible ? "VisiblePrecision" : "VisibleProbabilities");
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
-            w.Line("public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(");
+            w.Line("public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(");
             w.Line("    " + ModelEmitter.Str(spec.ClassName) + ",");
             w.Line("    " + ModelEmitter.Str(equation) + ",");
             w.Line("    new string[] { " + string.Join(", ", m.Sizes.Select(ModelEmitter.Str)) + " },");

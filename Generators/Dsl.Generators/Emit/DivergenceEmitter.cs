@@ -40,7 +40,7 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule");
+            w.Open("partial class " + spec.ClassName + " : global::Dsl.GeneratedCode.GeneratedModule");
 
             w.Line("/// <summary>log q as written.</summary>");
             w.Line("public static string LogQEquation => " + ModelEmitter.Str(spec.LogQ.SourceText) + ";");

@@ -31,7 +31,7 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule, global::Dsl.Flows.IFlowLayer");
+            w.Open("partial class " + spec.ClassName + " : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.Flows.IFlowLayer");
 
             w.Line("/// <summary>The transform as written.</summary>");
             w.Line("public static string Equation => " + ModelEmitter.Str(spec.Transform.SourceText) + ";");
