@@ -36,7 +36,7 @@ namespace Dsl.Models.Tests
         internal static Tensor RandomInput(ParameterModule model, int n, long seed)
         {
             var x = empty(n, model.Dim, dtype: ScalarType.Float64).normal_(0, 1.5, generator: new Generator((ulong)seed + 5));
-            if (model is Exponential) x = x.abs();
+            x = ModelSupport.MapInto(model, x);
             return x.to(model.DType);
         }
 
