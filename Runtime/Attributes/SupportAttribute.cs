@@ -52,7 +52,7 @@ namespace Dsl
         /// <summary>Per row of x: [N, D], whether it lies in <paramref name="kind"/>: a Bool [N] (a fresh tensor).</summary>
         public static Tensor Contains(SupportKind kind, Tensor x) => kind switch
         {
-            SupportKind.NonNegative => x.ge(0).all(1),
+            SupportKind.NonNegative => x.Ge(0).all(1),
             _ => ones(new long[] { x.shape[0] }, ScalarType.Bool, x.device),
         };
 
