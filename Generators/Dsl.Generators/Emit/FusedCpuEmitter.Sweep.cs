@@ -89,7 +89,7 @@ namespace Dsl.Generators.Emit
         private void EmitSweepMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
         {
             const string Torch = "global::TorchSharp.torch";
-            const string Sweeps = "global::Dsl.Discrete.CheckerboardSweeps";
+            const string Sweeps = "global::Dsl.GeneratedCode.CheckerboardSweeps";
             var prologue = new SourceWriter();
             var perChain = new SourceWriter();
             var unusedArrays = new SourceWriter();

@@ -983,12 +983,12 @@ namespace Dsl.Models
             double h1 = (-(double)this.H);
             double h2 = (double)this.Jy;
             double h3 = (double)this.Jx;
-            global::Dsl.Discrete.CheckerboardSweeps.Check("AnisotropicIsing", units, size_N, L12, beta, spins: true);
+            global::Dsl.GeneratedCode.CheckerboardSweeps.Check("AnisotropicIsing", units, size_N, L12, beta, spins: true);
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             int chains = (int)units.shape[0];
-            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L12, Colour<float>);
-            return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L12, Colour<double>);
+            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L12, Colour<float>);
+            return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L12, Colour<double>);
 
             long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
@@ -1001,14 +1001,14 @@ namespace Dsl.Models
                 for (int r = firstRow; r < endRow; r++)
                 {
                     int row = r * L12;
-                    global::Dsl.Discrete.CheckerboardSweeps.FillRow(uniforms, L12, colourKey, xo, row);
-                    int rowM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r - 1, L12) * L12;
-                    int rowP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r + 1, L12) * L12;
+                    global::Dsl.GeneratedCode.CheckerboardSweeps.FillRow(uniforms, L12, colourKey, xo, row);
+                    int rowM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r - 1, L12) * L12;
+                    int rowP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r + 1, L12) * L12;
                     for (int c = (r + colour) & 1; c < L12; c += 2)
                     {
                         int i = row + c;
-                        int colM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c - 1, L12);
-                        int colP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c + 1, L12);
+                        int colM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c - 1, L12);
+                        int colP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c + 1, L12);
                         double unit = double.CreateTruncating(xs[xo + i]);
                         double next = site.Next(unit, ((-2.0) * (unit * ((((h1 - (h2 * double.CreateTruncating(xs[xo + rowM1 + c]))) - (h2 * double.CreateTruncating(xs[xo + rowP1 + c]))) - (h3 * double.CreateTruncating(xs[xo + row + colM1]))) - (h3 * double.CreateTruncating(xs[xo + row + colP1]))))), uniforms[c >> 1]);
                         xs[xo + i] = T.CreateTruncating(next);

@@ -738,12 +738,12 @@ namespace Dsl.Models
             int L6 = (int)h1;
             int d_N = (int)size_N;
             double h2 = (double)this.H;
-            global::Dsl.Discrete.CheckerboardSweeps.Check("LatticeIsing", units, size_N, L6, beta, spins: true);
+            global::Dsl.GeneratedCode.CheckerboardSweeps.Check("LatticeIsing", units, size_N, L6, beta, spins: true);
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             int chains = (int)units.shape[0];
-            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L6, Colour<float>);
-            return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L6, Colour<double>);
+            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L6, Colour<float>);
+            return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L6, Colour<double>);
 
             long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
@@ -757,14 +757,14 @@ namespace Dsl.Models
                 for (int r = firstRow; r < endRow; r++)
                 {
                     int row = r * L6;
-                    global::Dsl.Discrete.CheckerboardSweeps.FillRow(uniforms, L6, colourKey, xo, row);
-                    int rowM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r - 1, L6) * L6;
-                    int rowP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r + 1, L6) * L6;
+                    global::Dsl.GeneratedCode.CheckerboardSweeps.FillRow(uniforms, L6, colourKey, xo, row);
+                    int rowM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r - 1, L6) * L6;
+                    int rowP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r + 1, L6) * L6;
                     for (int c = (r + colour) & 1; c < L6; c += 2)
                     {
                         int i = row + c;
-                        int colM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c - 1, L6);
-                        int colP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c + 1, L6);
+                        int colM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c - 1, L6);
+                        int colP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c + 1, L6);
                         double unit = double.CreateTruncating(xs[xo + i]);
                         double v27 = ((double.CreateTruncating(xs[xo + rowP1 + c]) + double.CreateTruncating(xs[xo + rowM1 + c]) + double.CreateTruncating(xs[xo + row + colP1]) + double.CreateTruncating(xs[xo + row + colM1])) * b0);
                         double next = site.Next(unit, ((-2.0) * (unit * (v27 + (v27 - h2)))), uniforms[c >> 1]);

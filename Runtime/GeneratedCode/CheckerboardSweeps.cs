@@ -5,11 +5,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
-using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dsl.Discrete
+namespace Dsl.GeneratedCode
 {
     /// <summary>
     /// What the generated one-pass checkerboard sweeps (<see cref="ILatticeSweepModel.CheckerboardSweep"/>) call at run time: the
