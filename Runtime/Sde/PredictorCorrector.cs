@@ -133,7 +133,7 @@ namespace Dsl.Sde
     /// <summary>
     /// Reverse Euler–Maruyama: x ← x − [f − g²s]Δt + g√Δt z (score_sde's EulerMaruyamaPredictor). For an SDE with drift a(t)·x
     /// and no corrector, every sample shares t, so the step is (1 − aΔt)x + g²Δt s + g√Δt z with a, g computed once per step — in one
-    /// fused pass with counter noise when the score is a generated noise-conditional model on the CPU (<see cref="ISharedTimeScoreModel"/>).
+    /// fused pass with counter noise when the score is <see cref="TimeScores.FromPerturbedData"/> of a generated noise-conditional model on the CPU.
     /// </summary>
     public sealed class EulerMaruyamaPredictor : SdePredictor
     {
