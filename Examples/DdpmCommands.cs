@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Dsl.Examples.Experiments;
+using Dsl.Networks;
 using Dsl.Sampling;
 using Dsl.Training;
 

@@ -108,7 +108,7 @@ namespace Dsl.Examples
                 return Fail(sampler, tooLarge);
             model.to(ScalarType.Float64).to(run.Device);
             var x0 = empty(chains, model.Dim, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator((ulong)run.Seed + 1)).to(run.Device);
-            if (model is Exponential) x0 = x0.abs();
+            x0 = ModelSupport.MapInto(model, x0);                      // standard-normal starts, mapped into the model's declared support
             var options = new SamplerOptions
             {
                 Steps = steps, BurnIn = burnIn, Thin = System.Math.Max(1, steps / 500), Seed = run.Seed + 2, Cancellation = run.Cancellation,

@@ -26,7 +26,7 @@ namespace Dsl.Examples
             model.to(dtype).to(device);
             var g = new Generator((ulong)(seed + 1));
             var x = (empty(n, model.Dim, dtype: ScalarType.Float64).normal_(0, 1.5, generator: g)).to(dtype).to(device);
-            if (model is Exponential) x = x.abs();   // its density lives on x ≥ 0
+            x = ModelSupport.MapInto(model, x);   // inputs where the model's density lives (its declared support)
 
             var scoreModel = (IScoreModel)model;
             var eager = (IEquationModel)model;

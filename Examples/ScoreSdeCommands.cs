@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Dsl.Examples.Experiments;
+using Dsl.Networks;
 using Dsl.Sampling;
 using Dsl.Training;
 

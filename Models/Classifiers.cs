@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Dsl.Diffusion;
+using Dsl.Networks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ namespace Dsl.Models
     /// logits W_out SiLU(h): [N, K]. Trained on qSample-noised data at random steps (<see cref="Guidance.ClassifierLoss"/>), or
     /// on clean data at τ = 0 as an ordinary classifier (the independent judge of generated samples).
     /// </summary>
-    public sealed class TimeClassifier : EnergyModule, INoisyClassifier
+    public sealed class TimeClassifier : ParameterModule, INoisyClassifier
     {
         private readonly int embeddingSize;
         private readonly Linear input, timeProjection, output;
@@ -53,7 +54,7 @@ namespace Dsl.Models
         {
             CheckInput(x, "Logits");
             if (time is null || time.dim() != 1 || time.shape[0] != x.shape[0] || time.dtype != x.dtype)
-                throw new ArgumentException(ModelName + ".Logits: the time τ must be [N] = [" + x.shape[0] + "] of " + x.dtype + " (0 for clean data); got " + (time is null ? "null" : time.dtype + " " + NetworkShapes.Describe(time)) + ".", nameof(time));
+                throw new ArgumentException(ModelName + ".Logits: the time τ must be [N] = [" + x.shape[0] + "] of " + x.dtype + " (0 for clean data); got " + (time is null ? "null" : time.dtype + " " + "shape [" + string.Join(", ", time.shape) + "]") + ".", nameof(time));
             using var scope = NewDisposeScope();
             var e = F.silu(timeProjection.forward(TimeEmbedding.Sinusoidal(time, embeddingSize)));
             var h = input.forward(x).Add(e);

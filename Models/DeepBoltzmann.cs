@@ -18,7 +18,7 @@ namespace Dsl.Models
     /// the exact log Z (by enumerating h₁) and log p(v) (by enumerating h₂) are written here.
     /// </para>
     /// </summary>
-    public sealed class DeepBoltzmannMachine : EnergyModule
+    public sealed class DeepBoltzmannMachine : ParameterModule
     {
         /// <summary>Couplings N(0, 0.01²), biases 0, in <paramref name="dtype"/>.</summary>
         public DeepBoltzmannMachine(int V, int H1, int H2, long seed = 0, ScalarType dtype = ScalarType.Float64)

@@ -39,6 +39,7 @@ namespace Dsl.Models
 
     /// <summary>D-dimensional exponential on x ≥ 0: E(x) = λᵀx, log Z = −Σᵢ log λᵢ.</summary>
     [EnergyModel]
+    [Support(SupportKind.NonNegative)]
     public partial class Exponential
     {
         /// <summary>The rates λ (positive).</summary>

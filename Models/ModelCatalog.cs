@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace Dsl.Models
     /// <param name="Name">The command-line name (the class name).</param>
     /// <param name="Info">What the generator produced.</param>
     /// <param name="Create">Builds the model with fixed sizes and parameters drawn from the seed.</param>
-    public sealed record CatalogEntry(string Name, ModelInfo Info, Func<long, EnergyModule> Create);
+    public sealed record CatalogEntry(string Name, ModelInfo Info, Func<long, ParameterModule> Create);
 
     /// <summary>Every energy model of Models/, with sizes and parameter values that make a sensible density.</summary>
     public static class ModelCatalog

@@ -7,6 +7,7 @@ using System.Threading;
 using Dsl.Diffusion;
 using Dsl.Models;
 using Dsl.Models.Data;
+using Dsl.Networks;
 using Dsl.Sampling;
 using Dsl.Sde;
 using Dsl.Solvers;

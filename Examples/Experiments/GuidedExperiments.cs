@@ -7,6 +7,7 @@ using System.Threading;
 using Dsl.Diffusion;
 using Dsl.Models;
 using Dsl.Models.Data;
+using Dsl.Networks;
 using Dsl.Sampling;
 using Dsl.Sde;
 using Dsl.Training;
@@ -130,7 +131,7 @@ namespace Dsl.Examples.Experiments
         };
 
         /// <summary>The EMA weights of a checkpoint (a checkpoint of other settings or another architecture is refused, naming both).</summary>
-        private static void LoadWeights(string path, EnergyModule model, string settings)
+        private static void LoadWeights(string path, ParameterModule model, string settings)
         {
             if (!File.Exists(path)) throw new CheckpointException("Checkpoint '" + path + "' is missing (written by `dsl guided` beside the denoiser); delete the set and train again.");
             var header = Checkpoint.Peek(path);

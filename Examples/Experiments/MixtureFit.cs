@@ -62,7 +62,7 @@ namespace Dsl.Examples.Experiments
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var init = new Generator((ulong)seed);
             var startMeans = empty(2, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: init);   // far from the truth, seeded
-            EnergyModule model = loss == ScoreMatchingLoss.Ncsn ? new PerturbedGaussianMixture(D: 2, K: 2) : new GaussianMixture(D: 2, K: 2);
+            ParameterModule model = loss == ScoreMatchingLoss.Ncsn ? new PerturbedGaussianMixture(D: 2, K: 2) : new GaussianMixture(D: 2, K: 2);
             model.to(ScalarType.Float64);
             model.SetParameter("Mu", startMeans);
             model.SetParameter("Sigma", tensor(1.0));
@@ -153,7 +153,7 @@ namespace Dsl.Examples.Experiments
             }
         }
 
-        private static double[,] Read(EnergyModule model, string name)
+        private static double[,] Read(ParameterModule model, string name)
         {
             var p = model.named_parameters().First(q => q.name == name).parameter.detach().to_type(ScalarType.Float64).cpu();
             var flat = p.reshape(-1).data<double>().ToArray();

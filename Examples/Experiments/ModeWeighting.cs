@@ -51,7 +51,7 @@ namespace Dsl.Examples.Experiments
             }
         }
 
-        private static void Configure(EnergyModule model, Device device)
+        private static void Configure(ParameterModule model, Device device)
         {
             model.to(ScalarType.Float64);
             model.SetParameter("Mu", tensor(new[] { -5.0, -5.0, 5.0, 5.0 }).reshape(2, 2));

@@ -78,7 +78,7 @@ namespace Dsl.Discrete
         /// <paramref name="data"/>. Returns one <see cref="TrainingResult"/> per trained layer, bottom first.
         /// </summary>
         public static IReadOnlyList<(int Layer, TrainingResult Result)> TrainGreedy<T>(IReadOnlyList<T> layers, Tensor data, GreedyLayerOptions options)
-            where T : EnergyModule, IBipartiteModel
+            where T : ParameterModule, IBipartiteModel
         {
             if (layers.Count == 0) throw new ArgumentException("DeepBeliefLearning.TrainGreedy: no layers.", nameof(layers));
             for (int k = 1; k < layers.Count; k++)
@@ -210,7 +210,7 @@ namespace Dsl.Discrete
         /// under which the two-layer DBN defines the same p(v) as <paramref name="lower"/> alone (Hinton et al. 2006).
         /// Requires upper to have lower's shape transposed.
         /// </summary>
-        public static void TieTransposed(EnergyModule lower, EnergyModule upper)
+        public static void TieTransposed(ParameterModule lower, ParameterModule upper)
         {
             var p = lower.named_parameters().ToDictionary(x => x.name, x => x.parameter);
             if (!p.ContainsKey("W") || !p.ContainsKey("B") || !p.ContainsKey("C"))

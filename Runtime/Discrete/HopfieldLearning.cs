@@ -49,7 +49,7 @@ namespace Dsl.Discrete
         /// full-batch gradient ascent on the mean pseudo-log-likelihood of <paramref name="patterns"/> [P, N] (±1). The start
         /// (the model's current W, e.g. Hebbian) is first made symmetric with a zero diagonal. Other parameters are not changed.
         /// </summary>
-        public static HopfieldLearningRun Gradient(EnergyModule model, Tensor patterns, HopfieldGradientOptions? options = null, string weightName = "W")
+        public static HopfieldLearningRun Gradient(ParameterModule model, Tensor patterns, HopfieldGradientOptions? options = null, string weightName = "W")
         {
             options ??= new HopfieldGradientOptions();
             if (model is not IEnergyScoreModel scoreModel) throw new ArgumentException("HopfieldLearning: " + model.ModelName + " has no generated score.", nameof(model));

@@ -1,4 +1,6 @@
 using System;
+using Dsl.GeneratedCode;
+using Dsl.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -75,7 +77,7 @@ namespace Dsl.Discrete
         /// </summary>
         public static bool TakesGeneratedSweep(IDiscreteEnergyModel model, Tensor units, Tensor evenMask)
         {
-            if (model is not ILatticeSweepModel lattice || !FusedKernels.Accepts(lattice.Kernels, units) || !units.is_contiguous()) return false;
+            if (!FastPaths.LatticeSweep(model, units, out var lattice)) return false;
             long side = lattice.LatticeSide;
             if (units.dim() != 2 || units.shape[1] != lattice.Dim || side % 2 != 0 || side * side != lattice.Dim) return false;
             return CheckerboardSweeps.IsCheckerboard(evenMask, (int)side);

@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 namespace Dsl.Families
 {
     /// <summary>
-    /// An <see cref="EnergyModule"/> holding small fully connected networks whose weights are drawn from a seeded
+    /// An <see cref="ParameterModule"/> holding small fully connected networks whose weights are drawn from a seeded
     /// generator (so a seed fixes the whole model) and registered by name, so the <see cref="Training.Trainer"/>,
     /// checkpoints and <c>to(dtype)</c> see them.
     /// </summary>
-    public abstract class NetworkModule : EnergyModule
+    public abstract class NetworkModule : ParameterModule
     {
         /// <summary>Creates the module; <paramref name="dim"/> is the dimension of its data x.</summary>
         protected NetworkModule(string name, int dim) : base(name, dim) { }

@@ -8,10 +8,10 @@ namespace Dsl.Flows
 {
     /// <summary>
     /// A normalising flow x = f_K ∘ … ∘ f_1(z₀) with base N(0, I): log q(x) = log N(z₀; 0, I) − Σₖ log|det ∂fₖ/∂zₖ₋₁|
-    /// (Rezende &amp; Mohamed 2015, Eq. 7). An <see cref="EnergyModule"/> whose parameters are its layers', so the
+    /// (Rezende &amp; Mohamed 2015, Eq. 7). An <see cref="ParameterModule"/> whose parameters are its layers', so the
     /// <see cref="Training.Trainer"/> trains it (checkpoints, EMA, divergence guard) on a stream of base draws z₀.
     /// </summary>
-    public sealed class FlowStack : EnergyModule
+    public sealed class FlowStack : ParameterModule
     {
         private readonly List<IFlowLayer> layers;
 
@@ -21,7 +21,7 @@ namespace Dsl.Flows
             this.layers = layers.ToList();
             for (int i = 0; i < this.layers.Count; i++)
             {
-                if (!(this.layers[i] is EnergyModule module))
+                if (!(this.layers[i] is ParameterModule module))
                     throw new ArgumentException(name + ": layer " + i + " (" + this.layers[i].ModelName + ") is not a TorchSharp module.", nameof(layers));
                 register_module("layer" + i, module);
             }
@@ -67,7 +67,7 @@ namespace Dsl.Flows
         public (Tensor X, Tensor LogQ) Sample(long n, Generator generator)
         {
             using var noGrad = no_grad();
-            var first = (EnergyModule)layers[0];
+            var first = (ParameterModule)layers[0];
             using var z0 = empty(new long[] { n, Dim }, dtype: first.DType, device: first.Device).normal_(0, 1, generator: generator);
             return Push(z0);
         }

@@ -1,13 +1,26 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Dsl.Sampling
 {
-    /// <summary>One Markov transition of a batch of chains. The kernel owns the current state and any cached energy or score.</summary>
-    internal abstract class TransitionKernel : IDisposable
+    /// <summary>
+    /// One Markov transition of a batch of N chains: the extension point of the MCMC samplers. Subclass it and pass it to
+    /// <see cref="ChainLoop.Run"/>, which serves it as it serves the built-in Metropolis, Langevin, MALA and annealed Langevin
+    /// kernels: burn-in with optional step-size adaptation from the acceptance it reports, thinned recording into a trajectory
+    /// [T, N, D] (for <see cref="ChainDiagnostics"/>), NaN/Inf detection, progress, cancellation and disposal.
+    /// <para>
+    /// The contract: <see cref="Start"/> is called once with a fresh [N, D] state the kernel then owns; <see cref="Step"/> is called
+    /// once per step under no_grad and must leave <see cref="Current"/> a valid [N, D] tensor of the start's dtype and device (it may
+    /// update it in place or replace it, disposing the old one); the loop clones <see cref="Current"/> to keep it and never disposes it;
+    /// <see cref="IDisposable.Dispose"/> is called once at the end (also when <see cref="Start"/> throws) and disposes what the kernel owns.
+    /// Draw every random number from the generator <see cref="Step"/> is given: it is seeded from <see cref="SamplerOptions.Seed"/>.
+    /// </para>
+    /// </summary>
+    public abstract class TransitionKernel : IDisposable
     {
         /// <summary>The current state [N, D] (owned by the kernel; clone it to keep it).</summary>
         public abstract Tensor Current { get; }
@@ -21,6 +34,7 @@ namespace Dsl.Sampling
         /// </summary>
         public abstract Tensor? Step(long step, double stepSize, Generator generator);
 
+        /// <summary>Disposes the current state and every tensor the kernel holds.</summary>
         public abstract void Dispose();
 
         private bool scoreShapeChecked;
@@ -42,8 +56,25 @@ namespace Dsl.Sampling
     /// The loop every sampler shares: burn-in with optional step-size adaptation, thinned recording,
     /// NaN/Inf detection, progress, cancellation and per-step disposal (no tensor outlives its step).
     /// </summary>
-    internal static class ChainLoop
+    public static class ChainLoop
     {
+        /// <summary>
+        /// Runs <paramref name="kernel"/> from <paramref name="x0"/> for <see cref="SamplerOptions.BurnIn"/> + <see cref="SamplerOptions.Steps"/>
+        /// steps and returns the final state, the trajectory of every <see cref="SamplerOptions.Thin"/>-th state after burn-in, the acceptance
+        /// rate (the mean of the indicators the kernel returns after burn-in; NaN when it returns none) and the final step size. The loop owns
+        /// the kernel: it disposes it when it returns or throws. x0 is copied, not consumed. Every
+        /// <see cref="SamplerOptions.CheckFiniteEvery"/> steps and at the end the state must be finite, else a
+        /// <see cref="SamplerDivergedException"/> names the step. Check x0 first with <see cref="CheckStart"/> and the step size with
+        /// <see cref="CheckStepSize"/>, as the built-in samplers do.
+        /// </summary>
+        /// <param name="sampler">The name in progress reports, messages and the result.</param>
+        /// <param name="model">The model (its name goes into messages).</param>
+        /// <param name="x0">The starting state [N, D].</param>
+        /// <param name="kernel">The transition kernel.</param>
+        /// <param name="stepSize">The initial step size h &gt; 0 passed to every step.</param>
+        /// <param name="options">Steps, burn-in, thinning, seed, progress, cancellation.</param>
+        /// <param name="adaptTarget">When set, the burn-in adapts log h by Robbins–Monro towards this acceptance rate (the kernel must return indicators).</param>
+        /// <param name="stepSizeAt">When set, the step size of step t (a schedule); it overrides <paramref name="stepSize"/> and adaptation.</param>
         public static SamplerResult Run(string sampler, IModel model, Tensor x0, TransitionKernel kernel, double stepSize,
             SamplerOptions options, double? adaptTarget, Func<long, double>? stepSizeAt = null)
         {
@@ -151,13 +182,25 @@ namespace Dsl.Sampling
 
         private static double Rate(double sum, long count) => count > 0 ? sum / count : double.NaN;
 
-        /// <summary>Validates a starting batch against the model.</summary>
+        /// <summary>Throws an ArgumentException unless x0 is a finite floating-point [N, D] batch for <paramref name="model"/> inside its declared support (<see cref="ModelSupport"/>).</summary>
         public static void CheckStart(string sampler, IModel model, Tensor x0)
         {
             if (x0 is null) throw new ArgumentNullException(nameof(x0), sampler + ": the starting state x0 is null.");
             if (x0.dim() != 2 || x0.shape[1] != model.Dim || !x0.is_floating_point())
                 throw new ArgumentException(sampler + " on " + model.ModelName + ": x0 must be a floating-point [N, " + model.Dim + "] tensor (N chains of dimension D = " + model.Dim + "); got " + x0.dtype + " " + Broadcasting.Describe(x0) + ".", nameof(x0));
             CheckFiniteStart(sampler + " on " + model.ModelName, "the initial state x0", x0, nameof(x0));
+            var support = ModelSupport.Of(model);
+            if (support == SupportKind.RealLine) return;
+            long outside, first;
+            using (var scope = NewDisposeScope())
+            {
+                var rows = ModelSupport.Contains(support, x0).logical_not();
+                outside = rows.sum().ToInt64Value();
+                if (outside == 0) return;
+                first = rows.nonzero()[0, 0].ToInt64Value();
+            }
+            throw new ArgumentException(sampler + " on " + model.ModelName + ": x0 must lie in the model's support (" + ModelSupport.Describe(support) + "); row " + first
+                + (outside > 1 ? " and " + (outside - 1) + " other" + (outside > 2 ? "s" : "") : "") + " of " + x0.shape[0] + " lie outside. Map the start into it with ModelSupport.MapInto.", nameof(x0));
         }
 
         /// <summary>
@@ -179,7 +222,7 @@ namespace Dsl.Sampling
                 + " (chain " + first + "). This is the initial state, not a divergence of the sampler: fix how " + parameter + " is made.", parameter);
         }
 
-        /// <summary>Validates a step size: finite and positive.</summary>
+        /// <summary>Throws an ArgumentException unless the step size <paramref name="value"/> (named <paramref name="name"/>) is finite and positive.</summary>
         public static void CheckStepSize(string sampler, string name, double value)
         {
             if (!(value > 0) || double.IsInfinity(value))

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -90,9 +91,9 @@ namespace Dsl.Sampling
             using var scope = NewDisposeScope();
             // The generated fused update on the CPU: score, update and the noise draw in one pass over x, z from a counter-based
             // stream keyed by one call on the generator.
-            if (model is ICounterNoiseStepModel counter && x.device_type == DeviceType.CPU)
+            if (FastPaths.CounterNoiseStep(model, x, intoBuffer: false, out var counter))
                 return counter.ScoreStepNoGrad(x, epsilon / 2, System.Math.Sqrt(epsilon), new CounterNoise(CounterRandom.KeyFrom(generator), 0)).MoveToOuterDisposeScope();
-            if (model is IScoreStepModel step)                       // the generated fused update: one pass over x
+            if (FastPaths.ScoreStep(model, out var step))           // the generated fused update: one pass over x
                 return step.ScoreStepNoGrad(x, epsilon / 2, Normal(x, generator), System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope();
             return Normal(x, generator).Mul_(System.Math.Sqrt(epsilon)).Add_(ScoreOutput.CheckShape("Samplers.LangevinStep", model.ModelName, model.ScoreNoGrad(x), x), alpha: epsilon / 2).Add_(x).MoveToOuterDisposeScope();
         }
@@ -111,10 +112,11 @@ namespace Dsl.Sampling
         private sealed class MetropolisKernel : TransitionKernel
         {
             private readonly IEnergyModel model;
+            private readonly SupportKind support;
             private Tensor x = null!;
             private Tensor e = null!;
 
-            public MetropolisKernel(IEnergyModel model) { this.model = model; }
+            public MetropolisKernel(IEnergyModel model) { this.model = model; support = ModelSupport.Of(model); }
 
             public override Tensor Current => x;
 
@@ -133,6 +135,7 @@ namespace Dsl.Sampling
                 y.normal_(0, 1, generator: g).Mul_(h).Add_(x);
                 var ey = model.EnergyNoGrad(y);
                 var accept = logU.uniform_(0, 1, generator: g).log_() < (e - ey);            // log u < log α = E(x) − E(y)
+                if (support != SupportKind.RealLine) accept = accept.logical_and(ModelSupport.Contains(support, y));   // p(y) = 0 outside the declared support
                 var xNext = where(accept.unsqueeze(1), y, x);
                 var eNext = where(accept, ey, e);
                 Replace(ref x, xNext.MoveToOuterDisposeScope());
@@ -167,7 +170,7 @@ namespace Dsl.Sampling
             public override Tensor? Step(long step, double epsilon, Generator g)
             {
                 using var scope = NewDisposeScope();                     // catches a hand-written score model's temporaries
-                if (model is ICounterNoiseStepModel counter && x.device_type == DeviceType.CPU && x.is_contiguous())
+                if (FastPaths.CounterNoiseStep(model, x, intoBuffer: true, out var counter))
                 {
                     noiseKey ??= CounterRandom.KeyFrom(g);
                     counter.ScoreStepNoGrad(x, epsilon / 2, System.Math.Sqrt(epsilon), CounterNoise.ForStep(noiseKey.Value, step), spare);
@@ -175,7 +178,7 @@ namespace Dsl.Sampling
                     return null;
                 }
                 spare.normal_(0, 1, generator: g);
-                if (model is IScoreStepModel fused)
+                if (FastPaths.ScoreStep(model, out var fused))
                 {
                     Replace(ref x, fused.ScoreStepNoGrad(x, epsilon / 2, spare, System.Math.Sqrt(epsilon)).MoveToOuterDisposeScope());
                     return null;
@@ -236,9 +239,10 @@ namespace Dsl.Sampling
         {
             private readonly IEnergyScoreModel model;
             private readonly string sampler;
+            private readonly SupportKind support;
             private Tensor x = null!, e = null!, s = null!;
 
-            public MalaKernel(IEnergyScoreModel model, string sampler) { this.model = model; this.sampler = sampler; }
+            public MalaKernel(IEnergyScoreModel model, string sampler) { this.model = model; this.sampler = sampler; support = ModelSupport.Of(model); }
 
             public override Tensor Current => x;
 
@@ -269,6 +273,7 @@ namespace Dsl.Sampling
                 var logBackward = (x - y - sy.Mul((epsilon / 2))).Pow_(2.0).sum(1).Mul_(-0.5 / epsilon);
                 var logAlpha = (e - ey).Add_(logBackward).sub_(logForward);
                 var accept = logU.uniform_(0, 1, generator: g).log_() < logAlpha;
+                if (support != SupportKind.RealLine) accept = accept.logical_and(ModelSupport.Contains(support, y));   // p(y) = 0 outside the declared support
                 var column = accept.unsqueeze(1);
                 Replace(ref x, where(column, y, x).MoveToOuterDisposeScope());
                 Replace(ref e, where(accept, ey, e).MoveToOuterDisposeScope());

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using Dsl.GeneratedCode;
 using Dsl.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;

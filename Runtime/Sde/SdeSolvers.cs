@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
+using Dsl.GeneratedCode;
 using Dsl.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -142,122 +143,92 @@ namespace Dsl.Sde
         }
 
         /// <summary>
-        /// Reverse-time sampling from the prior at T down to ε: predictor (Euler–Maruyama or reverse diffusion), optional
-        /// Langevin corrector (predictor–corrector, Song et al. 2021 Algorithm 2), optional final denoising.
+        /// Reverse-time sampling from the prior at T down to ε with the built-in predictor and corrector named by
+        /// <see cref="SdeSamplerOptions.Predictor"/> and <see cref="SdeSamplerOptions.Corrector"/> (<see cref="EulerMaruyamaPredictor"/>,
+        /// <see cref="ReverseDiffusionPredictor"/>, <see cref="LangevinCorrector"/> with <see cref="SdeSamplerOptions.Snr"/>):
+        /// predictor–corrector (Song et al. 2021 Algorithm 2), optional final denoising.
         /// </summary>
         public static SdeSampleResult Sample(ISde sde, ITimeScoreModel score, long n, SdeSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null)
         {
-            string solver = Describe(options);
+            SdePredictor? predictor = options.Predictor switch
+            {
+                Predictor.EulerMaruyama => new EulerMaruyamaPredictor(),
+                Predictor.ReverseDiffusion => new ReverseDiffusionPredictor(),
+                _ => null,
+            };
+            SdeCorrector? corrector = options.Corrector == Corrector.Langevin ? new LangevinCorrector(options.Snr, validate: false) : null;
+            return Run(sde, score, n, predictor, corrector, options, dtype, device, checkSnr: true);
+        }
+
+        /// <summary>
+        /// Reverse-time sampling from the prior at T down to ε with any predictor and corrector (score_sde's <c>get_pc_sampler</c>):
+        /// at each of <see cref="SdeSamplerOptions.Steps"/> time steps, <see cref="SdeSamplerOptions.CorrectorSteps"/> corrector
+        /// steps, then one predictor step; the state is checked finite after each time step; progress, cancellation, the
+        /// trajectory (<see cref="SdeSamplerOptions.Thin"/>) and the final denoising (the last predictor step's mean) are the
+        /// run's. <see cref="SdeSamplerOptions.Predictor"/>, <see cref="SdeSamplerOptions.Corrector"/> and
+        /// <see cref="SdeSamplerOptions.Snr"/> are not read here (the corrector carries its own signal-to-noise ratio).
+        /// </summary>
+        /// <param name="sde">The SDE to reverse.</param>
+        /// <param name="score">The score s(x, t).</param>
+        /// <param name="n">The number of samples.</param>
+        /// <param name="predictor">The predictor, or null for corrector-only sampling.</param>
+        /// <param name="corrector">The corrector, or null for none.</param>
+        /// <param name="options">Steps, ε, corrector steps, denoising, seed, thinning, progress, cancellation.</param>
+        /// <param name="dtype">The samples' dtype.</param>
+        /// <param name="device">The samples' device (CPU when null).</param>
+        public static SdeSampleResult Sample(ISde sde, ITimeScoreModel score, long n, SdePredictor? predictor, SdeCorrector? corrector, SdeSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
+            Run(sde, score, n, predictor, corrector, options, dtype, device, checkSnr: false);
+
+        private static SdeSampleResult Run(ISde sde, ITimeScoreModel score, long n, SdePredictor? predictor, SdeCorrector? corrector, SdeSamplerOptions options, ScalarType dtype, Device? device, bool checkSnr)
+        {
+            string solver = Describe(predictor, corrector);
             string entryPoint = "SdeSolvers.Sample (" + solver + ")";
             if (n < 1) throw new ArgumentException(solver + ": the number of samples must be ≥ 1, got " + n + ".", nameof(n));
             if (options.Steps < 1) throw new ArgumentException(solver + ": Steps must be ≥ 1, got " + options.Steps + ".", nameof(options));
-            if (options.CorrectorSteps < 0 || !(options.Snr > 0)) throw new ArgumentException(solver + ": CorrectorSteps must be ≥ 0 and Snr > 0.", nameof(options));
-            if (options.Predictor == Predictor.None && options.Corrector == Corrector.None) throw new ArgumentException(solver + ": choose a predictor, a corrector or both.", nameof(options));
+            if (options.CorrectorSteps < 0 || (checkSnr && !(options.Snr > 0))) throw new ArgumentException(solver + ": CorrectorSteps must be ≥ 0 and Snr > 0.", nameof(options));
+            if (predictor is null && corrector is null) throw new ArgumentException(solver + ": choose a predictor, a corrector or both.", nameof(options));
             CheckTimes(sde, solver, options.Epsilon, sde.EndTime, options.Epsilon);
             CheckScoreEpsilon(sde, solver, options.Epsilon);
-            if (options.Predictor == Predictor.ReverseDiffusion || options.Corrector == Corrector.Langevin) RequireKernel(sde, solver);
+            if (predictor?.RequiresGaussianKernel == true || corrector?.RequiresGaussianKernel == true) RequireKernel(sde, solver);
             device ??= CPU;
             var clock = Stopwatch.StartNew();
             using var generator = new Generator((ulong)options.Seed, device);
             using var noGrad = no_grad();
             var x = sde.SamplePrior(n, score.Dim, generator, dtype, device);
             // Steady state: one time buffer t and one noise buffer z for the whole run (one RNG call per score evaluation);
-            // each update is written into z, which then swaps roles with x (double buffering). Only the score, the
-            // generated SDE coefficients and the predictor's mean (kept for the final denoising) allocate per step.
+            // a step that writes its result into z swaps it with x (double buffering). Only the score, the generated SDE
+            // coefficients and the predictor's mean (kept for the final denoising) allocate per step.
             var z = empty_like(x);
             var t = global::Dsl.ScalarOps.Full(new long[] { n }, sde.EndTime, dtype, device);
             Tensor? mean = null;
             var recorded = new List<Tensor>();
-            int evaluations = 0, step = 0;
+            int step = 0;
             bool cancelled = false;
-            ulong? noiseKey = null;
             double T = sde.EndTime, eps = options.Epsilon, dt = (T - eps) / options.Steps;
-            // The shared-time Euler–Maruyama step (below) for SDEs with drift a(t)·x; the score at one time for the whole batch
-            // when the model offers it (the exact scores of TimeScores.FromPerturbedData).
-            bool sharedTimeEm = options.Predictor == Predictor.EulerMaruyama && options.Corrector == Corrector.None && sde.HasGaussianKernel;
-            var shared = score as ISharedTimeScoreModel;
+            var context = new SdeStepContext(sde, score, generator, n, options.Steps, dt, options.Denoise, corrector is not null, entryPoint, t);
             try
             {
                 for (; step < options.Steps; step++)
                 {
                     if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
                     double time = T - step * dt;                          // score_sde: linspace(T, ε, N), here the step ends at time − dt
+                    context.Begin(step, time);
                     using var scope = NewDisposeScope();
-                    if (!sharedTimeEm || shared is null) t.Fill_(time);
-                    if (options.Corrector == Corrector.Langevin)
-                    {
-                        double alpha = StepAlpha(sde, time, dt);
+                    if (corrector is not null)
                         for (int c = 0; c < options.CorrectorSteps; c++)
                         {
                             using var inner = NewDisposeScope();
-                            var grad = ScoreOutput.CheckShape(entryPoint, score.ModelName, score.Score(x, t), x);
-                            evaluations++;
-                            z.normal_(0, 1, generator: generator);
-                            double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDoubleValue();
-                            double noiseNorm = z.reshape(n, -1).norm(1).mean().ToDoubleValue();
-                            double stepSize = 2 * alpha * System.Math.Pow(options.Snr * noiseNorm / System.Math.Max(gradNorm, 1e-30), 2);
-                            var corrected = (grad.Mul(stepSize)).Add_(x);                    // x + s·step
-                            z.Mul_(System.Math.Sqrt(2 * stepSize)).Add_(corrected);         // + √(2·step) z
-                            (x, z) = (z, x);
+                            Advance(ref x, ref z, corrector.Step(context, x, z));
                         }
-                    }
-                    if (sharedTimeEm)
+                    if (predictor is not null)
                     {
-                        // Every sample sits at the same t, and the drift is a(t)·x: the reverse step is
-                        // x − [a x − g² s]Δt + g√Δt z = (1 − aΔt) x + g²Δt s + g√Δt z with a, g in float64 once per step,
-                        // two passes over x after the noise draw (scaled by the RNG call itself) — or one fused pass, below.
-                        double a = DriftCoefficient(sde, time), g = sde.DiffusionAt(time);
-                        bool last = options.Denoise && step == options.Steps - 1;
-                        // A generated noise-conditional data model on the CPU: score, update and noise in one pass, z from a
-                        // counter-based stream keyed once per run from the generator (the same numbers whatever the chunking).
-                        bool fused = false;
-                        if (!last && shared is not null && x.device_type == DeviceType.CPU)
+                        var result = predictor.Step(context, x, z);
+                        Advance(ref x, ref z, result.Next);
+                        if (result.Mean is not null)
                         {
-                            noiseKey ??= CounterRandom.KeyFrom(generator);
-                            fused = shared.TryStepNoGrad(x, time, 1 - a * dt, g * g * dt, g * System.Math.Sqrt(dt), CounterNoise.ForStep(noiseKey.Value, step), z);
+                            mean?.Dispose();
+                            mean = result.Mean.MoveToOuterDisposeScope();
                         }
-                        if (fused)
-                        {
-                            evaluations++;
-                            (x, z) = (z, x);
-                        }
-                        else
-                        {
-                            var s = ScoreOutput.CheckShape(entryPoint, score.ModelName, shared is not null ? shared.ScoreAtNoGrad(x, time) : score.Score(x, t), x);
-                            evaluations++;
-                            if (last)
-                            {
-                                mean?.Dispose();
-                                mean = (s.Mul((g * g * dt))).Add_(x, alpha: 1 - a * dt).MoveToOuterDisposeScope();
-                            }
-                            z.normal_(0, g * System.Math.Sqrt(dt), generator: generator).Add_(s, alpha: g * g * dt).Add_(x, alpha: 1 - a * dt);
-                            (x, z) = (z, x);
-                        }
-                    }
-                    else if (options.Predictor != Predictor.None)
-                    {
-                        var s = ScoreOutput.CheckShape(entryPoint, score.ModelName, score.Score(x, t), x);
-                        evaluations++;
-                        z.normal_(0, 1, generator: generator);
-                        Tensor xMean;
-                        if (options.Predictor == Predictor.EulerMaruyama)
-                        {
-                            var g = sde.Diffusion(t).unsqueeze(1);
-                            // x − [f − g²s]·dt (dt > 0 here: the reverse step goes back in time), written into the fresh drift
-                            xMean = sde.ReverseDrift(x, t, s).Mul_(-dt).Add_(x);
-                            z.mul_(g).Mul_(System.Math.Sqrt(dt));
-                        }
-                        else
-                        {
-                            var (a, beta) = Transition(sde, time, dt);
-                            // x_{t−Δt} = x − f + G² s + G z with f = (α − 1)x, G² = β (the discretisation's forward step).
-                            xMean = (x - x.Mul((a - 1))).Add(s.Mul(beta));
-                            z.Mul_(System.Math.Sqrt(beta));
-                        }
-                        z.Add_(xMean);                                    // the noise plus the mean: the next state
-                        (x, z) = (z, x);
-                        mean?.Dispose();
-                        mean = xMean.MoveToOuterDisposeScope();
                     }
                     CheckFinite(solver, sde, x, time - dt);
                     if (options.Thin > 0 && (step + 1) % options.Thin == 0) recorded.Add(x.clone().MoveToOuterDisposeScope());
@@ -267,7 +238,7 @@ namespace Dsl.Sde
                 if (options.Denoise && mean is not null && !cancelled) { samples = mean; x.Dispose(); mean = null; }
                 else samples = x;
                 var trajectory = recorded.Count > 0 ? stack(recorded.ToArray()) : null;
-                return new SdeSampleResult(samples, trajectory, evaluations, step, clock.Elapsed, cancelled);
+                return new SdeSampleResult(samples, trajectory, context.Evaluations, step, clock.Elapsed, cancelled);
             }
             catch
             {
@@ -283,8 +254,20 @@ namespace Dsl.Sde
             }
         }
 
+        /// <summary>Takes a step's result as the new state: the noise buffer swaps with x, x itself stays, a fresh tensor replaces x.</summary>
+        private static void Advance(ref Tensor x, ref Tensor z, Tensor next)
+        {
+            if (ReferenceEquals(next, z)) { (x, z) = (z, x); return; }
+            if (ReferenceEquals(next, x)) return;
+            if (next is null || next.IsInvalid || !next.shape.AsSpan().SequenceEqual(x.shape))
+                throw new InvalidOperationException("SdeSolvers.Sample: a predictor or corrector step returned " + (next is null ? "null" : next.IsInvalid ? "a disposed tensor" : "shape " + Broadcasting.Describe(next)) + " for a state of shape " + Broadcasting.Describe(x) + ".");
+            var old = x;
+            x = next.DetachFromDisposeScope();
+            old.Dispose();
+        }
+
         /// <summary>a(t) of a drift f = a(t)·x in float64: the drift of a 1×1 state of ones (exact: the generated drift is linear in x).</summary>
-        private static double DriftCoefficient(ISde sde, double time)
+        internal static double DriftCoefficient(ISde sde, double time)
         {
             using var scope = NewDisposeScope();
             return sde.Drift(ones(1, 1, dtype: ScalarType.Float64), global::Dsl.ScalarOps.Full(new long[] { 1 },time,dtype: ScalarType.Float64)).ToDoubleValue();
@@ -300,7 +283,7 @@ namespace Dsl.Sde
         }
 
         /// <summary>The corrector's α: 1 − β for a contracting (VP-type) step, 1 otherwise (score_sde's convention).</summary>
-        private static double StepAlpha(ISde sde, double t, double dt)
+        internal static double StepAlpha(ISde sde, double t, double dt)
         {
             var (alpha, beta) = Transition(sde, t, dt);
             return alpha < 1 ? 1 - beta : 1;
@@ -336,9 +319,10 @@ namespace Dsl.Sde
                 throw new ArithmeticException(solver + " on " + sde.SdeName + ": the state became NaN or Inf at t = " + Fmt(time) + "; use more steps or a larger truncation ε.");
         }
 
-        private static string Describe(SdeSamplerOptions o) =>
-            o.Corrector == Corrector.None ? (o.Predictor == Predictor.EulerMaruyama ? "Reverse Euler–Maruyama" : "Reverse diffusion")
-            : o.Predictor == Predictor.None ? "Langevin corrector" : "Predictor–corrector";
+        // The built-ins' names as before the classes: a predictor alone, a corrector alone, or "Predictor–corrector".
+        private static string Describe(SdePredictor? predictor, SdeCorrector? corrector) =>
+            corrector is null ? (predictor?.Name ?? "Reverse diffusion")
+            : predictor is null ? corrector.Name : "Predictor–corrector";
 
         internal static string Fmt(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
     }

@@ -1,4 +1,6 @@
 using System;
+using Dsl.GeneratedCode;
+using Dsl.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -202,7 +204,7 @@ namespace Dsl.Sde
             /// </summary>
             public bool TryStepNoGrad(Tensor x, double time, double c, double a, double b, CounterNoise noise, Tensor output)
             {
-                if (data is not INoiseConditionalStepModel step || data is not EnergyModule module || !FusedKernels.Accepts(module.Kernels, x) || !x.is_contiguous()) return false;
+                if (!FastPaths.SharedLevelStep(data, x, out var step)) return false;
                 var (m, sigma) = DataLevelAt(time);
                 step.ScoreStepNoGrad(x, sigma, 1 / m, c, a / m, b, noise, output);
                 return true;

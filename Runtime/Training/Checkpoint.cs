@@ -44,7 +44,7 @@ namespace Dsl.Training
         /// Writes the training state atomically (temp file + rename). <paramref name="settings"/>, when given, must be a JSON
         /// object describing how the run was configured; it is stored under the same checksum and compared on resume.
         /// </summary>
-        public static void Save(string path, EnergyModule model, AdamOptimizer optimizer, ExponentialMovingAverage? ema, long step, IReadOnlyList<double> lossHistory,
+        public static void Save(string path, ParameterModule model, AdamOptimizer optimizer, ExponentialMovingAverage? ema, long step, IReadOnlyList<double> lossHistory,
             string? settings = null)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
@@ -95,7 +95,7 @@ namespace Dsl.Training
         /// file is missing, corrupt (checksum), truncated, of an older format, written for another model or parameter shape, or
         /// trained with other <paramref name="settings"/> (the message names the settings that differ).
         /// </summary>
-        public static Header Load(string path, EnergyModule model, AdamOptimizer optimizer, ExponentialMovingAverage? ema, string? settings = null)
+        public static Header Load(string path, ParameterModule model, AdamOptimizer optimizer, ExponentialMovingAverage? ema, string? settings = null)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (optimizer is null) throw new ArgumentNullException(nameof(optimizer));

@@ -97,7 +97,7 @@ namespace Dsl.Training
     public static class Trainer
     {
         /// <summary>Trains <paramref name="model"/> on <paramref name="data"/>; <paramref name="loss"/> maps (batch, generator) to a 0-dim loss.</summary>
-        public static TrainingResult Train(EnergyModule model, IDataStream data, Func<Tensor, Generator, Tensor> loss, TrainerOptions options)
+        public static TrainingResult Train(ParameterModule model, IDataStream data, Func<Tensor, Generator, Tensor> loss, TrainerOptions options)
         {
             if (data is null) throw new ArgumentNullException(nameof(data));
             if (loss is null) throw new ArgumentNullException(nameof(loss));
@@ -108,7 +108,7 @@ namespace Dsl.Training
         /// Trains on labelled data (classifiers, class-conditional networks): <paramref name="loss"/> maps (batch, labels,
         /// generator) to a 0-dim loss; the same loop, EMA, checkpoints and NaN stop as the unlabelled overload.
         /// </summary>
-        public static TrainingResult Train(EnergyModule model, ILabelledDataStream data, Func<Tensor, Tensor, Generator, Tensor> loss, TrainerOptions options)
+        public static TrainingResult Train(ParameterModule model, ILabelledDataStream data, Func<Tensor, Tensor, Generator, Tensor> loss, TrainerOptions options)
         {
             if (data is null) throw new ArgumentNullException(nameof(data));
             if (loss is null) throw new ArgumentNullException(nameof(loss));
@@ -119,12 +119,12 @@ namespace Dsl.Training
             }, options);
         }
 
-        private static AutogradCaller LossCaller(EnergyModule model) => new("Trainer.Train", "the loss", "the parameters of '" + model.ModelName + "'",
+        private static AutogradCaller LossCaller(ParameterModule model) => new("Trainer.Train", "the loss", "the parameters of '" + model.ModelName + "'",
             "The loss function must compute the loss from the model's differentiable methods (Score, Energy; not ScoreNoGrad or EnergyNoGrad), "
             + "without detach or no_grad, and the model needs trainable parameters.");
 
         /// <summary>The loop: <paramref name="stepLoss"/> gives the loss of a step (its batch and noise inside the step's dispose scope).</summary>
-        private static TrainingResult Run(EnergyModule model, IDataStream data, Func<long, Generator, Tensor> stepLoss, TrainerOptions options)
+        private static TrainingResult Run(ParameterModule model, IDataStream data, Func<long, Generator, Tensor> stepLoss, TrainerOptions options)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (data.Dim != model.Dim)

@@ -103,7 +103,7 @@ namespace Dsl.Generators.Tests
                 Assert.Empty(run.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
                 var source = string.Concat(run.Sources.Values);
                 Assert.Equal(scripted, source.Contains("public const string TorchScriptSource =", StringComparison.Ordinal));
-                Assert.Equal(scripted, source.Contains("if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);", StringComparison.Ordinal));
+                Assert.Equal(scripted, source.Contains("if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);", StringComparison.Ordinal));
                 Assert.Equal(scripted, source.Contains("\"def score(x: Tensor, p_Mu: Tensor) -> Tensor:\\n\"", StringComparison.Ordinal));
                 // Forced, the constructor makes it the model's run-time path too.
                 Assert.Equal(forced, source.Contains("Kernels = global::Dsl.KernelPath.TorchScript;", StringComparison.Ordinal));

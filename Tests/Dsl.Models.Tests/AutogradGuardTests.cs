@@ -158,7 +158,7 @@ namespace Dsl.Models.Tests
         [Fact]
         public void The_trainer_refuses_a_loss_without_a_graph()
         {
-            var model = (EnergyModule)ModelCatalog.Find("GaussianMixture")!.Create(0);
+            var model = (ParameterModule)ModelCatalog.Find("GaussianMixture")!.Create(0);
             var energy = (IEnergyModel)model;
             var e = Assert.Throws<ArgumentException>(() => Trainer.Train(model, new TensorDataStream(Batch(32), 8, 0), (x, g) => energy.EnergyNoGrad(x).mean(),
                 new TrainerOptions { Steps = 2, LearningRate = 1e-3 }));
@@ -169,7 +169,7 @@ namespace Dsl.Models.Tests
         [Fact]
         public void The_trainer_refuses_a_loss_that_reuses_a_graph_freed_by_the_previous_step()
         {
-            var model = (EnergyModule)ModelCatalog.Find("GaussianMixture")!.Create(0);
+            var model = (ParameterModule)ModelCatalog.Find("GaussianMixture")!.Create(0);
             var energy = (IEnergyModel)model;
             // Computed once from a parameter, outside the loss: the first step's backward frees exp's saved result.
             using var cached = model.get_parameter("Mu")!.exp();

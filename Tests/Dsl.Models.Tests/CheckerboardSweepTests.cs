@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Dsl.Discrete;
+using Dsl.GeneratedCode;
 using Dsl.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -71,7 +72,7 @@ namespace Dsl.Models.Tests
         {
             using var scope = NewDisposeScope();
             var model = Sized(name, l, 0.3);
-            ((EnergyModule)model).Kernels = KernelPath.TorchOps;   // the reference's ΔE by torch ops; the sweep itself ignores Kernels
+            ((ParameterModule)model).Kernels = KernelPath.TorchOps;   // the reference's ΔE by torch ops; the sweep itself ignores Kernels
             var units = empty(chains, l * l, dtype: dtype).bernoulli_(0.5, generator: new Generator(5)).Mul_(2).Sub_(1);
             const double beta = 1 / 2.3;
             const ulong key = 0x1234_5678_9ABC_DEF0UL;

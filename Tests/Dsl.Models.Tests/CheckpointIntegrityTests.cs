@@ -41,7 +41,7 @@ namespace Dsl.Models.Tests
                     Steps = steps, LearningRate = 0.05, EmaDecay = 0.9, Seed = 4, CheckpointPath = checkpoint, CheckpointEvery = 5, Resume = resume, Settings = settings,
                 });
 
-        private static double[] Parameters(EnergyModule m) =>
+        private static double[] Parameters(ParameterModule m) =>
             m.named_parameters().SelectMany(p => p.parameter.detach().reshape(-1).data<double>().ToArray()).ToArray();
 
         private string TrainedCheckpoint(string name, int steps = 10)

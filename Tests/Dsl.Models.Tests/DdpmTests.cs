@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using Dsl.Diffusion;
 using Dsl.Models.Data;
+using Dsl.Networks;
 using Dsl.Sde;
 using Dsl.Solvers;
 using Dsl.Training;

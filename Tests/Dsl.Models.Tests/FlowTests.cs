@@ -40,7 +40,7 @@ namespace Dsl.Models.Tests
                 using var scope = NewDisposeScope();
                 var g = new Generator((ulong)seed);
                 var layer = Create(name, d, g);
-                var module = (EnergyModule)layer;
+                var module = (ParameterModule)layer;
                 module.to(ScalarType.Float64);
                 // Larger, varied parameters than the default initialisation, so tanh' is far from 1.
                 module.SetParameter("W", randn(new long[] { d }, dtype: ScalarType.Float64, generator: g).Mul(1.5));

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.GeneratedCode;
 using Dsl.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,7 +29,7 @@ namespace Dsl.Models.Tests
         }
 
         /// <summary>Every inference method of <paramref name="model"/>, as one list of result tensors.</summary>
-        private static List<Tensor> Inference(EnergyModule model, Tensor x)
+        private static List<Tensor> Inference(ParameterModule model, Tensor x)
         {
             var em = (IEnergyScoreModel)model;
             var (e, s) = em.EnergyAndScoreNoGrad(x);
@@ -149,9 +150,9 @@ namespace Dsl.Models.Tests
         }
 
         /// <summary>One of the two generated noise-conditional models (D = 3), initialised from <paramref name="g"/>, in <paramref name="dtype"/>.</summary>
-        private static EnergyModule NoiseConditional(string name, Generator g, ScalarType dtype)
+        private static ParameterModule NoiseConditional(string name, Generator g, ScalarType dtype)
         {
-            EnergyModule model = name == "PerturbedGaussianMixture"
+            ParameterModule model = name == "PerturbedGaussianMixture"
                 ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
                 : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
             model.to(dtype);
@@ -197,7 +198,7 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             var g = new Generator(7);
             var spins = (randint(0, 2, new long[] { 20, 36 }, generator: g).Mul(2).Sub(1)).to(dtype);
-            var models = new EnergyModule[]
+            var models = new ParameterModule[]
             {
                 new LatticeIsing(N: 36) { L = 6, J = 0.7, H = -0.2 },
                 new AnisotropicIsing(N: 36) { L = 6, Jx = 0.9, Jy = -0.4, H = 0.3 },

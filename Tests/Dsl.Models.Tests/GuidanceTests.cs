@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using Dsl.Diffusion;
+using Dsl.Networks;
 using Dsl.Sde;
 using Dsl.Training;
 using TorchSharp;

@@ -1,6 +1,7 @@
 using System;
 using Dsl.Examples.Experiments;
 using Dsl.Models;
+using Dsl.Networks;
 using Dsl.Sampling;
 using Dsl.ScoreMatching;
 using Dsl.Sde;

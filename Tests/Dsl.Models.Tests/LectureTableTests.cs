@@ -33,7 +33,7 @@ namespace Dsl.Models.Tests
 
         private static readonly Type[] Types = new[]
         {
-            typeof(ModelCatalog).Assembly, typeof(Dsl.EnergyModule).Assembly, typeof(Dsl.Examples.Program).Assembly, typeof(LectureTableTests).Assembly,
+            typeof(ModelCatalog).Assembly, typeof(Dsl.ParameterModule).Assembly, typeof(Dsl.Examples.Program).Assembly, typeof(LectureTableTests).Assembly,
         }.SelectMany(a => a.GetTypes()).Where(t => t.IsPublic).ToArray();
 
         private static readonly Regex Code = new("`([^`]+)`");

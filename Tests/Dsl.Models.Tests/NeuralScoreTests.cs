@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Dsl.Diffusion;
 using Dsl.Models.Data;
+using Dsl.Networks;
 using Dsl.Sampling;
 using Dsl.ScoreMatching;
 using Dsl.Sde;

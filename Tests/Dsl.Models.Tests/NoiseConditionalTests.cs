@@ -12,10 +12,10 @@ namespace Dsl.Models.Tests
     /// </summary>
     public class NoiseConditionalTests
     {
-        private static EnergyModule Create(string name, long seed, ScalarType dtype)
+        private static ParameterModule Create(string name, long seed, ScalarType dtype)
         {
             var g = new Generator((ulong)seed);
-            EnergyModule model = name == nameof(PerturbedGaussianMixture)
+            ParameterModule model = name == nameof(PerturbedGaussianMixture)
                 ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
                 : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
             foreach (var p in model.ParameterNames)

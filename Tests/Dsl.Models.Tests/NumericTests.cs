@@ -18,7 +18,7 @@ namespace Dsl.Models.Tests
         private static readonly string[] Positive = { "Sigma", "Alpha", "Lambda" };
 
         /// <summary>A catalog model with all parameters redrawn from the seed (positive ones kept positive).</summary>
-        internal static EnergyModule RandomModel(string name, long seed, ScalarType dtype)
+        internal static ParameterModule RandomModel(string name, long seed, ScalarType dtype)
         {
             var model = ModelCatalog.Find(name)!.Create(seed);
             var g = new Generator((ulong)seed + 17);
@@ -33,10 +33,10 @@ namespace Dsl.Models.Tests
             return model;
         }
 
-        internal static Tensor RandomInput(EnergyModule model, int n, long seed)
+        internal static Tensor RandomInput(ParameterModule model, int n, long seed)
         {
             var x = empty(n, model.Dim, dtype: ScalarType.Float64).normal_(0, 1.5, generator: new Generator((ulong)seed + 5));
-            if (model is Exponential) x = x.abs();
+            x = ModelSupport.MapInto(model, x);
             return x.to(model.DType);
         }
 

@@ -17,7 +17,7 @@ namespace Dsl.Models.Tests
         private const double Sigmas = 4.0;   // tolerance in standard errors
 
         /// <summary>E(x) = ½(x − μ)ᵀP(x − μ) with P = [[2, 0.9], [0.9, 1]]: correlated, condition number 5.4.</summary>
-        private static FullCovarianceGaussian CorrelatedGaussian()
+        internal static FullCovarianceGaussian CorrelatedGaussian()
         {
             var m = new FullCovarianceGaussian(D: 2);
             m.to(ScalarType.Float64);
@@ -26,7 +26,7 @@ namespace Dsl.Models.Tests
             return m;
         }
 
-        private static (double[] Mean, double[,] Cov) GaussianTruth()
+        internal static (double[] Mean, double[,] Cov) GaussianTruth()
         {
             double det = 2.0 * 1.0 - 0.9 * 0.9;
             return (new[] { 0.5, 0.0 }, new[,] { { 1.0 / det, -0.9 / det }, { -0.9 / det, 2.0 / det } });
@@ -58,10 +58,10 @@ namespace Dsl.Models.Tests
             return (new[] { 0.0, 0.0 }, cov);
         }
 
-        private static Tensor Start(long seed) => empty(Chains, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator((ulong)seed));
+        internal static Tensor Start(long seed) => empty(Chains, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator((ulong)seed));
 
         /// <summary>Checks E[x], Var and Cov from the trajectory against the truth within a few ESS-based standard errors.</summary>
-        private static void AssertMoments(SamplerResult result, (double[] Mean, double[,] Cov) truth, string what)
+        internal static void AssertMoments(SamplerResult result, (double[] Mean, double[,] Cov) truth, string what)
         {
             Assert.False(result.Cancelled);
             var t = result.Trajectory!;

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Dsl.Examples.Experiments;
+using Dsl.GeneratedCode;
 using Dsl.Models;
 using Dsl.Sde;
 using Dsl.Solvers;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using Dsl.GeneratedCode;
 using Dsl.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ namespace Dsl.Models.Tests
         }
 
         /// <summary>Every inference method of <paramref name="model"/> (the Langevin update with a = 0.3, b = 0.7), as one list.</summary>
-        private static List<Tensor> Inference(EnergyModule model, Tensor x, Tensor z)
+        private static List<Tensor> Inference(ParameterModule model, Tensor x, Tensor z)
         {
             var em = (IEnergyScoreModel)model;
             var (e, s) = em.EnergyAndScoreNoGrad(x);
@@ -95,7 +96,7 @@ namespace Dsl.Models.Tests
             foreach (var seed in FixedSeeds.For(name + "scriptnc" + dtype, 2))
             {
                 var g = new Generator((ulong)seed);
-                EnergyModule model = name == "PerturbedGaussianMixture"
+                ParameterModule model = name == "PerturbedGaussianMixture"
                     ? new PerturbedGaussianMixture(D: 3, K: 4, generator: g)
                     : new NoiseConditionalMlpEnergy(D: 3, H: 8, generator: g);
                 model.to(dtype);
@@ -123,7 +124,7 @@ namespace Dsl.Models.Tests
             using var scope = NewDisposeScope();
             var g = new Generator(7);
             var spins = (randint(0, 2, new long[] { 20, 36 }, generator: g).Mul(2).Sub(1)).to(dtype);
-            var models = new EnergyModule[]
+            var models = new ParameterModule[]
             {
                 new LatticeIsing(N: 36) { L = 6, J = 0.7, H = -0.2 },                   // the neighbour sum: four rolls of the 6×6 view
                 new AnisotropicIsing(N: 36) { L = 6, Jx = 0.9, Jy = -0.4, H = 0.3 },    // Roll with explicit shifts

@@ -37,7 +37,7 @@ namespace Dsl.Models.Tests
                 Cancellation = cancellation,
             });
 
-        private static double[] Parameters(EnergyModule m) =>
+        private static double[] Parameters(ParameterModule m) =>
             m.named_parameters().SelectMany(p => p.parameter.detach().reshape(-1).data<double>().ToArray()).ToArray();
 
         [Fact]

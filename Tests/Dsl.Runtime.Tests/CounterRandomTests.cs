@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 

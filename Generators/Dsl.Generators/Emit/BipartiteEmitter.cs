@@ -32,12 +32,12 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.EnergyModule" }.Concat(p.Plan.Interfaces)));
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.GeneratedCode.GeneratedModule" }.Concat(p.Plan.Interfaces)));
 
             bool realVisible = p.Plan.RealVisible;
             var members = p.Plan.Generated;
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
-            w.Line("public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(");
+            w.Line("public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(");
             w.Line("    " + ModelEmitter.Str(spec.ClassName) + ",");
             w.Line("    " + ModelEmitter.Str(equation) + ",");
             w.Line("    new string[] { " + string.Join(", ", m.Sizes.Select(ModelEmitter.Str)) + " },");

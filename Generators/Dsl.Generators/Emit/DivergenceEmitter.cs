@@ -42,7 +42,7 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.EnergyModule" }.Concat(p.Plan.Interfaces)));
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.GeneratedCode.GeneratedModule" }.Concat(p.Plan.Interfaces)));
 
             w.Line("/// <summary>log q as written.</summary>");
             w.Line("public static string LogQEquation => " + ModelEmitter.Str(spec.LogQ.SourceText) + ";");

@@ -34,7 +34,7 @@ namespace Dsl.Generators.Emit
         private void EmitSweepMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
         {
             const string Torch = "global::TorchSharp.torch";
-            const string Sweeps = "global::Dsl.Discrete.CheckerboardSweeps";
+            const string Sweeps = "global::Dsl.GeneratedCode.CheckerboardSweeps";
             var prologue = new SourceWriter();
             var perChain = new SourceWriter();
             var unusedArrays = new SourceWriter();
@@ -49,8 +49,8 @@ namespace Dsl.Generators.Emit
             foreach (var n in order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll))
             {
                 string check = n.Op == Op.Neighbors
-                    ? "global::Dsl.Lattice.CheckNeighbourSum((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
-                    : "global::Dsl.Lattice.CheckRoll((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
+                    ? "global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
+                    : "global::Dsl.GeneratedCode.Lattice.CheckRoll((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
                 string name = Side(n, check);
                 if (side.Length == 0) side = name;
             }
@@ -71,7 +71,7 @@ namespace Dsl.Generators.Emit
             w.Open("public long CheckerboardSweep(" + Torch + ".Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long sweep = 0)");
             foreach (var line in header) w.Line(line);
             w.Line(Sweeps + ".Check(" + ModelEmitter.Str(modelName) + ", units, size_" + flipEnergy.Shape.Last + ", " + side + ", beta, spins: " + (spins ? "true" : "false") + ");");
-            w.Line("global::Dsl.FusedKernels.Count();");
+            w.Line("global::Dsl.GeneratedCode.FusedKernels.Count();");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             Append(w, prologue);
             w.Line("int chains = (int)units.shape[0];");
@@ -79,10 +79,10 @@ namespace Dsl.Generators.Emit
             w.Line("return " + Sweeps + ".Run(chains, " + side + ", Colour<double>);");
             w.Line();
             w.Open("long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>");
-            w.Line("var xs = global::Dsl.FusedKernels.Span<T>(units);");
-            w.Line("var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: " + (spins ? "true" : "false") + ");");
+            w.Line("var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(units);");
+            w.Line("var site = new global::Dsl.GeneratedCode.SiteRule(beta, rule, spins: " + (spins ? "true" : "false") + ");");
             w.Line("ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);");
-            w.Line("var uniforms = global::Dsl.FusedKernels.Scratch(0, " + side + " / 2);");
+            w.Line("var uniforms = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, " + side + " / 2);");
             w.Line("int xo = chain * " + sites + ";");
             Append(w, perChain);
             w.Line("long changed = 0;");
@@ -99,7 +99,7 @@ namespace Dsl.Generators.Emit
             foreach (var line in siteLines) w.Line(line);
             w.Line("double next = site.Next(unit, " + deltaE + ", uniforms[c >> 1]);");
             w.Line("xs[xo + i] = T.CreateTruncating(next);");
-            w.Line("changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);");
+            w.Line("changed += global::Dsl.GeneratedCode.SiteRule.Changed(next, unit);");
             w.Close();
             w.Close();
             w.Line("return changed;");

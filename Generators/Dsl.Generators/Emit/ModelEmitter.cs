@@ -32,7 +32,7 @@ namespace Dsl.Generators.Emit
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
 
             bool conditional = m.NoiseLevel != null;
-            w.Open("partial class " + spec.ClassName + " : global::Dsl.EnergyModule, " + string.Join(", ", plan.Interfaces));
+            w.Open("partial class " + spec.ClassName + " : global::Dsl.GeneratedCode.GeneratedModule, " + string.Join(", ", plan.Interfaces));
 
             EmitInfo(w, p);
             EmitConstructor(w, m);
@@ -74,7 +74,7 @@ namespace Dsl.Generators.Emit
             var m = p.Lowered;
             var spec = m.Spec;
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
-            w.Line("public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(");
+            w.Line("public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(");
             w.Line("    " + Str(spec.ClassName) + ",");
             w.Line("    " + Str(spec.Energy.SourceText) + ",");
             w.Line("    " + Array(m.Sizes) + ",");
@@ -155,7 +155,7 @@ namespace Dsl.Generators.Emit
                     w.Line("// Kernel: fused — " + name + "Fused below, one C# loop over the samples, when " + (conditional ? "x and σ are" : "x is")
                         + " float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "")
                         + "; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).");
-                    w.Line("if (global::Dsl.FusedKernels.Accepts(Kernels, " + xs + ")" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                    w.Line("if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, " + xs + ")" + (contraction != null ? " && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, " + contraction + ")" : "")
                         + ") return " + name + "Fused(" + xs + ");");
                 }
                 else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
@@ -190,7 +190,7 @@ namespace Dsl.Generators.Emit
             var script = TorchScriptEmitter.Emit(ScriptName(name), comment, roots, m.Spec.Params.Select(p => p.Name).ToList(), conditional, step);
             scripts.Add(script);
             w.Line("// Kernel: TorchScript — " + name + "Script below (the function " + script.Name + " of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.");
-            w.Line("if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return " + name + "Script(" + (step ? "x, a, z, b" : conditional ? "x, sigma" : "x") + ");");
+            w.Line("if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return " + name + "Script(" + (step ? "x, a, z, b" : conditional ? "x, sigma" : "x") + ");");
             return script;
         }
 
@@ -233,7 +233,7 @@ namespace Dsl.Generators.Emit
             for (int i = 0; i < lines.Count; i++)
                 w.Line("    " + Str(lines[i] + "\n") + (i == lines.Count - 1 ? ";" : " +"));
             w.Line();
-            w.Line("private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit(" + Str(m.Spec.ClassName) + ", TorchScriptSource);");
+            w.Line("private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit(" + Str(m.Spec.ClassName) + ", TorchScriptSource);");
             w.Line();
         }
 
@@ -280,7 +280,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"b\">The factor of the noise.</param>");
             w.Line("/// <param name=\"noise\">Where z comes from: the same numbers on every path, device and thread count.</param>");
             w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
-            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, double b, global::Dsl.CounterNoise noise, " + Tensor + "? output = null)");
+            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, " + Tensor + "? output = null)");
             w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
             EmitStepDispatch(w, counterStep, "ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU",
                 "Kernels, x", "ScoreStepNoGradFused(x, a, null, b, noise, output)");
@@ -305,7 +305,7 @@ namespace Dsl.Generators.Emit
                 var contraction = Bound(method.AutoBound);
                 w.Line("// Kernel: fused — " + fusedComment
                     + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
-                w.Line("if (global::Dsl.FusedKernels.Accepts(" + accepts + ")" + (contraction != null ? " && global::Dsl.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                w.Line("if (global::Dsl.GeneratedCode.FusedKernels.Accepts(" + accepts + ")" + (contraction != null ? " && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, " + contraction + ")" : "")
                     + ") return " + fusedCall + ";");
             }
             else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
@@ -341,7 +341,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"b\">The factor of the noise.</param>");
             w.Line("/// <param name=\"noise\">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>");
             w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
-            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double b, global::Dsl.CounterNoise noise, " + Tensor + "? output = null)");
+            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, " + Tensor + "? output = null)");
             w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
             w.Line("CheckStepFactors(\"ScoreStepNoGrad\", sigma, inputScale, c, a, b);");
             var notFused = EmitStepDispatch(w, step, "ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU",
@@ -482,7 +482,7 @@ namespace Dsl.Generators.Emit
             return locals;
         }
 
-        /// <summary>The EnergyModule check for a block of units.</summary>
+        /// <summary>The GeneratedModule check for a block of units.</summary>
         internal static string UnitCheck(Model.UnitKind units) => units == Model.UnitKind.Spins ? "CheckSpins" : "CheckBits";
 
         /// <summary>The Dsl type the user's equation takes for a block of units.</summary>

@@ -79,20 +79,20 @@ namespace Dsl.Generators.Emit
                 }
                 else
                 {
-                    w.Line("private global::Dsl.Sde.MarginalTable? marginalTable;");
+                    w.Line("private global::Dsl.GeneratedCode.MarginalTable? marginalTable;");
                     w.Line();
                     w.Line("/// <summary>The kernel tabulated on first use (hyperparameters are read then).</summary>");
-                    w.Line("private global::Dsl.Sde.MarginalTable MarginalTable => marginalTable ??= global::Dsl.Sde.MarginalTable.Build(DriftCoefficientAt, DiffusionAt, EndTime);");
+                    w.Line("private global::Dsl.GeneratedCode.MarginalTable MarginalTable => marginalTable ??= global::Dsl.GeneratedCode.MarginalTable.Build(DriftCoefficientAt, DiffusionAt, EndTime);");
                     w.Line();
                     w.Line("/// <inheritdoc/>");
                     w.Open("public " + Tensor + " MeanCoefficient(" + Tensor + " t)");
-                    w.Line("global::Dsl.Sde.SdeChecks.Time(" + name + ", \"MeanCoefficient\", t);");
+                    w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", \"MeanCoefficient\", t);");
                     w.Line("return MarginalTable.Mean(t);");
                     w.Close();
                     w.Line();
                     w.Line("/// <inheritdoc/>");
                     w.Open("public " + Tensor + " MarginalStd(" + Tensor + " t)");
-                    w.Line("global::Dsl.Sde.SdeChecks.Time(" + name + ", \"MarginalStd\", t);");
+                    w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", \"MarginalStd\", t);");
                     w.Line("using var variance = MarginalTable.Variance(t);");
                     w.Line("return variance.sqrt();");
                     w.Close();
@@ -106,7 +106,7 @@ namespace Dsl.Generators.Emit
                 }
                 w.Line("/// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>");
                 w.Open("public " + Tensor + " DriftDivergence(" + Tensor + " t, long dim)");
-                w.Line("global::Dsl.Sde.SdeChecks.Time(" + name + ", \"DriftDivergence\", t);");
+                w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", \"DriftDivergence\", t);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
                 var divergence = new TensorCodeEmitter(w, CodePath.Differentiable, new Dictionary<string, string>(), "t", "t").Emit(new[] { m.DriftCoefficient! });
                 w.Line("return " + TensorCodeEmitter.Ops + "Mul(" + divergence[0] + ", (double)dim).MoveToOuterDisposeScope();");
@@ -114,8 +114,8 @@ namespace Dsl.Generators.Emit
                 w.Line();
                 w.Line("/// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>");
                 w.Open("public " + Tensor + " Perturb(" + Tensor + " x0, " + Tensor + " t, " + Tensor + " noise)");
-                w.Line("global::Dsl.Sde.SdeChecks.State(" + name + ", \"Perturb\", x0, t);");
-                w.Line("global::Dsl.Sde.SdeChecks.SameShape(" + name + ", \"Perturb\", \"noise\", noise, x0);");
+                w.Line("global::Dsl.GeneratedCode.SdeChecks.State(" + name + ", \"Perturb\", x0, t);");
+                w.Line("global::Dsl.GeneratedCode.SdeChecks.SameShape(" + name + ", \"Perturb\", \"noise\", noise, x0);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
                 w.Line("var mean = MeanCoefficient(t);");
                 w.Line("var std = MarginalStd(t);");
@@ -129,7 +129,7 @@ namespace Dsl.Generators.Emit
                 w.Line();
                 w.Line("/// <summary>log N(x; 0, v(T)·I) = −‖x‖²/(2v(T)) − (D/2) log(2π v(T)): [N].</summary>");
                 w.Open("public " + Tensor + " PriorLogProb(" + Tensor + " x)");
-                w.Line("global::Dsl.Sde.SdeChecks.Batch(" + name + ", \"PriorLogProb\", x);");
+                w.Line("global::Dsl.GeneratedCode.SdeChecks.Batch(" + name + ", \"PriorLogProb\", x);");
                 w.Line("double variance = MarginalVarianceAt(EndTime);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
                 w.Line("return " + TensorCodeEmitter.Ops + "Sub_(" + TensorCodeEmitter.Ops + "Mul_(" + TensorCodeEmitter.Ops + "Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();");
@@ -144,7 +144,7 @@ namespace Dsl.Generators.Emit
 
             w.Line("/// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>");
             w.Open("public " + Tensor + " ReverseDrift(" + Tensor + " x, " + Tensor + " t, " + Tensor + " score)");
-            w.Line("global::Dsl.Sde.SdeChecks.SameShape(" + name + ", \"ReverseDrift\", \"score\", score, x);");
+            w.Line("global::Dsl.GeneratedCode.SdeChecks.SameShape(" + name + ", \"ReverseDrift\", \"score\", score, x);");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var f = Drift(x, t);");
             w.Line("var g = Diffusion(t);");
@@ -153,7 +153,7 @@ namespace Dsl.Generators.Emit
             w.Line();
             w.Line("/// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>");
             w.Open("public " + Tensor + " ProbabilityFlowDrift(" + Tensor + " x, " + Tensor + " t, " + Tensor + " score)");
-            w.Line("global::Dsl.Sde.SdeChecks.SameShape(" + name + ", \"ProbabilityFlowDrift\", \"score\", score, x);");
+            w.Line("global::Dsl.GeneratedCode.SdeChecks.SameShape(" + name + ", \"ProbabilityFlowDrift\", \"score\", score, x);");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var f = Drift(x, t);");
             w.Line("var g = Diffusion(t);");
@@ -173,10 +173,10 @@ namespace Dsl.Generators.Emit
             w.Open("public " + Tensor + " " + method + "(" + (withX ? Tensor + " x, " : "") + Tensor + " t)");
             if (withX)
             {
-                w.Line("global::Dsl.Sde.SdeChecks.State(" + name + ", " + ModelEmitter.Str(method) + ", x, t);");
+                w.Line("global::Dsl.GeneratedCode.SdeChecks.State(" + name + ", " + ModelEmitter.Str(method) + ", x, t);");
                 w.Line("long size_" + m.Spec.DimSymbol + " = x.shape[1];");
             }
-            else w.Line("global::Dsl.Sde.SdeChecks.Time(" + name + ", " + ModelEmitter.Str(method) + ", t);");
+            else w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", " + ModelEmitter.Str(method) + ", t);");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             var results = new TensorCodeEmitter(w, CodePath.Differentiable, new Dictionary<string, string>(), "t", withX ? "x" : "t").Emit(new[] { root });
             w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");

@@ -142,8 +142,8 @@ namespace Dsl.Generators.Emit
                 case Op.Div: return Binary(n, "/");
                 case Op.MatVec: return MatVec(n);
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
-                case Op.Roll: return "global::Dsl.Lattice.Roll(" + names[n.A] + ", (long)" + Host(n.B) + ", " + ((int)n.Args[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";   // never the culture's minus sign
-                case Op.Neighbors: return "global::Dsl.Lattice.NeighbourSum(" + names[n.A] + ", (long)" + Host(n.B) + ")";
+                case Op.Roll: return "global::Dsl.GeneratedCode.Lattice.Roll(" + names[n.A] + ", (long)" + Host(n.B) + ", " + ((int)n.Args[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";   // never the culture's minus sign
+                case Op.Neighbors: return "global::Dsl.GeneratedCode.Lattice.NeighbourSum(" + names[n.A] + ", (long)" + Host(n.B) + ")";
                 default:
                     {
                         // Elementwise functions, reductions, views and MatMul: the op table's spelling.

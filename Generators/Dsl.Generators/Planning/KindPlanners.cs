@@ -108,7 +108,7 @@ namespace Dsl.Generators.Planning
                     methods.Add(PlanText.TorchOnly("MeanCoefficientAt", CodePathKind.Host, "Mean"));
                     methods.Add(PlanText.TorchOnly("MarginalVarianceAt", CodePathKind.Host, "Variance"));
                 }
-                else composed.Add("MeanCoefficient, MarginalStd, MeanCoefficientAt, MarginalVarianceAt: Dsl.Sde.MarginalTable of DriftCoefficientAt and DiffusionAt");
+                else composed.Add("MeanCoefficient, MarginalStd, MeanCoefficientAt, MarginalVarianceAt: Dsl.GeneratedCode.MarginalTable of DriftCoefficientAt and DiffusionAt");
                 methods.Add(PlanText.TorchOnly("DriftDivergence", CodePathKind.Differentiable, "DriftCoefficient"));
                 composed.Add("Perturb: MeanCoefficient, MarginalStd");
                 composed.Add("SamplePrior, PriorLogProb: MarginalVarianceAt(EndTime)");

@@ -1,7 +1,7 @@
 namespace Dsl.Symbolic.Ops
 {
     /// <summary>
-    /// The double-precision definitions the op table folds constants with. The runtime's <c>Dsl.FusedKernels</c> holds the same
+    /// The double-precision definitions the op table folds constants with. The runtime's <c>Dsl.GeneratedCode.FusedKernels</c> holds the same
     /// formulas for the generated fused and host-double code (the op-conformance test checks both against autograd in float64).
     /// </summary>
     public static class OpMath

@@ -178,7 +178,7 @@ namespace Dsl.Symbolic.Ops
     /// The operations of the IR, each declared once (<see cref="OpInfo"/>). The graph folds constants with it, the calculus takes
     /// the elementwise derivative rules from it, the lowering maps <c>Dsl.Math</c> names through it and every emitter spells
     /// elementwise operations from it. Adding an elementwise function: its <see cref="Op"/> member, one entry here, one eager
-    /// <c>Dsl.Math</c> function (and a <c>Dsl.FusedKernels</c> helper if a spelling names one), and its op-conformance case and
+    /// <c>Dsl.Math</c> function (and a <c>Dsl.GeneratedCode.FusedKernels</c> helper if a spelling names one), and its op-conformance case and
     /// models (Tests/Dsl.Models.Tests/OpConformance).
     /// </summary>
     public static class OpTable
@@ -187,7 +187,7 @@ namespace Dsl.Symbolic.Ops
         public static IReadOnlyDictionary<string, string> Placeholders { get; } = new Dictionary<string, string>
         {
             ["Ops"] = "global::Dsl.ScalarOps.",
-            ["Kernels"] = "global::Dsl.FusedKernels.",
+            ["Kernels"] = "global::Dsl.GeneratedCode.FusedKernels.",
             ["Math"] = "global::System.Math.",
             ["Vector256"] = "global::System.Runtime.Intrinsics.Vector256",
         };

@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class AnisotropicIsing : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ILatticeSweepModel
+    partial class AnisotropicIsing : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ILatticeSweepModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "AnisotropicIsing",
             "-Jx * Dot(s, Roll(s, L, 0, 1)) - Jy * Dot(s, Roll(s, L, 1, 0)) - H * Sum(s)",
             new string[] { "N" },
@@ -41,12 +41,12 @@ namespace Dsl.Models
             CheckInput(x, "Energy");
             CheckSpins(x, "x", "Energy");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.Jx);
             var t4 = t3.neg();
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t6 = x * t5;
             var t7 = t6.sum(-1);
             var t8 = global::Dsl.ScalarOps.Mul(t7, (double)this.Jy);
@@ -64,18 +64,18 @@ namespace Dsl.Models
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t1 = t0.mul_(x);
             var t2 = t1.sum(-1);
             t1.Dispose();
             var t3 = global::Dsl.ScalarOps.Mul_(t2, (double)this.Jx);
             var t4 = t3.neg_();
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t6 = t5.mul_(x);
             var t7 = t6.sum(-1);
             t6.Dispose();
@@ -92,59 +92,59 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, 1);
             int L6 = (int)h0;
             double h1 = (double)this.Jx;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 1, 0);
             int L12 = (int)h0;
             double h2 = (double)this.Jy;
             double h3 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 7L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 7L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N + 7L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N + 7L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_L12 = L12; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v11[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
+                            v11[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v12;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v11[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v11[k]);
                             v12 = acc;
                         }
                         var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v12);
                         var v14 = (-v13);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v15[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
+                            v15[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v16;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v15[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v15[k]);
                             v16 = acc;
                         }
                         var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v16);
@@ -152,16 +152,16 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v19;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v19 = acc;
                         }
                         var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v19);
                         var v21 = (v18 - v20);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v21);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v21);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -205,8 +205,8 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
             return torchScript.Invoke("energy", x, (long)((double)this.L), (double)this.Jx, (double)this.Jy, (double)this.H);
         }
 
@@ -217,15 +217,15 @@ namespace Dsl.Models
             CheckInput(x, "Score");
             CheckSpins(x, "x", "Score");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t1 = global::Dsl.ScalarOps.Mul(t0, (double)this.Jx);
-            var t2 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t2 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.Jy);
             var t4 = global::Dsl.ScalarOps.RSub((-(double)this.H), t3);
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t6 = global::Dsl.ScalarOps.Mul(t5, (double)this.Jy);
             var t7 = t4 - t6;
-            var t8 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t8 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t9 = global::Dsl.ScalarOps.Mul(t8, (double)this.Jx);
             var t10 = t7 - t9;
             var t11 = t1 - t10;
@@ -239,22 +239,22 @@ namespace Dsl.Models
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t1 = global::Dsl.ScalarOps.Mul_(t0, (double)this.Jx);
-            var t2 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t2 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t3 = global::Dsl.ScalarOps.Mul_(t2, (double)this.Jy);
             var t4 = global::Dsl.ScalarOps.RSub((-(double)this.H), t3);
             t3.Dispose();
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t6 = global::Dsl.ScalarOps.Mul_(t5, (double)this.Jy);
             var t7 = t4.sub_(t6);
             t6.Dispose();
-            var t8 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t8 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t9 = global::Dsl.ScalarOps.Mul_(t8, (double)this.Jx);
             var t10 = t7.sub_(t9);
             t9.Dispose();
@@ -266,71 +266,71 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, -1);
             int L49 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 1, 0);
             int L12 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, -1, 0);
             int L37 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, 1);
             int L6 = (int)h0;
             double h1 = (double)this.Jx;
             double h2 = (-(double)this.H);
             double h3 = (double)this.Jy;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L49 = L49; var l_L12 = L12; var l_L37 = L37; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
+                            v4[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
+                            v5[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
+                            v6[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
+                            v7[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h2) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v7[i]))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h2) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v7[i]))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -361,10 +361,10 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
             return torchScript.Invoke("score", x, (long)((double)this.L), (double)this.Jx, (double)this.Jy, (-(double)this.H));
         }
 
@@ -375,12 +375,12 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScore");
             CheckSpins(x, "x", "EnergyAndScore");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.Jx);
             var t4 = t3.neg();
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t6 = x * t5;
             var t7 = t6.sum(-1);
             var t8 = global::Dsl.ScalarOps.Mul(t7, (double)this.Jy);
@@ -388,11 +388,11 @@ namespace Dsl.Models
             var t10 = x.sum(-1);
             var t11 = global::Dsl.ScalarOps.Mul(t10, (double)this.H);
             var t12 = t9 - t11;
-            var t13 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t13 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t14 = global::Dsl.ScalarOps.Mul(t13, (double)this.Jx);
             var t15 = global::Dsl.ScalarOps.Mul(t5, (double)this.Jy);
             var t16 = global::Dsl.ScalarOps.RSub((-(double)this.H), t15);
-            var t17 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t17 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t18 = global::Dsl.ScalarOps.Mul(t17, (double)this.Jy);
             var t19 = t16 - t18;
             var t20 = global::Dsl.ScalarOps.Mul(t0, (double)this.Jx);
@@ -408,18 +408,18 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             t1.Dispose();
             var t3 = global::Dsl.ScalarOps.Mul_(t2, (double)this.Jx);
             var t4 = t3.neg_();
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t6 = x * t5;
             var t7 = t6.sum(-1);
             t6.Dispose();
@@ -430,12 +430,12 @@ namespace Dsl.Models
             var t11 = global::Dsl.ScalarOps.Mul_(t10, (double)this.H);
             var t12 = t9.sub_(t11);
             t11.Dispose();
-            var t13 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t13 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t14 = global::Dsl.ScalarOps.Mul_(t13, (double)this.Jx);
             var t15 = global::Dsl.ScalarOps.Mul_(t5, (double)this.Jy);
             var t16 = global::Dsl.ScalarOps.RSub((-(double)this.H), t15);
             t15.Dispose();
-            var t17 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t17 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t18 = global::Dsl.ScalarOps.Mul_(t17, (double)this.Jy);
             var t19 = t16.sub_(t18);
             t18.Dispose();
@@ -450,68 +450,68 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, 1);
             int L6 = (int)h0;
             double h1 = (double)this.Jx;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 1, 0);
             int L12 = (int)h0;
             double h2 = (double)this.Jy;
             double h3 = (double)this.H;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, -1);
             int L49 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, -1, 0);
             int L37 = (int)h0;
             double h4 = (-(double)this.H);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (8L * (long)d_N + 7L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (8L * (long)d_N + 7L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (8L * (long)d_N + 7L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (8L * (long)d_N + 7L * 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_L12 = L12; var l_h2 = h2; var l_h3 = h3; var l_L49 = L49; var l_L37 = L37; var l_h4 = h4;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
-                    var v25 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
+                    var v13 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v24 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
+                    var v25 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v13[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
+                            v13[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v14;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v13[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v13[k]);
                             v14 = acc;
                         }
                         var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v14);
                         var v16 = (-v15);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v17[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
+                            v17[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v18;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v17[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v17[k]);
                             v18 = acc;
                         }
                         var v19 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v18);
@@ -519,30 +519,30 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v21;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v21 = acc;
                         }
                         var v22 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v21);
                         var v23 = (v20 - v22);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v24[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
+                            v24[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v25[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
+                            v25[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v23);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v23);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v24[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h4) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v17[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v25[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v13[i]))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v24[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h4) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v17[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v25[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v13[i]))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b11 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
-                var b12 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b11 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
+                var b12 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -598,10 +598,10 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
             return torchScript.Invoke2("energy_and_score", x, (long)((double)this.L), (double)this.Jx, (double)this.Jy, (double)this.H, (-(double)this.H));
         }
 
@@ -615,15 +615,15 @@ namespace Dsl.Models
             CheckInput(x, "LocalFields");
             CheckSpins(x, "x", "LocalFields");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t1 = global::Dsl.ScalarOps.Mul(t0, (double)this.Jx);
-            var t2 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t2 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.Jy);
             var t4 = global::Dsl.ScalarOps.RSub((-(double)this.H), t3);
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t6 = global::Dsl.ScalarOps.Mul(t5, (double)this.Jy);
             var t7 = t4 - t6;
-            var t8 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t8 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t9 = global::Dsl.ScalarOps.Mul(t8, (double)this.Jx);
             var t10 = t7 - t9;
             var t11 = t1 - t10;
@@ -637,16 +637,16 @@ namespace Dsl.Models
             CheckInput(x, "FlipEnergyDifferences");
             CheckSpins(x, "x", "FlipEnergyDifferences");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t1 = global::Dsl.ScalarOps.Mul(t0, (double)this.Jy);
             var t2 = global::Dsl.ScalarOps.RSub((-(double)this.H), t1);
-            var t3 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t3 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t4 = global::Dsl.ScalarOps.Mul(t3, (double)this.Jy);
             var t5 = t2 - t4;
-            var t6 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t6 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t7 = global::Dsl.ScalarOps.Mul(t6, (double)this.Jx);
             var t8 = t5 - t7;
-            var t9 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t9 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t10 = global::Dsl.ScalarOps.Mul(t9, (double)this.Jx);
             var t11 = t8 - t10;
             var t12 = x * t11;
@@ -661,24 +661,24 @@ namespace Dsl.Models
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
             // Kernel: TorchScript — FlipEnergyDifferencesNoGradScript below (the function flip_energy_differences of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
             // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return FlipEnergyDifferencesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t1 = global::Dsl.ScalarOps.Mul_(t0, (double)this.Jy);
             var t2 = global::Dsl.ScalarOps.RSub((-(double)this.H), t1);
             t1.Dispose();
-            var t3 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t3 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t4 = global::Dsl.ScalarOps.Mul_(t3, (double)this.Jy);
             var t5 = t2.sub_(t4);
             t4.Dispose();
-            var t6 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t6 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t7 = global::Dsl.ScalarOps.Mul_(t6, (double)this.Jx);
             var t8 = t5.sub_(t7);
             t7.Dispose();
-            var t9 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t9 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t10 = global::Dsl.ScalarOps.Mul_(t9, (double)this.Jx);
             var t11 = t8.sub_(t10);
             t10.Dispose();
@@ -690,71 +690,71 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 1, 0);
             int L12 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, -1, 0);
             int L37 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, 1);
             int L6 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, -1);
             int L49 = (int)h0;
             double h1 = (-(double)this.H);
             double h2 = (double)this.Jy;
             double h3 = (double)this.Jx;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L12 = L12; var l_L37 = L37; var l_L6 = L6; var l_L49 = L49; var l_h1 = h1; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
+                            v4[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
+                            v5[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
+                            v6[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
+                            v7[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * ((((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v4[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v7[i])))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * ((((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v4[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v7[i])))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -785,10 +785,10 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of FlipEnergyDifferencesNoGrad: the function flip_energy_differences of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
             return torchScript.Invoke("flip_energy_differences", x, (long)((double)this.L), (double)this.Jy, (-(double)this.H), (double)this.Jx);
         }
 
@@ -799,15 +799,15 @@ namespace Dsl.Models
             CheckInput(x, "ConditionalProbabilities");
             CheckSpins(x, "x", "ConditionalProbabilities");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t1 = global::Dsl.ScalarOps.Mul(t0, (double)this.Jx);
-            var t2 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t2 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.Jy);
             var t4 = global::Dsl.ScalarOps.RSub((-(double)this.H), t3);
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t6 = global::Dsl.ScalarOps.Mul(t5, (double)this.Jy);
             var t7 = t4 - t6;
-            var t8 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t8 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t9 = global::Dsl.ScalarOps.Mul(t8, (double)this.Jx);
             var t10 = t7 - t9;
             var t11 = t1 - t10;
@@ -823,22 +823,22 @@ namespace Dsl.Models
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
             // Kernel: TorchScript — ConditionalProbabilitiesNoGradScript below (the function conditional_probabilities of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
             // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ConditionalProbabilitiesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, -1);
+            var t0 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, -1);
             var t1 = global::Dsl.ScalarOps.Mul_(t0, (double)this.Jx);
-            var t2 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 1, 0);
+            var t2 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 1, 0);
             var t3 = global::Dsl.ScalarOps.Mul_(t2, (double)this.Jy);
             var t4 = global::Dsl.ScalarOps.RSub((-(double)this.H), t3);
             t3.Dispose();
-            var t5 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, -1, 0);
+            var t5 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, -1, 0);
             var t6 = global::Dsl.ScalarOps.Mul_(t5, (double)this.Jy);
             var t7 = t4.sub_(t6);
             t6.Dispose();
-            var t8 = global::Dsl.Lattice.Roll(x, (long)(double)this.L, 0, 1);
+            var t8 = global::Dsl.GeneratedCode.Lattice.Roll(x, (long)(double)this.L, 0, 1);
             var t9 = global::Dsl.ScalarOps.Mul_(t8, (double)this.Jx);
             var t10 = t7.sub_(t9);
             t9.Dispose();
@@ -852,71 +852,71 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, -1);
             int L49 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 1, 0);
             int L12 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, -1, 0);
             int L37 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, 1);
             int L6 = (int)h0;
             double h1 = (double)this.Jx;
             double h2 = (-(double)this.H);
             double h3 = (double)this.Jy;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L49 = L49; var l_L12 = L12; var l_L37 = L37; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2; var l_h3 = h3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
+                            v4[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L49) * l_L49 + ((i % l_L49 + 1) % l_L49), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
+                            v5[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L12 - 1) % l_L12 + l_L12) % l_L12) * l_L12 + (i % l_L12), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = global::Dsl.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
+                            v6[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + ((i / l_L37 + 1) % l_L37) * l_L37 + (i % l_L37), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
+                            v7[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + (((i % l_L6 - 1) % l_L6 + l_L6) % l_L6), l_d_N);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(2.0) * ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h2) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v7[i]))))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.GeneratedCode.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(2.0) * ((global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v4[i]) - (((global::System.Runtime.Intrinsics.Vector256.Create(l_h2) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v5[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h3) * v6[i])) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v7[i]))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -938,7 +938,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((2.0 * ((l_h1 * b0[i]) - (((l_h2 - (l_h3 * b1[i])) - (l_h3 * b2[i])) - (l_h1 * b3[i]))))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.GeneratedCode.FusedKernels.Sigmoid((2.0 * ((l_h1 * b0[i]) - (((l_h2 - (l_h3 * b1[i])) - (l_h3 * b2[i])) - (l_h1 * b3[i]))))));
                     }
                 }
             }
@@ -947,10 +947,10 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of ConditionalProbabilitiesNoGrad: the function conditional_probabilities of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
-            global::Dsl.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)((double)this.L), size_N, 0, 1);
             return torchScript.Invoke("conditional_probabilities", x, (long)((double)this.L), (double)this.Jx, (double)this.Jy, (-(double)this.H));
         }
 
@@ -971,48 +971,48 @@ namespace Dsl.Models
         public long CheckerboardSweep(global::TorchSharp.torch.Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long sweep = 0)
         {
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 1, 0);
             int L12 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, -1, 0);
             int L37 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, 1);
             int L6 = (int)h0;
-            global::Dsl.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, -1);
             int L49 = (int)h0;
             int d_N = (int)size_N;
             double h1 = (-(double)this.H);
             double h2 = (double)this.Jy;
             double h3 = (double)this.Jx;
-            global::Dsl.Discrete.CheckerboardSweeps.Check("AnisotropicIsing", units, size_N, L12, beta, spins: true);
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.CheckerboardSweeps.Check("AnisotropicIsing", units, size_N, L12, beta, spins: true);
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             int chains = (int)units.shape[0];
-            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L12, Colour<float>);
-            return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L12, Colour<double>);
+            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L12, Colour<float>);
+            return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L12, Colour<double>);
 
             long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(units);
-                var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: true);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(units);
+                var site = new global::Dsl.GeneratedCode.SiteRule(beta, rule, spins: true);
                 ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);
-                var uniforms = global::Dsl.FusedKernels.Scratch(0, L12 / 2);
+                var uniforms = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, L12 / 2);
                 int xo = chain * d_N;
                 long changed = 0;
                 for (int r = firstRow; r < endRow; r++)
                 {
                     int row = r * L12;
-                    global::Dsl.Discrete.CheckerboardSweeps.FillRow(uniforms, L12, colourKey, xo, row);
-                    int rowM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r - 1, L12) * L12;
-                    int rowP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r + 1, L12) * L12;
+                    global::Dsl.GeneratedCode.CheckerboardSweeps.FillRow(uniforms, L12, colourKey, xo, row);
+                    int rowM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r - 1, L12) * L12;
+                    int rowP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r + 1, L12) * L12;
                     for (int c = (r + colour) & 1; c < L12; c += 2)
                     {
                         int i = row + c;
-                        int colM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c - 1, L12);
-                        int colP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c + 1, L12);
+                        int colM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c - 1, L12);
+                        int colP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c + 1, L12);
                         double unit = double.CreateTruncating(xs[xo + i]);
                         double next = site.Next(unit, ((-2.0) * (unit * ((((h1 - (h2 * double.CreateTruncating(xs[xo + rowM1 + c]))) - (h2 * double.CreateTruncating(xs[xo + rowP1 + c]))) - (h3 * double.CreateTruncating(xs[xo + row + colM1]))) - (h3 * double.CreateTruncating(xs[xo + row + colP1]))))), uniforms[c >> 1]);
                         xs[xo + i] = T.CreateTruncating(next);
-                        changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);
+                        changed += global::Dsl.GeneratedCode.SiteRule.Changed(next, unit);
                     }
                 }
                 return changed;
@@ -1129,7 +1129,7 @@ namespace Dsl.Models
             "    t13 = t12.sigmoid()\n" +
             "    return t13\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("AnisotropicIsing", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("AnisotropicIsing", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -7,10 +7,10 @@
 
 namespace Dsl.Models
 {
-    partial class BinaryRbm : global::Dsl.EnergyModule, global::Dsl.IBipartiteModel
+    partial class BinaryRbm : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IBipartiteModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "BinaryRbm",
             "-Dot(B, v) - Dot(C, h) - Dot(v, W * h)",
             new string[] { "V", "H" },

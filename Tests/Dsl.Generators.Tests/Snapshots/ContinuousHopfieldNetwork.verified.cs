@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class ContinuousHopfieldNetwork : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
+    partial class ContinuousHopfieldNetwork : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "ContinuousHopfieldNetwork",
             "-0.5 * Dot(v, W * v) - Dot(B, v) + 0.5 * Sum((1 + v) * Log(1 + v) + (1 - v) * Log(1 - v)) / Gain",
             new string[] { "N" },
@@ -73,9 +73,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -112,63 +112,63 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.Gain;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             double r0 = 1.0 / h0;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 5L * (long)d_N + 6L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 5L * (long)d_N + 6L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_N * d_N + 5L * (long)d_N + 6L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_N * d_N + 5L * (long)d_N + 6L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v11[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v12;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v11[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v11[k]);
                             v12 = acc;
                         }
                         var v13 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v12);
                         global::System.Runtime.Intrinsics.Vector256<double> v14;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v14 = acc;
                         }
                         var v15 = (v13 - v14);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v16[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v16[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v17[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v18;
                         {
@@ -179,12 +179,12 @@ namespace Dsl.Models
                         var v19 = (v18 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v19);
                         var v21 = (v15 + v20);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v21);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v21);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -275,9 +275,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -321,56 +321,56 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.Gain;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             double r0 = 1.0 / h0;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(4, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_N);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v9[i] = acc;
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -380,15 +380,15 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_N);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -483,9 +483,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -548,65 +548,65 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.Gain;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             double r0 = 1.0 / h0;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 9L * (long)d_N + 7L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 9L * (long)d_N + 7L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 9L * (long)d_N + 7L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 9L * (long)d_N + 7L * 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
-                    var v23 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(4, l_d_N);
-                    var v30 = global::Dsl.FusedKernels.VectorScratch(5, l_d_N);
-                    var v31 = global::Dsl.FusedKernels.VectorScratch(6, l_d_N);
+                    var v16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v21 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
+                    var v23 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_N);
+                    var v24 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_N);
+                    var v30 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_N);
+                    var v31 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v16[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v17;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v16[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v16[k]);
                             v17 = acc;
                         }
                         var v18 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v17);
                         global::System.Runtime.Intrinsics.Vector256<double> v19;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v19 = acc;
                         }
                         var v20 = (v18 - v19);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v21[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v21[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -614,7 +614,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v23[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v23[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -632,7 +632,7 @@ namespace Dsl.Models
                         var v29 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v30[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v30[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -640,20 +640,20 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v30[k];
                             v31[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v28);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v28);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-((((((v22[i] * v29) + ((v21[i] * v29) / v21[i])) - ((v24[i] * v29) + ((v23[i] * v29) / v23[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v16[i])) + v31[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-((((((v22[i] * v29) + ((v21[i] * v29) / v21[i])) - ((v24[i] * v29) + ((v23[i] * v29) / v23[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v16[i])) + v31[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
-                var b7 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_N);
-                var b14 = global::Dsl.FusedKernels.Scratch(5, l_d_N);
-                var b15 = global::Dsl.FusedKernels.Scratch(6, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_N);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_N);
+                var b14 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_N);
+                var b15 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -737,9 +737,9 @@ namespace Dsl.Models
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
             // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreStepNoGradFused(x, a, z, b, default, null);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
@@ -751,11 +751,11 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: the same numbers on every path, device and thread count.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);
@@ -765,9 +765,9 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -775,23 +775,23 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.Gain;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             double r0 = 1.0 / h0;
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (4L * (long)d_N + 1L + 2L * (long)d_N * d_N), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_N, (blockEnd - block) * d_N), block * d_N);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_N, (blockEnd - block) * d_N), block * d_N);
                 }
             }
 
@@ -802,32 +802,32 @@ namespace Dsl.Models
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(3, l_d_N);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(4, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_N);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v8[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v9[i] = acc;
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v10[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -837,15 +837,15 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_N, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) + l_a * (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_N));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_N, global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) + l_a * (-((((((global::System.Runtime.Intrinsics.Vector256.Log(v6[i]) * v7) + ((v6[i] * v7) / v6[i])) - ((global::System.Runtime.Intrinsics.Vector256.Log(v8[i]) * v7) + ((v8[i] * v7) / v8[i]))) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v9[i])) + v11[i])) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_N));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_N);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -925,9 +925,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -968,14 +968,14 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.Gain;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
             double u0;
             {
                 double acc = 0;
@@ -985,48 +985,48 @@ namespace Dsl.Models
             double u1 = (2.0 * u0);
             double r0 = 1.0 / h0;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (6L * 1L + 3L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (6L * 1L + 3L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (6L * 1L + 3L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (6L * 1L + 3L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_u1 = u1; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         var v10 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v11[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v11[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v13;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v11[k]) - (v11[k] * global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v11[k])))) + ((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v12[k]) - (v12[k] * global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v12[k])))));
+                            for (int k = 0; k < l_d_N; k++) acc += (((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v11[k]) - (v11[k] * global::Dsl.GeneratedCode.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v11[k])))) + ((global::System.Runtime.Intrinsics.Vector256.Create(2.0) / v12[k]) - (v12[k] * global::Dsl.GeneratedCode.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v12[k])))));
                             v13 = acc;
                         }
                         var v14 = (v13 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v14);
                         var v16 = (v10 + v15);
                         var v17 = (-v16);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v17);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v17);
                     }
                 }
-                var b3 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -1042,7 +1042,7 @@ namespace Dsl.Models
                     double b5;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_N; k++) acc += (((2.0 / b3[k]) - (b3[k] * global::Dsl.FusedKernels.Square((1.0 / b3[k])))) + ((2.0 / b4[k]) - (b4[k] * global::Dsl.FusedKernels.Square((1.0 / b4[k])))));
+                        for (int k = 0; k < l_d_N; k++) acc += (((2.0 / b3[k]) - (b3[k] * global::Dsl.GeneratedCode.FusedKernels.Square((1.0 / b3[k])))) + ((2.0 / b4[k]) - (b4[k] * global::Dsl.GeneratedCode.FusedKernels.Square((1.0 / b4[k])))));
                         b5 = acc;
                     }
                     double b6 = (b5 * l_r0);
@@ -1210,7 +1210,7 @@ namespace Dsl.Models
             "    t22 = t21.neg()\n" +
             "    return t22\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("ContinuousHopfieldNetwork", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("ContinuousHopfieldNetwork", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

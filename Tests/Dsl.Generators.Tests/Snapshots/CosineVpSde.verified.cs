@@ -23,7 +23,7 @@ namespace Dsl.Models
         /// <summary>f(x, t) = -0.5 * Beta(t) * x: [N, D] for x: [N, D], t: [N].</summary>
         public global::TorchSharp.torch.Tensor Drift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.State("CosineVpSde", "Drift", x, t);
+            global::Dsl.GeneratedCode.SdeChecks.State("CosineVpSde", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Add(t, (double)this.Offset);
@@ -41,7 +41,7 @@ namespace Dsl.Models
         /// <summary>g(t) = Sqrt(Beta(t)): [N] for t: [N].</summary>
         public global::TorchSharp.torch.Tensor Diffusion(global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.Time("CosineVpSde", "Diffusion", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("CosineVpSde", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Add(t, (double)this.Offset);
             var t1 = global::Dsl.ScalarOps.Div(t0, (1.0 + (double)this.Offset));
@@ -60,22 +60,22 @@ namespace Dsl.Models
         /// <summary>a(t) of the drift f = a(t)·x, in float64.</summary>
         public double DriftCoefficientAt(double t) => ((-0.5) * ((3.141592653589793 / (1.0 + (double)this.Offset)) * (global::System.Math.Sin((1.5707963267948966 * ((t + (double)this.Offset) / (1.0 + (double)this.Offset)))) / global::System.Math.Cos((1.5707963267948966 * ((t + (double)this.Offset) / (1.0 + (double)this.Offset)))))));
 
-        private global::Dsl.Sde.MarginalTable? marginalTable;
+        private global::Dsl.GeneratedCode.MarginalTable? marginalTable;
 
         /// <summary>The kernel tabulated on first use (hyperparameters are read then).</summary>
-        private global::Dsl.Sde.MarginalTable MarginalTable => marginalTable ??= global::Dsl.Sde.MarginalTable.Build(DriftCoefficientAt, DiffusionAt, EndTime);
+        private global::Dsl.GeneratedCode.MarginalTable MarginalTable => marginalTable ??= global::Dsl.GeneratedCode.MarginalTable.Build(DriftCoefficientAt, DiffusionAt, EndTime);
 
         /// <inheritdoc/>
         public global::TorchSharp.torch.Tensor MeanCoefficient(global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.Time("CosineVpSde", "MeanCoefficient", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("CosineVpSde", "MeanCoefficient", t);
             return MarginalTable.Mean(t);
         }
 
         /// <inheritdoc/>
         public global::TorchSharp.torch.Tensor MarginalStd(global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.Time("CosineVpSde", "MarginalStd", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("CosineVpSde", "MarginalStd", t);
             using var variance = MarginalTable.Variance(t);
             return variance.sqrt();
         }
@@ -89,7 +89,7 @@ namespace Dsl.Models
         /// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>
         public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim)
         {
-            global::Dsl.Sde.SdeChecks.Time("CosineVpSde", "DriftDivergence", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("CosineVpSde", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Add(t, (double)this.Offset);
             var t1 = global::Dsl.ScalarOps.Div(t0, (1.0 + (double)this.Offset));
@@ -105,8 +105,8 @@ namespace Dsl.Models
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
         public global::TorchSharp.torch.Tensor Perturb(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise)
         {
-            global::Dsl.Sde.SdeChecks.State("CosineVpSde", "Perturb", x0, t);
-            global::Dsl.Sde.SdeChecks.SameShape("CosineVpSde", "Perturb", "noise", noise, x0);
+            global::Dsl.GeneratedCode.SdeChecks.State("CosineVpSde", "Perturb", x0, t);
+            global::Dsl.GeneratedCode.SdeChecks.SameShape("CosineVpSde", "Perturb", "noise", noise, x0);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
@@ -122,7 +122,7 @@ namespace Dsl.Models
         /// <summary>log N(x; 0, v(T)·I) = −‖x‖²/(2v(T)) − (D/2) log(2π v(T)): [N].</summary>
         public global::TorchSharp.torch.Tensor PriorLogProb(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Sde.SdeChecks.Batch("CosineVpSde", "PriorLogProb", x);
+            global::Dsl.GeneratedCode.SdeChecks.Batch("CosineVpSde", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
@@ -131,7 +131,7 @@ namespace Dsl.Models
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ReverseDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)
         {
-            global::Dsl.Sde.SdeChecks.SameShape("CosineVpSde", "ReverseDrift", "score", score, x);
+            global::Dsl.GeneratedCode.SdeChecks.SameShape("CosineVpSde", "ReverseDrift", "score", score, x);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
@@ -141,7 +141,7 @@ namespace Dsl.Models
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ProbabilityFlowDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)
         {
-            global::Dsl.Sde.SdeChecks.SameShape("CosineVpSde", "ProbabilityFlowDrift", "score", score, x);
+            global::Dsl.GeneratedCode.SdeChecks.SameShape("CosineVpSde", "ProbabilityFlowDrift", "score", score, x);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);

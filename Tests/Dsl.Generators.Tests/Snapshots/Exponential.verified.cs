@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class Exponential : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
+    partial class Exponential : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "Exponential",
             "Dot(Lambda, x)",
             new string[] { "D" },
@@ -54,9 +54,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Lambda = Param("Lambda");
@@ -69,22 +69,22 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Lambda = global::Dsl.FusedKernels.Read(Param("Lambda"));
+            var p_Lambda = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Lambda"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D + 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_D + 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D + 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D + 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_p_Lambda = p_Lambda;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -96,10 +96,10 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v1;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_Lambda[k]));
+                            for (int k = 0; k < l_d_D; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_Lambda[k]));
                             v1 = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v1);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v1);
                     }
                 }
                 for (; s < end; s++)
@@ -138,9 +138,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Lambda = Param("Lambda");
@@ -153,26 +153,26 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Lambda = global::Dsl.FusedKernels.Read(Param("Lambda"));
+            var p_Lambda = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Lambda"));
             var u0 = new double[d_D];
             for (int i = 0; i < d_D; i++)
             {
                 u0[i] = (-p_Lambda[i]);
             }
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -182,7 +182,7 @@ namespace Dsl.Models
                     {
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]));
                         }
                     }
                 }
@@ -220,9 +220,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Lambda = Param("Lambda");
@@ -238,13 +238,13 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Lambda = global::Dsl.FusedKernels.Read(Param("Lambda"));
+            var p_Lambda = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Lambda"));
             var u0 = new double[d_D];
             for (int i = 0; i < d_D; i++)
             {
@@ -252,15 +252,15 @@ namespace Dsl.Models
             }
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_D + 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_D + 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_D + 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_D + 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_D = d_D; var l_p_Lambda = p_Lambda; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -272,13 +272,13 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v2;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_Lambda[k]));
+                            for (int k = 0; k < l_d_D; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_Lambda[k]));
                             v2 = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v2);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v2);
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]));
                         }
                     }
                 }
@@ -315,9 +315,9 @@ namespace Dsl.Models
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
             // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous; torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
@@ -329,11 +329,11 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: the same numbers on every path, device and thread count.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU; torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);
@@ -343,35 +343,35 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             var zc = z?.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Lambda = global::Dsl.FusedKernels.Read(Param("Lambda"));
+            var p_Lambda = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Lambda"));
             var u0 = new double[d_D];
             for (int i = 0; i < d_D; i++)
             {
                 u0[i] = (-p_Lambda[i]);
             }
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 
@@ -387,7 +387,7 @@ namespace Dsl.Models
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
@@ -422,9 +422,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, 0.0, dtype: x.dtype, device: x.device);
@@ -434,26 +434,26 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     for (; s + 4 <= end; s += 4)
                     {
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, global::System.Runtime.Intrinsics.Vector256.Create(0.0));
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, global::System.Runtime.Intrinsics.Vector256.Create(0.0));
                     }
                 }
                 for (; s < end; s++)
@@ -523,7 +523,7 @@ namespace Dsl.Models
             "    t1 = t0.clone()\n" +
             "    return t1\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("Exponential", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("Exponential", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

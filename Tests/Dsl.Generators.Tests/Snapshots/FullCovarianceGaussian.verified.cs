@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class FullCovarianceGaussian : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
+    partial class FullCovarianceGaussian : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "FullCovarianceGaussian",
             "{ var d = x - Mu; return 0.5 * Dot(d, P * d); }",
             new string[] { "D" },
@@ -60,9 +60,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_D * size_D)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -80,36 +80,36 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.GeneratedCode.FusedKernels.Read(Param("P"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_D + (long)d_D * d_D + 2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_D + (long)d_D * d_D + 2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_D + (long)d_D * d_D + 2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_D + (long)d_D * d_D + 2L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_p_Mu = p_Mu; var l_p_P = p_P;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_D);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
+                            v4[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -124,11 +124,11 @@ namespace Dsl.Models
                             v6 = acc;
                         }
                         var v7 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v6);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v7);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -183,9 +183,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -206,38 +206,38 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.GeneratedCode.FusedKernels.Read(Param("P"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_p_Mu = p_Mu; var l_p_P = p_P;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_D);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_D);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_D);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
+                            v4[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -257,14 +257,14 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_D);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -328,9 +328,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_D * size_D)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -355,40 +355,40 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.GeneratedCode.FusedKernels.Read(Param("P"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (4L * (long)d_D + 2L * (long)d_D * d_D + 2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (4L * (long)d_D + 2L * (long)d_D * d_D + 2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (4L * (long)d_D + 2L * (long)d_D * d_D + 2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (4L * (long)d_D + 2L * (long)d_D * d_D + 2L * 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_D = d_D; var l_p_Mu = p_Mu; var l_p_P = p_P;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_D);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_D);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_D);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
+                            v6[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -413,17 +413,17 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_P[k * l_d_D + i]) * v10[k];
                             v11[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v9);
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v7[i]) + v11[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v7[i]) + v11[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
-                var b5 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_D);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_D);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -478,9 +478,9 @@ namespace Dsl.Models
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
             // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreStepNoGradFused(x, a, z, b, default, null);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
@@ -492,11 +492,11 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: the same numbers on every path, device and thread count.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_D * size_D)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);
@@ -506,31 +506,31 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             var zc = z?.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_P = global::Dsl.GeneratedCode.FusedKernels.Read(Param("P"));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_D + 2L * (long)d_D * d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 
@@ -541,16 +541,16 @@ namespace Dsl.Models
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_D);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_D);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_D);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_D);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            v4[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
+                            v4[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -570,14 +570,14 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-((global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v5[i]) + v7[i])) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_D);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_D);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -634,9 +634,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_P = Param("P");
@@ -652,13 +652,13 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_P = global::Dsl.FusedKernels.Read(Param("P"));
+            var p_P = global::Dsl.GeneratedCode.FusedKernels.Read(Param("P"));
             double u0;
             {
                 double acc = 0;
@@ -667,13 +667,13 @@ namespace Dsl.Models
             }
             double u1 = (2.0 * u0);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -682,7 +682,7 @@ namespace Dsl.Models
                     for (; s + 4 <= end; s += 4)
                     {
                         var v3 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v3);
                     }
                 }
                 for (; s < end; s++)
@@ -760,7 +760,7 @@ namespace Dsl.Models
             "    t4 = (-0.5) * t3\n" +
             "    return t4\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("FullCovarianceGaussian", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("FullCovarianceGaussian", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -8,10 +8,10 @@
 
 namespace Dsl.Models
 {
-    partial class GaussianBernoulliRbm : global::Dsl.EnergyModule, global::Dsl.IBipartiteModel
+    partial class GaussianBernoulliRbm : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IBipartiteModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "GaussianBernoulliRbm",
             "Norm2(v - B) / (2 * Sigma * Sigma) - Dot(C, h) - Dot(v, W * h) / Sigma",
             new string[] { "V", "H" },

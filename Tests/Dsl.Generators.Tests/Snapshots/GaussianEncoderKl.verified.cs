@@ -16,7 +16,7 @@
 
 namespace Dsl.Models
 {
-    partial class GaussianEncoderKl : global::Dsl.EnergyModule
+    partial class GaussianEncoderKl : global::Dsl.GeneratedCode.GeneratedModule
     {
         /// <summary>log q as written.</summary>
         public static string LogQEquation => "-0.5 * Sum(Square(z - mu) / Exp(logVar) + logVar + System.Math.Log(2 * PI))";

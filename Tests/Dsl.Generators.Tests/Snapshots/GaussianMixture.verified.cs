@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class GaussianMixture : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
+    partial class GaussianMixture : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "GaussianMixture",
             "-LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma))",
             new string[] { "D", "K" },
@@ -70,9 +70,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -97,43 +97,43 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + 2L * (long)d_K + 2L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var ev8 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var ev8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + k])));
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square((global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + k])));
                             v6[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
@@ -144,21 +144,21 @@ namespace Dsl.Models
                         for (int k = 0; k < l_d_K; k++) mv8 = global::System.Runtime.Intrinsics.Vector256.Max(mv8, v7[k]);
                         var zv8 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                         for (int k = 0; k < l_d_K; k++) zv8 += ev8[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v7[k] - mv8);
-                        var v8 = global::Dsl.FusedKernels.LogSumExpFinish(mv8, zv8);
+                        var v8 = global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv8, zv8);
                         var v9 = (-v8);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v9);
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var eb4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var eb4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[i * l_d_D + k]));
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[i * l_d_D + k]));
                         b2[i] = acc;
                     }
                     for (int i = 0; i < l_d_K; i++)
@@ -213,9 +213,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -248,39 +248,39 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
+                    var v8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v13 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
@@ -288,13 +288,13 @@ namespace Dsl.Models
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v8[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v8[i * l_d_D + j] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v8[i * l_d_D + k]);
                             v9[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
@@ -308,7 +308,7 @@ namespace Dsl.Models
                         var rv11 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv11;
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                            v12[i] = ((global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -318,16 +318,16 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb5 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b7 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -341,7 +341,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b2[i * l_d_D + k]);
                         b3[i] = acc;
                     }
                     for (int i = 0; i < l_d_K; i++)
@@ -409,9 +409,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -445,41 +445,41 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + 2L * 1L + (long)d_D * d_K + (long)d_D), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev12 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v14 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
@@ -487,13 +487,13 @@ namespace Dsl.Models
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v9[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v9[i * l_d_D + j] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v9[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v9[i * l_d_D + k]);
                             v10[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
@@ -505,11 +505,11 @@ namespace Dsl.Models
                         var zv12 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                         for (int k = 0; k < l_d_K; k++) zv12 += ev12[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v11[k] - mv12);
                         var rv12 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv12;
-                        var v12 = global::Dsl.FusedKernels.LogSumExpFinish(mv12, zv12);
+                        var v12 = global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv12, zv12);
                         var v13 = (-v12);
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv12) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv12), global::System.Runtime.Intrinsics.Vector256.Exp((v11[i] - v12)), ev12[i] * rv12) : ev12[i] * rv12) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                            v14[i] = ((global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv12) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv12), global::System.Runtime.Intrinsics.Vector256.Exp((v11[i] - v12)), ev12[i] * rv12) : ev12[i] * rv12) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -517,19 +517,19 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_K; k++) acc += (v9[k * l_d_D + i] * v14[k]);
                             v15[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v13);
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb5 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b7 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -543,7 +543,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b2[i * l_d_D + k]);
                         b3[i] = acc;
                     }
                     for (int i = 0; i < l_d_K; i++)
@@ -591,9 +591,9 @@ namespace Dsl.Models
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
             // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous; torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
@@ -605,11 +605,11 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: the same numbers on every path, device and thread count.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU; torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);
@@ -619,9 +619,9 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -629,26 +629,26 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 
@@ -659,12 +659,12 @@ namespace Dsl.Models
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev11 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
+                    var v8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v13 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
@@ -672,13 +672,13 @@ namespace Dsl.Models
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v8[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v8[i * l_d_D + j] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v8[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v8[i * l_d_D + k]);
                             v9[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
@@ -692,7 +692,7 @@ namespace Dsl.Models
                         var rv11 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv11;
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v12[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                            v12[i] = ((global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv11) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv11), global::System.Runtime.Intrinsics.Vector256.Exp((v10[i] - global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv11, zv11))), ev11[i] * rv11) : ev11[i] * rv11) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -702,16 +702,16 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v13[i]) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb5 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b7 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -725,7 +725,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b2[i * l_d_D + k]);
                         b3[i] = acc;
                     }
                     for (int i = 0; i < l_d_K; i++)
@@ -805,9 +805,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -858,7 +858,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -866,35 +866,35 @@ namespace Dsl.Models
             int d_D = (int)size_D;
             int d_K = (int)size_K;
             double h0 = (2.0 * (double)size_D);
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double u2 = (1.0 / u1);
             double u3 = (u2 / u1);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 5L * (long)d_K + (long)d_D * d_K + (long)d_D + 3L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_K = d_K; var l_h0 = h0; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u3 = u3; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev18 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(5, l_d_K);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(6, l_d_D);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev18 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v19 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v21 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_K);
+                    var v22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
@@ -902,13 +902,13 @@ namespace Dsl.Models
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v15[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v15[i * l_d_D + j] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v15[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v15[i * l_d_D + k]);
                             v16[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
@@ -922,7 +922,7 @@ namespace Dsl.Models
                         var rv18 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv18;
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v19[i] = (global::Dsl.FusedKernels.AnyInfinite(mv18) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv18), global::System.Runtime.Intrinsics.Vector256.Exp((v17[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv18, zv18))), ev18[i] * rv18) : ev18[i] * rv18);
+                            v19[i] = (global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv18) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv18), global::System.Runtime.Intrinsics.Vector256.Exp((v17[i] - global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv18, zv18))), ev18[i] * rv18) : ev18[i] * rv18);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v20;
                         {
@@ -943,21 +943,21 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v23;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v22[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v22[k]);
                             v23 = acc;
                         }
                         var v24 = (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * v23);
                         var v25 = (v20 - v24);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v25);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v25);
                     }
                 }
-                var b4 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b10 = global::Dsl.FusedKernels.Scratch(5, l_d_K);
-                var b11 = global::Dsl.FusedKernels.Scratch(6, l_d_D);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b10 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_K);
+                var b11 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -971,7 +971,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b4[i * l_d_D + k]);
                         b5[i] = acc;
                     }
                     for (int i = 0; i < l_d_K; i++)
@@ -1006,7 +1006,7 @@ namespace Dsl.Models
                     double b12;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b11[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b11[k]);
                         b12 = acc;
                     }
                     double b13 = (4.0 * b12);
@@ -1156,7 +1156,7 @@ namespace Dsl.Models
             "    t27 = t18 - t26\n" +
             "    return t27\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("GaussianMixture", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("GaussianMixture", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

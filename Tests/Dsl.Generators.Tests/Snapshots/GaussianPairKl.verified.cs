@@ -16,7 +16,7 @@
 
 namespace Dsl.Models
 {
-    partial class GaussianPairKl : global::Dsl.EnergyModule
+    partial class GaussianPairKl : global::Dsl.GeneratedCode.GeneratedModule
     {
         /// <summary>log q as written.</summary>
         public static string LogQEquation => "-0.5 * Sum(Square(z - mu1) / Exp(logVar1) + logVar1 + System.Math.Log(2 * PI))";

@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class HopfieldNetwork : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.IDiscreteEnergyModel
+    partial class HopfieldNetwork : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.IDiscreteEnergyModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "HopfieldNetwork",
             "-0.5 * Dot(s, W * s) - Dot(B, s)",
             new string[] { "N" },
@@ -64,9 +64,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -87,56 +87,56 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 3L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 3L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 3L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 3L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v5[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v6;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v5[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v5[k]);
                             v6 = acc;
                         }
                         var v7 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v6);
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v8 = acc;
                         }
                         var v9 = (v7 - v8);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v9);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v9);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -196,9 +196,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -219,43 +219,43 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v3 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v3[i] = acc;
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -265,13 +265,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v5[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v5[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -336,9 +336,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -368,59 +368,59 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 3L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 3L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 3L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 3L * 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v13 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v7[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
                             v8 = acc;
                         }
                         var v9 = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v8);
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[k]));
                             v10 = acc;
                         }
                         var v11 = (v9 - v10);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v12[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -428,16 +428,16 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_N + i]) * v12[k];
                             v13[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v11);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v7[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v13[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v7[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v13[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -507,9 +507,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckSpins(x, "x", "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -525,13 +525,13 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
             double u0;
             {
                 double acc = 0;
@@ -540,13 +540,13 @@ namespace Dsl.Models
             }
             double u1 = (2.0 * u0);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -555,7 +555,7 @@ namespace Dsl.Models
                     for (; s + 4 <= end; s += 4)
                     {
                         var v3 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v3);
                     }
                 }
                 for (; s < end; s++)
@@ -626,9 +626,9 @@ namespace Dsl.Models
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
             // Kernel: TorchScript — FlipEnergyDifferencesNoGradScript below (the function flip_energy_differences of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
             // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -657,48 +657,48 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             var u0 = new double[d_N];
             for (int i = 0; i < d_N; i++)
             {
                 u0[i] = (-p_W[i * d_N + i]);
             }
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v5[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v5[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -708,13 +708,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v4[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v6[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v4[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v6[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * global::System.Runtime.Intrinsics.Vector256.Create(l_u0[i]))));
                         }
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -778,9 +778,9 @@ namespace Dsl.Models
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
             // Kernel: TorchScript — ConditionalProbabilitiesNoGradScript below (the function conditional_probabilities of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
             // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -807,43 +807,43 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_B = global::Dsl.FusedKernels.Read(Param("B"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_B = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 2L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_p_W = p_W; var l_p_B = p_B;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v3 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v3[i] = acc;
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N));
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -853,13 +853,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v5[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + i]))))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.GeneratedCode.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((global::System.Runtime.Intrinsics.Vector256.Create((-0.5)) * v3[i]) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_B[i])) + v5[i])) + (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_N + i]))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -881,7 +881,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * ((((-0.5) * b0[i]) - l_p_B[i]) + b2[i])) + ((-2.0) * (double.CreateTruncating(xs[xo + i]) * l_p_W[i * l_d_N + i])))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.GeneratedCode.FusedKernels.Sigmoid((((-2.0) * ((((-0.5) * b0[i]) - l_p_B[i]) + b2[i])) + ((-2.0) * (double.CreateTruncating(xs[xo + i]) * l_p_W[i * l_d_N + i])))));
                     }
                 }
             }
@@ -995,7 +995,7 @@ namespace Dsl.Models
             "    t12 = t11.sigmoid()\n" +
             "    return t12\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("HopfieldNetwork", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("HopfieldNetwork", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -11,7 +11,7 @@
 
 namespace Dsl.Models
 {
-    partial class InvertiblePlanarFlow : global::Dsl.EnergyModule, global::Dsl.Flows.IFlowLayer
+    partial class InvertiblePlanarFlow : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.Flows.IFlowLayer
     {
         /// <summary>The transform as written.</summary>
         public static string Equation => "z + UHat() * Tanh(Dot(W, z) + B)";

@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class IsingModel : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.IDiscreteEnergyModel
+    partial class IsingModel : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IScoreDivergenceModel, global::Dsl.IDiscreteEnergyModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "IsingModel",
             "-0.5 * J * Dot(s, A * s) - H * Sum(s)",
             new string[] { "N" },
@@ -62,9 +62,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -84,7 +84,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -92,35 +92,35 @@ namespace Dsl.Models
             int d_N = (int)size_N;
             double h0 = (double)this.J;
             double h1 = (double)this.H;
-            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var p_A = global::Dsl.GeneratedCode.FusedKernels.Read(Param("A"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 5L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 5L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 5L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_N * d_N + 2L * (long)d_N + 5L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v7[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
                             v8 = acc;
                         }
                         var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v8);
@@ -128,15 +128,15 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v11;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v11 = acc;
                         }
                         var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v11);
                         var v13 = (v10 - v12);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v13);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -199,9 +199,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -224,7 +224,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -232,37 +232,37 @@ namespace Dsl.Models
             int d_N = (int)size_N;
             double h0 = (double)this.J;
             double h1 = (double)this.H;
-            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var p_A = global::Dsl.GeneratedCode.FusedKernels.Read(Param("A"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
                         var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
+                            v6[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -272,13 +272,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -346,9 +346,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -380,7 +380,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -388,39 +388,39 @@ namespace Dsl.Models
             int d_N = (int)size_N;
             double h0 = (double)this.J;
             double h1 = (double)this.H;
-            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var p_A = global::Dsl.GeneratedCode.FusedKernels.Read(Param("A"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 6L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 6L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 6L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 4L * (long)d_N + 6L * 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v18 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v19 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v10[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v11;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v10[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v10[k]);
                             v11 = acc;
                         }
                         var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v11);
@@ -428,7 +428,7 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v14;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v14 = acc;
                         }
                         var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v14);
@@ -436,7 +436,7 @@ namespace Dsl.Models
                         var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v18[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v17);
+                            v18[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * v17);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -444,16 +444,16 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[k * l_d_N + i]) * v18[k];
                             v19[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v16);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v16);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(((v10[i] * v17) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v19[i])));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(((v10[i] * v17) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v19[i])));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b8 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b9 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -527,9 +527,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckSpins(x, "x", "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -546,14 +546,14 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.J;
-            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var p_A = global::Dsl.GeneratedCode.FusedKernels.Read(Param("A"));
             double u0;
             {
                 double acc = 0;
@@ -562,13 +562,13 @@ namespace Dsl.Models
             }
             double u1 = (2.0 * u0);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_h0 = h0; var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -578,7 +578,7 @@ namespace Dsl.Models
                     {
                         var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create(l_u1));
                         var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(0.5) * v4);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v5);
                     }
                 }
                 for (; s < end; s++)
@@ -651,9 +651,9 @@ namespace Dsl.Models
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
             // Kernel: TorchScript — FlipEnergyDifferencesNoGradScript below (the function flip_energy_differences of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
             // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -682,7 +682,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -690,37 +690,37 @@ namespace Dsl.Models
             int d_N = (int)size_N;
             double h0 = (double)this.J;
             double h1 = (double)this.H;
-            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var p_A = global::Dsl.GeneratedCode.FusedKernels.Read(Param("A"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
                         var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
+                            v6[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -730,13 +730,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + i])))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, ((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i]))) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + i])))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -803,9 +803,9 @@ namespace Dsl.Models
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
             // Kernel: TorchScript — ConditionalProbabilitiesNoGradScript below (the function conditional_probabilities of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
             // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_N * size_N)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_A = Param("A");
@@ -835,7 +835,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -843,37 +843,37 @@ namespace Dsl.Models
             int d_N = (int)size_N;
             double h0 = (double)this.J;
             double h1 = (double)this.H;
-            var p_A = global::Dsl.FusedKernels.Read(Param("A"));
+            var p_A = global::Dsl.GeneratedCode.FusedKernels.Read(Param("A"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_N * d_N + 1L + 2L * (long)d_N), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_h0 = h0; var l_h1 = h1; var l_p_A = p_A;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(2, l_d_N);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v4[i] = acc;
                         }
                         var v5 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v6[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
+                            v6[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * v5);
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
@@ -883,13 +883,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i])) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + i])))))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.GeneratedCode.FusedKernels.Sigmoid(((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (((v4[i] * v5) - global::System.Runtime.Intrinsics.Vector256.Create(l_h1)) + v7[i])) + (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * (v5 * global::System.Runtime.Intrinsics.Vector256.Create(l_p_A[i * l_d_N + i])))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -912,7 +912,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid((((-2.0) * (((b0[i] * b1) - l_h1) + b3[i])) + (4.0 * (double.CreateTruncating(xs[xo + i]) * (b1 * l_p_A[i * l_d_N + i]))))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.GeneratedCode.FusedKernels.Sigmoid((((-2.0) * (((b0[i] * b1) - l_h1) + b3[i])) + (4.0 * (double.CreateTruncating(xs[xo + i]) * (b1 * l_p_A[i * l_d_N + i]))))));
                     }
                 }
             }
@@ -1039,7 +1039,7 @@ namespace Dsl.Models
             "    t15 = t14.sigmoid()\n" +
             "    return t15\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("IsingModel", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("IsingModel", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

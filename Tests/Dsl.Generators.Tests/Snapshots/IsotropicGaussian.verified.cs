@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class IsotropicGaussian : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
+    partial class IsotropicGaussian : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "IsotropicGaussian",
             "Norm2(x - Mu) / (2 * Sigma * Sigma)",
             new string[] { "D" },
@@ -61,9 +61,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -82,26 +82,26 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D + 2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_D + 2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D + 2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D + 2L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_p_Mu = p_Mu; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -113,11 +113,11 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v4;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[k])));
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square((global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[k])));
                             v4 = acc;
                         }
                         var v5 = (v4 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v5);
                     }
                 }
                 for (; s < end; s++)
@@ -126,7 +126,7 @@ namespace Dsl.Models
                     double b2;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[k]));
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[k]));
                         b2 = acc;
                     }
                     double b3 = (b2 * l_r0);
@@ -161,9 +161,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -180,26 +180,26 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_p_Mu = p_Mu; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -210,7 +210,7 @@ namespace Dsl.Models
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
                         }
                     }
                 }
@@ -254,9 +254,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -277,56 +277,56 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * (long)d_D + 2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_D + 2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_D + 2L * 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_D = d_D; var l_p_Mu = p_Mu; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, l_d_D);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            v5[i] = (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
+                            v5[i] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i]));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v6;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v5[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v5[k]);
                             v6 = acc;
                         }
                         var v7 = (v6 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v7);
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
                         }
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -337,7 +337,7 @@ namespace Dsl.Models
                     double b3;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b2[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b2[k]);
                         b3 = acc;
                     }
                     double b4 = (b3 * l_r0);
@@ -365,9 +365,9 @@ namespace Dsl.Models
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
             // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous; torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, z)) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
@@ -379,11 +379,11 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: the same numbers on every path, device and thread count.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU; torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);
@@ -393,34 +393,34 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             var zc = z?.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 
@@ -436,7 +436,7 @@ namespace Dsl.Models
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * ((global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
@@ -476,9 +476,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Sigma = Param("Sigma");
@@ -494,24 +494,24 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             double h0 = (2.0 * (double)size_D);
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             double u1 = (2.0 * u0);
             double r0 = 1.0 / u1;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_h0 = h0; var l_r0 = r0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
@@ -521,7 +521,7 @@ namespace Dsl.Models
                     {
                         var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         var v5 = (-v4);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v5);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v5);
                     }
                 }
                 for (; s < end; s++)
@@ -615,7 +615,7 @@ namespace Dsl.Models
             "    t4 = t3.neg()\n" +
             "    return t4\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("IsotropicGaussian", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("IsotropicGaussian", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class LatticeIsing : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ILatticeSweepModel
+    partial class LatticeIsing : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ILatticeSweepModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "LatticeIsing",
             "-0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)",
             new string[] { "N" },
@@ -41,7 +41,7 @@ namespace Dsl.Models
             CheckInput(x, "Energy");
             CheckSpins(x, "x", "Energy");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.J);
@@ -59,12 +59,12 @@ namespace Dsl.Models
             CheckInput(x, "EnergyNoGrad");
             CheckSpins(x, "x", "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = t0.mul_(x);
             var t2 = t1.sum(-1);
             t1.Dispose();
@@ -80,43 +80,43 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)h0, size_N);
             int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 5L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 5L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 5L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 5L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v7[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
+                            v7[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v8;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v7[k]);
                             v8 = acc;
                         }
                         var v9 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v8);
@@ -124,15 +124,15 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v11;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v11 = acc;
                         }
                         var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v11);
                         var v13 = (v10 - v12);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v13);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v13);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -164,7 +164,7 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of EnergyNoGrad: the function energy of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
             return torchScript.Invoke("energy", x, (long)((double)this.L), (double)this.J, (double)this.H);
         }
 
@@ -175,7 +175,7 @@ namespace Dsl.Models
             CheckInput(x, "Score");
             CheckSpins(x, "x", "Score");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
@@ -192,12 +192,12 @@ namespace Dsl.Models
             CheckInput(x, "ScoreNoGrad");
             CheckSpins(x, "x", "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0.mul_(t2.unsqueeze(1));
@@ -212,39 +212,39 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)h0, size_N);
             int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v3 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
+                            v3[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
                         var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
                         for (int i = 0; i < l_d_N; i++)
@@ -253,12 +253,12 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2)))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (-(v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2)))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -282,7 +282,7 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of ScoreNoGrad: the function score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
             return torchScript.Invoke("score", x, (long)((double)this.L), (double)this.J, (double)this.H);
         }
 
@@ -293,7 +293,7 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScore");
             CheckSpins(x, "x", "EnergyAndScore");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (double)this.J);
@@ -317,12 +317,12 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckSpins(x, "x", "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = x * t0;
             var t2 = t1.sum(-1);
             t1.Dispose();
@@ -346,46 +346,46 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)h0, size_N);
             int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 6L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (5L * (long)d_N + 6L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N + 6L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (5L * (long)d_N + 6L * 1L), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v9[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
+                            v9[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N) * v9[k]);
+                            for (int k = 0; k < l_d_N; k++) acc += (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N) * v9[k]);
                             v10 = acc;
                         }
                         var v11 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * v10);
@@ -393,7 +393,7 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v13;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_N);
+                            for (int k = 0; k < l_d_N; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_N);
                             v13 = acc;
                         }
                         var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h2) * v13);
@@ -403,15 +403,15 @@ namespace Dsl.Models
                         {
                             v17[i] = (v9[i] * v16);
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v15);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v15);
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(v17[i] + (v17[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2)))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_N + i, l_d_N, (-(v17[i] + (v17[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2)))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b8 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -452,7 +452,7 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of EnergyAndScoreNoGrad: the function energy_and_score of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
             return torchScript.Invoke2("energy_and_score", x, (long)((double)this.L), (double)this.J, (double)this.H);
         }
 
@@ -466,7 +466,7 @@ namespace Dsl.Models
             CheckInput(x, "LocalFields");
             CheckSpins(x, "x", "LocalFields");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
@@ -483,7 +483,7 @@ namespace Dsl.Models
             CheckInput(x, "FlipEnergyDifferences");
             CheckSpins(x, "x", "FlipEnergyDifferences");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
@@ -501,12 +501,12 @@ namespace Dsl.Models
             CheckInput(x, "FlipEnergyDifferencesNoGrad");
             CheckSpins(x, "x", "FlipEnergyDifferencesNoGrad");
             // Kernel: TorchScript — FlipEnergyDifferencesNoGradScript below (the function flip_energy_differences of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return FlipEnergyDifferencesNoGradScript(x);
             // Kernel: fused — FlipEnergyDifferencesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return FlipEnergyDifferencesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return FlipEnergyDifferencesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0.mul_(t2.unsqueeze(1));
@@ -522,39 +522,39 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of FlipEnergyDifferencesNoGrad: one pass over the samples (see the comment in FlipEnergyDifferencesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)h0, size_N);
             int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v3 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
+                            v3[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
                         var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
                         for (int i = 0; i < l_d_N; i++)
@@ -563,12 +563,12 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_N) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2))))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_N) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -592,7 +592,7 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of FlipEnergyDifferencesNoGrad: the function flip_energy_differences of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor FlipEnergyDifferencesNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
             return torchScript.Invoke("flip_energy_differences", x, (long)((double)this.L), (double)this.J, (double)this.H);
         }
 
@@ -603,7 +603,7 @@ namespace Dsl.Models
             CheckInput(x, "ConditionalProbabilities");
             CheckSpins(x, "x", "ConditionalProbabilities");
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0 * t2.unsqueeze(1);
@@ -621,12 +621,12 @@ namespace Dsl.Models
             CheckInput(x, "ConditionalProbabilitiesNoGrad");
             CheckSpins(x, "x", "ConditionalProbabilitiesNoGrad");
             // Kernel: TorchScript — ConditionalProbabilitiesNoGradScript below (the function conditional_probabilities of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ConditionalProbabilitiesNoGradScript(x);
             // Kernel: fused — ConditionalProbabilitiesNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, long.MaxValue)) return ConditionalProbabilitiesNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, long.MaxValue)) return ConditionalProbabilitiesNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var t0 = global::Dsl.Lattice.NeighbourSum(x, (long)(double)this.L);
+            var t0 = global::Dsl.GeneratedCode.Lattice.NeighbourSum(x, (long)(double)this.L);
             var t1 = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, (-0.5), dtype: x.dtype, device: x.device);
             var t2 = global::Dsl.ScalarOps.Mul(t1, (double)this.J);
             var t3 = t0.mul_(t2.unsqueeze(1));
@@ -642,39 +642,39 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ConditionalProbabilitiesNoGrad: one pass over the samples (see the comment in ConditionalProbabilitiesNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_N = (int)size_N;
             double h0 = (double)this.L;
-            global::Dsl.Lattice.CheckNeighbourSum((long)h0, size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)h0, size_N);
             int L6 = (int)h0;
             double h1 = (double)this.J;
             double h2 = (double)this.H;
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_N }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (3L * (long)d_N + 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_N = d_N; var l_L6 = L6; var l_h1 = h1; var l_h2 = h2;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_N);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(1, l_d_N);
+                    var v3 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_N);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_N);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_N;
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            v3[i] = global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
+                            v3[i] = global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (((i / l_L6) + l_L6 - 1) % l_L6) * l_L6 + (i % l_L6), l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + 1) % l_L6, l_d_N) + global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + (i / l_L6) * l_L6 + ((i % l_L6) + l_L6 - 1) % l_L6, l_d_N);
                         }
                         var v4 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h1) * global::System.Runtime.Intrinsics.Vector256.Create((-0.5)));
                         for (int i = 0; i < l_d_N; i++)
@@ -683,12 +683,12 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_N; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2))))));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_N + i, l_d_N, global::Dsl.GeneratedCode.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * (v5[i] + (v5[i] - global::System.Runtime.Intrinsics.Vector256.Create(l_h2))))));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_N);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_N);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_N);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_N);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_N;
@@ -703,7 +703,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_N; i++)
                     {
-                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.FusedKernels.Sigmoid(((-2.0) * (b2[i] + (b2[i] - l_h2)))));
+                        os0[s * l_d_N + i] = T.CreateTruncating(global::Dsl.GeneratedCode.FusedKernels.Sigmoid(((-2.0) * (b2[i] + (b2[i] - l_h2)))));
                     }
                 }
             }
@@ -712,7 +712,7 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of ConditionalProbabilitiesNoGrad: the function conditional_probabilities of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor ConditionalProbabilitiesNoGradScript(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)((double)this.L), size_N);
             return torchScript.Invoke("conditional_probabilities", x, (long)((double)this.L), (double)this.J, (double)this.H);
         }
 
@@ -734,42 +734,42 @@ namespace Dsl.Models
         {
             double h0 = (double)this.J;
             double h1 = (double)this.L;
-            global::Dsl.Lattice.CheckNeighbourSum((long)h1, size_N);
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)h1, size_N);
             int L6 = (int)h1;
             int d_N = (int)size_N;
             double h2 = (double)this.H;
-            global::Dsl.Discrete.CheckerboardSweeps.Check("LatticeIsing", units, size_N, L6, beta, spins: true);
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.CheckerboardSweeps.Check("LatticeIsing", units, size_N, L6, beta, spins: true);
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             int chains = (int)units.shape[0];
-            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L6, Colour<float>);
-            return global::Dsl.Discrete.CheckerboardSweeps.Run(chains, L6, Colour<double>);
+            if (units.dtype == global::TorchSharp.torch.ScalarType.Float32) return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L6, Colour<float>);
+            return global::Dsl.GeneratedCode.CheckerboardSweeps.Run(chains, L6, Colour<double>);
 
             long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(units);
-                var site = new global::Dsl.Discrete.SiteRule(beta, rule, spins: true);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(units);
+                var site = new global::Dsl.GeneratedCode.SiteRule(beta, rule, spins: true);
                 ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);
-                var uniforms = global::Dsl.FusedKernels.Scratch(0, L6 / 2);
+                var uniforms = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, L6 / 2);
                 int xo = chain * d_N;
                 double b0 = (h0 * (-0.5));
                 long changed = 0;
                 for (int r = firstRow; r < endRow; r++)
                 {
                     int row = r * L6;
-                    global::Dsl.Discrete.CheckerboardSweeps.FillRow(uniforms, L6, colourKey, xo, row);
-                    int rowM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r - 1, L6) * L6;
-                    int rowP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(r + 1, L6) * L6;
+                    global::Dsl.GeneratedCode.CheckerboardSweeps.FillRow(uniforms, L6, colourKey, xo, row);
+                    int rowM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r - 1, L6) * L6;
+                    int rowP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(r + 1, L6) * L6;
                     for (int c = (r + colour) & 1; c < L6; c += 2)
                     {
                         int i = row + c;
-                        int colM1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c - 1, L6);
-                        int colP1 = global::Dsl.Discrete.CheckerboardSweeps.Wrap(c + 1, L6);
+                        int colM1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c - 1, L6);
+                        int colP1 = global::Dsl.GeneratedCode.CheckerboardSweeps.Wrap(c + 1, L6);
                         double unit = double.CreateTruncating(xs[xo + i]);
                         double v27 = ((double.CreateTruncating(xs[xo + rowP1 + c]) + double.CreateTruncating(xs[xo + rowM1 + c]) + double.CreateTruncating(xs[xo + row + colP1]) + double.CreateTruncating(xs[xo + row + colM1])) * b0);
                         double next = site.Next(unit, ((-2.0) * (unit * (v27 + (v27 - h2)))), uniforms[c >> 1]);
                         xs[xo + i] = T.CreateTruncating(next);
-                        changed += global::Dsl.Discrete.SiteRule.Changed(next, unit);
+                        changed += global::Dsl.GeneratedCode.SiteRule.Changed(next, unit);
                     }
                 }
                 return changed;
@@ -860,7 +860,7 @@ namespace Dsl.Models
             "    t7 = t6.sigmoid()\n" +
             "    return t7\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("LatticeIsing", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("LatticeIsing", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

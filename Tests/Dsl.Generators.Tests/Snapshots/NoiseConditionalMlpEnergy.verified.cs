@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class NoiseConditionalMlpEnergy : global::Dsl.EnergyModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel
+    partial class NoiseConditionalMlpEnergy : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "NoiseConditionalMlpEnergy",
             "{ var h1 = Softplus(W1 * x + B1 + C * Log(sigma)); return Dot(W3, Softplus(W2 * h1 + B2)) / sigma; }",
             new string[] { "D", "H" },
@@ -86,9 +86,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x, sigma);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_H * size_D, size_H * size_H))) return EnergyNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(size_H * size_D, size_H * size_H))) return EnergyNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -121,7 +121,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -129,44 +129,44 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_H = (int)size_H;
-            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
-            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
-            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
-            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
-            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
-            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var p_W1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.GeneratedCode.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W3"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 2L * (long)d_H + (long)d_H * d_H), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 2L * (long)d_H + (long)d_H * d_H), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 2L * (long)d_H + (long)d_H * d_H), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 2L * (long)d_H + (long)d_H * d_H), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_H);
+                    var v8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_H);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_H);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
                         for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v6[i] = acc;
                         }
                         var v7 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v8[i] = global::Dsl.FusedKernels.Softplus(((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v6[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * v7)));
+                            v8[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v6[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * v7)));
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -177,16 +177,16 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * global::Dsl.FusedKernels.Softplus((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[k]) + v9[k])));
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * global::Dsl.GeneratedCode.FusedKernels.Softplus((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[k]) + v9[k])));
                             v10 = acc;
                         }
                         var v11 = (v10 / c_sigma);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v11);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_H);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -200,7 +200,7 @@ namespace Dsl.Models
                     double b1 = global::System.Math.Log(c_sigma);
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b2[i] = global::Dsl.FusedKernels.Softplus(((l_p_B1[i] + b0[i]) + (l_p_C[i] * b1)));
+                        b2[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(((l_p_B1[i] + b0[i]) + (l_p_C[i] * b1)));
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -211,7 +211,7 @@ namespace Dsl.Models
                     double b4;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * global::Dsl.FusedKernels.Softplus((l_p_B2[k] + b3[k])));
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * global::Dsl.GeneratedCode.FusedKernels.Softplus((l_p_B2[k] + b3[k])));
                         b4 = acc;
                     }
                     double b5 = (b4 / c_sigma);
@@ -267,9 +267,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x, sigma);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -309,7 +309,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -317,43 +317,43 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_H = (int)size_H;
-            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
-            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
-            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
-            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
-            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
-            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var p_W1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.GeneratedCode.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W3"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(7, l_d_D);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_H);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_H);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_H);
+                    var v13 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_H);
+                    var v14 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_H);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_H);
+                    var v16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_H);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(7, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
                         for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v9[i] = acc;
                         }
                         var v10 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
@@ -363,7 +363,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v12[i] = global::Dsl.FusedKernels.Softplus(v11[i]);
+                            v12[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(v11[i]);
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -373,7 +373,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v13[i])));
+                            v14[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) / c_sigma) * global::Dsl.GeneratedCode.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v13[i])));
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -383,7 +383,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v16[i] = (v15[i] * global::Dsl.FusedKernels.Sigmoid(v11[i]));
+                            v16[i] = (v15[i] * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(v11[i]));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -393,18 +393,18 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-v17[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-v17[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
-                var b6 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
-                var b7 = global::Dsl.FusedKernels.Scratch(6, l_d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(7, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_H);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_H);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_H);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_H);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_H);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(7, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -422,7 +422,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
+                        b3[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(b2[i]);
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -432,7 +432,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b5[i] = ((l_p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid((l_p_B2[i] + b4[i])));
+                        b5[i] = ((l_p_W3[i] / c_sigma) * global::Dsl.GeneratedCode.FusedKernels.Sigmoid((l_p_B2[i] + b4[i])));
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -442,7 +442,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b7[i] = (b6[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
+                        b7[i] = (b6[i] * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(b2[i]));
                     }
                     for (int i = 0; i < l_d_D; i++)
                     {
@@ -509,9 +509,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x, sigma);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return EnergyAndScoreNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return EnergyAndScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -556,7 +556,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -564,46 +564,46 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_H = (int)size_H;
-            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
-            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
-            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
-            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
-            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
-            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var p_W1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.GeneratedCode.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W3"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 6L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 6L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 6L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 3L * 1L + 6L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_D = d_D; var l_d_H = d_H; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
-                    var v20 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(7, l_d_H);
-                    var v23 = global::Dsl.FusedKernels.VectorScratch(8, l_d_D);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_H);
+                    var v14 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_H);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_H);
+                    var v16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_H);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_H);
+                    var v20 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_H);
+                    var v21 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_H);
+                    var v22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(7, l_d_H);
+                    var v23 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(8, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
                         for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v12[i] = acc;
                         }
                         var v13 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
@@ -613,7 +613,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v15[i] = global::Dsl.FusedKernels.Softplus(v14[i]);
+                            v15[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(v14[i]);
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -628,13 +628,13 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v18;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * global::Dsl.FusedKernels.Softplus(v17[k]));
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * global::Dsl.GeneratedCode.FusedKernels.Softplus(v17[k]));
                             v18 = acc;
                         }
                         var v19 = (v18 / c_sigma);
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v20[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) / c_sigma) * global::Dsl.FusedKernels.Sigmoid(v17[i]));
+                            v20[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) / c_sigma) * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(v17[i]));
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -644,7 +644,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v22[i] = (v21[i] * global::Dsl.FusedKernels.Sigmoid(v14[i]));
+                            v22[i] = (v21[i] * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(v14[i]));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -652,22 +652,22 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v22[k];
                             v23[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v19);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v19);
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-v23[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-v23[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
-                var b9 = global::Dsl.FusedKernels.Scratch(6, l_d_H);
-                var b10 = global::Dsl.FusedKernels.Scratch(7, l_d_H);
-                var b11 = global::Dsl.FusedKernels.Scratch(8, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_H);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_H);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_H);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_H);
+                var b9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_H);
+                var b10 = global::Dsl.GeneratedCode.FusedKernels.Scratch(7, l_d_H);
+                var b11 = global::Dsl.GeneratedCode.FusedKernels.Scratch(8, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -685,7 +685,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
+                        b3[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(b2[i]);
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -700,13 +700,13 @@ namespace Dsl.Models
                     double b6;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * global::Dsl.FusedKernels.Softplus(b5[k]));
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * global::Dsl.GeneratedCode.FusedKernels.Softplus(b5[k]));
                         b6 = acc;
                     }
                     double b7 = (b6 / c_sigma);
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b8[i] = ((l_p_W3[i] / c_sigma) * global::Dsl.FusedKernels.Sigmoid(b5[i]));
+                        b8[i] = ((l_p_W3[i] / c_sigma) * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(b5[i]));
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -716,7 +716,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b10[i] = (b9[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
+                        b10[i] = (b9[i] * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(b2[i]));
                     }
                     for (int i = 0; i < l_d_D; i++)
                     {
@@ -746,12 +746,12 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             CheckStepFactors("ScoreStepNoGrad", sigma, inputScale, c, a, b);
             // Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H))) return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var levels = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);
@@ -762,9 +762,9 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -772,29 +772,29 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_H = (int)size_H;
-            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
-            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
-            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
-            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
-            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
-            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var p_W1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.GeneratedCode.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W3"));
             double c_sigma = sigma;
             double u0 = global::System.Math.Log(c_sigma);
             double r0 = 1.0 / c_sigma;
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_H * d_D + 1L + 4L * (long)d_H + 2L * (long)d_H * d_H + (long)d_D * d_H + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 
@@ -805,21 +805,21 @@ namespace Dsl.Models
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
-                    var v13 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H);
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(7, l_d_D);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_H);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_H);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_H);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_H);
+                    var v13 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_H);
+                    var v14 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_H);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_H);
+                    var v16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(7, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * (l_u * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D));
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * (l_u * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D));
                             v9[i] = acc;
                         }
                         for (int i = 0; i < l_d_H; i++)
@@ -828,7 +828,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v11[i] = global::Dsl.FusedKernels.Softplus(v10[i]);
+                            v11[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(v10[i]);
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -838,7 +838,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v13[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)) * global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v12[i])));
+                            v13[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)) * global::Dsl.GeneratedCode.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v12[i])));
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -848,7 +848,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v15[i] = (v14[i] * global::Dsl.FusedKernels.Sigmoid(v10[i]));
+                            v15[i] = (v14[i] * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(v10[i]));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -858,18 +858,18 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v16[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v16[i]) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
-                var b6 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
-                var b7 = global::Dsl.FusedKernels.Scratch(6, l_d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(7, l_d_D);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_H);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_H);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_H);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_H);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_H);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_H);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_H);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(7, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -885,7 +885,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b3[i] = global::Dsl.FusedKernels.Softplus(b2[i]);
+                        b3[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(b2[i]);
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -895,7 +895,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b5[i] = ((l_p_W3[i] * l_r0) * global::Dsl.FusedKernels.Sigmoid((l_p_B2[i] + b4[i])));
+                        b5[i] = ((l_p_W3[i] * l_r0) * global::Dsl.GeneratedCode.FusedKernels.Sigmoid((l_p_B2[i] + b4[i])));
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -905,7 +905,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b7[i] = (b6[i] * global::Dsl.FusedKernels.Sigmoid(b2[i]));
+                        b7[i] = (b6[i] * global::Dsl.GeneratedCode.FusedKernels.Sigmoid(b2[i]));
                     }
                     for (int i = 0; i < l_d_D; i++)
                     {
@@ -975,9 +975,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x, sigma);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_H * size_H * size_D))) return ScoreDivergenceNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_H * size_H * size_D))) return ScoreDivergenceNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W1 = Param("W1");
@@ -1034,7 +1034,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -1042,18 +1042,18 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_H = (int)size_H;
             int d_D = (int)size_D;
-            var p_W1 = global::Dsl.FusedKernels.Read(Param("W1"));
-            var p_B1 = global::Dsl.FusedKernels.Read(Param("B1"));
-            var p_C = global::Dsl.FusedKernels.Read(Param("C"));
-            var p_W2 = global::Dsl.FusedKernels.Read(Param("W2"));
-            var p_B2 = global::Dsl.FusedKernels.Read(Param("B2"));
-            var p_W3 = global::Dsl.FusedKernels.Read(Param("W3"));
+            var p_W1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.GeneratedCode.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W3"));
             var u0 = new double[d_H * d_D];
             for (int i = 0; i < d_H; i++)
             {
                 for (int j = 0; j < d_D; j++)
                 {
-                    u0[i * d_D + j] = global::Dsl.FusedKernels.Square(p_W1[i * d_D + j]);
+                    u0[i * d_D + j] = global::Dsl.GeneratedCode.FusedKernels.Square(p_W1[i * d_D + j]);
                 }
             }
             var u1 = new double[d_H];
@@ -1064,39 +1064,39 @@ namespace Dsl.Models
                 u1[i] = acc;
             }
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 6L * (long)d_H + 3L * (long)d_H * d_H + (long)d_H * d_D * d_H), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 6L * (long)d_H + 3L * (long)d_H * d_H + (long)d_H * d_D * d_H), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 6L * (long)d_H + 3L * (long)d_H * d_H + (long)d_H * d_D * d_H), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 6L * (long)d_H + 3L * (long)d_H * d_H + (long)d_H * d_D * d_H), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_H = d_H; var l_d_D = d_D; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3; var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, l_d_H);
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(1, l_d_H);
-                    var v20 = global::Dsl.FusedKernels.VectorScratch(2, l_d_H);
-                    var v21 = global::Dsl.FusedKernels.VectorScratch(3, l_d_H);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(4, l_d_H);
-                    var v23 = global::Dsl.FusedKernels.VectorScratch(5, l_d_H);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(6, l_d_H * l_d_H);
-                    var v25 = global::Dsl.FusedKernels.VectorScratch(7, l_d_H * l_d_D);
-                    var v26 = global::Dsl.FusedKernels.VectorScratch(8, l_d_H);
-                    var v27 = global::Dsl.FusedKernels.VectorScratch(9, l_d_H);
-                    var v28 = global::Dsl.FusedKernels.VectorScratch(10, l_d_H);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_H);
+                    var v19 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_H);
+                    var v20 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_H);
+                    var v21 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_H);
+                    var v22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_H);
+                    var v23 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_H);
+                    var v24 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_H * l_d_H);
+                    var v25 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(7, l_d_H * l_d_D);
+                    var v26 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(8, l_d_H);
+                    var v27 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(9, l_d_H);
+                    var v28 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(10, l_d_H);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
                         for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v17[i] = acc;
                         }
                         var v18 = global::System.Runtime.Intrinsics.Vector256.Log(c_sigma);
@@ -1106,7 +1106,7 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v20[i] = global::Dsl.FusedKernels.Softplus(v19[i]);
+                            v20[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(v19[i]);
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -1116,11 +1116,11 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v22[i] = global::Dsl.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v21[i]));
+                            v22[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v21[i]));
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
-                            v23[i] = global::Dsl.FusedKernels.Sigmoid(v19[i]);
+                            v23[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid(v19[i]);
                         }
                         for (int i = 0; i < l_d_H; i++)
                         {
@@ -1141,7 +1141,7 @@ namespace Dsl.Models
                         for (int i = 0; i < l_d_H; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v25[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v25[i * l_d_D + k]);
                             v26[i] = acc;
                         }
                         for (int i = 0; i < l_d_H; i++)
@@ -1162,20 +1162,20 @@ namespace Dsl.Models
                         }
                         var v30 = (v29 / c_sigma);
                         var v31 = (-v30);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v31);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v31);
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_H);
-                var b4 = global::Dsl.FusedKernels.Scratch(1, l_d_H);
-                var b5 = global::Dsl.FusedKernels.Scratch(2, l_d_H);
-                var b6 = global::Dsl.FusedKernels.Scratch(3, l_d_H);
-                var b7 = global::Dsl.FusedKernels.Scratch(4, l_d_H);
-                var b8 = global::Dsl.FusedKernels.Scratch(5, l_d_H);
-                var b9 = global::Dsl.FusedKernels.Scratch(6, l_d_H * l_d_H);
-                var b10 = global::Dsl.FusedKernels.Scratch(7, l_d_H * l_d_D);
-                var b11 = global::Dsl.FusedKernels.Scratch(8, l_d_H);
-                var b12 = global::Dsl.FusedKernels.Scratch(9, l_d_H);
-                var b13 = global::Dsl.FusedKernels.Scratch(10, l_d_H);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_H);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_H);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_H);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_H);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_H);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_H);
+                var b9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_H * l_d_H);
+                var b10 = global::Dsl.GeneratedCode.FusedKernels.Scratch(7, l_d_H * l_d_D);
+                var b11 = global::Dsl.GeneratedCode.FusedKernels.Scratch(8, l_d_H);
+                var b12 = global::Dsl.GeneratedCode.FusedKernels.Scratch(9, l_d_H);
+                var b13 = global::Dsl.GeneratedCode.FusedKernels.Scratch(10, l_d_H);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -1193,7 +1193,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b5[i] = global::Dsl.FusedKernels.Softplus(b4[i]);
+                        b5[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(b4[i]);
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -1203,11 +1203,11 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b7[i] = global::Dsl.FusedKernels.Sigmoid((l_p_B2[i] + b6[i]));
+                        b7[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid((l_p_B2[i] + b6[i]));
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
-                        b8[i] = global::Dsl.FusedKernels.Sigmoid(b4[i]);
+                        b8[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid(b4[i]);
                     }
                     for (int i = 0; i < l_d_H; i++)
                     {
@@ -1228,7 +1228,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_H; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b10[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b10[i * l_d_D + k]);
                         b11[i] = acc;
                     }
                     for (int i = 0; i < l_d_H; i++)
@@ -1360,7 +1360,7 @@ namespace Dsl.Models
             "    t28 = t27.neg()\n" +
             "    return t28\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("NoiseConditionalMlpEnergy", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("NoiseConditionalMlpEnergy", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -24,7 +24,7 @@ namespace Dsl.Models
         /// <summary>f(x, t) = -Theta * x: [N, D] for x: [N, D], t: [N].</summary>
         public global::TorchSharp.torch.Tensor Drift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.State("OrnsteinUhlenbeck", "Drift", x, t);
+            global::Dsl.GeneratedCode.SdeChecks.State("OrnsteinUhlenbeck", "Drift", x, t);
             long size_D = x.shape[1];
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Mul(x, (double)this.Theta);
@@ -35,7 +35,7 @@ namespace Dsl.Models
         /// <summary>g(t) = Sigma + 0 * t: [N] for t: [N].</summary>
         public global::TorchSharp.torch.Tensor Diffusion(global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "Diffusion", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("OrnsteinUhlenbeck", "Diffusion", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, (double)this.Sigma, dtype: t.dtype, device: t.device);
             return t0.clone().MoveToOuterDisposeScope();
@@ -50,7 +50,7 @@ namespace Dsl.Models
         /// <summary>m(t) = exp(∫₀ᵗ a) in closed form: [N].</summary>
         public global::TorchSharp.torch.Tensor MeanCoefficient(global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "MeanCoefficient", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("OrnsteinUhlenbeck", "MeanCoefficient", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Mul(t, (double)this.Theta);
             var t1 = t0.neg();
@@ -61,7 +61,7 @@ namespace Dsl.Models
         /// <summary>√v(t), v(t) = ∫₀ᵗ exp(2∫ₛᵗ a) g(s)² ds in closed form: [N].</summary>
         public global::TorchSharp.torch.Tensor MarginalStd(global::TorchSharp.torch.Tensor t)
         {
-            global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "MarginalStd", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("OrnsteinUhlenbeck", "MarginalStd", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, ((double)this.Sigma * (double)this.Sigma), dtype: t.dtype, device: t.device);
             var t1 = global::Dsl.ScalarOps.Div(t0, (2.0 * (double)this.Theta));
@@ -83,7 +83,7 @@ namespace Dsl.Models
         /// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>
         public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim)
         {
-            global::Dsl.Sde.SdeChecks.Time("OrnsteinUhlenbeck", "DriftDivergence", t);
+            global::Dsl.GeneratedCode.SdeChecks.Time("OrnsteinUhlenbeck", "DriftDivergence", t);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Mul(global::Dsl.ScalarOps.Full(new long[] { t.shape[0] }, (-(double)this.Theta), dtype: t.dtype, device: t.device), (double)dim).MoveToOuterDisposeScope();
         }
@@ -91,8 +91,8 @@ namespace Dsl.Models
         /// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
         public global::TorchSharp.torch.Tensor Perturb(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise)
         {
-            global::Dsl.Sde.SdeChecks.State("OrnsteinUhlenbeck", "Perturb", x0, t);
-            global::Dsl.Sde.SdeChecks.SameShape("OrnsteinUhlenbeck", "Perturb", "noise", noise, x0);
+            global::Dsl.GeneratedCode.SdeChecks.State("OrnsteinUhlenbeck", "Perturb", x0, t);
+            global::Dsl.GeneratedCode.SdeChecks.SameShape("OrnsteinUhlenbeck", "Perturb", "noise", noise, x0);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var mean = MeanCoefficient(t);
             var std = MarginalStd(t);
@@ -108,7 +108,7 @@ namespace Dsl.Models
         /// <summary>log N(x; 0, v(T)·I) = −‖x‖²/(2v(T)) − (D/2) log(2π v(T)): [N].</summary>
         public global::TorchSharp.torch.Tensor PriorLogProb(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.Sde.SdeChecks.Batch("OrnsteinUhlenbeck", "PriorLogProb", x);
+            global::Dsl.GeneratedCode.SdeChecks.Batch("OrnsteinUhlenbeck", "PriorLogProb", x);
             double variance = MarginalVarianceAt(EndTime);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Sub_(global::Dsl.ScalarOps.Mul_(global::Dsl.ScalarOps.Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();
@@ -117,7 +117,7 @@ namespace Dsl.Models
         /// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ReverseDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)
         {
-            global::Dsl.Sde.SdeChecks.SameShape("OrnsteinUhlenbeck", "ReverseDrift", "score", score, x);
+            global::Dsl.GeneratedCode.SdeChecks.SameShape("OrnsteinUhlenbeck", "ReverseDrift", "score", score, x);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);
@@ -127,7 +127,7 @@ namespace Dsl.Models
         /// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ProbabilityFlowDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)
         {
-            global::Dsl.Sde.SdeChecks.SameShape("OrnsteinUhlenbeck", "ProbabilityFlowDrift", "score", score, x);
+            global::Dsl.GeneratedCode.SdeChecks.SameShape("OrnsteinUhlenbeck", "ProbabilityFlowDrift", "score", score, x);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var f = Drift(x, t);
             var g = Diffusion(t);

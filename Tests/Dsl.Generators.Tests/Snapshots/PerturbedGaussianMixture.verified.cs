@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class PerturbedGaussianMixture : global::Dsl.EnergyModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel, global::Dsl.INoiseConditionalLogProbModel
+    partial class PerturbedGaussianMixture : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel, global::Dsl.INoiseConditionalLogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "PerturbedGaussianMixture",
             "{ var v = Square(Sigma) + Square(sigma); return -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * v)) + 0.5 * Cols(Mu) * Log(v); }",
             new string[] { "D", "K" },
@@ -79,9 +79,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x, sigma);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -113,7 +113,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -122,33 +122,33 @@ namespace Dsl.Models
             int d_D = (int)size_D;
             double h0 = (double)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (8L * 1L + (long)d_K * d_D + 2L * (long)d_K), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (8L * 1L + (long)d_K * d_D + 2L * (long)d_K), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (8L * 1L + (long)d_K * d_D + 2L * (long)d_K), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (8L * 1L + (long)d_K * d_D + 2L * (long)d_K), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_h0 = h0; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v16 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var ev19 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var v16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K);
+                    var v18 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var ev19 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        var v11 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
+                        var v11 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                         var v12 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v11);
                         var v13 = global::System.Runtime.Intrinsics.Vector256.Log(v12);
                         var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v13);
@@ -156,7 +156,7 @@ namespace Dsl.Models
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + k])));
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square((global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + k])));
                             v16[i] = acc;
                         }
                         var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v12);
@@ -168,19 +168,19 @@ namespace Dsl.Models
                         for (int k = 0; k < l_d_K; k++) mv19 = global::System.Runtime.Intrinsics.Vector256.Max(mv19, v18[k]);
                         var zv19 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                         for (int k = 0; k < l_d_K; k++) zv19 += ev19[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v18[k] - mv19);
-                        var v19 = global::Dsl.FusedKernels.LogSumExpFinish(mv19, zv19);
+                        var v19 = global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv19, zv19);
                         var v20 = (v15 - v19);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v20);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v20);
                     }
                 }
-                var b6 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var eb9 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var eb9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    double b1 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b1 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                     double b2 = (l_u0 + b1);
                     double b3 = global::System.Math.Log(b2);
                     double b4 = (l_h0 * b3);
@@ -188,7 +188,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[i * l_d_D + k]));
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square((double.CreateTruncating(xs[xo + k]) - l_p_Mu[i * l_d_D + k]));
                         b6[i] = acc;
                     }
                     double b7 = (2.0 * b2);
@@ -250,9 +250,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x, sigma);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -288,7 +288,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -296,49 +296,49 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev16 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev16 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v18 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
                         for (int i = 0; i < l_d_K; i++)
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v10[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v10[i * l_d_D + j] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v10[i * l_d_D + k]);
                             v11[i] = acc;
                         }
-                        var v12 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var v12 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                         var v13 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v12);
                         var v14 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v13);
                         for (int i = 0; i < l_d_K; i++)
@@ -352,7 +352,7 @@ namespace Dsl.Models
                         var rv16 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv16;
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v17[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv16) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv16), global::System.Runtime.Intrinsics.Vector256.Exp((v15[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv16, zv16))), ev16[i] * rv16) : ev16[i] * rv16) / v14);
+                            v17[i] = ((global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv16) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv16), global::System.Runtime.Intrinsics.Vector256.Exp((v15[i] - global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv16, zv16))), ev16[i] * rv16) : ev16[i] * rv16) / v14);
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -362,16 +362,16 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v18[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v18[i]));
                         }
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b9 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -386,10 +386,10 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b1[i * l_d_D + k]);
                         b2[i] = acc;
                     }
-                    double b3 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b3 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                     double b4 = (l_u0 + b3);
                     double b5 = (2.0 * b4);
                     for (int i = 0; i < l_d_K; i++)
@@ -466,9 +466,9 @@ namespace Dsl.Models
             CheckInput(x, "EnergyAndScoreNoGrad");
             CheckNoiseLevel(x, sigma, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x, sigma);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyAndScoreNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma)) return EnergyAndScoreNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -508,7 +508,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -517,38 +517,38 @@ namespace Dsl.Models
             int d_D = (int)size_D;
             double h0 = (double)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (8L * 1L + 2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (8L * 1L + 2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (8L * 1L + 2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (8L * 1L + 2L * (long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_D = d_D; var l_h0 = h0; var l_d_K = d_K; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v19 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v20 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v25 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v26 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
+                    var v19 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v20 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev23 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v25 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v26 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
-                        var v14 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
+                        var v14 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                         var v15 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v14);
                         var v16 = global::System.Runtime.Intrinsics.Vector256.Log(v15);
                         var v17 = (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * v16);
@@ -557,13 +557,13 @@ namespace Dsl.Models
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v19[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v19[i * l_d_D + j] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v19[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v19[i * l_d_D + k]);
                             v20[i] = acc;
                         }
                         var v21 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v15);
@@ -576,11 +576,11 @@ namespace Dsl.Models
                         var zv23 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                         for (int k = 0; k < l_d_K; k++) zv23 += ev23[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v22[k] - mv23);
                         var rv23 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv23;
-                        var v23 = global::Dsl.FusedKernels.LogSumExpFinish(mv23, zv23);
+                        var v23 = global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv23, zv23);
                         var v24 = (v18 - v23);
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v25[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - v23)), ev23[i] * rv23) : ev23[i] * rv23) / v21);
+                            v25[i] = ((global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - v23)), ev23[i] * rv23) : ev23[i] * rv23) / v21);
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -588,24 +588,24 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_K; k++) acc += (v19[k * l_d_D + i] * v25[k]);
                             v26[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v24);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v24);
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v26[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v26[i]));
                         }
                     }
                 }
-                var b6 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b7 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b9 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb10 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b12 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b13 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb10 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b12 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b13 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
                     double c_sigma = double.CreateTruncating(ss[s]);
-                    double b1 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b1 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                     double b2 = (l_u0 + b1);
                     double b3 = global::System.Math.Log(b2);
                     double b4 = (l_h0 * b3);
@@ -620,7 +620,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b6[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b6[i * l_d_D + k]);
                         b7[i] = acc;
                     }
                     double b8 = (2.0 * b2);
@@ -667,12 +667,12 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             CheckStepFactors("ScoreStepNoGrad", sigma, inputScale, c, a, b);
             // Kernel: fused — ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU; torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x)) return ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var levels = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);
@@ -683,9 +683,9 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -693,29 +693,29 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
             double c_sigma = sigma;
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
-            double u1 = global::Dsl.FusedKernels.Square(c_sigma);
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
+            double u1 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
             double u2 = (u0 + u1);
             double u3 = (2.0 * u2);
             double r0 = 1.0 / u3;
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 3L * 1L + 3L * (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 
@@ -726,12 +726,12 @@ namespace Dsl.Models
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v10 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v11 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v12 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev13 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v14 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v15 = global::Dsl.FusedKernels.VectorScratch(5, l_d_D);
+                    var v10 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v11 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v12 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev13 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v14 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v15 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
@@ -739,13 +739,13 @@ namespace Dsl.Models
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v10[i * l_d_D + j] = ((l_u * global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D)) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v10[i * l_d_D + j] = ((l_u * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D)) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v10[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v10[i * l_d_D + k]);
                             v11[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
@@ -759,7 +759,7 @@ namespace Dsl.Models
                         var rv13 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv13;
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v14[i] = ((global::Dsl.FusedKernels.AnyInfinite(mv13) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv13), global::System.Runtime.Intrinsics.Vector256.Exp((v12[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv13, zv13))), ev13[i] * rv13) : ev13[i] * rv13) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                            v14[i] = ((global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv13) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv13), global::System.Runtime.Intrinsics.Vector256.Exp((v12[i] - global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv13, zv13))), ev13[i] * rv13) : ev13[i] * rv13) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -769,16 +769,16 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v15[i]) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b4 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b5 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b9 = global::Dsl.FusedKernels.Scratch(5, l_d_D);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -792,7 +792,7 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b4[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b4[i * l_d_D + k]);
                         b5[i] = acc;
                     }
                     for (int i = 0; i < l_d_K; i++)
@@ -874,9 +874,9 @@ namespace Dsl.Models
             CheckInput(x, "ScoreDivergenceNoGrad");
             CheckNoiseLevel(x, sigma, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x, sigma);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x, sigma);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x and σ are float32/float64 on the CPU and contiguous; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreDivergenceNoGradFused(x, sigma);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, sigma)) return ScoreDivergenceNoGradFused(x, sigma);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_Mu = Param("Mu");
@@ -930,7 +930,7 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -939,50 +939,50 @@ namespace Dsl.Models
             int d_D = (int)size_D;
             int d_K = (int)size_K;
             double h0 = (2.0 * (double)size_D);
-            var p_Mu = global::Dsl.FusedKernels.Read(Param("Mu"));
-            var p_LogW = global::Dsl.FusedKernels.Read(Param("LogW"));
-            double p_Sigma = global::Dsl.FusedKernels.ReadScalar(Param("Sigma"));
-            double u0 = global::Dsl.FusedKernels.Square(p_Sigma);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 5L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 5L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 5L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 5L * (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var ss = global::Dsl.FusedKernels.Span<T>(sc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_K = d_K; var l_h0 = h0; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u0 = u0;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v17 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
-                    var v18 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v22 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var ev23 = global::Dsl.FusedKernels.VectorScratch(3, l_d_K);
-                    var v24 = global::Dsl.FusedKernels.VectorScratch(4, l_d_K);
-                    var v28 = global::Dsl.FusedKernels.VectorScratch(5, l_d_K);
-                    var v29 = global::Dsl.FusedKernels.VectorScratch(6, l_d_D);
+                    var v17 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v18 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev23 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v24 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v28 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_K);
+                    var v29 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
-                        var c_sigma = global::Dsl.FusedKernels.Gather(ss, s, 1);
+                        var c_sigma = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);
                         for (int i = 0; i < l_d_K; i++)
                         {
                             for (int j = 0; j < l_d_D; j++)
                             {
-                                v17[i * l_d_D + j] = (global::Dsl.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                                v17[i * l_d_D + j] = (global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
                             }
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v17[i * l_d_D + k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v17[i * l_d_D + k]);
                             v18[i] = acc;
                         }
-                        var v19 = global::Dsl.FusedKernels.Square(c_sigma);
+                        var v19 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                         var v20 = (global::System.Runtime.Intrinsics.Vector256.Create(l_u0) + v19);
                         var v21 = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * v20);
                         for (int i = 0; i < l_d_K; i++)
@@ -996,7 +996,7 @@ namespace Dsl.Models
                         var rv23 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv23;
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v24[i] = (global::Dsl.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - global::Dsl.FusedKernels.LogSumExpFinish(mv23, zv23))), ev23[i] * rv23) : ev23[i] * rv23);
+                            v24[i] = (global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv23) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv23), global::System.Runtime.Intrinsics.Vector256.Exp((v22[i] - global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv23, zv23))), ev23[i] * rv23) : ev23[i] * rv23);
                         }
                         var v25 = (global::System.Runtime.Intrinsics.Vector256<double>.One / v21);
                         var v26 = (v25 / v21);
@@ -1019,21 +1019,21 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v30;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(v29[k]);
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v29[k]);
                             v30 = acc;
                         }
                         var v31 = (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * v30);
                         var v32 = (v27 - v31);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v32);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v32);
                     }
                 }
-                var b1 = global::Dsl.FusedKernels.Scratch(0, l_d_K * l_d_D);
-                var b2 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b6 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var eb7 = global::Dsl.FusedKernels.Scratch(3, l_d_K);
-                var b8 = global::Dsl.FusedKernels.Scratch(4, l_d_K);
-                var b12 = global::Dsl.FusedKernels.Scratch(5, l_d_K);
-                var b13 = global::Dsl.FusedKernels.Scratch(6, l_d_D);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b12 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_K);
+                var b13 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -1048,10 +1048,10 @@ namespace Dsl.Models
                     for (int i = 0; i < l_d_K; i++)
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b1[i * l_d_D + k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b1[i * l_d_D + k]);
                         b2[i] = acc;
                     }
-                    double b3 = global::Dsl.FusedKernels.Square(c_sigma);
+                    double b3 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
                     double b4 = (l_u0 + b3);
                     double b5 = (2.0 * b4);
                     for (int i = 0; i < l_d_K; i++)
@@ -1088,7 +1088,7 @@ namespace Dsl.Models
                     double b14;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.FusedKernels.Square(b13[k]);
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b13[k]);
                         b14 = acc;
                     }
                     double b15 = (4.0 * b14);
@@ -1237,7 +1237,7 @@ namespace Dsl.Models
             "    t29 = t20 - t28\n" +
             "    return t29\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("PerturbedGaussianMixture", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("PerturbedGaussianMixture", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -11,7 +11,7 @@
 
 namespace Dsl.Models
 {
-    partial class PlanarFlow : global::Dsl.EnergyModule, global::Dsl.Flows.IFlowLayer
+    partial class PlanarFlow : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.Flows.IFlowLayer
     {
         /// <summary>The transform as written.</summary>
         public static string Equation => "z + U * Tanh(Dot(W, z) + B)";

@@ -5,10 +5,10 @@
 
 namespace Dsl.Models
 {
-    partial class ProductOfStudentT : global::Dsl.EnergyModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
+    partial class ProductOfStudentT : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "ProductOfStudentT",
             "Sum(Alpha * Log(1 + Square(W * x)))",
             new string[] { "D", "K" },
@@ -64,9 +64,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyNoGrad");
             // Kernel: TorchScript — EnergyNoGradScript below (the function energy of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyNoGradScript(x);
             // Kernel: fused — EnergyNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return EnergyNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_K * size_D)) return EnergyNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -84,49 +84,49 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyNoGrad: one pass over the samples (see the comment in EnergyNoGrad).</summary>
         private global::TorchSharp.torch.Tensor EnergyNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Alpha"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_K = d_K; var l_p_W = p_W; var l_p_Alpha = p_Alpha;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v2 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
+                    var v2 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v2[i] = acc;
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v3;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[k]) * global::System.Runtime.Intrinsics.Vector256.Log((global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v2[k]))));
+                            for (int k = 0; k < l_d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[k]) * global::System.Runtime.Intrinsics.Vector256.Log((global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Square(v2[k]))));
                             v3 = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v3);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v3);
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -139,7 +139,7 @@ namespace Dsl.Models
                     double b1;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_K; k++) acc += (l_p_Alpha[k] * global::System.Math.Log((1.0 + global::Dsl.FusedKernels.Square(b0[k]))));
+                        for (int k = 0; k < l_d_K; k++) acc += (l_p_Alpha[k] * global::System.Math.Log((1.0 + global::Dsl.GeneratedCode.FusedKernels.Square(b0[k]))));
                         b1 = acc;
                     }
                     os0[s] = T.CreateTruncating(b1);
@@ -177,9 +177,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreNoGrad");
             // Kernel: TorchScript — ScoreNoGradScript below (the function score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreNoGradScript(x);
             // Kernel: fused — ScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -202,44 +202,44 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreNoGrad: one pass over the samples (see the comment in ScoreNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Alpha"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_D = d_D; var l_d_K = d_K; var l_p_W = p_W; var l_p_Alpha = p_Alpha;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
+                    var v3 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v3[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v3[i])))));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Square(v3[i])))));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -249,13 +249,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-v5[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s * l_d_D + i, l_d_D, (-v5[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -267,7 +267,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_K; i++)
                     {
-                        b1[i] = (2.0 * (b0[i] * (l_p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
+                        b1[i] = (2.0 * (b0[i] * (l_p_Alpha[i] / (1.0 + global::Dsl.GeneratedCode.FusedKernels.Square(b0[i])))));
                     }
                     for (int i = 0; i < l_d_D; i++)
                     {
@@ -316,9 +316,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "EnergyAndScoreNoGrad");
             // Kernel: TorchScript — EnergyAndScoreNoGradScript below (the function energy_and_score of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return EnergyAndScoreNoGradScript(x);
             // Kernel: fused — EnergyAndScoreNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return EnergyAndScoreNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return EnergyAndScoreNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -345,47 +345,47 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of EnergyAndScoreNoGrad: one pass over the samples (see the comment in EnergyAndScoreNoGrad).</summary>
         private (global::TorchSharp.torch.Tensor Energy, global::TorchSharp.torch.Tensor Score) EnergyAndScoreNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Alpha"));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
             var y1 = global::TorchSharp.torch.empty(new long[] { xc.shape[0], size_D }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + 1L + (long)d_D), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + 1L + (long)d_D), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + 1L + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + (long)d_D * d_K + 1L + (long)d_D), Run<double>);
             return (y0.MoveToOuterDisposeScope(), y1.MoveToOuterDisposeScope());
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                var os1 = global::Dsl.FusedKernels.Span<T>(y1);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
                 var l_d_D = d_D; var l_d_K = d_K; var l_p_W = p_W; var l_p_Alpha = p_Alpha;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
-                    var v6 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(3, l_d_D);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K);
+                    var v6 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v5[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v5[i]));
+                            v6[i] = (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Square(v5[i]));
                         }
                         global::System.Runtime.Intrinsics.Vector256<double> v7;
                         {
@@ -403,17 +403,17 @@ namespace Dsl.Models
                             for (int k = 0; k < l_d_K; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[k * l_d_D + i]) * v8[k];
                             v9[i] = acc;
                         }
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v7);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v7);
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-v9[i]));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s * l_d_D + i, l_d_D, (-v9[i]));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b3 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(3, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -425,7 +425,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_K; i++)
                     {
-                        b1[i] = (1.0 + global::Dsl.FusedKernels.Square(b0[i]));
+                        b1[i] = (1.0 + global::Dsl.GeneratedCode.FusedKernels.Square(b0[i]));
                     }
                     double b2;
                     {
@@ -467,9 +467,9 @@ namespace Dsl.Models
             CheckInput(z, "ScoreStepNoGrad", "z");
             CheckSameBatch(x, z, "z", "ScoreStepNoGrad");
             // Kernel: TorchScript — ScoreStepNoGradScript below (the function score_step of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreStepNoGradScript(x, a, z, b);
             // Kernel: fused — ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, z, b, default, null);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x, z) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, z, b, default, null);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();
@@ -481,11 +481,11 @@ namespace Dsl.Models
         /// <param name="b">The factor of the noise.</param>
         /// <param name="noise">Where z comes from: the same numbers on every path, device and thread count.</param>
         /// <param name="output">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>
-        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
+        public global::TorchSharp.torch.Tensor ScoreStepNoGrad(global::TorchSharp.torch.Tensor x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output = null)
         {
             CheckInput(x, "ScoreStepNoGrad");
             // Kernel: fused — ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, null, b, noise, output);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(size_K * size_D, size_D * size_K))) return ScoreStepNoGradFused(x, a, null, b, noise, output);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var next = ScoreStepNoGrad(x, a, noise.Sample(x), b);
@@ -495,9 +495,9 @@ namespace Dsl.Models
         }
 
         /// <summary>The fused CPU kernel of ScoreStepNoGrad: one pass over the samples (see the comment in ScoreStepNoGrad); z is drawn inside the loop from noise when it is null.</summary>
-        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
+        private global::TorchSharp.torch.Tensor ScoreStepNoGradFused(global::TorchSharp.torch.Tensor x, double a, global::TorchSharp.torch.Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, global::TorchSharp.torch.Tensor? output)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
@@ -505,22 +505,22 @@ namespace Dsl.Models
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
-            var y0 = global::Dsl.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.FusedKernels.Span<float>(xc), global::Dsl.FusedKernels.Span<float>(y0), global::Dsl.FusedKernels.Span<float>(zc), 0));
-            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.FusedKernels.Span<double>(xc), global::Dsl.FusedKernels.Span<double>(y0), global::Dsl.FusedKernels.Span<double>(zc), 0));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Alpha"));
+            var y0 = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, "ScoreStepNoGrad");
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<float> : (first, last) => Run<float>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<float>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<float>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<float>(zc), 0));
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + (long)d_K + (long)d_D * d_K + (long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
             // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
-                for (int block = start; block < end; block += global::Dsl.FusedKernels.NoiseBlock)
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
-                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
+                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 
@@ -531,21 +531,21 @@ namespace Dsl.Models
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v3 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
-                    var v4 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v5 = global::Dsl.FusedKernels.VectorScratch(2, l_d_D);
+                    var v3 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K);
+                    var v4 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v5 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_D);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v3[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.FusedKernels.Square(v3[i])))));
+                            v4[i] = (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (v3[i] * (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[i]) / (global::System.Runtime.Intrinsics.Vector256.Create(1.0) + global::Dsl.GeneratedCode.FusedKernels.Square(v3[i])))));
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
@@ -555,13 +555,13 @@ namespace Dsl.Models
                         }
                         for (int i = 0; i < l_d_D; i++)
                         {
-                            global::Dsl.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v5[i]) + l_b * global::Dsl.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v5[i]) + l_b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + i, l_d_D));
                         }
                     }
                 }
-                var b0 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
-                var b1 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b2 = global::Dsl.FusedKernels.Scratch(2, l_d_D);
+                var b0 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K);
+                var b1 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_D);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -573,7 +573,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_K; i++)
                     {
-                        b1[i] = (2.0 * (b0[i] * (l_p_Alpha[i] / (1.0 + global::Dsl.FusedKernels.Square(b0[i])))));
+                        b1[i] = (2.0 * (b0[i] * (l_p_Alpha[i] / (1.0 + global::Dsl.GeneratedCode.FusedKernels.Square(b0[i])))));
                     }
                     for (int i = 0; i < l_d_D; i++)
                     {
@@ -626,9 +626,9 @@ namespace Dsl.Models
         {
             CheckInput(x, "ScoreDivergenceNoGrad");
             // Kernel: TorchScript — ScoreDivergenceNoGradScript below (the function score_divergence of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.
-            if (global::Dsl.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
+            if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return ScoreDivergenceNoGradScript(x);
             // Kernel: fused — ScoreDivergenceNoGradFused below, one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).
-            if (global::Dsl.FusedKernels.Accepts(Kernels, x) && global::Dsl.FusedKernels.Small(Kernels, size_K * size_D)) return ScoreDivergenceNoGradFused(x);
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, size_K * size_D)) return ScoreDivergenceNoGradFused(x);
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var p_W = Param("W");
@@ -661,21 +661,21 @@ namespace Dsl.Models
         /// <summary>The fused CPU kernel of ScoreDivergenceNoGrad: one pass over the samples (see the comment in ScoreDivergenceNoGrad).</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradFused(global::TorchSharp.torch.Tensor x)
         {
-            global::Dsl.FusedKernels.Count();
+            global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var xc = x.contiguous();
             int n = (int)xc.shape[0];
             int d_K = (int)size_K;
             int d_D = (int)size_D;
-            var p_W = global::Dsl.FusedKernels.Read(Param("W"));
-            var p_Alpha = global::Dsl.FusedKernels.Read(Param("Alpha"));
+            var p_W = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W"));
+            var p_Alpha = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Alpha"));
             var u0 = new double[d_K * d_D];
             for (int i = 0; i < d_K; i++)
             {
                 for (int j = 0; j < d_D; j++)
                 {
-                    u0[i * d_D + j] = global::Dsl.FusedKernels.Square(p_W[i * d_D + j]);
+                    u0[i * d_D + j] = global::Dsl.GeneratedCode.FusedKernels.Square(p_W[i * d_D + j]);
                 }
             }
             var u1 = new double[d_K];
@@ -686,34 +686,34 @@ namespace Dsl.Models
                 u1[i] = acc;
             }
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);
-            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + 2L * 1L), Run<float>);
-            else global::Dsl.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + 2L * 1L), Run<double>);
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + 2L * 1L), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_K * d_D + 3L * (long)d_K + 2L * 1L), Run<double>);
             return y0.MoveToOuterDisposeScope();
 
             void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
-                var xs = global::Dsl.FusedKernels.Span<T>(xc);
-                var os0 = global::Dsl.FusedKernels.Span<T>(y0);
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
                 var l_d_K = d_K; var l_d_D = d_D; var l_p_W = p_W; var l_p_Alpha = p_Alpha; var l_u1 = u1;
                 int s = start;
                 // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    var v7 = global::Dsl.FusedKernels.VectorScratch(0, l_d_K);
-                    var v8 = global::Dsl.FusedKernels.VectorScratch(1, l_d_K);
-                    var v9 = global::Dsl.FusedKernels.VectorScratch(2, l_d_K);
+                    var v7 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K);
+                    var v8 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v9 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
                     for (; s + 4 <= end; s += 4)
                     {
                         int xo = s * l_d_D;
                         for (int i = 0; i < l_d_K; i++)
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.FusedKernels.Gather(xs, xo + k, l_d_D);
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W[i * l_d_D + k]) * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D);
                             v7[i] = acc;
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
-                            v8[i] = global::Dsl.FusedKernels.Square(v7[i]);
+                            v8[i] = global::Dsl.GeneratedCode.FusedKernels.Square(v7[i]);
                         }
                         for (int i = 0; i < l_d_K; i++)
                         {
@@ -722,16 +722,16 @@ namespace Dsl.Models
                         global::System.Runtime.Intrinsics.Vector256<double> v10;
                         {
                             var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                            for (int k = 0; k < l_d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[k]) * ((global::System.Runtime.Intrinsics.Vector256.Create((-4.0)) * (global::Dsl.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v9[k])) * (v8[k] * global::System.Runtime.Intrinsics.Vector256.Create(l_u1[k])))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (global::System.Runtime.Intrinsics.Vector256.Create(l_u1[k]) / v9[k]))));
+                            for (int k = 0; k < l_d_K; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_Alpha[k]) * ((global::System.Runtime.Intrinsics.Vector256.Create((-4.0)) * (global::Dsl.GeneratedCode.FusedKernels.Square((global::System.Runtime.Intrinsics.Vector256<double>.One / v9[k])) * (v8[k] * global::System.Runtime.Intrinsics.Vector256.Create(l_u1[k])))) + (global::System.Runtime.Intrinsics.Vector256.Create(2.0) * (global::System.Runtime.Intrinsics.Vector256.Create(l_u1[k]) / v9[k]))));
                             v10 = acc;
                         }
                         var v11 = (-v10);
-                        global::Dsl.FusedKernels.Scatter(os0, s, 1, v11);
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, s, 1, v11);
                     }
                 }
-                var b2 = global::Dsl.FusedKernels.Scratch(0, l_d_K);
-                var b3 = global::Dsl.FusedKernels.Scratch(1, l_d_K);
-                var b4 = global::Dsl.FusedKernels.Scratch(2, l_d_K);
+                var b2 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K);
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
                 for (; s < end; s++)
                 {
                     int xo = s * l_d_D;
@@ -743,7 +743,7 @@ namespace Dsl.Models
                     }
                     for (int i = 0; i < l_d_K; i++)
                     {
-                        b3[i] = global::Dsl.FusedKernels.Square(b2[i]);
+                        b3[i] = global::Dsl.GeneratedCode.FusedKernels.Square(b2[i]);
                     }
                     for (int i = 0; i < l_d_K; i++)
                     {
@@ -752,7 +752,7 @@ namespace Dsl.Models
                     double b5;
                     {
                         double acc = 0;
-                        for (int k = 0; k < l_d_K; k++) acc += (l_p_Alpha[k] * (((-4.0) * (global::Dsl.FusedKernels.Square((1.0 / b4[k])) * (b3[k] * l_u1[k]))) + (2.0 * (l_u1[k] / b4[k]))));
+                        for (int k = 0; k < l_d_K; k++) acc += (l_p_Alpha[k] * (((-4.0) * (global::Dsl.GeneratedCode.FusedKernels.Square((1.0 / b4[k])) * (b3[k] * l_u1[k]))) + (2.0 * (l_u1[k] / b4[k]))));
                         b5 = acc;
                     }
                     double b6 = (-b5);
@@ -843,7 +843,7 @@ namespace Dsl.Models
             "    t15 = t14.neg()\n" +
             "    return t15\n";
 
-        private static readonly global::Dsl.TorchScriptUnit torchScript = new global::Dsl.TorchScriptUnit("ProductOfStudentT", TorchScriptSource);
+        private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit("ProductOfStudentT", TorchScriptSource);
 
         /// <summary>Runs the user's own [Energy] method eagerly on Scalar/Vec/Mat: the autograd reference of every generated result.</summary>
         /// <param name="x">Samples: [N, D].</param>

@@ -7,10 +7,10 @@
 
 namespace Dsl.Models
 {
-    partial class SpinRbm : global::Dsl.EnergyModule, global::Dsl.IBipartiteModel
+    partial class SpinRbm : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IBipartiteModel
     {
         /// <summary>What Dsl generated for this model.</summary>
-        public static global::Dsl.ModelInfo Info { get; } = new global::Dsl.ModelInfo(
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
             "SpinRbm",
             "-Dot(B, v) - Dot(C, h) - Dot(v, W * h)",
             new string[] { "V", "H" },

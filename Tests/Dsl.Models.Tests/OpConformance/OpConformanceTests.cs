@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Dsl.GeneratedCode;
 using Dsl.Models.Tests.OpConformance;
 using Dsl.Symbolic.Ops;
 using TorchSharp;
@@ -87,11 +88,11 @@ namespace Dsl.Models.Tests
         }.ToDictionary(c => c.Op);
 
         /// <summary>The models of an operation (OpModels.cs), by the naming convention {Op}OnX / {Op}OnParam / {Op}OnHost.</summary>
-        private static EnergyModule? Create(IrOp op, string form, int dim)
+        private static GeneratedModule? Create(IrOp op, string form, int dim)
         {
             var type = typeof(OpConformanceTests).Assembly.GetType("Dsl.Models.Tests.OpConformance." + op + form);
             if (type == null) return null;
-            var model = (EnergyModule)Activator.CreateInstance(type, dim, null)!;
+            var model = (GeneratedModule)Activator.CreateInstance(type, dim, null)!;
             model.to(ScalarType.Float64);
             return model;
         }
@@ -172,7 +173,7 @@ namespace Dsl.Models.Tests
         }
 
         /// <summary>Runs <paramref name="check"/> on each backend of a model: torch ops, fused, TorchScript (each must actually run).</summary>
-        private static void OnEveryBackend(EnergyModule model, Action<string> check)
+        private static void OnEveryBackend(GeneratedModule model, Action<string> check)
         {
             model.Kernels = KernelPath.TorchOps;
             Assert.Equal(0, Runs(() => FusedKernels.Calls, () => check("torch ops")));

@@ -1,3 +1,4 @@
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -203,7 +204,7 @@ namespace Dsl
         /// <summary>
         /// One sweep in place over units [B, N] (contiguous float32/float64 on the CPU, L even): the even colour ((row + column) even), then
         /// the odd one, each site by <paramref name="rule"/> at inverse temperature <paramref name="beta"/> with the generated ΔEᵢ. Site i of
-        /// chain b in colour c reads the uniform <see cref="Discrete.CheckerboardSweeps.Uniform"/>(key, sweep, c, b, N, i), so the result
+        /// chain b in colour c reads the uniform <see cref="GeneratedCode.CheckerboardSweeps.Uniform"/>(key, sweep, c, b, N, i), so the result
         /// is a function of (units, β, key, sweep) whatever the threading. Returns the number of units that changed.
         /// </summary>
         long CheckerboardSweep(Tensor units, double beta, Discrete.SpinUpdate rule, ulong key, long sweep = 0);

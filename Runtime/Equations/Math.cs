@@ -1,3 +1,4 @@
+using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
 

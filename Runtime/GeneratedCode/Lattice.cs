@@ -2,7 +2,7 @@ using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dsl
+namespace Dsl.GeneratedCode
 {
     /// <summary>Periodic square lattices stored as Vecs of L² sites (row-major), for lattice energies such as Ising.</summary>
     public static class Lattice

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Dsl
+namespace Dsl.GeneratedCode
 {
     /// <summary>What the generator made of one model: emitted as <c>Model.Info</c> so tools can list it.</summary>
     /// <param name="Name">The model's class name.</param>

@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace Dsl.Sde
+namespace Dsl.GeneratedCode
 {
     /// <summary>Input checks of the generated SDE members: the SDE, the member, the argument and the expected shape.</summary>
     public static class SdeChecks

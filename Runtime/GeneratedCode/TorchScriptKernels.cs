@@ -8,7 +8,7 @@ using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dsl
+namespace Dsl.GeneratedCode
 {
     /// <summary>
     /// The run-time side of the TorchScript kernels that Dsl generates: which inputs take them, and a count of the calls (tests

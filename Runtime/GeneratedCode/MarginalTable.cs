@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace Dsl.Sde
+namespace Dsl.GeneratedCode
 {
     /// <summary>
     /// The perturbation kernel of dx = a(t)x dt + g(t) dw tabulated once in float64 when it has no closed form:

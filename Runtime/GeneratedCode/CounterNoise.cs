@@ -2,7 +2,7 @@ using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dsl
+namespace Dsl.GeneratedCode
 {
     /// <summary>
     /// The Gaussian noise z of one sampler step, drawn where it is used: element i of z (row-major over x's [N, D]) is

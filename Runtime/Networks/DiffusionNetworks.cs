@@ -7,7 +7,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Dsl.Models
+namespace Dsl.Networks
 {
     /// <summary>The sinusoidal time embedding of Vaswani et al. / Ho et al.: [sin(s·τ·fₖ), cos(s·τ·fₖ)], fₖ = 10000^(−k/(E/2)).</summary>
     public static class TimeEmbedding
@@ -26,12 +26,12 @@ namespace Dsl.Models
     }
 
     /// <summary>
-    /// The base of the diffusion networks: an <see cref="EnergyModule"/> (so the Trainer, its EMA and checkpoints work),
+    /// The base of the diffusion networks: an <see cref="ParameterModule"/> (so the Trainer, its EMA and checkpoints work),
     /// seeded initialisation, the shared input checks, and optional class conditioning: with Classes = K &gt; 0 a label
     /// embedding of K + 1 rows is added to the time embedding, row K being the "no label" token that classifier-free
     /// guidance drops labels to (condition = null means every sample unlabelled).
     /// </summary>
-    public abstract class DiffusionNetwork : EnergyModule, IConditionalDiffusionNetwork
+    public abstract class DiffusionNetwork : ParameterModule, IConditionalDiffusionNetwork
     {
         private protected DiffusionNetwork(string name, int dim, int classes) : base(name, dim) { Classes = classes; }
 
@@ -337,7 +337,7 @@ namespace Dsl.Models
     }
 }
 
-namespace Dsl.Models
+namespace Dsl.Networks
 {
     internal static class NetworkShapes
     {

@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dsl
+namespace Dsl.GeneratedCode
 {
     /// <summary>
     /// What the fused CPU kernels that Dsl generates call at run time: the dispatch test, spans over the memory of contiguous
