@@ -62,13 +62,13 @@ namespace Dsl.Generators.Lowering
             var v = g.Input(spec.DimSymbol);
             var h = g.Input(spec.HiddenDimSymbol, "h");
             var parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.ToArray()));
-            var lowerer = new ModelLowering.ExprLowerer(g, v, null, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName, h);
+            var lowerer = new ExprLowerer(g, v, null, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName, h);
             Node energy;
             try
             {
                 energy = lowerer.Lower(spec.Energy);
             }
-            catch (ModelLowering.LoweringException e)
+            catch (LoweringException e)
             {
                 diagnostics.Add(e.Diagnostic);
                 return null;

@@ -80,10 +80,10 @@ namespace Dsl.Generators.Lowering
                 var inputs = new Dictionary<string, Node>();
                 for (int i = 0; i < names.Count; i++) inputs[names[i]] = nodes[i];
                 inputs[latentName] = z;
-                var lowerer = new ModelLowering.ExprLowerer(g, z, null, parameters, origins, spec.ClassName, null, inputs);
+                var lowerer = new ExprLowerer(g, z, null, parameters, origins, spec.ClassName, null, inputs);
                 Node f;
                 try { f = lowerer.Lower(equation); }
-                catch (ModelLowering.LoweringException e) { diagnostics.Add(e.Diagnostic); return null; }
+                catch (LoweringException e) { diagnostics.Add(e.Diagnostic); return null; }
                 catch (GraphTooLargeException e) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, equation.Location, spec.ClassName, e.Message)); return null; }
                 catch (ShapeException e) { diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, equation.Location, spec.ClassName, e.Message)); return null; }
                 if (f.Shape.Rank != 0)

@@ -47,13 +47,13 @@ namespace Dsl.Generators.Lowering
             var g = new Graph();
             var z = g.Input(spec.DimSymbol, spec.InputName);
             var parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.ToArray()));
-            var lowerer = new ModelLowering.ExprLowerer(g, z, null, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName);
+            var lowerer = new ExprLowerer(g, z, null, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName);
             Node f;
             try
             {
                 f = lowerer.Lower(spec.Transform);
             }
-            catch (ModelLowering.LoweringException e)
+            catch (LoweringException e)
             {
                 diagnostics.Add(e.Diagnostic);
                 return null;

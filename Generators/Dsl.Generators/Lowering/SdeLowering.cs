@@ -47,14 +47,14 @@ namespace Dsl.Generators.Lowering
             var g = new Graph();
             var x = g.Input(spec.DimSymbol);
             var t = g.Condition("t");
-            var lowerer = new ModelLowering.ExprLowerer(g, x, t, new Dictionary<string, Node>(), new Dictionary<Node, LocationInfo?>(), spec.ClassName);
+            var lowerer = new ExprLowerer(g, x, t, new Dictionary<string, Node>(), new Dictionary<Node, LocationInfo?>(), spec.ClassName);
             Node drift, diffusion;
             try
             {
                 drift = lowerer.Lower(spec.Drift);
                 diffusion = lowerer.Lower(spec.Diffusion);
             }
-            catch (ModelLowering.LoweringException e)
+            catch (LoweringException e)
             {
                 diagnostics.Add(e.Diagnostic);
                 return null;

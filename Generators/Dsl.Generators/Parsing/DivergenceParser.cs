@@ -16,7 +16,7 @@ namespace Dsl.Generators.Parsing
         {
             if (!(context.TargetSymbol is INamedTypeSymbol type) || !(context.TargetNode is ClassDeclarationSyntax declaration))
                 return new DivergenceParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-            var (divergence, diagnostics) = ModelParser.Guarded(type, declaration, d => ParseDivergence(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
+            var (divergence, diagnostics) = CommonParsing.Guarded(type, declaration, d => ParseDivergence(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
             return new DivergenceParseResult(divergence, diagnostics.ToEquatableArray());
         }
 
@@ -24,10 +24,10 @@ namespace Dsl.Generators.Parsing
             IEnumerable<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
-            var containers = ModelParser.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
-            string dim = ModelParser.DimSymbol(attributes);
+            var containers = CommonParsing.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
+            string dim = CommonParsing.DimSymbol(attributes);
 
-            var parameters = ModelParser.ParseParameters(type, diagnostics, ct);
+            var parameters = CommonParsing.ParseParameters(type, diagnostics, ct);
             var q = Density(type, "LogQAttribute", "[LogQ]", classLocation, diagnostics, ct);
             var p = Density(type, "LogPAttribute", "[LogP]", classLocation, diagnostics, ct);
             if (q == null || p == null) return null;
@@ -42,7 +42,7 @@ namespace Dsl.Generators.Parsing
                         "the argument '" + argument.Name + "' of " + argument.ContainingSymbol.Name + " has the name of the latent variable z of [LogQ]; rename it"));
                     return null;
                 }
-            var reader = new ModelParser.EquationReader(compilation, type, new HashSet<string>(parameters.Select(x => x.Name)), type.Name, diagnostics, ct);
+            var reader = new EquationReader(compilation, type, new HashSet<string>(parameters.Select(x => x.Name)), type.Name, diagnostics, ct);
             var logQ = reader.Read(qMethod, qSyntax, qMethod.Parameters[0], null, null, qMethod.Parameters.Skip(1).ToList());
             if (logQ == null) return null;
             var logP = reader.Read(pMethod, pSyntax, pMethod.Parameters[0], null, null, pMethod.Parameters.Skip(1).ToList());
@@ -57,7 +57,7 @@ namespace Dsl.Generators.Parsing
         private static (IMethodSymbol, MethodDeclarationSyntax)? Density(INamedTypeSymbol type, string attribute, string label, LocationInfo? classLocation,
             List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
-            var methods = type.GetMembers().OfType<IMethodSymbol>().Where(m => ModelParser.HasAttribute(m, attribute)).ToList();
+            var methods = type.GetMembers().OfType<IMethodSymbol>().Where(m => CommonParsing.HasAttribute(m, attribute)).ToList();
             if (methods.Count != 1)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KlNotClosedForm, classLocation, type.Name,
@@ -68,8 +68,8 @@ namespace Dsl.Generators.Parsing
             var method = methods[0];
             var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (syntax == null) return null;
-            bool ok = ModelParser.IsDslType(method.ReturnType, "Scalar") && method.Parameters.Length >= (label == "[LogQ]" ? 2 : 1) && !method.IsGenericMethod
-                && method.Parameters.All(a => ModelParser.IsDslType(a.Type, "Vec") && a.RefKind == RefKind.None && !a.IsParams && !a.HasExplicitDefaultValue);
+            bool ok = CommonParsing.IsDslType(method.ReturnType, "Scalar") && method.Parameters.Length >= (label == "[LogQ]" ? 2 : 1) && !method.IsGenericMethod
+                && method.Parameters.All(a => CommonParsing.IsDslType(a.Type, "Vec") && a.RefKind == RefKind.None && !a.IsParams && !a.HasExplicitDefaultValue);
             if (!ok)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KlNotClosedForm, LocationInfo.From(syntax.Identifier.GetLocation()), type.Name,

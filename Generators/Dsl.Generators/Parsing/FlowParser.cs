@@ -16,7 +16,7 @@ namespace Dsl.Generators.Parsing
         {
             if (!(context.TargetSymbol is INamedTypeSymbol type) || !(context.TargetNode is ClassDeclarationSyntax declaration))
                 return new FlowParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-            var (flow, diagnostics) = ModelParser.Guarded(type, declaration, d => ParseFlow(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
+            var (flow, diagnostics) = CommonParsing.Guarded(type, declaration, d => ParseFlow(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
             return new FlowParseResult(flow, diagnostics.ToEquatableArray());
         }
 
@@ -24,11 +24,11 @@ namespace Dsl.Generators.Parsing
             IEnumerable<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
-            var containers = ModelParser.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
-            string dim = ModelParser.DimSymbol(attributes);
+            var containers = CommonParsing.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
+            string dim = CommonParsing.DimSymbol(attributes);
 
-            var parameters = ModelParser.ParseParameters(type, diagnostics, ct);
-            var methods = type.GetMembers().OfType<IMethodSymbol>().Where(m => ModelParser.HasAttribute(m, "TransformAttribute")).ToList();
+            var parameters = CommonParsing.ParseParameters(type, diagnostics, ct);
+            var methods = type.GetMembers().OfType<IMethodSymbol>().Where(m => CommonParsing.HasAttribute(m, "TransformAttribute")).ToList();
             if (methods.Count != 1)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FlowSignature, classLocation, type.Name,
@@ -38,14 +38,14 @@ namespace Dsl.Generators.Parsing
             var method = methods[0];
             var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (syntax == null) return null;
-            if (!ModelParser.IsDslType(method.ReturnType, "Vec") || method.Parameters.Length != 1 || !ModelParser.IsDslType(method.Parameters[0].Type, "Vec")
+            if (!CommonParsing.IsDslType(method.ReturnType, "Vec") || method.Parameters.Length != 1 || !CommonParsing.IsDslType(method.Parameters[0].Type, "Vec")
                 || method.IsGenericMethod || method.Parameters[0].RefKind != RefKind.None)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FlowSignature, LocationInfo.From(syntax.Identifier.GetLocation()), type.Name,
                     "declares the transform as '" + method.ReturnType.ToDisplayString() + " " + method.Name + "(" + string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString())) + ")'"));
                 return null;
             }
-            var reader = new ModelParser.EquationReader(compilation, type, new HashSet<string>(parameters.Select(p => p.Name)), type.Name, diagnostics, ct);
+            var reader = new EquationReader(compilation, type, new HashSet<string>(parameters.Select(p => p.Name)), type.Name, diagnostics, ct);
             var transform = reader.Read(method, syntax, method.Parameters[0], null);
             if (transform == null) return null;
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();

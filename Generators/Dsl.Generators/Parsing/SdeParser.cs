@@ -18,7 +18,7 @@ namespace Dsl.Generators.Parsing
         {
             if (!(context.TargetSymbol is INamedTypeSymbol type) || !(context.TargetNode is ClassDeclarationSyntax declaration))
                 return new SdeParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
-            var (sde, diagnostics) = ModelParser.Guarded(type, declaration, d => ParseSde(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
+            var (sde, diagnostics) = CommonParsing.Guarded(type, declaration, d => ParseSde(context.SemanticModel.Compilation, type, declaration, context.Attributes, d, ct));
             return new SdeParseResult(sde, diagnostics.ToEquatableArray());
         }
 
@@ -26,7 +26,7 @@ namespace Dsl.Generators.Parsing
             IEnumerable<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
-            var containers = ModelParser.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
+            var containers = CommonParsing.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
 
             double endTime = 1.0;
             foreach (var attribute in attributes)
@@ -45,20 +45,20 @@ namespace Dsl.Generators.Parsing
             var (driftMethod, driftSyntax) = drift.Value;
             var (diffusionMethod, diffusionSyntax) = diffusion.Value;
             bool ok = true;
-            if (!ModelParser.IsDslType(driftMethod.ReturnType, "Vec") || driftMethod.Parameters.Length != 2
-                || !ModelParser.IsDslType(driftMethod.Parameters[0].Type, "Vec") || !ModelParser.IsDslType(driftMethod.Parameters[1].Type, "Scalar"))
+            if (!CommonParsing.IsDslType(driftMethod.ReturnType, "Vec") || driftMethod.Parameters.Length != 2
+                || !CommonParsing.IsDslType(driftMethod.Parameters[0].Type, "Vec") || !CommonParsing.IsDslType(driftMethod.Parameters[1].Type, "Scalar"))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, LocationInfo.From(driftSyntax.Identifier.GetLocation()), type.Name,
                     "declares the drift as '" + driftMethod.ReturnType.ToDisplayString() + " " + driftMethod.Name + "(" + string.Join(", ", driftMethod.Parameters.Select(p => p.Type.ToDisplayString())) + ")'"));
                 ok = false;
             }
-            if (diffusionMethod.Parameters.Any(p => ModelParser.IsDslType(p.Type, "Vec")))
+            if (diffusionMethod.Parameters.Any(p => CommonParsing.IsDslType(p.Type, "Vec")))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, LocationInfo.From(diffusionSyntax.ParameterList.GetLocation()), type.Name,
                     "has a diffusion that takes x: Dsl's solvers and perturbation kernels assume g(t) independent of x"));
                 ok = false;
             }
-            else if (!ModelParser.IsDslType(diffusionMethod.ReturnType, "Scalar") || diffusionMethod.Parameters.Length != 1 || !ModelParser.IsDslType(diffusionMethod.Parameters[0].Type, "Scalar"))
+            else if (!CommonParsing.IsDslType(diffusionMethod.ReturnType, "Scalar") || diffusionMethod.Parameters.Length != 1 || !CommonParsing.IsDslType(diffusionMethod.Parameters[0].Type, "Scalar"))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, LocationInfo.From(diffusionSyntax.Identifier.GetLocation()), type.Name,
                     "declares the diffusion as '" + diffusionMethod.ReturnType.ToDisplayString() + " " + diffusionMethod.Name + "(" + string.Join(", ", diffusionMethod.Parameters.Select(p => p.Type.ToDisplayString())) + ")'"));
@@ -66,7 +66,7 @@ namespace Dsl.Generators.Parsing
             }
             if (!ok) return null;
 
-            var reader = new ModelParser.EquationReader(compilation, type, new HashSet<string>(), type.Name, diagnostics, ct);
+            var reader = new EquationReader(compilation, type, new HashSet<string>(), type.Name, diagnostics, ct);
             var driftSpec = reader.Read(driftMethod, driftSyntax, driftMethod.Parameters[0], driftMethod.Parameters[1]);
             var diffusionSpec = reader.Read(diffusionMethod, diffusionSyntax, null, diffusionMethod.Parameters[0]);
             if (driftSpec == null || diffusionSpec == null) return null;
@@ -76,7 +76,7 @@ namespace Dsl.Generators.Parsing
 
         private static (IMethodSymbol, MethodDeclarationSyntax)? Single(INamedTypeSymbol type, string attribute, string display, LocationInfo? classLocation, List<DiagnosticInfo> diagnostics, CancellationToken ct)
         {
-            var methods = type.GetMembers().OfType<IMethodSymbol>().Where(m => ModelParser.HasAttribute(m, attribute)).ToList();
+            var methods = type.GetMembers().OfType<IMethodSymbol>().Where(m => CommonParsing.HasAttribute(m, attribute)).ToList();
             if (methods.Count != 1)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, classLocation, type.Name,

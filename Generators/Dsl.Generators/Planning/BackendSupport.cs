@@ -85,8 +85,9 @@ namespace Dsl.Generators.Planning
             foreach (var n in Topology.Order(roots))
             {
                 if (!n.Shape.Batched) continue;
-                // A lattice stencil counts as unbounded: libtorch's vectorised rolls beat the per-site loop (256² Ising sweep:
-                // 2.3–3.2 ms with torch ops against 4.0–4.2 ms fused, docs/perf.md), so Auto leaves it to torch ops.
+                // A lattice stencil counts as unbounded: libtorch's vectorised rolls beat the per-site loop (256² Ising sweep, median
+                // of 20 interleaved rounds: 2.2 ms with torch-op local fields against 3.6 ms fused flip energies, docs/perf.md W5),
+                // so Auto leaves it to torch ops.
                 if (n.Op == Op.Neighbors || n.Op == Op.Roll) terms.Add(new ContractionTerm(EquatableArray<string>.Empty, true));
                 else if (n.Op == Op.MatVec) terms.Add(Term(n.A.Shape.Dims));
                 else if (n.Op == Op.MatMul) terms.Add(Term(n.A.Shape.Dims.Concat(new[] { n.B.Shape.Dims[1] })));
