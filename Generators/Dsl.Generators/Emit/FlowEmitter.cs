@@ -9,8 +9,8 @@ namespace Dsl.Generators.Emit
     /// <summary>Writes the generated half of a [Flow] layer: constructor, parameters, f(z) and log|det ∂f/∂z|.</summary>
     public static class FlowEmitter
     {
-        private const string Tensor = "global::TorchSharp.torch.Tensor";
-        private const string Torch = "global::TorchSharp.torch";
+        private const string Tensor = RuntimeNames.Torch.Tensor;
+        private const string Torch = RuntimeNames.Torch.Name;
 
         /// <summary>The generated file's text.</summary>
         public static string Emit(Planned<LayerPlan, LoweredFlow> p)
@@ -33,7 +33,7 @@ namespace Dsl.Generators.Emit
             bool hasNamespace = spec.Namespace != null;
             if (hasNamespace) w.Open("namespace " + spec.Namespace);
             foreach (var container in spec.Containers) w.Open("partial " + container.Keyword + " " + container.Name);
-            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.GeneratedCode.GeneratedModule" }.Concat(p.Plan.Interfaces)));
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { RuntimeNames.GeneratedCode.GeneratedModule }.Concat(p.Plan.Interfaces)));
 
             w.Line("/// <summary>The transform as written.</summary>");
             w.Line("public static string Equation => " + ModelEmitter.Str(spec.Transform.SourceText) + ";");
@@ -58,7 +58,7 @@ namespace Dsl.Generators.Emit
             w.Open("public " + Tensor + " TransformEager(" + Tensor + " z)");
             w.Line("CheckInput(z, \"TransformEager\", \"z\");");
             w.Line("BindEquationFields();");
-            w.Line("return " + spec.Transform.MethodName + "(new global::Dsl.Vec(z)).Tensor;");
+            w.Line("return " + spec.Transform.MethodName + "(new " + RuntimeNames.Api.Vec + "(z)).Tensor;");
             w.Close();
 
             w.Close();
