@@ -114,7 +114,7 @@ namespace Dsl.Generators.Planning
                 composed.Add("SamplePrior, PriorLogProb: MarginalVarianceAt(EndTime)");
             }
             composed.Add("ReverseDrift, ProbabilityFlowDrift: Drift, Diffusion");
-            var plan = new SdePlan(m.Spec.ClassName, new[] { "global::Dsl.Sde.ISde" }.ToEquatableArray(), kernel, m.QuadratureReason,
+            var plan = new SdePlan(m.Spec.ClassName, new[] { RuntimeNames.Interfaces.ISde }.ToEquatableArray(), kernel, m.QuadratureReason,
                 derived.ToEquatableArray(), methods.ToEquatableArray(), composed.ToEquatableArray(), unsupported.ToEquatableArray());
             return new Planned<SdePlan, LoweredSde>(plan, m, roots);
         }
@@ -123,7 +123,7 @@ namespace Dsl.Generators.Planning
         public static Planned<LayerPlan, LoweredFlow> Plan(LoweredFlow m)
         {
             var roots = PlanText.Roots(("Transform", m.Transform), ("LogDet", m.LogDet), ("U", m.U), ("G", m.G), ("GradG", m.GradG));
-            var plan = new LayerPlan(m.Spec.ClassName, "flow layer", new[] { "global::Dsl.Flows.IFlowLayer" }.ToEquatableArray(), new[]
+            var plan = new LayerPlan(m.Spec.ClassName, "flow layer", new[] { RuntimeNames.Interfaces.IFlowLayer }.ToEquatableArray(), new[]
             {
                 PlanText.TorchOnly("Forward", CodePathKind.Differentiable, "Transform"),
                 PlanText.TorchOnly("LogDetJacobian", CodePathKind.Differentiable, "LogDet"),
@@ -174,7 +174,7 @@ namespace Dsl.Generators.Planning
             var methods = members.Select(name => new MethodPlan(name, CodePathKind.Differentiable, new[] { name }.ToEquatableArray(), refusals, EquatableArray<ContractionTerm>.Empty)).ToList();
             var composed = new[] { "SampleHidden: HiddenProbabilities", "SampleVisible: " + (realVisible ? "VisibleMeans, VisiblePrecision" : "VisibleProbabilities") };
             string kind = "bipartite, " + spec.InputUnits.ToString().ToLowerInvariant() + " visible, " + spec.HiddenUnits.ToString().ToLowerInvariant() + " hidden";
-            var plan = new BipartitePlan(spec.ClassName, kind, new[] { "global::Dsl.IBipartiteModel" }.ToEquatableArray(), realVisible,
+            var plan = new BipartitePlan(spec.ClassName, kind, new[] { RuntimeNames.Interfaces.IBipartiteModel }.ToEquatableArray(), realVisible,
                 members.ToEquatableArray(), methods.ToEquatableArray(), composed.ToEquatableArray());
             return new Planned<BipartitePlan, LoweredBipartite>(plan, m, roots);
         }

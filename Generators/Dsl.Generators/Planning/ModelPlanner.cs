@@ -122,13 +122,13 @@ namespace Dsl.Generators.Planning
             }
 
             var interfaces = conditional
-                ? new List<string> { "global::Dsl.INoiseConditionalModel" }
-                : new List<string> { "global::Dsl.IEnergyScoreModel", "global::Dsl.IEquationModel" };
-            if (!conditional && d == null) interfaces.Add("global::Dsl.ICounterNoiseStepModel");
-            if (conditional && d == null) interfaces.Add("global::Dsl.INoiseConditionalStepModel");
-            if (m.Divergence != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalDivergenceModel" : "global::Dsl.IScoreDivergenceModel");
-            if (m.LogPartition != null) interfaces.Add(conditional ? "global::Dsl.INoiseConditionalLogProbModel" : "global::Dsl.ILogProbModel");
-            if (d != null) interfaces.Add(sweep!.Planned ? "global::Dsl.ILatticeSweepModel" : "global::Dsl.IDiscreteEnergyModel");
+                ? new List<string> { RuntimeNames.Interfaces.INoiseConditionalModel }
+                : new List<string> { RuntimeNames.Interfaces.IEnergyScoreModel, RuntimeNames.Interfaces.IEquationModel };
+            if (!conditional && d == null) interfaces.Add(RuntimeNames.Interfaces.ICounterNoiseStepModel);
+            if (conditional && d == null) interfaces.Add(RuntimeNames.Interfaces.INoiseConditionalStepModel);
+            if (m.Divergence != null) interfaces.Add(conditional ? RuntimeNames.Interfaces.INoiseConditionalDivergenceModel : RuntimeNames.Interfaces.IScoreDivergenceModel);
+            if (m.LogPartition != null) interfaces.Add(conditional ? RuntimeNames.Interfaces.INoiseConditionalLogProbModel : RuntimeNames.Interfaces.ILogProbModel);
+            if (d != null) interfaces.Add(sweep!.Planned ? RuntimeNames.Interfaces.ILatticeSweepModel : RuntimeNames.Interfaces.IDiscreteEnergyModel);
 
             var generated = new List<string> { "Energy", "Score", "EnergyAndScore" };
             if (conditional) generated.Add("NoiseLevel");

@@ -33,8 +33,7 @@ namespace Dsl.Generators.Emit
 
         private void EmitSweepMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
         {
-            const string Torch = "global::TorchSharp.torch";
-            const string Sweeps = "global::Dsl.GeneratedCode.CheckerboardSweeps";
+            const string Torch = RuntimeNames.Torch.Name;
             var prologue = new SourceWriter();
             var perChain = new SourceWriter();
             var unusedArrays = new SourceWriter();
@@ -49,8 +48,8 @@ namespace Dsl.Generators.Emit
             foreach (var n in order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll))
             {
                 string check = n.Op == Op.Neighbors
-                    ? "global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
-                    : "global::Dsl.GeneratedCode.Lattice.CheckRoll((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
+                    ? RuntimeNames.GeneratedCode.Lattice.CheckNeighbourSum + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
+                    : RuntimeNames.GeneratedCode.Lattice.CheckRoll + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
                 string name = Side(n, check);
                 if (side.Length == 0) side = name;
             }
@@ -66,40 +65,40 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"units\">Chains [B, N]: " + (spins ? "spins ±1" : "bits 0/1") + ", contiguous float32/float64 on the CPU; updated in place.</param>");
             w.Line("/// <param name=\"beta\">The inverse temperature β = 1/T &gt; 0.</param>");
             w.Line("/// <param name=\"rule\">Metropolis or heat bath.</param>");
-            w.Line("/// <param name=\"key\">The counter-based generator's key (<see cref=\"global::Dsl.CounterRandom.KeyFrom\"/>).</param>");
+            w.Line("/// <param name=\"key\">The counter-based generator's key (<see cref=\"" + RuntimeNames.Api.CounterRandom.KeyFrom + "\"/>).</param>");
             w.Line("/// <param name=\"sweep\">The sweep's number under <paramref name=\"key\"/>: successive sweeps with one key draw independent uniforms.</param>");
-            w.Open("public long CheckerboardSweep(" + Torch + ".Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long sweep = 0)");
+            w.Open("public long CheckerboardSweep(" + Torch + ".Tensor units, double beta, " + RuntimeNames.Api.SpinUpdate + " rule, ulong key, long sweep = 0)");
             foreach (var line in header) w.Line(line);
-            w.Line(Sweeps + ".Check(" + ModelEmitter.Str(modelName) + ", units, size_" + flipEnergy.Shape.Last + ", " + side + ", beta, spins: " + (spins ? "true" : "false") + ");");
-            w.Line("global::Dsl.GeneratedCode.FusedKernels.Count();");
+            w.Line(RuntimeNames.GeneratedCode.CheckerboardSweeps.Check + "(" + ModelEmitter.Str(modelName) + ", units, size_" + flipEnergy.Shape.Last + ", " + side + ", beta, spins: " + (spins ? "true" : "false") + ");");
+            w.Line(RuntimeNames.GeneratedCode.FusedKernels.Count + "();");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             Append(w, prologue);
             w.Line("int chains = (int)units.shape[0];");
-            w.Line("if (units.dtype == " + Torch + ".ScalarType.Float32) return " + Sweeps + ".Run(chains, " + side + ", Colour<float>);");
-            w.Line("return " + Sweeps + ".Run(chains, " + side + ", Colour<double>);");
+            w.Line("if (units.dtype == " + Torch + ".ScalarType.Float32) return " + RuntimeNames.GeneratedCode.CheckerboardSweeps.Run + "(chains, " + side + ", Colour<float>);");
+            w.Line("return " + RuntimeNames.GeneratedCode.CheckerboardSweeps.Run + "(chains, " + side + ", Colour<double>);");
             w.Line();
-            w.Open("long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>");
-            w.Line("var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(units);");
-            w.Line("var site = new global::Dsl.GeneratedCode.SiteRule(beta, rule, spins: " + (spins ? "true" : "false") + ");");
-            w.Line("ulong colourKey = global::Dsl.CounterRandom.SubKey(key, 2 * sweep + colour);");
-            w.Line("var uniforms = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, " + side + " / 2);");
+            w.Open("long Colour<T>(int colour, int chain, int firstRow, int endRow) where T : unmanaged, " + RuntimeNames.Bcl.IFloatingPointIeee754 + "<T>");
+            w.Line("var xs = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(units);");
+            w.Line("var site = new " + RuntimeNames.GeneratedCode.SiteRule.Name + "(beta, rule, spins: " + (spins ? "true" : "false") + ");");
+            w.Line("ulong colourKey = " + RuntimeNames.Api.CounterRandom.SubKey + "(key, 2 * sweep + colour);");
+            w.Line("var uniforms = " + RuntimeNames.GeneratedCode.FusedKernels.Scratch + "(0, " + side + " / 2);");
             w.Line("int xo = chain * " + sites + ";");
             Append(w, perChain);
             w.Line("long changed = 0;");
             w.Open("for (int r = firstRow; r < endRow; r++)");
             w.Line("int row = r * " + side + ";");
-            w.Line(Sweeps + ".FillRow(uniforms, " + side + ", colourKey, xo, row);");
+            w.Line(RuntimeNames.GeneratedCode.CheckerboardSweeps.FillRow + "(uniforms, " + side + ", colourKey, xo, row);");
             foreach (var dr in rowShifts)
-                w.Line("int row" + Shift(dr) + " = " + Sweeps + ".Wrap(r " + Signed(dr) + ", " + side + ") * " + side + ";");
+                w.Line("int row" + Shift(dr) + " = " + RuntimeNames.GeneratedCode.CheckerboardSweeps.Wrap + "(r " + Signed(dr) + ", " + side + ") * " + side + ";");
             w.Open("for (int c = (r + colour) & 1; c < " + side + "; c += 2)");
             w.Line("int i = row + c;");
             foreach (var dc in columnShifts)
-                w.Line("int col" + Shift(dc) + " = " + Sweeps + ".Wrap(c " + Signed(dc) + ", " + side + ");");
+                w.Line("int col" + Shift(dc) + " = " + RuntimeNames.GeneratedCode.CheckerboardSweeps.Wrap + "(c " + Signed(dc) + ", " + side + ");");
             w.Line("double unit = double.CreateTruncating(xs[xo + i]);");
             foreach (var line in siteLines) w.Line(line);
             w.Line("double next = site.Next(unit, " + deltaE + ", uniforms[c >> 1]);");
             w.Line("xs[xo + i] = T.CreateTruncating(next);");
-            w.Line("changed += global::Dsl.GeneratedCode.SiteRule.Changed(next, unit);");
+            w.Line("changed += " + RuntimeNames.GeneratedCode.SiteRule.Changed + "(next, unit);");
             w.Close();
             w.Close();
             w.Line("return changed;");

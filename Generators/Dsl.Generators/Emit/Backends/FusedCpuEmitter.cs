@@ -47,7 +47,7 @@ namespace Dsl.Generators.Emit
 
         /// <summary>Samples per iteration of the vector body: the lanes of a 256-bit vector of doubles.</summary>
         public const int Lanes = 4;
-        private const string V = "global::System.Runtime.Intrinsics.Vector256";
+        private const string V = RuntimeNames.Bcl.Vector256;
         private const string VD = V + "<double>";
 
         private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName, bool sharedLevelStep)
@@ -95,7 +95,7 @@ namespace Dsl.Generators.Emit
 
         private void EmitKernel(SourceWriter w, string kernelName, string methodName, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step)
         {
-            const string Torch = "global::TorchSharp.torch";
+            const string Torch = RuntimeNames.Torch.Name;
             var prologue = new SourceWriter();
             var buffers = new SourceWriter();
             var loop = new SourceWriter();
@@ -119,12 +119,12 @@ namespace Dsl.Generators.Emit
             var outputs = Enumerable.Range(0, roots.Count).Select(r => "y" + r).ToList();
 
             string args = Torch + ".Tensor x" + (conditional && !step ? ", " + Torch + ".Tensor sigma" : "")
-                + (step ? (conditional ? ", double sigma, double c, double u" : "") + ", double a, " + Torch + ".Tensor? z, double b, global::Dsl.GeneratedCode.CounterNoise noise, " + Torch + ".Tensor? output" : "");
-            const string Numeric = "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>";
+                + (step ? (conditional ? ", double sigma, double c, double u" : "") + ", double a, " + Torch + ".Tensor? z, double b, " + RuntimeNames.GeneratedCode.CounterNoise + " noise, " + Torch + ".Tensor? output" : "");
+            const string Numeric = "where T : unmanaged, " + RuntimeNames.Bcl.IFloatingPointIeee754 + "<T>";
             w.Line("/// <summary>The fused CPU kernel of " + methodName + ": one pass over the samples (see the comment in " + methodName + ")"
                 + (step ? "; z is drawn inside the loop from noise when it is null" : "") + ".</summary>");
             w.Open("private " + returnType + " " + kernelName + "(" + args + ")");
-            w.Line("global::Dsl.GeneratedCode.FusedKernels.Count();");
+            w.Line(RuntimeNames.GeneratedCode.FusedKernels.Count + "();");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var xc = x.contiguous();");
@@ -138,7 +138,7 @@ namespace Dsl.Generators.Emit
             {
                 if (step)
                 {
-                    w.Line("var y" + r + " = global::Dsl.GeneratedCode.FusedKernels.StepOutput(output, xc, ModelName, " + ModelEmitter.Str(methodName) + ");");
+                    w.Line("var y" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.StepOutput + "(output, xc, ModelName, " + ModelEmitter.Str(methodName) + ");");
                     continue;
                 }
                 var dims = new List<string> { "xc.shape[0]" };
@@ -149,34 +149,34 @@ namespace Dsl.Generators.Emit
             if (step)
             {
                 foreach (var t in new[] { "float", "double" })
-                    w.Line((t == "float" ? "if (xc.dtype == " + Torch + ".ScalarType.Float32) " : "else ") + "global::Dsl.GeneratedCode.FusedKernels.For(n, " + work + ", zc is null ? DrawingNoise<" + t + "> : (first, last) => Run<" + t
-                        + ">(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<" + t + ">(xc), global::Dsl.GeneratedCode.FusedKernels.Span<" + t + ">(y0), global::Dsl.GeneratedCode.FusedKernels.Span<" + t + ">(zc), 0));");
+                    w.Line((t == "float" ? "if (xc.dtype == " + Torch + ".ScalarType.Float32) " : "else ") + RuntimeNames.GeneratedCode.FusedKernels.For + "(n, " + work + ", zc is null ? DrawingNoise<" + t + "> : (first, last) => Run<" + t
+                        + ">(first, last, " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<" + t + ">(xc), " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<" + t + ">(y0), " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<" + t + ">(zc), 0));");
                 w.Line("return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope");
                 w.Line();
                 w.Line("// z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.");
                 w.Open("void DrawingNoise<T>(int start, int end) " + Numeric);
-                w.Line("var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);");
-                w.Line("var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);");
-                w.Open("for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)");
-                w.Line("int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);");
-                w.Line("Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * " + xStride + ", (blockEnd - block) * " + xStride + "), block * " + xStride + ");");
+                w.Line("var xs = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(xc);");
+                w.Line("var os0 = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(y0);");
+                w.Open("for (int block = start; block < end; block += " + RuntimeNames.GeneratedCode.FusedKernels.NoiseBlock + ")");
+                w.Line("int blockEnd = " + RuntimeNames.Bcl.Math.Min + "(end, block + " + RuntimeNames.GeneratedCode.FusedKernels.NoiseBlock + ");");
+                w.Line("Run<T>(block, blockEnd, xs, os0, " + RuntimeNames.GeneratedCode.FusedKernels.Normals + "<T>(noise, (long)block * " + xStride + ", (blockEnd - block) * " + xStride + "), block * " + xStride + ");");
                 w.Close();
                 w.Close();
                 w.Line();
-                w.Open("void Run<T>(int start, int end, global::System.Span<T> xs, global::System.Span<T> os0, global::System.Span<T> zs, int zo) " + Numeric);
+                w.Open("void Run<T>(int start, int end, " + RuntimeNames.Bcl.Span + "<T> xs, " + RuntimeNames.Bcl.Span + "<T> os0, " + RuntimeNames.Bcl.Span + "<T> zs, int zo) " + Numeric);
             }
             else
             {
-                w.Line("if (xc.dtype == " + Torch + ".ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, " + work + ", Run<float>);");
-                w.Line("else global::Dsl.GeneratedCode.FusedKernels.For(n, " + work + ", Run<double>);");
+                w.Line("if (xc.dtype == " + Torch + ".ScalarType.Float32) " + RuntimeNames.GeneratedCode.FusedKernels.For + "(n, " + work + ", Run<float>);");
+                w.Line("else " + RuntimeNames.GeneratedCode.FusedKernels.For + "(n, " + work + ", Run<double>);");
                 if (outputs.Count == 1) w.Line("return " + outputs[0] + ".MoveToOuterDisposeScope();");
                 else w.Line("return (" + string.Join(", ", outputs.Select(o => o + ".MoveToOuterDisposeScope()")) + ");");
                 w.Line();
                 w.Open("void Run<T>(int start, int end) " + Numeric);
             }
-            if (readsX && !step) w.Line("var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);");
-            if (conditional && !step && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = global::Dsl.GeneratedCode.FusedKernels.Span<T>(sc);");
-            if (!step) for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y" + r + ");");
+            if (readsX && !step) w.Line("var xs = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(xc);");
+            if (conditional && !step && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(sc);");
+            if (!step) for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(y" + r + ");");
             var parts = new[] { vectorBuffers.ToString(), vectorLoop.ToString(), buffers.ToString(), loop.ToString() };
             var captured = CapturedNames(prologue.ToString(), step).Where(name => parts.Any(t => Regex.IsMatch(t, @"\b" + name + @"\b"))).ToList();
             if (captured.Count > 0)
@@ -213,7 +213,7 @@ namespace Dsl.Generators.Emit
             if (readsX) loop.Line("int xo = s * " + xStride + ";");
             if (conditional && !sharedLevelStep && order.Any(n => n.Op == Op.Condition))
                 loop.Line(lanes
-                    ? "var c_" + conditionName + " = global::Dsl.GeneratedCode.FusedKernels.Gather(ss, s, 1);"
+                    ? "var c_" + conditionName + " = " + RuntimeNames.GeneratedCode.FusedKernels.Gather + "(ss, s, 1);"
                     : "double c_" + conditionName + " = double.CreateTruncating(ss[s]);");
             foreach (var n in order)
                 if (!Invariant(n) && !IsVirtual(n)) Materialise(loop, n, "b", buffers);
@@ -225,14 +225,14 @@ namespace Dsl.Generators.Emit
                 string offset = root.Shape.Rank == 0 ? "s" : "s * " + elements;
                 string c = sharedLevelStep ? "c * " : "";
                 if (step && lanes)
-                    Loops(loop, root.Shape, idx => loop.Line("global::Dsl.GeneratedCode.FusedKernels.Scatter(" + os + ", xo + " + idx[0] + ", " + xStride + ", " + c + "global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + xStride + ") + a * "
-                        + Elem(root, idx) + " + b * global::Dsl.GeneratedCode.FusedKernels.Gather(zs, xo - zo + " + idx[0] + ", " + xStride + "));"));
+                    Loops(loop, root.Shape, idx => loop.Line(RuntimeNames.GeneratedCode.FusedKernels.Scatter + "(" + os + ", xo + " + idx[0] + ", " + xStride + ", " + c + RuntimeNames.GeneratedCode.FusedKernels.Gather + "(xs, xo + " + idx[0] + ", " + xStride + ") + a * "
+                        + Elem(root, idx) + " + b * " + RuntimeNames.GeneratedCode.FusedKernels.Gather + "(zs, xo - zo + " + idx[0] + ", " + xStride + "));"));
                 else if (step)
                     Loops(loop, root.Shape, idx => loop.Line(os + "[xo + " + idx[0] + "] = T.CreateTruncating(" + c + "double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * "
                         + Elem(root, idx) + " + b * double.CreateTruncating(zs[xo - zo + " + idx[0] + "]));"));
                 else if (lanes)
                     Loops(loop, root.Shape, idx =>
-                        loop.Line("global::Dsl.GeneratedCode.FusedKernels.Scatter(" + os + ", " + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + ", " + elements + ", " + Elem(root, idx) + ");"));
+                        loop.Line(RuntimeNames.GeneratedCode.FusedKernels.Scatter + "(" + os + ", " + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + ", " + elements + ", " + Elem(root, idx) + ");"));
                 else
                     Loops(loop, root.Shape, idx =>
                         loop.Line(os + "[" + (root.Shape.Rank == 0 ? "s" : offset + " + " + Flat(root.Shape, idx)) + "] = T.CreateTruncating(" + Elem(root, idx) + ");"));
@@ -267,8 +267,8 @@ namespace Dsl.Generators.Emit
             {
                 if (!used.Contains(p.Name)) continue;
                 prologue.Line(p.Rank == 0
-                    ? "double p_" + p.Name + " = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param(" + ModelEmitter.Str(p.Name) + "));"
-                    : "var p_" + p.Name + " = global::Dsl.GeneratedCode.FusedKernels.Read(Param(" + ModelEmitter.Str(p.Name) + "));");
+                    ? "double p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.ReadScalar + "(Param(" + ModelEmitter.Str(p.Name) + "));"
+                    : "var p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.Read + "(Param(" + ModelEmitter.Str(p.Name) + "));");
             }
         }
 
@@ -341,7 +341,7 @@ namespace Dsl.Generators.Emit
                 case Op.Input:
                     {
                         string read = lanes
-                            ? "global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + " + idx[0] + ", " + Size(n.Shape.Last) + ")"
+                            ? RuntimeNames.GeneratedCode.FusedKernels.Gather + "(xs, xo + " + idx[0] + ", " + Size(n.Shape.Last) + ")"
                             : "double.CreateTruncating(xs[xo + " + idx[0] + "])";
                         return sharedLevelStep ? "(u * " + read + ")" : read;      // the score is read at u·x
                     }
@@ -435,8 +435,8 @@ namespace Dsl.Generators.Emit
                     string v = stored[n.A], len = Size(n.A.Shape.Last), e = "e" + name, m = "m" + name, z = "z" + name, rz = "r" + name;
                     bool lazy = OnlySoftmaxReads(n);
                     arrays.Line("var " + e + " = " + ScratchCall(len) + ";");
-                    string value = lanes ? "global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(" + m + ", " + z + ")"
-                        : "(double.IsInfinity(" + m + ") ? " + m + " : " + m + " + global::System.Math.Log(" + z + "))";
+                    string value = lanes ? RuntimeNames.GeneratedCode.FusedKernels.LogSumExpFinish + "(" + m + ", " + z + ")"
+                        : "(double.IsInfinity(" + m + ") ? " + m + " : " + m + " + " + RuntimeNames.Bcl.Math.Log + "(" + z + "))";
                     if (lanes)
                     {
                         w.Line("var " + m + " = " + V + ".Create(double.NegativeInfinity);");
@@ -449,9 +449,9 @@ namespace Dsl.Generators.Emit
                     else
                     {
                         w.Line("double " + m + " = double.NegativeInfinity;");
-                        w.Line("for (int k = 0; k < " + len + "; k++) " + m + " = global::System.Math.Max(" + m + ", " + v + "[k]);");
+                        w.Line("for (int k = 0; k < " + len + "; k++) " + m + " = " + RuntimeNames.Bcl.Math.Max + "(" + m + ", " + v + "[k]);");
                         w.Line("double " + z + " = 0;");
-                        w.Line("for (int k = 0; k < " + len + "; k++) " + z + " += " + e + "[k] = global::System.Math.Exp(" + v + "[k] - " + m + ");");
+                        w.Line("for (int k = 0; k < " + len + "; k++) " + z + " += " + e + "[k] = " + RuntimeNames.Bcl.Math.Exp + "(" + v + "[k] - " + m + ");");
                         if (HasSoftmaxReader(n)) w.Line("double " + rz + " = 1.0 / " + z + ";");
                         if (!lazy) w.Line("double " + name + " = " + value + ";");
                     }
@@ -539,8 +539,8 @@ namespace Dsl.Generators.Emit
 
         /// <summary>A per-thread scratch array of <paramref name="length"/> per-sample values (doubles, or vectors of Lanes doubles in the vector body).</summary>
         private string ScratchCall(string length) => lanes
-            ? "global::Dsl.GeneratedCode.FusedKernels.VectorScratch(" + vectorSlots++ + ", " + length + ")"
-            : "global::Dsl.GeneratedCode.FusedKernels.Scratch(" + slots++ + ", " + length + ")";
+            ? RuntimeNames.GeneratedCode.FusedKernels.VectorScratch + "(" + vectorSlots++ + ", " + length + ")"
+            : RuntimeNames.GeneratedCode.FusedKernels.Scratch + "(" + slots++ + ", " + length + ")";
 
         /// <summary>Statements assigning element <paramref name="idx"/> of a non-elementwise node to <paramref name="target"/>.</summary>
         private void Reduce(SourceWriter w, Node n, IReadOnlyList<string> idx, string target)
@@ -569,19 +569,19 @@ namespace Dsl.Generators.Emit
                             w.Line("for (int k = 0; k < " + len + "; k++) max = " + V + ".Max(max, " + Elem(n.A, with("k")) + ");");
                             w.Line("var acc = " + VD + ".Zero;");
                             w.Line("for (int k = 0; k < " + len + "; k++) acc += " + V + ".Exp(" + Elem(n.A, with("k")) + " - max);");
-                            w.Line(target + " = global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(max, acc);");
+                            w.Line(target + " = " + RuntimeNames.GeneratedCode.FusedKernels.LogSumExpFinish + "(max, acc);");
                             return;
                         }
                         w.Line("double max = double.NegativeInfinity;");
-                        w.Line("for (int k = 0; k < " + len + "; k++) max = global::System.Math.Max(max, " + Elem(n.A, with("k")) + ");");
+                        w.Line("for (int k = 0; k < " + len + "; k++) max = " + RuntimeNames.Bcl.Math.Max + "(max, " + Elem(n.A, with("k")) + ");");
                         w.Line("double acc = 0;");
-                        w.Line("for (int k = 0; k < " + len + "; k++) acc += global::System.Math.Exp(" + Elem(n.A, with("k")) + " - max);");
-                        w.Line(target + " = double.IsInfinity(max) ? max : max + global::System.Math.Log(acc);");
+                        w.Line("for (int k = 0; k < " + len + "; k++) acc += " + RuntimeNames.Bcl.Math.Exp + "(" + Elem(n.A, with("k")) + " - max);");
+                        w.Line(target + " = double.IsInfinity(max) ? max : max + " + RuntimeNames.Bcl.Math.Log + "(acc);");
                         return;
                     }
                 case Op.Neighbors:
                     {
-                        string L = Side(n, "global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");");
+                        string L = Side(n, RuntimeNames.GeneratedCode.Lattice.CheckNeighbourSum + "(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");");
                         string i = idx[0];
                         string r = "(" + i + " / " + L + ")", c = "(" + i + " % " + L + ")";
                         string up = "((" + r + " + 1) % " + L + ") * " + L + " + " + c, down = "((" + r + " + " + L + " - 1) % " + L + ") * " + L + " + " + c;
@@ -592,7 +592,7 @@ namespace Dsl.Generators.Emit
                 case Op.Roll:
                     {
                         int dr = (int)n.Args[2].Value, dc = (int)n.Args[3].Value;
-                        string L = Side(n, "global::Dsl.GeneratedCode.Lattice.CheckRoll(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + dr.ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + dc.ToString(System.Globalization.CultureInfo.InvariantCulture) + ");");   // never the culture's minus sign
+                        string L = Side(n, RuntimeNames.GeneratedCode.Lattice.CheckRoll + "(" + "(long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + dr.ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + dc.ToString(System.Globalization.CultureInfo.InvariantCulture) + ");");   // never the culture's minus sign
                         string i = idx[0];
                         string Shift(string e, int by) => by == 0 ? e : by > 0 ? "((" + e + " - " + by + ") % " + L + " + " + L + ") % " + L : "(" + e + " + " + (-by) + ") % " + L;
                         string row = "(" + Shift(i + " / " + L, dr) + ")", col = "(" + Shift(i + " % " + L, dc) + ")";
@@ -635,8 +635,8 @@ namespace Dsl.Generators.Emit
         {
             string A() => Elem(n.A, Map(idx, n.Shape, n.A.Shape));
             string B() => Elem(n.B, Map(idx, n.Shape, n.B.Shape));
-            const string M = "global::System.Math.";
-            const string K = "global::Dsl.GeneratedCode.FusedKernels.";
+            const string M = RuntimeNames.Bcl.Math.Prefix;
+            const string K = RuntimeNames.GeneratedCode.FusedKernels.Prefix;
             if (n.Op == Op.Div)
             {
                 // A per-sample value over a per-call constant: a multiply by the hoisted reciprocal.

@@ -142,8 +142,8 @@ namespace Dsl.Generators.Emit
                 case Op.Div: return Binary(n, "/");
                 case Op.MatVec: return MatVec(n);
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
-                case Op.Roll: return "global::Dsl.GeneratedCode.Lattice.Roll(" + names[n.A] + ", (long)" + Host(n.B) + ", " + ((int)n.Args[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";   // never the culture's minus sign
-                case Op.Neighbors: return "global::Dsl.GeneratedCode.Lattice.NeighbourSum(" + names[n.A] + ", (long)" + Host(n.B) + ")";
+                case Op.Roll: return RuntimeNames.GeneratedCode.Lattice.Roll + "(" + names[n.A] + ", (long)" + Host(n.B) + ", " + ((int)n.Args[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";   // never the culture's minus sign
+                case Op.Neighbors: return RuntimeNames.GeneratedCode.Lattice.NeighbourSum + "(" + names[n.A] + ", (long)" + Host(n.B) + ")";
                 default:
                     {
                         // Elementwise functions, reductions, views and MatMul: the op table's spelling.
@@ -180,7 +180,7 @@ namespace Dsl.Generators.Emit
         /// The race-free scalar forms (see Dsl.ScalarOps): a host operand becomes a Scalar that lives across the native call,
         /// and tensor additions pass an explicit alpha (TorchSharp's own a + b makes its alpha 1 implicitly).
         /// </summary>
-        internal const string Ops = "global::Dsl.ScalarOps.";
+        internal const string Ops = RuntimeNames.Api.ScalarOps.Prefix;
 
         private string Binary(Node n, string op)
         {
@@ -242,7 +242,7 @@ namespace Dsl.Generators.Emit
         /// The text the generator writes for an op-table spelling placeholder (<c>{Ops}</c>, <c>{Kernels}</c>, <c>{Math}</c>,
         /// <c>{Vector256}</c>): every emitter substitutes through this one method.
         /// </summary>
-        internal static string RuntimePrefix(string placeholder) => OpTable.Prefix(placeholder);
+        internal static string RuntimePrefix(string placeholder) => RuntimeNames.SpellingPrefix(placeholder);
 
         /// <summary>The op table's spelling of the elementwise unary <paramref name="n"/> on <paramref name="backend"/> with operand text <paramref name="a"/> (C# literals).</summary>
         internal static string Spell(OpInfo info, SpellingTarget backend, string a, Node n) =>

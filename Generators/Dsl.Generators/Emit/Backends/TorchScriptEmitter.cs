@@ -147,14 +147,14 @@ namespace Dsl.Generators.Emit
                     {
                         string side = Side(n.B);
                         long dr = (long)n.Args[2].Value, dc = (long)n.Args[3].Value;
-                        checks.Add("global::Dsl.GeneratedCode.Lattice.CheckRoll(" + SideValue(n.B) + ", size_" + n.Shape.Last + ", " + Int(dr) + ", " + Int(dc) + ");");
+                        checks.Add(RuntimeNames.GeneratedCode.Lattice.CheckRoll + "(" + SideValue(n.B) + ", size_" + n.Shape.Last + ", " + Int(dr) + ", " + Int(dc) + ");");
                         return A() + ".reshape([-1, " + side + ", " + side + "]).roll([" + Int(dr) + ", " + Int(dc) + "], [1, 2]).reshape(" + A() + ".size())";
                     }
                 case Op.Neighbors:
                     {
                         // Σ over the four periodic neighbours of the L×L view: Lattice.NeighbourSum's four rolls.
                         string side = Side(n.B);
-                        checks.Add("global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum(" + SideValue(n.B) + ", size_" + n.Shape.Last + ");");
+                        checks.Add(RuntimeNames.GeneratedCode.Lattice.CheckNeighbourSum + "(" + SideValue(n.B) + ", size_" + n.Shape.Last + ");");
                         string grid = "g" + temps;
                         body.Add(grid + " = " + A() + ".reshape([-1, " + side + ", " + side + "])");
                         return "(" + grid + ".roll(1, 1) + " + grid + ".roll(-1, 1) + " + grid + ".roll(1, 2) + " + grid + ".roll(-1, 2)).reshape(" + A() + ".size())";

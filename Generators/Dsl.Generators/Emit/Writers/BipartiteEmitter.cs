@@ -10,8 +10,8 @@ namespace Dsl.Generators.Emit
     /// <summary>Writes the generated half of a bipartite [EnergyModel] E(v, [Hidden] h): bits or spins, with a real visible block allowed.</summary>
     public static class BipartiteEmitter
     {
-        private const string Tensor = "global::TorchSharp.torch.Tensor";
-        private const string Torch = "global::TorchSharp.torch";
+        private const string Tensor = RuntimeNames.Torch.Tensor;
+        private const string Torch = RuntimeNames.Torch.Name;
 
         /// <summary>The generated file's text.</summary>
         public static string Emit(Planned<BipartitePlan, LoweredBipartite> p)
@@ -28,12 +28,12 @@ namespace Dsl.Generators.Emit
             w.Line("//               ∂E/∂v = " + m.VisibleField);
             if (m.VisiblePrecision != null) w.Line("// Visible precision ∂²E/∂vᵢ² = " + m.VisiblePrecision + " (p(v | h) is Gaussian)");
             GeneratedFileFrame.Open(w, spec.Namespace, spec.Containers);
-            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.GeneratedCode.GeneratedModule" }.Concat(p.Plan.Interfaces)));
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { RuntimeNames.GeneratedCode.GeneratedModule }.Concat(p.Plan.Interfaces)));
 
             bool realVisible = p.Plan.RealVisible;
             var members = p.Plan.Generated;
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
-            w.Line("public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(");
+            w.Line("public static " + RuntimeNames.GeneratedCode.ModelInfo + " Info { get; } = new " + RuntimeNames.GeneratedCode.ModelInfo + "(");
             w.Line("    " + ModelEmitter.Str(spec.ClassName) + ",");
             w.Line("    " + ModelEmitter.Str(equation) + ",");
             w.Line("    new string[] { " + string.Join(", ", m.Sizes.Select(ModelEmitter.Str)) + " },");
@@ -47,10 +47,10 @@ namespace Dsl.Generators.Emit
             w.Line("public int HiddenDim => (int)size_" + spec.HiddenDimSymbol + ";");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line("public global::Dsl.UnitKind VisibleUnits => global::Dsl.UnitKind." + spec.InputUnits + ";");
+            w.Line("public " + RuntimeNames.Api.UnitKind.Name + " VisibleUnits => " + RuntimeNames.Api.UnitKind.Prefix + spec.InputUnits + ";");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line("public global::Dsl.UnitKind HiddenUnits => global::Dsl.UnitKind." + spec.HiddenUnits + ";");
+            w.Line("public " + RuntimeNames.Api.UnitKind.Name + " HiddenUnits => " + RuntimeNames.Api.UnitKind.Prefix + spec.HiddenUnits + ";");
             w.Line();
 
             string vShape = "[N, " + spec.DimSymbol + "]", hShape = "[N, " + spec.HiddenDimSymbol + "]";
@@ -78,7 +78,7 @@ namespace Dsl.Generators.Emit
                 Method(w, m, "VisibleProbabilities", Tensor + " VisibleProbabilities(" + Tensor + " h)", m.VisibleProbabilities!, "h", zeroHidden: false, checkV: false, checkH: true,
                     (visibleSpins ? "p(vᵢ = +1 | h) = σ(−2∂E/∂vᵢ)" : "p(vᵢ = 1 | h) = σ(−∂E/∂vᵢ)") + ", factorised over i: " + vShape + ".");
 
-            const string Gen = "global::TorchSharp.torch.Generator";
+            const string Gen = RuntimeNames.Torch.Generator;
             w.Line("/// <summary>A draw h ~ p(h | v), factorised over j: " + hShape + ".</summary>");
             w.Open("public " + Tensor + " SampleHidden(" + Tensor + " v, " + Gen + " generator)");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
@@ -109,7 +109,7 @@ namespace Dsl.Generators.Emit
             w.Line("CheckInput(v, \"EnergyEager\", \"v\");");
             w.Line("CheckHidden(v, h, size_" + spec.HiddenDimSymbol + ", \"EnergyEager\");");
             w.Line("BindEquationFields();");
-            w.Line("return " + spec.Energy.MethodName + "(new global::Dsl." + ModelEmitter.UnitType(spec.InputUnits) + "(v), new global::Dsl." + ModelEmitter.UnitType(spec.HiddenUnits) + "(h)).Tensor;");
+            w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Prefix + ModelEmitter.UnitType(spec.InputUnits) + "(v), new " + RuntimeNames.Api.Prefix + ModelEmitter.UnitType(spec.HiddenUnits) + "(h)).Tensor;");
             w.Close();
 
             w.Close();

@@ -12,8 +12,8 @@ namespace Dsl.Generators.Emit
     /// </summary>
     public static class DivergenceEmitter
     {
-        private const string Tensor = "global::TorchSharp.torch.Tensor";
-        private const string Torch = "global::TorchSharp.torch";
+        private const string Tensor = RuntimeNames.Torch.Tensor;
+        private const string Torch = RuntimeNames.Torch.Name;
 
         /// <summary>The generated file's text.</summary>
         public static string Emit(Planned<LayerPlan, LoweredDivergence> p)
@@ -38,7 +38,7 @@ namespace Dsl.Generators.Emit
             w.Line("//   ∂²f/∂" + z + "ᵢ² = " + m.Hessian);
             w.Line("//   f(m) = " + m.AtMean);
             GeneratedFileFrame.Open(w, spec.Namespace, spec.Containers);
-            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.GeneratedCode.GeneratedModule" }.Concat(p.Plan.Interfaces)));
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { RuntimeNames.GeneratedCode.GeneratedModule }.Concat(p.Plan.Interfaces)));
 
             w.Line("/// <summary>log q as written.</summary>");
             w.Line("public static string LogQEquation => " + ModelEmitter.Str(spec.LogQ.SourceText) + ";");
@@ -72,7 +72,7 @@ namespace Dsl.Generators.Emit
                 w.Open("public " + Tensor + " " + name + "(" + string.Join(", ", all.Select(a => Tensor + " " + a)) + ")");
                 EmitChecks(w, name, all);
                 w.Line("BindEquationFields();");
-                w.Line("return " + method + "(" + string.Join(", ", all.Select(a => "new global::Dsl.Vec(" + a + ")")) + ").Tensor;");
+                w.Line("return " + method + "(" + string.Join(", ", all.Select(a => "new " + RuntimeNames.Api.Vec + "(" + a + ")")) + ").Tensor;");
                 w.Close();
                 w.Line();
             }

@@ -9,8 +9,8 @@ namespace Dsl.Generators.Emit
     /// <summary>Writes the generated half of a [Flow] layer: constructor, parameters, f(z) and log|det ∂f/∂z|.</summary>
     public static class FlowEmitter
     {
-        private const string Tensor = "global::TorchSharp.torch.Tensor";
-        private const string Torch = "global::TorchSharp.torch";
+        private const string Tensor = RuntimeNames.Torch.Tensor;
+        private const string Torch = RuntimeNames.Torch.Name;
 
         /// <summary>The generated file's text.</summary>
         public static string Emit(Planned<LayerPlan, LoweredFlow> p)
@@ -29,7 +29,7 @@ namespace Dsl.Generators.Emit
             w.Line("// so ∂f/∂z = I + u ∇g(z)ᵀ and, by the matrix determinant lemma det(I + a bᵀ) = 1 + bᵀa,");
             w.Line("//   log|det ∂f/∂z| = log|1 + uᵀ∇g(z)|   (Rezende & Mohamed 2015, Eq. 12 for the planar flow).");
             GeneratedFileFrame.Open(w, spec.Namespace, spec.Containers);
-            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { "global::Dsl.GeneratedCode.GeneratedModule" }.Concat(p.Plan.Interfaces)));
+            w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { RuntimeNames.GeneratedCode.GeneratedModule }.Concat(p.Plan.Interfaces)));
 
             w.Line("/// <summary>The transform as written.</summary>");
             w.Line("public static string Equation => " + ModelEmitter.Str(spec.Transform.SourceText) + ";");
@@ -54,7 +54,7 @@ namespace Dsl.Generators.Emit
             w.Open("public " + Tensor + " TransformEager(" + Tensor + " z)");
             w.Line("CheckInput(z, \"TransformEager\", \"z\");");
             w.Line("BindEquationFields();");
-            w.Line("return " + spec.Transform.MethodName + "(new global::Dsl.Vec(z)).Tensor;");
+            w.Line("return " + spec.Transform.MethodName + "(new " + RuntimeNames.Api.Vec + "(z)).Tensor;");
             w.Close();
 
             w.Close();

@@ -12,8 +12,8 @@ namespace Dsl.Generators.Emit
     /// </summary>
     public static class ModelEmitter
     {
-        private const string Tensor = "global::TorchSharp.torch.Tensor";
-        private const string Torch = "global::TorchSharp.torch";
+        private const string Tensor = RuntimeNames.Torch.Tensor;
+        private const string Torch = RuntimeNames.Torch.Name;
 
         /// <summary>The generated file's text.</summary>
         public static string Emit(Planned<ModelPlan, LoweredModel> p)
@@ -28,7 +28,7 @@ namespace Dsl.Generators.Emit
             GeneratedFileFrame.Open(w, spec.Namespace, spec.Containers);
 
             bool conditional = m.NoiseLevel != null;
-            w.Open("partial class " + spec.ClassName + " : global::Dsl.GeneratedCode.GeneratedModule, " + string.Join(", ", plan.Interfaces));
+            w.Open("partial class " + spec.ClassName + " : " + RuntimeNames.GeneratedCode.GeneratedModule + ", " + string.Join(", ", plan.Interfaces));
 
             EmitInfo(w, p);
             EmitConstructor(w, m);
@@ -69,7 +69,7 @@ namespace Dsl.Generators.Emit
             var m = p.Lowered;
             var spec = m.Spec;
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
-            w.Line("public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(");
+            w.Line("public static " + RuntimeNames.GeneratedCode.ModelInfo + " Info { get; } = new " + RuntimeNames.GeneratedCode.ModelInfo + "(");
             w.Line("    " + Str(spec.ClassName) + ",");
             w.Line("    " + Str(spec.Energy.SourceText) + ",");
             w.Line("    " + Array(m.Sizes) + ",");
@@ -103,14 +103,14 @@ namespace Dsl.Generators.Emit
             }
             w.Line("BindEquationFields();");
             // A forced path is the model's run-time path from construction on (the property can still be changed).
-            if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line("Kernels = global::Dsl.KernelPath.TorchScript;   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
-            if (spec.Kernels == Model.KernelChoice.Fused) w.Line("Kernels = global::Dsl.KernelPath.Fused;   // [EnergyModel(Kernels = KernelPath.Fused)]");
+            if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
+            if (spec.Kernels == Model.KernelChoice.Fused) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.Fused + ";   // [EnergyModel(Kernels = KernelPath.Fused)]");
             w.Close();
             w.Line();
             w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
             w.Open("private void BindEquationFields()");
             foreach (var p in spec.Params)
-                w.Line(p.Name + " = new global::Dsl." + KindName(p.Rank) + "(Param(" + Str(p.Name) + "));");
+                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + KindName(p.Rank) + "(Param(" + Str(p.Name) + "));");
             w.Close();
             w.Line();
         }
@@ -150,7 +150,7 @@ namespace Dsl.Generators.Emit
                     w.Line("// Kernel: fused — " + name + "Fused below, one C# loop over the samples, when " + (conditional ? "x and σ are" : "x is")
                         + " float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "")
                         + "; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).");
-                    w.Line("if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, " + xs + ")" + (contraction != null ? " && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                    w.Line("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(Kernels, " + xs + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(Kernels, " + contraction + ")" : "")
                         + ") return " + name + "Fused(" + xs + ");");
                 }
                 else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
@@ -185,7 +185,7 @@ namespace Dsl.Generators.Emit
             var script = TorchScriptEmitter.Emit(ScriptName(name), comment, roots, m.Spec.Params.Select(p => p.Name).ToList(), conditional, step);
             scripts.Add(script);
             w.Line("// Kernel: TorchScript — " + name + "Script below (the function " + script.Name + " of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.");
-            w.Line("if (global::Dsl.GeneratedCode.TorchScriptKernels.Accepts(Kernels, x)) return " + name + "Script(" + (step ? "x, a, z, b" : conditional ? "x, sigma" : "x") + ");");
+            w.Line("if (" + RuntimeNames.GeneratedCode.TorchScriptKernels.Accepts + "(Kernels, x)) return " + name + "Script(" + (step ? "x, a, z, b" : conditional ? "x, sigma" : "x") + ");");
             return script;
         }
 
@@ -228,7 +228,7 @@ namespace Dsl.Generators.Emit
             for (int i = 0; i < lines.Count; i++)
                 w.Line("    " + Str(lines[i] + "\n") + (i == lines.Count - 1 ? ";" : " +"));
             w.Line();
-            w.Line("private static readonly global::Dsl.GeneratedCode.TorchScriptUnit torchScript = new global::Dsl.GeneratedCode.TorchScriptUnit(" + Str(m.Spec.ClassName) + ", TorchScriptSource);");
+            w.Line("private static readonly " + RuntimeNames.GeneratedCode.TorchScriptUnit + " torchScript = new " + RuntimeNames.GeneratedCode.TorchScriptUnit + "(" + Str(m.Spec.ClassName) + ", TorchScriptSource);");
             w.Line();
         }
 
@@ -275,7 +275,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"b\">The factor of the noise.</param>");
             w.Line("/// <param name=\"noise\">Where z comes from: the same numbers on every path, device and thread count.</param>");
             w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
-            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, " + Tensor + "? output = null)");
+            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, double b, " + RuntimeNames.GeneratedCode.CounterNoise + " noise, " + Tensor + "? output = null)");
             w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
             EmitStepDispatch(w, counterStep, "ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU",
                 "Kernels, x", "ScoreStepNoGradFused(x, a, null, b, noise, output)");
@@ -300,7 +300,7 @@ namespace Dsl.Generators.Emit
                 var contraction = Bound(method.AutoBound);
                 w.Line("// Kernel: fused — " + fusedComment
                     + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
-                w.Line("if (global::Dsl.GeneratedCode.FusedKernels.Accepts(" + accepts + ")" + (contraction != null ? " && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, " + contraction + ")" : "")
+                w.Line("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + accepts + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(Kernels, " + contraction + ")" : "")
                     + ") return " + fusedCall + ";");
             }
             else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
@@ -336,7 +336,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"b\">The factor of the noise.</param>");
             w.Line("/// <param name=\"noise\">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>");
             w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
-            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double b, global::Dsl.GeneratedCode.CounterNoise noise, " + Tensor + "? output = null)");
+            w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double b, " + RuntimeNames.GeneratedCode.CounterNoise + " noise, " + Tensor + "? output = null)");
             w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
             w.Line("CheckStepFactors(\"ScoreStepNoGrad\", sigma, inputScale, c, a, b);");
             var notFused = EmitStepDispatch(w, step, "ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU",
@@ -357,7 +357,7 @@ namespace Dsl.Generators.Emit
         {
             if (terms.Count == 0) return null;
             return terms.Select(t => t.Unbounded ? "long.MaxValue" : t.Dims.Count == 0 ? "1L" : string.Join(" * ", t.Dims.Select(d => "size_" + d)))
-                .Aggregate((a, b) => "global::System.Math.Max(" + a + ", " + b + ")");
+                .Aggregate((a, b) => RuntimeNames.Bcl.Math.Max + "(" + a + ", " + b + ")");
         }
 
         private static void EmitEager(SourceWriter w, LoweredModel m)
@@ -371,7 +371,7 @@ namespace Dsl.Generators.Emit
                 w.Line("CheckInput(x, \"EnergyEager\");");
                 if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"EnergyEager\");");
                 w.Line("BindEquationFields();");
-                w.Line("return " + spec.Energy.MethodName + "(new global::Dsl." + UnitType(spec.InputUnits) + "(x)).Tensor;");
+                w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Prefix + UnitType(spec.InputUnits) + "(x)).Tensor;");
             }
             else
             {
@@ -380,7 +380,7 @@ namespace Dsl.Generators.Emit
                 w.Line("CheckInput(x, \"EnergyEager\");");
                 w.Line("CheckNoiseLevel(x, sigma, \"EnergyEager\");");
                 w.Line("BindEquationFields();");
-                w.Line("return " + spec.Energy.MethodName + "(new global::Dsl.Vec(x), new global::Dsl.Scalar(sigma)).Tensor;");
+                w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Vec + "(x), new " + RuntimeNames.Api.Scalar + "(sigma)).Tensor;");
             }
             w.Close();
         }
@@ -391,7 +391,7 @@ namespace Dsl.Generators.Emit
             bool spins = d.Units == Model.UnitKind.Spins;
             string unit = spins ? "spins sᵢ ∈ {−1, +1}" : "bits bᵢ ∈ {0, 1}";
             w.Line("/// <inheritdoc/>");
-            w.Line("public global::Dsl.UnitKind Units => global::Dsl.UnitKind." + (spins ? "Spins" : "Bits") + ";");
+            w.Line("public " + RuntimeNames.Api.UnitKind.Name + " Units => " + RuntimeNames.Api.UnitKind.Prefix + (spins ? "Spins" : "Bits") + ";");
             w.Line();
             EmitMethod(w, p, scripts, "LocalFields", Tensor,
                 "The local fields aᵢ = −∂E/∂xᵢ over " + unit + " (the score): [N, D].", null);
@@ -455,7 +455,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
             w.Open("private void BindEquationFields()");
             foreach (var p in parameters)
-                w.Line(p.Name + " = new global::Dsl." + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(Param(" + Str(p.Name) + "));");
+                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(Param(" + Str(p.Name) + "));");
             w.Close();
             w.Line();
         }

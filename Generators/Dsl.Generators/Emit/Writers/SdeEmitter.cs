@@ -9,8 +9,8 @@ namespace Dsl.Generators.Emit
     /// <summary>Writes the generated half of an [Sde] class: drift, diffusion, perturbation kernel, prior, reverse-time drifts.</summary>
     public static class SdeEmitter
     {
-        private const string Tensor = "global::TorchSharp.torch.Tensor";
-        private const string Torch = "global::TorchSharp.torch";
+        private const string Tensor = RuntimeNames.Torch.Tensor;
+        private const string Torch = RuntimeNames.Torch.Name;
 
         /// <summary>The generated file's text.</summary>
         public static string Emit(Planned<SdePlan, LoweredSde> p)
@@ -75,20 +75,20 @@ namespace Dsl.Generators.Emit
                 }
                 else
                 {
-                    w.Line("private global::Dsl.GeneratedCode.MarginalTable? marginalTable;");
+                    w.Line("private " + RuntimeNames.GeneratedCode.MarginalTable.Name + "? marginalTable;");
                     w.Line();
                     w.Line("/// <summary>The kernel tabulated on first use (hyperparameters are read then).</summary>");
-                    w.Line("private global::Dsl.GeneratedCode.MarginalTable MarginalTable => marginalTable ??= global::Dsl.GeneratedCode.MarginalTable.Build(DriftCoefficientAt, DiffusionAt, EndTime);");
+                    w.Line("private " + RuntimeNames.GeneratedCode.MarginalTable.Name + " MarginalTable => marginalTable ??= " + RuntimeNames.GeneratedCode.MarginalTable.Build + "(DriftCoefficientAt, DiffusionAt, EndTime);");
                     w.Line();
                     w.Line("/// <inheritdoc/>");
                     w.Open("public " + Tensor + " MeanCoefficient(" + Tensor + " t)");
-                    w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", \"MeanCoefficient\", t);");
+                    w.Line(RuntimeNames.GeneratedCode.SdeChecks.Time + "(" + name + ", \"MeanCoefficient\", t);");
                     w.Line("return MarginalTable.Mean(t);");
                     w.Close();
                     w.Line();
                     w.Line("/// <inheritdoc/>");
                     w.Open("public " + Tensor + " MarginalStd(" + Tensor + " t)");
-                    w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", \"MarginalStd\", t);");
+                    w.Line(RuntimeNames.GeneratedCode.SdeChecks.Time + "(" + name + ", \"MarginalStd\", t);");
                     w.Line("using var variance = MarginalTable.Variance(t);");
                     w.Line("return variance.sqrt();");
                     w.Close();
@@ -102,7 +102,7 @@ namespace Dsl.Generators.Emit
                 }
                 w.Line("/// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>");
                 w.Open("public " + Tensor + " DriftDivergence(" + Tensor + " t, long dim)");
-                w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", \"DriftDivergence\", t);");
+                w.Line(RuntimeNames.GeneratedCode.SdeChecks.Time + "(" + name + ", \"DriftDivergence\", t);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
                 var divergence = new TensorCodeEmitter(w, CodePath.Differentiable, new Dictionary<string, string>(), "t", "t").Emit(new[] { m.DriftCoefficient! });
                 w.Line("return " + TensorCodeEmitter.Ops + "Mul(" + divergence[0] + ", (double)dim).MoveToOuterDisposeScope();");
@@ -110,8 +110,8 @@ namespace Dsl.Generators.Emit
                 w.Line();
                 w.Line("/// <summary>xₜ = m(t)·x₀ + √v(t)·noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>");
                 w.Open("public " + Tensor + " Perturb(" + Tensor + " x0, " + Tensor + " t, " + Tensor + " noise)");
-                w.Line("global::Dsl.GeneratedCode.SdeChecks.State(" + name + ", \"Perturb\", x0, t);");
-                w.Line("global::Dsl.GeneratedCode.SdeChecks.SameShape(" + name + ", \"Perturb\", \"noise\", noise, x0);");
+                w.Line(RuntimeNames.GeneratedCode.SdeChecks.State + "(" + name + ", \"Perturb\", x0, t);");
+                w.Line(RuntimeNames.GeneratedCode.SdeChecks.SameShape + "(" + name + ", \"Perturb\", \"noise\", noise, x0);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
                 w.Line("var mean = MeanCoefficient(t);");
                 w.Line("var std = MarginalStd(t);");
@@ -120,15 +120,15 @@ namespace Dsl.Generators.Emit
                 w.Line();
                 w.Line("/// <summary>n draws from the prior N(0, v(T)·I): [n, dim].</summary>");
                 w.Open("public " + Tensor + " SamplePrior(long n, long dim, " + Torch + ".Generator generator, " + Torch + ".ScalarType dtype, " + Torch + ".Device device)");
-                w.Line("return " + Torch + ".empty(new long[] { n, dim }, dtype, device).normal_(0, global::System.Math.Sqrt(MarginalVarianceAt(EndTime)), generator: generator);");
+                w.Line("return " + Torch + ".empty(new long[] { n, dim }, dtype, device).normal_(0, " + RuntimeNames.Bcl.Math.Sqrt + "(MarginalVarianceAt(EndTime)), generator: generator);");
                 w.Close();
                 w.Line();
                 w.Line("/// <summary>log N(x; 0, v(T)·I) = −‖x‖²/(2v(T)) − (D/2) log(2π v(T)): [N].</summary>");
                 w.Open("public " + Tensor + " PriorLogProb(" + Tensor + " x)");
-                w.Line("global::Dsl.GeneratedCode.SdeChecks.Batch(" + name + ", \"PriorLogProb\", x);");
+                w.Line(RuntimeNames.GeneratedCode.SdeChecks.Batch + "(" + name + ", \"PriorLogProb\", x);");
                 w.Line("double variance = MarginalVarianceAt(EndTime);");
                 w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-                w.Line("return " + TensorCodeEmitter.Ops + "Sub_(" + TensorCodeEmitter.Ops + "Mul_(" + TensorCodeEmitter.Ops + "Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * global::System.Math.Log(2 * global::System.Math.PI * variance)).MoveToOuterDisposeScope();");
+                w.Line("return " + TensorCodeEmitter.Ops + "Sub_(" + TensorCodeEmitter.Ops + "Mul_(" + TensorCodeEmitter.Ops + "Square(x).sum(-1), -0.5 / variance), 0.5 * x.shape[1] * " + RuntimeNames.Bcl.Math.Log + "(2 * " + RuntimeNames.Bcl.Math.PI + " * variance)).MoveToOuterDisposeScope();");
                 w.Close();
                 w.Line();
             }
@@ -140,7 +140,7 @@ namespace Dsl.Generators.Emit
 
             w.Line("/// <summary>The reverse-time drift f(x, t) − g(t)²·score (Anderson 1982): [N, D].</summary>");
             w.Open("public " + Tensor + " ReverseDrift(" + Tensor + " x, " + Tensor + " t, " + Tensor + " score)");
-            w.Line("global::Dsl.GeneratedCode.SdeChecks.SameShape(" + name + ", \"ReverseDrift\", \"score\", score, x);");
+            w.Line(RuntimeNames.GeneratedCode.SdeChecks.SameShape + "(" + name + ", \"ReverseDrift\", \"score\", score, x);");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var f = Drift(x, t);");
             w.Line("var g = Diffusion(t);");
@@ -149,7 +149,7 @@ namespace Dsl.Generators.Emit
             w.Line();
             w.Line("/// <summary>The probability-flow drift f(x, t) − ½g(t)²·score (Song et al. 2021, Eq. 13): [N, D].</summary>");
             w.Open("public " + Tensor + " ProbabilityFlowDrift(" + Tensor + " x, " + Tensor + " t, " + Tensor + " score)");
-            w.Line("global::Dsl.GeneratedCode.SdeChecks.SameShape(" + name + ", \"ProbabilityFlowDrift\", \"score\", score, x);");
+            w.Line(RuntimeNames.GeneratedCode.SdeChecks.SameShape + "(" + name + ", \"ProbabilityFlowDrift\", \"score\", score, x);");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var f = Drift(x, t);");
             w.Line("var g = Diffusion(t);");
@@ -168,10 +168,10 @@ namespace Dsl.Generators.Emit
             w.Open("public " + Tensor + " " + method + "(" + (withX ? Tensor + " x, " : "") + Tensor + " t)");
             if (withX)
             {
-                w.Line("global::Dsl.GeneratedCode.SdeChecks.State(" + name + ", " + ModelEmitter.Str(method) + ", x, t);");
+                w.Line(RuntimeNames.GeneratedCode.SdeChecks.State + "(" + name + ", " + ModelEmitter.Str(method) + ", x, t);");
                 w.Line("long size_" + m.Spec.DimSymbol + " = x.shape[1];");
             }
-            else w.Line("global::Dsl.GeneratedCode.SdeChecks.Time(" + name + ", " + ModelEmitter.Str(method) + ", t);");
+            else w.Line(RuntimeNames.GeneratedCode.SdeChecks.Time + "(" + name + ", " + ModelEmitter.Str(method) + ", t);");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             var results = new TensorCodeEmitter(w, CodePath.Differentiable, new Dictionary<string, string>(), "t", withX ? "x" : "t").Emit(new[] { root });
             w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
@@ -191,7 +191,7 @@ namespace Dsl.Generators.Emit
                 "PriorLogProb" => Tensor + " PriorLogProb(" + Tensor + " x)",
                 _ => "double " + member + "(double t)",
             };
-            w.Line("public " + signature + " => throw new global::System.NotSupportedException(" + ModelEmitter.Str(model + "." + member + ": the drift is not of the form a(t)·x, so the SDE has no Gaussian perturbation kernel.") + ");");
+            w.Line("public " + signature + " => throw new " + RuntimeNames.Bcl.NotSupportedException + "(" + ModelEmitter.Str(model + "." + member + ": the drift is not of the form a(t)·x, so the SDE has no Gaussian perturbation kernel.") + ");");
             w.Line();
         }
 

@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+
+namespace Dsl.Generators
+{
+    /// <summary>
+    /// The generator–runtime contract by name (after System.Text.Json's KnownTypeSymbols): every runtime, TorchSharp and BCL type
+    /// or member the emitters and the planner write into generated C#, fully qualified with <c>global::</c>. Emitters spell these
+    /// names only through this class; Tests/Dsl.Generators.Tests/RuntimeNamesTests.cs resolves every constant here by reflection
+    /// against the Runtime assembly (Dsl.Runtime), TorchSharp and the BCL, and fails if an emitter source outside this file
+    /// contains a <c>global::Dsl.</c>, <c>global::TorchSharp.</c> or <c>global::System.</c> literal.
+    /// </summary>
+    /// <remarks>
+    /// A type whose members the emitters spell is a nested class: <c>Name</c> is the type, <c>Prefix</c> (where emitters append a
+    /// member name themselves) is <c>Name + "."</c>, and every other constant is <c>Name + "." + member</c>. A type spelled only as
+    /// itself is a constant. Generic types are named without their type arguments (<c>Span</c> is written <c>Span&lt;T&gt;</c>).
+    /// </remarks>
+    public static class RuntimeNames
+    {
+        // ---- TorchSharp: the tensor library every generated method computes with. ----
+
+        /// <summary>TorchSharp's <c>torch</c> and the types generated signatures use.</summary>
+        public static class Torch
+        {
+            /// <summary>The static class <c>torch</c> (factories such as <c>empty</c>, <c>ScalarType</c>, <c>no_grad</c>).</summary>
+            public const string Name = "global::TorchSharp.torch";
+            /// <summary>Every batched argument and result.</summary>
+            public const string Tensor = Name + ".Tensor";
+            /// <summary>The random generator of the bipartite samplers.</summary>
+            public const string Generator = Name + ".Generator";
+        }
+
+        // ---- BCL: host arithmetic, spans and SIMD in the fused CPU kernels. ----
+
+        /// <summary>Base-class-library types generated code names.</summary>
+        public static class Bcl
+        {
+            /// <summary><c>System.Math</c>: host-side double arithmetic (fused scalar bodies, SDE closed forms, TorchScript size checks).</summary>
+            public static class Math
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::System.Math";
+                /// <summary>The op table's <c>{Math}</c> placeholder and the fused emitter's member prefix.</summary>
+                public const string Prefix = Name + ".";
+                /// <summary>Max.</summary>
+                public const string Max = Name + ".Max";
+                /// <summary>Min.</summary>
+                public const string Min = Name + ".Min";
+                /// <summary>Exp.</summary>
+                public const string Exp = Name + ".Exp";
+                /// <summary>Log.</summary>
+                public const string Log = Name + ".Log";
+                /// <summary>Sqrt.</summary>
+                public const string Sqrt = Name + ".Sqrt";
+                /// <summary>π.</summary>
+                public const string PI = Name + ".PI";
+            }
+
+            /// <summary><c>Vector256</c> (and <c>Vector256&lt;double&gt;</c>): the fused emitter's four-lane bodies; the op table's <c>{Vector256}</c> placeholder.</summary>
+            public const string Vector256 = "global::System.Runtime.Intrinsics.Vector256";
+            /// <summary><c>Span&lt;T&gt;</c>: the fused kernels' views of tensor storage.</summary>
+            public const string Span = "global::System.Span";
+            /// <summary>The constraint of the fused kernels' float/double generic bodies.</summary>
+            public const string IFloatingPointIeee754 = "global::System.Numerics.IFloatingPointIeee754";
+            /// <summary>Thrown by SDE members that a drift form does not support.</summary>
+            public const string NotSupportedException = "global::System.NotSupportedException";
+        }
+
+        // ---- Dsl (Runtime/Interfaces, Runtime/Attributes, Runtime/Equations, ...): the user-facing surface generated classes implement. ----
+
+        /// <summary>User-facing types in the runtime's <c>Dsl</c> namespaces.</summary>
+        public static class Api
+        {
+            /// <summary>The symbolic scalar wrapper the energy methods take and return (also the rank-0 parameter kind).</summary>
+            public const string Scalar = "global::Dsl.Scalar";
+            /// <summary>The rank-1 wrapper (real inputs and rank-1 parameters).</summary>
+            public const string Vec = "global::Dsl.Vec";
+            /// <summary>The rank-2 parameter wrapper.</summary>
+            public const string Mat = "global::Dsl.Mat";
+            /// <summary>The ±1 unit wrapper of discrete models.</summary>
+            public const string Spins = "global::Dsl.Spins";
+            /// <summary>The 0/1 unit wrapper of discrete models.</summary>
+            public const string Bits = "global::Dsl.Bits";
+            /// <summary>The namespace prefix the emitters put before a wrapper's short name (<c>Scalar</c>, <c>Vec</c>, <c>Mat</c>, <c>Spins</c>, <c>Bits</c>).</summary>
+            public const string Prefix = "global::Dsl.";
+
+            /// <summary>The kind of a discrete model's units (<c>Units</c>, <c>VisibleUnits</c>, <c>HiddenUnits</c>).</summary>
+            public static class UnitKind
+            {
+                /// <summary>The enum.</summary>
+                public const string Name = "global::Dsl.UnitKind";
+                /// <summary>Emitters append the member named like the generator's <c>Model.UnitKind</c> value.</summary>
+                public const string Prefix = Name + ".";
+                /// <summary>±1 units.</summary>
+                public const string Spins = Name + ".Spins";
+                /// <summary>0/1 units.</summary>
+                public const string Bits = Name + ".Bits";
+            }
+
+            /// <summary>The backend a model's <c>[EnergyModel(Kernels = ...)]</c> forces.</summary>
+            public static class KernelPath
+            {
+                /// <summary>The enum.</summary>
+                public const string Name = "global::Dsl.KernelPath";
+                /// <summary>The TorchScript kernels.</summary>
+                public const string TorchScript = Name + ".TorchScript";
+                /// <summary>The fused CPU kernels.</summary>
+                public const string Fused = Name + ".Fused";
+            }
+
+            /// <summary>The race-free Scalar forms of tensor arithmetic (Runtime/Native/ScalarOps.cs); the op table's <c>{Ops}</c> placeholder.</summary>
+            public static class ScalarOps
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.ScalarOps";
+                /// <summary>The prefix emitters append member names to.</summary>
+                public const string Prefix = Name + ".";
+            }
+
+            /// <summary>The counter-based generator the checkerboard sweep draws from.</summary>
+            public static class CounterRandom
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.CounterRandom";
+                /// <summary>A key from a seed (named in the sweep's documentation comment).</summary>
+                public const string KeyFrom = Name + ".KeyFrom";
+                /// <summary>A per-colour subkey.</summary>
+                public const string SubKey = Name + ".SubKey";
+            }
+
+            /// <summary>The site update rule (Gibbs / Metropolis) of the checkerboard sweep.</summary>
+            public const string SpinUpdate = "global::Dsl.Discrete.SpinUpdate";
+        }
+
+        // ---- Interfaces the planner lists for a generated class (Runtime/Interfaces, Runtime/Sde, Runtime/Flows). ----
+
+        /// <summary>The interfaces a plan's <c>Interfaces</c> name.</summary>
+        public static class Interfaces
+        {
+            /// <summary>Energy and score of an [EnergyModel].</summary>
+            public const string IEnergyScoreModel = "global::Dsl.IEnergyScoreModel";
+            /// <summary>The model's equations.</summary>
+            public const string IEquationModel = "global::Dsl.IEquationModel";
+            /// <summary>The fused Langevin step with counter noise.</summary>
+            public const string ICounterNoiseStepModel = "global::Dsl.ICounterNoiseStepModel";
+            /// <summary>A noise-conditional (σ-input) model.</summary>
+            public const string INoiseConditionalModel = "global::Dsl.INoiseConditionalModel";
+            /// <summary>The noise-conditional fused step.</summary>
+            public const string INoiseConditionalStepModel = "global::Dsl.INoiseConditionalStepModel";
+            /// <summary>The noise-conditional score divergence.</summary>
+            public const string INoiseConditionalDivergenceModel = "global::Dsl.INoiseConditionalDivergenceModel";
+            /// <summary>The score divergence.</summary>
+            public const string IScoreDivergenceModel = "global::Dsl.IScoreDivergenceModel";
+            /// <summary>The noise-conditional log density.</summary>
+            public const string INoiseConditionalLogProbModel = "global::Dsl.INoiseConditionalLogProbModel";
+            /// <summary>The log density (energy plus log-partition).</summary>
+            public const string ILogProbModel = "global::Dsl.ILogProbModel";
+            /// <summary>A lattice model with the generated checkerboard sweep.</summary>
+            public const string ILatticeSweepModel = "global::Dsl.ILatticeSweepModel";
+            /// <summary>A discrete-unit energy model.</summary>
+            public const string IDiscreteEnergyModel = "global::Dsl.IDiscreteEnergyModel";
+            /// <summary>A visible/hidden (RBM-like) model.</summary>
+            public const string IBipartiteModel = "global::Dsl.IBipartiteModel";
+            /// <summary>A generated SDE.</summary>
+            public const string ISde = "global::Dsl.Sde.ISde";
+            /// <summary>A generated flow layer.</summary>
+            public const string IFlowLayer = "global::Dsl.Flows.IFlowLayer";
+        }
+
+        // ---- Dsl.GeneratedCode (Runtime/GeneratedCode): support only generated code calls. ----
+
+        /// <summary>The generated-code contract folder and namespace.</summary>
+        public static class GeneratedCode
+        {
+            /// <summary>The base class of every generated model (parameters by name, <c>Kernels</c>).</summary>
+            public const string GeneratedModule = "global::Dsl.GeneratedCode.GeneratedModule";
+            /// <summary>The static description (<c>Info</c>) of a generated model.</summary>
+            public const string ModelInfo = "global::Dsl.GeneratedCode.ModelInfo";
+            /// <summary>The counter-based noise the fused steps draw.</summary>
+            public const string CounterNoise = "global::Dsl.GeneratedCode.CounterNoise";
+            /// <summary>A compiled TorchScript unit of a model's kernels.</summary>
+            public const string TorchScriptUnit = "global::Dsl.GeneratedCode.TorchScriptUnit";
+
+            /// <summary>The tabulated Gaussian marginal of an SDE whose coefficients have no closed form.</summary>
+            public static class MarginalTable
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.MarginalTable";
+                /// <summary>Tabulates the drift and diffusion coefficients.</summary>
+                public const string Build = Name + ".Build";
+            }
+
+            /// <summary>When the TorchScript kernels run.</summary>
+            public static class TorchScriptKernels
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.TorchScriptKernels";
+                /// <summary>True when the kernels accept the inputs.</summary>
+                public const string Accepts = Name + ".Accepts";
+            }
+
+            /// <summary>Argument checks of generated SDE members.</summary>
+            public static class SdeChecks
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.SdeChecks";
+                /// <summary>A time argument in range.</summary>
+                public const string Time = Name + ".Time";
+                /// <summary>A state and its time.</summary>
+                public const string State = Name + ".State";
+                /// <summary>Two tensors of one shape.</summary>
+                public const string SameShape = Name + ".SameShape";
+                /// <summary>A batch of states.</summary>
+                public const string Batch = Name + ".Batch";
+            }
+
+            /// <summary>Lattice (torus) shifts and neighbour sums, and their size checks.</summary>
+            public static class Lattice
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.Lattice";
+                /// <summary>A torus shift.</summary>
+                public const string Roll = Name + ".Roll";
+                /// <summary>The four-neighbour sum.</summary>
+                public const string NeighbourSum = Name + ".NeighbourSum";
+                /// <summary>The size check of a shift.</summary>
+                public const string CheckRoll = Name + ".CheckRoll";
+                /// <summary>The size check of a neighbour sum.</summary>
+                public const string CheckNeighbourSum = Name + ".CheckNeighbourSum";
+            }
+
+            /// <summary>The driver of the generated checkerboard sweep.</summary>
+            public static class CheckerboardSweeps
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.CheckerboardSweeps";
+                /// <summary>Argument checks.</summary>
+                public const string Check = Name + ".Check";
+                /// <summary>Runs the colour passes.</summary>
+                public const string Run = Name + ".Run";
+                /// <summary>Fills one row of uniforms.</summary>
+                public const string FillRow = Name + ".FillRow";
+                /// <summary>Periodic index wrap.</summary>
+                public const string Wrap = Name + ".Wrap";
+            }
+
+            /// <summary>One site update of the checkerboard sweep.</summary>
+            public static class SiteRule
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.SiteRule";
+                /// <summary>1 when a unit changed.</summary>
+                public const string Changed = Name + ".Changed";
+            }
+
+            /// <summary>Helpers of the fused CPU kernels; the op table's <c>{Kernels}</c> placeholder.</summary>
+            public static class FusedKernels
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.FusedKernels";
+                /// <summary>The prefix emitters append member names to.</summary>
+                public const string Prefix = Name + ".";
+                /// <summary>True when the fused kernels accept the inputs.</summary>
+                public const string Accepts = Name + ".Accepts";
+                /// <summary>True when a contraction is small enough to fuse.</summary>
+                public const string Small = Name + ".Small";
+                /// <summary>Counts fused calls (tests).</summary>
+                public const string Count = Name + ".Count";
+                /// <summary>A tensor's storage as a span.</summary>
+                public const string Span = Name + ".Span";
+                /// <summary>The parallel loop over samples.</summary>
+                public const string For = Name + ".For";
+                /// <summary>Strided read.</summary>
+                public const string Gather = Name + ".Gather";
+                /// <summary>Strided write.</summary>
+                public const string Scatter = Name + ".Scatter";
+                /// <summary>Per-thread scratch.</summary>
+                public const string Scratch = Name + ".Scratch";
+                /// <summary>Per-thread vector scratch.</summary>
+                public const string VectorScratch = Name + ".VectorScratch";
+                /// <summary>The samples per block of drawn noise.</summary>
+                public const string NoiseBlock = Name + ".NoiseBlock";
+                /// <summary>A block of normal draws from counter noise.</summary>
+                public const string Normals = Name + ".Normals";
+                /// <summary>The output tensor of a fused step.</summary>
+                public const string StepOutput = Name + ".StepOutput";
+                /// <summary>A parameter's values.</summary>
+                public const string Read = Name + ".Read";
+                /// <summary>A scalar parameter's value.</summary>
+                public const string ReadScalar = Name + ".ReadScalar";
+                /// <summary>max + log(sum) per lane.</summary>
+                public const string LogSumExpFinish = Name + ".LogSumExpFinish";
+            }
+        }
+
+        // ---- The op table's spelling placeholders (Dsl.Symbolic's OpTable.Placeholders keeps the same texts; a test checks they agree). ----
+
+        /// <summary>The text every op-table spelling placeholder stands for in generated code.</summary>
+        public static IReadOnlyDictionary<string, string> SpellingPrefixes { get; } = new Dictionary<string, string>
+        {
+            ["Ops"] = Api.ScalarOps.Prefix,
+            ["Kernels"] = GeneratedCode.FusedKernels.Prefix,
+            ["Math"] = Bcl.Math.Prefix,
+            ["Vector256"] = Bcl.Vector256,
+        };
+
+        /// <summary>The text of spelling placeholder <paramref name="placeholder"/>.</summary>
+        public static string SpellingPrefix(string placeholder) =>
+            SpellingPrefixes.TryGetValue(placeholder, out var text) ? text : throw new ArgumentException("unknown spelling placeholder {" + placeholder + "}");
+    }
+}
