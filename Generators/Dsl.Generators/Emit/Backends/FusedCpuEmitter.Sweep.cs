@@ -58,7 +58,7 @@ namespace Dsl.Generators.Emit
 
             w.Line("/// <summary>");
             w.Line("/// One checkerboard sweep of units [B, N] in place: the even colour ((row + column) even), then the odd one; at each site the generated");
-            w.Line("/// flip energy ΔEᵢ = E(x with unit i flipped) − E(x) of E(x) = " + ModelEmitter.Xml(equation) + " and the single-site rule in one pass (Metropolis: flip when");
+            w.Line("/// flip energy ΔEᵢ = E(x with unit i flipped) − E(x) of E(x) = " + CSharpText.Xml(equation) + " and the single-site rule in one pass (Metropolis: flip when");
             w.Line("/// uᵢ &lt; e^{−βΔEᵢ}; heat bath: up when uᵢ &lt; σ(−β·ΔE(down → up))). Sites of one colour read only the other colour, so each colour runs in");
             w.Line("/// parallel over (chain, block of rows). uᵢ = CheckerboardSweeps.Uniform(key, sweep, colour, chain, N, i). Returns the units changed.");
             w.Line("/// </summary>");
@@ -69,7 +69,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"sweep\">The sweep's number under <paramref name=\"key\"/>: successive sweeps with one key draw independent uniforms.</param>");
             w.Open("public long CheckerboardSweep(" + Torch + ".Tensor units, double beta, " + RuntimeNames.Api.SpinUpdate + " rule, ulong key, long sweep = 0)");
             foreach (var line in header) w.Line(line);
-            w.Line(RuntimeNames.GeneratedCode.CheckerboardSweeps.Check + "(" + ModelEmitter.Str(modelName) + ", units, size_" + flipEnergy.Shape.Last + ", " + side + ", beta, spins: " + (spins ? "true" : "false") + ");");
+            w.Line(RuntimeNames.GeneratedCode.CheckerboardSweeps.Check + "(" + CSharpText.Str(modelName) + ", units, size_" + flipEnergy.Shape.Last + ", " + side + ", beta, spins: " + (spins ? "true" : "false") + ");");
             w.Line(RuntimeNames.GeneratedCode.FusedKernels.Count + "();");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             Append(w, prologue);

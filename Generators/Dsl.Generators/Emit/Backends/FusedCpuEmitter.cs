@@ -138,7 +138,7 @@ namespace Dsl.Generators.Emit
             {
                 if (step)
                 {
-                    w.Line("var y" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.StepOutput + "(output, xc, ModelName, " + ModelEmitter.Str(methodName) + ");");
+                    w.Line("var y" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.StepOutput + "(output, xc, ModelName, " + CSharpText.Str(methodName) + ");");
                     continue;
                 }
                 var dims = new List<string> { "xc.shape[0]" };
@@ -267,8 +267,8 @@ namespace Dsl.Generators.Emit
             {
                 if (!used.Contains(p.Name)) continue;
                 prologue.Line(p.Rank == 0
-                    ? "double p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.ReadScalar + "(Param(" + ModelEmitter.Str(p.Name) + "));"
-                    : "var p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.Read + "(Param(" + ModelEmitter.Str(p.Name) + "));");
+                    ? "double p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.ReadScalar + "(Param(" + CSharpText.Str(p.Name) + "));"
+                    : "var p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.Read + "(Param(" + CSharpText.Str(p.Name) + "));");
             }
         }
 

@@ -100,7 +100,7 @@ namespace Dsl.Generators.Emit
             var order = Topology.Order(roots);
             var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!), StringComparer.Ordinal);
             foreach (var p in parameters)
-                if (used.Contains(p)) arguments.Add(new Argument("p_" + p, "Tensor", "Param(" + ModelEmitter.Str(p) + ")"));
+                if (used.Contains(p)) arguments.Add(new Argument("p_" + p, "Tensor", "Param(" + CSharpText.Str(p) + ")"));
 
             foreach (var n in order)
             {

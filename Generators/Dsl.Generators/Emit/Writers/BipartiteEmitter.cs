@@ -34,14 +34,14 @@ namespace Dsl.Generators.Emit
             var members = p.Plan.Generated;
             w.Line("/// <summary>What Dsl generated for this model.</summary>");
             w.Line("public static " + RuntimeNames.GeneratedCode.ModelInfo + " Info { get; } = new " + RuntimeNames.GeneratedCode.ModelInfo + "(");
-            w.Line("    " + ModelEmitter.Str(spec.ClassName) + ",");
-            w.Line("    " + ModelEmitter.Str(equation) + ",");
-            w.Line("    new string[] { " + string.Join(", ", m.Sizes.Select(ModelEmitter.Str)) + " },");
-            w.Line("    " + (spec.Params.Count == 0 ? "System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", spec.Params.Select(p => ModelEmitter.Str(p.Name + ": " + (p.Rank == 0 ? "Scalar" : (p.Rank == 1 ? "Vec" : "Mat") + "[" + string.Join(",", p.Dims) + "]")))) + " }") + ",");
-            w.Line("    new string[] { " + string.Join(", ", members.Select(ModelEmitter.Str)) + " },");
+            w.Line("    " + CSharpText.Str(spec.ClassName) + ",");
+            w.Line("    " + CSharpText.Str(equation) + ",");
+            w.Line("    new string[] { " + string.Join(", ", m.Sizes.Select(CSharpText.Str)) + " },");
+            w.Line("    " + (spec.Params.Count == 0 ? "System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", spec.Params.Select(p => CSharpText.Str(p.Name + ": " + (p.Rank == 0 ? "Scalar" : (p.Rank == 1 ? "Vec" : "Mat") + "[" + string.Join(",", p.Dims) + "]")))) + " }") + ",");
+            w.Line("    new string[] { " + string.Join(", ", members.Select(CSharpText.Str)) + " },");
             w.Line("    System.Array.Empty<string>());");
             w.Line();
-            ModelEmitter.EmitConstructor(w, spec, m.Sizes);
+            SharedMembers.EmitConstructor(w, spec, m.Sizes);
 
             w.Line("/// <inheritdoc/>");
             w.Line("public int HiddenDim => (int)size_" + spec.HiddenDimSymbol + ";");
@@ -109,7 +109,7 @@ namespace Dsl.Generators.Emit
             w.Line("CheckInput(v, \"EnergyEager\", \"v\");");
             w.Line("CheckHidden(v, h, size_" + spec.HiddenDimSymbol + ", \"EnergyEager\");");
             w.Line("BindEquationFields();");
-            w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Prefix + ModelEmitter.UnitType(spec.InputUnits) + "(v), new " + RuntimeNames.Api.Prefix + ModelEmitter.UnitType(spec.HiddenUnits) + "(h)).Tensor;");
+            w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Prefix + SharedMembers.UnitType(spec.InputUnits) + "(v), new " + RuntimeNames.Api.Prefix + SharedMembers.UnitType(spec.HiddenUnits) + "(h)).Tensor;");
             w.Close();
 
             w.Close();
@@ -127,21 +127,21 @@ namespace Dsl.Generators.Emit
             w.Open("public " + signature);
             if (checkV)
             {
-                w.Line("CheckInput(v, " + ModelEmitter.Str(name) + ", \"v\");");
-                if (spec.InputUnits != UnitKind.Real) w.Line(ModelEmitter.UnitCheck(spec.InputUnits) + "(v, \"v\", " + ModelEmitter.Str(name) + ");");
+                w.Line("CheckInput(v, " + CSharpText.Str(name) + ", \"v\");");
+                if (spec.InputUnits != UnitKind.Real) w.Line(SharedMembers.UnitCheck(spec.InputUnits) + "(v, \"v\", " + CSharpText.Str(name) + ");");
             }
             if (checkH)
             {
-                if (checkV) w.Line("CheckHidden(v, h, size_" + spec.HiddenDimSymbol + ", " + ModelEmitter.Str(name) + ");");
-                else w.Line("CheckHiddenOnly(h, size_" + spec.HiddenDimSymbol + ", " + ModelEmitter.Str(name) + ");");
-                w.Line(ModelEmitter.UnitCheck(spec.HiddenUnits) + "(h, \"h\", " + ModelEmitter.Str(name) + ");");
+                if (checkV) w.Line("CheckHidden(v, h, size_" + spec.HiddenDimSymbol + ", " + CSharpText.Str(name) + ");");
+                else w.Line("CheckHiddenOnly(h, size_" + spec.HiddenDimSymbol + ", " + CSharpText.Str(name) + ");");
+                w.Line(SharedMembers.UnitCheck(spec.HiddenUnits) + "(h, \"h\", " + CSharpText.Str(name) + ");");
             }
-            if (precisionCheck) w.Line("CheckPrecision(VisiblePrecision(h), " + ModelEmitter.Str(name) + ");");
+            if (precisionCheck) w.Line("CheckPrecision(VisiblePrecision(h), " + CSharpText.Str(name) + ");");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             if (checkV) w.Line("var x = v;");
             if (zeroVisible) w.Line("var x = " + Torch + ".zeros(new long[] { h.shape[0], size_" + spec.DimSymbol + " }, dtype: h.dtype, device: h.device);   // G(h) evaluates E at v = 0");
             if (zeroHidden) w.Line("var h = " + Torch + ".zeros(new long[] { v.shape[0], size_" + spec.HiddenDimSymbol + " }, dtype: v.dtype, device: v.device);   // F(v) evaluates E at h = 0");
-            var locals = ModelEmitter.DeclareParamLocals(w, spec.Params, new[] { root });
+            var locals = SharedMembers.DeclareParamLocals(w, spec.Params, new[] { root });
             var results = new TensorCodeEmitter(w, CodePath.Differentiable, locals, "sigma", batch).Emit(new[] { root });
             w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
             w.Close();

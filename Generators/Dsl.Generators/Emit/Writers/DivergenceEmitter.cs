@@ -41,10 +41,10 @@ namespace Dsl.Generators.Emit
             w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { RuntimeNames.GeneratedCode.GeneratedModule }.Concat(p.Plan.Interfaces)));
 
             w.Line("/// <summary>log q as written.</summary>");
-            w.Line("public static string LogQEquation => " + ModelEmitter.Str(spec.LogQ.SourceText) + ";");
+            w.Line("public static string LogQEquation => " + CSharpText.Str(spec.LogQ.SourceText) + ";");
             w.Line();
             w.Line("/// <summary>log p as written.</summary>");
-            w.Line("public static string LogPEquation => " + ModelEmitter.Str(spec.LogP.SourceText) + ";");
+            w.Line("public static string LogPEquation => " + CSharpText.Str(spec.LogP.SourceText) + ";");
             w.Line();
             EmitConstructor(w, m);
 
@@ -83,12 +83,12 @@ namespace Dsl.Generators.Emit
         }
 
         private static void EmitConstructor(SourceWriter w, LoweredDivergence m) =>
-            ModelEmitter.EmitSizedConstructor(w, m.Spec.ClassName, m.Spec.DimSymbol, m.Sizes, m.Spec.Params, "Random source for the initial parameter values.");
+            SharedMembers.EmitSizedConstructor(w, m.Spec.ClassName, m.Spec.DimSymbol, m.Sizes, m.Spec.Params, "Random source for the initial parameter values.");
 
         private static void EmitChecks(SourceWriter w, string method, IReadOnlyList<string> args)
         {
-            foreach (var a in args) w.Line("CheckInput(" + a + ", " + ModelEmitter.Str(method) + ", " + ModelEmitter.Str(a) + ");");
-            foreach (var a in args.Skip(1)) w.Line("CheckSameBatch(" + args[0] + ", " + a + ", " + ModelEmitter.Str(a) + ", " + ModelEmitter.Str(method) + ");");
+            foreach (var a in args) w.Line("CheckInput(" + a + ", " + CSharpText.Str(method) + ", " + CSharpText.Str(a) + ");");
+            foreach (var a in args.Skip(1)) w.Line("CheckSameBatch(" + args[0] + ", " + a + ", " + CSharpText.Str(a) + ", " + CSharpText.Str(method) + ");");
         }
 
         private static void EmitMethod(SourceWriter w, LoweredDivergence m, string name, IReadOnlyList<Node> args, Node root, string summary)
@@ -99,7 +99,7 @@ namespace Dsl.Generators.Emit
             w.Open("public " + Tensor + " " + name + "(" + string.Join(", ", names.Select(a => Tensor + " " + a)) + ")");
             EmitChecks(w, name, names);
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-            var locals = ModelEmitter.DeclareParamLocals(w, m.Spec.Params, new[] { root });
+            var locals = SharedMembers.DeclareParamLocals(w, m.Spec.Params, new[] { root });
             var results = new TensorCodeEmitter(w, CodePath.Differentiable, locals, "sigma", names[0]).Emit(new[] { root });
             w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
             w.Close();

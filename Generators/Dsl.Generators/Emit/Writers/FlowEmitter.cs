@@ -32,7 +32,7 @@ namespace Dsl.Generators.Emit
             w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", new[] { RuntimeNames.GeneratedCode.GeneratedModule }.Concat(p.Plan.Interfaces)));
 
             w.Line("/// <summary>The transform as written.</summary>");
-            w.Line("public static string Equation => " + ModelEmitter.Str(spec.Transform.SourceText) + ";");
+            w.Line("public static string Equation => " + CSharpText.Str(spec.Transform.SourceText) + ";");
             w.Line();
             EmitConstructor(w, m);
             w.Line("/// <summary>Checks the parameters before a generated method runs (implement it to reject non-invertible values).</summary>");
@@ -63,7 +63,7 @@ namespace Dsl.Generators.Emit
         }
 
         private static void EmitConstructor(SourceWriter w, LoweredFlow m) =>
-            ModelEmitter.EmitSizedConstructor(w, m.Spec.ClassName, m.Spec.DimSymbol, m.Sizes, m.Spec.Params, "Random source for the initial parameter values (seed it for reproducible layers).");
+            SharedMembers.EmitSizedConstructor(w, m.Spec.ClassName, m.Spec.DimSymbol, m.Sizes, m.Spec.Params, "Random source for the initial parameter values (seed it for reproducible layers).");
 
         private static void EmitMethod(SourceWriter w, LoweredFlow m, string name, IReadOnlyList<Node> roots, string returnType, string summary, CodePath path)
         {
@@ -71,11 +71,11 @@ namespace Dsl.Generators.Emit
             w.Line("/// <summary>" + summary + (path == CodePath.Differentiable ? " Differentiable: parameters train through it." : "") + "</summary>");
             w.Line("/// <param name=\"" + z + "\">Points: [N, D] with D = Dim, on the parameters' device and dtype.</param>");
             w.Open("public " + returnType + " " + name + "(" + Tensor + " " + z + ")");
-            w.Line("CheckInput(" + z + ", " + ModelEmitter.Str(name) + ", " + ModelEmitter.Str(z) + ");");
-            w.Line("ValidateParameters(" + ModelEmitter.Str(name) + ");");
+            w.Line("CheckInput(" + z + ", " + CSharpText.Str(name) + ", " + CSharpText.Str(z) + ");");
+            w.Line("ValidateParameters(" + CSharpText.Str(name) + ");");
             if (path == CodePath.Inference) w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-            var locals = ModelEmitter.DeclareParamLocals(w, m.Spec.Params, roots);
+            var locals = SharedMembers.DeclareParamLocals(w, m.Spec.Params, roots);
             var results = new TensorCodeEmitter(w, path, locals, "sigma", z).Emit(roots);
             if (results.Count == 1) w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
             else w.Line("return (" + string.Join(", ", results.Select(r => r + ".MoveToOuterDisposeScope()")) + ");");

@@ -3,6 +3,8 @@ using System.Linq;
 using Dsl.Generators.Lowering;
 using Dsl.Generators.Planning;
 using Dsl.Symbolic.Ir;
+using static Dsl.Generators.Emit.CSharpText;
+using static Dsl.Generators.Emit.SharedMembers;
 
 namespace Dsl.Generators.Emit
 {
@@ -79,41 +81,7 @@ namespace Dsl.Generators.Emit
             w.Line();
         }
 
-        private static void EmitConstructor(SourceWriter w, LoweredModel m) => EmitConstructor(w, m.Spec, m.Sizes);
-
-        internal static void EmitConstructor(SourceWriter w, Model.ModelSpec spec, IReadOnlyList<string> sizes)
-        {
-            foreach (var size in sizes) w.Line("private readonly long size_" + size + ";");
-            w.Line();
-            w.Line("/// <summary>Creates " + spec.ClassName + " for the given dimension sizes; parameters are registered with TorchSharp");
-            w.Line("/// and initialised from <paramref name=\"generator\"/> unless their [Param] declares Init.</summary>");
-            foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == spec.DimSymbol ? " (the dimension of x)" : "") + ".</param>");
-            w.Line("/// <param name=\"generator\">Random source for the initial parameter values (seed it for reproducible models).</param>");
-            string args = string.Join(", ", sizes.Select(s => "int " + s));
-            w.Line("public " + spec.ClassName + "(" + args + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + Str(spec.ClassName) + ", CheckSize(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
-            w.Open();
-            foreach (var size in sizes)
-                w.Line("size_" + size + " = CheckSize(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
-            foreach (var p in spec.Params)
-            {
-                string shape = "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
-                if (p.Rank == 0) shape = "System.Array.Empty<long>()";
-                w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
-            }
-            w.Line("BindEquationFields();");
-            // A forced path is the model's run-time path from construction on (the property can still be changed).
-            if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
-            if (spec.Kernels == Model.KernelChoice.Fused) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.Fused + ";   // [EnergyModel(Kernels = KernelPath.Fused)]");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
-            w.Open("private void BindEquationFields()");
-            foreach (var p in spec.Params)
-                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + KindName(p.Rank) + "(Param(" + Str(p.Name) + "));");
-            w.Close();
-            w.Line();
-        }
+        private static void EmitConstructor(SourceWriter w, LoweredModel m) => SharedMembers.EmitConstructor(w, m.Spec, m.Sizes);
 
         /// <summary>The planned method <paramref name="name"/> and, when the plan has it, <paramref name="name"/>NoGrad.</summary>
         private static void EmitMethod(SourceWriter w, Planned<ModelPlan, LoweredModel> p, List<TorchScriptEmitter.Function> scripts, string name, string returnType, string summary, string? equation)
@@ -427,66 +395,8 @@ namespace Dsl.Generators.Emit
             w.Line();
         }
 
-        /// <summary>
-        /// The constructor of a generated module whose sizes are named dimensions (flows, divergences): size fields, one int per
-        /// dimension, registered [Param]s, and BindEquationFields pointing the user's fields at the parameter tensors.
-        /// </summary>
-        internal static void EmitSizedConstructor(SourceWriter w, string className, string dimSymbol, IReadOnlyList<string> sizes, Model.EquatableArray<Model.ParamSpec> parameters, string generatorDoc)
-        {
-            foreach (var size in sizes) w.Line("private readonly long size_" + size + ";");
-            w.Line();
-            w.Line("/// <summary>Creates " + className + " for the given dimension sizes; parameters are registered with TorchSharp");
-            w.Line("/// and initialised from <paramref name=\"generator\"/> unless their [Param] declares Init.</summary>");
-            foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == dimSymbol ? " (the dimension of z)" : "") + ".</param>");
-            w.Line("/// <param name=\"generator\">" + generatorDoc + "</param>");
-            w.Line("public " + className + "(" + string.Join(", ", sizes.Select(s => "int " + s)) + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + Str(className) + ", CheckSize(" + Str(className) + ", " + Str(dimSymbol) + ", " + dimSymbol + "))");
-            w.Open();
-            foreach (var size in sizes)
-                w.Line("size_" + size + " = CheckSize(" + Str(className) + ", " + Str(size) + ", " + size + ");");
-            foreach (var p in parameters)
-            {
-                string shape = p.Rank == 0 ? "System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
-                w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
-            }
-            w.Line("BindEquationFields();");
-            w.Close();
-            w.Line();
-            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
-            w.Open("private void BindEquationFields()");
-            foreach (var p in parameters)
-                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(Param(" + Str(p.Name) + "));");
-            w.Close();
-            w.Line();
-        }
-
-        /// <summary>
-        /// Declares <c>var p_Name = Param("Name");</c> for each parameter that <paramref name="roots"/> read, in declaration order,
-        /// and returns the name → local map the tensor emitters take.
-        /// </summary>
-        internal static Dictionary<string, string> DeclareParamLocals(SourceWriter w, IEnumerable<Model.ParamSpec> parameters, IEnumerable<Node> roots)
-        {
-            var used = new HashSet<string>(Topology.Order(roots).Where(n => n.Op == Op.Param).Select(n => n.Name!));
-            var locals = new Dictionary<string, string>();
-            foreach (var p in parameters)
-            {
-                if (!used.Contains(p.Name)) continue;
-                locals[p.Name] = "p_" + p.Name;
-                w.Line("var p_" + p.Name + " = Param(" + Str(p.Name) + ");");
-            }
-            return locals;
-        }
-
-        /// <summary>The GeneratedModule check for a block of units.</summary>
-        internal static string UnitCheck(Model.UnitKind units) => units == Model.UnitKind.Spins ? "CheckSpins" : "CheckBits";
-
-        /// <summary>The Dsl type the user's equation takes for a block of units.</summary>
-        internal static string UnitType(Model.UnitKind units) => units == Model.UnitKind.Spins ? "Spins" : units == Model.UnitKind.Bits ? "Bits" : "Vec";
-
         private static string Kind(int rank, IEnumerable<string> dims) =>
             rank == 0 ? "Scalar" : KindName(rank) + "[" + string.Join(",", dims) + "]";
-
-        private static string KindName(int rank) => rank == 0 ? "Scalar" : rank == 1 ? "Vec" : "Mat";
 
         private static string Array(IEnumerable<string> items)
         {
@@ -494,10 +404,5 @@ namespace Dsl.Generators.Emit
             return list.Count == 0 ? "System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", list.Select(Str)) + " }";
         }
 
-        /// <summary>A C# string literal.</summary>
-        public static string Str(string s) =>
-            "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
-
-        internal static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
     }
 }

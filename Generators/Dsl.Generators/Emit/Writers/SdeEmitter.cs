@@ -18,7 +18,7 @@ namespace Dsl.Generators.Emit
             var m = p.Lowered;
             var spec = m.Spec;
             var w = new SourceWriter();
-            string name = ModelEmitter.Str(spec.ClassName);
+            string name = CSharpText.Str(spec.ClassName);
             string endTime = TensorCodeEmitter.Literal(spec.EndTime);
             bool kernel = p.Plan.Kernel != PerturbationKernel.None;
             bool closed = p.Plan.Kernel == PerturbationKernel.ClosedForm;
@@ -163,15 +163,15 @@ namespace Dsl.Generators.Emit
 
         private static void TensorMethod(SourceWriter w, LoweredSde m, string method, Node root, bool withX, string summary)
         {
-            string name = ModelEmitter.Str(m.Spec.ClassName);
+            string name = CSharpText.Str(m.Spec.ClassName);
             w.Line("/// <summary>" + summary + "</summary>");
             w.Open("public " + Tensor + " " + method + "(" + (withX ? Tensor + " x, " : "") + Tensor + " t)");
             if (withX)
             {
-                w.Line(RuntimeNames.GeneratedCode.SdeChecks.State + "(" + name + ", " + ModelEmitter.Str(method) + ", x, t);");
+                w.Line(RuntimeNames.GeneratedCode.SdeChecks.State + "(" + name + ", " + CSharpText.Str(method) + ", x, t);");
                 w.Line("long size_" + m.Spec.DimSymbol + " = x.shape[1];");
             }
-            else w.Line(RuntimeNames.GeneratedCode.SdeChecks.Time + "(" + name + ", " + ModelEmitter.Str(method) + ", t);");
+            else w.Line(RuntimeNames.GeneratedCode.SdeChecks.Time + "(" + name + ", " + CSharpText.Str(method) + ", t);");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             var results = new TensorCodeEmitter(w, CodePath.Differentiable, new Dictionary<string, string>(), "t", withX ? "x" : "t").Emit(new[] { root });
             w.Line("return " + results[0] + ".MoveToOuterDisposeScope();");
@@ -191,7 +191,7 @@ namespace Dsl.Generators.Emit
                 "PriorLogProb" => Tensor + " PriorLogProb(" + Tensor + " x)",
                 _ => "double " + member + "(double t)",
             };
-            w.Line("public " + signature + " => throw new " + RuntimeNames.Bcl.NotSupportedException + "(" + ModelEmitter.Str(model + "." + member + ": the drift is not of the form a(t)·x, so the SDE has no Gaussian perturbation kernel.") + ");");
+            w.Line("public " + signature + " => throw new " + RuntimeNames.Bcl.NotSupportedException + "(" + CSharpText.Str(model + "." + member + ": the drift is not of the form a(t)·x, so the SDE has no Gaussian perturbation kernel.") + ");");
             w.Line();
         }
 

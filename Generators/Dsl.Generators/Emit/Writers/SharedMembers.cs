@@ -1,0 +1,109 @@
+using System.Collections.Generic;
+using System.Linq;
+using Dsl.Symbolic.Ir;
+using static Dsl.Generators.Emit.CSharpText;
+
+namespace Dsl.Generators.Emit
+{
+    /// <summary>
+    /// The members more than one kind of generated class has (energy models, bipartite models, flows, divergences): the sized
+    /// constructor with its registered parameters, the parameter locals a method body reads, and the names of unit types and checks.
+    /// </summary>
+    public static class SharedMembers
+    {
+        private const string Torch = RuntimeNames.Torch.Name;
+
+        internal static void EmitConstructor(SourceWriter w, Model.ModelSpec spec, IReadOnlyList<string> sizes)
+        {
+            foreach (var size in sizes) w.Line("private readonly long size_" + size + ";");
+            w.Line();
+            w.Line("/// <summary>Creates " + spec.ClassName + " for the given dimension sizes; parameters are registered with TorchSharp");
+            w.Line("/// and initialised from <paramref name=\"generator\"/> unless their [Param] declares Init.</summary>");
+            foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == spec.DimSymbol ? " (the dimension of x)" : "") + ".</param>");
+            w.Line("/// <param name=\"generator\">Random source for the initial parameter values (seed it for reproducible models).</param>");
+            string args = string.Join(", ", sizes.Select(s => "int " + s));
+            w.Line("public " + spec.ClassName + "(" + args + ", " + Torch + ".Generator? generator = null)");
+            w.Line("    : base(" + Str(spec.ClassName) + ", CheckSize(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
+            w.Open();
+            foreach (var size in sizes)
+                w.Line("size_" + size + " = CheckSize(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
+            foreach (var p in spec.Params)
+            {
+                string shape = "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
+                if (p.Rank == 0) shape = "System.Array.Empty<long>()";
+                w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
+            }
+            w.Line("BindEquationFields();");
+            // A forced path is the model's run-time path from construction on (the property can still be changed).
+            if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
+            if (spec.Kernels == Model.KernelChoice.Fused) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.Fused + ";   // [EnergyModel(Kernels = KernelPath.Fused)]");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
+            w.Open("private void BindEquationFields()");
+            foreach (var p in spec.Params)
+                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + KindName(p.Rank) + "(Param(" + Str(p.Name) + "));");
+            w.Close();
+            w.Line();
+        }
+
+        /// <summary>
+        /// The constructor of a generated module whose sizes are named dimensions (flows, divergences): size fields, one int per
+        /// dimension, registered [Param]s, and BindEquationFields pointing the user's fields at the parameter tensors.
+        /// </summary>
+        internal static void EmitSizedConstructor(SourceWriter w, string className, string dimSymbol, IReadOnlyList<string> sizes, Model.EquatableArray<Model.ParamSpec> parameters, string generatorDoc)
+        {
+            foreach (var size in sizes) w.Line("private readonly long size_" + size + ";");
+            w.Line();
+            w.Line("/// <summary>Creates " + className + " for the given dimension sizes; parameters are registered with TorchSharp");
+            w.Line("/// and initialised from <paramref name=\"generator\"/> unless their [Param] declares Init.</summary>");
+            foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == dimSymbol ? " (the dimension of z)" : "") + ".</param>");
+            w.Line("/// <param name=\"generator\">" + generatorDoc + "</param>");
+            w.Line("public " + className + "(" + string.Join(", ", sizes.Select(s => "int " + s)) + ", " + Torch + ".Generator? generator = null)");
+            w.Line("    : base(" + Str(className) + ", CheckSize(" + Str(className) + ", " + Str(dimSymbol) + ", " + dimSymbol + "))");
+            w.Open();
+            foreach (var size in sizes)
+                w.Line("size_" + size + " = CheckSize(" + Str(className) + ", " + Str(size) + ", " + size + ");");
+            foreach (var p in parameters)
+            {
+                string shape = p.Rank == 0 ? "System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
+                w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
+            }
+            w.Line("BindEquationFields();");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
+            w.Open("private void BindEquationFields()");
+            foreach (var p in parameters)
+                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(Param(" + Str(p.Name) + "));");
+            w.Close();
+            w.Line();
+        }
+
+        /// <summary>
+        /// Declares <c>var p_Name = Param("Name");</c> for each parameter that <paramref name="roots"/> read, in declaration order,
+        /// and returns the name → local map the tensor emitters take.
+        /// </summary>
+        internal static Dictionary<string, string> DeclareParamLocals(SourceWriter w, IEnumerable<Model.ParamSpec> parameters, IEnumerable<Node> roots)
+        {
+            var used = new HashSet<string>(Topology.Order(roots).Where(n => n.Op == Op.Param).Select(n => n.Name!));
+            var locals = new Dictionary<string, string>();
+            foreach (var p in parameters)
+            {
+                if (!used.Contains(p.Name)) continue;
+                locals[p.Name] = "p_" + p.Name;
+                w.Line("var p_" + p.Name + " = Param(" + Str(p.Name) + ");");
+            }
+            return locals;
+        }
+
+        /// <summary>The GeneratedModule check for a block of units.</summary>
+        internal static string UnitCheck(Model.UnitKind units) => units == Model.UnitKind.Spins ? "CheckSpins" : "CheckBits";
+
+        /// <summary>The Dsl type the user's equation takes for a block of units.</summary>
+        internal static string UnitType(Model.UnitKind units) => units == Model.UnitKind.Spins ? "Spins" : units == Model.UnitKind.Bits ? "Bits" : "Vec";
+
+        /// <summary>The Dsl equation type of a parameter or value of rank 0, 1 or 2.</summary>
+        internal static string KindName(int rank) => rank == 0 ? "Scalar" : rank == 1 ? "Vec" : "Mat";
+    }
+}
