@@ -307,5 +307,56 @@ namespace Dsl.Generators
         /// <summary>The text of spelling placeholder <paramref name="placeholder"/>.</summary>
         public static string SpellingPrefix(string placeholder) =>
             SpellingPrefixes.TryGetValue(placeholder, out var text) ? text : throw new ArgumentException("unknown spelling placeholder {" + placeholder + "}");
+
+        // ---- Members generated classes call unqualified: on their base class, or on a generated field. ----
+
+        /// <summary>
+        /// Members a generated class calls on its base <see cref="GeneratedCode.GeneratedModule"/> (and its base ParameterModule),
+        /// written unqualified; <c>On</c> names the type RuntimeNamesTests resolves them on (protected members count).
+        /// </summary>
+        public static class BaseMembers
+        {
+            /// <summary>The type the members are looked up on.</summary>
+            public const string On = GeneratedCode.GeneratedModule;
+            /// <summary>Checks a batched argument's rank, size, dtype and device (one line naming model, method and argument).</summary>
+            public const string CheckInput = "CheckInput";
+            /// <summary>Checks a dimension size passed to the constructor.</summary>
+            public const string CheckSize = "CheckSize";
+            /// <summary>Registers a [Param] with TorchSharp and initialises it.</summary>
+            public const string RegisterParam = "RegisterParam";
+            /// <summary>The current tensor of a parameter by name.</summary>
+            public const string Param = "Param";
+            /// <summary>The run-time kernel path (KernelPath) the fused and TorchScript fast paths read.</summary>
+            public const string Kernels = "Kernels";
+            /// <summary>The model's name, for messages.</summary>
+            public const string ModelName = "ModelName";
+            /// <summary>Checks that two arguments have the same batch size.</summary>
+            public const string CheckSameBatch = "CheckSameBatch";
+            /// <summary>Checks σ against x (one per sample, positive, finite).</summary>
+            public const string CheckNoiseLevel = "CheckNoiseLevel";
+            /// <summary>Checks the scalar factors of a fused step.</summary>
+            public const string CheckStepFactors = "CheckStepFactors";
+            /// <summary>Checks visible and hidden units of a bipartite model together.</summary>
+            public const string CheckHidden = "CheckHidden";
+            /// <summary>Checks hidden units alone.</summary>
+            public const string CheckHiddenOnly = "CheckHiddenOnly";
+            /// <summary>Checks 0/1 units.</summary>
+            public const string CheckBits = "CheckBits";
+            /// <summary>Checks ±1 units.</summary>
+            public const string CheckSpins = "CheckSpins";
+            /// <summary>Checks a Gaussian visible precision is positive.</summary>
+            public const string CheckPrecision = "CheckPrecision";
+        }
+
+        /// <summary>Members of the generated <c>torchScript</c> field (a <see cref="GeneratedCode.TorchScriptUnit"/>) that generated methods call.</summary>
+        public static class TorchScriptUnitMembers
+        {
+            /// <summary>The type the members are looked up on.</summary>
+            public const string On = GeneratedCode.TorchScriptUnit;
+            /// <summary>Runs a compiled function returning one tensor.</summary>
+            public const string Invoke = "Invoke";
+            /// <summary>Runs a compiled function returning two tensors.</summary>
+            public const string Invoke2 = "Invoke2";
+        }
     }
 }

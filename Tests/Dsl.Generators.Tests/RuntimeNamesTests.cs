@@ -71,11 +71,52 @@ namespace Dsl.Generators.Tests
         [Fact]
         public void Every_runtime_name_the_generator_emits_resolves_by_reflection()
         {
-            var constants = Constants();
+            var constants = Constants().Where(c => !IsMemberGroup(c.Field)).ToList();
             Assert.True(constants.Count >= 80, "RuntimeNames has " + constants.Count + " constants; the enumeration lost some");
             var failures = constants.Select(c => (c.Field, c.Value, Why: Unresolved(c.Value))).Where(c => c.Why != null)
                 .Select(c => c.Field + " = \"" + c.Value + "\": " + c.Why).ToList();
             Assert.True(failures.Count == 0, "RuntimeNames entries the runtime does not have:\n" + string.Join("\n", failures));
+        }
+
+        /// <summary>The groups of members written unqualified (on a generated class's base, or on a generated field): bare names resolved on their <c>On</c> type.</summary>
+        private static readonly Type[] MemberGroups = { typeof(RuntimeNames.BaseMembers), typeof(RuntimeNames.TorchScriptUnitMembers) };
+
+        private static bool IsMemberGroup(string field) =>
+            MemberGroups.Any(g => field.StartsWith(nameof(RuntimeNames) + "." + g.Name + ".", StringComparison.Ordinal));
+
+        [Fact]
+        public void Every_member_generated_code_calls_unqualified_exists_on_its_type()
+        {
+            var failures = new List<string>();
+            foreach (var group in MemberGroups)
+            {
+                var fields = group.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).ToList();
+                string on = (string)fields.Single(f => f.Name == "On").GetRawConstantValue()!;
+                Assert.Null(Unresolved(on));
+                var type = FindType(on.Substring("global::".Length))!;
+                Assert.True(fields.Count > 1, group.Name + " lists no members");
+                foreach (var f in fields.Where(f => f.Name != "On"))
+                {
+                    string name = (string)f.GetRawConstantValue()!;
+                    // Public or protected (family) members, declared on the type or inherited: what a derived generated class can call.
+                    bool callable = type.GetMember(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.FlattenHierarchy)
+                        .Concat(BaseTypes(type).SelectMany(b => b.GetMember(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)))
+                        .Any(m => m switch
+                        {
+                            MethodInfo mi => mi.IsPublic || mi.IsFamily || mi.IsFamilyOrAssembly,
+                            PropertyInfo pi => (pi.GetMethod ?? pi.SetMethod) is { } acc && (acc.IsPublic || acc.IsFamily || acc.IsFamilyOrAssembly),
+                            FieldInfo fi => fi.IsPublic || fi.IsFamily || fi.IsFamilyOrAssembly,
+                            _ => false,
+                        });
+                    if (!callable) failures.Add(group.Name + "." + f.Name + " = \"" + name + "\": no public or protected member of " + type.FullName + " or its bases");
+                }
+            }
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        }
+
+        private static IEnumerable<Type> BaseTypes(Type t)
+        {
+            for (var b = t.BaseType; b != null; b = b.BaseType) yield return b;
         }
 
         [Theory]

@@ -8,9 +8,8 @@ using Dsl.Symbolic.Ops;
 namespace Dsl.Generators.Planning
 {
     /// <summary>
-    /// What each backend can compute, and the reasons a set of roots does not get one: the decisions the emitters used to take
-    /// while writing (FusedCpuEmitter.WhyNot / WhyNotSweep / Contraction / SweepSide, TorchScriptEmitter.WhyNot), now taken
-    /// once by the planner. The op lists are the backends' coverage; an operation added to the IR is refused here (torch ops)
+    /// What each backend can compute, and the reasons a set of roots does not get one, decided once by the planner (the emitters
+    /// only read the decisions). The op lists are the backends' coverage; an operation added to the IR is refused here (torch ops)
     /// until its backend spelling exists.
     /// </summary>
     public static class BackendSupport

@@ -95,7 +95,7 @@ namespace Dsl.Symbolic.Ir
         {
             var shape = BroadcastShape(a, b, "+");
             StripBroadcasts(ref a, ref b, shape);
-            if (a.IsConst && b.IsConst) return Const(a.Value + b.Value);
+            if (a.IsConst && b.IsConst) return Const(OpTable.Get(Op.Add).Fold(a.Value, b.Value));
             if (a.IsConstValue(0)) return Fit(b, shape);
             if (b.IsConstValue(0)) return Fit(a, shape);
             if (b.Op == Op.Neg) return Sub(a, b.A);
@@ -110,7 +110,7 @@ namespace Dsl.Symbolic.Ir
         {
             var shape = BroadcastShape(a, b, "-");
             StripBroadcasts(ref a, ref b, shape);
-            if (a.IsConst && b.IsConst) return Const(a.Value - b.Value);
+            if (a.IsConst && b.IsConst) return Const(OpTable.Get(Op.Sub).Fold(a.Value, b.Value));
             if (b.IsConstValue(0)) return Fit(a, shape);
             if (a.IsConstValue(0)) return Fit(Neg(b), shape);
             if (a == b) return Fit(Const(0), shape);
@@ -123,7 +123,7 @@ namespace Dsl.Symbolic.Ir
         {
             var shape = BroadcastShape(a, b, "*");
             StripBroadcasts(ref a, ref b, shape);
-            if (a.IsConst && b.IsConst) return Const(a.Value * b.Value);
+            if (a.IsConst && b.IsConst) return Const(OpTable.Get(Op.Mul).Fold(a.Value, b.Value));
             if (b.IsConst) { var t = a; a = b; b = t; }
             if (a.IsConstValue(0) || b.IsConstValue(0)) return Fit(Const(0), shape);
             if (a.IsConstValue(1)) return Fit(b, shape);
@@ -146,7 +146,7 @@ namespace Dsl.Symbolic.Ir
         {
             var shape = BroadcastShape(a, b, "/");
             StripBroadcasts(ref a, ref b, shape);
-            if (a.IsConst && b.IsConst && b.Value != 0) return Const(a.Value / b.Value);
+            if (a.IsConst && b.IsConst && b.Value != 0) return Const(OpTable.Get(Op.Div).Fold(a.Value, b.Value));
             if (b.IsConstValue(1)) return Fit(a, shape);
             if (a.IsConstValue(0)) return Fit(Const(0), shape);
             if (b.IsConst && b.Value != 0) return Mul(Const(1 / b.Value), a);
@@ -163,7 +163,7 @@ namespace Dsl.Symbolic.Ir
         {
             switch (a.Op)
             {
-                case Op.Const: return Const(-a.Value);
+                case Op.Const: return Const(OpTable.Get(Op.Neg).Fold(a.Value));
                 case Op.Neg: return a.A;
                 case Op.Sub: return Sub(a.B, a.A);
                 case Op.Mul when a.A.IsConst: return Mul(Const(-a.A.Value), a.B);
@@ -196,14 +196,14 @@ namespace Dsl.Symbolic.Ir
         /// <summary>exp a</summary>
         public Node Exp(Node a)
         {
-            if (a.IsConst) return Const(System.Math.Exp(a.Value));
+            if (a.IsConst) return Const(OpTable.Get(Op.Exp).Fold(a.Value));
             return Intern(Op.Exp, a.Shape, null, 0, new[] { a });
         }
 
         /// <summary>log a; log(exp a) = a.</summary>
         public Node Log(Node a)
         {
-            if (a.IsConst && a.Value > 0) return Const(System.Math.Log(a.Value));
+            if (a.IsConst && a.Value > 0) return Const(OpTable.Get(Op.Log).Fold(a.Value));
             if (a.Op == Op.Exp) return a.A;
             return Intern(Op.Log, a.Shape, null, 0, new[] { a });
         }
@@ -211,14 +211,14 @@ namespace Dsl.Symbolic.Ir
         /// <summary>√a</summary>
         public Node Sqrt(Node a)
         {
-            if (a.IsConst && a.Value >= 0) return Const(System.Math.Sqrt(a.Value));
+            if (a.IsConst && a.Value >= 0) return Const(OpTable.Get(Op.Sqrt).Fold(a.Value));
             return Intern(Op.Sqrt, a.Shape, null, 0, new[] { a });
         }
 
         /// <summary>a²</summary>
         public Node Square(Node a)
         {
-            if (a.IsConst) return Const(a.Value * a.Value);
+            if (a.IsConst) return Const(OpTable.Get(Op.Square).Fold(a.Value));
             if (a.Op == Op.Neg) return Square(a.A);
             if (a.Op == Op.Mul && a.A.IsConst) return Mul(Const(a.A.Value * a.A.Value), Square(a.B)); // (c·u)² = c²·u²
             if (a.Op == Op.Broadcast) return Broadcast(Square(a.A), a.Shape);
@@ -233,14 +233,14 @@ namespace Dsl.Symbolic.Ir
             if (p == 2) return Square(a);
             if (p == 0.5) return Sqrt(a);
             if (p == -1) return Recip(a);
-            if (a.IsConst) return Const(System.Math.Pow(a.Value, p));
+            if (a.IsConst) return Const(OpTable.Get(Op.Pow).Fold(a.Value, p));
             return Intern(Op.Pow, a.Shape, null, p, new[] { a });
         }
 
         /// <summary>1/a</summary>
         public Node Recip(Node a)
         {
-            if (a.IsConst && a.Value != 0) return Const(1 / a.Value);
+            if (a.IsConst && a.Value != 0) return Const(OpTable.Get(Op.Recip).Fold(a.Value));
             if (a.Op == Op.Recip) return a.A;
             if (a.Op == Op.Neg) return Neg(Recip(a.A));
             return Intern(Op.Recip, a.Shape, null, 0, new[] { a });

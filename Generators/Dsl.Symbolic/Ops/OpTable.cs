@@ -26,7 +26,10 @@ namespace Dsl.Symbolic.Ops
         Lattice,
     }
 
-    /// <summary>How an entry's result shape follows from its operands (the rule Graph's constructor applies).</summary>
+    /// <summary>
+    /// How an entry's result shape follows from its operands. Graph's constructors compute shapes (with their broadcasting and
+    /// error messages); this is the declaration a reader and the tests compare them with.
+    /// </summary>
     public enum ShapeRule
     {
         /// <summary>Fixed by the leaf's declaration.</summary>
@@ -101,7 +104,11 @@ namespace Dsl.Symbolic.Ops
         /// <summary>The IR operation.</summary>
         public Op Op { get; }
 
-        /// <summary>The <c>Dsl.Math</c> function the lowering maps to this operation one-to-one; null when none (or when the lowering composes it).</summary>
+        /// <summary>
+        /// The <c>Dsl.Math</c> function written for this operation; null when none (or when the lowering composes it). Lowering maps
+        /// every elementwise function through it (<see cref="OpTable.ByDslName"/>); the structural calls (Pow's literal exponent,
+        /// LogSumExp, MatVec, Transpose, the lattice stencils) have their own argument checks in ExprLowerer.
+        /// </summary>
         public string? DslName { get; }
 
         /// <summary>Number of node operands.</summary>
@@ -192,10 +199,6 @@ namespace Dsl.Symbolic.Ops
             ["Vector256"] = "global::System.Runtime.Intrinsics.Vector256",
         };
 
-        /// <summary>The default prefix substitution: <see cref="Placeholders"/>.</summary>
-        public static string Prefix(string placeholder) =>
-            Placeholders.TryGetValue(placeholder, out var text) ? text : throw new ArgumentException("unknown spelling placeholder {" + placeholder + "}");
-
         private static readonly OpInfo[] entries = Build();
         private static readonly Dictionary<string, OpInfo> byName = entries.Where(e => e.DslName != null).ToDictionary(e => e.DslName!, StringComparer.Ordinal);
 
@@ -281,8 +284,7 @@ namespace Dsl.Symbolic.Ops
             Unary(Op.Sigmoid, "Sigmoid", OpMath.Sigmoid,
                 (g, n) => g.Mul(n, g.Sub(g.Const(1), n)),                                               // σ(1 − σ)
                 (g, n, d1) => g.Mul(d1, g.Sub(g.Const(1), g.Mul(g.Const(2), n))),                       // σ(1−σ)(1−2σ)
-                "{a}.sigmoid()", "{a}.sigmoid_()", "{Kernels}Sigmoid({a})", "{Kernels}Sigmoid({a})", "{a}.sigmoid()",
-                "(1.0 / (1.0 + {Math}Exp(-{a})))");
+                "{a}.sigmoid()", "{a}.sigmoid_()", "{Kernels}Sigmoid({a})", "{Kernels}Sigmoid({a})", "{a}.sigmoid()", "{Kernels}Sigmoid({a})");
             // softplus(u) = max(u, 0) + log1p(e^−|u|) on every backend: logaddexp(u, 0) in libtorch is that formula, FusedKernels and
             // OpMath spell it out; no threshold anywhere.
             Unary(Op.Softplus, "Softplus", OpMath.Softplus,

@@ -19,6 +19,9 @@ namespace Dsl.Models.Tests
     /// neighbourhoods, half-integers for the rounding functions). The models are the small [EnergyModel] classes of OpModels.cs, compiled by
     /// the real generator. Values must agree to 1e-12 relative (inf and NaN exactly); derivatives to 1e-12 relative plus 1e-15·(1 + |E|)
     /// absolute, the rounding of formulas such as 1 − tanh² that autograd evaluates the same way from its own tanh.
+    /// The non-differentiable functions (Abs, Sign, Floor, Round) have no model over x (their score would need f', DSL0008), so
+    /// they are checked on values only and their fused vector spelling is not run. The elementwise arithmetic operators and the
+    /// reductions are structural table entries, covered by the model-level tests rather than here.
     /// An operation added to the table without a <see cref="Case"/> here fails <see cref="Every_table_operation_has_a_conformance_case"/>.
     /// </summary>
     public class OpConformanceTests

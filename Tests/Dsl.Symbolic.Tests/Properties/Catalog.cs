@@ -44,10 +44,9 @@ namespace Dsl.Symbolic.Tests.Properties
     /// it. <see cref="CatalogTests.Every_op_of_the_IR_is_in_the_catalog"/> fails when the <see cref="Op"/> enum has an operation this
     /// list does not name, so a new operation cannot escape the property tests.
     ///
-    /// When Dsl.Symbolic's op table (OpTable/OpInfo, issue 18 deliverable 1) is in: enumerate <c>OpTable.All</c> in
-    /// <see cref="AllOps"/> instead of the enum, take <see cref="OpSpec.Differentiable"/> from <c>!info.NonDifferentiable</c>, and
-    /// derive the forms of the elementwise entries from <c>info.Kind</c>; what stays here is the domain of each operand and the
-    /// non-elementwise forms (which the table's shape rule alone does not make drawable).
+    /// The operations come from the op table (<see cref="AllOps"/> enumerates <c>OpTable.All</c>) and so does an elementwise
+    /// function's differentiability; what this list adds is the domain of each operand and the drawable forms of the structural
+    /// operations (which the table's shape rule alone does not make drawable).
     /// </summary>
     public static class Catalog
     {
@@ -71,7 +70,7 @@ namespace Dsl.Symbolic.Tests.Properties
         /// <summary>The parameters by shape (two matrices so that a matrix product has two different operands).</summary>
         public static readonly (string Name, string[] Dims)[] Parameters = { ("s", S), ("b", VD), ("c", VK), ("W", MKD), ("V", MKD) };
 
-        /// <summary>The operations the tests know, in the order of the <see cref="Op"/> enum (the table's order after the merge).</summary>
+        /// <summary>The operations the tests know: the op table's entries, in its (the <see cref="Op"/> enum's) order.</summary>
         public static IEnumerable<Op> AllOps => Dsl.Symbolic.Ops.OpTable.All.Select(info => info.Op);
 
         private static Expr E(Op op, string[] dims, params Expr[] args) => new Expr(op, dims, args);
@@ -101,9 +100,13 @@ namespace Dsl.Symbolic.Tests.Properties
             var specs = new List<OpSpec>();
             void Leaf(Op op) => specs.Add(new OpSpec(op, true, true, true, Array.Empty<Form>()));
             // An elementwise unary op: drawn in every main shape, with the operand's domain.
-            void U(Op op, Domain domain, bool differentiable = true) =>
+            // Differentiability is the op table's: the calculus refuses exactly the functions the table marks non-differentiable.
+            void U(Op op, Domain domain)
+            {
+                bool differentiable = !Dsl.Symbolic.Ops.OpTable.Get(op).NonDifferentiable;
                 specs.Add(new OpSpec(op, differentiable, differentiable, differentiable,
                     MainShapes.Select(s => new Form(s, new[] { s }, new[] { domain }, a => E(op, s, a[0]), 4)).ToArray()));
+            }
             void B(Op op, Domain right) =>
                 specs.Add(new OpSpec(op, true, true, true, MainShapes.SelectMany(s => BinaryForms(op, s, right)).ToArray()));
 
@@ -124,10 +127,10 @@ namespace Dsl.Symbolic.Tests.Properties
             U(Op.Sigmoid, Domain.Any);
             U(Op.Softplus, Domain.Any);
             U(Op.Recip, Domain.Positive);
-            U(Op.Abs, Domain.Any, differentiable: false);
-            U(Op.Sign, Domain.Any, differentiable: false);
-            U(Op.Floor, Domain.Any, differentiable: false);
-            U(Op.Round, Domain.Any, differentiable: false);
+            U(Op.Abs, Domain.Any);
+            U(Op.Sign, Domain.Any);
+            U(Op.Floor, Domain.Any);
+            U(Op.Round, Domain.Any);
             U(Op.Sin, Domain.Any);
             U(Op.Cos, Domain.Any);
             U(Op.Log1p, Domain.Positive);   // log(1 + a) needs a > −1; the positive domain is inside it

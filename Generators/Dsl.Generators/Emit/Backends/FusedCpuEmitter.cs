@@ -138,7 +138,7 @@ namespace Dsl.Generators.Emit
             {
                 if (step)
                 {
-                    w.Line("var y" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.StepOutput + "(output, xc, ModelName, " + CSharpText.Str(methodName) + ");");
+                    w.Line("var y" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.StepOutput + "(output, xc, " + RuntimeNames.BaseMembers.ModelName + ", " + CSharpText.Str(methodName) + ");");
                     continue;
                 }
                 var dims = new List<string> { "xc.shape[0]" };
@@ -267,8 +267,8 @@ namespace Dsl.Generators.Emit
             {
                 if (!used.Contains(p.Name)) continue;
                 prologue.Line(p.Rank == 0
-                    ? "double p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.ReadScalar + "(Param(" + CSharpText.Str(p.Name) + "));"
-                    : "var p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.Read + "(Param(" + CSharpText.Str(p.Name) + "));");
+                    ? "double p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.ReadScalar + "(" + RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p.Name) + "));"
+                    : "var p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.Read + "(" + RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p.Name) + "));");
             }
         }
 
@@ -314,7 +314,7 @@ namespace Dsl.Generators.Emit
         /// <summary>Nodes that are never stored: views (index arithmetic), inlined elementwise operations, leaves read in place.</summary>
         private bool IsVirtual(Node n)
         {
-            if (TensorCodeEmitter.IsHost(n)) return true;
+            if (HostValues.IsHost(n)) return true;
             switch (n.Op)
             {
                 case Op.Input: case Op.Condition: case Op.Param: case Op.Transpose: case Op.Unsqueeze: case Op.Broadcast: case Op.Diagonal:
@@ -326,7 +326,7 @@ namespace Dsl.Generators.Emit
         /// <summary>The expression of element <paramref name="idx"/> (one index expression per axis) of <paramref name="n"/>'s per-sample value.</summary>
         private string Elem(Node n, IReadOnlyList<string> idx)
         {
-            if (lanes && (Invariant(n) || n.Op == Op.Const || TensorCodeEmitter.IsHost(n)))
+            if (lanes && (Invariant(n) || n.Op == Op.Const || HostValues.IsHost(n)))
             {
                 // The same value in every lane: the scalar expression, broadcast.
                 lanes = false;
@@ -335,7 +335,7 @@ namespace Dsl.Generators.Emit
                 return V + ".Create(" + scalar + ")";
             }
             if (n.Op == Op.Const) return TensorCodeEmitter.Literal(n.Value);
-            if (TensorCodeEmitter.IsHost(n)) return HostLocal(n);
+            if (HostValues.IsHost(n)) return HostLocal(n);
             switch (n.Op)
             {
                 case Op.Input:

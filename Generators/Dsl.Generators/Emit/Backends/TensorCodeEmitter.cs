@@ -232,9 +232,7 @@ namespace Dsl.Generators.Emit
 
         private static string Size(string symbol) => symbol == Shape.One ? "1L" : "size_" + symbol;
 
-        /// <summary>True for nodes computed as C# doubles: literals, sizes, hyperparameters and elementwise functions of them.</summary>
-        /// <remarks>A property of the IR (<see cref="HostValues.IsHost"/>); kept here as the emitters' short name for it.</remarks>
-        public static bool IsHost(Node n) => HostValues.IsHost(n);
+        private static bool IsHost(Node n) => HostValues.IsHost(n);   // the IR's property, the short name inside this emitter
 
         private static bool IsElementwise(Op op) => OpTable.IsElementwise(op);
 

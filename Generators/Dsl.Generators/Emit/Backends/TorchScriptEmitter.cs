@@ -100,11 +100,11 @@ namespace Dsl.Generators.Emit
             var order = Topology.Order(roots);
             var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!), StringComparer.Ordinal);
             foreach (var p in parameters)
-                if (used.Contains(p)) arguments.Add(new Argument("p_" + p, "Tensor", "Param(" + CSharpText.Str(p) + ")"));
+                if (used.Contains(p)) arguments.Add(new Argument("p_" + p, "Tensor", RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p) + ")"));
 
             foreach (var n in order)
             {
-                if (TensorCodeEmitter.IsHost(n)) continue;
+                if (HostValues.IsHost(n)) continue;
                 switch (n.Op)
                 {
                     case Op.Input: names[n] = "x"; continue;
@@ -229,7 +229,7 @@ namespace Dsl.Generators.Emit
         /// <summary>An operand as the result's shape needs it: host values as floats, batched lower-rank tensors get axes after the batch axis.</summary>
         private string Operand(Node a, Shape result)
         {
-            if (TensorCodeEmitter.IsHost(a)) return Host(a);
+            if (HostValues.IsHost(a)) return Host(a);
             var s = names[a];
             if (a.Shape.Batched)
                 for (int i = a.Shape.Rank; i < result.Rank; i++) s += ".unsqueeze(1)";
@@ -244,9 +244,9 @@ namespace Dsl.Generators.Emit
             // An empty list literal would be List[Tensor] to TorchScript (and torch.jit.annotate is not resolved here): a 0-dim
             // result is the host value as a tensor, or the 0-dim operand itself.
             if (sizes.Count == 0)
-                return TensorCodeEmitter.IsHost(a) ? "torch.tensor(" + Host(a) + ", dtype=x.dtype, device=x.device)" : Operand(a, shape);
+                return HostValues.IsHost(a) ? "torch.tensor(" + Host(a) + ", dtype=x.dtype, device=x.device)" : Operand(a, shape);
             string list = "[" + string.Join(", ", sizes) + "]";
-            if (TensorCodeEmitter.IsHost(a))
+            if (HostValues.IsHost(a))
                 return "torch.full(" + list + ", " + Host(a) + ", dtype=x.dtype, device=x.device)";
             return Operand(a, shape) + ".expand(" + list + ")";
         }
@@ -255,10 +255,10 @@ namespace Dsl.Generators.Emit
         private string Finish(Node root)
         {
             var full = root.Shape.WithBatched(true);
-            if (TensorCodeEmitter.IsHost(root) || !root.Shape.Batched)
+            if (HostValues.IsHost(root) || !root.Shape.Batched)
             {
                 string t = "t" + temps++;
-                body.Add(t + " = " + Broadcast(root, full) + (TensorCodeEmitter.IsHost(root) ? "" : ".contiguous()"));
+                body.Add(t + " = " + Broadcast(root, full) + (HostValues.IsHost(root) ? "" : ".contiguous()"));
                 return t;
             }
             var name = names[root];

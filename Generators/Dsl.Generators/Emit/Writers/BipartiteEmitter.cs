@@ -106,8 +106,8 @@ namespace Dsl.Generators.Emit
 
             w.Line("/// <summary>Runs the user's own [Energy] method eagerly: the autograd reference.</summary>");
             w.Open("public " + Tensor + " EnergyEager(" + Tensor + " v, " + Tensor + " h)");
-            w.Line("CheckInput(v, \"EnergyEager\", \"v\");");
-            w.Line("CheckHidden(v, h, size_" + spec.HiddenDimSymbol + ", \"EnergyEager\");");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(v, \"EnergyEager\", \"v\");");
+            w.Line(RuntimeNames.BaseMembers.CheckHidden + "(v, h, size_" + spec.HiddenDimSymbol + ", \"EnergyEager\");");
             w.Line("BindEquationFields();");
             w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Prefix + SharedMembers.UnitType(spec.InputUnits) + "(v), new " + RuntimeNames.Api.Prefix + SharedMembers.UnitType(spec.HiddenUnits) + "(h)).Tensor;");
             w.Close();
@@ -127,16 +127,16 @@ namespace Dsl.Generators.Emit
             w.Open("public " + signature);
             if (checkV)
             {
-                w.Line("CheckInput(v, " + CSharpText.Str(name) + ", \"v\");");
+                w.Line(RuntimeNames.BaseMembers.CheckInput + "(v, " + CSharpText.Str(name) + ", \"v\");");
                 if (spec.InputUnits != UnitKind.Real) w.Line(SharedMembers.UnitCheck(spec.InputUnits) + "(v, \"v\", " + CSharpText.Str(name) + ");");
             }
             if (checkH)
             {
-                if (checkV) w.Line("CheckHidden(v, h, size_" + spec.HiddenDimSymbol + ", " + CSharpText.Str(name) + ");");
-                else w.Line("CheckHiddenOnly(h, size_" + spec.HiddenDimSymbol + ", " + CSharpText.Str(name) + ");");
+                if (checkV) w.Line(RuntimeNames.BaseMembers.CheckHidden + "(v, h, size_" + spec.HiddenDimSymbol + ", " + CSharpText.Str(name) + ");");
+                else w.Line(RuntimeNames.BaseMembers.CheckHiddenOnly + "(h, size_" + spec.HiddenDimSymbol + ", " + CSharpText.Str(name) + ");");
                 w.Line(SharedMembers.UnitCheck(spec.HiddenUnits) + "(h, \"h\", " + CSharpText.Str(name) + ");");
             }
-            if (precisionCheck) w.Line("CheckPrecision(VisiblePrecision(h), " + CSharpText.Str(name) + ");");
+            if (precisionCheck) w.Line(RuntimeNames.BaseMembers.CheckPrecision + "(VisiblePrecision(h), " + CSharpText.Str(name) + ");");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             if (checkV) w.Line("var x = v;");
             if (zeroVisible) w.Line("var x = " + Torch + ".zeros(new long[] { h.shape[0], size_" + spec.DimSymbol + " }, dtype: h.dtype, device: h.device);   // G(h) evaluates E at v = 0");

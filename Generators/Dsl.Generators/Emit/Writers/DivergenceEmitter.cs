@@ -87,8 +87,8 @@ namespace Dsl.Generators.Emit
 
         private static void EmitChecks(SourceWriter w, string method, IReadOnlyList<string> args)
         {
-            foreach (var a in args) w.Line("CheckInput(" + a + ", " + CSharpText.Str(method) + ", " + CSharpText.Str(a) + ");");
-            foreach (var a in args.Skip(1)) w.Line("CheckSameBatch(" + args[0] + ", " + a + ", " + CSharpText.Str(a) + ", " + CSharpText.Str(method) + ");");
+            foreach (var a in args) w.Line(RuntimeNames.BaseMembers.CheckInput + "(" + a + ", " + CSharpText.Str(method) + ", " + CSharpText.Str(a) + ");");
+            foreach (var a in args.Skip(1)) w.Line(RuntimeNames.BaseMembers.CheckSameBatch + "(" + args[0] + ", " + a + ", " + CSharpText.Str(a) + ", " + CSharpText.Str(method) + ");");
         }
 
         private static void EmitMethod(SourceWriter w, LoweredDivergence m, string name, IReadOnlyList<Node> args, Node root, string summary)

@@ -52,7 +52,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <summary>Runs the user's own [Transform] method eagerly on Vec: the autograd reference of every generated result.</summary>");
             w.Line("/// <param name=\"z\">Samples: [N, D].</param>");
             w.Open("public " + Tensor + " TransformEager(" + Tensor + " z)");
-            w.Line("CheckInput(z, \"TransformEager\", \"z\");");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(z, \"TransformEager\", \"z\");");
             w.Line("BindEquationFields();");
             w.Line("return " + spec.Transform.MethodName + "(new " + RuntimeNames.Api.Vec + "(z)).Tensor;");
             w.Close();
@@ -71,7 +71,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <summary>" + summary + (path == CodePath.Differentiable ? " Differentiable: parameters train through it." : "") + "</summary>");
             w.Line("/// <param name=\"" + z + "\">Points: [N, D] with D = Dim, on the parameters' device and dtype.</param>");
             w.Open("public " + returnType + " " + name + "(" + Tensor + " " + z + ")");
-            w.Line("CheckInput(" + z + ", " + CSharpText.Str(name) + ", " + CSharpText.Str(z) + ");");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(" + z + ", " + CSharpText.Str(name) + ", " + CSharpText.Str(z) + ");");
             w.Line("ValidateParameters(" + CSharpText.Str(name) + ");");
             if (path == CodePath.Inference) w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");

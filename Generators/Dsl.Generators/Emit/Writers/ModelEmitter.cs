@@ -102,9 +102,9 @@ namespace Dsl.Generators.Emit
             bool conditional = m.NoiseLevel != null;
             if (conditional) w.Line("/// <param name=\"sigma\">Noise levels σ: [N], one per sample, same dtype and device as x.</param>");
             w.Open("public " + returnType + " " + name + "(" + Tensor + " x" + (conditional ? ", " + Tensor + " sigma" : "") + ")");
-            w.Line("CheckInput(x, " + Str(name) + ");");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(x, " + Str(name) + ");");
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", " + Str(name) + ");");
-            if (conditional) w.Line("CheckNoiseLevel(x, sigma, " + Str(name) + ");");
+            if (conditional) w.Line(RuntimeNames.BaseMembers.CheckNoiseLevel + "(x, sigma, " + Str(name) + ");");
             string? notFused = null;
             TorchScriptEmitter.Function? script = null;
             if (path == CodePath.Inference)
@@ -118,7 +118,7 @@ namespace Dsl.Generators.Emit
                     w.Line("// Kernel: fused — " + name + "Fused below, one C# loop over the samples, when " + (conditional ? "x and σ are" : "x is")
                         + " float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "")
                         + "; the torch ops below otherwise (GPU, other dtypes, Kernels = KernelPath.TorchOps).");
-                    w.Line("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(Kernels, " + xs + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(Kernels, " + contraction + ")" : "")
+                    w.Line("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + RuntimeNames.BaseMembers.Kernels + ", " + xs + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(" + RuntimeNames.BaseMembers.Kernels + ", " + contraction + ")" : "")
                         + ") return " + name + "Fused(" + xs + ");");
                 }
                 else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
@@ -153,7 +153,7 @@ namespace Dsl.Generators.Emit
             var script = TorchScriptEmitter.Emit(ScriptName(name), comment, roots, m.Spec.Params.Select(p => p.Name).ToList(), conditional, step);
             scripts.Add(script);
             w.Line("// Kernel: TorchScript — " + name + "Script below (the function " + script.Name + " of TorchScriptSource, compiled once per model type) when Kernels = KernelPath.TorchScript, or under KernelPath.Auto when x is on a CUDA device, where libtorch's fuser merges its elementwise chains into single kernels.");
-            w.Line("if (" + RuntimeNames.GeneratedCode.TorchScriptKernels.Accepts + "(Kernels, x)) return " + name + "Script(" + (step ? "x, a, z, b" : conditional ? "x, sigma" : "x") + ");");
+            w.Line("if (" + RuntimeNames.GeneratedCode.TorchScriptKernels.Accepts + "(" + RuntimeNames.BaseMembers.Kernels + ", x)) return " + name + "Script(" + (step ? "x, a, z, b" : conditional ? "x, sigma" : "x") + ");");
             return script;
         }
 
@@ -161,7 +161,7 @@ namespace Dsl.Generators.Emit
         private static void EmitScriptWrapper(SourceWriter w, string name, string returnType, TorchScriptEmitter.Function script, bool conditional, bool step)
         {
             string args = step ? Tensor + " x, double a, " + Tensor + " z, double b" : Tensor + " x" + (conditional ? ", " + Tensor + " sigma" : "");
-            string invoke = "torchScript." + (script.Results == 2 ? "Invoke2" : "Invoke") + "(" + Str(script.Name) + ", " + string.Join(", ", script.Arguments.Select(a => a.Value)) + ")";
+            string invoke = "torchScript." + (script.Results == 2 ? RuntimeNames.TorchScriptUnitMembers.Invoke2 : RuntimeNames.TorchScriptUnitMembers.Invoke) + "(" + Str(script.Name) + ", " + string.Join(", ", script.Arguments.Select(a => a.Value)) + ")";
             w.Line("/// <summary>The TorchScript kernel of " + name + ": the function " + script.Name + " of <see cref=\"TorchScriptSource\"/>, with no autograd tape.</summary>");
             if (script.Checks.Count == 0)
             {
@@ -226,13 +226,13 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"z\">The noise: [N, D], same dtype and device as x.</param>");
             w.Line("/// <param name=\"b\">The factor of the noise.</param>");
             w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, " + Tensor + " z, double b)");
-            w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
-            w.Line("CheckInput(z, \"ScoreStepNoGrad\", \"z\");");
-            w.Line("CheckSameBatch(x, z, \"z\", \"ScoreStepNoGrad\");");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(x, \"ScoreStepNoGrad\");");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(z, \"ScoreStepNoGrad\", \"z\");");
+            w.Line(RuntimeNames.BaseMembers.CheckSameBatch + "(x, z, \"z\", \"ScoreStepNoGrad\");");
             if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"ScoreStepNoGrad\");");
             var script = EmitScriptDispatch(w, m, scripts, "ScoreStepNoGrad", step, roots, conditional: false, step: true, "s(x) = −∇ₓE(x), " + energyIs);
             var notFused = EmitStepDispatch(w, step, "ScoreStepNoGradFused below, the score and the update in one C# loop over the samples, when x and z are float32/float64 on the CPU and contiguous",
-                "Kernels, x, z", "ScoreStepNoGradFused(x, a, z, b, default, null)");
+                RuntimeNames.BaseMembers.Kernels + ", x, z", "ScoreStepNoGradFused(x, a, z, b, default, null)");
             w.Line("return " + TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Mul_(ScoreNoGrad(x), a), z, b), x).MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
@@ -244,9 +244,9 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"noise\">Where z comes from: the same numbers on every path, device and thread count.</param>");
             w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
             w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double a, double b, " + RuntimeNames.GeneratedCode.CounterNoise + " noise, " + Tensor + "? output = null)");
-            w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(x, \"ScoreStepNoGrad\");");
             EmitStepDispatch(w, counterStep, "ScoreStepNoGradFused below, with z drawn block by block inside its loop (no noise tensor, no pass of its own), when x is float32/float64 on the CPU",
-                "Kernels, x", "ScoreStepNoGradFused(x, a, null, b, noise, output)");
+                RuntimeNames.BaseMembers.Kernels + ", x", "ScoreStepNoGradFused(x, a, null, b, noise, output)");
             EmitOutputTail(w, "ScoreStepNoGrad(x, a, noise.Sample(x), b)");
             w.Close();
             w.Line();
@@ -268,7 +268,7 @@ namespace Dsl.Generators.Emit
                 var contraction = Bound(method.AutoBound);
                 w.Line("// Kernel: fused — " + fusedComment
                     + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
-                w.Line("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + accepts + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(Kernels, " + contraction + ")" : "")
+                w.Line("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + accepts + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(" + RuntimeNames.BaseMembers.Kernels + ", " + contraction + ")" : "")
                     + ") return " + fusedCall + ";");
             }
             else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
@@ -305,10 +305,10 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"noise\">Where z comes from: element i of z is normal number noise.Offset + i of the stream noise.Key, on every path.</param>");
             w.Line("/// <param name=\"output\">Receives the result when given: x's shape and dtype, contiguous, on the CPU, not x itself.</param>");
             w.Open("public " + Tensor + " ScoreStepNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double b, " + RuntimeNames.GeneratedCode.CounterNoise + " noise, " + Tensor + "? output = null)");
-            w.Line("CheckInput(x, \"ScoreStepNoGrad\");");
-            w.Line("CheckStepFactors(\"ScoreStepNoGrad\", sigma, inputScale, c, a, b);");
+            w.Line(RuntimeNames.BaseMembers.CheckInput + "(x, \"ScoreStepNoGrad\");");
+            w.Line(RuntimeNames.BaseMembers.CheckStepFactors + "(\"ScoreStepNoGrad\", sigma, inputScale, c, a, b);");
             var notFused = EmitStepDispatch(w, step, "ScoreStepNoGradFused below: score, update and noise draw in one C# loop over the samples, when x is float32/float64 on the CPU",
-                "Kernels, x", "ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output)");
+                RuntimeNames.BaseMembers.Kernels + ", x", "ScoreStepNoGradFused(x, sigma, c, inputScale, a, null, b, noise, output)");
             w.Line("var levels = " + TensorCodeEmitter.Ops + "Full(new long[] { x.shape[0] }, sigma, dtype: x.dtype, device: x.device);");
             EmitOutputTail(w, TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Mul_(ScoreNoGrad(" + TensorCodeEmitter.Ops + "Mul(x, inputScale), levels), a), noise.Sample(x), b), x, c)");
             w.Close();
@@ -336,7 +336,7 @@ namespace Dsl.Generators.Emit
             if (m.NoiseLevel == null)
             {
                 w.Open("public " + Tensor + " EnergyEager(" + Tensor + " x)");
-                w.Line("CheckInput(x, \"EnergyEager\");");
+                w.Line(RuntimeNames.BaseMembers.CheckInput + "(x, \"EnergyEager\");");
                 if (m.Discrete != null) w.Line(UnitCheck(m.Discrete.Units) + "(x, \"x\", \"EnergyEager\");");
                 w.Line("BindEquationFields();");
                 w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Prefix + UnitType(spec.InputUnits) + "(x)).Tensor;");
@@ -345,8 +345,8 @@ namespace Dsl.Generators.Emit
             {
                 w.Line("/// <param name=\"sigma\">Noise levels σ: [N].</param>");
                 w.Open("public " + Tensor + " EnergyEager(" + Tensor + " x, " + Tensor + " sigma)");
-                w.Line("CheckInput(x, \"EnergyEager\");");
-                w.Line("CheckNoiseLevel(x, sigma, \"EnergyEager\");");
+                w.Line(RuntimeNames.BaseMembers.CheckInput + "(x, \"EnergyEager\");");
+                w.Line(RuntimeNames.BaseMembers.CheckNoiseLevel + "(x, sigma, \"EnergyEager\");");
                 w.Line("BindEquationFields();");
                 w.Line("return " + spec.Energy.MethodName + "(new " + RuntimeNames.Api.Vec + "(x), new " + RuntimeNames.Api.Scalar + "(sigma)).Tensor;");
             }
@@ -386,8 +386,8 @@ namespace Dsl.Generators.Emit
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             var selfCouplings = p.RootsOf(p.Plan.Method("SelfCouplings"));
             var locals = DeclareParamLocals(w, m.Spec.Params, selfCouplings);
-            string dtype = m.Spec.Params.Count > 0 ? "Param(" + Str(m.Spec.Params[0].Name) + ").dtype" : Torch + ".get_default_dtype()";
-            string device = m.Spec.Params.Count > 0 ? "Param(" + Str(m.Spec.Params[0].Name) + ").device" : "null";
+            string dtype = m.Spec.Params.Count > 0 ? RuntimeNames.BaseMembers.Param + "(" + Str(m.Spec.Params[0].Name) + ").dtype" : Torch + ".get_default_dtype()";
+            string device = m.Spec.Params.Count > 0 ? RuntimeNames.BaseMembers.Param + "(" + Str(m.Spec.Params[0].Name) + ").device" : "null";
             w.Line("var x = " + Torch + ".zeros(new long[] { 1, size_" + m.Spec.DimSymbol + " }, dtype: " + dtype + ", device: " + device + ");   // dᵢ does not depend on x: one row to evaluate it on");
             var results = new TensorCodeEmitter(w, CodePath.Inference, locals).Emit(selfCouplings);
             w.Line("return " + results[0] + ".expand(1, size_" + m.Spec.DimSymbol + ")[0].clone().MoveToOuterDisposeScope();");

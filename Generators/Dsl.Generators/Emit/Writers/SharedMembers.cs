@@ -23,26 +23,26 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"generator\">Random source for the initial parameter values (seed it for reproducible models).</param>");
             string args = string.Join(", ", sizes.Select(s => "int " + s));
             w.Line("public " + spec.ClassName + "(" + args + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + Str(spec.ClassName) + ", CheckSize(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
+            w.Line("    : base(" + Str(spec.ClassName) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
             w.Open();
             foreach (var size in sizes)
-                w.Line("size_" + size + " = CheckSize(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
+                w.Line("size_" + size + " = " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
             foreach (var p in spec.Params)
             {
                 string shape = "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
                 if (p.Rank == 0) shape = "System.Array.Empty<long>()";
-                w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
+                w.Line(RuntimeNames.BaseMembers.RegisterParam + "(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
             w.Line("BindEquationFields();");
             // A forced path is the model's run-time path from construction on (the property can still be changed).
-            if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
-            if (spec.Kernels == Model.KernelChoice.Fused) w.Line("Kernels = " + RuntimeNames.Api.KernelPath.Fused + ";   // [EnergyModel(Kernels = KernelPath.Fused)]");
+            if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line(RuntimeNames.BaseMembers.Kernels + " = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
+            if (spec.Kernels == Model.KernelChoice.Fused) w.Line(RuntimeNames.BaseMembers.Kernels + " = " + RuntimeNames.Api.KernelPath.Fused + ";   // [EnergyModel(Kernels = KernelPath.Fused)]");
             w.Close();
             w.Line();
             w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
             w.Open("private void BindEquationFields()");
             foreach (var p in spec.Params)
-                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + KindName(p.Rank) + "(Param(" + Str(p.Name) + "));");
+                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + KindName(p.Rank) + "(" + RuntimeNames.BaseMembers.Param + "(" + Str(p.Name) + "));");
             w.Close();
             w.Line();
         }
@@ -60,14 +60,14 @@ namespace Dsl.Generators.Emit
             foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == dimSymbol ? " (the dimension of z)" : "") + ".</param>");
             w.Line("/// <param name=\"generator\">" + generatorDoc + "</param>");
             w.Line("public " + className + "(" + string.Join(", ", sizes.Select(s => "int " + s)) + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + Str(className) + ", CheckSize(" + Str(className) + ", " + Str(dimSymbol) + ", " + dimSymbol + "))");
+            w.Line("    : base(" + Str(className) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(className) + ", " + Str(dimSymbol) + ", " + dimSymbol + "))");
             w.Open();
             foreach (var size in sizes)
-                w.Line("size_" + size + " = CheckSize(" + Str(className) + ", " + Str(size) + ", " + size + ");");
+                w.Line("size_" + size + " = " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(className) + ", " + Str(size) + ", " + size + ");");
             foreach (var p in parameters)
             {
                 string shape = p.Rank == 0 ? "System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
-                w.Line("RegisterParam(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
+                w.Line(RuntimeNames.BaseMembers.RegisterParam + "(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
             w.Line("BindEquationFields();");
             w.Close();
@@ -75,7 +75,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
             w.Open("private void BindEquationFields()");
             foreach (var p in parameters)
-                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(Param(" + Str(p.Name) + "));");
+                w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + (p.Rank == 0 ? "Scalar" : p.Rank == 1 ? "Vec" : "Mat") + "(" + RuntimeNames.BaseMembers.Param + "(" + Str(p.Name) + "));");
             w.Close();
             w.Line();
         }
@@ -92,13 +92,13 @@ namespace Dsl.Generators.Emit
             {
                 if (!used.Contains(p.Name)) continue;
                 locals[p.Name] = "p_" + p.Name;
-                w.Line("var p_" + p.Name + " = Param(" + Str(p.Name) + ");");
+                w.Line("var p_" + p.Name + " = " + RuntimeNames.BaseMembers.Param + "(" + Str(p.Name) + ");");
             }
             return locals;
         }
 
         /// <summary>The GeneratedModule check for a block of units.</summary>
-        internal static string UnitCheck(Model.UnitKind units) => units == Model.UnitKind.Spins ? "CheckSpins" : "CheckBits";
+        internal static string UnitCheck(Model.UnitKind units) => units == Model.UnitKind.Spins ? RuntimeNames.BaseMembers.CheckSpins : RuntimeNames.BaseMembers.CheckBits;
 
         /// <summary>The Dsl type the user's equation takes for a block of units.</summary>
         internal static string UnitType(Model.UnitKind units) => units == Model.UnitKind.Spins ? "Spins" : units == Model.UnitKind.Bits ? "Bits" : "Vec";
