@@ -57,7 +57,7 @@ namespace Dsl.Generators.Emit
             if (plan.Has("LogProb"))
                 EmitMethod(w, p, scripts, "LogProb", Tensor,
                     "log p(" + (conditional ? "x | σ" : "x") + ") = −E(" + args + ") − log Z with log Z = " + Xml(spec.LogPartition!.SourceText) + "; returns [N].", null);
-            if (m.Discrete != null) EmitDiscrete(w, p, m.Discrete, scripts, energyIs);
+            if (plan.Has("SelfCouplings")) EmitDiscrete(w, p, m.Discrete!, scripts, energyIs);   // the plan lists the discrete-unit methods
             EmitScriptSource(w, m, scripts);
             EmitEager(w, m);
 
