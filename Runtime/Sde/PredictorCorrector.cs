@@ -35,15 +35,15 @@ namespace Dsl.Sde
         public long N { get; }
         /// <summary>The number of time steps of the run.</summary>
         public int Steps { get; }
-        /// <summary>The step length Δt = (T − ε)/Steps &gt; 0.</summary>
-        public double Dt { get; }
+        /// <summary>The current step's length Δt &gt; 0: (T − ε)/Steps on equal steps, grid[Step] − grid[Step + 1] on a <see cref="SdeSamplerOptions.Grid"/>.</summary>
+        public double Dt { get; private set; }
         /// <summary>Whether the run returns the noise-free mean of the last predictor step.</summary>
         public bool Denoise { get; }
         /// <summary>Whether the run has a corrector besides the predictor.</summary>
         public bool HasCorrector { get; }
         /// <summary>The index of the current step, 0 … Steps − 1.</summary>
         public int Step { get; private set; }
-        /// <summary>The current time t = T − Step·Δt; the step ends at t − Δt.</summary>
+        /// <summary>The current time t (T − Step·Δt on equal steps, grid[Step] on a grid); the step ends at t − Δt.</summary>
         public double Time { get; private set; }
         /// <summary>Whether this is the run's last step.</summary>
         public bool IsLastStep => Step == Steps - 1;
@@ -76,9 +76,9 @@ namespace Dsl.Sde
 
         internal string EntryPoint => entryPoint;
 
-        internal void Begin(int step, double time)
+        internal void Begin(int step, double time, double dt)
         {
-            Step = step; Time = time; timeFilled = false;
+            Step = step; Time = time; Dt = dt; timeFilled = false;
         }
     }
 

@@ -39,6 +39,13 @@ namespace Dsl.Sde
         /// <summary>The divergence of the score.</summary>
         public DivergenceEstimator Divergence { get; init; } = DivergenceEstimator.Exact;
 
+        /// <summary>
+        /// A time grid to integrate through instead of the adaptive solve (walked upwards from <see cref="TimeGrid.End"/>, which
+        /// replaces <see cref="Epsilon"/>, to <see cref="TimeGrid.Start"/>, which must be T) with the fixed-step
+        /// <see cref="OdeOptions.Method"/> of <see cref="Ode"/> (Euler, Heun or Rk4).
+        /// </summary>
+        public TimeGrid? Grid { get; init; }
+
         /// <summary>Seed of the Hutchinson probes.</summary>
         public long Seed { get; init; }
     }
@@ -81,18 +88,38 @@ namespace Dsl.Sde
             const string solver = "Probability-flow ODE";
             SdeSolvers.CheckTimes(sde, solver, epsilon, sde.EndTime, epsilon);
             SdeSolvers.CheckScoreEpsilon(sde, solver, epsilon);
+            return Flow(sde, score, n, seed, dtype, device, (f, y0) => OdeSolvers.Solve(f, y0, sde.EndTime, epsilon, ode, solver + " on " + sde.SdeName));
+        }
+
+        /// <summary>
+        /// Integrates the probability-flow ODE from prior samples at T = grid[0] down to ε = grid[N] through the grid's times
+        /// with a fixed-step <paramref name="method"/> (Euler, Heun or Rk4; the same prior draws as the other overload for the same seed).
+        /// </summary>
+        public static SdeSampleResult Sample(ISde sde, ITimeScoreModel score, long n, TimeGrid grid, OdeMethod method = OdeMethod.Heun, long seed = 0,
+            ScalarType dtype = ScalarType.Float32, Device? device = null)
+        {
+            const string solver = "Probability-flow ODE";
+            if (grid is null) throw new ArgumentNullException(nameof(grid), solver + ": grid is null.");
+            grid.CheckFor(sde, solver, nameof(grid), startAtT: true);
+            if (method == OdeMethod.Rk45) throw new ArgumentException(solver + ": a time grid needs a fixed-step method (Euler, Heun or Rk4), got Rk45.", nameof(method));
+            return Flow(sde, score, n, seed, dtype, device, (f, y0) => OdeSolvers.Solve(f, y0, grid.Times, new OdeOptions { Method = method }, solver + " on " + sde.SdeName));
+        }
+
+        private static SdeSampleResult Flow(ISde sde, ITimeScoreModel score, long n, long seed, ScalarType dtype, Device? device, Func<Func<double, Tensor[], Tensor[]>, Tensor[], OdeResult> solve)
+        {
+            const string solver = "Probability-flow ODE";
             if (n < 1) throw new ArgumentException(solver + ": the number of samples must be ≥ 1, got " + n + ".", nameof(n));
             device ??= CPU;
             var clock = Stopwatch.StartNew();
             using var generator = new Generator((ulong)seed, device);
             using var prior = sde.SamplePrior(n, score.Dim, generator, dtype, device);
             using var noGrad = no_grad();
-            using var result = OdeSolvers.Solve((time, state) =>
+            using var result = solve((time, state) =>
             {
                 using var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, dtype, device);
                 using var s = ScoreOutput.CheckShape("ProbabilityFlow.Sample", score.ModelName, score.Score(state[0], t), state[0]);
                 return new[] { sde.ProbabilityFlowDrift(state[0], t, s) };
-            }, new[] { prior }, sde.EndTime, epsilon, ode, solver + " on " + sde.SdeName);
+            }, new[] { prior });
             var samples = result.State[0].clone();
             SdeSolvers.CheckFinite(solver, sde, samples, result.FinalTime);
             return new SdeSampleResult(samples, null, result.FunctionEvaluations, result.AcceptedSteps, clock.Elapsed, result.Cancelled);
@@ -103,8 +130,16 @@ namespace Dsl.Sde
         {
             const string solver = "Probability-flow likelihood";
             SdeChecks.Batch(sde.SdeName, solver, x);
-            SdeSolvers.CheckTimes(sde, solver, options.Epsilon, sde.EndTime, options.Epsilon);
-            SdeSolvers.CheckScoreEpsilon(sde, solver, options.Epsilon);
+            if (options.Grid is TimeGrid grid)
+            {
+                grid.CheckFor(sde, solver, "Grid", startAtT: true);
+                if (options.Ode.Method == OdeMethod.Rk45) throw new ArgumentException(solver + ": LikelihoodOptions.Grid needs a fixed-step Ode.Method (Euler, Heun or Rk4), got Rk45.", nameof(options));
+            }
+            else
+            {
+                SdeSolvers.CheckTimes(sde, solver, options.Epsilon, sde.EndTime, options.Epsilon);
+                SdeSolvers.CheckScoreEpsilon(sde, solver, options.Epsilon);
+            }
             if (x.shape[1] != score.Dim)
                 throw new ArgumentException(solver + ": x has dimension " + x.shape[1] + " but " + score.ModelName + " has D = " + score.Dim + ".", nameof(x));
             // Non-finite data would make the ODE state NaN at once, and the solver would blame its step size or ε.
@@ -121,7 +156,7 @@ namespace Dsl.Sde
             using var startX = x.detach();
             using var startDelta = zeros(n, dtype: x.dtype, device: x.device);
             var start = new[] { startX, startDelta };
-            using var result = OdeSolvers.Solve((time, state) =>
+            Func<double, Tensor[], Tensor[]> rhs = (time, state) =>
             {
                 using var scope = NewDisposeScope();
                 var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, x.dtype, x.device);
@@ -152,7 +187,10 @@ namespace Dsl.Sde
                 var drift = sde.ProbabilityFlowDrift(xt, t, s);
                 var divFlow = divDrift - (g2 * divScore).Mul(0.5);       // ∇·f̃ = ∇·f − ½g²∇·s
                 return new[] { drift.MoveToOuterDisposeScope(), divFlow.MoveToOuterDisposeScope() };
-            }, start, options.Epsilon, sde.EndTime, options.Ode, solver + " on " + sde.SdeName);
+            };
+            using var result = options.Grid is TimeGrid g
+                ? OdeSolvers.Solve(rhs, start, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Reverse(g.Times)), options.Ode, solver + " on " + sde.SdeName)
+                : OdeSolvers.Solve(rhs, start, options.Epsilon, sde.EndTime, options.Ode, solver + " on " + sde.SdeName);
             var latent = result.State[0].clone();
             var delta = result.State[1].clone();
             SdeSolvers.CheckFinite(solver, sde, latent, result.FinalTime);

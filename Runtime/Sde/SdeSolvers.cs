@@ -39,6 +39,12 @@ namespace Dsl.Sde
         /// <summary>The truncation ε: the solver stops at t = ε &gt; 0 where the score stays finite.</summary>
         public double Epsilon { get; init; } = 1e-3;
 
+        /// <summary>
+        /// A time grid from T down to ε to step on instead of <see cref="Steps"/> equal steps from T to <see cref="Epsilon"/>
+        /// (both are then not read): step i goes from grid[i] to grid[i + 1] with Δtᵢ = grid[i] − grid[i + 1]. It must start at T.
+        /// </summary>
+        public TimeGrid? Grid { get; init; }
+
         /// <summary>The predictor.</summary>
         public Predictor Predictor { get; init; } = Predictor.EulerMaruyama;
 
@@ -106,10 +112,35 @@ namespace Dsl.Sde
             CheckTimes(sde, solver, t0, t1, 0);
             if (!(t1 > t0)) throw new ArgumentException(solver + " on " + sde.SdeName + ": forward integration needs t1 > t0, got t0 = " + Fmt(t0) + ", t1 = " + Fmt(t1) + ".", nameof(t1));
             if (steps < 1) throw new ArgumentException(solver + ": steps must be ≥ 1, got " + steps + ".", nameof(steps));
+            double dt = (t1 - t0) / steps;
+            var times = new double[steps];
+            var lengths = new double[steps];
+            for (int i = 0; i < steps; i++) { times[i] = t0 + i * dt; lengths[i] = dt; }
+            return ForwardEulerMaruyama(sde, x0, times, lengths, generator, solver);
+        }
+
+        /// <summary>
+        /// Forward Euler–Maruyama along a time grid walked upwards, from <see cref="TimeGrid.End"/> to <see cref="TimeGrid.Start"/>:
+        /// x ← x + f Δtᵢ + g √Δtᵢ z at each node tᵢ with Δtᵢ the gap to the next larger node.
+        /// </summary>
+        public static Tensor EulerMaruyama(ISde sde, Tensor x0, TimeGrid grid, Generator generator)
+        {
+            const string solver = "Euler–Maruyama";
+            if (grid is null) throw new ArgumentNullException(nameof(grid), solver + ": grid is null.");
+            grid.CheckFor(sde, solver, nameof(grid), startAtT: false);
+            int steps = grid.Steps;
+            var times = new double[steps];
+            var lengths = new double[steps];
+            for (int i = 0; i < steps; i++) { times[i] = grid[steps - i]; lengths[i] = grid[steps - i - 1] - grid[steps - i]; }
+            return ForwardEulerMaruyama(sde, x0, times, lengths, generator, solver);
+        }
+
+        private static Tensor ForwardEulerMaruyama(ISde sde, Tensor x0, double[] times, double[] lengths, Generator generator, string solver)
+        {
             SdeChecks.Batch(sde.SdeName, solver, x0);
             ChainLoop.CheckFiniteStart("SdeSolvers.EulerMaruyama on " + sde.SdeName, "the initial state x0", x0, nameof(x0));
             using var noGrad = no_grad();
-            double dt = (t1 - t0) / steps;
+            int steps = times.Length;
             Tensor x;
             using (var detached = x0.detach()) x = detached.clone();
             // Steady state: the time and noise buffers are reused, the update is written into the noise buffer, which then
@@ -121,13 +152,14 @@ namespace Dsl.Sde
                 for (int i = 0; i < steps; i++)
                 {
                     using var scope = NewDisposeScope();
-                    t.Fill_(t0 + i * dt);
+                    double dt = lengths[i];
+                    t.Fill_(times[i]);
                     var drift = sde.Drift(x, t);
                     // x + f Δt + g √Δt z, in the same floating-point order as (x + f·Δt) + (z·g)·√Δt
                     drift.Mul_(dt).Add_(x);
                     spare.normal_(0, 1, generator: generator).mul_(sde.Diffusion(t).unsqueeze(1)).Mul_(System.Math.Sqrt(dt)).Add_(drift);
                     (x, spare) = (spare, x);
-                    CheckFinite(solver, sde, x, t0 + (i + 1) * dt);
+                    CheckFinite(solver, sde, x, times[i] + dt);
                 }
             }
             catch
@@ -184,11 +216,16 @@ namespace Dsl.Sde
             string solver = Describe(predictor, corrector);
             string entryPoint = "SdeSolvers.Sample (" + solver + ")";
             if (n < 1) throw new ArgumentException(solver + ": the number of samples must be ≥ 1, got " + n + ".", nameof(n));
-            if (options.Steps < 1) throw new ArgumentException(solver + ": Steps must be ≥ 1, got " + options.Steps + ".", nameof(options));
+            var grid = options.Grid;
+            if (grid is not null) grid.CheckFor(sde, solver, "Grid", startAtT: true);
+            else if (options.Steps < 1) throw new ArgumentException(solver + ": Steps must be ≥ 1, got " + options.Steps + ".", nameof(options));
             if (options.CorrectorSteps < 0 || (checkSnr && !(options.Snr > 0))) throw new ArgumentException(solver + ": CorrectorSteps must be ≥ 0 and Snr > 0.", nameof(options));
             if (predictor is null && corrector is null) throw new ArgumentException(solver + ": choose a predictor, a corrector or both.", nameof(options));
-            CheckTimes(sde, solver, options.Epsilon, sde.EndTime, options.Epsilon);
-            CheckScoreEpsilon(sde, solver, options.Epsilon);
+            if (grid is null)
+            {
+                CheckTimes(sde, solver, options.Epsilon, sde.EndTime, options.Epsilon);
+                CheckScoreEpsilon(sde, solver, options.Epsilon);
+            }
             if (predictor?.RequiresGaussianKernel == true || corrector?.RequiresGaussianKernel == true) RequireKernel(sde, solver);
             device ??= CPU;
             var clock = Stopwatch.StartNew();
@@ -204,15 +241,18 @@ namespace Dsl.Sde
             var recorded = new List<Tensor>();
             int step = 0;
             bool cancelled = false;
-            double T = sde.EndTime, eps = options.Epsilon, dt = (T - eps) / options.Steps;
-            var context = new SdeStepContext(sde, score, generator, n, options.Steps, dt, options.Denoise, corrector is not null, entryPoint, t);
+            int steps = grid?.Steps ?? options.Steps;
+            double T = sde.EndTime, eps = grid?.End ?? options.Epsilon, dt = (T - eps) / steps;
+            var context = new SdeStepContext(sde, score, generator, n, steps, grid is null ? dt : grid[0] - grid[1], options.Denoise, corrector is not null, entryPoint, t);
             try
             {
-                for (; step < options.Steps; step++)
+                for (; step < steps; step++)
                 {
                     if (options.Cancellation.IsCancellationRequested) { cancelled = true; break; }
-                    double time = T - step * dt;                          // score_sde: linspace(T, ε, N), here the step ends at time − dt
-                    context.Begin(step, time);
+                    // score_sde: linspace(T, ε, N), here the step ends at time − dt; on a grid, step i goes from grid[i] to grid[i + 1]
+                    double time = grid is null ? T - step * dt : grid[step];
+                    double stepDt = grid is null ? dt : grid[step] - grid[step + 1];
+                    context.Begin(step, time, stepDt);
                     using var scope = NewDisposeScope();
                     if (corrector is not null)
                         for (int c = 0; c < options.CorrectorSteps; c++)
@@ -230,9 +270,9 @@ namespace Dsl.Sde
                             mean = result.Mean.MoveToOuterDisposeScope();
                         }
                     }
-                    CheckFinite(solver, sde, x, time - dt);
+                    CheckFinite(solver, sde, x, time - stepDt);
                     if (options.Thin > 0 && (step + 1) % options.Thin == 0) recorded.Add(x.clone().MoveToOuterDisposeScope());
-                    options.Progress?.Report(new SamplerProgress(solver, step + 1, options.Steps, double.NaN));
+                    options.Progress?.Report(new SamplerProgress(solver, step + 1, steps, double.NaN));
                 }
                 Tensor samples;
                 if (options.Denoise && mean is not null && !cancelled) { samples = mean; x.Dispose(); mean = null; }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Dsl.Solvers
 {
-    /// <summary>Integration scheme used by <see cref="OdeSolvers.Solve"/>.</summary>
+    /// <summary>Integration scheme used by <see cref="OdeSolvers"/>.Solve.</summary>
     public enum OdeMethod
     {
         /// <summary>Explicit Euler, first order, one derivative evaluation per step.</summary>
@@ -20,7 +20,7 @@ namespace Dsl.Solvers
         Rk45,
     }
 
-    /// <summary>Options of <see cref="OdeSolvers.Solve"/>.</summary>
+    /// <summary>Options of <see cref="OdeSolvers"/>.Solve.</summary>
     public sealed class OdeOptions
     {
         /// <summary>Integration scheme; adaptive Dormand–Prince by default.</summary>
@@ -45,7 +45,7 @@ namespace Dsl.Solvers
         public CancellationToken Cancellation { get; init; }
     }
 
-    /// <summary>Outcome of <see cref="OdeSolvers.Solve"/>: the final state (owned by the result) and solver statistics.</summary>
+    /// <summary>Outcome of <see cref="OdeSolvers"/>.Solve: the final state (owned by the result) and solver statistics.</summary>
     public sealed class OdeResult : IDisposable
     {
         internal OdeResult(Tensor[] state, int functionEvaluations, int acceptedSteps, int rejectedSteps, double finalTime, bool cancelled)
@@ -157,7 +157,39 @@ namespace Dsl.Solvers
             var eval = new Evaluator(f, y, caller);
             OdeResult result = options.Method == OdeMethod.Rk45
                 ? DormandPrince(eval, y, t0, t1, options, caller)
-                : FixedStep(eval, y, t0, t1, options, caller);
+                : FixedStep(eval, y, options.Steps, Uniform(t0, t1, options.Steps), options, caller);
+            foreach (var t in result.State) t.MoveToOuterDisposeScope();
+            return result;
+        }
+
+        /// <summary>
+        /// Integrates dy/dt = f(t, y) through the given strictly monotone <paramref name="times"/> (t₀ → t₁ → … → t_N; a
+        /// non-uniform grid such as a time grid of the SDE samplers) with the fixed-step method of <paramref name="options"/>
+        /// (Euler, Heun or Rk4; <see cref="OdeOptions.Steps"/> is not read). With equally spaced times it takes the same
+        /// steps as <see cref="Solve(Func{double, Tensor[], Tensor[]}, Tensor[], double, double, OdeOptions, string)"/>.
+        /// </summary>
+        public static OdeResult Solve(Func<double, Tensor[], Tensor[]> f, Tensor[] y0, System.Collections.Generic.IReadOnlyList<double> times, OdeOptions options, string caller = "ODE solver")
+        {
+            caller ??= "ODE solver";
+            if (f is null) throw new ArgumentNullException(nameof(f), caller + ": the derivative function is null.");
+            if (options is null) throw new ArgumentNullException(nameof(options), caller + ": the ODE options are null.");
+            if (times is null || times.Count < 2) throw new ArgumentException(caller + ": times needs at least two points.", nameof(times));
+            if (options.Method == OdeMethod.Rk45) throw new ArgumentException(caller + ": a time grid needs a fixed-step method (Euler, Heun or Rk4), not the adaptive Rk45.", nameof(options));
+            double dir = System.Math.Sign(times[1] - times[0]);
+            for (int i = 0; i < times.Count; i++)
+            {
+                if (!double.IsFinite(times[i])) throw new ArgumentException(caller + ": times[" + i + "] = " + Fmt(times[i]) + " is not finite.", nameof(times));
+                if (i > 0 && !(dir * (times[i] - times[i - 1]) > 0)) throw new ArgumentException(caller + ": times must be strictly monotone, but times[" + (i - 1) + "] = " + Fmt(times[i - 1]) + ", times[" + i + "] = " + Fmt(times[i]) + ".", nameof(times));
+            }
+            var o = new OdeOptions { Method = options.Method, Steps = times.Count - 1, Cancellation = options.Cancellation };
+            Validate(y0, times[0], times[times.Count - 1], o, caller);
+            using var outer = NewDisposeScope();
+            Tensor[] y;
+            using (no_grad()) y = y0.Select(t => t.clone()).ToArray();
+            if (!AllFinite(y))
+                throw new ArgumentException(caller + ": the initial state y0 contains NaN or infinite values.", nameof(y0));
+            var eval = new Evaluator(f, y, caller);
+            var result = FixedStep(eval, y, o.Steps, k => times[k], o, caller);
             foreach (var t in result.State) t.MoveToOuterDisposeScope();
             return result;
         }
@@ -290,16 +322,21 @@ namespace Dsl.Solvers
             }
         }
 
-        private static OdeResult FixedStep(Evaluator eval, Tensor[] y, double t0, double t1, OdeOptions o, string caller)
+        // The nodes of n equal steps: t0 + k·h, with the last one exactly t1.
+        private static Func<int, double> Uniform(double t0, double t1, int n)
         {
-            int n = o.Steps;
             double h = (t1 - t0) / n;
-            double t = t0;
+            return k => k == 0 ? t0 : k == n ? t1 : t0 + k * h;
+        }
+
+        private static OdeResult FixedStep(Evaluator eval, Tensor[] y, int n, Func<int, double> node, OdeOptions o, string caller)
+        {
+            double t = node(0), t1 = node(n);
             for (int i = 0; i < n; i++)
             {
                 if (o.Cancellation.IsCancellationRequested)
                     return new OdeResult(y, eval.Count, i, 0, t, true);
-                double tn = i == n - 1 ? t1 : t0 + (i + 1) * h;
+                double tn = node(i + 1);
                 double hi = tn - t;
                 using (var step = NewDisposeScope())
                 {
