@@ -20,19 +20,26 @@ namespace Dsl.Examples
         public static IEnumerable<Command> Build(GalleryOptions o)
         {
             var sde = new Option<string>("--sde") { Description = "vp, ve, subvp or cosine.", DefaultValueFactory = _ => "vp" };
-            var sampler = new Option<string>("--sampler") { Description = "em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector) or ode (probability flow, RK45).", DefaultValueFactory = _ => "pc" };
+            var sampler = new Option<string>("--sampler") { Description = "em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector), ode (probability flow, RK45) or heun (EDM's Heun on the probability flow, Euler last step).", DefaultValueFactory = _ => "pc" };
+            var grid = new Option<string>("--grid") { Description = "Time grid of the fixed-step samplers (em, pc, heun, ode with a fixed-step method): uniform (in t), logsnr (uniform in log-SNR) or karras (EDM's ρ = 7 grid in σ). Default: karras for heun, uniform otherwise." };
+            var churn = new Option<double>("--churn") { Description = "For --sampler heun: EDM's stochastic churn S_churn ≥ 0 (0: deterministic).", DefaultValueFactory = _ => 0.0 };
             var data = new Option<string>("--data") { Description = "gaussian (N(μ, 0.25 I)) or gmm (0.2·N((−5,−5), I) + 0.8·N((5,5), I)).", DefaultValueFactory = _ => "gmm" };
             var dim = new Option<int>("--dim") { Description = "Dimension of the Gaussian data (1…64).", DefaultValueFactory = _ => 2 }.InRange(1, 64);
             var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 2000 }.AtLeast(2);
             var steps = new Option<int>("--steps") { Description = "Time steps of the SDE samplers.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
             var odeMethod = new Option<string>("--ode-method") { Description = "For --sampler ode: rk45 (adaptive, rtol = atol = 1e-5), rk4, heun or euler (fixed steps: min(--steps, 200)).", DefaultValueFactory = _ => "rk45" };
             var sample = new Command("sde-sample", "Sample the data back from the prior with the exact score of every pₜ (from the generated marginals): scatter and trajectory PNGs.");
-            foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps, odeMethod }) sample.Options.Add(opt);
+            foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps, odeMethod, grid, churn }) sample.Options.Add(opt);
             sample.SetAction(r => o.Run("sde-sample", r, run =>
             {
                 string s = r.GetValue(sde)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant(), d = r.GetValue(data)!.ToLowerInvariant();
                 if (!Sdes.Contains(s)) return SamplingCommands.Fail("sde-sample", "unknown --sde '" + s + "'; valid: " + string.Join(", ", Sdes) + ".");
-                if (m != "em" && m != "pc" && m != "ode") return SamplingCommands.Fail("sde-sample", "unknown --sampler '" + m + "'; valid: em, pc, ode.");
+                if (m != "em" && m != "pc" && m != "ode" && m != "heun") return SamplingCommands.Fail("sde-sample", "unknown --sampler '" + m + "'; valid: em, pc, ode, heun.");
+                string g = (r.GetValue(grid) ?? (m == "heun" ? "karras" : "uniform")).ToLowerInvariant();
+                if (g != "uniform" && g != "logsnr" && g != "karras") return SamplingCommands.Fail("sde-sample", "unknown --grid '" + g + "'; valid: uniform, logsnr, karras.");
+                double churnValue = r.GetValue(churn);
+                if (!(churnValue >= 0) || double.IsInfinity(churnValue)) return SamplingCommands.Fail("sde-sample", "--churn must be finite and ≥ 0, got " + churnValue + ".");
+                if (churnValue > 0 && m != "heun") return SamplingCommands.Fail("sde-sample", "--churn is for --sampler heun (got --sampler " + m + ").");
                 if (d != "gaussian" && d != "gmm") return SamplingCommands.Fail("sde-sample", "unknown --data '" + d + "'; valid: gaussian, gmm.");
                 int D = r.GetValue(dim), N = r.GetValue(n), T = r.GetValue(steps);
                 Dsl.Solvers.OdeMethod? method = r.GetValue(odeMethod)!.ToLowerInvariant() switch
@@ -46,7 +53,7 @@ namespace Dsl.Examples
                 SdeSampleRun result;
                 try
                 {
-                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation, method.Value);
+                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation, method.Value, g, churnValue);
                 }
                 catch (Exception e) when (e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("sde-sample", e.Message); }
                 var scatter = Plots.Scatter(run.Output($"sde-sample-{s}-{m}-{d}.png"), $"{s.ToUpperInvariant()} SDE, {m} sampler, {d} data ({result.Nfe} score evaluations)",
@@ -60,7 +67,7 @@ namespace Dsl.Examples
                 }
                 return run.Finish(new
                 {
-                    command = "sde-sample", sde = s, sampler = m, data = d, n = result.N, dim = result.Dim,
+                    command = "sde-sample", sde = s, sampler = m, grid = g, churn = churnValue, data = d, n = result.N, dim = result.Dim,
                     mean = result.MinorModeWeight.HasValue ? null : result.Mean, std = result.MinorModeWeight.HasValue ? null : result.Std,
                     true_mean = result.MinorModeWeight.HasValue ? null : result.TrueMean, true_std = result.MinorModeWeight.HasValue ? null : result.TrueStd,
                     minor_mode_weight = result.MinorModeWeight, nfe = result.Nfe, seconds = result.Seconds, scatter_png = scatter, trajectory_png = trajectory,

@@ -61,7 +61,8 @@ namespace Dsl.Examples.Experiments
 
         /// <summary>Reverse-time sampling: em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector), ode (probability flow, RK45).</summary>
         public static SdeSampleRun Sample(string sdeName, string sampler, string dataName, int n = 2000, int dim = 2, int steps = 1000, long seed = 0,
-            IProgress<SamplerProgress>? progress = null, CancellationToken cancellation = default, OdeMethod odeMethod = OdeMethod.Rk45)
+            IProgress<SamplerProgress>? progress = null, CancellationToken cancellation = default, OdeMethod odeMethod = OdeMethod.Rk45,
+            string gridName = "uniform", double churn = 0)
         {
             var sde = Sde(sdeName);
             bool gmm = dataName == "gmm";
@@ -69,12 +70,24 @@ namespace Dsl.Examples.Experiments
             var data = gmm ? MixtureData() : GaussianData(dim);
             var score = TimeScores.FromPerturbedData(data, sde);
             double eps = 1e-3;
+            // The fixed-step samplers walk the chosen grid; the uniform grid is what Steps alone gives (the same arithmetic).
+            TimeGrid? Grid(int count) => gridName switch
+            {
+                "uniform" => null,
+                "logsnr" => TimeGrid.LogSnr(sde, count, eps),
+                "karras" => TimeGrid.Karras(sde, count, eps),
+                _ => throw new ArgumentException("unknown grid '" + gridName + "'; valid: uniform, logsnr, karras.", nameof(gridName)),
+            };
+            int odeSteps = System.Math.Min(steps, 200);
             using var result = sampler switch
             {
-                "em" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Epsilon = eps, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
-                "pc" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Epsilon = eps, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Snr = 0.16, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
-                "ode" => ProbabilityFlow.Sample(sde, score, n, new OdeOptions { Method = odeMethod, Steps = System.Math.Min(steps, 200), RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5, Cancellation = cancellation }, eps, seed, ScalarType.Float64),
-                _ => throw new ArgumentException("unknown sampler '" + sampler + "'; valid: em, pc, ode.", nameof(sampler)),
+                "em" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Grid = Grid(steps), Epsilon = eps, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
+                "pc" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Grid = Grid(steps), Epsilon = eps, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Snr = 0.16, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
+                "ode" => odeMethod != OdeMethod.Rk45 && Grid(odeSteps) is TimeGrid odeGrid
+                    ? ProbabilityFlow.Sample(sde, score, n, odeGrid, odeMethod, seed, ScalarType.Float64)
+                    : ProbabilityFlow.Sample(sde, score, n, new OdeOptions { Method = odeMethod, Steps = odeSteps, RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5, Cancellation = cancellation }, eps, seed, ScalarType.Float64),
+                "heun" => HeunSampler.Sample(sde, score, n, Grid(odeSteps) ?? TimeGrid.Uniform(sde, odeSteps, eps), new HeunOptions { Seed = seed, Churn = churn }, ScalarType.Float64),
+                _ => throw new ArgumentException("unknown sampler '" + sampler + "'; valid: em, pc, ode, heun.", nameof(sampler)),
             };
             var x = result.Samples;
             var mean = x.mean(new long[] { 0 }).data<double>().ToArray();

@@ -136,6 +136,24 @@ namespace Dsl.Models.Tests
             Assert.True(File.Exists(gmm.GetProperty("trajectory_png").GetString()));
         }
 
+        /// <summary>EDM's Heun on its Karras grid (the default grid for heun) and with churn: the samples' moments are the data's
+        /// perturbed to ε within 4 standard errors (N = 2000, 64 steps, exact Gaussian score); NFE 2N − 1.</summary>
+        [Theory]
+        [InlineData("0")]
+        [InlineData("20")]
+        public void Sde_sample_heun_on_the_karras_grid_recovers_the_moments(string churn)
+        {
+            var r = RunJson("sde-sample", "--sde", "ve", "--sampler", "heun", "--churn", churn, "--data", "gaussian", "--dim", "2", "--n", "2000", "--steps", "64");
+            Assert.Equal("karras", r.GetProperty("grid").GetString());
+            Assert.Equal(127, r.GetProperty("nfe").GetInt32());
+            for (int d = 0; d < 2; d++)
+            {
+                double trueStd = r.GetProperty("true_std")[d].GetDouble();
+                Assert.InRange(r.GetProperty("mean")[d].GetDouble() - r.GetProperty("true_mean")[d].GetDouble(), -4 * trueStd / System.Math.Sqrt(2000), 4 * trueStd / System.Math.Sqrt(2000));
+                Assert.InRange(r.GetProperty("std")[d].GetDouble() - trueStd, -4 * trueStd / System.Math.Sqrt(4000), 4 * trueStd / System.Math.Sqrt(4000));
+            }
+        }
+
         [Fact]
         public void Likelihood_reports_nll_against_the_exact_value()
         {
@@ -223,6 +241,8 @@ namespace Dsl.Models.Tests
         [Theory]
         [InlineData("unknown --sde 'xx'", "sde-sample", "--sde", "xx")]
         [InlineData("unknown --sampler 'rk'", "sde-sample", "--sampler", "rk")]
+        [InlineData("unknown --grid 'cosine'", "sde-sample", "--grid", "cosine")]
+        [InlineData("--churn is for --sampler heun", "sde-sample", "--churn", "5")]
         [InlineData("unknown --estimator 'x'", "likelihood", "--estimator", "x")]
         [InlineData("unknown --algorithm 'cd9'", "rbm", "--algorithm", "cd9")]
         [InlineData("--hidden must list layer sizes", "dbn", "--hidden", "8,x")]
