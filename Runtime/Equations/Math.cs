@@ -31,6 +31,36 @@ namespace Dsl
         public static Vec Log1p(Vec a) => new Vec(a.Tensor.log1p());
         /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
         public static Mat Log1p(Mat a) => new Mat(a.Tensor.log1p());
+        /// <summary>eᵃ − 1, elementwise, accurate for tiny a.</summary>
+        public static Scalar Expm1(Scalar a) => new Scalar(a.Tensor.expm1());
+        /// <summary>eᵃ − 1, elementwise, accurate for tiny a.</summary>
+        public static Vec Expm1(Vec a) => new Vec(a.Tensor.expm1());
+        /// <summary>eᵃ − 1, elementwise, accurate for tiny a.</summary>
+        public static Mat Expm1(Mat a) => new Mat(a.Tensor.expm1());
+        /// <summary>log σ(a) = −softplus(−a), elementwise, without overflow.</summary>
+        public static Scalar LogSigmoid(Scalar a) => new Scalar(torch.nn.functional.logsigmoid(a.Tensor));
+        /// <summary>log σ(a) = −softplus(−a), elementwise, without overflow.</summary>
+        public static Vec LogSigmoid(Vec a) => new Vec(torch.nn.functional.logsigmoid(a.Tensor));
+        /// <summary>log σ(a) = −softplus(−a), elementwise, without overflow.</summary>
+        public static Mat LogSigmoid(Mat a) => new Mat(torch.nn.functional.logsigmoid(a.Tensor));
+        /// <summary>erf a, elementwise.</summary>
+        public static Scalar Erf(Scalar a) => new Scalar(a.Tensor.erf());
+        /// <summary>erf a, elementwise.</summary>
+        public static Vec Erf(Vec a) => new Vec(a.Tensor.erf());
+        /// <summary>erf a, elementwise.</summary>
+        public static Mat Erf(Mat a) => new Mat(a.Tensor.erf());
+        /// <summary>log |Γ(a)|, elementwise (log Γ(a) for a &gt; 0).</summary>
+        public static Scalar Lgamma(Scalar a) => new Scalar(a.Tensor.lgamma());
+        /// <summary>log |Γ(a)|, elementwise (log Γ(a) for a &gt; 0).</summary>
+        public static Vec Lgamma(Vec a) => new Vec(a.Tensor.lgamma());
+        /// <summary>log |Γ(a)|, elementwise (log Γ(a) for a &gt; 0).</summary>
+        public static Mat Lgamma(Mat a) => new Mat(a.Tensor.lgamma());
+        /// <summary>ψ(a) = (log Γ)′(a), elementwise; its derivatives are the polygamma functions ψ⁽ⁿ⁾.</summary>
+        public static Scalar Digamma(Scalar a) => new Scalar(a.Tensor.digamma());
+        /// <summary>ψ(a) = (log Γ)′(a), elementwise; its derivatives are the polygamma functions ψ⁽ⁿ⁾.</summary>
+        public static Vec Digamma(Vec a) => new Vec(a.Tensor.digamma());
+        /// <summary>ψ(a) = (log Γ)′(a), elementwise; its derivatives are the polygamma functions ψ⁽ⁿ⁾.</summary>
+        public static Mat Digamma(Mat a) => new Mat(a.Tensor.digamma());
         /// <summary>√a, elementwise.</summary>
         public static Scalar Sqrt(Scalar a) => new Scalar(a.Tensor.sqrt());
         /// <summary>√a, elementwise.</summary>

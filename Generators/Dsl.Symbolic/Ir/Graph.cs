@@ -172,7 +172,7 @@ namespace Dsl.Symbolic.Ir
             return Intern(Op.Neg, a.Shape, null, 0, new[] { a });
         }
 
-        /// <summary>An elementwise function by operation (Pow takes its exponent in <paramref name="p"/>).</summary>
+        /// <summary>An elementwise function by operation (Pow takes its exponent in <paramref name="p"/>, Polygamma its order).</summary>
         public Node Unary(Op op, Node a, double p = 0)
         {
             switch (op)
@@ -189,7 +189,7 @@ namespace Dsl.Symbolic.Ir
                     var info = OpTable.Get(op);
                     if (!info.IsElementwiseUnary) throw new ArgumentException("not an elementwise unary operation: " + op);
                     if (a.IsConst) return Const(info.Fold(a.Value, p));
-                    return Intern(op, a.Shape, null, 0, new[] { a });
+                    return Intern(op, a.Shape, null, info.HasParameter ? p : 0, new[] { a });
             }
         }
 

@@ -312,6 +312,28 @@ namespace Dsl.Symbolic.Ops
             Unary(Op.Log1p, "Log1p", OpMath.Log1p,
                 (g, n) => g.Recip(g.Add(g.Const(1), n.A)), (g, n, d1) => g.Neg(g.Square(d1)),          // 1/(1 + u), −1/(1 + u)²
                 "{a}.log1p()", "{a}.log1p_()", "{Kernels}Log1p({a})", "{Kernels}Log1p({a})", "{a}.log1p()", "{Kernels}Log1p({a})");
+            Unary(Op.Expm1, "Expm1", SpecialFunctions.Expm1,
+                (g, n) => g.Exp(n.A), (g, n, d1) => d1,                                                 // eᵘ, eᵘ
+                "{a}.expm1()", "{a}.expm1_()", "{Kernels}Expm1({a})", "{Kernels}Expm1({a})", "{a}.expm1()", "{Kernels}Expm1({a})");
+            // log σ(u) = min(u, 0) − log1p(e^−|u|) = −softplus(−u) on every backend (libtorch's log_sigmoid formula).
+            Unary(Op.LogSigmoid, "LogSigmoid", SpecialFunctions.LogSigmoid,
+                (g, n) => g.Unary(Op.Sigmoid, g.Neg(n.A)),                                              // σ(−u) = 1 − σ(u)
+                (g, n, d1) => g.Mul(d1, g.Sub(d1, g.Const(1))),                                         // −σ(−u)(1 − σ(−u))
+                "{Ops}Softplus({a}.neg()).neg()", null, "{Kernels}LogSigmoid({a})", "{Kernels}LogSigmoid({a})",
+                "({a}.clamp_max(0.0) - {a}.abs().neg().exp().log1p())", "{Kernels}LogSigmoid({a})");
+            Unary(Op.Erf, "Erf", SpecialFunctions.Erf,
+                (g, n) => g.Mul(g.Const(1.1283791670955126), g.Exp(g.Neg(g.Square(n.A)))),             // (2/√π) e^−u²
+                (g, n, d1) => g.Mul(g.Const(-2), g.Mul(n.A, d1)),                                       // −2u (2/√π) e^−u²
+                "{a}.erf()", "{a}.erf_()", "{Kernels}Erf({a})", "{Kernels}Erf({a})", "{a}.erf()", "{Kernels}Erf({a})");
+            Unary(Op.Lgamma, "Lgamma", SpecialFunctions.Lgamma,
+                (g, n) => g.Unary(Op.Polygamma, n.A, 0), (g, n, d1) => g.Unary(Op.Polygamma, n.A, 1),  // ψ(u), ψ′(u)
+                "{a}.lgamma()", "{a}.lgamma_()", "{Kernels}Lgamma({a})", "{Kernels}Lgamma({a})", "{a}.lgamma()", "{Kernels}Lgamma({a})");
+            // ψ⁽ⁿ⁾ with the order n as the parameter (as Pow's exponent): Digamma(u) lowers to order 0, and the derivatives of
+            // every order are the same operation one and two orders up, so the calculus closes without a Trigamma, Tetragamma, ….
+            Add(new OpInfo(Op.Polygamma, "Digamma", 1, OpKind.ElementwiseUnary, ShapeRule.SameAsOperand, true, false, (v, p) => SpecialFunctions.Polygamma(p, v),
+                (g, n) => g.Unary(Op.Polygamma, n.A, n.Value + 1), (g, n, d1) => g.Unary(Op.Polygamma, n.A, n.Value + 2),   // ψ⁽ⁿ⁺¹⁾, ψ⁽ⁿ⁺²⁾
+                new[] { "{a}.polygamma((long){p})", null, "{Kernels}Polygamma({a}, {p})", "{Kernels}Polygamma({a}, {p})",
+                    "torch.polygamma(int({p}), {a})", "{Kernels}Polygamma({a}, {p})" }));
 
             // Elementwise binary
             Binary(Op.Add, "+", (a, b) => a + b);

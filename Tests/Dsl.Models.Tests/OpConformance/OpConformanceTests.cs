@@ -65,6 +65,8 @@ namespace Dsl.Models.Tests
         private static readonly double[] Periodic = Real.Where(v => System.Math.Abs(v) <= 1e4).Concat(new[] { System.Math.PI, -System.Math.PI / 2, 1e4 }).ToArray();
         private static readonly double[] PositiveEdges = { 1e-150, 1e-20, 1e-8, 0.5, 1, 2, 20, 30, 1e8, 1e100 };
         private static readonly double[] NonZero = Symmetric(1e-100, 1e-8, 0.5, 1, 2, 1e8, 1e100);
+        private static readonly double[] GammaEdges = { 1e-150, 1e-20, 1e-8, 0.1, 0.49, 0.5, 0.51, 1 - 1e-8, 1, 1 + 1e-8, 1.5, 2 - 1e-8, 2, 2 + 1e-8,
+            2.49, 2.5, 2.51, 3, 9.99, 10, 10.01, 20, 1e3, 1e8, 1e100 };
         private static readonly double[] Steps = Real.Concat(Symmetric(0.5, 1.5, 2.5, 0.49999999999999994, 1e15 + 0.5)).Distinct().ToArray();
 
         /// <summary>Every elementwise operation of the table and its conformance case.</summary>
@@ -88,6 +90,12 @@ namespace Dsl.Models.Tests
             new Case(IrOp.Cos, Math.Cos, (g, n) => Normal(g, n, 10), Periodic),
             new Case(IrOp.Log1p, Math.Log1p, (g, n) => Positive(g, n).Select(v => v - 1).ToArray(),
                 new[] { -1 + 1e-15, -0.5, -1e-8, -1e-300, 0, 1e-300, 1e-20, 1e-8, 0.5, 1, 1e8, 1e300 }),
+            new Case(IrOp.Expm1, Math.Expm1, (g, n) => Normal(g, n, 3), Moderate.Concat(new[] { 709.0, -745.0, 1e-300, 1e-16 }).ToArray()),
+            new Case(IrOp.LogSigmoid, Math.LogSigmoid, (g, n) => Normal(g, n, 10), Real, derivative: a => Math.Sigmoid(-a)),
+            new Case(IrOp.Erf, Math.Erf, (g, n) => Normal(g, n, 2), Symmetric(0, 1e-300, 1e-20, 1e-8, 0.1, 0.5, 1, 2, 2.5, 3, 4.9, 5, 5.1, 6, 10, 27, 1e10, 1e300)),
+            // Gamma's domain: the positive reals; its zeros 1 and 2 and their neighbourhoods (relative accuracy there), 0+, large.
+            new Case(IrOp.Lgamma, Math.Lgamma, Positive, GammaEdges),
+            new Case(IrOp.Polygamma, Math.Digamma, Positive, GammaEdges.Concat(new[] { 1.4616321449683622, 1.46 }).ToArray()),
         }.ToDictionary(c => c.Op);
 
         /// <summary>The models of an operation (OpModels.cs), by the naming convention {Op}OnX / {Op}OnParam / {Op}OnHost.</summary>
