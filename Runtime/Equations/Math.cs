@@ -61,6 +61,24 @@ namespace Dsl
         public static Vec Digamma(Vec a) => new Vec(a.Tensor.digamma());
         /// <summary>ψ(a) = (log Γ)′(a), elementwise; its derivatives are the polygamma functions ψ⁽ⁿ⁾.</summary>
         public static Mat Digamma(Mat a) => new Mat(a.Tensor.digamma());
+        /// <summary>eᵃ − 1 of a number, accurate for tiny a (the generator folds it).</summary>
+        public static double Expm1(double a) => SpecialFunctions.Expm1(a);
+        /// <summary>log σ(a) = −softplus(−a) of a number (the generator folds it).</summary>
+        public static double LogSigmoid(double a) => SpecialFunctions.LogSigmoid(a);
+        /// <summary>erf a of a number (the generator folds it).</summary>
+        public static double Erf(double a) => SpecialFunctions.Erf(a);
+        /// <summary>log |Γ(a)| of a number (the generator folds it).</summary>
+        public static double Lgamma(double a) => SpecialFunctions.Lgamma(a);
+        /// <summary>ψ(a) = (log Γ)′(a) of a number (the generator folds it).</summary>
+        public static double Digamma(double a) => SpecialFunctions.Polygamma(0, a);
+        /// <summary>max(a, 0), elementwise. Not differentiable at 0: a score through it needs [Subgradient] on the model (relu′(0) = 0), else DSL0008.</summary>
+        public static Scalar Relu(Scalar a) => new Scalar(a.Tensor.relu());
+        /// <summary>max(a, 0), elementwise. Not differentiable at 0: a score through it needs [Subgradient] on the model (relu′(0) = 0), else DSL0008.</summary>
+        public static Vec Relu(Vec a) => new Vec(a.Tensor.relu());
+        /// <summary>max(a, 0), elementwise. Not differentiable at 0: a score through it needs [Subgradient] on the model (relu′(0) = 0), else DSL0008.</summary>
+        public static Mat Relu(Mat a) => new Mat(a.Tensor.relu());
+        /// <summary>max(a, 0) of a number (the generator folds it).</summary>
+        public static double Relu(double a) => FusedKernels.Relu(a);
         /// <summary>√a, elementwise.</summary>
         public static Scalar Sqrt(Scalar a) => new Scalar(a.Tensor.sqrt());
         /// <summary>√a, elementwise.</summary>

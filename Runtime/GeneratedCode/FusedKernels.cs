@@ -160,6 +160,9 @@ namespace Dsl.GeneratedCode
         /// <summary>ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n = 0: digamma; n = 1: trigamma, ATen's algorithm; n ≥ 2: through Hurwitz ζ).</summary>
         public static double Polygamma(double x, double n) => SpecialFunctions.Polygamma(n, x);
 
+        /// <summary>max(x, 0) as torch.relu: NaN stays NaN.</summary>
+        public static double Relu(double x) => x > 0 || double.IsNaN(x) ? x : 0.0;
+
         /// <summary>x².</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static double Square(double x) => x * x;
@@ -342,6 +345,11 @@ namespace Dsl.GeneratedCode
         public static Vector256<double> Polygamma(Vector256<double> x, double n) =>
             Vector256.Create(SpecialFunctions.Polygamma(n, x.GetElement(0)), SpecialFunctions.Polygamma(n, x.GetElement(1)),
                 SpecialFunctions.Polygamma(n, x.GetElement(2)), SpecialFunctions.Polygamma(n, x.GetElement(3)));
+
+        /// <summary>max(x, 0) lane-wise as torch.relu: x where x &gt; 0 or x is NaN, else 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Relu(Vector256<double> x) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<double>.Zero) | ~Vector256.Equals(x, x), x, Vector256<double>.Zero);
 
         /// <summary>Round half to even, lane-wise, as torch.round.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

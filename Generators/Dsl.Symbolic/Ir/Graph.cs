@@ -25,6 +25,12 @@ namespace Dsl.Symbolic.Ir
         /// <summary>The node cap.</summary>
         public int MaxNodes { get; }
 
+        /// <summary>
+        /// True when the calculus may differentiate the kinked functions (Abs, Relu) by their op-table subgradient (a model marked
+        /// [Subgradient]); false (the default): a derivative through them is refused (NonDifferentiableException, DSL0008).
+        /// </summary>
+        public bool Subgradients { get; set; }
+
         /// <summary>Number of distinct nodes built so far.</summary>
         public int Count => nodes.Count;
 

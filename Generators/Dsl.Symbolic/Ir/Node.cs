@@ -66,6 +66,8 @@ namespace Dsl.Symbolic.Ir
         Lgamma,
         /// <summary>ψ⁽ⁿ⁾(a), the n-th derivative of digamma ψ = (log Γ)′; the order n is the node's Value (Digamma is n = 0)</summary>
         Polygamma,
+        /// <summary>max(a, 0); not differentiable at 0 (subgradient 0 there, with [Subgradient])</summary>
+        Relu,
 
         // Elementwise binary (broadcasting)
         /// <summary>a + b</summary>

@@ -127,6 +127,12 @@ namespace Dsl.Symbolic.Ops
         /// <summary>True for functions whose derivative is undefined or zero almost everywhere (no score through them: DSL0008).</summary>
         public bool NonDifferentiable { get; }
 
+        /// <summary>
+        /// For a non-differentiable function with a kink (Abs, Relu): the subgradient its <see cref="FirstRule"/> gives, in words, used
+        /// only when the graph allows subgradients (a model marked [Subgradient]); null for the others (Sign, Floor, Round: no score).
+        /// </summary>
+        public string? Subgradient { get; internal set; }
+
         /// <summary>φ(v, p) for an elementwise unary function (p: the parameter), φ(a, b) for a binary one; null for the others.</summary>
         public Func<double, double, double>? FoldFunction { get; }
 
@@ -295,8 +301,10 @@ namespace Dsl.Symbolic.Ops
             Unary(Op.Recip, null, v => 1 / v,
                 (g, n) => g.Neg(g.Square(n)), (g, n, d1) => g.Mul(g.Const(2), g.Pow(n, 3)),              // −1/u², 2/u³
                 "{a}.reciprocal()", "{a}.reciprocal_()", "(1.0 / {a})", "({Vector256}<double>.One / {a})", "{a}.reciprocal()", "(1.0 / {a})");
-            Unary(Op.Abs, "Abs", System.Math.Abs, null, null,
-                "{a}.abs()", "{a}.abs_()", "{Math}Abs({a})", "{Vector256}.Abs({a})", "{a}.abs()", "{Math}Abs({a})", nonDifferentiable: true);
+            Unary(Op.Abs, "Abs", System.Math.Abs,
+                (g, n) => g.Unary(Op.Sign, n.A), (g, n, d1) => g.Const(0),                              // sign u, 0: the subgradient ([Subgradient] only)
+                "{a}.abs()", "{a}.abs_()", "{Math}Abs({a})", "{Vector256}.Abs({a})", "{a}.abs()", "{Math}Abs({a})", nonDifferentiable: true)
+                .Subgradient = "sign(u) (0 at the kink u = 0)";
             Unary(Op.Sign, "Sign", OpMath.Sign, null, null,
                 "{a}.sign()", null, "{Kernels}Sign({a})", "{Kernels}Sign({a})", "{a}.sign()", "{Kernels}Sign({a})", nonDifferentiable: true);   // NaN stays NaN (System.Math.Sign throws)
             Unary(Op.Floor, "Floor", System.Math.Floor, null, null,
@@ -334,6 +342,12 @@ namespace Dsl.Symbolic.Ops
                 (g, n) => g.Unary(Op.Polygamma, n.A, n.Value + 1), (g, n, d1) => g.Unary(Op.Polygamma, n.A, n.Value + 2),   // ψ⁽ⁿ⁺¹⁾, ψ⁽ⁿ⁺²⁾
                 new[] { "{a}.polygamma((long){p})", null, "{Kernels}Polygamma({a}, {p})", "{Kernels}Polygamma({a}, {p})",
                     "torch.polygamma(int({p}), {a})", "{Kernels}Polygamma({a}, {p})" }));
+            // The kinked functions: non-differentiable (DSL0008) unless the model opts in with [Subgradient] (Graph.Subgradients),
+            // then differentiated by the subgradient named here, libtorch's choice at the kink (abs′(0) = sign(0) = 0, relu′(0) = 0).
+            Unary(Op.Relu, "Relu", OpMath.Relu,
+                (g, n) => g.Unary(Op.Sign, n), (g, n, d1) => g.Const(0),                                // sign(relu u) = 1 for u > 0, else 0; 0
+                "{a}.relu()", "{a}.relu_()", "{Kernels}Relu({a})", "{Kernels}Relu({a})", "{a}.relu()", "{Kernels}Relu({a})", nonDifferentiable: true)
+                .Subgradient = "1 for u > 0 and 0 for u ≤ 0 (0 at the kink u = 0)";
 
             // Elementwise binary
             Binary(Op.Add, "+", (a, b) => a + b);
