@@ -227,6 +227,13 @@ namespace Dsl.Models.Tests.OpConformance
         [Energy] Scalar E(Vec x) => (1.0 / (Len(W) * H)) * Dot(W, x);
     }
 
+    [EnergyModel, Subgradient]
+    public partial class AbsOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Abs(x)) + 0.0 * Dot(W, x);
+    }
+
     [EnergyModel]
     public partial class AbsOnParam
     {
@@ -461,5 +468,27 @@ namespace Dsl.Models.Tests.OpConformance
         [Param("D", Init = 1.0)] public Vec W;
         public double H = 1.0;
         [Energy] Scalar E(Vec x) => (Digamma(Len(W) * H)) * Dot(W, x);
+    }
+
+    [EnergyModel, Subgradient]
+    public partial class ReluOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Relu(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class ReluOnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(Relu(W), x);
+    }
+
+    [EnergyModel]
+    public partial class ReluOnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (Relu(Len(W) * H)) * Dot(W, x);
     }
 }

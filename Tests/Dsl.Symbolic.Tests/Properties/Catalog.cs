@@ -137,6 +137,7 @@ namespace Dsl.Symbolic.Tests.Properties
             U(Op.Expm1, Domain.Any);
             U(Op.LogSigmoid, Domain.Any);
             U(Op.Erf, Domain.Any);
+            U(Op.Relu, Domain.Any);
             U(Op.Lgamma, Domain.Positive);  // Γ's poles are 0 and the negative integers
             // ψ⁽ⁿ⁾ with the orders a model reaches (Digamma is 0; its derivatives 1 and 2; Lgamma's 0 and 1), on the positive reals.
             specs.Add(new OpSpec(Op.Polygamma, true, true, true, MainShapes.SelectMany(s => new[] { 0.0, 1, 2 }

@@ -456,6 +456,7 @@ namespace Dsl.Symbolic.Tests.Properties
             {
                 case Op.Neg: return (-u, e);
                 case Op.Abs: return (Math.Abs(u), e);
+                case Op.Relu: return (u > 0 || double.IsNaN(u) ? u : 0, e);
                 case Op.Exp: r = Math.Exp(u); d = r; k = 2; break;
                 case Op.Log: r = Math.Log(u); d = 1 / u; k = 2; break;
                 case Op.Sqrt: r = Math.Sqrt(u); d = 0.5 / r; k = 1; break;
