@@ -87,5 +87,15 @@ namespace Dsl.Generators.Tests
             Assert.Empty(Ids(run, "DSL0031"));
             Assert.DoesNotContain(run.Dsl(), d => d.Severity == DiagnosticSeverity.Error);
         }
+    
+        [Fact]
+        public void The_special_functions_take_doubles_and_fold_them()
+        {
+            var run = Run("[EnergyModel] public partial class M { [Param(\"D\")] public Vec Mu; public double A = 2.5; " +
+                "[Energy] Scalar E(Vec x) => Erf(0.5) * Norm2(x - Mu) + Lgamma(A) * Sum(x) + Expm1(1e-3) + LogSigmoid(-1.0) + Digamma(2.0) + Relu(-A); " +
+                "[LogPartition] Scalar LogZ() => Sum(Lgamma(Mu)) + Lgamma(2.5); }");
+            Assert.DoesNotContain(run.Dsl(), d => d.Severity == DiagnosticSeverity.Error);
+            Assert.DoesNotContain(run.CompilationDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        }
     }
 }

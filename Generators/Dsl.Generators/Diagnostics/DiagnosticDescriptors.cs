@@ -68,7 +68,7 @@ namespace Dsl.Generators.Diagnostics
         /// <summary>DSL0008: a score is needed through a non-differentiable operation.</summary>
         public static readonly DiagnosticDescriptor NonDifferentiable = Make("DSL0008",
             "Non-differentiable operation where a score is needed",
-            "'{0}' is not differentiable in x, but the score of '{1}' needs its derivative; use a smooth alternative (e.g. Softplus, Sqrt(Square(u) + eps)), or for Abs and Relu mark the model [Subgradient] to use their subgradient (0 at the kink)",
+            "'{0}' is not differentiable in x, but the score of '{1}' needs its derivative; use a smooth alternative (e.g. Softplus, Sqrt(Square(u) + eps)), or for Abs and Relu in an energy model over a real Vec x mark the class [Subgradient] to use their subgradient (0 at the kink)",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL0009: the exact score divergence is not generated (info).</summary>
