@@ -31,6 +31,54 @@ namespace Dsl
         public static Vec Log1p(Vec a) => new Vec(a.Tensor.log1p());
         /// <summary>log(1 + a), elementwise, accurate for tiny a.</summary>
         public static Mat Log1p(Mat a) => new Mat(a.Tensor.log1p());
+        /// <summary>eᵃ − 1, elementwise, accurate for tiny a.</summary>
+        public static Scalar Expm1(Scalar a) => new Scalar(a.Tensor.expm1());
+        /// <summary>eᵃ − 1, elementwise, accurate for tiny a.</summary>
+        public static Vec Expm1(Vec a) => new Vec(a.Tensor.expm1());
+        /// <summary>eᵃ − 1, elementwise, accurate for tiny a.</summary>
+        public static Mat Expm1(Mat a) => new Mat(a.Tensor.expm1());
+        /// <summary>log σ(a) = −softplus(−a), elementwise, without overflow.</summary>
+        public static Scalar LogSigmoid(Scalar a) => new Scalar(torch.nn.functional.logsigmoid(a.Tensor));
+        /// <summary>log σ(a) = −softplus(−a), elementwise, without overflow.</summary>
+        public static Vec LogSigmoid(Vec a) => new Vec(torch.nn.functional.logsigmoid(a.Tensor));
+        /// <summary>log σ(a) = −softplus(−a), elementwise, without overflow.</summary>
+        public static Mat LogSigmoid(Mat a) => new Mat(torch.nn.functional.logsigmoid(a.Tensor));
+        /// <summary>erf a, elementwise.</summary>
+        public static Scalar Erf(Scalar a) => new Scalar(a.Tensor.erf());
+        /// <summary>erf a, elementwise.</summary>
+        public static Vec Erf(Vec a) => new Vec(a.Tensor.erf());
+        /// <summary>erf a, elementwise.</summary>
+        public static Mat Erf(Mat a) => new Mat(a.Tensor.erf());
+        /// <summary>log |Γ(a)|, elementwise (log Γ(a) for a &gt; 0).</summary>
+        public static Scalar Lgamma(Scalar a) => new Scalar(a.Tensor.lgamma());
+        /// <summary>log |Γ(a)|, elementwise (log Γ(a) for a &gt; 0).</summary>
+        public static Vec Lgamma(Vec a) => new Vec(a.Tensor.lgamma());
+        /// <summary>log |Γ(a)|, elementwise (log Γ(a) for a &gt; 0).</summary>
+        public static Mat Lgamma(Mat a) => new Mat(a.Tensor.lgamma());
+        /// <summary>ψ(a) = (log Γ)′(a), elementwise; its derivatives are the polygamma functions ψ⁽ⁿ⁾.</summary>
+        public static Scalar Digamma(Scalar a) => new Scalar(a.Tensor.digamma());
+        /// <summary>ψ(a) = (log Γ)′(a), elementwise; its derivatives are the polygamma functions ψ⁽ⁿ⁾.</summary>
+        public static Vec Digamma(Vec a) => new Vec(a.Tensor.digamma());
+        /// <summary>ψ(a) = (log Γ)′(a), elementwise; its derivatives are the polygamma functions ψ⁽ⁿ⁾.</summary>
+        public static Mat Digamma(Mat a) => new Mat(a.Tensor.digamma());
+        /// <summary>eᵃ − 1 of a number, accurate for tiny a (the generator folds it).</summary>
+        public static double Expm1(double a) => SpecialFunctions.Expm1(a);
+        /// <summary>log σ(a) = −softplus(−a) of a number (the generator folds it).</summary>
+        public static double LogSigmoid(double a) => SpecialFunctions.LogSigmoid(a);
+        /// <summary>erf a of a number (the generator folds it).</summary>
+        public static double Erf(double a) => SpecialFunctions.Erf(a);
+        /// <summary>log |Γ(a)| of a number (the generator folds it).</summary>
+        public static double Lgamma(double a) => SpecialFunctions.Lgamma(a);
+        /// <summary>ψ(a) = (log Γ)′(a) of a number (the generator folds it).</summary>
+        public static double Digamma(double a) => SpecialFunctions.Polygamma(0, a);
+        /// <summary>max(a, 0), elementwise. Not differentiable at 0: a score through it needs [Subgradient] on the model (relu′(0) = 0), else DSL0008.</summary>
+        public static Scalar Relu(Scalar a) => new Scalar(a.Tensor.relu());
+        /// <summary>max(a, 0), elementwise. Not differentiable at 0: a score through it needs [Subgradient] on the model (relu′(0) = 0), else DSL0008.</summary>
+        public static Vec Relu(Vec a) => new Vec(a.Tensor.relu());
+        /// <summary>max(a, 0), elementwise. Not differentiable at 0: a score through it needs [Subgradient] on the model (relu′(0) = 0), else DSL0008.</summary>
+        public static Mat Relu(Mat a) => new Mat(a.Tensor.relu());
+        /// <summary>max(a, 0) of a number (the generator folds it).</summary>
+        public static double Relu(double a) => FusedKernels.Relu(a);
         /// <summary>√a, elementwise.</summary>
         public static Scalar Sqrt(Scalar a) => new Scalar(a.Tensor.sqrt());
         /// <summary>√a, elementwise.</summary>

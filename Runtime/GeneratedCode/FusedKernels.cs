@@ -145,6 +145,24 @@ namespace Dsl.GeneratedCode
             return System.Math.Log(u) * x / (u - 1);
         }
 
+        /// <summary>eˣ − 1, accurate for tiny x (the op table's definition, shared with the generator's folding).</summary>
+        public static double Expm1(double x) => SpecialFunctions.Expm1(x);
+
+        /// <summary>log σ(x) = min(x, 0) − log1p(e^−|x|), libtorch's log_sigmoid formula.</summary>
+        public static double LogSigmoid(double x) => SpecialFunctions.LogSigmoid(x);
+
+        /// <summary>erf x (a positive-term series below |x| = 5, 1 − erfc's asymptotic series above).</summary>
+        public static double Erf(double x) => SpecialFunctions.Erf(x);
+
+        /// <summary>log |Γ(x)|, relatively accurate next to its zeros 1 and 2.</summary>
+        public static double Lgamma(double x) => SpecialFunctions.Lgamma(x);
+
+        /// <summary>ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n = 0: digamma; n = 1: trigamma, ATen's algorithm; n ≥ 2: through Hurwitz ζ).</summary>
+        public static double Polygamma(double x, double n) => SpecialFunctions.Polygamma(n, x);
+
+        /// <summary>max(x, 0) as torch.relu: NaN stays NaN.</summary>
+        public static double Relu(double x) => x > 0 || double.IsNaN(x) ? x : 0.0;
+
         /// <summary>x².</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static double Square(double x) => x * x;
@@ -308,6 +326,30 @@ namespace Dsl.GeneratedCode
             r = Vector256.ConditionalSelect(Vector256.Equals(u, Vector256.Create(double.PositiveInfinity)), u, r);
             return Vector256.ConditionalSelect(Vector256.Equals(u, Vector256<double>.One), x, r);
         }
+
+        /// <summary>eˣ − 1 lane-wise (the scalar <see cref="Expm1(double)"/> per lane).</summary>
+        public static Vector256<double> Expm1(Vector256<double> x) => Lanewise(x, SpecialFunctions.Expm1);
+
+        /// <summary>log σ(x) = min(x, 0) − log1p(e^−|x|) lane-wise (the scalar <see cref="LogSigmoid(double)"/>'s formula).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> LogSigmoid(Vector256<double> x) =>
+            Vector256.Min(x, Vector256<double>.Zero) - Log1p(Vector256.Exp(-Vector256.Abs(x)));
+
+        /// <summary>erf x lane-wise (the scalar <see cref="Erf(double)"/> per lane).</summary>
+        public static Vector256<double> Erf(Vector256<double> x) => Lanewise(x, SpecialFunctions.Erf);
+
+        /// <summary>log |Γ(x)| lane-wise (the scalar <see cref="Lgamma(double)"/> per lane).</summary>
+        public static Vector256<double> Lgamma(Vector256<double> x) => Lanewise(x, SpecialFunctions.Lgamma);
+
+        /// <summary>ψ⁽ⁿ⁾(x) lane-wise (the scalar <see cref="Polygamma(double, double)"/> per lane).</summary>
+        public static Vector256<double> Polygamma(Vector256<double> x, double n) =>
+            Vector256.Create(SpecialFunctions.Polygamma(n, x.GetElement(0)), SpecialFunctions.Polygamma(n, x.GetElement(1)),
+                SpecialFunctions.Polygamma(n, x.GetElement(2)), SpecialFunctions.Polygamma(n, x.GetElement(3)));
+
+        /// <summary>max(x, 0) lane-wise as torch.relu: x where x &gt; 0 or x is NaN, else 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Relu(Vector256<double> x) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<double>.Zero) | ~Vector256.Equals(x, x), x, Vector256<double>.Zero);
 
         /// <summary>Round half to even, lane-wise, as torch.round.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

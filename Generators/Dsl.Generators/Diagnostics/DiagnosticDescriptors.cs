@@ -68,7 +68,7 @@ namespace Dsl.Generators.Diagnostics
         /// <summary>DSL0008: a score is needed through a non-differentiable operation.</summary>
         public static readonly DiagnosticDescriptor NonDifferentiable = Make("DSL0008",
             "Non-differentiable operation where a score is needed",
-            "'{0}' is not differentiable in x, but the score of '{1}' needs its derivative; use a smooth alternative (e.g. Softplus, Sqrt(Square(u) + eps))",
+            "'{0}' is not differentiable in x, but the score of '{1}' needs its derivative; use a smooth alternative (e.g. Softplus, Sqrt(Square(u) + eps)), or for Abs and Relu in an energy model over a real Vec x mark the class [Subgradient] to use their subgradient (0 at the kink)",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL0009: the exact score divergence is not generated (info).</summary>
@@ -154,6 +154,18 @@ namespace Dsl.Generators.Diagnostics
             "TorchScript kernel required but not available",
             "'{0}' asks for TorchScript kernels (Kernels = KernelPath.TorchScript) but {1}; use KernelPath.Auto (TorchScript on CUDA where it can be written) or KernelPath.TorchOps",
             DiagnosticSeverity.Error);
+
+        /// <summary>DSL0030: a [Subgradient] model's score goes through a kinked function, differentiated by its subgradient (info, one per place).</summary>
+        public static readonly DiagnosticDescriptor SubgradientUsed = Make("DSL0030",
+            "Subgradient used",
+            "The score of '{0}' differentiates '{1}' by its subgradient {2}, as [Subgradient] allows",
+            DiagnosticSeverity.Info);
+
+        /// <summary>DSL0031: √u or u^p (p &lt; 1) of an x-dependent u that can be 0: the derivative is infinite there (warning).</summary>
+        public static readonly DiagnosticDescriptor SingularDerivative = Make("DSL0031",
+            "Derivative singular where the expression is defined",
+            "The score of '{0}' is infinite or NaN where {1} = 0, which its argument can reach: write {2}",
+            DiagnosticSeverity.Warning);
 
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",

@@ -80,7 +80,7 @@ namespace Dsl.Generators.Lowering
         /// <summary>Lowers a model; returns null when an error diagnostic was reported.</summary>
         public static LoweredModel? Lower(ModelSpec spec, List<DiagnosticInfo> diagnostics)
         {
-            var graph = new Graph();
+            var graph = new Graph { Subgradients = spec.Subgradients };
             var x = graph.Input(spec.DimSymbol);
             var sigma = spec.NoiseLevelName != null ? graph.Condition(spec.NoiseLevelName) : null;
             var parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.ToArray()));
@@ -125,6 +125,8 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Energy.Location, spec.ClassName, e.Message));
                 return null;
             }
+
+            ReportKinks(spec, graph, energy, origins, diagnostics);
 
             var notes = new List<string>();
             Node? divergence = null;
@@ -187,6 +189,34 @@ namespace Dsl.Generators.Lowering
                     if (!sizes.Contains(d)) sizes.Add(d);
             return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete);
         }
+
+        /// <summary>
+        /// DSL0030 at each x-dependent kinked function a [Subgradient] model's score went through (with the subgradient's value), and
+        /// DSL0031 at each √u or u^p (p &lt; 1) whose x-dependent operand can be 0 (Singularities), naming the fix.
+        /// </summary>
+        private static void ReportKinks(ModelSpec spec, Graph graph, Node energy, Dictionary<Node, LocationInfo?> origins, List<DiagnosticInfo> diagnostics)
+        {
+            if (graph.Subgradients)
+                foreach (var n in Topology.Order(new[] { energy }))
+                {
+                    var info = OpTable.Get(n.Op);
+                    if (info.NonDifferentiable && info.Subgradient != null && n.DependsOnInput)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SubgradientUsed, Origin(n, origins) ?? spec.Energy.Location,
+                            spec.ClassName, info.DslName ?? n.Op.ToString(), info.Subgradient));
+                }
+            foreach (var n in Singularities.Of(energy))
+            {
+                string what = n.Op == Op.Sqrt ? "the argument of Sqrt" : "the base of Pow(u, " + Node.FormatNumber(n.Value) + ")";
+                string fix = n.Op == Op.Sqrt
+                    ? "Sqrt(u + eps) with a small constant eps > 0 (e.g. Sqrt(Square(u) + 1e-6)), or Abs(u) for Sqrt(Square(u)) with [Subgradient] on the model"
+                    : "Pow(u + eps, p) with a small constant eps > 0";
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SingularDerivative, Origin(n, origins) ?? spec.Energy.Location, spec.ClassName, what, fix));
+            }
+        }
+
+        /// <summary>The source location a node was lowered from, or null (a node the simplifier built).</summary>
+        private static LocationInfo? Origin(Node n, Dictionary<Node, LocationInfo?> origins) =>
+            origins.TryGetValue(n, out var where) && where != null ? where : null;
 
         /// <summary>Derives the flip energies and Gibbs conditionals of an energy over Spins or Bits (DSL0017 when it is not pairwise).</summary>
         private static DiscreteUnits? LowerDiscrete(ModelSpec spec, Graph g, Node x, Node energy, Node score, List<DiagnosticInfo> diagnostics)

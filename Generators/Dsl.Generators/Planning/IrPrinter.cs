@@ -35,6 +35,7 @@ namespace Dsl.Generators.Planning
                 case Op.Const: return "Const " + Node.FormatNumber(n.Value);
                 case Op.Input: case Op.Condition: case Op.Param: case Op.Hyper: case Op.DimSize: return n.Op + " " + (n.Name ?? "x");
                 case Op.Pow: return "Pow(" + Args() + "; " + Node.FormatNumber(n.Value) + ")";
+                case Op.Polygamma: return "Polygamma(" + Args() + "; " + Node.FormatNumber(n.Value) + ")";
                 default: return n.Op + "(" + Args() + ")";
             }
         }

@@ -10,6 +10,12 @@ namespace Dsl.Symbolic.Calculus
         /// <summary>True for functions whose derivative is undefined or zero almost everywhere (no score through them).</summary>
         public static bool IsNonDifferentiable(Op op) => OpTable.Get(op).NonDifferentiable;
 
+        /// <summary>
+        /// True when a derivative through <paramref name="op"/> is refused in <paramref name="g"/>: a non-differentiable function,
+        /// unless it has a subgradient (Abs, Relu) and the graph allows subgradients (<see cref="Graph.Subgradients"/>).
+        /// </summary>
+        public static bool Refuses(Graph g, Op op) => IsNonDifferentiable(op) && !(g.Subgradients && OpTable.Get(op).Subgradient != null);
+
         /// <summary>True when the op table gives φ' and φ'' for <paramref name="op"/> (a differentiable elementwise function).</summary>
         public static bool HasRules(Op op) => OpTable.Get(op).FirstRule != null && OpTable.Get(op).SecondRule != null;
 

@@ -104,7 +104,7 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Diagonal:
                     throw new NotSupportedException("the gradient through a Diagonal is not supported");
                 default:
-                    if (Derivatives.IsNonDifferentiable(n.Op))
+                    if (Derivatives.Refuses(g, n.Op))
                         throw new NonDifferentiableException(n.Op.ToString());
                     yield return (n.A, g.Mul(bar, Derivatives.First(g, n)));
                     yield break;

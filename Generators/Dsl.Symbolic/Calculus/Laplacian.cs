@@ -125,8 +125,8 @@ namespace Dsl.Symbolic.Calculus
                         return a;
                     }
                 default:
+                    if (Derivatives.Refuses(g, n.Op)) throw new NonDifferentiableException(n.Op.ToString());
                     if (Ops.OpTable.Get(n.Op).IsElementwiseUnary && Derivatives.HasRules(n.Op)) return Elementwise(g, n, jets[n.A], n.Shape);
-                    if (Derivatives.IsNonDifferentiable(n.Op)) throw new NonDifferentiableException(n.Op.ToString());
                     throw new LaplacianUnsupportedException("the operation " + n.Op + " on an x-dependent value");
             }
         }

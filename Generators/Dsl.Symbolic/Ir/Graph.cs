@@ -25,6 +25,12 @@ namespace Dsl.Symbolic.Ir
         /// <summary>The node cap.</summary>
         public int MaxNodes { get; }
 
+        /// <summary>
+        /// True when the calculus may differentiate the kinked functions (Abs, Relu) by their op-table subgradient (a model marked
+        /// [Subgradient]); false (the default): a derivative through them is refused (NonDifferentiableException, DSL0008).
+        /// </summary>
+        public bool Subgradients { get; set; }
+
         /// <summary>Number of distinct nodes built so far.</summary>
         public int Count => nodes.Count;
 
@@ -172,7 +178,7 @@ namespace Dsl.Symbolic.Ir
             return Intern(Op.Neg, a.Shape, null, 0, new[] { a });
         }
 
-        /// <summary>An elementwise function by operation (Pow takes its exponent in <paramref name="p"/>).</summary>
+        /// <summary>An elementwise function by operation (Pow takes its exponent in <paramref name="p"/>, Polygamma its order).</summary>
         public Node Unary(Op op, Node a, double p = 0)
         {
             switch (op)
@@ -189,7 +195,7 @@ namespace Dsl.Symbolic.Ir
                     var info = OpTable.Get(op);
                     if (!info.IsElementwiseUnary) throw new ArgumentException("not an elementwise unary operation: " + op);
                     if (a.IsConst) return Const(info.Fold(a.Value, p));
-                    return Intern(op, a.Shape, null, 0, new[] { a });
+                    return Intern(op, a.Shape, null, info.HasParameter ? p : 0, new[] { a });
             }
         }
 

@@ -56,6 +56,18 @@ namespace Dsl.Symbolic.Ir
         Cos,
         /// <summary>log(1 + a), accurate for tiny a</summary>
         Log1p,
+        /// <summary>eᵃ − 1, accurate for tiny a</summary>
+        Expm1,
+        /// <summary>log σ(a) = −softplus(−a)</summary>
+        LogSigmoid,
+        /// <summary>erf a</summary>
+        Erf,
+        /// <summary>log |Γ(a)|</summary>
+        Lgamma,
+        /// <summary>ψ⁽ⁿ⁾(a), the n-th derivative of digamma ψ = (log Γ)′; the order n is the node's Value (Digamma is n = 0)</summary>
+        Polygamma,
+        /// <summary>max(a, 0); not differentiable at 0 (subgradient 0 there, with [Subgradient])</summary>
+        Relu,
 
         // Elementwise binary (broadcasting)
         /// <summary>a + b</summary>
@@ -184,6 +196,8 @@ namespace Dsl.Symbolic.Ir
                 case Op.Neg: sb.Append("-("); A.Print(sb); sb.Append(')'); return;
                 case Op.Pow:
                     sb.Append("Pow("); A.Print(sb); sb.Append(", ").Append(FormatNumber(Value)).Append(')'); return;
+                case Op.Polygamma:
+                    sb.Append("Polygamma(").Append(FormatNumber(Value)).Append(", "); A.Print(sb); sb.Append(')'); return;
                 case Op.Broadcast:
                     sb.Append("Broadcast("); A.Print(sb); sb.Append(", ").Append(Shape).Append(')'); return;
                 default:

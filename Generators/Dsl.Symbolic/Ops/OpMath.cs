@@ -26,5 +26,8 @@ namespace Dsl.Symbolic.Ops
 
         /// <summary>sign(x) as a double; NaN stays NaN (System.Math.Sign throws on NaN).</summary>
         public static double Sign(double x) => double.IsNaN(x) ? x : System.Math.Sign(x);
+
+        /// <summary>max(x, 0) as torch.relu: NaN stays NaN.</summary>
+        public static double Relu(double x) => x > 0 || double.IsNaN(x) ? x : 0.0;
     }
 }

@@ -127,6 +127,12 @@ namespace Dsl.Symbolic.Ops
         /// <summary>True for functions whose derivative is undefined or zero almost everywhere (no score through them: DSL0008).</summary>
         public bool NonDifferentiable { get; }
 
+        /// <summary>
+        /// For a non-differentiable function with a kink (Abs, Relu): the subgradient its <see cref="FirstRule"/> gives, in words, used
+        /// only when the graph allows subgradients (a model marked [Subgradient]); null for the others (Sign, Floor, Round: no score).
+        /// </summary>
+        public string? Subgradient { get; internal set; }
+
         /// <summary>φ(v, p) for an elementwise unary function (p: the parameter), φ(a, b) for a binary one; null for the others.</summary>
         public Func<double, double, double>? FoldFunction { get; }
 
@@ -295,8 +301,10 @@ namespace Dsl.Symbolic.Ops
             Unary(Op.Recip, null, v => 1 / v,
                 (g, n) => g.Neg(g.Square(n)), (g, n, d1) => g.Mul(g.Const(2), g.Pow(n, 3)),              // −1/u², 2/u³
                 "{a}.reciprocal()", "{a}.reciprocal_()", "(1.0 / {a})", "({Vector256}<double>.One / {a})", "{a}.reciprocal()", "(1.0 / {a})");
-            Unary(Op.Abs, "Abs", System.Math.Abs, null, null,
-                "{a}.abs()", "{a}.abs_()", "{Math}Abs({a})", "{Vector256}.Abs({a})", "{a}.abs()", "{Math}Abs({a})", nonDifferentiable: true);
+            Unary(Op.Abs, "Abs", System.Math.Abs,
+                (g, n) => g.Unary(Op.Sign, n.A), (g, n, d1) => g.Const(0),                              // sign u, 0: the subgradient ([Subgradient] only)
+                "{a}.abs()", "{a}.abs_()", "{Math}Abs({a})", "{Vector256}.Abs({a})", "{a}.abs()", "{Math}Abs({a})", nonDifferentiable: true)
+                .Subgradient = "sign(u) (0 at the kink u = 0)";
             Unary(Op.Sign, "Sign", OpMath.Sign, null, null,
                 "{a}.sign()", null, "{Kernels}Sign({a})", "{Kernels}Sign({a})", "{a}.sign()", "{Kernels}Sign({a})", nonDifferentiable: true);   // NaN stays NaN (System.Math.Sign throws)
             Unary(Op.Floor, "Floor", System.Math.Floor, null, null,
@@ -312,6 +320,34 @@ namespace Dsl.Symbolic.Ops
             Unary(Op.Log1p, "Log1p", OpMath.Log1p,
                 (g, n) => g.Recip(g.Add(g.Const(1), n.A)), (g, n, d1) => g.Neg(g.Square(d1)),          // 1/(1 + u), −1/(1 + u)²
                 "{a}.log1p()", "{a}.log1p_()", "{Kernels}Log1p({a})", "{Kernels}Log1p({a})", "{a}.log1p()", "{Kernels}Log1p({a})");
+            Unary(Op.Expm1, "Expm1", SpecialFunctions.Expm1,
+                (g, n) => g.Exp(n.A), (g, n, d1) => d1,                                                 // eᵘ, eᵘ
+                "{a}.expm1()", "{a}.expm1_()", "{Kernels}Expm1({a})", "{Kernels}Expm1({a})", "{a}.expm1()", "{Kernels}Expm1({a})");
+            // log σ(u) = min(u, 0) − log1p(e^−|u|) = −softplus(−u) on every backend (libtorch's log_sigmoid formula).
+            Unary(Op.LogSigmoid, "LogSigmoid", SpecialFunctions.LogSigmoid,
+                (g, n) => g.Unary(Op.Sigmoid, g.Neg(n.A)),                                              // σ(−u) = 1 − σ(u)
+                (g, n, d1) => g.Mul(d1, g.Sub(d1, g.Const(1))),                                         // −σ(−u)(1 − σ(−u))
+                "{Ops}Softplus({a}.neg()).neg()", null, "{Kernels}LogSigmoid({a})", "{Kernels}LogSigmoid({a})",
+                "({a}.clamp_max(0.0) - {a}.abs().neg().exp().log1p())", "{Kernels}LogSigmoid({a})");
+            Unary(Op.Erf, "Erf", SpecialFunctions.Erf,
+                (g, n) => g.Mul(g.Const(1.1283791670955126), g.Exp(g.Neg(g.Square(n.A)))),             // (2/√π) e^−u²
+                (g, n, d1) => g.Mul(g.Const(-2), g.Mul(n.A, d1)),                                       // −2u (2/√π) e^−u²
+                "{a}.erf()", "{a}.erf_()", "{Kernels}Erf({a})", "{Kernels}Erf({a})", "{a}.erf()", "{Kernels}Erf({a})");
+            Unary(Op.Lgamma, "Lgamma", SpecialFunctions.Lgamma,
+                (g, n) => g.Unary(Op.Polygamma, n.A, 0), (g, n, d1) => g.Unary(Op.Polygamma, n.A, 1),  // ψ(u), ψ′(u)
+                "{a}.lgamma()", "{a}.lgamma_()", "{Kernels}Lgamma({a})", "{Kernels}Lgamma({a})", "{a}.lgamma()", "{Kernels}Lgamma({a})");
+            // ψ⁽ⁿ⁾ with the order n as the parameter (as Pow's exponent): Digamma(u) lowers to order 0, and the derivatives of
+            // every order are the same operation one and two orders up, so the calculus closes without a Trigamma, Tetragamma, ….
+            Add(new OpInfo(Op.Polygamma, "Digamma", 1, OpKind.ElementwiseUnary, ShapeRule.SameAsOperand, true, false, (v, p) => SpecialFunctions.Polygamma(p, v),
+                (g, n) => g.Unary(Op.Polygamma, n.A, n.Value + 1), (g, n, d1) => g.Unary(Op.Polygamma, n.A, n.Value + 2),   // ψ⁽ⁿ⁺¹⁾, ψ⁽ⁿ⁺²⁾
+                new[] { "{a}.polygamma((long){p})", null, "{Kernels}Polygamma({a}, {p})", "{Kernels}Polygamma({a}, {p})",
+                    "torch.polygamma(int({p}), {a})", "{Kernels}Polygamma({a}, {p})" }));
+            // The kinked functions: non-differentiable (DSL0008) unless the model opts in with [Subgradient] (Graph.Subgradients),
+            // then differentiated by the subgradient named here, libtorch's choice at the kink (abs′(0) = sign(0) = 0, relu′(0) = 0).
+            Unary(Op.Relu, "Relu", OpMath.Relu,
+                (g, n) => g.Unary(Op.Sign, n), (g, n, d1) => g.Const(0),                                // sign(relu u) = 1 for u > 0, else 0; 0
+                "{a}.relu()", "{a}.relu_()", "{Kernels}Relu({a})", "{Kernels}Relu({a})", "{a}.relu()", "{Kernels}Relu({a})", nonDifferentiable: true)
+                .Subgradient = "1 for u > 0 and 0 for u ≤ 0 (0 at the kink u = 0)";
 
             // Elementwise binary
             Binary(Op.Add, "+", (a, b) => a + b);

@@ -19,8 +19,9 @@ namespace Dsl.Models.Tests
     /// neighbourhoods, half-integers for the rounding functions). The models are the small [EnergyModel] classes of OpModels.cs, compiled by
     /// the real generator. Values must agree to 1e-12 relative (inf and NaN exactly); derivatives to 1e-12 relative plus 1e-15·(1 + |E|)
     /// absolute, the rounding of formulas such as 1 − tanh² that autograd evaluates the same way from its own tanh.
-    /// The non-differentiable functions (Abs, Sign, Floor, Round) have no model over x (their score would need f', DSL0008), so
-    /// they are checked on values only and their fused vector spelling is not run. The elementwise arithmetic operators and the
+    /// The kinked functions with a subgradient (Abs, Relu) have a model over x marked [Subgradient], checked against autograd, whose
+    /// backward uses the same subgradient (0 at the kink). The other non-differentiable functions (Sign, Floor, Round) have no model
+    /// over x (their score would need f', DSL0008), so they are checked on values only and their fused vector spelling is not run. The elementwise arithmetic operators and the
     /// reductions are structural table entries, covered by the model-level tests rather than here.
     /// An operation added to the table without a <see cref="Case"/> here fails <see cref="Every_table_operation_has_a_conformance_case"/>.
     /// </summary>
@@ -65,6 +66,8 @@ namespace Dsl.Models.Tests
         private static readonly double[] Periodic = Real.Where(v => System.Math.Abs(v) <= 1e4).Concat(new[] { System.Math.PI, -System.Math.PI / 2, 1e4 }).ToArray();
         private static readonly double[] PositiveEdges = { 1e-150, 1e-20, 1e-8, 0.5, 1, 2, 20, 30, 1e8, 1e100 };
         private static readonly double[] NonZero = Symmetric(1e-100, 1e-8, 0.5, 1, 2, 1e8, 1e100);
+        private static readonly double[] GammaEdges = { 1e-150, 1e-20, 1e-8, 0.1, 0.49, 0.5, 0.51, 1 - 1e-8, 1, 1 + 1e-8, 1.5, 2 - 1e-8, 2, 2 + 1e-8,
+            2.49, 2.5, 2.51, 3, 9.99, 10, 10.01, 20, 1e3, 1e8, 1e100 };
         private static readonly double[] Steps = Real.Concat(Symmetric(0.5, 1.5, 2.5, 0.49999999999999994, 1e15 + 0.5)).Distinct().ToArray();
 
         /// <summary>Every elementwise operation of the table and its conformance case.</summary>
@@ -88,6 +91,13 @@ namespace Dsl.Models.Tests
             new Case(IrOp.Cos, Math.Cos, (g, n) => Normal(g, n, 10), Periodic),
             new Case(IrOp.Log1p, Math.Log1p, (g, n) => Positive(g, n).Select(v => v - 1).ToArray(),
                 new[] { -1 + 1e-15, -0.5, -1e-8, -1e-300, 0, 1e-300, 1e-20, 1e-8, 0.5, 1, 1e8, 1e300 }),
+            new Case(IrOp.Expm1, Math.Expm1, (g, n) => Normal(g, n, 3), Moderate.Concat(new[] { 709.0, -745.0, 1e-300, 1e-16 }).ToArray()),
+            new Case(IrOp.LogSigmoid, Math.LogSigmoid, (g, n) => Normal(g, n, 10), Real, derivative: a => Math.Sigmoid(-a)),
+            new Case(IrOp.Erf, Math.Erf, (g, n) => Normal(g, n, 2), Symmetric(0, 1e-300, 1e-20, 1e-8, 0.1, 0.5, 1, 2, 2.5, 3, 4.9, 5, 5.1, 6, 10, 27, 1e10, 1e300)),
+            // Gamma's domain: the positive reals; its zeros 1 and 2 and their neighbourhoods (relative accuracy there), 0+, large.
+            new Case(IrOp.Lgamma, Math.Lgamma, Positive, GammaEdges),
+            new Case(IrOp.Relu, Math.Relu, (g, n) => Normal(g, n, 3), Real),
+            new Case(IrOp.Polygamma, Math.Digamma, Positive, GammaEdges.Concat(new[] { 1.4616321449683622, 1.46 }).ToArray()),
         }.ToDictionary(c => c.Op);
 
         /// <summary>The models of an operation (OpModels.cs), by the naming convention {Op}OnX / {Op}OnParam / {Op}OnHost.</summary>
@@ -120,7 +130,8 @@ namespace Dsl.Models.Tests
                 Assert.True(Cases.ContainsKey(info.Op), info.Op + " is in the op table without a conformance case");
                 Assert.NotNull(Create(info.Op, "OnParam", 1));
                 Assert.NotNull(Create(info.Op, "OnHost", 1));
-                Assert.Equal(!info.NonDifferentiable, Create(info.Op, "OnX", 1) != null);
+                // A model over x for the differentiable functions and for the kinked ones with a subgradient (marked [Subgradient]).
+                Assert.Equal(!info.NonDifferentiable || info.Subgradient != null, Create(info.Op, "OnX", 1) != null);
                 foreach (SpellingTarget backend in Enum.GetValues(typeof(SpellingTarget)))
                     if (backend != SpellingTarget.TorchOpsInPlace) Assert.True(info.Spelling(backend) != null, info.Op + " has no " + backend + " spelling");
             }
@@ -197,7 +208,7 @@ namespace Dsl.Models.Tests
             var c = Cases[Enum.Parse<IrOp>(name)];
             using var scope = NewDisposeScope();
             var model = Create(c.Op, "OnX", 1);
-            if (model == null) { Assert.True(OpTable.Get(c.Op).NonDifferentiable); return; }
+            if (model == null) { Assert.True(OpTable.Get(c.Op).NonDifferentiable && OpTable.Get(c.Op).Subgradient == null); return; }
             var points = c.Points(FixedSeeds.For("opconf" + name, 1).First());
             var padded = points.Concat(Enumerable.Repeat(1.0, (4 - points.Length % 4) % 4)).ToArray();
             var eager = (IEquationModel)model;

@@ -227,6 +227,13 @@ namespace Dsl.Models.Tests.OpConformance
         [Energy] Scalar E(Vec x) => (1.0 / (Len(W) * H)) * Dot(W, x);
     }
 
+    [EnergyModel, Subgradient]
+    public partial class AbsOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Abs(x)) + 0.0 * Dot(W, x);
+    }
+
     [EnergyModel]
     public partial class AbsOnParam
     {
@@ -351,5 +358,137 @@ namespace Dsl.Models.Tests.OpConformance
         [Param("D", Init = 1.0)] public Vec W;
         public double H = 1.0;
         [Energy] Scalar E(Vec x) => (Log1p(Len(W) * H)) * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class Expm1OnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Expm1(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class Expm1OnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(Expm1(W), x);
+    }
+
+    [EnergyModel]
+    public partial class Expm1OnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (Expm1(Len(W) * H)) * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class LogSigmoidOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(LogSigmoid(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class LogSigmoidOnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(LogSigmoid(W), x);
+    }
+
+    [EnergyModel]
+    public partial class LogSigmoidOnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (LogSigmoid(Len(W) * H)) * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class ErfOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Erf(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class ErfOnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(Erf(W), x);
+    }
+
+    [EnergyModel]
+    public partial class ErfOnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (Erf(Len(W) * H)) * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class LgammaOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Lgamma(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class LgammaOnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(Lgamma(W), x);
+    }
+
+    [EnergyModel]
+    public partial class LgammaOnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (Lgamma(Len(W) * H)) * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class PolygammaOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Digamma(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class PolygammaOnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(Digamma(W), x);
+    }
+
+    [EnergyModel]
+    public partial class PolygammaOnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (Digamma(Len(W) * H)) * Dot(W, x);
+    }
+
+    [EnergyModel, Subgradient]
+    public partial class ReluOnX
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Sum(Relu(x)) + 0.0 * Dot(W, x);
+    }
+
+    [EnergyModel]
+    public partial class ReluOnParam
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        [Energy] Scalar E(Vec x) => Dot(Relu(W), x);
+    }
+
+    [EnergyModel]
+    public partial class ReluOnHost
+    {
+        [Param("D", Init = 1.0)] public Vec W;
+        public double H = 1.0;
+        [Energy] Scalar E(Vec x) => (Relu(Len(W) * H)) * Dot(W, x);
     }
 }

@@ -134,6 +134,14 @@ namespace Dsl.Symbolic.Tests.Properties
             U(Op.Sin, Domain.Any);
             U(Op.Cos, Domain.Any);
             U(Op.Log1p, Domain.Positive);   // log(1 + a) needs a > −1; the positive domain is inside it
+            U(Op.Expm1, Domain.Any);
+            U(Op.LogSigmoid, Domain.Any);
+            U(Op.Erf, Domain.Any);
+            U(Op.Relu, Domain.Any);
+            U(Op.Lgamma, Domain.Positive);  // Γ's poles are 0 and the negative integers
+            // ψ⁽ⁿ⁾ with the orders a model reaches (Digamma is 0; its derivatives 1 and 2; Lgamma's 0 and 1), on the positive reals.
+            specs.Add(new OpSpec(Op.Polygamma, true, true, true, MainShapes.SelectMany(s => new[] { 0.0, 1, 2 }
+                .Select(p => new Form(s, new[] { s }, new[] { Domain.Positive }, a => new Expr(Op.Polygamma, s, new[] { a[0] }, p), 1))).ToArray()));
 
             // Elementwise binary (the divisor positive).
             B(Op.Add, Domain.Any);

@@ -368,6 +368,86 @@ namespace Dsl.Symbolic.Tests.Properties
             return w == 1 ? u : Math.Log(w) * u / (w - 1);
         }
 
+        private static double ExpSeriesMinusOne(double u)
+        {
+            double term = u, sum = u;
+            for (int n = 2; n < 40; n++) { term *= u / n; sum += term; }
+            return sum;
+        }
+
+        /// <summary>erf: the alternating Maclaurin series for |u| &lt; 2, erfc's continued fraction (Lentz) above.</summary>
+        private static double Erf(double u)
+        {
+            double a = Math.Abs(u);
+            if (a < 2)
+            {
+                double sum = 0, power = u;
+                for (int n = 0; n < 80; n++)
+                {
+                    sum += power / ((2 * n + 1) * Factorial(n)) * (n % 2 == 0 ? 1 : -1);
+                    power *= u * u;
+                }
+                return 2 / Math.Sqrt(Math.PI) * sum;
+            }
+            // erfc a = e^−a²/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + …)))), evaluated bottom-up with 300 levels.
+            double f = a;
+            for (int k = 300; k >= 1; k--) f = a + k / 2.0 / f;
+            double erfc = Math.Exp(-a * a) / Math.Sqrt(Math.PI) / f;
+            return Math.Sign(u) * (1 - erfc);
+        }
+
+        private static double Factorial(int n)
+        {
+            double f = 1;
+            for (int i = 2; i <= n; i++) f *= i;
+            return f;
+        }
+
+        private static readonly double[] Lanczos =
+        {
+            0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+            12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+        };
+
+        private static double LanczosLgamma(double u)
+        {
+            if (u < 0.5) return Math.Log(Math.PI / Math.Abs(Math.Sin(Math.PI * u))) - LanczosLgamma(1 - u);
+            double x = u - 1, sum = Lanczos[0];
+            for (int i = 1; i < 9; i++) sum += Lanczos[i] / (x + i);
+            double t = x + 7.5;
+            return 0.5 * Math.Log(2 * Math.PI) + (x + 0.5) * Math.Log(t) - t + Math.Log(sum);
+        }
+
+        // B₂ₖ, k = 1…10.
+        private static readonly double[] Bernoulli = { 1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6, -3617.0 / 510, 43867.0 / 798, -174611.0 / 330 };
+
+        /// <summary>ψ⁽ⁿ⁾(u): ψ⁽ⁿ⁾(u) = ψ⁽ⁿ⁾(u + 1) − (−1)ⁿ⁺¹ n!/uⁿ⁺¹... shifted to u ≥ 25, then the asymptotic series.</summary>
+        private static double Polygamma(int n, double u)
+        {
+            double shift = 0;
+            double sign = n % 2 == 1 ? 1 : -1;                    // (−1)ⁿ⁺¹
+            double nf = Factorial(n);
+            while (u < 25)
+            {
+                shift += n == 0 ? -1 / u : sign * nf / Math.Pow(u, n + 1);
+                u += 1;
+            }
+            double series;
+            if (n == 0)
+            {
+                series = Math.Log(u) - 0.5 / u;
+                for (int k = 1; k <= Bernoulli.Length; k++) series -= Bernoulli[k - 1] / (2 * k * Math.Pow(u, 2 * k));
+            }
+            else
+            {
+                series = Factorial(n - 1) / Math.Pow(u, n) + nf / (2 * Math.Pow(u, n + 1));
+                for (int k = 1; k <= Bernoulli.Length; k++)
+                    series += Bernoulli[k - 1] * Factorial(2 * k + n - 1) / (Factorial(2 * k) * Math.Pow(u, 2 * k + n));
+                series *= sign;
+            }
+            return shift + series;
+        }
+
         /// <summary>φ(u) by its textbook definition, and the propagated bound |φ'(u)|·e + k·U·|φ(u)|.</summary>
         private static (double, double) Unary(Op op, double p, double u, double e)
         {
@@ -376,6 +456,7 @@ namespace Dsl.Symbolic.Tests.Properties
             {
                 case Op.Neg: return (-u, e);
                 case Op.Abs: return (Math.Abs(u), e);
+                case Op.Relu: return (u > 0 || double.IsNaN(u) ? u : 0, e);
                 case Op.Exp: r = Math.Exp(u); d = r; k = 2; break;
                 case Op.Log: r = Math.Log(u); d = 1 / u; k = 2; break;
                 case Op.Sqrt: r = Math.Sqrt(u); d = 0.5 / r; k = 1; break;
@@ -389,6 +470,18 @@ namespace Dsl.Symbolic.Tests.Properties
                 case Op.Sin: r = Math.Sin(u); d = Math.Cos(u); k = 2; break;
                 case Op.Cos: r = Math.Cos(u); d = Math.Sin(u); k = 2; break;
                 case Op.Log1p: r = Log1p(u); d = 1 / (1 + u); k = 4; break;
+                // The special functions by textbook formulas independent of the runtime's (Dsl.Symbolic's SpecialFunctions).
+                case Op.Expm1: r = Math.Abs(u) < 0.5 ? ExpSeriesMinusOne(u) : Math.Exp(u) - 1; d = Math.Exp(u); k = 8; break;
+                case Op.LogSigmoid: r = -(Math.Max(-u, 0) + Log1p(Math.Exp(-Math.Abs(u)))); d = 1 / (1 + Math.Exp(u)); k = 4; break;
+                case Op.Erf: r = Erf(u); d = 2 / Math.Sqrt(Math.PI) * Math.Exp(-u * u); k = 64; break;
+                // Lanczos (g = 7, n = 9): about 1e-15 relative in Γ, so about 2e-15 absolute in log Γ (the relative bound cannot hold
+                // next to log Γ's zeros 1 and 2, where the value is a difference).
+                case Op.Lgamma: r = LanczosLgamma(u); d = Polygamma(0, u); return (r, Math.Abs(d) * e + 8 * U * Math.Abs(r) + 4e-15 * (1 + Math.Abs(Math.Log(u))));
+                // ψ⁽ⁿ⁾ by recurrence to u ≥ 25 and the asymptotic series; the runtime's ψ′ is ATen's trigamma (about 3e-10 relative at
+                // worst, its own truncation): the bound for n = 1 says so.
+                case Op.Polygamma:
+                    r = Polygamma((int)p, u); d = Polygamma((int)p + 1, u);
+                    return (r, Math.Abs(d) * e + (p == 1 ? 1e-9 : 64 * U) * Math.Abs(r) + (p == 0 ? 4e-16 * (1 + Math.Abs(Math.Log(u))) : 0));
                 // Piecewise constant: no propagated error unless the input's uncertainty straddles a jump, then the jump.
                 case Op.Sign: r = Math.Sign(u); return (r, Math.Sign(u - e) != Math.Sign(u + e) ? 2 : 0);
                 case Op.Floor: r = Math.Floor(u); return (r, Math.Floor(u - e) != Math.Floor(u + e) ? 1 : 0);

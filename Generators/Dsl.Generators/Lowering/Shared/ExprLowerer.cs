@@ -95,6 +95,7 @@ namespace Dsl.Generators.Lowering
             switch (e.Text)
             {
                 case "Tan": { var u = One(e, a); return g.Div(g.Unary(Op.Sin, u), g.Unary(Op.Cos, u)); }
+                case "Digamma": return g.Unary(Op.Polygamma, One(e, a), 0);                  // ψ = ψ⁽⁰⁾: the order is the table entry's parameter
                 case "Pow":
                     Arity(e, a, 2);
                     if (!a[1].IsConst) throw Error(DiagnosticDescriptors.Unsupported, e, "Pow with a non-constant exponent", modelName, "the exponent must be a literal or a constant");
