@@ -36,7 +36,11 @@ namespace Dsl.Generators.Tests
         {
             var root = Path.Combine(GeneratorFixture.RepoRoot(), folder);
             bool Built(string f) => f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) || f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar);
-            var trees = Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories).Where(f => !Built(f)).OrderBy(f => f, StringComparer.Ordinal)
+            // The folder's own files and the files its project links in from elsewhere (<Compile Include="../…" Link="…" />).
+            var linked = Directory.GetFiles(root, "*.csproj")
+                .SelectMany(p => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(p), "<Compile Include=\"([^\"]+\\.cs)\"")
+                    .Select(m => Path.GetFullPath(Path.Combine(root, m.Groups[1].Value.Replace('\\', Path.DirectorySeparatorChar)))));
+            var trees = Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories).Where(f => !Built(f)).Concat(linked).Distinct().OrderBy(f => f, StringComparer.Ordinal)
                 .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), RuntimeParseOptions, path: Path.GetRelativePath(GeneratorFixture.RepoRoot(), f)));
             return CSharpCompilation.Create(assemblyName, trees, Basic.Reference.Assemblies.Net100.References.All.Concat(references),
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: allowUnsafe)

@@ -23,6 +23,9 @@ namespace Dsl.Symbolic.Calculus
     /// </summary>
     public static class TimeIntegral
     {
+        /// <summary>The highest polynomial degree in t the closed form expands; above it the kernel is tabulated (DSL0015).</summary>
+        public const int MaxDegree = 16;
+
         /// <summary>(m(t), v(t)) for drift coefficient <paramref name="a"/> and squared diffusion <paramref name="g2"/>, both functions of <paramref name="t"/>.</summary>
         public static (Node Mean, Node Variance) Marginal(Graph g, Node a, Node g2, Node t)
         {
@@ -173,6 +176,10 @@ namespace Dsl.Symbolic.Calculus
             private Node[] MultiplyPoly(Node[] x, Node[] y)
             {
                 if (x.Length == 0 || y.Length == 0) return Array.Empty<Node>();
+                // A product of degree above MaxDegree (β(t) written as a long product of linear factors) is tabulated instead: its
+                // coefficients, expressions in the hyperparameters, grow combinatorially (a fuzz mutant ran out of memory here).
+                if (x.Length + y.Length - 2 > MaxDegree)
+                    throw new IntegrationUnsupportedException("a polynomial of degree " + (x.Length + y.Length - 2) + " in t (the closed form stops at degree " + MaxDegree + ")");
                 var r = new Node[x.Length + y.Length - 1];
                 for (int i = 0; i < x.Length; i++)
                     for (int j = 0; j < y.Length; j++)

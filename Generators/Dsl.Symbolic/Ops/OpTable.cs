@@ -121,7 +121,7 @@ namespace Dsl.Symbolic.Ops
         /// <summary>The shape rule.</summary>
         public ShapeRule Shape { get; }
 
-        /// <summary>True when the node carries a constant parameter in <see cref="Node.Value"/> (Pow's exponent).</summary>
+        /// <summary>True when the node carries a constant parameter in <see cref="Node.Value"/> (Pow's exponent, Polygamma's order).</summary>
         public bool HasParameter { get; }
 
         /// <summary>True for functions whose derivative is undefined or zero almost everywhere (no score through them: DSL0008).</summary>
