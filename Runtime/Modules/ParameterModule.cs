@@ -183,8 +183,12 @@ namespace Dsl
             }
         }
 
-        /// <summary>The registered parameter names, in declaration order.</summary>
-        public IReadOnlyList<string> ParameterNames => parameterNames;
+        /// <summary>
+        /// The registered parameter names, in declaration order, then each part's as "Part.Name" (the order of
+        /// <c>named_parameters()</c>); <see cref="SetParameter"/> accepts every one of them.
+        /// </summary>
+        public IReadOnlyList<string> ParameterNames =>
+            parts.Count == 0 ? parameterNames : parameterNames.Concat(parts.SelectMany(p => p.Part.ParameterNames.Select(n => p.Name + "." + n))).ToList();
     }
 }
 
