@@ -163,10 +163,18 @@ namespace Dsl
         /// Converts the parameters for <c>to(dtype)</c> / <c>to(device)</c>. TorchSharp's own epilogue assigns each
         /// converted Parameter to the field of the same name by reflection, which fails for the model's
         /// Scalar/Vec/Mat fields; this one re-registers the converted parameters instead, and the generated code
-        /// re-binds those fields from <see cref="Param"/> before it runs the user's equations.
+        /// re-binds those fields from <see cref="Param"/> before it runs the user's equations. Submodules (parts) are converted with
+        /// their own <c>to</c>, as TorchSharp's epilogue does.
         /// </summary>
         protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
         {
+            // Submodules (a generated model's parts) convert as TorchSharp's own epilogue would convert them.
+            foreach (var (_, child) in named_children())
+            {
+                if (device is null) child.to(dtype!.Value, non_blocking);
+                else if (dtype is null) child.to(device, non_blocking);
+                else child.to(device, dtype.Value, non_blocking);
+            }
             foreach (var name in parameterNames)
             {
                 var p = Param(name);
