@@ -62,6 +62,18 @@ namespace Dsl.Generators.Tests
         }
 
         [Fact]
+        public void Editing_a_parts_equation_regenerates_the_model_holding_it()
+        {
+            const string holder = "[EnergyModel] public partial class P { public readonly G Prior; [Energy] Scalar E(Vec x) => Prior.E(x); }";
+            var original = GeneratorHarness.Compile(new[] { Usings + Gaussian + "\n}", Usings + holder + "\n}" }, GeneratorFixture.References);
+            var first = GeneratorHarness.Run(new EnergyModelGenerator(), original);
+            Assert.DoesNotContain(".tanh()", first.Sources["Test.P.Dsl.g.cs"]);
+            var edited = GeneratorHarness.Compile(new[] { Usings + Gaussian.Replace("Norm2(x - Mu)", "Sum(Tanh(x - Mu))") + "\n}", Usings + holder + "\n}" }, GeneratorFixture.References);
+            var second = GeneratorHarness.Rerun(first.Driver, edited);
+            Assert.Contains(".tanh()", second.Sources["Test.P.Dsl.g.cs"]);
+        }
+
+        [Fact]
         public void DSL0050_a_part_whose_model_has_no_source()
         {
             // The part's class is compiled into another assembly: its equation cannot be read.
