@@ -98,7 +98,7 @@ namespace Dsl.Generators.Parsing
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
                 noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.Concat(parts.Params).ToEquatableArray(), classLocation, kernels,
-                parts.Specs.ToEquatableArray());
+                Parts: parts.Specs.ToEquatableArray());
         }
 
         private static bool IsUnitType(ITypeSymbol type) => IsDslType(type, "Vec") || IsDslType(type, "Spins") || IsDslType(type, "Bits");
