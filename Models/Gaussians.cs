@@ -12,7 +12,7 @@ namespace Dsl.Models
         /// <summary>The standard deviation σ.</summary>
         [Param(Init = 1.0)] public Scalar Sigma;
 
-        [Energy] Scalar E(Vec x) => Norm2(x - Mu) / (2 * Sigma * Sigma);
+        [Energy] internal Scalar E(Vec x) => Norm2(x - Mu) / (2 * Sigma * Sigma);
 
         [LogPartition] Scalar LogZ() => 0.5 * Len(Mu) * Log(2 * PI * Square(Sigma));
     }

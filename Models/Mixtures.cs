@@ -18,7 +18,7 @@ namespace Dsl.Models
         /// <summary>The shared standard deviation σ.</summary>
         [Param(Init = 1.0)] public Scalar Sigma;
 
-        [Energy] Scalar E(Vec x) => -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma));
+        [Energy] internal Scalar E(Vec x) => -LogSumExp(LogW - RowNorm2(x - Mu) / (2 * Sigma * Sigma));
 
         [LogPartition] Scalar LogZ() => LogSumExp(LogW) + 0.5 * Cols(Mu) * Log(2 * PI * Square(Sigma));
     }
@@ -36,7 +36,7 @@ namespace Dsl.Models
         /// <summary>The expert exponents αₖ.</summary>
         [Param("K", Init = 1.0)] public Vec Alpha;
 
-        [Energy] Scalar E(Vec x) => Sum(Alpha * Log(1 + Square(W * x)));
+        [Energy] internal Scalar E(Vec x) => Sum(Alpha * Log(1 + Square(W * x)));
     }
 
     /// <summary>

@@ -48,6 +48,26 @@ namespace Dsl.Models
             }),
             new CatalogEntry("ProductOfStudentT", ProductOfStudentT.Info, seed => new ProductOfStudentT(D: 2, K: 4, generator: Seeded(seed))),
             new CatalogEntry("MlpEnergy", MlpEnergy.Info, seed => new MlpEnergy(D: 32, H: 64, generator: Seeded(seed))),
+            new CatalogEntry("GaussianPosterior", GaussianPosterior.Info, seed =>
+            {
+                // Composition: a Gaussian prior part times the likelihood of y = A x + ε (three observations of x ∈ ℝ²).
+                var m = new GaussianPosterior(D: 2, Likelihood_M: 3, generator: Seeded(seed));
+                m.SetParameter("Prior.Mu", tensor(new[] { 0.5f, -0.5f }));
+                m.SetParameter("Prior.Sigma", tensor(1.5f));
+                m.SetParameter("Likelihood.A", tensor(new[] { 1.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f }).reshape(3, 2));
+                m.SetParameter("Likelihood.Y", tensor(new[] { 1.0f, 0.2f, 1.5f }));
+                m.SetParameter("Likelihood.Noise", tensor(0.7f));
+                return m;
+            }),
+            new CatalogEntry("MixtureTimesStudentT", MixtureTimesStudentT.Info, seed =>
+            {
+                // Composition: the product of the gallery's two-mode mixture and a product of Student-t experts.
+                var m = new MixtureTimesStudentT(D: 2, Mixture_K: 2, Experts_K: 4, generator: Seeded(seed));
+                m.SetParameter("Mixture.Mu", tensor(new[] { -2.0f, 0.0f, 2.0f, 0.0f }).reshape(2, 2));
+                m.SetParameter("Mixture.Sigma", tensor(0.7f));
+                m.SetParameter("Experts.Alpha", tensor(new[] { 0.5f, 0.5f, 0.5f, 0.5f }));
+                return m;
+            }),
         };
 
         /// <summary>The noise-conditional models (E(x, σ)): listed by `dsl models`, sampled by annealed Langevin.</summary>

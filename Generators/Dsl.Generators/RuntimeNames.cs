@@ -346,6 +346,8 @@ namespace Dsl.Generators
             public const string CheckSpins = "CheckSpins";
             /// <summary>Checks a Gaussian visible precision is positive.</summary>
             public const string CheckPrecision = "CheckPrecision";
+            /// <summary>Registers another generated model as a part (a submodule whose parameters are read as "Part.Name").</summary>
+            public const string RegisterPart = "RegisterPart";
         }
 
         /// <summary>Members of the generated <c>torchScript</c> field (a <see cref="GeneratedCode.TorchScriptUnit"/>) that generated methods call.</summary>

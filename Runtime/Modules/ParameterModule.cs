@@ -16,6 +16,7 @@ namespace Dsl
     public abstract class ParameterModule : nn.Module, IModel
     {
         private readonly List<string> parameterNames = new List<string>();
+        private readonly List<(string Name, ParameterModule Part)> parts = new List<(string, ParameterModule)>();
 
         /// <summary>Creates the module for a model over x ∈ ℝ^<paramref name="dim"/>.</summary>
         protected ParameterModule(string modelName, int dim) : base(modelName)
@@ -31,10 +32,10 @@ namespace Dsl
         public int Dim { get; }
 
         /// <summary>The parameters' dtype (Float32 for a model without parameters).</summary>
-        public ScalarType DType => parameterNames.Count == 0 ? ScalarType.Float32 : Param(parameterNames[0]).dtype;
+        public ScalarType DType => FirstParameter()?.dtype ?? ScalarType.Float32;
 
         /// <summary>The parameters' device (CPU for a model without parameters).</summary>
-        public Device Device => parameterNames.Count == 0 ? CPU : Param(parameterNames[0]).device;
+        public Device Device => FirstParameter()?.device ?? CPU;
 
         /// <summary>
         /// Which code the generated inference methods (<c>…NoGrad</c>) run: set from <see cref="EnergyModelAttribute.Kernels"/>, and
@@ -70,12 +71,52 @@ namespace Dsl
             return parameter;
         }
 
-        /// <summary>The current tensor of a registered parameter (after <c>to()</c> or <c>load_state_dict</c> too).</summary>
+        /// <summary>
+        /// Registers another model as a part of this one (a TorchSharp submodule named <paramref name="name"/>): its parameters
+        /// train, convert and checkpoint with this model's, under the names "<paramref name="name"/>.Parameter", and
+        /// <see cref="Param"/> and <see cref="SetParameter"/> accept those names. Generated constructors call it for each part
+        /// a model holds (a readonly field or get-only property whose type is another generated energy model).
+        /// </summary>
+        protected T RegisterPart<T>(string name, T part) where T : ParameterModule
+        {
+            if (part is null) throw new ArgumentNullException(nameof(part), ModelName + ": the part '" + name + "' is null.");
+            if (part.Dim != Dim)
+                throw new ArgumentException(ModelName + ": the part '" + name + "' is over x ∈ ℝ^" + part.Dim + " but this model is over ℝ^" + Dim + ".", nameof(part));
+            register_module(name, part);
+            parts.Add((name, part));
+            return part;
+        }
+
+        /// <summary>The parts registered with <see cref="RegisterPart"/>, in registration order.</summary>
+        public IReadOnlyList<(string Name, ParameterModule Part)> Parts => parts;
+
+        /// <summary>The current tensor of a registered parameter (after <c>to()</c> or <c>load_state_dict</c> too); "Part.Name" reads a part's.</summary>
         protected Tensor Param(string name)
         {
+            int dot = name.IndexOf('.');
+            if (dot > 0) return PartNamed(name.Substring(0, dot)).Param(name.Substring(dot + 1));
             var p = get_parameter(name);
             if (p is null) throw new ArgumentException(ModelName + ": no parameter named '" + name + "'.", nameof(name));
             return p;
+        }
+
+        private ParameterModule PartNamed(string name)
+        {
+            foreach (var (partName, part) in parts)
+                if (partName == name) return part;
+            throw new ArgumentException(ModelName + ": no part named '" + name + "'.", nameof(name));
+        }
+
+        /// <summary>The first parameter of this model, else of its first part that has one; null when there is none.</summary>
+        private Tensor? FirstParameter()
+        {
+            if (parameterNames.Count > 0) return Param(parameterNames[0]);
+            foreach (var (_, part) in parts)
+            {
+                var p = part.FirstParameter();
+                if (p is not null) return p;
+            }
+            return null;
         }
 
         /// <summary>Throws an <see cref="ArgumentException"/> unless x is [N, Dim], floating point, on the parameters' dtype and device.</summary>
@@ -86,8 +127,8 @@ namespace Dsl
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must have shape [N, " + Dim + "] (N samples of dimension D = " + Dim + "); got " + Broadcasting.Describe(x) + ".", argument);
             if (!x.is_floating_point())
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must be floating point; got " + x.dtype + ".", argument);
-            if (parameterNames.Count == 0) return;
-            var p = Param(parameterNames[0]);
+            var p = FirstParameter();
+            if (p is null) return;
             if (x.dtype != p.dtype)
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' has dtype " + x.dtype + " but the model's parameters are " + p.dtype + "; convert x or call model.to(ScalarType." + x.dtype + ").", argument);
             if (x.device_type != p.device_type || x.device_index != p.device_index)
@@ -104,6 +145,12 @@ namespace Dsl
         /// <summary>Copies <paramref name="value"/> into the named parameter (dtype and device converted).</summary>
         public void SetParameter(string name, Tensor value)
         {
+            int dot = name.IndexOf('.');
+            if (dot > 0 && parts.Any(p => p.Name == name.Substring(0, dot)))
+            {
+                PartNamed(name.Substring(0, dot)).SetParameter(name.Substring(dot + 1), value);
+                return;
+            }
             if (!parameterNames.Contains(name))
                 throw new ArgumentException(ModelName + ": no parameter named '" + name + "'; parameters: " + string.Join(", ", parameterNames) + ".", nameof(name));
             var p = Param(name);
@@ -116,10 +163,18 @@ namespace Dsl
         /// Converts the parameters for <c>to(dtype)</c> / <c>to(device)</c>. TorchSharp's own epilogue assigns each
         /// converted Parameter to the field of the same name by reflection, which fails for the model's
         /// Scalar/Vec/Mat fields; this one re-registers the converted parameters instead, and the generated code
-        /// re-binds those fields from <see cref="Param"/> before it runs the user's equations.
+        /// re-binds those fields from <see cref="Param"/> before it runs the user's equations. Submodules (parts) are converted with
+        /// their own <c>to</c>, as TorchSharp's epilogue does.
         /// </summary>
         protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
         {
+            // Submodules (a generated model's parts) convert as TorchSharp's own epilogue would convert them.
+            foreach (var (_, child) in named_children())
+            {
+                if (device is null) child.to(dtype!.Value, non_blocking);
+                else if (dtype is null) child.to(device, non_blocking);
+                else child.to(device, dtype.Value, non_blocking);
+            }
             foreach (var name in parameterNames)
             {
                 var p = Param(name);
@@ -136,8 +191,12 @@ namespace Dsl
             }
         }
 
-        /// <summary>The registered parameter names, in declaration order.</summary>
-        public IReadOnlyList<string> ParameterNames => parameterNames;
+        /// <summary>
+        /// The registered parameter names, in declaration order, then each part's as "Part.Name" (the order of
+        /// <c>named_parameters()</c>); <see cref="SetParameter"/> accepts every one of them.
+        /// </summary>
+        public IReadOnlyList<string> ParameterNames =>
+            parts.Count == 0 ? parameterNames : parameterNames.Concat(parts.SelectMany(p => p.Part.ParameterNames.Select(n => p.Name + "." + n))).ToList();
     }
 }
 

@@ -12,6 +12,7 @@ namespace Dsl.Generators.Tests
             "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
             "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "ContinuousHopfieldNetwork", "IsingModel", "LatticeIsing",
             "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing", "GammaDensity", "DirichletDensity",
+            "LinearGaussianLikelihood", "GaussianPosterior", "MixtureTimesStudentT",
         };
 
         public static TheoryData<string> SdeNames() => new TheoryData<string>

@@ -26,7 +26,7 @@ namespace Dsl.Models.Tests
             {
                 var shape = model.named_parameters().First(np => np.name == p).parameter.shape;
                 var value = empty(shape, dtype: ScalarType.Float64).normal_(0, 0.7, generator: g);
-                if (Positive.Contains(p)) value = value.abs().Add(0.5);
+                if (Positive.Contains(p.Split('.').Last())) value = value.abs().Add(0.5);   // a part's "Prior.Sigma" too
                 model.SetParameter(p, value);
             }
             model.to(dtype);

@@ -167,6 +167,24 @@ namespace Dsl.Generators.Diagnostics
             "The score of '{0}' is infinite or NaN where {1} = 0, which its argument can reach: write {2}",
             DiagnosticSeverity.Warning);
 
+        /// <summary>DSL0050: a part whose [EnergyModel] class has no source in this compilation (declared in another assembly).</summary>
+        public static readonly DiagnosticDescriptor PartWithoutSource = Make("DSL0050",
+            "Part's model has no source in this compilation",
+            "The part '{0}' of '{1}' is a '{2}', whose source is not in this compilation, so its energy cannot be inlined; declare the part's model in this project (copy its [EnergyModel] class) or write its energy in '{1}' directly",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0051: a part whose energy cannot be inlined (signature, accessibility, nested parts).</summary>
+        public static readonly DiagnosticDescriptor PartNotInlinable = Make("DSL0051",
+            "Part's energy cannot be inlined",
+            "The part '{0}' of '{1}' cannot be used: '{2}' {3}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0052: a member holding a part that is not a readonly field or get-only auto-property, or whose names clash.</summary>
+        public static readonly DiagnosticDescriptor PartDeclaration = Make("DSL0052",
+            "Invalid part declaration",
+            "The part '{0}' of '{1}' cannot be used: {2}",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

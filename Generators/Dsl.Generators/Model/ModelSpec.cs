@@ -85,8 +85,19 @@ namespace Dsl.Generators.Model
     /// <summary>An equation: its locals (in order) and its result.</summary>
     public sealed record EquationSpec(string MethodName, string SourceText, EquatableArray<ExprSpec> Locals, ExprSpec Result, LocationInfo? Location);
 
-    /// <summary>A [Param] field.</summary>
-    public sealed record ParamSpec(string Name, int Rank, EquatableArray<string> Dims, double Init, LocationInfo? Location);
+    /// <summary>
+    /// A [Param] field. A part's parameter (see <see cref="PartSpec"/>) has <paramref name="Part"/> set to the part's member name and
+    /// <paramref name="Name"/> "Part.Name": the part registers it, the model reads it through the part.
+    /// </summary>
+    public sealed record ParamSpec(string Name, int Rank, EquatableArray<string> Dims, double Init, LocationInfo? Location, string? Part = null);
+
+    /// <summary>
+    /// A part: a readonly field or get-only property of the model whose type is another [EnergyModel] class; its energy is
+    /// inlined where the model's equation calls it. The constructor creates it with <paramref name="SizeArguments"/> (the
+    /// model's size symbols, in the part constructor's order) and registers it as a submodule named <paramref name="Member"/>. <paramref name="EnergySource"/> is the part's energy
+    /// as written ("E(x) = …"), cited in the generated file.
+    /// </summary>
+    public sealed record PartSpec(string Member, string TypeFullName, EquatableArray<string> SizeArguments, string EnergySource, LocationInfo? Location);
 
     /// <summary>A type containing the model (for nested models).</summary>
     public sealed record ContainerSpec(string Keyword, string Name);
@@ -109,7 +120,8 @@ namespace Dsl.Generators.Model
         EquatableArray<ParamSpec> Params,
         LocationInfo? ClassLocation,
         KernelChoice Kernels = KernelChoice.Auto,
-        bool Subgradients = false);
+        bool Subgradients = false,
+        EquatableArray<PartSpec> Parts = default);
 
     /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
     public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);

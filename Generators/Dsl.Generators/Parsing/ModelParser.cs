@@ -65,8 +65,14 @@ namespace Dsl.Generators.Parsing
                 return null;
             }
 
+            // Composition: members whose type is another [EnergyModel] class are parts; calls to their energies are inlined.
+            var parts = PartReader.Read(compilation, type, dimSymbol, parameters, diagnostics, ct);
+            if (parts.Specs.Count > 0 && (energy.Parameters.Length != 1 || !IsDslType(energy.Parameters[0].Type, "Vec")))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartNotInlinable, LocationInfo.From(energySyntax.ParameterList.GetLocation()), parts.Specs[0].Member, type.Name, type.Name,
+                    "holds parts but its energy is not 'Scalar " + energy.Name + "(Vec x)'; a model with parts is over real x only (no [NoiseLevel], [Hidden], Spins or Bits yet)"));
+
             var paramNames = new HashSet<string>(parameters.Select(p => p.Name));
-            var reader = new EquationReader(compilation, type, paramNames, type.Name, diagnostics, ct);
+            var reader = new EquationReader(compilation, type, paramNames, type.Name, diagnostics, ct, parts.Infos);
             var second = energy.Parameters.Length == 2 ? energy.Parameters[1] : null;
             var hidden = second != null && HasAttribute(second, "HiddenAttribute") ? second : null;
             var noiseLevel = hidden == null ? second : null;
@@ -91,8 +97,8 @@ namespace Dsl.Generators.Parsing
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
-                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.ToEquatableArray(), classLocation, kernels,
-                HasAttribute(type, "SubgradientAttribute"));
+                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.Concat(parts.Params).ToEquatableArray(), classLocation, kernels,
+                HasAttribute(type, "SubgradientAttribute"), Parts: parts.Specs.ToEquatableArray());
         }
 
         private static bool IsUnitType(ITypeSymbol type) => IsDslType(type, "Vec") || IsDslType(type, "Spins") || IsDslType(type, "Bits");

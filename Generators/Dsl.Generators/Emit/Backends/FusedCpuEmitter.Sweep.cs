@@ -27,7 +27,7 @@ namespace Dsl.Generators.Emit
         public static void EmitSweep(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
         {
             var locals = new Dictionary<string, string>();
-            foreach (var p in parameters) locals[p.Name] = "p_" + p.Name;
+            foreach (var p in parameters) locals[p.Name] = CSharpText.ParamLocal(p.Name);
             new FusedCpuEmitter(new[] { flipEnergy }, locals, "", sharedLevelStep: false).EmitSweepMethod(w, modelName, flipEnergy, spins, equation, parameters);
         }
 

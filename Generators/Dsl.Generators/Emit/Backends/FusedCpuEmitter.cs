@@ -89,7 +89,7 @@ namespace Dsl.Generators.Emit
         public static void Emit(SourceWriter w, string kernelName, string methodName, IReadOnlyList<Node> roots, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step = false)
         {
             var locals = new Dictionary<string, string>();
-            foreach (var p in parameters) locals[p.Name] = "p_" + p.Name;
+            foreach (var p in parameters) locals[p.Name] = CSharpText.ParamLocal(p.Name);
             new FusedCpuEmitter(roots, locals, conditional ? "sigma" : "", conditional && step).EmitKernel(w, kernelName, methodName, returnType, parameters, conditional, step);
         }
 
@@ -267,8 +267,8 @@ namespace Dsl.Generators.Emit
             {
                 if (!used.Contains(p.Name)) continue;
                 prologue.Line(p.Rank == 0
-                    ? "double p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.ReadScalar + "(" + RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p.Name) + "));"
-                    : "var p_" + p.Name + " = " + RuntimeNames.GeneratedCode.FusedKernels.Read + "(" + RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p.Name) + "));");
+                    ? "double " + CSharpText.ParamLocal(p.Name) + " = " + RuntimeNames.GeneratedCode.FusedKernels.ReadScalar + "(" + RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p.Name) + "));"
+                    : "var " + CSharpText.ParamLocal(p.Name) + " = " + RuntimeNames.GeneratedCode.FusedKernels.Read + "(" + RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p.Name) + "));");
             }
         }
 

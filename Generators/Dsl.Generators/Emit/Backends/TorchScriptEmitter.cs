@@ -100,7 +100,7 @@ namespace Dsl.Generators.Emit
             var order = Topology.Order(roots);
             var used = new HashSet<string>(order.Where(n => n.Op == Op.Param).Select(n => n.Name!), StringComparer.Ordinal);
             foreach (var p in parameters)
-                if (used.Contains(p)) arguments.Add(new Argument("p_" + p, "Tensor", RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p) + ")"));
+                if (used.Contains(p)) arguments.Add(new Argument(CSharpText.ParamLocal(p), "Tensor", RuntimeNames.BaseMembers.Param + "(" + CSharpText.Str(p) + ")"));
 
             foreach (var n in order)
             {
@@ -109,7 +109,7 @@ namespace Dsl.Generators.Emit
                 {
                     case Op.Input: names[n] = "x"; continue;
                     case Op.Condition: names[n] = "sigma"; continue;
-                    case Op.Param: names[n] = "p_" + n.Name; continue;
+                    case Op.Param: names[n] = CSharpText.ParamLocal(n.Name!); continue;
                 }
                 string t = "t" + temps++;
                 body.Add(t + " = " + Code(n));

@@ -29,17 +29,21 @@ namespace Dsl.Generators.Emit
                 w.Line("size_" + size + " = " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
             foreach (var p in spec.Params)
             {
+                if (p.Part != null) continue;   // registered by its part
                 string shape = "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
                 if (p.Rank == 0) shape = "System.Array.Empty<long>()";
                 w.Line(RuntimeNames.BaseMembers.RegisterParam + "(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
+            // Composition: each part is created with this model's sizes and registered as a submodule (its parameters are "Part.Name").
+            foreach (var part in spec.Parts)
+                w.Line(part.Member + " = " + RuntimeNames.BaseMembers.RegisterPart + "(" + Str(part.Member) + ", new " + part.TypeFullName + "(" + string.Join(", ", part.SizeArguments) + ", generator));");
             w.Line("BindEquationFields();");
             // A forced path is the model's run-time path from construction on (the property can still be changed).
             if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line(RuntimeNames.BaseMembers.Kernels + " = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
             if (spec.Kernels == Model.KernelChoice.Fused) w.Line(RuntimeNames.BaseMembers.Kernels + " = " + RuntimeNames.Api.KernelPath.Fused + ";   // [EnergyModel(Kernels = KernelPath.Fused)]");
             w.Close();
             w.Line();
-            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors.</summary>");
+            w.Line("/// <summary>Points the [Param] fields that the user's equations read at the current parameter tensors" + (spec.Parts.Count > 0 ? " (the parts' fields too)" : "") + ".</summary>");
             w.Open("private void BindEquationFields()");
             foreach (var p in spec.Params)
                 w.Line(p.Name + " = new " + RuntimeNames.Api.Prefix + KindName(p.Rank) + "(" + RuntimeNames.BaseMembers.Param + "(" + Str(p.Name) + "));");
@@ -91,8 +95,8 @@ namespace Dsl.Generators.Emit
             foreach (var p in parameters)
             {
                 if (!used.Contains(p.Name)) continue;
-                locals[p.Name] = "p_" + p.Name;
-                w.Line("var p_" + p.Name + " = " + RuntimeNames.BaseMembers.Param + "(" + Str(p.Name) + ");");
+                locals[p.Name] = ParamLocal(p.Name);
+                w.Line("var " + ParamLocal(p.Name) + " = " + RuntimeNames.BaseMembers.Param + "(" + Str(p.Name) + ");");
             }
             return locals;
         }

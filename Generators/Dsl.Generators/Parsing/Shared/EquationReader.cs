@@ -19,8 +19,8 @@ namespace Dsl.Generators.Parsing
         private const int MaxSpecNodes = 20000;
 
         private readonly Compilation compilation;
-        private readonly INamedTypeSymbol type;
-        private readonly HashSet<string> paramNames;
+        private INamedTypeSymbol type;
+        private HashSet<string> paramNames;
         private readonly string modelName;
         private readonly List<DiagnosticInfo> diagnostics;
         private readonly CancellationToken ct;
@@ -34,10 +34,21 @@ namespace Dsl.Generators.Parsing
         private bool failed;
         private int specNodes;
 
-        public EquationReader(Compilation compilation, INamedTypeSymbol type, HashSet<string> paramNames, string modelName, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+        // Composition: the model's parts, and while a part's energy is being inlined, the prefixes its parameters and
+        // hyperparameters take in the model ("Prior." and "this.Prior."); the model's own class stays rootType.
+        private readonly INamedTypeSymbol rootType;
+        private readonly IReadOnlyList<PartInfo> parts;
+        private string paramPrefix = "";
+        private string hyperPrefix = "this.";
+
+        /// <param name="parts">The model's parts (composition): calls to their [Energy] methods are inlined.</param>
+        public EquationReader(Compilation compilation, INamedTypeSymbol type, HashSet<string> paramNames, string modelName, List<DiagnosticInfo> diagnostics, CancellationToken ct,
+            IReadOnlyList<PartInfo>? parts = null)
         {
             this.compilation = compilation; this.type = type; this.paramNames = paramNames;
             this.modelName = modelName; this.diagnostics = diagnostics; this.ct = ct;
+            rootType = type;
+            this.parts = parts ?? Array.Empty<PartInfo>();
         }
 
         /// <param name="namedInputs">Further batched Vec arguments (a [KlDivergence]'s μ, log σ², …): read as inputs named by their parameter names.</param>
@@ -186,19 +197,29 @@ namespace Dsl.Generators.Parsing
                 case IFieldSymbol field when field.HasConstantValue && TryNumber(field.ConstantValue, out var c):
                     return new ExprSpec(ExprKind.Const, "", c, EquatableArray<ExprSpec>.Empty, location);
                 case IFieldSymbol field when paramNames.Contains(field.Name) && SymbolEqualityComparer.Default.Equals(field.ContainingType, type):
-                    return new ExprSpec(ExprKind.Param, field.Name, 0, EquatableArray<ExprSpec>.Empty, location);
+                    return new ExprSpec(ExprKind.Param, paramPrefix + field.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                 case IFieldSymbol field when IsNumeric(field.Type) && SymbolEqualityComparer.Default.Equals(field.ContainingType, type):
-                    return Hyper(field.Name, field.IsStatic, location);
+                    return Hyper(field, field.IsStatic, expr, location);
                 case IPropertySymbol property when IsNumeric(property.Type) && SymbolEqualityComparer.Default.Equals(property.ContainingType, type) && !property.IsIndexer:
-                    return Hyper(property.Name, property.IsStatic, location);
+                    return Hyper(property, property.IsStatic, expr, location);
             }
             string what = symbol == null ? "'" + expr + "'" : "The " + symbol.Kind.ToString().ToLowerInvariant() + " '" + symbol.Name + "'";
             Fail(expr.GetLocation(), what, "an equation may read its argument, locals, [Param] fields, numeric fields or properties of the model, and constants");
             return null;
         }
 
-        private ExprSpec Hyper(string name, bool isStatic, LocationInfo? location) =>
-            new ExprSpec(ExprKind.Hyper, isStatic ? type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + name : "this." + name, 0, EquatableArray<ExprSpec>.Empty, location);
+        private ExprSpec? Hyper(ISymbol member, bool isStatic, ExpressionSyntax expr, LocationInfo? location)
+        {
+            // A part's hyperparameter is read through the part by the holding model's generated code.
+            if (!SymbolEqualityComparer.Default.Equals(type, rootType) && !compilation.IsSymbolAccessibleWithin(member, rootType))
+            {
+                Fail(expr.GetLocation(), "The " + member.Kind.ToString().ToLowerInvariant() + " '" + type.Name + "." + member.Name + "'",
+                    "a part's numeric fields and properties are read by the holding model's generated code; declare it 'public' or 'internal'");
+                return null;
+            }
+            string name = member.Name;
+            return new ExprSpec(ExprKind.Hyper, isStatic ? type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + name : hyperPrefix + name, 0, EquatableArray<ExprSpec>.Empty, location);
+        }
 
         private ExprSpec? ReadCall(InvocationExpressionSyntax call, SemanticModel semantic, Dictionary<ISymbol, ExprSpec> env, int depth, LocationInfo? location)
         {
@@ -225,8 +246,36 @@ namespace Dsl.Generators.Parsing
                 return new ExprSpec(ExprKind.Call, method.Name, 0, args.ToEquatableArray(), location);
             if (SymbolEqualityComparer.Default.Equals(method.ContainingType, type) && !method.IsGenericMethod)
                 return Inline(method, call, args, depth, location);
-            Fail(call.GetLocation(), "The call to '" + owner + "." + method.Name + "'", "equations may call Dsl.Math functions and the model's own helper methods");
+            var part = PartOf(call, method, semantic);
+            if (part != null) return InlinePart(part, call, args, depth, location);
+            Fail(call.GetLocation(), "The call to '" + owner + "." + method.Name + "'", "equations may call Dsl.Math functions, the model's own helper methods and its parts' [Energy] methods (Part.E(x))");
             return null;
+        }
+
+        /// <summary>The part whose [Energy] method <paramref name="call"/> calls through the member holding it (Prior.E(x), this.Prior.E(x)); null otherwise.</summary>
+        private PartInfo? PartOf(InvocationExpressionSyntax call, IMethodSymbol method, SemanticModel semantic)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(type, rootType) || !(call.Expression is MemberAccessExpressionSyntax access)) return null;
+            var receiver = semantic.GetSymbolInfo(access.Expression, ct).Symbol;
+            return parts.FirstOrDefault(p => SymbolEqualityComparer.Default.Equals(p.Member, receiver) && SymbolEqualityComparer.Default.Equals(p.Energy, method.OriginalDefinition));
+        }
+
+        /// <summary>Inlines a part's energy: its [Param]s become "Part.Name", its numeric members "this.Part.Name", its argument the call's.</summary>
+        private ExprSpec? InlinePart(PartInfo part, InvocationExpressionSyntax call, List<ExprSpec> args, int depth, LocationInfo? location)
+        {
+            var saved = (type, paramNames, paramPrefix, hyperPrefix);
+            type = part.Type;
+            paramNames = part.ParamNames;
+            paramPrefix = part.Member.Name + ".";
+            hyperPrefix = "this." + part.Member.Name + ".";
+            try
+            {
+                return Inline(part.Energy, call, args, depth, location);
+            }
+            finally
+            {
+                (type, paramNames, paramPrefix, hyperPrefix) = saved;
+            }
         }
 
         private ExprSpec? Inline(IMethodSymbol method, InvocationExpressionSyntax call, List<ExprSpec> args, int depth, LocationInfo? location)
