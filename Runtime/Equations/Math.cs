@@ -9,7 +9,7 @@ namespace Dsl
     /// The functions an equation may call (<c>using static Dsl.Math;</c>). Each runs eagerly on tensors and is
     /// known to the generator, which differentiates it symbolically. Reductions act on the per-sample axes.
     /// </summary>
-    public static class Math
+    public static partial class Math
     {
         /// <summary>π.</summary>
         public const double PI = System.Math.PI;
@@ -166,6 +166,8 @@ namespace Dsl
         {
             var wt = w.Tensor;
             var vt = v.Tensor;
+            if (wt.dtype != vt.dtype || wt.device.ToString() != vt.device.ToString())   // a constant (Eye, Mat.Of) meets x: x's dtype and device
+                wt = wt.to(vt.dtype, vt.device);
             if (!w.Batched && v.Batched) return new Vec(vt.matmul(wt.transpose(-2, -1)));
             if (w.Batched && v.Batched) return new Vec(wt.matmul(vt.unsqueeze(-1)).squeeze(-1));
             return new Vec(wt.matmul(vt));

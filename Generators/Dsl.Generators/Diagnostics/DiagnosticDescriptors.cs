@@ -155,6 +155,12 @@ namespace Dsl.Generators.Diagnostics
             "'{0}' asks for TorchScript kernels (Kernels = KernelPath.TorchScript) but {1}; use KernelPath.Auto (TorchScript on CUDA where it can be written) or KernelPath.TorchOps",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0035: an index, slice bound or Eye size that is not a size expression (a literal, a model size, ^k, sums of them).</summary>
+        public static readonly DiagnosticDescriptor NotASize = Make("DSL0035",
+            "Index, slice bound or size is not a size",
+            "'{0}' in the equation of '{1}' is not a size: {2}",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

@@ -83,9 +83,18 @@ namespace Dsl.Generators.Lowering
             var graph = new Graph();
             var x = graph.Input(spec.DimSymbol);
             var sigma = spec.NoiseLevelName != null ? graph.Condition(spec.NoiseLevelName) : null;
-            var parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.ToArray()));
+            Dictionary<string, Node> parameters;
+            try
+            {
+                parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.Select(SizeExpr.Canonical).ToArray()));
+            }
+            catch (ShapeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.ClassLocation, spec.ClassName, e.Message));
+                return null;
+            }
             var origins = new Dictionary<Node, LocationInfo?>();
-            var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName);
+            var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName) { SizeNames = new HashSet<string>(SizeSymbols(spec)) };
 
             Node energy;
             try
@@ -181,11 +190,19 @@ namespace Dsl.Generators.Lowering
                 if (discrete == null) return null;
             }
 
+            var sizes = SizeSymbols(spec);
+            return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete);
+        }
+
+        /// <summary>The model's size names in order of first use: x's dimension, then the names the [Param] shapes read ("2*D" reads D).</summary>
+        private static List<string> SizeSymbols(ModelSpec spec)
+        {
             var sizes = new List<string> { spec.DimSymbol };
             foreach (var p in spec.Params)
                 foreach (var d in p.Dims)
-                    if (!sizes.Contains(d)) sizes.Add(d);
-            return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete);
+                    foreach (var symbol in SizeExpr.TryCanonical(d, out var c) ? SizeExpr.Symbols(c) : new[] { d })
+                        if (!sizes.Contains(symbol)) sizes.Add(symbol);
+            return sizes;
         }
 
         /// <summary>Derives the flip energies and Gibbs conditionals of an energy over Spins or Bits (DSL0017 when it is not pairwise).</summary>

@@ -108,7 +108,8 @@ namespace Dsl.Generators.Model
         EquationSpec? LogPartition,
         EquatableArray<ParamSpec> Params,
         LocationInfo? ClassLocation,
-        KernelChoice Kernels = KernelChoice.Auto);
+        KernelChoice Kernels = KernelChoice.Auto,
+        EquatableArray<string> SizeMembers = default);
 
     /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
     public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -29,10 +29,12 @@ namespace Dsl.Generators.Emit
                 w.Line("size_" + size + " = " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
             foreach (var p in spec.Params)
             {
-                string shape = "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
+                string shape = "new long[] { " + string.Join(", ", p.Dims.Select(TensorCodeEmitter.SizeCode)) + " }";
                 if (p.Rank == 0) shape = "System.Array.Empty<long>()";
                 w.Line(RuntimeNames.BaseMembers.RegisterParam + "(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
+            foreach (var member in spec.SizeMembers)
+                w.Line("this." + member + " = " + member + ";   // the size " + member + " the equations read");
             w.Line("BindEquationFields();");
             // A forced path is the model's run-time path from construction on (the property can still be changed).
             if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line(RuntimeNames.BaseMembers.Kernels + " = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");
