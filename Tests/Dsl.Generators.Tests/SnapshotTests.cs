@@ -11,7 +11,7 @@ namespace Dsl.Generators.Tests
         {
             "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
             "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "ContinuousHopfieldNetwork", "IsingModel", "LatticeIsing",
-            "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing", "TiltedGaussian",
+            "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing", "TiltedGaussian", "PhaseSpaceGaussian",
         };
 
         public static TheoryData<string> SdeNames() => new TheoryData<string>
