@@ -81,7 +81,12 @@ namespace Dsl.Generators.Lowering
         public static LoweredModel? Lower(ModelSpec spec, List<DiagnosticInfo> diagnostics)
         {
             var graph = new Graph();
-            var x = graph.Input(spec.DimSymbol);
+            if (!SizeExpr.TryCanonical(spec.DimSymbol, out var inputDim))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.ClassLocation, spec.ClassName, "the size \"" + spec.DimSymbol + "\" of x is not a size expression"));
+                return null;
+            }
+            var x = graph.Input(inputDim);
             var sigma = spec.NoiseLevelName != null ? graph.Condition(spec.NoiseLevelName) : null;
             Dictionary<string, Node> parameters;
             try
@@ -194,14 +199,13 @@ namespace Dsl.Generators.Lowering
             return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete);
         }
 
-        /// <summary>The model's size names in order of first use: x's dimension, then the names the [Param] shapes read ("2*D" reads D).</summary>
+        /// <summary>The model's size names in order of first use: the names x's dimension reads, then those the [Param] shapes read ("2*D" reads D).</summary>
         private static List<string> SizeSymbols(ModelSpec spec)
         {
-            var sizes = new List<string> { spec.DimSymbol };
-            foreach (var p in spec.Params)
-                foreach (var d in p.Dims)
-                    foreach (var symbol in SizeExpr.TryCanonical(d, out var c) ? SizeExpr.Symbols(c) : new[] { d })
-                        if (!sizes.Contains(symbol)) sizes.Add(symbol);
+            var sizes = new List<string>();
+            foreach (var d in new[] { spec.DimSymbol }.Concat(spec.Params.SelectMany(p => p.Dims)))
+                foreach (var symbol in SizeExpr.TryCanonical(d, out var c) ? SizeExpr.Symbols(c) : new[] { d })
+                    if (!sizes.Contains(symbol)) sizes.Add(symbol);
             return sizes;
         }
 

@@ -40,7 +40,7 @@ namespace Dsl.Generators.Parsing
             foreach (var attribute in attributes)
                 foreach (var named in attribute.NamedArguments)
                 {
-                    if (named.Key == "Dim" && named.Value.Value is string dim && IsSymbol(dim)) dimSymbol = dim;
+                    if (named.Key == "Dim" && named.Value.Value is string dim && (IsSymbol(dim) || IsSizeExpression(dim))) dimSymbol = dim;   // a name, or a size expression such as "2*D"
                     if (named.Key == "HiddenDim" && named.Value.Value is string hiddenDim && IsSymbol(hiddenDim)) hiddenDimSymbol = hiddenDim;
                     if (named.Key == "Kernels" && named.Value.Value is int k && k >= 0 && k <= 3) kernels = (KernelChoice)k;
                 }
@@ -101,9 +101,9 @@ namespace Dsl.Generators.Parsing
         /// </summary>
         private static EquatableArray<string> SizeMembers(INamedTypeSymbol type, string dimSymbol, IEnumerable<ParamSpec> parameters)
         {
-            var names = new HashSet<string> { dimSymbol };
+            var names = new HashSet<string>();
             foreach (var p in parameters)
-                foreach (var d in p.Dims)
+                foreach (var d in p.Dims.Concat(new[] { dimSymbol }))
                     foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(d, "[A-Za-z_][A-Za-z0-9_]*"))
                         names.Add(m.Value);
             var members = new List<string>();

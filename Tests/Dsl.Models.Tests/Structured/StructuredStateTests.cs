@@ -15,15 +15,16 @@ namespace Dsl.Models.Tests
         private static double MaxAbs(Tensor a, Tensor b) => (a - b).abs().max().ToDoubleValue();
 
         [Theory]
-        [InlineData(3, 5, 0.3)]
-        [InlineData(2, 6, -1.1)]
-        [InlineData(1, 2, 0.0)]
-        public void Phase_space_gaussian_matches_autograd_and_its_closed_form(int d, int s, double kappa)
+        [InlineData(3, 0.3)]
+        [InlineData(2, -1.1)]
+        [InlineData(1, 0.0)]
+        public void Phase_space_gaussian_matches_autograd_and_its_closed_form(int d, double kappa)
         {
             using var scope = NewDisposeScope();
-            var m = new PhaseSpaceGaussian(S: s, D: d, generator: new Generator(3)) { Kappa = kappa };
-            Assert.Equal(s, m.S);
+            int s = 2 * d;
+            var m = new PhaseSpaceGaussian(D: d, generator: new Generator(3)) { Kappa = kappa };
             Assert.Equal(d, m.D);
+            Assert.Equal(s, m.Dim);
             var g = new Generator(17);
             m.SetParameter("Mu", empty(d, dtype: ScalarType.Float64).normal_(0, 1, generator: g));
             m.SetParameter("LogPrecision", empty(d, dtype: ScalarType.Float64).normal_(0, 0.5, generator: g));
@@ -37,7 +38,7 @@ namespace Dsl.Models.Tests
             var divergence = Autograd.Divergence(x => Autograd.Score(m.EnergyEager, x, createGraph: true), u);
             Assert.True(MaxAbs(m.ScoreDivergence(u), divergence) < 1e-10);
 
-            // Closed form: s_q = −λ(q − μ) − κ u_{S−1} e₀, s_p = −p − κ u₀ e_{S−D−1}; ΔE = Σλ + S − D.
+            // Closed form (S = 2D): s_q = −λ(q − μ) − κ u_{S−1} e₀, s_p = −p − κ u₀ e_{D−1}; ΔE = Σλ + D.
             var mu = m.get_parameter("Mu")!;
             var lambda = m.get_parameter("LogPrecision")!.exp();
             var k = tensor(kappa, dtype: ScalarType.Float64);

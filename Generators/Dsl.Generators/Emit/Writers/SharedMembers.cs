@@ -23,7 +23,9 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"generator\">Random source for the initial parameter values (seed it for reproducible models).</param>");
             string args = string.Join(", ", sizes.Select(s => "int " + s));
             w.Line("public " + spec.ClassName + "(" + args + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + Str(spec.ClassName) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
+            // x's size: its name, or a size expression over the constructor's sizes ("2*D": (int)(2L * D)).
+            string inputSize = sizes.Contains(spec.DimSymbol) ? spec.DimSymbol : "(int)" + SizeExpr.ToCode(SizeExpr.Canonical(spec.DimSymbol), s => s);
+            w.Line("    : base(" + Str(spec.ClassName) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + inputSize + "))");
             w.Open();
             foreach (var size in sizes)
                 w.Line("size_" + size + " = " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
