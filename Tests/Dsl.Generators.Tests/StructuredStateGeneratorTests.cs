@@ -47,7 +47,7 @@ namespace Dsl.Generators.Tests
             Assert.Contains("public M(int S, int D, ", code);
             Assert.Contains("this.D = D;", code);
             Assert.Contains("this.S = S;", code);
-            Assert.Contains("RegisterParam(\"W\", new long[] { 2L * size_D }", code);
+            Assert.Contains("RegisterParam(\"W\", new long[] { (2L * size_D) }", code);
             Assert.Contains("global::Dsl.GeneratedCode.Structured.Selector(", code);
         }
 

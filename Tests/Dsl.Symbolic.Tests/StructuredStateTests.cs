@@ -33,6 +33,7 @@ namespace Dsl.Symbolic.Tests
             Assert.Equal(9L, SizeExpr.Evaluate("2*D+K-1", s => s == "D" ? 3 : 4));
             Assert.Equal("(2L * size_D - 1L)", SizeExpr.ToCode("2*D-1", s => "size_" + s));
             Assert.Equal("size_D", SizeExpr.ToCode("D", s => "size_" + s));
+            Assert.Equal("(2L * size_D)", SizeExpr.ToCode("2*D", s => "size_" + s));
             Assert.Equal("(-size_D)", SizeExpr.ToCode("-D", s => "size_" + s));
             Assert.True(SizeExpr.ProvablyAtMost("D", "2*D"));
             Assert.False(SizeExpr.ProvablyAtMost("K", "D"));

@@ -61,7 +61,7 @@ namespace Dsl.Symbolic.Ir
 
         /// <summary>
         /// The C# long expression of <paramref name="size"/>, with each name written by <paramref name="symbol"/> (e.g. "size_D"):
-        /// "2*D-1" becomes "(2L * size_D - 1L)".
+        /// "2*D-1" becomes "(2L * size_D - 1L)", "2*D" becomes "(2L * size_D)", "D" stays "size_D".
         /// </summary>
         public static string ToCode(string size, Func<string, string> symbol)
         {
@@ -77,7 +77,7 @@ namespace Dsl.Symbolic.Ir
                 parts.Add((constant < 0 ? "- " : parts.Count == 0 ? "" : "+ ") + Math.Abs(constant).ToString(CultureInfo.InvariantCulture) + "L");
             var text = string.Join(" ", parts);
             if (text.StartsWith("- ", StringComparison.Ordinal)) text = "-" + text.Substring(2);
-            return parts.Count == 1 && !text.StartsWith("-", StringComparison.Ordinal) ? text : "(" + text + ")";
+            return parts.Count == 1 && text.IndexOf(' ') < 0 && !text.StartsWith("-", StringComparison.Ordinal) ? text : "(" + text + ")";
         }
 
         /// <summary>The value of <paramref name="size"/> for the given sizes of its names.</summary>
