@@ -15,11 +15,11 @@ namespace Dsl.Models
         /// <summary>σ_max.</summary>
         public double SigmaMax { get; init; } = 50;
 
-        Scalar Sigma(Scalar t) => SigmaMin * Exp(t * System.Math.Log(SigmaMax / SigmaMin));
+        Scalar Sigma(Scalar t) => SigmaMin * Exp(t * Log(SigmaMax / SigmaMin));
 
         [Drift] Vec F(Vec x, Scalar t) => 0 * x;
 
-        [Diffusion] Scalar G(Scalar t) => Sigma(t) * System.Math.Sqrt(2 * System.Math.Log(SigmaMax / SigmaMin));
+        [Diffusion] Scalar G(Scalar t) => Sigma(t) * Sqrt(2 * Log(SigmaMax / SigmaMin));
     }
 
     /// <summary>

@@ -214,6 +214,15 @@ namespace Dsl.Generators
                 public const string Batch = Name + ".Batch";
             }
 
+            /// <summary>The constant selector matrices of slices, Concat, Eye and Block.</summary>
+            public static class Structured
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.Structured";
+                /// <summary>The 0/1 selector S[r, j] = [j = r + offset].</summary>
+                public const string Selector = Name + ".Selector";
+            }
+
             /// <summary>Lattice (torus) shifts and neighbour sums, and their size checks.</summary>
             public static class Lattice
             {

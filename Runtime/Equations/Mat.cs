@@ -8,7 +8,7 @@ namespace Dsl
     /// row); Mat * Vec is the matrix–vector product. Thin and eager: the user's equations run on these, which makes
     /// them the autograd reference of the generated code.
     /// </summary>
-    public readonly struct Mat
+    public readonly partial struct Mat
     {
         /// <summary>Wraps a tensor of rank 2 (unbatched) or 3 (batched).</summary>
         public Mat(Tensor tensor)

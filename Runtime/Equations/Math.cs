@@ -1,3 +1,4 @@
+using System.Numerics;
 using Dsl.GeneratedCode;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace Dsl
     /// The functions an equation may call (<c>using static Dsl.Math;</c>). Each runs eagerly on tensors and is
     /// known to the generator, which differentiates it symbolically. Reductions act on the per-sample axes.
     /// </summary>
-    public static class Math
+    public static partial class Math
     {
         /// <summary>π.</summary>
         public const double PI = System.Math.PI;
@@ -150,6 +151,47 @@ namespace Dsl
         /// <summary>round(a), half to even (no score through it: DSL0008).</summary>
         public static Vec Round(Vec a) => new Vec(a.Tensor.round());
 
+        // Host overloads: a Dsl.Math function of numbers (literals, hyperparameters) is a number, computed eagerly here with
+        // the definitions the generator's host spelling uses (FusedKernels for the stable ones), so Log(2.0) and Sqrt(2 * Beta)
+        // read as they are written. They are generic over the numeric types so that, when a file also has
+        // `using static System.Math;`, System.Math's own double overloads win for double arguments (C# prefers the
+        // non-generic candidate) instead of the call becoming ambiguous (CS0121).
+
+        /// <summary>exp(a) of a number.</summary>
+        public static double Exp<T>(T a) where T : INumberBase<T> => System.Math.Exp(D(a));
+        /// <summary>log(a) of a number.</summary>
+        public static double Log<T>(T a) where T : INumberBase<T> => System.Math.Log(D(a));
+        /// <summary>log(1 + a) of a number, accurate for tiny a.</summary>
+        public static double Log1p<T>(T a) where T : INumberBase<T> => FusedKernels.Log1p(D(a));
+        /// <summary>√a of a number.</summary>
+        public static double Sqrt<T>(T a) where T : INumberBase<T> => System.Math.Sqrt(D(a));
+        /// <summary>a² of a number.</summary>
+        public static double Square<T>(T a) where T : INumberBase<T> => FusedKernels.Square(D(a));
+        /// <summary>aᵖ of a number.</summary>
+        public static double Pow<T>(T a, double p) where T : INumberBase<T> => System.Math.Pow(D(a), p);
+        /// <summary>tanh(a) of a number.</summary>
+        public static double Tanh<T>(T a) where T : INumberBase<T> => System.Math.Tanh(D(a));
+        /// <summary>sin(a) of a number.</summary>
+        public static double Sin<T>(T a) where T : INumberBase<T> => System.Math.Sin(D(a));
+        /// <summary>cos(a) of a number.</summary>
+        public static double Cos<T>(T a) where T : INumberBase<T> => System.Math.Cos(D(a));
+        /// <summary>tan(a) of a number.</summary>
+        public static double Tan<T>(T a) where T : INumberBase<T> => System.Math.Tan(D(a));
+        /// <summary>σ(a) = 1/(1 + e^−a) of a number.</summary>
+        public static double Sigmoid<T>(T a) where T : INumberBase<T> => FusedKernels.Sigmoid(D(a));
+        /// <summary>softplus(a) = max(a, 0) + log1p(e^−|a|) of a number (the stable form every backend uses).</summary>
+        public static double Softplus<T>(T a) where T : INumberBase<T> => FusedKernels.Softplus(D(a));
+        /// <summary>|a| of a number.</summary>
+        public static double Abs<T>(T a) where T : INumberBase<T> => System.Math.Abs(D(a));
+        /// <summary>sign(a) of a number, as a double (NaN stays NaN).</summary>
+        public static double Sign<T>(T a) where T : INumberBase<T> => FusedKernels.Sign(D(a));
+        /// <summary>⌊a⌋ of a number.</summary>
+        public static double Floor<T>(T a) where T : INumberBase<T> => System.Math.Floor(D(a));
+        /// <summary>round(a) of a number, half to even.</summary>
+        public static double Round<T>(T a) where T : INumberBase<T> => FusedKernels.Round(D(a));
+
+        private static double D<T>(T a) where T : INumberBase<T> => double.CreateChecked(a);
+
         /// <summary>log Σₖ exp(vₖ), numerically stable.</summary>
         public static Scalar LogSumExp(Vec v) => new Scalar(v.Tensor.logsumexp(-1));
         /// <summary>Σₖ vₖ.</summary>
@@ -172,6 +214,8 @@ namespace Dsl
         {
             var wt = w.Tensor;
             var vt = v.Tensor;
+            if (wt.dtype != vt.dtype || wt.device.ToString() != vt.device.ToString())   // a constant (Eye, Mat.Of) meets x: x's dtype and device
+                wt = wt.to(vt.dtype, vt.device);
             if (!w.Batched && v.Batched) return new Vec(vt.matmul(wt.transpose(-2, -1)));
             if (w.Batched && v.Batched) return new Vec(wt.matmul(vt.unsqueeze(-1)).squeeze(-1));
             return new Vec(wt.matmul(vt));

@@ -8,7 +8,7 @@ namespace Dsl
     /// row). Thin and eager: the user's equations run on these, which makes
     /// them the autograd reference of the generated code.
     /// </summary>
-    public readonly struct Vec
+    public readonly partial struct Vec
     {
         /// <summary>Wraps a tensor of rank 1 (unbatched) or 2 (batched).</summary>
         public Vec(Tensor tensor)

@@ -13,6 +13,7 @@ namespace Dsl.Generators.Tests
             "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "ContinuousHopfieldNetwork", "IsingModel", "LatticeIsing",
             "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing", "GammaDensity", "DirichletDensity",
             "LinearGaussianLikelihood", "GaussianPosterior", "MixtureTimesStudentT",
+            "TiltedGaussian", "PhaseSpaceGaussian",
         };
 
         public static TheoryData<string> SdeNames() => new TheoryData<string>

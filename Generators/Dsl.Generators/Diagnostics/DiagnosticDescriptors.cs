@@ -183,6 +183,11 @@ namespace Dsl.Generators.Diagnostics
         public static readonly DiagnosticDescriptor PartDeclaration = Make("DSL0052",
             "Invalid part declaration",
             "The part '{0}' of '{1}' cannot be used: {2}",
+
+        /// <summary>DSL0035: an index, slice bound or Eye size that is not a size expression (a literal, a model size, ^k, sums of them).</summary>
+        public static readonly DiagnosticDescriptor NotASize = Make("DSL0035",
+            "Index, slice bound or size is not a size",
+            "'{0}' in the equation of '{1}' is not a size: {2}",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>

@@ -81,11 +81,25 @@ namespace Dsl.Generators.Lowering
         public static LoweredModel? Lower(ModelSpec spec, List<DiagnosticInfo> diagnostics)
         {
             var graph = new Graph { Subgradients = spec.Subgradients };
-            var x = graph.Input(spec.DimSymbol);
+            if (!SizeExpr.TryCanonical(spec.DimSymbol, out var inputDim))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.ClassLocation, spec.ClassName, "the size \"" + spec.DimSymbol + "\" of x is not a size expression"));
+                return null;
+            }
+            var x = graph.Input(inputDim);
             var sigma = spec.NoiseLevelName != null ? graph.Condition(spec.NoiseLevelName) : null;
-            var parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.ToArray()));
+            Dictionary<string, Node> parameters;
+            try
+            {
+                parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.Select(SizeExpr.Canonical).ToArray()));
+            }
+            catch (ShapeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.ClassLocation, spec.ClassName, e.Message));
+                return null;
+            }
             var origins = new Dictionary<Node, LocationInfo?>();
-            var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName);
+            var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName) { SizeNames = new HashSet<string>(SizeSymbols(spec)) };
 
             Node energy;
             try
@@ -183,10 +197,7 @@ namespace Dsl.Generators.Lowering
                 if (discrete == null) return null;
             }
 
-            var sizes = new List<string> { spec.DimSymbol };
-            foreach (var p in spec.Params)
-                foreach (var d in p.Dims)
-                    if (!sizes.Contains(d)) sizes.Add(d);
+            var sizes = SizeSymbols(spec);
             return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete);
         }
 
@@ -217,6 +228,17 @@ namespace Dsl.Generators.Lowering
         /// <summary>The source location a node was lowered from, or null (a node the simplifier built).</summary>
         private static LocationInfo? Origin(Node n, Dictionary<Node, LocationInfo?> origins) =>
             origins.TryGetValue(n, out var where) && where != null ? where : null;
+
+
+        /// <summary>The model's size names in order of first use: the names x's dimension reads, then those the [Param] shapes read ("2*D" reads D).</summary>
+        private static List<string> SizeSymbols(ModelSpec spec)
+        {
+            var sizes = new List<string>();
+            foreach (var d in new[] { spec.DimSymbol }.Concat(spec.Params.SelectMany(p => p.Dims)))
+                foreach (var symbol in SizeExpr.TryCanonical(d, out var c) ? SizeExpr.Symbols(c) : new[] { d })
+                    if (!sizes.Contains(symbol)) sizes.Add(symbol);
+            return sizes;
+        }
 
         /// <summary>Derives the flip energies and Gibbs conditionals of an energy over Spins or Bits (DSL0017 when it is not pairwise).</summary>
         private static DiscreteUnits? LowerDiscrete(ModelSpec spec, Graph g, Node x, Node energy, Node score, List<DiagnosticInfo> diagnostics)

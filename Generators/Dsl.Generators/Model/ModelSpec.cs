@@ -121,7 +121,9 @@ namespace Dsl.Generators.Model
         LocationInfo? ClassLocation,
         KernelChoice Kernels = KernelChoice.Auto,
         bool Subgradients = false,
-        EquatableArray<PartSpec> Parts = default);
+        EquatableArray<PartSpec> Parts = default,
+
+        EquatableArray<string> SizeMembers = default);
 
     /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
     public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);

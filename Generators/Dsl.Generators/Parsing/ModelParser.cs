@@ -40,7 +40,7 @@ namespace Dsl.Generators.Parsing
             foreach (var attribute in attributes)
                 foreach (var named in attribute.NamedArguments)
                 {
-                    if (named.Key == "Dim" && named.Value.Value is string dim && IsSymbol(dim)) dimSymbol = dim;
+                    if (named.Key == "Dim" && named.Value.Value is string dim && (IsSymbol(dim) || IsSizeExpression(dim))) dimSymbol = dim;   // a name, or a size expression such as "2*D"
                     if (named.Key == "HiddenDim" && named.Value.Value is string hiddenDim && IsSymbol(hiddenDim)) hiddenDimSymbol = hiddenDim;
                     if (named.Key == "Kernels" && named.Value.Value is int k && k >= 0 && k <= 3) kernels = (KernelChoice)k;
                 }
@@ -95,10 +95,34 @@ namespace Dsl.Generators.Parsing
 
             if (energySpec == null) return null;
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+            var sizeMembers = SizeMembers(type, dimSymbol, parameters);
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
                 noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.Concat(parts.Params).ToEquatableArray(), classLocation, kernels,
-                HasAttribute(type, "SubgradientAttribute"), Parts: parts.Specs.ToEquatableArray());
+                HasAttribute(type, "SubgradientAttribute"), Parts: parts.Specs.ToEquatableArray(), SizeMembers: sizeMembers);
+        }
+
+        /// <summary>
+        /// The model's int members named like one of its sizes (x's dimension, the names in the [Param] shapes), settable from the
+        /// generated constructor: `public int D { get; init; }` lets an equation slice x[..D]; the constructor sets it to the size D.
+        /// </summary>
+        private static EquatableArray<string> SizeMembers(INamedTypeSymbol type, string dimSymbol, IEnumerable<ParamSpec> parameters)
+        {
+            var names = new HashSet<string>();
+            foreach (var p in parameters)
+                foreach (var d in p.Dims.Concat(new[] { dimSymbol }))
+                    foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(d, "[A-Za-z_][A-Za-z0-9_]*"))
+                        names.Add(m.Value);
+            var members = new List<string>();
+            foreach (var member in type.GetMembers())
+            {
+                if (member.IsStatic || !names.Contains(member.Name)) continue;
+                bool settable = member is IPropertySymbol property ? property.Type.SpecialType == SpecialType.System_Int32 && property.SetMethod != null && !property.IsIndexer
+                    : member is IFieldSymbol field && field.Type.SpecialType == SpecialType.System_Int32 && !field.IsConst;
+                if (settable) members.Add(member.Name);
+            }
+            members.Sort(System.StringComparer.Ordinal);
+            return members.ToEquatableArray();
         }
 
         private static bool IsUnitType(ITypeSymbol type) => IsDslType(type, "Vec") || IsDslType(type, "Spins") || IsDslType(type, "Bits");

@@ -54,7 +54,10 @@ namespace Dsl.Generators.Planning
         public static string? WhyNotFused(IReadOnlyList<Node> roots)
         {
             foreach (var n in Topology.Order(roots))
+            {
                 if (!Fused(n.Op)) return "it uses " + n.Op + ", which the fused CPU emitter does not implement";
+                if (HasSizeExpression(n)) return "its shape " + n.Shape + " has a size expression, which the fused CPU emitter does not implement";
+            }
             return null;
         }
 
@@ -62,9 +65,18 @@ namespace Dsl.Generators.Planning
         public static string? WhyNotScripted(IReadOnlyList<Node> roots)
         {
             foreach (var n in Topology.Order(roots))
+            {
                 if (!TorchScript(n.Op)) return "it uses " + n.Op + ", which the TorchScript emitter does not implement";
+                if (HasSizeExpression(n)) return "its shape " + n.Shape + " has a size expression, which the TorchScript emitter does not implement";
+            }
             return null;
         }
+
+        /// <summary>True when a dimension of <paramref name="n"/> (or the size it reads) is a size expression or literal such as "2*D" (the kernels take size names).</summary>
+        private static bool HasSizeExpression(Node n) =>
+            n.Shape.Dims.Any(d => d != Shape.One && !IsName(d)) || (n.Op == Op.DimSize && !IsName(n.Name!));
+
+        private static bool IsName(string d) => d.Length > 0 && (char.IsLetter(d[0]) || d[0] == '_') && d.All(c => char.IsLetterOrDigit(c) || c == '_');
 
         /// <summary>The fused decision for <paramref name="roots"/> of a model asking for <paramref name="kernels"/>.</summary>
         public static KernelDecision FusedDecision(KernelChoice kernels, IReadOnlyList<Node> roots) =>

@@ -91,7 +91,16 @@ namespace Dsl.Symbolic.Ir
                 case Op.Param: return parameters[n.Name!];
                 case Op.Hyper: return DenseValue.Of(hypers[n.Name!]);
                 case Op.Const: return DenseValue.Of(n.Value);
-                case Op.DimSize: return DenseValue.Of(sizes[n.Name!]);
+                case Op.DimSize: return DenseValue.Of(Size(n.Name!));
+                case Op.Selector:
+                    {
+                        int rows = Size(n.Shape.Dims[0]), cols = Size(n.Shape.Dims[1]);
+                        long offset = SizeExpr.Evaluate(n.Name!, s => sizes[s]);
+                        var r = new double[rows * cols];
+                        for (int i = 0; i < rows; i++)
+                            if (i + offset >= 0 && i + offset < cols) r[i * cols + (int)(i + offset)] = 1;
+                        return new DenseValue(new[] { rows, cols }, r);
+                    }
                 case Op.Add: return Zip(v[n.A], v[n.B], (a, b) => a + b);
                 case Op.Sub: return Zip(v[n.A], v[n.B], (a, b) => a - b);
                 case Op.Mul: return Zip(v[n.A], v[n.B], (a, b) => a * b);
@@ -156,7 +165,7 @@ namespace Dsl.Symbolic.Ir
             }
         }
 
-        private int Size(string symbol) => symbol == Shape.One ? 1 : sizes[symbol];
+        private int Size(string symbol) => symbol == Shape.One ? 1 : sizes.TryGetValue(symbol, out var n) ? n : (int)SizeExpr.Evaluate(symbol, s => sizes[s]);
 
         private static DenseValue ReduceLast(DenseValue a, Func<double[], double> f)
         {

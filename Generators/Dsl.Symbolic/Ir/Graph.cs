@@ -90,9 +90,13 @@ namespace Dsl.Symbolic.Ir
             return Intern(Op.Const, Shape.Scalar, null, value, Array.Empty<Node>());
         }
 
-        /// <summary>The run-time size of dimension <paramref name="symbol"/> as a scalar.</summary>
-        public Node DimSize(string symbol) =>
-            symbol == Shape.One ? Const(1) : Intern(Op.DimSize, Shape.Scalar, symbol, 0, Array.Empty<Node>());
+        /// <summary>The run-time size of dimension <paramref name="symbol"/> (a size name or size expression) as a scalar; a literal size is a literal.</summary>
+        public Node DimSize(string symbol)
+        {
+            if (symbol == Shape.One) return Const(1);
+            if (SizeExpr.TryCanonical(symbol, out var canonical) && SizeExpr.Constant(canonical) is long n) return Const(n);
+            return Intern(Op.DimSize, Shape.Scalar, symbol, 0, Array.Empty<Node>());
+        }
 
         // ---------------------------------------------------------------- elementwise binary
 
@@ -346,6 +350,7 @@ namespace Dsl.Symbolic.Ir
         {
             if (a.Shape.Rank != 2) throw new ShapeException("Transpose needs a Mat, got " + a.Shape);
             if (a.Op == Op.Transpose) return a.A;
+            if (a.Op == Op.Selector) return Selector(a.Shape.Dims[1], a.Shape.Dims[0], SizeExpr.Scale(a.Name!, -1));   // Sᵀ[j, r] = δ(j − o, r)
             return Intern(Op.Transpose, Shape.Of(a.Shape.Batched, a.Shape.Dims[1], a.Shape.Dims[0]), null, 0, new[] { a });
         }
 
@@ -376,6 +381,102 @@ namespace Dsl.Symbolic.Ir
 
         /// <summary><paramref name="a"/> if it already has <paramref name="shape"/> (dims and batching), else broadcast.</summary>
         public Node Fit(Node a, Shape shape) => a.Shape.Equals(shape) ? a : Broadcast(a, shape.Batched || !a.Shape.Batched ? shape : shape.WithBatched(true));
+
+        // ---------------------------------------------------------------- structured state (compositions with the selector)
+
+        /// <summary>
+        /// The constant selector S: Mat[rows, cols], S[r, j] = 1 when j = r + offset (sizes and offset: size expressions, such as
+        /// "D", "2*D", "-3").
+        /// </summary>
+        public Node Selector(string rows, string cols, string offset) =>
+            Intern(Op.Selector, Shape.Of(false, SizeExpr.Canonical(rows), SizeExpr.Canonical(cols)), SizeExpr.Canonical(offset), 0, Array.Empty<Node>());
+
+        /// <summary>The identity Mat[n, n].</summary>
+        public Node Eye(string n) => Selector(n, n, "0");
+
+        /// <summary>
+        /// a[start .. start + length] of a Vec a: S a with the selector of offset start (a size expression). Throws
+        /// <see cref="ShapeException"/> naming both sizes when the slice provably leaves a (a negative start or length, or an end past
+        /// a's length for every size).
+        /// </summary>
+        public Node Slice(Node a, string start, string length)
+        {
+            if (a.Shape.Rank != 1) throw new ShapeException("a slice needs a Vec, got " + a.Shape);
+            start = SizeExpr.Canonical(start);
+            length = SizeExpr.Canonical(length);
+            var n = a.Shape.Last;
+            var end = SizeExpr.Add(start, length);
+            if (!SizeExpr.ProvablyAtMost("0", start) && SizeExpr.Constant(start) is long s && s < 0)
+                throw new ShapeException("the slice starts at " + start + ", before the start of " + a.Shape);
+            if (SizeExpr.Constant(length) is long l && l <= 0)
+                throw new ShapeException("the slice [" + start + ".." + end + "] of " + a.Shape + " is empty or reversed");
+            if (SizeExpr.Constant(SizeExpr.Sub(end, n)) is long past && past > 0)
+                throw new ShapeException("the slice [" + start + ".." + end + "] ends " + past + " past the end of " + a.Shape);
+            if (start == "0" && length == n) return a;
+            if (a.Op == Op.Broadcast && a.A.Shape.Rank == 0) return Broadcast(a.A, Shape.Of(a.Shape.Batched, length));
+            return MatVec(Selector(length, n, start), a);
+        }
+
+        /// <summary>aᵢ of a Vec a (i: a size expression): the one-element slice, summed.</summary>
+        public Node Index(Node a, string i)
+        {
+            if (a.Shape.Rank != 1) throw new ShapeException("indexing needs a Vec, got " + a.Shape);
+            if (SizeExpr.Constant(SizeExpr.Sub(SizeExpr.Canonical(i), a.Shape.Last)) is long past && past >= 0)
+                throw new ShapeException("the index " + SizeExpr.Canonical(i) + " is past the end of " + a.Shape);
+            return SumLast(Slice(a, i, "1"));
+        }
+
+        /// <summary>A Vec v placed at <paramref name="start"/> in a zero Vec of length <paramref name="total"/>: Sᵀ v.</summary>
+        public Node Pad(Node v, string start, string total)
+        {
+            if (v.Shape.Rank != 1) throw new ShapeException("padding needs a Vec, got " + v.Shape);
+            if (v.IsConstValue(0)) return Fit(Const(0), Shape.Of(v.Shape.Batched, SizeExpr.Canonical(total)));
+            return MatVec(Selector(total, v.Shape.Last, SizeExpr.Scale(start, -1)), v);
+        }
+
+        /// <summary>
+        /// The concatenation of Vecs and Scalars into one Vec (its length: the sum of theirs): Σₖ Sₖᵀ partₖ, a Scalar part as
+        /// part·eₖ with eₖ the unit Vec at its position.
+        /// </summary>
+        public Node Concat(IReadOnlyList<Node> parts)
+        {
+            if (parts.Count == 0) throw new ShapeException("Concat needs at least one part");
+            string total = "0";
+            foreach (var p in parts)
+            {
+                if (p.Shape.Rank > 1) throw new ShapeException("Concat joins Vecs and Scalars, got " + p.Shape);
+                total = SizeExpr.Add(total, p.Shape.Rank == 0 ? "1" : p.Shape.Last);
+            }
+            Node? sum = null;
+            string offset = "0";
+            foreach (var p in parts)
+            {
+                var placed = p.Shape.Rank == 0
+                    ? Mul(p, SumLast(Selector(total, "1", SizeExpr.Scale(offset, -1))))
+                    : Pad(p, offset, total);
+                sum = sum == null ? placed : Add(sum, placed);
+                offset = SizeExpr.Add(offset, p.Shape.Rank == 0 ? "1" : p.Shape.Last);
+            }
+            return sum!;
+        }
+
+        /// <summary>
+        /// The block matrix [[A, B], [C, D]]: A and B share their rows, A and C their columns, D has C's rows and B's columns;
+        /// L A R + L B R' + …, with selectors L (rows) and R (columns).
+        /// </summary>
+        public Node Block(Node a, Node b, Node c, Node d)
+        {
+            foreach (var m in new[] { a, b, c, d })
+                if (m.Shape.Rank != 2) throw new ShapeException("Block needs four Mats, got " + a.Shape + ", " + b.Shape + ", " + c.Shape + ", " + d.Shape);
+            string p = a.Shape.Dims[0], q = a.Shape.Dims[1], s = c.Shape.Dims[0], r = b.Shape.Dims[1];
+            if (b.Shape.Dims[0] != p) throw new ShapeException("Block's top blocks need the same rows, got " + a.Shape + " and " + b.Shape);
+            if (c.Shape.Dims[1] != q) throw new ShapeException("Block's left blocks need the same columns, got " + a.Shape + " and " + c.Shape);
+            if (d.Shape.Dims[0] != s || d.Shape.Dims[1] != r) throw new ShapeException("Block's bottom-right block needs " + c.Shape.Dims[0] + " rows and " + b.Shape.Dims[1] + " columns (Mat[" + s + "," + r + "]), got " + d.Shape);
+            string rows = SizeExpr.Add(p, s), cols = SizeExpr.Add(q, r);
+            Node Place(Node m, string rowOffset, string colOffset) =>
+                MatMul(MatMul(Selector(rows, m.Shape.Dims[0], SizeExpr.Scale(rowOffset, -1)), m), Selector(m.Shape.Dims[1], cols, colOffset));
+            return Add(Add(Place(a, "0", "0"), Place(b, "0", q)), Add(Place(c, p, "0"), Place(d, p, q)));
+        }
 
         // ---------------------------------------------------------------- helpers
 

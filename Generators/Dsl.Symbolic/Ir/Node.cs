@@ -114,6 +114,14 @@ namespace Dsl.Symbolic.Ir
         /// L×L view). Args: a, the host side L, and the constant shifts Δr, Δc. Linear; its adjoint is the opposite shift.
         /// </summary>
         Roll,
+
+        // Structured state (slices, concatenation, constant matrices) as compositions with this one constant
+        /// <summary>
+        /// The constant 0/1 selector matrix S: Mat[rows, cols] with S[r, j] = 1 when j = r + offset, else 0 (offset: a size expression
+        /// in <see cref="Node.Name"/>). Eye(n) is the selector with offset 0; the slice x[a..b] is S x with offset a, rows b − a; the
+        /// zero padding of a block into a longer Vec is Sᵀ v (offset −a). Unbatched, constant in x.
+        /// </summary>
+        Selector,
     }
 
     /// <summary>
@@ -188,6 +196,7 @@ namespace Dsl.Symbolic.Ir
                 case Op.Param:
                 case Op.Hyper: sb.Append(Name); return;
                 case Op.DimSize: sb.Append('|').Append(Name).Append('|'); return;
+                case Op.Selector: sb.Append("Selector(").Append(Shape.Dims[0]).Append(", ").Append(Shape.Dims[1]).Append(", ").Append(Name).Append(')'); return;
                 case Op.Const: sb.Append(FormatNumber(Value)); return;
                 case Op.Add: Infix(sb, " + "); return;
                 case Op.Sub: Infix(sb, " - "); return;

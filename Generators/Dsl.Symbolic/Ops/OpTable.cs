@@ -374,6 +374,10 @@ namespace Dsl.Symbolic.Ops
             Structural(Op.Neighbors, "LatticeNeighbours", 2, OpKind.Lattice, ShapeRule.SameAsOperand);
             Structural(Op.Roll, "Roll", 4, OpKind.Lattice, ShapeRule.SameAsOperand);
 
+            // Structured state: the constant selector (rows, cols and offset in the node); slices, Concat, Eye and Block compose it
+            // with MatVec and MatMul (Graph.Slice, Graph.Pad, Graph.Concat, Graph.Eye, Graph.Block), so their calculus is MatVec's.
+            Structural(Op.Selector, null, 0, OpKind.Leaf, ShapeRule.Leaf);
+
             var result = list.ToArray();
             var ops = (Op[])Enum.GetValues(typeof(Op));
             if (result.Length != ops.Length) throw new InvalidOperationException("the op table has " + result.Length + " entries for " + ops.Length + " operations");

@@ -123,6 +123,7 @@ namespace Dsl.Models.Tests
                 IrOp.Input, IrOp.Condition, IrOp.Param, IrOp.Hyper, IrOp.Const, IrOp.DimSize, IrOp.Add, IrOp.Sub, IrOp.Mul, IrOp.Div,
                 IrOp.SumLast, IrOp.SumRows, IrOp.LogSumExp, IrOp.MatVec, IrOp.MatMul, IrOp.Transpose, IrOp.Diagonal,
                 IrOp.Unsqueeze, IrOp.Broadcast, IrOp.Neighbors, IrOp.Roll,
+                IrOp.Selector,   // slices, Concat, Eye, Block: checked against autograd and closed forms in Structured/StructuredStateTests
             };
             foreach (var info in OpTable.All)
             {

@@ -112,6 +112,7 @@ namespace Dsl.Symbolic.Tests.Properties
 
             // Leaves (drawn by Leaves, not by forms).
             Leaf(Op.Input); Leaf(Op.Condition); Leaf(Op.Param); Leaf(Op.Hyper); Leaf(Op.Const); Leaf(Op.DimSize);
+            Leaf(Op.Selector);   // the constant 0/1 selector of slices, Concat, Eye and Block: a Mat[K,D] leaf with offsets −1, 0, 1
 
             // Elementwise unary.
             U(Op.Neg, Domain.Any);

@@ -78,6 +78,7 @@ namespace Dsl.Symbolic.Tests.Properties
                     case Op.Const: sb.Append(Node.FormatNumber(e.Value)); return;
                     case Op.Param: case Op.Hyper: case Op.Condition: sb.Append(e.Name); return;
                     case Op.DimSize: sb.Append('|').Append(e.Name).Append('|'); return;
+                    case Op.Selector: sb.Append("Selector(").Append(string.Join(", ", e.Dims)).Append(", ").Append(e.Name).Append(')'); return;
                 }
                 sb.Append(e.Op).Append('(');
                 for (int i = 0; i < e.Args.Length; i++) { if (i > 0) sb.Append(", "); Print(e.Args[i]); }
@@ -107,6 +108,7 @@ namespace Dsl.Symbolic.Tests.Properties
                 case Op.Condition: n = g.Condition(Name!); break;
                 case Op.Const: n = g.Const(Value); break;
                 case Op.DimSize: n = g.DimSize(Name!); break;
+                case Op.Selector: n = g.Selector(Dims[0], Dims[1], Name!); break;
                 case Op.Add: n = g.Add(A(), B()); break;
                 case Op.Sub: n = g.Sub(A(), B()); break;
                 case Op.Mul: n = g.Mul(A(), B()); break;
@@ -138,7 +140,7 @@ namespace Dsl.Symbolic.Tests.Properties
                 Expr[] Args(int count) => n.Args.Take(count).Select(a => memo[a]).ToArray();
                 memo[n] = n.Op switch
                 {
-                    Op.Input or Op.Param or Op.Hyper or Op.Condition or Op.Const or Op.DimSize => new Expr(n.Op, dims, Array.Empty<Expr>(), n.Value, n.Name),
+                    Op.Input or Op.Param or Op.Hyper or Op.Condition or Op.Const or Op.DimSize or Op.Selector => new Expr(n.Op, dims, Array.Empty<Expr>(), n.Value, n.Name),
                     Op.Neighbors => new Expr(n.Op, dims, Args(1)),
                     Op.Roll => new Expr(n.Op, dims, Args(1), rows: (int)n.Args[2].Value, columns: (int)n.Args[3].Value),
                     _ => new Expr(n.Op, dims, Args(n.Args.Count), n.Value),
@@ -228,6 +230,13 @@ namespace Dsl.Symbolic.Tests.Properties
                 case Op.Condition: return Scalar(p.Sigma);
                 case Op.Const: return Scalar(e.Value);
                 case Op.DimSize: return Scalar(Size(e.Name!));
+                case Op.Selector:
+                    {
+                        int rows = Size(e.Dims[0]), cols = Size(e.Dims[1]), offset = int.Parse(e.Name!, System.Globalization.CultureInfo.InvariantCulture);
+                        var v = new double[rows * cols];
+                        for (int i = 0; i < rows; i++) if (i + offset >= 0 && i + offset < cols) v[i * cols + i + offset] = 1;
+                        return new Bounded(new[] { rows, cols }, v, new double[v.Length]);
+                    }
                 case Op.Add: return Zip(a[0], a[1], (u, v) => u + v, (u, v, eu, ev, r) => eu + ev + U * Math.Abs(r));
                 case Op.Sub: return Zip(a[0], a[1], (u, v) => u - v, (u, v, eu, ev, r) => eu + ev + U * Math.Abs(r));
                 case Op.Mul: return Zip(a[0], a[1], (u, v) => u * v, (u, v, eu, ev, r) => Math.Abs(v) * eu + Math.Abs(u) * ev + U * Math.Abs(r));

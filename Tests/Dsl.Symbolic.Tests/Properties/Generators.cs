@@ -70,6 +70,7 @@ namespace Dsl.Symbolic.Tests.Properties
             if (!xFree && Key(dims) == Key(Catalog.VD)) options.Insert(0, (6, Gen.Const(Leaf(Op.Input, dims))));
             foreach (var (name, pd) in Catalog.Parameters.Where(p => Key(p.Dims) == Key(dims)))
                 options.Add((2, Gen.Const(Leaf(Op.Param, dims, name))));
+            if (Key(dims) == Key(Catalog.MKD)) options.Add((1, Gen.OneOf("-1", "0", "1").Select(o => Leaf(Op.Selector, dims, o))));
             return Gen.Frequency(options.ToArray());
         }
 

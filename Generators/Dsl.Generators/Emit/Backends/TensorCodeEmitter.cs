@@ -60,6 +60,8 @@ namespace Dsl.Generators.Emit
             var owned = new HashSet<Node>();   // temporaries this method allocated (safe to mutate or dispose)
             // A tensor that some view (transpose, unsqueeze, expand, diagonal) reads must never be overwritten in place.
             viewed = new HashSet<Node>(order.Where(IsView).Select(v => v.A));
+            // MatVec reads the operand of a Transpose directly (v P for W = Pᵀ, MatVecText): a transposed temporary lives to the scope's end.
+            var transposed = new HashSet<Node>(order.Where(v => v.Op == Op.Transpose).Select(v => v.A));
             foreach (var n in order)
             {
                 if (IsHost(n)) continue;
@@ -79,7 +81,7 @@ namespace Dsl.Generators.Emit
                 {
                     if (!remaining.ContainsKey(a)) continue;
                     remaining[a]--;
-                    if (path == CodePath.Inference && remaining[a] == 0 && owned.Contains(a) && !rootSet.Contains(a) && a != inPlaceNode)
+                    if (path == CodePath.Inference && remaining[a] == 0 && owned.Contains(a) && !rootSet.Contains(a) && a != inPlaceNode && !transposed.Contains(a))
                         w.Line(names[a] + ".Dispose();");
                 }
                 inPlaceNode = null;
@@ -143,6 +145,8 @@ namespace Dsl.Generators.Emit
                 case Op.MatVec: return MatVec(n);
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
                 case Op.Roll: return RuntimeNames.GeneratedCode.Lattice.Roll + "(" + names[n.A] + ", (long)" + Host(n.B) + ", " + ((int)n.Args[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";   // never the culture's minus sign
+                case Op.Selector:
+                    return RuntimeNames.GeneratedCode.Structured.Selector + "(" + Size(n.Shape.Dims[0]) + ", " + Size(n.Shape.Dims[1]) + ", " + Size(n.Name!) + ", " + batchReference + ".dtype, " + batchReference + ".device)";
                 case Op.Neighbors: return RuntimeNames.GeneratedCode.Lattice.NeighbourSum + "(" + names[n.A] + ", (long)" + Host(n.B) + ")";
                 default:
                     {
@@ -230,7 +234,10 @@ namespace Dsl.Generators.Emit
             return root.Op == Op.Input || root.Op == Op.Condition || root.Op == Op.Param || IsView(root) ? name + ".clone()" : name;
         }
 
-        private static string Size(string symbol) => symbol == Shape.One ? "1L" : "size_" + symbol;
+        private static string Size(string symbol) => SizeCode(symbol);
+
+        /// <summary>The C# long expression of a dimension (a size name, a literal size or a size expression such as "2*D") over the size_ fields.</summary>
+        internal static string SizeCode(string symbol) => symbol == Shape.One ? "1L" : SizeExpr.ToCode(symbol, s => "size_" + s);
 
         private static bool IsHost(Node n) => HostValues.IsHost(n);   // the IR's property, the short name inside this emitter
 
@@ -262,7 +269,7 @@ namespace Dsl.Generators.Emit
             {
                 case Op.Broadcast: return Host(n.A);
                 case Op.Const: return Literal(n.Value);
-                case Op.DimSize: return "(double)size_" + n.Name;
+                case Op.DimSize: return "(double)" + SizeCode(n.Name!);
                 case Op.Hyper: return "(double)" + n.Name;
                 default:
                     {

@@ -390,9 +390,9 @@ namespace Dsl.Generators.Emit
             var locals = DeclareParamLocals(w, m.Spec.Params, selfCouplings);
             string dtype = m.Spec.Params.Count > 0 ? RuntimeNames.BaseMembers.Param + "(" + Str(m.Spec.Params[0].Name) + ").dtype" : Torch + ".get_default_dtype()";
             string device = m.Spec.Params.Count > 0 ? RuntimeNames.BaseMembers.Param + "(" + Str(m.Spec.Params[0].Name) + ").device" : "null";
-            w.Line("var x = " + Torch + ".zeros(new long[] { 1, size_" + m.Spec.DimSymbol + " }, dtype: " + dtype + ", device: " + device + ");   // dᵢ does not depend on x: one row to evaluate it on");
+            w.Line("var x = " + Torch + ".zeros(new long[] { 1, " + TensorCodeEmitter.SizeCode(SizeExpr.Canonical(m.Spec.DimSymbol)) + " }, dtype: " + dtype + ", device: " + device + ");   // dᵢ does not depend on x: one row to evaluate it on");
             var results = new TensorCodeEmitter(w, CodePath.Inference, locals).Emit(selfCouplings);
-            w.Line("return " + results[0] + ".expand(1, size_" + m.Spec.DimSymbol + ")[0].clone().MoveToOuterDisposeScope();");
+            w.Line("return " + results[0] + ".expand(1, " + TensorCodeEmitter.SizeCode(SizeExpr.Canonical(m.Spec.DimSymbol)) + ")[0].clone().MoveToOuterDisposeScope();");
             w.Close();
             w.Line();
         }

@@ -23,20 +23,24 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"generator\">Random source for the initial parameter values (seed it for reproducible models).</param>");
             string args = string.Join(", ", sizes.Select(s => "int " + s));
             w.Line("public " + spec.ClassName + "(" + args + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + Str(spec.ClassName) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + spec.DimSymbol + "))");
+            // x's size: its name, or a size expression over the constructor's sizes ("2*D": (int)(2L * D)).
+            string inputSize = sizes.Contains(spec.DimSymbol) ? spec.DimSymbol : "(int)" + SizeExpr.ToCode(SizeExpr.Canonical(spec.DimSymbol), s => s);
+            w.Line("    : base(" + Str(spec.ClassName) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(spec.DimSymbol) + ", " + inputSize + "))");
             w.Open();
             foreach (var size in sizes)
                 w.Line("size_" + size + " = " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(spec.ClassName) + ", " + Str(size) + ", " + size + ");");
             foreach (var p in spec.Params)
             {
                 if (p.Part != null) continue;   // registered by its part
-                string shape = "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
+                string shape = "new long[] { " + string.Join(", ", p.Dims.Select(TensorCodeEmitter.SizeCode)) + " }";
                 if (p.Rank == 0) shape = "System.Array.Empty<long>()";
                 w.Line(RuntimeNames.BaseMembers.RegisterParam + "(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
             // Composition: each part is created with this model's sizes and registered as a submodule (its parameters are "Part.Name").
             foreach (var part in spec.Parts)
                 w.Line(part.Member + " = " + RuntimeNames.BaseMembers.RegisterPart + "(" + Str(part.Member) + ", new " + part.TypeFullName + "(" + string.Join(", ", part.SizeArguments) + ", generator));");
+            foreach (var member in spec.SizeMembers)
+                w.Line("this." + member + " = " + member + ";   // the size " + member + " the equations read");
             w.Line("BindEquationFields();");
             // A forced path is the model's run-time path from construction on (the property can still be changed).
             if (spec.Kernels == Model.KernelChoice.TorchScript) w.Line(RuntimeNames.BaseMembers.Kernels + " = " + RuntimeNames.Api.KernelPath.TorchScript + ";   // [EnergyModel(Kernels = KernelPath.TorchScript)]");

@@ -77,6 +77,8 @@ namespace Dsl.Generators.Lowering
                             }
                         });
                     }
+                case ExprKind.Call when e.Text == "Index" || e.Text == "Slice" || e.Text == "Eye":
+                    return Structured(e);
                 case ExprKind.Call:
                     {
                         var args = e.Args.Select(Lower).ToArray();
@@ -132,12 +134,113 @@ namespace Dsl.Generators.Lowering
                         if (!IsShift(a[2]) || !IsShift(a[3])) throw Error(DiagnosticDescriptors.Unsupported, e, "Roll with shifts that are not integer literals", modelName, "the shifts Δr, Δc must be integer literals such as Roll(s, L, 0, 1)");
                         return g.Roll(a[0], a[1], (int)a[2].Value, (int)a[3].Value);
                     }
+                case "Concat": return g.Concat(a);
+                case "VecOf":
+                    foreach (var part in a)
+                        if (part.Shape.Rank != 0) throw new ShapeException("Vec.Of takes Scalars, got " + part.Shape);
+                    return g.Concat(a);
+                case "MatOf":
+                    {
+                        // Rows rᵢ of one length: Σᵢ eᵢ rᵢᵀ, with eᵢ the unit Vec of the row count.
+                        if (a.Length == 0) throw Error(DiagnosticDescriptors.Unsupported, e, "Mat.Of without rows", modelName, "give it the rows as Vecs: Mat.Of(Vec.Of(1.0, 0.5), Vec.Of(0.5, 1.0))");
+                        foreach (var row in a)
+                            if (row.Shape.Rank != 1 || !row.Shape.SameDims(a[0].Shape)) throw new ShapeException("Mat.Of takes rows of one length, got " + a[0].Shape + " and " + row.Shape);
+                        string rows = a.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        Node? sum = null;
+                        for (int i = 0; i < a.Length; i++)
+                        {
+                            var unit = g.SumLast(g.Selector(rows, "1", (-i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                            var placed = g.Mul(g.Unsqueeze(unit), a[i]);
+                            sum = sum == null ? placed : g.Add(sum, placed);
+                        }
+                        return sum!;
+                    }
+                case "Block":
+                    Arity(e, a, 4);
+                    return g.Block(a[0], a[1], a[2], a[3]);
                 case "Len": return g.DimSize(Rank(e, One(e, a), 1).Shape.Last);
                 case "Rows": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[0]);
                 case "Cols": return g.DimSize(Rank(e, One(e, a), 2).Shape.Dims[1]);
                 default:
                     throw Error(DiagnosticDescriptors.Unsupported, e, "The function '" + e.Text + "'", modelName, "Dsl does not know how to differentiate it");
             }
+        }
+
+        /// <summary>The model's size names (its dimension symbols): an int member of that name reads as the size in slices, indices and Eye.</summary>
+        public ISet<string> SizeNames { get; set; } = new HashSet<string>();
+
+        /// <summary>x[i], x[a..b] and Eye(n): the bounds and sizes are size expressions read from the spec, not values.</summary>
+        private Node Structured(ExprSpec e)
+        {
+            if (e.Text == "Eye")
+            {
+                if (e.Args.Count != 1) throw Error(DiagnosticDescriptors.Unsupported, e, "'Eye' with " + e.Args.Count + " arguments", modelName, "it takes the size n");
+                var n = Size(e.Args[0], null);
+                return Shaped(e, () =>
+                {
+                    if (SizeExpr.Constant(n) is long k && k < 1) throw new ShapeException("Eye needs a size of at least 1, got " + n);
+                    return g.Eye(n);
+                });
+            }
+            var target = Lower(e.Args[0]);
+            if (target.Shape.Rank != 1) throw Error(DiagnosticDescriptors.ShapeMismatch, e, modelName, (e.Text == "Index" ? "indexing" : "slicing") + " needs a Vec, got " + target.Shape);
+            var length = target.Shape.Last;
+            if (e.Text == "Index")
+            {
+                var i = Size(e.Args[1], length);
+                return Shaped(e, () =>
+                {
+                    if (SizeExpr.Constant(i) is long k && k < 0) throw new ShapeException("the index " + i + " is before the start of " + target.Shape);
+                    return g.Index(target, i);
+                });
+            }
+            var from = Size(e.Args[1], length);
+            var to = Size(e.Args[2], length);
+            return Shaped(e, () =>
+            {
+                if (SizeExpr.Constant(from) is long k && k < 0) throw new ShapeException("the slice [" + from + ".." + to + "] starts before the start of " + target.Shape);
+                return g.Slice(target, from, SizeExpr.Sub(to, from));
+            });
+        }
+
+        /// <summary>
+        /// A bound or size as a size expression: integer literals, the model's sizes (an int member named like a dimension symbol),
+        /// +, −, * by an integer, and ^k (the Vec's length minus k) where <paramref name="length"/> is given. DSL0035 otherwise.
+        /// </summary>
+        private string Size(ExprSpec b, string? length)
+        {
+            switch (b.Kind)
+            {
+                case ExprKind.Const when b.Value == System.Math.Floor(b.Value) && System.Math.Abs(b.Value) < 1 << 30:
+                    return SizeExpr.Of((long)b.Value);
+                case ExprKind.Hyper:
+                    {
+                        var name = b.Text.Substring(b.Text.LastIndexOf('.') + 1);
+                        if (SizeNames.Contains(name)) return SizeExpr.Canonical(name);
+                        throw Error(DiagnosticDescriptors.NotASize, b, b.Text.StartsWith("this.", StringComparison.Ordinal) ? b.Text.Substring(5) : b.Text, modelName,
+                            "it is a number read at run time, not one of the model's sizes (" + (SizeNames.Count == 0 ? "none" : string.Join(", ", SizeNames.OrderBy(n => n, StringComparer.Ordinal))) + ")");
+                    }
+                case ExprKind.Negate:
+                    return SizeExpr.Scale(Size(b.Args[0], length), -1);
+                case ExprKind.Binary when b.Text == "+" || b.Text == "-":
+                    {
+                        var l = Size(b.Args[0], length);
+                        var r = Size(b.Args[1], length);
+                        return b.Text == "+" ? SizeExpr.Add(l, r) : SizeExpr.Sub(l, r);
+                    }
+                case ExprKind.Binary when b.Text == "*":
+                    {
+                        var l = Size(b.Args[0], length);
+                        var r = Size(b.Args[1], length);
+                        if (SizeExpr.Constant(l) is long kl) return SizeExpr.Scale(r, kl);
+                        if (SizeExpr.Constant(r) is long kr) return SizeExpr.Scale(l, kr);
+                        throw Error(DiagnosticDescriptors.NotASize, b, l + " * " + r, modelName, "sizes are linear: multiply a size by an integer only");
+                    }
+                case ExprKind.Call when b.Text == "FromEnd" && length != null:
+                    return SizeExpr.Sub(length, Size(b.Args[0], length));
+            }
+            throw Error(DiagnosticDescriptors.NotASize, b, b.Kind == ExprKind.Const ? Node.FormatNumber(b.Value) : b.Kind == ExprKind.Call ? b.Text + "(…)" : b.Kind.ToString().ToLowerInvariant(), modelName,
+                "an index, a slice bound or a size is an integer literal, one of the model's sizes (an int member named like a dimension), ^k, or a sum of them");
         }
 
         private Node One(ExprSpec e, Node[] a) { Arity(e, a, 1); return a[0]; }

@@ -95,10 +95,10 @@ namespace Dsl.Generators.Parsing
                     if (named.Key == "Init" && named.Value.Value is double d) init = d;
                 }
                 var dims = shape.Split(',').Select(d => d.Trim()).Where(d => d.Length > 0).ToArray();
-                if (dims.Any(d => !IsSymbol(d)))
+                if (dims.Any(d => !IsSymbol(d) && !IsSizeExpression(d)))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadParameter, location, field.Name, type.Name,
-                        "the shape \"" + shape + "\" must list dimension names such as \"K,D\""));
+                        "the shape \"" + shape + "\" must list dimension names such as \"K,D\" or size expressions such as \"2*D\""));
                     continue;
                 }
                 if (dims.Length != rank)
@@ -116,6 +116,17 @@ namespace Dsl.Generators.Parsing
         private static readonly Regex SymbolPattern = new Regex("^[A-Za-z_][A-Za-z0-9_]*$");
 
         internal static bool IsSymbol(string s) => SymbolPattern.IsMatch(s);
+
+        private static readonly Regex SizeTerm = new Regex(@"^(\d+|[A-Za-z_][A-Za-z0-9_]*|\d+\*[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*\*\d+)$");
+
+        /// <summary>A size expression in a [Param] shape: names and integers joined by + and −, a name times an integer ("2*D", "D+1", "K+D").</summary>
+        internal static bool IsSizeExpression(string s)
+        {
+            var text = s.Replace(" ", "");
+            if (text.Length == 0) return false;
+            var terms = Regex.Split(text.TrimStart('+', '-'), "[+-]");
+            return terms.All(t => SizeTerm.IsMatch(t)) && terms.Any(t => !Regex.IsMatch(t, @"^\d+$")) || Regex.IsMatch(text, @"^\d+$") && text != "0";
+        }
 
         /// <summary>The dimension symbol a class attribute names with Dim = "…" (a valid identifier), or "D".</summary>
         internal static string DimSymbol(IEnumerable<AttributeData> attributes)

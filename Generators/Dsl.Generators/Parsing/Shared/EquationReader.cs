@@ -174,6 +174,8 @@ namespace Dsl.Generators.Parsing
                     return ReadReference(expr, semantic, env, location);
                 case InvocationExpressionSyntax call:
                     return ReadCall(call, semantic, env, depth, location);
+                case ElementAccessExpressionSyntax access:
+                    return ReadElementAccess(access, semantic, env, depth, location);
                 default:
                     Fail(expr.GetLocation(), "The expression '" + Shorten(expr.ToString()) + "'", "equations use +, -, *, /, literals, parameters, locals and Dsl.Math functions");
                     return null;
@@ -244,6 +246,8 @@ namespace Dsl.Generators.Parsing
             }
             if (owner == "Dsl.Math" || (owner == "System.Math" && SystemMathFunctions.Contains(method.Name)))
                 return new ExprSpec(ExprKind.Call, method.Name, 0, args.ToEquatableArray(), location);
+            if ((owner == "Dsl.Vec" || owner == "Dsl.Mat") && method.Name == "Of")   // literals: Vec.Of(1.0, 2.0), Mat.Of(row, row, …)
+                return new ExprSpec(ExprKind.Call, owner == "Dsl.Vec" ? "VecOf" : "MatOf", 0, args.ToEquatableArray(), location);
             if (SymbolEqualityComparer.Default.Equals(method.ContainingType, type) && !method.IsGenericMethod)
                 return Inline(method, call, args, depth, location);
             var part = PartOf(call, method, semantic);
@@ -276,6 +280,43 @@ namespace Dsl.Generators.Parsing
             {
                 (type, paramNames, paramPrefix, hyperPrefix) = saved;
             }
+        }
+
+        /// <summary>
+        /// x[i] and x[a..b] on a Vec: Call "Index"(x, i) and Call "Slice"(x, a, b), a bound ^k as Call "FromEnd"(k) and a missing
+        /// bound as 0 or ^0. The lowering reads the bounds as sizes.
+        /// </summary>
+        private ExprSpec? ReadElementAccess(ElementAccessExpressionSyntax access, SemanticModel semantic, Dictionary<ISymbol, ExprSpec> env, int depth, LocationInfo? location)
+        {
+            var indexer = semantic.GetSymbolInfo(access, ct).Symbol as IPropertySymbol;
+            if (indexer == null || !indexer.IsIndexer || !IsDslType(indexer.ContainingType, "Vec") || access.ArgumentList.Arguments.Count != 1)
+            {
+                Fail(access.GetLocation(), "The element access '" + Shorten(access.ToString()) + "'", "equations index and slice Vecs only: x[i], x[a..b], x[^k]");
+                return null;
+            }
+            var target = ReadExpr(access.Expression, semantic, env, depth + 1);
+            if (target == null) return null;
+            var argument = access.ArgumentList.Arguments[0].Expression;
+            ExprSpec Const(double v) => new ExprSpec(ExprKind.Const, "", v, EquatableArray<ExprSpec>.Empty, location);
+            ExprSpec? Bound(ExpressionSyntax? bound, bool end)
+            {
+                if (bound == null) return end ? new ExprSpec(ExprKind.Call, "FromEnd", 0, new[] { Const(0) }.ToEquatableArray(), location) : Const(0);
+                if (bound is PrefixUnaryExpressionSyntax hat && hat.IsKind(SyntaxKind.IndexExpression))
+                {
+                    var k = ReadExpr(hat.Operand, semantic, env, depth + 1);
+                    return k == null ? null : new ExprSpec(ExprKind.Call, "FromEnd", 0, new[] { k }.ToEquatableArray(), LocationInfo.From(hat.GetLocation()));
+                }
+                return ReadExpr(bound, semantic, env, depth + 1);
+            }
+            if (argument is RangeExpressionSyntax range)
+            {
+                var from = Bound(range.LeftOperand, false);
+                var to = Bound(range.RightOperand, true);
+                if (from == null || to == null) return null;
+                return new ExprSpec(ExprKind.Call, "Slice", 0, new[] { target, from, to }.ToEquatableArray(), location);
+            }
+            var index = Bound(argument, false);
+            return index == null ? null : new ExprSpec(ExprKind.Call, "Index", 0, new[] { target, index }.ToEquatableArray(), location);
         }
 
         private ExprSpec? Inline(IMethodSymbol method, InvocationExpressionSyntax call, List<ExprSpec> args, int depth, LocationInfo? location)
