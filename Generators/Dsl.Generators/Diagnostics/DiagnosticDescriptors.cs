@@ -183,6 +183,7 @@ namespace Dsl.Generators.Diagnostics
         public static readonly DiagnosticDescriptor PartDeclaration = Make("DSL0052",
             "Invalid part declaration",
             "The part '{0}' of '{1}' cannot be used: {2}",
+            DiagnosticSeverity.Error);
 
         /// <summary>DSL0035: an index, slice bound or Eye size that is not a size expression (a literal, a model size, ^k, sums of them).</summary>
         public static readonly DiagnosticDescriptor NotASize = Make("DSL0035",
