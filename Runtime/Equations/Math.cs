@@ -8,7 +8,7 @@ namespace Dsl
     /// The functions an equation may call (<c>using static Dsl.Math;</c>). Each runs eagerly on tensors and is
     /// known to the generator, which differentiates it symbolically. Reductions act on the per-sample axes.
     /// </summary>
-    public static class Math
+    public static partial class Math
     {
         /// <summary>π.</summary>
         public const double PI = System.Math.PI;
