@@ -49,7 +49,7 @@ namespace Dsl.Generators.Model
         Binary,
         /// <summary>Unary minus.</summary>
         Negate,
-        /// <summary>The energy's [NoiseLevel] argument σ (Text = its name).</summary>
+        /// <summary>The energy's [NoiseLevel] argument σ, or a [Time] or [Condition] argument (Text = its name).</summary>
         Condition,
         /// <summary>The [Hidden] units h of a bipartite energy E(v, h) (Text = its name).</summary>
         Hidden,
@@ -108,7 +108,8 @@ namespace Dsl.Generators.Model
         EquationSpec? LogPartition,
         EquatableArray<ParamSpec> Params,
         LocationInfo? ClassLocation,
-        KernelChoice Kernels = KernelChoice.Auto);
+        KernelChoice Kernels = KernelChoice.Auto,
+        ConditioningSpec? Conditioning = null);
 
     /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
     public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -57,7 +57,10 @@ namespace Dsl.Generators.Parsing
             var energy = energyMethods[0];
             var energySyntax = energy.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (energySyntax == null) return null;
-            var signatureProblem = CheckEnergySignature(energy);
+            // [Time] and [Condition] arguments (E(x, t | y)) have their own rules and diagnostics (ConditioningParser).
+            var conditioning = ConditioningParser.Read(energy, energySyntax, diagnostics, ct);
+            if (conditioning.Failed) return null;
+            var signatureProblem = conditioning.Spec != null ? null : CheckEnergySignature(energy);
             if (signatureProblem != null)
             {
                 var where = signatureProblem.Value.AtReturnType ? energySyntax.ReturnType.GetLocation() : energySyntax.ParameterList.GetLocation();
@@ -67,10 +70,12 @@ namespace Dsl.Generators.Parsing
 
             var paramNames = new HashSet<string>(parameters.Select(p => p.Name));
             var reader = new EquationReader(compilation, type, paramNames, type.Name, diagnostics, ct);
-            var second = energy.Parameters.Length == 2 ? energy.Parameters[1] : null;
+            var second = energy.Parameters.Length == 2 && conditioning.Spec == null ? energy.Parameters[1] : null;
             var hidden = second != null && HasAttribute(second, "HiddenAttribute") ? second : null;
             var noiseLevel = hidden == null ? second : null;
-            var energySpec = reader.Read(energy, energySyntax, energy.Parameters[0], noiseLevel, hidden);
+            var energySpec = conditioning.Spec != null
+                ? reader.Read(energy, energySyntax, energy.Parameters[0], conditioning.Time, null, conditionInputs: conditioning.Condition != null ? new[] { conditioning.Condition } : null)
+                : reader.Read(energy, energySyntax, energy.Parameters[0], noiseLevel, hidden);
 
             EquationSpec? logPartition = null;
             var logMethods = type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, "LogPartitionAttribute")).ToList();
@@ -91,7 +96,7 @@ namespace Dsl.Generators.Parsing
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
-                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.ToEquatableArray(), classLocation, kernels);
+                noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.ToEquatableArray(), classLocation, kernels, conditioning.Spec);
         }
 
         private static bool IsUnitType(ITypeSymbol type) => IsDslType(type, "Vec") || IsDslType(type, "Spins") || IsDslType(type, "Bits");
