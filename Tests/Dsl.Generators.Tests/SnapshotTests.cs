@@ -12,6 +12,7 @@ namespace Dsl.Generators.Tests
             "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
             "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "ContinuousHopfieldNetwork", "IsingModel", "LatticeIsing",
             "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing",
+            "TimeMlpEnergy", "EquationClassifier", "ConditionalGaussian", "ClassConditionalGaussian",
         };
 
         public static TheoryData<string> SdeNames() => new TheoryData<string>
