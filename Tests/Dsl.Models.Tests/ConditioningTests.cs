@@ -87,8 +87,11 @@ namespace Dsl.Models.Tests
             var model = new TimeMlpEnergy(D: 2, H: 16, generator: g);
             var mean = tensor(mu, ScalarType.Float32).unsqueeze(0);
             var scale = tensor(std, ScalarType.Float32).unsqueeze(0);
+            // The time features h(t) = tanh(w t + β) start spread over the SDE's time scale (|w| ~ 4), so a(t) and c(t) can follow
+            // the kernel, which moves most between t = 0 and 0.5 on the VP SDE.
+            model.SetParameter("Wt", empty(16).normal_(0, 4, generator: g));
             const int batch = 512;
-            foreach (var (steps, rate) in new[] { (250, 2e-2), (100, 3e-3) })
+            foreach (var (steps, rate) in new[] { (200, 5e-2), (100, 1e-2), (100, 2e-3) })
             {
                 using var optimizer = new AdamOptimizer(model.parameters(), learningRate: rate);
                 for (int step = 0; step < steps; step++)
