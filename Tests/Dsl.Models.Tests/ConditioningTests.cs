@@ -89,9 +89,9 @@ namespace Dsl.Models.Tests
             var scale = tensor(std, ScalarType.Float32).unsqueeze(0);
             // The time features h(t) = tanh(w t + β) start spread over the SDE's time scale (|w| ~ 4), so a(t) and c(t) can follow
             // the kernel, which moves most between t = 0 and 0.5 on the VP SDE.
-            model.SetParameter("Wt", empty(16).normal_(0, 4, generator: g));
-            const int batch = 512;
-            foreach (var (steps, rate) in new[] { (200, 5e-2), (100, 1e-2), (100, 2e-3) })
+            model.SetParameter("Wt", empty(16).normal_(0, 3, generator: g));
+            const int batch = 1024;
+            foreach (var (steps, rate) in new[] { (400, 1e-2), (150, 2e-3) })
             {
                 using var optimizer = new AdamOptimizer(model.parameters(), learningRate: rate);
                 for (int step = 0; step < steps; step++)
@@ -107,6 +107,14 @@ namespace Dsl.Models.Tests
                 }
             }
             double trainSeconds = clock.Elapsed.TotalSeconds;
+            foreach (double time in new[] { 1e-3, 0.1, 0.3, 1.0 })
+            {
+                // The learned score along each axis through the kernel's mean m(t)μ against the exact −(x − mμ)/(m²s² + v).
+                double mt = sde.MeanCoefficientAt(time), vt = 1 - mt * mt;
+                var probe = tensor(new float[] { (float)(mt * mu[0] + 1), (float)(mt * mu[1]), (float)(mt * mu[0]), (float)(mt * mu[1] + 1) }, new long[] { 2, 2 });
+                var learned = model.ScoreNoGrad(probe, full(new long[] { 2 }, time, ScalarType.Float32));
+                output.WriteLine($"t = {time}: −s₀ {-learned[0, 0].ToDoubleValue():F3} vs {1 / (mt * mt * std[0] * std[0] + vt):F3}, −s₁ {-learned[1, 1].ToDoubleValue():F3} vs {1 / (mt * mt * std[1] * std[1] + vt):F3}");
+            }
             const int n = 2000;
             using var result = SdeSolvers.Sample(sde, model, n, new SdeSamplerOptions { Steps = 500, Seed = 23 });
             var samples = result.Samples.to_type(ScalarType.Float64);

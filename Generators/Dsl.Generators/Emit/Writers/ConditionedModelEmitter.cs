@@ -43,7 +43,7 @@ namespace Dsl.Generators.Emit
                 w.Line("/// <inheritdoc/>");
                 w.Line("public " + RuntimeNames.Conditioning.ConditionKind + " ConditionKind => " + (label ? RuntimeNames.Conditioning.ConditionKindLabel : RuntimeNames.Conditioning.ConditionKindVector) + ";");
                 w.Line();
-                w.Line("/// <summary>" + (label ? "The number of classes K = " + c.ConditionDim + " of the label " + c.Spec.ConditionName + " (labels 0…K−1)." : "The length K = " + c.ConditionDim + " of the observation " + c.Spec.ConditionName + ".") + "</summary>");
+                w.Line("/// <summary>" + (label ? "The number of classes of the label " + c.Spec.ConditionName + " (dimension " + c.ConditionDim + "; labels 0…" + c.ConditionDim + "−1)." : "The length of the observation " + c.Spec.ConditionName + " (dimension " + c.ConditionDim + ").") + "</summary>");
                 w.Line("public int ConditionSize => (int)size_" + c.ConditionDim + ";");
                 w.Line();
             }
