@@ -98,7 +98,7 @@ namespace Dsl.Models.Tests
                 {
                     using var stepScope = NewDisposeScope();
                     var x0 = empty(batch, 2).normal_(0, 1, generator: g).mul(scale).add(mean);
-                    var t = empty(batch).uniform_(0, 1, generator: g).square().mul(1 - 1e-3).add(1e-3);
+                    var t = empty(batch).uniform_(0, 1, generator: g).square().Mul(1 - 1e-3).Add(1e-3);
                     var z = empty(batch, 2).normal_(0, 1, generator: g);
                     optimizer.ZeroGrad();
                     var loss = ContinuousTimeScoreMatching.PerSample(sde, model, x0, t, z, TimeWeighting.Variance).mean();
@@ -112,7 +112,7 @@ namespace Dsl.Models.Tests
                 // The learned score along each axis through the kernel's mean m(t)μ against the exact −(x − mμ)/(m²s² + v).
                 double mt = sde.MeanCoefficientAt(time), vt = 1 - mt * mt;
                 var probe = tensor(new float[] { (float)(mt * mu[0] + 1), (float)(mt * mu[1]), (float)(mt * mu[0]), (float)(mt * mu[1] + 1) }, new long[] { 2, 2 });
-                var learned = model.ScoreNoGrad(probe, full(new long[] { 2 }, time, ScalarType.Float32));
+                var learned = model.ScoreNoGrad(probe, ScalarOps.Full(new long[] { 2 }, time, ScalarType.Float32));
                 output.WriteLine($"t = {time}: −s₀ {-learned[0, 0].ToDoubleValue():F3} vs {1 / (mt * mt * std[0] * std[0] + vt):F3}, −s₁ {-learned[1, 1].ToDoubleValue():F3} vs {1 / (mt * mt * std[1] * std[1] + vt):F3}");
             }
             const int n = 2000;
@@ -168,7 +168,7 @@ namespace Dsl.Models.Tests
                 var total = zeros_like(x);
                 for (long k = 0; k < 3; k++)
                 {
-                    var yk = full(new long[] { 40 }, k, ScalarType.Int64);
+                    var yk = ScalarOps.Full(new long[] { 40 }, k, ScalarType.Int64);
                     total += HandLogProb(c, x, t, yk).exp().unsqueeze(1) * c.ScoreNoGrad(x, t, yk);
                 }
                 Assert.True(total.abs().max().ToDoubleValue() < 1e-10, "Σ_y p(y | x) ∇ₓ log p(y | x) = 0");
@@ -214,7 +214,7 @@ namespace Dsl.Models.Tests
                 {
                     using var stepScope = NewDisposeScope();
                     var y = randint(0, 2, new long[] { 256 }, generator: g, dtype: ScalarType.Int64);
-                    var x0 = y.to_type(ScalarType.Float32).mul(-4).add(2).unsqueeze(1) * tensor(new float[] { 1, 0 }).unsqueeze(0) + empty(256, 2).normal_(0, 0.5, generator: g);
+                    var x0 = y.to_type(ScalarType.Float32).Mul(-4.0).Add(2.0).unsqueeze(1) * tensor(new float[] { 1, 0 }).unsqueeze(0) + empty(256, 2).normal_(0, 0.5, generator: g);
                     var t = empty(256).uniform_(1e-3, 1, generator: g);
                     var xt = x0 * sde.MeanCoefficient(t).unsqueeze(1) + empty(256, 2).normal_(0, 1, generator: g) * sde.MarginalStd(t).unsqueeze(1);
                     optimizer.ZeroGrad();
@@ -237,7 +237,7 @@ namespace Dsl.Models.Tests
             double Rate(NoisePrediction eps, long seed)
             {
                 using var r = SdeSolvers.Sample(sde, TimeScores.FromNoisePrediction(sde, 2, eps), n, new SdeSamplerOptions { Steps = 200, Seed = seed });
-                return r.Samples[.., 0].gt(0).to_type(ScalarType.Float64).mean().ToDoubleValue();
+                return r.Samples[.., 0].Gt(0.0).to_type(ScalarType.Float64).mean().ToDoubleValue();
             }
             var labels = zeros(new long[] { n }, ScalarType.Int64);
             double unguided = Rate(epsilon, 41), guided = Rate(Guidance.ClassifierGuided(sde, epsilon, classifier, labels, 1.0), 41);
@@ -266,14 +266,14 @@ namespace Dsl.Models.Tests
                 var b = P(model, "B");
                 double s = P(model, "S").ToDoubleValue();
                 var residual = x - y.matmul(w.t()) - b;                                                    // x − W y − b
-                var closedScore = -residual / (s * s);
-                var closedLogProb = -residual.square().sum(new long[] { 1 }) / (2 * s * s) - 1.5 * System.Math.Log(2 * System.Math.PI * s * s);
+                var closedScore = -residual.Div(s * s);
+                var closedLogProb = (-residual.square().sum(new long[] { 1 })).Div(2 * s * s).Sub(1.5 * System.Math.Log(2 * System.Math.PI * s * s));
                 var auto = Autograd.Score(xx => model.EnergyEager(xx, y), x);
                 Assert.True(RelErr(model.Score(x, y), closedScore) < 1e-12, "Score vs −(x − Wy − b)/s²");
                 Assert.True(RelErr(model.ScoreNoGrad(x, y), closedScore) < 1e-12, "ScoreNoGrad vs closed form");
                 Assert.True(RelErr(model.ScoreNoGrad(x, y), auto) < 1e-12, "ScoreNoGrad vs autograd");
                 Assert.True(RelErr(model.LogProb(x, y), closedLogProb) < 1e-12, "LogProb vs log N(x; Wy + b, s²I)");
-                Assert.True(RelErr(model.ScoreDivergenceNoGrad(x, y), full(new long[] { 32 }, -3 / (s * s), ScalarType.Float64)) < 1e-12, "divergence −D/s²");
+                Assert.True(RelErr(model.ScoreDivergenceNoGrad(x, y), ScalarOps.Full(new long[] { 32 }, -3 / (s * s), ScalarType.Float64)) < 1e-12, "divergence −D/s²");
                 Assert.Equal(ConditionKind.Vector, model.ConditionKind);
                 Assert.Equal(2, model.ConditionSize);
             }
@@ -291,7 +291,7 @@ namespace Dsl.Models.Tests
             var y = randint(0, 3, new long[] { 30 }, generator: g, dtype: ScalarType.Int64);
             var means = P(model, "M").t().index_select(0, y);                                         // μ_y: column y of M
             Assert.True(RelErr(model.ScoreNoGrad(x, y), -(x - means)) < 1e-12, "score −(x − μ_y)");
-            Assert.True(RelErr(model.Energy(x, y), (x - means).square().sum(new long[] { 1 }).mul(0.5)) < 1e-12, "energy ½‖x − μ_y‖²");
+            Assert.True(RelErr(model.Energy(x, y), (x - means).square().sum(new long[] { 1 }).Mul(0.5)) < 1e-12, "energy ½‖x − μ_y‖²");
             Assert.True(RelErr(model.ScoreNoGrad(x, y), Autograd.Score(xx => model.EnergyEager(xx, y), x)) < 1e-12, "score vs autograd of OneHot");
             Assert.Equal(ConditionKind.Label, model.ConditionKind);
             Assert.Equal(3, model.ConditionSize);
