@@ -50,7 +50,7 @@ namespace Dsl
         /// </summary>
         public static Vec OneHot(Label y, Scalar classes)
         {
-            long k = (long)classes.Tensor.ToDouble();
+            long k = (long)classes.Tensor.ToDoubleValue();
             return new Vec(nn.functional.one_hot(y.Tensor, k).to_type(classes.Tensor.dtype).to(classes.Tensor.device));
         }
     }

@@ -51,7 +51,9 @@ namespace Dsl.GeneratedCode
             var flat = y.reshape(y.shape[0]);
             if (flat.numel() > 0)
             {
-                long lo = flat.min().ToInt64(), hi = flat.max().ToInt64();
+                long lo, hi;
+                using (var mn = flat.min()) lo = mn.ToInt64Value();
+                using (var mx = flat.max()) hi = mx.ToInt64Value();
                 if (lo < 0 || hi >= classes)
                     throw new ArgumentOutOfRangeException(argument, model + "." + method + ": labels must lie in 0…" + (classes - 1) + " (K = " + classes + " classes); got values in " + lo + "…" + hi + ".");
             }

@@ -323,6 +323,25 @@ namespace Dsl.Models.Tests
             }
         }
 
+        [Fact]
+        public void Given_fixes_one_condition_for_every_sample_or_one_per_sample()
+        {
+            using var scope = NewDisposeScope();
+            var g = new Generator(13);
+            var classifier = new EquationClassifier(D: 2, H: 4, K: 3, generator: g);
+            var x = empty(6, 2).normal_(0, 1, generator: g);
+            var t = empty(6).uniform_(0, 1, generator: g);
+            var fixedLabel = Conditioning.Given(classifier, tensor(2L));
+            Assert.True(RelErr(fixedLabel.Score(x, t), classifier.ScoreNoGrad(x, t, ScalarOps.Full(new long[] { 6 }, 2L, ScalarType.Int64))) < 1e-6, "one label for all");
+            var gaussian = new ConditionalGaussian(D: 2, K: 3, generator: g);
+            var ys = empty(6, 3).normal_(0, 1, generator: g);
+            var perSample = Conditioning.Given(gaussian, ys);
+            Assert.True(torch.equal(perSample.ScoreNoGrad(x), gaussian.ScoreNoGrad(x, ys)), "one observation per sample");
+            Assert.True(torch.equal(Conditioning.Given(gaussian, ys[1]).EnergyNoGrad(x), gaussian.EnergyNoGrad(x, ys[1].unsqueeze(0).expand(6, 3))), "one observation for all");
+            var e = Assert.Throws<ArgumentException>(() => perSample.ScoreNoGrad(zeros(4, 2)));
+            Assert.Contains("y has 6 rows but the batch has 4", e.Message);
+        }
+
         // ---- argument checks ----
 
         [Fact]

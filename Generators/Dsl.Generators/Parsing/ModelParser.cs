@@ -119,7 +119,7 @@ namespace Dsl.Generators.Parsing
                     return IsDslType(second.Type, "Bits") || IsDslType(second.Type, "Spins") ? null
                         : (false, "takes the hidden units '" + second.Name + "' as '" + second.Type.ToDisplayString() + "'; hidden units are summed out, so they must be Bits or Spins");
                 if (!second.GetAttributes().Any(a => IsDslAttribute(a, "NoiseLevelAttribute")))
-                    return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel] or [Hidden]");
+                    return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel] or [Hidden] ([Time] Scalar t for a time, [Condition] Vec or Label y for a condition)");
                 if (!IsDslType(second.Type, "Scalar"))
                     return (false, "takes the noise level '" + second.Name + "' as '" + second.Type.ToDisplayString() + "' instead of Scalar");
                 if (!IsDslType(energy.Parameters[0].Type, "Vec"))

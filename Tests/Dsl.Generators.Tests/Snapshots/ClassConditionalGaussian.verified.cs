@@ -44,7 +44,7 @@ namespace Dsl.Models
         /// <inheritdoc/>
         public global::Dsl.ConditionKind ConditionKind => global::Dsl.ConditionKind.Label;
 
-        /// <summary>The number of classes K = K of the label y (labels 0…K−1).</summary>
+        /// <summary>The number of classes of the label y (dimension K; labels 0…K−1).</summary>
         public int ConditionSize => (int)size_K;
 
         /// <summary>E(x, y) = 0.5 * Norm2(x - M * OneHot(y, Len(LogPrior))), for x: [N, D]; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>

@@ -46,7 +46,7 @@ namespace Dsl.Models
         /// <inheritdoc/>
         public global::Dsl.ConditionKind ConditionKind => global::Dsl.ConditionKind.Vector;
 
-        /// <summary>The length K = K of the observation y.</summary>
+        /// <summary>The length of the observation y (dimension K).</summary>
         public int ConditionSize => (int)size_K;
 
         /// <summary>E(x, y) = Norm2(x - W * y - B) / (2 * Square(S)), for x: [N, D]; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>

@@ -53,7 +53,7 @@ namespace Dsl.Models
         /// <inheritdoc/>
         public global::Dsl.ConditionKind ConditionKind => global::Dsl.ConditionKind.Label;
 
-        /// <summary>The number of classes K = K of the label y (labels 0…K−1).</summary>
+        /// <summary>The number of classes of the label y (dimension K; labels 0…K−1).</summary>
         public int ConditionSize => (int)size_K;
 
         /// <summary>E(x, t, y) = { var f = Logits(x, t); return LogSumExp(f) - Pick(f, y); }, for x: [N, D]; returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
