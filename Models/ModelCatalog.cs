@@ -77,6 +77,15 @@ namespace Dsl.Models
             ("NoiseConditionalMlpEnergy", NoiseConditionalMlpEnergy.Info),
         };
 
+        /// <summary>The models with [Time]/[Condition] inputs (E(x, t | y), issue 19): listed by `dsl models`.</summary>
+        public static IReadOnlyList<(string Name, ModelInfo Info)> Conditioned { get; } = new[]
+        {
+            ("TimeMlpEnergy", TimeMlpEnergy.Info),
+            ("EquationClassifier", EquationClassifier.Info),
+            ("ConditionalGaussian", ConditionalGaussian.Info),
+            ("ClassConditionalGaussian", ClassConditionalGaussian.Info),
+        };
+
         /// <summary>
         /// The other generative families of the lectures (issue 10): flow layers and KL divergences written as equations with their
         /// generated members, and the VAE, GAN and CNF built on them (`dsl planar-flow`, `vae`, `gan`, `cnf`).

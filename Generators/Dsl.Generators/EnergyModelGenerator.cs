@@ -40,6 +40,12 @@ namespace Dsl.Generators
                     }
                     var lowered = ModelLowering.Lower(s, diagnostics);
                     if (lowered == null) return null;
+                    if (lowered.Conditioning != null)
+                    {
+                        // E(x, t | y): [Time]/[Condition] inputs (ConditionedModelPlanner, ConditionedModelEmitter).
+                        var conditioned = ConditionedModelPlanner.Plan(lowered, diagnostics);
+                        return Emitted.Of(ConditionedModelEmitter.Emit(conditioned), conditioned.Plan, conditioned.Roots);
+                    }
                     var planned = ModelPlanner.Plan(lowered, diagnostics);
                     return Emitted.Of(ModelEmitter.Emit(planned), planned.Plan, planned.Roots);
                 });

@@ -167,6 +167,36 @@ namespace Dsl.Generators
             public const string IFlowLayer = "global::Dsl.Flows.IFlowLayer";
         }
 
+        /// <summary>
+        /// Energies with [Time] and [Condition] inputs E(x, t | y): their interfaces (Runtime/Interfaces/ConditioningInterfaces.cs),
+        /// the argument checks their methods call (Runtime/GeneratedCode/ConditioningChecks.cs) and the Label wrapper.
+        /// </summary>
+        public static class Conditioning
+        {
+            /// <summary>E(x, t) and s(x, t) = −∇ₓE(x, t) (also an ITimeScoreModel).</summary>
+            public const string ITimeEnergyModel = "global::Dsl.ITimeEnergyModel";
+            /// <summary>The exact divergence ∇ₓ·s(x, t) of a time-dependent energy.</summary>
+            public const string ITimeScoreDivergenceModel = "global::Dsl.Sde.ITimeScoreDivergenceModel";
+            /// <summary>E(x | y) and s(x | y).</summary>
+            public const string IConditionalEnergyModel = "global::Dsl.IConditionalEnergyModel";
+            /// <summary>E(x, t | y) and s(x, t | y).</summary>
+            public const string ITimeConditionalEnergyModel = "global::Dsl.ITimeConditionalEnergyModel";
+            /// <summary>What a condition is (ConditionKind property).</summary>
+            public const string ConditionKind = "global::Dsl.ConditionKind";
+            /// <summary>The observation kind.</summary>
+            public const string ConditionKindVector = "global::Dsl.ConditionKind.Vector";
+            /// <summary>The label kind.</summary>
+            public const string ConditionKindLabel = "global::Dsl.ConditionKind.Label";
+            /// <summary>The label wrapper the eager equations take.</summary>
+            public const string Label = "global::Dsl.Label";
+            /// <summary>Checks a time argument and returns it as [N].</summary>
+            public const string CheckTime = "global::Dsl.GeneratedCode.ConditioningChecks.Time";
+            /// <summary>Checks an observation argument [N, K].</summary>
+            public const string CheckObservation = "global::Dsl.GeneratedCode.ConditioningChecks.Observation";
+            /// <summary>Checks labels and returns their one-hot [N, K].</summary>
+            public const string OneHot = "global::Dsl.GeneratedCode.ConditioningChecks.OneHot";
+        }
+
         // ---- Dsl.GeneratedCode (Runtime/GeneratedCode): support only generated code calls. ----
 
         /// <summary>The generated-code contract folder and namespace.</summary>

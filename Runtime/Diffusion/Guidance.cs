@@ -37,7 +37,7 @@ namespace Dsl.Diffusion
     /// samplers run unchanged: classifier guidance (Dhariwal &amp; Nichol 2021), classifier-free guidance (Ho &amp; Salimans
     /// 2022), and the losses that train what they need.
     /// </summary>
-    public static class Guidance
+    public static partial class Guidance
     {
         /// <summary>
         /// Classifier guidance. Bayes: ∇ₓ log pₜ(x | y) = ∇ₓ log pₜ(x) + ∇ₓ log pₜ(y | x); with the noise parametrisation

@@ -14,6 +14,7 @@ namespace Dsl.Generators.Tests
             "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing", "GammaDensity", "DirichletDensity",
             "LinearGaussianLikelihood", "GaussianPosterior", "MixtureTimesStudentT",
             "TiltedGaussian", "PhaseSpaceGaussian",
+            "TimeMlpEnergy", "EquationClassifier", "ConditionalGaussian", "ClassConditionalGaussian",
         };
 
         public static TheoryData<string> SdeNames() => new TheoryData<string>

@@ -191,6 +191,26 @@ namespace Dsl.Generators.Diagnostics
             "'{0}' in the equation of '{1}' is not a size: {2}",
             DiagnosticSeverity.Error);
 
+        // ---- Conditioning inputs ([Time], [Condition]): DSL0045–DSL0049. ----
+
+        /// <summary>DSL0045: a misused [Time] argument (not Scalar, two of them, together with [NoiseLevel], on x, on discrete units).</summary>
+        public static readonly DiagnosticDescriptor BadTimeInput = Make("DSL0045",
+            "Invalid [Time] input",
+            "The [Energy] method '{0}' {1}; write {2}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0046: a misused [Condition] argument (not Vec or Label, two of them, on x, together with [Hidden] or [NoiseLevel], on discrete units).</summary>
+        public static readonly DiagnosticDescriptor BadConditionInput = Make("DSL0046",
+            "Invalid [Condition] input",
+            "The [Energy] method '{0}' {1}; write {2}",
+            DiagnosticSeverity.Error);
+
+        /// <summary>DSL0047: a label used where the generator cannot tell its number of classes (OneHot's K not the length of a Vec, two class counts).</summary>
+        public static readonly DiagnosticDescriptor BadLabelUse = Make("DSL0047",
+            "Invalid use of a class label",
+            "In '{0}', {1}; write {2}",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL9999: an internal error of the generator (reported instead of crashing the build).</summary>
         public static readonly DiagnosticDescriptor Internal = Make("DSL9999",
             "Internal generator error",

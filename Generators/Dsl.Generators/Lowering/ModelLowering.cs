@@ -13,9 +13,10 @@ namespace Dsl.Generators.Lowering
     public sealed class LoweredModel
     {
         internal LoweredModel(ModelSpec spec, Graph graph, Node input, Node? noiseLevel, Node energy, Node score, Node? divergence, Node? logPartition,
-            IReadOnlyList<string> sizes, IReadOnlyList<string> notes, DiscreteUnits? discrete = null)
+            IReadOnlyList<string> sizes, IReadOnlyList<string> notes, DiscreteUnits? discrete = null, LoweredConditioning? conditioning = null)
         {
             Discrete = discrete;
+            Conditioning = conditioning;
             Spec = spec; Graph = graph; Input = input; NoiseLevel = noiseLevel; Energy = energy; Score = score; Divergence = divergence;
             LogPartition = logPartition; Sizes = sizes; Notes = notes;
         }
@@ -42,6 +43,8 @@ namespace Dsl.Generators.Lowering
         public IReadOnlyList<string> Notes { get; }
         /// <summary>For an energy over Spins or Bits: what the single-unit updates need; null for real x.</summary>
         public DiscreteUnits? Discrete { get; }
+        /// <summary>For an energy with [Time] or [Condition] arguments: their leaves; null otherwise.</summary>
+        public LoweredConditioning? Conditioning { get; }
     }
 
     /// <summary>
@@ -99,7 +102,8 @@ namespace Dsl.Generators.Lowering
                 return null;
             }
             var origins = new Dictionary<Node, LocationInfo?>();
-            var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName) { SizeNames = new HashSet<string>(SizeSymbols(spec)) };
+            var conditioning = ConditioningLowering.Leaves(graph, spec, out var conditions, out var label);
+            var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName, conditions: conditions, label: label) { SizeNames = new HashSet<string>(SizeSymbols(spec)) };
 
             Node energy;
             try
@@ -122,6 +126,7 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Energy.Location, spec.ClassName, e.Message));
                 return null;
             }
+            if (!ConditioningLowering.Finish(conditioning, lowerer.LabelOneHot, spec, diagnostics)) return null;
 
             Node score;
             try
@@ -198,7 +203,8 @@ namespace Dsl.Generators.Lowering
             }
 
             var sizes = SizeSymbols(spec);
-            return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete);
+            if (conditioning?.ConditionDim is string conditionDim && !sizes.Contains(conditionDim)) sizes.Add(conditionDim);   // y's K when no [Param] names it
+            return new LoweredModel(spec, graph, x, sigma, energy, score, divergence, logPartition, sizes, notes, discrete, conditioning);
         }
 
         /// <summary>

@@ -49,7 +49,7 @@ namespace Dsl.Generators.Model
         Binary,
         /// <summary>Unary minus.</summary>
         Negate,
-        /// <summary>The energy's [NoiseLevel] argument σ (Text = its name).</summary>
+        /// <summary>The energy's [NoiseLevel] argument σ, or a [Time] or [Condition] argument (Text = its name).</summary>
         Condition,
         /// <summary>The [Hidden] units h of a bipartite energy E(v, h) (Text = its name).</summary>
         Hidden,
@@ -122,8 +122,8 @@ namespace Dsl.Generators.Model
         KernelChoice Kernels = KernelChoice.Auto,
         bool Subgradients = false,
         EquatableArray<PartSpec> Parts = default,
-
-        EquatableArray<string> SizeMembers = default);
+        EquatableArray<string> SizeMembers = default,
+        ConditioningSpec? Conditioning = null);
 
     /// <summary>The parser's result: a model (when it could be read) and diagnostics.</summary>
     public sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);

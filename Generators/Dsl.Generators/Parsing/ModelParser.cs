@@ -57,7 +57,10 @@ namespace Dsl.Generators.Parsing
             var energy = energyMethods[0];
             var energySyntax = energy.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (energySyntax == null) return null;
-            var signatureProblem = CheckEnergySignature(energy);
+            // [Time] and [Condition] arguments (E(x, t | y)) have their own rules and diagnostics (ConditioningParser).
+            var conditioning = ConditioningParser.Read(energy, energySyntax, diagnostics, ct);
+            if (conditioning.Failed) return null;
+            var signatureProblem = conditioning.Spec != null ? null : CheckEnergySignature(energy);
             if (signatureProblem != null)
             {
                 var where = signatureProblem.Value.AtReturnType ? energySyntax.ReturnType.GetLocation() : energySyntax.ParameterList.GetLocation();
@@ -76,7 +79,9 @@ namespace Dsl.Generators.Parsing
             var second = energy.Parameters.Length == 2 ? energy.Parameters[1] : null;
             var hidden = second != null && HasAttribute(second, "HiddenAttribute") ? second : null;
             var noiseLevel = hidden == null ? second : null;
-            var energySpec = reader.Read(energy, energySyntax, energy.Parameters[0], noiseLevel, hidden);
+            var energySpec = conditioning.Spec != null
+                ? reader.Read(energy, energySyntax, energy.Parameters[0], conditioning.Time, null, conditionInputs: conditioning.Condition != null ? new[] { conditioning.Condition } : null)
+                : reader.Read(energy, energySyntax, energy.Parameters[0], noiseLevel, hidden);
 
             EquationSpec? logPartition = null;
             var logMethods = type.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, "LogPartitionAttribute")).ToList();
@@ -99,7 +104,7 @@ namespace Dsl.Generators.Parsing
             return new ModelSpec(ns, containers.ToEquatableArray(), type.Name,
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), dimSymbol, energy.Parameters[0].Name,
                 noiseLevel?.Name, hidden?.Name, hiddenDimSymbol, UnitsOf(energy.Parameters[0].Type), hidden == null ? UnitKind.Real : UnitsOf(hidden.Type), energySpec, logPartition, parameters.Concat(parts.Params).ToEquatableArray(), classLocation, kernels,
-                HasAttribute(type, "SubgradientAttribute"), Parts: parts.Specs.ToEquatableArray(), SizeMembers: sizeMembers);
+                HasAttribute(type, "SubgradientAttribute"), Parts: parts.Specs.ToEquatableArray(), SizeMembers: sizeMembers, Conditioning: conditioning.Spec);
         }
 
         /// <summary>
@@ -145,7 +150,7 @@ namespace Dsl.Generators.Parsing
                     return IsDslType(second.Type, "Bits") || IsDslType(second.Type, "Spins") ? null
                         : (false, "takes the hidden units '" + second.Name + "' as '" + second.Type.ToDisplayString() + "'; hidden units are summed out, so they must be Bits or Spins");
                 if (!second.GetAttributes().Any(a => IsDslAttribute(a, "NoiseLevelAttribute")))
-                    return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel] or [Hidden]");
+                    return (false, "takes a second parameter '" + second.Name + "' that is not marked [NoiseLevel] or [Hidden] ([Time] Scalar t for a time, [Condition] Vec or Label y for a condition)");
                 if (!IsDslType(second.Type, "Scalar"))
                     return (false, "takes the noise level '" + second.Name + "' as '" + second.Type.ToDisplayString() + "' instead of Scalar");
                 if (!IsDslType(energy.Parameters[0].Type, "Vec"))

@@ -77,6 +77,12 @@ namespace Dsl.Symbolic.Ir
         /// <summary>A per-sample conditioning Scalar (a noise level σ): batched, but constant for derivatives in x.</summary>
         public Node Condition(string name) => Intern(Op.Condition, Shape.Of(true), name, 0, Array.Empty<Node>());
 
+        /// <summary>
+        /// A per-sample conditioning Vec of length <paramref name="dim"/> (an observation y, or a label's one-hot): batched, but
+        /// constant for derivatives in x, like the Scalar condition.
+        /// </summary>
+        public Node Condition(string name, string dim) => Intern(Op.Condition, Shape.Of(true, dim), name, 0, Array.Empty<Node>());
+
         /// <summary>A parameter of the given (unbatched) shape.</summary>
         public Node Param(string name, params string[] dims) => Intern(Op.Param, Shape.Of(false, dims), name, 0, Array.Empty<Node>());
 

@@ -32,6 +32,7 @@ namespace Dsl.Generators.Emit
         private int temps;
 
         private readonly string conditionName;
+        private readonly IReadOnlyDictionary<string, string>? conditionLocals;
         private readonly string batchReference;
 
         /// <summary>
@@ -39,8 +40,11 @@ namespace Dsl.Generators.Emit
         /// condition leaf (σ or t) from <paramref name="conditionName"/>, and the batch size, dtype and device of
         /// broadcast constants from <paramref name="batchReference"/>.
         /// </summary>
-        public TensorCodeEmitter(SourceWriter writer, CodePath path, Dictionary<string, string> paramLocals, string conditionName = "sigma", string batchReference = "x")
+        /// <param name="conditionLocals">The C# local of each named condition leaf ([Time] t, [Condition] y, a label's one-hot); <paramref name="conditionName"/> for the others.</param>
+        public TensorCodeEmitter(SourceWriter writer, CodePath path, Dictionary<string, string> paramLocals, string conditionName = "sigma", string batchReference = "x",
+            IReadOnlyDictionary<string, string>? conditionLocals = null)
         {
+            this.conditionLocals = conditionLocals;
             w = writer;
             this.path = path;
             this.paramLocals = paramLocals;
@@ -68,7 +72,7 @@ namespace Dsl.Generators.Emit
                 switch (n.Op)
                 {
                     case Op.Input: names[n] = n.Name ?? "x"; continue;
-                    case Op.Condition: names[n] = conditionName; continue;
+                    case Op.Condition: names[n] = conditionLocals != null && conditionLocals.TryGetValue(n.Name!, out var local) ? local : conditionName; continue;
                     case Op.Param: names[n] = paramLocals[n.Name!]; continue;
                 }
                 string name = "t" + temps++;

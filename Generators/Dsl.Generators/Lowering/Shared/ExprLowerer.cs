@@ -29,11 +29,54 @@ namespace Dsl.Generators.Lowering
         private Node[] locals = Array.Empty<Node>();
 
         /// <param name="namedInputs">Inputs by the argument name the parser recorded (several batched Vec arguments); x when absent.</param>
+        /// <param name="conditions">Conditioning inputs by argument name ([Time] t, [Condition] Vec y); the Scalar <paramref name="sigma"/> when absent.</param>
+        /// <param name="label">The name of a [Condition] Label argument, read only through Pick(v, y) and OneHot(y, Len(v)).</param>
         public ExprLowerer(Graph g, Node x, Node? sigma, Dictionary<string, Node> parameters, Dictionary<Node, LocationInfo?> origins, string modelName, Node? hidden = null,
-            Dictionary<string, Node>? namedInputs = null)
+            Dictionary<string, Node>? namedInputs = null, Dictionary<string, Node>? conditions = null, string? label = null)
         {
             this.g = g; this.x = x; this.sigma = sigma; this.hidden = hidden; this.parameters = parameters; this.origins = origins; this.modelName = modelName;
             this.namedInputs = namedInputs;
+            this.conditions = conditions;
+            this.label = label;
+        }
+
+        // ---- Conditioning inputs: [Time]/[Condition] leaves and the label's one-hot. ----
+        private readonly Dictionary<string, Node>? conditions;
+        private readonly string? label;
+
+        /// <summary>The one-hot of the [Condition] label, [N, K] with K the length of the Vecs it picks from; null until Pick or OneHot reads it.</summary>
+        public Node? LabelOneHot { get; private set; }
+
+        /// <summary>Pick(v, y) = Σₖ vₖ·onehot(y)ₖ and OneHot(y, Len(v)) = onehot(y): the label as a constant (in x) one-hot Condition.</summary>
+        private Node LowerLabelCall(ExprSpec e)
+        {
+            if (e.Args.Count != 2) throw Error(DiagnosticDescriptors.Unsupported, e, "'" + e.Text + "' with " + e.Args.Count + " arguments", modelName, "it takes 2");
+            var labelArg = e.Text == "Pick" ? e.Args[1] : e.Args[0];
+            if (labelArg.Kind != ExprKind.Condition || labelArg.Text != label)
+                throw Error(DiagnosticDescriptors.BadLabelUse, e, modelName, e.Text + " reads a label that is not the [Condition] argument '" + label + "'",
+                    e.Text == "Pick" ? "Pick(v, " + label + ")" : "OneHot(" + label + ", Len(v))");
+            if (e.Text == "Pick")
+            {
+                var v = Lower(e.Args[0]);
+                if (v.Shape.Rank != 1)
+                    throw Error(DiagnosticDescriptors.ShapeMismatch, e, modelName, "Pick needs a Vec to pick from, got " + v.Shape);
+                var onehot = OneHotOver(v.Shape.Last, e);
+                return Shaped(e, () => g.SumLast(g.Mul(v, onehot)));
+            }
+            var classes = Lower(e.Args[1]);
+            if (classes.Op != Op.DimSize)
+                throw Error(DiagnosticDescriptors.BadLabelUse, e, modelName, "OneHot's class count is not the length of a Vec of the model, so the generator cannot tell which dimension the one-hot has",
+                    "OneHot(" + label + ", Len(b)) with b a Vec over the classes (e.g. [Param(\"K\")] Vec b)");
+            return OneHotOver(classes.Name!, e);
+        }
+
+        private Node OneHotOver(string dim, ExprSpec e)
+        {
+            if (LabelOneHot == null) LabelOneHot = g.Condition("onehot(" + label + ")", dim);
+            else if (LabelOneHot.Shape.Last != dim)
+                throw Error(DiagnosticDescriptors.BadLabelUse, e, modelName, "the label '" + label + "' is used with " + LabelOneHot.Shape.Last + " classes and with " + dim + " classes",
+                    "one class count: pick from Vecs of the same length (the same dimension symbol)");
+            return LabelOneHot;
         }
 
         public Node Lower(EquationSpec equation)
@@ -56,6 +99,9 @@ namespace Dsl.Generators.Lowering
             {
                 case ExprKind.Input: return namedInputs != null && namedInputs.TryGetValue(e.Text, out var named) ? named : x;
                 case ExprKind.Hidden: return hidden ?? throw Error(DiagnosticDescriptors.Internal, e, modelName, "hidden units outside a bipartite energy");
+                case ExprKind.Condition when conditions != null && conditions.TryGetValue(e.Text, out var condition): return condition;
+                case ExprKind.Condition when label != null && e.Text == label:
+                    throw Error(DiagnosticDescriptors.BadLabelUse, e, modelName, "the label '" + label + "' is used as a number", "Pick(v, " + label + ") or OneHot(" + label + ", Len(v))");
                 case ExprKind.Condition: return sigma ?? throw Error(DiagnosticDescriptors.Internal, e, modelName, "a noise level outside a noise-conditional energy");
                 case ExprKind.Param: return parameters[e.Text];
                 case ExprKind.Hyper: return g.Hyper(e.Text);
@@ -79,6 +125,8 @@ namespace Dsl.Generators.Lowering
                     }
                 case ExprKind.Call when e.Text == "Index" || e.Text == "Slice" || e.Text == "Eye":
                     return Structured(e);
+                case ExprKind.Call when label != null && (e.Text == "Pick" || e.Text == "OneHot"):
+                    return LowerLabelCall(e);
                 case ExprKind.Call:
                     {
                         var args = e.Args.Select(Lower).ToArray();

@@ -31,6 +31,7 @@ namespace Dsl.Generators.Parsing
         private IParameterSymbol? condition;
         private IParameterSymbol? hidden;
         private IReadOnlyList<IParameterSymbol> namedInputs = Array.Empty<IParameterSymbol>();
+        private IReadOnlyList<IParameterSymbol> conditionInputs = Array.Empty<IParameterSymbol>();
         private bool failed;
         private int specNodes;
 
@@ -52,9 +53,11 @@ namespace Dsl.Generators.Parsing
         }
 
         /// <param name="namedInputs">Further batched Vec arguments (a [KlDivergence]'s μ, log σ², …): read as inputs named by their parameter names.</param>
+        /// <param name="conditionInputs">Further conditioning arguments (a [Condition] Vec or Label): read as conditions named by their parameter names, constants to the derivatives in x.</param>
         public EquationSpec? Read(IMethodSymbol method, MethodDeclarationSyntax syntax, IParameterSymbol? inputParameter, IParameterSymbol? conditionParameter, IParameterSymbol? hiddenParameter = null,
-            IReadOnlyList<IParameterSymbol>? namedInputs = null)
+            IReadOnlyList<IParameterSymbol>? namedInputs = null, IReadOnlyList<IParameterSymbol>? conditionInputs = null)
         {
+            this.conditionInputs = conditionInputs ?? Array.Empty<IParameterSymbol>();
             locals = new List<ExprSpec>();
             input = inputParameter;
             condition = conditionParameter;
@@ -193,6 +196,8 @@ namespace Dsl.Generators.Parsing
                 case IParameterSymbol parameter when hidden != null && SymbolEqualityComparer.Default.Equals(parameter, hidden):
                     return new ExprSpec(ExprKind.Hidden, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                 case IParameterSymbol parameter when condition != null && SymbolEqualityComparer.Default.Equals(parameter, condition):
+                    return new ExprSpec(ExprKind.Condition, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
+                case IParameterSymbol parameter when conditionInputs.Any(p => SymbolEqualityComparer.Default.Equals(p, parameter)):
                     return new ExprSpec(ExprKind.Condition, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
                 case IParameterSymbol parameter when namedInputs.Any(p => SymbolEqualityComparer.Default.Equals(p, parameter)):
                     return new ExprSpec(ExprKind.Input, parameter.Name, 0, EquatableArray<ExprSpec>.Empty, location);
