@@ -162,6 +162,21 @@ namespace Dsl.GeneratedCode
             return (phiTensor.MoveToOuterDisposeScope(), sigmaTensor.MoveToOuterDisposeScope());
         }
 
+        /// <summary>diag(v) for v: [N, D]: [N, D, D].</summary>
+        public static Tensor Diagonal(Tensor v) => diag_embed(v);
+
+        /// <summary>A generated [N] → [N] member at one float64 time, in the SDE's dtype and on its device, without autograd.</summary>
+        public static double At(Func<Tensor, Tensor> member, double t, ScalarType dtype, Device device)
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            using var time = global::Dsl.ScalarOps.Full(new long[] { 1 }, t, dtype, device);
+            return member(time).to(ScalarType.Float64).cpu().ToDouble();
+        }
+
+        /// <summary>A [1] time tensor holding t, in the SDE's dtype and on its device.</summary>
+        public static Tensor Time(double t, ScalarType dtype, Device device) => global::Dsl.ScalarOps.Full(new long[] { 1 }, t, dtype, device);
+
         /// <summary>M·x for M: [N, D, D], x: [N, D].</summary>
         public static Tensor Apply(Tensor m, Tensor x)
         {

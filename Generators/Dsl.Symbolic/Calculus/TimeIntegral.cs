@@ -283,18 +283,31 @@ namespace Dsl.Symbolic.Calculus
                 if (n.IsConst) return false;
                 var hypers = Topology.Order(new[] { n }).Where(h => h.Op == Op.Hyper).Select(h => h.Name!).Distinct().ToList();
                 var dims = Topology.Order(new[] { n }).Where(h => h.Op == Op.DimSize).Select(h => h.Name!).Distinct().ToList();
+                // [Param] coefficients (trainable schedules) are drawn too, entry by entry, with their dimensions drawn like DimSize's.
+                var parameters = Topology.Order(new[] { n }).Where(h => h.Op == Op.Param).GroupBy(h => h.Name!).Select(h => h.First()).ToList();
+                foreach (var p in parameters)
+                    foreach (var d in p.Shape.Dims)
+                        if (d != Shape.One && !dims.Contains(d)) dims.Add(d);
                 // Three draws where the expression is defined (a draw that makes a log or root invalid is skipped).
                 int valid = 0;
                 for (int trial = 0; trial < 40 && valid < 3; trial++)
                 {
                     var values = hypers.ToDictionary(h => h, _ => 0.5 + 1.5 * NextDouble());
                     var sizes = dims.ToDictionary(d => d, _ => 2 + (int)(6 * NextDouble()));
-                    var evaluator = new Evaluator(new Dictionary<string, DenseValue>(), values, sizes);
-                    double v;
-                    try { v = evaluator.Evaluate(n, Array.Empty<double>(), new Dictionary<string, double>()).Data[0]; }
+                    var parameterValues = new Dictionary<string, DenseValue>();
+                    foreach (var p in parameters)
+                    {
+                        var shape = p.Shape.Dims.Select(d => d == Shape.One ? 1 : sizes[d]).ToArray();
+                        var data = new double[shape.Aggregate(1, (a, b) => a * b)];
+                        for (int i = 0; i < data.Length; i++) data[i] = 0.5 + 1.5 * NextDouble();
+                        parameterValues[p.Name!] = new DenseValue(shape, data);
+                    }
+                    var evaluator = new Evaluator(parameterValues, values, sizes);
+                    double[] v;
+                    try { v = evaluator.Evaluate(n, Array.Empty<double>(), new Dictionary<string, double>()).Data; }
                     catch (KeyNotFoundException) { return false; }
-                    if (double.IsNaN(v) || double.IsInfinity(v)) continue;
-                    if (System.Math.Abs(v) > 1e-9) return false;
+                    if (v.Any(e => double.IsNaN(e) || double.IsInfinity(e))) continue;
+                    if (v.Any(e => System.Math.Abs(e) > 1e-9)) return false;
                     valid++;
                 }
                 if (valid < 3) return false;
