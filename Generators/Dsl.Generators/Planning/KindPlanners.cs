@@ -203,7 +203,8 @@ namespace Dsl.Generators.Planning
             }
             if (p.DiffusionReadsX) unsupported.AddRange(new[] { "ReverseDrift", "ProbabilityFlowDrift" });
             else composed.Add("ReverseDrift, ProbabilityFlowDrift: f − GGᵀs, f − ½GGᵀs with Drift and DiffusionCovarianceTimes");
-            string diffusion = (p.DiffusionRank == 0 ? "scalar g" : p.DiffusionRank == 1 ? "per-coordinate Vec g, G = diag(g)" : "matrix G") + (p.DiffusionReadsX ? "(x, t)" : "(t)");
+            string args = p.DiffusionReadsX ? "(x, t)" : "(t)";
+            string diffusion = p.DiffusionRank == 0 ? "scalar g" + args + ", G = gI" : p.DiffusionRank == 1 ? "per-coordinate Vec g" + args + ", G = diag(g)" : "matrix G" + args;
             string drift = !p.Linear ? "nonlinear f(x, t)"
                 : "linear F(t)x with F = " + string.Join(" + ", new[] { p.DriftScalar == null ? null : "a(t)·I", p.DriftDiagonal == null ? null : "diag(d(t))", p.DriftMatrix == null ? null : "M(t)" }.Where(s => s != null).DefaultIfEmpty("0"));
             var general = new GeneralSdePlan(diffusion, drift, p.Sizes.ToEquatableArray(), p.ScalarKernel, p.NoKernelReason);
