@@ -19,7 +19,7 @@ namespace Dsl.Models.Tests
     {
         private const double Damping = 1.0, Frequency = 2.0, Sigma1 = 1.0, Sigma2 = 0.3;
         private static readonly double[] BetaMin = { 0.1, 1.0, 0.5 };
-        private static readonly double[] BetaMax = { 20.0, 30.0, 12.0 };
+        private static readonly double[] BetaMax = { 40.0, 45.0, 38.0 };   // ∫₀¹β ≥ 19: p_T is the prior N(0, Σ(T)) to |Φ(T)μ₀| ≤ 7e-5
 
         /// <summary>Φ(t) = e^{−γt} R(ωt); Σ(t) = ∫₀ᵗ e^{−2γs} R(ωs) diag(σ₁², σ₂²) R(ωs)ᵀ ds by the integrals of e^{−as}cos bs, e^{−as}sin bs.</summary>
         internal static (double[,] Phi, double[,] Sigma) OuKernel(double t, double g = Damping, double w = Frequency, double s1 = Sigma1, double s2 = Sigma2)
@@ -215,7 +215,7 @@ namespace Dsl.Models.Tests
         /// <summary>
         /// Reverse-time Euler–Maruyama (f − GGᵀs) and the probability-flow ODE (f − ½GGᵀs) from the prior N(0, Σ(T)) with the exact
         /// score recover the data moments. The covariance bound adds 2e-3 for the O(Δt) bias of 2000 Euler steps and the prior's
-        /// mismatch with p_T (|Φ(T)μ₀| ≤ 5e-4 for both SDEs).
+        /// mismatch with p_T (|Φ(T)μ₀| ≤ 7e-5 for both SDEs).
         /// </summary>
         [Theory]
         [InlineData("OU")]
