@@ -300,3 +300,25 @@ namespace Dsl.Models.Tests
         }
     }
 }
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>`dsl linear-sde`: the generated kernels' largest errors against the closed forms, in JSON.</summary>
+    [Collection("Console")]
+    public class LinearSdeCliTests
+    {
+        [Theory]
+        [InlineData("rotating-ou", "MatrixExponential")]
+        [InlineData("diagonal-vp", "ClosedForm")]
+        public void Linear_sde_reports_kernel_errors_below_1e_8(string example, string form)
+        {
+            var json = Gallery.RunJson("linear-sde", "--example", example);
+            Assert.Equal(form, json.GetProperty("kernel").GetString());
+            Assert.True(json.GetProperty("max_transition_error").GetDouble() < 1e-8);
+            Assert.True(json.GetProperty("max_covariance_error").GetDouble() < 1e-8);
+            var (code, _, err) = Gallery.Run(new[] { "linear-sde", "--example", "nope", "--json" });
+            Assert.Equal(2, code);
+            Assert.Contains("rotating-ou, diagonal-vp", err);
+        }
+    }
+}
