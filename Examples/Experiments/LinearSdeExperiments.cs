@@ -34,8 +34,8 @@ namespace Dsl.Examples.Experiments
                     for (int i = 0; i < sde.Dim; i++)
                         for (int j = 0; j < sde.Dim; j++)
                         {
-                            phiError = System.Math.Max(phiError, System.Math.Abs(phi[k, i, j].ToDouble() - p[i, j]));
-                            sigmaError = System.Math.Max(sigmaError, System.Math.Abs(sigma[k, i, j].ToDouble() - s[i, j]));
+                            phiError = System.Math.Max(phiError, System.Math.Abs(phi[k, i, j].ToDoubleValue() - p[i, j]));
+                            sigmaError = System.Math.Max(sigmaError, System.Math.Abs(sigma[k, i, j].ToDoubleValue() - s[i, j]));
                         }
                 }
                 return new KernelErrors(example, sde.SdeName, sde.KernelForm.ToString(), sde.DiffusionForm.ToString(), new[] { times[0], times[^1] }, phiError, sigmaError);

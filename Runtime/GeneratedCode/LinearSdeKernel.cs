@@ -171,7 +171,7 @@ namespace Dsl.GeneratedCode
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             using var time = global::Dsl.ScalarOps.Full(new long[] { 1 }, t, dtype, device);
-            return member(time).to(ScalarType.Float64).cpu().ToDouble();
+            return member(time).to(ScalarType.Float64).cpu().ToDoubleValue();
         }
 
         /// <summary>A [1] time tensor holding t, in the SDE's dtype and on its device.</summary>
@@ -189,8 +189,9 @@ namespace Dsl.GeneratedCode
         {
             var (l, info) = linalg.cholesky_ex(sigma);
             using (info)
+            using (var worst = info.max())
             {
-                if (info.max().ToInt64() != 0)
+                if (worst.ToInt64Value() != 0)
                 {
                     l.Dispose();
                     throw new InvalidOperationException(sde + "." + member + ": the kernel covariance Σ(t) is not positive definite at some t (t = 0, or noise that does not reach every coordinate yet).");

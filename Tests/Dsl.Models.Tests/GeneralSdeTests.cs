@@ -322,3 +322,113 @@ namespace Dsl.Models.Tests
         }
     }
 }
+
+namespace Dsl.Models.Tests
+{
+// The diffusion reads x: no Gaussian kernel (the point of this model); DSL0040 is in the project's NoWarn, since generator diagnostics sit outside #pragma's reach.
+    /// <summary>Geometric Brownian motion per coordinate, dxᵢ = μᵢxᵢ dt + σᵢxᵢ dwᵢ: a state-dependent diffusion g(x, t).</summary>
+    [Sde]
+    public partial class GeometricBrownianMotion
+    {
+        [Param("D", Init = 0.1)] public Vec Mu;
+        [Param("D", Init = 0.5)] public Vec Volatility;
+
+        [Drift] Vec F(Vec x, Scalar t) => Mu * x;
+
+        [Diffusion] Vec G(Vec x, Scalar t) => Volatility * x;
+    }
+
+    /// <summary>An SDE whose diffusion reads x: Milstein and Euler–Maruyama against the log-normal law; the kernel members throw with the reason.</summary>
+    public class StateDependentSdeTests
+    {
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void Geometric_Brownian_motion_matches_its_log_normal_law(bool milstein)
+        {
+            const int n = 20000;
+            double[] mu = { 0.1, -0.2 }, sigma = { 0.5, 0.3 }, start = { 1.0, 2.0 };
+            using var sde = new GeometricBrownianMotion(2);
+            TorchSharp.ModuleExtensionMethods.to(sde, ScalarType.Float64);
+            using (var m = tensor(mu, ScalarType.Float64)) sde.SetParameter("Mu", m);
+            using (var s = tensor(sigma, ScalarType.Float64)) sde.SetParameter("Volatility", s);
+            Assert.True(sde.DiffusionDependsOnState);
+            Assert.Equal(GaussianKernelForm.None, sde.KernelForm);
+            using var x0 = tensor(start, new long[] { 1, 2 }, ScalarType.Float64).expand(n, 2).contiguous();
+            using var x = milstein ? SdeSolvers.Milstein(sde, x0, 0, 1, 200, new Generator(21)) : SdeSolvers.EulerMaruyama(sde, x0, 0, 1, 200, new Generator(22));
+            using var logs = x.log();
+            for (int i = 0; i < 2; i++)
+            {
+                // E[x] = x₀e^{μt}, Var = x₀²e^{2μt}(e^{σ²t} − 1); E[log x] = log x₀ + (μ − σ²/2)t with sd σ√t (the Itô correction).
+                double mean = start[i] * System.Math.Exp(mu[i]), sd = mean * System.Math.Sqrt(System.Math.Exp(sigma[i] * sigma[i]) - 1);
+                Assert.True(System.Math.Abs(x[.., i].mean().ToDouble() - mean) < 4.5 * sd / System.Math.Sqrt(n), "mean " + i);
+                double logMean = System.Math.Log(start[i]) + mu[i] - sigma[i] * sigma[i] / 2;
+                Assert.True(System.Math.Abs(logs[.., i].mean().ToDouble() - logMean) < 4.5 * sigma[i] / System.Math.Sqrt(n) + 2e-3, "log mean " + i + ": " + logs[.., i].mean().ToDouble() + " vs " + logMean);
+            }
+            using var t = ScalarOps.Full(new long[] { 1 }, 0.5, ScalarType.Float64);
+            var e = Assert.Throws<NotSupportedException>(() => sde.KernelCovariance(t));
+            Assert.Contains("depends on x", e.Message);
+            Assert.Throws<NotSupportedException>(() => sde.ReverseDrift(x0[..1], t, x0[..1]));
+        }
+    }
+}
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>dx = (1 + t)A x dt + diag(σ) dw: a drift matrix that depends on t, so the kernel is the float64 RK4 table (DSL0015, info).</summary>
+    [Sde(EndTime = 2.0)]
+    public partial class TimeScaledOrnsteinUhlenbeck
+    {
+        [Param("D,D", Init = 0.0)] public Mat A;
+        [Param("D", Init = 1.0)] public Vec Sigma;
+
+        [Drift] Vec F(Vec x, Scalar t) => (1 + t) * Dsl.Math.MatVec(A, x);
+
+        [Diffusion] Vec G(Scalar t) => Sigma;
+    }
+
+    /// <summary>The tabulated kernel against Φ = exp(B(t)A), B = t + t²/2, and Σ by Simpson quadrature of Φ(t, s)QΦ(t, s)ᵀ.</summary>
+    public class TabulatedKernelTests
+    {
+        [Fact]
+        public void Tabulated_kernel_matches_the_matrix_exponential_and_quadrature()
+        {
+            const double g = 1.0, w = 2.0, s1 = 1.0, s2 = 0.3;
+            using var sde = new TimeScaledOrnsteinUhlenbeck(2);
+            TorchSharp.ModuleExtensionMethods.to(sde, ScalarType.Float64);
+            using (var a = tensor(new[] { -g, -w, w, -g }, new long[] { 2, 2 }, ScalarType.Float64)) sde.SetParameter("A", a);
+            using (var s = tensor(new[] { s1, s2 }, ScalarType.Float64)) sde.SetParameter("Sigma", s);
+            Assert.Equal(GaussianKernelForm.Tabulated, sde.KernelForm);
+            double B(double t) => t + t * t / 2;
+            var times = new[] { 0.05, 0.6, 1.3, 2.0 };
+            using var tt = tensor(times, ScalarType.Float64);
+            using var phi = sde.TransitionMatrix(tt);
+            using var sigma = sde.KernelCovariance(tt);
+            for (int k = 0; k < times.Length; k++)
+            {
+                double t = times[k], u = B(t);
+                double e = System.Math.Exp(-g * u), c = System.Math.Cos(w * u), sn = System.Math.Sin(w * u);
+                var expected = new[,] { { e * c, -e * sn }, { e * sn, e * c } };
+                // Σ(t) = ∫₀ᵗ e^{−2γr} R(ωr) diag(σ²) R(ωr)ᵀ ds with r = B(t) − B(s), by Simpson's rule on 20 000 intervals.
+                const int m = 20000;
+                var sum = new double[3];
+                for (int j = 0; j <= m; j++)
+                {
+                    double s = t * j / m, r = u - B(s), weight = j == 0 || j == m ? 1 : j % 2 == 1 ? 4 : 2;
+                    double ee = System.Math.Exp(-2 * g * r), cc = System.Math.Cos(w * r), ss = System.Math.Sin(w * r);
+                    sum[0] += weight * ee * (s1 * s1 * cc * cc + s2 * s2 * ss * ss);
+                    sum[1] += weight * ee * (s1 * s1 - s2 * s2) * cc * ss;
+                    sum[2] += weight * ee * (s1 * s1 * ss * ss + s2 * s2 * cc * cc);
+                }
+                double h = t / m / 3;
+                var cov = new[,] { { h * sum[0], h * sum[1] }, { h * sum[1], h * sum[2] } };
+                for (int i = 0; i < 2; i++)
+                    for (int j = 0; j < 2; j++)
+                    {
+                        Assert.True(System.Math.Abs(phi[k, i, j].ToDouble() - expected[i, j]) < 1e-8, "Φ(" + t + ")" + i + j);
+                        Assert.True(System.Math.Abs(sigma[k, i, j].ToDouble() - cov[i, j]) < 1e-8, "Σ(" + t + ")" + i + j + ": " + sigma[k, i, j].ToDouble() + " vs " + cov[i, j]);
+                    }
+            }
+        }
+    }
+}
