@@ -432,3 +432,64 @@ namespace Dsl.Models.Tests
         }
     }
 }
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>dx = A x dt + L dw with a full matrix diffusion L: a constant Mat G, so the kernel is Van Loan's.</summary>
+    [Sde(EndTime = 10.0)]
+    public partial class MatrixDiffusionOrnsteinUhlenbeck
+    {
+        [Param("D,D", Init = 0.0)] public Mat A;
+        [Param("D,D", Init = 0.0)] public Mat L;
+
+        [Drift] Vec F(Vec x, Scalar t) => Dsl.Math.MatVec(A, x);
+
+        [Diffusion] Mat G(Scalar t) => L;
+    }
+
+    /// <summary>A matrix diffusion: GGᵀ = LLᵀ is not diagonal; the kernel against the closed form, and the reverse drift f − LLᵀs.</summary>
+    public class MatrixDiffusionTests
+    {
+        [Fact]
+        public void Matrix_diffusion_kernel_and_reverse_drift_use_G_G_transpose()
+        {
+            const double g = 1.0, w = 2.0;
+            double[,] l = { { 1.0, 0.0 }, { 0.4, 0.3 } };
+            double q11 = 1.0, q12 = 0.4, q22 = 0.25;                       // LLᵀ
+            using var sde = new MatrixDiffusionOrnsteinUhlenbeck(2);
+            TorchSharp.ModuleExtensionMethods.to(sde, ScalarType.Float64);
+            using (var a = tensor(new[] { -g, -w, w, -g }, new long[] { 2, 2 }, ScalarType.Float64)) sde.SetParameter("A", a);
+            using (var lt = tensor(l.Cast<double>().ToArray(), new long[] { 2, 2 }, ScalarType.Float64)) sde.SetParameter("L", lt);
+            Assert.Equal(DiffusionForm.Matrix, sde.DiffusionForm);
+            Assert.Equal(GaussianKernelForm.MatrixExponential, sde.KernelForm);
+            var times = new[] { 0.1, 1.0, 4.0 };
+            using var tt = tensor(times, ScalarType.Float64);
+            using var sigma = sde.KernelCovariance(tt);
+            for (int k = 0; k < times.Length; k++)
+            {
+                // Σ = ∫₀ᵗ e^{−2γs}R(ωs)QR(ωs)ᵀds: the trace part p·I and the traceless part [[a, b], [b, −a]] rotated by 2ωs.
+                double t = times[k], aa = 2 * g, bb = 2 * w, ea = System.Math.Exp(-aa * t), n = aa * aa + bb * bb;
+                double i0 = (1 - ea) / aa;
+                double ic = (ea * (bb * System.Math.Sin(bb * t) - aa * System.Math.Cos(bb * t)) + aa) / n;
+                double isn = (-ea * (aa * System.Math.Sin(bb * t) + bb * System.Math.Cos(bb * t)) + bb) / n;
+                double p = (q11 + q22) / 2, a = (q11 - q22) / 2, b = q12;
+                double s00 = p * i0 + a * ic - b * isn, s01 = a * isn + b * ic, s11 = p * i0 - (a * ic - b * isn);
+                Assert.True(System.Math.Abs(sigma[k, 0, 0].ToDouble() - s00) < 1e-8);
+                Assert.True(System.Math.Abs(sigma[k, 0, 1].ToDouble() - s01) < 1e-8);
+                Assert.True(System.Math.Abs(sigma[k, 1, 0].ToDouble() - s01) < 1e-8);
+                Assert.True(System.Math.Abs(sigma[k, 1, 1].ToDouble() - s11) < 1e-8);
+            }
+            using var x = tensor(new[] { 0.5, -1.0 }, new long[] { 1, 2 }, ScalarType.Float64);
+            using var s = tensor(new[] { 2.0, 3.0 }, new long[] { 1, 2 }, ScalarType.Float64);
+            using var t1 = ScalarOps.Full(new long[] { 1 }, 0.5, ScalarType.Float64);
+            using var reverse = sde.ReverseDrift(x, t1, s);
+            using var flow = sde.ProbabilityFlowDrift(x, t1, s);
+            double f0 = -g * 0.5 - w * -1.0, f1 = w * 0.5 - g * -1.0;
+            double qs0 = q11 * 2 + q12 * 3, qs1 = q12 * 2 + q22 * 3;
+            Assert.Equal(f0 - qs0, reverse[0, 0].ToDouble(), 12);
+            Assert.Equal(f1 - qs1, reverse[0, 1].ToDouble(), 12);
+            Assert.Equal(f0 - 0.5 * qs0, flow[0, 0].ToDouble(), 12);
+            Assert.Equal(f1 - 0.5 * qs1, flow[0, 1].ToDouble(), 12);
+        }
+    }
+}
