@@ -231,6 +231,8 @@ namespace Dsl.Generators
                 public const string At = Name + ".At";
                 /// <summary>A [1] time tensor.</summary>
                 public const string Time = Name + ".Time";
+                /// <summary>Runs a tensor expression in its own dispose scope.</summary>
+                public const string Scoped = Name + ".Scoped";
             }
 
             /// <summary>The diffusion forms of a general SDE (Dsl.Sde.DiffusionForm).</summary>

@@ -162,6 +162,13 @@ namespace Dsl.GeneratedCode
             return (phiTensor.MoveToOuterDisposeScope(), sigmaTensor.MoveToOuterDisposeScope());
         }
 
+        /// <summary>Runs <paramref name="f"/> in its own dispose scope and keeps only its result (the generated one-line members).</summary>
+        public static Tensor Scoped(Func<Tensor> f)
+        {
+            using var scope = NewDisposeScope();
+            return f().MoveToOuterDisposeScope();
+        }
+
         /// <summary>diag(v) for v: [N, D]: [N, D, D].</summary>
         public static Tensor Diagonal(Tensor v) => diag_embed(v);
 

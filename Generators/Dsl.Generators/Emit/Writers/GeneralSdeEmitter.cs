@@ -88,19 +88,13 @@ namespace Dsl.Generators.Emit
                 w.Line();
             }
             w.Line("/// <inheritdoc/>");
-            w.Line("public " + Tensor + " DiffusionMatrix(" + Tensor + " x, " + Tensor + " t) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.DiffusionMatrix + "(DiffusionValue(x, t), " + form + ", size_" + spec.DimSymbol + "));");
+            w.Line("public " + Tensor + " DiffusionMatrix(" + Tensor + " x, " + Tensor + " t) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.DiffusionMatrix + "(DiffusionValue(x, t), " + form + ", size_" + spec.DimSymbol + "));");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line("public " + Tensor + " DiffusionTimes(" + Tensor + " x, " + Tensor + " t, " + Tensor + " noise) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Times + "(DiffusionValue(x, t), " + form + ", noise));");
+            w.Line("public " + Tensor + " DiffusionTimes(" + Tensor + " x, " + Tensor + " t, " + Tensor + " noise) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Times + "(DiffusionValue(x, t), " + form + ", noise));");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Line("public " + Tensor + " DiffusionCovarianceTimes(" + Tensor + " x, " + Tensor + " t, " + Tensor + " v) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.CovarianceTimes + "(DiffusionValue(x, t), " + form + ", v));");
-            w.Line();
-            w.Line("private static " + Tensor + " Scoped(global::System.Func<" + Tensor + "> f)");
-            w.Line("{");
-            w.Line("    using var scope = " + Torch + ".NewDisposeScope();");
-            w.Line("    return f().MoveToOuterDisposeScope();");
-            w.Line("}");
+            w.Line("public " + Tensor + " DiffusionCovarianceTimes(" + Tensor + " x, " + Tensor + " t, " + Tensor + " v) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.CovarianceTimes + "(DiffusionValue(x, t), " + form + ", v));");
             w.Line();
 
             var unsupported = new HashSet<string>(plan.Unsupported);
@@ -131,7 +125,7 @@ namespace Dsl.Generators.Emit
                 if (!readsX)
                 {
                     w.Line("/// <summary>G(t)G(t)ᵀ: [N, D, D].</summary>");
-                    w.Line("private " + Tensor + " DiffusionCovariance(" + Tensor + " t) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Covariance + "(DiffusionOf(t), " + form + ", size_" + spec.DimSymbol + "));");
+                    w.Line("private " + Tensor + " DiffusionCovariance(" + Tensor + " t) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Covariance + "(DiffusionOf(t), " + form + ", size_" + spec.DimSymbol + "));");
                     w.Line();
                 }
                 if (plan.Kernel == PerturbationKernel.ClosedForm)
@@ -139,19 +133,19 @@ namespace Dsl.Generators.Emit
                     RootMethod(w, m, "public", "KernelMeanCoefficients", new[] { parts.ElementMean! }, false, "m(t), Φ(t) = diag(m(t)), in closed form: [N, D].");
                     RootMethod(w, m, "public", "KernelVariances", new[] { parts.ElementVariance! }, false, "v(t), Σ(t) = diag(v(t)), in closed form: [N, D].");
                     w.Line("/// <inheritdoc/>");
-                    w.Line("public " + Tensor + " TransitionMatrix(" + Tensor + " t) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Diagonal + "(KernelMeanCoefficients(t)));");
+                    w.Line("public " + Tensor + " TransitionMatrix(" + Tensor + " t) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Diagonal + "(KernelMeanCoefficients(t)));");
                     w.Line();
                     w.Line("/// <inheritdoc/>");
-                    w.Line("public " + Tensor + " KernelCovariance(" + Tensor + " t) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Diagonal + "(KernelVariances(t)));");
+                    w.Line("public " + Tensor + " KernelCovariance(" + Tensor + " t) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Diagonal + "(KernelVariances(t)));");
                     w.Line();
                     w.Line("/// <inheritdoc/>");
-                    w.Line("public " + Tensor + " KernelMean(" + Tensor + " x0, " + Tensor + " t) => Scoped(() => x0 * KernelMeanCoefficients(t));");
+                    w.Line("public " + Tensor + " KernelMean(" + Tensor + " x0, " + Tensor + " t) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => x0 * KernelMeanCoefficients(t));");
                     w.Line();
                     w.Line("/// <summary>xₜ = m(t) ⊙ x₀ + √v(t) ⊙ noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>");
-                    w.Line("public " + Tensor + " Perturb(" + Tensor + " x0, " + Tensor + " t, " + Tensor + " noise) => Scoped(() => " + RuntimeNames.Api.ScalarOps.Prefix + "Add(x0 * KernelMeanCoefficients(t), noise * KernelVariances(t).sqrt()));");
+                    w.Line("public " + Tensor + " Perturb(" + Tensor + " x0, " + Tensor + " t, " + Tensor + " noise) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.Api.ScalarOps.Prefix + "Add(x0 * KernelMeanCoefficients(t), noise * KernelVariances(t).sqrt()));");
                     w.Line();
                     w.Line("/// <summary>−(x − m(t) ⊙ x₀)/v(t), the kernel's score: [N, D].</summary>");
-                    w.Line("public " + Tensor + " KernelScore(" + Tensor + " x, " + Tensor + " x0, " + Tensor + " t) => Scoped(() => (x0 * KernelMeanCoefficients(t) - x) / KernelVariances(t));");
+                    w.Line("public " + Tensor + " KernelScore(" + Tensor + " x, " + Tensor + " x0, " + Tensor + " t) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => (x0 * KernelMeanCoefficients(t) - x) / KernelVariances(t));");
                     w.Line();
                 }
                 else
@@ -180,7 +174,7 @@ namespace Dsl.Generators.Emit
                     w.Close();
                     w.Line();
                     w.Line("/// <inheritdoc/>");
-                    w.Line("public " + Tensor + " KernelMean(" + Tensor + " x0, " + Tensor + " t) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Apply + "(KernelMatrices(t).Transition, x0));");
+                    w.Line("public " + Tensor + " KernelMean(" + Tensor + " x0, " + Tensor + " t) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Apply + "(KernelMatrices(t).Transition, x0));");
                     w.Line();
                     w.Line("/// <summary>xₜ = Φ(t)x₀ + L(t)·noise with L Lᵀ = Σ(t) (Cholesky), a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>");
                     w.Open("public " + Tensor + " Perturb(" + Tensor + " x0, " + Tensor + " t, " + Tensor + " noise)");
@@ -239,7 +233,7 @@ namespace Dsl.Generators.Emit
             else if (parts.Linear)
             {
                 w.Line("/// <summary>∇ₓ·f(x, t) = tr F(t) for f = F(t)x: [N].</summary>");
-                w.Line("public " + Tensor + " DriftDivergence(" + Tensor + " t, long dim) => Scoped(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Trace + "(DriftMatrix(t)));");
+                w.Line("public " + Tensor + " DriftDivergence(" + Tensor + " t, long dim) => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Scoped + "(() => " + RuntimeNames.GeneratedCode.LinearSdeKernel.Trace + "(DriftMatrix(t)));");
                 w.Line();
             }
             if (parts.DiffusionRank == 0 && !readsX)
