@@ -90,19 +90,13 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor DiffusionValue(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t) => DiffusionOf(t);
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor DiffusionMatrix(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.DiffusionMatrix(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
+        public global::TorchSharp.torch.Tensor DiffusionMatrix(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.DiffusionMatrix(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor DiffusionTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Times(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, noise));
+        public global::TorchSharp.torch.Tensor DiffusionTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Times(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, noise));
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor DiffusionCovarianceTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor v) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.CovarianceTimes(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, v));
-
-        private static global::TorchSharp.torch.Tensor Scoped(global::System.Func<global::TorchSharp.torch.Tensor> f)
-        {
-            using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return f().MoveToOuterDisposeScope();
-        }
+        public global::TorchSharp.torch.Tensor DiffusionCovarianceTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor v) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.CovarianceTimes(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, v));
 
         /// <summary>F(t) of the linear drift f = F(t)x, F = diag(d(t)): [N, D, D].</summary>
         public global::TorchSharp.torch.Tensor DriftMatrix(global::TorchSharp.torch.Tensor t)
@@ -119,7 +113,7 @@ namespace Dsl.Models
         }
 
         /// <summary>G(t)G(t)ᵀ: [N, D, D].</summary>
-        private global::TorchSharp.torch.Tensor DiffusionCovariance(global::TorchSharp.torch.Tensor t) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Covariance(DiffusionOf(t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
+        private global::TorchSharp.torch.Tensor DiffusionCovariance(global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Covariance(DiffusionOf(t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
 
         /// <summary>m(t), Φ(t) = diag(m(t)), in closed form: [N, D].</summary>
         public global::TorchSharp.torch.Tensor KernelMeanCoefficients(global::TorchSharp.torch.Tensor t)
@@ -156,19 +150,19 @@ namespace Dsl.Models
         }
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor TransitionMatrix(global::TorchSharp.torch.Tensor t) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Diagonal(KernelMeanCoefficients(t)));
+        public global::TorchSharp.torch.Tensor TransitionMatrix(global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Diagonal(KernelMeanCoefficients(t)));
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor KernelCovariance(global::TorchSharp.torch.Tensor t) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Diagonal(KernelVariances(t)));
+        public global::TorchSharp.torch.Tensor KernelCovariance(global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Diagonal(KernelVariances(t)));
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor KernelMean(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t) => Scoped(() => x0 * KernelMeanCoefficients(t));
+        public global::TorchSharp.torch.Tensor KernelMean(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => x0 * KernelMeanCoefficients(t));
 
         /// <summary>xₜ = m(t) ⊙ x₀ + √v(t) ⊙ noise, a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
-        public global::TorchSharp.torch.Tensor Perturb(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise) => Scoped(() => global::Dsl.ScalarOps.Add(x0 * KernelMeanCoefficients(t), noise * KernelVariances(t).sqrt()));
+        public global::TorchSharp.torch.Tensor Perturb(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.ScalarOps.Add(x0 * KernelMeanCoefficients(t), noise * KernelVariances(t).sqrt()));
 
         /// <summary>−(x − m(t) ⊙ x₀)/v(t), the kernel's score: [N, D].</summary>
-        public global::TorchSharp.torch.Tensor KernelScore(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t) => Scoped(() => (x0 * KernelMeanCoefficients(t) - x) / KernelVariances(t));
+        public global::TorchSharp.torch.Tensor KernelScore(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => (x0 * KernelMeanCoefficients(t) - x) / KernelVariances(t));
 
         /// <summary>n draws from the prior N(0, Σ(T)) (the kernel at T of a point mass at 0): [n, dim].</summary>
         public global::TorchSharp.torch.Tensor SamplePrior(long n, long dim, global::TorchSharp.torch.Generator generator, global::TorchSharp.torch.ScalarType dtype, global::TorchSharp.torch.Device device)
@@ -188,7 +182,7 @@ namespace Dsl.Models
         }
 
         /// <summary>∇ₓ·f(x, t) = tr F(t) for f = F(t)x: [N].</summary>
-        public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Trace(DriftMatrix(t)));
+        public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Trace(DriftMatrix(t)));
 
         /// <summary>The reverse-time drift f(x, t) − G(t)G(t)ᵀ·score (Anderson 1982): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ReverseDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)

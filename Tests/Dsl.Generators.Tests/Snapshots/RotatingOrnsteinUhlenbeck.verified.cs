@@ -79,19 +79,13 @@ namespace Dsl.Models
         public global::TorchSharp.torch.Tensor DiffusionValue(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t) => DiffusionOf(t);
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor DiffusionMatrix(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.DiffusionMatrix(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
+        public global::TorchSharp.torch.Tensor DiffusionMatrix(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.DiffusionMatrix(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor DiffusionTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Times(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, noise));
+        public global::TorchSharp.torch.Tensor DiffusionTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Times(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, noise));
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor DiffusionCovarianceTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor v) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.CovarianceTimes(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, v));
-
-        private static global::TorchSharp.torch.Tensor Scoped(global::System.Func<global::TorchSharp.torch.Tensor> f)
-        {
-            using var scope = global::TorchSharp.torch.NewDisposeScope();
-            return f().MoveToOuterDisposeScope();
-        }
+        public global::TorchSharp.torch.Tensor DiffusionCovarianceTimes(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor v) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.CovarianceTimes(DiffusionValue(x, t), global::Dsl.Sde.DiffusionForm.Diagonal, v));
 
         /// <summary>F(t) of the linear drift f = F(t)x, F = M(t): [N, D, D].</summary>
         public global::TorchSharp.torch.Tensor DriftMatrix(global::TorchSharp.torch.Tensor t)
@@ -103,7 +97,7 @@ namespace Dsl.Models
         }
 
         /// <summary>G(t)G(t)ᵀ: [N, D, D].</summary>
-        private global::TorchSharp.torch.Tensor DiffusionCovariance(global::TorchSharp.torch.Tensor t) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Covariance(DiffusionOf(t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
+        private global::TorchSharp.torch.Tensor DiffusionCovariance(global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Covariance(DiffusionOf(t), global::Dsl.Sde.DiffusionForm.Diagonal, size_D));
 
         /// <summary>(Φ(t), Σ(t)): [N, D, D] each.</summary>
         private (global::TorchSharp.torch.Tensor Transition, global::TorchSharp.torch.Tensor Covariance) KernelMatrices(global::TorchSharp.torch.Tensor t)
@@ -129,7 +123,7 @@ namespace Dsl.Models
         }
 
         /// <inheritdoc/>
-        public global::TorchSharp.torch.Tensor KernelMean(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Apply(KernelMatrices(t).Transition, x0));
+        public global::TorchSharp.torch.Tensor KernelMean(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Apply(KernelMatrices(t).Transition, x0));
 
         /// <summary>xₜ = Φ(t)x₀ + L(t)·noise with L Lᵀ = Σ(t) (Cholesky), a draw from p₀ₜ(·|x₀) for standard normal noise: [N, D].</summary>
         public global::TorchSharp.torch.Tensor Perturb(global::TorchSharp.torch.Tensor x0, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor noise)
@@ -167,7 +161,7 @@ namespace Dsl.Models
         }
 
         /// <summary>∇ₓ·f(x, t) = tr F(t) for f = F(t)x: [N].</summary>
-        public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim) => Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Trace(DriftMatrix(t)));
+        public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim) => global::Dsl.GeneratedCode.LinearSdeKernel.Scoped(() => global::Dsl.GeneratedCode.LinearSdeKernel.Trace(DriftMatrix(t)));
 
         /// <summary>The reverse-time drift f(x, t) − G(t)G(t)ᵀ·score (Anderson 1982): [N, D].</summary>
         public global::TorchSharp.torch.Tensor ReverseDrift(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor t, global::TorchSharp.torch.Tensor score)
