@@ -107,4 +107,68 @@ namespace Dsl.Models
 
         [Diffusion] Scalar G(Scalar t) => Sqrt(Beta(t));
     }
+
+    /// <summary>
+    /// A 2-D Ornstein–Uhlenbeck process with a rotation-plus-damping drift matrix and anisotropic diagonal diffusion:
+    /// dx = A x dt + diag(σ) dw with A = [[−γ, −ω], [ω, −γ]] (a [Param] Mat, so any constant drift matrix fits). F and G are
+    /// constant, so the kernel is N(exp(tA)x₀, Σ(t)) with Σ from Van Loan's block exponential; the stationary law solves
+    /// AΣ + ΣAᵀ + diag(σ²) = 0.
+    /// </summary>
+    [Sde(EndTime = 10.0)]
+    public partial class RotatingOrnsteinUhlenbeck
+    {
+        /// <summary>The drift matrix A.</summary>
+        [Param("D,D", Init = 0.0)] public Mat A;
+
+        /// <summary>The per-coordinate diffusion σ.</summary>
+        [Param("D", Init = 1.0)] public Vec Sigma;
+
+        [Drift] Vec F(Vec x, Scalar t) => MatVec(A, x);
+
+        [Diffusion] Vec G(Scalar t) => Sigma;
+
+        /// <summary>The 2-D process with damping γ, rotation frequency ω and diffusions σ₁, σ₂ (float64 parameters).</summary>
+        public static RotatingOrnsteinUhlenbeck Create(double damping = 0.5, double frequency = 2.0, double sigma1 = 1.0, double sigma2 = 0.3)
+        {
+            var sde = new RotatingOrnsteinUhlenbeck(2);
+            TorchSharp.ModuleExtensionMethods.to(sde, TorchSharp.torch.ScalarType.Float64);
+            using var a = TorchSharp.torch.tensor(new[] { -damping, -frequency, frequency, -damping }, new long[] { 2, 2 }, TorchSharp.torch.ScalarType.Float64);
+            using var s = TorchSharp.torch.tensor(new[] { sigma1, sigma2 }, new long[] { 2 }, TorchSharp.torch.ScalarType.Float64);
+            sde.SetParameter("A", a);
+            sde.SetParameter("Sigma", s);
+            return sde;
+        }
+    }
+
+    /// <summary>
+    /// A VP SDE with its own linear schedule per coordinate, βᵢ(t) = βᵢ,min + t(βᵢ,max − βᵢ,min) with trainable [Param] Vec
+    /// endpoints: dxᵢ = −½βᵢ(t)xᵢ dt + √βᵢ(t) dwᵢ. Kernel per coordinate in closed form: mᵢ = exp(−½∫βᵢ), vᵢ = 1 − exp(−∫βᵢ).
+    /// </summary>
+    [Sde]
+    public partial class DiagonalVpSde
+    {
+        /// <summary>β(0) per coordinate.</summary>
+        [Param("D", Init = 0.1)] public Vec BetaMin;
+
+        /// <summary>β(1) per coordinate.</summary>
+        [Param("D", Init = 20.0)] public Vec BetaMax;
+
+        Vec Beta(Scalar t) => BetaMin + t * (BetaMax - BetaMin);
+
+        [Drift] Vec F(Vec x, Scalar t) => -0.5 * Beta(t) * x;
+
+        [Diffusion] Vec G(Scalar t) => Sqrt(Beta(t));
+
+        /// <summary>The SDE over D = betaMin.Length coordinates with the given schedule endpoints (float64 parameters).</summary>
+        public static DiagonalVpSde Create(double[] betaMin, double[] betaMax)
+        {
+            var sde = new DiagonalVpSde(betaMin.Length);
+            TorchSharp.ModuleExtensionMethods.to(sde, TorchSharp.torch.ScalarType.Float64);
+            using var lo = TorchSharp.torch.tensor(betaMin, new long[] { betaMin.Length }, TorchSharp.torch.ScalarType.Float64);
+            using var hi = TorchSharp.torch.tensor(betaMax, new long[] { betaMax.Length }, TorchSharp.torch.ScalarType.Float64);
+            sde.SetParameter("BetaMin", lo);
+            sde.SetParameter("BetaMax", hi);
+            return sde;
+        }
+    }
 }

@@ -52,6 +52,8 @@ namespace Dsl.Generators
                 public const string Log = Name + ".Log";
                 /// <summary>Sqrt.</summary>
                 public const string Sqrt = Name + ".Sqrt";
+                /// <summary>Pow.</summary>
+                public const string Pow = Name + ".Pow";
                 /// <summary>π.</summary>
                 public const string PI = Name + ".PI";
             }
@@ -163,6 +165,8 @@ namespace Dsl.Generators
             public const string IBipartiteModel = "global::Dsl.IBipartiteModel";
             /// <summary>A generated SDE.</summary>
             public const string ISde = "global::Dsl.Sde.ISde";
+            /// <summary>A generated general SDE ([Param] members, per-coordinate or matrix diffusion, linear drift F(t)x).</summary>
+            public const string IGeneralSde = "global::Dsl.Sde.IGeneralSde";
             /// <summary>A generated flow layer.</summary>
             public const string IFlowLayer = "global::Dsl.Flows.IFlowLayer";
         }
@@ -218,6 +222,75 @@ namespace Dsl.Generators
                 public const string Name = "global::Dsl.GeneratedCode.MarginalTable";
                 /// <summary>Tabulates the drift and diffusion coefficients.</summary>
                 public const string Build = Name + ".Build";
+            }
+
+            /// <summary>The Gaussian kernel N(Φx₀, Σ) of a general linear SDE and its diffusion algebra.</summary>
+            public static class LinearSdeKernel
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.LinearSdeKernel";
+                /// <summary>F = aI + diag(d) + M.</summary>
+                public const string DriftMatrix = Name + ".DriftMatrix";
+                /// <summary>G as a matrix.</summary>
+                public const string DiffusionMatrix = Name + ".DiffusionMatrix";
+                /// <summary>G·v.</summary>
+                public const string Times = Name + ".Times";
+                /// <summary>GGᵀ·v.</summary>
+                public const string CovarianceTimes = Name + ".CovarianceTimes";
+                /// <summary>GGᵀ.</summary>
+                public const string Covariance = Name + ".Covariance";
+                /// <summary>Φ and Σ by Van Loan's block exponential.</summary>
+                public const string VanLoan = Name + ".VanLoan";
+                /// <summary>Φ and Σ by float64 RK4.</summary>
+                public const string Tabulate = Name + ".Tabulate";
+                /// <summary>M·x batched.</summary>
+                public const string Apply = Name + ".Apply";
+                /// <summary>Φx₀ + L·noise.</summary>
+                public const string Perturb = Name + ".Perturb";
+                /// <summary>−Σ⁻¹(x − Φx₀).</summary>
+                public const string Score = Name + ".Score";
+                /// <summary>log N(x; 0, Σ).</summary>
+                public const string GaussianLogProb = Name + ".GaussianLogProb";
+                /// <summary>Draws from N(0, Σ).</summary>
+                public const string SampleGaussian = Name + ".SampleGaussian";
+                /// <summary>tr F.</summary>
+                public const string Trace = Name + ".Trace";
+                /// <summary>diag(v).</summary>
+                public const string Diagonal = Name + ".Diagonal";
+                /// <summary>A member at one float64 time.</summary>
+                public const string At = Name + ".At";
+                /// <summary>A [1] time tensor.</summary>
+                public const string Time = Name + ".Time";
+                /// <summary>Runs a tensor expression in its own dispose scope.</summary>
+                public const string Scoped = Name + ".Scoped";
+            }
+
+            /// <summary>The diffusion forms of a general SDE (Dsl.Sde.DiffusionForm).</summary>
+            public static class DiffusionForm
+            {
+                /// <summary>The enum.</summary>
+                public const string Name = "global::Dsl.Sde.DiffusionForm";
+                /// <summary>Scalar g.</summary>
+                public const string Scalar = Name + ".Scalar";
+                /// <summary>Per-coordinate g.</summary>
+                public const string Diagonal = Name + ".Diagonal";
+                /// <summary>Matrix G.</summary>
+                public const string Matrix = Name + ".Matrix";
+            }
+
+            /// <summary>The kernel forms of a general SDE (Dsl.Sde.GaussianKernelForm).</summary>
+            public static class GaussianKernelForm
+            {
+                /// <summary>The enum.</summary>
+                public const string Name = "global::Dsl.Sde.GaussianKernelForm";
+                /// <summary>None.</summary>
+                public const string None = Name + ".None";
+                /// <summary>Closed form per coordinate.</summary>
+                public const string ClosedForm = Name + ".ClosedForm";
+                /// <summary>Van Loan.</summary>
+                public const string MatrixExponential = Name + ".MatrixExponential";
+                /// <summary>RK4 in float64.</summary>
+                public const string Tabulated = Name + ".Tabulated";
             }
 
             /// <summary>When the TorchScript kernels run.</summary>
@@ -387,6 +460,10 @@ namespace Dsl.Generators
             public const string CheckPrecision = "CheckPrecision";
             /// <summary>Registers another generated model as a part (a submodule whose parameters are read as "Part.Name").</summary>
             public const string RegisterPart = "RegisterPart";
+            /// <summary>The parameters' dtype.</summary>
+            public const string DType = "DType";
+            /// <summary>The parameters' device.</summary>
+            public const string Device = "Device";
         }
 
         /// <summary>Members of the generated <c>torchScript</c> field (a <see cref="GeneratedCode.TorchScriptUnit"/>) that generated methods call.</summary>

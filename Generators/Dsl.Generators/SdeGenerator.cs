@@ -33,7 +33,7 @@ namespace Dsl.Generators
                     var lowered = SdeLowering.Lower(s, diagnostics);
                     if (lowered == null) return null;
                     var planned = KindPlanners.Plan(lowered);
-                    return Emitted.Of(SdeEmitter.Emit(planned), planned.Plan, planned.Roots);
+                    return Emitted.Of(planned.Plan.General != null ? GeneralSdeEmitter.Emit(planned) : SdeEmitter.Emit(planned), planned.Plan, planned.Roots);
                 });
     }
 }

@@ -7,6 +7,8 @@ namespace Dsl
     /// The generator reads its <see cref="DriftAttribute"/> and <see cref="DiffusionAttribute"/> methods and emits the
     /// batched drift and diffusion, the perturbation kernel p₀ₜ(xₜ|x₀) = N(m(t)x₀, v(t)I) when the drift is a(t)·x
     /// (in closed form, or tabulated by quadrature), the prior, reverse-time and probability-flow drifts: <see cref="Sde.ISde"/>.
+    /// A class with [Param] fields, a Vec or Mat diffusion or a diffusion G(x, t) is a general SDE (<see cref="Sde.IGeneralSde"/>):
+    /// a linear drift F(t)x gets the kernel N(Φ(t)x₀, Σ(t)) and the reverse-time drifts use G(t)G(t)ᵀ.
     /// </summary>
     [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
     public sealed class SdeAttribute : Attribute
@@ -21,7 +23,10 @@ namespace Dsl
     {
     }
 
-    /// <summary>Marks the method <c>Scalar G(Scalar t)</c> whose body is the diffusion coefficient g(t).</summary>
+    /// <summary>
+    /// Marks the diffusion method: <c>Scalar G(Scalar t)</c> (G = g(t)I), <c>Vec G(Scalar t)</c> (G = diag g(t)), <c>Mat G(Scalar t)</c>
+    /// (a D×D matrix), or any of them with <c>(Vec x, Scalar t)</c> for a diffusion that depends on the state (no Gaussian kernel, DSL0040).
+    /// </summary>
     [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
     public sealed class DiffusionAttribute : Attribute
     {

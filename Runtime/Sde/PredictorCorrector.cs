@@ -149,6 +149,15 @@ namespace Dsl.Sde
             var s = context.Score(x);
             noise.normal_(0, 1, generator: context.Generator);
             var t = context.TimeTensor;
+            if (sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState))
+            {
+                // x − [f − GGᵀs]·dt + G√Δt z for a per-coordinate, matrix or state-dependent diffusion
+                var mean = sde.ReverseDrift(x, t, s).Mul_(-dt).Add_(x);
+                var next = general.DiffusionTimes(x, t, noise).Mul_(System.Math.Sqrt(dt)).Add_(mean);
+                noise.copy_(next);
+                next.Dispose();
+                return new PredictorStep(noise, mean);
+            }
             var g = sde.Diffusion(t).unsqueeze(1);
             // x − [f − g²s]·dt (dt > 0 here: the reverse step goes back in time), written into the fresh drift
             var xMean = sde.ReverseDrift(x, t, s).Mul_(-dt).Add_(x);

@@ -178,6 +178,25 @@ namespace Dsl.Sde
                     divScore = vjp is null ? zeros(n, dtype: x.dtype, device: x.device) : (vjp * probe).sum(1).detach();
                     s = sg.detach();
                 }
+                if (sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState))
+                {
+                    // ∇·f̃ for f̃ = f − ½GGᵀs: the divergence of the whole probability-flow field (GGᵀ is not a multiple of I)
+                    Tensor flowDivergence;
+                    if (probe is null)
+                        flowDivergence = DivergenceEstimators.Exact(xx => sde.ProbabilityFlowDrift(xx, t, score.Score(xx, t)), xt, differentiable: false,
+                            new AutogradCaller(entryPoint, "the probability-flow drift of '" + sde.SdeName + "'", "x", "The score and the generated drift must be differentiable in x."), constantFieldIsZero: true);
+                    else
+                    {
+                        using var grad = enable_grad();
+                        var input = xt.detach().requires_grad_(true);
+                        var field = sde.ProbabilityFlowDrift(input, t, score.Score(input, t));
+                        var vjp = GuardedAutograd.Grad(caller, (field * probe).sum(), input);
+                        flowDivergence = vjp is null ? zeros(n, dtype: x.dtype, device: x.device) : (vjp * probe).sum(1).detach();
+                    }
+                    Tensor flow;
+                    using (no_grad()) flow = sde.ProbabilityFlowDrift(xt, t, s);
+                    return new[] { flow.MoveToOuterDisposeScope(), flowDivergence.MoveToOuterDisposeScope() };
+                }
                 using var noGrad = no_grad();
                 var g2 = sde.Diffusion(t).Square();
                 // The SDE's own drift may be identically zero (no graph at all): its divergence is then 0, not a mistake.

@@ -157,6 +157,14 @@ namespace Dsl.Sde
                     var drift = sde.Drift(x, t);
                     // x + f Δt + g √Δt z, in the same floating-point order as (x + f·Δt) + (z·g)·√Δt
                     drift.Mul_(dt).Add_(x);
+                    if (sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState))
+                    {
+                        // x + f Δt + G(x, t) √Δt z for a per-coordinate, matrix or state-dependent diffusion
+                        spare.normal_(0, 1, generator: generator);
+                        using var gz = general.DiffusionTimes(x, t, spare);
+                        spare.copy_(gz).Mul_(System.Math.Sqrt(dt)).Add_(drift);
+                    }
+                    else
                     spare.normal_(0, 1, generator: generator).mul_(sde.Diffusion(t).unsqueeze(1)).Mul_(System.Math.Sqrt(dt)).Add_(drift);
                     (x, spare) = (spare, x);
                     CheckFinite(solver, sde, x, times[i] + dt);
@@ -170,6 +178,65 @@ namespace Dsl.Sde
             finally
             {
                 spare.Dispose();
+            }
+            return x;
+        }
+
+        /// <summary>
+        /// Forward Milstein (diagonal noise) from x₀ at t₀ to t₁: xᵢ ← xᵢ + fᵢΔt + gᵢΔWᵢ + ½gᵢ ∂gᵢ/∂xᵢ (ΔWᵢ² − Δt), strong order 1
+        /// for a per-coordinate diffusion gᵢ(x, t) whose i-th entry reads only xᵢ (∂gᵢ/∂xᵢ is taken as the i-th entry of
+        /// ∇ₓ Σⱼgⱼ by autograd). A diffusion that does not read x reduces it to Euler–Maruyama.
+        /// </summary>
+        public static Tensor Milstein(IGeneralSde sde, Tensor x0, double t0, double t1, int steps, Generator generator)
+        {
+            const string solver = "Milstein";
+            CheckTimes(sde, solver, t0, t1, 0);
+            if (!(t1 > t0)) throw new ArgumentException(solver + " on " + sde.SdeName + ": forward integration needs t1 > t0, got t0 = " + Fmt(t0) + ", t1 = " + Fmt(t1) + ".", nameof(t1));
+            if (steps < 1) throw new ArgumentException(solver + ": steps must be ≥ 1, got " + steps + ".", nameof(steps));
+            if (sde.DiffusionForm == DiffusionForm.Matrix || (sde.DiffusionForm == DiffusionForm.Scalar && sde.DiffusionDependsOnState))
+                throw new ArgumentException(solver + " on " + sde.SdeName + ": the scheme needs diagonal noise (a per-coordinate diffusion, or one that does not read x); a "
+                    + (sde.DiffusionForm == DiffusionForm.Matrix ? "matrix" : "scalar state-dependent") + " diffusion has non-commutative noise (use EulerMaruyama).", nameof(sde));
+            SdeChecks.Batch(sde.SdeName, solver, x0);
+            ChainLoop.CheckFiniteStart("SdeSolvers.Milstein on " + sde.SdeName, "the initial state x0", x0, nameof(x0));
+            double dt = (t1 - t0) / steps;
+            Tensor x;
+            using (var detached = x0.detach()) x = detached.clone();
+            using var t = empty(new long[] { x.shape[0] }, x.dtype, x.device);
+            try
+            {
+                for (int i = 0; i < steps; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    t.Fill_(t0 + i * dt);
+                    Tensor g, dg;
+                    if (sde.DiffusionDependsOnState)
+                    {
+                        using var grad = enable_grad();
+                        var input = x.detach().requires_grad_(true);
+                        var gValue = sde.DiffusionValue(input, t);
+                        var derivative = GuardedAutograd.Grad(new AutogradCaller("SdeSolvers.Milstein", "the diffusion of '" + sde.SdeName + "'", "x", "The generated diffusion must be differentiable in x."), gValue.sum(), input);
+                        g = gValue.detach();
+                        dg = derivative is null ? zeros_like(x) : derivative.detach();
+                    }
+                    else
+                    {
+                        using var noGradInner = no_grad();
+                        g = sde.DiffusionValue(x, t);
+                        dg = zeros_like(x);
+                    }
+                    using var noGrad = no_grad();
+                    if (g.dim() == 1) g = g.unsqueeze(1);
+                    var dw = empty_like(x).normal_(0, System.Math.Sqrt(dt), generator: generator);
+                    var next = sde.Drift(x, t).Mul_(dt).Add_(x).Add_(g * dw);
+                    next.Add_((g * dg).Mul_(0.5) * dw.Square().Sub_(dt));
+                    x.copy_(next);
+                    CheckFinite(solver, sde, x, t0 + (i + 1) * dt);
+                }
+            }
+            catch
+            {
+                x.Dispose();
+                throw;
             }
             return x;
         }

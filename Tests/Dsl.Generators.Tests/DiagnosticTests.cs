@@ -31,14 +31,34 @@ namespace Dsl.Generators.Tests
             "[Sde] public partial class [|S|] { [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }", "has no [Drift] method");
 
         [Fact]
-        public void DSL0013_diffusion_that_depends_on_x() => AssertDiagnostic("DSL0013",
-            "[Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => -1 * x; [Diffusion] Scalar G[|(Vec x, Scalar t)|] => Norm2(x); }",
-            "assume g(t) independent of x");
+        public void DSL0013_diffusion_of_the_wrong_type() => AssertDiagnostic("DSL0013",
+            "[Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => -1 * x; [Diffusion] Scalar [|G|](Scalar t, Scalar s) => t + s; }",
+            "declares the diffusion as");
 
         [Fact]
-        public void DSL0015_a_drift_that_is_not_linear_has_no_kernel() => AssertDiagnostic("DSL0015",
+        public void DSL0040_a_drift_that_is_not_linear_has_no_kernel() => AssertDiagnostic("DSL0040",
             "[Sde] public partial class S { [Drift] Vec [|F|](Vec x, Scalar t) => Tanh(x); [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }",
-            "is not generated: the drift is not of the form a(t)·x");
+            "the drift is not of the form a(t)·x");
+
+        [Fact]
+        public void DSL0040_a_general_sde_with_a_nonlinear_drift_has_no_kernel() => AssertDiagnostic("DSL0040",
+            "[Sde] public partial class S { [Param(\"D\", Init = 1.0)] public Vec Sigma; [Drift] Vec [|F|](Vec x, Scalar t) => Tanh(x); [Diffusion] Vec G(Scalar t) => Sigma; }",
+            "the drift is not linear in x");
+
+        [Fact]
+        public void DSL0040_a_diffusion_that_depends_on_x_has_no_kernel() => AssertDiagnostic("DSL0040",
+            "[Sde] public partial class S { [Drift] Vec F(Vec x, Scalar t) => -1 * x; [Diffusion] Scalar [|G|](Vec x, Scalar t) => Norm2(x); }",
+            "the diffusion G(x, t) depends on x");
+
+        [Fact]
+        public void DSL0015_a_time_dependent_drift_matrix_is_tabulated() => AssertDiagnostic("DSL0015",
+            "[Sde] public partial class S { [Param(\"D,D\")] public Mat A; [Drift] Vec [|F|](Vec x, Scalar t) => (1 + t) * MatVec(A, x); [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }",
+            "RK4");
+
+        [Fact]
+        public void DSL0013_a_vec_diffusion_of_the_wrong_size() => AssertDiagnostic("DSL0013",
+            "[Sde] public partial class S { [Param(\"K\")] public Vec Sigma; [Drift] Vec F(Vec x, Scalar t) => -1 * x; [Diffusion] Vec G(Scalar t) => [|Sigma|]; }",
+            "has a diffusion of shape");
 
         [Fact]
         public void DSL0016_hidden_units_coupled_to_each_other() => AssertDiagnostic("DSL0016",

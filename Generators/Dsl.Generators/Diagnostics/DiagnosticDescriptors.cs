@@ -98,7 +98,7 @@ namespace Dsl.Generators.Diagnostics
         /// <summary>DSL0013: an [Sde] class's [Drift] or [Diffusion] member is missing, repeated or has the wrong signature.</summary>
         public static readonly DiagnosticDescriptor SdeSignature = Make("DSL0013",
             "Invalid SDE member",
-            "The SDE '{0}' {1}; expected '[Drift] Vec F(Vec x, Scalar t)' and '[Diffusion] Scalar G(Scalar t)'",
+            "The SDE '{0}' {1}; expected '[Drift] Vec F(Vec x, Scalar t)' and a diffusion '[Diffusion] Scalar G(Scalar t)' (or Vec or Mat G, optionally G(Vec x, Scalar t))",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL0014: the drift is not a Vec of x's dimension.</summary>
@@ -112,6 +112,12 @@ namespace Dsl.Generators.Diagnostics
             "Perturbation kernel not in closed form",
             "The perturbation kernel of the SDE '{0}' {1}",
             DiagnosticSeverity.Info);
+
+        /// <summary>DSL0040: an SDE without a Gaussian perturbation kernel (a nonlinear drift, or a diffusion that reads x): its kernel members throw.</summary>
+        public static readonly DiagnosticDescriptor NoGaussianKernel = Make("DSL0040",
+            "SDE without a Gaussian perturbation kernel",
+            "The SDE '{0}' has no Gaussian perturbation kernel: {1}",
+            DiagnosticSeverity.Warning);
 
         /// <summary>DSL0016: a [Hidden] energy that is not bipartite and multilinear, so h cannot be summed out.</summary>
         public static readonly DiagnosticDescriptor NotBipartite = Make("DSL0016",

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Model;
 using Dsl.Symbolic.Calculus;
@@ -10,11 +11,14 @@ namespace Dsl.Generators.Lowering
     public sealed class LoweredSde
     {
         internal LoweredSde(SdeSpec spec, Graph graph, Node x, Node t, Node drift, Node diffusion, Node? driftCoefficient,
-            Node? mean, Node? variance, string? quadratureReason)
+            Node? mean, Node? variance, string? quadratureReason, GeneralSdeParts? general = null)
         {
             Spec = spec; Graph = graph; X = x; T = t; Drift = drift; Diffusion = diffusion; DriftCoefficient = driftCoefficient;
-            Mean = mean; Variance = variance; QuadratureReason = quadratureReason;
+            Mean = mean; Variance = variance; QuadratureReason = quadratureReason; General = general;
         }
+
+        /// <summary>The parts of a general SDE (<see cref="SdeSpec.IsGeneral"/>); null for the first form.</summary>
+        public GeneralSdeParts? General { get; }
 
         /// <summary>The parsed SDE.</summary>
         public SdeSpec Spec { get; }
@@ -38,12 +42,56 @@ namespace Dsl.Generators.Lowering
         public string? QuadratureReason { get; }
     }
 
+    /// <summary>
+    /// A general SDE lowered: the drift's linear parts F(t) = a(t)I + diag(d(t)) + M(t) when it is linear, the kernel per
+    /// coordinate in closed form when F and G are diagonal and the time integrals have one, and the facts the planner reads.
+    /// </summary>
+    public sealed class GeneralSdeParts
+    {
+        internal GeneralSdeParts(int diffusionRank, bool diffusionReadsX, Node? driftScalar, Node? driftDiagonal, Node? driftMatrix,
+            bool linear, string? noKernelReason, Node? elementMean, Node? elementVariance, bool scalarKernel, bool timeFree, string? tabulatedReason, IReadOnlyList<string> sizes)
+        {
+            Linear = linear;
+            DiffusionRank = diffusionRank; DiffusionReadsX = diffusionReadsX; DriftScalar = driftScalar; DriftDiagonal = driftDiagonal; DriftMatrix = driftMatrix;
+            NoKernelReason = noKernelReason; ElementMean = elementMean; ElementVariance = elementVariance; ScalarKernel = scalarKernel;
+            TimeFree = timeFree; TabulatedReason = tabulatedReason; Sizes = sizes;
+        }
+
+        /// <summary>0: scalar g, 1: per-coordinate Vec g, 2: Mat G.</summary>
+        public int DiffusionRank { get; }
+        /// <summary>True for G(x, t).</summary>
+        public bool DiffusionReadsX { get; }
+        /// <summary>a(t) of F (null when absent).</summary>
+        public Node? DriftScalar { get; }
+        /// <summary>d(t) of F (null when absent).</summary>
+        public Node? DriftDiagonal { get; }
+        /// <summary>M(t) of F (null when absent).</summary>
+        public Node? DriftMatrix { get; }
+        /// <summary>True when the drift is linear in x (F(t)x).</summary>
+        public bool Linear { get; }
+        /// <summary>Why there is no Gaussian kernel (null when there is one).</summary>
+        public string? NoKernelReason { get; }
+        /// <summary>Φ = diag(m): the per-coordinate mean coefficients m(t) in closed form, batched Vec (null otherwise).</summary>
+        public Node? ElementMean { get; }
+        /// <summary>Σ = diag(v): the per-coordinate variances v(t) in closed form, batched Vec (null otherwise).</summary>
+        public Node? ElementVariance { get; }
+        /// <summary>True when the kernel is N(m(t)x₀, v(t)I) with scalar m, v in closed form (the ISde scalar members work).</summary>
+        public bool ScalarKernel { get; }
+        /// <summary>True when F and G do not depend on t (the kernel is a matrix exponential).</summary>
+        public bool TimeFree { get; }
+        /// <summary>Why the kernel is tabulated (null unless it is).</summary>
+        public string? TabulatedReason { get; }
+        /// <summary>Dimension symbols in constructor order (x's first).</summary>
+        public IReadOnlyList<string> Sizes { get; }
+    }
+
     /// <summary>SdeSpec → IR; derives the perturbation kernel symbolically, or says which fallback is used.</summary>
     public static class SdeLowering
     {
         /// <summary>Lowers an SDE; returns null when an error diagnostic was reported.</summary>
         public static LoweredSde? Lower(SdeSpec spec, List<DiagnosticInfo> diagnostics)
         {
+            if (spec.IsGeneral) return LowerGeneral(spec, diagnostics);
             var g = new Graph();
             var x = g.Input(spec.DimSymbol);
             var t = g.Condition("t");
@@ -81,8 +129,8 @@ namespace Dsl.Generators.Lowering
             string? quadrature = null;
             if (a == null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MarginalFallback, spec.Drift.Location, spec.ClassName,
-                    "is not generated: the drift is not of the form a(t)·x, so Perturb, the marginals and the prior are unavailable (the solvers still run)"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoGaussianKernel, spec.Drift.Location, spec.ClassName,
+                    "the drift is not of the form a(t)·x, so Perturb, the marginals and the prior throw NotSupportedException (the solvers still run)"));
             }
             else
             {
@@ -104,6 +152,97 @@ namespace Dsl.Generators.Lowering
                 }
             }
             return new LoweredSde(spec, g, x, t, drift, diffusion, a, mean, variance, quadrature);
+        }
+            private static LoweredSde? LowerGeneral(SdeSpec spec, List<DiagnosticInfo> diagnostics)
+        {
+            var g = new Graph();
+            var x = g.Input(spec.DimSymbol);
+            var t = g.Condition("t");
+            var parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.ToArray()));
+            var lowerer = new ExprLowerer(g, x, t, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName);
+            Node drift, diffusion;
+            try
+            {
+                drift = lowerer.Lower(spec.Drift);
+                diffusion = lowerer.Lower(spec.Diffusion);
+            }
+            catch (LoweringException e)
+            {
+                diagnostics.Add(e.Diagnostic);
+                return null;
+            }
+            catch (GraphTooLargeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Drift.Location, spec.ClassName, e.Message));
+                return null;
+            }
+            catch (ShapeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Drift.Location, spec.ClassName, e.Message));
+                return null;
+            }
+            if (drift.Shape.Rank != 1 || drift.Shape.Last != spec.DimSymbol)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DriftShape, spec.Drift.Result.Location, spec.ClassName, drift.Shape.ToString()));
+                return null;
+            }
+            string d = spec.DimSymbol;
+            bool shapeOk = spec.DiffusionRank == 0 ? diffusion.Shape.Rank == 0
+                : spec.DiffusionRank == 1 ? diffusion.Shape.Rank == 1 && diffusion.Shape.Last == d
+                : diffusion.Shape.Rank == 2 && diffusion.Shape.Dims[0] == d && diffusion.Shape.Dims[1] == d;
+            if (!shapeOk)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, spec.Diffusion.Result.Location, spec.ClassName,
+                    "has a diffusion of shape " + diffusion.Shape + " where " + (spec.DiffusionRank == 0 ? "a Scalar" : spec.DiffusionRank == 1 ? "a Vec [" + d + "]" : "a Mat [" + d + ", " + d + "]") + " was declared"));
+                return null;
+            }
+            drift = g.Fit(drift, x.Shape);
+            var sizes = new List<string> { d };
+            foreach (var p in spec.Params)
+                foreach (var size in p.Dims)
+                    if (!sizes.Contains(size)) sizes.Add(size);
+
+            var linear = LinearDrift.Of(g, drift, x);
+            string? noKernel = linear == null ? "the drift is not linear in x (of the form F(t)x), so the kernel members (Perturb, KernelMean, KernelCovariance, KernelScore, the prior) throw NotSupportedException; Euler–Maruyama" + (spec.DiffusionRank == 1 && spec.DiffusionReadsX ? " and Milstein" : "") + " still simulate it"
+                : spec.DiffusionReadsX ? "the diffusion G(x, t) depends on x, so the kernel members throw NotSupportedException, and so do ReverseDrift and ProbabilityFlowDrift (the reverse-time drift would need ∇·(GGᵀ)); Euler–Maruyama" + (spec.DiffusionRank == 1 ? " and Milstein" : "") + " simulate it"
+                : null;
+            Node? elementMean = null, elementVariance = null, scalarMean = null, scalarVariance = null;
+            bool scalarKernel = false, timeFree = false;
+            string? tabulated = null;
+            if (noKernel != null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoGaussianKernel, linear == null ? spec.Drift.Location : spec.Diffusion.Location, spec.ClassName, noKernel));
+            else
+            {
+                timeFree = new[] { linear!.Scalar, linear.Diagonal, linear.Matrix, diffusion }.All(n => n == null || !Topology.Order(new[] { n }).Contains(t));
+                string? why = null;
+                if (linear.Matrix == null && spec.DiffusionRank <= 1)
+                {
+                    // Diagonal F and G: every coordinate is the scalar SDE dxᵢ = (a + dᵢ)xᵢ dt + gᵢ dwᵢ.
+                    var coefficient = linear.Scalar == null ? linear.Diagonal ?? g.Const(0) : linear.Diagonal == null ? linear.Scalar : g.Add(linear.Scalar, linear.Diagonal);
+                    try
+                    {
+                        var (mean, variance) = TimeIntegral.Marginal(g, coefficient, g.Square(diffusion), t);
+                        scalarKernel = mean.Shape.Rank == 0 && variance.Shape.Rank == 0;
+                        if (scalarKernel) (scalarMean, scalarVariance) = (mean, variance);
+                        elementMean = g.Fit(mean, x.Shape);
+                        elementVariance = g.Fit(variance, x.Shape);
+                    }
+                    catch (IntegrationUnsupportedException e) { why = e.Message; }
+                    catch (GraphTooLargeException e) { why = e.Message; }
+                    catch (ShapeException e) { why = e.Message; }
+                }
+                else why = "the drift matrix or the diffusion is not diagonal";
+                if (elementMean == null && !timeFree)
+                {
+                    tabulated = why + ", and F or G depends on t";
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MarginalFallback, spec.Drift.Location, spec.ClassName,
+                        "is computed in float64 by RK4 on " + 2048 + " steps of Φ′ = FΦ, Σ′ = FΣ + ΣFᵀ + GGᵀ (not differentiable in the parameters): " + tabulated));
+                }
+            }
+            var parts = new GeneralSdeParts(spec.DiffusionRank, spec.DiffusionReadsX, linear?.Scalar, linear?.Diagonal, linear?.Matrix, linear != null, noKernel,
+                elementMean, elementVariance, scalarKernel, timeFree, tabulated, sizes);
+            Node? a = scalarKernel ? linear!.Scalar ?? g.Const(0) : null;
+            return new LoweredSde(spec, g, x, t, drift, diffusion, a, scalarMean, scalarVariance, null, parts);
         }
     }
 }

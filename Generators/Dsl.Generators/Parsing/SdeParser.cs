@@ -52,26 +52,29 @@ namespace Dsl.Generators.Parsing
                     "declares the drift as '" + driftMethod.ReturnType.ToDisplayString() + " " + driftMethod.Name + "(" + string.Join(", ", driftMethod.Parameters.Select(p => p.Type.ToDisplayString())) + ")'"));
                 ok = false;
             }
-            if (diffusionMethod.Parameters.Any(p => CommonParsing.IsDslType(p.Type, "Vec")))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, LocationInfo.From(diffusionSyntax.ParameterList.GetLocation()), type.Name,
-                    "has a diffusion that takes x: Dsl's solvers and perturbation kernels assume g(t) independent of x"));
-                ok = false;
-            }
-            else if (!CommonParsing.IsDslType(diffusionMethod.ReturnType, "Scalar") || diffusionMethod.Parameters.Length != 1 || !CommonParsing.IsDslType(diffusionMethod.Parameters[0].Type, "Scalar"))
+            // The diffusion: G(t) or G(x, t), returning a Scalar g (G = gI), a per-coordinate Vec g (G = diag g) or a Mat G.
+            int diffusionRank = CommonParsing.IsDslType(diffusionMethod.ReturnType, "Scalar") ? 0
+                : CommonParsing.IsDslType(diffusionMethod.ReturnType, "Vec") ? 1
+                : CommonParsing.IsDslType(diffusionMethod.ReturnType, "Mat") ? 2 : -1;
+            var dp = diffusionMethod.Parameters;
+            bool readsX = dp.Length == 2 && CommonParsing.IsDslType(dp[0].Type, "Vec") && CommonParsing.IsDslType(dp[1].Type, "Scalar");
+            bool timeOnly = dp.Length == 1 && CommonParsing.IsDslType(dp[0].Type, "Scalar");
+            if (diffusionRank < 0 || !(readsX || timeOnly))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, LocationInfo.From(diffusionSyntax.Identifier.GetLocation()), type.Name,
-                    "declares the diffusion as '" + diffusionMethod.ReturnType.ToDisplayString() + " " + diffusionMethod.Name + "(" + string.Join(", ", diffusionMethod.Parameters.Select(p => p.Type.ToDisplayString())) + ")'"));
+                    "declares the diffusion as '" + diffusionMethod.ReturnType.ToDisplayString() + " " + diffusionMethod.Name + "(" + string.Join(", ", dp.Select(p => p.Type.ToDisplayString())) + ")'"));
                 ok = false;
             }
+            var parameters = CommonParsing.ParseParameters(type, diagnostics, ct);
             if (!ok) return null;
 
-            var reader = new EquationReader(compilation, type, new HashSet<string>(), type.Name, diagnostics, ct);
+            var reader = new EquationReader(compilation, type, new HashSet<string>(parameters.Select(p => p.Name)), type.Name, diagnostics, ct);
             var driftSpec = reader.Read(driftMethod, driftSyntax, driftMethod.Parameters[0], driftMethod.Parameters[1]);
-            var diffusionSpec = reader.Read(diffusionMethod, diffusionSyntax, null, diffusionMethod.Parameters[0]);
+            var diffusionSpec = readsX ? reader.Read(diffusionMethod, diffusionSyntax, dp[0], dp[1]) : reader.Read(diffusionMethod, diffusionSyntax, null, dp[0]);
             if (driftSpec == null || diffusionSpec == null) return null;
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-            return new SdeSpec(ns, containers.ToEquatableArray(), type.Name, endTime, "D", driftSpec, diffusionSpec, classLocation);
+            return new SdeSpec(ns, containers.ToEquatableArray(), type.Name, endTime, "D", driftSpec, diffusionSpec, classLocation,
+                parameters.ToEquatableArray(), diffusionRank, readsX);
         }
 
         private static (IMethodSymbol, MethodDeclarationSyntax)? Single(INamedTypeSymbol type, string attribute, string display, LocationInfo? classLocation, List<DiagnosticInfo> diagnostics, CancellationToken ct)

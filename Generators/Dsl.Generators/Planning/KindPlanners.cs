@@ -14,13 +14,19 @@ namespace Dsl.Generators.Planning
         None,
         /// <summary>m(t) and v(t) in closed form.</summary>
         ClosedForm,
-        /// <summary>m(t) and v(t) tabulated once in float64 by adaptive quadrature.</summary>
+        /// <summary>m(t) and v(t) tabulated once in float64 by adaptive quadrature (general SDEs: Φ and Σ by RK4 in float64).</summary>
         Tabulated,
+        /// <summary>General SDEs with constant F and G: Φ = exp(tF), Σ by Van Loan's block matrix exponential.</summary>
+        MatrixExponential,
     }
+
+    /// <summary>What a general SDE's plan adds: the diffusion's and the drift's forms, and whether the ISde scalar-kernel members work.</summary>
+    public sealed record GeneralSdePlan(string Diffusion, string Drift, EquatableArray<string> Sizes, bool ScalarKernelMembers, string? NoKernelReason);
 
     /// <summary>The plan of an [Sde] class. Value-equatable; <see cref="ToString"/> is the printout.</summary>
     public sealed record SdePlan(string ClassName, EquatableArray<string> Interfaces, PerturbationKernel Kernel, string? KernelReason,
-        EquatableArray<DerivedRoot> Derived, EquatableArray<MethodPlan> Methods, EquatableArray<string> Composed, EquatableArray<string> Unsupported)
+        EquatableArray<DerivedRoot> Derived, EquatableArray<MethodPlan> Methods, EquatableArray<string> Composed, EquatableArray<string> Unsupported,
+        GeneralSdePlan? General = null)
     {
         /// <inheritdoc/>
         public override string ToString()
@@ -28,6 +34,23 @@ namespace Dsl.Generators.Planning
             var sb = new StringBuilder();
             sb.Append("plan ").Append(ClassName).Append(" (sde)\n");
             PlanText.Section(sb, "interfaces", Interfaces);
+            if (General != null)
+            {
+                sb.Append("diffusion: ").Append(General.Diffusion).Append('\n');
+                sb.Append("drift: ").Append(General.Drift).Append('\n');
+                sb.Append("perturbation kernel: ").Append(Kernel switch
+                {
+                    PerturbationKernel.ClosedForm => "closed form per coordinate" + (General.ScalarKernelMembers ? " (isotropic: the ISde scalar-kernel members work)" : ""),
+                    PerturbationKernel.MatrixExponential => "matrix exponential (constant F and G: Φ = exp(tF), Σ by Van Loan's block exponential)",
+                    PerturbationKernel.Tabulated => "tabulated in float64 by RK4 (" + KernelReason + ")",
+                    _ => "none: " + General.NoKernelReason,
+                }).Append('\n');
+                PlanText.Section(sb, "derived roots", Derived.Select(d => d.ToString()));
+                PlanText.Section(sb, "methods", PlanText.Methods(Methods));
+                PlanText.Section(sb, "composed (no IR of their own)", Composed);
+                PlanText.Section(sb, "throwing NotSupportedException", Unsupported);
+                return sb.ToString();
+            }
             sb.Append("perturbation kernel: ").Append(Kernel == PerturbationKernel.ClosedForm ? "closed form"
                 : Kernel == PerturbationKernel.Tabulated ? "tabulated by quadrature (" + KernelReason + ")" : "none: the drift is not a(t)·x (DSL0015)").Append('\n');
             PlanText.Section(sb, "derived roots", Derived.Select(d => d.ToString()));
@@ -79,6 +102,7 @@ namespace Dsl.Generators.Planning
         /// <summary>Plans an SDE: the perturbation kernel's form, and the derived root √v(t) of MarginalStd.</summary>
         public static Planned<SdePlan, LoweredSde> Plan(LoweredSde m)
         {
+            if (m.General != null) return PlanGeneral(m, m.General);
             var kernel = m.DriftCoefficient == null ? PerturbationKernel.None
                 : m.Mean != null && m.Variance != null ? PerturbationKernel.ClosedForm : PerturbationKernel.Tabulated;
             var roots = PlanText.Roots(("Drift", m.Drift), ("Diffusion", m.Diffusion), ("DriftCoefficient", m.DriftCoefficient), ("Mean", m.Mean), ("Variance", m.Variance));
@@ -116,6 +140,77 @@ namespace Dsl.Generators.Planning
             composed.Add("ReverseDrift, ProbabilityFlowDrift: Drift, Diffusion");
             var plan = new SdePlan(m.Spec.ClassName, new[] { RuntimeNames.Interfaces.ISde }.ToEquatableArray(), kernel, m.QuadratureReason,
                 derived.ToEquatableArray(), methods.ToEquatableArray(), composed.ToEquatableArray(), unsupported.ToEquatableArray());
+            return new Planned<SdePlan, LoweredSde>(plan, m, roots);
+        }
+
+        /// <summary>
+        /// Plans a general SDE: the kernel's form (closed form per coordinate, matrix exponential, RK4 table or none), the
+        /// roots of the drift's linear parts, the diffusion and the closed-form kernel, and the members that throw.
+        /// </summary>
+        private static Planned<SdePlan, LoweredSde> PlanGeneral(LoweredSde m, GeneralSdeParts p)
+        {
+            var kernel = p.NoKernelReason != null ? PerturbationKernel.None
+                : p.ElementMean != null ? PerturbationKernel.ClosedForm
+                : p.TimeFree ? PerturbationKernel.MatrixExponential : PerturbationKernel.Tabulated;
+            var roots = PlanText.Roots(("Drift", m.Drift), ("Diffusion", m.Diffusion), ("DriftScalar", p.DriftScalar), ("DriftDiagonal", p.DriftDiagonal),
+                ("DriftMatrix", p.DriftMatrix), ("KernelMeanCoefficients", p.ElementMean), ("KernelVariances", p.ElementVariance),
+                ("DriftCoefficient", p.ScalarKernel ? m.DriftCoefficient : null), ("Mean", p.ScalarKernel ? m.Mean : null), ("Variance", p.ScalarKernel ? m.Variance : null));
+            var derived = new List<DerivedRoot>();
+            if (p.ScalarKernel)
+            {
+                roots.Add("MarginalStd", m.Graph.Sqrt(m.Variance!));
+                derived.Add(new DerivedRoot("MarginalStd", "Sqrt(Variance)"));
+            }
+            var methods = new List<MethodPlan>
+            {
+                PlanText.TorchOnly("Drift", CodePathKind.Differentiable, "Drift"),
+                PlanText.TorchOnly("DiffusionValue", CodePathKind.Differentiable, "Diffusion"),
+            };
+            var composed = new List<string>
+            {
+                "DiffusionMatrix, DiffusionTimes, DiffusionCovarianceTimes: Dsl.GeneratedCode.LinearSdeKernel of DiffusionValue",
+            };
+            var unsupported = new List<string>();
+            if (p.Linear) methods.Add(PlanText.TorchOnly("DriftMatrix", CodePathKind.Differentiable, new[] { "DriftScalar", "DriftDiagonal", "DriftMatrix" }.Where(n => roots.All.Any(r => r.Key == n)).ToArray()));
+            else unsupported.Add("DriftMatrix");
+            if (kernel == PerturbationKernel.ClosedForm)
+            {
+                methods.Add(PlanText.TorchOnly("KernelMeanCoefficients", CodePathKind.Differentiable, "KernelMeanCoefficients"));
+                methods.Add(PlanText.TorchOnly("KernelVariances", CodePathKind.Differentiable, "KernelVariances"));
+                composed.Add("TransitionMatrix, KernelCovariance: diag of KernelMeanCoefficients, KernelVariances");
+                composed.Add("KernelMean, Perturb, KernelScore: elementwise m ⊙ x₀, m ⊙ x₀ + √v ⊙ noise, −(x − m ⊙ x₀)/v");
+            }
+            else if (kernel == PerturbationKernel.MatrixExponential)
+                composed.Add("TransitionMatrix, KernelCovariance: Dsl.GeneratedCode.LinearSdeKernel.VanLoan of DriftMatrix and GGᵀ; KernelMean, Perturb, KernelScore by its Cholesky factor");
+            else if (kernel == PerturbationKernel.Tabulated)
+                composed.Add("TransitionMatrix, KernelCovariance: Dsl.GeneratedCode.LinearSdeKernel.Tabulate of DriftMatrix and GGᵀ; KernelMean, Perturb, KernelScore by its Cholesky factor");
+            else unsupported.AddRange(new[] { "TransitionMatrix", "KernelCovariance", "KernelMean", "KernelScore", "Perturb", "SamplePrior", "PriorLogProb" });
+            if (kernel != PerturbationKernel.None) composed.Add("SamplePrior, PriorLogProb: N(0, KernelCovariance(EndTime))");
+            if (p.ScalarKernel)
+            {
+                methods.Add(PlanText.TorchOnly("MeanCoefficient", CodePathKind.Differentiable, "Mean"));
+                methods.Add(PlanText.TorchOnly("MarginalStd", CodePathKind.Differentiable, "MarginalStd"));
+                methods.Add(PlanText.TorchOnly("DriftDivergence", CodePathKind.Differentiable, "DriftCoefficient"));
+                composed.Add("Diffusion, DiffusionAt, MeanCoefficientAt, MarginalVarianceAt: DiffusionValue, MeanCoefficient, MarginalStd at one float64 time");
+            }
+            else
+            {
+                if (p.DiffusionRank == 0 && !p.DiffusionReadsX) composed.Add("Diffusion, DiffusionAt: DiffusionValue");
+                else unsupported.AddRange(new[] { "Diffusion", "DiffusionAt" });
+                unsupported.AddRange(new[] { "MeanCoefficient", "MarginalStd", "MeanCoefficientAt", "MarginalVarianceAt" });
+                if (p.Linear) composed.Add("DriftDivergence: trace of DriftMatrix");
+                else unsupported.Add("DriftDivergence");
+            }
+            if (p.DiffusionReadsX) unsupported.AddRange(new[] { "ReverseDrift", "ProbabilityFlowDrift" });
+            else composed.Add("ReverseDrift, ProbabilityFlowDrift: f − GGᵀs, f − ½GGᵀs with Drift and DiffusionCovarianceTimes");
+            string args = p.DiffusionReadsX ? "(x, t)" : "(t)";
+            string diffusion = p.DiffusionRank == 0 ? "scalar g" + args + ", G = gI" : p.DiffusionRank == 1 ? "per-coordinate Vec g" + args + ", G = diag(g)" : "matrix G" + args;
+            string drift = !p.Linear ? "nonlinear f(x, t)"
+                : "linear F(t)x with F = " + string.Join(" + ", new[] { p.DriftScalar == null ? null : "a(t)·I", p.DriftDiagonal == null ? null : "diag(d(t))", p.DriftMatrix == null ? null : "M(t)" }.Where(s => s != null).DefaultIfEmpty("0"));
+            var general = new GeneralSdePlan(diffusion, drift, p.Sizes.ToEquatableArray(), p.ScalarKernel, p.NoKernelReason);
+            var interfaces = new[] { RuntimeNames.GeneratedCode.GeneratedModule, RuntimeNames.Interfaces.IGeneralSde }.ToEquatableArray();
+            var plan = new SdePlan(m.Spec.ClassName, interfaces, kernel, p.TabulatedReason, derived.ToEquatableArray(), methods.ToEquatableArray(),
+                composed.ToEquatableArray(), unsupported.ToEquatableArray(), general);
             return new Planned<SdePlan, LoweredSde>(plan, m, roots);
         }
 

@@ -273,8 +273,8 @@ namespace Dsl.Symbolic.Calculus
             {
                 if (n.IsConst) return n;
                 var hypers = Topology.Order(new[] { n }).Where(h => h.Op == Op.Hyper).Select(h => h.Name!).Distinct().ToList();
-                if (Topology.Order(new[] { n }).Any(h => h.Op == Op.DimSize || h.Op == Op.Condition || h.Op == Op.Input || h.Op == Op.Param)) return n;
-                var evaluator = new Evaluator(new Dictionary<string, DenseValue>(), hypers.ToDictionary(h => h, _ => 0.5 + 1.5 * NextDouble()), new Dictionary<string, int>());
+                if (Topology.Order(new[] { n }).Any(h => h.Op == Op.DimSize || h.Op == Op.Condition || h.Op == Op.Input)) return n;
+                var evaluator = new Evaluator(RandomParameters(n, new Dictionary<string, int>()), hypers.ToDictionary(h => h, _ => 0.5 + 1.5 * NextDouble()), new Dictionary<string, int>());
                 double v;
                 try { v = evaluator.Evaluate(n, Array.Empty<double>(), new Dictionary<string, double>()).Data[0]; }
                 catch (KeyNotFoundException) { return n; }
@@ -283,25 +283,44 @@ namespace Dsl.Symbolic.Calculus
                 return IsZero(g.Sub(n, g.Const(rounded))) ? g.Const(rounded) : n;
             }
 
-            /// <summary>True when a time-free coefficient vanishes for random hyperparameter values (three draws).</summary>
+            /// <summary>Random values in [0.5, 2) for the [Param] leaves of <paramref name="n"/>; a dimension not in <paramref name="sizes"/> is drawn (and added).</summary>
+            private Dictionary<string, DenseValue> RandomParameters(Node n, Dictionary<string, int> sizes)
+            {
+                var values = new Dictionary<string, DenseValue>();
+                foreach (var p in Topology.Order(new[] { n }).Where(h => h.Op == Op.Param))
+                {
+                    if (values.ContainsKey(p.Name!)) continue;
+                    foreach (var d in p.Shape.Dims)
+                        if (d != Shape.One && !sizes.ContainsKey(d)) sizes[d] = 2 + (int)(6 * NextDouble());
+                    var shape = p.Shape.Dims.Select(d => d == Shape.One ? 1 : sizes[d]).ToArray();
+                    var data = new double[shape.Aggregate(1, (a, b) => a * b)];
+                    for (int i = 0; i < data.Length; i++) data[i] = 0.5 + 1.5 * NextDouble();
+                    values[p.Name!] = new DenseValue(shape, data);
+                }
+                return values;
+            }
+
+            /// <summary>True when a time-free coefficient vanishes for random hyperparameter and [Param] values (three draws).</summary>
             public bool IsZero(Node n)
             {
                 if (n.IsConstValue(0)) return true;
                 if (n.IsConst) return false;
                 var hypers = Topology.Order(new[] { n }).Where(h => h.Op == Op.Hyper).Select(h => h.Name!).Distinct().ToList();
                 var dims = Topology.Order(new[] { n }).Where(h => h.Op == Op.DimSize).Select(h => h.Name!).Distinct().ToList();
+                // [Param] coefficients (trainable schedules) are drawn too, entry by entry (RandomParameters).
                 // Three draws where the expression is defined (a draw that makes a log or root invalid is skipped).
                 int valid = 0;
                 for (int trial = 0; trial < 40 && valid < 3; trial++)
                 {
                     var values = hypers.ToDictionary(h => h, _ => 0.5 + 1.5 * NextDouble());
                     var sizes = dims.ToDictionary(d => d, _ => 2 + (int)(6 * NextDouble()));
-                    var evaluator = new Evaluator(new Dictionary<string, DenseValue>(), values, sizes);
-                    double v;
-                    try { v = evaluator.Evaluate(n, Array.Empty<double>(), new Dictionary<string, double>()).Data[0]; }
+                    var parameterValues = RandomParameters(n, sizes);
+                    var evaluator = new Evaluator(parameterValues, values, sizes);
+                    double[] v;
+                    try { v = evaluator.Evaluate(n, Array.Empty<double>(), new Dictionary<string, double>()).Data; }
                     catch (KeyNotFoundException) { return false; }
-                    if (double.IsNaN(v) || double.IsInfinity(v)) continue;
-                    if (System.Math.Abs(v) > 1e-9) return false;
+                    if (v.Any(e => double.IsNaN(e) || double.IsInfinity(e))) continue;
+                    if (v.Any(e => System.Math.Abs(e) > 1e-9)) return false;
                     valid++;
                 }
                 if (valid < 3) return false;
