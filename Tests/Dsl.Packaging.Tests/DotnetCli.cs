@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Threading;
 
 namespace Dsl.Packaging.Tests
 {
@@ -52,8 +53,12 @@ namespace Dsl.Packaging.Tests
             var output = new StringBuilder();
             var watch = Stopwatch.StartNew();
             using var process = new Process { StartInfo = info };
-            process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append(e.Data).Append('\n'); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append(e.Data).Append('\n'); };
+            // Each reader signals the end of its stream (a null line): WaitForExit(timeout) does not wait for the asynchronous
+            // readers, so without this the last lines ("Passed!  - …") could be missing from a run that exited 0.
+            using var outputClosed = new ManualResetEventSlim();
+            using var errorClosed = new ManualResetEventSlim();
+            process.OutputDataReceived += (_, e) => { if (e.Data == null) outputClosed.Set(); else lock (output) output.Append(e.Data).Append('\n'); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data == null) errorClosed.Set(); else lock (output) output.Append(e.Data).Append('\n'); };
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
@@ -63,7 +68,9 @@ namespace Dsl.Packaging.Tests
                 try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
                 process.WaitForExit(10_000);
             }
-            else process.WaitForExit(10_000);   // drains the asynchronous readers (bounded: no build server holds the pipes)
+            // Bounded: no build server holds the pipes (node reuse and the MSBuild server are off above).
+            outputClosed.Wait(TimeSpan.FromSeconds(30));
+            errorClosed.Wait(TimeSpan.FromSeconds(30));
             string text;
             lock (output) text = output.ToString();
             return new CliResult(command, exited ? process.ExitCode : -1, !exited, text, watch.Elapsed);

@@ -76,7 +76,7 @@ namespace Dsl.Models
             var p_U = Param("U");
             var p_B = Param("B");
             var p_V = Param("V");
-            var t0 = p_Wt * c_time.unsqueeze(1);
+            var t0 = c_time.unsqueeze(1) * p_Wt;
             var t1 = global::Dsl.ScalarOps.Add(p_Bt, t0);
             var t2 = t1.tanh();
             var t3 = t2.matmul(p_P.transpose(-2, -1));
@@ -90,7 +90,7 @@ namespace Dsl.Models
             var t11 = t10.sum(-1);
             var t12 = global::Dsl.ScalarOps.Mul(t11, 0.5);
             var t13 = x.matmul(p_W.transpose(-2, -1));
-            var t14 = p_U * c_time.unsqueeze(1);
+            var t14 = c_time.unsqueeze(1) * p_U;
             var t15 = global::Dsl.ScalarOps.Add(t13, t14);
             var t16 = global::Dsl.ScalarOps.Add(p_B, t15);
             var t17 = t16.tanh();
@@ -121,7 +121,7 @@ namespace Dsl.Models
             var p_U = Param("U");
             var p_B = Param("B");
             var p_V = Param("V");
-            var t0 = p_Wt * c_time.unsqueeze(1);
+            var t0 = c_time.unsqueeze(1) * p_Wt;
             var t1 = global::Dsl.ScalarOps.Add_(t0, p_Bt);
             var t2 = t1.tanh_();
             var t3 = t2.matmul(p_P.transpose(-2, -1));
@@ -139,7 +139,7 @@ namespace Dsl.Models
             t10.Dispose();
             var t12 = global::Dsl.ScalarOps.Mul_(t11, 0.5);
             var t13 = x.matmul(p_W.transpose(-2, -1));
-            var t14 = p_U * c_time.unsqueeze(1);
+            var t14 = c_time.unsqueeze(1) * p_U;
             var t15 = global::Dsl.ScalarOps.Add_(t13, t14);
             t14.Dispose();
             var t16 = global::Dsl.ScalarOps.Add_(t15, p_B);
@@ -173,7 +173,7 @@ namespace Dsl.Models
             var p_V = Param("V");
             var t0 = p_W.transpose(-2, -1);
             var t1 = x.matmul(p_W.transpose(-2, -1));
-            var t2 = p_U * c_time.unsqueeze(1);
+            var t2 = c_time.unsqueeze(1) * p_U;
             var t3 = global::Dsl.ScalarOps.Add(t1, t2);
             var t4 = global::Dsl.ScalarOps.Add(p_B, t3);
             var t5 = t4.tanh();
@@ -181,7 +181,7 @@ namespace Dsl.Models
             var t7 = global::Dsl.ScalarOps.RSub(1.0, t6);
             var t8 = p_V * t7;
             var t9 = t8.matmul(p_W);
-            var t10 = p_Wt * c_time.unsqueeze(1);
+            var t10 = c_time.unsqueeze(1) * p_Wt;
             var t11 = global::Dsl.ScalarOps.Add(p_Bt, t10);
             var t12 = t11.tanh();
             var t13 = t12.matmul(p_P.transpose(-2, -1));
@@ -219,7 +219,7 @@ namespace Dsl.Models
             var p_V = Param("V");
             var t0 = p_W.transpose(-2, -1);
             var t1 = x.matmul(p_W.transpose(-2, -1));
-            var t2 = p_U * c_time.unsqueeze(1);
+            var t2 = c_time.unsqueeze(1) * p_U;
             var t3 = global::Dsl.ScalarOps.Add_(t1, t2);
             t2.Dispose();
             var t4 = global::Dsl.ScalarOps.Add_(t3, p_B);
@@ -230,7 +230,7 @@ namespace Dsl.Models
             var t8 = t7.mul_(p_V);
             var t9 = t8.matmul(p_W);
             t8.Dispose();
-            var t10 = p_Wt * c_time.unsqueeze(1);
+            var t10 = c_time.unsqueeze(1) * p_Wt;
             var t11 = global::Dsl.ScalarOps.Add_(t10, p_Bt);
             var t12 = t11.tanh_();
             var t13 = t12.matmul(p_P.transpose(-2, -1));
@@ -268,7 +268,7 @@ namespace Dsl.Models
             var p_U = Param("U");
             var p_B = Param("B");
             var p_V = Param("V");
-            var t0 = p_Wt * c_time.unsqueeze(1);
+            var t0 = c_time.unsqueeze(1) * p_Wt;
             var t1 = global::Dsl.ScalarOps.Add(p_Bt, t0);
             var t2 = t1.tanh();
             var t3 = t2.matmul(p_P.transpose(-2, -1));
@@ -282,7 +282,7 @@ namespace Dsl.Models
             var t11 = t10.sum(-1);
             var t12 = global::Dsl.ScalarOps.Mul(t11, 0.5);
             var t13 = x.matmul(p_W.transpose(-2, -1));
-            var t14 = p_U * c_time.unsqueeze(1);
+            var t14 = c_time.unsqueeze(1) * p_U;
             var t15 = global::Dsl.ScalarOps.Add(t13, t14);
             var t16 = global::Dsl.ScalarOps.Add(p_B, t15);
             var t17 = t16.tanh();
@@ -321,7 +321,7 @@ namespace Dsl.Models
             var p_U = Param("U");
             var p_B = Param("B");
             var p_V = Param("V");
-            var t0 = p_Wt * c_time.unsqueeze(1);
+            var t0 = c_time.unsqueeze(1) * p_Wt;
             var t1 = global::Dsl.ScalarOps.Add_(t0, p_Bt);
             var t2 = t1.tanh_();
             var t3 = t2.matmul(p_P.transpose(-2, -1));
@@ -338,7 +338,7 @@ namespace Dsl.Models
             t10.Dispose();
             var t12 = global::Dsl.ScalarOps.Mul_(t11, 0.5);
             var t13 = x.matmul(p_W.transpose(-2, -1));
-            var t14 = p_U * c_time.unsqueeze(1);
+            var t14 = c_time.unsqueeze(1) * p_U;
             var t15 = global::Dsl.ScalarOps.Add_(t13, t14);
             t14.Dispose();
             var t16 = global::Dsl.ScalarOps.Add_(t15, p_B);
@@ -380,7 +380,7 @@ namespace Dsl.Models
             var p_U = Param("U");
             var p_B = Param("B");
             var p_V = Param("V");
-            var t0 = p_Wt * c_time.unsqueeze(1);
+            var t0 = c_time.unsqueeze(1) * p_Wt;
             var t1 = global::Dsl.ScalarOps.Add(p_Bt, t0);
             var t2 = t1.tanh();
             var t3 = t2.matmul(p_P.transpose(-2, -1));
@@ -388,7 +388,7 @@ namespace Dsl.Models
             var t5 = t4.exp();
             var t6 = t5.sum(-1);
             var t7 = x.matmul(p_W.transpose(-2, -1));
-            var t8 = p_U * c_time.unsqueeze(1);
+            var t8 = c_time.unsqueeze(1) * p_U;
             var t9 = global::Dsl.ScalarOps.Add(t7, t8);
             var t10 = global::Dsl.ScalarOps.Add(p_B, t9);
             var t11 = t10.tanh();
@@ -425,7 +425,7 @@ namespace Dsl.Models
             var p_U = Param("U");
             var p_B = Param("B");
             var p_V = Param("V");
-            var t0 = p_Wt * c_time.unsqueeze(1);
+            var t0 = c_time.unsqueeze(1) * p_Wt;
             var t1 = global::Dsl.ScalarOps.Add_(t0, p_Bt);
             var t2 = t1.tanh_();
             var t3 = t2.matmul(p_P.transpose(-2, -1));
@@ -435,7 +435,7 @@ namespace Dsl.Models
             var t6 = t5.sum(-1);
             t5.Dispose();
             var t7 = x.matmul(p_W.transpose(-2, -1));
-            var t8 = p_U * c_time.unsqueeze(1);
+            var t8 = c_time.unsqueeze(1) * p_U;
             var t9 = global::Dsl.ScalarOps.Add_(t7, t8);
             t8.Dispose();
             var t10 = global::Dsl.ScalarOps.Add_(t9, p_B);
