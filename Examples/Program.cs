@@ -112,7 +112,7 @@ namespace Dsl.Examples
         {
             if (asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Concat(ModelCatalog.Conditioned).Concat(ModelCatalog.Families).Select(e => new
+                Console.WriteLine(JsonSerializer.Serialize(ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Concat(ModelCatalog.Conditioned).Concat(ModelCatalog.Beyond).Concat(ModelCatalog.Families).Select(e => new
                 {
                     model = e.Name,
                     equation = e.Info.Equation,
@@ -123,7 +123,7 @@ namespace Dsl.Examples
                 return 0;
             }
             var table = new Table().AddColumns("Model", "E(x) as written", "Parameters", "Generated");
-            foreach (var e in ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Concat(ModelCatalog.Conditioned))
+            foreach (var e in ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Concat(ModelCatalog.Conditioned).Concat(ModelCatalog.Beyond))
                 table.AddRow(Markup.Escape(e.Name), Markup.Escape(e.Info.Equation), Markup.Escape(string.Join(", ", e.Info.Parameters)),
                     Markup.Escape(string.Join(", ", e.Info.Generated) + (e.Info.Notes.Count > 0 ? " (" + string.Join("; ", e.Info.Notes) + ")" : "")));
             AnsiConsole.Write(table);

@@ -87,6 +87,18 @@ namespace Dsl.Models
         };
 
         /// <summary>
+        /// Models of docs/beyond-the-lectures.md that the catalog-wide numeric tests do not draw random inputs for (x on the
+        /// positive half-line or the simplex, or of size 2·D): listed by <c>dsl models</c>; their own tests check them.
+        /// </summary>
+        public static IReadOnlyList<(string Name, ModelInfo Info)> Beyond { get; } = new[]
+        {
+            ("PhaseSpaceGaussian", PhaseSpaceGaussian.Info),
+            ("TiltedGaussian", TiltedGaussian.Info),
+            ("GammaDensity", GammaDensity.Info),
+            ("DirichletDensity", DirichletDensity.Info),
+        };
+
+        /// <summary>
         /// The other generative families of the lectures (issue 10): flow layers and KL divergences written as equations with their
         /// generated members, and the VAE, GAN and CNF built on them (`dsl planar-flow`, `vae`, `gan`, `cnf`).
         /// </summary>

@@ -50,7 +50,7 @@ namespace Dsl.Models.Tests
             var (code, output, _) = Run("models", "--json");
             Assert.Equal(0, code);
             using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
-            Assert.Equal(ModelCatalog.All.Count + ModelCatalog.NoiseConditional.Count + ModelCatalog.Conditioned.Count + ModelCatalog.Families.Count, doc.RootElement.GetArrayLength());
+            Assert.Equal(ModelCatalog.All.Count + ModelCatalog.NoiseConditional.Count + ModelCatalog.Conditioned.Count + ModelCatalog.Beyond.Count + ModelCatalog.Families.Count, doc.RootElement.GetArrayLength());
         }
     
         private static readonly string OutDir = Path.Combine(Path.GetTempPath(), "dsl-cli-tests");
