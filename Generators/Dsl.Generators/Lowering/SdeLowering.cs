@@ -96,27 +96,9 @@ namespace Dsl.Generators.Lowering
             var x = g.Input(spec.DimSymbol);
             var t = g.Condition("t");
             var lowerer = new ExprLowerer(g, x, t, new Dictionary<string, Node>(), new Dictionary<Node, LocationInfo?>(), spec.ClassName);
-            Node drift, diffusion;
-            try
-            {
-                drift = lowerer.Lower(spec.Drift);
-                diffusion = lowerer.Lower(spec.Diffusion);
-            }
-            catch (LoweringException e)
-            {
-                diagnostics.Add(e.Diagnostic);
-                return null;
-            }
-            catch (GraphTooLargeException e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Drift.Location, spec.ClassName, e.Message));
-                return null;
-            }
-            if (drift.Shape.Rank != 1 || drift.Shape.Last != spec.DimSymbol)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DriftShape, spec.Drift.Result.Location, spec.ClassName, drift.Shape.ToString()));
-                return null;
-            }
+            var lowered = LowerDriftAndDiffusion(lowerer, spec, diagnostics);
+            if (lowered == null) return null;
+            var (drift, diffusion) = lowered.Value;
             if (diffusion.Shape.Rank != 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, spec.Diffusion.Result.Location, spec.ClassName, "has a diffusion that is not a Scalar: " + diffusion.Shape));
@@ -153,13 +135,12 @@ namespace Dsl.Generators.Lowering
             }
             return new LoweredSde(spec, g, x, t, drift, diffusion, a, mean, variance, quadrature);
         }
-            private static LoweredSde? LowerGeneral(SdeSpec spec, List<DiagnosticInfo> diagnostics)
+        /// <summary>
+        /// The drift and diffusion as IR, with the diagnostics every kind of SDE reports: the lowering's own, DSL0011 for a graph
+        /// too large, DSL0005 for a shape error, DSL0014 when the drift is not a Vec of x's dimension. Null after an error.
+        /// </summary>
+        private static (Node Drift, Node Diffusion)? LowerDriftAndDiffusion(ExprLowerer lowerer, SdeSpec spec, List<DiagnosticInfo> diagnostics)
         {
-            var g = new Graph();
-            var x = g.Input(spec.DimSymbol);
-            var t = g.Condition("t");
-            var parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.ToArray()));
-            var lowerer = new ExprLowerer(g, x, t, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName);
             Node drift, diffusion;
             try
             {
@@ -186,6 +167,19 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DriftShape, spec.Drift.Result.Location, spec.ClassName, drift.Shape.ToString()));
                 return null;
             }
+            return (drift, diffusion);
+        }
+
+        private static LoweredSde? LowerGeneral(SdeSpec spec, List<DiagnosticInfo> diagnostics)
+        {
+            var g = new Graph();
+            var x = g.Input(spec.DimSymbol);
+            var t = g.Condition("t");
+            var parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.ToArray()));
+            var lowerer = new ExprLowerer(g, x, t, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName);
+            var lowered = LowerDriftAndDiffusion(lowerer, spec, diagnostics);
+            if (lowered == null) return null;
+            var (drift, diffusion) = lowered.Value;
             string d = spec.DimSymbol;
             bool shapeOk = spec.DiffusionRank == 0 ? diffusion.Shape.Rank == 0
                 : spec.DiffusionRank == 1 ? diffusion.Shape.Rank == 1 && diffusion.Shape.Last == d
