@@ -156,11 +156,34 @@ namespace Dsl.Sde
             using var startX = x.detach();
             using var startDelta = zeros(n, dtype: x.dtype, device: x.device);
             var start = new[] { startX, startDelta };
+            // GGᵀ not a multiple of I: the flow's divergence is taken of the whole field f − ½GGᵀs, and ∇·s is not needed.
+            bool wholeField = sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState);
             Func<double, Tensor[], Tensor[]> rhs = (time, state) =>
             {
                 using var scope = NewDisposeScope();
                 var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, x.dtype, x.device);
                 var xt = state[0];
+                if (wholeField)
+                {
+                    Tensor flowScore;
+                    using (no_grad()) flowScore = ScoreOutput.CheckShape(entryPoint, score.ModelName, score.Score(xt, t), xt);
+                    // ∇·f̃ for f̃ = f − ½GGᵀs: the divergence of the whole probability-flow field (GGᵀ is not a multiple of I)
+                    Tensor flowDivergence;
+                    if (probe is null)
+                        flowDivergence = DivergenceEstimators.Exact(xx => sde.ProbabilityFlowDrift(xx, t, score.Score(xx, t)), xt, differentiable: false,
+                            new AutogradCaller(entryPoint, "the probability-flow drift of '" + sde.SdeName + "'", "x", "The score and the generated drift must be differentiable in x."), constantFieldIsZero: true);
+                    else
+                    {
+                        using var grad = enable_grad();
+                        var input = xt.detach().requires_grad_(true);
+                        var field = sde.ProbabilityFlowDrift(input, t, score.Score(input, t));
+                        var vjp = GuardedAutograd.Grad(caller, (field * probe).sum(), input);
+                        flowDivergence = vjp is null ? zeros(n, dtype: x.dtype, device: x.device) : (vjp * probe).sum(1).detach();
+                    }
+                    Tensor flow;
+                    using (no_grad()) flow = sde.ProbabilityFlowDrift(xt, t, flowScore);
+                    return new[] { flow.MoveToOuterDisposeScope(), flowDivergence.MoveToOuterDisposeScope() };
+                }
                 Tensor s, divScore;
                 if (probe is null)
                 {
@@ -177,25 +200,6 @@ namespace Dsl.Sde
                     var vjp = GuardedAutograd.Grad(caller, (sg * probe).sum(), input);
                     divScore = vjp is null ? zeros(n, dtype: x.dtype, device: x.device) : (vjp * probe).sum(1).detach();
                     s = sg.detach();
-                }
-                if (sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState))
-                {
-                    // ∇·f̃ for f̃ = f − ½GGᵀs: the divergence of the whole probability-flow field (GGᵀ is not a multiple of I)
-                    Tensor flowDivergence;
-                    if (probe is null)
-                        flowDivergence = DivergenceEstimators.Exact(xx => sde.ProbabilityFlowDrift(xx, t, score.Score(xx, t)), xt, differentiable: false,
-                            new AutogradCaller(entryPoint, "the probability-flow drift of '" + sde.SdeName + "'", "x", "The score and the generated drift must be differentiable in x."), constantFieldIsZero: true);
-                    else
-                    {
-                        using var grad = enable_grad();
-                        var input = xt.detach().requires_grad_(true);
-                        var field = sde.ProbabilityFlowDrift(input, t, score.Score(input, t));
-                        var vjp = GuardedAutograd.Grad(caller, (field * probe).sum(), input);
-                        flowDivergence = vjp is null ? zeros(n, dtype: x.dtype, device: x.device) : (vjp * probe).sum(1).detach();
-                    }
-                    Tensor flow;
-                    using (no_grad()) flow = sde.ProbabilityFlowDrift(xt, t, s);
-                    return new[] { flow.MoveToOuterDisposeScope(), flowDivergence.MoveToOuterDisposeScope() };
                 }
                 using var noGrad = no_grad();
                 var g2 = sde.Diffusion(t).Square();
