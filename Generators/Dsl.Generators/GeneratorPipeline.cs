@@ -38,9 +38,17 @@ namespace Dsl.Generators
 
             context.RegisterSourceOutput(generated, static (spc, model) =>
             {
-                foreach (var diagnostic in model.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
                 if (model.HintName != null && model.Source != null)
                     spc.AddSource(model.HintName, SourceText.From(model.Source, Encoding.UTF8));
+            });
+            // Diagnostics are reported at locations inside the user's syntax trees, found again by file path in the current
+            // compilation: only an in-source location is subject to '#pragma warning disable DSLxxxx' and [SuppressMessage], so a
+            // user can silence a warning such as DSL0040 where it is intended. This step reruns with the compilation (it only
+            // maps locations); parsing and emission stay cached on the value-equatable models.
+            var diagnostics = generated.Select(static (model, _) => model.Diagnostics).WithTrackingName(emitStep + "Diagnostics");
+            context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
+            {
+                foreach (var diagnostic in pair.Left) spc.ReportDiagnostic(diagnostic.ToDiagnostic(pair.Right));
             });
         }
 

@@ -15,6 +15,13 @@ namespace Dsl
     {
         /// <summary>The end time T (default 1).</summary>
         public double EndTime { get; set; } = 1.0;
+
+        /// <summary>
+        /// The state's dimension: a name ("D", the default) or a size expression over the SDE's sizes, such as "2*D" for a
+        /// position–velocity state u = (x, v) with x of dimension D. An int member named like a size (<c>public int D { get; init; }</c>)
+        /// is set by the generated constructor and may be read in slices: <c>u[..D]</c>, <c>u[D..]</c>.
+        /// </summary>
+        public string Dim { get; set; } = "D";
     }
 
     /// <summary>Marks the method <c>Vec F(Vec x, Scalar t)</c> whose body is the drift f(x, t).</summary>

@@ -77,17 +77,23 @@ namespace Dsl
         /// <see cref="Param"/> and <see cref="SetParameter"/> accept those names. Generated constructors call it for each part
         /// a model holds (a readonly field or get-only property whose type is another generated energy model).
         /// </summary>
-        protected T RegisterPart<T>(string name, T part) where T : ParameterModule
+        protected T RegisterPart<T>(string name, T part) where T : ParameterModule => RegisterPart(name, part, Dim);
+
+        /// <summary>
+        /// Registers a part over x ∈ ℝ^<paramref name="partDim"/>, a dimension other than this model's: a part that reads a block of
+        /// a structured state, such as the position half u[..D] of a state u = (x, v) of dimension 2·D.
+        /// </summary>
+        protected T RegisterPart<T>(string name, T part, long partDim) where T : ParameterModule
         {
             if (part is null) throw new ArgumentNullException(nameof(part), ModelName + ": the part '" + name + "' is null.");
-            if (part.Dim != Dim)
-                throw new ArgumentException(ModelName + ": the part '" + name + "' is over x ∈ ℝ^" + part.Dim + " but this model is over ℝ^" + Dim + ".", nameof(part));
+            if (part.Dim != partDim)
+                throw new ArgumentException(ModelName + ": the part '" + name + "' is over x ∈ ℝ^" + part.Dim + " but this model reads it over ℝ^" + partDim + ".", nameof(part));
             register_module(name, part);
             parts.Add((name, part));
             return part;
         }
 
-        /// <summary>The parts registered with <see cref="RegisterPart"/>, in registration order.</summary>
+        /// <summary>The parts registered with <see cref="RegisterPart{T}(string, T)"/>, in registration order.</summary>
         public IReadOnlyList<(string Name, ParameterModule Part)> Parts => parts;
 
         /// <summary>The current tensor of a registered parameter (after <c>to()</c> or <c>load_state_dict</c> too); "Part.Name" reads a part's.</summary>

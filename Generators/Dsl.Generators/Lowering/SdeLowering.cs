@@ -162,7 +162,7 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Drift.Location, spec.ClassName, e.Message));
                 return null;
             }
-            if (drift.Shape.Rank != 1 || drift.Shape.Last != spec.DimSymbol)
+            if (drift.Shape.Rank != 1 || drift.Shape.Last != SizeExpr.Canonical(spec.DimSymbol))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DriftShape, spec.Drift.Result.Location, spec.ClassName, drift.Shape.ToString()));
                 return null;
@@ -173,14 +173,28 @@ namespace Dsl.Generators.Lowering
         private static LoweredSde? LowerGeneral(SdeSpec spec, List<DiagnosticInfo> diagnostics)
         {
             var g = new Graph();
-            var x = g.Input(spec.DimSymbol);
+            string d = SizeExpr.Canonical(spec.DimSymbol);   // "D", or a size expression such as "2*D" (the parser checked it)
+            var x = g.Input(d);
             var t = g.Condition("t");
-            var parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.ToArray()));
-            var lowerer = new ExprLowerer(g, x, t, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName);
+            Dictionary<string, Node> parameters;
+            try
+            {
+                parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.Select(SizeExpr.Canonical).ToArray()));
+            }
+            catch (ShapeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.ClassLocation, spec.ClassName, e.Message));
+                return null;
+            }
+            // Sizes in constructor order: the names in x's dimension first, then those in the [Param] shapes (the parts' included).
+            var sizes = new List<string>();
+            foreach (var dim in new[] { d }.Concat(spec.Params.SelectMany(p => p.Dims)))
+                foreach (var symbol in SizeExpr.Symbols(SizeExpr.Canonical(dim)))
+                    if (!sizes.Contains(symbol)) sizes.Add(symbol);
+            var lowerer = new ExprLowerer(g, x, t, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName) { SizeNames = new HashSet<string>(sizes) };
             var lowered = LowerDriftAndDiffusion(lowerer, spec, diagnostics);
             if (lowered == null) return null;
             var (drift, diffusion) = lowered.Value;
-            string d = spec.DimSymbol;
             bool shapeOk = spec.DiffusionRank == 0 ? diffusion.Shape.Rank == 0
                 : spec.DiffusionRank == 1 ? diffusion.Shape.Rank == 1 && diffusion.Shape.Last == d
                 : diffusion.Shape.Rank == 2 && diffusion.Shape.Dims[0] == d && diffusion.Shape.Dims[1] == d;
@@ -191,13 +205,9 @@ namespace Dsl.Generators.Lowering
                 return null;
             }
             drift = g.Fit(drift, x.Shape);
-            var sizes = new List<string> { d };
-            foreach (var p in spec.Params)
-                foreach (var size in p.Dims)
-                    if (!sizes.Contains(size)) sizes.Add(size);
 
             var linear = LinearDrift.Of(g, drift, x);
-            string? noKernel = linear == null ? "the drift is not linear in x (of the form F(t)x), so the kernel members (Perturb, KernelMean, KernelCovariance, KernelScore, the prior) throw NotSupportedException; Euler–Maruyama" + (spec.DiffusionRank == 1 && spec.DiffusionReadsX ? " and Milstein" : "") + " still simulate it"
+            string? noKernel = linear == null ? "the drift is not linear in x (of the form F(t)x), so the kernel members (Perturb, KernelMean, KernelCovariance, KernelScore, the prior) throw NotSupportedException; Euler–Maruyama" + (spec.DiffusionRank == 1 && spec.DiffusionReadsX ? " and Milstein" : "") + (spec.DiffusionRank == 1 && spec.DiffusionReadsX ? " still simulate it" : " still simulates it")
                 : spec.DiffusionReadsX ? "the diffusion G(x, t) depends on x, so the kernel members throw NotSupportedException, and so do ReverseDrift and ProbabilityFlowDrift (the reverse-time drift would need ∇·(GGᵀ)); Euler–Maruyama" + (spec.DiffusionRank == 1 ? " and Milstein" : "") + " simulate it"
                 : null;
             Node? elementMean = null, elementVariance = null, scalarMean = null, scalarVariance = null;

@@ -15,8 +15,16 @@ namespace Dsl.Generators.Model
             location == null || location.SourceTree == null ? null
             : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
 
-        /// <summary>The Roslyn location.</summary>
+        /// <summary>The Roslyn location (outside any syntax tree: no '#pragma' applies to it).</summary>
         public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+
+        /// <summary>The location in <paramref name="compilation"/>'s syntax tree of this file (so that '#pragma warning' applies), else <see cref="ToLocation()"/>.</summary>
+        public Location ToLocation(Compilation compilation)
+        {
+            foreach (var tree in compilation.SyntaxTrees)
+                if (tree.FilePath == FilePath && Span.End <= tree.Length) return Location.Create(tree, Span);
+            return ToLocation();
+        }
     }
 
     /// <summary>A diagnostic waiting to be reported.</summary>
@@ -28,6 +36,9 @@ namespace Dsl.Generators.Model
 
         /// <summary>The Roslyn diagnostic.</summary>
         public Diagnostic ToDiagnostic() => Diagnostic.Create(Descriptor, Location?.ToLocation(), Arguments.Cast<object>().ToArray());
+
+        /// <summary>The Roslyn diagnostic at its place in <paramref name="compilation"/>'s syntax trees.</summary>
+        public Diagnostic ToDiagnostic(Compilation compilation) => Diagnostic.Create(Descriptor, Location?.ToLocation(compilation), Arguments.Cast<object>().ToArray());
     }
 
     /// <summary>What an equation node is.</summary>
@@ -53,6 +64,11 @@ namespace Dsl.Generators.Model
         Condition,
         /// <summary>The [Hidden] units h of a bipartite energy E(v, h) (Text = its name).</summary>
         Hidden,
+        /// <summary>
+        /// The variable a Grad differentiates in (Text = a name unique in the equation): Grad(f, a) is Call "Grad" with the
+        /// arguments (Bound q, f's body in q, a).
+        /// </summary>
+        Bound,
     }
 
     /// <summary>What values an energy argument's units take: real (Vec), spins ±1 (Spins) or bits 0/1 (Bits).</summary>

@@ -12,13 +12,16 @@ namespace Dsl.Generators.Model
         LocationInfo? ClassLocation,
         EquatableArray<ParamSpec> Params = default,
         int DiffusionRank = 0,
-        bool DiffusionReadsX = false)
+        bool DiffusionReadsX = false,
+        EquatableArray<PartSpec> Parts = default,
+        EquatableArray<string> SizeMembers = default)
     {
         /// <summary>
-        /// True for the SDEs of the first form (no [Param], scalar g(t)): they keep their generated code; the others are
-        /// general SDEs (<c>Dsl.Sde.IGeneralSde</c>: [Param] members, per-coordinate or matrix diffusion, g(x, t)).
+        /// False for the SDEs of the first form (no [Param], parts or size members, scalar g(t), x of dimension D): they keep their
+        /// generated code. True for the general SDEs (<c>Dsl.Sde.IGeneralSde</c>: [Param] members, parts, per-coordinate or matrix
+        /// diffusion, g(x, t), a structured state of dimension Dim).
         /// </summary>
-        public bool IsGeneral => Params.Count > 0 || DiffusionRank > 0 || DiffusionReadsX;
+        public bool IsGeneral => Params.Count > 0 || DiffusionRank > 0 || DiffusionReadsX || Parts.Count > 0 || SizeMembers.Count > 0 || DimSymbol != "D";
     }
 
     /// <summary>The SDE parser's result.</summary>

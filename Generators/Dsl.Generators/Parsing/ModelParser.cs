@@ -107,29 +107,6 @@ namespace Dsl.Generators.Parsing
                 HasAttribute(type, "SubgradientAttribute"), Parts: parts.Specs.ToEquatableArray(), SizeMembers: sizeMembers, Conditioning: conditioning.Spec);
         }
 
-        /// <summary>
-        /// The model's int members named like one of its sizes (x's dimension, the names in the [Param] shapes), settable from the
-        /// generated constructor: `public int D { get; init; }` lets an equation slice x[..D]; the constructor sets it to the size D.
-        /// </summary>
-        private static EquatableArray<string> SizeMembers(INamedTypeSymbol type, string dimSymbol, IEnumerable<ParamSpec> parameters)
-        {
-            var names = new HashSet<string>();
-            foreach (var p in parameters)
-                foreach (var d in p.Dims.Concat(new[] { dimSymbol }))
-                    foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(d, "[A-Za-z_][A-Za-z0-9_]*"))
-                        names.Add(m.Value);
-            var members = new List<string>();
-            foreach (var member in type.GetMembers())
-            {
-                if (member.IsStatic || !names.Contains(member.Name)) continue;
-                bool settable = member is IPropertySymbol property ? property.Type.SpecialType == SpecialType.System_Int32 && property.SetMethod != null && !property.IsIndexer
-                    : member is IFieldSymbol field && field.Type.SpecialType == SpecialType.System_Int32 && !field.IsConst;
-                if (settable) members.Add(member.Name);
-            }
-            members.Sort(System.StringComparer.Ordinal);
-            return members.ToEquatableArray();
-        }
-
         private static bool IsUnitType(ITypeSymbol type) => IsDslType(type, "Vec") || IsDslType(type, "Spins") || IsDslType(type, "Bits");
 
         private static UnitKind UnitsOf(ITypeSymbol type) =>

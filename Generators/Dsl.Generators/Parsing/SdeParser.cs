@@ -29,9 +29,19 @@ namespace Dsl.Generators.Parsing
             var containers = CommonParsing.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
 
             double endTime = 1.0;
+            string dimSymbol = "D";
             foreach (var attribute in attributes)
                 foreach (var named in attribute.NamedArguments)
+                {
                     if (named.Key == "EndTime" && named.Value.Value is double d) endTime = d;
+                    if (named.Key == "Dim" && named.Value.Value is string dim) dimSymbol = dim.Replace(" ", "");
+                }
+            if (!CommonParsing.IsSymbol(dimSymbol) && !CommonParsing.IsSizeExpression(dimSymbol))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, classLocation, type.Name,
+                    "has Dim = \"" + dimSymbol + "\", which is neither a dimension name such as \"D\" nor a size expression such as \"2*D\""));
+                return null;
+            }
             if (!(endTime > 0) || double.IsInfinity(endTime))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SdeSignature, classLocation, type.Name, "has EndTime = " + endTime + ", which is not a positive finite time"));
@@ -68,13 +78,17 @@ namespace Dsl.Generators.Parsing
             var parameters = CommonParsing.ParseParameters(type, diagnostics, ct);
             if (!ok) return null;
 
-            var reader = new EquationReader(compilation, type, new HashSet<string>(parameters.Select(p => p.Name)), type.Name, diagnostics, ct);
+            // Composition: members whose type is an [EnergyModel] class are parts; their energies are inlined where the drift or the
+            // diffusion calls them (Target.E(q)) or differentiates them (Grad(Target.E, q)).
+            var parts = PartReader.Read(compilation, type, dimSymbol, parameters, diagnostics, ct);
+            var reader = new EquationReader(compilation, type, new HashSet<string>(parameters.Select(p => p.Name)), type.Name, diagnostics, ct, parts.Infos);
             var driftSpec = reader.Read(driftMethod, driftSyntax, driftMethod.Parameters[0], driftMethod.Parameters[1]);
             var diffusionSpec = readsX ? reader.Read(diffusionMethod, diffusionSyntax, dp[0], dp[1]) : reader.Read(diffusionMethod, diffusionSyntax, null, dp[0]);
             if (driftSpec == null || diffusionSpec == null) return null;
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-            return new SdeSpec(ns, containers.ToEquatableArray(), type.Name, endTime, "D", driftSpec, diffusionSpec, classLocation,
-                parameters.ToEquatableArray(), diffusionRank, readsX);
+            var allParams = parameters.Concat(parts.Params).ToList();
+            return new SdeSpec(ns, containers.ToEquatableArray(), type.Name, endTime, dimSymbol, driftSpec, diffusionSpec, classLocation,
+                allParams.ToEquatableArray(), diffusionRank, readsX, parts.Specs.ToEquatableArray(), CommonParsing.SizeMembers(type, dimSymbol, allParams));
         }
 
         private static (IMethodSymbol, MethodDeclarationSyntax)? Single(INamedTypeSymbol type, string attribute, string display, LocationInfo? classLocation, List<DiagnosticInfo> diagnostics, CancellationToken ct)

@@ -38,7 +38,8 @@ namespace Dsl.Generators.Emit
             }
             // Composition: each part is created with this model's sizes and registered as a submodule (its parameters are "Part.Name").
             foreach (var part in spec.Parts)
-                w.Line(part.Member + " = " + RuntimeNames.BaseMembers.RegisterPart + "(" + Str(part.Member) + ", new " + part.TypeFullName + "(" + string.Join(", ", part.SizeArguments) + ", generator));");
+                w.Line(part.Member + " = " + RuntimeNames.BaseMembers.RegisterPart + "(" + Str(part.Member) + ", new " + part.TypeFullName + "(" + string.Join(", ", part.SizeArguments) + ", generator)"
+                    + (part.SizeArguments[0] == spec.DimSymbol ? "" : ", size_" + part.SizeArguments[0]) + ");");
             foreach (var member in spec.SizeMembers)
                 w.Line("this." + member + " = " + member + ";   // the size " + member + " the equations read");
             w.Line("BindEquationFields();");
@@ -59,7 +60,8 @@ namespace Dsl.Generators.Emit
         /// The constructor of a generated module whose sizes are named dimensions (flows, divergences): size fields, one int per
         /// dimension, registered [Param]s, and BindEquationFields pointing the user's fields at the parameter tensors.
         /// </summary>
-        internal static void EmitSizedConstructor(SourceWriter w, string className, string dimSymbol, IReadOnlyList<string> sizes, Model.EquatableArray<Model.ParamSpec> parameters, string generatorDoc)
+        internal static void EmitSizedConstructor(SourceWriter w, string className, string dimSymbol, IReadOnlyList<string> sizes, Model.EquatableArray<Model.ParamSpec> parameters, string generatorDoc,
+            Model.EquatableArray<Model.PartSpec> parts = default, Model.EquatableArray<string> sizeMembers = default)
         {
             foreach (var size in sizes) w.Line("private readonly long size_" + size + ";");
             w.Line();
@@ -68,15 +70,25 @@ namespace Dsl.Generators.Emit
             foreach (var size in sizes) w.Line("/// <param name=\"" + size + "\">The size of dimension " + size + (size == dimSymbol ? " (the dimension of z)" : "") + ".</param>");
             w.Line("/// <param name=\"generator\">" + generatorDoc + "</param>");
             w.Line("public " + className + "(" + string.Join(", ", sizes.Select(s => "int " + s)) + ", " + Torch + ".Generator? generator = null)");
-            w.Line("    : base(" + Str(className) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(className) + ", " + Str(dimSymbol) + ", " + dimSymbol + "))");
+            // The state's size: its name, or a size expression over the constructor's sizes ("2*D": (int)(2L * D)).
+            string inputSize = sizes.Contains(dimSymbol) ? dimSymbol : "(int)" + SizeExpr.ToCode(SizeExpr.Canonical(dimSymbol), s => s);
+            w.Line("    : base(" + Str(className) + ", " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(className) + ", " + Str(dimSymbol) + ", " + inputSize + "))");
             w.Open();
             foreach (var size in sizes)
                 w.Line("size_" + size + " = " + RuntimeNames.BaseMembers.CheckSize + "(" + Str(className) + ", " + Str(size) + ", " + size + ");");
             foreach (var p in parameters)
             {
-                string shape = p.Rank == 0 ? "System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", p.Dims.Select(d => "size_" + d)) + " }";
+                if (p.Part != null) continue;   // registered by its part
+                string shape = p.Rank == 0 ? "System.Array.Empty<long>()" : "new long[] { " + string.Join(", ", p.Dims.Select(d => TensorCodeEmitter.SizeCode(SizeExpr.Canonical(d)))) + " }";
                 w.Line(RuntimeNames.BaseMembers.RegisterParam + "(" + Str(p.Name) + ", " + shape + ", " + TensorCodeEmitter.Literal(p.Init) + ", generator);");
             }
+            // Composition: each part is created with this module's sizes and registered as a submodule (its parameters are "Part.Name");
+            // a part over a block of the state (its x dimension is not the state's) is registered with its own dimension.
+            foreach (var part in parts)
+                w.Line(part.Member + " = " + RuntimeNames.BaseMembers.RegisterPart + "(" + Str(part.Member) + ", new " + part.TypeFullName + "(" + string.Join(", ", part.SizeArguments) + ", generator)"
+                    + (part.SizeArguments[0] == dimSymbol ? "" : ", size_" + part.SizeArguments[0]) + ");");
+            foreach (var member in sizeMembers)
+                w.Line("this." + member + " = " + member + ";   // the size " + member + " the equations read");
             w.Line("BindEquationFields();");
             w.Close();
             w.Line();

@@ -26,7 +26,7 @@ namespace Dsl.Generators.Lowering
         private readonly Dictionary<string, Node> parameters;
         private readonly Dictionary<Node, LocationInfo?> origins;
         private readonly string modelName;
-        private Node[] locals = Array.Empty<Node>();
+        private Node?[] locals = Array.Empty<Node?>();
 
         /// <param name="namedInputs">Inputs by the argument name the parser recorded (several batched Vec arguments); x when absent.</param>
         /// <param name="conditions">Conditioning inputs by argument name ([Time] t, [Condition] Vec y); the Scalar <paramref name="sigma"/> when absent.</param>
@@ -81,9 +81,61 @@ namespace Dsl.Generators.Lowering
 
         public Node Lower(EquationSpec equation)
         {
-            locals = new Node[equation.Locals.Count];
-            for (int i = 0; i < equation.Locals.Count; i++) locals[i] = Lower(equation.Locals[i]);
+            // Locals are lowered in order before the result, except those that read a Grad's variable: they exist only inside
+            // that Grad, so they are lowered where it reads them, with the variable bound.
+            localSpecs = equation.Locals;
+            locals = new Node?[equation.Locals.Count];
+            var readsVariable = new bool[equation.Locals.Count];
+            for (int i = 0; i < equation.Locals.Count; i++)
+            {
+                readsVariable[i] = ReadsGradVariable(equation.Locals[i], readsVariable);
+                if (!readsVariable[i]) locals[i] = Lower(equation.Locals[i]);
+            }
             return Lower(equation.Result);
+        }
+
+        private static bool ReadsGradVariable(ExprSpec e, bool[] localReads) =>
+            e.Kind == ExprKind.Bound || (e.Kind == ExprKind.Local && localReads[(int)e.Value]) || e.Args.Any(a => ReadsGradVariable(a, localReads));
+
+        // ---- Grad(f, a): f differentiated in its own variable, then evaluated at a. ----
+        private EquatableArray<ExprSpec> localSpecs = EquatableArray<ExprSpec>.Empty;
+        private readonly Dictionary<string, Node> gradVariables = new Dictionary<string, Node>();
+
+        /// <summary>
+        /// ∇f(a) = (∇_q f)[q := a]: f's body lowered with q a fresh batched Vec variable of a's length, differentiated by reverse mode
+        /// in q (the other leaves, x included, are constants to it), and a substituted for q. The result is an ordinary expression in
+        /// x, so scores, divergences and kernels of an equation using it are derived like any other.
+        /// </summary>
+        private Node LowerGrad(ExprSpec e)
+        {
+            var at = Lower(e.Args[2]);
+            if (at.Shape.Rank != 1) throw Error(DiagnosticDescriptors.ShapeMismatch, e, modelName, "Grad(f, a) differentiates a function of a Vec, but the point a is " + at.Shape);
+            var name = e.Args[0].Text;
+            var variable = g.Input(at.Shape.Last, name);
+            gradVariables[name] = variable;
+            // A local that reads the variable belongs to this Grad: lowered afresh for it.
+            var saved = (Node?[])locals.Clone();
+            Node body;
+            try
+            {
+                body = Lower(e.Args[1]);
+            }
+            finally
+            {
+                gradVariables.Remove(name);
+                locals = saved;
+            }
+            if (body.Shape.Rank != 0) throw Error(DiagnosticDescriptors.ShapeMismatch, e, modelName, "Grad(f, a) needs a Scalar function f, but f is " + body.Shape);
+            Node gradient;
+            try
+            {
+                gradient = Gradient.Of(g, body, variable);
+            }
+            catch (NonDifferentiableException ex)
+            {
+                throw Error(DiagnosticDescriptors.NonDifferentiable, e, ex.Operation, modelName);
+            }
+            return Shaped(e, () => Substitution.Replace(g, gradient, variable, at.Shape.Equals(variable.Shape) ? at : g.Fit(at, variable.Shape)));
         }
 
         private Node Lower(ExprSpec e)
@@ -106,7 +158,8 @@ namespace Dsl.Generators.Lowering
                 case ExprKind.Param: return parameters[e.Text];
                 case ExprKind.Hyper: return g.Hyper(e.Text);
                 case ExprKind.Const: return g.Const(e.Value);
-                case ExprKind.Local: return locals[(int)e.Value];
+                case ExprKind.Local: return locals[(int)e.Value] ??= Lower(localSpecs[(int)e.Value]);
+                case ExprKind.Bound: return gradVariables.TryGetValue(e.Text, out var variable) ? variable : throw Error(DiagnosticDescriptors.Internal, e, modelName, "a Grad variable outside its Grad");
                 case ExprKind.Negate: return g.Neg(Lower(e.Args[0]));
                 case ExprKind.Binary:
                     {
@@ -123,8 +176,10 @@ namespace Dsl.Generators.Lowering
                             }
                         });
                     }
-                case ExprKind.Call when e.Text == "Index" || e.Text == "Slice" || e.Text == "Eye":
+                case ExprKind.Call when e.Text == "Index" || e.Text == "Slice" || e.Text == "Eye" || e.Text == "Zeros" || e.Text == "Ones":
                     return Structured(e);
+                case ExprKind.Call when e.Text == "Grad" && e.Args.Count == 3 && e.Args[0].Kind == ExprKind.Bound:
+                    return LowerGrad(e);
                 case ExprKind.Call when label != null && (e.Text == "Pick" || e.Text == "OneHot"):
                     return LowerLabelCall(e);
                 case ExprKind.Call:
@@ -220,14 +275,16 @@ namespace Dsl.Generators.Lowering
         /// <summary>x[i], x[a..b] and Eye(n): the bounds and sizes are size expressions read from the spec, not values.</summary>
         private Node Structured(ExprSpec e)
         {
-            if (e.Text == "Eye")
+            if (e.Text == "Eye" || e.Text == "Zeros" || e.Text == "Ones")
             {
-                if (e.Args.Count != 1) throw Error(DiagnosticDescriptors.Unsupported, e, "'Eye' with " + e.Args.Count + " arguments", modelName, "it takes the size n");
+                if (e.Args.Count != 1) throw Error(DiagnosticDescriptors.Unsupported, e, "'" + e.Text + "' with " + e.Args.Count + " arguments", modelName, "it takes the size n");
                 var n = Size(e.Args[0], null);
                 return Shaped(e, () =>
                 {
-                    if (SizeExpr.Constant(n) is long k && k < 1) throw new ShapeException("Eye needs a size of at least 1, got " + n);
-                    return g.Eye(n);
+                    if (SizeExpr.Constant(n) is long k && k < 1) throw new ShapeException(e.Text + " needs a size of at least 1, got " + n);
+                    if (e.Text == "Eye") return g.Eye(n);
+                    var ones = g.SumLast(g.Eye(n));   // the row sums of I: n ones, a constant Vec[n]
+                    return e.Text == "Ones" ? ones : g.Mul(g.Const(0), ones);
                 });
             }
             var target = Lower(e.Args[0]);

@@ -34,6 +34,7 @@ namespace Dsl.Generators.Parsing
         private IReadOnlyList<IParameterSymbol> conditionInputs = Array.Empty<IParameterSymbol>();
         private bool failed;
         private int specNodes;
+        private int gradients;   // Grad variables read so far in this equation (their names are unique in it)
 
         // Composition: the model's parts, and while a part's energy is being inlined, the prefixes its parameters and
         // hyperparameters take in the model ("Prior." and "this.Prior."); the model's own class stays rootType.
@@ -65,6 +66,7 @@ namespace Dsl.Generators.Parsing
             this.namedInputs = namedInputs ?? Array.Empty<IParameterSymbol>();
             failed = false;
             specNodes = 0;
+            gradients = 0;
             var semantic = compilation.GetSemanticModel(syntax.SyntaxTree);
             // A body the C# compiler already rejects is left to the compiler's own errors.
             if (semantic.GetDiagnostics(syntax.Span, ct).Any(d => d.Severity == DiagnosticSeverity.Error)) return null;
@@ -127,7 +129,7 @@ namespace Dsl.Generators.Parsing
         /// <summary>Stores a value as a numbered local so that shared subexpressions stay shared (linear size).</summary>
         private ExprSpec Bind(ExprSpec value, Location location)
         {
-            if (value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Condition || value.Kind == ExprKind.Hidden || value.Kind == ExprKind.Hyper)
+            if (value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Condition || value.Kind == ExprKind.Hidden || value.Kind == ExprKind.Hyper || value.Kind == ExprKind.Bound)
                 return value;
             locals.Add(value);
             return new ExprSpec(ExprKind.Local, "", locals.Count - 1, EquatableArray<ExprSpec>.Empty, LocationInfo.From(location));
@@ -237,6 +239,7 @@ namespace Dsl.Generators.Parsing
                 return null;
             }
             string owner = method.ContainingType?.ToDisplayString() ?? "";
+            if (owner == "Dsl.Math" && method.Name == "Grad") return ReadGrad(call, semantic, env, depth, location);
             var args = new List<ExprSpec>();
             foreach (var argument in call.ArgumentList.Arguments)
             {
@@ -253,24 +256,84 @@ namespace Dsl.Generators.Parsing
                 return new ExprSpec(ExprKind.Call, method.Name, 0, args.ToEquatableArray(), location);
             if ((owner == "Dsl.Vec" || owner == "Dsl.Mat") && method.Name == "Of")   // literals: Vec.Of(1.0, 2.0), Mat.Of(row, row, …)
                 return new ExprSpec(ExprKind.Call, owner == "Dsl.Vec" ? "VecOf" : "MatOf", 0, args.ToEquatableArray(), location);
+            var argumentLocations = call.ArgumentList.Arguments.Select(a => a.GetLocation()).ToList();
             if (SymbolEqualityComparer.Default.Equals(method.ContainingType, type) && !method.IsGenericMethod)
-                return Inline(method, call, args, depth, location);
-            var part = PartOf(call, method, semantic);
-            if (part != null) return InlinePart(part, call, args, depth, location);
+                return Inline(method, call.GetLocation(), args, argumentLocations, depth, location);
+            var part = PartOf(call.Expression, method, semantic);
+            if (part != null) return InlinePart(part, call.GetLocation(), args, argumentLocations, depth, location);
             Fail(call.GetLocation(), "The call to '" + owner + "." + method.Name + "'", "equations may call Dsl.Math functions, the model's own helper methods and its parts' [Energy] methods (Part.E(x))");
             return null;
         }
 
-        /// <summary>The part whose [Energy] method <paramref name="call"/> calls through the member holding it (Prior.E(x), this.Prior.E(x)); null otherwise.</summary>
-        private PartInfo? PartOf(InvocationExpressionSyntax call, IMethodSymbol method, SemanticModel semantic)
+        /// <summary>
+        /// Grad(f, a): ∇f at a for a Scalar function f of a Vec, given as a part's energy (Grad(Target.E, q)), a helper method of the
+        /// model (Grad(U, q)) or a one-argument lambda with an expression body (Grad(q =&gt; …, x)). f's body is read with its argument
+        /// bound to a fresh variable; the lowering differentiates it in that variable and substitutes a.
+        /// </summary>
+        private ExprSpec? ReadGrad(InvocationExpressionSyntax call, SemanticModel semantic, Dictionary<ISymbol, ExprSpec> env, int depth, LocationInfo? location)
         {
-            if (!SymbolEqualityComparer.Default.Equals(type, rootType) || !(call.Expression is MemberAccessExpressionSyntax access)) return null;
+            var arguments = call.ArgumentList.Arguments;
+            if (arguments.Count != 2 || arguments.Any(a => a.RefKindKeyword.RawKind != 0 || a.NameColon != null))
+            {
+                Fail(call.GetLocation(), "The call '" + Shorten(call.ToString()) + "'", "write Grad(f, a) with a function f and the point a, by position");
+                return null;
+            }
+            var at = ReadExpr(arguments[1].Expression, semantic, env, depth + 1);
+            if (at == null) return null;
+            var function = arguments[0].Expression;
+            var variable = new ExprSpec(ExprKind.Bound, "grad" + (++gradients), 0, EquatableArray<ExprSpec>.Empty, LocationInfo.From(function.GetLocation()));
+            ExprSpec? body = null;
+            var (lambdaParameter, lambdaBody) = function switch
+            {
+                SimpleLambdaExpressionSyntax simple => (simple.Parameter, simple.ExpressionBody),
+                ParenthesizedLambdaExpressionSyntax parenthesized when parenthesized.ParameterList.Parameters.Count == 1 => (parenthesized.ParameterList.Parameters[0], parenthesized.ExpressionBody),
+                _ => ((ParameterSyntax?)null, (ExpressionSyntax?)null),
+            };
+            if (lambdaParameter != null)
+            {
+                var parameter = semantic.GetDeclaredSymbol(lambdaParameter, ct);
+                if (lambdaBody == null || parameter == null)
+                {
+                    Fail(function.GetLocation(), "The lambda '" + Shorten(function.ToString()) + "' given to Grad", "give Grad a lambda with an expression body, e.g. Grad(q => 0.5 * Norm2(q), x)");
+                    return null;
+                }
+                var inner = new Dictionary<ISymbol, ExprSpec>(env, SymbolEqualityComparer.Default) { [parameter] = variable };
+                body = ReadExpr(lambdaBody, semantic, inner, depth + 1);
+            }
+            else if (semantic.GetSymbolInfo(function, ct).Symbol is IMethodSymbol target)
+            {
+                var locations = new List<Location> { function.GetLocation() };
+                var part = PartOf(function, target, semantic);
+                if (part != null) body = InlinePart(part, function.GetLocation(), new List<ExprSpec> { variable }, locations, depth, location);
+                else if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type) && !target.IsGenericMethod)
+                    body = Inline(target, function.GetLocation(), new List<ExprSpec> { variable }, locations, depth, location);
+                else
+                {
+                    Fail(function.GetLocation(), "The function '" + Shorten(function.ToString()) + "' given to Grad",
+                        "Grad differentiates a part's energy (Grad(Part.E, q)), a helper method of the model (Grad(U, q)) or a lambda (Grad(q => 0.5 * Norm2(q), x))");
+                    return null;
+                }
+            }
+            else
+            {
+                Fail(function.GetLocation(), "The function '" + Shorten(function.ToString()) + "' given to Grad",
+                    "Grad differentiates a part's energy (Grad(Part.E, q)), a helper method of the model (Grad(U, q)) or a lambda (Grad(q => 0.5 * Norm2(q), x))");
+                return null;
+            }
+            if (body == null) return null;
+            return new ExprSpec(ExprKind.Call, "Grad", 0, new[] { variable, body, at }.ToEquatableArray(), location);
+        }
+
+        /// <summary>The part whose [Energy] method <paramref name="callee"/> names through the member holding it (Prior.E, this.Prior.E); null otherwise.</summary>
+        private PartInfo? PartOf(ExpressionSyntax callee, IMethodSymbol method, SemanticModel semantic)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(type, rootType) || !(callee is MemberAccessExpressionSyntax access)) return null;
             var receiver = semantic.GetSymbolInfo(access.Expression, ct).Symbol;
             return parts.FirstOrDefault(p => SymbolEqualityComparer.Default.Equals(p.Member, receiver) && SymbolEqualityComparer.Default.Equals(p.Energy, method.OriginalDefinition));
         }
 
         /// <summary>Inlines a part's energy: its [Param]s become "Part.Name", its numeric members "this.Part.Name", its argument the call's.</summary>
-        private ExprSpec? InlinePart(PartInfo part, InvocationExpressionSyntax call, List<ExprSpec> args, int depth, LocationInfo? location)
+        private ExprSpec? InlinePart(PartInfo part, Location call, List<ExprSpec> args, IReadOnlyList<Location> argumentLocations, int depth, LocationInfo? location)
         {
             var saved = (type, paramNames, paramPrefix, hyperPrefix);
             type = part.Type;
@@ -279,7 +342,7 @@ namespace Dsl.Generators.Parsing
             hyperPrefix = "this." + part.Member.Name + ".";
             try
             {
-                return Inline(part.Energy, call, args, depth, location);
+                return Inline(part.Energy, call, args, argumentLocations, depth, location);
             }
             finally
             {
@@ -324,24 +387,24 @@ namespace Dsl.Generators.Parsing
             return index == null ? null : new ExprSpec(ExprKind.Call, "Index", 0, new[] { target, index }.ToEquatableArray(), location);
         }
 
-        private ExprSpec? Inline(IMethodSymbol method, InvocationExpressionSyntax call, List<ExprSpec> args, int depth, LocationInfo? location)
+        private ExprSpec? Inline(IMethodSymbol method, Location call, List<ExprSpec> args, IReadOnlyList<Location> argumentLocations, int depth, LocationInfo? location)
         {
             if (callStack.Any(m => SymbolEqualityComparer.Default.Equals(m, method)))
             {
                 var chain = string.Join(" → ", callStack.Reverse().Select(m => m.Name).Concat(new[] { method.Name }));
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Recursive, LocationInfo.From(call.GetLocation()), method.Name, chain));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Recursive, LocationInfo.From(call), method.Name, chain));
                 failed = true;
                 return null;
             }
             var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(ct)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (syntax == null || method.Parameters.Length != args.Count)
             {
-                Fail(call.GetLocation(), "The call to '" + method.Name + "'", "only helper methods declared in source with plain parameters can be inlined");
+                Fail(call, "The call to '" + method.Name + "'", "only helper methods declared in source with plain parameters can be inlined");
                 return null;
             }
             var env = new Dictionary<ISymbol, ExprSpec>(SymbolEqualityComparer.Default);
             for (int i = 0; i < args.Count; i++)
-                env[method.Parameters[i]] = Bind(args[i], call.ArgumentList.Arguments[i].GetLocation());
+                env[method.Parameters[i]] = Bind(args[i], argumentLocations[i]);
             var semantic = compilation.GetSemanticModel(syntax.SyntaxTree);
             callStack.Push(method);
             var savedInput = input;

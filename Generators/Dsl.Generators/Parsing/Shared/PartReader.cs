@@ -32,9 +32,10 @@ namespace Dsl.Generators.Parsing
     }
 
     /// <summary>
-    /// Composition: finds the members of an [EnergyModel] class whose type is another [EnergyModel] class (its parts), checks
+    /// Composition: finds the members of an [EnergyModel] or [Sde] class whose type is an [EnergyModel] class (its parts), checks
     /// that each can be inlined (DSL0050–DSL0052), and returns their specs and their parameters under the names "Part.Name",
-    /// with the part's x dimension renamed to the model's and its other dimensions to "Part_Dim".
+    /// with the part's x dimension renamed to the model's (kept when the model's is a size expression such as "2*D") and its
+    /// other dimensions to "Part_Dim".
     /// </summary>
     internal static class PartReader
     {
@@ -85,9 +86,12 @@ namespace Dsl.Generators.Parsing
                     continue;
                 }
 
-                // Sizes: the part's x dimension is the model's; its other dimensions become "Part_Dim".
+                // Sizes: the part's x dimension is the model's when that is a name; when the model's dimension is a size expression
+                // ("2*D": a state u = (x, v) whose halves the part reads as Part.E(u[..D])) the part's x dimension keeps its own name,
+                // so that it is one of the model's sizes. The part's other dimensions become "Part_Dim".
                 string partDim = DimSymbol(partType.GetAttributes().Where(a => IsDslAttribute(a, "EnergyModelAttribute")));
-                string Map(string d) => d == partDim ? dimSymbol : name + "_" + d;
+                string partInputDim = IsSymbol(dimSymbol) ? dimSymbol : partDim;
+                string Map(string d) => d == partDim ? partInputDim : name + "_" + d;
                 var partSizes = new List<string> { partDim };
                 foreach (var param in partOwnParams)
                     foreach (var d in param.Dims)
