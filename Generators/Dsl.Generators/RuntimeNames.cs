@@ -324,6 +324,8 @@ namespace Dsl.Generators
                 public const string Name = "global::Dsl.GeneratedCode.Structured";
                 /// <summary>The 0/1 selector S[r, j] = [j = r + offset].</summary>
                 public const string Selector = Name + ".Selector";
+                /// <summary>S v along the last axis without the matrix (a narrow and a zero pad).</summary>
+                public const string SelectorTimes = Name + ".SelectorTimes";
             }
 
             /// <summary>Lattice (torus) shifts and neighbour sums, and their size checks.</summary>

@@ -23,7 +23,7 @@ namespace Dsl.Models
         {
             size_D = CheckSize("KineticLangevin", "D", D);
             size_Target_K = CheckSize("KineticLangevin", "Target_K", Target_K);
-            Target = RegisterPart("Target", new global::Dsl.Models.GaussianMixture(D, Target_K, generator));
+            Target = RegisterPart("Target", new global::Dsl.Models.GaussianMixture(D, Target_K, generator), size_D);
             this.D = D;   // the size D the equations read
             BindEquationFields();
         }
@@ -66,33 +66,29 @@ namespace Dsl.Models
             var p_Target_Mu = Param("Target.Mu");
             var p_Target_LogW = Param("Target.LogW");
             var p_Target_Sigma = Param("Target.Sigma");
-            var t0 = global::Dsl.GeneratedCode.Structured.Selector((2L * size_D), size_D, 0L, x.dtype, x.device);
-            var t1 = global::Dsl.GeneratedCode.Structured.Selector(size_D, (2L * size_D), size_D, x.dtype, x.device);
-            var t2 = x.matmul(t1.transpose(-2, -1));
-            var t3 = t2.matmul(t0.transpose(-2, -1));
-            var t4 = global::Dsl.GeneratedCode.Structured.Selector((2L * size_D), size_D, (-size_D), x.dtype, x.device);
-            var t5 = global::Dsl.GeneratedCode.Structured.Selector(size_D, (2L * size_D), 0L, x.dtype, x.device);
-            var t6 = x.matmul(t5.transpose(-2, -1));
-            var t7 = t6.unsqueeze(1) - p_Target_Mu;
-            var t8 = global::Dsl.ScalarOps.Square(t7);
-            var t9 = t8.sum(-1);
-            var t10 = global::Dsl.ScalarOps.Square(p_Target_Sigma);
-            var t11 = global::Dsl.ScalarOps.Mul(t10, 2.0);
-            var t12 = t9 / t11;
-            var t13 = p_Target_LogW - t12;
-            var t14 = t13.logsumexp(-1);
-            var t15 = t13 - t14.unsqueeze(1);
-            var t16 = t15.exp();
-            var t17 = t16 / t11;
-            var t18 = t17.unsqueeze(-1);
-            var t19 = t7 * t18;
-            var t20 = t19.sum(-2);
-            var t21 = global::Dsl.ScalarOps.Mul(t20, (-2.0));
-            var t22 = global::Dsl.ScalarOps.Mul(t2, (double)this.Friction);
-            var t23 = t21 - t22;
-            var t24 = t23.matmul(t4.transpose(-2, -1));
-            var t25 = global::Dsl.ScalarOps.Add(t3, t24);
-            return t25.MoveToOuterDisposeScope();
+            var t0 = global::Dsl.GeneratedCode.Structured.SelectorTimes(x, size_D, (2L * size_D), size_D);
+            var t1 = global::Dsl.GeneratedCode.Structured.SelectorTimes(t0, (2L * size_D), size_D, 0L);
+            var t2 = global::Dsl.GeneratedCode.Structured.SelectorTimes(x, size_D, (2L * size_D), 0L);
+            var t3 = t2.unsqueeze(1) - p_Target_Mu;
+            var t4 = global::Dsl.ScalarOps.Square(t3);
+            var t5 = t4.sum(-1);
+            var t6 = global::Dsl.ScalarOps.Square(p_Target_Sigma);
+            var t7 = global::Dsl.ScalarOps.Mul(t6, 2.0);
+            var t8 = t5 / t7;
+            var t9 = p_Target_LogW - t8;
+            var t10 = t9.logsumexp(-1);
+            var t11 = t9 - t10.unsqueeze(1);
+            var t12 = t11.exp();
+            var t13 = t12 / t7;
+            var t14 = t13.unsqueeze(-1);
+            var t15 = t3 * t14;
+            var t16 = t15.sum(-2);
+            var t17 = global::Dsl.ScalarOps.Mul(t16, (-2.0));
+            var t18 = global::Dsl.ScalarOps.Mul(t0, (double)this.Friction);
+            var t19 = t17 - t18;
+            var t20 = global::Dsl.GeneratedCode.Structured.SelectorTimes(t19, (2L * size_D), size_D, (-size_D));
+            var t21 = global::Dsl.ScalarOps.Add(t1, t20);
+            return t21.MoveToOuterDisposeScope();
         }
 
         /// <summary>The diffusion Concat(Zeros(D), Sqrt(2 * Friction) * Ones(D)): [N, D] for t: [N].</summary>

@@ -66,9 +66,10 @@ namespace Dsl.Generators.Emit
             viewed = new HashSet<Node>(order.Where(IsView).Select(v => v.A));
             // MatVec reads the operand of a Transpose directly (v P for W = Pᵀ, MatVecText): a transposed temporary lives to the scope's end.
             var transposed = new HashSet<Node>(order.Where(v => v.Op == Op.Transpose).Select(v => v.A));
+            selectorsApplied = SelectorsOnlyApplied(order);
             foreach (var n in order)
             {
-                if (IsHost(n)) continue;
+                if (IsHost(n) || selectorsApplied.Contains(n)) continue;
                 switch (n.Op)
                 {
                     case Op.Input: names[n] = n.Name ?? "x"; continue;
@@ -162,8 +163,46 @@ namespace Dsl.Generators.Emit
             }
         }
 
-        /// <summary>W v with the cheapest batched form: an unbatched W meets a batched v as v Wᵀ ([N,L]·[L,K]).</summary>
-        private string MatVec(Node n) => MatVecText(n, names);
+        /// <summary>W v with the cheapest batched form: an unbatched W meets a batched v as v Wᵀ ([N,L]·[L,K]); a selector S or Sᵀ as a narrow and a pad.</summary>
+        private string MatVec(Node n)
+        {
+            if (selectorsApplied.Contains(n.A))
+            {
+                // S v, or Sᵀ v = S' v with S' the selector of the transposed shape and the opposite offset.
+                bool transposedSelector = n.A.Op == Op.Transpose;
+                var s = transposedSelector ? n.A.A : n.A;
+                string rows = Size(s.Shape.Dims[transposedSelector ? 1 : 0]), cols = Size(s.Shape.Dims[transposedSelector ? 0 : 1]);
+                string offset = transposedSelector ? SizeCode(SizeExpr.Scale(s.Name!, -1)) : Size(s.Name!);
+                return RuntimeNames.GeneratedCode.Structured.SelectorTimes + "(" + names[n.B] + ", " + rows + ", " + cols + ", " + offset + ")";
+            }
+            return MatVecText(n, names);
+        }
+
+        private HashSet<Node> selectorsApplied = new HashSet<Node>();
+
+        /// <summary>
+        /// The selectors S (slices, Concat; see Op.Selector) and their transposes that are only ever applied to a batched Vec (the A of a
+        /// MatVec): no matrix is built for them; each product is a narrow and a pad (Structured.SelectorTimes).
+        /// </summary>
+        private static HashSet<Node> SelectorsOnlyApplied(IReadOnlyList<Node> order)
+        {
+            var consumers = new Dictionary<Node, List<Node>>();
+            foreach (var n in order)
+                foreach (var a in n.Args.Distinct())
+                {
+                    if (!consumers.TryGetValue(a, out var list)) consumers[a] = list = new List<Node>();
+                    list.Add(n);
+                }
+            var applied = new HashSet<Node>();
+            bool OnlyApplied(Node s) => consumers.TryGetValue(s, out var users)
+                && users.All(u => (u.Op == Op.MatVec && u.A == s && u.B != s && u.B.Shape.Batched) || applied.Contains(u));
+            // Transposes first (their consumers are MatVecs), then the selectors (whose consumers may be those transposes).
+            foreach (var n in order.Where(n => n.Op == Op.Transpose && n.A.Op == Op.Selector))
+                if (OnlyApplied(n)) applied.Add(n);
+            foreach (var n in order.Where(n => n.Op == Op.Selector))
+                if (OnlyApplied(n)) applied.Add(n);
+            return applied;
+        }
 
         /// <summary>
         /// The text of W v over already-named operands, shared by the torch-op and TorchScript emitters (the same method
