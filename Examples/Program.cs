@@ -113,7 +113,7 @@ namespace Dsl.Examples
         {
             if (asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Concat(ModelCatalog.Conditioned).Concat(ModelCatalog.Beyond).Concat(ModelCatalog.Families).Select(e => new
+                Console.WriteLine(JsonSerializer.Serialize(ModelCatalog.All.Select(e => (e.Name, e.Info)).Concat(ModelCatalog.NoiseConditional).Concat(ModelCatalog.Conditioned).Concat(ModelCatalog.Beyond).Concat(ModelCatalog.Sdes).Concat(ModelCatalog.Families).Select(e => new
                 {
                     model = e.Name,
                     equation = e.Info.Equation,
@@ -128,6 +128,11 @@ namespace Dsl.Examples
                 table.AddRow(Markup.Escape(e.Name), Markup.Escape(e.Info.Equation), Markup.Escape(string.Join(", ", e.Info.Parameters)),
                     Markup.Escape(string.Join(", ", e.Info.Generated) + (e.Info.Notes.Count > 0 ? " (" + string.Join("; ", e.Info.Notes) + ")" : "")));
             AnsiConsole.Write(table);
+            var sdes = new Table().AddColumns("SDEs", "dx = f dt + G dw as written", "Parameters", "Generated");
+            foreach (var e in ModelCatalog.Sdes)
+                sdes.AddRow(Markup.Escape(e.Name), Markup.Escape(e.Info.Equation), Markup.Escape(string.Join(", ", e.Info.Parameters)),
+                    Markup.Escape(string.Join(", ", e.Info.Generated) + (e.Info.Notes.Count > 0 ? " (" + string.Join("; ", e.Info.Notes) + ")" : "")));
+            AnsiConsole.Write(sdes);
             var families = new Table().AddColumns("Flows, KLs, VAE, GAN, CNF", "As written", "Parameters", "Generated");
             foreach (var e in ModelCatalog.Families)
                 families.AddRow(Markup.Escape(e.Name), Markup.Escape(e.Info.Equation), Markup.Escape(string.Join(", ", e.Info.Parameters)),

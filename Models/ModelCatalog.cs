@@ -99,6 +99,24 @@ namespace Dsl.Models
         };
 
         /// <summary>
+        /// The [Sde] classes, with their generated Info (dx = f dt + G dw as written, sizes, parameters, generated members, kernel):
+        /// the lectures' VE, VP, sub-VP, cosine-VP, Brownian and Ornstein–Uhlenbeck SDEs, the general linear SDEs and the kinetic-
+        /// Langevin SDE with a mixture part (`dsl sde-sample`, `dsl linear-sde`, `dsl kinetic-langevin`).
+        /// </summary>
+        public static IReadOnlyList<(string Name, ModelInfo Info)> Sdes { get; } = new[]
+        {
+            ("VeSde", VeSde.Info),
+            ("VpSde", VpSde.Info),
+            ("SubVpSde", SubVpSde.Info),
+            ("CosineVpSde", CosineVpSde.Info),
+            ("BrownianMotion", BrownianMotion.Info),
+            ("OrnsteinUhlenbeck", OrnsteinUhlenbeck.Info),
+            ("RotatingOrnsteinUhlenbeck", RotatingOrnsteinUhlenbeck.Info),
+            ("DiagonalVpSde", DiagonalVpSde.Info),
+            ("KineticLangevin", KineticLangevin.Info),
+        };
+
+        /// <summary>
         /// The other generative families of the lectures (issue 10): flow layers and KL divergences written as equations with their
         /// generated members, and the VAE, GAN and CNF built on them (`dsl planar-flow`, `vae`, `gan`, `cnf`).
         /// </summary>

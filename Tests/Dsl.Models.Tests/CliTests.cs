@@ -50,7 +50,9 @@ namespace Dsl.Models.Tests
             var (code, output, _) = Run("models", "--json");
             Assert.Equal(0, code);
             using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
-            Assert.Equal(ModelCatalog.All.Count + ModelCatalog.NoiseConditional.Count + ModelCatalog.Conditioned.Count + ModelCatalog.Beyond.Count + ModelCatalog.Families.Count, doc.RootElement.GetArrayLength());
+            Assert.Equal(ModelCatalog.All.Count + ModelCatalog.NoiseConditional.Count + ModelCatalog.Conditioned.Count + ModelCatalog.Beyond.Count + ModelCatalog.Sdes.Count + ModelCatalog.Families.Count, doc.RootElement.GetArrayLength());
+            foreach (var sde in new[] { "VeSde", "RotatingOrnsteinUhlenbeck", "DiagonalVpSde", "KineticLangevin" })
+                Assert.Contains(doc.RootElement.EnumerateArray(), e => e.GetProperty("model").GetString() == sde && e.GetProperty("equation").GetString()!.StartsWith("dx = (", StringComparison.Ordinal));
         }
     
         private static readonly string OutDir = Path.Combine(Path.GetTempPath(), "dsl-cli-tests");

@@ -11,6 +11,15 @@ namespace Dsl.Models
 {
     partial class CosineVpSde : global::Dsl.Sde.ISde
     {
+        /// <summary>What Dsl generated for this SDE.</summary>
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
+            "CosineVpSde",
+            "dx = (-0.5 * Beta(t) * x) dt + (Sqrt(Beta(t))) dw",
+            new string[] { "D" },
+            System.Array.Empty<string>(),
+            new string[] { "Drift", "Diffusion", "DiffusionAt", "DriftCoefficientAt", "DriftDivergence", "MeanCoefficient", "MarginalStd", "MeanCoefficientAt", "MarginalVarianceAt", "Perturb", "SamplePrior", "PriorLogProb", "ReverseDrift", "ProbabilityFlowDrift" },
+            new string[] { "Gaussian kernel tabulated in float64 by adaptive quadrature (a division by a function of t)" });
+
         /// <inheritdoc/>
         public string SdeName => "CosineVpSde";
 

@@ -35,6 +35,15 @@ namespace Dsl.Models
             BetaMax = new global::Dsl.Vec(Param("BetaMax"));
         }
 
+        /// <summary>What Dsl generated for this SDE.</summary>
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
+            "DiagonalVpSde",
+            "dx = (-0.5 * Beta(t) * x) dt + (Sqrt(Beta(t))) dw",
+            new string[] { "D" },
+            new string[] { "BetaMin: Vec[D]", "BetaMax: Vec[D]" },
+            new string[] { "Drift", "DiffusionValue", "DriftMatrix", "KernelMeanCoefficients", "KernelVariances", "DiffusionMatrix", "DiffusionTimes", "DiffusionCovarianceTimes", "TransitionMatrix", "KernelCovariance", "KernelMean", "Perturb", "KernelScore", "SamplePrior", "PriorLogProb", "DriftDivergence", "ReverseDrift", "ProbabilityFlowDrift" },
+            new string[] { "Gaussian kernel in closed form per coordinate" });
+
         /// <inheritdoc/>
         public string SdeName => "DiagonalVpSde";
 

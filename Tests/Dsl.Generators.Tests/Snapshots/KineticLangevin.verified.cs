@@ -36,6 +36,15 @@ namespace Dsl.Models
             Target.Sigma = new global::Dsl.Scalar(Param("Target.Sigma"));
         }
 
+        /// <summary>What Dsl generated for this SDE.</summary>
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
+            "KineticLangevin",
+            "dx = (Concat(u[D..], -Grad(Target.E, u[..D]) - Friction * u[D..])) dt + (Concat(Zeros(D), Sqrt(2 * Friction) * Ones(D))) dw",
+            new string[] { "D", "Target_K" },
+            new string[] { "Target.Mu: Mat[Target_K,D]", "Target.LogW: Vec[Target_K]", "Target.Sigma: Scalar" },
+            new string[] { "Drift", "DiffusionValue", "DiffusionMatrix", "DiffusionTimes", "DiffusionCovarianceTimes", "ReverseDrift", "ProbabilityFlowDrift" },
+            new string[] { "no Gaussian kernel (DSL0040): the drift is not linear in x (of the form F(t)x), so the kernel members (Perturb, KernelMean, KernelCovariance, KernelScore, the prior) throw NotSupportedException; Euler–Maruyama still simulates it" });
+
         /// <inheritdoc/>
         public string SdeName => "KineticLangevin";
 

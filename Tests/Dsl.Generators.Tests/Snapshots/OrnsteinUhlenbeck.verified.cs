@@ -12,6 +12,15 @@ namespace Dsl.Models
 {
     partial class OrnsteinUhlenbeck : global::Dsl.Sde.ISde
     {
+        /// <summary>What Dsl generated for this SDE.</summary>
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
+            "OrnsteinUhlenbeck",
+            "dx = (-Theta * x) dt + (Sigma + 0 * t) dw",
+            new string[] { "D" },
+            System.Array.Empty<string>(),
+            new string[] { "Drift", "Diffusion", "DiffusionAt", "DriftCoefficientAt", "MeanCoefficient", "MarginalStd", "MeanCoefficientAt", "MarginalVarianceAt", "DriftDivergence", "Perturb", "SamplePrior", "PriorLogProb", "ReverseDrift", "ProbabilityFlowDrift" },
+            new string[] { "Gaussian kernel N(m(t)x₀, v(t)I) in closed form" });
+
         /// <inheritdoc/>
         public string SdeName => "OrnsteinUhlenbeck";
 

@@ -34,6 +34,15 @@ namespace Dsl.Models
             Sigma = new global::Dsl.Vec(Param("Sigma"));
         }
 
+        /// <summary>What Dsl generated for this SDE.</summary>
+        public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
+            "RotatingOrnsteinUhlenbeck",
+            "dx = (MatVec(A, x)) dt + (Sigma) dw",
+            new string[] { "D" },
+            new string[] { "A: Mat[D,D]", "Sigma: Vec[D]" },
+            new string[] { "Drift", "DiffusionValue", "DriftMatrix", "DiffusionMatrix", "DiffusionTimes", "DiffusionCovarianceTimes", "TransitionMatrix", "KernelCovariance", "SamplePrior", "PriorLogProb", "DriftDivergence", "ReverseDrift", "ProbabilityFlowDrift" },
+            new string[] { "Gaussian kernel by the matrix exponential (Van Loan)" });
+
         /// <inheritdoc/>
         public string SdeName => "RotatingOrnsteinUhlenbeck";
 

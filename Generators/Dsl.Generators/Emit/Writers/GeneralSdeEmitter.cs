@@ -70,6 +70,14 @@ namespace Dsl.Generators.Emit
 
             SharedMembers.EmitSizedConstructor(w, spec.ClassName, spec.DimSymbol, parts.Sizes, spec.Params, "Random source for the initial parameter values (seed it for reproducible SDEs).",
                 spec.Parts, spec.SizeMembers);
+            SharedMembers.EmitSdeInfo(w, spec, parts.Sizes, plan.Methods.Select(x => x.Name).Concat(ComposedMembers(plan)),
+                new[] { plan.Kernel switch
+                {
+                    PerturbationKernel.ClosedForm => "Gaussian kernel in closed form per coordinate",
+                    PerturbationKernel.MatrixExponential => "Gaussian kernel by the matrix exponential (Van Loan)",
+                    PerturbationKernel.Tabulated => "Gaussian kernel tabulated in float64 by RK4 (" + plan.KernelReason + ")",
+                    _ => "no Gaussian kernel (DSL0040): " + parts.NoKernelReason,
+                } });
             Property(w, "string SdeName", name);
             Property(w, "double EndTime", endTime);
             Property(w, "bool HasGaussianKernel", parts.ScalarKernel ? "true" : "false");
@@ -299,6 +307,10 @@ namespace Dsl.Generators.Emit
             w.Close();
             w.Line();
         }
+
+        /// <summary>The members the plan composes from others (its "A, B: how" lines), by name.</summary>
+        internal static IEnumerable<string> ComposedMembers(SdePlan plan) =>
+            plan.Composed.SelectMany(c => (c.IndexOf(':') < 0 ? c : c.Substring(0, c.IndexOf(':'))).Split(new[] { ", " }, System.StringSplitOptions.RemoveEmptyEntries));
 
         private static void Unsupported(SourceWriter w, string model, string member, GeneralSdeParts parts)
         {

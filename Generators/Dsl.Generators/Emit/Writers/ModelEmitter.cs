@@ -397,14 +397,9 @@ namespace Dsl.Generators.Emit
             w.Line();
         }
 
-        private static string Kind(int rank, IEnumerable<string> dims) =>
-            rank == 0 ? "Scalar" : KindName(rank) + "[" + string.Join(",", dims) + "]";
+        private static string Kind(int rank, IEnumerable<string> dims) => SharedMembers.ParamKind(rank, dims);
 
-        private static string Array(IEnumerable<string> items)
-        {
-            var list = items.ToList();
-            return list.Count == 0 ? "System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", list.Select(Str)) + " }";
-        }
+        private static string Array(IEnumerable<string> items) => SharedMembers.StringArray(items);
 
     }
 }

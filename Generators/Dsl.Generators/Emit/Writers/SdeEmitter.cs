@@ -41,6 +41,10 @@ namespace Dsl.Generators.Emit
             GeneratedFileFrame.Open(w, spec.Namespace, spec.Containers);
             w.Open("partial class " + spec.ClassName + " : " + string.Join(", ", p.Plan.Interfaces));
 
+            SharedMembers.EmitSdeInfo(w, spec, new[] { spec.DimSymbol }, p.Plan.Methods.Select(x => x.Name).Concat(GeneralSdeEmitter.ComposedMembers(p.Plan)),
+                new[] { m.Mean != null ? "Gaussian kernel N(m(t)x₀, v(t)I) in closed form"
+                    : m.QuadratureReason != null ? "Gaussian kernel tabulated in float64 by adaptive quadrature (" + m.QuadratureReason + ")"
+                    : "no Gaussian kernel: the drift is not a(t)·x" });
             w.Line("/// <inheritdoc/>");
             w.Line("public string SdeName => " + name + ";");
             w.Line();

@@ -117,6 +117,34 @@ namespace Dsl.Generators.Emit
             return locals;
         }
 
+        /// <summary>
+        /// <c>public static ModelInfo Info</c> of an [Sde] class (for `dsl models`): its equation dx = f dt + G dw as written, its sizes,
+        /// parameters, the members with generated bodies, and the kernel note.
+        /// </summary>
+        internal static void EmitSdeInfo(SourceWriter w, Model.SdeSpec spec, IEnumerable<string> sizes, IEnumerable<string> generated, IEnumerable<string> notes)
+        {
+            w.Line("/// <summary>What Dsl generated for this SDE.</summary>");
+            w.Line("public static " + RuntimeNames.GeneratedCode.ModelInfo + " Info { get; } = new " + RuntimeNames.GeneratedCode.ModelInfo + "(");
+            w.Line("    " + Str(spec.ClassName) + ",");
+            w.Line("    " + Str("dx = (" + spec.Drift.SourceText + ") dt + (" + spec.Diffusion.SourceText + ") dw") + ",");
+            w.Line("    " + StringArray(sizes) + ",");
+            w.Line("    " + StringArray(spec.Params.Select(p => p.Name + ": " + ParamKind(p.Rank, p.Dims))) + ",");
+            w.Line("    " + StringArray(generated) + ",");
+            w.Line("    " + StringArray(notes) + ");");
+            w.Line();
+        }
+
+        /// <summary>"Scalar", "Vec[D]", "Mat[K,D]": a parameter's kind and shape as ModelInfo lists it.</summary>
+        internal static string ParamKind(int rank, IEnumerable<string> dims) =>
+            rank == 0 ? "Scalar" : KindName(rank) + "[" + string.Join(",", dims) + "]";
+
+        /// <summary>A C# string[] literal (System.Array.Empty when empty).</summary>
+        internal static string StringArray(IEnumerable<string> items)
+        {
+            var list = items.ToList();
+            return list.Count == 0 ? "System.Array.Empty<string>()" : "new string[] { " + string.Join(", ", list.Select(Str)) + " }";
+        }
+
         /// <summary>The GeneratedModule check for a block of units.</summary>
         internal static string UnitCheck(Model.UnitKind units) => units == Model.UnitKind.Spins ? RuntimeNames.BaseMembers.CheckSpins : RuntimeNames.BaseMembers.CheckBits;
 
