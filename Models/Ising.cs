@@ -7,7 +7,7 @@ namespace Dsl.Models
     /// The Ising model on a graph with adjacency A (for the periodic L×L lattice, <see cref="IsingLattice.PeriodicSquare"/>):
     /// E(s) = −½ J sᵀAs − H Σᵢ sᵢ over spins ±1. The generated score −∇E = J·As + H is the local field aᵢ that the
     /// heat-bath rule p(sᵢ = +1 | rest) = σ(2βaᵢ) and the Metropolis flip cost ΔEᵢ = 2sᵢaᵢ use.
-    /// (This first version holds the lattice as a dense adjacency; lattice fields with Roll are the planned fast path.)
+    /// (It holds the lattice as a dense adjacency J; <see cref="LatticeIsing"/> below is the fast path, with the neighbour sum on the torus.)
     /// </summary>
     [EnergyModel(Dim = "N")]
     public partial class IsingModel

@@ -63,8 +63,8 @@ namespace Dsl.Examples.Experiments
             using var sde = Create(friction);
             var generator = new Generator((ulong)seed);
             var u = zeros(new long[] { chains, 4 }, ScalarType.Float64);
-            u[.., 0].fill_(Means[0, 0]);
-            u[.., 1].fill_(Means[0, 1]);
+            u[.., 0].Fill_(Means[0, 0]);
+            u[.., 1].Fill_(Means[0, 1]);
             const int chunks = 20;
             int perChunk = (steps + chunks - 1) / chunks;
             double end = time;
@@ -107,19 +107,19 @@ namespace Dsl.Examples.Experiments
                 }
             var mean = x.mean(new long[] { 0 });
             for (int i = 0; i < 2; i++)
-                checks.Add(new Check("mean[" + i + "]", mean[i].ToDouble(), exactMean[i], x[.., i].std().ToDouble() / sqrtN));
+                checks.Add(new Check("mean[" + i + "]", mean[i].ToDoubleValue(), exactMean[i], x[.., i].std().ToDoubleValue() / sqrtN));
             var centred = x - mean;
             foreach (var (i, j) in new[] { (0, 0), (1, 1), (0, 1) })
             {
                 var product = centred[.., i] * centred[.., j];
-                checks.Add(new Check("cov[" + i + "," + j + "]", product.sum().ToDouble() / (n - 1), exactCov[i, j], product.std().ToDouble() / sqrtN));
+                checks.Add(new Check("cov[" + i + "," + j + "]", product.sum().ToDoubleValue() / (n - 1), exactCov[i, j], product.std().ToDoubleValue() / sqrtN));
             }
             // Responsibilities r_k(x) = softmax_k(log w_k − ‖x − μ_k‖²/(2σ²)): E_p[r_k] = w_k.
             var mu = tensor(Means.Cast<double>().ToArray(), ScalarType.Float64).reshape(2, 2);
-            var logits = tensor(Weights.Select(w => System.Math.Log(w)).ToArray(), ScalarType.Float64) - (x.unsqueeze(1) - mu).square().sum(-1) / (2 * Sigma * Sigma);
+            var logits = tensor(Weights.Select(w => System.Math.Log(w)).ToArray(), ScalarType.Float64) - ScalarOps.Square(x.unsqueeze(1) - mu).sum(-1).Div(2 * Sigma * Sigma);
             var r = logits.softmax(-1);
             for (int k = 0; k < 2; k++)
-                checks.Add(new Check("weight[" + k + "]", r[.., k].mean().ToDouble(), Weights[k], r[.., k].std().ToDouble() / sqrtN));
+                checks.Add(new Check("weight[" + k + "]", r[.., k].mean().ToDoubleValue(), Weights[k], r[.., k].std().ToDoubleValue() / sqrtN));
             return checks.ToArray();
         }
     }

@@ -94,8 +94,31 @@ namespace Dsl.Generators.Lowering
             return Lower(equation.Result);
         }
 
-        private static bool ReadsGradVariable(ExprSpec e, bool[] localReads) =>
-            e.Kind == ExprKind.Bound || (e.Kind == ExprKind.Local && localReads[(int)e.Value]) || e.Args.Any(a => ReadsGradVariable(a, localReads));
+        /// <summary>True when <paramref name="e"/> reads a Grad variable it does not bind itself (a free one): such a value exists only inside that Grad.</summary>
+        private static bool ReadsGradVariable(ExprSpec e, bool[] localReads, ImmutableBoundNames? bound = null)
+        {
+            switch (e.Kind)
+            {
+                case ExprKind.Bound: return !ImmutableBoundNames.Contains(bound, e.Text);
+                case ExprKind.Local: return localReads[(int)e.Value];
+                case ExprKind.Call when e.Text == "Grad" && e.Args.Count == 3 && e.Args[0].Kind == ExprKind.Bound:
+                    return ReadsGradVariable(e.Args[2], localReads, bound) || ReadsGradVariable(e.Args[1], localReads, new ImmutableBoundNames(e.Args[0].Text, bound));
+                default: return e.Args.Any(a => ReadsGradVariable(a, localReads, bound));
+            }
+        }
+
+        /// <summary>The Grad variables bound around a subexpression (a linked list: nesting is shallow).</summary>
+        private sealed class ImmutableBoundNames
+        {
+            public ImmutableBoundNames(string name, ImmutableBoundNames? outer) { Name = name; Outer = outer; }
+            public string Name { get; }
+            public ImmutableBoundNames? Outer { get; }
+            public static bool Contains(ImmutableBoundNames? list, string name)
+            {
+                for (var n = list; n != null; n = n.Outer) if (n.Name == name) return true;
+                return false;
+            }
+        }
 
         // ---- Grad(f, a): f differentiated in its own variable, then evaluated at a. ----
         private EquatableArray<ExprSpec> localSpecs = EquatableArray<ExprSpec>.Empty;
