@@ -142,6 +142,12 @@ namespace Dsl.Generators.Emit
                 case Op.Mul: return Binary(n, "*");
                 case Op.Div: return Binary(n, "/");
                 case Op.MatVec: return MatVec(n);
+                case Op.WhereGt:
+                    {
+                        // l > r ? a : b: torch.where takes tensors, so a host operand is a 0-dim tensor of x's dtype and device.
+                        string Arg(Node a) => HostValues.IsHost(a) ? "torch.tensor(" + Host(a) + ", dtype=x.dtype, device=x.device)" : Operand(a, n.Shape);
+                        return "torch.where(" + Arg(n.Args[0]) + " > " + Arg(n.Args[1]) + ", " + Arg(n.Args[2]) + ", " + Arg(n.Args[3]) + ")";
+                    }
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
                 case Op.Roll:
                     {
