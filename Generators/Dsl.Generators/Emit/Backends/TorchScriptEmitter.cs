@@ -144,8 +144,9 @@ namespace Dsl.Generators.Emit
                 case Op.MatVec: return MatVec(n);
                 case Op.WhereGt:
                     {
-                        // l > r ? a : b: torch.where takes tensors, so a host operand is a 0-dim tensor of x's dtype and device.
-                        string Arg(Node a) => HostValues.IsHost(a) ? "torch.tensor(" + Host(a) + ", dtype=x.dtype, device=x.device)" : Operand(a, n.Shape);
+                        // l > r ? a : b: torch.where takes tensors, so a host operand is a 0-dim tensor of x's dtype and device, filled
+                        // from the double (torch.tensor of a float goes through float32: −1e20 would come back as −1.00000002e20).
+                        string Arg(Node a) => HostValues.IsHost(a) ? "x.new_full([1], " + Host(a) + ").squeeze(0)" : Operand(a, n.Shape);
                         return "torch.where(" + Arg(n.Args[0]) + " > " + Arg(n.Args[1]) + ", " + Arg(n.Args[2]) + ", " + Arg(n.Args[3]) + ")";
                     }
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);

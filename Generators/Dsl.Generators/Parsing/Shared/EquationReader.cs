@@ -175,8 +175,9 @@ namespace Dsl.Generators.Parsing
                     }
                 case BinaryExpressionSyntax comparison when IsComparison(comparison.Kind()):
                     {
-                        // u > v (and <, >=, <=) over Scalars and Vecs is a Dsl.Cond, the condition of Where(cond, a, b) and nothing else.
-                        if (semantic.GetTypeInfo(comparison, ct).Type?.ToDisplayString() != "Dsl.Cond")
+                        // u > v (and <, >=, <=) over Scalars and Vecs is a Dsl.Cond or Dsl.VecCond, the condition of Where(cond, a, b) and nothing else.
+                        var condType = semantic.GetTypeInfo(comparison, ct).Type?.ToDisplayString();
+                        if (condType != "Dsl.Cond" && condType != "Dsl.VecCond")
                         {
                             Fail(comparison.GetLocation(), "The comparison '" + Shorten(comparison.ToString()) + "'", DiagnosticDescriptors.ComparisonAdvice);
                             return null;
