@@ -12,7 +12,7 @@ namespace Dsl.Symbolic.Calculus
 
         /// <summary>
         /// True when a derivative through <paramref name="op"/> is refused in <paramref name="g"/>: a non-differentiable function,
-        /// unless it has a subgradient (Abs, Relu) and the graph allows subgradients (<see cref="Graph.Subgradients"/>).
+        /// unless it has a subgradient (Abs, Relu, WhereGt) and the graph allows subgradients (<see cref="Graph.Subgradients"/>).
         /// </summary>
         public static bool Refuses(Graph g, Op op) => IsNonDifferentiable(op) && !(g.Subgradients && OpTable.Get(op).Subgradient != null);
 

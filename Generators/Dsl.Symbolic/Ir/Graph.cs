@@ -26,7 +26,7 @@ namespace Dsl.Symbolic.Ir
         public int MaxNodes { get; }
 
         /// <summary>
-        /// True when the calculus may differentiate the kinked functions (Abs, Relu) by their op-table subgradient (a model marked
+        /// True when the calculus may differentiate the kinked functions (Abs, Relu, and WhereGt through an x-dependent comparison) by their op-table subgradient (a model marked
         /// [Subgradient]); false (the default): a derivative through them is refused (NonDifferentiableException, DSL0008).
         /// </summary>
         public bool Subgradients { get; set; }

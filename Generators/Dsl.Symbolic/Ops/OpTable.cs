@@ -130,7 +130,7 @@ namespace Dsl.Symbolic.Ops
         public bool NonDifferentiable { get; }
 
         /// <summary>
-        /// For a non-differentiable function with a kink (Abs, Relu): the subgradient its <see cref="FirstRule"/> gives, in words, used
+        /// For a non-differentiable function with a kink (Abs, Relu; WhereGt's is in the calculus): the subgradient its <see cref="FirstRule"/> gives, in words, used
         /// only when the graph allows subgradients (a model marked [Subgradient]); null for the others (Sign, Floor, Round: no score).
         /// </summary>
         public string? Subgradient { get; internal set; }
