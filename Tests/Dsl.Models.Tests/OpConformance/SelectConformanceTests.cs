@@ -145,6 +145,14 @@ namespace Dsl.Models.Tests
             Assert.Equal(2.0, V(Math.Where(S(0.5) > 0.5, 1.0, 2.0)));          // ties: > false, >= true
             Assert.Equal(1.0, V(Math.Where(S(0.5) >= 0.5, 1.0, 2.0)));
             Assert.Equal(1.0, Math.Max(1.0, -1e20));
+            // Mats and Vecs broadcast as the operators do: a per-sample Scalar meets every element.
+            var m = new Mat(tensor(new[] { -1.0, 0.25, 0.5, 2.0, -3.0, 0.75 }, dtype: ScalarType.Float64).reshape(1, 2, 3));
+            Assert.Equal(new[] { 0.5, 0.5, 0.5, 2.0, 0.5, 0.75 }, Math.Max(m, 0.5).Tensor.data<double>().ToArray());
+            Assert.Equal(new[] { -1.0, 0.25, 0.5, 0.5, -3.0, 0.5 }, Math.Min(0.5, m).Tensor.data<double>().ToArray());
+            var v = new Vec(tensor(new[] { -1.0, 0.5, 2.0 }, dtype: ScalarType.Float64).reshape(1, 3));
+            var c = new Scalar(tensor(new[] { 0.5 }, dtype: ScalarType.Float64));
+            Assert.Equal(new[] { 0.5, 0.5, 2.0 }, Math.Max(v, c).Tensor.data<double>().ToArray());
+            Assert.Equal(new[] { -1.0, 0.5, 0.5 }, Math.Where(v >= c, c, v).Tensor.data<double>().ToArray());
             // The host fold and the folded constant agree with the eager definitions.
             var graph = new Dsl.Symbolic.Ir.Graph();
             Assert.Equal(1.0, graph.WhereGt(graph.Const(1), graph.Const(-1e20), graph.Const(1), graph.Const(-1e20)).Value);
