@@ -83,8 +83,9 @@ namespace Dsl
     /// Opts an energy model in to subgradients: its score (and divergence) may go through the kinked functions Abs and Relu,
     /// differentiated by the subgradient libtorch's autograd uses (abs′(u) = sign u, relu′(u) = 1 for u &gt; 0 and 0 for u ≤ 0: 0 at
     /// the kink in both) and with second derivative 0. Without it a score through them is refused (DSL0008); with it the generator
-    /// reports each place it used a subgradient (DSL0030, info). Sign, Floor and Round stay refused: their derivative is 0 almost
-    /// everywhere, so no score is useful.
+    /// reports each place it used a subgradient (DSL0030, info). Max, Min and Where whose comparison reads x opt in the same way:
+    /// the derivative is the selected branch's (a tie takes the branch the comparison selects: Max's and Min's second argument).
+    /// Sign, Floor and Round stay refused: their derivative is 0 almost everywhere, so no score is useful.
     /// </summary>
     [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
     public sealed class SubgradientAttribute : Attribute

@@ -8,7 +8,7 @@ namespace Dsl
     /// row). Thin and eager: the user's equations run on these, which makes
     /// them the autograd reference of the generated code.
     /// </summary>
-    public readonly struct Scalar
+    public readonly partial struct Scalar
     {
         /// <summary>Wraps a tensor of rank 0 (unbatched) or 1 (batched).</summary>
         public Scalar(Tensor tensor)

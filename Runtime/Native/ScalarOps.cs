@@ -173,6 +173,16 @@ namespace Dsl
             return torch.full(shape, s, dtype: dtype, device: device, requires_grad: requires_grad);
         }
 
+        /// <summary>
+        /// l &gt; r ? a : b elementwise with broadcasting: torch.where(l.gt(r), a, b), the generated form of the select WhereGt (Max, Min and
+        /// Where). A NaN in l or r compares false and takes b. Autograd routes the gradient to the selected branch.
+        /// </summary>
+        public static Tensor WhereGt(Tensor l, Tensor r, Tensor a, Tensor b)
+        {
+            using var mask = l.gt(r);
+            return torch.where(mask, a, b);
+        }
+
         /// <summary>A tensor shaped like <paramref name="like"/> filled with <paramref name="value"/>.</summary>
         public static Tensor FullLike(Tensor like, double value, ScalarType? dtype = null, Device? device = null)
         {

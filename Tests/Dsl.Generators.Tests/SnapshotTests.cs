@@ -13,7 +13,7 @@ namespace Dsl.Generators.Tests
             "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "ContinuousHopfieldNetwork", "IsingModel", "LatticeIsing",
             "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing", "GammaDensity", "DirichletDensity",
             "LinearGaussianLikelihood", "GaussianPosterior", "MixtureTimesStudentT",
-            "TiltedGaussian", "PhaseSpaceGaussian",
+            "TiltedGaussian", "PhaseSpaceGaussian", "HuberLocation", "SoftBoxGaussian",
             "TimeMlpEnergy", "EquationClassifier", "ConditionalGaussian", "ClassConditionalGaussian",
         };
 

@@ -65,10 +65,14 @@ namespace Dsl.Generators.Diagnostics
             "Energy model '{0}' {1}; models must be non-generic classes in non-generic types",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0004's advice for a comparison or conditional expression outside Where's condition: what to write instead.</summary>
+        public const string ComparisonAdvice =
+            "a choice between values is written Where(u > v, a, b) (also <, >=, <=) with u or v a Scalar or Vec, or Max(a, b) / Min(a, b); a comparison is only Where's condition, and ==, != and ?: are not read";
+
         /// <summary>DSL0008: a score is needed through a non-differentiable operation.</summary>
         public static readonly DiagnosticDescriptor NonDifferentiable = Make("DSL0008",
             "Non-differentiable operation where a score is needed",
-            "'{0}' is not differentiable in x, but the score of '{1}' needs its derivative; use a smooth alternative (e.g. Softplus, Sqrt(Square(u) + eps)), or for Abs and Relu in an energy model over a real Vec x mark the class [Subgradient] to use their subgradient (0 at the kink)",
+            "'{0}' is not differentiable in x, but the score of '{1}' needs its derivative; use a smooth alternative (e.g. Softplus, Sqrt(Square(u) + eps)), or for Abs, Relu, Max, Min and Where in an energy model over a real Vec x mark the class [Subgradient] to use their subgradient (0 at a kink; at a tie of Max, Min or Where the branch the comparison selects)",
             DiagnosticSeverity.Error);
 
         /// <summary>DSL0009: the exact score divergence is not generated (info).</summary>

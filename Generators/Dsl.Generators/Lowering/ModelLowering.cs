@@ -135,7 +135,7 @@ namespace Dsl.Generators.Lowering
             }
             catch (NonDifferentiableException e)
             {
-                var where = origins.Where(o => o.Key.Op.ToString() == e.Operation && o.Key.DependsOnInput).Select(o => o.Value).FirstOrDefault() ?? spec.Energy.Location;
+                var where = origins.Where(o => OpTable.Get(o.Key.Op).DisplayName == e.Operation && Derivatives.HasKink(o.Key)).Select(o => o.Value).FirstOrDefault() ?? spec.Energy.Location;
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonDifferentiable, where, e.Operation, spec.ClassName));
                 return null;
             }
@@ -217,9 +217,9 @@ namespace Dsl.Generators.Lowering
                 foreach (var n in Topology.Order(new[] { energy }))
                 {
                     var info = OpTable.Get(n.Op);
-                    if (info.NonDifferentiable && info.Subgradient != null && n.DependsOnInput)
+                    if (info.Subgradient != null && Derivatives.HasKink(n))
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SubgradientUsed, Origin(n, origins) ?? spec.Energy.Location,
-                            spec.ClassName, info.DslName ?? n.Op.ToString(), info.Subgradient));
+                            spec.ClassName, info.DisplayName, info.Subgradient));
                 }
             foreach (var n in Singularities.Of(energy))
             {

@@ -60,6 +60,8 @@ namespace Dsl.Generators.Model
         Binary,
         /// <summary>Unary minus.</summary>
         Negate,
+        /// <summary>A comparison u &gt; v, u &lt; v, u &gt;= v or u &lt;= v (Text = operator): only Where's condition.</summary>
+        Compare,
         /// <summary>The energy's [NoiseLevel] argument σ, or a [Time] or [Condition] argument (Text = its name).</summary>
         Condition,
         /// <summary>The [Hidden] units h of a bipartite energy E(v, h) (Text = its name).</summary>

@@ -41,7 +41,7 @@ namespace Dsl.Generators.Planning
             switch (op)
             {
                 case Op.Input: case Op.Condition: case Op.Param: case Op.Hyper: case Op.Const: case Op.DimSize:
-                case Op.Add: case Op.Sub: case Op.Mul: case Op.Div:
+                case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.WhereGt:
                 case Op.SumLast: case Op.SumRows: case Op.LogSumExp: case Op.MatVec: case Op.MatMul: case Op.Transpose: case Op.Diagonal:
                 case Op.Unsqueeze: case Op.Broadcast: case Op.Neighbors: case Op.Roll:
                     return true;

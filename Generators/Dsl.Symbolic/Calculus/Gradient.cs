@@ -103,6 +103,17 @@ namespace Dsl.Symbolic.Calculus
                     yield break;
                 case Op.Diagonal:
                     throw new NotSupportedException("the gradient through a Diagonal is not supported");
+                case Op.WhereGt:
+                    {
+                        // ∂/∂a = [l > r], ∂/∂b = [l ≤ r] (the adjoint routed to the selected branch); l and r select, a piecewise
+                        // constant: a zero derivative off the tie, refused through an x-dependent comparison without [Subgradient].
+                        if (Derivatives.Refuses(g, n)) throw new NonDifferentiableException(Ops.OpTable.Get(n.Op).DisplayName);
+                        var zero = g.Const(0);
+                        Node l = n.Args[0], r = n.Args[1];
+                        yield return (n.Args[2], g.WhereGt(l, r, bar, zero));
+                        yield return (n.Args[3], g.WhereGt(l, r, zero, bar));
+                        yield break;
+                    }
                 default:
                     if (Derivatives.Refuses(g, n.Op))
                         throw new NonDifferentiableException(n.Op.ToString());

@@ -124,6 +124,17 @@ namespace Dsl.Symbolic.Calculus
                             throw new LaplacianUnsupportedException("a broadcast along the last axis of an x-dependent value");
                         return a;
                     }
+                case Op.WhereGt:
+                    {
+                        // Off the tie the select is one branch or the other: its Jacobian is [l > r]·J(a) + [l ≤ r]·J(b) and its Laplacian
+                        // the select of the branches' Laplacians (l, r: a piecewise constant selector, derivative 0).
+                        if (Derivatives.Refuses(g, n)) throw new NonDifferentiableException(Ops.OpTable.Get(n.Op).DisplayName);
+                        Node l = n.Args[0], r = n.Args[1], one = g.Const(1), none = g.Const(0);
+                        var a = jets[n.Args[2]];
+                        var b = jets[n.Args[3]];
+                        var terms = Merge(g, Scale(g, a.Terms, g.WhereGt(l, r, one, none)).Concat(Scale(g, b.Terms, g.WhereGt(l, r, none, one))));
+                        return new Jet(terms, g.WhereGt(l, r, a.Lap, b.Lap));
+                    }
                 default:
                     if (Derivatives.Refuses(g, n.Op)) throw new NonDifferentiableException(n.Op.ToString());
                     if (Ops.OpTable.Get(n.Op).IsElementwiseUnary && Derivatives.HasRules(n.Op)) return Elementwise(g, n, jets[n.A], n.Shape);

@@ -49,6 +49,7 @@ namespace Dsl.Symbolic.Calculus
                 case Op.Unsqueeze: return g.Unsqueeze(A());
                 case Op.Broadcast: return g.Fit(A(), n.Shape);
                 case Op.Neighbors: return g.Neighbors(A(), B());
+                case Op.WhereGt: return g.WhereGt(A(), B(), map[n.Args[2]], map[n.Args[3]]);
                 case Op.Roll: return g.Roll(A(), B(), (int)n.Args[2].Value, (int)n.Args[3].Value);
                 default:
                     if (Ops.OpTable.Get(n.Op).IsElementwiseUnary) return g.Unary(n.Op, A(), n.Value);

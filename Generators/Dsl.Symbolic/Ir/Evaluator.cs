@@ -105,6 +105,8 @@ namespace Dsl.Symbolic.Ir
                 case Op.Sub: return Zip(v[n.A], v[n.B], (a, b) => a - b);
                 case Op.Mul: return Zip(v[n.A], v[n.B], (a, b) => a * b);
                 case Op.Div: return Zip(v[n.A], v[n.B], (a, b) => a / b);
+                case Op.WhereGt:
+                    return ZipAll(n.Args.Select(a => v[a]).ToArray(), e => e[0] > e[1] ? e[2] : e[3]);   // a tie and a NaN in l or r take b
                 case Op.SumLast: return ReduceLast(v[n.A], row => row.Sum());
                 case Op.LogSumExp:
                     return ReduceLast(v[n.A], row => { double m = row.Max(); return m + System.Math.Log(row.Sum(r => System.Math.Exp(r - m))); });
@@ -196,6 +198,31 @@ namespace Dsl.Symbolic.Ir
                 int rem = flat;
                 for (int i = rank - 1; i >= 0; i--) { idx[i] = rem % dims[i]; rem /= dims[i]; }
                 r[flat] = f(a.Data[Offset(idx, da)], b.Data[Offset(idx, db)]);
+            }
+            return new DenseValue(dims, r);
+        }
+
+        /// <summary>Elementwise over any number of operands with numpy broadcasting, trailing-aligned.</summary>
+        private static DenseValue ZipAll(DenseValue[] operands, Func<double[], double> f)
+        {
+            int rank = operands.Max(o => o.Dims.Length);
+            var padded = operands.Select(o => Enumerable.Repeat(1, rank - o.Dims.Length).Concat(o.Dims).ToArray()).ToArray();
+            var dims = new int[rank];
+            for (int i = 0; i < rank; i++)
+            {
+                dims[i] = padded.Max(d => d[i]);
+                if (padded.Any(d => d[i] != 1 && d[i] != dims[i])) throw new ArgumentException("dims do not broadcast");
+            }
+            int total = dims.Aggregate(1, (p, d) => p * d);
+            var r = new double[total];
+            var idx = new int[rank];
+            var e = new double[operands.Length];
+            for (int flat = 0; flat < total; flat++)
+            {
+                int rem = flat;
+                for (int i = rank - 1; i >= 0; i--) { idx[i] = rem % dims[i]; rem /= dims[i]; }
+                for (int k = 0; k < operands.Length; k++) e[k] = operands[k].Data[Offset(idx, padded[k])];
+                r[flat] = f(e);
             }
             return new DenseValue(dims, r);
         }

@@ -26,7 +26,7 @@ namespace Dsl.Symbolic.Ir
         public int MaxNodes { get; }
 
         /// <summary>
-        /// True when the calculus may differentiate the kinked functions (Abs, Relu) by their op-table subgradient (a model marked
+        /// True when the calculus may differentiate the kinked functions (Abs, Relu, and WhereGt through an x-dependent comparison) by their op-table subgradient (a model marked
         /// [Subgradient]); false (the default): a derivative through them is refused (NonDifferentiableException, DSL0008).
         /// </summary>
         public bool Subgradients { get; set; }
@@ -170,6 +170,27 @@ namespace Dsl.Symbolic.Ir
             if (a.Op == Op.Neg) return Neg(Div(a.A, b));
             if (a.Op == Op.Mul && a.A.IsConst) return Mul(a.A, Div(a.B, b));
             return Intern(Op.Div, shape, null, 0, new[] { a, b });
+        }
+
+        // ---------------------------------------------------------------- elementwise select
+
+        /// <summary>
+        /// l &gt; r ? a : b elementwise, broadcasting all four (Op.WhereGt). A tie and a NaN in l or r take b. Folds a literal
+        /// comparison, equal branches and l = r (never greater: b).
+        /// </summary>
+        public Node WhereGt(Node l, Node r, Node a, Node b)
+        {
+            var cond = BroadcastShape(l, r, ">");
+            var values = BroadcastShape(a, b, "Where");
+            var shape = Shape.TryBroadcast(cond, values)
+                ?? throw new ShapeException("the comparison's shape " + cond + " and the branches' shape " + values + " do not broadcast in Where");
+            if (l.IsConst && r.IsConst) return Fit(l.Value > r.Value ? a : b, shape);
+            if (a == b || l == r) return Fit(l == r ? b : a, shape);
+            var args = new[] { l, r, a, b };
+            for (int i = 0; i < args.Length; i++)
+                if (args[i].Op == Op.Broadcast && args.Select((o, j) => j == i ? o.A.Shape : o.Shape).Aggregate((Shape?)args[i].A.Shape, (s, t) => s == null ? null : Shape.TryBroadcast(s, t)) is Shape same && same.Equals(shape))
+                    args[i] = args[i].A;                                                       // implicit broadcasting gives the same shape
+            return Intern(Op.WhereGt, shape, null, 0, args);
         }
 
         // ---------------------------------------------------------------- elementwise unary

@@ -79,6 +79,15 @@ namespace Dsl.Symbolic.Ir
         /// <summary>a / b</summary>
         Div,
 
+        // Elementwise selection (broadcasting over all four operands)
+        /// <summary>
+        /// l &gt; r ? a : b elementwise: Args l, r, a, b. The one select of the IR: Max(a, b) is WhereGt(a, b, a, b), Min(a, b) is
+        /// WhereGt(b, a, a, b), and Where(u &lt; v, a, b), Where(u &gt;= v, a, b), Where(u &lt;= v, a, b) swap operands. A tie (l = r) and a
+        /// NaN in l or r take b. Piecewise constant in l and r: not differentiable where l = r depends on x ([Subgradient] takes the
+        /// branch the comparison selects).
+        /// </summary>
+        WhereGt,
+
         // Reductions
         /// <summary>Σ over the last axis (Vec→Scalar, Mat→Vec).</summary>
         SumLast,

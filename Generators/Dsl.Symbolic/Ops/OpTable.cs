@@ -16,6 +16,8 @@ namespace Dsl.Symbolic.Ops
         ElementwiseUnary,
         /// <summary>a ∘ b with broadcasting.</summary>
         ElementwiseBinary,
+        /// <summary>l &gt; r ? a : b with broadcasting over the four operands (WhereGt).</summary>
+        ElementwiseSelect,
         /// <summary>A reduction over an axis.</summary>
         Reduction,
         /// <summary>A matrix product.</summary>
@@ -37,7 +39,7 @@ namespace Dsl.Symbolic.Ops
         Leaf,
         /// <summary>The operand's shape.</summary>
         SameAsOperand,
-        /// <summary>numpy broadcasting of the two operands.</summary>
+        /// <summary>numpy broadcasting of the operands (two, or WhereGt's four).</summary>
         Broadcast,
         /// <summary>The operand without its last axis.</summary>
         DropLast,
@@ -76,7 +78,7 @@ namespace Dsl.Symbolic.Ops
 
     /// <summary>
     /// One operation, declared once: its DSL name, arity, kind, shape rule, constant folding, calculus and its spelling on every
-    /// backend. Spellings are templates: <c>{a}</c> and <c>{b}</c> are the operands, <c>{p}</c> the constant exponent (as the
+    /// backend. Spellings are templates: <c>{a}</c> and <c>{b}</c> are the operands (<c>{c}</c>, <c>{d}</c> WhereGt's third and fourth), <c>{p}</c> the constant exponent (as the
     /// backend writes literals), and <c>{Ops}</c>, <c>{Kernels}</c>, <c>{Math}</c>, <c>{Vector256}</c> are the runtime and BCL
     /// prefixes the emitters substitute (see <see cref="OpTable.Placeholders"/>). A null spelling means the backend has no text
     /// for the operation from the table: it is either written by bespoke emitter code (the structural operations) or, for
@@ -128,7 +130,7 @@ namespace Dsl.Symbolic.Ops
         public bool NonDifferentiable { get; }
 
         /// <summary>
-        /// For a non-differentiable function with a kink (Abs, Relu): the subgradient its <see cref="FirstRule"/> gives, in words, used
+        /// For a non-differentiable function with a kink (Abs, Relu; WhereGt's is in the calculus): the subgradient its <see cref="FirstRule"/> gives, in words, used
         /// only when the graph allows subgradients (a model marked [Subgradient]); null for the others (Sign, Floor, Round: no score).
         /// </summary>
         public string? Subgradient { get; internal set; }
@@ -145,8 +147,11 @@ namespace Dsl.Symbolic.Ops
         /// <summary>True for φ(a) applied to every element.</summary>
         public bool IsElementwiseUnary => Kind == OpKind.ElementwiseUnary;
 
-        /// <summary>True for elementwise operations (unary and binary).</summary>
-        public bool IsElementwise => Kind == OpKind.ElementwiseUnary || Kind == OpKind.ElementwiseBinary;
+        /// <summary>True for elementwise operations (unary, binary and the select WhereGt).</summary>
+        public bool IsElementwise => Kind == OpKind.ElementwiseUnary || Kind == OpKind.ElementwiseBinary || Kind == OpKind.ElementwiseSelect;
+
+        /// <summary>The name a diagnostic shows: the <c>Dsl.Math</c> function, or for WhereGt the functions lowered to it.</summary>
+        public string DisplayName => Op == Op.WhereGt ? "Max/Min/Where" : DslName ?? Op.ToString();
 
         /// <summary>The spelling template on <paramref name="backend"/>, or null.</summary>
         public string? Spelling(SpellingTarget backend) => spellings[(int)backend];
@@ -156,7 +161,11 @@ namespace Dsl.Symbolic.Ops
         /// for <c>{a}</c>, <c>{b}</c>, <paramref name="p"/> for <c>{p}</c>, <paramref name="prefix"/> for the runtime prefixes.
         /// One pass over the template, so operand text is never rescanned.
         /// </summary>
-        public string Spell(SpellingTarget backend, Func<string, string> prefix, string a, string? b = null, string? p = null)
+        public string Spell(SpellingTarget backend, Func<string, string> prefix, string a, string? b = null, string? p = null) =>
+            Spell(backend, prefix, new[] { a, b }, p);
+
+        /// <summary>The spelling with the operands <paramref name="operands"/> for <c>{a}</c>, <c>{b}</c>, <c>{c}</c>, <c>{d}</c> (WhereGt's four).</summary>
+        public string Spell(SpellingTarget backend, Func<string, string> prefix, IReadOnlyList<string?> operands, string? p = null)
         {
             var template = Spelling(backend) ?? throw new InvalidOperationException("the op table has no " + backend + " spelling of " + Op);
             var sb = new StringBuilder();
@@ -170,8 +179,12 @@ namespace Dsl.Symbolic.Ops
                 var name = template.Substring(open + 1, close - open - 1);
                 switch (name)
                 {
-                    case "a": sb.Append(a); break;
-                    case "b": sb.Append(b ?? throw new ArgumentNullException(nameof(b))); break;
+                    case "a": case "b": case "c": case "d":
+                        {
+                            int k = name[0] - 'a';
+                            sb.Append((k < operands.Count ? operands[k] : null) ?? throw new ArgumentNullException("operand {" + name + "}"));
+                            break;
+                        }
                     case "p": sb.Append(p ?? throw new ArgumentNullException(nameof(p))); break;
                     default: sb.Append(prefix(name)); break;
                 }
@@ -218,7 +231,7 @@ namespace Dsl.Symbolic.Ops
         /// <summary>The entry a <c>Dsl.Math</c> function maps to, or null.</summary>
         public static OpInfo? ByDslName(string name) => byName.TryGetValue(name, out var e) ? e : null;
 
-        /// <summary>True for elementwise operations (unary and binary).</summary>
+        /// <summary>True for elementwise operations (unary, binary and the select WhereGt).</summary>
         public static bool IsElementwise(Op op) => Get(op).IsElementwise;
 
         /// <summary>
@@ -354,6 +367,14 @@ namespace Dsl.Symbolic.Ops
             Binary(Op.Sub, "-", (a, b) => a - b);
             Binary(Op.Mul, "*", (a, b) => a * b);
             Binary(Op.Div, "/", (a, b) => a / b);
+
+            // The select l > r ? a : b (Graph.WhereGt folds and differentiates it; Max, Min and Where lower to it). The torch-op and
+            // TorchScript forms turn host operands into tensors: written by the emitters. A NaN in l or r compares false (b) everywhere:
+            // C#'s > on doubles and Vector256.GreaterThan's lanes, and torch's gt.
+            Add(new OpInfo(Op.WhereGt, null, 4, OpKind.ElementwiseSelect, ShapeRule.Broadcast, false, true, null, null, null,
+                new[] { null, null, "({a} > {b} ? {c} : {d})", "{Vector256}.ConditionalSelect({Vector256}.GreaterThan({a}, {b}), {c}, {d})", null,
+                    "({a} > {b} ? {c} : {d})" }))
+                .Subgradient = "the selected branch's derivative (at a tie l = r the second branch: ∂Max(a, b)/∂a = 1 for a > b, 0 for a ≤ b; ∂Min(a, b)/∂a = 1 for a < b, 0 for a ≥ b)";
 
             // Reductions
             Structural(Op.SumLast, null, 1, OpKind.Reduction, ShapeRule.DropLast, "{a}.sum(-1)", "{a}.sum(-1)");

@@ -124,6 +124,7 @@ namespace Dsl.Models.Tests
                 IrOp.SumLast, IrOp.SumRows, IrOp.LogSumExp, IrOp.MatVec, IrOp.MatMul, IrOp.Transpose, IrOp.Diagonal,
                 IrOp.Unsqueeze, IrOp.Broadcast, IrOp.Neighbors, IrOp.Roll,
                 IrOp.Selector,   // slices, Concat, Eye, Block: checked against autograd and closed forms in Structured/StructuredStateTests
+                IrOp.WhereGt,    // the select behind Max, Min and Where: SelectConformanceTests, on every backend
             };
             foreach (var info in OpTable.All)
             {

@@ -30,6 +30,9 @@ namespace Dsl.Symbolic.Tests.Properties
     {
         /// <summary>The operand indices that must not depend on x under each profile (beyond the op-level rules), e.g. MatVec's matrix for ΔE.</summary>
         public int[] XFreeForLaplacian { get; init; } = Array.Empty<int>();
+
+        /// <summary>The operand indices that must not depend on x under the gradient and Laplacian profiles, e.g. WhereGt's compared values.</summary>
+        public int[] XFreeForGradient { get; init; } = Array.Empty<int>();
     }
 
     /// <summary>
@@ -152,6 +155,18 @@ namespace Dsl.Symbolic.Tests.Properties
 
             var any1 = new[] { Domain.Any };
             var any2 = new[] { Domain.Any, Domain.Any };
+            var any4 = new[] { Domain.Any, Domain.Any, Domain.Any, Domain.Any };
+
+            // The select l > r ? a : b: differentiable in its branches, piecewise constant in l and r (an x-dependent comparison is
+            // refused without [Subgradient]), so the gradient and Laplacian profiles keep l and r free of x. Drawn in every main shape,
+            // with the comparison or a branch broadcast from a Scalar (and Max(a, b) = WhereGt(a, b, a, b)'s sharing).
+            specs.Add(new OpSpec(Op.WhereGt, true, true, true, MainShapes.SelectMany(s => new[]
+            {
+                new Form(s, new[] { s, s, s, s }, any4, a => E(Op.WhereGt, s, a[0], a[1], a[2], a[3]), 4) { XFreeForGradient = new[] { 0, 1 } },
+                new Form(s, new[] { s, S, s, S }, any4, a => E(Op.WhereGt, s, a[0], a[1], a[2], a[3]), 2) { XFreeForGradient = new[] { 0, 1 } },
+                new Form(s, new[] { S, S, s, s }, any4, a => E(Op.WhereGt, s, a[0], a[1], a[2], a[3]), 2) { XFreeForGradient = new[] { 0, 1 } },
+                new Form(s, new[] { s, s }, any2, a => E(Op.WhereGt, s, a[0], a[1], a[0], a[1]), 2) { XFreeForGradient = new[] { 0, 1 } },
+            }).ToArray()));
             // Reductions.
             specs.Add(new OpSpec(Op.SumLast, true, true, true, new[]
             {

@@ -113,6 +113,7 @@ namespace Dsl.Symbolic.Tests.Properties
                 case Op.Sub: n = g.Sub(A(), B()); break;
                 case Op.Mul: n = g.Mul(A(), B()); break;
                 case Op.Div: n = g.Div(A(), B()); break;
+                case Op.WhereGt: n = g.WhereGt(A(), B(), Args[2].ToGraph(g, x, memo), Args[3].ToGraph(g, x, memo)); break;
                 case Op.SumLast: n = g.SumLast(A()); break;
                 case Op.SumRows: n = g.SumRows(A()); break;
                 case Op.LogSumExp: n = g.LogSumExp(A()); break;
@@ -241,6 +242,24 @@ namespace Dsl.Symbolic.Tests.Properties
                 case Op.Sub: return Zip(a[0], a[1], (u, v) => u - v, (u, v, eu, ev, r) => eu + ev + U * Math.Abs(r));
                 case Op.Mul: return Zip(a[0], a[1], (u, v) => u * v, (u, v, eu, ev, r) => Math.Abs(v) * eu + Math.Abs(u) * ev + U * Math.Abs(r));
                 case Op.Div: return Zip(a[0], a[1], (u, v) => u / v, (u, v, eu, ev, r) => eu / Math.Abs(v) + Math.Abs(u) * ev / (v * v) + U * Math.Abs(r));
+                case Op.WhereGt:
+                    {
+                        // l > r ? a : b. Where the comparison is within the bounds of l and r (a near-tie, or a NaN), the rewritten form may
+                        // take the other branch: the bound covers both, |a − b| plus the larger branch error. NaN compares false (b).
+                        // The comparison as 1/0, its "error" 1 where |l − r| is within the bounds of l and r (a near-tie) or l − r is NaN.
+                        var cond = Zip(a[0], a[1], (l, r) => l > r ? 1 : 0, (l, r, el, er, _) => Math.Abs(l - r) <= el + er || double.IsNaN(l - r) ? 1 : 0);
+                        var full = Zip(cond, Zip(a[2], a[3], (u, v) => 0, (u, v, eu, ev, _) => 0), (m, _) => m, (m, _, em, _1, _2) => em);
+                        var av = Zip(full, a[2], (_, u) => u, (_, u, _1, eu, _2) => eu);
+                        var bv = Zip(full, a[3], (_, v) => v, (_, v, _1, ev, _2) => ev);
+                        var value = new double[full.Value.Length]; var error = new double[value.Length];
+                        for (int i = 0; i < value.Length; i++)
+                        {
+                            bool take = full.Value[i] > 0;
+                            value[i] = take ? av.Value[i] : bv.Value[i];
+                            error[i] = full.Error[i] > 0 ? Math.Abs(av.Value[i] - bv.Value[i]) + Math.Max(av.Error[i], bv.Error[i]) : take ? av.Error[i] : bv.Error[i];
+                        }
+                        return new Bounded(full.Dims, value, error);
+                    }
                 case Op.SumLast:
                 case Op.LogSumExp:
                     {

@@ -88,13 +88,19 @@ namespace Dsl.Symbolic.Tests.Properties
                         int levels = Levels(form);
                         if (levels > depth) continue;
                         bool argsXFree = xFree || !Catalog.AllowsX(spec, profile);
-                        bool XFree(int i) => argsXFree || (profile == Profile.Laplacian && form.XFreeForLaplacian.Contains(i));
+                        bool XFree(int i) => argsXFree || (profile == Profile.Laplacian && form.XFreeForLaplacian.Contains(i))
+                            || (profile != Profile.Value && form.XFreeForGradient.Contains(i));
                         Gen<Expr> Arg(int i) => form.Domains[i] == Domain.Positive
                             ? Positive(form.Args[i], depth - levels, XFree(i))
                             : Of(form.Args[i], depth - levels, XFree(i));
                         if (form.Args.Length == 1)
                         {
                             options.Add((form.Weight, Arg(0).Select(a => form.Make(new[] { a }))));
+                            continue;
+                        }
+                        if (form.Args.Length == 4)
+                        {
+                            options.Add((form.Weight, Gen.Select(Arg(0), Arg(1), Arg(2), Arg(3), (a, b, c, d) => form.Make(new[] { a, b, c, d }))));
                             continue;
                         }
                         var independent = Gen.Select(Arg(0), Arg(1), (a, b) => form.Make(new[] { a, b }));

@@ -28,7 +28,9 @@ namespace Dsl.Symbolic.Tests.Properties
                 case ShapeRule.Explicit: return null;
                 case ShapeRule.SameAsOperand: return (a!.Batched, a.Dims.ToArray());
                 case ShapeRule.Broadcast:
-                    var both = Shape.TryBroadcast(a!, b!);
+                    // numpy broadcasting of every operand (two, or WhereGt's four)
+                    Shape? both = a!;
+                    foreach (var o in n.Args.Skip(1)) both = both == null ? null : Shape.TryBroadcast(both, o.Shape);
                     return both == null ? ((bool, string[])?)(batched, new[] { "<no broadcast>" }) : (both.Batched, both.Dims.ToArray());
                 case ShapeRule.DropLast: return (a!.Batched, a.Dims.Take(a.Rank - 1).ToArray());
                 case ShapeRule.DropRows: return (a!.Batched, new[] { a.Dims[1] });

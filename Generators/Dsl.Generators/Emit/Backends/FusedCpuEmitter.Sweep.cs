@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Dsl.Symbolic.Ir;
+using Dsl.Symbolic.Ops;
 
 namespace Dsl.Generators.Emit
 {
@@ -138,7 +139,9 @@ namespace Dsl.Generators.Emit
             }
             bool here = dr == 0 && dc == 0;
             if (here && siteLocals.TryGetValue(n, out var local)) return local;
-            string expr = Apply(n, () => SiteElem(n.A, dr, dc), () => SiteElem(n.B, dr, dc));
+            string expr = n.Op == Op.WhereGt
+                ? OpTable.Get(n.Op).Spell(SpellingTarget.FusedScalar, TensorCodeEmitter.RuntimePrefix, n.Args.Select(a => (string?)SiteElem(a, dr, dc)).ToArray())   // l > r ? a : b
+                : Apply(n, () => SiteElem(n.A, dr, dc), () => SiteElem(n.B, dr, dc));
             if (!here || uses[n] < 2) return expr;
             string name = "v" + n.Id.ToString(CultureInfo.InvariantCulture);
             siteLines.Add("double " + name + " = " + expr + ";");

@@ -658,6 +658,12 @@ namespace Dsl.Generators.Emit
             }
             if (lanes && OpTable.Get(n.Op).IsElementwiseUnary)
                 return TensorCodeEmitter.Spell(OpTable.Get(n.Op), SpellingTarget.FusedVector, A(), n);   // Vector256 functions or FusedKernels overloads
+            if (n.Op == Op.WhereGt)
+            {
+                // l > r ? a : b: a C# conditional per element, Vector256.ConditionalSelect(GreaterThan(l, r), a, b) per lane.
+                var operands = n.Args.Select(a => (string?)Elem(a, Map(idx, n.Shape, a.Shape))).ToArray();
+                return OpTable.Get(n.Op).Spell(lanes ? SpellingTarget.FusedVector : SpellingTarget.FusedScalar, TensorCodeEmitter.RuntimePrefix, operands);
+            }
             return Apply(n, A, B);
         }
 

@@ -148,6 +148,11 @@ namespace Dsl.Generators.Emit
                 case Op.Mul: return Binary(n, "*");
                 case Op.Div: return Binary(n, "/");
                 case Op.MatVec: return MatVec(n);
+                case Op.WhereGt:
+                    // l > r ? a : b: torch.where(l.gt(r), a, b), a host operand as a 0-dim tensor of x's dtype and device.
+                    return Ops + "WhereGt(" + string.Join(", ", n.Args.Select(a => IsHost(a)
+                        ? Ops + "Full(new long[0], " + Host(a) + ", dtype: " + batchReference + ".dtype, device: " + batchReference + ".device)"
+                        : Operand(a, n.Shape))) + ")";
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
                 case Op.Roll: return RuntimeNames.GeneratedCode.Lattice.Roll + "(" + names[n.A] + ", (long)" + Host(n.B) + ", " + ((int)n.Args[2].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";   // never the culture's minus sign
                 case Op.Selector:
@@ -318,7 +323,7 @@ namespace Dsl.Generators.Emit
                     {
                         var info = OpTable.Get(n.Op);
                         if (!info.IsElementwise || info.Spelling(SpellingTarget.Host) == null) throw new InvalidOperationException("not a host operation: " + n.Op);
-                        return info.Spell(SpellingTarget.Host, RuntimePrefix, Host(n.A), info.Arity == 2 ? Host(n.B) : null, info.HasParameter ? Literal(n.Value) : null);
+                        return info.Spell(SpellingTarget.Host, RuntimePrefix, n.Args.Select(a => (string?)Host(a)).ToArray(), info.HasParameter ? Literal(n.Value) : null);
                     }
             }
         }

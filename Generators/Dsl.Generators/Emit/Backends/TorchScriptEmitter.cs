@@ -142,6 +142,19 @@ namespace Dsl.Generators.Emit
                 case Op.Mul: return Binary(n, "*");
                 case Op.Div: return Binary(n, "/");
                 case Op.MatVec: return MatVec(n);
+                case Op.WhereGt:
+                    {
+                        // l > r ? a : b: torch.where takes tensors, so a host operand is a 0-dim tensor of x's dtype and device, filled
+                        // from the double (torch.tensor of a float goes through float32: −1e20 would come back as −1.00000002e20).
+                        string Arg(Node a) => HostValues.IsHost(a) ? "x.new_full([1], " + Host(a) + ").squeeze(0)" : Operand(a, n.Shape);
+                        // The comparison takes a float on one side: the tensor first (l > h, or r < h for a host l).
+                        Node l = n.Args[0], r = n.Args[1];
+                        bool hostL = HostValues.IsHost(l), hostR = HostValues.IsHost(r);
+                        string mask = hostR && !hostL ? Operand(l, n.Shape) + " > " + Host(r)
+                            : hostL && !hostR ? Operand(r, n.Shape) + " < " + Host(l)
+                            : Arg(l) + " > " + Arg(r);
+                        return "torch.where(" + mask + ", " + Arg(n.Args[2]) + ", " + Arg(n.Args[3]) + ")";
+                    }
                 case Op.Broadcast: return Broadcast(n.A, n.Shape);
                 case Op.Roll:
                     {

@@ -199,6 +199,10 @@ namespace Dsl.Generators.Lowering
                             }
                         });
                     }
+                case ExprKind.Compare:
+                    throw Error(DiagnosticDescriptors.Unsupported, e, "A comparison outside Where's condition", modelName, DiagnosticDescriptors.ComparisonAdvice);
+                case ExprKind.Call when e.Text == "Where":
+                    return LowerWhere(e);
                 case ExprKind.Call when e.Text == "Index" || e.Text == "Slice" || e.Text == "Eye" || e.Text == "Zeros" || e.Text == "Ones":
                     return Structured(e);
                 case ExprKind.Call when e.Text == "Grad" && e.Args.Count == 3 && e.Args[0].Kind == ExprKind.Bound:
@@ -215,6 +219,30 @@ namespace Dsl.Generators.Lowering
             }
         }
 
+        /// <summary>
+        /// Where(u op v, a, b) as the one select WhereGt(l, r, a, b) = l &gt; r ? a : b: u &gt; v is (u, v, a, b), u &lt; v is (v, u, a, b),
+        /// u &gt;= v is not(v &gt; u), (v, u, b, a), and u &lt;= v is not(u &gt; v), (u, v, b, a). So a NaN in u or v takes b for &gt; and &lt;, a for
+        /// &gt;= and &lt;= (Dsl.Math.Where's eager definition, the same negations).
+        /// </summary>
+        private Node LowerWhere(ExprSpec e)
+        {
+            if (e.Args.Count != 3 || e.Args[0].Kind != ExprKind.Compare)
+                throw Error(DiagnosticDescriptors.Unsupported, e, "This Where call", modelName, DiagnosticDescriptors.ComparisonAdvice);
+            var cond = e.Args[0];
+            Node u = Lower(cond.Args[0]), v = Lower(cond.Args[1]), a = Lower(e.Args[1]), b = Lower(e.Args[2]);
+            return Shaped(e, () =>
+            {
+                switch (cond.Text)
+                {
+                    case ">": return g.WhereGt(u, v, a, b);
+                    case "<": return g.WhereGt(v, u, a, b);
+                    case ">=": return g.WhereGt(v, u, b, a);
+                    case "<=": return g.WhereGt(u, v, b, a);
+                    default: throw Error(DiagnosticDescriptors.Unsupported, cond, "The comparison '" + cond.Text + "'", modelName, DiagnosticDescriptors.ComparisonAdvice);
+                }
+            });
+        }
+
         private Node Call(ExprSpec e, Node[] a)
         {
             // The elementwise functions of Dsl.Math: one op each, by the op table's DSL name.
@@ -229,6 +257,12 @@ namespace Dsl.Generators.Lowering
                     if (!a[1].IsConst) throw Error(DiagnosticDescriptors.Unsupported, e, "Pow with a non-constant exponent", modelName, "the exponent must be a literal or a constant");
                     return g.Pow(a[0], a[1].Value);
                 case "LogSumExp": return g.LogSumExp(One(e, a));
+                case "Max":                                                                      // a > b ? a : b: a tie (and a NaN in a) takes b
+                    Arity(e, a, 2);
+                    return g.WhereGt(a[0], a[1], a[0], a[1]);
+                case "Min":                                                                      // b > a ? a : b: a tie (and a NaN in b) takes b
+                    Arity(e, a, 2);
+                    return g.WhereGt(a[1], a[0], a[0], a[1]);
                 case "Sum":
                     {
                         var v = One(e, a);

@@ -129,7 +129,8 @@ namespace Dsl.Generators.Parsing
         /// <summary>Stores a value as a numbered local so that shared subexpressions stay shared (linear size).</summary>
         private ExprSpec Bind(ExprSpec value, Location location)
         {
-            if (value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Condition || value.Kind == ExprKind.Hidden || value.Kind == ExprKind.Hyper || value.Kind == ExprKind.Bound)
+            // A comparison (a Dsl.Cond local) is substituted where it is used: it is only ever Where's condition, never a value.
+            if (value.Kind == ExprKind.Compare || value.Kind == ExprKind.Local || value.Kind == ExprKind.Const || value.Kind == ExprKind.Param || value.Kind == ExprKind.Input || value.Kind == ExprKind.Condition || value.Kind == ExprKind.Hidden || value.Kind == ExprKind.Hyper || value.Kind == ExprKind.Bound)
                 return value;
             locals.Add(value);
             return new ExprSpec(ExprKind.Local, "", locals.Count - 1, EquatableArray<ExprSpec>.Empty, LocationInfo.From(location));
@@ -174,6 +175,23 @@ namespace Dsl.Generators.Parsing
                         if (left == null || right == null) return null;
                         return new ExprSpec(ExprKind.Binary, binary.OperatorToken.Text, 0, new[] { left, right }.ToEquatableArray(), location);
                     }
+                case BinaryExpressionSyntax comparison when IsComparison(comparison.Kind()):
+                    {
+                        // u > v (and <, >=, <=) over Scalars and Vecs is a Dsl.Cond or Dsl.VecCond, the condition of Where(cond, a, b) and nothing else.
+                        var condType = semantic.GetTypeInfo(comparison, ct).Type?.ToDisplayString();
+                        if (condType != "Dsl.Cond" && condType != "Dsl.VecCond")
+                        {
+                            Fail(comparison.GetLocation(), "The comparison '" + Shorten(comparison.ToString()) + "'", DiagnosticDescriptors.ComparisonAdvice);
+                            return null;
+                        }
+                        var left = ReadExpr(comparison.Left, semantic, env, depth + 1);
+                        var right = ReadExpr(comparison.Right, semantic, env, depth + 1);
+                        if (left == null || right == null) return null;
+                        return new ExprSpec(ExprKind.Compare, comparison.OperatorToken.Text, 0, new[] { left, right }.ToEquatableArray(), location);
+                    }
+                case ConditionalExpressionSyntax conditional:
+                    Fail(conditional.GetLocation(), "The conditional expression '" + Shorten(conditional.ToString()) + "'", DiagnosticDescriptors.ComparisonAdvice);
+                    return null;
                 case IdentifierNameSyntax _:
                 case MemberAccessExpressionSyntax _:
                     return ReadReference(expr, semantic, env, location);
@@ -422,6 +440,10 @@ namespace Dsl.Generators.Parsing
         }
 
         private static readonly HashSet<string> SystemMathFunctions = new HashSet<string> { "Exp", "Log", "Sqrt", "Pow", "Tanh", "Abs", "Sign", "Floor", "Round", "Sin", "Cos", "Tan" };
+
+        private static bool IsComparison(SyntaxKind kind) =>
+            kind == SyntaxKind.GreaterThanExpression || kind == SyntaxKind.LessThanExpression || kind == SyntaxKind.GreaterThanOrEqualExpression
+            || kind == SyntaxKind.LessThanOrEqualExpression || kind == SyntaxKind.EqualsExpression || kind == SyntaxKind.NotEqualsExpression;
 
         private static bool IsArithmetic(SyntaxKind kind) =>
             kind == SyntaxKind.AddExpression || kind == SyntaxKind.SubtractExpression || kind == SyntaxKind.MultiplyExpression || kind == SyntaxKind.DivideExpression;
