@@ -20,8 +20,9 @@ namespace Dsl
             var value = f(new Vec(input)).Tensor;
             if (value.dim() > 1) throw new ArgumentException("Grad differentiates a Scalar function (one value per sample), got a value of shape [" + string.Join(", ", value.shape) + "].", nameof(f));
             if (!value.requires_grad) return new Vec(zeros_like(input));
-            var result = autograd.grad(new[] { value.sum() }, new[] { input }, retain_graph: true, create_graph: true, allow_unused: true)[0];
-            return new Vec(result is null || result.IsInvalid ? zeros_like(input) : result);
+            var result = GuardedAutograd.Grad(new AutogradCaller("Dsl.Math.Grad (the eager equation)", "the function given to Grad", "its Vec argument",
+                "give Grad a function that is differentiable in its argument"), value.sum(), input, retainGraph: true, createGraph: true);
+            return new Vec(result ?? zeros_like(input));
         }
 
         /// <summary>The Vec of n zeros (a constant; torch's default dtype, promoted in a product with x).</summary>
