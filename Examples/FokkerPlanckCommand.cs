@@ -9,7 +9,7 @@ namespace Dsl.Examples
     {
         public static Command Build(GalleryOptions o)
         {
-            var sde = new Option<string>("--sde") { Description = "ve, vp, subvp, cosine, bm (Brownian motion) or ou (Ornstein–Uhlenbeck).", DefaultValueFactory = _ => "vp" };
+            var sde = new Option<string>("--sde") { Description = "ve, vp, subvp, cosine, bm (Brownian motion), ou (Ornstein–Uhlenbeck), or the general linear SDEs rotating-ou (matrix drift, anisotropic diffusion) and diagonal-vp (a β schedule per coordinate).", DefaultValueFactory = _ => "vp" };
             var data = new Option<string>("--data") { Description = "gaussian (N(μ, 0.5²I), D = 2) or gmm (0.2·N((−5,−5), I) + 0.8·N((5,5), I)).", DefaultValueFactory = _ => "gaussian" };
             var times = new Option<int>("--times") { Description = "Times evenly spread over [0.05T, 0.95T].", DefaultValueFactory = _ => 12 }.AtLeast(1);
             var points = new Option<int>("--points") { Description = "Points drawn from pₜ at each time.", DefaultValueFactory = _ => 256 }.AtLeast(2);
