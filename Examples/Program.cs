@@ -56,6 +56,7 @@ namespace Dsl.Examples
             root.Subcommands.Add(DdpmCommands.Build(gallery));
             foreach (var command in ScoreSdeCommands.Build(gallery)) root.Subcommands.Add(command);
             root.Subcommands.Add(LinearSdeCommand.Build(gallery));
+            root.Subcommands.Add(FokkerPlanckCommand.Build(gallery));
             root.Subcommands.Add(KineticLangevinCommand.Build(gallery));
             foreach (var command in GuidedCommands.Build(gallery)) root.Subcommands.Add(command);
             foreach (var command in FamilyCommands.Build(gallery)) root.Subcommands.Add(command);
