@@ -26,6 +26,20 @@ namespace Dsl.Symbolic.Calculus
         /// <summary>The highest polynomial degree in t the closed form expands; above it the kernel is tabulated (DSL0015).</summary>
         public const int MaxDegree = 16;
 
+        /// <summary>
+        /// B(t) = ∫₀ᵗ b for a coefficient <paramref name="b"/> that is a polynomial in <paramref name="t"/> with time-free
+        /// coefficients (the exponent of m(t) = exp(∫₀ᵗ a) above); throws <see cref="IntegrationUnsupportedException"/> otherwise.
+        /// </summary>
+        public static Node Integral(Graph g, Node b, Node t)
+        {
+            var algebra = new Algebra(g, t);
+            var series = algebra.Convert(b);
+            if (series.Any(term => term.P.Length > 1 || term.P.Length == 1 && !algebra.IsZero(term.P[0])))
+                throw new IntegrationUnsupportedException("the coefficient b(t) is not a polynomial in t");
+            var poly = algebra.Sum(series.Select(term => algebra.Scale(term.Q, term.P.Length == 1 ? g.Exp(term.P[0]) : g.Const(1))));
+            return algebra.ToNode(algebra.Antiderivative(poly));
+        }
+
         /// <summary>(m(t), v(t)) for drift coefficient <paramref name="a"/> and squared diffusion <paramref name="g2"/>, both functions of <paramref name="t"/>.</summary>
         public static (Node Mean, Node Variance) Marginal(Graph g, Node a, Node g2, Node t)
         {
