@@ -310,6 +310,7 @@ namespace Dsl.Models.Tests
         [Theory]
         [InlineData("rotating-ou", "MatrixExponential")]
         [InlineData("diagonal-vp", "ClosedForm")]
+        [InlineData("matrix-vp", "TimeChangedMatrixExponential")]
         public void Linear_sde_reports_kernel_errors_below_1e_8(string example, string form)
         {
             var json = Gallery.RunJson("linear-sde", "--example", example);

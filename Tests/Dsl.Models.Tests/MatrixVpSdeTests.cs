@@ -20,7 +20,7 @@ namespace Dsl.Models.Tests
 
         [Drift] Vec F(Vec x, Scalar t) => -(1 + t) * Dsl.Math.MatVec(A, x);
 
-        [Diffusion] Mat G(Scalar t) => Sqrt(2 + 2 * t) * L;
+        [Diffusion] Mat G(Scalar t) => Dsl.Math.Sqrt(2 + 2 * t) * L;
     }
 
     /// <summary>

@@ -67,15 +67,26 @@ namespace Dsl.Generators.Lowering
             return (Build(g, c, timed), Build(g, 1, free));
         }
 
-        /// <summary>g²/b when every factor that reads t cancels (g² written as c·Πfᵢ^pᵢ, (√u)² = u), else null.</summary>
+        /// <summary>
+        /// g²/b when it is free of t, else null: g² and b written as c·Πfᵢ^pᵢ ((√u)² = u), equal factors cancel, and what reads t
+        /// must then be a constant ratio of polynomials in t (<see cref="TimeIntegral.ConstantRatio"/>).
+        /// </summary>
         private static Node? Ratio(Graph g, Node diffusion, Node b, Node t)
         {
             double c = 1;
             var factors = new List<(Node, double)>();
             if (!Flatten(diffusion, 2, ref c, factors) || !Flatten(b, -1, ref c, factors)) return null;
+            if (double.IsNaN(c) || double.IsInfinity(c)) return null;
             var rest = Combine(factors);
-            if (rest.Any(f => Reads(f.Factor, t)) || double.IsNaN(c) || double.IsInfinity(c)) return null;
-            return Build(g, c, rest);
+            var timed = rest.Where(f => Reads(f.Factor, t)).ToList();
+            var free = rest.Where(f => !Reads(f.Factor, t)).ToList();
+            var result = Build(g, c, free);
+            if (timed.Count == 0) return result;
+            // Factors that read t and do not cancel as nodes: the polynomial ratio Π f^p (p > 0) / Π f^−p (p < 0) must be a constant.
+            var up = Build(g, 1, timed.Where(f => f.Power > 0).ToList());
+            var down = Build(g, 1, timed.Where(f => f.Power < 0).Select(f => (f.Factor, -f.Power)).ToList());
+            var ratio = TimeIntegral.ConstantRatio(g, up, down, t);
+            return ratio == null ? null : g.Mul(ratio, result);
         }
 
         private static bool Reads(Node n, Node t) => Topology.Order(new[] { n }).Contains(t);
