@@ -113,6 +113,7 @@ namespace Dsl.Models
             ("OrnsteinUhlenbeck", OrnsteinUhlenbeck.Info),
             ("RotatingOrnsteinUhlenbeck", RotatingOrnsteinUhlenbeck.Info),
             ("DiagonalVpSde", DiagonalVpSde.Info),
+            ("MatrixVpSde", MatrixVpSde.Info),
             ("KineticLangevin", KineticLangevin.Info),
         };
 
