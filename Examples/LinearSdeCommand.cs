@@ -4,12 +4,12 @@ using Dsl.Examples.Experiments;
 
 namespace Dsl.Examples
 {
-    /// <summary>`dsl linear-sde --example rotating-ou|diagonal-vp`: the generated kernel of a general linear SDE against its closed form.</summary>
+    /// <summary>`dsl linear-sde --example rotating-ou|diagonal-vp|matrix-vp`: the generated kernel of a general linear SDE against its closed form.</summary>
     internal static class LinearSdeCommand
     {
         public static Command Build(GalleryOptions o)
         {
-            var example = new Option<string>("--example") { Description = "rotating-ou (2-D OU, rotation + damping, anisotropic diffusion) or diagonal-vp (VP SDE with a β schedule per coordinate).", DefaultValueFactory = _ => "rotating-ou" };
+            var example = new Option<string>("--example") { Description = "rotating-ou (2-D OU, rotation + damping, anisotropic diffusion) diagonal-vp (VP SDE with a β schedule per coordinate) or matrix-vp (VP SDE with a drift matrix, −½β(t)A x: the time-changed matrix exponential).", DefaultValueFactory = _ => "rotating-ou" };
             var command = new Command("linear-sde", "The generated Gaussian kernel N(Φ(t)x₀, Σ(t)) of a general linear SDE against its closed form: the largest errors of Φ and Σ over 50 times in (0, T].");
             command.Options.Add(example);
             command.SetAction(r => o.Run("linear-sde", r, run =>

@@ -115,6 +115,7 @@ namespace Dsl.Models
             ("OrnsteinUhlenbeck", OrnsteinUhlenbeck.Info),
             ("RotatingOrnsteinUhlenbeck", RotatingOrnsteinUhlenbeck.Info),
             ("DiagonalVpSde", DiagonalVpSde.Info),
+            ("MatrixVpSde", MatrixVpSde.Info),
             ("KineticLangevin", KineticLangevin.Info),
         };
 

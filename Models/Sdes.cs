@@ -171,4 +171,44 @@ namespace Dsl.Models
             return sde;
         }
     }
+
+    /// <summary>
+    /// A VP SDE with a drift matrix: dx = −½β(t)A x dt + √β(t) diag(σ) dw, β(t) = β_min + t(β_max − β_min), with a trainable
+    /// [Param] Mat A and [Param] Vec σ. F = b(t)·A with b = −½β and GGᵀ = β·diag(σ²) = b(t)·(−2 diag(σ²)), so the time change
+    /// u = B(t) = ∫₀ᵗ b = −½(β_min t + ½(β_max − β_min)t²) makes the coefficients constant: Φ(t) = exp(B(t)A) and Σ(t) is Van Loan's
+    /// Σ of (A, −2 diag(σ²)) at B(t) — in closed form and differentiable in A and σ. For A = I and σ = 1 it is the VP SDE.
+    /// </summary>
+    [Sde]
+    public partial class MatrixVpSde
+    {
+        /// <summary>β(0).</summary>
+        public double BetaMin { get; init; } = 0.1;
+
+        /// <summary>β(1).</summary>
+        public double BetaMax { get; init; } = 20.0;
+
+        /// <summary>The drift matrix A (F = −½β(t)A).</summary>
+        [Param("D,D", Init = 0.0)] public Mat A;
+
+        /// <summary>The per-coordinate diffusion scale σ.</summary>
+        [Param("D", Init = 1.0)] public Vec Sigma;
+
+        Scalar Beta(Scalar t) => BetaMin + t * (BetaMax - BetaMin);
+
+        [Drift] Vec F(Vec x, Scalar t) => -0.5 * Beta(t) * MatVec(A, x);
+
+        [Diffusion] Vec G(Scalar t) => Sqrt(Beta(t)) * Sigma;
+
+        /// <summary>The SDE over D = sigma.Length coordinates with drift matrix <paramref name="a"/> [D, D] (row-major) and σ (float64 parameters).</summary>
+        public static MatrixVpSde Create(double[] a, double[] sigma, double betaMin = 0.1, double betaMax = 20.0)
+        {
+            var sde = new MatrixVpSde(sigma.Length) { BetaMin = betaMin, BetaMax = betaMax };
+            TorchSharp.ModuleExtensionMethods.to(sde, TorchSharp.torch.ScalarType.Float64);
+            using var at = TorchSharp.torch.tensor(a, new long[] { sigma.Length, sigma.Length }, TorchSharp.torch.ScalarType.Float64);
+            using var st = TorchSharp.torch.tensor(sigma, new long[] { sigma.Length }, TorchSharp.torch.ScalarType.Float64);
+            sde.SetParameter("A", at);
+            sde.SetParameter("Sigma", st);
+            return sde;
+        }
+    }
 }

@@ -10,7 +10,10 @@ namespace Dsl.Examples.Experiments
     /// <summary>The generated Gaussian kernel of a general linear SDE against its closed form (float64), for `dsl linear-sde`.</summary>
     internal static class LinearSdeExperiments
     {
-        public static readonly string[] Examples = { "rotating-ou", "diagonal-vp" };
+        public static readonly string[] Examples = { "rotating-ou", "diagonal-vp", "matrix-vp" };
+
+        // matrix-vp: A = R(θ) diag(λ₁, λ₂) R(θ)ᵀ symmetric, σ the same in both coordinates, linear β from 0.1 to 20.
+        private const double Theta = 0.4, Lambda1 = 1.0, Lambda2 = 2.5, MatrixSigma = 0.7;
 
         /// <summary>One example's kernel form and its largest errors against the closed form over a grid of times.</summary>
         public sealed record KernelErrors(string Example, string Sde, string KernelForm, string DiffusionForm, double[] Times, double MaxTransitionError, double MaxCovarianceError);
@@ -20,6 +23,8 @@ namespace Dsl.Examples.Experiments
         {
             IGeneralSde sde = example == "rotating-ou"
                 ? RotatingOrnsteinUhlenbeck.Create(1.0, 2.0, 1.0, 0.3)
+                : example == "matrix-vp"
+                ? MatrixVpSde.Create(MatrixVpA(), new[] { MatrixSigma, MatrixSigma }, 0.1, 20.0)
                 : DiagonalVpSde.Create(new[] { 0.1, 1.0, 0.5 }, new[] { 40.0, 45.0, 38.0 });
             try
             {
@@ -30,7 +35,7 @@ namespace Dsl.Examples.Experiments
                 double phiError = 0, sigmaError = 0;
                 for (int k = 0; k < times.Length; k++)
                 {
-                    var (p, s) = example == "rotating-ou" ? RotatingOu(times[k], 1.0, 2.0, 1.0, 0.3) : DiagonalVp(times[k], new[] { 0.1, 1.0, 0.5 }, new[] { 40.0, 45.0, 38.0 });
+                    var (p, s) = example == "rotating-ou" ? RotatingOu(times[k], 1.0, 2.0, 1.0, 0.3) : example == "matrix-vp" ? MatrixVp(times[k]) : DiagonalVp(times[k], new[] { 0.1, 1.0, 0.5 }, new[] { 40.0, 45.0, 38.0 });
                     for (int i = 0; i < sde.Dim; i++)
                         for (int j = 0; j < sde.Dim; j++)
                         {
@@ -57,6 +62,27 @@ namespace Dsl.Examples.Experiments
             double isn = (-ea * (a * System.Math.Sin(b * t) + b * System.Math.Cos(b * t)) + b) / n;
             double p = (s1 * s1 + s2 * s2) / 2, q = (s1 * s1 - s2 * s2) / 2;
             return (phi, new[,] { { p * i0 + q * ic, q * isn }, { q * isn, p * i0 - q * ic } });
+        }
+
+        private static double[] MatrixVpA()
+        {
+            double c = System.Math.Cos(Theta), s = System.Math.Sin(Theta);
+            return new[] { Lambda1 * c * c + Lambda2 * s * s, (Lambda1 - Lambda2) * c * s, (Lambda1 - Lambda2) * c * s, Lambda1 * s * s + Lambda2 * c * c };
+        }
+
+        /// <summary>
+        /// dx = −½β(t)A x dt + √β(t)σ dw with A = R diag(λ) Rᵀ: in A's eigenbasis, per eigenvalue, Φ = R diag(e^{λᵢB}) Rᵀ and
+        /// Σ = R diag(σ²(1 − e^{2λᵢB})/λᵢ) Rᵀ with B(t) = −½(β_min t + ½(β_max − β_min)t²) (the eigen-decomposition, not a matrix exponential).
+        /// </summary>
+        public static (double[,] Phi, double[,] Sigma) MatrixVp(double t)
+        {
+            double big = -0.5 * (0.1 * t + 0.5 * (20.0 - 0.1) * t * t);
+            double c = System.Math.Cos(Theta), s = System.Math.Sin(Theta);
+            double[] l = { Lambda1, Lambda2 };
+            var p = l.Select(x => System.Math.Exp(x * big)).ToArray();
+            var v = l.Select(x => MatrixSigma * MatrixSigma * (1 - System.Math.Exp(2 * x * big)) / x).ToArray();
+            double[,] Rot(double[] e) => new[,] { { c * c * e[0] + s * s * e[1], c * s * (e[0] - e[1]) }, { c * s * (e[0] - e[1]), s * s * e[0] + c * c * e[1] } };
+            return (Rot(p), Rot(v));
         }
 
         /// <summary>βᵢ(t) linear per coordinate: Φ = diag(exp(−½Bᵢ)), Σ = diag(1 − exp(−Bᵢ)), Bᵢ = ∫₀ᵗβᵢ.</summary>

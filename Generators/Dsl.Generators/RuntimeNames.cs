@@ -291,6 +291,8 @@ namespace Dsl.Generators
                 public const string MatrixExponential = Name + ".MatrixExponential";
                 /// <summary>RK4 in float64.</summary>
                 public const string Tabulated = Name + ".Tabulated";
+                /// <summary>Van Loan at the integrated coefficient B(t).</summary>
+                public const string TimeChangedMatrixExponential = Name + ".TimeChangedMatrixExponential";
             }
 
             /// <summary>When the TorchScript kernels run.</summary>

@@ -25,6 +25,11 @@ namespace Dsl.Sde
         MatrixExponential,
         /// <summary>Φ′ = FΦ, Σ′ = FΣ + ΣFᵀ + GGᵀ integrated in float64 by RK4 on a fine grid (not differentiable in the parameters).</summary>
         Tabulated,
+        /// <summary>
+        /// F(t) = b(t)·A with A free of t and G(t)G(t)ᵀ = b(t)·Q with Q free of t: Φ = exp(B(t)A), B(t) = ∫₀ᵗ b in closed form,
+        /// and Σ from Van Loan's block exponential of [[A, Q], [0, −Aᵀ]]·B(t) (the time change u = B(t) makes the coefficients constant).
+        /// </summary>
+        TimeChangedMatrixExponential,
     }
 
     /// <summary>

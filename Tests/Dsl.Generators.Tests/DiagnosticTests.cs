@@ -53,7 +53,25 @@ namespace Dsl.Generators.Tests
         [Fact]
         public void DSL0015_a_time_dependent_drift_matrix_is_tabulated() => AssertDiagnostic("DSL0015",
             "[Sde] public partial class S { [Param(\"D,D\")] public Mat A; [Drift] Vec [|F|](Vec x, Scalar t) => (1 + t) * MatVec(A, x); [Diffusion] Scalar G(Scalar t) => 1 + 0 * t; }",
-            "RK4");
+            "RK4 on 2048 steps of Φ′ = FΦ, Σ′ = FΣ + ΣFᵀ + GGᵀ (not differentiable in the parameters): the drift matrix is b(t)·A, but GGᵀ is not a constant multiple of b(t)·Q with Q free of t");
+
+        [Fact]
+        public void DSL0015_a_drift_matrix_that_is_not_a_multiple_of_one_matrix_is_tabulated() => AssertDiagnostic("DSL0015",
+            "[Sde] public partial class S { [Param(\"D,D\")] public Mat A; [Param(\"D,D\")] public Mat B; [Drift] Vec [|F|](Vec x, Scalar t) => MatVec(A, x) + t * MatVec(B, x); [Diffusion] Scalar G(Scalar t) => Sqrt(1 + t); }",
+            "the drift matrix M(t) is not b(t)·A with b a scalar function of t and A free of t");
+
+        [Fact]
+        public void DSL0015_a_drift_matrix_plus_a_multiple_of_the_identity_is_tabulated() => AssertDiagnostic("DSL0015",
+            "[Sde] public partial class S { [Param(\"D,D\")] public Mat A; [Drift] Vec [|F|](Vec x, Scalar t) => (1 + t) * MatVec(A, x) - t * x; [Diffusion] Scalar G(Scalar t) => Sqrt(1 + t); }",
+            "F(t) has an a(t)·I or diag(d(t)) part besides the drift matrix M(t)");
+
+        [Fact]
+        public void A_drift_b_of_t_times_A_with_noise_b_of_t_times_Q_is_in_closed_form()
+        {
+            var run = GeneratorFixture.Run(Usings + "[Sde] public partial class S { [Param(\"D,D\")] public Mat A; [Param(\"D\")] public Vec Sigma; "
+                + "[Drift] Vec F(Vec x, Scalar t) => -0.5 * (0.1 + 19.9 * t) * MatVec(A, x); [Diffusion] Vec G(Scalar t) => Sqrt(0.1 + 19.9 * t) * Sigma; }\n}");
+            Assert.Empty(run.Dsl());
+        }
 
         [Fact]
         public void DSL0013_a_vec_diffusion_of_the_wrong_size() => AssertDiagnostic("DSL0013",

@@ -19,7 +19,7 @@ namespace Dsl.Generators.Tests
 
         public static TheoryData<string> SdeNames() => new TheoryData<string>
         {
-            "VeSde", "VpSde", "SubVpSde", "BrownianMotion", "OrnsteinUhlenbeck", "CosineVpSde", "RotatingOrnsteinUhlenbeck", "DiagonalVpSde", "KineticLangevin",
+            "VeSde", "VpSde", "SubVpSde", "BrownianMotion", "OrnsteinUhlenbeck", "CosineVpSde", "RotatingOrnsteinUhlenbeck", "DiagonalVpSde", "MatrixVpSde", "KineticLangevin",
         };
 
         [Theory]

@@ -51,7 +51,7 @@ namespace Dsl.Models.Tests
             Assert.Equal(0, code);
             using var doc = JsonDocument.Parse(output.TrimEnd().Split('\n').Last());
             Assert.Equal(ModelCatalog.All.Count + ModelCatalog.NoiseConditional.Count + ModelCatalog.Conditioned.Count + ModelCatalog.Beyond.Count + ModelCatalog.Sdes.Count + ModelCatalog.Families.Count, doc.RootElement.GetArrayLength());
-            foreach (var sde in new[] { "VeSde", "RotatingOrnsteinUhlenbeck", "DiagonalVpSde", "KineticLangevin" })
+            foreach (var sde in new[] { "VeSde", "RotatingOrnsteinUhlenbeck", "DiagonalVpSde", "MatrixVpSde", "KineticLangevin" })
                 Assert.Contains(doc.RootElement.EnumerateArray(), e => e.GetProperty("model").GetString() == sde && e.GetProperty("equation").GetString()!.StartsWith("dx = (", StringComparison.Ordinal));
         }
     

@@ -310,6 +310,7 @@ namespace Dsl.Models.Tests
         [Theory]
         [InlineData("rotating-ou", "MatrixExponential")]
         [InlineData("diagonal-vp", "ClosedForm")]
+        [InlineData("matrix-vp", "TimeChangedMatrixExponential")]
         public void Linear_sde_reports_kernel_errors_below_1e_8(string example, string form)
         {
             var json = Gallery.RunJson("linear-sde", "--example", example);
@@ -400,6 +401,8 @@ namespace Dsl.Models.Tests
             using (var a = tensor(new[] { -g, -w, w, -g }, new long[] { 2, 2 }, ScalarType.Float64)) sde.SetParameter("A", a);
             using (var s = tensor(new[] { s1, s2 }, ScalarType.Float64)) sde.SetParameter("Sigma", s);
             Assert.Equal(GaussianKernelForm.Tabulated, sde.KernelForm);
+            // F = (1 + t)A is b(t)·A, but GGᵀ = diag(σ²) is not a constant multiple of (1 + t)·Q: no time change, so RK4.
+            Assert.Contains(TimeScaledOrnsteinUhlenbeck.Info.Notes, n => n.Contains("RK4") && n.Contains("GGᵀ is not a constant multiple of b(t)·Q"));
             double B(double t) => t + t * t / 2;
             var times = new[] { 0.05, 0.6, 1.3, 2.0 };
             using var tt = tensor(times, ScalarType.Float64);

@@ -27,6 +27,35 @@ namespace Dsl.Symbolic.Tests
 
         [Theory]
         [InlineData(0.0)]
+        [InlineData(0.4)]
+        [InlineData(1.0)]
+        public void Integral_of_a_polynomial_coefficient_is_its_antiderivative(double time)
+        {
+            var g = new Graph();
+            var t = g.Condition("t");
+            var integral = TimeIntegral.Integral(g, g.Mul(g.Const(-0.5), Beta(g, t)), t);
+            var ev = new Evaluator(new Dictionary<string, DenseValue>(), Hypers, new Dictionary<string, int>());
+            Assert.Equal(-0.5 * B(time), ev.Evaluate(integral, Array.Empty<double>(), new Dictionary<string, double> { ["t"] = time }).Scalar, 12);
+            Assert.Throws<IntegrationUnsupportedException>(() => TimeIntegral.Integral(g, g.Exp(t), t));
+        }
+
+        [Fact]
+        public void Constant_ratio_of_polynomials_in_t_is_found_and_a_varying_one_is_not()
+        {
+            var g = new Graph();
+            var t = g.Condition("t");
+            var ratio = TimeIntegral.ConstantRatio(g, g.Add(g.Const(2), g.Mul(g.Const(2), t)), g.Neg(g.Add(g.Const(1), t)), t);
+            Assert.NotNull(ratio);
+            Assert.True(ratio!.IsConst && ratio.Value == -2, "(2 + 2t)/(−(1 + t)) = " + ratio);
+            var withHyper = TimeIntegral.ConstantRatio(g, g.Mul(g.Hyper("sig"), Beta(g, t)), Beta(g, t), t);
+            var ev = new Evaluator(new Dictionary<string, DenseValue>(), Hypers, new Dictionary<string, int>());
+            Assert.Equal(1.3, ev.Evaluate(withHyper!, Array.Empty<double>(), new Dictionary<string, double>()).Scalar, 12);
+            Assert.Null(TimeIntegral.ConstantRatio(g, g.Add(g.Const(1), t), g.Add(g.Const(1), g.Square(t)), t));
+            Assert.Null(TimeIntegral.ConstantRatio(g, g.Exp(t), g.Add(g.Const(1), t), t));
+        }
+
+        [Theory]
+        [InlineData(0.0)]
         [InlineData(0.01)]
         [InlineData(0.3)]
         [InlineData(1.0)]

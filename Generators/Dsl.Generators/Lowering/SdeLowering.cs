@@ -44,13 +44,16 @@ namespace Dsl.Generators.Lowering
 
     /// <summary>
     /// A general SDE lowered: the drift's linear parts F(t) = a(t)I + diag(d(t)) + M(t) when it is linear, the kernel per
-    /// coordinate in closed form when F and G are diagonal and the time integrals have one, and the facts the planner reads.
+    /// coordinate in closed form when F and G are diagonal and the time integrals have one, the time change B(t), A, Q when
+    /// F = b(t)·A and GGᵀ = b(t)·Q, and the facts the planner reads.
     /// </summary>
     public sealed class GeneralSdeParts
     {
         internal GeneralSdeParts(int diffusionRank, bool diffusionReadsX, Node? driftScalar, Node? driftDiagonal, Node? driftMatrix,
-            bool linear, string? noKernelReason, Node? elementMean, Node? elementVariance, bool scalarKernel, bool timeFree, string? tabulatedReason, IReadOnlyList<string> sizes)
+            bool linear, string? noKernelReason, Node? elementMean, Node? elementVariance, bool scalarKernel, bool timeFree, string? tabulatedReason, IReadOnlyList<string> sizes,
+            Node? kernelTime = null, Node? kernelGenerator = null, Node? kernelNoise = null)
         {
+            KernelTime = kernelTime; KernelGenerator = kernelGenerator; KernelNoise = kernelNoise;
             Linear = linear;
             DiffusionRank = diffusionRank; DiffusionReadsX = diffusionReadsX; DriftScalar = driftScalar; DriftDiagonal = driftDiagonal; DriftMatrix = driftMatrix;
             NoKernelReason = noKernelReason; ElementMean = elementMean; ElementVariance = elementVariance; ScalarKernel = scalarKernel;
@@ -81,6 +84,12 @@ namespace Dsl.Generators.Lowering
         public bool TimeFree { get; }
         /// <summary>Why the kernel is tabulated (null unless it is).</summary>
         public string? TabulatedReason { get; }
+        /// <summary>B(t) = ∫₀ᵗ b for F = b(t)·A, GGᵀ = b(t)·Q (the time-changed matrix exponential), null otherwise: [N].</summary>
+        public Node? KernelTime { get; }
+        /// <summary>A of F = b(t)·A, free of t (null unless <see cref="KernelTime"/> is set).</summary>
+        public Node? KernelGenerator { get; }
+        /// <summary>Q = GGᵀ/b(t), free of t, in the diffusion's form: a Scalar r (Q = rI), a Vec r (Q = diag r) or a Mat Q (null unless <see cref="KernelTime"/> is set).</summary>
+        public Node? KernelNoise { get; }
         /// <summary>Dimension symbols in constructor order (x's first).</summary>
         public IReadOnlyList<string> Sizes { get; }
     }
@@ -213,6 +222,7 @@ namespace Dsl.Generators.Lowering
             Node? elementMean = null, elementVariance = null, scalarMean = null, scalarVariance = null;
             bool scalarKernel = false, timeFree = false;
             string? tabulated = null;
+            Node? kernelTime = null, kernelGenerator = null, kernelNoise = null;
             if (noKernel != null)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoGaussianKernel, linear == null ? spec.Drift.Location : spec.Diffusion.Location, spec.ClassName, noKernel));
             else
@@ -236,7 +246,19 @@ namespace Dsl.Generators.Lowering
                     catch (ShapeException e) { why = e.Message; }
                 }
                 else why = "the drift matrix or the diffusion is not diagonal";
-                if (elementMean == null && !timeFree)
+                if (elementMean == null && !timeFree && linear.Matrix != null)
+                {
+                    // F = b(t)·A and GGᵀ = b(t)·Q: the time change u = B(t) gives Φ = exp(B(t)A) and Σ = Van Loan at B(t).
+                    if (linear.Scalar != null || linear.Diagonal != null)
+                        why = "F(t) has an a(t)·I or diag(d(t)) part besides the drift matrix M(t), so it is not b(t)·A";
+                    else
+                    {
+                        var (change, reason) = TimeChange.Of(g, linear.Matrix, diffusion, spec.DiffusionRank, t);
+                        if (change != null) (kernelTime, kernelGenerator, kernelNoise) = (change.Time, change.Generator, change.Noise);
+                        else why = reason;
+                    }
+                }
+                if (elementMean == null && !timeFree && kernelTime == null)
                 {
                     tabulated = why + ", and F or G depends on t";
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MarginalFallback, spec.Drift.Location, spec.ClassName,
@@ -244,7 +266,8 @@ namespace Dsl.Generators.Lowering
                 }
             }
             var parts = new GeneralSdeParts(spec.DiffusionRank, spec.DiffusionReadsX, linear?.Scalar, linear?.Diagonal, linear?.Matrix, linear != null, noKernel,
-                elementMean, elementVariance, scalarKernel, timeFree, tabulated, sizes);
+                elementMean, elementVariance, scalarKernel, timeFree, tabulated, sizes,
+                kernelTime, kernelGenerator, kernelNoise);
             Node? a = scalarKernel ? linear!.Scalar ?? g.Const(0) : null;
             return new LoweredSde(spec, g, x, t, drift, diffusion, a, scalarMean, scalarVariance, null, parts);
         }

@@ -18,6 +18,8 @@ namespace Dsl.Generators.Planning
         Tabulated,
         /// <summary>General SDEs with constant F and G: Φ = exp(tF), Σ by Van Loan's block matrix exponential.</summary>
         MatrixExponential,
+        /// <summary>General SDEs with F = b(t)·A and GGᵀ = b(t)·Q (A, Q free of t): Φ = exp(B(t)A), Σ by Van Loan at B(t) = ∫₀ᵗ b.</summary>
+        TimeChangedMatrixExponential,
     }
 
     /// <summary>What a general SDE's plan adds: the diffusion's and the drift's forms, and whether the ISde scalar-kernel members work.</summary>
@@ -43,6 +45,7 @@ namespace Dsl.Generators.Planning
                     PerturbationKernel.ClosedForm => "closed form per coordinate" + (General.ScalarKernelMembers ? " (isotropic: the ISde scalar-kernel members work)" : ""),
                     PerturbationKernel.MatrixExponential => "matrix exponential (constant F and G: Φ = exp(tF), Σ by Van Loan's block exponential)",
                     PerturbationKernel.Tabulated => "tabulated in float64 by RK4 (" + KernelReason + ")",
+                    PerturbationKernel.TimeChangedMatrixExponential => "time-changed matrix exponential (F = b(t)·A, GGᵀ = b(t)·Q: Φ = exp(B(t)A), Σ by Van Loan's block exponential at B(t) = ∫₀ᵗ b)",
                     _ => "none: " + General.NoKernelReason,
                 }).Append('\n');
                 PlanText.Section(sb, "derived roots", Derived.Select(d => d.ToString()));
@@ -151,10 +154,12 @@ namespace Dsl.Generators.Planning
         {
             var kernel = p.NoKernelReason != null ? PerturbationKernel.None
                 : p.ElementMean != null ? PerturbationKernel.ClosedForm
-                : p.TimeFree ? PerturbationKernel.MatrixExponential : PerturbationKernel.Tabulated;
+                : p.TimeFree ? PerturbationKernel.MatrixExponential
+                : p.KernelTime != null ? PerturbationKernel.TimeChangedMatrixExponential : PerturbationKernel.Tabulated;
             var roots = PlanText.Roots(("Drift", m.Drift), ("Diffusion", m.Diffusion), ("DriftScalar", p.DriftScalar), ("DriftDiagonal", p.DriftDiagonal),
                 ("DriftMatrix", p.DriftMatrix), ("KernelMeanCoefficients", p.ElementMean), ("KernelVariances", p.ElementVariance),
-                ("DriftCoefficient", p.ScalarKernel ? m.DriftCoefficient : null), ("Mean", p.ScalarKernel ? m.Mean : null), ("Variance", p.ScalarKernel ? m.Variance : null));
+                ("DriftCoefficient", p.ScalarKernel ? m.DriftCoefficient : null), ("Mean", p.ScalarKernel ? m.Mean : null), ("Variance", p.ScalarKernel ? m.Variance : null),
+                ("KernelTime", p.KernelTime), ("KernelGenerator", p.KernelGenerator), ("KernelNoise", p.KernelNoise));
             var derived = new List<DerivedRoot>();
             if (p.ScalarKernel)
             {
@@ -182,6 +187,13 @@ namespace Dsl.Generators.Planning
             }
             else if (kernel == PerturbationKernel.MatrixExponential)
                 composed.Add("TransitionMatrix, KernelCovariance: Dsl.GeneratedCode.LinearSdeKernel.VanLoan of DriftMatrix and GGᵀ; KernelMean, Perturb, KernelScore by its Cholesky factor");
+            else if (kernel == PerturbationKernel.TimeChangedMatrixExponential)
+            {
+                methods.Add(PlanText.TorchOnly("KernelTime", CodePathKind.Differentiable, "KernelTime"));
+                methods.Add(PlanText.TorchOnly("KernelGenerator", CodePathKind.Differentiable, "KernelGenerator"));
+                methods.Add(PlanText.TorchOnly("KernelNoise", CodePathKind.Differentiable, "KernelNoise"));
+                composed.Add("TransitionMatrix, KernelCovariance: Dsl.GeneratedCode.LinearSdeKernel.VanLoan of KernelGenerator and KernelNoise at KernelTime; KernelMean, Perturb, KernelScore by its Cholesky factor");
+            }
             else if (kernel == PerturbationKernel.Tabulated)
                 composed.Add("TransitionMatrix, KernelCovariance: Dsl.GeneratedCode.LinearSdeKernel.Tabulate of DriftMatrix and GGᵀ; KernelMean, Perturb, KernelScore by its Cholesky factor");
             else unsupported.AddRange(new[] { "TransitionMatrix", "KernelCovariance", "KernelMean", "KernelScore", "Perturb", "SamplePrior", "PriorLogProb" });

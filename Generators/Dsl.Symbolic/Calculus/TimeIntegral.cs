@@ -26,6 +26,54 @@ namespace Dsl.Symbolic.Calculus
         /// <summary>The highest polynomial degree in t the closed form expands; above it the kernel is tabulated (DSL0015).</summary>
         public const int MaxDegree = 16;
 
+        /// <summary>
+        /// B(t) = ∫₀ᵗ b for a coefficient <paramref name="b"/> that is a polynomial in <paramref name="t"/> with time-free
+        /// coefficients (the exponent of m(t) = exp(∫₀ᵗ a) above); throws <see cref="IntegrationUnsupportedException"/> otherwise.
+        /// </summary>
+        public static Node Integral(Graph g, Node b, Node t)
+        {
+            var algebra = new Algebra(g, t);
+            var series = algebra.Convert(b);
+            if (series.Any(term => term.P.Length > 1 || term.P.Length == 1 && !algebra.IsZero(term.P[0])))
+                throw new IntegrationUnsupportedException("the coefficient b(t) is not a polynomial in t");
+            var poly = algebra.Sum(series.Select(term => algebra.Scale(term.Q, term.P.Length == 1 ? g.Exp(term.P[0]) : g.Const(1))));
+            return algebra.ToNode(algebra.Antiderivative(poly));
+        }
+
+        /// <summary>
+        /// c with <paramref name="numerator"/> = c·<paramref name="denominator"/> for every t, when both are polynomials in
+        /// <paramref name="t"/> with time-free coefficients (compared coefficient by coefficient, nᵢd_k − dᵢn_k = 0 by the same
+        /// random-evaluation test as the integrals); null otherwise. So (2 + 2t)/(1 + t) = 2 although the nodes differ.
+        /// </summary>
+        public static Node? ConstantRatio(Graph g, Node numerator, Node denominator, Node t)
+        {
+            var algebra = new Algebra(g, t);
+            try
+            {
+                Node[] Poly(Node n)
+                {
+                    var series = algebra.Convert(n);
+                    if (series.Any(term => term.P.Length > 1 || term.P.Length == 1 && !algebra.IsZero(term.P[0])))
+                        throw new IntegrationUnsupportedException("not a polynomial in t");
+                    return algebra.Sum(series.Select(term => algebra.Scale(term.Q, term.P.Length == 1 ? g.Exp(term.P[0]) : g.Const(1))));
+                }
+                var num = Poly(numerator);
+                var den = Poly(denominator);
+                int k = Array.FindIndex(den, c => !algebra.IsZero(c));
+                if (k < 0) return null;
+                var nk = k < num.Length ? num[k] : g.Const(0);
+                for (int i = 0; i < System.Math.Max(num.Length, den.Length); i++)
+                {
+                    var ni = i < num.Length ? num[i] : g.Const(0);
+                    var di = i < den.Length ? den[i] : g.Const(0);
+                    if (!algebra.IsZero(g.Sub(g.Mul(ni, den[k]), g.Mul(di, nk)))) return null;
+                }
+                return algebra.Canonical(g.Div(nk, den[k]));
+            }
+            catch (IntegrationUnsupportedException) { return null; }
+            catch (GraphTooLargeException) { return null; }
+        }
+
         /// <summary>(m(t), v(t)) for drift coefficient <paramref name="a"/> and squared diffusion <paramref name="g2"/>, both functions of <paramref name="t"/>.</summary>
         public static (Node Mean, Node Variance) Marginal(Graph g, Node a, Node g2, Node t)
         {

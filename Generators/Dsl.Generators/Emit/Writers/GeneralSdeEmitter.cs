@@ -34,6 +34,7 @@ namespace Dsl.Generators.Emit
                 PerturbationKernel.ClosedForm => RuntimeNames.GeneratedCode.GaussianKernelForm.ClosedForm,
                 PerturbationKernel.MatrixExponential => RuntimeNames.GeneratedCode.GaussianKernelForm.MatrixExponential,
                 PerturbationKernel.Tabulated => RuntimeNames.GeneratedCode.GaussianKernelForm.Tabulated,
+                PerturbationKernel.TimeChangedMatrixExponential => RuntimeNames.GeneratedCode.GaussianKernelForm.TimeChangedMatrixExponential,
                 _ => RuntimeNames.GeneratedCode.GaussianKernelForm.None,
             };
             bool readsX = parts.DiffusionReadsX;
@@ -58,6 +59,14 @@ namespace Dsl.Generators.Emit
                     w.Line("// Perturbation kernel N(Φ(t)x₀, Σ(t)) with constant F and G: Φ = exp(tF), Σ = ∫₀ᵗ e^{sF} GGᵀ e^{sFᵀ} ds from");
                     w.Line("//   exp(t·[[F, GGᵀ], [0, −Fᵀ]]) = [[Φ, X], [0, Φ⁻ᵀ]], Σ = XΦᵀ (Van Loan 1978).");
                     break;
+                case PerturbationKernel.TimeChangedMatrixExponential:
+                    w.Line("// Perturbation kernel N(Φ(t)x₀, Σ(t)) with F(t) = b(t)·A and G(t)G(t)ᵀ = b(t)·Q, A and Q free of t. With u = B(t) = ∫₀ᵗ b,");
+                    w.Line("//   dΦ/du = AΦ and dΣ/du = AΣ + ΣAᵀ + Q, so Φ = exp(B(t)A) and exp(B(t)·[[A, Q], [0, −Aᵀ]]) = [[Φ, X], [0, Φ⁻ᵀ]],");
+                    w.Line("//   Σ = XΦᵀ (Van Loan 1978 at \"time\" B(t)), with");
+                    w.Line("//   B(t) = " + parts.KernelTime);
+                    w.Line("//   A = " + parts.KernelGenerator);
+                    w.Line("//   Q = " + (parts.DiffusionRank == 0 ? "I · " : parts.DiffusionRank == 1 ? "diag " : "") + parts.KernelNoise);
+                    break;
                 case PerturbationKernel.Tabulated:
                     w.Line("// Perturbation kernel N(Φ(t)x₀, Σ(t)), Φ′ = FΦ, Σ′ = FΣ + ΣFᵀ + GGᵀ integrated in float64 by RK4 (" + plan.KernelReason + ").");
                     break;
@@ -76,6 +85,7 @@ namespace Dsl.Generators.Emit
                     PerturbationKernel.ClosedForm => "Gaussian kernel in closed form per coordinate",
                     PerturbationKernel.MatrixExponential => "Gaussian kernel by the matrix exponential (Van Loan)",
                     PerturbationKernel.Tabulated => "Gaussian kernel tabulated in float64 by RK4 (" + plan.KernelReason + ")",
+                    PerturbationKernel.TimeChangedMatrixExponential => "Gaussian kernel by the matrix exponential at B(t) = ∫₀ᵗ b (F = b(t)·A, GGᵀ = b(t)·Q; Van Loan)",
                     _ => "no Gaussian kernel (DSL0040): " + parts.NoKernelReason,
                 } });
             Property(w, "string SdeName", name);
@@ -160,13 +170,29 @@ namespace Dsl.Generators.Emit
                 }
                 else
                 {
+                    bool timeChanged = plan.Kernel == PerturbationKernel.TimeChangedMatrixExponential;
+                    if (timeChanged)
+                    {
+                        string noiseDoc = parts.DiffusionRank == 0 ? "the scalar r of Q = rI: [N]" : parts.DiffusionRank == 1 ? "the Vec r of Q = diag(r): [N, D]" : "[N, D, D]";
+                        RootMethod(w, m, "public", "KernelTime", new[] { parts.KernelTime! }, false, "B(t) = ∫₀ᵗ b, the time change u = B(t) of F = b(t)·A: [N].");
+                        RootMethod(w, m, "public", "KernelGenerator", new[] { parts.KernelGenerator! }, false, "A of F = b(t)·A (free of t), repeated over the batch: [N, D, D].");
+                        RootMethod(w, m, "public", "KernelNoise", new[] { parts.KernelNoise! }, false, "Q = G(t)G(t)ᵀ/b(t) (free of t), " + noiseDoc + ".");
+                    }
                     string compute = plan.Kernel == PerturbationKernel.MatrixExponential
                         ? RuntimeNames.GeneratedCode.LinearSdeKernel.VanLoan + "(DriftMatrix(t), DiffusionCovariance(t), t)"
+                        : timeChanged
+                        ? RuntimeNames.GeneratedCode.LinearSdeKernel.VanLoan + "(KernelGenerator(t), " + RuntimeNames.GeneratedCode.LinearSdeKernel.DiffusionMatrix + "(KernelNoise(t), " + form + ", " + stateSize + "), KernelTime(t))"
                         : RuntimeNames.GeneratedCode.LinearSdeKernel.Tabulate + "(DriftMatrix, DiffusionCovariance, EndTime, t, t.dtype)";
                     w.Line("/// <summary>(Φ(t), Σ(t)): [N, D, D] each.</summary>");
                     w.Open("private (" + Tensor + " Transition, " + Tensor + " Covariance) KernelMatrices(" + Tensor + " t)");
                     w.Line(RuntimeNames.GeneratedCode.SdeChecks.Time + "(" + name + ", \"KernelMatrices\", t);");
-                    w.Line("return " + compute + ";");
+                    if (timeChanged)
+                    {
+                        w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+                        w.Line("var (phi, sigma) = " + compute + ";   // Φ = exp(B(t)A), Σ = Van Loan's Σ of (A, Q) at B(t)");
+                        w.Line("return (phi.MoveToOuterDisposeScope(), sigma.MoveToOuterDisposeScope());");
+                    }
+                    else w.Line("return " + compute + ";");
                     w.Close();
                     w.Line();
                     w.Line("/// <inheritdoc/>");
