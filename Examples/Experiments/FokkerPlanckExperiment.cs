@@ -74,30 +74,30 @@ namespace Dsl.Examples.Experiments
                     double time = tMin + (tMax - tMin) * k / System.Math.Max(1, times - 1);
                     var x = SampleMarginal(sde, dataName, time, points, dim, generator);
                     Tensor LogP(double at) => LogDensity(sde, data, x, at);
-                    var dtLogP = (LogP(time - 2 * h) - 8 * LogP(time - h) + 8 * LogP(time + h) - LogP(time + 2 * h)) / (12 * h);
-                    var t = full(points, time, dtype: ScalarType.Float64);
+                    var dtLogP = ScalarOps.Add(LogP(time - 2 * h) - LogP(time - h).Mul(8.0), LogP(time + h).Mul(8.0)).sub(LogP(time + 2 * h)).Div(12 * h);
+                    var t = ScalarOps.Full(new long[] { points }, time, ScalarType.Float64);
                     var p = LogP(time).exp();
                     var s = score.Score(x, t);
                     var divS = ((ITimeScoreDivergenceModel)score).ScoreDivergence(x, t);
                     var f = sde.Drift(x, t);
                     var divF = sde.DriftDivergence(t, dim);
-                    var g2 = sde.Diffusion(t).square() * (diffusionScale * diffusionScale);
-                    var sNorm2 = s.square().sum(1);
+                    var g2 = ScalarOps.Square(sde.Diffusion(t)).Mul(diffusionScale * diffusionScale);
+                    var sNorm2 = ScalarOps.Square(s).sum(1);
                     // Fokker–Planck divided by p: −∇·f − f·s + ½g²(∇·s + ‖s‖²).
-                    var fp = -divF - (f * s).sum(1) + 0.5 * g2 * (divS + sNorm2);
+                    var fp = ScalarOps.Add(-divF - (f * s).sum(1), g2.Mul(0.5) * ScalarOps.Add(divS, sNorm2));
                     // Continuity with the generated probability-flow drift f̃ = f − ½g²s: −∇·f̃ − f̃·s, ∇·f̃ = ∇·f − ½g²∇·s.
                     var flow = sde.ProbabilityFlowDrift(x, t, s);
-                    if (diffusionScale != 1.0) flow = f - 0.5 * g2.unsqueeze(1) * s;
-                    var continuity = -(divF - 0.5 * g2 * divS) - (flow * s).sum(1);
+                    if (diffusionScale != 1.0) flow = f - g2.unsqueeze(1).Mul(0.5) * s;
+                    var continuity = -(divF - g2.Mul(0.5) * divS) - (flow * s).sum(1);
                     var dtP = p * dtLogP;
                     var residual = p * (dtLogP - fp);
                     var continuityResidual = p * (dtLogP - continuity);
-                    double dtMax = dtP.abs().max().item<double>(), dtRms = dtP.square().mean().sqrt().item<double>();
+                    double dtMax = dtP.abs().max().item<double>(), dtRms = ScalarOps.Square(dtP).mean().sqrt().item<double>();
                     maxDtP = System.Math.Max(maxDtP, dtMax);
                     worstMax = System.Math.Max(worstMax, residual.abs().max().item<double>() / dtMax);
-                    worstRms = System.Math.Max(worstRms, residual.square().mean().sqrt().item<double>() / dtRms);
+                    worstRms = System.Math.Max(worstRms, ScalarOps.Square(residual).mean().sqrt().item<double>() / dtRms);
                     worstContinuityMax = System.Math.Max(worstContinuityMax, continuityResidual.abs().max().item<double>() / dtMax);
-                    worstContinuityRms = System.Math.Max(worstContinuityRms, continuityResidual.square().mean().sqrt().item<double>() / dtRms);
+                    worstContinuityRms = System.Math.Max(worstContinuityRms, ScalarOps.Square(continuityResidual).mean().sqrt().item<double>() / dtRms);
                 }
             }
             finally
@@ -135,19 +135,19 @@ namespace Dsl.Examples.Experiments
                     double time = tMin + (tMax - tMin) * k / System.Math.Max(1, times - 1);
                     (Tensor Phi, Tensor Cov) Kernel(double at)
                     {
-                        using var one = full(1, at, dtype: ScalarType.Float64);
+                        using var one = ScalarOps.Full(new long[] { 1 }, at, ScalarType.Float64);
                         var phi = sde.TransitionMatrix(one)[0];
-                        return (phi, phi.matmul(phi.mT) * s2 + sde.KernelCovariance(one)[0]);
+                        return (phi, ScalarOps.Add(phi.matmul(phi.mT).Mul(s2), sde.KernelCovariance(one)[0]));
                     }
                     // Points from pₜ: x = Φx₀ + Σ^{1/2}z with x₀ from the data.
                     var (phiT, _) = Kernel(time);
-                    using (var one = full(1, time, dtype: ScalarType.Float64))
+                    using (var one = ScalarOps.Full(new long[] { 1 }, time, ScalarType.Float64))
                     {
-                        var component = gmm ? rand(points, dtype: ScalarType.Float64, generator: generator).ge(0.2).to_type(ScalarType.Int64) : zeros(points, dtype: ScalarType.Int64);
-                        var x0 = means.index_select(0, component) + randn(points, 2, dtype: ScalarType.Float64, generator: generator) * System.Math.Sqrt(s2);
+                        var component = gmm ? rand(points, dtype: ScalarType.Float64, generator: generator).Ge(0.2).to_type(ScalarType.Int64) : zeros(points, dtype: ScalarType.Int64);
+                        var x0 = ScalarOps.Add(means.index_select(0, component), randn(points, 2, dtype: ScalarType.Float64, generator: generator).Mul(System.Math.Sqrt(s2)));
                         var root = linalg.cholesky(sde.KernelCovariance(one)[0]);
                         var noise = randn(points, 2, dtype: ScalarType.Float64, generator: generator);
-                        var xt = x0.matmul(phiT.mT) + noise.matmul(root.mT);
+                        var xt = ScalarOps.Add(x0.matmul(phiT.mT), noise.matmul(root.mT));
                         RunGeneralAt(sde, xt, time, h, Kernel, means, logW, diffusionScale, ref worstMax, ref worstRms, ref worstContinuityMax, ref worstContinuityRms, ref maxDtP);
                     }
                 }
@@ -171,37 +171,37 @@ namespace Dsl.Examples.Experiments
                 var centres = means.matmul(phi.mT);                                  // [K, D]
                 var diff = x.unsqueeze(1) - centres.unsqueeze(0);                     // [N, K, D]
                 var u = -diff.matmul(precision);                                      // [N, K, D] (C⁻¹ symmetric)
-                var logN = (diff * u).sum(2) * 0.5 - 0.5 * linalg.det(cov * (2 * System.Math.PI)).log();
-                var logJoint = logN + logW.unsqueeze(0);
+                var logN = (diff * u).sum(2).Mul(0.5) - linalg.det(cov.Mul(2 * System.Math.PI)).log().Mul(0.5);
+                var logJoint = ScalarOps.Add(logN, logW.unsqueeze(0));
                 var logP = logJoint.logsumexp(1);
                 if (!derivatives) return (logP, logP, logP);
                 var r = (logJoint - logP.unsqueeze(1)).exp().unsqueeze(2);           // [N, K, 1]
                 var s = (r * u).sum(1);                                               // [N, D]
-                var hessian = -precision.unsqueeze(0) + (r.unsqueeze(3) * u.unsqueeze(3) * u.unsqueeze(2)).sum(1) - s.unsqueeze(2) * s.unsqueeze(1);
+                var hessian = ScalarOps.Add(-precision.unsqueeze(0), (r.unsqueeze(3) * u.unsqueeze(3) * u.unsqueeze(2)).sum(1)) - s.unsqueeze(2) * s.unsqueeze(1);
                 return (logP, s, hessian);
             }
-            var dtLogP = (Density(time - 2 * h, false).LogP - 8 * Density(time - h, false).LogP + 8 * Density(time + h, false).LogP - Density(time + 2 * h, false).LogP) / (12 * h);
+            var dtLogP = ScalarOps.Add(Density(time - 2 * h, false).LogP - Density(time - h, false).LogP.Mul(8.0), Density(time + h, false).LogP.Mul(8.0)).sub(Density(time + 2 * h, false).LogP).Div(12 * h);
             var (logPt, score, hess) = Density(time, true);
             var p = logPt.exp();
             long n = x.shape[0];
-            var t = full(n, time, dtype: ScalarType.Float64);
+            var t = ScalarOps.Full(new long[] { n }, time, ScalarType.Float64);
             var f = sde.Drift(x, t);
             var divF = sde.DriftMatrix(t).diagonal(0, 1, 2).sum(1);
-            var g = sde.DiffusionMatrix(x, t) * diffusionScale;
+            var g = sde.DiffusionMatrix(x, t).Mul(diffusionScale);
             var ggT = g.matmul(g.mT);                                                 // [N, D, D]
-            var outer = hess + score.unsqueeze(2) * score.unsqueeze(1);
-            var fp = -divF - (f * score).sum(1) + 0.5 * (ggT * outer).sum(new long[] { 1, 2 });
-            var flow = diffusionScale == 1.0 ? sde.ProbabilityFlowDrift(x, t, score) : f - 0.5 * ggT.matmul(score.unsqueeze(2)).squeeze(2);
-            var continuity = -(divF - 0.5 * (ggT * hess).sum(new long[] { 1, 2 })) - (flow * score).sum(1);
+            var outer = ScalarOps.Add(hess, score.unsqueeze(2) * score.unsqueeze(1));
+            var fp = ScalarOps.Add(-divF - (f * score).sum(1), (ggT * outer).sum(new long[] { 1, 2 }).Mul(0.5));
+            var flow = diffusionScale == 1.0 ? sde.ProbabilityFlowDrift(x, t, score) : f - ggT.matmul(score.unsqueeze(2)).squeeze(2).Mul(0.5);
+            var continuity = -(divF - (ggT * hess).sum(new long[] { 1, 2 }).Mul(0.5)) - (flow * score).sum(1);
             var dtP = p * dtLogP;
             var residual = p * (dtLogP - fp);
             var continuityResidual = p * (dtLogP - continuity);
-            double dtMax = dtP.abs().max().item<double>(), dtRms = dtP.square().mean().sqrt().item<double>();
+            double dtMax = dtP.abs().max().item<double>(), dtRms = ScalarOps.Square(dtP).mean().sqrt().item<double>();
             maxDtP = System.Math.Max(maxDtP, dtMax);
             worstMax = System.Math.Max(worstMax, residual.abs().max().item<double>() / dtMax);
-            worstRms = System.Math.Max(worstRms, residual.square().mean().sqrt().item<double>() / dtRms);
+            worstRms = System.Math.Max(worstRms, ScalarOps.Square(residual).mean().sqrt().item<double>() / dtRms);
             worstContinuityMax = System.Math.Max(worstContinuityMax, continuityResidual.abs().max().item<double>() / dtMax);
-            worstContinuityRms = System.Math.Max(worstContinuityRms, continuityResidual.square().mean().sqrt().item<double>() / dtRms);
+            worstContinuityRms = System.Math.Max(worstContinuityRms, ScalarOps.Square(continuityResidual).mean().sqrt().item<double>() / dtRms);
         }
 
         /// <summary>log pₜ(x) = log p̃(x/m; √v/m) − D log m from the generated kernel m(t), v(t) and the generated mixture log-density.</summary>
@@ -209,8 +209,8 @@ namespace Dsl.Examples.Experiments
         {
             using var scope = NewDisposeScope();
             double m = sde.MeanCoefficientAt(time), v = sde.MarginalVarianceAt(time);
-            var sigma = full(x.shape[0], System.Math.Sqrt(v) / m, dtype: ScalarType.Float64);
-            return (data.LogProb(x / m, sigma) - x.shape[1] * System.Math.Log(m)).MoveToOuterDisposeScope();
+            var sigma = ScalarOps.Full(new long[] { x.shape[0] }, System.Math.Sqrt(v) / m, ScalarType.Float64);
+            return data.LogProb(x.Div(m), sigma).Sub(x.shape[1] * System.Math.Log(m)).MoveToOuterDisposeScope();
         }
 
         /// <summary>Points from pₜ: xₜ = m(t)x₀ + √v(t)z with x₀ from the data (Gaussian N(μ, 0.5²I) or the 0.2/0.8 mixture at (∓5, ∓5)).</summary>
@@ -220,16 +220,16 @@ namespace Dsl.Examples.Experiments
             Tensor x0;
             if (dataName == "gmm")
             {
-                var minor = rand(n, dtype: ScalarType.Float64, generator: generator).lt(0.2).to_type(ScalarType.Float64).unsqueeze(1);
-                var centre = (1 - 2 * minor) * 5.0;
-                x0 = randn(n, dim, dtype: ScalarType.Float64, generator: generator) + centre;
+                var minor = rand(n, dtype: ScalarType.Float64, generator: generator).Lt(0.2).to_type(ScalarType.Float64).unsqueeze(1);
+                var centre = ScalarOps.RSub(1.0, minor.Mul(2.0)).Mul(5.0);
+                x0 = ScalarOps.Add(randn(n, dim, dtype: ScalarType.Float64, generator: generator), centre);
             }
             else
             {
-                x0 = randn(n, dim, dtype: ScalarType.Float64, generator: generator) * SdeExperiments.DataStd + tensor(SdeExperiments.DataMean(dim));
+                x0 = ScalarOps.Add(randn(n, dim, dtype: ScalarType.Float64, generator: generator).Mul(SdeExperiments.DataStd), tensor(SdeExperiments.DataMean(dim)));
             }
             var z = randn(n, dim, dtype: ScalarType.Float64, generator: generator);
-            return (x0 * sde.MeanCoefficientAt(time) + z * System.Math.Sqrt(sde.MarginalVarianceAt(time))).MoveToOuterDisposeScope();
+            return ScalarOps.Add(x0.Mul(sde.MeanCoefficientAt(time)), z.Mul(System.Math.Sqrt(sde.MarginalVarianceAt(time)))).MoveToOuterDisposeScope();
         }
     }
 }

@@ -78,58 +78,14 @@ namespace Dsl.Models.Tests
         {
             // Data N(μ, diag(s²)) in 2-D; DSM with the variance weighting on the VP SDE, times drawn as t = ε + (1 − ε)u² (more of
             // them near t = 0, where λ = σₜ² is small and the data's precision is learned: any positive weighting has the same
-            // minimiser); Euler–Maruyama reverse SDE from N(0, I).
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var scope = NewDisposeScope();
-            double[] mu = { 1.0, -0.5 }, std = { 0.7, 1.2 };
-            var g = new Generator(19);
-            var sde = new VpSde();
-            var model = new TimeMlpEnergy(D: 2, H: 16, generator: g);
-            var mean = tensor(mu, ScalarType.Float32).unsqueeze(0);
-            var scale = tensor(std, ScalarType.Float32).unsqueeze(0);
-            // The time features h(t) = tanh(w t + β) start spread over the SDE's time scale (|w| ~ 4), so a(t) and c(t) can follow
-            // the kernel, which moves most between t = 0 and 0.5 on the VP SDE.
-            model.SetParameter("Wt", empty(16).normal_(0, 3, generator: g));
-            const int batch = 1024;
-            foreach (var (steps, rate) in new[] { (400, 1e-2), (150, 2e-3) })
-            {
-                using var optimizer = new AdamOptimizer(model.parameters(), learningRate: rate);
-                for (int step = 0; step < steps; step++)
-                {
-                    using var stepScope = NewDisposeScope();
-                    var x0 = empty(batch, 2).normal_(0, 1, generator: g).mul(scale).add(mean);
-                    var t = empty(batch).uniform_(0, 1, generator: g).square().Mul(1 - 1e-3).Add(1e-3);
-                    var z = empty(batch, 2).normal_(0, 1, generator: g);
-                    optimizer.ZeroGrad();
-                    var loss = ContinuousTimeScoreMatching.PerSample(sde, model, x0, t, z, TimeWeighting.Variance).mean();
-                    loss.backward();
-                    optimizer.Step();
-                }
-            }
-            double trainSeconds = clock.Elapsed.TotalSeconds;
-            foreach (double time in new[] { 1e-3, 0.1, 0.3, 1.0 })
-            {
-                // The learned score along each axis through the kernel's mean m(t)μ against the exact −(x − mμ)/(m²s² + v).
-                double mt = sde.MeanCoefficientAt(time), vt = 1 - mt * mt;
-                var probe = tensor(new float[] { (float)(mt * mu[0] + 1), (float)(mt * mu[1]), (float)(mt * mu[0]), (float)(mt * mu[1] + 1) }, new long[] { 2, 2 });
-                var learned = model.ScoreNoGrad(probe, ScalarOps.Full(new long[] { 2 }, time, ScalarType.Float32));
-                output.WriteLine($"t = {time}: −s₀ {-learned[0, 0].ToDoubleValue():F3} vs {1 / (mt * mt * std[0] * std[0] + vt):F3}, −s₁ {-learned[1, 1].ToDoubleValue():F3} vs {1 / (mt * mt * std[1] * std[1] + vt):F3}");
-            }
-            const int n = 2000;
-            using var result = SdeSolvers.Sample(sde, model, n, new SdeSamplerOptions { Steps = 500, Seed = 23 });
-            var samples = result.Samples.to_type(ScalarType.Float64);
-            var m = samples.mean(new long[] { 0 });
-            var v = samples.var(new long[] { 0 });
-            output.WriteLine($"train {trainSeconds:F1} s, total {clock.Elapsed.TotalSeconds:F1} s; mean {m[0].ToDoubleValue():F3}, {m[1].ToDoubleValue():F3}; var {v[0].ToDoubleValue():F3}, {v[1].ToDoubleValue():F3}");
-            for (int d = 0; d < 2; d++)
-            {
-                double variance = std[d] * std[d];
-                double seMean = System.Math.Sqrt(variance / n), seVar = variance * System.Math.Sqrt(2.0 / (n - 1));
-                Assert.True(System.Math.Abs(m[d].ToDoubleValue() - mu[d]) < 4 * seMean, $"mean[{d}] {m[d].ToDoubleValue()} vs {mu[d]} (4 SE = {4 * seMean})");
-                Assert.True(System.Math.Abs(v[d].ToDoubleValue() - variance) < 4 * seVar, $"var[{d}] {v[d].ToDoubleValue()} vs {variance} (4 SE = {4 * seVar})");
-            }
-            double covariance = ((samples[.., 0] - m[0]) * (samples[.., 1] - m[1])).mean().ToDoubleValue();
-            Assert.True(System.Math.Abs(covariance) < 4 * std[0] * std[1] / System.Math.Sqrt(n), $"covariance {covariance} vs 0");
+            // minimiser); Euler–Maruyama reverse SDE from N(0, I). The run is the gallery's `dsl beyond --case time-energy`.
+            var result = Dsl.Examples.Experiments.BeyondExperiments.TimeEnergy(19);
+            foreach (var m in result.Moments)
+                output.WriteLine($"{m.Name}: {m.Estimate:F3} vs {m.Exact:F3} (z = {m.Z:F2})");
+            output.WriteLine($"train {result.TrainSeconds:F1} s, total {result.Seconds:F1} s");
+            Assert.Equal(new[] { "mean[0]", "var[0]", "mean[1]", "var[1]", "cov[0,1]" }, result.Moments.Select(m => m.Name));
+            foreach (var m in result.Moments)
+                Assert.True(System.Math.Abs(m.Z) < 4, $"{m.Name} {m.Estimate} vs {m.Exact} (z = {m.Z})");
         }
 
         // ---- (b) the equation classifier: ∇ₓ log p(y | x, t) and classifier guidance. ----
@@ -175,77 +131,21 @@ namespace Dsl.Models.Tests
             }
         }
 
-        /// <summary>The same classifier as an INoisyClassifier (logits by hand), so the existing autograd guidance is the reference.</summary>
-        private sealed class HandClassifier : INoisyClassifier
-        {
-            private readonly EquationClassifier c;
-            public HandClassifier(EquationClassifier c) { this.c = c; }
-            public string ModelName => "hand-written logits";
-            public int Dim => 2;
-            public int Classes => 2;
-            public Tensor Logits(Tensor x, Tensor time)
-            {
-                var h = (x.matmul(P(c, "W1").t()) + P(c, "U") * time.to_type(x.dtype).unsqueeze(1) + P(c, "B1")).tanh();
-                return h.matmul(P(c, "W2").t()) + P(c, "B2");
-            }
-        }
-
         [Fact]
         public void Equation_classifier_drives_classifier_guidance_towards_the_requested_mode()
         {
             // Data: ½N((2, 0), 0.5²I) + ½N((−2, 0), 0.5²I), label 0 for the mode at +2. The unconditional ε is exact (the perturbed
-            // mixture's closed-form score); the classifier E(x, t | y) = −log p(y | x, t) is trained on noisy points.
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var scope = NewDisposeScope();
-            var g = new Generator(31);
-            var sde = new VpSde();
-            var data = new PerturbedGaussianMixture(D: 2, K: 2, generator: g);
-            data.SetParameter("Mu", tensor(new double[] { 2, 0, -2, 0 }, new long[] { 2, 2 }, ScalarType.Float64));
-            data.SetParameter("LogW", zeros(2, dtype: ScalarType.Float64));
-            data.SetParameter("Sigma", tensor(0.5, ScalarType.Float64));
-            data.to(ScalarType.Float32);
-            var exact = TimeScores.FromPerturbedData(data, sde);
-            NoisePrediction epsilon = (x, t) => -exact.Score(x, t) * sde.MarginalStd(t).to_type(x.dtype).unsqueeze(1);
-
-            var classifier = new EquationClassifier(D: 2, H: 16, K: 2, generator: g);
-            using (var optimizer = new AdamOptimizer(classifier.parameters(), learningRate: 1e-2))
-            {
-                for (int step = 0; step < 300; step++)
-                {
-                    using var stepScope = NewDisposeScope();
-                    var y = randint(0, 2, new long[] { 256 }, generator: g, dtype: ScalarType.Int64);
-                    var x0 = y.to_type(ScalarType.Float32).Mul(-4.0).Add(2.0).unsqueeze(1) * tensor(new float[] { 1, 0 }).unsqueeze(0) + empty(256, 2).normal_(0, 0.5, generator: g);
-                    var t = empty(256).uniform_(1e-3, 1, generator: g);
-                    var xt = x0 * sde.MeanCoefficient(t).unsqueeze(1) + empty(256, 2).normal_(0, 1, generator: g) * sde.MarginalStd(t).unsqueeze(1);
-                    optimizer.ZeroGrad();
-                    var loss = classifier.Energy(xt, t, y).mean();   // the cross-entropy −log p(y | xₜ, t)
-                    loss.backward();
-                    optimizer.Step();
-                }
-            }
-
+            // mixture's closed-form score); the classifier E(x, t | y) = −log p(y | x, t) is trained on noisy points. The run is the
+            // gallery's `dsl beyond --case classifier-guidance`.
+            var r = Dsl.Examples.Experiments.BeyondExperiments.ClassifierGuidance(31);
+            output.WriteLine($"mode-0 rate unguided {r.UnguidedRate:F3}, guided γ = 1 {r.GuidedRate:F3}; {r.Seconds:F1} s");
             // The guided ε is the formula ε − γσₜ∇ₓ log p(y | x, t) with the generated gradient: equal to the existing autograd
             // guidance over the same logits written by hand.
-            var labels0 = zeros(new long[] { 64 }, ScalarType.Int64);
-            var probe = empty(64, 2).normal_(0, 2, generator: g);
-            var probeT = empty(64).uniform_(0.05, 1, generator: g);
-            var viaEquation = Guidance.ClassifierGuided(sde, epsilon, classifier, labels0, 2.0)(probe, probeT);
-            var viaAutograd = Guidance.ClassifierGuided(sde, epsilon, new HandClassifier(classifier), labels0, 2.0)(probe, probeT);
-            Assert.True((viaEquation - viaAutograd).abs().max().ToDoubleValue() < 1e-4, "generated vs autograd guidance " + (viaEquation - viaAutograd).abs().max().ToDoubleValue());
-
-            const int n = 1000;
-            double Rate(NoisePrediction eps, long seed)
-            {
-                using var r = SdeSolvers.Sample(sde, TimeScores.FromNoisePrediction(sde, 2, eps), n, new SdeSamplerOptions { Steps = 200, Seed = seed });
-                return r.Samples[.., 0].Gt(0.0).to_type(ScalarType.Float64).mean().ToDoubleValue();
-            }
-            var labels = zeros(new long[] { n }, ScalarType.Int64);
-            double unguided = Rate(epsilon, 41), guided = Rate(Guidance.ClassifierGuided(sde, epsilon, classifier, labels, 1.0), 41);
-            output.WriteLine($"mode-0 rate unguided {unguided:F3}, guided γ = 1 {guided:F3}; {clock.Elapsed.TotalSeconds:F1} s");
-            Assert.True(System.Math.Abs(unguided - 0.5) < 4 * System.Math.Sqrt(0.25 / n), $"unguided rate {unguided} vs ½");
+            Assert.True(r.GuidanceDifference < 1e-4, "generated vs autograd guidance " + r.GuidanceDifference);
+            Assert.True(System.Math.Abs(r.UnguidedRate - 0.5) < 4 * System.Math.Sqrt(0.25 / r.Samples), $"unguided rate {r.UnguidedRate} vs ½");
             // The exact conditional p(x | y = 0) puts all but ~1e-4 of its mass at x₁ > 0; a classifier trained 300 steps on noisy
             // points is least accurate at large t, so guided samples reach it only for most (here > 90 %) of the runs.
-            Assert.True(guided > 0.9, $"guided rate {guided} vs unguided {unguided}");
+            Assert.True(r.GuidedRate > 0.9, $"guided rate {r.GuidedRate} vs unguided {r.UnguidedRate}");
         }
 
         // ---- (c) the conditional Gaussian E(x | y): closed form, autograd, LogProb, MALA given y. ----

@@ -161,3 +161,30 @@ namespace Dsl.Models.Tests
         }
     }
 }
+
+namespace Dsl.Models.Tests
+{
+    /// <summary>
+    /// `dsl beyond`: the composition and conditioning acceptance cases from the gallery. The closed-form cases run here; the
+    /// trained cases (time-energy, classifier-guidance) are the same experiment functions ConditioningTests asserts on.
+    /// </summary>
+    [Collection("Console")]
+    public class BeyondCliTests
+    {
+        [Fact]
+        public void The_posterior_and_the_conditional_Gaussian_equal_their_closed_forms_from_the_gallery()
+        {
+            var posterior = Gallery.RunJson("beyond", "--case", "posterior");
+            Assert.Equal("GaussianPosterior", posterior.GetProperty("model").GetString());
+            Assert.True(posterior.GetProperty("max_score_error").GetDouble() < 1e-10, "posterior score " + posterior.GetProperty("max_score_error").GetDouble());
+            Assert.True(posterior.GetProperty("max_divergence_error").GetDouble() < 1e-9, "posterior divergence");
+            var conditional = Gallery.RunJson("beyond", "--case", "conditional-gaussian");
+            Assert.True(conditional.GetProperty("max_score_error").GetDouble() < 1e-12, "conditional score " + conditional.GetProperty("max_score_error").GetDouble());
+            Assert.True(conditional.GetProperty("max_divergence_error").GetDouble() < 1e-12, "conditional divergence");
+            Assert.True(conditional.GetProperty("max_log_prob_error").GetDouble() < 1e-12, "conditional log-density");
+            var (code, _, err) = Gallery.Run(new[] { "beyond", "--case", "nope", "--json" });
+            Assert.Equal(2, code);
+            Assert.Contains("posterior, conditional-gaussian, time-energy, classifier-guidance", err);
+        }
+    }
+}
