@@ -321,6 +321,21 @@ namespace Dsl.Models.Tests
             Assert.Equal(2, code);
             Assert.Contains("rotating-ou, diagonal-vp", err);
         }
+
+        /// <summary>
+        /// `dsl linear-sde --sample`: the acceptance case from the gallery — reverse-time and probability-flow sampling with the exact
+        /// score recover the data moments (max |z| over means and covariances; the 2000 Euler steps add an O(Δt) bias, which
+        /// GeneralSdeTests bounds by 2e-3 beside 4.5 SE), and the probability-flow likelihood equals the analytic density.
+        /// </summary>
+        [Fact]
+        public void Linear_sde_sample_recovers_the_data_and_the_likelihood_from_the_gallery()
+        {
+            var json = Gallery.RunJson("linear-sde", "--example", "rotating-ou", "--sample");
+            Assert.Equal(20000, json.GetProperty("samples").GetInt32());
+            Assert.True(json.GetProperty("reverse_max_abs_z").GetDouble() < 4.5, "reverse SDE " + json.GetProperty("reverse_max_abs_z").GetDouble());
+            Assert.True(json.GetProperty("flow_max_abs_z").GetDouble() < 4.5, "probability flow " + json.GetProperty("flow_max_abs_z").GetDouble());
+            Assert.True(json.GetProperty("likelihood_max_error").GetDouble() < 2e-3, "likelihood " + json.GetProperty("likelihood_max_error").GetDouble());
+        }
     }
 }
 
