@@ -12,19 +12,8 @@ namespace Dsl.Generators.Tests
     {
         private const string Usings = "using Dsl; using static Dsl.Math;\nnamespace Test {\n";
 
-        private static void AssertDiagnostic(string id, string markedSource, string messageFragment)
-        {
-            var source = Usings + markedSource + "\n}";
-            int start = source.IndexOf("[|", StringComparison.Ordinal);
-            int end = source.IndexOf("|]", StringComparison.Ordinal) - 2;
-            Assert.True(start >= 0 && end >= start, "test source needs a [| |] marker");
-            var run = GeneratorFixture.Run(source.Replace("[|", "").Replace("|]", ""));
-            var found = run.Dsl().Where(d => d.Id == id).ToList();
-            Assert.True(found.Count > 0, $"expected {id}; got: {string.Join(" | ", run.Dsl().Select(d => d.ToString()))}");
-            Assert.Equal(new TextSpan(start, end - start), found[0].Location.SourceSpan);
-            Assert.Contains(messageFragment, found[0].GetMessage(), StringComparison.Ordinal);
-            Assert.DoesNotContain(run.Dsl(), d => d.Id == "DSL9999");
-        }
+        private static void AssertDiagnostic(string id, string markedSource, string messageFragment) =>
+            GeneratorFixture.AssertDiagnosticAt(id, Usings + markedSource + "\n}", messageFragment);
 
         [Fact]
         public void DSL0045_two_time_inputs() => AssertDiagnostic("DSL0045",

@@ -25,6 +25,23 @@ namespace Dsl.Generators.Tests
         public static GeneratorRun Run(params string[] sources) =>
             GeneratorHarness.Run(GeneratorHarness.Compile(sources, References), new EnergyModelGenerator(), new SdeGenerator(), new FlowGenerator(), new DivergenceGenerator());
 
+        /// <summary>
+        /// Runs the generators over <paramref name="markedSource"/> (the span between "[|" and "|]" marked) and asserts a diagnostic
+        /// <paramref name="id"/> exactly at that span whose message contains <paramref name="messageFragment"/>, and no DSL9999.
+        /// </summary>
+        public static void AssertDiagnosticAt(string id, string markedSource, string messageFragment)
+        {
+            int start = markedSource.IndexOf("[|", StringComparison.Ordinal);
+            int end = markedSource.IndexOf("|]", StringComparison.Ordinal) - 2;
+            Assert.True(start >= 0 && end >= start, "test source needs a [| |] marker");
+            var run = Run(markedSource.Replace("[|", "").Replace("|]", ""));
+            var found = run.Dsl().Where(d => d.Id == id).ToList();
+            Assert.True(found.Count > 0, $"expected {id}; got: {string.Join(" | ", run.Dsl().Select(d => d.ToString()))}");
+            Assert.Equal(new Microsoft.CodeAnalysis.Text.TextSpan(start, end - start), found[0].Location.SourceSpan);
+            Assert.Contains(messageFragment, found[0].GetMessage(), StringComparison.Ordinal);
+            Assert.DoesNotContain(run.Dsl(), d => d.Id == "DSL9999");
+        }
+
         public static IEnumerable<Diagnostic> Dsl(this GeneratorRun run) =>
             run.GeneratorDiagnostics.Where(d => d.Id.StartsWith("DSL", StringComparison.Ordinal));
     }

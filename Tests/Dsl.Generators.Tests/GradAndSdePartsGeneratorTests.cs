@@ -18,22 +18,10 @@ namespace Dsl.Generators.Tests
         private const string Mixture =
             "[EnergyModel] public partial class M { [Param(\"K,D\")] public Mat Mu; [Param(Init = 1.0)] public Scalar S; [Energy] internal Scalar E(Vec x) => -LogSumExp(-RowNorm2(x - Mu) / (2 * S * S)); }\n";
 
-        private static GeneratorRun Run(string source) =>
-            GeneratorHarness.Run(GeneratorHarness.Compile(new[] { Usings + source + "\n}" }, GeneratorFixture.References),
-                new EnergyModelGenerator(), new SdeGenerator(), new FlowGenerator(), new DivergenceGenerator());
+        private static GeneratorRun Run(string source) => GeneratorFixture.Run(Usings + source + "\n}");
 
-        private static void AssertDiagnostic(string id, string markedSource, string messageFragment)
-        {
-            var source = Usings + markedSource + "\n}";
-            int start = source.IndexOf("[|", StringComparison.Ordinal);
-            int end = source.IndexOf("|]", StringComparison.Ordinal) - 2;
-            var run = Run(markedSource.Replace("[|", "").Replace("|]", ""));
-            var found = run.Dsl().Where(d => d.Id == id).ToList();
-            Assert.True(found.Count > 0, $"expected {id}; got: {string.Join(" | ", run.Dsl().Select(d => d.ToString()))}");
-            Assert.Equal(new TextSpan(start, end - start), found[0].Location.SourceSpan);
-            Assert.Contains(messageFragment, found[0].GetMessage(), StringComparison.Ordinal);
-            Assert.DoesNotContain(run.Dsl(), d => d.Id == "DSL9999");
-        }
+        private static void AssertDiagnostic(string id, string markedSource, string messageFragment) =>
+            GeneratorFixture.AssertDiagnosticAt(id, Usings + markedSource + "\n}", messageFragment);
 
         [Fact]
         public void A_kinetic_Langevin_Sde_over_a_part_compiles_with_its_sizes_and_part()

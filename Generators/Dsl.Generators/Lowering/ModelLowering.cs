@@ -91,16 +91,8 @@ namespace Dsl.Generators.Lowering
             }
             var x = graph.Input(inputDim);
             var sigma = spec.NoiseLevelName != null ? graph.Condition(spec.NoiseLevelName) : null;
-            Dictionary<string, Node> parameters;
-            try
-            {
-                parameters = spec.Params.ToDictionary(p => p.Name, p => graph.Param(p.Name, p.Dims.Select(SizeExpr.Canonical).ToArray()));
-            }
-            catch (ShapeException e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.ClassLocation, spec.ClassName, e.Message));
-                return null;
-            }
+            var parameters = ExprLowerer.ParameterLeaves(graph, spec.Params, spec.ClassName, spec.ClassLocation, diagnostics);
+            if (parameters == null) return null;
             var origins = new Dictionary<Node, LocationInfo?>();
             var conditioning = ConditioningLowering.Leaves(graph, spec, out var conditions, out var label);
             var lowerer = new ExprLowerer(graph, x, sigma, parameters, origins, spec.ClassName, conditions: conditions, label: label) { SizeNames = new HashSet<string>(SizeSymbols(spec)) };

@@ -185,16 +185,8 @@ namespace Dsl.Generators.Lowering
             string d = SizeExpr.Canonical(spec.DimSymbol);   // "D", or a size expression such as "2*D" (the parser checked it)
             var x = g.Input(d);
             var t = g.Condition("t");
-            Dictionary<string, Node> parameters;
-            try
-            {
-                parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.Select(SizeExpr.Canonical).ToArray()));
-            }
-            catch (ShapeException e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.ClassLocation, spec.ClassName, e.Message));
-                return null;
-            }
+            var parameters = ExprLowerer.ParameterLeaves(g, spec.Params, spec.ClassName, spec.ClassLocation, diagnostics);
+            if (parameters == null) return null;
             // Sizes in constructor order: the names in x's dimension first, then those in the [Param] shapes (the parts' included).
             var sizes = new List<string>();
             foreach (var dim in new[] { d }.Concat(spec.Params.SelectMany(p => p.Dims)))

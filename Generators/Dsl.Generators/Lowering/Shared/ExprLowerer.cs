@@ -79,6 +79,23 @@ namespace Dsl.Generators.Lowering
             return LabelOneHot;
         }
 
+        /// <summary>
+        /// The [Param] leaves of a model, SDE or other class, by name, with their shapes' sizes canonical; null after DSL0005 at the
+        /// class when a shape is not a valid one.
+        /// </summary>
+        public static Dictionary<string, Node>? ParameterLeaves(Graph g, IEnumerable<ParamSpec> parameters, string className, LocationInfo? classLocation, List<DiagnosticInfo> diagnostics)
+        {
+            try
+            {
+                return parameters.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.Select(SizeExpr.Canonical).ToArray()));
+            }
+            catch (ShapeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, classLocation, className, e.Message));
+                return null;
+            }
+        }
+
         public Node Lower(EquationSpec equation)
         {
             // Locals are lowered in order before the result, except those that read a Grad's variable: they exist only inside
