@@ -46,7 +46,7 @@ namespace Dsl.Models
                 work.SetParameter("B", bA.Mul((1 - beta)).Add(parameters["B"].Mul(beta)));
                 return work;
             }
-            double logZBase = global::Dsl.ScalarOps.Softplus(bA).sum().item<double>() + rbm.HiddenDim * System.Math.Log(2);
+            double logZBase = global::Dsl.ScalarOps.Softplus(bA).sum().ToDoubleValue() + rbm.HiddenDim * System.Math.Log(2);
             TorchSharp.torch.Tensor SampleBase(int n, TorchSharp.torch.Generator g) =>
                 bA.sigmoid().unsqueeze(0).expand(n, rbm.Dim).bernoulli(generator: g);
             return Dsl.Discrete.AnnealedImportanceSampling.LogPartition(At, logZBase, SampleBase, Dsl.Discrete.AnnealedImportanceSampling.LinearSchedule(steps), runs, generator);

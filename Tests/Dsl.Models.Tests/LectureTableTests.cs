@@ -9,7 +9,8 @@ namespace Dsl.Models.Tests
 {
     /// <summary>
     /// docs/lectures.md maps each lecture equation to a class and a gallery command. These tests keep it true:
-    /// every class (and member in parentheses) it names exists, and every command it names is a gallery command.
+    /// every class (and member in parentheses) it names exists, every command it names is a gallery command, and every
+    /// command runs briefly with one figure of its JSON checked (<see cref="LectureTableBriefRuns"/>).
     /// </summary>
     [Collection("Console")]
     public class LectureTableTests
@@ -78,6 +79,49 @@ namespace Dsl.Models.Tests
                 Assert.True(owner != null, $"row '{row.Equation}' names no class");
             }
         }
+
+        /// <summary>Every distinct command the table names, in table order.</summary>
+        public static TheoryData<string> TableCommands()
+        {
+            var data = new TheoryData<string>();
+            foreach (var command in Rows().SelectMany(r => Code.Matches(r.Command).Select(m => m.Groups[1].Value)).Where(c => c.StartsWith("dsl ", StringComparison.Ordinal)).Distinct())
+                data.Add(command);
+            return data;
+        }
+
+        private static readonly string BriefOut = Path.Combine(Path.GetTempPath(), "dsl-lecture-brief-" + Environment.ProcessId);
+
+        /// <summary>
+        /// Runs the row's command briefly (its own words plus the shrinking arguments of <see cref="LectureTableBriefRuns"/>) and
+        /// checks one figure of its JSON, so a row whose command broke, or whose figure stopped meaning what the row says, fails.
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(TableCommands))]
+        public void Every_command_in_the_table_runs_briefly_and_reports_its_figure(string command)
+        {
+            Assert.True(LectureTableBriefRuns.ByCommand.TryGetValue(command, out var brief),
+                $"'{command}' in docs/lectures.md has no brief run: add one to LectureTableBriefRuns.ByCommand");
+            Directory.CreateDirectory(BriefOut);
+            string[] Expand(IEnumerable<string> words) => words.Select(w => w.Replace("{out}", BriefOut, StringComparison.Ordinal)).ToArray();
+            if (brief!.Before is { } before)
+            {
+                var (code, _, err) = Gallery.Run(Expand(before.Concat(new[] { "--out", BriefOut })));
+                Assert.True(code == 0, $"the run before '{command}' failed: " + err);
+            }
+            var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1);
+            var result = Gallery.RunJson(Expand(words.Concat(brief.Args).Concat(new[] { "--out", BriefOut })));
+            Assert.True(brief.Holds(result), $"'{command}' (brief: {string.Join(' ', brief.Args)}): {brief.Claim} — does not hold; {brief.Figure} in " + Truncate(result.GetRawText()));
+        }
+
+        [Fact]
+        public void Every_brief_run_belongs_to_a_command_in_the_table()
+        {
+            var commands = ((IEnumerable<object[]>)TableCommands()).Select(d => (string)d[0]).ToHashSet(StringComparer.Ordinal);
+            foreach (var stale in LectureTableBriefRuns.ByCommand.Keys.Where(k => !commands.Contains(k)))
+                Assert.Fail($"LectureTableBriefRuns has a brief run for '{stale}', which docs/lectures.md no longer names");
+        }
+
+        private static string Truncate(string s) => s.Length <= 600 ? s : s.Substring(0, 600) + "…";
 
         [Fact]
         public void Every_command_in_the_table_is_a_gallery_command()
