@@ -80,7 +80,8 @@ namespace Dsl.Models.Tests
             var difference = (learned.Total - large.Total).Div(2 * System.Math.Log(2));
             double meanDifference = difference.mean().ToDoubleValue(), se = difference.std().ToDoubleValue() / System.Math.Sqrt(n);
             output.WriteLine($"learned − fixed-large: {meanDifference:F4} ± {se:F4} bits/dim");
-            Assert.True(meanDifference < 4 * se, $"learned {learned.BitsPerDim} vs fixed-large {large.BitsPerDim} bits/dim");
+            // Measured: −0.034 ± 0.0075 bits/dim (4.5 standard errors below zero) with these seeds.
+            Assert.True(meanDifference < 0, $"learned {learned.BitsPerDim} vs fixed-large {large.BitsPerDim} bits/dim: {meanDifference} ± {se}");
             Assert.True(large.BitsPerDim < small.BitsPerDim, "fixed-large is the tighter fixed variance on continuous data");
             Assert.True(learned.NatsPerDim > trueNll - 4 * learned.StandardErrorNatsPerDim, "a bound must not fall below the true NLL");
         }
