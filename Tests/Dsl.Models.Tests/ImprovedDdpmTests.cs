@@ -46,6 +46,27 @@ namespace Dsl.Models.Tests
             Assert.True((Ddpm.GaussianKl(m1, l1, m2, l2) - generated.Kl(m1, l1, m2, l2)).abs().max().ToDoubleValue() < 1e-12);
         }
 
+        [Fact]
+        public void The_digit_UNet_with_a_learned_variance_gives_noise_and_interpolation_from_one_pass_and_trains_both()
+        {
+            var s = DdpmTests.Linear(50);
+            using var scope = NewDisposeScope();
+            var net = new DigitUNet(8, generator: new Generator(4), learnedVariance: true);
+            Assert.True(net.LearnsVariance);
+            Assert.Contains("variance=learned", net.ModelName);
+            var x = Digits.Images(PixelScale.Symmetric).narrow(0, 0, 6);
+            var tau = ScalarOps.Full(new long[] { 6 }, s.Times[10], ScalarType.Float32);
+            var (eps, v) = net.PredictWithVariance(x, tau);
+            Assert.Equal(new long[] { 6, 64 }, eps.shape);
+            Assert.Equal(new long[] { 6, 64 }, v.shape);
+            Assert.True(torch.equal(eps, net.Predict(x, tau)), "Predict is the first half of the read-out");
+            Assert.False(torch.equal(eps, v));
+            var loss = Ddpm.Loss(s, net, x, new Generator(2), new DdpmLossOptions { Kind = DdpmLoss.Hybrid, Variance = ReverseVariance.Learned });
+            Assert.True(double.IsFinite(loss.ToDoubleValue()));
+            Assert.Throws<InvalidOperationException>(() => new DigitUNet(8).PredictWithVariance(x, tau));
+            Assert.Equal(new long[] { 6, 64 }, new DigitUNet(8).Predict(x, tau).shape);
+        }
+
         internal static (TimeMlp Net, TrainingResult Result) Train(DdpmSchedule s, Toy2DKind kind, int steps, DdpmLossOptions loss, int seed = 0)
         {
             bool learned = loss.Variance == ReverseVariance.Learned;
