@@ -67,20 +67,26 @@ namespace Dsl.Examples
             var channels = new Option<int>("--channels") { Description = "Digits: channels of the U-Net at 8×8 (multiple of 8).", DefaultValueFactory = _ => 32 }.MultipleOf(8, 8, 512);
             var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: --out/ddpm-<data>.ckpt); it stores its settings and a checksum." };
             var resume = new Option<bool>("--resume") { Description = "Continue from --checkpoint (same settings required)." };
-            var command = new Command("train", "Train a noise network by Ho et al.'s Algorithm 1 (L_simple) with Adam and an EMA of the weights; atomic checkpoints, --resume.");
-            foreach (var opt in new Option[] { data, steps, schedule, T, batch, lr, width, depth, channels, checkpoint, resume }) command.Options.Add(opt);
+            var variance = new Option<string>("--variance") { Description = "Reverse variance: fixed-small (β̃ₜ), fixed-large (βₜ) or learned (Nichol & Dhariwal: exp(v log β + (1−v) log β̃), v a second network output).", DefaultValueFactory = _ => "fixed-small" };
+            var loss = new Option<string>("--loss") { Description = "simple (L_simple), hybrid (L_simple + 0.001 L_vlb, mean detached in L_vlb) or vlb (L_vlb; eq. 12's weighted ε-loss for a fixed variance). learned needs hybrid or vlb.", DefaultValueFactory = _ => "simple" };
+            var command = new Command("train", "Train a noise network by Ho et al.'s Algorithm 1 (L_simple), Nichol & Dhariwal's hybrid loss or L_vlb, with Adam and an EMA of the weights; atomic checkpoints, --resume.");
+            foreach (var opt in new Option[] { data, steps, schedule, T, batch, lr, width, depth, channels, checkpoint, resume, variance, loss }) command.Options.Add(opt);
             command.SetAction(r => o.Run("ddpm train", r, run =>
             {
                 string d = r.GetValue(data)!.ToLowerInvariant(), s = r.GetValue(schedule)!.ToLowerInvariant();
                 if (!DdpmExperiments.DataNames.Contains(d)) return SamplingCommands.Fail("ddpm train", "unknown --data '" + d + "'; valid: " + string.Join(", ", DdpmExperiments.DataNames) + ".");
                 if (s != "linear" && s != "cosine") return SamplingCommands.Fail("ddpm train", "unknown --schedule '" + s + "'; valid: linear, cosine.");
+                string v = r.GetValue(variance)!.ToLowerInvariant(), l = r.GetValue(loss)!.ToLowerInvariant();
+                if (DdpmExperiments.ParseVariance(v) is null) return SamplingCommands.Fail("ddpm train", "unknown --variance '" + v + "'; valid: " + string.Join(", ", DdpmExperiments.VarianceNames) + ".");
+                if (DdpmExperiments.ParseLoss(l) is null) return SamplingCommands.Fail("ddpm train", "unknown --loss '" + l + "'; valid: " + string.Join(", ", DdpmExperiments.LossNames) + ".");
+                if (DdpmExperiments.CombinationProblem(v, l) is string combination) return SamplingCommands.Fail("ddpm train", combination);
                 bool digits = d == "digits";
                 // Absent options take the documented per-data defaults; a given value was checked by its rule and is used as given.
                 int n = r.GetValue(steps) ?? (digits ? 1500 : 4000);
                 int b = r.GetValue(batch) ?? (digits ? 64 : 256);
                 double rate = r.GetValue(lr) ?? (digits ? 1e-3 : 2e-3);
                 int t = r.GetValue(T);
-                var config = new DdpmConfig(d, s, t, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0);
+                var config = new DdpmConfig(d, s, t, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0, v, l);
                 if (MemoryBudget.NetworkTraining(digits, b, r.GetValue(width), r.GetValue(depth), r.GetValue(channels)) is string tooLarge) return SamplingCommands.Fail("ddpm train", tooLarge);
                 var path = r.GetValue(checkpoint) ?? run.Output("ddpm-" + d + ".ckpt");
                 if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("ddpm train", unusable);
@@ -93,7 +99,7 @@ namespace Dsl.Examples
                 catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is TrainingDivergedException) { return SamplingCommands.Fail("ddpm train", e.Message); }
                 return run.Finish(new
                 {
-                    command = "ddpm train", data = d, schedule = s, T = t, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
+                    command = "ddpm train", data = d, schedule = s, T = t, variance = v, loss = l, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
                     batch = b, lr = rate, first_loss = result.FirstLoss, final_loss = result.FinalLoss, seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint),
                 }, result.Cancelled);
             }));
@@ -106,7 +112,7 @@ namespace Dsl.Examples
             var sampler = new Option<string>("--sampler") { Description = "ancestral (Algorithm 2), ddim (η = 0) or ode (probability flow).", DefaultValueFactory = _ => "ddim" };
             var steps = new Option<int?>("--steps") { Description = "Steps K: ancestral all T by default (K < T: the ancestral step on a sub-sequence), ddim 50, ode adaptive RK45 (K: fixed-step RK4)." }.AtLeast(1);
             var n = new Option<int>("--n") { Description = "Samples (2D; digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 }.AtLeast(2);
-            var command = new Command("sample", "Sample a trained DDPM; report the variational bound and the probability-flow likelihood (bits/dim) and, for 2D, the MMD to fresh data; PNGs.");
+            var command = new Command("sample", "Sample a trained DDPM (the ancestral sampler with the checkpoint's variance, learned or fixed); report the variational bound under each variance and the probability-flow likelihood (bits/dim) and, for 2D, the MMD to fresh data; PNGs.");
             foreach (var opt in new Option[] { checkpoint, sampler, steps, n }) command.Options.Add(opt);
             command.SetAction(r => o.Run("ddpm sample", r, run =>
             {
@@ -138,8 +144,9 @@ namespace Dsl.Examples
                     });
                 return run.Finish(new
                 {
-                    command = "ddpm sample", data = c.Data, schedule = c.Schedule, T = c.T, sampler = m, n = result.Samples.Length, nfe = result.Nfe,
-                    vlb_bits_per_dim = result.VlbBitsPerDim, vlb_standard_error = result.VlbStandardError, ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
+                    command = "ddpm sample", data = c.Data, schedule = c.Schedule, T = c.T, variance = c.Variance, loss = c.Loss, sampler = m, n = result.Samples.Length, nfe = result.Nfe,
+                    vlb_bits_per_dim = result.VlbBitsPerDim, vlb_standard_error = result.VlbStandardError,
+                    vlb_by_variance = result.VlbByVariance.ToDictionary(b => b.Variance, b => new { bits_per_dim = b.BitsPerDim, standard_error = b.StandardError }), ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
                     bits_per_dim_note = c.IsDigits ? "probability of 17 grey levels in [-1, 1] (bins 2/16); VLB with the discretised decoder, ODE + log2(16/2)" : "density of continuous 2D data (nats/ln 2, can be negative)",
                     mmd2 = result.Mmd2, mean_log_density = result.Gaussians8LogDensity, data_mean_log_density = result.DataGaussians8LogDensity,
                     sample_seconds = result.SampleSeconds, seconds = result.Seconds, png,

@@ -18,23 +18,47 @@ using static TorchSharp.torch;
 namespace Dsl.Examples.Experiments
 {
     /// <summary>What a DDPM checkpoint was trained as; stored inside it as its settings (under its checksum) and in the network's name.</summary>
-    internal sealed record DdpmConfig(string Data, string Schedule, int T, int Width, int Depth, int Channels)
+    /// <summary>
+    /// Variance: fixed-small (σₜ² = β̃ₜ), fixed-large (βₜ) or learned (Nichol &amp; Dhariwal's interpolation); Loss: simple, hybrid
+    /// or vlb. Checkpoints written before these existed read as fixed-small and simple.
+    /// </summary>
+    internal sealed record DdpmConfig(string Data, string Schedule, int T, int Width, int Depth, int Channels, string Variance = "fixed-small", string Loss = "simple")
     {
         public bool IsDigits => Data == "digits";
+        public bool LearnsVariance => Variance == "learned";
+        public ReverseVariance ReverseVariance => DdpmExperiments.ParseVariance(Variance) ?? throw new ArgumentException("unknown variance '" + Variance + "'.");
+        public DdpmLoss LossKind => DdpmExperiments.ParseLoss(Loss) ?? throw new ArgumentException("unknown loss '" + Loss + "'.");
         public int Dim => IsDigits ? 64 : 2;
         public string Tag => FormattableString.Invariant($"data={Data},schedule={Schedule},T={T}");
     }
 
     internal sealed record DdpmTrainRun(DdpmConfig Config, long Steps, long StartStep, double FirstLoss, double FinalLoss, double Seconds, string Checkpoint, bool Cancelled);
 
+    /// <summary>The bound in bits per dimension with its standard error under one reverse variance.</summary>
+    internal sealed record VarianceBound(string Variance, double BitsPerDim, double StandardError);
+
     internal sealed record DdpmSampleRun(DdpmConfig Config, string Sampler, int Nfe, double[][] Samples, double[][]? Data,
-        double VlbBitsPerDim, double VlbStandardError, double OdeBitsPerDim, int OdeNfe, double? Mmd2, double? Gaussians8LogDensity, double? DataGaussians8LogDensity,
+        double VlbBitsPerDim, double VlbStandardError, VarianceBound[] VlbByVariance, double OdeBitsPerDim, int OdeNfe, double? Mmd2, double? Gaussians8LogDensity, double? DataGaussians8LogDensity,
         double SampleSeconds, double Seconds, bool Cancelled);
 
     /// <summary>`dsl ddpm`: schedules, training (Algorithm 1 through the Trainer) and sampling with the bound and the ODE likelihood.</summary>
     internal static class DdpmExperiments
     {
         public static readonly string[] DataNames = Toy2D.Names.Append("digits").ToArray();
+
+        /// <summary>The values of --variance and --loss.</summary>
+        public static readonly string[] VarianceNames = { "fixed-small", "fixed-large", "learned" }, LossNames = { "simple", "hybrid", "vlb" };
+
+        public static ReverseVariance? ParseVariance(string name) => name switch
+        {
+            "fixed-small" => ReverseVariance.Posterior, "fixed-large" => ReverseVariance.Beta, "learned" => ReverseVariance.Learned, _ => null,
+        };
+
+        public static DdpmLoss? ParseLoss(string name) => name switch { "simple" => DdpmLoss.Simple, "hybrid" => DdpmLoss.Hybrid, "vlb" => DdpmLoss.Vlb, _ => null };
+
+        /// <summary>Null when the pair trains, else why not (a learned variance needs a loss with L_vlb in it).</summary>
+        public static string? CombinationProblem(string variance, string loss) => variance == "learned" && loss == "simple"
+            ? "--variance learned needs --loss hybrid or --loss vlb: L_simple does not depend on the variance, so it cannot train it." : null;
 
         /// <summary>The schedule by name on T steps, or null for an unknown name.</summary>
         public static DdpmSchedule? Schedule(string name, int T) => name switch
@@ -45,8 +69,8 @@ namespace Dsl.Examples.Experiments
         };
 
         public static DiffusionNetwork Network(DdpmConfig c, long seed) => c.IsDigits
-            ? new DigitUNet(c.Channels, tag: c.Tag, generator: new Generator((ulong)seed + 101))
-            : new TimeMlp(2, c.Width, c.Depth, tag: c.Tag, generator: new Generator((ulong)seed + 101));
+            ? new DigitUNet(c.Channels, tag: c.Tag, generator: new Generator((ulong)seed + 101), learnedVariance: c.LearnsVariance)
+            : new TimeMlp(2, c.Width, c.Depth, tag: c.Tag, generator: new Generator((ulong)seed + 101), learnedVariance: c.LearnsVariance);
 
         /// <summary>The training data: digits in [−1, 1] as [1797, 64], or null for a toy (drawn fresh each step).</summary>
         public static Tensor? DigitsData()
@@ -64,7 +88,8 @@ namespace Dsl.Examples.Experiments
             var digits = c.IsDigits ? DigitsData() : null;
             IDataStream data = digits is not null ? new TensorDataStream(digits, batch, seed)
                 : new SampledDataStream((n, g) => Toy2D.Sample(Toy2D.Parse(c.Data)!.Value, n, g), 2, batch, seed);
-            var result = Trainer.Train(net, data, (x, g) => Ddpm.SimpleLoss(schedule, net, x, g), new TrainerOptions
+            var lossOptions = new DdpmLossOptions { Kind = c.LossKind, Variance = c.ReverseVariance };
+            var result = Trainer.Train(net, data, (x, g) => Ddpm.Loss(schedule, net, x, g, lossOptions), new TrainerOptions
             {
                 Steps = steps, LearningRate = learningRate, EmaDecay = c.IsDigits ? 0.995 : 0.99, Seed = seed, CheckpointPath = checkpoint,
                 CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
@@ -89,6 +114,7 @@ namespace Dsl.Examples.Experiments
             try { c = JsonSerializer.Deserialize<DdpmConfig>(header.Settings); }
             catch (JsonException e) { throw new CheckpointException(Refuse("has settings that are not a DDPM config (" + e.Message.Split('\n')[0] + ")"), e); }
             if (c?.Data == null || c.Schedule == null) throw new CheckpointException(Refuse("has settings without the data and schedule"));
+            if (ParseVariance(c.Variance ?? "") is null || ParseLoss(c.Loss ?? "") is null) throw new CheckpointException(Refuse("has an unknown variance '" + c.Variance + "' or loss '" + c.Loss + "'"));
             return (c, header);
         }
 
@@ -111,16 +137,18 @@ namespace Dsl.Examples.Experiments
             var (c, net, schedule) = Load(checkpoint);
             using var scope = NewDisposeScope();
             var epsilon = Ddpm.AsNoisePrediction(schedule, net);
+            var variance = c.ReverseVariance;
             var options = new DdpmSamplerOptions
             {
                 Steps = steps > 0 ? steps : sampler == "ancestral" ? schedule.Steps : 50, Eta = sampler == "ancestral" ? 1 : 0,
-                ClipDenoised = c.IsDigits, Seed = seed, Progress = progress, Cancellation = cancellation,
+                ClipDenoised = c.IsDigits, Seed = seed, Progress = progress, Cancellation = cancellation, Variance = variance,
             };
             var sampleClock = Stopwatch.StartNew();
             using var result = sampler switch
             {
                 // All T steps: Algorithm 2; fewer: the same ancestral step on a sub-sequence (DDIM with η = 1).
-                "ancestral" => options.Steps >= schedule.Steps ? Ddpm.Ancestral(schedule, epsilon, n, c.Dim, options) : Ddpm.Ddim(schedule, epsilon, n, c.Dim, options),
+                "ancestral" => options.Steps < schedule.Steps ? Ddpm.Ddim(schedule, epsilon, n, c.Dim, options)
+                    : net.LearnsVariance ? Ddpm.Ancestral(schedule, Ddpm.AsNoiseAndVariancePrediction(net), n, c.Dim, options) : Ddpm.Ancestral(schedule, epsilon, n, c.Dim, options),
                 "ddim" => Ddpm.Ddim(schedule, epsilon, n, c.Dim, options),
                 _ => Ddpm.ProbabilityFlowSample(schedule, epsilon, n, c.Dim,
                     steps > 0 ? new OdeOptions { Method = OdeMethod.Rk4, Steps = steps, Cancellation = cancellation } : new OdeOptions { RelativeTolerance = 1e-4, AbsoluteTolerance = 1e-4, Cancellation = cancellation }, seed),
@@ -150,17 +178,30 @@ namespace Dsl.Examples.Experiments
                 evaluation = data.narrow(0, 0, System.Math.Min(n, 500));
             }
             double? binWidth = c.IsDigits ? 2.0 / 16 : null;
-            using var vlb = Ddpm.VariationalBound(schedule, epsilon, evaluation, new VlbOptions
+            // The bound under the checkpoint's variance and under each other one the network supports (the same ε̂, the same
+            // xₜ draws), its KL terms computed by the generated GaussianPairKl.
+            var bounds = VarianceNames.Where(name => name != "learned" || net.LearnsVariance).Select(name =>
             {
-                BinWidth = binWidth, Stride = c.IsDigits ? 10 : 1, Seed = seed,
-                Variance = c.IsDigits ? ReverseVariance.Posterior : ReverseVariance.Beta,
-            });
+                using var inner = NewDisposeScope();
+                using var r = Bound(schedule, net, evaluation, ParseVariance(name)!.Value, binWidth, c.IsDigits ? 10 : 1, seed);
+                return new VarianceBound(name, r.BitsPerDim, r.StandardErrorNatsPerDim / System.Math.Log(2));
+            }).ToArray();
+            var vlb = bounds.Single(b => b.Variance == c.Variance);
             using var ode = Ddpm.LogLikelihood(schedule, epsilon, c.IsDigits ? evaluation.narrow(0, 0, 50) : evaluation,
                 c.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact, new OdeOptions { RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-3 }, seed);
             double odeNats = -ode.LogLikelihood.mean().ToDoubleValue() / c.Dim;
             double odeBits = binWidth is double w ? Ddpm.BitsPerDimension(odeNats, w) : odeNats / System.Math.Log(2);
-            return new DdpmSampleRun(c, sampler, result.FunctionEvaluations, samples, dataRows, vlb.BitsPerDim, vlb.StandardErrorNatsPerDim / System.Math.Log(2),
+            return new DdpmSampleRun(c, sampler, result.FunctionEvaluations, samples, dataRows, vlb.BitsPerDim, vlb.StandardError, bounds,
                 odeBits, ode.FunctionEvaluations, mmd, logDensity, dataLogDensity, sampleSeconds, clock.Elapsed.TotalSeconds, result.Cancelled);
+        }
+
+        /// <summary>The variational bound of a trained network under a reverse variance, the KL terms by the generated GaussianPairKl.</summary>
+        public static VlbResult Bound(DdpmSchedule schedule, DiffusionNetwork net, Tensor x0, ReverseVariance variance, double? binWidth, int stride, long seed)
+        {
+            var options = new VlbOptions { BinWidth = binWidth, Stride = stride, Seed = seed, Variance = variance, Kl = new GaussianPairKl((int)x0.shape[1]).Kl };
+            return variance == ReverseVariance.Learned
+                ? Ddpm.VariationalBound(schedule, Ddpm.AsNoiseAndVariancePrediction(net), x0, options)
+                : Ddpm.VariationalBound(schedule, Ddpm.AsNoisePrediction(schedule, net), x0, options);
         }
 
         private static double[][] ToRows(Tensor x)

@@ -27,6 +27,52 @@ namespace Dsl.Diffusion
         Tensor Predict(Tensor x, Tensor time, Tensor? condition = null);
     }
 
+    /// <summary>
+    /// ε̂ and the per-dimension variance interpolation v of an improved-DDPM network (Nichol &amp; Dhariwal 2021) at (x, τ):
+    /// both [N, D]; the reverse variance is Σθ = exp(v log βₜ + (1 − v) log β̃ₜ) (<see cref="Ddpm.LearnedLogVariance(DdpmSchedule, Tensor, Tensor)"/>).
+    /// </summary>
+    public delegate (Tensor Noise, Tensor Interpolation) NoiseAndVariancePrediction(Tensor x, Tensor time);
+
+    /// <summary>
+    /// KL(N(μ₁, diag exp(logVar₁)) ‖ N(μ₂, diag exp(logVar₂))) per row: [N] from four [N, D] tensors. The generated
+    /// <c>GaussianPairKl.Kl</c> (Models/Divergences.cs) has this signature; <see cref="Ddpm.GaussianKl"/> is the runtime's own.
+    /// </summary>
+    public delegate Tensor GaussianKlDivergence(Tensor mu1, Tensor logVar1, Tensor mu2, Tensor logVar2);
+
+    /// <summary>A diffusion network whose output may carry a learned variance interpolation besides ε̂.</summary>
+    public interface ILearnedVarianceNetwork : IDiffusionNetwork
+    {
+        /// <summary>True when the network outputs v besides ε̂ (its raw output is [N, 2D]).</summary>
+        bool LearnsVariance { get; }
+
+        /// <summary>ε̂ and v, both [N, D]; refused when <see cref="LearnsVariance"/> is false.</summary>
+        (Tensor Noise, Tensor Interpolation) PredictWithVariance(Tensor x, Tensor time, Tensor? condition = null);
+    }
+
+    /// <summary>The training objective of <see cref="Ddpm.Loss"/>.</summary>
+    public enum DdpmLoss
+    {
+        /// <summary>Ho et al.'s L_simple, the unweighted ε-MSE (Algorithm 1).</summary>
+        Simple,
+        /// <summary>Nichol &amp; Dhariwal's L_hybrid = L_simple + λ L_vlb, the mean stopped (detached) inside L_vlb.</summary>
+        Hybrid,
+        /// <summary>L_vlb alone: for a fixed variance Ho et al.'s eq. 12 weighted ε-loss; for a learned one the full KL terms.</summary>
+        Vlb,
+    }
+
+    /// <summary>Settings of <see cref="Ddpm.Loss"/>.</summary>
+    public sealed class DdpmLossOptions
+    {
+        /// <summary>The objective.</summary>
+        public DdpmLoss Kind { get; init; } = DdpmLoss.Simple;
+
+        /// <summary>σₜ² of the reverse process: fixed β̃ₜ, fixed βₜ, or learned (needs a network with <see cref="ILearnedVarianceNetwork.LearnsVariance"/>).</summary>
+        public ReverseVariance Variance { get; init; } = ReverseVariance.Posterior;
+
+        /// <summary>λ of the hybrid loss (Nichol &amp; Dhariwal: 0.001).</summary>
+        public double Lambda { get; init; } = 0.001;
+    }
+
     /// <summary>What a network is trained to predict.</summary>
     public enum DdpmTarget
     {
@@ -43,8 +89,10 @@ namespace Dsl.Diffusion
     {
         /// <summary>σₜ² = β̃ₜ, the posterior variance (optimal for a point mass x₀); t = 1 uses β̃₂ in the decoder.</summary>
         Posterior,
-        /// <summary>σₜ² = βₜ (optimal for x₀ ~ N(0, I)).</summary>
+        /// <summary>σₜ² = βₜ (optimal for x₀ ~ N(0, I)); t = 1 uses β̃₂ in the decoder (Ho et al.'s code).</summary>
         Beta,
+        /// <summary>Σθ = exp(v log βₜ + (1 − v) log β̃ₜ) with v from the network (Nichol &amp; Dhariwal 2021, eq. 15); log β̃₁ clipped to log β̃₂.</summary>
+        Learned,
     }
 
     /// <summary>Settings of the discrete samplers.</summary>
@@ -95,6 +143,12 @@ namespace Dsl.Diffusion
 
         /// <summary>Seed of the xₜ ~ q(xₜ | x₀) draws.</summary>
         public long Seed { get; init; }
+
+        /// <summary>
+        /// The Gaussian KL of the terms L_{t−1}: pass the generated <c>new GaussianPairKl(D).Kl</c> (Models/Divergences.cs,
+        /// derived from the two log-densities as written); null uses the runtime's own closed form <see cref="Ddpm.GaussianKl"/>.
+        /// </summary>
+        public GaussianKlDivergence? Kl { get; init; }
     }
 
     /// <summary>The variational bound per sample, in nats, with its terms. Owns its tensors.</summary>
@@ -223,13 +277,33 @@ namespace Dsl.Diffusion
         /// </summary>
         public static SdeSampleResult Ancestral(DdpmSchedule schedule, NoisePrediction epsilon, long n, int dim, DdpmSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null)
         {
+            if (options.Variance == ReverseVariance.Learned)
+                throw new ArgumentException("DDPM ancestral: a learned variance needs the network's v; pass a NoiseAndVariancePrediction (Ddpm.AsNoiseAndVariancePrediction).", nameof(options));
+            return AncestralCore(schedule, (x, t) => (epsilon(x, t), null), n, dim, options, dtype, device);
+        }
+
+        /// <summary>
+        /// Algorithm 2 with Nichol &amp; Dhariwal's learned variance when <paramref name="options"/>.Variance is Learned:
+        /// x_{t−1} = μθ(xₜ, t) + Σθ(xₜ, t)^½ z, Σθ = exp(v log βₜ + (1 − v) log β̃ₜ) per dimension (z = 0 at t = 1); with a fixed
+        /// variance v is ignored and this is <see cref="Ancestral(DdpmSchedule, NoisePrediction, long, int, DdpmSamplerOptions, ScalarType, Device?)"/>.
+        /// </summary>
+        public static SdeSampleResult Ancestral(DdpmSchedule schedule, NoiseAndVariancePrediction model, long n, int dim, DdpmSamplerOptions options, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
+            AncestralCore(schedule, (x, t) => { var (e, v) = model(x, t); return (e, v); }, n, dim, options, dtype, device);
+
+        private static SdeSampleResult AncestralCore(DdpmSchedule schedule, Func<Tensor, Tensor, (Tensor, Tensor?)> model, long n, int dim, DdpmSamplerOptions options, ScalarType dtype, Device? device)
+        {
             var steps = Enumerable.Range(1, schedule.Steps).Reverse().ToArray();
-            return Run("DDPM ancestral", schedule, epsilon, n, dim, options, dtype, device, steps, (x, i, eps, noise) =>
+            return Run("DDPM ancestral", schedule, model, n, dim, options, dtype, device, steps, (x, i, eps, v, noise) =>
             {
                 var (c1, c2) = (schedule.PosteriorMeanCoef1[i], schedule.PosteriorMeanCoef2[i]);
                 var x0 = Denoised(schedule, x, eps, i, options);
                 var mean = x0.Mul_(c1).Add_(x, alpha: c2);
                 if (i == 0) return mean;
+                if (options.Variance == ReverseVariance.Learned)
+                {
+                    if (v is null) throw new ArgumentException("DDPM ancestral: a learned variance needs the network's v.", nameof(options));
+                    return mean.Add_(noise().mul_(LearnedLogVariance(schedule, v, i).Mul_(0.5).exp_()));
+                }
                 double variance = options.Variance == ReverseVariance.Posterior ? schedule.PosteriorVariance[i] : schedule.Betas[i];
                 return mean.Add_(noise(), alpha: System.Math.Sqrt(variance));
             });
@@ -244,7 +318,7 @@ namespace Dsl.Diffusion
         {
             var steps = SubSequence(schedule.Steps, options.Steps);
             if (!(options.Eta >= 0) || double.IsInfinity(options.Eta)) throw new ArgumentException("DDIM: η must be a finite number ≥ 0, got " + options.Eta + ".", nameof(options));
-            return Run("DDIM", schedule, epsilon, n, dim, options, dtype, device, steps, (x, i, eps, noise) =>
+            return Run("DDIM", schedule, (x, t) => (epsilon(x, t), null), n, dim, options, dtype, device, steps, (x, i, eps, _, noise) =>
             {
                 int k = Array.IndexOf(steps, i + 1);
                 double aPrev = k + 1 < steps.Length ? schedule.AlphaBars[steps[k + 1] - 1] : 1.0, a = schedule.AlphaBars[i];
@@ -279,10 +353,27 @@ namespace Dsl.Diffusion
 
         /// <summary>
         /// The variational bound (Ho et al. eq. 5) per sample in nats: L_T = KL(q(x_T | x₀) ‖ N(0, I)); for t = 2…T,
-        /// L_{t−1} = KL(q(x_{t−1} | xₜ, x₀) ‖ N(μθ(xₜ, t), σₜ²I)) in closed form at one xₜ ~ q(xₜ | x₀) each; and
-        /// L₀ = −log pθ(x₀ | x₁) with the discretised (eq. 13) or a continuous Gaussian decoder. μθ = coef1 x̂₀ + coef2 xₜ.
+        /// L_{t−1} = KL(q(x_{t−1} | xₜ, x₀) ‖ N(μθ(xₜ, t), σₜ²I)) in closed form at one xₜ ~ q(xₜ | x₀) each (the KL of
+        /// <see cref="VlbOptions.Kl"/>: the generated GaussianPairKl when given); and L₀ = −log pθ(x₀ | x₁) with the
+        /// discretised (eq. 13) or a continuous Gaussian decoder. μθ = coef1 x̂₀ + coef2 xₜ. A fixed σₜ² only: a learned
+        /// variance needs the <see cref="NoiseAndVariancePrediction"/> overload.
         /// </summary>
         public static VlbResult VariationalBound(DdpmSchedule schedule, NoisePrediction epsilon, Tensor x0, VlbOptions options)
+        {
+            if (options.Variance == ReverseVariance.Learned)
+                throw new ArgumentException("Ddpm.VariationalBound: a learned variance needs the network's v; pass a NoiseAndVariancePrediction (Ddpm.AsNoiseAndVariancePrediction).", nameof(options));
+            return Bound(schedule, (x, t) => (epsilon(x, t), null), x0, options);
+        }
+
+        /// <summary>
+        /// The variational bound of an improved-DDPM network: as the <see cref="NoisePrediction"/> overload, with the reverse
+        /// variance Σθ = exp(v log βₜ + (1 − v) log β̃ₜ) per dimension when <paramref name="options"/>.Variance is Learned
+        /// (Nichol &amp; Dhariwal 2021, eq. 15; the same v in every term and in the decoder); a fixed variance ignores v.
+        /// </summary>
+        public static VlbResult VariationalBound(DdpmSchedule schedule, NoiseAndVariancePrediction model, Tensor x0, VlbOptions options) =>
+            Bound(schedule, (x, t) => { var (e, v) = model(x, t); return (e, v); }, x0, options);
+
+        private static VlbResult Bound(DdpmSchedule schedule, Func<Tensor, Tensor, (Tensor, Tensor?)> model, Tensor x0, VlbOptions options)
         {
             if (x0.dim() != 2) throw new ArgumentException("Ddpm.VariationalBound: x₀ must be [N, D]; got " + Broadcasting.Describe(x0) + ".", nameof(x0));
             if (options.Stride < 1) throw new ArgumentException("Ddpm.VariationalBound: Stride must be ≥ 1.", nameof(options));
@@ -298,10 +389,9 @@ namespace Dsl.Diffusion
             int T = schedule.Steps, D = (int)x0.shape[1];
             long n = x0.shape[0];
             var dtype = x0.dtype;
+            var kl = options.Kl ?? GaussianKl;
             using var noGrad = no_grad();
             using var generator = new Generator((ulong)options.Seed, x0.device);
-            double Sigma2(int i) => options.Variance == ReverseVariance.Posterior ? System.Math.Exp(schedule.PosteriorLogVarianceClipped[i])
-                : i == 0 ? schedule.PosteriorVariance[System.Math.Min(1, T - 1)] : schedule.Betas[i];
 
             Tensor prior, diffusion, decoder;
             using (var scope = NewDisposeScope())
@@ -315,33 +405,165 @@ namespace Dsl.Diffusion
                 using var scope = NewDisposeScope();
                 int i = t - 1;
                 int weight = System.Math.Min(options.Stride, T - t + 1);        // the terms t … t + stride − 1 this one stands for
-                var (mean, sigma2) = ModelStep(schedule, epsilon, x0, i, Sigma2(i), generator, out var trueMean);
-                double post = schedule.PosteriorVariance[i];
-                var kl = ((trueMean - mean).Square().sum(new long[] { 1 }).Div_(sigma2).Add_(D * (System.Math.Log(sigma2 / post) + post / sigma2 - 1))).Mul_(0.5);
-                diffusion.Add_(kl, alpha: weight);
+                var (mean, logVariance) = ModelStep(schedule, model, x0, i, options.Variance, generator, out var trueMean);
+                using var posteriorLog = global::Dsl.ScalarOps.Full(new long[] { n, D }, schedule.PosteriorLogVarianceClipped[i], dtype, x0.device);
+                diffusion.Add_(kl(trueMean, posteriorLog, mean, logVariance), alpha: weight);
             }
             using (var scope = NewDisposeScope())
             {
-                double sigma2 = Sigma2(0);
-                var (mean, _) = ModelStep(schedule, epsilon, x0, 0, sigma2, generator, out _);
-                double sd = System.Math.Sqrt(sigma2);
+                var (mean, logVariance) = ModelStep(schedule, model, x0, 0, options.Variance, generator, out _);
                 if (options.BinWidth is double width)
                 {
                     // Ho et al. eq. 13: ∫ N(x; μ, σ²) over [x₀ − w/2, x₀ + w/2], the edge bins reaching to ±∞.
+                    var sd = logVariance.Mul(0.5).exp();
                     var centred = x0 - mean;
-                    var upper = Phi((centred.Add(width / 2)).Div(sd));
-                    var lower = Phi((centred.Sub(width / 2)).Div(sd));
+                    var upper = Phi(centred.Add(width / 2) / sd);
+                    var lower = Phi(centred.Sub(width / 2) / sd);
                     var top = x0.Ge(1 - width / 2);
                     var bottom = x0.Le(-1 + width / 2);
                     var p = where(top, global::Dsl.ScalarOps.RSub(1,lower), where(bottom, upper, upper - lower)).ClampMin(1e-12);
                     decoder = p.log().sum(new long[] { 1 }).neg().MoveToOuterDisposeScope();
                 }
-                else
-                {
-                    decoder = ((x0 - mean).Square().sum(new long[] { 1 }).Div_(2 * sigma2).Add_(0.5 * D * System.Math.Log(2 * System.Math.PI * sigma2))).MoveToOuterDisposeScope();
-                }
+                else decoder = GaussianNll(x0, mean, logVariance).MoveToOuterDisposeScope();
             }
             return new VlbResult(prior, diffusion, decoder, D, options.BinWidth);
+        }
+
+        /// <summary>
+        /// The closed form KL(N(μ₁, diag e^{ℓ₁}) ‖ N(μ₂, diag e^{ℓ₂})) = ½ Σⱼ [ℓ₂ⱼ − ℓ₁ⱼ + (e^{ℓ₁ⱼ} + (μ₁ⱼ − μ₂ⱼ)²)/e^{ℓ₂ⱼ} − 1]
+        /// per row: [N]. The runtime's own, for callers without the generated GaussianPairKl (the Models assembly).
+        /// </summary>
+        public static Tensor GaussianKl(Tensor mu1, Tensor logVar1, Tensor mu2, Tensor logVar2)
+        {
+            using var scope = NewDisposeScope();
+            var ratio = logVar1.exp().Add((mu1 - mu2).Square()) / logVar2.exp();
+            return ((logVar2 - logVar1).Add(ratio).Sub(1)).sum(new long[] { 1 }).Mul_(0.5).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>−log N(x; μ, diag e^{ℓ}) = Σⱼ [(xⱼ − μⱼ)²/(2e^{ℓⱼ}) + ½ℓⱼ + ½ log 2π] per row: [N].</summary>
+        private static Tensor GaussianNll(Tensor x, Tensor mean, Tensor logVariance)
+        {
+            using var scope = NewDisposeScope();
+            return (((x - mean).Square() / logVariance.exp()).Add(logVariance).Add(System.Math.Log(2 * System.Math.PI))).sum(new long[] { 1 }).Mul_(0.5).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// log σₜ² of a fixed reverse variance at step index i = t − 1 (Ho et al.'s code): Posterior log β̃ₜ (t = 1: log β̃₂),
+        /// Beta log βₜ (t = 1: log β̃₂, the decoder's variance).
+        /// </summary>
+        public static double FixedLogVariance(DdpmSchedule schedule, ReverseVariance variance, int index) => variance switch
+        {
+            ReverseVariance.Posterior => schedule.PosteriorLogVarianceClipped[index],
+            ReverseVariance.Beta => index == 0 ? System.Math.Log(schedule.PosteriorVariance[System.Math.Min(1, schedule.Steps - 1)]) : schedule.LogBetas[index],
+            _ => throw new ArgumentException("Ddpm.FixedLogVariance: " + variance + " is not a fixed variance.", nameof(variance)),
+        };
+
+        /// <summary>
+        /// Nichol &amp; Dhariwal's eq. 15 at step index i = t − 1: log Σθ = v log βₜ + (1 − v) log β̃ₜ elementwise (v: [N, D]),
+        /// log β̃₁ clipped to log β̃₂. v = 1 gives βₜ, v = 0 gives β̃ₜ; v is not constrained to [0, 1].
+        /// </summary>
+        public static Tensor LearnedLogVariance(DdpmSchedule schedule, Tensor interpolation, int index)
+        {
+            double upper = schedule.LogBetas[index], lower = schedule.PosteriorLogVarianceClipped[index];
+            return interpolation.Mul(upper - lower).Add_(lower);
+        }
+
+        /// <summary>eq. 15 at per-sample steps t: [N] (int64, 1…T): log Σθ = v log βₜ + (1 − v) log β̃ₜ, [N, D].</summary>
+        public static Tensor LearnedLogVariance(DdpmSchedule schedule, Tensor interpolation, Tensor t)
+        {
+            CheckSteps(schedule, interpolation, t, "LearnedLogVariance");
+            using var scope = NewDisposeScope();
+            var upper = schedule.Gather(schedule.LogBetas, t, interpolation.dtype).unsqueeze(1);
+            var lower = schedule.Gather(schedule.PosteriorLogVarianceClipped, t, interpolation.dtype).unsqueeze(1);
+            return (interpolation * (upper - lower)).Add(lower).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// The weights of Ho et al.'s eq. 12 for a fixed variance: L_{t−1} − C = βₜ²/(2σₜ²αₜ(1 − ᾱₜ)) ‖ε − ε̂‖², indexed by t − 1,
+        /// with σₜ² = exp(<see cref="FixedLogVariance"/>). At t = 1 the same weight gives the continuous decoder's ε-term (coef1₁ = 1).
+        /// </summary>
+        public static double[] NoiseLossWeights(DdpmSchedule schedule, ReverseVariance variance) =>
+            Enumerable.Range(0, schedule.Steps).Select(i => schedule.Betas[i] * schedule.Betas[i]
+                / (2 * System.Math.Exp(FixedLogVariance(schedule, variance, i)) * schedule.Alphas[i] * (1 - schedule.AlphaBars[i]))).ToArray();
+
+        /// <summary>
+        /// One term of the bound per sample at per-sample steps t: [N], nats: L_{t−1} = KL(q(x_{t−1} | xₜ, x₀) ‖ N(μθ, e^{ℓ})) for
+        /// t ≥ 2 and the continuous decoder −log N(x₀; μθ, e^{ℓ}) for t = 1, with μθ = coef1ₜ x̂₀(xₜ, ε̂) + coef2ₜ xₜ and
+        /// ℓ = <paramref name="logVariance"/> ([N, D]). Differentiable in ε̂ and ℓ.
+        /// </summary>
+        public static Tensor BoundTerm(DdpmSchedule schedule, Tensor x0, Tensor xt, Tensor t, Tensor noise, Tensor logVariance, GaussianKlDivergence? kl = null)
+        {
+            CheckSteps(schedule, x0, t, "BoundTerm");
+            using var scope = NewDisposeScope();
+            var x0Hat = DataFromNoise(schedule, xt, noise, t);
+            var c1 = schedule.Gather(schedule.PosteriorMeanCoef1, t, x0.dtype).unsqueeze(1);
+            var c2 = schedule.Gather(schedule.PosteriorMeanCoef2, t, x0.dtype).unsqueeze(1);
+            var mean = (c1 * x0Hat).Add(c2 * xt);
+            var trueMean = (c1 * x0).Add(c2 * xt);
+            var posteriorLog = schedule.Gather(schedule.PosteriorLogVarianceClipped, t, x0.dtype).unsqueeze(1).expand(x0.shape);
+            var term = (kl ?? GaussianKl)(trueMean, posteriorLog, mean, logVariance);
+            var decoder = GaussianNll(x0, mean, logVariance);
+            return where(t.Le(1.0), decoder, term).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// The training objectives at t ~ U{1…T}, ε ~ N(0, I), xₜ = √ᾱₜ x₀ + √(1 − ᾱₜ) ε (the same draws as <see cref="SimpleLoss"/>):
+        /// <list type="bullet">
+        /// <item>Simple: L_simple = mean ‖ε − ε̂‖² (Ho et al.'s Algorithm 1; not with a learned variance, which it cannot train);</item>
+        /// <item>Vlb: L_vlb = T·L_{t−1}/(D ln 2), the bound in bits per dimension estimated at one uniform t. With a fixed variance
+        /// L_{t−1} is taken as eq. 12's weighted ε-loss βₜ²/(2σₜ²αₜ(1 − ᾱₜ))‖ε − ε̂‖² (<see cref="NoiseLossWeights"/>; the KL
+        /// without its parameter-free constant); with a learned one the full <see cref="BoundTerm"/>;</item>
+        /// <item>Hybrid: L_simple + λ L_vlb with ε̂ detached inside L_vlb, so L_vlb trains only v (Nichol &amp; Dhariwal §3.1;
+        /// their code's vb·T/1000 term, bits per dimension, λ = 0.001).</item>
+        /// </list>
+        /// A 0-dim tensor with the network's graph.
+        /// </summary>
+        public static Tensor Loss(DdpmSchedule schedule, ILearnedVarianceNetwork network, Tensor x0, Generator generator, DdpmLossOptions options, Tensor? condition = null)
+        {
+            if (x0.dim() != 2 || x0.shape[1] != network.Dim)
+                throw new ArgumentException("Ddpm.Loss: x₀ must be [N, " + network.Dim + "] for " + network.ModelName + "; got " + Broadcasting.Describe(x0) + ".", nameof(x0));
+            bool learned = options.Variance == ReverseVariance.Learned;
+            if (learned != network.LearnsVariance)
+                throw new ArgumentException("Ddpm.Loss: " + (learned ? "a learned variance needs a network that outputs v (learnedVariance: true); " + network.ModelName + " does not."
+                    : network.ModelName + " outputs a variance interpolation v; train it with ReverseVariance.Learned."), nameof(options));
+            if (learned && options.Kind == DdpmLoss.Simple)
+                throw new ArgumentException("Ddpm.Loss: L_simple does not train a learned variance; use DdpmLoss.Hybrid or DdpmLoss.Vlb.", nameof(options));
+            if (!(options.Lambda >= 0) || double.IsInfinity(options.Lambda)) throw new ArgumentException("Ddpm.Loss: λ must be a finite number ≥ 0, got " + options.Lambda + ".", nameof(options));
+            using var scope = NewDisposeScope();
+            long n = x0.shape[0];
+            int T = schedule.Steps, D = network.Dim;
+            var t = randint(1, T + 1, new long[] { n }, generator: generator, dtype: ScalarType.Int64, device: x0.device);
+            var noise = empty_like(x0).normal_(0, 1, generator: generator);
+            var xt = QSample(schedule, x0, t, noise);
+            var tau = schedule.Gather(schedule.Times, t, x0.dtype);
+            Tensor eps, logVariance;
+            if (learned)
+            {
+                var (e, v) = network.PredictWithVariance(xt, tau, condition);
+                eps = e;
+                logVariance = LearnedLogVariance(schedule, v, t);
+            }
+            else
+            {
+                eps = network.Predict(xt, tau, condition);
+                logVariance = schedule.Gather(Enumerable.Range(0, T).Select(i => FixedLogVariance(schedule, options.Variance, i)).ToArray(), t, x0.dtype).unsqueeze(1).expand(x0.shape);
+            }
+            var simple = (eps - noise).Square().mean();
+            if (options.Kind == DdpmLoss.Simple) return simple.MoveToOuterDisposeScope();
+            double scale = T / (D * System.Math.Log(2));
+            Tensor vlb;
+            if (options.Kind == DdpmLoss.Vlb && !learned)
+                vlb = ((eps - noise).Square().sum(new long[] { 1 }) * schedule.Gather(NoiseLossWeights(schedule, options.Variance), t, x0.dtype)).mean().Mul(scale);
+            else
+                vlb = BoundTerm(schedule, x0, xt, t, options.Kind == DdpmLoss.Hybrid ? eps.detach() : eps, logVariance).mean().Mul(scale);
+            return (options.Kind == DdpmLoss.Hybrid ? simple.Add(vlb.Mul(options.Lambda)) : vlb).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The network's ε̂ and v as a <see cref="NoiseAndVariancePrediction"/> (a network that learns its variance).</summary>
+        public static NoiseAndVariancePrediction AsNoiseAndVariancePrediction(ILearnedVarianceNetwork network, Tensor? condition = null)
+        {
+            if (!network.LearnsVariance) throw new ArgumentException("Ddpm.AsNoiseAndVariancePrediction: " + network.ModelName + " does not output a variance interpolation v.", nameof(network));
+            return (x, t) => network.PredictWithVariance(x, t, condition);
         }
 
         /// <summary>Bits per dimension of data on bins of width w from a density's NLL in nats per dimension: nll/ln 2 − log₂ w.</summary>
@@ -349,16 +571,23 @@ namespace Dsl.Diffusion
 
         private static Tensor Phi(Tensor z) => special.erf(z.Div(System.Math.Sqrt(2))).Add_(1).Mul_(0.5);
 
-        /// <summary>xₜ ~ q(xₜ | x₀) at step index i; the model's mean μθ and the true posterior mean.</summary>
-        private static (Tensor Mean, double Sigma2) ModelStep(DdpmSchedule schedule, NoisePrediction epsilon, Tensor x0, int i, double sigma2, Generator generator, out Tensor trueMean)
+        /// <summary>xₜ ~ q(xₜ | x₀) at step index i; the model's mean μθ and log-variance [N, D], and the true posterior mean.</summary>
+        private static (Tensor Mean, Tensor LogVariance) ModelStep(DdpmSchedule schedule, Func<Tensor, Tensor, (Tensor, Tensor?)> model, Tensor x0, int i, ReverseVariance variance, Generator generator, out Tensor trueMean)
         {
             var noise = empty_like(x0).normal_(0, 1, generator: generator);
             var xt = x0.Mul(schedule.SqrtAlphaBars[i]).Add(noise.Mul(schedule.SqrtOneMinusAlphaBars[i]));
             using var tau = global::Dsl.ScalarOps.Full(new long[] { x0.shape[0] }, schedule.Times[i], x0.dtype, x0.device);
-            var eps = epsilon(xt, tau);
+            var (eps, v) = model(xt, tau);
             var x0Hat = (xt - eps.Mul(schedule.SqrtOneMinusAlphaBars[i])).Div(schedule.SqrtAlphaBars[i]);
             trueMean = x0.Mul(schedule.PosteriorMeanCoef1[i]).Add(xt.Mul(schedule.PosteriorMeanCoef2[i]));
-            return (x0Hat.Mul(schedule.PosteriorMeanCoef1[i]).Add(xt.Mul(schedule.PosteriorMeanCoef2[i])), sigma2);
+            Tensor logVariance;
+            if (variance == ReverseVariance.Learned)
+            {
+                if (v is null) throw new ArgumentException("Ddpm.VariationalBound: a learned variance needs the network's v.");
+                logVariance = LearnedLogVariance(schedule, v, i);
+            }
+            else logVariance = global::Dsl.ScalarOps.Full(x0.shape, FixedLogVariance(schedule, variance, i), x0.dtype, x0.device);
+            return (x0Hat.Mul(schedule.PosteriorMeanCoef1[i]).Add(xt.Mul(schedule.PosteriorMeanCoef2[i])), logVariance);
         }
 
         private static Tensor Denoised(DdpmSchedule schedule, Tensor x, Tensor eps, int i, DdpmSamplerOptions options)
@@ -367,9 +596,9 @@ namespace Dsl.Diffusion
             return options.ClipDenoised ? x0.Clamp_(-options.ClipRange, options.ClipRange) : x0;
         }
 
-        private delegate Tensor Step(Tensor x, int index, Tensor eps, Func<Tensor> noise);
+        private delegate Tensor Step(Tensor x, int index, Tensor eps, Tensor? interpolation, Func<Tensor> noise);
 
-        private static SdeSampleResult Run(string solver, DdpmSchedule schedule, NoisePrediction epsilon, long n, int dim, DdpmSamplerOptions options,
+        private static SdeSampleResult Run(string solver, DdpmSchedule schedule, Func<Tensor, Tensor, (Tensor, Tensor?)> model, long n, int dim, DdpmSamplerOptions options,
             ScalarType dtype, Device? device, int[] steps, Step step)
         {
             if (n < 1 || dim < 1) throw new ArgumentException(solver + ": the number of samples and the dimension must be ≥ 1, got " + n + " and " + dim + ".", nameof(n));
@@ -394,8 +623,8 @@ namespace Dsl.Diffusion
                 {
                     int i = schedule.Index(t);
                     using var tau = global::Dsl.ScalarOps.Full(new long[] { n }, schedule.Times[i], dtype, device);
-                    var eps = epsilon(x, tau);
-                    var next = step(x, i, eps, () => empty_like(x).normal_(0, 1, generator: generator)).MoveToOuterDisposeScope();
+                    var (eps, v) = model(x, tau);
+                    var next = step(x, i, eps, v, () => empty_like(x).normal_(0, 1, generator: generator)).MoveToOuterDisposeScope();
                     x.Dispose();
                     x = next;
                 }

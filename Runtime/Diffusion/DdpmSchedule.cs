@@ -38,6 +38,7 @@ namespace Dsl.Diffusion
                 PosteriorVariance[i] = betas[i] * (1 - AlphaBarsPrevious[i]) / (1 - AlphaBars[i]);
             }
             PosteriorLogVarianceClipped = PosteriorVariance.Select((v, i) => System.Math.Log(i == 0 && T > 1 ? PosteriorVariance[1] : v)).ToArray();
+            LogBetas = betas.Select(b => System.Math.Log(b)).ToArray();
         }
 
         /// <summary>"linear" or "cosine" (or the name given), for messages and checkpoints.</summary>
@@ -66,6 +67,8 @@ namespace Dsl.Diffusion
         public double[] PosteriorVariance { get; }
         /// <summary>log β̃ₜ with the t = 1 entry replaced by log β̃₂ (Ho et al.'s posterior_log_variance_clipped).</summary>
         public double[] PosteriorLogVarianceClipped { get; }
+        /// <summary>log βₜ (the upper end of Nichol &amp; Dhariwal's learned log-variance interpolation).</summary>
+        public double[] LogBetas { get; }
         /// <summary>τₜ: the continuous time of step t on <see cref="Sde"/>.</summary>
         public double[] Times { get; }
 

@@ -29,17 +29,39 @@ namespace Dsl.Networks
     /// The base of the diffusion networks: an <see cref="ParameterModule"/> (so the Trainer, its EMA and checkpoints work),
     /// seeded initialisation, the shared input checks, and optional class conditioning: with Classes = K &gt; 0 a label
     /// embedding of K + 1 rows is added to the time embedding, row K being the "no label" token that classifier-free
-    /// guidance drops labels to (condition = null means every sample unlabelled).
+    /// guidance drops labels to (condition = null means every sample unlabelled). With a learned variance the read-out has
+    /// 2D outputs: ε̂ and Nichol &amp; Dhariwal's interpolation v (<see cref="Ddpm.LearnedLogVariance(DdpmSchedule, Tensor, Tensor)"/>).
     /// </summary>
-    public abstract class DiffusionNetwork : ParameterModule, IConditionalDiffusionNetwork
+    public abstract class DiffusionNetwork : ParameterModule, IConditionalDiffusionNetwork, ILearnedVarianceNetwork
     {
-        private protected DiffusionNetwork(string name, int dim, int classes) : base(name, dim) { Classes = classes; }
+        private protected DiffusionNetwork(string name, int dim, int classes, bool learnedVariance = false) : base(name, dim) { Classes = classes; LearnsVariance = learnedVariance; }
 
         /// <summary>The number of classes for conditioning (0: unconditional).</summary>
         public int Classes { get; }
 
-        /// <inheritdoc/>
+        /// <summary>True when the read-out also gives the variance interpolation v (raw output [N, 2D]).</summary>
+        public bool LearnsVariance { get; }
+
+        /// <summary>ε̂: [N, D] (the first half of the output when the network learns its variance).</summary>
         public Tensor Predict(Tensor x, Tensor time, Tensor? condition = null)
+        {
+            Check(x, time, condition);
+            if (!LearnsVariance) return Forward(x, time, condition);
+            using var scope = NewDisposeScope();
+            return Forward(x, time, condition).narrow(1, 0, Dim).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>ε̂ and v, both [N, D], from one forward pass; refused unless <see cref="LearnsVariance"/>.</summary>
+        public (Tensor Noise, Tensor Interpolation) PredictWithVariance(Tensor x, Tensor time, Tensor? condition = null)
+        {
+            if (!LearnsVariance) throw new InvalidOperationException(ModelName + ".PredictWithVariance: this network does not learn its variance (create it with learnedVariance: true).");
+            Check(x, time, condition);
+            using var scope = NewDisposeScope();
+            var output = Forward(x, time, condition);
+            return (output.narrow(1, 0, Dim).MoveToOuterDisposeScope(), output.narrow(1, Dim, Dim).MoveToOuterDisposeScope());
+        }
+
+        private void Check(Tensor x, Tensor time, Tensor? condition)
         {
             CheckData(x);
             if (time is null || time.dim() != 1 || time.shape[0] != x.shape[0] || time.dtype != x.dtype)
@@ -53,13 +75,12 @@ namespace Dsl.Networks
                 if (condition.dtype == ScalarType.Int64) Guidance.CheckLabels(condition, x.shape[0], Classes, allowNull: true, ModelName + ".Predict");
                 else using (var labels = condition.to_type(ScalarType.Int64)) Guidance.CheckLabels(labels, x.shape[0], Classes, allowNull: true, ModelName + ".Predict");
             }
-            return Forward(x, time, condition);
         }
 
         /// <summary>Checks x before anything runs (shape [N, D], dtype and device of the parameters).</summary>
         private protected virtual void CheckData(Tensor x) => CheckInput(x, "Predict");
 
-        /// <summary>The prediction for checked inputs.</summary>
+        /// <summary>The prediction for checked inputs: [N, D], or [N, 2D] (ε̂ then v) when the network learns its variance.</summary>
         protected abstract Tensor Forward(Tensor x, Tensor time, Tensor? condition);
 
         /// <summary>The label embedding added to the time embedding (null when unconditional).</summary>
@@ -90,11 +111,13 @@ namespace Dsl.Networks
         }
 
         private protected static string Tagged(string name, string? tag) => string.IsNullOrEmpty(tag) ? name : name + "[" + tag + "]";
+
+        private protected static string Variance(bool learned) => learned ? ",variance=learned" : "";
     }
 
     /// <summary>
     /// An MLP noise network for low-dimensional data: e = SiLU(W_e·emb(τ)), h₀ = W_in x + e, then <c>depth</c> residual
-    /// blocks hₖ₊₁ = hₖ + W₂ SiLU(W₁ SiLU(hₖ) + Uₖ e), and the read-out W_out SiLU(h).
+    /// blocks hₖ₊₁ = hₖ + W₂ SiLU(W₁ SiLU(hₖ) + Uₖ e), and the read-out W_out SiLU(h) (2D outputs, ε̂ and v, with a learned variance).
     /// </summary>
     public sealed class TimeMlp : DiffusionNetwork
     {
@@ -104,15 +127,15 @@ namespace Dsl.Networks
         private readonly Embedding? labels;
 
         /// <summary>Creates the network; <paramref name="tag"/> is appended to the model name (schedule, data) so checkpoints name it.</summary>
-        public TimeMlp(int dim, int width = 128, int depth = 3, int embedding = 32, int classes = 0, string? tag = null, Generator? generator = null)
-            : base(Tagged(FormattableString.Invariant($"TimeMlp(D={dim},width={width},depth={depth},embedding={embedding},classes={classes})"), tag), CheckSize("TimeMlp", "D", dim), classes)
+        public TimeMlp(int dim, int width = 128, int depth = 3, int embedding = 32, int classes = 0, string? tag = null, Generator? generator = null, bool learnedVariance = false)
+            : base(Tagged(FormattableString.Invariant($"TimeMlp(D={dim},width={width},depth={depth},embedding={embedding},classes={classes}{Variance(learnedVariance)})"), tag), CheckSize("TimeMlp", "D", dim), classes, learnedVariance)
         {
             if (width < 1 || depth < 0 || embedding < 2 || embedding % 2 != 0 || classes < 0)
                 throw new ArgumentException("TimeMlp: width ≥ 1, depth ≥ 0, an even embedding ≥ 2 and classes ≥ 0 are required.");
             embeddingSize = embedding;
             input = nn.Linear(dim, width);
             timeProjection = nn.Linear(embedding, width);
-            output = nn.Linear(width, dim);
+            output = nn.Linear(width, learnedVariance ? 2 * dim : dim);
             first = new ModuleList<Linear>(Enumerable.Range(0, depth).Select(_ => nn.Linear(width, width)).ToArray());
             second = new ModuleList<Linear>(Enumerable.Range(0, depth).Select(_ => nn.Linear(width, width)).ToArray());
             timeIn = new ModuleList<Linear>(Enumerable.Range(0, depth).Select(_ => nn.Linear(width, width)).ToArray());
@@ -144,7 +167,8 @@ namespace Dsl.Networks
     /// A small U-Net noise network for 8×8 single-channel images, flattened to D = 64 (row-major): a 3×3 stem, residual
     /// blocks (GroupNorm, SiLU, 3×3 conv, plus a projection of the time embedding) at 8×8 (C channels), 4×4 (2C) and 2×2
     /// (2C), strided-conv down-sampling, nearest up-sampling with skip concatenation, and a 3×3 read-out.
-    /// Takes x: [N, 64] (or [N, 1, 8, 8], [N, 8, 8]) and returns [N, 64].
+    /// Takes x: [N, 64] (or [N, 1, 8, 8], [N, 8, 8]) and returns [N, 64]; with a learned variance the read-out has two channels,
+    /// ε̂ and v, flattened to [N, 128].
     /// </summary>
     public sealed class DigitUNet : DiffusionNetwork
     {
@@ -159,8 +183,8 @@ namespace Dsl.Networks
         private readonly Embedding? labels;
 
         /// <summary>Creates the network with <paramref name="channels"/> channels at full resolution (a multiple of 8).</summary>
-        public DigitUNet(int channels = 32, int classes = 0, string? tag = null, Generator? generator = null)
-            : base(Tagged(FormattableString.Invariant($"DigitUNet(8x8,channels={channels},classes={classes})"), tag), Side * Side, classes)
+        public DigitUNet(int channels = 32, int classes = 0, string? tag = null, Generator? generator = null, bool learnedVariance = false)
+            : base(Tagged(FormattableString.Invariant($"DigitUNet(8x8,channels={channels},classes={classes}{Variance(learnedVariance)})"), tag), Side * Side, classes, learnedVariance)
         {
             if (channels < 8 || channels % 8 != 0) throw new ArgumentException("DigitUNet: channels must be a positive multiple of 8, got " + channels + ".", nameof(channels));
             if (classes < 0) throw new ArgumentException("DigitUNet: classes must be ≥ 0.", nameof(classes));
@@ -177,7 +201,7 @@ namespace Dsl.Networks
             reduce = new Conv(2 * C, C, 1);
             up1 = new ResBlock("up1", 2 * C, C, E);
             headNorm = new GroupNorm(8, C);
-            head = new Conv(C, 1, 3, padding: 1);
+            head = new Conv(C, learnedVariance ? 2 : 1, 3, padding: 1);
             foreach (var (name, module) in new (string, nn.Module)[] { ("time1", time1), ("time2", time2), ("stem", stem), ("block1", block1), ("down1", down1), ("block2", block2),
                 ("down2", down2), ("mid", mid), ("up2", up2), ("reduce", reduce), ("up1", up1), ("head_norm", headNorm), ("head", head) })
                 register_module(name, module);
@@ -237,7 +261,7 @@ namespace Dsl.Networks
             var u2 = up2.forward(cat(new[] { Upsample(m), s2 }, 1), e);       // 2C × 4 × 4
             var u1 = up1.forward(cat(new[] { reduce.forward(Upsample(u2)), s1 }, 1), e);   // C × 8 × 8
             var output = head.forward(F.silu(headNorm.forward(u1)));
-            return output.reshape(n, Side * Side).MoveToOuterDisposeScope();
+            return output.reshape(n, (LearnsVariance ? 2 : 1) * Side * Side).MoveToOuterDisposeScope();
         }
 
         /// <summary>Nearest-neighbour ×2 by broadcasting (plain view/expand ops, simple gradients).</summary>

@@ -66,5 +66,39 @@ namespace Dsl.Models.Tests
             Assert.True(d.GetProperty("vlb_bits_per_dim").GetDouble() > 0);
             Assert.True(new FileInfo(d.GetProperty("png").GetString()!).Length > 1000);
         }
+
+        [Fact]
+        public void Train_a_learned_variance_by_the_hybrid_loss_and_sample_with_it_reporting_the_bound_under_each_variance()
+        {
+            var ckpt = Path.Combine(OutDir, "moons-learned.ckpt");
+            var train = RunJson("ddpm", "train", "--data", "moons", "--steps", "20", "--T", "50", "--width", "32", "--depth", "1", "--variance", "learned", "--loss", "hybrid", "--checkpoint", ckpt);
+            Assert.Equal("learned", train.GetProperty("variance").GetString());
+            Assert.Equal("hybrid", train.GetProperty("loss").GetString());
+            Assert.Contains("\"Variance\":\"learned\"", Checkpoint.Peek(ckpt).Settings);
+            // The sample command reads the variance from the checkpoint: the ancestral sampler and the reported bound use it.
+            var r = RunJson("ddpm", "sample", "--checkpoint", ckpt, "--sampler", "ancestral", "--n", "100");
+            Assert.Equal("learned", r.GetProperty("variance").GetString());
+            Assert.Equal(50, r.GetProperty("nfe").GetInt32());
+            var byVariance = r.GetProperty("vlb_by_variance");
+            foreach (var name in new[] { "fixed-small", "fixed-large", "learned" })
+                Assert.True(double.IsFinite(byVariance.GetProperty(name).GetProperty("bits_per_dim").GetDouble()), name);
+            Assert.Equal(byVariance.GetProperty("learned").GetProperty("bits_per_dim").GetDouble(), r.GetProperty("vlb_bits_per_dim").GetDouble());
+            // A fixed-variance checkpoint reports no learned bound; eq. 12's weighted loss trains.
+            var fixedLarge = Path.Combine(OutDir, "moons-vlb.ckpt");
+            RunJson("ddpm", "train", "--data", "moons", "--steps", "5", "--T", "50", "--width", "32", "--depth", "1", "--variance", "fixed-large", "--loss", "vlb", "--checkpoint", fixedLarge);
+            var f = RunJson("ddpm", "sample", "--checkpoint", fixedLarge, "--sampler", "ddim", "--steps", "5", "--n", "50");
+            Assert.False(f.GetProperty("vlb_by_variance").TryGetProperty("learned", out _));
+            Assert.Equal(f.GetProperty("vlb_by_variance").GetProperty("fixed-large").GetProperty("bits_per_dim").GetDouble(), f.GetProperty("vlb_bits_per_dim").GetDouble());
+            // learned with L_simple, and unknown values, are refused with exit 2 and one line naming the option.
+            var (code, _, err) = Run("ddpm", "train", "--data", "moons", "--steps", "5", "--variance", "learned", "--loss", "simple");
+            Assert.Equal(2, code);
+            Assert.Contains("--loss hybrid or --loss vlb", err);
+            (code, _, err) = Run("ddpm", "train", "--data", "moons", "--steps", "5", "--variance", "huge");
+            Assert.Equal(2, code);
+            Assert.Contains("fixed-small, fixed-large, learned", err);
+            (code, _, err) = Run("ddpm", "train", "--data", "moons", "--steps", "5", "--loss", "kl");
+            Assert.Equal(2, code);
+            Assert.Contains("simple, hybrid, vlb", err);
+        }
     }
 }

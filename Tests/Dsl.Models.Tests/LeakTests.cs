@@ -85,6 +85,16 @@ namespace Dsl.Models.Tests
             AssertNoLeak(() => Dsl.Diffusion.Ddpm.LogLikelihood(schedule, eps, x, ode: new Dsl.Solvers.OdeOptions { Method = Dsl.Solvers.OdeMethod.Rk4, Steps = 5 }).Dispose());
             var data = new SampledDataStream((n, g) => Dsl.Models.Data.Toy2D.Sample(Dsl.Models.Data.Toy2DKind.Moons, n, g), 2, 32, 0);
             AssertNoLeak(() => Trainer.Train(net, data, (b, g) => Dsl.Diffusion.Ddpm.SimpleLoss(schedule, net, b, g), new TrainerOptions { Steps = 10, EmaDecay = 0.9 }));
+            // Improved DDPM: the learned variance in the sampler and the bound, the hybrid loss, the bound with the generated KL.
+            var learnedNet = new TimeMlp(2, width: 16, depth: 1, generator: new Generator(2), learnedVariance: true);
+            var both = Dsl.Diffusion.Ddpm.AsNoiseAndVariancePrediction(learnedNet);
+            var learned = Dsl.Diffusion.ReverseVariance.Learned;
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.Ancestral(schedule, both, 16, 2, new Dsl.Diffusion.DdpmSamplerOptions { Seed = 1, Variance = learned }).Dispose());
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.VariationalBound(schedule, both, half, new Dsl.Diffusion.VlbOptions { Variance = learned, BinWidth = 0.25 }).Dispose());
+            var pair = new GaussianPairKl(2);
+            AssertNoLeak(() => Dsl.Diffusion.Ddpm.VariationalBound(schedule, eps, half, new Dsl.Diffusion.VlbOptions { Kl = pair.Kl }).Dispose());
+            var hybrid = new Dsl.Diffusion.DdpmLossOptions { Kind = Dsl.Diffusion.DdpmLoss.Hybrid, Variance = learned };
+            AssertNoLeak(() => Trainer.Train(learnedNet, data, (b, g) => Dsl.Diffusion.Ddpm.Loss(schedule, learnedNet, b, g, hybrid), new TrainerOptions { Steps = 10, EmaDecay = 0.9 }));
         }
 
         [Fact]
