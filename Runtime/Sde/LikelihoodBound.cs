@@ -1,0 +1,248 @@
+using System;
+using System.Globalization;
+using Dsl.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Sde
+{
+    /// <summary>How <see cref="LikelihoodBound"/> draws the time of each Monte-Carlo term.</summary>
+    public enum BoundTimeSampling
+    {
+        /// <summary>
+        /// p(t) = g(t)²/(σₜ² Z) on [ε, T] with σₜ² = v(t), the importance distribution of Song, Durkan, Murray &amp; Ermon (2021, §5).
+        /// Since d/dt log(v/m²) = g²/v for dx = a(t)x dt + g(t)dw, u = log(v(t)/m(t)²) is uniform on [u(ε), u(T)] and
+        /// Z = u(T) − u(ε) = log SNR(ε) − log SNR(T); t is u's inverse (bisection in float64).
+        /// </summary>
+        Importance,
+        /// <summary>t ~ U(ε, T) (no variance reduction; for comparison).</summary>
+        Uniform,
+    }
+
+    /// <summary>Settings of <see cref="LikelihoodBound.Estimate"/>.</summary>
+    public sealed class LikelihoodBoundOptions
+    {
+        /// <summary>The truncation ε: the time integral runs over [ε, T] (score_sde: 1e-5).</summary>
+        public double Epsilon { get; init; } = 1e-5;
+
+        /// <summary>Monte-Carlo draws (t, z) per data point; the per-point estimate is their mean. With ≥ 2, a per-point standard error is reported.</summary>
+        public int Draws { get; init; } = 1;
+
+        /// <summary>How t is drawn.</summary>
+        public BoundTimeSampling Sampling { get; init; } = BoundTimeSampling.Importance;
+
+        /// <summary>Seed of the (t, z) draws.</summary>
+        public long Seed { get; init; }
+    }
+
+    /// <summary>The likelihood bound of a batch with its pieces, in nats. Owns its tensors.</summary>
+    public sealed class LikelihoodBoundResult : IDisposable
+    {
+        internal LikelihoodBoundResult(Tensor bound, Tensor priorTerm, Tensor diffusionTerm, Tensor? pointStandardError, double decoderTerm, double normalizer, double epsilon, int dim)
+        {
+            Bound = bound; PriorTerm = priorTerm; DiffusionTerm = diffusionTerm; PointStandardError = pointStandardError;
+            DecoderTerm = decoderTerm; ImportanceNormalizer = normalizer; Epsilon = epsilon; Dim = dim;
+            int n = (int)bound.shape[0];
+            using var b64 = bound.detach().to_type(ScalarType.Float64);
+            Mean = b64.mean().ToDoubleValue();
+            StandardError = n > 1 ? b64.std().ToDoubleValue() / System.Math.Sqrt(n) : double.NaN;
+        }
+
+        /// <summary>The per-point estimate L̂_ε(x₀) = <see cref="PriorTerm"/> + <see cref="DiffusionTerm"/>: [N] (see <see cref="LikelihoodBound"/> for what it bounds).</summary>
+        public Tensor Bound { get; }
+
+        /// <summary>E_{x_T|x₀}[−log π(x_T)] in closed form: [N].</summary>
+        public Tensor PriorTerm { get; }
+
+        /// <summary>The Monte-Carlo estimate of ½∫_ε^T E[g²‖s_θ − ∇log p₀ₜ‖² − g²‖∇log p₀ₜ‖² − 2∇·f] dt: [N].</summary>
+        public Tensor DiffusionTerm { get; }
+
+        /// <summary>The standard error of each point's <see cref="Bound"/> from its draws: [N]; null with one draw.</summary>
+        public Tensor? PointStandardError { get; }
+
+        /// <summary>The mean of <see cref="Bound"/> over the batch (nats).</summary>
+        public double Mean { get; }
+
+        /// <summary>
+        /// The standard error of <see cref="Mean"/> as an estimate of E_{x₀}[L_ε(x₀)] over the data the batch was drawn from: the sample
+        /// standard deviation of <see cref="Bound"/> over √N (it contains the Monte-Carlo and the data's spread). NaN for N = 1.
+        /// </summary>
+        public double StandardError { get; }
+
+        /// <summary>
+        /// −D log m(ε): with the Gaussian decoder p(x₀|x_ε) = N(x_ε/m(ε), v(ε)/m(ε)²·I), −log p_θ(x₀) ≤ L_ε(x₀) + this term, where
+        /// p_θ(x₀) = ∫p(x₀|x_ε) p_θ,ε(x_ε) dx_ε (0 for VE, where m ≡ 1).
+        /// </summary>
+        public double DecoderTerm { get; }
+
+        /// <summary>Z = ∫_ε^T g²/σₜ² dt (importance sampling), or T − ε (uniform).</summary>
+        public double ImportanceNormalizer { get; }
+
+        /// <summary>The truncation ε.</summary>
+        public double Epsilon { get; }
+
+        /// <summary>D.</summary>
+        public int Dim { get; }
+
+        /// <summary><see cref="Mean"/>/D.</summary>
+        public double MeanNatsPerDim => Mean / Dim;
+
+        /// <summary><see cref="StandardError"/>/D.</summary>
+        public double StandardErrorNatsPerDim => StandardError / Dim;
+
+        /// <summary>Disposes the tensors.</summary>
+        public void Dispose() { Bound.Dispose(); PriorTerm.Dispose(); DiffusionTerm.Dispose(); PointStandardError?.Dispose(); }
+    }
+
+    /// <summary>
+    /// The continuous-time likelihood bound of a score model on a linear SDE dx = a(t)x dt + g(t)dw with kernel
+    /// p₀ₜ(xₜ|x₀) = N(m(t)x₀, v(t)I) (Song, Durkan, Murray &amp; Ermon 2021, Thm. 1 and its per-point form, their eq. 9 with the
+    /// denoising rewrite; Huang, Lim &amp; Courville 2021, Thm. 3), truncated at ε:
+    /// <code>
+    /// L_ε(x₀) = E_{x_T|x₀}[−log π(x_T)]
+    ///         + ½∫_ε^T E_{xₜ|x₀}[ g²‖s_θ(xₜ,t) − ∇log p₀ₜ(xₜ|x₀)‖² − g²‖∇log p₀ₜ(xₜ|x₀)‖² − 2∇·f(xₜ,t) ] dt
+    ///         = E_{x_T|x₀}[−log π(x_T)] + ½∫_ε^T E_z[ g²(‖s_θ‖² + 2 s_θ·z/σₜ) − 2D·a(t) ] dt,
+    /// </code>
+    /// with xₜ = m(t)x₀ + σₜz, σₜ = √v(t), ∇log p₀ₜ = −z/σₜ, ∇·f = D·a(t), and π = N(0, v(T)I) (<see cref="ISde.PriorLogProb"/>).
+    /// <para>
+    /// What it bounds. p_θ,ε is the marginal at time ε of the reverse SDE dx = [f − g²s_θ]dt + g dw̄ run from π at T. The integrand is
+    /// the implicit form g²(‖s_θ‖² + 2∇·s_θ) − 2∇·f in expectation, which depends on x₀ only through xₜ's law, and xₜ|x₀ is x_ε|x₀
+    /// followed by the kernel from ε; so L_ε(x₀) = E_{x_ε|x₀}[L^H(x_ε)] with L^H Huang et al.'s bound started at x_ε, and
+    /// <b>L_ε(x₀) ≥ E_{x_ε~p₀ε(·|x₀)}[−log p_θ,ε(x_ε)]</b>: the bound is for the density at time ε of the data point smoothed to time ε.
+    /// With the decoder of <see cref="LikelihoodBoundResult.DecoderTerm"/> it becomes a bound on −log p_θ(x₀).
+    /// </para>
+    /// <para>
+    /// With the exact score sₜ = ∇log pₜ, Itô's formula for log pₜ(xₜ) along the forward SDE and the Fokker–Planck equation give, per
+    /// point, E[L_ε(x₀)] = E_{x_ε|x₀}[−log p_ε(x_ε)] + E_{x_T|x₀}[log p_T(x_T) − log π(x_T)]; averaged over x₀ ~ p₀ this is the entropy
+    /// H(p_ε) plus the prior mismatch KL(p_T‖π), and for any s_θ the average is H(p_ε) + KL(p_T‖π) + ½∫_ε^T g² E‖s_θ − ∇log pₜ‖² dt
+    /// (Song et al.'s Thm. 1). A constant error s_θ = sₜ + c thus adds ½‖c‖²∫_ε^T g² dt on average (not per point).
+    /// </para>
+    /// The time integral is estimated by Monte Carlo with t from <see cref="BoundTimeSampling"/> (importance sampling p(t) ∝ g²/σₜ² by
+    /// default) and one z per draw: each draw is ½[g²(‖s‖² + 2s·z/σₜ) − 2D a]/p(t); the prior term is exact,
+    /// −log π(m(T)x₀) + D·v(T)/(2v(T)) = −log π(m(T)x₀) + D/2. The score is evaluated without a tape.
+    /// </summary>
+    public static class LikelihoodBound
+    {
+        private const string Who = "LikelihoodBound.Estimate";
+
+        /// <summary>L̂_ε for each row of x₀: [N, D] (any floating dtype; the times and weights are computed in float64 and cast).</summary>
+        public static LikelihoodBoundResult Estimate(ISde sde, ITimeScoreModel score, Tensor x0, LikelihoodBoundOptions? options = null)
+        {
+            options ??= new LikelihoodBoundOptions();
+            if (sde is null) throw new ArgumentNullException(nameof(sde));
+            if (score is null) throw new ArgumentNullException(nameof(score));
+            string who = Who + "(" + score.ModelName + " on " + sde.SdeName + ")";
+            if (!sde.HasGaussianKernel)
+                throw new ArgumentException(who + ": the SDE has no Gaussian perturbation kernel (drift not a(t)·x), so ∇log p₀ₜ and the prior term have no closed form.", nameof(sde));
+            if (x0 is null) throw new ArgumentNullException(nameof(x0), who + ": x₀ is null.");
+            if (x0.dim() != 2 || x0.shape[1] != score.Dim || x0.shape[0] < 1 || !x0.is_floating_point())
+                throw new ArgumentException(who + ": x₀ must be a floating-point [N, " + score.Dim + "] batch with N ≥ 1; got " + x0.dtype + " " + Broadcasting.Describe(x0) + ".", nameof(x0));
+            if (options.Draws < 1) throw new ArgumentException(who + ": Draws must be ≥ 1, got " + options.Draws + ".", nameof(options));
+            double epsilon = options.Epsilon, endTime = sde.EndTime;
+            if (!(epsilon > 0) || !(epsilon < endTime))
+                throw new ArgumentException(who + ": the truncation ε must lie in (0, T = " + endTime.ToString(CultureInfo.InvariantCulture) + "), got " + epsilon.ToString(CultureInfo.InvariantCulture) + ".", nameof(options));
+            ChainLoop.CheckFiniteStart(who, "the data x₀", x0, nameof(x0));
+            double normalizer = Normalizer(sde, epsilon, options.Sampling);
+            if (!(normalizer > 0) || double.IsInfinity(normalizer))
+                throw new ArgumentException(who + ": ∫_ε^T g²/σₜ² dt = " + normalizer.ToString(CultureInfo.InvariantCulture) + " is not finite and positive (v(ε) = "
+                    + sde.MarginalVarianceAt(epsilon).ToString(CultureInfo.InvariantCulture) + "); choose a larger ε.", nameof(options));
+
+            long n = x0.shape[0], d = x0.shape[1];
+            using var generator = new Generator((ulong)options.Seed, x0.device);
+            using var noGrad = no_grad();
+            Tensor prior, sum, sumSquares;
+            using (var scope = NewDisposeScope())
+            {
+                // E[−log π(m(T)x₀ + σ_T z)] = −log π(m(T)x₀) + D v(T)/(2 v_π), v_π = v(T).
+                var mT = ScalarOps.Full(new long[] { n }, sde.MeanCoefficientAt(endTime), x0.dtype, x0.device);
+                var priorMean = sde.PriorLogProb(x0 * mT.unsqueeze(1));
+                prior = priorMean.neg().Add(0.5 * d).to_type(ScalarType.Float64).MoveToOuterDisposeScope();
+                sum = zeros(n, dtype: ScalarType.Float64, device: x0.device).MoveToOuterDisposeScope();
+                sumSquares = zeros(n, dtype: ScalarType.Float64, device: x0.device).MoveToOuterDisposeScope();
+            }
+            for (int k = 0; k < options.Draws; k++)
+            {
+                using var scope = NewDisposeScope();
+                var t64 = SampleTimes(sde, n, epsilon, options.Sampling, generator, x0.device);
+                var z = empty_like(x0).normal_(0, 1, generator: generator);
+                var draw = Draw(sde, score, x0, t64, z, normalizer, options.Sampling, who);
+                sum.add_(draw);
+                sumSquares.add_(draw.Square());
+            }
+            var diffusionTerm = sum.Div(options.Draws);
+            Tensor? pointSe = null;
+            if (options.Draws > 1)
+            {
+                using var meanSquares = sumSquares.Div(options.Draws);
+                using var variance = (meanSquares - diffusionTerm.Square()).ClampMin(0).Mul(options.Draws / (options.Draws - 1.0));
+                pointSe = variance.Div(options.Draws).sqrt();
+            }
+            sum.Dispose(); sumSquares.Dispose();
+            var bound = prior.Add(diffusionTerm);
+            double decoder = -d * System.Math.Log(sde.MeanCoefficientAt(epsilon));
+            return new LikelihoodBoundResult(bound, prior, diffusionTerm, pointSe, decoder, normalizer, epsilon, (int)d);
+        }
+
+        /// <summary>
+        /// One Monte-Carlo draw of the diffusion term for given times t: [N] (float64) and noises z: [N, D]:
+        /// ½[g²(‖s_θ(xₜ,t)‖² + 2 s_θ·z/σₜ) − 2D·a(t)]/p(t) in float64, written ½Z[σₜ²‖s_θ‖² + 2σₜ s_θ·z − 2D a σₜ²/g²] for the importance
+        /// density (finite as σₜ → 0 when σₜs_θ is).
+        /// </summary>
+        internal static Tensor Draw(ISde sde, ITimeScoreModel score, Tensor x0, Tensor t64, Tensor z, double normalizer, BoundTimeSampling sampling, string who)
+        {
+            using var scope = NewDisposeScope();
+            long d = x0.shape[1];
+            var t = t64.to_type(x0.dtype);
+            var xt = sde.Perturb(x0, t, z);
+            var s = ScoreOutput.CheckShape(who, score.ModelName, score.Score(xt, t), xt).to_type(ScalarType.Float64);
+            var z64 = z.to_type(ScalarType.Float64);
+            var std = sde.MarginalStd(t64);
+            var g2 = sde.Diffusion(t64).Square();
+            var divF = sde.DriftDivergence(t64, d);                                 // D·a(t)
+            var sigmaS = s * std.unsqueeze(1);                                       // σₜ s_θ
+            var inner = sigmaS.Square().sum(1).Add((sigmaS * z64).sum(1).Mul(2.0));   // σₜ²(‖s‖² + 2s·z/σₜ)
+            Tensor value;
+            if (sampling == BoundTimeSampling.Importance)
+                value = (inner - (divF * std.Square() / g2).Mul(2.0)).Mul(0.5 * normalizer);        // ½[g²(…) − 2Da]·Zσₜ²/g²
+            else
+                value = ((inner * g2 / std.Square()) - divF.Mul(2.0)).Mul(0.5 * normalizer);        // ½[g²(…) − 2Da]·(T − ε)
+            return value.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>Z = ∫_ε^T g(t)²/v(t) dt = log(v(T)/m(T)²) − log(v(ε)/m(ε)²) for <see cref="BoundTimeSampling.Importance"/>; T − ε for uniform.</summary>
+        public static double Normalizer(ISde sde, double epsilon, BoundTimeSampling sampling) =>
+            sampling == BoundTimeSampling.Uniform ? sde.EndTime - epsilon : LogNoiseToSignal(sde, sde.EndTime) - LogNoiseToSignal(sde, epsilon);
+
+        /// <summary>n times on [ε, T] in float64 from <paramref name="sampling"/>: [n].</summary>
+        public static Tensor SampleTimes(ISde sde, long n, double epsilon, BoundTimeSampling sampling, Generator generator, Device? device = null)
+        {
+            device ??= CPU;
+            if (sampling == BoundTimeSampling.Uniform)
+                return empty(n, dtype: ScalarType.Float64, device: device).uniform_(epsilon, sde.EndTime, generator: generator);
+            using var scope = NewDisposeScope();
+            double lo0 = LogNoiseToSignal(sde, epsilon), hi0 = LogNoiseToSignal(sde, sde.EndTime);
+            var u = empty(n, dtype: ScalarType.Float64, device: device).uniform_(lo0, hi0, generator: generator);
+            // u(t) = log(v/m²) increases (du/dt = g²/v > 0): bisection to float64 resolution of [ε, T].
+            var lo = ScalarOps.Full(new long[] { n }, epsilon, ScalarType.Float64, device);
+            var hi = ScalarOps.Full(new long[] { n }, sde.EndTime, ScalarType.Float64, device);
+            for (int i = 0; i < 60; i++)
+            {
+                using var inner = NewDisposeScope();
+                var mid = lo.Add(hi).Mul(0.5);
+                var below = LogNoiseToSignal(sde, mid).lt(u);
+                lo = where(below, mid, lo).MoveToOuterDisposeScope();
+                hi = where(below, hi, mid).MoveToOuterDisposeScope();
+            }
+            return lo.Add(hi).Mul(0.5).MoveToOuterDisposeScope();
+        }
+
+        private static double LogNoiseToSignal(ISde sde, double t)
+        {
+            double m = sde.MeanCoefficientAt(t);
+            return System.Math.Log(sde.MarginalVarianceAt(t)) - 2 * System.Math.Log(m);
+        }
+
+        private static Tensor LogNoiseToSignal(ISde sde, Tensor t) =>
+            sde.MarginalStd(t).Square().log() - sde.MeanCoefficient(t).log().Mul(2.0);
+    }
+}
