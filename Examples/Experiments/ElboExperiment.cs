@@ -67,6 +67,19 @@ namespace Dsl.Examples.Experiments
             }
         }
 
+        /// <summary>The Gaussian data's H(p_ε)/D + KL(p_T‖π)/D in closed form (the bound of the exact score averaged over x₀ ~ p₀): p_t = N(m μ, (m²·0.5² + v)I), π = N(0, v(T)I).</summary>
+        public static double GaussianEntropyPlusPriorKl(ISde sde)
+        {
+            double tau2 = SdeExperiments.DataStd * SdeExperiments.DataStd;
+            var mu = SdeExperiments.DataMean(2);
+            double mE = sde.MeanCoefficientAt(Epsilon), vE = sde.MarginalVarianceAt(Epsilon);
+            double mT = sde.MeanCoefficientAt(sde.EndTime), vT = sde.MarginalVarianceAt(sde.EndTime);
+            double entropy = 0.5 * System.Math.Log(2 * System.Math.PI * System.Math.E * (mE * mE * tau2 + vE));
+            double ratio = (mT * mT * tau2 + vT) / vT;
+            double kl = 0.5 * (ratio - 1 - System.Math.Log(ratio)) + mT * mT * mu.Sum(m => m * m) / (2 * vT * 2);
+            return entropy + kl;
+        }
+
         /// <summary>n draws from the data: N(μ, 0.5²I) in 2D, or 0.2·N((−5,−5), I) + 0.8·N((5,5), I) (float64).</summary>
         public static Tensor SampleData(string dataName, int n, Generator generator)
         {
@@ -91,7 +104,8 @@ namespace Dsl.Examples.Experiments
         /// The bound of the exact (or perturbed) score on <paramref name="samples"/> data points, its predicted value and the z-score of the
         /// difference, and the ODE NLL of the first <paramref name="odePoints"/> points.
         /// </summary>
-        public static Result RunKnown(string sdeName, string dataName, bool perturbed, int samples = 4000, long seed = 0, int odePoints = 200, int draws = 1)
+        public static Result RunKnown(string sdeName, string dataName, bool perturbed, int samples = 4000, long seed = 0, int odePoints = 200, int draws = 1,
+            bool controlVariate = true, bool antithetic = true)
         {
             if (!DataNames.Contains(dataName)) throw new ArgumentException("unknown data '" + dataName + "'; valid: " + string.Join(", ", DataNames) + ".", nameof(dataName));
             var clock = Stopwatch.StartNew();
@@ -101,7 +115,10 @@ namespace Dsl.Examples.Experiments
             using var scope = NewDisposeScope();
             var generator = new Generator((ulong)seed);
             var x0 = SampleData(dataName, samples, generator);
-            using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions { Epsilon = Epsilon, Seed = seed + 1, Draws = draws });
+            using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions
+            {
+                Epsilon = Epsilon, Seed = seed + 1, Draws = draws, ControlVariate = controlVariate, Antithetic = antithetic,
+            });
             // The prediction per point: −log p_ε(x_ε) + log p_T(x_T) − log π(x_T), x_ε and x_T from the kernel of x₀ (fresh draws).
             double endTime = sde.EndTime;
             var xEps = Perturb(sde, x0, Epsilon, generator);
@@ -147,9 +164,10 @@ namespace Dsl.Examples.Experiments
                 clock.Elapsed.TotalSeconds);
         }
 
-        /// <summary>The probability-flow NLL per dimension of the first <paramref name="points"/> rows (RK45 at rtol = atol = <paramref name="tolerance"/>, from ε).</summary>
+        /// <summary>The probability-flow NLL per dimension of the first <paramref name="points"/> rows (RK45 at rtol = atol = <paramref name="tolerance"/>, from ε); NaN for 0 points.</summary>
         private static (double NatsPerDim, int Nfe, int Points) Ode(ISde sde, ITimeScoreModel score, Tensor x0, int points, double tolerance, DivergenceEstimator divergence)
         {
+            if (points <= 0) return (double.NaN, 0, 0);
             int used = (int)System.Math.Min(points, x0.shape[0]);
             using var x = x0.narrow(0, 0, used);
             using var ode = ProbabilityFlow.LogLikelihood(sde, score, x, new LikelihoodOptions

@@ -31,6 +31,15 @@ namespace Dsl.Sde
         /// <summary>How t is drawn.</summary>
         public BoundTimeSampling Sampling { get; init; } = BoundTimeSampling.Importance;
 
+        /// <summary>Evaluate each draw at z and −z and average (antithetic variates; two score evaluations per draw).</summary>
+        public bool Antithetic { get; init; } = true;
+
+        /// <summary>
+        /// Subtract the same draw for the score of q₀ = N(μ̂, ρ̂²I) fitted to the batch and add that score's bound in closed form
+        /// (<see cref="LikelihoodBound"/>): unbiased for any q₀ and much less variable, since every score tends to ∇log qₜ as t grows.
+        /// </summary>
+        public bool ControlVariate { get; init; } = true;
+
         /// <summary>Seed of the (t, z) draws.</summary>
         public long Seed { get; init; }
     }
@@ -150,13 +159,24 @@ namespace Dsl.Sde
             long n = x0.shape[0], d = x0.shape[1];
             using var generator = new Generator((ulong)options.Seed, x0.device);
             using var noGrad = no_grad();
-            Tensor prior, sum, sumSquares;
+            using var data = x0.detach().to_type(ScalarType.Float64);
+            Tensor prior, sum, sumSquares, baseline;
+            using var reference = options.ControlVariate ? Reference.Fit(data) : null;
             using (var scope = NewDisposeScope())
             {
                 // E[−log π(m(T)x₀ + σ_T z)] = −log π(m(T)x₀) + D v(T)/(2 v_π), v_π = v(T).
                 var mT = ScalarOps.Full(new long[] { n }, sde.MeanCoefficientAt(endTime), x0.dtype, x0.device);
-                var priorMean = sde.PriorLogProb(x0 * mT.unsqueeze(1));
-                prior = priorMean.neg().Add(0.5 * d).to_type(ScalarType.Float64).MoveToOuterDisposeScope();
+                prior = sde.PriorLogProb(x0 * mT.unsqueeze(1)).to_type(ScalarType.Float64).neg().Add(0.5 * d).MoveToOuterDisposeScope();
+                if (options.ControlVariate)
+                {
+                    baseline = reference!.ExactBound(sde, data, prior, epsilon).MoveToOuterDisposeScope();
+                }
+                else
+                {
+                    // ½∫_ε^T −2∇·f dt = −D∫_ε^T a dt = −D log(m(T)/m(ε)), exact.
+                    double driftTerm = -d * (System.Math.Log(sde.MeanCoefficientAt(endTime)) - System.Math.Log(sde.MeanCoefficientAt(epsilon)));
+                    baseline = prior.Add(driftTerm).MoveToOuterDisposeScope();
+                }
                 sum = zeros(n, dtype: ScalarType.Float64, device: x0.device).MoveToOuterDisposeScope();
                 sumSquares = zeros(n, dtype: ScalarType.Float64, device: x0.device).MoveToOuterDisposeScope();
             }
@@ -165,48 +185,98 @@ namespace Dsl.Sde
                 using var scope = NewDisposeScope();
                 var t64 = SampleTimes(sde, n, epsilon, options.Sampling, generator, x0.device);
                 var z = empty_like(x0).normal_(0, 1, generator: generator);
-                var draw = Draw(sde, score, x0, t64, z, normalizer, options.Sampling, who);
-                sum.add_(draw);
-                sumSquares.add_(draw.Square());
+                var draw = Draw(sde, score, x0, t64, z, normalizer, options.Sampling, options.Antithetic, reference, who);
+                sum.Add_(draw);
+                sumSquares.Add_(draw.Square());
             }
-            var diffusionTerm = sum.Div(options.Draws);
+            var mc = sum.Div(options.Draws);
             Tensor? pointSe = null;
             if (options.Draws > 1)
             {
                 using var meanSquares = sumSquares.Div(options.Draws);
-                using var variance = (meanSquares - diffusionTerm.Square()).ClampMin(0).Mul(options.Draws / (options.Draws - 1.0));
+                using var variance = (meanSquares - mc.Square()).ClampMin(0).Mul(options.Draws / (options.Draws - 1.0));
                 pointSe = variance.Div(options.Draws).sqrt();
             }
             sum.Dispose(); sumSquares.Dispose();
-            var bound = prior.Add(diffusionTerm);
+            var bound = baseline.Add(mc);
+            baseline.Dispose(); mc.Dispose();
+            var diffusionTerm = bound - prior;
             double decoder = -d * System.Math.Log(sde.MeanCoefficientAt(epsilon));
             return new LikelihoodBoundResult(bound, prior, diffusionTerm, pointSe, decoder, normalizer, epsilon, (int)d);
         }
 
         /// <summary>
-        /// One Monte-Carlo draw of the diffusion term for given times t: [N] (float64) and noises z: [N, D]:
-        /// ½[g²(‖s_θ(xₜ,t)‖² + 2 s_θ·z/σₜ) − 2D·a(t)]/p(t) in float64, written ½Z[σₜ²‖s_θ‖² + 2σₜ s_θ·z − 2D a σₜ²/g²] for the importance
-        /// density (finite as σₜ → 0 when σₜs_θ is).
+        /// One Monte-Carlo draw for given times t: [N] (float64) and noises z: [N, D], in float64: ½(g²/σₜ²)·I(s_θ)/p(t) with
+        /// I(s) = σₜ²‖s‖² + 2σₜ s·z (= σₜ²[‖s − ∇log p₀ₜ‖² − ‖∇log p₀ₜ‖²], finite as σₜ → 0 when σₜs is), averaged over ±z when antithetic;
+        /// minus the same for the reference score when there is one (the drift term −D log(m(T)/m(ε)) is exact and added outside).
         /// </summary>
-        internal static Tensor Draw(ISde sde, ITimeScoreModel score, Tensor x0, Tensor t64, Tensor z, double normalizer, BoundTimeSampling sampling, string who)
+        internal static Tensor Draw(ISde sde, ITimeScoreModel score, Tensor x0, Tensor t64, Tensor z, double normalizer, BoundTimeSampling sampling, bool antithetic,
+            Reference? reference, string who)
         {
             using var scope = NewDisposeScope();
-            long d = x0.shape[1];
             var t = t64.to_type(x0.dtype);
-            var xt = sde.Perturb(x0, t, z);
-            var s = ScoreOutput.CheckShape(who, score.ModelName, score.Score(xt, t), xt).to_type(ScalarType.Float64);
-            var z64 = z.to_type(ScalarType.Float64);
             var std = sde.MarginalStd(t64);
-            var g2 = sde.Diffusion(t64).Square();
-            var divF = sde.DriftDivergence(t64, d);                                 // D·a(t)
-            var sigmaS = s * std.unsqueeze(1);                                       // σₜ s_θ
-            var inner = sigmaS.Square().sum(1).Add((sigmaS * z64).sum(1).Mul(2.0));   // σₜ²(‖s‖² + 2s·z/σₜ)
-            Tensor value;
-            if (sampling == BoundTimeSampling.Importance)
-                value = (inner - (divF * std.Square() / g2).Mul(2.0)).Mul(0.5 * normalizer);        // ½[g²(…) − 2Da]·Zσₜ²/g²
-            else
-                value = ((inner * g2 / std.Square()) - divF.Mul(2.0)).Mul(0.5 * normalizer);        // ½[g²(…) − 2Da]·(T − ε)
-            return value.MoveToOuterDisposeScope();
+            var m = sde.MeanCoefficient(t64);
+            var x064 = x0.detach().to_type(ScalarType.Float64);
+            Tensor Inner(Tensor noise)
+            {
+                var noise64 = noise.to_type(ScalarType.Float64);
+                var xt = sde.Perturb(x0, t, noise);
+                var sigmaS = ScoreOutput.CheckShape(who, score.ModelName, score.Score(xt, t), xt).to_type(ScalarType.Float64) * std.unsqueeze(1);   // σₜ s_θ
+                var value = sigmaS.Square().sum(1).Add((sigmaS * noise64).sum(1).Mul(2.0));                                                             // σₜ²‖s‖² + 2σₜ s·z
+                if (reference is null) return value;
+                var xt64 = ScalarOps.Add(x064 * m.unsqueeze(1), noise64 * std.unsqueeze(1));
+                var sigmaR = reference.Score(xt64, m, std) * std.unsqueeze(1);
+                return value - sigmaR.Square().sum(1).Add((sigmaR * noise64).sum(1).Mul(2.0));
+            }
+            var inner = Inner(z);
+            if (antithetic) inner = inner.Add(Inner(z.neg())).Mul(0.5);
+            // ½ g²/σₜ² · inner / p(t): ½Z·inner for the importance density, ½(T − ε)(g²/σₜ²)·inner for the uniform one.
+            var result = sampling == BoundTimeSampling.Importance ? inner.Mul(0.5 * normalizer)
+                : (inner * sde.Diffusion(t64).Square() / std.Square()).Mul(0.5 * normalizer);
+            return result.MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// The control variate q₀ = N(μ̂, ρ̂²I) fitted to the batch (its mean and mean per-coordinate variance): qₜ = N(m μ̂, (m²ρ̂² + v)I) solves the
+        /// Fokker–Planck equation, so the bound of its score ∇log qₜ has, per point, the closed-form expectation
+        /// E_{x_ε|x₀}[−log q_ε(x_ε)] + E_{x_T|x₀}[log q_T(x_T)] + E_{x_T|x₀}[−log π(x_T)] (Itô's formula for log qₜ along the forward SDE).
+        /// </summary>
+        internal sealed class Reference : IDisposable
+        {
+            private readonly Tensor mean;      // [D]
+            private readonly double variance;  // ρ̂²
+
+            private Reference(Tensor mean, double variance) { this.mean = mean; this.variance = variance; }
+
+            public void Dispose() => mean.Dispose();
+
+            public static Reference Fit(Tensor data)
+            {
+                var mean = data.mean(new long[] { 0 });
+                double variance = data.shape[0] > 1 ? data.var(0L).mean().ToDoubleValue() : 1.0;
+                if (!(variance > 1e-12)) variance = 1.0;
+                return new Reference(mean, variance);
+            }
+
+            /// <summary>∇log qₜ(x) = −(x − m μ̂)/(m²ρ̂² + v): [N, D] for m, σ: [N].</summary>
+            public Tensor Score(Tensor x, Tensor m, Tensor std)
+            {
+                var q = m.Square().Mul(variance).Add(std.Square());
+                return (x - m.unsqueeze(1) * mean.unsqueeze(0)).neg() / q.unsqueeze(1);
+            }
+
+            public Tensor ExactBound(ISde sde, Tensor x0, Tensor priorTerm, double epsilon)
+            {
+                using var scope = NewDisposeScope();
+                long d = x0.shape[1];
+                var dev2 = (x0 - mean.unsqueeze(0)).Square().sum(1);    // ‖x₀ − μ̂‖²
+                double mE = sde.MeanCoefficientAt(epsilon), vE = sde.MarginalVarianceAt(epsilon), qE = mE * mE * variance + vE;
+                double mT = sde.MeanCoefficientAt(sde.EndTime), vT = sde.MarginalVarianceAt(sde.EndTime), qT = mT * mT * variance + vT;
+                var atEpsilon = dev2.Mul(mE * mE).Add(d * vE).Div(2 * qE).Add(0.5 * d * System.Math.Log(2 * System.Math.PI * qE));   // E[−log q_ε(x_ε)]
+                var atEnd = dev2.Mul(mT * mT).Add(d * vT).Div(2 * qT).Add(0.5 * d * System.Math.Log(2 * System.Math.PI * qT)).neg();  // E[log q_T(x_T)]
+                return ScalarOps.Add(ScalarOps.Add(atEpsilon, atEnd), priorTerm).MoveToOuterDisposeScope();
+            }
         }
 
         /// <summary>Z = ∫_ε^T g(t)²/v(t) dt = log(v(T)/m(T)²) − log(v(ε)/m(ε)²) for <see cref="BoundTimeSampling.Importance"/>; T − ε for uniform.</summary>
