@@ -19,7 +19,8 @@ namespace Dsl.Models.Tests
     /// <item>Perturbed score s + c: averaged over the data (not per point) the bound exceeds the exact one by ½‖c‖²∫_ε^T g² dt, with ∫g² in
     /// closed form per SDE; the same paired statistic minus that gap is within 4 SE of 0, and the bound exceeds H-plus-mismatch by more than 4 SE.</item>
     /// </list>
-    /// Measured (seed 0, 4000 points, control variate and antithetic z): see the report in ElboExperiment's docs; |z| ≤ 2.6 throughout.
+    /// Sizes: 4000 points (12 000 for the perturbed mixture, whose standard error is the largest); one (t, z) draw per point with the
+    /// control variate and antithetic z (the plain estimator is checked once).
     /// </summary>
     [Collection("Console")]
     public class LikelihoodBoundTests
@@ -49,7 +50,7 @@ namespace Dsl.Models.Tests
         [InlineData("subvp")]
         public void A_constant_score_error_adds_half_c_squared_times_the_integral_of_g_squared_on_average(string sde)
         {
-            var r = ElboExperiment.RunKnown(sde, "gmm", perturbed: true, samples: 4000, seed: 5, odePoints: 0);
+            var r = ElboExperiment.RunKnown(sde, "gmm", perturbed: true, samples: 12000, seed: 5, odePoints: 0);
             Assert.True(System.Math.Abs(r.Z!.Value) < 4, $"{sde}: bound {r.BoundNatsPerDim:F4} vs predicted {r.PredictedNatsPerDim:F4} (gap {r.GapPredicted:F4}), z = {r.Z:F2}");
             double excess = r.BoundNatsPerDim - r.ExactNllNatsPerDim!.Value - r.PriorMismatchNatsPerDim!.Value;
             Assert.True(excess > 4 * r.DifferenceStandardError!.Value, $"{sde}: the bound exceeds the entropy by {excess:F4} only (SE {r.DifferenceStandardError:E2})");
@@ -69,8 +70,10 @@ namespace Dsl.Models.Tests
         public void The_importance_normalizer_is_the_integral_of_g_squared_over_the_variance(string name)
         {
             // Z = ∫_ε^T g²/v dt by composite Simpson in u = log t (the integrand is smooth in log t), from the generated g and v.
+            // ε = 1e-3, not the bound's 1e-5: the generated sub-VP v(t) = 1 − e^{−B} + (e^{−2B} − e^{−B}) cancels catastrophically
+            // at t ~ 1e-5 (v ~ 1e-12, relative error ~1e-4), which moves both sides by ~1e-4 (Z ≈ 38) there.
             var sde = ElboExperiment.Sde(name);
-            double eps = 1e-5, T = sde.EndTime;
+            double eps = 1e-3, T = sde.EndTime;
             int n = 20000;
             double a = System.Math.Log(eps), b = System.Math.Log(T), h = (b - a) / n, sum = 0;
             for (int i = 0; i <= n; i++)
@@ -150,7 +153,7 @@ namespace Dsl.Models.Tests
             try
             {
                 var ckpt = Path.Combine(dir, "vp.ckpt");
-                var (code, _, err) = Gallery.Run("score-sde", "--data", "gaussians8", "--steps", "20", "--width", "16", "--depth", "1", "--n", "20",
+                var (code, _, err) = Gallery.Run("score-sde", "--data", "gaussians8", "--steps", "10", "--width", "16", "--depth", "1", "--n", "10",
                     "--sampler", "ode", "--sample-steps", "4", "--checkpoint", ckpt, "--out", dir, "--json");
                 Assert.True(code == 0, err);
                 var json = Gallery.RunJson("elbo", "--score", ckpt, "--samples", "200", "--ode-points", "5");
