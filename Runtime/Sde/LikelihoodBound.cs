@@ -126,9 +126,12 @@ namespace Dsl.Sde
     /// H(p_ε) plus the prior mismatch KL(p_T‖π), and for any s_θ the average is H(p_ε) + KL(p_T‖π) + ½∫_ε^T g² E‖s_θ − ∇log pₜ‖² dt
     /// (Song et al.'s Thm. 1). A constant error s_θ = sₜ + c thus adds ½‖c‖²∫_ε^T g² dt on average (not per point).
     /// </para>
-    /// The time integral is estimated by Monte Carlo with t from <see cref="BoundTimeSampling"/> (importance sampling p(t) ∝ g²/σₜ² by
-    /// default) and one z per draw: each draw is ½[g²(‖s‖² + 2s·z/σₜ) − 2D a]/p(t); the prior term is exact,
-    /// −log π(m(T)x₀) + D·v(T)/(2v(T)) = −log π(m(T)x₀) + D/2. The score is evaluated without a tape.
+    /// The estimator. The drift term ½∫_ε^T −2∇·f dt = −D log(m(T)/m(ε)) and the prior term −log π(m(T)x₀) + D/2 are exact. The rest,
+    /// ½∫_ε^T (g²/σₜ²) E_z[I(s_θ)] dt with I(s) = σₜ²‖s‖² + 2σₜ s·z, is Monte Carlo: t from <see cref="BoundTimeSampling"/> (importance
+    /// sampling p(t) ∝ g²/σₜ² by default, so each draw is ½Z·I), z standard normal, averaged over ±z (<see cref="LikelihoodBoundOptions.Antithetic"/>).
+    /// With <see cref="LikelihoodBoundOptions.ControlVariate"/> (default) the same draw of I for the score of q₀ = N(μ̂, ρ̂²I) fitted to the batch is
+    /// subtracted and that score's whole bound, known per point in closed form (the identity above holds for any q₀, since qₜ solves the
+    /// Fokker–Planck equation), added: unbiased, with a standard error 10–200× smaller on the tests' data. The score is evaluated without a tape.
     /// </summary>
     public static class LikelihoodBound
     {
