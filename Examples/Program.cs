@@ -57,6 +57,7 @@ namespace Dsl.Examples
             foreach (var command in ScoreSdeCommands.Build(gallery)) root.Subcommands.Add(command);
             root.Subcommands.Add(LinearSdeCommand.Build(gallery));
             root.Subcommands.Add(FokkerPlanckCommand.Build(gallery));
+            root.Subcommands.Add(ElboCommand.Build(gallery));
             root.Subcommands.Add(KineticLangevinCommand.Build(gallery));
             root.Subcommands.Add(BeyondCommand.Build(gallery));
             foreach (var command in GuidedCommands.Build(gallery)) root.Subcommands.Add(command);

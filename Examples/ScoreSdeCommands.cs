@@ -75,6 +75,7 @@ namespace Dsl.Examples
             var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (TimeMlp) or digits (8×8 in [−1, 1], DigitUNet).", DefaultValueFactory = _ => "moons" };
             var sde = new Option<string>("--sde") { Description = "vp (β 0.1 → 20) or ve (σ 0.01 → 5 for 2D, → 20 for digits).", DefaultValueFactory = _ => "vp" };
             var weighting = new Option<string>("--weighting") { Description = "g2 (λ = g(t)², likelihood weighting) or sigma2 (λ = σₜ²).", DefaultValueFactory = _ => "sigma2" };
+            var loss = new Option<string>("--loss") { Description = "dsm (denoising), ism (implicit: ½‖s‖² + ∇·s, exact divergence by D autograd passes) or ssm (sliced: one Gaussian projection per sample).", DefaultValueFactory = _ => "dsm" };
             var steps = new Option<int?>("--steps") { Description = "Adam steps (default: 4000 for 2D, 1500 for digits)." }.AtLeast(1);
             var batch = new Option<int?>("--batch") { Description = "Batch size (default: 256 for 2D, 64 for digits)." }.AtLeast(1);
             var lr = new Option<double?>("--lr") { Description = "Adam learning rate (default: 2e-3 for 2D, 1e-3 for digits)." }.PositiveFinite();
@@ -86,8 +87,8 @@ namespace Dsl.Examples
             var n = new Option<int>("--n") { Description = "Samples (digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 }.AtLeast(2);
             var checkpoint = Checkpoint();
             var resume = Resume();
-            var command = new Command("score-sde", "Continuous-time score matching on the DSL's VP/VE SDE (λ = g² or σₜ²): reverse-SDE, PC or ODE samples, MMD², the ODE likelihood (nats/dim; digits bits/dim); PNG.");
-            foreach (var opt in new Option[] { data, sde, weighting, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, checkpoint, resume }) command.Options.Add(opt);
+            var command = new Command("score-sde", "Continuous-time score matching (denoising, implicit or sliced: --loss) on the DSL's VP/VE SDE (λ = g² or σₜ²): reverse-SDE, PC or ODE samples, MMD², the ODE likelihood (nats/dim; digits bits/dim); PNG.");
+            foreach (var opt in new Option[] { data, sde, weighting, loss, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, checkpoint, resume }) command.Options.Add(opt);
             command.SetAction(r => o.Run("score-sde", r, run =>
             {
                 string d = r.GetValue(data)!.ToLowerInvariant(), s = r.GetValue(sde)!.ToLowerInvariant(), w = r.GetValue(weighting)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant();
@@ -95,6 +96,8 @@ namespace Dsl.Examples
                 if (s != "vp" && s != "ve") return SamplingCommands.Fail("score-sde", "unknown --sde '" + s + "'; valid: vp, ve.");
                 if (w != "g2" && w != "sigma2") return SamplingCommands.Fail("score-sde", "unknown --weighting '" + w + "'; valid: g2, sigma2.");
                 if (m != "em" && m != "pc" && m != "ode") return SamplingCommands.Fail("score-sde", "unknown --sampler '" + m + "'; valid: em, pc, ode.");
+                string lossName = r.GetValue(loss)!.ToLowerInvariant();
+                if (lossName != "dsm" && lossName != "ism" && lossName != "ssm") return SamplingCommands.Fail("score-sde", "unknown --loss '" + lossName + "'; valid: dsm, ism, ssm.");
                 bool digits = d == "digits";
                 // Absent options take the documented per-data defaults; a given value was checked by its rule and is used as given.
                 int stepCount = r.GetValue(steps) ?? (digits ? 1500 : 4000);
@@ -103,8 +106,8 @@ namespace Dsl.Examples
                 int count = digits ? System.Math.Min(r.GetValue(n), 64) : r.GetValue(n);
                 if (MemoryBudget.NetworkTraining(digits, System.Math.Max(b, count), r.GetValue(width), r.GetValue(depth), r.GetValue(channels)) is string tooLarge)
                     return SamplingCommands.Fail("score-sde", tooLarge);
-                var config = new ScoreSdeConfig(d, s, w, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0);
-                var path = r.GetValue(checkpoint) ?? run.Output($"score-sde-{s}-{w}-{d}.ckpt");
+                var config = new ScoreSdeConfig(d, s, w, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0, lossName == "dsm" ? null : lossName);
+                var path = r.GetValue(checkpoint) ?? run.Output($"score-sde-{s}-{w}-{d}" + (lossName == "dsm" ? "" : "-" + lossName) + ".ckpt");
                 if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("score-sde", unusable);
                 ScoreRun result;
                 try
@@ -120,7 +123,7 @@ namespace Dsl.Examples
                     : Scatter(run.Output($"score-sde-{s}-{w}-{d}-{m}.png"), title, result);
                 return run.Finish(new
                 {
-                    command = "score-sde", data = d, sde = s, weighting = w, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
+                    command = "score-sde", data = d, sde = s, weighting = w, loss = lossName, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
                     batch = b, lr = rate, first_loss = result.FirstLoss, final_loss = result.FinalLoss, train_seconds = result.TrainSeconds,
                     sampler = m, n = result.Samples.Length, nfe = result.SampleNfe, sample_seconds = result.SampleSeconds,
                     mmd2 = result.Mmd2, mean_log_density = result.MeanLogDensity, data_mean_log_density = result.DataMeanLogDensity,

@@ -26,11 +26,16 @@ namespace Dsl.Examples.Experiments
     }
 
     /// <summary>What a continuous-time score checkpoint was trained as.</summary>
-    internal sealed record ScoreSdeConfig(string Data, string Sde, string Weighting, int Width, int Depth, int Channels)
+    /// <remarks>
+    /// <paramref name="Loss"/> is null for denoising score matching (and then not written, so checkpoints from before the option
+    /// resume unchanged), "ism" or "ssm" for the implicit and sliced losses.
+    /// </remarks>
+    internal sealed record ScoreSdeConfig(string Data, string Sde, string Weighting, int Width, int Depth, int Channels,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Loss = null)
     {
         public bool IsDigits => Data == "digits";
         public int Dim => IsDigits ? 64 : 2;
-        public string Tag => FormattableString.Invariant($"score-sde,data={Data},sde={Sde},weighting={Weighting}");
+        public string Tag => FormattableString.Invariant($"score-sde,data={Data},sde={Sde},weighting={Weighting}") + (Loss is null ? "" : ",loss=" + Loss);
     }
 
     /// <summary>The figures of one train-then-evaluate run.</summary>
@@ -98,8 +103,14 @@ namespace Dsl.Examples.Experiments
             var weighting = Weighting(c.Weighting);
             DiffusionNetwork net = c.IsDigits ? new DigitUNet(c.Channels, tag: c.Tag, generator: new Generator((ulong)seed + 101)) : ToyNetwork(c.Width, c.Depth, c.Tag, seed);
             var score = ScoreNetworks.FromNoiseNetwork(sde, net);
-            var train = Train(net, c.Data, checkpoint, resume, c, steps, batch, learningRate, c.IsDigits ? 0.995 : 0.99, seed,
-                (x, g) => ContinuousTimeScoreMatching.Loss(sde, score, x, weighting, g, TrainEpsilon), trainProgress, cancellation);
+            Func<Tensor, Generator, Tensor> loss = c.Loss switch
+            {
+                null => (x, g) => ContinuousTimeScoreMatching.Loss(sde, score, x, weighting, g, TrainEpsilon),
+                "ism" => (x, g) => ContinuousTimeScoreMatching.ImplicitLoss(sde, score, x, weighting, g, TrainEpsilon),
+                "ssm" => (x, g) => ContinuousTimeScoreMatching.SlicedLoss(sde, score, x, weighting, g, TrainEpsilon),
+                _ => throw new ArgumentException("unknown loss '" + c.Loss + "'; valid: dsm, ism, ssm."),
+            };
+            var train = Train(net, c.Data, checkpoint, resume, c, steps, batch, learningRate, c.IsDigits ? 0.995 : 0.99, seed, loss, trainProgress, cancellation);
             using var scope = NewDisposeScope();
             // Sampling ends at ε = 1e-3 on VP and 1e-5 on VE (score_sde's choices); the likelihood starts at 1e-5 on both.
             double sampleEpsilon = c.Sde == "vp" ? 1e-3 : 1e-5;
@@ -115,6 +126,27 @@ namespace Dsl.Examples.Experiments
             double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
             var samples = c.IsDigits ? result.Samples.Clamp(-1, 1) : result.Samples;
             return Evaluate(c.Data, score, sde, TrainEpsilon, samples, result.FunctionEvaluations, sampleSeconds, train, result.Cancelled, n, seed, clock);
+        }
+
+        /// <summary>
+        /// The score network of a `dsl score-sde` checkpoint with its settings and SDE: the network is rebuilt from the settings stored in
+        /// the checkpoint and loaded by the same Trainer resume as `--resume` (checksum and settings verified), with zero further steps,
+        /// so the EMA weights end up in the network as after training.
+        /// </summary>
+        public static (ScoreSdeConfig Config, ITimeScoreModel Score, ISde Sde) Load(string path, long seed)
+        {
+            var header = Checkpoint.Peek(path);
+            ScoreSdeConfig? config = null;
+            try { config = header.Settings is null ? null : JsonSerializer.Deserialize<ScoreSdeConfig>(header.Settings); }
+            catch (JsonException) { }
+            if (config is null || config.Sde is null || config.Data is null || !DataNames.Contains(config.Data))
+                throw new CheckpointException("Checkpoint '" + path + "' was not written by `dsl score-sde` (its settings are " + (header.Settings ?? "absent") + ").");
+            var sde = MakeSde(config.Sde, config.IsDigits);
+            DiffusionNetwork net = config.IsDigits ? new DigitUNet(config.Channels, tag: config.Tag, generator: new Generator((ulong)seed + 101)) : ToyNetwork(config.Width, config.Depth, config.Tag, seed);
+            var score = ScoreNetworks.FromNoiseNetwork(sde, net);
+            Train(net, config.Data, path, true, config, (int)header.Step, config.IsDigits ? 64 : 256, 1e-3, config.IsDigits ? 0.995 : 0.99, seed,
+                (x, g) => throw new InvalidOperationException("no training steps when loading"), null, CancellationToken.None);
+            return (config, score, sde);
         }
 
         /// <summary>The time at which the generated marginal variance v(t) reaches <paramref name="variance"/> (bisection; v increases).</summary>
