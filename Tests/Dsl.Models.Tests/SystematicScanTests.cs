@@ -40,9 +40,9 @@ namespace Dsl.Models.Tests
             var x = zeros(chains, N, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g);
             FullyVisibleLearning.Gibbs(m, x, 25, g, scan);
             var p = FullyVisibleLearning.ExactProbabilities(m).data<double>().ToArray();
-            // state index: Σᵢ xᵢ 2^{N−1−i}, the row order of AllStates (checked below against the enumeration itself)
+            // state index: Σᵢ xᵢ 2^i, the row order of AllStates (checked below against the enumeration itself)
             var states = FullyVisibleLearning.AllStates(UnitKind.Bits, N);
-            var weights = tensor(Enumerable.Range(0, N).Select(i => (double)(1 << (N - 1 - i))).ToArray(), ScalarType.Float64);
+            var weights = tensor(Enumerable.Range(0, N).Select(i => (double)(1 << i)).ToArray(), ScalarType.Float64);
             Assert.Equal(Enumerable.Range(0, 1 << N).Select(i => (long)i), states.matmul(weights).to_type(ScalarType.Int64).data<long>().ToArray());
             var index = x.matmul(weights).to_type(ScalarType.Int64).data<long>().ToArray();
             var counts = new double[1 << N];
