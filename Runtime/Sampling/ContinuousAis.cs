@@ -75,8 +75,12 @@ namespace Dsl.Sampling
     /// </summary>
     public static class ContinuousAis
     {
-        /// <summary>Estimates log Z of <paramref name="target"/> (a MALA transition needs an <see cref="IEnergyScoreModel"/>).</summary>
-        public static ContinuousAisEstimate LogPartition(IEnergyModel target, ContinuousAisOptions options, ScalarType dtype = ScalarType.Float64, Device? device = null)
+        /// <summary>
+        /// Estimates log Z of <paramref name="target"/> (a MALA transition needs an <see cref="IEnergyScoreModel"/>). The chains use
+        /// <paramref name="dtype"/> and <paramref name="device"/>, by default the model's own (a <see cref="ParameterModule"/>'s parameters),
+        /// else float64 on the CPU.
+        /// </summary>
+        public static ContinuousAisEstimate LogPartition(IEnergyModel target, ContinuousAisOptions options, ScalarType? dtype = null, Device? device = null)
         {
             const string name = "ContinuousAis";
             if (target is null) throw new ArgumentNullException(nameof(target));
@@ -93,13 +97,16 @@ namespace Dsl.Sampling
             if (betas.Length < 2 || betas[0] != 0 || betas[betas.Length - 1] != 1 || betas.Zip(betas.Skip(1), (a, b) => b > a).Any(up => !up))
                 throw new ArgumentException(name + ": betas must increase strictly from 0 to 1.", nameof(options));
 
+            var module = target as ParameterModule;
+            var type = dtype ?? (module?.DType ?? ScalarType.Float64);
+            device ??= module?.Device ?? CPU;
             int n = options.Chains, d = target.Dim;
             double m = options.BaseMean, s = options.BaseStd;
             double logNormaliser = -0.5 * d * System.Math.Log(2 * System.Math.PI * s * s);
             using var noGrad = no_grad();
-            using var generator = new Generator((ulong)options.Seed, device ?? CPU);
-            var x = empty(new long[] { n, d }, dtype, device).normal_(m, s, generator: generator);
-            var logWeight = zeros(n, dtype: dtype, device: device);
+            using var generator = new Generator((ulong)options.Seed, device);
+            var x = empty(new long[] { n, d }, type, device).normal_(m, s, generator: generator);
+            var logWeight = zeros(n, dtype: type, device: device);
             double acceptance = 0;
             int completed = 0;
             bool cancelled = false;
