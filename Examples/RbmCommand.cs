@@ -50,17 +50,48 @@ namespace Dsl.Examples
             var n = new Option<int>("--N") { Description = "Units.", DefaultValueFactory = _ => 100 }.AtLeast(2);
             var patterns = new Option<int>("--patterns") { Description = "Stored random patterns P (capacity ≈ 0.14 N).", DefaultValueFactory = _ => 5 }.AtLeast(1);
             var noise = new Option<double>("--noise") { Description = "Fraction of bits flipped in each probe.", DefaultValueFactory = _ => 0.1 }.InRange(0, 0.5, " (beyond half the probe is closer to the negated pattern)");
-            var rule = new Option<string>("--rule") { Description = "hebbian, or gradient (pseudo-likelihood ascent with symmetric, zero-diagonal W, started from Hebbian).", DefaultValueFactory = _ => "hebbian" };
-            var command = new Command("hopfield", "Store random patterns by the Hebbian or the gradient rule in the generated Hopfield energy, recall them from corrupted probes by asynchronous updates.");
-            foreach (var opt in new Option[] { n, patterns, noise, rule }) command.Options.Add(opt);
+            var rule = new Option<string>("--rule") { Description = "hebbian, gradient (pseudo-likelihood ascent with symmetric, zero-diagonal W, started from Hebbian) or mackay (MacKay's Algorithm 42.9: perceptron learning with weight decay --alpha).", DefaultValueFactory = _ => "hebbian" };
+            var alpha = new Option<double>("--alpha") { Description = "For --rule mackay: the weight decay α ≥ 0.", DefaultValueFactory = _ => 0.1 }.InRange(0, 1e6);
+            var spurious = new Option<bool>("--spurious") { Description = "Hebbian net: classify where asynchronous updates from random starts end (stored patterns, inverses −ξ, mixtures sign(±ξᵃ±ξᵇ±ξᶜ), other); for N ≤ 20 also every fixed point by enumerating 2^N states (MacKay Fig. 42.3)." };
+            var synchronous = new Option<bool>("--synchronous") { Description = "Hebbian net: find a start from which synchronous updates alternate with period 2 while asynchronous updates converge." };
+            var starts = new Option<int>("--starts") { Description = "For --spurious: random starts.", DefaultValueFactory = _ => 500 }.AtLeast(1);
+            var command = new Command("hopfield", "Store random patterns by the Hebbian, gradient or MacKay rule in the generated Hopfield energy, recall them from corrupted probes by asynchronous updates; or --spurious / --synchronous.");
+            foreach (var opt in new Option[] { n, patterns, noise, rule, alpha, spurious, synchronous, starts }) command.Options.Add(opt);
             command.SetAction(r => o.Run("hopfield", r, run =>
             {
+                if (r.GetValue(spurious) || r.GetValue(synchronous))
+                {
+                    if (r.GetValue(spurious) && r.GetValue(synchronous)) return SamplingCommands.Fail("hopfield", "--spurious and --synchronous are separate experiments; give one.");
+                    if (!string.Equals(r.GetValue(rule), "hebbian", System.StringComparison.OrdinalIgnoreCase)) return SamplingCommands.Fail("hopfield", "--spurious and --synchronous study the Hebbian net; drop --rule " + r.GetValue(rule) + ".");
+                    int size = r.GetValue(n), count = r.GetValue(patterns);
+                    if (MemoryBudget.Refusal("--N " + size + " with --starts " + r.GetValue(starts), (double)size * size + 8.0 * System.Math.Max(r.GetValue(starts), 4096) * size, 8, 4) is string big)
+                        return SamplingCommands.Fail("hopfield", big);
+                    if (r.GetValue(spurious))
+                    {
+                        var sp = HopfieldSpurious.Run(size, count, r.GetValue(starts), run.Seed);
+                        object Counts(HopfieldStateCounts? c) => c is null ? null! : new { stored = c.Stored, inverse = c.Inverse, mixture = c.Mixture, other = c.Other, total = c.Total };
+                        return run.Finish(new
+                        {
+                            command = "hopfield", experiment = "spurious", rule = "hebbian", n = sp.N, patterns = sp.Patterns, starts = sp.Starts, converged = sp.Converged,
+                            end_states = Counts(sp.EndStates), distinct_end_states = Counts(sp.DistinctEndStates), enumerated_fixed_points = Counts(sp.EnumeratedFixedPoints),
+                            end_states_are_enumerated_fixed_points = sp.EnumeratedFixedPoints is null ? (bool?)null : sp.EndStatesAreEnumeratedFixedPoints,
+                            pattern_fixed_point_fraction = sp.PatternFixedPointFraction,
+                        }, false);
+                    }
+                    var cy = HopfieldSpurious.Cycle(size, count, seed: run.Seed);
+                    return run.Finish(new
+                    {
+                        command = "hopfield", experiment = "synchronous", rule = "hebbian", n = cy.N, patterns = cy.Patterns, found = cy.Found, starts_tried = cy.StartsTried,
+                        start = cy.Start, cycle = cy.Found ? new[] { cy.CycleA, cy.CycleB } : null, synchronous_steps = cy.SynchronousSteps,
+                        asynchronous_converged = cy.AsynchronousConverged, asynchronous_end = cy.AsynchronousEnd, asynchronous_end_kind = cy.AsynchronousEndKind,
+                    }, false);
+                }
                 // The N×N weights (and their gradient for the gradient rule), the patterns and the probes: a few N² and P·N float64 buffers.
                 int units = r.GetValue(n), stored = r.GetValue(patterns);
                 if (MemoryBudget.Refusal("--N " + units + " with --patterns " + stored, (double)units * units + 2.0 * stored * units, 8, 4) is string tooLarge)
                     return SamplingCommands.Fail("hopfield", tooLarge);
                 HopfieldRecallRun result;
-                try { result = HopfieldRecall.Run(r.GetValue(n), r.GetValue(patterns), r.GetValue(noise), run.Seed, r.GetValue(rule)!); }
+                try { result = HopfieldRecall.Run(r.GetValue(n), r.GetValue(patterns), r.GetValue(noise), run.Seed, r.GetValue(rule)!, r.GetValue(alpha)); }
                 catch (System.ArgumentException e) { return SamplingCommands.Fail("hopfield", e.Message); }
                 return run.Finish(new
                 {

@@ -28,8 +28,10 @@ namespace Dsl.Examples
             var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 2000 }.AtLeast(2);
             var steps = new Option<int>("--steps") { Description = "Time steps of the SDE samplers.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
             var odeMethod = new Option<string>("--ode-method") { Description = "For --sampler ode: rk45 (adaptive, rtol = atol = 1e-5), rk4, heun or euler (fixed steps: min(--steps, 200)).", DefaultValueFactory = _ => "rk45" };
+            var correctorStep = new Option<double?>("--corrector-step") { Description = "For --sampler pc: a fixed Langevin corrector step γ (x ← x + γs + √(2γ)z) instead of the signal-to-noise rule r = 0.16." }.PositiveFinite();
+            var pcOrder = new Option<string>("--pc-order") { Description = "For --sampler pc: corrector-first (score_sde's code) or predictor-first (Song et al. 2021 Algorithm 2, the lecture).", DefaultValueFactory = _ => "corrector-first" };
             var sample = new Command("sde-sample", "Sample the data back from the prior with the exact score of every pₜ (from the generated marginals): scatter and trajectory PNGs.");
-            foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps, odeMethod, grid, churn }) sample.Options.Add(opt);
+            foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps, odeMethod, grid, churn, correctorStep, pcOrder }) sample.Options.Add(opt);
             sample.SetAction(r => o.Run("sde-sample", r, run =>
             {
                 string s = r.GetValue(sde)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant(), d = r.GetValue(data)!.ToLowerInvariant();
@@ -40,6 +42,10 @@ namespace Dsl.Examples
                 double churnValue = r.GetValue(churn);
                 if (!(churnValue >= 0) || double.IsInfinity(churnValue)) return SamplingCommands.Fail("sde-sample", "--churn must be finite and ≥ 0, got " + churnValue + ".");
                 if (churnValue > 0 && m != "heun") return SamplingCommands.Fail("sde-sample", "--churn is for --sampler heun (got --sampler " + m + ").");
+                string order = r.GetValue(pcOrder)!.ToLowerInvariant();
+                if (order != "corrector-first" && order != "predictor-first") return SamplingCommands.Fail("sde-sample", "unknown --pc-order '" + order + "'; valid: corrector-first, predictor-first.");
+                double? gamma = r.GetValue(correctorStep);
+                if (m != "pc" && (gamma.HasValue || order != "corrector-first")) return SamplingCommands.Fail("sde-sample", "--corrector-step and --pc-order are for --sampler pc (got --sampler " + m + ").");
                 if (d != "gaussian" && d != "gmm") return SamplingCommands.Fail("sde-sample", "unknown --data '" + d + "'; valid: gaussian, gmm.");
                 int D = r.GetValue(dim), N = r.GetValue(n), T = r.GetValue(steps);
                 Dsl.Solvers.OdeMethod? method = r.GetValue(odeMethod)!.ToLowerInvariant() switch
@@ -53,7 +59,8 @@ namespace Dsl.Examples
                 SdeSampleRun result;
                 try
                 {
-                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation, method.Value, g, churnValue);
+                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation, method.Value, g, churnValue,
+                        gamma, order == "predictor-first" ? PcOrder.PredictorFirst : PcOrder.CorrectorFirst);
                 }
                 catch (Exception e) when (e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("sde-sample", e.Message); }
                 var scatter = Plots.Scatter(run.Output($"sde-sample-{s}-{m}-{d}.png"), $"{s.ToUpperInvariant()} SDE, {m} sampler, {d} data ({result.Nfe} score evaluations)",
@@ -67,7 +74,8 @@ namespace Dsl.Examples
                 }
                 return run.Finish(new
                 {
-                    command = "sde-sample", sde = s, sampler = m, grid = g, churn = churnValue, data = d, n = result.N, dim = result.Dim,
+                    command = "sde-sample", sde = s, sampler = m, grid = g, churn = churnValue,
+                    corrector_step = m == "pc" ? gamma : null, pc_order = m == "pc" ? order : null, data = d, n = result.N, dim = result.Dim,
                     mean = result.MinorModeWeight.HasValue ? null : result.Mean, std = result.MinorModeWeight.HasValue ? null : result.Std,
                     true_mean = result.MinorModeWeight.HasValue ? null : result.TrueMean, true_std = result.MinorModeWeight.HasValue ? null : result.TrueStd,
                     minor_mode_weight = result.MinorModeWeight, nfe = result.Nfe, seconds = result.Seconds, scatter_png = scatter, trajectory_png = trajectory,

@@ -13,19 +13,19 @@ namespace Dsl.Examples.Experiments
 
     /// <summary>
     /// Store P random patterns in N units by the Hebbian rule (or, with rule "gradient", by the pseudo-likelihood gradient
-    /// rule started from the Hebbian couplings), corrupt a fraction of each pattern's bits, run asynchronous
+    /// rule started from the Hebbian couplings; with rule "mackay", by MacKay's Algorithm 42.9 with weight decay α, 500 iterations, η = 0.01), corrupt a fraction of each pattern's bits, run asynchronous
     /// updates to a fixed point and count exact recalls (the lectures' capacity experiment: Hebbian recall collapses near P/N ≈ 0.14).
     /// </summary>
     public static class HopfieldRecall
     {
         /// <summary>The storage rules.</summary>
-        public static readonly string[] Rules = { "hebbian", "gradient" };
+        public static readonly string[] Rules = { "hebbian", "gradient", "mackay" };
 
         /// <summary>The gradient rule's settings used here (full batch, from the Hebbian couplings).</summary>
         public static HopfieldGradientOptions GradientOptions { get; } = new HopfieldGradientOptions { Steps = 300, LearningRate = 0.1 };
 
         /// <summary>Runs the experiment; deterministic in <paramref name="seed"/>.</summary>
-        public static HopfieldRecallRun Run(int n = 100, int patterns = 5, double noise = 0.1, long seed = 0, string rule = "hebbian")
+        public static HopfieldRecallRun Run(int n = 100, int patterns = 5, double noise = 0.1, long seed = 0, string rule = "hebbian", double alpha = 0.1)
         {
             rule = (rule ?? "").ToLowerInvariant();
             if (!Rules.Contains(rule)) throw new ArgumentException("Hopfield: unknown --rule '" + rule + "'; valid: " + string.Join(", ", Rules) + ".", nameof(rule));
@@ -39,6 +39,11 @@ namespace Dsl.Examples.Experiments
             net.SetParameter("W", HopfieldDynamics.HebbianWeights(xi));
             double pllBefore = HopfieldLearning.PseudoLogLikelihood(net, xi).mean().ToDoubleValue(), pll = pllBefore;
             if (rule == "gradient") pll = HopfieldLearning.Gradient(net, xi, GradientOptions).PseudoLogLikelihood[^1];
+            if (rule == "mackay")
+            {
+                HopfieldLearning.MacKay(net, xi, new HopfieldMacKayOptions { Iterations = 500, Eta = 0.01, Alpha = alpha });
+                pll = HopfieldLearning.PseudoLogLikelihood(net, xi).mean().ToDoubleValue();
+            }
             double fixedPoints = HopfieldLearning.FixedPointFraction(net, xi);
             // Flip exactly round(noise·N) distinct bits of each pattern.
             int flips = (int)System.Math.Round(noise * n);

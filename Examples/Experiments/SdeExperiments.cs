@@ -59,10 +59,13 @@ namespace Dsl.Examples.Experiments
             return data;
         }
 
-        /// <summary>Reverse-time sampling: em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector), ode (probability flow, RK45).</summary>
+        /// <summary>
+        /// Reverse-time sampling: em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector: the signal-to-noise step rule
+        /// or a fixed step <paramref name="correctorStep"/>, in the given <paramref name="order"/>), ode (probability flow, RK45).
+        /// </summary>
         public static SdeSampleRun Sample(string sdeName, string sampler, string dataName, int n = 2000, int dim = 2, int steps = 1000, long seed = 0,
             IProgress<SamplerProgress>? progress = null, CancellationToken cancellation = default, OdeMethod odeMethod = OdeMethod.Rk45,
-            string gridName = "uniform", double churn = 0)
+            string gridName = "uniform", double churn = 0, double? correctorStep = null, PcOrder order = PcOrder.CorrectorFirst)
         {
             var sde = Sde(sdeName);
             bool gmm = dataName == "gmm";
@@ -82,7 +85,7 @@ namespace Dsl.Examples.Experiments
             using var result = sampler switch
             {
                 "em" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Grid = Grid(steps), Epsilon = eps, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
-                "pc" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Grid = Grid(steps), Epsilon = eps, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Snr = 0.16, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
+                "pc" => SdeSolvers.Sample(sde, score, n, new SdeSamplerOptions { Steps = steps, Grid = Grid(steps), Epsilon = eps, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Snr = 0.16, CorrectorStepSize = correctorStep, Order = order, Seed = seed, Thin = System.Math.Max(1, steps / 10), Progress = progress, Cancellation = cancellation }, ScalarType.Float64),
                 "ode" => odeMethod != OdeMethod.Rk45 && Grid(odeSteps) is TimeGrid odeGrid
                     ? ProbabilityFlow.Sample(sde, score, n, odeGrid, odeMethod, seed, ScalarType.Float64)
                     : ProbabilityFlow.Sample(sde, score, n, new OdeOptions { Method = odeMethod, Steps = odeSteps, RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5, Cancellation = cancellation }, eps, seed, ScalarType.Float64),

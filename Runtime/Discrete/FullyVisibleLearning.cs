@@ -61,21 +61,25 @@ namespace Dsl.Discrete
             return (model.Energy(data).mean() - model.Energy(fixedNegatives).mean()).MoveToOuterDisposeScope();
         }
 
-        /// <summary>Advances Gibbs chains in place by <paramref name="sweeps"/> random-scan sweeps of single-unit heat-bath updates.</summary>
-        public static void Gibbs(IDiscreteEnergyModel model, Tensor chains, int sweeps, Generator generator)
+        /// <summary>
+        /// Advances Gibbs chains in place by <paramref name="sweeps"/> sweeps of single-unit heat-bath updates: random scan (the default)
+        /// or systematic scan (units 1, 2, …, D in order, the lecture's pseudocode); see <see cref="SpinSamplers.GibbsSweep"/>.
+        /// </summary>
+        public static void Gibbs(IDiscreteEnergyModel model, Tensor chains, int sweeps, Generator generator, GibbsScan scan = GibbsScan.Random)
         {
             if (sweeps < 1) throw new ArgumentException("FullyVisibleLearning.Gibbs on " + model.ModelName + ": sweeps must be ≥ 1, got " + sweeps + ".", nameof(sweeps));
-            for (int k = 0; k < sweeps; k++) SpinSamplers.GibbsSweep(model, chains, 1.0, generator);
+            for (int k = 0; k < sweeps; k++) SpinSamplers.GibbsSweep(model, chains, 1.0, generator, scan);
         }
 
         /// <summary>
         /// Maximum-likelihood learning by moment matching with persistent Gibbs chains (stochastic maximum likelihood, Younes
         /// 1989; Tieleman 2008): each step advances the chains <paramref name="sweepsPerStep"/> sweeps, takes the gradient of
         /// <see cref="MomentMatchingLoss"/> on a minibatch, moves every parameter by −learningRate·gradient, then calls
-        /// <paramref name="project"/> (e.g. <see cref="SymmetrizeZeroDiagonal"/> on W). Returns the loss per step.
+        /// <paramref name="project"/> (e.g. <see cref="SymmetrizeZeroDiagonal"/> on W). Returns the loss per step. <paramref name="scan"/>
+        /// chooses the Gibbs sweeps' order (random by default, or systematic).
         /// </summary>
         public static double[] Fit(IDiscreteEnergyModel model, TorchSharp.Modules.Parameter[] parameters, Tensor data, int steps, double learningRate,
-            int chains, int sweepsPerStep, int batchSize, Generator generator, Action? project = null)
+            int chains, int sweepsPerStep, int batchSize, Generator generator, Action? project = null, GibbsScan scan = GibbsScan.Random)
         {
             if (steps < 1) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": steps must be ≥ 1, got " + steps + ".", nameof(steps));
             if (!(learningRate > 0)) throw new ArgumentException("FullyVisibleLearning.Fit on " + model.ModelName + ": the learning rate must be positive, got " + learningRate + ".", nameof(learningRate));
@@ -89,7 +93,7 @@ namespace Dsl.Discrete
             for (int step = 0; step < steps; step++)
             {
                 using var scope = NewDisposeScope();
-                Gibbs(model, persistent, sweepsPerStep, generator);
+                Gibbs(model, persistent, sweepsPerStep, generator, scan);
                 var batch = data.index_select(0, randint(0, data.shape[0], new long[] { batchSize }, generator: generator, device: data.device));
                 var loss = MomentMatchingLoss(model, batch, persistent);
                 var grads = GuardedAutograd.Grad(caller, new[] { loss }, parameters);

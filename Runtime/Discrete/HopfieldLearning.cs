@@ -19,6 +19,25 @@ namespace Dsl.Discrete
         public double Beta { get; init; } = 1.0;
     }
 
+    /// <summary>Settings of MacKay's learning loop (<see cref="HopfieldLearning.MacKay"/>; MacKay 2003, Algorithm 42.9).</summary>
+    public sealed record HopfieldMacKayOptions
+    {
+        /// <summary>L, the number of full-batch iterations.</summary>
+        public int Iterations { get; init; } = 500;
+
+        /// <summary>η, the step size.</summary>
+        public double Eta { get; init; } = 0.01;
+
+        /// <summary>α, the weight decay: the objective is G(W) + αE_W(W) with E_W = ½Σᵢⱼ wᵢⱼ².</summary>
+        public double Alpha { get; init; } = 0.1;
+
+        /// <summary>Start from MacKay's Hebbian initialisation W = xᵀx (zero diagonal); false starts from the model's current W.</summary>
+        public bool HebbianStart { get; init; } = true;
+    }
+
+    /// <summary>The outcome of <see cref="HopfieldLearning.MacKay"/>: the objective G + αE_W before every iteration and after the last.</summary>
+    public sealed record HopfieldMacKayRun(int Iterations, IReadOnlyList<double> Objective);
+
     /// <summary>The outcome of <see cref="HopfieldLearning.Gradient"/>: the mean pseudo-log-likelihood per pattern before every step and after the last.</summary>
     public sealed record HopfieldLearningRun(int Steps, IReadOnlyList<double> PseudoLogLikelihood);
 
@@ -80,6 +99,52 @@ namespace Dsl.Discrete
                 using (no_grad()) w.Add_(SymmetricZeroDiagonal(gradient, mask), alpha: options.LearningRate);
             }
             return new HopfieldLearningRun(options.Steps, trace);
+        }
+
+        /// <summary>
+        /// MacKay's Hopfield learning loop (Information Theory, Inference, and Learning Algorithms, 2003, Algorithm 42.9): the network
+        /// as N perceptrons, each predicting its unit's target tᵢ = (xᵢ + 1)/2 from the others, with tied symmetric weights and weight
+        /// decay α. Each of the L iterations: wᵢᵢ = 0; a = the local fields (the generated score of the patterns x [P, N], Wx + b for
+        /// a symmetric W); y = σ(a); e = t − y; gw = xᵀe; gw ← gw + gwᵀ; W ← W + η(gw − αW). The start is W = xᵀx (Hebb) unless
+        /// <see cref="HopfieldMacKayOptions.HebbianStart"/> is false (then the model's W, made symmetric); the returned W is symmetric with a zero diagonal. The objective traced is
+        /// G + αE_W with G = −Σ[t ln y + (1 − t) ln(1 − y)] = Σ[softplus(a) − t·a] and E_W = ½Σwᵢⱼ² (off the diagonal). Other parameters
+        /// (the biases) are read by the fields but not changed.
+        /// </summary>
+        public static HopfieldMacKayRun MacKay(ParameterModule model, Tensor patterns, HopfieldMacKayOptions? options = null, string weightName = "W")
+        {
+            options ??= new HopfieldMacKayOptions();
+            if (model is not IEnergyScoreModel scoreModel) throw new ArgumentException("HopfieldLearning.MacKay: " + model.ModelName + " has no generated score.", nameof(model));
+            if (options.Iterations < 0) throw new ArgumentException("HopfieldLearning.MacKay on " + model.ModelName + ": iterations must be ≥ 0, got " + options.Iterations + ".", nameof(options));
+            if (!(options.Eta > 0) || double.IsInfinity(options.Eta)) throw new ArgumentException("HopfieldLearning.MacKay on " + model.ModelName + ": η must be finite and positive, got " + options.Eta + ".", nameof(options));
+            if (!(options.Alpha >= 0) || double.IsInfinity(options.Alpha)) throw new ArgumentException("HopfieldLearning.MacKay on " + model.ModelName + ": the weight decay α must be finite and ≥ 0, got " + options.Alpha + ".", nameof(options));
+            HopfieldDynamics.CheckSpins(patterns, "patterns");
+            var named = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            if (!named.TryGetValue(weightName, out var w) || w.dim() != 2 || w.shape[0] != model.Dim || w.shape[1] != model.Dim)
+                throw new ArgumentException("HopfieldLearning.MacKay: " + model.ModelName + " has no [N, N] parameter named '" + weightName + "'.", nameof(weightName));
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var x = patterns.to(w.dtype).to(w.device);
+            var t = x.Add(1.0).Mul_(0.5);                                               // targets 0/1
+            var mask = global::Dsl.ScalarOps.RSub(1, eye(model.Dim, dtype: w.dtype, device: w.device));
+            if (options.HebbianStart) w.copy_(x.t().matmul(x));                          // w = x'·x
+            else w.copy_(SymmetricZeroDiagonal(w, mask));                               // every update below is symmetric: so is W
+            var trace = new List<double>();
+            double alpha = options.Alpha, eta = options.Eta;
+            for (int l = 0; l <= options.Iterations; l++)
+            {
+                using var step = NewDisposeScope();
+                w.mul_(mask);                                                           // w(i,i) = 0
+                var a = scoreModel.ScoreNoGrad(x);                                      // a = x·w (+ b)
+                double g = (global::Dsl.ScalarOps.Softplus(a) - t * a).sum().ToDoubleValue();
+                trace.Add(g + 0.5 * alpha * w.Square().sum().ToDoubleValue());
+                if (l == options.Iterations) break;
+                var e = t - a.sigmoid();                                                // e = t − y
+                var gw = x.t().matmul(e);                                               // gw = x'·e
+                gw = gw.Add(gw.t());                                                    // symmetrise
+                w.Add_(gw.Sub_(w, alpha), eta);                                         // w += η(gw − αw)
+            }
+            w.mul_(mask);
+            return new HopfieldMacKayRun(options.Iterations, trace);
         }
 
         /// <summary>½(M + Mᵀ) with a zero diagonal (exactly symmetric: the sum commutes elementwise).</summary>

@@ -15,6 +15,15 @@ namespace Dsl.Discrete
         HeatBath,
     }
 
+    /// <summary>The order in which a Gibbs sweep visits the units of a fully visible model.</summary>
+    public enum GibbsScan
+    {
+        /// <summary>Random scan: D updates per sweep, each at a unit drawn uniformly (with replacement), independently per chain.</summary>
+        Random,
+        /// <summary>Systematic scan (the lecture's pseudocode): units 1, 2, …, D in order, each exactly once per sweep.</summary>
+        Systematic,
+    }
+
     /// <summary>
     /// Single-unit updates on any pairwise energy over spins or bits through its generated flip energies ΔEᵢ (exact for
     /// degree ≤ 2, self-couplings included). A mask selects units that are conditionally independent given the rest (a colour
@@ -84,19 +93,30 @@ namespace Dsl.Discrete
         }
 
         /// <summary>
-        /// One random-scan sweep of single-site heat-bath updates (D updates, each at a uniformly chosen unit, for every chain):
-        /// the Gibbs sampler of a fully visible Boltzmann machine, whose units all interact.
+        /// One sweep of single-site heat-bath updates, D updates for every chain: the Gibbs sampler of a fully visible Boltzmann machine,
+        /// whose units all interact. <see cref="GibbsScan.Random"/> (the default) updates a uniformly chosen unit each time;
+        /// <see cref="GibbsScan.Systematic"/> updates unit 0, 1, …, D − 1 in order. Both leave p(x) ∝ e^{−βE(x)} invariant.
         /// </summary>
-        public static void GibbsSweep(IDiscreteEnergyModel model, Tensor units, double beta, Generator generator)
+        public static void GibbsSweep(IDiscreteEnergyModel model, Tensor units, double beta, Generator generator, GibbsScan scan = GibbsScan.Random)
         {
             if (!(beta > 0) || double.IsInfinity(beta)) throw new ArgumentException("SpinSamplers.GibbsSweep on " + model.ModelName + ": β = 1/T must be finite and positive (T > 0), got " + beta + ".", nameof(beta));
+            if (scan != GibbsScan.Random && scan != GibbsScan.Systematic) throw new ArgumentException("SpinSamplers.GibbsSweep on " + model.ModelName + ": scan must be Random or Systematic, got " + scan + ".", nameof(scan));
             using var noGrad = no_grad();
             long n = units.shape[0], d = units.shape[1];
             for (long k = 0; k < d; k++)
             {
                 using var scope = NewDisposeScope();
-                var site = randint(0, d, new long[] { n, 1 }, generator: generator, device: units.device);
-                var mask = zeros_like(units).scatter_(1, site, ones(n, 1, dtype: units.dtype, device: units.device));
+                Tensor mask;
+                if (scan == GibbsScan.Systematic)
+                {
+                    // unit k of every chain: the row (column index == k), broadcast over the chains
+                    mask = global::Dsl.ScalarOps.Arange(d, ScalarType.Int64, units.device).Eq(k).unsqueeze(0).expand(n, d);
+                }
+                else
+                {
+                    var site = randint(0, d, new long[] { n, 1 }, generator: generator, device: units.device);
+                    mask = zeros_like(units).scatter_(1, site, ones(n, 1, dtype: units.dtype, device: units.device));
+                }
                 UpdateColour(model, units, mask, beta, SpinUpdate.HeatBath, generator);
             }
         }

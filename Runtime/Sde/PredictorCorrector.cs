@@ -76,9 +76,20 @@ namespace Dsl.Sde
 
         internal string EntryPoint => entryPoint;
 
+        /// <summary>
+        /// True while a corrector runs after the predictor (<see cref="PcOrder.PredictorFirst"/>): <see cref="Time"/> is then the step's
+        /// end time t − Δt, and the step just taken covered [Time, Time + Dt].
+        /// </summary>
+        public bool AfterPredictor { get; private set; }
+
         internal void Begin(int step, double time, double dt)
         {
-            Step = step; Time = time; Dt = dt; timeFilled = false;
+            Step = step; Time = time; Dt = dt; timeFilled = false; AfterPredictor = false;
+        }
+
+        internal void BeginCorrectionAfterPredictor(double time)
+        {
+            Time = time; timeFilled = false; AfterPredictor = true;
         }
     }
 
@@ -225,7 +236,8 @@ namespace Dsl.Sde
 
     /// <summary>
     /// Langevin MCMC with the signal-to-noise step rule (Song et al. 2021, Algorithm 4; score_sde's LangevinCorrector):
-    /// x ← x + εs + √(2ε) z with ε = 2α(r‖z‖/‖s‖)², α = 1 − β for a contracting (VP-type) step and 1 otherwise.
+    /// x ← x + εs + √(2ε) z with ε = 2α(r‖z‖/‖s‖)², α = 1 − β for a contracting (VP-type) step and 1 otherwise; or, made by
+    /// <see cref="FixedStep(double)"/>, with a fixed step ε = γ (the lecture's x ← x + γ∇log p_t(x) + √(2γ) z).
     /// </summary>
     public sealed class LangevinCorrector : SdeCorrector
     {
@@ -241,8 +253,26 @@ namespace Dsl.Sde
             Snr = snr;
         }
 
-        /// <summary>The signal-to-noise ratio r.</summary>
+        private LangevinCorrector(double? stepSize)
+        {
+            Snr = double.NaN;
+            StepSize = stepSize;
+        }
+
+        /// <summary>A corrector with the fixed step γ &gt; 0: x ← x + γs(x, t) + √(2γ) z at every time t.</summary>
+        public static LangevinCorrector FixedStep(double gamma) => FixedStep(gamma, validate: true);
+
+        internal static LangevinCorrector FixedStep(double gamma, bool validate)
+        {
+            if (validate && !(gamma > 0 && !double.IsInfinity(gamma))) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "LangevinCorrector.FixedStep: the step γ must be a finite number > 0.");
+            return new LangevinCorrector((double?)gamma);
+        }
+
+        /// <summary>The signal-to-noise ratio r (NaN for a fixed-step corrector).</summary>
         public double Snr { get; }
+
+        /// <summary>The fixed step γ, or null when the step follows the signal-to-noise rule.</summary>
+        public double? StepSize { get; }
 
         /// <inheritdoc/>
         public override string Name => "Langevin corrector";
@@ -254,12 +284,18 @@ namespace Dsl.Sde
         public override Tensor Step(SdeStepContext context, Tensor x, Tensor noise)
         {
             long n = context.N;
-            double alpha = SdeSolvers.StepAlpha(context.Sde, context.Time, context.Dt);
             var grad = context.Score(x);
             noise.normal_(0, 1, generator: context.Generator);
-            double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDoubleValue();
-            double noiseNorm = noise.reshape(n, -1).norm(1).mean().ToDoubleValue();
-            double stepSize = 2 * alpha * System.Math.Pow(Snr * noiseNorm / System.Math.Max(gradNorm, 1e-30), 2);
+            double stepSize;
+            if (StepSize is double gamma) stepSize = gamma;
+            else
+            {
+                // α of the transition over [t − Δt, t]: the step about to be taken, or (after the predictor) the one just taken.
+                double alpha = SdeSolvers.StepAlpha(context.Sde, context.AfterPredictor ? context.Time + context.Dt : context.Time, context.Dt);
+                double gradNorm = grad.reshape(n, -1).norm(1).mean().ToDoubleValue();
+                double noiseNorm = noise.reshape(n, -1).norm(1).mean().ToDoubleValue();
+                stepSize = 2 * alpha * System.Math.Pow(Snr * noiseNorm / System.Math.Max(gradNorm, 1e-30), 2);
+            }
             var corrected = (grad.Mul(stepSize)).Add_(x);                    // x + s·step
             noise.Mul_(System.Math.Sqrt(2 * stepSize)).Add_(corrected);     // + √(2·step) z
             return noise;

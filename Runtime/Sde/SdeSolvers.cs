@@ -30,6 +30,15 @@ namespace Dsl.Sde
         Langevin,
     }
 
+    /// <summary>The order of predictor and corrector within one time step of a predictor–corrector sampler.</summary>
+    public enum PcOrder
+    {
+        /// <summary>score_sde's code: the corrector at t, then the predictor from t to t − Δt.</summary>
+        CorrectorFirst,
+        /// <summary>Song et al. (2021) Algorithm 2 as written and the lecture's pseudocode: the predictor from t to t − Δt, then the corrector at t − Δt.</summary>
+        PredictorFirst,
+    }
+
     /// <summary>Settings of the reverse-time samplers (score_sde's defaults).</summary>
     public sealed class SdeSamplerOptions
     {
@@ -56,6 +65,19 @@ namespace Dsl.Sde
 
         /// <summary>The corrector's signal-to-noise ratio r: step = 2α(r‖z‖/‖s‖)².</summary>
         public double Snr { get; init; } = 0.16;
+
+        /// <summary>
+        /// A fixed Langevin corrector step γ &gt; 0 (x ← x + γs + √(2γ) z, the lecture's form) instead of the signal-to-noise rule;
+        /// null (the default) uses <see cref="Snr"/>.
+        /// </summary>
+        public double? CorrectorStepSize { get; init; }
+
+        /// <summary>
+        /// Corrector first (score_sde, the default) or predictor first (Song et al. 2021 Algorithm 2, the lecture). With predictor first
+        /// the corrector runs at the step's end time t − Δt; with <see cref="Denoise"/> the last step's corrector is skipped, so the
+        /// run returns the last predictor step's noise-free mean as in corrector-first order.
+        /// </summary>
+        public PcOrder Order { get; init; } = PcOrder.CorrectorFirst;
 
         /// <summary>Return the noise-free mean of the last predictor step (score_sde's noise_removal).</summary>
         public bool Denoise { get; init; } = true;
@@ -255,7 +277,8 @@ namespace Dsl.Sde
                 Predictor.ReverseDiffusion => new ReverseDiffusionPredictor(),
                 _ => null,
             };
-            SdeCorrector? corrector = options.Corrector == Corrector.Langevin ? new LangevinCorrector(options.Snr, validate: false) : null;
+            SdeCorrector? corrector = options.Corrector != Corrector.Langevin ? null
+                : options.CorrectorStepSize is double gamma ? LangevinCorrector.FixedStep(gamma, validate: false) : new LangevinCorrector(options.Snr, validate: false);
             return Run(sde, score, n, predictor, corrector, options, dtype, device, checkSnr: true);
         }
 
@@ -287,6 +310,10 @@ namespace Dsl.Sde
             if (grid is not null) grid.CheckFor(sde, solver, "Grid", startAtT: true);
             else if (options.Steps < 1) throw new ArgumentException(solver + ": Steps must be ≥ 1, got " + options.Steps + ".", nameof(options));
             if (options.CorrectorSteps < 0 || (checkSnr && !(options.Snr > 0))) throw new ArgumentException(solver + ": CorrectorSteps must be ≥ 0 and Snr > 0.", nameof(options));
+            if (options.CorrectorStepSize is double gamma && !(gamma > 0 && !double.IsInfinity(gamma)))
+                throw new ArgumentException(solver + ": CorrectorStepSize must be a finite number > 0 (or null for the signal-to-noise rule), got " + gamma.ToString(CultureInfo.InvariantCulture) + ".", nameof(options));
+            if (options.Order != PcOrder.CorrectorFirst && options.Order != PcOrder.PredictorFirst)
+                throw new ArgumentException(solver + ": Order must be CorrectorFirst or PredictorFirst, got " + options.Order + ".", nameof(options));
             if (predictor is null && corrector is null) throw new ArgumentException(solver + ": choose a predictor, a corrector or both.", nameof(options));
             if (grid is null)
             {
@@ -311,6 +338,14 @@ namespace Dsl.Sde
             int steps = grid?.Steps ?? options.Steps;
             double T = sde.EndTime, eps = grid?.End ?? options.Epsilon, dt = (T - eps) / steps;
             var context = new SdeStepContext(sde, score, generator, n, steps, grid is null ? dt : grid[0] - grid[1], options.Denoise, corrector is not null, entryPoint, t);
+            void Correct(ref Tensor state, ref Tensor buffer)
+            {
+                for (int c = 0; c < options.CorrectorSteps; c++)
+                {
+                    using var inner = NewDisposeScope();
+                    Advance(ref state, ref buffer, corrector!.Step(context, state, buffer));
+                }
+            }
             try
             {
                 for (; step < steps; step++)
@@ -321,12 +356,9 @@ namespace Dsl.Sde
                     double stepDt = grid is null ? dt : grid[step] - grid[step + 1];
                     context.Begin(step, time, stepDt);
                     using var scope = NewDisposeScope();
-                    if (corrector is not null)
-                        for (int c = 0; c < options.CorrectorSteps; c++)
-                        {
-                            using var inner = NewDisposeScope();
-                            Advance(ref x, ref z, corrector.Step(context, x, z));
-                        }
+                    bool predictorFirst = options.Order == PcOrder.PredictorFirst && predictor is not null;
+                    if (corrector is not null && !predictorFirst)
+                        Correct(ref x, ref z);
                     if (predictor is not null)
                     {
                         var result = predictor.Step(context, x, z);
@@ -336,6 +368,13 @@ namespace Dsl.Sde
                             mean?.Dispose();
                             mean = result.Mean.MoveToOuterDisposeScope();
                         }
+                    }
+                    // Algorithm 2 as written: the corrector targets p at the step's end time t − Δt (skipped after the last step when
+                    // the run returns the predictor's denoised mean, which would discard it).
+                    if (corrector is not null && predictorFirst && !(options.Denoise && step == steps - 1))
+                    {
+                        context.BeginCorrectionAfterPredictor(time - stepDt);
+                        Correct(ref x, ref z);
                     }
                     CheckFinite(solver, sde, x, time - stepDt);
                     if (options.Thin > 0 && (step + 1) % options.Thin == 0) recorded.Add(x.clone().MoveToOuterDisposeScope());
