@@ -43,10 +43,10 @@ namespace Dsl.Discrete
                 v = next.MoveToOuterDisposeScope();
             }
             // log mean w and its delta-method standard error sd(w)/(√n · mean w).
-            double max = logWeight.max().item<double>();
+            double max = logWeight.max().ToDoubleValue();
             var w = (logWeight.Sub(max)).exp();
-            double mean = w.mean().item<double>();
-            double sd = w.std().item<double>();
+            double mean = w.mean().ToDoubleValue();
+            double sd = w.std().ToDoubleValue();
             return new AisEstimate(logZBase + max + System.Math.Log(mean), sd / (System.Math.Sqrt(runs) * mean), runs);
         }
 

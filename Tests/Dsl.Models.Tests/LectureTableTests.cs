@@ -108,9 +108,23 @@ namespace Dsl.Models.Tests
                 var (code, _, err) = Gallery.Run(Expand(before.Concat(new[] { "--out", BriefOut })));
                 Assert.True(code == 0, $"the run before '{command}' failed: " + err);
             }
-            var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1);
-            var result = Gallery.RunJson(Expand(words.Concat(brief.Args).Concat(new[] { "--out", BriefOut })));
+            var words = Shrink(command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList(), brief.Args);
+            var result = Gallery.RunJson(Expand(words.Concat(new[] { "--out", BriefOut })));
             Assert.True(brief.Holds(result), $"'{command}' (brief: {string.Join(' ', brief.Args)}): {brief.Claim} — does not hold; {brief.Figure} in " + Truncate(result.GetRawText()));
+        }
+
+        /// <summary>The row's words with each brief "--option value" replacing the row's value of that option, or appended.</summary>
+        private static List<string> Shrink(List<string> words, IReadOnlyList<string> brief)
+        {
+            for (int i = 0; i < brief.Count; i++)
+            {
+                bool hasValue = i + 1 < brief.Count && !brief[i + 1].StartsWith("--", StringComparison.Ordinal);
+                int at = words.IndexOf(brief[i]);
+                if (at >= 0 && hasValue && at + 1 < words.Count) words[at + 1] = brief[i + 1];
+                else if (at < 0) { words.Add(brief[i]); if (hasValue) words.Add(brief[i + 1]); }
+                if (hasValue) i++;
+            }
+            return words;
         }
 
         [Fact]
