@@ -87,7 +87,7 @@ namespace Dsl.Flows
                 if (!(layers[i] is IInvertibleFlowLayer invertible))
                     throw new InvalidOperationException(ModelName + ".LogProb: layer " + i + " (" + layers[i].ModelName + ") has no closed-form inverse; only invertible layers (affine couplings) give log q(x) of data.");
                 var (previous, logDet) = invertible.InverseAndLogDet(z);
-                logDets = logDets is null ? logDet : logDets + logDet;
+                logDets = logDets is null ? logDet : logDets.Add(logDet);
                 z = previous;
             }
             var logq = BaseLogProb(z);
