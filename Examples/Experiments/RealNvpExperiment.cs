@@ -18,7 +18,7 @@ namespace Dsl.Examples.Experiments
     /// NLLs are on the same points. The test NLL comes with its standard error and with the paired difference to the
     /// standard-Gaussian baseline −log N(x; 0, I), whose standard error is that of the per-point differences.
     /// </summary>
-    internal static class RealNvpExperiment
+    public static class RealNvpExperiment
     {
         /// <summary>The run's settings and figures (nats per point).</summary>
         public sealed record Result(string Data, int Layers, int Hidden, long Steps, double BaselineNll, double TestNllBefore, double TestNll, double TestNllStandardError,
