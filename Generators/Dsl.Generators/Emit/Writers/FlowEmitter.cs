@@ -34,7 +34,7 @@ namespace Dsl.Generators.Emit
             }
             else
             {
-                w.Line("// recognised as the affine coupling (Dinh et al. 2017, Eqs. 4–9) y = " + (c.IdentityFirst ? "Concat(z_A, y_B)" : "Concat(y_B, z_A)") + " with");
+                w.Line("// recognised as the affine coupling (Dinh et al. 2017, Eqs. 4–5) y = " + (c.IdentityFirst ? "Concat(z_A, y_B)" : "Concat(y_B, z_A)") + " with");
                 w.Line("//   z_A = " + c.Identity + "   (copied: y_A = z_A)");
                 w.Line("//   z_B = " + c.Active);
                 w.Line("//   y_B = z_B ⊙ a(z_A) + b(z_A),  a(z_A) = " + c.Scale);
