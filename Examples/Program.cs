@@ -60,6 +60,7 @@ namespace Dsl.Examples
             root.Subcommands.Add(ElboCommand.Build(gallery));
             root.Subcommands.Add(KineticLangevinCommand.Build(gallery));
             root.Subcommands.Add(AisCommand.Build(gallery));
+            root.Subcommands.Add(FlowCommand.Build(gallery));
             root.Subcommands.Add(BeyondCommand.Build(gallery));
             foreach (var command in GuidedCommands.Build(gallery)) root.Subcommands.Add(command);
             foreach (var command in FamilyCommands.Build(gallery)) root.Subcommands.Add(command);

@@ -49,4 +49,75 @@ namespace Dsl.Models
 
         partial void ValidateParameters(string method) => Dsl.Flows.Planar.CheckFinite(ModelName, method, Param("U"), Param("W"), Param("B"));
     }
+
+    /// <summary>
+    /// The affine coupling layer of RealNVP (Dinh et al. 2017, Eqs. 4–5) over z = (z_A, z_B), z_A = z[..K], z_B = z[K..]:
+    /// y_A = z_A, y_B = z_B ⊙ exp(s(z_A)) + t(z_A), with s and t read from one tanh MLP of z_A (two hidden layers of width H, shared).
+    /// The generator recognises the coupling in the Concat and derives log|det ∂y/∂z| = Σ s(z_A) (the Jacobian is triangular) and the
+    /// inverse z_B = (y_B − t(y_A)) ⊙ exp(−s(y_A)). s = tanh(·) bounds each log-scale to (−1, 1). The output weights start at 0, so
+    /// a new layer is the identity. Stack it with <see cref="AffineCouplingSwapped"/> so that every coordinate gets transformed.
+    /// </summary>
+    [Flow(Dim = "2*K")]
+    public partial class AffineCoupling
+    {
+        /// <summary>The size K of each block (set by the generated constructor).</summary>
+        public int K { get; init; }
+
+        /// <summary>First hidden layer: weights [H, K] and bias.</summary>
+        [Param("H,K")] public Mat W1;
+        /// <summary>First hidden layer's bias.</summary>
+        [Param("H", Init = 0.0)] public Vec B1;
+        /// <summary>Second hidden layer: weights [H, H].</summary>
+        [Param("H,H")] public Mat W2;
+        /// <summary>Second hidden layer's bias.</summary>
+        [Param("H", Init = 0.0)] public Vec B2;
+        /// <summary>Log-scale head s: weights [K, H] (zero at the start: the layer starts as the identity).</summary>
+        [Param("K,H", Init = 0.0)] public Mat Ws;
+        /// <summary>Log-scale head's bias.</summary>
+        [Param("K", Init = 0.0)] public Vec Bs;
+        /// <summary>Shift head t: weights [K, H].</summary>
+        [Param("K,H", Init = 0.0)] public Mat Wt;
+        /// <summary>Shift head's bias.</summary>
+        [Param("K", Init = 0.0)] public Vec Bt;
+
+        Vec Hidden(Vec a) => Tanh(MatVec(W2, Tanh(MatVec(W1, a) + B1)) + B2);
+        Vec S(Vec a) => Tanh(MatVec(Ws, Hidden(a)) + Bs);
+        Vec T(Vec a) => MatVec(Wt, Hidden(a)) + Bt;
+
+        [Transform] Vec F(Vec z) => Concat(z[..K], z[K..] * Exp(S(z[..K])) + T(z[..K]));
+    }
+
+    /// <summary>
+    /// <see cref="AffineCoupling"/> with the partition swapped: y_A = z_A = z[K..] is copied and y_B = z[..K] ⊙ exp(s(z_A)) + t(z_A) is
+    /// transformed, so that alternating the two transforms every coordinate (Dinh et al. 2017, Section 3.5).
+    /// </summary>
+    [Flow(Dim = "2*K")]
+    public partial class AffineCouplingSwapped
+    {
+        /// <summary>The size K of each block (set by the generated constructor).</summary>
+        public int K { get; init; }
+
+        /// <summary>First hidden layer: weights [H, K].</summary>
+        [Param("H,K")] public Mat W1;
+        /// <summary>First hidden layer's bias.</summary>
+        [Param("H", Init = 0.0)] public Vec B1;
+        /// <summary>Second hidden layer: weights [H, H].</summary>
+        [Param("H,H")] public Mat W2;
+        /// <summary>Second hidden layer's bias.</summary>
+        [Param("H", Init = 0.0)] public Vec B2;
+        /// <summary>Log-scale head s: weights [K, H] (zero at the start).</summary>
+        [Param("K,H", Init = 0.0)] public Mat Ws;
+        /// <summary>Log-scale head's bias.</summary>
+        [Param("K", Init = 0.0)] public Vec Bs;
+        /// <summary>Shift head t: weights [K, H].</summary>
+        [Param("K,H", Init = 0.0)] public Mat Wt;
+        /// <summary>Shift head's bias.</summary>
+        [Param("K", Init = 0.0)] public Vec Bt;
+
+        Vec Hidden(Vec a) => Tanh(MatVec(W2, Tanh(MatVec(W1, a) + B1)) + B2);
+        Vec S(Vec a) => Tanh(MatVec(Ws, Hidden(a)) + Bs);
+        Vec T(Vec a) => MatVec(Wt, Hidden(a)) + Bt;
+
+        [Transform] Vec F(Vec z) => Concat(z[..K] * Exp(S(z[K..])) + T(z[K..]), z[K..]);
+    }
 }

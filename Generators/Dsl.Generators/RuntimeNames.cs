@@ -169,6 +169,8 @@ namespace Dsl.Generators
             public const string IGeneralSde = "global::Dsl.Sde.IGeneralSde";
             /// <summary>A generated flow layer.</summary>
             public const string IFlowLayer = "global::Dsl.Flows.IFlowLayer";
+            /// <summary>A generated flow layer with a closed-form inverse (an affine coupling).</summary>
+            public const string IInvertibleFlowLayer = "global::Dsl.Flows.IInvertibleFlowLayer";
         }
 
         /// <summary>

@@ -73,6 +73,35 @@ namespace Dsl.Flows
         }
 
         /// <summary>
+        /// log q(x): [N] by the change of variables, log q(x) = log N(z₀; 0, I) − Σₖ log|det ∂fₖ/∂zₖ₋₁| with z₀ = f₁⁻¹ ∘ … ∘ f_K⁻¹(x)
+        /// (Dinh et al. 2017, Eq. 3), differentiable in the parameters. Every layer must be an <see cref="IInvertibleFlowLayer"/>.
+        /// </summary>
+        public Tensor LogProb(Tensor x)
+        {
+            CheckInput(x, "LogProb", "x");
+            using var scope = NewDisposeScope();
+            var z = x;
+            Tensor? logDets = null;
+            for (int i = layers.Count - 1; i >= 0; i--)
+            {
+                if (!(layers[i] is IInvertibleFlowLayer invertible))
+                    throw new InvalidOperationException(ModelName + ".LogProb: layer " + i + " (" + layers[i].ModelName + ") has no closed-form inverse; only invertible layers (affine couplings) give log q(x) of data.");
+                var (previous, logDet) = invertible.InverseAndLogDet(z);
+                logDets = logDets is null ? logDet : logDets.Add(logDet);
+                z = previous;
+            }
+            var logq = BaseLogProb(z);
+            return (logDets is null ? logq : logq - logDets).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>The maximum-likelihood loss −(1/N) Σ log q(xₙ): a 0-dim tensor, differentiable in the parameters.</summary>
+        public Tensor NegativeLogLikelihoodLoss(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            return LogProb(x).mean().neg().MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
         /// The reverse-KL loss E_q[log q(x) + E(x)] = KL(q ‖ p) − log Z for p ∝ exp(−E), estimated on base draws z₀: a
         /// 0-dim tensor, differentiable in the flow's parameters (the reparameterised path x = f(z₀)).
         /// </summary>

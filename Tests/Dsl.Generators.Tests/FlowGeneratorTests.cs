@@ -10,7 +10,7 @@ namespace Dsl.Generators.Tests
     /// <summary>The [Flow] generator: snapshots of the planar layers, its diagnostics with their spans, caching.</summary>
     public class FlowGeneratorTests
     {
-        public static TheoryData<string> FlowNames() => new TheoryData<string> { "PlanarFlow", "InvertiblePlanarFlow" };
+        public static TheoryData<string> FlowNames() => new TheoryData<string> { "PlanarFlow", "InvertiblePlanarFlow", "AffineCoupling", "AffineCouplingSwapped" };
 
         [Theory]
         [MemberData(nameof(FlowNames))]
@@ -46,6 +46,61 @@ namespace Dsl.Generators.Tests
             Assert.Equal(new TextSpan(start, end - start), found[0].Location.SourceSpan);
             if (messageFragment != null) Assert.Contains(messageFragment, found[0].GetMessage(), StringComparison.Ordinal);
             Assert.DoesNotContain(run.Dsl(), d => d.Id == "DSL9999");
+        }
+
+        [Fact]
+        public void The_coupling_s_log_determinant_and_inverse_are_derived_from_the_Concat()
+        {
+            var run = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray());
+            var text = run.Sources["Dsl.Models.AffineCoupling.Flow.g.cs"];
+            Assert.Contains("recognised as the affine coupling", text, StringComparison.Ordinal);
+            Assert.Contains("log|det ∂y/∂z| = Σ log|a(z_A)| = Σ s(z_A) with a = exp(s)", text, StringComparison.Ordinal);
+            Assert.Contains("global::Dsl.Flows.IInvertibleFlowLayer", text, StringComparison.Ordinal);
+            Assert.Contains("public global::TorchSharp.torch.Tensor Inverse(global::TorchSharp.torch.Tensor y)", text, StringComparison.Ordinal);
+            // The swapped layer copies the second block.
+            var swapped = run.Sources["Dsl.Models.AffineCouplingSwapped.Flow.g.cs"];
+            Assert.Contains("y = Concat(y_B, z_A)", swapped, StringComparison.Ordinal);
+            Assert.Contains("z_A = MatVec(Selector(K, 2*K, K), z)", swapped, StringComparison.Ordinal);
+        }
+
+        private const string CouplingMembers = "public int K { get; init; } [Param(\"K,K\")] public Mat A; [Param(\"K\")] public Vec C; Vec S(Vec a) => Tanh(MatVec(A, a)); Vec T(Vec a) => C * a;";
+
+        [Fact]
+        public void DSL0060_the_scale_reads_the_transformed_block() => AssertDiagnostic("DSL0060",
+            "[Flow(Dim = \"2*K\")] public partial class F { " + CouplingMembers + " [Transform] Vec G(Vec z) => [|Concat(z[..K], z[K..] * Exp(S(z[K..])))|]; }",
+            "multiplies two factors that both read the transformed block");
+
+        [Fact]
+        public void DSL0060_neither_block_is_copied() => AssertDiagnostic("DSL0060",
+            "[Flow(Dim = \"2*K\")] public partial class F { " + CouplingMembers + " [Transform] Vec G(Vec z) => [|Concat(Tanh(z[..K]), z[K..] * Exp(S(z[..K])))|]; }",
+            "copies neither block of z unchanged");
+
+        [Fact]
+        public void DSL0060_not_affine_in_the_transformed_block() => AssertDiagnostic("DSL0060",
+            "[Flow(Dim = \"2*K\")] public partial class F { " + CouplingMembers + " [Transform] Vec G(Vec z) => [|Concat(z[..K], Tanh(z[K..]) + T(z[..K]))|]; }",
+            "reads the transformed block through Tanh");
+
+        [Fact]
+        public void DSL0060_a_block_that_ignores_the_transformed_block_is_not_invertible() => AssertDiagnostic("DSL0060",
+            "[Flow(Dim = \"2*K\")] public partial class F { " + CouplingMembers + " [Transform] Vec G(Vec z) => [|Concat(z[..K], T(z[..K]))|]; }",
+            "does not depend on it, so the layer is not invertible");
+
+        [Fact]
+        public void DSL0020_a_flow_dimension_that_is_not_a_size() => AssertDiagnostic("DSL0020",
+            "[Flow(Dim = \"K*K\")] public partial class [|F|] { public int K { get; init; } [Transform] Vec G(Vec z) => Concat(z[..K], z[K..]); }",
+            "is neither a dimension name");
+
+        [Fact]
+        public void A_coupling_with_a_general_scale_and_no_shift_generates_code_that_compiles()
+        {
+            // a(z_A) = 1 + Square(…) is not an exp: log|det| = Σ log|a|, inverse z_B = y_B / a; no shift.
+            var source = Usings + "[Flow(Dim = \"2*K\")] public partial class F { " + CouplingMembers + " [Transform] Vec G(Vec z) => Concat(z[..K], z[K..] * (1 + Square(S(z[..K])))); }\n}";
+            var run = GeneratorFixture.Run(source);
+            Assert.Empty(run.Dsl());
+            Assert.Empty(run.CompilationDiagnostics);
+            var text = run.Sources.Single(p => p.Key.EndsWith("F.Flow.g.cs", StringComparison.Ordinal)).Value;
+            Assert.Contains("//   b(z_A) = 0", text, StringComparison.Ordinal);
+            Assert.Contains("z_B = (y_B − b(y_A)) / a(y_A)", text, StringComparison.Ordinal);
         }
 
         [Fact]

@@ -147,6 +147,12 @@ namespace Dsl.Generators.Diagnostics
             "The transform of '{0}' {1}; its log|det ∂f/∂z| is derived by the matrix determinant lemma only for f(z) = z + u·g(z) with u a Vec free of z and g(z) a Scalar (the planar flow)",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0060: a [Transform] that concatenates two blocks but is not an affine coupling, so no inverse or log-determinant is derived.</summary>
+        public static readonly DiagnosticDescriptor FlowNotCoupling = Make("DSL0060",
+            "Flow transform is not an affine coupling",
+            "The transform of '{0}' {1}; a Concat of two blocks is derived as an affine coupling only for Concat(z[..K], z[K..] * a(z[..K]) + b(z[..K])) or Concat(z[..K] * a(z[K..]) + b(z[K..]), z[K..]) with a and b reading only the copied block (RealNVP: a = Exp(S(z_A)))",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL0022: a [KlDivergence] whose KL(q‖p) has no closed form by the Gaussian-expectation rule (or whose log-densities are mistyped).</summary>
         public static readonly DiagnosticDescriptor KlNotClosedForm = Make("DSL0022",
             "KL divergence not derivable in closed form",

@@ -7,32 +7,86 @@ using Dsl.Symbolic.Ir;
 
 namespace Dsl.Generators.Lowering
 {
-    /// <summary>A flow layer lowered to the IR: f(z) = z + u·g(z) and its derived log-determinant.</summary>
+    /// <summary>The structure the flow lowering recognised in the transform.</summary>
+    public enum FlowForm
+    {
+        /// <summary>f(z) = z + u·g(z): log|det| by the matrix determinant lemma (the planar flow).</summary>
+        RankOne,
+
+        /// <summary>
+        /// f(z) = Concat(z_A, z_B ⊙ a(z_A) + b(z_A)) or with the blocks swapped (Dinh et al. 2017): a triangular Jacobian, log|det| = Σ log|a(z_A)|,
+        /// and the inverse z_B = (y_B − b(y_A)) / a(y_A).
+        /// </summary>
+        AffineCoupling,
+    }
+
+    /// <summary>
+    /// A flow layer lowered to the IR: f(z) and its derived log-determinant; for a rank-one update also u, g and ∇g, for an affine coupling
+    /// also the blocks, the scale a(z_A), the shift b(z_A) and the inverse.
+    /// </summary>
     public sealed class LoweredFlow
     {
         internal LoweredFlow(FlowSpec spec, Graph graph, Node z, Node transform, Node u, Node g, Node gradG, Node logDet, IReadOnlyList<string> sizes)
         {
-            Spec = spec; Graph = graph; Z = z; Transform = transform; U = u; G = g; GradG = gradG; LogDet = logDet; Sizes = sizes;
+            Spec = spec; Graph = graph; Z = z; Transform = transform; U = u; G = g; GradG = gradG; LogDet = logDet; Sizes = sizes; Form = FlowForm.RankOne;
+        }
+
+        internal LoweredFlow(FlowSpec spec, Graph graph, Node z, Node transform, CouplingParts coupling, Node logDet, Node inverse, IReadOnlyList<string> sizes)
+        {
+            Spec = spec; Graph = graph; Z = z; Transform = transform; Coupling = coupling; LogDet = logDet; Inverse = inverse; Sizes = sizes; Form = FlowForm.AffineCoupling;
         }
 
         /// <summary>The parsed flow layer.</summary>
         public FlowSpec Spec { get; }
         /// <summary>The graph holding every node.</summary>
         public Graph Graph { get; }
+        /// <summary>Which structure was recognised.</summary>
+        public FlowForm Form { get; }
         /// <summary>z.</summary>
         public Node Z { get; }
         /// <summary>f(z) as written.</summary>
         public Node Transform { get; }
-        /// <summary>u, the direction of the rank-one update (free of z).</summary>
-        public Node U { get; }
-        /// <summary>g(z), the scalar gain of the update.</summary>
-        public Node G { get; }
-        /// <summary>∇g(z) by reverse-mode differentiation.</summary>
-        public Node GradG { get; }
-        /// <summary>log|1 + uᵀ∇g(z)| = log|det ∂f/∂z| (matrix determinant lemma).</summary>
+        /// <summary>u, the direction of the rank-one update (free of z); null for a coupling.</summary>
+        public Node? U { get; }
+        /// <summary>g(z), the scalar gain of the update; null for a coupling.</summary>
+        public Node? G { get; }
+        /// <summary>∇g(z) by reverse-mode differentiation; null for a coupling.</summary>
+        public Node? GradG { get; }
+        /// <summary>The blocks, scale and shift of an affine coupling; null for a rank-one update.</summary>
+        public CouplingParts? Coupling { get; }
+        /// <summary>log|det ∂f/∂z|: log|1 + uᵀ∇g(z)| (matrix determinant lemma) or Σ log|a(z_A)| (triangular Jacobian).</summary>
         public Node LogDet { get; }
+        /// <summary>f⁻¹ of the input (read as y) for a coupling; null for a rank-one update, which has no closed-form inverse.</summary>
+        public Node? Inverse { get; }
         /// <summary>Dimension symbols in constructor order (z's first).</summary>
         public IReadOnlyList<string> Sizes { get; }
+    }
+
+    /// <summary>
+    /// The pieces of an affine coupling y = Concat(…): the identity block z_A, the transformed block z_B (both slices of z), the scale
+    /// a(z_A) and the shift b(z_A) (null when there is none) with y_B = z_B ⊙ a(z_A) + b(z_A), and whether z_A comes first.
+    /// </summary>
+    public sealed class CouplingParts
+    {
+        internal CouplingParts(Node identity, Node active, Node scale, Node? shift, bool identityFirst, string identityStart, string activeStart)
+        {
+            Identity = identity; Active = active; Scale = scale; Shift = shift; IdentityFirst = identityFirst; IdentityStart = identityStart; ActiveStart = activeStart;
+        }
+
+        /// <summary>z_A, the block copied unchanged.</summary>
+        public Node Identity { get; }
+        /// <summary>z_B, the block transformed.</summary>
+        public Node Active { get; }
+        /// <summary>a(z_A), the elementwise scale of z_B.</summary>
+        public Node Scale { get; }
+        /// <summary>b(z_A), the shift; null when y_B has none.</summary>
+        public Node? Shift { get; }
+        /// <summary>True when y = Concat(z_A, y_B), false when y = Concat(y_B, z_A).</summary>
+        public bool IdentityFirst { get; }
+        /// <summary>Where z_A starts in z (a size expression).</summary>
+        public string IdentityStart { get; }
+        /// <summary>Where z_B starts in z (a size expression).</summary>
+        public string ActiveStart { get; }
     }
 
     /// <summary>
@@ -45,9 +99,15 @@ namespace Dsl.Generators.Lowering
         public static LoweredFlow? Lower(FlowSpec spec, List<DiagnosticInfo> diagnostics)
         {
             var g = new Graph();
-            var z = g.Input(spec.DimSymbol, spec.InputName);
+            string d = SizeExpr.Canonical(spec.DimSymbol);   // "D", or a size expression such as "2*K" (the parser checked it)
+            var z = g.Input(d, spec.InputName);
             var parameters = spec.Params.ToDictionary(p => p.Name, p => g.Param(p.Name, p.Dims.ToArray()));
-            var lowerer = new ExprLowerer(g, z, null, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName);
+            // Sizes in constructor order: the names in z's dimension first, then those in the [Param] shapes.
+            var sizes = new List<string>();
+            foreach (var dim in new[] { d }.Concat(spec.Params.SelectMany(p => p.Dims)))
+                foreach (var symbol in SizeExpr.Symbols(SizeExpr.Canonical(dim)))
+                    if (!sizes.Contains(symbol)) sizes.Add(symbol);
+            var lowerer = new ExprLowerer(g, z, null, parameters, new Dictionary<Node, LocationInfo?>(), spec.ClassName) { SizeNames = new HashSet<string>(sizes) };
             Node f;
             try
             {
@@ -68,13 +128,15 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Transform.Location, spec.ClassName, e.Message));
                 return null;
             }
-            if (f.Shape.Rank != 1 || f.Shape.Last != spec.DimSymbol)
+            if (f.Shape.Rank != 1 || f.Shape.Last != d)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FlowNotRankOne, spec.Transform.Result.Location, spec.ClassName,
-                    "returns " + f.Shape + " instead of a Vec of z's dimension " + spec.DimSymbol));
+                    "returns " + f.Shape + " instead of a Vec of z's dimension " + d));
                 return null;
             }
             f = g.Fit(f, z.Shape);
+            if (Blocks(f, d) is var blocks && blocks != null)
+                return LowerCoupling(spec, g, z, f, blocks.Value, sizes, diagnostics);
 
             var residual = Residual(g, f, z);
             if (residual == null)
@@ -109,11 +171,155 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Transform.Location, spec.ClassName, e.Message));
                 return null;
             }
-            var sizes = new List<string> { spec.DimSymbol };
-            foreach (var p in spec.Params)
-                foreach (var d in p.Dims)
-                    if (!sizes.Contains(d)) sizes.Add(d);
             return new LoweredFlow(spec, g, z, f, u, gain, grad, logDet, sizes);
+        }
+
+        // ---------------------------------------------------------------- affine coupling (RealNVP, Dinh et al. 2017)
+
+        /// <summary>
+        /// The two blocks of f = Concat(p, q) as the graph builds it, Sᵀ_p p + Sᵀ_q q with the padding selectors (Graph.Concat): each
+        /// block with its start in z; null when f is not a concatenation of two Vecs.
+        /// </summary>
+        private static ((Node Part, string Start) First, (Node Part, string Start) Second)? Blocks(Node f, string d)
+        {
+            if (f.Op != Op.Add) return null;
+            var a = Placed(f.A, d);
+            var b = Placed(f.B, d);
+            if (a == null || b == null) return null;
+            return SizeExpr.Constant(a.Value.Start) == 0 ? (a.Value, b.Value) : (b.Value, a.Value);
+        }
+
+        /// <summary>A Vec placed in a zero Vec of length d (Graph.Pad): MatVec(Selector(d, n, −start), v).</summary>
+        private static (Node Part, string Start)? Placed(Node n, string d)
+        {
+            if (n.Op != Op.MatVec || n.A.Op != Op.Selector || n.A.Shape.Dims[0] != d || n.B.Shape.Rank != 1) return null;
+            return (n.B, SizeExpr.Scale(n.A.Name!, -1));
+        }
+
+        /// <summary>
+        /// y = Concat(z_A, z_B ⊙ a(z_A) + b(z_A)) (or the blocks swapped): log|det ∂y/∂z| = Σ log|a(z_A)| (Σ s when a = exp s), the Jacobian
+        /// being block triangular with identity and diag(a) on its diagonal; the inverse z_B = (y_B − b(y_A)) / a(y_A) (⊙ exp(−s) when a = exp s),
+        /// written in the same input variable, read as y, since a and b read only the block that y copies. DSL0060 otherwise.
+        /// </summary>
+        private static LoweredFlow? LowerCoupling(FlowSpec spec, Graph g, Node z, Node f, ((Node Part, string Start) First, (Node Part, string Start) Second) blocks,
+            IReadOnlyList<string> sizes, List<DiagnosticInfo> diagnostics)
+        {
+            string d = z.Shape.Last;
+            var (first, second) = blocks;
+            if (SizeExpr.Constant(first.Start) != 0 || first.Part.Shape.Last != second.Start || SizeExpr.Add(second.Start, second.Part.Shape.Last) != d)
+                return CouplingError(spec, diagnostics, "concatenates blocks that do not tile z (starts " + first.Start + " and " + second.Start + ")");
+            var firstSlice = g.Slice(z, first.Start, first.Part.Shape.Last);
+            var secondSlice = g.Slice(z, second.Start, second.Part.Shape.Last);
+            bool identityFirst;
+            if (first.Part == firstSlice) identityFirst = true;
+            else if (second.Part == secondSlice) identityFirst = false;
+            else
+                return CouplingError(spec, diagnostics, "copies neither block of z unchanged (one part of the Concat must be the slice " + spec.InputName + "[.." + first.Part.Shape.Last
+                    + "] or " + spec.InputName + "[" + second.Start + "..] itself)");
+            var identity = identityFirst ? firstSlice : secondSlice;
+            var active = identityFirst ? secondSlice : firstSlice;
+            var output = identityFirst ? second.Part : first.Part;
+            var memo = new Dictionary<Node, bool>();
+            bool Free(Node n) => !ReadsOutside(n, identity, z, memo);
+            string? why = null;
+            var affine = Affine(g, output, active, Free, ref why);
+            if (affine == null)
+                return CouplingError(spec, diagnostics, "transforms the block " + active + " by '" + output + "', which " + (why ?? "is not z_B ⊙ a(z_A) + b(z_A)"));
+            var (scale, shift) = affine.Value;
+            if (scale == null)
+                return CouplingError(spec, diagnostics, "replaces the block " + active + " by '" + output + "', which does not depend on it, so the layer is not invertible");
+            scale = g.Fit(scale, active.Shape);
+            Node logDet, inverse;
+            try
+            {
+                // ∂y/∂z is block triangular: I on z_A, diag(a(z_A)) on z_B, so log|det| = Σ log|a(z_A)|; a = exp(s) gives Σ s.
+                var logScale = scale.Op == Op.Exp ? g.Fit(scale.A, active.Shape) : g.Log(g.Unary(Op.Abs, scale));
+                logDet = g.SumLast(logScale);
+                // z_B = (y_B − b(y_A)) / a(y_A): a and b read only the copied block, so they are the same nodes of the input read as y.
+                var centred = shift == null ? active : g.Sub(active, g.Fit(shift, active.Shape));
+                var inverseBlock = scale.Op == Op.Exp ? g.Mul(centred, g.Exp(g.Neg(scale.A))) : g.Div(centred, scale);
+                inverse = g.Concat(identityFirst ? new[] { identity, inverseBlock } : new[] { inverseBlock, identity });
+                inverse = g.Fit(inverse, z.Shape);
+            }
+            catch (GraphTooLargeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Transform.Location, spec.ClassName, e.Message));
+                return null;
+            }
+            catch (ShapeException e)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Transform.Location, spec.ClassName, e.Message));
+                return null;
+            }
+            var parts = new CouplingParts(identity, active, scale, shift, identityFirst, identityFirst ? first.Start : second.Start, identityFirst ? second.Start : first.Start);
+            return new LoweredFlow(spec, g, z, f, parts, logDet, inverse, sizes);
+        }
+
+        private static LoweredFlow? CouplingError(FlowSpec spec, List<DiagnosticInfo> diagnostics, string reason)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FlowNotCoupling, spec.Transform.Result.Location, spec.ClassName, reason));
+            return null;
+        }
+
+        /// <summary>True when <paramref name="n"/> reads z other than through the copied block z_A.</summary>
+        private static bool ReadsOutside(Node n, Node identity, Node z, Dictionary<Node, bool> memo)
+        {
+            if (n == identity || !n.DependsOnInput) return false;
+            if (n == z) return true;
+            if (memo.TryGetValue(n, out var known)) return known;
+            bool reads = false;
+            foreach (var a in n.Args)
+                if (ReadsOutside(a, identity, z, memo)) { reads = true; break; }
+            memo[n] = reads;
+            return reads;
+        }
+
+        /// <summary>
+        /// n = z_B ⊙ scale + shift with scale and shift free of z_B (null: zero), through sums, differences, negations, products and
+        /// quotients by z_B-free factors; null (with a reason) when n is not affine in z_B that way.
+        /// </summary>
+        private static (Node? Scale, Node? Shift)? Affine(Graph g, Node n, Node active, System.Func<Node, bool> free, ref string? why)
+        {
+            if (n == active) return (g.Const(1), null);
+            if (free(n)) return (null, n);
+            switch (n.Op)
+            {
+                case Op.Add:
+                case Op.Sub:
+                    {
+                        var a = Affine(g, n.A, active, free, ref why);
+                        if (a == null) return null;
+                        var b = Affine(g, n.B, active, free, ref why);
+                        if (b == null) return null;
+                        Node? Combine(Node? x, Node? y) => x == null ? (y == null ? null : n.Op == Op.Add ? y : g.Neg(y)) : y == null ? x : n.Op == Op.Add ? g.Add(x, y) : g.Sub(x, y);
+                        return (Combine(a.Value.Scale, b.Value.Scale), Combine(a.Value.Shift, b.Value.Shift));
+                    }
+                case Op.Neg:
+                    {
+                        var a = Affine(g, n.A, active, free, ref why);
+                        if (a == null) return null;
+                        return (a.Value.Scale == null ? null : g.Neg(a.Value.Scale), a.Value.Shift == null ? null : g.Neg(a.Value.Shift));
+                    }
+                case Op.Mul:
+                    {
+                        Node x = n.A, factor = n.B;
+                        if (!free(factor)) { x = n.B; factor = n.A; }
+                        if (!free(factor)) { why = "multiplies two factors that both read the transformed block"; return null; }
+                        var a = Affine(g, x, active, free, ref why);
+                        if (a == null) return null;
+                        return (a.Value.Scale == null ? null : g.Mul(a.Value.Scale, factor), a.Value.Shift == null ? null : g.Mul(a.Value.Shift, factor));
+                    }
+                case Op.Div:
+                    {
+                        if (!free(n.B)) { why = "divides by an expression that reads the transformed block"; return null; }
+                        var a = Affine(g, n.A, active, free, ref why);
+                        if (a == null) return null;
+                        return (a.Value.Scale == null ? null : g.Div(a.Value.Scale, n.B), a.Value.Shift == null ? null : g.Div(a.Value.Shift, n.B));
+                    }
+                default:
+                    why = "reads the transformed block through " + n.Op + " (a coupling scales and shifts it: z_B * Exp(S(z_A)) + T(z_A))";
+                    return null;
+            }
         }
 
         /// <summary>r with f = z + r (or z − r' with r = −r'); null when f is not z plus a term.</summary>

@@ -25,7 +25,16 @@ namespace Dsl.Generators.Parsing
         {
             var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
             var containers = CommonParsing.CheckDeclaration(type, declaration, classLocation, diagnostics, ct);
-            string dim = CommonParsing.DimSymbol(attributes);
+            string dim = "D";
+            foreach (var attribute in attributes)
+                foreach (var named in attribute.NamedArguments)
+                    if (named.Key == "Dim" && named.Value.Value is string written) dim = written.Replace(" ", "");
+            if (!CommonParsing.IsSymbol(dim) && !CommonParsing.IsSizeExpression(dim))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FlowSignature, classLocation, type.Name,
+                    "has Dim = \"" + dim + "\", which is neither a dimension name such as \"D\" nor a size expression such as \"2*K\""));
+                return null;
+            }
 
             var parameters = CommonParsing.ParseParameters(type, diagnostics, ct);
             var methods = type.GetMembers().OfType<IMethodSymbol>().Where(m => CommonParsing.HasAttribute(m, "TransformAttribute")).ToList();
@@ -49,7 +58,8 @@ namespace Dsl.Generators.Parsing
             var transform = reader.Read(method, syntax, method.Parameters[0], null);
             if (transform == null) return null;
             string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-            return new FlowSpec(ns, containers.ToEquatableArray(), type.Name, dim, method.Parameters[0].Name, transform, parameters.ToEquatableArray(), classLocation);
+            return new FlowSpec(ns, containers.ToEquatableArray(), type.Name, dim, method.Parameters[0].Name, transform, parameters.ToEquatableArray(), classLocation,
+                CommonParsing.SizeMembers(type, dim, parameters));
         }
     }
 }

@@ -229,14 +229,25 @@ namespace Dsl.Generators.Planning
         /// <summary>Plans a flow layer.</summary>
         public static Planned<LayerPlan, LoweredFlow> Plan(LoweredFlow m)
         {
-            var roots = PlanText.Roots(("Transform", m.Transform), ("LogDet", m.LogDet), ("U", m.U), ("G", m.G), ("GradG", m.GradG));
-            var plan = new LayerPlan(m.Spec.ClassName, "flow layer", new[] { RuntimeNames.Interfaces.IFlowLayer }.ToEquatableArray(), new[]
+            var methods = new List<MethodPlan>
             {
                 PlanText.TorchOnly("Forward", CodePathKind.Differentiable, "Transform"),
                 PlanText.TorchOnly("LogDetJacobian", CodePathKind.Differentiable, "LogDet"),
                 PlanText.TorchOnly("ForwardAndLogDet", CodePathKind.Differentiable, "Transform", "LogDet"),
                 PlanText.TorchOnly("ForwardAndLogDetNoGrad", CodePathKind.Inference, "Transform", "LogDet"),
-            }.ToEquatableArray());
+            };
+            if (m.Form == FlowForm.AffineCoupling)
+            {
+                var c = m.Coupling!;
+                var couplingRoots = PlanText.Roots(("Transform", m.Transform), ("LogDet", m.LogDet), ("Inverse", m.Inverse), ("Scale", c.Scale), ("Shift", c.Shift));
+                methods.Add(PlanText.TorchOnly("Inverse", CodePathKind.Differentiable, "Inverse"));
+                methods.Add(PlanText.TorchOnly("InverseAndLogDet", CodePathKind.Differentiable, "Inverse", "LogDet"));
+                var couplingPlan = new LayerPlan(m.Spec.ClassName, "affine coupling layer",
+                    new[] { RuntimeNames.Interfaces.IFlowLayer, RuntimeNames.Interfaces.IInvertibleFlowLayer }.ToEquatableArray(), methods.ToEquatableArray());
+                return new Planned<LayerPlan, LoweredFlow>(couplingPlan, m, couplingRoots);
+            }
+            var roots = PlanText.Roots(("Transform", m.Transform), ("LogDet", m.LogDet), ("U", m.U), ("G", m.G), ("GradG", m.GradG));
+            var plan = new LayerPlan(m.Spec.ClassName, "flow layer", new[] { RuntimeNames.Interfaces.IFlowLayer }.ToEquatableArray(), methods.ToEquatableArray());
             return new Planned<LayerPlan, LoweredFlow>(plan, m, roots);
         }
 
