@@ -154,7 +154,12 @@ namespace Dsl.Examples.Experiments
             var s0 = start;
             var s1 = Step(s0);
             int steps = 1;
-            for (; steps < 4 * n + 4; steps++) { var s2 = Step(s1); s0 = s1; s1 = s2; }
+            for (; steps < 4 * n + 4; steps++)
+            {
+                Tensor s2;
+                using (NewDisposeScope()) s2 = Step(s1).MoveToOuterDisposeScope();   // the step's fields and masks go at once
+                s0 = s1; s1 = s2;
+            }
             var s3 = Step(s1);
             var cycling = (s3.eq(s0).all(1)).logical_and(s1.ne(s0).any(1));
             var which = cycling.nonzero();

@@ -28,14 +28,14 @@ namespace Dsl.Discrete
         /// <summary>η, the step size.</summary>
         public double Eta { get; init; } = 0.01;
 
-        /// <summary>α, the weight decay: the objective is G(W) + αE_W(W) with E_W = ½Σᵢⱼ wᵢⱼ².</summary>
+        /// <summary>α, the weight decay: the update descends G(W) + (α/2)E_W(W) with E_W = ½Σᵢⱼ wᵢⱼ² (each tied weight counted twice).</summary>
         public double Alpha { get; init; } = 0.1;
 
         /// <summary>Start from MacKay's Hebbian initialisation W = xᵀx (zero diagonal); false starts from the model's current W.</summary>
         public bool HebbianStart { get; init; } = true;
     }
 
-    /// <summary>The outcome of <see cref="HopfieldLearning.MacKay"/>: the objective G + αE_W before every iteration and after the last.</summary>
+    /// <summary>The outcome of <see cref="HopfieldLearning.MacKay"/>: the objective G + (α/2)E_W before every iteration and after the last.</summary>
     public sealed record HopfieldMacKayRun(int Iterations, IReadOnlyList<double> Objective);
 
     /// <summary>The outcome of <see cref="HopfieldLearning.Gradient"/>: the mean pseudo-log-likelihood per pattern before every step and after the last.</summary>
@@ -76,6 +76,8 @@ namespace Dsl.Discrete
             if (!(options.LearningRate > 0) || double.IsInfinity(options.LearningRate)) throw new ArgumentException("HopfieldLearning on " + model.ModelName + ": the learning rate must be finite and positive, got " + options.LearningRate + ".", nameof(options));
             if (!(options.Beta > 0) || double.IsInfinity(options.Beta)) throw new ArgumentException("HopfieldLearning on " + model.ModelName + ": β must be finite and positive, got " + options.Beta + ".", nameof(options));
             HopfieldDynamics.CheckSpins(patterns, "patterns");
+            if (patterns.dim() != 2 || patterns.shape[1] != model.Dim)
+                throw new ArgumentException("HopfieldLearning on " + model.ModelName + ": 'patterns' must have shape [P, " + model.Dim + "]; got " + Broadcasting.Describe(patterns) + ".", nameof(patterns));
             var named = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             if (!named.TryGetValue(weightName, out var w) || w.dim() != 2 || w.shape[0] != model.Dim || w.shape[1] != model.Dim)
                 throw new ArgumentException("HopfieldLearning: " + model.ModelName + " has no [N, N] parameter named '" + weightName + "'.", nameof(weightName));
@@ -106,8 +108,9 @@ namespace Dsl.Discrete
         /// as N perceptrons, each predicting its unit's target tᵢ = (xᵢ + 1)/2 from the others, with tied symmetric weights and weight
         /// decay α. Each of the L iterations: wᵢᵢ = 0; a = the local fields (the generated score of the patterns x [P, N], Wx + b for
         /// a symmetric W); y = σ(a); e = t − y; gw = xᵀe; gw ← gw + gwᵀ; W ← W + η(gw − αW). The start is W = xᵀx (Hebb) unless
-        /// <see cref="HopfieldMacKayOptions.HebbianStart"/> is false (then the model's W, made symmetric); the returned W is symmetric with a zero diagonal. The objective traced is
-        /// G + αE_W with G = −Σ[t ln y + (1 − t) ln(1 − y)] = Σ[softplus(a) − t·a] and E_W = ½Σwᵢⱼ² (off the diagonal). Other parameters
+        /// <see cref="HopfieldMacKayOptions.HebbianStart"/> is false (then the model's W, made symmetric); the returned W is symmetric with a zero diagonal. The objective traced is the one
+        /// the update descends, G + (α/2)E_W with G = −Σ[t ln y + (1 − t) ln(1 − y)] = Σ[softplus(a) − t·a] and E_W = ½Σᵢⱼwᵢⱼ² over all
+        /// i ≠ j: each tied weight wᵢⱼ = wⱼᵢ appears twice in E_W, so the decay −αwᵢⱼ per tied weight is the gradient of (α/2)E_W. Other parameters
         /// (the biases) are read by the fields but not changed.
         /// </summary>
         public static HopfieldMacKayRun MacKay(ParameterModule model, Tensor patterns, HopfieldMacKayOptions? options = null, string weightName = "W")
@@ -118,6 +121,8 @@ namespace Dsl.Discrete
             if (!(options.Eta > 0) || double.IsInfinity(options.Eta)) throw new ArgumentException("HopfieldLearning.MacKay on " + model.ModelName + ": η must be finite and positive, got " + options.Eta + ".", nameof(options));
             if (!(options.Alpha >= 0) || double.IsInfinity(options.Alpha)) throw new ArgumentException("HopfieldLearning.MacKay on " + model.ModelName + ": the weight decay α must be finite and ≥ 0, got " + options.Alpha + ".", nameof(options));
             HopfieldDynamics.CheckSpins(patterns, "patterns");
+            if (patterns.dim() != 2 || patterns.shape[1] != model.Dim)
+                throw new ArgumentException("HopfieldLearning.MacKay on " + model.ModelName + ": 'patterns' must have shape [P, " + model.Dim + "]; got " + Broadcasting.Describe(patterns) + ".", nameof(patterns));
             var named = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             if (!named.TryGetValue(weightName, out var w) || w.dim() != 2 || w.shape[0] != model.Dim || w.shape[1] != model.Dim)
                 throw new ArgumentException("HopfieldLearning.MacKay: " + model.ModelName + " has no [N, N] parameter named '" + weightName + "'.", nameof(weightName));
@@ -136,7 +141,7 @@ namespace Dsl.Discrete
                 w.mul_(mask);                                                           // w(i,i) = 0
                 var a = scoreModel.ScoreNoGrad(x);                                      // a = x·w (+ b)
                 double g = (global::Dsl.ScalarOps.Softplus(a) - t * a).sum().ToDoubleValue();
-                trace.Add(g + 0.5 * alpha * w.Square().sum().ToDoubleValue());
+                trace.Add(g + 0.25 * alpha * w.Square().sum().ToDoubleValue());   // G + (α/2)E_W: what the tied update descends
                 if (l == options.Iterations) break;
                 var e = t - a.sigmoid();                                                // e = t − y
                 var gw = x.t().matmul(e);                                               // gw = x'·e

@@ -84,7 +84,9 @@ namespace Dsl.Sampling
         {
             const string name = "ContinuousAis";
             if (target is null) throw new ArgumentNullException(nameof(target));
+            if (options is null) throw new ArgumentNullException(nameof(options), name + ": options are required (new ContinuousAisOptions { Chains = …, Temperatures = … }).");
             if (options.Chains < 2) throw new ArgumentException(name + ": Chains must be ≥ 2, got " + options.Chains + ".", nameof(options));
+            if (options.Betas is null && options.Temperatures < 1) throw new ArgumentException(name + ": Temperatures must be ≥ 1, got " + options.Temperatures + ".", nameof(options));
             if (options.StepsPerTemperature < 1) throw new ArgumentException(name + ": StepsPerTemperature must be ≥ 1, got " + options.StepsPerTemperature + ".", nameof(options));
             ChainLoop.CheckStepSize(name, nameof(options.StepSize), options.StepSize);
             ChainLoop.CheckStepSize(name, nameof(options.BaseStd), options.BaseStd);

@@ -102,7 +102,7 @@ namespace Dsl.Models.Tests
             double meanDifference = difference.mean().ToDoubleValue(), se = difference.std().ToDoubleValue() / System.Math.Sqrt(n);
             output.WriteLine($"learned − fixed-large: {meanDifference:F4} ± {se:F4} bits/dim");
             // Measured: −0.034 ± 0.0075 bits/dim (4.5 standard errors below zero) with these seeds.
-            Assert.True(meanDifference < 0, $"learned {learned.BitsPerDim} vs fixed-large {large.BitsPerDim} bits/dim: {meanDifference} ± {se}");
+            Assert.True(meanDifference < -2 * se, $"learned {learned.BitsPerDim} vs fixed-large {large.BitsPerDim} bits/dim: {meanDifference} ± {se}");
             Assert.True(large.BitsPerDim < small.BitsPerDim, "fixed-large is the tighter fixed variance on continuous data");
             Assert.True(learned.NatsPerDim > trueNll - 4 * learned.StandardErrorNatsPerDim, "a bound must not fall below the true NLL");
         }

@@ -63,7 +63,7 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
-        public void A_systematic_sweep_visits_every_unit_once_in_order()
+        public void A_systematic_sweep_updates_every_unit_where_a_random_scan_misses_some()
         {
             // No couplings and biases of +40: a heat-bath update sets its unit to 1 (σ(40) = 1 − 4e−18). One systematic sweep from all zeros
             // sets every unit; one random-scan sweep misses each unit with probability (1 − 1/N)^N ≈ 0.33.
