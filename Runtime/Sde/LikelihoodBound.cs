@@ -52,7 +52,8 @@ namespace Dsl.Sde
             Bound = bound; PriorTerm = priorTerm; DiffusionTerm = diffusionTerm; PointStandardError = pointStandardError;
             DecoderTerm = decoderTerm; ImportanceNormalizer = normalizer; Epsilon = epsilon; Dim = dim;
             int n = (int)bound.shape[0];
-            using var b64 = bound.detach().to_type(ScalarType.Float64);
+            using var scope = NewDisposeScope();
+            var b64 = bound.detach().to_type(ScalarType.Float64);
             Mean = b64.mean().ToDoubleValue();
             StandardError = n > 1 ? b64.std().ToDoubleValue() / System.Math.Sqrt(n) : double.NaN;
         }
@@ -160,6 +161,7 @@ namespace Dsl.Sde
                     + sde.MarginalVarianceAt(epsilon).ToString(CultureInfo.InvariantCulture) + "); choose a larger ε.", nameof(options));
 
             long n = x0.shape[0], d = x0.shape[1];
+            using var whole = NewDisposeScope();        // everything but the result's four tensors goes when Estimate returns
             using var generator = new Generator((ulong)options.Seed, x0.device);
             using var noGrad = no_grad();
             using var data = x0.detach().to_type(ScalarType.Float64);
@@ -192,20 +194,23 @@ namespace Dsl.Sde
                 sum.Add_(draw);
                 sumSquares.Add_(draw.Square());
             }
-            var mc = sum.Div(options.Draws);
+            Tensor bound, diffusionTerm;
             Tensor? pointSe = null;
-            if (options.Draws > 1)
+            using (var tail = NewDisposeScope())
             {
-                using var meanSquares = sumSquares.Div(options.Draws);
-                using var variance = (meanSquares - mc.Square()).ClampMin(0).Mul(options.Draws / (options.Draws - 1.0));
-                pointSe = variance.Div(options.Draws).sqrt();
+                var mc = sum.Div(options.Draws);
+                if (options.Draws > 1)
+                {
+                    var variance = (sumSquares.Div(options.Draws) - mc.Square()).ClampMin(0).Mul(options.Draws / (options.Draws - 1.0));
+                    pointSe = variance.Div(options.Draws).sqrt().MoveToOuterDisposeScope();
+                }
+                bound = baseline.Add(mc).MoveToOuterDisposeScope();
+                diffusionTerm = (bound - prior).MoveToOuterDisposeScope();
             }
-            sum.Dispose(); sumSquares.Dispose();
-            var bound = baseline.Add(mc);
-            baseline.Dispose(); mc.Dispose();
-            var diffusionTerm = bound - prior;
+            sum.Dispose(); sumSquares.Dispose(); baseline.Dispose();
             double decoder = -d * System.Math.Log(sde.MeanCoefficientAt(epsilon));
-            return new LikelihoodBoundResult(bound, prior, diffusionTerm, pointSe, decoder, normalizer, epsilon, (int)d);
+            return new LikelihoodBoundResult(bound.MoveToOuterDisposeScope(), prior.MoveToOuterDisposeScope(), diffusionTerm.MoveToOuterDisposeScope(),
+                pointSe?.MoveToOuterDisposeScope(), decoder, normalizer, epsilon, (int)d);
         }
 
         /// <summary>
@@ -257,7 +262,8 @@ namespace Dsl.Sde
             public static Reference Fit(Tensor data)
             {
                 var mean = data.mean(new long[] { 0 });
-                double variance = data.shape[0] > 1 ? data.var(0L).mean().ToDoubleValue() : 1.0;
+                double variance = 1.0;
+                if (data.shape[0] > 1) using (NewDisposeScope()) variance = data.var(0L).mean().ToDoubleValue();
                 if (!(variance > 1e-12)) variance = 1.0;
                 return new Reference(mean, variance);
             }

@@ -71,6 +71,25 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void The_likelihood_bound_continuous_AIS_MacKay_learning_the_ISM_SSM_losses_and_coupling_flows_leave_no_tensors_behind()
+        {
+            var sde = new VpSde();
+            var score = TimeScores.FromPerturbedData(SdeExperiments.GaussianData(2), sde);
+            using var x = empty(64, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(1));
+            AssertNoLeak(() => Dsl.Sde.LikelihoodBound.Estimate(sde, score, x, new Dsl.Sde.LikelihoodBoundOptions { Draws = 2, Seed = 1 }).Dispose());
+            AssertNoLeak(() => ContinuousTimeScoreMatching.ImplicitLoss(sde, score, x, TimeWeighting.Variance, new Generator(2)).Dispose());
+            AssertNoLeak(() => ContinuousTimeScoreMatching.SlicedLoss(sde, score, x, TimeWeighting.Variance, new Generator(3), projections: 2).Dispose());
+            var mixture = new GaussianMixture(D: 2, K: 2, generator: new Generator(4));
+            AssertNoLeak(() => ContinuousAis.LogPartition(mixture, new ContinuousAisOptions { Chains = 32, Temperatures = 10, Seed = 5 }));
+            var net = new HopfieldNetwork(N: 16);
+            using var xi = empty(4, 16).bernoulli_(0.5, generator: new Generator(6)).Mul_(2).Sub_(1);
+            AssertNoLeak(() => Dsl.Discrete.HopfieldLearning.MacKay(net, xi, new Dsl.Discrete.HopfieldMacKayOptions { Iterations = 5 }));
+            var stack = new Dsl.Flows.FlowStack("Stack", new Dsl.Flows.IFlowLayer[] { new AffineCoupling(1, 8, new Generator(7)), new AffineCouplingSwapped(1, 8, new Generator(8)) });
+            using var points = empty(32, 2).normal_(0, 1, generator: new Generator(9));
+            AssertNoLeak(() => { using var noGrad = no_grad(); stack.LogProb(points).Dispose(); });
+        }
+
+        [Fact]
         public void DDPM_sampling_the_bound_and_training_leave_no_tensors_behind()
         {
             var schedule = Dsl.Diffusion.DdpmSchedule.FromDiscretisedSde(new VpSde { BetaMin = 1e-4 * 50, BetaMax = 0.02 * 50 }, 50);
