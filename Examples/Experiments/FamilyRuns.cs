@@ -239,6 +239,16 @@ namespace Dsl.Examples.Experiments
         }
 
         /// <summary>
+        /// The density-flow split of a 2-D set: 2500 draws from seed + 1, the first 2000 to train, the last 500 to test. The CNF and
+        /// RealNVP (<see cref="RealNvpExperiment"/>) both call it, so their test NLLs are on the same points.
+        /// </summary>
+        public static (Tensor Train, Tensor Test) FlowSplit(string data, long seed)
+        {
+            var all = Toy2D.Sample(data, 2500, new Generator((ulong)seed + 1));
+            return (all.narrow(0, 0, 2000), all.narrow(0, 2000, 500));
+        }
+
+        /// <summary>
         /// A CNF with a tanh field [z, t] → 32 → 32 → 2 trained by maximum likelihood (RK4, 4 steps, exact divergence on the tape) on
         /// 2000 points; test NLL on 500 held-out points by adaptive RK45 with the exact and the Hutchinson divergence, NFE reported.
         /// </summary>
@@ -247,9 +257,7 @@ namespace Dsl.Examples.Experiments
             if (Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
             var clock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
-            var all = Toy2D.Sample(data, 2500, new Generator((ulong)seed + 1));
-            var train = all.narrow(0, 0, 2000);
-            var test = all.narrow(0, 2000, 500);
+            var (train, test) = FlowSplit(data, seed);
             var flow = new ContinuousFlow(2, 32, new Generator((ulong)seed));
             double before;
             using (var r = flow.LogLikelihood(test)) before = -r.LogLikelihood.mean().ToDoubleValue();

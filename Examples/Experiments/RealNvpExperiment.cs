@@ -52,9 +52,7 @@ namespace Dsl.Examples.Experiments
             if (Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
             var clock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
-            var all = Toy2D.Sample(data, 2500, new Generator((ulong)seed + 1));
-            var train = all.narrow(0, 0, 2000);
-            var test = all.narrow(0, 2000, 500);
+            var (train, test) = FamilyRuns.FlowSplit(data, seed);   // the CNF's split: the same 500 test points
             var stack = CreateStack(layers, hidden, seed);
             double before;
             using (no_grad()) before = -stack.LogProb(test).mean().ToDoubleValue();

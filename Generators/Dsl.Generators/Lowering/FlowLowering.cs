@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
@@ -95,6 +96,14 @@ namespace Dsl.Generators.Lowering
     /// </summary>
     public static class FlowLowering
     {
+        /// <summary>The diagnostic for a graph that grew too large or whose shapes do not fit, at the transform; null for any other exception.</summary>
+        private static DiagnosticInfo? GraphProblem(FlowSpec spec, Exception e) => e switch
+        {
+            GraphTooLargeException => DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Transform.Location, spec.ClassName, e.Message),
+            ShapeException => DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Transform.Location, spec.ClassName, e.Message),
+            _ => null,
+        };
+
         /// <summary>Lowers a flow layer; returns null when an error diagnostic was reported.</summary>
         public static LoweredFlow? Lower(FlowSpec spec, List<DiagnosticInfo> diagnostics)
         {
@@ -118,14 +127,9 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(e.Diagnostic);
                 return null;
             }
-            catch (GraphTooLargeException e)
+            catch (Exception e) when (GraphProblem(spec, e) is DiagnosticInfo problem)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Transform.Location, spec.ClassName, e.Message));
-                return null;
-            }
-            catch (ShapeException e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Transform.Location, spec.ClassName, e.Message));
+                diagnostics.Add(problem);
                 return null;
             }
             if (f.Shape.Rank != 1 || f.Shape.Last != d)
@@ -166,9 +170,9 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonDifferentiable, spec.Transform.Location, e.Operation, spec.ClassName));
                 return null;
             }
-            catch (GraphTooLargeException e)
+            catch (Exception e) when (GraphProblem(spec, e) is DiagnosticInfo problem)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Transform.Location, spec.ClassName, e.Message));
+                diagnostics.Add(problem);
                 return null;
             }
             return new LoweredFlow(spec, g, z, f, u, gain, grad, logDet, sizes);
@@ -241,14 +245,9 @@ namespace Dsl.Generators.Lowering
                 inverse = g.Concat(identityFirst ? new[] { identity, inverseBlock } : new[] { inverseBlock, identity });
                 inverse = g.Fit(inverse, z.Shape);
             }
-            catch (GraphTooLargeException e)
+            catch (Exception e) when (GraphProblem(spec, e) is DiagnosticInfo problem)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Transform.Location, spec.ClassName, e.Message));
-                return null;
-            }
-            catch (ShapeException e)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, spec.Transform.Location, spec.ClassName, e.Message));
+                diagnostics.Add(problem);
                 return null;
             }
             var parts = new CouplingParts(identity, active, scale, shift, identityFirst, identityFirst ? first.Start : second.Start, identityFirst ? second.Start : first.Start);
