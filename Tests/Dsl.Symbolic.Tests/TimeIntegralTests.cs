@@ -123,5 +123,52 @@ namespace Dsl.Symbolic.Tests
             }, 0.5));
             Assert.Contains("of t", e.Message);
         }
+
+        /// <summary>e^x − 1 from its Taylor series where the subtraction would cancel: an independent reference for the tests below.</summary>
+        private static double ReferenceExpm1(double x)
+        {
+            if (Math.Abs(x) > 0.1) return Math.Exp(x) - 1;
+            double term = x, sum = x;
+            for (int k = 2; k < 30; k++) { term *= x / k; sum += term; }
+            return sum;
+        }
+
+        /// <summary>
+        /// The variance is a difference of exponentials that vanishes at t = 0; as a plain sum it keeps only an absolute accuracy
+        /// of about 1e-16, so sub-VP's B² ≈ 1e-12 at t = 1e-5 had 1e-4 relative error. Factored through expm1 it keeps its
+        /// relative accuracy down to t = 1e-9, for VP, sub-VP, VE and Ornstein–Uhlenbeck alike.
+        /// </summary>
+        [Theory]
+        [InlineData(1e-9)]
+        [InlineData(1e-7)]
+        [InlineData(1e-5)]
+        [InlineData(1e-3)]
+        [InlineData(0.3)]
+        public void Marginal_variances_keep_their_relative_accuracy_as_t_goes_to_zero(double time)
+        {
+            static void Relative(double expected, double actual, string what)
+            {
+                double error = Math.Abs(actual - expected) / Math.Abs(expected);
+                Assert.True(error < 1e-13, what + ": v = " + actual.ToString("R") + ", reference " + expected.ToString("R") + ", relative error " + error.ToString("E2"));
+            }
+            var bigB = B(time);
+            var (_, vp) = Evaluate((g, t) => (g.Mul(g.Const(-0.5), Beta(g, t)), g.Square(g.Sqrt(Beta(g, t)))), time);
+            Relative(-ReferenceExpm1(-bigB), vp, "VP");
+            var (_, subVp) = Evaluate((g, t) =>
+            {
+                var integral = g.Add(g.Mul(g.Hyper("b0"), t), g.Mul(g.Mul(g.Const(0.5), g.Sub(g.Hyper("b1"), g.Hyper("b0"))), g.Square(t)));
+                return (g.Mul(g.Const(-0.5), Beta(g, t)), g.Mul(Beta(g, t), g.Sub(g.Const(1), g.Exp(g.Mul(g.Const(-2), integral)))));
+            }, time);
+            Relative(Math.Pow(ReferenceExpm1(-bigB), 2), subVp, "sub-VP");
+            var (_, ve) = Evaluate((g, t) =>
+            {
+                var logRatio = g.Log(g.Div(g.Hyper("s1"), g.Hyper("s0")));
+                var gt = g.Mul(g.Mul(g.Hyper("s0"), g.Exp(g.Mul(t, logRatio))), g.Sqrt(g.Mul(g.Const(2), logRatio)));
+                return (g.Const(0), g.Square(gt));
+            }, time);
+            Relative(0.01 * 0.01 * ReferenceExpm1(2 * time * Math.Log(50 / 0.01)), ve, "VE");
+            var (_, ou) = Evaluate((g, t) => (g.Neg(g.Hyper("theta")), g.Square(g.Hyper("sig"))), time);
+            Relative(-1.3 * 1.3 / (2 * 0.7) * ReferenceExpm1(-2 * 0.7 * time), ou, "Ornstein–Uhlenbeck");
+        }
     }
 }

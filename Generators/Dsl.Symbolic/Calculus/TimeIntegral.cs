@@ -88,6 +88,7 @@ namespace Dsl.Symbolic.Calculus
             var minus2A = algebra.Scale(bigA, g.Const(-2));
             var plus2A = algebra.Scale(bigA, g.Const(2));
             var pieces = new List<Node>();
+            var terms = new List<Algebra.SeriesTerm>();                               // the same v(t) as Σ q e^p, for the factoring below
             foreach (var term in algebra.Convert(g2))
             {
                 var p = algebra.Add(term.P, minus2A);
@@ -97,6 +98,7 @@ namespace Dsl.Symbolic.Calculus
                     // p has degree 0: ∫₀ᵗ q e^{p0} = e^{p0} Q(t); the e^{2A(t)} factor joins the exponent.
                     var exponent = algebra.Add(algebra.Truncate(p, 1), plus2A);
                     pieces.Add(algebra.Term(r, exponent));
+                    terms.Add(new Algebra.SeriesTerm(r, exponent));
                 }
                 else
                 {
@@ -105,10 +107,12 @@ namespace Dsl.Symbolic.Calculus
                     var p0 = p.Length > 0 ? p[0] : g.Const(0);
                     var atZero = algebra.Term(new[] { g.Mul(r0, g.Exp(p0)) }, plus2A); // r(0) e^{p(0)} e^{2A(t)}
                     pieces.Add(g.Sub(atT, atZero));
+                    terms.Add(new Algebra.SeriesTerm(r, algebra.Add(p, plus2A)));
+                    terms.Add(new Algebra.SeriesTerm(new[] { g.Neg(g.Mul(r0, g.Exp(p0))) }, plus2A));
                 }
             }
             var variance = pieces.Count == 0 ? g.Const(0) : pieces.Aggregate(g.Add);
-            return (mean, variance);
+            return (mean, algebra.FactorAtZero(terms) ?? variance);
         }
 
         /// <summary>The series algebra: polynomials as coefficient arrays (index = power of t), terms q·e^p.</summary>
@@ -175,6 +179,71 @@ namespace Dsl.Symbolic.Calculus
             }
 
             private bool IsPolynomial(SeriesTerm term) => term.P.All(IsZero);
+
+            /// <summary>
+            /// v(t) = Σₖ cₖ e^{pₖ(t)} with time-free cₖ and exponents that are integer multiples nₖu of one polynomial u with
+            /// u(0) = 0 is a Laurent polynomial P(y) in y = e^u. v(0) = 0 makes y = 1 a root; written as y^{n_min} (y − 1)^m Q(y)
+            /// with y − 1 = expm1(u), it keeps its relative accuracy as t → 0, where the plain sum of exponentials cancels
+            /// (sub-VP's 1 − 2e^{−B} + e^{−2B} = expm1(−B)² is about B² ≈ 1e-12 at t = 1e-5, with 1e-4 relative error as a sum;
+            /// VP's 1 − e^{−B} = −expm1(−B); VE's σ²(e^{2t log r} − 1) = σ² expm1(2t log r)). Null when v is not of that form
+            /// (a polynomial coefficient such as Brownian motion's σ²t, which has no cancellation) or y = 1 is not a root.
+            /// </summary>
+            public Node? FactorAtZero(List<SeriesTerm> terms)
+            {
+                // Constant parts of the exponents join the coefficients; equal exponents merge.
+                var normalised = new List<SeriesTerm>();
+                foreach (var term in terms)
+                {
+                    var q = Trim(term.Q);
+                    if (q.Length == 0) continue;
+                    if (q.Length > 1) return null;
+                    var p = Trim(term.P);
+                    var coefficient = p.Length > 0 && !IsZero(p[0]) ? g.Mul(q[0], g.Exp(p[0])) : q[0];
+                    var shape = p.Length > 0 ? new[] { g.Const(0) }.Concat(p.Skip(1)).ToArray() : p;
+                    normalised.Add(new SeriesTerm(new[] { coefficient }, shape));
+                }
+                var merged = Merge(normalised).Where(term => !IsZero(term.Q[0])).ToList();
+                if (merged.Count < 2) return null;
+                var reference = merged.Select(term => term.P).FirstOrDefault(p => p.Length > 0);
+                if (reference == null) return null;
+                int lead = reference.Length - 1;
+                // nₖ = pₖ / u₀, a number; u = u₀ / d with the least d ≤ 4 that makes every nₖ d an integer.
+                var ratios = new List<double>();
+                foreach (var term in merged)
+                {
+                    var ratio = Canonical(g.Div(term.P.Length > lead ? term.P[lead] : g.Const(0), reference[lead]));
+                    if (!ratio.IsConst || !SamePoly(term.P, Scale(reference, ratio))) return null;
+                    ratios.Add(ratio.Value);
+                }
+                int denominator = Enumerable.Range(1, 4).FirstOrDefault(d => ratios.All(n => System.Math.Abs(n * d - System.Math.Round(n * d)) < 1e-9));
+                if (denominator == 0) return null;
+                var powers = ratios.Select(n => (int)System.Math.Round(n * denominator)).ToList();
+                int lowest = powers.Min(), span = powers.Max() - lowest;
+                if (span > MaxDegree) return null;
+                var u = Scale(reference, g.Const(1.0 / denominator));
+                var coefficients = new Node[span + 1];                                    // P̃(y) = y^{−n_min} P(y), ascending powers
+                for (int j = 0; j <= span; j++) coefficients[j] = g.Const(0);
+                for (int k = 0; k < merged.Count; k++) coefficients[powers[k] - lowest] = g.Add(coefficients[powers[k] - lowest], merged[k].Q[0]);
+                // Divide by (y − 1) while P̃(1) = Σ aⱼ vanishes (synthetic division: b_{j−1} = a_j + b_j from the top).
+                int multiplicity = 0;
+                while (coefficients.Length > 1 && IsZero(coefficients.Aggregate(g.Add)))
+                {
+                    var quotient = new Node[coefficients.Length - 1];
+                    quotient[quotient.Length - 1] = coefficients[coefficients.Length - 1];
+                    for (int j = quotient.Length - 1; j >= 1; j--) quotient[j - 1] = g.Add(coefficients[j], quotient[j]);
+                    coefficients = quotient.Select(Canonical).ToArray();
+                    multiplicity++;
+                }
+                if (multiplicity == 0) return null;
+                var uNode = ToNode(u);
+                var y = g.Exp(uNode);
+                var rest = coefficients[coefficients.Length - 1];                        // Q(y) by Horner's rule
+                for (int j = coefficients.Length - 2; j >= 0; j--) rest = g.Add(g.Mul(rest, y), coefficients[j]);
+                var expm1 = g.Unary(Op.Expm1, uNode);
+                var factor = multiplicity == 1 ? expm1 : multiplicity == 2 ? g.Square(expm1) : g.Pow(expm1, multiplicity);
+                var result = g.Mul(rest, factor);
+                return lowest == 0 ? result : g.Mul(result, g.Exp(ToNode(Scale(u, g.Const(lowest)))));
+            }
 
             private List<SeriesTerm> Product(List<SeriesTerm> x, List<SeriesTerm> y) =>
                 Merge(from u in x from v in y select new SeriesTerm(MultiplyPoly(u.Q, v.Q), Add(u.P, v.P)));

@@ -5,7 +5,7 @@
 // f = a(t)·x with a(t) = -(this.Theta)
 // Perturbation kernel p₀ₜ(xₜ|x₀) = N(m(t)·x₀, v(t)·I), m(t) = exp(∫₀ᵗ a), v(t) = ∫₀ᵗ exp(2∫ₛᵗ a) g(s)² ds:
 //   m(t) = Exp(-((t * this.Theta)))
-//   v(t) = ((Broadcast(Square(this.Sigma), Scalar) / (2.0 * this.Theta)) - ((Broadcast(Square(this.Sigma), Scalar) / (2.0 * this.Theta)) * Exp((-2.0 * (t * this.Theta)))))
+//   v(t) = -(((Broadcast(Square(this.Sigma), Scalar) / (2.0 * this.Theta)) * Expm1((-2.0 * (t * this.Theta)))))
 #nullable enable
 
 namespace Dsl.Models
@@ -76,9 +76,9 @@ namespace Dsl.Models
             var t1 = global::Dsl.ScalarOps.Div(t0, (2.0 * (double)this.Theta));
             var t2 = global::Dsl.ScalarOps.Mul(t, (double)this.Theta);
             var t3 = global::Dsl.ScalarOps.Mul(t2, (-2.0));
-            var t4 = t3.exp();
+            var t4 = t3.expm1();
             var t5 = t1 * t4;
-            var t6 = t1 - t5;
+            var t6 = t5.neg();
             var t7 = t6.sqrt();
             return t7.MoveToOuterDisposeScope();
         }
@@ -87,7 +87,7 @@ namespace Dsl.Models
         public double MeanCoefficientAt(double t) => global::System.Math.Exp((-(t * (double)this.Theta)));
 
         /// <inheritdoc/>
-        public double MarginalVarianceAt(double t) => ((((double)this.Sigma * (double)this.Sigma) / (2.0 * (double)this.Theta)) - ((((double)this.Sigma * (double)this.Sigma) / (2.0 * (double)this.Theta)) * global::System.Math.Exp(((-2.0) * (t * (double)this.Theta)))));
+        public double MarginalVarianceAt(double t) => (-((((double)this.Sigma * (double)this.Sigma) / (2.0 * (double)this.Theta)) * global::Dsl.GeneratedCode.FusedKernels.Expm1(((-2.0) * (t * (double)this.Theta)))));
 
         /// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>
         public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim)

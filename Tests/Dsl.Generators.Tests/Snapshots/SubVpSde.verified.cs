@@ -5,7 +5,7 @@
 // f = a(t)·x with a(t) = (-0.5 * (this.BetaMin + (t * (this.BetaMax - this.BetaMin))))
 // Perturbation kernel p₀ₜ(xₜ|x₀) = N(m(t)·x₀, v(t)·I), m(t) = exp(∫₀ᵗ a), v(t) = ∫₀ᵗ exp(2∫ₛᵗ a) g(s)² ds:
 //   m(t) = Exp((t * ((-0.5 * this.BetaMin) + (-0.25 * (t * (this.BetaMax - this.BetaMin))))))
-//   v(t) = ((1.0 - Exp((t * ((-0.5 * (t * (this.BetaMax - this.BetaMin))) - this.BetaMin)))) + (Exp((t * (((this.BetaMin + (-2.0 * this.BetaMin)) - this.BetaMin) + (t * ((-0.5 * (this.BetaMax - this.BetaMin)) + ((0.5 * (this.BetaMax - this.BetaMin)) + (this.BetaMin - this.BetaMax))))))) - Exp((t * ((-0.5 * (t * (this.BetaMax - this.BetaMin))) - this.BetaMin)))))
+//   v(t) = Square(Expm1((t * ((-0.5 * (t * (this.BetaMax - this.BetaMin))) - this.BetaMin))))
 #nullable enable
 
 namespace Dsl.Models
@@ -91,23 +91,17 @@ namespace Dsl.Models
             var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
             var t2 = global::Dsl.ScalarOps.Sub(t1, (double)this.BetaMin);
             var t3 = t * t2;
-            var t4 = t3.exp();
-            var t5 = global::Dsl.ScalarOps.RSub(1.0, t4);
-            var t6 = global::Dsl.ScalarOps.Mul(t, (((-0.5) * ((double)this.BetaMax - (double)this.BetaMin)) + ((0.5 * ((double)this.BetaMax - (double)this.BetaMin)) + ((double)this.BetaMin - (double)this.BetaMax))));
-            var t7 = global::Dsl.ScalarOps.Add(t6, (((double)this.BetaMin + ((-2.0) * (double)this.BetaMin)) - (double)this.BetaMin));
-            var t8 = t * t7;
-            var t9 = t8.exp();
-            var t10 = t9 - t4;
-            var t11 = global::Dsl.ScalarOps.Add(t5, t10);
-            var t12 = t11.sqrt();
-            return t12.MoveToOuterDisposeScope();
+            var t4 = t3.expm1();
+            var t5 = global::Dsl.ScalarOps.Square(t4);
+            var t6 = t5.sqrt();
+            return t6.MoveToOuterDisposeScope();
         }
 
         /// <inheritdoc/>
         public double MeanCoefficientAt(double t) => global::System.Math.Exp((t * (((-0.5) * (double)this.BetaMin) + ((-0.25) * (t * ((double)this.BetaMax - (double)this.BetaMin))))));
 
         /// <inheritdoc/>
-        public double MarginalVarianceAt(double t) => ((1.0 - global::System.Math.Exp((t * (((-0.5) * (t * ((double)this.BetaMax - (double)this.BetaMin))) - (double)this.BetaMin)))) + (global::System.Math.Exp((t * ((((double)this.BetaMin + ((-2.0) * (double)this.BetaMin)) - (double)this.BetaMin) + (t * (((-0.5) * ((double)this.BetaMax - (double)this.BetaMin)) + ((0.5 * ((double)this.BetaMax - (double)this.BetaMin)) + ((double)this.BetaMin - (double)this.BetaMax))))))) - global::System.Math.Exp((t * (((-0.5) * (t * ((double)this.BetaMax - (double)this.BetaMin))) - (double)this.BetaMin)))));
+        public double MarginalVarianceAt(double t) => (global::Dsl.GeneratedCode.FusedKernels.Expm1((t * (((-0.5) * (t * ((double)this.BetaMax - (double)this.BetaMin))) - (double)this.BetaMin))) * global::Dsl.GeneratedCode.FusedKernels.Expm1((t * (((-0.5) * (t * ((double)this.BetaMax - (double)this.BetaMin))) - (double)this.BetaMin))));
 
         /// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>
         public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim)

@@ -5,7 +5,7 @@
 // f = a(t)·x with a(t) = 0.0
 // Perturbation kernel p₀ₜ(xₜ|x₀) = N(m(t)·x₀, v(t)·I), m(t) = exp(∫₀ᵗ a), v(t) = ∫₀ᵗ exp(2∫ₛᵗ a) g(s)² ds:
 //   m(t) = 1.0
-//   v(t) = (((Square((this.SigmaMin * Sqrt((2.0 * Log((this.SigmaMax / this.SigmaMin)))))) / (2.0 * Log((this.SigmaMax / this.SigmaMin)))) * Exp((2.0 * (t * Log((this.SigmaMax / this.SigmaMin)))))) - (Square((this.SigmaMin * Sqrt((2.0 * Log((this.SigmaMax / this.SigmaMin)))))) / (2.0 * Log((this.SigmaMax / this.SigmaMin)))))
+//   v(t) = ((Square((this.SigmaMin * Sqrt((2.0 * Log((this.SigmaMax / this.SigmaMin)))))) / (2.0 * Log((this.SigmaMax / this.SigmaMin)))) * Expm1((2.0 * (t * Log((this.SigmaMax / this.SigmaMin))))))
 #nullable enable
 
 namespace Dsl.Models
@@ -73,18 +73,17 @@ namespace Dsl.Models
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var t0 = global::Dsl.ScalarOps.Mul(t, global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)));
             var t1 = global::Dsl.ScalarOps.Mul(t0, 2.0);
-            var t2 = t1.exp();
+            var t2 = t1.expm1();
             var t3 = global::Dsl.ScalarOps.Mul(t2, ((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))));
-            var t4 = global::Dsl.ScalarOps.Sub(t3, ((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))));
-            var t5 = t4.sqrt();
-            return t5.MoveToOuterDisposeScope();
+            var t4 = t3.sqrt();
+            return t4.MoveToOuterDisposeScope();
         }
 
         /// <inheritdoc/>
         public double MeanCoefficientAt(double t) => 1.0;
 
         /// <inheritdoc/>
-        public double MarginalVarianceAt(double t) => ((((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))) * global::System.Math.Exp((2.0 * (t * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) - ((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))));
+        public double MarginalVarianceAt(double t) => (((((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))) * ((double)this.SigmaMin * global::System.Math.Sqrt((2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))))) / (2.0 * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin)))) * global::Dsl.GeneratedCode.FusedKernels.Expm1((2.0 * (t * global::System.Math.Log(((double)this.SigmaMax / (double)this.SigmaMin))))));
 
         /// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>
         public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim)

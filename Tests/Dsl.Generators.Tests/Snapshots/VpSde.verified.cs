@@ -5,7 +5,7 @@
 // f = a(t)·x with a(t) = (-0.5 * (this.BetaMin + (t * (this.BetaMax - this.BetaMin))))
 // Perturbation kernel p₀ₜ(xₜ|x₀) = N(m(t)·x₀, v(t)·I), m(t) = exp(∫₀ᵗ a), v(t) = ∫₀ᵗ exp(2∫ₛᵗ a) g(s)² ds:
 //   m(t) = Exp((t * ((-0.5 * this.BetaMin) + (-0.25 * (t * (this.BetaMax - this.BetaMin))))))
-//   v(t) = (1.0 - Exp((t * ((-0.5 * (t * (this.BetaMax - this.BetaMin))) - this.BetaMin))))
+//   v(t) = -(Expm1((t * ((-0.5 * (t * (this.BetaMax - this.BetaMin))) - this.BetaMin))))
 #nullable enable
 
 namespace Dsl.Models
@@ -82,8 +82,8 @@ namespace Dsl.Models
             var t1 = global::Dsl.ScalarOps.Mul(t0, (-0.5));
             var t2 = global::Dsl.ScalarOps.Sub(t1, (double)this.BetaMin);
             var t3 = t * t2;
-            var t4 = t3.exp();
-            var t5 = global::Dsl.ScalarOps.RSub(1.0, t4);
+            var t4 = t3.expm1();
+            var t5 = t4.neg();
             var t6 = t5.sqrt();
             return t6.MoveToOuterDisposeScope();
         }
@@ -92,7 +92,7 @@ namespace Dsl.Models
         public double MeanCoefficientAt(double t) => global::System.Math.Exp((t * (((-0.5) * (double)this.BetaMin) + ((-0.25) * (t * ((double)this.BetaMax - (double)this.BetaMin))))));
 
         /// <inheritdoc/>
-        public double MarginalVarianceAt(double t) => (1.0 - global::System.Math.Exp((t * (((-0.5) * (t * ((double)this.BetaMax - (double)this.BetaMin))) - (double)this.BetaMin))));
+        public double MarginalVarianceAt(double t) => (-global::Dsl.GeneratedCode.FusedKernels.Expm1((t * (((-0.5) * (t * ((double)this.BetaMax - (double)this.BetaMin))) - (double)this.BetaMin))));
 
         /// <summary>∇ₓ·f(x, t) = D·a(t) for f = a(t)·x: [N].</summary>
         public global::TorchSharp.torch.Tensor DriftDivergence(global::TorchSharp.torch.Tensor t, long dim)
