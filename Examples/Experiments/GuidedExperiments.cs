@@ -146,7 +146,7 @@ namespace Dsl.Examples.Experiments
             IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         {
             var judge = NewJudge(width, seed);
-            var settings = FormattableString.Invariant($"judge=clean,data=digits,width={width},steps={steps},seed={seed}");
+            var settings = JsonSerializer.Serialize(new { judge = "clean", data = "digits", width, steps, seed });
             var (trainX, trainY, testX, testY) = Split();
             try
             {
