@@ -5,6 +5,7 @@ using Dsl.Examples.Experiments;
 using Dsl.Models.Data;
 using Dsl.Training;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Dsl.Models.Tests
@@ -17,6 +18,10 @@ namespace Dsl.Models.Tests
     /// </summary>
     public class ConditionalVaeTests
     {
+        private readonly ITestOutputHelper output;
+
+        public ConditionalVaeTests(ITestOutputHelper output) => this.output = output;
+
         private static Vae Float64Model(VaeLikelihood likelihood, ulong seed)
         {
             var vae = new Vae(64, 4, 16, likelihood, new Generator(seed), classes: 10);
@@ -180,6 +185,7 @@ namespace Dsl.Models.Tests
                 double agreement = FamilyRuns.JudgeDigits(judge, vae.SampleMeans(n, new Generator(11))).eq(random).to_type(ScalarType.Float64).mean().ToDoubleValue();
                 Assert.True(System.Math.Abs(agreement - 0.1) < 4 * seChance, $"unconditional samples agree with random labels at chance: {agreement:F3}");
                 double paired = System.Math.Sqrt(se * se + agreement * (1 - agreement) / n);
+                output.WriteLine($"judge test accuracy {judgeTest:F3}; conditional accuracy {accuracy:F3} ± {se:F3} (per digit {string.Join(", ", Enumerable.Range(0, 10).Select(d => byDigit[d].ToDoubleValue().ToString("F2")))}); unconditional with random labels {agreement:F3}");
                 Assert.True(accuracy - agreement > 4 * paired, $"conditional {accuracy:F3} vs unconditional-with-random-labels {agreement:F3} (SE {paired:F3})");
 
                 // Fixed seed, same samples; another seed, other samples.
