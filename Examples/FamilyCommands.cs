@@ -72,14 +72,26 @@ namespace Dsl.Examples
             var hidden = new Option<int>("--hidden") { Description = "Hidden width of encoder and decoder.", DefaultValueFactory = _ => 128 }.InRange(1, 2048);
             var steps = new Option<int>("--steps") { Description = "Adam steps (batches of 128; 0: evaluate the untrained or resumed model).", DefaultValueFactory = _ => 2000 }.AtLeast(0);
             var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
-            var command = new Command("vae", "Train a VAE on the digits by the ELBO (closed-form KL, reparameterisation); test ELBO, KL and IWAE_K bounds in nats, sample PNGs.");
-            foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume }) command.Options.Add(opt);
+            var conditional = new Option<bool>("--conditional")
+            {
+                Description = "Train the conditional VAE q(z|x, y), p(x|z, y) on the digits and their labels; draw requested digits and judge them with dsl guided's clean classifier.",
+            };
+            var digit = new Option<int?>("--digit") { Description = "With --conditional: draw only this digit (default: all ten)." }.InRange(0, 9);
+            var perDigit = new Option<int?>("--samples") { Description = "With --conditional: samples drawn per requested digit (default 100)." }.InRange(1, 10_000);
+            var judgeSteps = new Option<int?>("--judge-steps") { Description = "With --conditional: Adam steps of the clean judge when it is trained (default 500, dsl guided's)." }.InRange(1, 100_000);
+            var command = new Command("vae", "Train a VAE on the digits by the ELBO (closed-form KL, reparameterisation); test ELBO, KL and IWAE_K bounds in nats, sample PNGs. "
+                + "--conditional: the conditional VAE, its samples of each digit judged by a clean classifier.");
+            foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume, conditional, digit, perDigit, judgeSteps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("vae", r, run =>
             {
                 if (CpuOnly("vae", run) is int refused) return refused;
                 string l = r.GetValue(likelihood)!.ToLowerInvariant();
                 if (l != "bernoulli" && l != "gaussian") return SamplingCommands.Fail("vae", "unknown --likelihood '" + l + "'; valid: bernoulli, gaussian.");
                 int z = r.GetValue(latent), h = r.GetValue(hidden), s = r.GetValue(steps);
+                if (r.GetValue(conditional))
+                    return ConditionalVae(run, l, z, h, s, r.GetValue(resume), r.GetValue(digit), r.GetValue(perDigit) ?? 100, r.GetValue(judgeSteps) ?? GuidedExperiments.JudgeSteps(1000));
+                if (r.GetValue(digit) != null || r.GetValue(perDigit) != null || r.GetValue(judgeSteps) != null)
+                    return SamplingCommands.Fail("vae", "--digit, --samples and --judge-steps apply only with --conditional.");
                 var checkpoint = run.Output($"vae-{l}-{z}.ckpt");
                 if (GalleryOptions.CheckpointProblem("--out", checkpoint, r.GetValue(resume)) is string missing) return SamplingCommands.Fail("vae", missing);
                 VaeRun result;
@@ -102,6 +114,34 @@ namespace Dsl.Examples
                 }, result.Cancelled);
             }));
             return command;
+        }
+
+        /// <summary>`dsl vae --conditional`: the conditional VAE, its samples of each requested digit judged by the clean classifier.</summary>
+        private static int ConditionalVae(GalleryRun run, string l, int z, int h, int s, bool resume, int? digit, int perDigit, int judgeSteps)
+        {
+            var checkpoint = run.Output($"vae-conditional-{l}-{z}.ckpt");
+            if (GalleryOptions.CheckpointProblem("--out", checkpoint, resume) is string missing) return SamplingCommands.Fail("vae", missing);
+            var digits = digit is int d ? new[] { d } : Enumerable.Range(0, 10).ToArray();
+            ConditionalVaeRun result;
+            try
+            {
+                result = FamilyRuns.ConditionalVae(l == "bernoulli" ? VaeLikelihood.Bernoulli : VaeLikelihood.Gaussian, z, h, s, digits, perDigit, judgeSteps, run.Seed, checkpoint, resume,
+                    run.Output($"digit-judge-{judgeSteps}-seed{run.Seed}.ckpt"), run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, loss {p.Loss:F3}"), run.Cancellation);
+            }
+            catch (TrainingDivergedException ex) { return SamplingCommands.Fail("vae", ex.Message); }
+            catch (CheckpointException ex) { return SamplingCommands.Fail("vae", ex.Message); }
+            var samples = Plots.ImageGrid(run.Output($"vae-conditional-{l}-samples.png"),
+                $"conditional VAE ({l}, L = {z}): decoder means for z ~ N(0, I), one row per digit {string.Join(",", digits)}", result.Grid, 8, 8, result.GridColumns);
+            return run.Finish(new
+            {
+                command = "vae", conditional = true, likelihood = l, latent = z, hidden = h, steps = result.Steps,
+                train_elbo = result.TrainElbo, test_elbo = result.TestElbo, test_reconstruction = result.TestReconstruction, test_kl = result.TestKl,
+                samples_per_digit = perDigit,
+                digits = result.PerDigit.Select(p => new { digit = p.Digit, accuracy = p.Accuracy, standard_error = p.StandardError }).ToArray(),
+                accuracy = result.Accuracy, accuracy_standard_error = result.StandardError, chance = 0.1,
+                judge_test_accuracy = result.JudgeTestAccuracy, judge_steps = judgeSteps, judge_trained = result.JudgeTrained,
+                seconds = result.Seconds, samples_png = samples,
+            }, result.Cancelled);
         }
 
         private static Command Gan(GalleryOptions o)

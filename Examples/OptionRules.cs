@@ -44,6 +44,16 @@ namespace Dsl.Examples
             return option;
         }
 
+        /// <summary>An optional integer (absent: the command's documented default) that, when given, lies in <paramref name="min"/>…<paramref name="max"/>.</summary>
+        public static Option<int?> InRange(this Option<int?> option, int min, int max, string why = "")
+        {
+            option.Validators.Add(r =>
+            {
+                if (Converted<int?>(r, out var given) && given is int value) Report(r, option.Name, value, v => v >= min && v <= max, "must lie in " + min + "…" + max + why);
+            });
+            return option;
+        }
+
         /// <summary>An even integer in <paramref name="min"/>…<paramref name="max"/>: the checkerboard of a periodic lattice needs an even side.</summary>
         public static Option<int> EvenInRange(this Option<int> option, int min, int max, string why)
         {

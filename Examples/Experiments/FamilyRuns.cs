@@ -22,6 +22,16 @@ namespace Dsl.Examples.Experiments
     public sealed record VaeRun(string Likelihood, int Latent, int Hidden, long Steps, double TrainElbo, double TestElbo, double TestReconstruction, double TestKl,
         (int K, double Bound, double StandardError)[] TestIwae, double Seconds, double[][] Samples, double[][] Originals, double[][] Reconstructions, bool Cancelled);
 
+    /// <summary>
+    /// The judge's verdict on the conditional VAE's samples of one requested digit: the fraction classified as that digit and its
+    /// √(p(1−p)/n); null when the run was interrupted before the judge existed.
+    /// </summary>
+    public sealed record DigitAccuracy(int Digit, int Samples, double? Accuracy, double? StandardError);
+
+    /// <summary>The outcome of <see cref="FamilyRuns.ConditionalVae"/>.</summary>
+    public sealed record ConditionalVaeRun(string Likelihood, int Latent, int Hidden, long Steps, double TrainElbo, double TestElbo, double TestReconstruction, double TestKl,
+        DigitAccuracy[] PerDigit, double? Accuracy, double? StandardError, double? JudgeTestAccuracy, bool JudgeTrained, double Seconds, double[][] Grid, int GridColumns, bool Cancelled);
+
     /// <summary>The outcome of <see cref="FamilyRuns.Gan"/>.</summary>
     public sealed record GanRun(string Data, string Loss, int Steps, double DiscriminatorLoss, double GeneratorLoss, double MeanDReal, double MeanDFake, double ValueEstimate,
         int? ModesCovered, double? HighQualityFraction, double Mmd2Before, double Mmd2, double MeanErrorBefore, double MeanError, double Seconds, double[][] Real, double[][] Fake, bool Cancelled);
@@ -168,6 +178,81 @@ namespace Dsl.Examples.Experiments
             var reconstructions = likelihood == VaeLikelihood.Bernoulli ? decoded.sigmoid() : decoded.Clamp(0, 1);
             return new VaeRun(likelihood.ToString().ToLowerInvariant(), latent, hidden, result.Steps, trainElbo.mean().ToDoubleValue(), elbo.mean().ToDoubleValue(),
                 reconstruction.mean().ToDoubleValue(), kl.mean().ToDoubleValue(), iwae, clock.Elapsed.TotalSeconds, Rows(samples), Rows(originals), Rows(reconstructions), result.Cancelled);
+        }
+
+        /// <summary>
+        /// The clean classifier that judges generated digits, trained or loaded exactly as `dsl guided` trains its judge (TimeClassifier(64,
+        /// 10, 128, tag "clean") from seed + 303, <see cref="Guidance.ClassifierLoss"/> at τ = 0 on `dsl guided`'s 1500 training digits in
+        /// [−1, 1], <paramref name="steps"/> Adam steps at 2·10⁻³ with EMA 0.99): loaded from <paramref name="path"/> when a judge of these
+        /// settings is there, else trained and saved there. Returns it with its accuracy on the 297 held-out digits.
+        /// </summary>
+        public static (TimeClassifier Judge, double TestAccuracy, bool Trained, bool Cancelled) CleanDigitJudge(int steps, long seed, string path,
+            IProgress<TrainingProgress>? progress, CancellationToken cancellation) =>
+            GuidedExperiments.JudgeOnly(128, steps, seed, path, progress, cancellation);
+
+        /// <summary>The judge's digit for each image with pixels in [0, 1] (mapped to the judge's [−1, 1] as 2x − 1, the digits' own scaling): int64 [N].</summary>
+        public static Tensor JudgeDigits(TimeClassifier judge, Tensor pixels)
+        {
+            using var scope = NewDisposeScope();
+            return Guidance.Predict(judge, pixels.Mul(2).Sub(1)).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// A conditional VAE (<see cref="Models.Vae"/> with 10 classes) on the digits and their labels, trained on the first 1500 images by
+        /// the conditional ELBO L(x, y) = E_q[log p_θ(x|z, y)] − KL(q_φ(z|x, y) ‖ N(0, I)) exactly as <see cref="Vae"/> trains the
+        /// unconditional one (batches of 128, Adam 3·10⁻³); the test ELBO (200 draws) on the remaining 297 with their labels. Then
+        /// <paramref name="perDigit"/> samples of each requested digit, z ~ N(0, I), x = the decoder's mean at (z, y) (generator seed + 11),
+        /// judged by the clean classifier of `dsl guided` (trained or loaded at <paramref name="judgePath"/>, see
+        /// GuidedExperiments.JudgeOnly) on the pixels mapped to its [−1, 1]: per digit and overall the fraction judged as requested,
+        /// with the binomial standard error √(p(1−p)/n). Grid: one row per requested digit, its first (at most 10) samples.
+        /// </summary>
+        public static ConditionalVaeRun ConditionalVae(VaeLikelihood likelihood, int latent, int hidden, int steps, int[] digits, int perDigit, int judgeSteps,
+            long seed, string? checkpoint, bool resume, string judgePath, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            if (digits is null || digits.Length == 0 || digits.Any(d => d < 0 || d > 9))
+                throw new ArgumentException("ConditionalVae: the requested digits must be a non-empty list in 0…9.", nameof(digits));
+            if (perDigit < 1) throw new ArgumentException("ConditionalVae: samples per digit must be ≥ 1, got " + perDigit + ".", nameof(perDigit));
+            var clock = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            var images = Digits.Images(likelihood == VaeLikelihood.Bernoulli ? PixelScale.Binary : PixelScale.UnitInterval);
+            var labels = Digits.Labels();
+            var train = images.narrow(0, 0, 1500);
+            var trainY = labels.narrow(0, 0, 1500);
+            var test = images.narrow(0, 1500, Digits.Count - 1500);
+            var testY = labels.narrow(0, 1500, Digits.Count - 1500);
+            var vae = new Vae(Digits.Pixels, latent, hidden, likelihood, new Generator((ulong)seed), classes: 10);
+            var result = Trainer.Train(vae, new LabelledTensorDataStream(train, trainY, 128, seed), (x, y, g) => vae.Loss(x, g, y),
+                new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 500, Resume = resume, Progress = progress, Cancellation = cancellation });
+            var (judge, judgeAccuracy, judgeTrained, judgeCancelled) = result.Cancelled
+                ? ((TimeClassifier?)null, (double?)null, false, true)
+                : CleanDigitJudge(judgeSteps, seed, judgePath, progress, cancellation);
+            using var noGrad = no_grad();
+            var gen = new Generator((ulong)seed + 7);
+            var (trainElbo, _, _) = vae.Elbo(train, gen, samples: 20, labels: trainY);
+            var (elbo, reconstruction, kl) = vae.Elbo(test, gen, samples: 200, labels: testY);
+            var requested = tensor(digits.Select(d => (long)d).ToArray()).repeat_interleave(perDigit);
+            var samples = vae.SampleMeans(requested, new Generator((ulong)seed + 11));
+            var pixels = likelihood == VaeLikelihood.Bernoulli ? samples : samples.Clamp(0, 1);
+            var perDigitResults = new DigitAccuracy[digits.Length];
+            double? overall = null;
+            if (judge != null)
+            {
+                var hits = JudgeDigits(judge, pixels).eq(requested).to_type(ScalarType.Float64);
+                var byDigit = hits.reshape(digits.Length, perDigit).mean(new long[] { 1 });
+                for (int i = 0; i < digits.Length; i++)
+                {
+                    double p = byDigit[i].ToDoubleValue();
+                    perDigitResults[i] = new DigitAccuracy(digits[i], perDigit, p, System.Math.Sqrt(p * (1 - p) / perDigit));
+                }
+                overall = hits.mean().ToDoubleValue();
+            }
+            else for (int i = 0; i < digits.Length; i++) perDigitResults[i] = new DigitAccuracy(digits[i], perDigit, null, null);
+            long total = (long)digits.Length * perDigit;
+            int columns = System.Math.Min(perDigit, 10);
+            var grid = pixels.reshape(digits.Length, perDigit, Digits.Pixels).narrow(1, 0, columns).reshape(digits.Length * columns, Digits.Pixels);
+            return new ConditionalVaeRun(likelihood.ToString().ToLowerInvariant(), latent, hidden, result.Steps, trainElbo.mean().ToDoubleValue(), elbo.mean().ToDoubleValue(),
+                reconstruction.mean().ToDoubleValue(), kl.mean().ToDoubleValue(), perDigitResults, overall, overall is double q ? System.Math.Sqrt(q * (1 - q) / total) : null,
+                judgeAccuracy, judgeTrained, clock.Elapsed.TotalSeconds, Rows(grid), columns, result.Cancelled || judgeCancelled);
         }
 
         /// <summary>

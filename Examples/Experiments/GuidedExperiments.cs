@@ -68,7 +68,7 @@ namespace Dsl.Examples.Experiments
             var schedule = DdpmExperiments.Schedule(config.Schedule, config.T) ?? throw new ArgumentException("unknown schedule '" + config.Schedule + "'; valid: linear, cosine.");
             var denoiser = new DigitUNet(config.Channels, classes: 10, tag: config.Tag, generator: new Generator((ulong)seed + 101));
             var classifier = new TimeClassifier(64, 10, config.ClassifierWidth, tag: "noisy," + config.Tag, generator: new Generator((ulong)seed + 202));
-            var judge = new TimeClassifier(64, 10, config.ClassifierWidth, tag: "clean", generator: new Generator((ulong)seed + 303));
+            var judge = NewJudge(config.ClassifierWidth, seed);
             var settings = JsonSerializer.Serialize(config);
             var (trainX, trainY, testX, testY) = Split();
             try
@@ -102,9 +102,7 @@ namespace Dsl.Examples.Experiments
                     }
                     if (!cancelled)
                     {
-                        var clean = Trainer.Train(judge, new LabelledTensorDataStream(trainX, trainY, 128, seed + 2),
-                            (x, y, g) => Guidance.ClassifierLoss(null, judge, x, y, g),
-                            Options(System.Math.Max(1, config.ClassifierSteps / 2), 2e-3, 0.99, seed + 2, JudgePath(checkpoint), settings, progress, cancellation));
+                        var clean = TrainJudge(judge, trainX, trainY, JudgeSteps(config.ClassifierSteps), seed, JudgePath(checkpoint), settings, progress, cancellation);
                         cancelled = clean.Cancelled;
                     }
                     if (!cancelled)
@@ -116,6 +114,51 @@ namespace Dsl.Examples.Experiments
                 double judgeAccuracy = Guidance.Accuracy(judge, testX, testY);
                 double classifierAccuracy = Guidance.Accuracy(classifier, testX, testY, schedule.Times[0]);
                 return new GuidedModels(config, schedule, denoiser, classifier, judge, judgeAccuracy, classifierAccuracy, clock.Elapsed.TotalSeconds, trained, cancelled);
+            }
+            finally
+            {
+                trainX.Dispose(); trainY.Dispose(); testX.Dispose(); testY.Dispose();
+            }
+        }
+
+        /// <summary>The clean judge's Adam steps for a noisy classifier of <paramref name="classifierSteps"/> steps: half, at least 1.</summary>
+        public static int JudgeSteps(int classifierSteps) => System.Math.Max(1, classifierSteps / 2);
+
+        /// <summary>The independent clean judge, untrained: TimeClassifier(64, 10, width, tag "clean"), weights from seed + 303.</summary>
+        public static TimeClassifier NewJudge(int width, long seed) => new TimeClassifier(64, 10, width, tag: "clean", generator: new Generator((ulong)seed + 303));
+
+        /// <summary>
+        /// The judge's training: an ordinary classifier on clean images in [−1, 1] at τ = 0 (<see cref="Guidance.ClassifierLoss"/> with no
+        /// schedule), batches of 128 (stream seed + 2), Adam 2·10⁻³, EMA 0.99, checkpoints at <paramref name="path"/>.
+        /// </summary>
+        public static TrainingResult TrainJudge(TimeClassifier judge, Tensor trainX, Tensor trainY, int steps, long seed, string path, string settings,
+            IProgress<TrainingProgress>? progress, CancellationToken cancellation) =>
+            Trainer.Train(judge, new LabelledTensorDataStream(trainX, trainY, 128, seed + 2), (x, y, g) => Guidance.ClassifierLoss(null, judge, x, y, g),
+                Options(steps, 2e-3, 0.99, seed + 2, path, settings, progress, cancellation));
+
+        /// <summary>
+        /// The clean judge alone, trained or loaded exactly as `dsl guided` trains its judge (<see cref="NewJudge"/>, <see cref="TrainJudge"/>
+        /// on <see cref="Split"/>'s 1500 training images) for the runs that judge other generators: loaded from <paramref name="path"/> when a
+        /// judge of these settings was saved there, else trained (to path.part, renamed when complete, so a cancelled run leaves no judge
+        /// behind). Returns the judge, its accuracy on the 297 held-out digits, whether it was trained and whether training was cancelled.
+        /// </summary>
+        public static (TimeClassifier Judge, double TestAccuracy, bool Trained, bool Cancelled) JudgeOnly(int width, int steps, long seed, string path,
+            IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            var judge = NewJudge(width, seed);
+            var settings = JsonSerializer.Serialize(new { judge = "clean", data = "digits", width, steps, seed });
+            var (trainX, trainY, testX, testY) = Split();
+            try
+            {
+                bool trained = false, cancelled = false;
+                if (File.Exists(path)) LoadWeights(path, judge, settings);
+                else
+                {
+                    trained = true;
+                    cancelled = TrainJudge(judge, trainX, trainY, steps, seed, path + ".part", settings, progress, cancellation).Cancelled;
+                    if (!cancelled) File.Move(path + ".part", path, overwrite: true);
+                }
+                return (judge, Guidance.Accuracy(judge, testX, testY), trained, cancelled);
             }
             finally
             {

@@ -36,6 +36,37 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Conditional_vae_reports_the_judged_accuracy_per_digit_with_its_standard_error_the_test_ELBO_and_a_grid()
+        {
+            var r = RunJson("vae", "--conditional", "--steps", "30", "--hidden", "16", "--latent", "4", "--samples", "5", "--judge-steps", "5");
+            Assert.True(r.GetProperty("conditional").GetBoolean());
+            Assert.Equal(30, r.GetProperty("steps").GetInt64());
+            var digits = r.GetProperty("digits");
+            Assert.Equal(Enumerable.Range(0, 10), digits.EnumerateArray().Select(d => d.GetProperty("digit").GetInt32()));
+            double sum = 0;
+            foreach (var d in digits.EnumerateArray())
+            {
+                double p = d.GetProperty("accuracy").GetDouble();
+                Assert.True(p is >= 0 and <= 1 && System.Math.Abs(p * 5 - System.Math.Round(p * 5)) < 1e-9, "a fraction of 5 samples: " + p);
+                Assert.Equal(System.Math.Sqrt(p * (1 - p) / 5), d.GetProperty("standard_error").GetDouble(), 12);
+                sum += p;
+            }
+            double overall = r.GetProperty("accuracy").GetDouble();
+            Assert.Equal(sum / 10, overall, 12);
+            Assert.Equal(System.Math.Sqrt(overall * (1 - overall) / 50), r.GetProperty("accuracy_standard_error").GetDouble(), 12);
+            Assert.Equal(r.GetProperty("test_reconstruction").GetDouble() - r.GetProperty("test_kl").GetDouble(), r.GetProperty("test_elbo").GetDouble(), 3);
+            Assert.True(r.GetProperty("test_kl").GetDouble() >= 0);
+            Assert.True(r.GetProperty("judge_test_accuracy").GetDouble() is >= 0 and <= 1);
+            Assert.True(File.Exists(r.GetProperty("samples_png").GetString()));
+
+            // One requested digit; the judge of the same seed and steps is loaded, not retrained.
+            var one = RunJson("vae", "--conditional", "--digit", "3", "--steps", "5", "--hidden", "16", "--latent", "4", "--samples", "4", "--judge-steps", "5");
+            Assert.Equal(3, one.GetProperty("digits").EnumerateArray().Single().GetProperty("digit").GetInt32());
+            Assert.False(one.GetProperty("judge_trained").GetBoolean());
+            Assert.Equal(r.GetProperty("judge_test_accuracy").GetDouble(), one.GetProperty("judge_test_accuracy").GetDouble(), 12);
+        }
+
+        [Fact]
         public void Gan_and_cnf_report_their_figures()
         {
             var gan = RunJson("gan", "--steps", "40", "--loss", "minimax");

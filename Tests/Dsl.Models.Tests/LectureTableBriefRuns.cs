@@ -131,6 +131,10 @@ namespace Dsl.Models.Tests
             ["dsl vae --likelihood bernoulli"] = new(new[] { "--steps", "2", "--hidden", "16" }, "test_elbo",
                 j => Within(j.Num("test_elbo"), j.Num("test_reconstruction") - j.Num("test_kl"), 1e-3)
                      && j.GetProperty("test_iwae")[2].Num("bound") >= j.GetProperty("test_iwae")[0].Num("bound"), "ELBO = reconstruction − KL, and IWAE₁₀₀ ≥ IWAE₁"),
+            ["dsl vae --conditional"] = new(new[] { "--steps", "2", "--hidden", "16", "--samples", "4", "--judge-steps", "2" }, "accuracy",
+                j => Within(j.Num("test_elbo"), j.Num("test_reconstruction") - j.Num("test_kl"), 1e-3) && j.GetProperty("digits").GetArrayLength() == 10
+                     && Within(j.Num("accuracy_standard_error"), Math.Sqrt(j.Num("accuracy") * (1 - j.Num("accuracy")) / 40), 1e-12),
+                "the conditional ELBO = reconstruction − KL; all ten digits are drawn and judged, the accuracy with its binomial SE √(p(1−p)/n)"),
             ["dsl gan --data eight-gaussians"] = new(new[] { "--steps", "200" }, "mmd2",
                 j => j.Num("mmd2") < 0.5 * j.Num("mmd2_before"), "200 alternating steps halve the generator's MMD² to the data"),
             ["dsl planar-flow --target banana"] = new(new[] { "--layers", "4", "--steps", "2" }, "kl",
