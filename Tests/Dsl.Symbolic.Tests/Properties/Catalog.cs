@@ -228,7 +228,7 @@ namespace Dsl.Symbolic.Tests.Properties
             }));
             specs.Add(new OpSpec(Op.Inverse, true, true, false, new[]
             {
-                new Form(VD, new[] { VD, VD }, any2, a => E(Op.MatVec, VD, E(Op.Inverse, new[] { "D", "D" }, Conditioned(a[0])), a[1]), 12),
+                new Form(VD, new[] { VD, VD }, any2, a => E(Op.MatVec, VD, E(Op.Inverse, new[] { "D", "D" }, Conditioned(a[0])), a[1]), 48),
             }));
             specs.Add(new OpSpec(Op.Solve, true, true, true, new[]
             {
