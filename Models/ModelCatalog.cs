@@ -88,7 +88,8 @@ namespace Dsl.Models
 
         /// <summary>
         /// Models of docs/beyond-the-lectures.md that the catalog-wide numeric tests do not draw random inputs for (x on the
-        /// positive half-line or the simplex, or of size 2·D, or piecewise with [Subgradient] joins): listed by <c>dsl models</c>; their own tests check them.
+        /// positive half-line or the simplex, or of size 2·D, or piecewise with [Subgradient] joins, or a covariance matrix that must be
+        /// symmetric positive definite and that no fused kernel covers): listed by <c>dsl models</c>; their own tests check them.
         /// </summary>
         public static IReadOnlyList<(string Name, ModelInfo Info)> Beyond { get; } = new[]
         {
@@ -98,6 +99,7 @@ namespace Dsl.Models
             ("DirichletDensity", DirichletDensity.Info),
             ("HuberLocation", HuberLocation.Info),
             ("SoftBoxGaussian", SoftBoxGaussian.Info),
+            ("CovarianceGaussian", CovarianceGaussian.Info),
         };
 
         /// <summary>

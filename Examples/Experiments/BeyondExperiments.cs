@@ -19,7 +19,7 @@ namespace Dsl.Examples.Experiments
     public static class BeyondExperiments
     {
         /// <summary>The cases `dsl beyond --case` runs.</summary>
-        public static readonly string[] Cases = { "posterior", "conditional-gaussian", "time-energy", "classifier-guidance" };
+        public static readonly string[] Cases = { "posterior", "conditional-gaussian", "time-energy", "classifier-guidance", "covariance-gaussian" };
 
         private static Tensor P(ParameterModule model, string name) => model.named_parameters().First(np => np.name == name).parameter.detach();
 
@@ -86,6 +86,56 @@ namespace Dsl.Examples.Experiments
                 logProb = System.Math.Max(logProb, RelErr(m.LogProb(x, y), closedLogProb));
             }
             return new ClosedFormErrors(models, score, divergence, logProb);
+        }
+
+        /// <summary>The covariance Gaussian's errors against closed forms and against the quadrature of exp(−E).</summary>
+        public sealed record CovarianceErrors(int Models, double MaxScoreError, double MaxDivergenceError, double MaxLogZError, double MaxPrecisionLogZError, double LogZ, double QuadratureLogZ);
+
+        /// <summary>
+        /// CovarianceGaussian (E = ½ dᵀ Solve(Σ, d), log Z = ½D log 2π + ½ LogDet(Σ)) over x ∈ ℝ², float64, a random symmetric positive
+        /// definite Σ = LLᵀ + ½I per model: the generated score against the closed form −½(Σ⁻¹ + Σ⁻ᵀ)(x − μ), the divergence against
+        /// −tr Σ⁻¹, and log Z (read from the generated LogProb as −log p − E) against log ∫ exp(−E) dx by the trapezoidal rule on an
+        /// 801 × 801 grid over μ ± 12 σ_max (exponentially accurate for a Gaussian, so an independent truth); the same log Z for
+        /// FullCovarianceGaussian with P = Σ⁻¹ (log Z = ½D log 2π − ½ LogDet(P)).
+        /// </summary>
+        public static CovarianceErrors CovarianceGaussianCheck(long seed, int models = 4)
+        {
+            double score = 0, divergence = 0, logZError = 0, precisionError = 0, lastLogZ = 0, lastQuadrature = 0;
+            for (int k = 0; k < models; k++)
+            {
+                using var scope = NewDisposeScope();
+                var g = new Generator((ulong)(seed * 1000 + k));
+                var l = empty(2, 2, dtype: ScalarType.Float64).normal_(0, 0.7, generator: g);
+                var sigma = ScalarOps.Add(l.matmul(l.t()), eye(2, dtype: ScalarType.Float64).Mul(0.5));
+                var mu = empty(2, dtype: ScalarType.Float64).normal_(0, 1, generator: g);
+                var m = new CovarianceGaussian(D: 2, generator: g);
+                m.to(ScalarType.Float64);
+                m.SetParameter("Mu", mu);
+                m.SetParameter("Sigma", sigma);
+                var x = empty(50, 2, dtype: ScalarType.Float64).normal_(0, 2, generator: g);
+                var inv = linalg.inv(sigma);
+                score = System.Math.Max(score, RelErr(m.ScoreNoGrad(x), (x - mu).matmul(inv.t()).neg()));
+                double trace = inv.trace().ToDoubleValue();
+                divergence = System.Math.Max(divergence, (m.ScoreDivergenceNoGrad(x).Add(trace)).abs().max().ToDoubleValue() / (1 + trace));
+
+                double sigmaMax = System.Math.Sqrt(linalg.eigvalsh(sigma).max().ToDoubleValue());
+                const int n = 801;
+                double half = 12 * sigmaMax, h = 2 * half / (n - 1);
+                var axis = linspace(-half, half, n, dtype: ScalarType.Float64);
+                var grid = stack(meshgrid(new[] { axis, axis }, indexing: "ij").Select(t => t.reshape(-1)).ToArray(), 1).Add(mu);
+                double Quadrature(IEnergyModel model) => model.EnergyNoGrad(grid).neg().logsumexp(0).ToDoubleValue() + 2 * System.Math.Log(h);
+                double LogZ(ILogProbModel model, IEnergyModel energy) => (model.LogProb(x).neg() - energy.EnergyNoGrad(x)).mean().ToDoubleValue();
+                lastLogZ = LogZ(m, m);
+                lastQuadrature = Quadrature(m);
+                logZError = System.Math.Max(logZError, System.Math.Abs(lastLogZ - lastQuadrature));
+
+                var p = new FullCovarianceGaussian(D: 2, generator: g);
+                p.to(ScalarType.Float64);
+                p.SetParameter("Mu", mu);
+                p.SetParameter("P", inv);
+                precisionError = System.Math.Max(precisionError, System.Math.Abs(LogZ(p, p) - Quadrature(p)));
+            }
+            return new CovarianceErrors(models, score, divergence, logZError, precisionError, lastLogZ, lastQuadrature);
         }
 
         /// <summary>A sample moment against its exact value, with the standard error from the sample size.</summary>

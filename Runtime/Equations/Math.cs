@@ -224,6 +224,36 @@ namespace Dsl
         /// <summary>Mᵀ.</summary>
         public static Mat Transpose(Mat m) => new Mat(m.Tensor.transpose(-2, -1));
 
+        /// <summary>
+        /// log |det A| of a square Mat[D,D]: torch.linalg.slogdet's logabsdet. The log of the absolute determinant, because a change of
+        /// variables needs log|det ∂f/∂z| whatever the sign of det; for a symmetric positive definite A it is log det A.
+        /// d log|det A| = tr(A⁻¹ dA).
+        /// </summary>
+        public static Scalar LogDet(Mat a) => new Scalar(ScalarOps.LogAbsDet(RequireSquare(a, "LogDet")));
+
+        /// <summary>A⁻¹ of a square Mat[D,D] (torch.linalg.inv). dA⁻¹ = −A⁻¹ dA A⁻¹. To apply it to a Vec, write Solve(A, b).</summary>
+        public static Mat Inverse(Mat a) => new Mat(RequireSquare(a, "Inverse").inverse());
+
+        /// <summary>A⁻¹ b for a square Mat[D,D] A and a Vec[D] b, by a linear solve (torch.linalg.solve; the inverse is never formed).</summary>
+        public static Vec Solve(Mat a, Vec b)
+        {
+            var at = RequireSquare(a, "Solve");
+            var bt = b.Tensor;
+            if (bt.shape[^1] != at.shape[^1])
+                throw new System.ArgumentException("Solve(A, b): b has " + bt.shape[^1] + " entries where A is " + at.shape[^1] + " × " + at.shape[^1] + ".");
+            if (at.dtype != bt.dtype || at.device.ToString() != bt.device.ToString())   // a constant (Eye, Mat.Of) meets x: x's dtype and device
+                at = at.to(bt.dtype, bt.device);
+            return new Vec(!a.Batched && b.Batched ? ScalarOps.SolveRows(at, bt) : ScalarOps.Solve(at, bt));
+        }
+
+        private static Tensor RequireSquare(Mat a, string function)
+        {
+            var t = a.Tensor;
+            if (t.shape[^1] != t.shape[^2])
+                throw new System.ArgumentException(function + " needs a square Mat, got " + t.shape[^2] + " × " + t.shape[^1] + ".");
+            return t;
+        }
+
         /// <summary>The number of entries of a Vec, as a Scalar (a dimension size inside an equation).</summary>
         public static Scalar Len(Vec v) => new Scalar(tensor((double)v.Tensor.shape[^1], dtype: v.Tensor.dtype, device: v.Tensor.device));
         /// <summary>The number of rows of a Mat, as a Scalar.</summary>

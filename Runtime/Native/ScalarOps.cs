@@ -209,6 +209,41 @@ namespace Dsl
             return a.logaddexp(zero);
         }
 
+        /// <summary>
+        /// log |det A| over the last two axes of a square A ([D, D] or a batch [N, D, D]): torch.linalg.slogdet's logabsdet, the sign
+        /// discarded (a change of variables needs log|det|). Differentiable: d log|det A| = tr(A⁻¹ dA).
+        /// </summary>
+        public static Tensor LogAbsDet(Tensor a)
+        {
+            var (sign, logAbsDet) = torch.linalg.slogdet(a);
+            sign.Dispose();
+            return logAbsDet;
+        }
+
+        /// <summary>
+        /// A⁻¹ b by torch.linalg.solve (no inverse formed) for a square A over the last two axes and b a vector over its last axis:
+        /// b is solved as a column, batch axes broadcast ([D, D] with [D]; [N, D, D] with [D] or [N, D]). For an unbatched A and a batch
+        /// of right-hand sides [N, D] use <see cref="SolveRows"/> (one factorisation for all N).
+        /// </summary>
+        public static Tensor Solve(Tensor a, Tensor b)
+        {
+            using var column = b.unsqueeze(-1);
+            using var solved = torch.linalg.solve(a, column);
+            return solved.squeeze(-1);
+        }
+
+        /// <summary>
+        /// The rows xₙ = A⁻¹ bₙ of an unbatched square A [D, D] and right-hand sides b [N, D]: torch.linalg.solve(A, bᵀ)ᵀ, one
+        /// factorisation of A for all N columns.
+        /// </summary>
+        public static Tensor SolveRows(Tensor a, Tensor b)
+        {
+            if (a.dim() != 2 || b.dim() != 2) throw new ArgumentException("ScalarOps.SolveRows: needs A [D, D] and b [N, D], got " + a.dim() + " and " + b.dim() + " axes.");
+            using var columns = b.transpose(-2, -1);
+            using var solved = torch.linalg.solve(a, columns);
+            return solved.transpose(-2, -1);
+        }
+
         /// <summary>leaky_relu(a) = max(a, slope·a) for 0 ≤ slope ≤ 1.</summary>
         public static Tensor LeakyRelu(Tensor a, double slope)
         {

@@ -9,7 +9,7 @@ namespace Dsl.Generators.Tests
     {
         public static TheoryData<string> ModelNames() => new TheoryData<string>
         {
-            "IsotropicGaussian", "FullCovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
+            "IsotropicGaussian", "FullCovarianceGaussian", "CovarianceGaussian", "Exponential", "GaussianMixture", "ProductOfStudentT", "MlpEnergy",
             "PerturbedGaussianMixture", "NoiseConditionalMlpEnergy", "BinaryRbm", "HopfieldNetwork", "ContinuousHopfieldNetwork", "IsingModel", "LatticeIsing",
             "SpinRbm", "GaussianBernoulliRbm", "FullyVisibleBoltzmannMachine", "AnisotropicIsing", "GammaDensity", "DirichletDensity",
             "LinearGaussianLikelihood", "GaussianPosterior", "MixtureTimesStudentT",

@@ -153,6 +153,12 @@ namespace Dsl.Generators.Diagnostics
             "The transform of '{0}' {1}; a Concat of two blocks is derived as an affine coupling only for Concat(z[..K], z[K..] * a(z[..K]) + b(z[..K])) or Concat(z[..K] * a(z[K..]) + b(z[K..]), z[K..]) with a and b reading only the copied block (RealNVP: a = Exp(S(z_A)))",
             DiagnosticSeverity.Error);
 
+        /// <summary>DSL0061: LogDet, Inverse or Solve of a matrix that is not square (or not a Mat), or Solve with a right-hand side that is not a Vec of A's size.</summary>
+        public static readonly DiagnosticDescriptor NotSquareMatrix = Make("DSL0061",
+            "LogDet, Inverse and Solve need a square matrix",
+            "In '{0}': {1}; write {2}",
+            DiagnosticSeverity.Error);
+
         /// <summary>DSL0022: a [KlDivergence] whose KL(q‖p) has no closed form by the Gaussian-expectation rule (or whose log-densities are mistyped).</summary>
         public static readonly DiagnosticDescriptor KlNotClosedForm = Make("DSL0022",
             "KL divergence not derivable in closed form",

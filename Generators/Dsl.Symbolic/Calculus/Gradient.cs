@@ -92,6 +92,25 @@ namespace Dsl.Symbolic.Calculus
                     yield return (n.A, g.MatMul(bar, g.Transpose(n.B)));
                     yield return (n.B, g.MatMul(g.Transpose(n.A), bar));
                     yield break;
+                case Op.LogDet:
+                    // d log|det A| = tr(A⁻¹ dA): Ā = ḡ A⁻ᵀ.
+                    yield return (n.A, g.Mul(bar, g.Transpose(g.Inverse(n.A))));
+                    yield break;
+                case Op.Inverse:
+                    {
+                        // B = A⁻¹, dB = −B dA B: Ā = −Bᵀ B̄ Bᵀ.
+                        var bt = g.Transpose(n);
+                        yield return (n.A, g.Neg(g.MatMul(g.MatMul(bt, bar), bt)));
+                        yield break;
+                    }
+                case Op.Solve:
+                    {
+                        // x = A⁻¹ b: b̄ = A⁻ᵀ x̄ (a solve with Aᵀ), Ā = −b̄ xᵀ.
+                        var bBar = g.Solve(g.Transpose(n.A), bar);
+                        yield return (n.B, bBar);
+                        if (n.A.DependsOnInput) yield return (n.A, g.Neg(g.Mul(g.Unsqueeze(bBar), n)));
+                        yield break;
+                    }
                 case Op.Transpose:
                     yield return (n.A, g.Transpose(bar));
                     yield break;

@@ -106,17 +106,19 @@ namespace Dsl.Symbolic.Calculus
                     }
                 case Op.MatVec:
                     {
-                        var w = n.A;
-                        var v = n.B;
-                        if (jets[w].Terms.Count > 0) throw new LaplacianUnsupportedException("a matrix–vector product whose matrix depends on x");
-                        var a = jets[v];
-                        var terms = a.Terms.Select(t =>
-                            t.IsDiag ? new Term(g.Const(1), g.Mul(w, t.Coef))                                // W diag(c)
-                            : t.Dense!.Shape.Rank == 1 ? new Term(g.MatVec(w, g.Fit(t.Coef, v.Shape.WithBatched(t.Coef.Shape.Batched))), t.Dense) // (W c) ⊗ g
-                            : new Term(g.Const(1), g.MatMul(g.Mul(w, t.Coef), t.Dense)));                  // W diag(c) G
-                        var lap = a.Lap.IsConstValue(0) ? (Node)g.Const(0) : g.MatVec(w, g.Fit(a.Lap, v.Shape.WithBatched(a.Lap.Shape.Batched)));
-                        return new Jet(Merge(g, terms), lap);
+                        if (jets[n.A].Terms.Count > 0) throw new LaplacianUnsupportedException("a matrix–vector product whose matrix depends on x");
+                        return LinearMap(g, n.A, n.B, jets[n.B]);
                     }
+                case Op.Solve:
+                    {
+                        // A⁻¹ b with A free of x is the linear map W = A⁻¹ applied to b: MatVec's rule with W = Inverse(A), which does not
+                        // depend on x and is computed once per call (Δ(A⁻¹b) = A⁻¹Δb). An x-dependent A has no rank-2 Jacobian here.
+                        if (jets[n.A].Terms.Count > 0) throw new LaplacianUnsupportedException("a Solve whose matrix depends on x");
+                        return LinearMap(g, g.Inverse(n.A), n.B, jets[n.B]);
+                    }
+                case Op.LogDet:
+                case Op.Inverse:
+                    throw new LaplacianUnsupportedException("the operation " + n.Op + " of a matrix that depends on x");
                 case Op.Broadcast:
                     {
                         var a = jets[n.A];
@@ -140,6 +142,17 @@ namespace Dsl.Symbolic.Calculus
                     if (Ops.OpTable.Get(n.Op).IsElementwiseUnary && Derivatives.HasRules(n.Op)) return Elementwise(g, n, jets[n.A], n.Shape);
                     throw new LaplacianUnsupportedException("the operation " + n.Op + " on an x-dependent value");
             }
+        }
+
+        /// <summary>W v for a W free of x: J = W Jᵥ term by term, Δ(Wv) = WΔv.</summary>
+        private static Jet LinearMap(Graph g, Node w, Node v, Jet a)
+        {
+            var terms = a.Terms.Select(t =>
+                t.IsDiag ? new Term(g.Const(1), g.Mul(w, t.Coef))                                // W diag(c)
+                : t.Dense!.Shape.Rank == 1 ? new Term(g.MatVec(w, g.Fit(t.Coef, v.Shape.WithBatched(t.Coef.Shape.Batched))), t.Dense) // (W c) ⊗ g
+                : new Term(g.Const(1), g.MatMul(g.Mul(w, t.Coef), t.Dense)));                  // W diag(c) G
+            var lap = a.Lap.IsConstValue(0) ? (Node)g.Const(0) : g.MatVec(w, g.Fit(a.Lap, v.Shape.WithBatched(a.Lap.Shape.Batched)));
+            return new Jet(Merge(g, terms), lap);
         }
 
         /// <summary>n = φ(u): J = φ'(u)·Jᵤ, Δn = φ''(u)‖Jᵤ‖² + φ'(u)Δu.</summary>

@@ -41,6 +41,8 @@ namespace Dsl.Symbolic.Calculus
                     return Plus(Of(n.A), Of(n.B));
                 case Op.Div:
                     return Of(n.B) == 0 ? Of(n.A) : NotPolynomial;
+                case Op.Solve:                                                  // A⁻¹ b: linear in b for an A free of x
+                    return Of(n.A) == 0 ? Of(n.B) : NotPolynomial;
                 case Op.Square:
                     return Plus(Of(n.A), Of(n.A));
                 case Op.Pow:
@@ -141,6 +143,14 @@ namespace Dsl.Symbolic.Calculus
                         var u = J(n.B);
                         if (u == null || !u.DiagonalOnly) return null;
                         return new Jacobian(g.Mul(g.Diagonal(n.A), u.Diagonal), false);
+                    }
+                case Op.Solve:
+                    {
+                        // (A⁻¹ u)ᵢ with ∂uₖ/∂xᵢ = dₖδₖᵢ: the diagonal is (A⁻¹)ᵢᵢ dᵢ.
+                        if (Reaches(n.A, x)) return null;
+                        var u = J(n.B);
+                        if (u == null || !u.DiagonalOnly) return null;
+                        return new Jacobian(g.Mul(g.Diagonal(g.Inverse(n.A)), u.Diagonal), false);
                     }
                 case Op.Neighbors:
                     {

@@ -46,6 +46,9 @@ namespace Dsl.Symbolic.Calculus
                 case Op.MatMul: return g.MatMul(A(), B());
                 case Op.Transpose: return g.Transpose(A());
                 case Op.Diagonal: return g.Diagonal(A());
+                case Op.LogDet: return g.LogDet(A());
+                case Op.Inverse: return g.Inverse(A());
+                case Op.Solve: return g.Solve(A(), B());
                 case Op.Unsqueeze: return g.Unsqueeze(A());
                 case Op.Broadcast: return g.Fit(A(), n.Shape);
                 case Op.Neighbors: return g.Neighbors(A(), B());

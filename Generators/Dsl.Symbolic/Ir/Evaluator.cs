@@ -148,6 +148,34 @@ namespace Dsl.Symbolic.Ir
                         int d = a.Dims[0];
                         return new DenseValue(new[] { d }, Enumerable.Range(0, d).Select(i => a.Data[i * d + i]).ToArray());
                     }
+                case Op.LogDet:
+                    {
+                        var a = v[n.A];
+                        var (lu, _, _) = Lu(a);
+                        int d = a.Dims[0];
+                        double sum = 0;
+                        for (int i = 0; i < d; i++) sum += System.Math.Log(System.Math.Abs(lu[i * d + i]));
+                        return DenseValue.Of(sum);
+                    }
+                case Op.Inverse:
+                    {
+                        var a = v[n.A];
+                        int d = a.Dims[0];
+                        var r = new double[d * d];
+                        for (int j = 0; j < d; j++)
+                        {
+                            var e = new double[d];
+                            e[j] = 1;
+                            var col = LuSolve(a, e);
+                            for (int i = 0; i < d; i++) r[i * d + j] = col[i];
+                        }
+                        return new DenseValue(new[] { d, d }, r);
+                    }
+                case Op.Solve:
+                    {
+                        var a = v[n.A];
+                        return new DenseValue(new[] { a.Dims[0] }, LuSolve(a, (double[])v[n.B].Data.Clone()));
+                    }
                 case Op.Unsqueeze:
                     {
                         var a = v[n.A];
@@ -165,6 +193,52 @@ namespace Dsl.Symbolic.Ir
                         return new DenseValue(a.Dims, a.Data.Select(e => Graph.Fold(n.Op, e, n.Value)).ToArray());
                     }
             }
+        }
+
+        /// <summary>PA = LU with partial pivoting of a square matrix: the packed factors (unit-lower L below the diagonal), the row permutation.</summary>
+        private static (double[] Lu, int[] Perm, int D) Lu(DenseValue a)
+        {
+            int d = a.Dims[0];
+            var lu = (double[])a.Data.Clone();
+            var perm = Enumerable.Range(0, d).ToArray();
+            for (int k = 0; k < d; k++)
+            {
+                int p = k;
+                for (int i = k + 1; i < d; i++) if (System.Math.Abs(lu[i * d + k]) > System.Math.Abs(lu[p * d + k])) p = i;
+                if (p != k)
+                {
+                    for (int j = 0; j < d; j++) { var t = lu[k * d + j]; lu[k * d + j] = lu[p * d + j]; lu[p * d + j] = t; }
+                    var tp = perm[k]; perm[k] = perm[p]; perm[p] = tp;
+                }
+                for (int i = k + 1; i < d; i++)
+                {
+                    double f = lu[i * d + k] / lu[k * d + k];
+                    lu[i * d + k] = f;
+                    for (int j = k + 1; j < d; j++) lu[i * d + j] -= f * lu[k * d + j];
+                }
+            }
+            return (lu, perm, d);
+        }
+
+        /// <summary>A⁻¹ b by the LU factors of A.</summary>
+        private static double[] LuSolve(DenseValue a, double[] b)
+        {
+            var (lu, perm, d) = Lu(a);
+            var y = new double[d];
+            for (int i = 0; i < d; i++)
+            {
+                double s = b[perm[i]];
+                for (int j = 0; j < i; j++) s -= lu[i * d + j] * y[j];
+                y[i] = s;
+            }
+            var x = new double[d];
+            for (int i = d - 1; i >= 0; i--)
+            {
+                double s = y[i];
+                for (int j = i + 1; j < d; j++) s -= lu[i * d + j] * x[j];
+                x[i] = s / lu[i * d + i];
+            }
+            return x;
         }
 
         private int Size(string symbol) => symbol == Shape.One ? 1 : sizes.TryGetValue(symbol, out var n) ? n : (int)SizeExpr.Evaluate(symbol, s => sizes[s]);

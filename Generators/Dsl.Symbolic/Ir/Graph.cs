@@ -389,6 +389,54 @@ namespace Dsl.Symbolic.Ir
             return Intern(Op.Diagonal, Shape.Of(a.Shape.Batched, a.Shape.Dims[0]), null, 0, new[] { a });
         }
 
+        /// <summary>True for the identity selector Eye(n) (offset 0, square).</summary>
+        private static bool IsIdentity(Node a) => a.Op == Op.Selector && a.Name == "0" && a.Shape.Dims[0] == a.Shape.Dims[1];
+
+        private static void RequireSquare(Node a, string function)
+        {
+            if (a.Shape.Rank != 2)
+                throw new ShapeException(function + " needs a square Mat[D,D], got " + a.Shape);
+            if (a.Shape.Dims[0] != a.Shape.Dims[1])
+                throw new ShapeException(function + " needs a square Mat (the same dimension on both axes), got " + a.Shape);
+        }
+
+        /// <summary>
+        /// log |det A| of a square Mat (slogdet's logabsdet, so a change of variables can use it whatever det A's sign).
+        /// log|det I| = 0, log|det Aᵀ| = log|det A|, log|det A⁻¹| = −log|det A|.
+        /// </summary>
+        public Node LogDet(Node a)
+        {
+            RequireSquare(a, "LogDet");
+            if (IsIdentity(a)) return Const(0);
+            if (a.Op == Op.Transpose) return LogDet(a.A);
+            if (a.Op == Op.Inverse) return Neg(LogDet(a.A));
+            return Intern(Op.LogDet, Shape.Of(a.Shape.Batched), null, 0, new[] { a });
+        }
+
+        /// <summary>A⁻¹ of a square Mat. I⁻¹ = I, (A⁻¹)⁻¹ = A.</summary>
+        public Node Inverse(Node a)
+        {
+            RequireSquare(a, "Inverse");
+            if (IsIdentity(a)) return a;
+            if (a.Op == Op.Inverse) return a.A;
+            return Intern(Op.Inverse, a.Shape, null, 0, new[] { a });
+        }
+
+        /// <summary>A⁻¹ b for a square Mat[D,D] A and a Vec[D] b (a Scalar b is broadcast to Vec[D]). Solve(I, b) = b, Solve(A, 0) = 0, Solve(A⁻¹, b) = A b.</summary>
+        public Node Solve(Node a, Node b)
+        {
+            RequireSquare(a, "Solve");
+            var n = a.Shape.Dims[0];
+            if (b.Shape.Rank == 0) b = Broadcast(b, Shape.Of(b.Shape.Batched, n));
+            if (b.Shape.Rank != 1 || b.Shape.Last != n)
+                throw new ShapeException("Solve(A, b) needs b to be a Vec of A's size " + n + ", got " + a.Shape + " and " + b.Shape);
+            var shape = Shape.Of(a.Shape.Batched || b.Shape.Batched, n);
+            if (b.IsConstValue(0)) return Fit(Const(0), shape);
+            if (IsIdentity(a)) return Fit(b, shape);
+            if (a.Op == Op.Inverse) return MatVec(a.A, b);
+            return Intern(Op.Solve, shape, null, 0, new[] { a, b });
+        }
+
         /// <summary>Adds a trailing singleton axis (a Vec[K] as the column Mat[K,1]).</summary>
         public Node Unsqueeze(Node a)
         {

@@ -105,6 +105,12 @@ namespace Dsl.Symbolic.Ir
         Transpose,
         /// <summary>The diagonal of a square Mat.</summary>
         Diagonal,
+        /// <summary>log |det A| of a square Mat[D,D] (slogdet's logabsdet): a Scalar. d log|det A| = tr(A⁻¹ dA).</summary>
+        LogDet,
+        /// <summary>A⁻¹ of a square Mat[D,D]. dA⁻¹ = −A⁻¹ dA A⁻¹.</summary>
+        Inverse,
+        /// <summary>A⁻¹ b: Mat[D,D] × Vec[D] → Vec[D], by a linear solve (the inverse is never formed at run time).</summary>
+        Solve,
 
         // Shape
         /// <summary>Adds a trailing singleton axis.</summary>

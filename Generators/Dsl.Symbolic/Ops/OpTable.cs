@@ -53,6 +53,8 @@ namespace Dsl.Symbolic.Ops
         Transpose,
         /// <summary>Mat[D,D] → Vec[D].</summary>
         Diagonal,
+        /// <summary>Mat[D,D] → Scalar (a determinant).</summary>
+        Determinant,
         /// <summary>A trailing singleton axis added.</summary>
         AppendOne,
         /// <summary>Stored in the node.</summary>
@@ -386,6 +388,14 @@ namespace Dsl.Symbolic.Ops
             Structural(Op.MatMul, null, 2, OpKind.LinearAlgebra, ShapeRule.MatMul, "{a}.matmul({b})", "{a}.matmul({b})");
             Structural(Op.Transpose, "Transpose", 1, OpKind.LinearAlgebra, ShapeRule.Transpose, "{a}.transpose(-2, -1)", "{a}.transpose(-2, -1)");
             Structural(Op.Diagonal, null, 1, OpKind.LinearAlgebra, ShapeRule.Diagonal, "{a}.diagonal(0, -2, -1)", "{a}.diagonal(0, -2, -1)");
+            // Dense linear algebra of a square matrix (batched or not): torch.linalg's slogdet (its logabsdet), inv and solve. Their
+            // calculus is in Calculus/ (Gradient: Ā = ḡ A⁻ᵀ, −Bᵀ B̄ Bᵀ, and b̄ = Solve(Aᵀ, x̄), Ā = −b̄ xᵀ; Laplacian: Solve with an
+            // x-free A is the linear map A⁻¹, the others refuse an x-dependent matrix). No fused or TorchScript spelling: a method
+            // using them runs on torch ops, with the reason in the plan. Solve's torch-op form depends on which operands are batched
+            // (TensorCodeEmitter.SolveText), so it has no template here.
+            Structural(Op.LogDet, "LogDet", 1, OpKind.LinearAlgebra, ShapeRule.Determinant, "{Ops}LogAbsDet({a})");
+            Structural(Op.Inverse, "Inverse", 1, OpKind.LinearAlgebra, ShapeRule.SameAsOperand, "{a}.inverse()");
+            Structural(Op.Solve, "Solve", 2, OpKind.LinearAlgebra, ShapeRule.MatVec);
 
             // Shape
             Structural(Op.Unsqueeze, null, 1, OpKind.Shape, ShapeRule.AppendOne, "{a}.unsqueeze(-1)", "{a}.unsqueeze(-1)");

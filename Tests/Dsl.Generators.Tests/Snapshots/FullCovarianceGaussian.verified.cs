@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class FullCovarianceGaussian : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel
+    partial class FullCovarianceGaussian : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ICounterNoiseStepModel, global::Dsl.IScoreDivergenceModel, global::Dsl.ILogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
@@ -13,7 +13,7 @@ namespace Dsl.Models
             "{ var d = x - Mu; return 0.5 * Dot(d, P * d); }",
             new string[] { "D" },
             new string[] { "Mu: Vec[D]", "P: Mat[D,D]" },
-            new string[] { "Energy", "Score", "EnergyAndScore", "ScoreDivergence" },
+            new string[] { "Energy", "Score", "EnergyAndScore", "ScoreDivergence", "LogProb" },
             System.Array.Empty<string>());
 
         private readonly long size_D;
@@ -696,6 +696,27 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x) =>
             torchScript.Invoke("score_divergence", x, Param("P"));
+
+        /// <summary>log p(x) = −E(x) − log Z with log Z = 0.5 * Len(Mu) * Log(2 * PI) - 0.5 * LogDet(P); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
+        /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>
+        public global::TorchSharp.torch.Tensor LogProb(global::TorchSharp.torch.Tensor x)
+        {
+            CheckInput(x, "LogProb");
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var p_Mu = Param("Mu");
+            var p_P = Param("P");
+            var t0 = x - p_Mu;
+            var t1 = t0.matmul(p_P.transpose(-2, -1));
+            var t2 = t0 * t1;
+            var t3 = t2.sum(-1);
+            var t4 = global::Dsl.ScalarOps.Mul(t3, 0.5);
+            var t5 = global::Dsl.ScalarOps.LogAbsDet(p_P);
+            var t6 = global::Dsl.ScalarOps.Mul(t5, 0.5);
+            var t7 = global::Dsl.ScalarOps.RSub((0.9189385332046727 * (double)size_D), t6);
+            var t8 = global::Dsl.ScalarOps.Add(t4, t7);
+            var t9 = t8.neg();
+            return t9.MoveToOuterDisposeScope();
+        }
 
         /// <summary>
         /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per

@@ -125,6 +125,10 @@ namespace Dsl.Models.Tests
                 IrOp.Unsqueeze, IrOp.Broadcast, IrOp.Neighbors, IrOp.Roll,
                 IrOp.Selector,   // slices, Concat, Eye, Block: checked against autograd and closed forms in Structured/StructuredStateTests
                 IrOp.WhereGt,    // the select behind Max, Min and Where: SelectConformanceTests, on every backend
+                // Dense linear algebra (torch ops only: the planner refuses the fused and TorchScript backends with the reason): value,
+                // score, divergence and parameter gradients against autograd and closed forms in LinearAlgebra/LinearAlgebraTests, and in the
+                // random-DAG properties of Dsl.Symbolic.Tests (Catalog: well-conditioned I + Q ⊙ tanh(v)).
+                IrOp.LogDet, IrOp.Inverse, IrOp.Solve,
             };
             foreach (var info in OpTable.All)
             {

@@ -67,6 +67,18 @@ namespace Dsl.Symbolic.Tests.Properties
         public static readonly string[] VK = { "K" };
         public static readonly string[] MKD = { "K", "D" };
 
+        /// <summary>The fixed non-symmetric Mat[D,D] Q (entries 0.15·sin(1 + 3i + 7j) ∈ [−0.15, 0.15]) of the well-conditioned matrices LogDet, Inverse and Solve are drawn on.</summary>
+        public const string FixedMatrix = "Q";
+
+        /// <summary>The value of <see cref="FixedMatrix"/>.</summary>
+        public static DenseValue FixedMatrixValue()
+        {
+            int d = Sizes["D"];
+            var v = new double[d * d];
+            for (int i = 0; i < d; i++) for (int j = 0; j < d; j++) v[i * d + j] = 0.15 * Math.Sin(1 + 3 * i + 7 * j);
+            return new DenseValue(new[] { d, d }, v);
+        }
+
         /// <summary>The shapes a subexpression is requested in.</summary>
         public static readonly string[][] MainShapes = { S, VD, VK, MKD };
 
@@ -200,6 +212,27 @@ namespace Dsl.Symbolic.Tests.Properties
             specs.Add(new OpSpec(Op.Diagonal, true, false, false, new[]
             {
                 new Form(VK, new[] { MKD, MKD }, any2, a => E(Op.Diagonal, VK, E(Op.MatMul, new[] { "K", "K" }, a[0], E(Op.Transpose, new[] { "D", "K" }, a[1]))), 24),
+            }));
+
+            // Dense linear algebra of a square matrix. Its domain is a well-conditioned, non-symmetric Mat[D,D] built from a Vec[D] operand
+            // v (x itself, often): A(v) = I + Q ⊙ tanh(v), Aᵢⱼ = δᵢⱼ + Qᵢⱼ tanh(vⱼ), with Q the fixed non-symmetric parameter of entries in
+            // [−0.15, 0.15] (FixedMatrix), so ‖A − I‖₂ ≤ ‖A − I‖_F < 0.15·D = 0.6 and A's singular values lie in (0.4, 1.6); a missing
+            // transpose in an adjoint shows. The gradient covers an x-dependent A (Ā = ḡA⁻ᵀ, −Bᵀ B̄ Bᵀ, −b̄xᵀ); the Laplacian covers Solve
+            // with an x-free A (the linear map A⁻¹) and refuses the rest (LaplacianUnsupportedException).
+            static Expr Conditioned(Expr v) =>
+                E(Op.Add, new[] { "D", "D" }, new Expr(Op.Selector, new[] { "D", "D" }, Array.Empty<Expr>(), name: "0"),
+                    E(Op.Mul, new[] { "D", "D" }, E(Op.Tanh, VD, v), new Expr(Op.Param, new[] { "D", "D" }, Array.Empty<Expr>(), name: FixedMatrix)));
+            specs.Add(new OpSpec(Op.LogDet, true, true, false, new[]
+            {
+                new Form(S, new[] { VD }, any1, a => E(Op.LogDet, S, Conditioned(a[0])), 12),
+            }));
+            specs.Add(new OpSpec(Op.Inverse, true, true, false, new[]
+            {
+                new Form(VD, new[] { VD, VD }, any2, a => E(Op.MatVec, VD, E(Op.Inverse, new[] { "D", "D" }, Conditioned(a[0])), a[1]), 48),
+            }));
+            specs.Add(new OpSpec(Op.Solve, true, true, true, new[]
+            {
+                new Form(VD, new[] { VD, VD }, any2, a => E(Op.Solve, VD, Conditioned(a[0]), a[1]), 12) { XFreeForLaplacian = new[] { 0 } },
             }));
 
             // Shape.

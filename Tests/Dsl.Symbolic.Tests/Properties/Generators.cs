@@ -161,7 +161,7 @@ namespace Dsl.Symbolic.Tests.Properties
             var named = Catalog.Parameters.Select(p => (p.Name, Gen: Values(p.Dims, -1, 1)))
                 .Concat(Catalog.MainShapes.Select(d => (Name: PositiveName(d), Gen: Values(d, 0.5, 1.5))))
                 .ToArray();
-            Gen<Dictionary<string, DenseValue>> parameters = Gen.Const(() => new Dictionary<string, DenseValue>());
+            Gen<Dictionary<string, DenseValue>> parameters = Gen.Const(() => new Dictionary<string, DenseValue> { [Catalog.FixedMatrix] = Catalog.FixedMatrixValue() });
             foreach (var (name, gen) in named)
                 parameters = parameters.SelectMany(d => gen.Select(v => new Dictionary<string, DenseValue>(d) { [name] = v }));
             return from p in parameters

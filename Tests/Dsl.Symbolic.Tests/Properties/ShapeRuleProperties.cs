@@ -38,6 +38,7 @@ namespace Dsl.Symbolic.Tests.Properties
                 case ShapeRule.MatMul: return (batched, new[] { a!.Dims[0], b!.Dims[1] });
                 case ShapeRule.Transpose: return (a!.Batched, new[] { a.Dims[1], a.Dims[0] });
                 case ShapeRule.Diagonal: return (a!.Batched, new[] { a.Dims[0] });
+                case ShapeRule.Determinant: return (a!.Batched, Array.Empty<string>());
                 case ShapeRule.AppendOne: return (a!.Batched, a.Dims.Concat(new[] { Shape.One }).ToArray());
                 default: throw new ArgumentOutOfRangeException(nameof(n), OpTable.Get(n.Op).Shape, "a shape rule this test does not know");
             }

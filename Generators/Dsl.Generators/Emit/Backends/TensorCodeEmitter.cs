@@ -148,6 +148,10 @@ namespace Dsl.Generators.Emit
                 case Op.Mul: return Binary(n, "*");
                 case Op.Div: return Binary(n, "/");
                 case Op.MatVec: return MatVec(n);
+                case Op.Solve:
+                    // A⁻¹ b by torch.linalg.solve: an unbatched A against a batch of right-hand sides [N, D] as one solve with N columns
+                    // (SolveRows), otherwise b as a column with the batch axes broadcast (Solve).
+                    return Ops + (!n.A.Shape.Batched && n.B.Shape.Batched ? "SolveRows(" : "Solve(") + names[n.A] + ", " + names[n.B] + ")";
                 case Op.WhereGt:
                     // l > r ? a : b: torch.where(l.gt(r), a, b), a host operand as a 0-dim tensor of x's dtype and device.
                     return Ops + "WhereGt(" + string.Join(", ", n.Args.Select(a => IsHost(a)

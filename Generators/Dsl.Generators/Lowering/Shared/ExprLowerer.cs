@@ -299,6 +299,15 @@ namespace Dsl.Generators.Lowering
                     Arity(e, a, 2);
                     return g.MatVec(a[0], a[1]);
                 case "Transpose": return g.Transpose(One(e, a));
+                case "LogDet": return g.LogDet(SquareMatrix(e, One(e, a), "LogDet(A)"));
+                case "Inverse": return g.Inverse(SquareMatrix(e, One(e, a), "Inverse(A)"));
+                case "Solve":
+                    Arity(e, a, 2);
+                    SquareMatrix(e, a[0], "Solve(A, b)");
+                    if (a[1].Shape.Rank != 1 || a[1].Shape.Last != a[0].Shape.Dims[0])
+                        throw Error(DiagnosticDescriptors.NotSquareMatrix, e, modelName, "Solve(A, b) needs b to be a Vec of A's size " + a[0].Shape.Dims[0] + ", but A is " + a[0].Shape + " and b is " + a[1].Shape,
+                            "Solve(A, v) with v a Vec[" + a[0].Shape.Dims[0] + "] (one right-hand side per sample), or Inverse(A) for the matrix A⁻¹ itself");
+                    return g.Solve(a[0], a[1]);
                 case "LatticeNeighbours":
                     Arity(e, a, 2);
                     if (!HostValues.IsHost(a[1])) throw Error(DiagnosticDescriptors.Unsupported, e, "LatticeNeighbours with a lattice side that is not a number", modelName, "the side L must be a literal, a constant or a numeric field of the model");
@@ -420,6 +429,19 @@ namespace Dsl.Generators.Lowering
             }
             throw Error(DiagnosticDescriptors.NotASize, b, b.Kind == ExprKind.Const ? Node.FormatNumber(b.Value) : b.Kind == ExprKind.Call ? b.Text + "(…)" : b.Kind.ToString().ToLowerInvariant(), modelName,
                 "an index, a slice bound or a size is an integer literal, one of the model's sizes (an int member named like a dimension), ^k, or a sum of them");
+        }
+
+        /// <summary>The matrix argument of LogDet, Inverse and Solve: a square Mat (the same dimension symbol on both axes), else DSL0061.</summary>
+        private Node SquareMatrix(ExprSpec e, Node a, string call)
+        {
+            if (a.Shape.Rank != 2)
+                throw Error(DiagnosticDescriptors.NotSquareMatrix, e, modelName, call + " needs a square Mat[D,D] as A, but A is " + a.Shape,
+                    a.Shape.Rank == 1 ? "Sum(Log(Abs(v))), 1 / v and b / v for the diagonal matrix diag(v) (LogDet, Inverse, Solve)"
+                    : "Log(Abs(a)), 1 / a and b / a for a Scalar a (LogDet, Inverse, Solve)");
+            if (a.Shape.Dims[0] != a.Shape.Dims[1])
+                throw Error(DiagnosticDescriptors.NotSquareMatrix, e, modelName, call + " needs a square matrix, but A is " + a.Shape + " (" + a.Shape.Dims[0] + " rows, " + a.Shape.Dims[1] + " columns)",
+                    "a matrix with one dimension symbol on both axes, e.g. [Param(\"" + a.Shape.Dims[1] + "," + a.Shape.Dims[1] + "\")] Mat A");
+            return a;
         }
 
         private Node One(ExprSpec e, Node[] a) { Arity(e, a, 1); return a[0]; }
