@@ -320,7 +320,8 @@ namespace Dsl.Data
             if (values is null) throw new ArgumentNullException(nameof(values));
             if (values.dtype != ScalarType.Float32 && values.dtype != ScalarType.Float64)
                 throw new ArgumentException("ArrayFiles.WriteNpy: values must be float32 or float64; got " + values.dtype + ".", nameof(values));
-            using var cpu = values.detach().cpu().contiguous();
+            using var scope = torch.NewDisposeScope();                              // detach, cpu and contiguous may each make a tensor
+            var cpu = values.detach().cpu().contiguous();
             bool single = cpu.dtype == ScalarType.Float32;
             var shape = cpu.shape;
             var tuple = shape.Length == 1 ? "(" + shape[0] + ",)" : "(" + string.Join(", ", shape) + ")";

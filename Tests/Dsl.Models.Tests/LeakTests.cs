@@ -90,6 +90,20 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void Data_files_leave_no_tensors_behind_but_the_array_they_return()
+        {
+            var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "dsl-leak-" + System.Guid.NewGuid().ToString("N") + ".npy");
+            try
+            {
+                using var x = empty(5, 3, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(1));
+                using var view = x.T;
+                AssertNoLeak(() => Dsl.Data.ArrayFiles.WriteNpy(path, view));                // a non-contiguous view: detach + contiguous copies
+                AssertNoLeak(() => Dsl.Data.ArrayFiles.Read(path).Dispose());
+            }
+            finally { System.IO.File.Delete(path); }
+        }
+
+        [Fact]
         public void DDPM_sampling_the_bound_and_training_leave_no_tensors_behind()
         {
             var schedule = Dsl.Diffusion.DdpmSchedule.FromDiscretisedSde(new VpSde { BetaMin = 1e-4 * 50, BetaMax = 0.02 * 50 }, 50);
