@@ -23,9 +23,10 @@ namespace Dsl.Examples.Experiments
     {
         /// <summary>
         /// Runs <paramref name="chains"/> independent chains for <paramref name="sweeps"/> sweeps (the first fifth discarded); <paramref name="kernels"/>
-        /// picks the sweep: Auto or Fused the generated one-pass checkerboard sweep (even L), TorchOps the generic flip energies and rule by torch ops.
+        /// picks the sweep: Auto or Fused the generated one-pass checkerboard sweep (even L), TorchOps the generic flip energies and rule by torch ops;
+        /// <paramref name="multiSpin"/> takes the generated multi-spin-coded sweep instead (64 spins a word, its own counter-based stream keyed by the seed).
         /// </summary>
-        public static IsingObservables Run(int l = 16, double temperature = 2.0, int sweeps = 1000, SpinUpdate rule = SpinUpdate.Metropolis, int chains = 16, long seed = 0, KernelPath kernels = KernelPath.Auto)
+        public static IsingObservables Run(int l = 16, double temperature = 2.0, int sweeps = 1000, SpinUpdate rule = SpinUpdate.Metropolis, int chains = 16, long seed = 0, KernelPath kernels = KernelPath.Auto, bool multiSpin = false)
         {
             if (l < 2) throw new ArgumentException("Ising: the lattice size L must be at least 2, got " + l + ".", nameof(l));
             if (!(temperature > 0) || double.IsInfinity(temperature)) throw new ArgumentException("Ising: the temperature must be positive, got " + temperature + ".", nameof(temperature));
@@ -43,10 +44,11 @@ namespace Dsl.Examples.Experiments
             var m2Sum = zeros(chains, dtype: ScalarType.Float64);
             var u2Sum = zeros(chains, dtype: ScalarType.Float64);
             long flips = 0;
+            ulong key = CounterRandom.KeyFrom(g);
             var clock = Stopwatch.StartNew();
             for (int sweep = 0; sweep < sweeps; sweep++)
             {
-                flips += SpinSamplers.Sweep(model, spins, even, 1 / temperature, rule, g);
+                flips += multiSpin ? model.MultiSpinSweep(spins, 1 / temperature, rule, key, sweep) : SpinSamplers.Sweep(model, spins, even, 1 / temperature, rule, g);
                 if (sweep < burn) continue;
                 using var inner = NewDisposeScope();
                 var mNow = spins.mean(new long[] { 1 }).abs().to_type(ScalarType.Float64);

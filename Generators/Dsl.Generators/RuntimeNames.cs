@@ -62,6 +62,8 @@ namespace Dsl.Generators
             public const string Vector256 = "global::System.Runtime.Intrinsics.Vector256";
             /// <summary><c>Span&lt;T&gt;</c>: the fused kernels' views of tensor storage.</summary>
             public const string Span = "global::System.Span";
+            /// <summary>The stencil reads of a multi-spin-coded sweep's flip-energy function.</summary>
+            public const string ReadOnlySpan = "global::System.ReadOnlySpan";
             /// <summary>The constraint of the fused kernels' float/double generic bodies.</summary>
             public const string IFloatingPointIeee754 = "global::System.Numerics.IFloatingPointIeee754";
             /// <summary>Thrown by SDE members that a drift form does not support.</summary>
@@ -159,6 +161,8 @@ namespace Dsl.Generators
             public const string ILogProbModel = "global::Dsl.ILogProbModel";
             /// <summary>A lattice model with the generated checkerboard sweep.</summary>
             public const string ILatticeSweepModel = "global::Dsl.ILatticeSweepModel";
+            /// <summary>A lattice model with a multi-spin-coded sweep.</summary>
+            public const string IMultiSpinSweepModel = "global::Dsl.IMultiSpinSweepModel";
             /// <summary>A discrete-unit energy model.</summary>
             public const string IDiscreteEnergyModel = "global::Dsl.IDiscreteEnergyModel";
             /// <summary>A visible/hidden (RBM-like) model.</summary>
@@ -361,6 +365,18 @@ namespace Dsl.Generators
                 /// <summary>Periodic index wrap.</summary>
                 public const string Wrap = Name + ".Wrap";
             }
+
+            /// <summary>The driver of the generated multi-spin-coded sweep.</summary>
+            public static class MultiSpinSweeps
+            {
+                /// <summary>The type.</summary>
+                public const string Name = "global::Dsl.GeneratedCode.MultiSpinSweeps";
+                /// <summary>Packs, sweeps and unpacks.</summary>
+                public const string Run = Name + ".Run";
+            }
+
+            /// <summary>The flip energy of one configuration of a unit and its stencil reads.</summary>
+            public const string ConfigurationFlipEnergy = "global::Dsl.GeneratedCode.ConfigurationFlipEnergy";
 
             /// <summary>One site update of the checkerboard sweep.</summary>
             public static class SiteRule

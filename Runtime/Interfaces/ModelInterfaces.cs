@@ -211,6 +211,23 @@ namespace Dsl
     }
 
     /// <summary>
+    /// A lattice model whose flip energy ΔEᵢ reads at most <see cref="GeneratedCode.MultiSpinSweeps.MaxNeighbours"/> units of the other
+    /// colour and no per-site parameter, so ΔEᵢ takes finitely many values: the generator also emits a multi-spin-coded sweep,
+    /// 64 units a machine word, with the same stationary distribution as <see cref="ILatticeSweepModel.CheckerboardSweep"/>.
+    /// </summary>
+    public interface IMultiSpinSweepModel : ILatticeSweepModel
+    {
+        /// <summary>
+        /// <paramref name="sweeps"/> checkerboard sweeps in place over units [B, N] (contiguous float32/float64 on the CPU, L even), sweep
+        /// numbers <paramref name="firstSweep"/>, … under <paramref name="key"/>, with 64 units updated per word operation (see
+        /// <see cref="GeneratedCode.MultiSpinSweeps"/>): each flips with probability within 2⁻⁶⁴ of <paramref name="rule"/>'s. Its random
+        /// stream differs from <see cref="ILatticeSweepModel.CheckerboardSweep"/>'s; the result is a function of (units, β, key, sweeps)
+        /// whatever the threading. Several sweeps per call pack the units into bits once. Returns the number of units that changed.
+        /// </summary>
+        long MultiSpinSweep(Tensor units, double beta, Discrete.SpinUpdate rule, ulong key, long firstSweep = 0, int sweeps = 1);
+    }
+
+    /// <summary>
     /// A bipartite energy E(v, h) (an RBM and its relatives): hidden units are bits or spins and are summed out analytically;
     /// visible units are bits, spins, or real (a separable quadratic block: Gaussian p(v | h)).
     /// <see cref="IModel.Dim"/> is the number of visible units.

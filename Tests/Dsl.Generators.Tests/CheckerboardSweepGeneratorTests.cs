@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -33,9 +34,37 @@ namespace Dsl.Generators.Tests
         public void Local_lattice_models_get_the_sweep(string model, string expected)
         {
             var source = Generate(model);
-            Assert.Contains("global::Dsl.ILatticeSweepModel", source, StringComparison.Ordinal);
+            Assert.True(source.Contains("global::Dsl.ILatticeSweepModel") || source.Contains("global::Dsl.IMultiSpinSweepModel"), "no lattice sweep interface");
             Assert.Contains("public long CheckerboardSweep(global::TorchSharp.torch.Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long sweep = 0)", source, StringComparison.Ordinal);
             Assert.Contains(expected, source, StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData("Gas", "(-1,0) (0,-1) (0,1) (1,0) spins: false")]
+        [InlineData("Far", "(-1,-2) (0,-3) (0,3) (1,2) spins: true")]
+        [InlineData("RandomField", "// No multi-spin-coded sweep: ΔEᵢ reads a per-site value (Param Hs)")]
+        public void Models_with_a_finite_flip_energy_table_also_get_the_multi_spin_coded_sweep(string name, string expected)
+        {
+            var models = new Dictionary<string, string>
+            {
+                ["Gas"] = "[EnergyModel(Dim = \"N\")] public partial class Gas { public int L { get; init; } = 4; public double J { get; set; } = 1; public double Mu { get; set; }"
+                    + " [Energy] Scalar E(Bits b) => -J * Dot(b, Roll(b, L, 0, 1)) - J * Dot(b, Roll(b, L, 1, 0)) - Mu * Sum(b); }",
+                ["Far"] = "[EnergyModel(Dim = \"N\")] public partial class Far { public int L { get; init; } = 8;"
+                    + " [Energy] Scalar E(Spins s) => -Dot(s, Roll(s, L, 0, 3)) - Dot(s, Roll(s, L, 1, 2)); }",
+                ["RandomField"] = "[EnergyModel(Dim = \"N\")] public partial class RandomField { public int L { get; init; } = 4; [Param(\"N\", Init = 0.0)] public Vec Hs;"
+                    + " [Energy] Scalar E(Spins s) => -0.5 * Dot(s, LatticeNeighbours(s, L)) - Dot(Hs, s); }",
+            };
+            var source = Generate(models[name]);
+            var call = System.Text.RegularExpressions.Regex.Match(source, @"new int\[\] \{ ([^}]*) \}, FlipEnergyOf, beta, rule, (spins: \w+)");
+            if (name == "RandomField") { Assert.False(call.Success); Assert.Contains(expected, source, StringComparison.Ordinal); }
+            else
+            {
+                // The stencil reads, in whatever order the emitter met them: as a sorted set of (Δrow, Δcolumn).
+                var numbers = call.Groups[1].Value.Split(',').Select(v => int.Parse(v.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                var pairs = Enumerable.Range(0, numbers.Length / 2).Select(i => (numbers[2 * i], numbers[2 * i + 1])).OrderBy(p => p).Select(p => "(" + p.Item1 + "," + p.Item2 + ")");
+                Assert.Equal(expected, string.Join(" ", pairs) + " " + call.Groups[2].Value);
+            }
+            Assert.Equal(name != "RandomField", source.Contains("global::Dsl.IMultiSpinSweepModel", StringComparison.Ordinal));
         }
 
         [Theory]

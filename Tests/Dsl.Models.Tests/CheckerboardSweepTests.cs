@@ -87,7 +87,7 @@ namespace Dsl.Models.Tests
         }
 
         /// <summary>Exact ⟨E⟩/N, ⟨m⟩ and ⟨m²⟩ over all 2¹⁶ states of the 4×4 lattice, from the model's own energy.</summary>
-        private static (double Energy, double M, double M2) Exact(ILatticeSweepModel model, double beta)
+        internal static (double Energy, double M, double M2) Exact(ILatticeSweepModel model, double beta)
         {
             using var scope = NewDisposeScope();
             var all = new double[(1 << 16) * 16];

@@ -16,9 +16,11 @@ namespace Dsl.Models.Tests
         [InlineData(3.5, SpinUpdate.HeatBath, KernelPath.Auto)]
         [InlineData(1.8, SpinUpdate.Metropolis, KernelPath.TorchOps)]     // the generic path: flip energies and the rule by torch ops
         [InlineData(3.5, SpinUpdate.HeatBath, KernelPath.TorchOps)]
-        public void Magnetisation_and_energy_match_Onsager_within_error_bars_and_finite_size(double temperature, SpinUpdate rule, KernelPath kernels)
+        [InlineData(1.8, SpinUpdate.Metropolis, KernelPath.Auto, true)]   // the multi-spin-coded sweep
+        [InlineData(3.5, SpinUpdate.HeatBath, KernelPath.Auto, true)]
+        public void Magnetisation_and_energy_match_Onsager_within_error_bars_and_finite_size(double temperature, SpinUpdate rule, KernelPath kernels, bool multiSpin = false)
         {
-            var r = IsingRun.Run(l: 16, temperature, sweeps: 600, rule, chains: 16, seed: 3, kernels);
+            var r = IsingRun.Run(l: 16, temperature, sweeps: 600, rule, chains: 16, seed: 3, kernels, multiSpin);
             // Tolerance: 4 standard errors over independent chains plus a finite-size allowance for L = 16 away from T_c.
             Assert.True(System.Math.Abs(r.EnergyPerSite - r.ExactEnergyPerSite) <= 4 * r.EnergyPerSiteError + 0.02,
                 $"T = {temperature} {rule}: u = {r.EnergyPerSite:F4} ± {r.EnergyPerSiteError:F4} vs Onsager {r.ExactEnergyPerSite:F4}");

@@ -143,6 +143,30 @@ namespace Dsl.Generators.Planning
             return null;
         }
 
+        /// <summary>The most stencil reads a multi-spin-coded sweep tabulates (the runtime's MultiSpinSweeps.MaxNeighbours).</summary>
+        public const int MultiSpinMaxReads = 8;
+
+        /// <summary>
+        /// Why a sweep-eligible <paramref name="flipEnergy"/> has no multi-spin-coded sweep, or null: ΔEᵢ must be a function of unit i
+        /// and at most <see cref="MultiSpinMaxReads"/> stencil reads alone, with no per-site parameter or per-sample condition, so that
+        /// it has one finite table of values for every site and chain.
+        /// </summary>
+        public static string? WhyNotMultiSpin(Node flipEnergy)
+        {
+            foreach (var n in Topology.Order(new[] { flipEnergy }))
+            {
+                if (!n.Shape.Batched && n.Shape.Rank > 0 && n.Op != Op.Const)
+                    return "ΔEᵢ reads a per-site value (" + n.Op + (n.Name != null ? " " + n.Name : "") + "), so its values do not fit one table for every site";
+                if (n.Op == Op.Condition) return "ΔEᵢ reads the per-sample condition " + n.Name;
+            }
+            var reads = new HashSet<(int, int)>();
+            Offsets(flipEnergy, 0, 0, reads, new HashSet<(Node, int, int)>());
+            reads.Remove((0, 0));
+            if (reads.Count > MultiSpinMaxReads)
+                return "ΔEᵢ reads " + reads.Count.ToString(CultureInfo.InvariantCulture) + " units besides site i (a table holds at most " + MultiSpinMaxReads.ToString(CultureInfo.InvariantCulture) + ")";
+            return null;
+        }
+
         /// <summary>The offsets (Δrow, Δcolumn) from site i at which <paramref name="n"/>, read at offset (dr, dc), reads x.</summary>
         private static void Offsets(Node n, int dr, int dc, HashSet<(int, int)> reads, HashSet<(Node, int, int)> seen)
         {

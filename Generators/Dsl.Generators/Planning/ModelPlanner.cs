@@ -118,6 +118,9 @@ namespace Dsl.Generators.Planning
                 Both("ConditionalProbabilities", Conditional);
                 var sweepRoots = sweep!.Planned ? new[] { FlipEnergy, LatticeSide } : new[] { FlipEnergy };
                 methods.Add(new MethodPlan(SweepMethod, CodePathKind.Inference, sweepRoots.ToEquatableArray(), new[] { sweep }.ToEquatableArray(), EquatableArray<ContractionTerm>.Empty));
+                if (sweep.Planned)
+                    methods.Add(new MethodPlan(MultiSpinMethod, CodePathKind.Inference, sweepRoots.ToEquatableArray(),
+                        new[] { new KernelDecision(Backend.MultiSpin, BackendSupport.WhyNotMultiSpin(d.FlipEnergy), false) }.ToEquatableArray(), EquatableArray<ContractionTerm>.Empty));
                 Add("SelfCouplings", CodePathKind.Inference, new[] { SelfCouplings }, fused: false, script: false);
             }
 
@@ -128,7 +131,8 @@ namespace Dsl.Generators.Planning
             if (conditional && d == null) interfaces.Add(RuntimeNames.Interfaces.INoiseConditionalStepModel);
             if (m.Divergence != null) interfaces.Add(conditional ? RuntimeNames.Interfaces.INoiseConditionalDivergenceModel : RuntimeNames.Interfaces.IScoreDivergenceModel);
             if (m.LogPartition != null) interfaces.Add(conditional ? RuntimeNames.Interfaces.INoiseConditionalLogProbModel : RuntimeNames.Interfaces.ILogProbModel);
-            if (d != null) interfaces.Add(sweep!.Planned ? RuntimeNames.Interfaces.ILatticeSweepModel : RuntimeNames.Interfaces.IDiscreteEnergyModel);
+            bool multiSpin = sweep?.Planned == true && methods.Last(mp => mp.Name == MultiSpinMethod).Uses(Backend.MultiSpin);
+            if (d != null) interfaces.Add(multiSpin ? RuntimeNames.Interfaces.IMultiSpinSweepModel : sweep!.Planned ? RuntimeNames.Interfaces.ILatticeSweepModel : RuntimeNames.Interfaces.IDiscreteEnergyModel);
 
             var generated = new List<string> { "Energy", "Score", "EnergyAndScore" };
             if (conditional) generated.Add("NoiseLevel");
@@ -136,6 +140,7 @@ namespace Dsl.Generators.Planning
             if (m.LogPartition != null) generated.Add("LogProb");
             if (d != null) generated.AddRange(new[] { "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings" });
             if (sweep?.Planned == true) generated.Add("CheckerboardSweep");
+            if (multiSpin) generated.Add(MultiSpinMethod);
 
             string kind = (d != null ? "discrete " + d.Units.ToString().ToLowerInvariant() : "real") + (conditional ? ", noise-conditional" : "");
             var plan = new ModelPlan(spec.ClassName, kind, spec.Kernels, interfaces.ToEquatableArray(), generated.ToEquatableArray(),
@@ -146,7 +151,7 @@ namespace Dsl.Generators.Planning
 
         /// <summary>The plan names of the step methods and the sweep.</summary>
         public const string StepMethod = "ScoreStepNoGrad(x, a, z, b)", CounterStepMethod = "ScoreStepNoGrad(x, a, b, noise)",
-            SharedLevelStepMethod = "ScoreStepNoGrad(x, sigma, inputScale, c, a, b, noise)", SweepMethod = "CheckerboardSweep";
+            SharedLevelStepMethod = "ScoreStepNoGrad(x, sigma, inputScale, c, a, b, noise)", SweepMethod = "CheckerboardSweep", MultiSpinMethod = "MultiSpinSweep";
 
         private static void Report(ModelPlan plan, ModelSpec spec, List<DiagnosticInfo> diagnostics)
         {

@@ -17,6 +17,8 @@ namespace Dsl.Generators.Planning
         TorchScript,
         /// <summary>The generated one-pass checkerboard sweep of a lattice model.</summary>
         LatticeSweep,
+        /// <summary>The generated multi-spin-coded checkerboard sweep (64 units a word) of a lattice model with a finite ΔE table.</summary>
+        MultiSpin,
     }
 
     /// <summary>
@@ -37,6 +39,7 @@ namespace Dsl.Generators.Planning
             Backend.Fused => "fused",
             Backend.TorchScript => "torchscript",
             Backend.LatticeSweep => "lattice sweep",
+            Backend.MultiSpin => "multi-spin coded",
             _ => "torch ops",
         };
     }
@@ -83,7 +86,7 @@ namespace Dsl.Generators.Planning
             foreach (var k in Kernels)
                 yield return "    " + k + (k.Backend == Backend.Fused && k.Planned && AutoBound.Count > 0
                     ? " (KernelPath.Auto bound: max(" + string.Join(", ", AutoBound) + "))" : "");
-            var sweep = Kernel(Backend.LatticeSweep);
+            var sweep = Kernel(Backend.LatticeSweep) ?? Kernel(Backend.MultiSpin);
             if (sweep != null)
             {
                 // The sweep is a C# loop with no torch-op form: refused, the method is not generated at all.

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class AnisotropicIsing : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ILatticeSweepModel
+    partial class AnisotropicIsing : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IMultiSpinSweepModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
@@ -13,7 +13,7 @@ namespace Dsl.Models
             "-Jx * Dot(s, Roll(s, L, 0, 1)) - Jy * Dot(s, Roll(s, L, 1, 0)) - H * Sum(s)",
             new string[] { "N" },
             System.Array.Empty<string>(),
-            new string[] { "Energy", "Score", "EnergyAndScore", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings", "CheckerboardSweep" },
+            new string[] { "Energy", "Score", "EnergyAndScore", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings", "CheckerboardSweep", "MultiSpinSweep" },
             new string[] { "its closed form would need the operation Roll on an x-dependent value" });
 
         private readonly long size_N;
@@ -1016,6 +1016,41 @@ namespace Dsl.Models
                     }
                 }
                 return changed;
+            }
+        }
+
+        /// <summary>
+        /// <paramref name="sweeps"/> multi-spin-coded checkerboard sweeps of units [B, N] in place, 64 units of one colour a machine word: ΔEᵢ of
+        /// E(x) = -Jx * Dot(s, Roll(s, L, 0, 1)) - Jy * Dot(s, Roll(s, L, 1, 0)) - H * Sum(s) depends only on unit i and its stencil reads at (Δrow, Δcolumn) = (-1, 0) (1, 0) (0, -1) (0, 1),
+        /// so MultiSpinSweeps tabulates it over every configuration and flips each unit with its rule's probability (Metropolis min(1, e^{−βΔEᵢ}),
+        /// heat bath σ(−βΔEᵢ)), compared bit-sliced with counter-based random words. Returns the units changed.
+        /// </summary>
+        /// <param name="units">Chains [B, N]: spins ±1, contiguous float32/float64 on the CPU; updated in place.</param>
+        /// <param name="beta">The inverse temperature β = 1/T &gt; 0.</param>
+        /// <param name="rule">Metropolis or heat bath.</param>
+        /// <param name="key">The counter-based generator's key (<see cref="global::Dsl.CounterRandom.KeyFrom"/>).</param>
+        /// <param name="firstSweep">The first sweep's number under <paramref name="key"/>.</param>
+        /// <param name="sweeps">How many sweeps (the units are packed into bits once for all of them).</param>
+        public long MultiSpinSweep(global::TorchSharp.torch.Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long firstSweep = 0, int sweeps = 1)
+        {
+            double h0 = (double)this.L;
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 1, 0);
+            int L12 = (int)h0;
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, -1, 0);
+            int L37 = (int)h0;
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, 1);
+            int L6 = (int)h0;
+            global::Dsl.GeneratedCode.Lattice.CheckRoll((long)h0, size_N, 0, -1);
+            int L49 = (int)h0;
+            double h1 = (-(double)this.H);
+            double h2 = (double)this.Jy;
+            double h3 = (double)this.Jx;
+            global::Dsl.GeneratedCode.FusedKernels.Count();
+            return global::Dsl.GeneratedCode.MultiSpinSweeps.Run("AnisotropicIsing", units, size_N, L12, new int[] { -1, 0, 1, 0, 0, -1, 0, 1 }, FlipEnergyOf, beta, rule, spins: true, key, firstSweep, sweeps);
+
+            double FlipEnergyOf(double unit, global::System.ReadOnlySpan<double> nb)
+            {
+                return ((-2.0) * (unit * ((((h1 - (h2 * nb[0])) - (h2 * nb[1])) - (h3 * nb[2])) - (h3 * nb[3]))));
             }
         }
 

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class LatticeIsing : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.ILatticeSweepModel
+    partial class LatticeIsing : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.IEnergyScoreModel, global::Dsl.IEquationModel, global::Dsl.IMultiSpinSweepModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
@@ -13,7 +13,7 @@ namespace Dsl.Models
             "-0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s)",
             new string[] { "N" },
             System.Array.Empty<string>(),
-            new string[] { "Energy", "Score", "EnergyAndScore", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings", "CheckerboardSweep" },
+            new string[] { "Energy", "Score", "EnergyAndScore", "LocalFields", "FlipEnergyDifferences", "ConditionalProbabilities", "SelfCouplings", "CheckerboardSweep", "MultiSpinSweep" },
             new string[] { "its closed form would need the operation Neighbors on an x-dependent value" });
 
         private readonly long size_N;
@@ -773,6 +773,36 @@ namespace Dsl.Models
                     }
                 }
                 return changed;
+            }
+        }
+
+        /// <summary>
+        /// <paramref name="sweeps"/> multi-spin-coded checkerboard sweeps of units [B, N] in place, 64 units of one colour a machine word: ΔEᵢ of
+        /// E(x) = -0.5 * J * Dot(s, LatticeNeighbours(s, L)) - H * Sum(s) depends only on unit i and its stencil reads at (Δrow, Δcolumn) = (1, 0) (-1, 0) (0, 1) (0, -1),
+        /// so MultiSpinSweeps tabulates it over every configuration and flips each unit with its rule's probability (Metropolis min(1, e^{−βΔEᵢ}),
+        /// heat bath σ(−βΔEᵢ)), compared bit-sliced with counter-based random words. Returns the units changed.
+        /// </summary>
+        /// <param name="units">Chains [B, N]: spins ±1, contiguous float32/float64 on the CPU; updated in place.</param>
+        /// <param name="beta">The inverse temperature β = 1/T &gt; 0.</param>
+        /// <param name="rule">Metropolis or heat bath.</param>
+        /// <param name="key">The counter-based generator's key (<see cref="global::Dsl.CounterRandom.KeyFrom"/>).</param>
+        /// <param name="firstSweep">The first sweep's number under <paramref name="key"/>.</param>
+        /// <param name="sweeps">How many sweeps (the units are packed into bits once for all of them).</param>
+        public long MultiSpinSweep(global::TorchSharp.torch.Tensor units, double beta, global::Dsl.Discrete.SpinUpdate rule, ulong key, long firstSweep = 0, int sweeps = 1)
+        {
+            double h0 = (double)this.J;
+            double h1 = (double)this.L;
+            global::Dsl.GeneratedCode.Lattice.CheckNeighbourSum((long)h1, size_N);
+            int L6 = (int)h1;
+            double h2 = (double)this.H;
+            global::Dsl.GeneratedCode.FusedKernels.Count();
+            return global::Dsl.GeneratedCode.MultiSpinSweeps.Run("LatticeIsing", units, size_N, L6, new int[] { 1, 0, -1, 0, 0, 1, 0, -1 }, FlipEnergyOf, beta, rule, spins: true, key, firstSweep, sweeps);
+
+            double FlipEnergyOf(double unit, global::System.ReadOnlySpan<double> nb)
+            {
+                double b0 = (h0 * (-0.5));
+                double v27 = ((nb[0] + nb[1] + nb[2] + nb[3]) * b0);
+                return ((-2.0) * (unit * (v27 + (v27 - h2))));
             }
         }
 

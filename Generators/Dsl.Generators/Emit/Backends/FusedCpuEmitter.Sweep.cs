@@ -20,6 +20,8 @@ namespace Dsl.Generators.Emit
         private readonly SortedSet<int> rowShifts = new SortedSet<int>();
         private readonly SortedSet<int> columnShifts = new SortedSet<int>();
         private string side = "";
+        /// <summary>For the multi-spin-coded sweep: the slot of each stencil read in the flip-energy function's neighbour span.</summary>
+        private Dictionary<(int Dr, int Dc), int>? neighbourSlots;
 
         /// <summary>
         /// Emits the public method <c>long CheckerboardSweep(units, beta, rule, key, sweep = 0)</c> of <see cref="Planning.BackendSupport.WhyNotSweep"/>-eligible
@@ -108,6 +110,70 @@ namespace Dsl.Generators.Emit
             w.Line();
         }
 
+        /// <summary>
+        /// Emits <c>long MultiSpinSweep(units, beta, rule, key, firstSweep = 0, sweeps = 1)</c> for a model the planner found eligible
+        /// (<c>BackendSupport.WhyNotMultiSpin</c>): ΔEᵢ as a local function of the unit and its stencil reads, which
+        /// <c>MultiSpinSweeps.Run</c> tabulates over every configuration and applies 64 units a word.
+        /// </summary>
+        public static void EmitMultiSpinSweep(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
+        {
+            var locals = new Dictionary<string, string>();
+            foreach (var p in parameters) locals[p.Name] = CSharpText.ParamLocal(p.Name);
+            var emitter = new FusedCpuEmitter(new[] { flipEnergy }, locals, "", sharedLevelStep: false) { neighbourSlots = new Dictionary<(int, int), int>() };
+            emitter.EmitMultiSpinMethod(w, modelName, flipEnergy, spins, equation, parameters);
+        }
+
+        private void EmitMultiSpinMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
+        {
+            const string Torch = RuntimeNames.Torch.Name;
+            var prologue = new SourceWriter();
+            var perChain = new SourceWriter();
+            var unusedArrays = new SourceWriter();
+            ReadParameters(prologue, parameters);
+            foreach (var n in order)
+                if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
+            // Batched scalars that do not read x are the same for every chain here (the planner refuses per-sample conditions).
+            foreach (var n in order)
+                if (n.Shape.Batched && n.Shape.Rank == 0 && !n.DependsOnInput && !IsVirtual(n)) Materialise(perChain, n, "b", unusedArrays);
+            foreach (var n in order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll))
+            {
+                string check = n.Op == Op.Neighbors
+                    ? RuntimeNames.GeneratedCode.Lattice.CheckNeighbourSum + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
+                    : RuntimeNames.GeneratedCode.Lattice.CheckRoll + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
+                string name = Side(n, check);
+                if (side.Length == 0) side = name;
+            }
+            string deltaE = SiteElem(flipEnergy, 0, 0);
+            var offsets = neighbourSlots!.OrderBy(e => e.Value).SelectMany(e => new[] { e.Key.Dr, e.Key.Dc }).Select(v => v.ToString(CultureInfo.InvariantCulture));
+
+            w.Line("/// <summary>");
+            w.Line("/// <paramref name=\"sweeps\"/> multi-spin-coded checkerboard sweeps of units [B, N] in place, 64 units of one colour a machine word: ΔEᵢ of");
+            w.Line("/// E(x) = " + CSharpText.Xml(equation) + " depends only on unit i and its stencil reads at (Δrow, Δcolumn) = " + CSharpText.Xml(string.Join(" ", offsets.Select((v, i) => i % 2 == 0 ? "(" + v + "," : v + ")"))) + ",");
+            w.Line("/// so MultiSpinSweeps tabulates it over every configuration and flips each unit with its rule's probability (Metropolis min(1, e^{−βΔEᵢ}),");
+            w.Line("/// heat bath σ(−βΔEᵢ)), compared bit-sliced with counter-based random words. Returns the units changed.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"units\">Chains [B, N]: " + (spins ? "spins ±1" : "bits 0/1") + ", contiguous float32/float64 on the CPU; updated in place.</param>");
+            w.Line("/// <param name=\"beta\">The inverse temperature β = 1/T &gt; 0.</param>");
+            w.Line("/// <param name=\"rule\">Metropolis or heat bath.</param>");
+            w.Line("/// <param name=\"key\">The counter-based generator's key (<see cref=\"" + RuntimeNames.Api.CounterRandom.KeyFrom + "\"/>).</param>");
+            w.Line("/// <param name=\"firstSweep\">The first sweep's number under <paramref name=\"key\"/>.</param>");
+            w.Line("/// <param name=\"sweeps\">How many sweeps (the units are packed into bits once for all of them).</param>");
+            w.Open("public long MultiSpinSweep(" + Torch + ".Tensor units, double beta, " + RuntimeNames.Api.SpinUpdate + " rule, ulong key, long firstSweep = 0, int sweeps = 1)");
+            foreach (var line in header) w.Line(line);
+            w.Line(RuntimeNames.GeneratedCode.FusedKernels.Count + "();");
+            Append(w, prologue);
+            w.Line("return " + RuntimeNames.GeneratedCode.MultiSpinSweeps.Run + "(" + CSharpText.Str(modelName) + ", units, size_" + flipEnergy.Shape.Last + ", " + side
+                + ", new int[] { " + string.Join(", ", offsets) + " }, FlipEnergyOf, beta, rule, spins: " + (spins ? "true" : "false") + ", key, firstSweep, sweeps);");
+            w.Line();
+            w.Open("double FlipEnergyOf(double unit, " + RuntimeNames.Bcl.ReadOnlySpan + "<double> nb)");
+            Append(w, perChain);
+            foreach (var line in siteLines) w.Line(line);
+            w.Line("return " + deltaE + ";");
+            w.Close();
+            w.Close();
+            w.Line();
+        }
+
         private static string Shift(int d) => d > 0 ? "P" + d.ToString(CultureInfo.InvariantCulture) : "M" + (-d).ToString(CultureInfo.InvariantCulture);
 
         private static string Signed(int d) => d > 0 ? "+ " + d.ToString(CultureInfo.InvariantCulture) : "- " + (-d).ToString(CultureInfo.InvariantCulture);
@@ -128,7 +194,11 @@ namespace Dsl.Generators.Emit
             if (!n.Shape.Batched) return Elem(n, new[] { SiteIndex(dr, dc) });      // per-site parameters and functions of them
             switch (n.Op)
             {
-                case Op.Input: return dr == 0 && dc == 0 ? "unit" : "double.CreateTruncating(xs[xo + " + SiteIndex(dr, dc) + "])";
+                case Op.Input:
+                    if (dr == 0 && dc == 0) return "unit";
+                    if (neighbourSlots == null) return "double.CreateTruncating(xs[xo + " + SiteIndex(dr, dc) + "])";
+                    if (!neighbourSlots.TryGetValue((dr, dc), out int slot)) neighbourSlots[(dr, dc)] = slot = neighbourSlots.Count;
+                    return "nb[" + slot.ToString(CultureInfo.InvariantCulture) + "]";
                 case Op.Broadcast: return SiteElem(n.A, dr, dc);
                 case Op.Neighbors:
                     // LatticeNeighbours: the sites above and below (row ± 1) and right and left (column ± 1), the order of the stored kernel.

@@ -381,6 +381,10 @@ namespace Dsl.Generators.Emit
                 w.Line("public long LatticeSide => (long)" + TensorCodeEmitter.Host(lattice) + ";");
                 w.Line();
                 FusedCpuEmitter.EmitSweep(w, m.Spec.ClassName, p.Roots[ModelPlanner.FlipEnergy], spins, m.Spec.Energy.SourceText, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList());
+                var multiSpin = p.Plan.Method(ModelPlanner.MultiSpinMethod).Kernel(Backend.MultiSpin)!;
+                if (multiSpin.Planned)
+                    FusedCpuEmitter.EmitMultiSpinSweep(w, m.Spec.ClassName, p.Roots[ModelPlanner.FlipEnergy], spins, m.Spec.Energy.SourceText, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList());
+                else w.Line("// No multi-spin-coded sweep: " + multiSpin.WhyNot + ".");
             }
             else w.Line("// No checkerboard sweep: " + sweep.WhyNot + ".");
             w.Line("/// <summary>The self-couplings dᵢ = ∂²E/∂xᵢ² = " + Xml(d.SelfCouplings.ToString()) + ": [D], free of x. Update rules that assume no self-coupling check it is zero.</summary>");
