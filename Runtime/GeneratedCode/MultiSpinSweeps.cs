@@ -30,9 +30,10 @@ namespace Dsl.GeneratedCode
     /// is compared with it most significant bit first, bit-sliced: one random word decides, at each level, every bit whose random bit
     /// differs from its threshold's, so a word needs about log₂64 + 2 random words. A unit flips when U &lt; T, which happens with
     /// probability T/2⁶⁴, within 2⁻⁶⁴ of θ.</para>
-    /// <para><b>Randomness.</b> The random word of level pair q of word w of half row (chain b, row r) in colour c of sweep k is
-    /// Philox4x32-10 block ((b·L + r)·W + w, q) under <c>CounterRandom.SubKey(key, 2k + c)</c>: a pure function of the site, so the
-    /// result does not depend on the threads. It is a different stream from the one-pass sweep's per-site uniforms: the two sweeps
+    /// <para><b>Randomness.</b> The random word of level ℓ (63 − ℓ = 0, 1, …) of word w of half row (chain b, row r) in colour c of
+    /// sweep k is SplitMix64's output function at κ + (64·((b·L + r)·W + w) + 64 − ℓ)·γ, with κ = <c>CounterRandom.SubKey(key, 2k + c)</c>
+    /// (Philox-derived) and γ SplitMix64's golden increment: a pure function of the site, so the result does not depend on the
+    /// threads. It is a different stream from the one-pass sweep's per-site uniforms: the two sweeps
     /// sample the same chain, not the same path.</para>
     /// </remarks>
     public static class MultiSpinSweeps
@@ -40,7 +41,22 @@ namespace Dsl.GeneratedCode
         /// <summary>The most stencil reads a multi-spin-coded sweep tabulates (2⁹ configurations).</summary>
         public const int MaxNeighbours = 8;
 
-        private const uint Domain = 0x4D53435A;   // Philox's third counter word for these words: "MSCZ"
+        /// <summary>The Weyl increment of SplitMix64 (Steele, Lea &amp; Flood 2014), ⌊2⁶⁴/φ⌋ odd.</summary>
+        private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+        /// <summary>
+        /// SplitMix64's output function (Steele, Lea &amp; Flood 2014; the finaliser of Stafford's Mix13): the random word at counter value
+        /// z = key + n·γ. SplitMix64 is this function on the Weyl sequence, so word n of a key is a pure function of (key, n), a
+        /// counter-based generator; 2 multiplications a word where a Philox4x32-10 block costs 20 for two words, and the bit-sliced
+        /// comparison spends most of its time drawing words.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong Mix(ulong z)
+        {
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
 
         /// <summary>
         /// Runs <paramref name="sweeps"/> sweeps (numbers <paramref name="firstSweep"/>, …) of units [B, N] in place: packs them into bits,
@@ -141,9 +157,21 @@ namespace Dsl.GeneratedCode
                 T threshold = spins ? T.Zero : T.CreateTruncating(0.5);
                 for (int b = 0; b < Chains; b++)
                     for (int r = 0; r < Side; r++)
-                        for (int col = 0; col < Side; col++)
-                            if (units[(b * Side + r) * Side + col] > threshold)
-                                Bits[Offset(b, r, col & 1) + (col >> 1) / 64] |= 1UL << ((col >> 1) & 63);
+                    {
+                        var row = units.Slice((b * Side + r) * Side, Side);
+                        for (int parity = 0; parity < 2; parity++)
+                        {
+                            int offset = Offset(b, r, parity);
+                            for (int w = 0; w < Words; w++)
+                            {
+                                ulong word = 0;
+                                int count = System.Math.Min(64, Half - 64 * w);
+                                for (int j = 0, col = 2 * 64 * w + parity; j < count; j++, col += 2)
+                                    if (row[col] > threshold) word |= 1UL << j;
+                                Bits[offset + w] = word;
+                            }
+                        }
+                    }
             }
 
             public void Unpack<T>(Span<T> units, bool spins) where T : unmanaged, IFloatingPointIeee754<T>
@@ -151,8 +179,20 @@ namespace Dsl.GeneratedCode
                 T zero = spins ? -T.One : T.Zero;
                 for (int b = 0; b < Chains; b++)
                     for (int r = 0; r < Side; r++)
-                        for (int col = 0; col < Side; col++)
-                            units[(b * Side + r) * Side + col] = ((Bits[Offset(b, r, col & 1) + (col >> 1) / 64] >> ((col >> 1) & 63)) & 1) != 0 ? T.One : zero;
+                    {
+                        var row = units.Slice((b * Side + r) * Side, Side);
+                        for (int parity = 0; parity < 2; parity++)
+                        {
+                            int offset = Offset(b, r, parity);
+                            for (int w = 0; w < Words; w++)
+                            {
+                                ulong word = Bits[offset + w];
+                                int count = System.Math.Min(64, Half - 64 * w);
+                                for (int j = 0, col = 2 * 64 * w + parity; j < count; j++, col += 2)
+                                    row[col] = ((word >> j) & 1) != 0 ? T.One : zero;
+                            }
+                        }
+                    }
             }
         }
 
@@ -188,7 +228,6 @@ namespace Dsl.GeneratedCode
             var thresholds = table.Thresholds;
             var always = table.Always;
             var members = table.Members;
-            uint key0 = (uint)colourKey, key1 = (uint)(colourKey >> 32);
             long changed = 0;
             for (int r = firstRow; r < endRow; r++)
             {
@@ -236,19 +275,11 @@ namespace Dsl.GeneratedCode
                         undecided |= mask;
                     }
                     // U < T bit-sliced, most significant bit first: a bit is decided where its random bit differs from its threshold's.
-                    long wordIndex = ((long)chain * side + r) * words + w;
-                    uint c0 = (uint)wordIndex, c1 = (uint)(wordIndex >> 32);
-                    ulong spare = 0;
+                    ulong counter = colourKey + (ulong)(((long)chain * side + r) * words + w) * 64 * Golden;
                     for (int level = 63; undecided != 0 && level >= 0; level--)
                     {
-                        ulong random;
-                        if ((level & 1) != 0)
-                        {
-                            var (x0, x1, x2, x3) = CounterRandom.Philox(c0, c1, (uint)(63 - level) >> 1, Domain, key0, key1);
-                            random = x0 | ((ulong)x1 << 32);
-                            spare = x2 | ((ulong)x3 << 32);
-                        }
-                        else random = spare;
+                        counter += Golden;
+                        ulong random = Mix(counter);
                         ulong t = 0;
                         for (int q = 0; q < classes; q++)
                             if (((thresholds[q] >> level) & 1) != 0) t |= classMasks[q];
