@@ -58,13 +58,13 @@ namespace Dsl.Sde
             LogLikelihood = logLikelihood; PriorLogProb = priorLogProb; DeltaLogProb = deltaLogProb; Latent = latent; FunctionEvaluations = evaluations; Elapsed = elapsed;
         }
 
-        /// <summary>log p_ε(x) in nats: [N].</summary>
+        /// <summary>log p_ε(x) in nats: [N], float64 (the precision of the solver's state and accumulator).</summary>
         public Tensor LogLikelihood { get; }
-        /// <summary>log p_T(x_T) under the prior: [N].</summary>
+        /// <summary>log π(x_T) under the prior π (log p_T when the prior is exactly p_T): [N], float64.</summary>
         public Tensor PriorLogProb { get; }
-        /// <summary>∫_ε^T ∇·f̃ dt: [N].</summary>
+        /// <summary>∫_ε^T ∇·f̃ dt: [N], float64.</summary>
         public Tensor DeltaLogProb { get; }
-        /// <summary>x_T, the latent the flow maps x to: [N, D].</summary>
+        /// <summary>x_T, the latent the flow maps x to: [N, D], in x's dtype (integrated in float64).</summary>
         public Tensor Latent { get; }
         /// <summary>Evaluations of the augmented ODE's right-hand side.</summary>
         public int FunctionEvaluations { get; }
@@ -153,16 +153,20 @@ namespace Dsl.Sde
             using var generator = new Generator((ulong)options.Seed, x.device);
             using var probe = options.Divergence == DivergenceEstimator.Exact ? null
                 : DivergenceEstimators.Probe(x, options.Divergence == DivergenceEstimator.HutchinsonGaussian ? ProbeDistribution.Gaussian : ProbeDistribution.Rademacher, generator);
-            using var startX = x.detach();
-            using var startDelta = zeros(n, dtype: x.dtype, device: x.device);
+            // Mixed precision as score_sde's likelihood.py (scipy's solve_ivp on a float64 state, the model in float32): the
+            // augmented state [x, Δ], the RK45 stages, the error norm and the accumulator Δ are float64; the score and its
+            // divergence are evaluated in x's dtype (x_t is cast to it at each evaluation, and the solver casts f̃ and ∇·f̃ back).
+            var modelType = x.dtype;
+            using var startX = x.detach().to_type(ScalarType.Float64);
+            using var startDelta = zeros(n, dtype: ScalarType.Float64, device: x.device);
             var start = new[] { startX, startDelta };
             // GGᵀ not a multiple of I: the flow's divergence is taken of the whole field f − ½GGᵀs, and ∇·s is not needed.
             bool wholeField = sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState);
             Func<double, Tensor[], Tensor[]> rhs = (time, state) =>
             {
                 using var scope = NewDisposeScope();
-                var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, x.dtype, x.device);
-                var xt = state[0];
+                var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, modelType, x.device);
+                var xt = state[0].dtype == modelType ? state[0] : state[0].to_type(modelType);
                 if (wholeField)
                 {
                     Tensor flowScore;
@@ -214,11 +218,11 @@ namespace Dsl.Sde
             using var result = options.Grid is TimeGrid g
                 ? OdeSolvers.Solve(rhs, start, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Reverse(g.Times)), options.Ode, solver + " on " + sde.SdeName)
                 : OdeSolvers.Solve(rhs, start, options.Epsilon, sde.EndTime, options.Ode, solver + " on " + sde.SdeName);
-            var latent = result.State[0].clone();
             var delta = result.State[1].clone();
-            SdeSolvers.CheckFinite(solver, sde, latent, result.FinalTime);
-            var prior = sde.PriorLogProb(latent);
+            SdeSolvers.CheckFinite(solver, sde, result.State[0], result.FinalTime);
+            var prior = sde.PriorLogProb(result.State[0]);                // in float64, from the float64 latent
             var logp = prior.Add(delta);                                  // log p_ε(x) = log p_T(x_T) + ∫_ε^T ∇·f̃ dt
+            var latent = modelType == ScalarType.Float64 ? result.State[0].clone() : result.State[0].to_type(modelType);
             return new LikelihoodResult(logp, prior, delta, latent, result.FunctionEvaluations, clock.Elapsed);
         }
 

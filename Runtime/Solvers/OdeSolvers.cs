@@ -395,6 +395,7 @@ namespace Dsl.Solvers
                     return new OdeResult(y, eval.Count, accepted, rejected, t, true);
 
                 double minStep = 10 * System.Math.Abs(System.Math.BitIncrement(System.Math.Abs(t)) - System.Math.Abs(t));
+                if (absH < minStep) absH = minStep;   // as scipy's RkStep._step_impl: a step starts at least at min_step
                 bool stepRejected = false;
                 while (true)   // attempts at one step
                 {
@@ -431,7 +432,7 @@ namespace Dsl.Solvers
                             var errTerms = new (double, Tensor[])[7];
                             for (int j = 0; j < 7; j++) errTerms[j] = (h * E[j], k[j]);
                             double norm = ErrorNorm(errTerms, y, ys, rtol, atol, count);
-                            if (double.IsFinite(norm) && norm <= 1)
+                            if (double.IsFinite(norm) && norm < 1)   // scipy accepts error_norm < 1
                             {
                                 double factor = norm == 0 ? MaxFactor : System.Math.Min(MaxFactor, Safety * System.Math.Pow(norm, ErrorExponent));
                                 if (stepRejected) factor = System.Math.Min(1, factor);
