@@ -7,6 +7,13 @@ using static TorchSharp.torch;
 
 namespace Dsl.Sde
 {
+    /// <summary>A time score that gives s(x, t) and ∇ₓ·s(x, t) together at one time shared by the batch, without a tape.</summary>
+    internal interface ISharedTimeDivergenceModel : ITimeScoreModel
+    {
+        /// <summary>s and ∇·s at <paramref name="time"/> for every row of x ([N, D] and [N]); false when the model has no exact divergence.</summary>
+        bool TryScoreAndDivergenceAtNoGrad(Tensor x, double time, out Tensor score, out Tensor divergence);
+    }
+
     /// <summary>How the likelihood ODE gets ∇ₓ·s(x, t).</summary>
     public enum DivergenceEstimator
     {
@@ -162,9 +169,33 @@ namespace Dsl.Sde
             var start = new[] { startX, startDelta };
             // GGᵀ not a multiple of I: the flow's divergence is taken of the whole field f − ½GGᵀs, and ∇·s is not needed.
             bool wholeField = sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState);
+            // The steady state of a Gaussian-kernel SDE (f = a(t)x, scalar g) with a score that evaluates s and ∇·s at one shared
+            // time: the schedule a(t), g(t)² in float64 on the host, f̃ = a x − ½g² s and ∇·f̃ = D a − ½g² ∇·s in two torch ops each.
+            var sharedTime = probe is null && !wholeField && sde.HasGaussianKernel ? score as ISharedTimeDivergenceModel : null;
+            using var oneTime = sharedTime is null ? null : zeros(1, dtype: ScalarType.Float64);
             Func<double, Tensor[], Tensor[]> rhs = (time, state) =>
             {
                 using var scope = NewDisposeScope();
+                if (sharedTime is not null)
+                {
+                    var xs = state[0].dtype == modelType ? state[0] : state[0].to_type(modelType);
+                    if (sharedTime.TryScoreAndDivergenceAtNoGrad(xs, time, out var s0, out var div0))
+                    {
+                        ScoreOutput.CheckShape(entryPoint, score.ModelName, s0, xs);
+                        double a;
+                        using (no_grad())
+                        {
+                            oneTime!.Fill_(time);
+                            using var driftDivergence = sde.DriftDivergence(oneTime!, 1);   // ∇·f = D a(t): a(t) for D = 1
+                            a = driftDivergence.ToDoubleValue();
+                        }
+                        double g = sde.DiffusionAt(time), halfG2 = 0.5 * g * g;
+                        using var noGradShared = no_grad();
+                        var flowDrift = xs.Mul(a).Add_(s0, -halfG2);                        // f̃ = a(t) x − ½g(t)² s
+                        var flowDivergence = div0.Mul(-halfG2).Add_(d * a);                 // ∇·f̃ = D a(t) − ½g(t)² ∇·s
+                        return new[] { flowDrift.MoveToOuterDisposeScope(), flowDivergence.MoveToOuterDisposeScope() };
+                    }
+                }
                 var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, modelType, x.device);
                 var xt = state[0].dtype == modelType ? state[0] : state[0].to_type(modelType);
                 if (wholeField)
