@@ -88,8 +88,10 @@ namespace Dsl.Examples
             var likelihoodDim = new Option<int>("--dim") { Description = "Dimension D (1…64).", DefaultValueFactory = _ => 2 }.InRange(1, 64);
             var likelihoodN = new Option<int>("--n") { Description = "Data points.", DefaultValueFactory = _ => 500 }.AtLeast(2);
             var modelDtype = new Option<string>("--model-dtype") { Description = "float64 or float32: the dtype the score is evaluated in (the ODE state is float64 either way; score_sde evaluates in float32).", DefaultValueFactory = _ => "float64" };
+            var likelihoodRtol = new Option<double>("--rtol") { Description = "RK45 relative tolerance (score_sde: 1e-5).", DefaultValueFactory = _ => 1e-5 }.InRange(1e-12, 0.1);
+            var likelihoodAtol = new Option<double>("--atol") { Description = "RK45 absolute tolerance (score_sde: 1e-5).", DefaultValueFactory = _ => 1e-5 }.InRange(1e-12, 0.1);
             var likelihood = new Command("likelihood", "Exact log-likelihood by the probability-flow ODE (RK45, rtol = atol = 1e-5) against the analytic density and against the ODE's exact value.");
-            foreach (var opt in new Option[] { likelihoodSde, likelihoodData, estimator, likelihoodDim, likelihoodN, modelDtype }) likelihood.Options.Add(opt);
+            foreach (var opt in new Option[] { likelihoodSde, likelihoodData, estimator, likelihoodDim, likelihoodN, modelDtype, likelihoodRtol, likelihoodAtol }) likelihood.Options.Add(opt);
             likelihood.SetAction(r => o.Run("likelihood", r, run =>
             {
                 string s = r.GetValue(likelihoodSde)!.ToLowerInvariant(), e = r.GetValue(estimator)!.ToLowerInvariant();
@@ -99,17 +101,18 @@ namespace Dsl.Examples
                 string md = r.GetValue(modelDtype)!.ToLowerInvariant();
                 if (md != "float64" && md != "float32") return SamplingCommands.Fail("likelihood", "unknown --model-dtype '" + md + "'; valid: float64, float32.");
                 int D = r.GetValue(likelihoodDim), N = r.GetValue(likelihoodN);
+                double rtol = r.GetValue(likelihoodRtol), atol = r.GetValue(likelihoodAtol);
                 // RK45 keeps seven stages of the augmented state [N, D + 1] plus the error estimate and the divergence's buffers.
                 if (MemoryBudget.Refusal("--n " + N + " with --dim " + D, (double)N * (D + 1), 8, 16) is string tooLarge) return SamplingCommands.Fail("likelihood", tooLarge);
                 var result = SdeExperiments.Likelihood(s, D, e == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian, N, run.Seed,
-                    dtype: md == "float32" ? ScalarType.Float32 : ScalarType.Float64);
+                    rtol, atol, md == "float32" ? ScalarType.Float32 : ScalarType.Float64);
                 return run.Finish(new
                 {
                     command = "likelihood", sde = s, data = "gaussian", estimator = e, n = result.N, dim = result.Dim,
                     nll_nats_per_dim = result.NllNatsPerDim, exact_nll_nats_per_dim = result.ExactNllNatsPerDim, abs_err_nats_per_dim = result.AbsErrNatsPerDim,
                     standard_error_nats_per_dim = result.StandardErrorNatsPerDim, bits_per_dim = result.BitsPerDim, bits_per_dim_data_range = "[-1, 1] on 256 levels (+7)",
                     ode_err_nats_per_dim = result.OdeErrNatsPerDim, ode_mean_abs_err_nats_per_dim = result.OdeMeanAbsErrNatsPerDim,
-                    tolerance_nats_per_dim = result.ToleranceNatsPerDim, prior_gap_nats_per_dim = result.PriorGapNatsPerDim, model_dtype = md,
+                    tolerance_nats_per_dim = result.ToleranceNatsPerDim, prior_gap_nats_per_dim = result.PriorGapNatsPerDim, model_dtype = md, rtol, atol,
                     nfe = result.Nfe, seconds = result.Seconds,
                 }, false);
             }, writesFiles: false));
