@@ -122,16 +122,19 @@ namespace Dsl.Examples
         /// <summary>`dsl bench reverse-vp`: reverse Euler–Maruyama steps of the VP SDE through <see cref="SdeSolvers.Sample"/>, N = 100 000, D = 2, exact VP score of Gaussian data.</summary>
         public static Command BenchReverseVp(GalleryOptions o)
         {
-            var repeats = new Option<int>("--repeats") { Description = "Timed runs per path (after 3 warm-up runs).", DefaultValueFactory = _ => 5 }.AtLeast(1);
+            var repeats = new Option<int>("--repeats") { Description = "Timed runs per path (after the warm-up).", DefaultValueFactory = _ => 5 }.AtLeast(1);
+            var warmup = QuickTiming.WarmupOption();
             var steps = new Option<int>("--steps") { Description = "Reverse steps per timed run (W4 in Bench/ runs 1000).", DefaultValueFactory = _ => 20 }.AtLeast(1);
             var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 100_000 }.AtLeast(1);
             var command = new Command("reverse-vp", "Reverse Euler–Maruyama steps of the VP SDE with the exact score of Gaussian data (N = 100 000, D = 2, float32), timed through the solver: fused and torch-op generated scores vs autograd; ms per step.");
             command.Options.Add(repeats);
             command.Options.Add(steps);
             command.Options.Add(n);
+            command.Options.Add(warmup);
             command.SetAction(r => o.Run("bench reverse-vp", r, run =>
             {
                 int reps = r.GetValue(repeats), count = r.GetValue(n), k = r.GetValue(steps);
+                double warm = r.GetValue(warmup);
                 // The solver's state, drift, score and noise buffers and the autograd path's graph: about ten [n, 2] float32 tensors.
                 if (MemoryBudget.Refusal("--n " + count, count * 2.0, 4, 10) is string tooLarge) return SamplingCommands.Fail("bench reverse-vp", tooLarge);
                 torch.set_num_threads(Environment.ProcessorCount);
@@ -142,17 +145,18 @@ namespace Dsl.Examples
                 var generated = TimeScores.FromPerturbedData(data, sde);
                 var eager = TimeScores.FromPerturbedDataByAutograd(data, sde);
                 var options = new SdeSamplerOptions { Steps = k, Seed = run.Seed };
-                double PerStep(ITimeScoreModel score) => QuickTiming.MedianMs(reps, () => SdeSolvers.Sample(sde, score, count, options).Samples.clone()) / k;
+                Timing PerStep(ITimeScoreModel score) => QuickTiming.Measure(reps, warm, () => SdeSolvers.Sample(sde, score, count, options).Samples.clone()).PerStep(k);
                 data.Kernels = KernelPath.Fused;
-                double fused = PerStep(generated);
+                Timing fused = PerStep(generated);
                 data.Kernels = KernelPath.TorchOps;
-                double torchOps = PerStep(generated);
-                double autograd = PerStep(eager);
+                Timing torchOps = PerStep(generated);
+                double autograd = PerStep(eager).WarmMs;
                 var best = BenchCommand.Fastest(("fused", fused), ("torch-ops", torchOps));
                 return run.Finish(new
                 {
                     command = "bench reverse-vp", sde = "vp", n = count, dim = 2, dtype = "float32", device = run.Device.ToString(), steps_per_run = k,
-                    path = best.Path, ms_per_step = best.Ms, ms_per_step_fused = fused, ms_per_step_torch_ops = torchOps, autograd_ms_per_step = autograd,
+                    path = best.Path, ms_per_step = best.Timing.WarmMs, cold_ms_per_step = best.Timing.ColdMs, warmup_calls = best.Timing.WarmupCalls, warmup_seconds = best.Timing.WarmupSeconds,
+                    ms_per_step_fused = fused.WarmMs, ms_per_step_torch_ops = torchOps.WarmMs, autograd_ms_per_step = autograd,
                     repeats = reps, threads = torch.get_num_threads(),
                 }, false);
             }, writesFiles: false));
