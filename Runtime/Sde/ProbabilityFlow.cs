@@ -191,8 +191,9 @@ namespace Dsl.Sde
                         }
                         double g = sde.DiffusionAt(time), halfG2 = 0.5 * g * g;
                         using var noGradShared = no_grad();
-                        var flowDrift = xs.Mul(a).Add_(s0, -halfG2);                        // f̃ = a(t) x − ½g(t)² s
-                        var flowDivergence = div0.Mul(-halfG2).Add_(d * a);                 // ∇·f̃ = D a(t) − ½g(t)² ∇·s
+                        // In the state's float64: the linear term reads the float64 x, only s and ∇·s went through the model's dtype.
+                        var flowDrift = state[0].Mul(a).Add_(s0.to_type(state[0].dtype), -halfG2);           // f̃ = a(t) x − ½g(t)² s
+                        var flowDivergence = div0.to_type(state[1].dtype).Mul_(-halfG2).Add_(d * a);          // ∇·f̃ = D a(t) − ½g(t)² ∇·s
                         return new[] { flowDrift.MoveToOuterDisposeScope(), flowDivergence.MoveToOuterDisposeScope() };
                     }
                 }
