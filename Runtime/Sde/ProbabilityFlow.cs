@@ -170,7 +170,7 @@ namespace Dsl.Sde
             // GGᵀ not a multiple of I: the flow's divergence is taken of the whole field f − ½GGᵀs, and ∇·s is not needed.
             bool wholeField = sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState);
             // The steady state of a Gaussian-kernel SDE (f = a(t)x, scalar g) with a score that evaluates s and ∇·s at one shared
-            // time: the schedule a(t), g(t)² in float64 on the host, f̃ = a x − ½g² s and ∇·f̃ = D a − ½g² ∇·s in two torch ops each.
+            // time: the schedule a(t), g(t)² in float64 on the host, f̃ = a x − ½g² s and ∇·f̃ = D a − ½g² ∇·s in a few torch ops.
             var sharedTime = probe is null && !wholeField && sde.HasGaussianKernel ? score as ISharedTimeDivergenceModel : null;
             using var oneTime = sharedTime is null ? null : zeros(1, dtype: ScalarType.Float64);
             Func<double, Tensor[], Tensor[]> rhs = (time, state) =>
