@@ -164,7 +164,8 @@ namespace Dsl.Sde
             // augmented state [x, Δ], the RK45 stages, the error norm and the accumulator Δ are float64; the score and its
             // divergence are evaluated in x's dtype (x_t is cast to it at each evaluation, and the solver casts f̃ and ∇·f̃ back).
             var modelType = x.dtype;
-            using var startX = x.detach().to_type(ScalarType.Float64);
+            using var detached = x.detach();
+            using var startX = detached.to_type(ScalarType.Float64);
             using var startDelta = zeros(n, dtype: ScalarType.Float64, device: x.device);
             var start = new[] { startX, startDelta };
             // GGᵀ not a multiple of I: the flow's divergence is taken of the whole field f − ½GGᵀs, and ∇·s is not needed.
