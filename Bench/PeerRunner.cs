@@ -23,7 +23,7 @@ namespace Dsl.Bench
     public static class PeerRunner
     {
         /// <summary>The command that installs the peers' PyTorch on Debian/Ubuntu.</summary>
-        public const string InstallHint = "sudo apt-get install -y python3-torch   (Debian 12: PyTorch 1.13, CPU; or set DSL_PEER_PYTHON to a python that has torch)";
+        public const string InstallHint = "sudo apt-get install -y python3-torch python3-scipy   (Debian 12: PyTorch 1.13, CPU; scipy for W6's solve_ivp; or set DSL_PEER_PYTHON to a python that has them)";
 
         private static string? unavailable;
         private static bool probed;

@@ -14,11 +14,14 @@ namespace Dsl.Bench
     public sealed record TimedRow(string Workload, string Path, string Name, double Median, double Min);
 
     /// <summary>
-    /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5] [--rounds 30] [--w4-steps 20] [--threads n] [--json file]</c>:
+    /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5 W6] [--rounds 30] [--w4-steps 20] [--threads n] [--json file] [--score-sde path]</c>:
     /// issue 8's workloads without BenchmarkDotNet. The .NET paths of a workload are timed in interleaved rounds (so that a
     /// shared machine's load hits them alike), then its hand-written PyTorch peer runs as a subprocess with the same thread
     /// count, and one markdown table per workload puts them side by side with the issue's target ratio. W2 is W1's autograd
-    /// row; W4 runs <c>--w4-steps</c> reverse steps per call (1000 in the BenchmarkDotNet suite) and reports per step.
+    /// row; W4 runs <c>--w4-steps</c> reverse steps per call (1000 in the BenchmarkDotNet suite) and reports per step. W6 (the
+    /// probability-flow likelihood, not in the default selection) adds an accuracy table (error against the ODE's exact value,
+    /// NFE, time) beside its peer: score_sde_pytorch's own likelihood.py when <c>--score-sde</c> names a checkout of
+    /// yang-song/score_sde_pytorch, the hand-written solve_ivp equivalent otherwise.
     /// </summary>
     public static class QuickTiming
     {
@@ -28,7 +31,7 @@ namespace Dsl.Bench
         public static void Run(string[] args)
         {
             int rounds = 30, w4Steps = 20, threadCount = Environment.ProcessorCount;
-            string? jsonPath = null;
+            string? jsonPath = null, scoreSde = null;
             var selected = new List<string>();
             for (int i = 0; i < args.Length; i++)
             {
@@ -38,10 +41,11 @@ namespace Dsl.Bench
                     case "--w4-steps": w4Steps = int.Parse(args[++i], Invariant); break;
                     case "--json": jsonPath = args[++i]; break;
                     case "--threads": threadCount = int.Parse(args[++i], Invariant); break;
+                    case "--score-sde": scoreSde = args[++i]; break;
                     default:
                         var w = args[i].ToUpperInvariant();
                         if (w == "W2") w = "W1";
-                        if (!Workloads.PeerScripts.ContainsKey(w)) throw new ArgumentException("quick: unknown workload '" + args[i] + "'; valid: W1 (with W2), W3, W4, W5, --rounds n, --w4-steps n, --threads n, --json file.");
+                        if (!Workloads.PeerScripts.ContainsKey(w)) throw new ArgumentException("quick: unknown workload '" + args[i] + "'; valid: W1 (with W2), W3, W4, W5, W6, --rounds n, --w4-steps n, --threads n, --json file, --score-sde path.");
                         if (!selected.Contains(w)) selected.Add(w);
                         break;
                 }
@@ -63,16 +67,18 @@ namespace Dsl.Bench
                     "W1" => Workloads.Langevin(),
                     "W3" => Workloads.Divergence(),
                     "W4" => Workloads.ReverseVp(w4Steps),
+                    "W6" => Workloads.Likelihood(),
                     _ => Workloads.Ising(),
                 };
-                int r = w == "W4" ? System.Math.Max(3, rounds / 6) : rounds;
+                int r = w == "W4" ? System.Math.Max(3, rounds / 6) : w == "W6" ? System.Math.Max(3, rounds / 3) : rounds;
                 var times = Time(cases, r);
-                string extra = PeerArguments(w, r, w4Steps);
+                string extra = PeerArguments(w, r, w4Steps) + (w == "W6" && scoreSde is not null ? " --score-sde \"" + scoreSde + "\"" : "");
                 string? problem = null;
                 var peer = missing is null ? PeerRunner.Run(Workloads.PeerScripts[w], threads, extra, out problem) : null;
                 if (missing is null && peer is null) Console.WriteLine("peer failed: " + problem);
                 var rows = cases.Select((c, k) => new TimedRow(c.Workload, c.Path, c.Name, Median(times[k]), times[k].Min())).ToList();
                 Console.WriteLine(Table(w, rows, peer, r + " interleaved rounds"));
+                if (w == "W6") Console.WriteLine(LikelihoodTable(rows, Workloads.LikelihoodSdes.ToDictionary(s => s, s => Workloads.LikelihoodAccuracy(s)), peer));
                 report.Add(new
                 {
                     workload = w, rounds = r, threads,
@@ -112,6 +118,36 @@ namespace Dsl.Bench
             return times;
         }
 
+        /// <summary>
+        /// W6's same-run accuracy table: per SDE, Dsl's and the peer's error against the ODE's exact value (|mean| per dimension),
+        /// NFE and median milliseconds per likelihood call, and the time ratio (the issue's targets: error and NFE ≤ the peer's,
+        /// time ≤ 0.5×).
+        /// </summary>
+        public static string LikelihoodTable(IReadOnlyList<TimedRow> rows, IReadOnlyDictionary<string, Dsl.Examples.Experiments.LikelihoodRun> runs, PeerResult? peer)
+        {
+            var sb = new StringBuilder();
+            string peerName = peer?.Peer ?? "peer not run";
+            sb.AppendLine(string.Create(Invariant, $"\n#### W6 accuracy (Gaussian data, D = 4, N = 1000, RK45 rtol = atol = 1e-5; errors in nats/dim against the ODE's exact value; peer: {peerName})\n"));
+            sb.AppendLine("| SDE | Dsl error | Dsl NFE | Dsl ms | peer error | peer NFE | peer ms | Dsl / peer time |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            JsonElement? peerRows = peer is null ? null : JsonDocument.Parse(peer.Json).RootElement.GetProperty("rows");
+            foreach (var row in rows)
+            {
+                var run = runs[row.Path];
+                string pe = "", pn = "", pm = "", ratio = "";
+                if (peerRows is JsonElement pr && pr.EnumerateArray().FirstOrDefault(e => e.GetProperty("path").GetString() == row.Path) is { ValueKind: JsonValueKind.Object } p)
+                {
+                    double ms = p.GetProperty("ms_median").GetDouble();
+                    pe = p.GetProperty("err_mean_ode_exact").GetDouble().ToString("0.00e+0", Invariant);
+                    pn = p.GetProperty("nfe").GetInt32().ToString(Invariant);
+                    pm = ms.ToString("F2", Invariant);
+                    ratio = (row.Median / ms).ToString("F2", Invariant);
+                }
+                sb.AppendLine(string.Create(Invariant, $"| {row.Path} | {run.OdeErrNatsPerDim:0.00e+0} | {run.Nfe} | {row.Median:F2} | {pe} | {pn} | {pm} | {ratio} |"));
+            }
+            return sb.ToString();
+        }
+
         /// <summary>The median of <paramref name="values"/>.</summary>
         public static double Median(IEnumerable<double> values)
         {
@@ -135,7 +171,7 @@ namespace Dsl.Bench
         public static string Table(string w, IReadOnlyList<TimedRow> rows, PeerResult? peer, string how)
         {
             var sb = new StringBuilder();
-            string unit = w == "W4" ? "ms per step" : w == "W5" ? "ms per sweep" : "ms per call";
+            string unit = w == "W4" ? "ms per step" : w == "W5" ? "ms per sweep" : w == "W6" ? "ms per likelihood of N = 1000" : "ms per call";
             sb.AppendLine(CultureInfo.InvariantCulture, $"\n### {w}{(w == "W1" ? " and W2" : "")} ({how}; {unit}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end)\n");
             sb.AppendLine("| workload | path | what | median | min |");
             sb.AppendLine("|---|---|---|---:|---:|");

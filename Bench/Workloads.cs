@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Dsl.Discrete;
 using Dsl.Models;
 using Dsl.Sampling;
@@ -23,7 +24,7 @@ namespace Dsl.Bench
         /// <summary>The peer script of each workload group.</summary>
         public static readonly IReadOnlyDictionary<string, string> PeerScripts = new Dictionary<string, string>
         {
-            ["W1"] = "w1_langevin.py", ["W3"] = "w3_divergence.py", ["W4"] = "w4_reverse_vp.py", ["W5"] = "w5_ising.py",
+            ["W1"] = "w1_langevin.py", ["W3"] = "w3_divergence.py", ["W4"] = "w4_reverse_vp.py", ["W5"] = "w5_ising.py", ["W6"] = "w6_likelihood.py",
         };
 
         /// <summary>W1 and W2: one Langevin step with the exact Gaussian-mixture score, N = 100 000, D = 2, K = 2, float32.</summary>
@@ -89,6 +90,32 @@ namespace Dsl.Bench
                 }, steps),
             };
         }
+
+        /// <summary>The SDEs of W6, in the order of its rows.</summary>
+        public static readonly string[] LikelihoodSdes = { "vp", "ve", "subvp" };
+
+        /// <summary>
+        /// W6: the probability-flow log-likelihood (RK45, rtol = atol = 1e-5, exact score and divergence, the score evaluated in
+        /// float32 as score_sde does, the ODE state in float64) of Gaussian data, D = 4, N = 1000: one
+        /// <see cref="ProbabilityFlow.LogLikelihood"/> call per row on the data of <c>dsl likelihood --dim 4 --n 1000
+        /// --model-dtype float32</c> (<see cref="Dsl.Examples.Experiments.SdeExperiments.GaussianSample"/>, the peer's bits).
+        /// </summary>
+        public static IReadOnlyList<BenchCase> Likelihood(int n = 1000, int dim = 4) =>
+            LikelihoodSdes.Select(name =>
+            {
+                var sde = Dsl.Examples.Experiments.SdeExperiments.Sde(name);
+                var data = Dsl.Examples.Experiments.SdeExperiments.GaussianData(dim);
+                data.to(ScalarType.Float32);
+                var score = TimeScores.FromPerturbedData(data, sde);
+                var x = Dsl.Examples.Experiments.SdeExperiments.GaussianSample(n, dim, 0).to_type(ScalarType.Float32);
+                var options = new LikelihoodOptions { Epsilon = 1e-5, Seed = 1 };
+                return new BenchCase("W6", name, "probability-flow likelihood, " + name + ", RK45 1e-5, exact score and divergence",
+                    () => ProbabilityFlow.LogLikelihood(sde, score, x, options).Dispose());
+            }).ToList();
+
+        /// <summary>W6's accuracy (errors, NFE) for each SDE: the gallery's run on the same data and settings as the timed call.</summary>
+        public static Dsl.Examples.Experiments.LikelihoodRun LikelihoodAccuracy(string sde, int n = 1000, int dim = 4) =>
+            Dsl.Examples.Experiments.SdeExperiments.Likelihood(sde, dim, DivergenceEstimator.Exact, n, 0, dtype: ScalarType.Float32);
 
         /// <summary>W5: one checkerboard Metropolis sweep of the periodic L×L Ising lattice at T = 2.269, one chain, float32.</summary>
         public static IReadOnlyList<BenchCase> Ising(int l = 256)

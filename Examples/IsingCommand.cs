@@ -74,13 +74,16 @@ namespace Dsl.Examples
         public static Command BuildBench(GalleryOptions o)
         {
             var l = new Option<int>("--L") { Description = "Lattice side (even: the checkerboard needs it).", DefaultValueFactory = _ => 256 }.EvenInRange(2, MaxSide, Checkerboard);
-            var repeats = new Option<int>("--repeats") { Description = "Timed sweeps (after 3 warm-up sweeps).", DefaultValueFactory = _ => 20 }.AtLeast(1);
+            var repeats = new Option<int>("--repeats") { Description = "Timed sweeps (after the warm-up).", DefaultValueFactory = _ => 20 }.AtLeast(1);
+            var warmup = QuickTiming.WarmupOption();
             var command = new Command("ising", "Checkerboard Metropolis sweep of an L×L Ising lattice (default 256×256, T = 2.27) on every generated path (one-pass sweep, fused flip energies, torch ops): spin updates per second of the fastest.");
             command.Options.Add(l);
             command.Options.Add(repeats);
+            command.Options.Add(warmup);
             command.SetAction(r => o.Run("bench ising", r, run =>
             {
                 int side = r.GetValue(l), reps = r.GetValue(repeats);
+                double warm = r.GetValue(warmup);
                 if (LatticeMemory(side, 1) is string tooLarge) return SamplingCommands.Fail("bench ising", tooLarge);
                 TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
                 using var scope = TorchSharp.torch.NewDisposeScope();
@@ -91,10 +94,10 @@ namespace Dsl.Examples
                 var odd = even.logical_not();
                 // Both generated paths; the fastest is reported, the others beside it. Under Auto (or Fused) Sweep takes the generated
                 // one-pass checkerboard sweep (even L); the fused flip energies with the generic rule are UpdateColour under Fused.
-                double Time(KernelPath path, bool perColour = false)
+                Timing? Time(KernelPath path, bool perColour = false)
                 {
                     model.Kernels = path;
-                    return QuickTiming.MedianMs(reps, () =>
+                    return QuickTiming.Measure(reps, warm, () =>
                     {
                         if (!perColour) SpinSamplers.Sweep(model, spins, even, 1 / 2.27, SpinUpdate.Metropolis, g);
                         else
@@ -107,25 +110,28 @@ namespace Dsl.Examples
                 }
                 model.Kernels = KernelPath.Auto;
                 bool onePass = SpinSamplers.TakesGeneratedSweep(model, spins, even);
-                double sweep = onePass ? Time(KernelPath.Auto) : double.NaN;
-                double fused = Time(KernelPath.Fused, perColour: true), torchOps = Time(KernelPath.TorchOps);
+                Timing? sweep = onePass ? Time(KernelPath.Auto) : null;
+                Timing fused = Time(KernelPath.Fused, perColour: true)!, torchOps = Time(KernelPath.TorchOps)!;
                 // The multi-spin-coded sweep, 64 spins a word: MultiSweepBatch sweeps a call (the packing into bits is paid once per call).
                 model.Kernels = KernelPath.Auto;
                 ulong key = CounterRandom.KeyFrom(g);
                 long sweepNumber = 0;
-                double multiSpin = QuickTiming.MedianMs(reps, () =>
+                var batch = QuickTiming.Measure(reps, warm, () =>
                 {
                     model.MultiSpinSweep(spins, 1 / 2.27, SpinUpdate.Metropolis, key, sweepNumber, MultiSweepBatch);
                     sweepNumber += MultiSweepBatch;
                     return TorchSharp.torch.empty(0);
-                }) / MultiSweepBatch;
-                var timed = new[] { ("multi-spin coded", multiSpin), ("fused sweep", sweep), ("fused", fused), ("torch-ops", torchOps) }.Where(t => !double.IsNaN(t.Item2)).OrderBy(t => t.Item2).ToList();
-                double ms = timed[0].Item2;
+                });
+                var multiSpin = new Timing(batch.WarmMs / MultiSweepBatch, batch.ColdMs / MultiSweepBatch, batch.WarmupCalls, batch.WarmupSeconds);
+                var timed = new[] { ("multi-spin coded", (Timing?)multiSpin), ("fused sweep", sweep), ("fused", (Timing?)fused), ("torch-ops", (Timing?)torchOps) }.Where(t => t.Item2 is not null).OrderBy(t => t.Item2!.WarmMs).ToList();
+                double ms = timed[0].Item2!.WarmMs;
                 return run.Finish(new
                 {
                     command = "bench ising", l = side, algorithm = "metropolis", path = timed[0].Item1, ms_per_sweep = ms,
-                    flips_per_second = side * (double)side / (ms / 1000), ms_per_sweep_multi_spin = multiSpin, ms_per_sweep_fused_sweep = onePass ? sweep : (double?)null,
-                    ms_per_sweep_fused = fused, ms_per_sweep_torch_ops = torchOps,
+                    flips_per_second = side * (double)side / (ms / 1000), cold_ms_per_sweep = timed[0].Item2!.ColdMs,
+                    warmup_calls = timed[0].Item2!.WarmupCalls, warmup_seconds = timed[0].Item2!.WarmupSeconds,
+                    ms_per_sweep_multi_spin = multiSpin.WarmMs, ms_per_sweep_fused_sweep = sweep?.WarmMs,
+                    ms_per_sweep_fused = fused.WarmMs, ms_per_sweep_torch_ops = torchOps.WarmMs,
                     repeats = reps, threads = TorchSharp.torch.get_num_threads(),
                 }, false);
             }, writesFiles: false));

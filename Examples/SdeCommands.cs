@@ -87,23 +87,32 @@ namespace Dsl.Examples
             var estimator = new Option<string>("--estimator") { Description = "exact (generated divergence) or hutchinson (Gaussian probes).", DefaultValueFactory = _ => "exact" };
             var likelihoodDim = new Option<int>("--dim") { Description = "Dimension D (1…64).", DefaultValueFactory = _ => 2 }.InRange(1, 64);
             var likelihoodN = new Option<int>("--n") { Description = "Data points.", DefaultValueFactory = _ => 500 }.AtLeast(2);
-            var likelihood = new Command("likelihood", "Exact log-likelihood by the probability-flow ODE (RK45, rtol = atol = 1e-5) against the analytic density.");
-            foreach (var opt in new Option[] { likelihoodSde, likelihoodData, estimator, likelihoodDim, likelihoodN }) likelihood.Options.Add(opt);
+            var modelDtype = new Option<string>("--model-dtype") { Description = "float64 or float32: the dtype the score is evaluated in (the ODE state is float64 either way; score_sde evaluates in float32).", DefaultValueFactory = _ => "float64" };
+            var likelihoodRtol = new Option<double>("--rtol") { Description = "RK45 relative tolerance (score_sde: 1e-5).", DefaultValueFactory = _ => 1e-5 }.InRange(1e-12, 0.1);
+            var likelihoodAtol = new Option<double>("--atol") { Description = "RK45 absolute tolerance (score_sde: 1e-5).", DefaultValueFactory = _ => 1e-5 }.InRange(1e-12, 0.1);
+            var likelihood = new Command("likelihood", "Exact log-likelihood by the probability-flow ODE (RK45, rtol = atol = 1e-5) against the analytic density and against the ODE's exact value.");
+            foreach (var opt in new Option[] { likelihoodSde, likelihoodData, estimator, likelihoodDim, likelihoodN, modelDtype, likelihoodRtol, likelihoodAtol }) likelihood.Options.Add(opt);
             likelihood.SetAction(r => o.Run("likelihood", r, run =>
             {
                 string s = r.GetValue(likelihoodSde)!.ToLowerInvariant(), e = r.GetValue(estimator)!.ToLowerInvariant();
                 if (!Sdes.Contains(s)) return SamplingCommands.Fail("likelihood", "unknown --sde '" + s + "'; valid: " + string.Join(", ", Sdes) + ".");
                 if (r.GetValue(likelihoodData) != "gaussian") return SamplingCommands.Fail("likelihood", "unknown --data '" + r.GetValue(likelihoodData) + "'; valid: gaussian.");
                 if (e != "exact" && e != "hutchinson") return SamplingCommands.Fail("likelihood", "unknown --estimator '" + e + "'; valid: exact, hutchinson.");
+                string md = r.GetValue(modelDtype)!.ToLowerInvariant();
+                if (md != "float64" && md != "float32") return SamplingCommands.Fail("likelihood", "unknown --model-dtype '" + md + "'; valid: float64, float32.");
                 int D = r.GetValue(likelihoodDim), N = r.GetValue(likelihoodN);
+                double rtol = r.GetValue(likelihoodRtol), atol = r.GetValue(likelihoodAtol);
                 // RK45 keeps seven stages of the augmented state [N, D + 1] plus the error estimate and the divergence's buffers.
                 if (MemoryBudget.Refusal("--n " + N + " with --dim " + D, (double)N * (D + 1), 8, 16) is string tooLarge) return SamplingCommands.Fail("likelihood", tooLarge);
-                var result = SdeExperiments.Likelihood(s, D, e == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian, N, run.Seed);
+                var result = SdeExperiments.Likelihood(s, D, e == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian, N, run.Seed,
+                    rtol, atol, md == "float32" ? ScalarType.Float32 : ScalarType.Float64);
                 return run.Finish(new
                 {
                     command = "likelihood", sde = s, data = "gaussian", estimator = e, n = result.N, dim = result.Dim,
                     nll_nats_per_dim = result.NllNatsPerDim, exact_nll_nats_per_dim = result.ExactNllNatsPerDim, abs_err_nats_per_dim = result.AbsErrNatsPerDim,
                     standard_error_nats_per_dim = result.StandardErrorNatsPerDim, bits_per_dim = result.BitsPerDim, bits_per_dim_data_range = "[-1, 1] on 256 levels (+7)",
+                    ode_err_nats_per_dim = result.OdeErrNatsPerDim, ode_mean_abs_err_nats_per_dim = result.OdeMeanAbsErrNatsPerDim,
+                    tolerance_nats_per_dim = result.ToleranceNatsPerDim, prior_gap_nats_per_dim = result.PriorGapNatsPerDim, model_dtype = md, rtol, atol,
                     nfe = result.Nfe, seconds = result.Seconds,
                 }, false);
             }, writesFiles: false));
@@ -113,16 +122,19 @@ namespace Dsl.Examples
         /// <summary>`dsl bench reverse-vp`: reverse Euler–Maruyama steps of the VP SDE through <see cref="SdeSolvers.Sample"/>, N = 100 000, D = 2, exact VP score of Gaussian data.</summary>
         public static Command BenchReverseVp(GalleryOptions o)
         {
-            var repeats = new Option<int>("--repeats") { Description = "Timed runs per path (after 3 warm-up runs).", DefaultValueFactory = _ => 5 }.AtLeast(1);
+            var repeats = new Option<int>("--repeats") { Description = "Timed runs per path (after the warm-up).", DefaultValueFactory = _ => 5 }.AtLeast(1);
+            var warmup = QuickTiming.WarmupOption();
             var steps = new Option<int>("--steps") { Description = "Reverse steps per timed run (W4 in Bench/ runs 1000).", DefaultValueFactory = _ => 20 }.AtLeast(1);
             var n = new Option<int>("--n") { Description = "Number of samples.", DefaultValueFactory = _ => 100_000 }.AtLeast(1);
             var command = new Command("reverse-vp", "Reverse Euler–Maruyama steps of the VP SDE with the exact score of Gaussian data (N = 100 000, D = 2, float32), timed through the solver: fused and torch-op generated scores vs autograd; ms per step.");
             command.Options.Add(repeats);
             command.Options.Add(steps);
             command.Options.Add(n);
+            command.Options.Add(warmup);
             command.SetAction(r => o.Run("bench reverse-vp", r, run =>
             {
                 int reps = r.GetValue(repeats), count = r.GetValue(n), k = r.GetValue(steps);
+                double warm = r.GetValue(warmup);
                 // The solver's state, drift, score and noise buffers and the autograd path's graph: about ten [n, 2] float32 tensors.
                 if (MemoryBudget.Refusal("--n " + count, count * 2.0, 4, 10) is string tooLarge) return SamplingCommands.Fail("bench reverse-vp", tooLarge);
                 torch.set_num_threads(Environment.ProcessorCount);
@@ -133,17 +145,18 @@ namespace Dsl.Examples
                 var generated = TimeScores.FromPerturbedData(data, sde);
                 var eager = TimeScores.FromPerturbedDataByAutograd(data, sde);
                 var options = new SdeSamplerOptions { Steps = k, Seed = run.Seed };
-                double PerStep(ITimeScoreModel score) => QuickTiming.MedianMs(reps, () => SdeSolvers.Sample(sde, score, count, options).Samples.clone()) / k;
+                Timing PerStep(ITimeScoreModel score) => QuickTiming.Measure(reps, warm, () => SdeSolvers.Sample(sde, score, count, options).Samples.clone()).PerStep(k);
                 data.Kernels = KernelPath.Fused;
-                double fused = PerStep(generated);
+                Timing fused = PerStep(generated);
                 data.Kernels = KernelPath.TorchOps;
-                double torchOps = PerStep(generated);
-                double autograd = PerStep(eager);
+                Timing torchOps = PerStep(generated);
+                double autograd = PerStep(eager).WarmMs;
                 var best = BenchCommand.Fastest(("fused", fused), ("torch-ops", torchOps));
                 return run.Finish(new
                 {
                     command = "bench reverse-vp", sde = "vp", n = count, dim = 2, dtype = "float32", device = run.Device.ToString(), steps_per_run = k,
-                    path = best.Path, ms_per_step = best.Ms, ms_per_step_fused = fused, ms_per_step_torch_ops = torchOps, autograd_ms_per_step = autograd,
+                    path = best.Path, ms_per_step = best.Timing.WarmMs, cold_ms_per_step = best.Timing.ColdMs, warmup_calls = best.Timing.WarmupCalls, warmup_seconds = best.Timing.WarmupSeconds,
+                    ms_per_step_fused = fused.WarmMs, ms_per_step_torch_ops = torchOps.WarmMs, autograd_ms_per_step = autograd,
                     repeats = reps, threads = torch.get_num_threads(),
                 }, false);
             }, writesFiles: false));

@@ -7,6 +7,13 @@ using static TorchSharp.torch;
 
 namespace Dsl.Sde
 {
+    /// <summary>A time score that gives s(x, t) and ∇ₓ·s(x, t) together at one time shared by the batch, without a tape.</summary>
+    internal interface ISharedTimeDivergenceModel : ITimeScoreModel
+    {
+        /// <summary>s and ∇·s at <paramref name="time"/> for every row of x ([N, D] and [N]); false when the model has no exact divergence.</summary>
+        bool TryScoreAndDivergenceAtNoGrad(Tensor x, double time, out Tensor score, out Tensor divergence);
+    }
+
     /// <summary>How the likelihood ODE gets ∇ₓ·s(x, t).</summary>
     public enum DivergenceEstimator
     {
@@ -58,13 +65,13 @@ namespace Dsl.Sde
             LogLikelihood = logLikelihood; PriorLogProb = priorLogProb; DeltaLogProb = deltaLogProb; Latent = latent; FunctionEvaluations = evaluations; Elapsed = elapsed;
         }
 
-        /// <summary>log p_ε(x) in nats: [N].</summary>
+        /// <summary>log p_ε(x) in nats: [N], float64 (the precision of the solver's state and accumulator).</summary>
         public Tensor LogLikelihood { get; }
-        /// <summary>log p_T(x_T) under the prior: [N].</summary>
+        /// <summary>log π(x_T) under the prior π (log p_T when the prior is exactly p_T): [N], float64.</summary>
         public Tensor PriorLogProb { get; }
-        /// <summary>∫_ε^T ∇·f̃ dt: [N].</summary>
+        /// <summary>∫_ε^T ∇·f̃ dt: [N], float64.</summary>
         public Tensor DeltaLogProb { get; }
-        /// <summary>x_T, the latent the flow maps x to: [N, D].</summary>
+        /// <summary>x_T, the latent the flow maps x to: [N, D], in x's dtype (integrated in float64).</summary>
         public Tensor Latent { get; }
         /// <summary>Evaluations of the augmented ODE's right-hand side.</summary>
         public int FunctionEvaluations { get; }
@@ -153,16 +160,46 @@ namespace Dsl.Sde
             using var generator = new Generator((ulong)options.Seed, x.device);
             using var probe = options.Divergence == DivergenceEstimator.Exact ? null
                 : DivergenceEstimators.Probe(x, options.Divergence == DivergenceEstimator.HutchinsonGaussian ? ProbeDistribution.Gaussian : ProbeDistribution.Rademacher, generator);
-            using var startX = x.detach();
-            using var startDelta = zeros(n, dtype: x.dtype, device: x.device);
+            // Mixed precision as score_sde's likelihood.py (scipy's solve_ivp on a float64 state, the model in float32): the
+            // augmented state [x, Δ], the RK45 stages, the error norm and the accumulator Δ are float64; the score and its
+            // divergence are evaluated in x's dtype (x_t is cast to it at each evaluation, and the solver casts f̃ and ∇·f̃ back).
+            var modelType = x.dtype;
+            using var detached = x.detach();
+            using var startX = detached.to_type(ScalarType.Float64);
+            using var startDelta = zeros(n, dtype: ScalarType.Float64, device: x.device);
             var start = new[] { startX, startDelta };
             // GGᵀ not a multiple of I: the flow's divergence is taken of the whole field f − ½GGᵀs, and ∇·s is not needed.
             bool wholeField = sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState);
+            // The steady state of a Gaussian-kernel SDE (f = a(t)x, scalar g) with a score that evaluates s and ∇·s at one shared
+            // time: the schedule a(t), g(t)² in float64 on the host, f̃ = a x − ½g² s and ∇·f̃ = D a − ½g² ∇·s in a few torch ops.
+            var sharedTime = probe is null && !wholeField && sde.HasGaussianKernel ? score as ISharedTimeDivergenceModel : null;
+            using var oneTime = sharedTime is null ? null : zeros(1, dtype: ScalarType.Float64);
             Func<double, Tensor[], Tensor[]> rhs = (time, state) =>
             {
                 using var scope = NewDisposeScope();
-                var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, x.dtype, x.device);
-                var xt = state[0];
+                if (sharedTime is not null)
+                {
+                    var xs = state[0].dtype == modelType ? state[0] : state[0].to_type(modelType);
+                    if (sharedTime.TryScoreAndDivergenceAtNoGrad(xs, time, out var s0, out var div0))
+                    {
+                        ScoreOutput.CheckShape(entryPoint, score.ModelName, s0, xs);
+                        double a;
+                        using (no_grad())
+                        {
+                            oneTime!.Fill_(time);
+                            using var driftDivergence = sde.DriftDivergence(oneTime!, 1);   // ∇·f = D a(t): a(t) for D = 1
+                            a = driftDivergence.ToDoubleValue();
+                        }
+                        double g = sde.DiffusionAt(time), halfG2 = 0.5 * g * g;
+                        using var noGradShared = no_grad();
+                        // In the state's float64: the linear term reads the float64 x, only s and ∇·s went through the model's dtype.
+                        var flowDrift = state[0].Mul(a).Add_(s0.to_type(state[0].dtype), -halfG2);           // f̃ = a(t) x − ½g(t)² s
+                        var flowDivergence = div0.to_type(state[1].dtype).Mul_(-halfG2).Add_(d * a);          // ∇·f̃ = D a(t) − ½g(t)² ∇·s
+                        return new[] { flowDrift.MoveToOuterDisposeScope(), flowDivergence.MoveToOuterDisposeScope() };
+                    }
+                }
+                var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, modelType, x.device);
+                var xt = state[0].dtype == modelType ? state[0] : state[0].to_type(modelType);
                 if (wholeField)
                 {
                     Tensor flowScore;
@@ -214,11 +251,11 @@ namespace Dsl.Sde
             using var result = options.Grid is TimeGrid g
                 ? OdeSolvers.Solve(rhs, start, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Reverse(g.Times)), options.Ode, solver + " on " + sde.SdeName)
                 : OdeSolvers.Solve(rhs, start, options.Epsilon, sde.EndTime, options.Ode, solver + " on " + sde.SdeName);
-            var latent = result.State[0].clone();
             var delta = result.State[1].clone();
-            SdeSolvers.CheckFinite(solver, sde, latent, result.FinalTime);
-            var prior = sde.PriorLogProb(latent);
+            SdeSolvers.CheckFinite(solver, sde, result.State[0], result.FinalTime);
+            var prior = sde.PriorLogProb(result.State[0]);                // in float64, from the float64 latent
             var logp = prior.Add(delta);                                  // log p_ε(x) = log p_T(x_T) + ∫_ε^T ∇·f̃ dt
+            var latent = modelType == ScalarType.Float64 ? result.State[0].clone() : result.State[0].to_type(modelType);
             return new LikelihoodResult(logp, prior, delta, latent, result.FunctionEvaluations, clock.Elapsed);
         }
 

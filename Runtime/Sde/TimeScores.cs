@@ -173,7 +173,7 @@ namespace Dsl.Sde
             public Tensor Score(Tensor x, Tensor t) => score(x, t);
         }
 
-        private sealed class PerturbedData : ITimeScoreDivergenceModel, ISharedTimeScoreModel
+        private sealed class PerturbedData : ITimeScoreDivergenceModel, ISharedTimeScoreModel, ISharedTimeDivergenceModel
         {
             private readonly INoiseConditionalModel data;
             private readonly ISde sde;
@@ -225,6 +225,24 @@ namespace Dsl.Sde
                 var (m, sigma) = DataLevelAt(time);
                 var noiseLevel = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
                 return data.ScoreNoGrad(x.Div(m), noiseLevel).Div_(m).MoveToOuterDisposeScope();
+            }
+
+            /// <summary>
+            /// sₜ(x) = s̃(x/m, σ̃)/m and ∇·sₜ(x) = (∇·s̃)(x/m, σ̃)/m² at one time, m and σ̃ = √v/m computed once in float64, the
+            /// scaled x and the noise level shared by the two generated calls; false when the data model has no generated divergence.
+            /// </summary>
+            public bool TryScoreAndDivergenceAtNoGrad(Tensor x, double time, out Tensor score, out Tensor divergence)
+            {
+                score = divergence = null!;
+                if (data is not INoiseConditionalDivergenceModel exact) return false;
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var (m, sigma) = DataLevelAt(time);
+                var noiseLevel = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, x.dtype, x.device);
+                var scaled = x.Div(m);
+                score = data.ScoreNoGrad(scaled, noiseLevel).Div_(m).MoveToOuterDisposeScope();
+                divergence = exact.ScoreDivergenceNoGrad(scaled, noiseLevel).Div_(m * m).MoveToOuterDisposeScope();
+                return true;
             }
 
             public Tensor ScoreDivergence(Tensor x, Tensor t)

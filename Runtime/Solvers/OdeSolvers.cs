@@ -278,9 +278,30 @@ namespace Dsl.Solvers
             }
         }
 
+        // Whether every tensor is a contiguous float64 CPU tensor: the solver's arithmetic then runs on the host memory in
+        // one pass per state tensor (the likelihood's float64 state of [N, D] and [N]: a few thousand values, where a torch op's
+        // dispatch costs more than its arithmetic), with the same formulas as the torch-op path.
+        private static bool HostDouble(Tensor[] ts)
+        {
+            foreach (var t in ts)
+                if (t.device_type != DeviceType.CPU || t.dtype != ScalarType.Float64 || !t.is_contiguous()) return false;
+            return true;
+        }
+
+        private static Span<double> Values(Tensor t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(t.bytes);
+
+        private static bool HostDouble(Tensor[] y, (double c, Tensor[] k)[] terms)
+        {
+            if (!HostDouble(y)) return false;
+            foreach (var (c, k) in terms)
+                if (c != 0 && !HostDouble(k)) return false;
+            return true;
+        }
+
         // y + Σ coefficient · k, skipping zero coefficients; no graph.
         private static Tensor[] Combine(Tensor[] y, params (double c, Tensor[] k)[] terms)
         {
+            if (HostDouble(y, terms)) return CombineHost(y, terms);
             var r = new Tensor[y.Length];
             using (no_grad())
             {
@@ -294,6 +315,24 @@ namespace Dsl.Solvers
                         else acc.Add_(k[i], alpha: c);
                     }
                     r[i] = acc ?? y[i].clone();
+                }
+            }
+            return r;
+        }
+
+        private static Tensor[] CombineHost(Tensor[] y, (double c, Tensor[] k)[] terms)
+        {
+            var r = new Tensor[y.Length];
+            for (int i = 0; i < y.Length; i++)
+            {
+                r[i] = empty_like(y[i]);
+                var target = Values(r[i]);
+                Values(y[i]).CopyTo(target);
+                foreach (var (c, k) in terms)
+                {
+                    if (c == 0) continue;
+                    var source = Values(k[i]);
+                    for (int j = 0; j < target.Length; j++) target[j] += c * source[j];
                 }
             }
             return r;
@@ -395,6 +434,7 @@ namespace Dsl.Solvers
                     return new OdeResult(y, eval.Count, accepted, rejected, t, true);
 
                 double minStep = 10 * System.Math.Abs(System.Math.BitIncrement(System.Math.Abs(t)) - System.Math.Abs(t));
+                if (absH < minStep) absH = minStep;   // as scipy's RkStep._step_impl: a step starts at least at min_step
                 bool stepRejected = false;
                 while (true)   // attempts at one step
                 {
@@ -431,7 +471,7 @@ namespace Dsl.Solvers
                             var errTerms = new (double, Tensor[])[7];
                             for (int j = 0; j < 7; j++) errTerms[j] = (h * E[j], k[j]);
                             double norm = ErrorNorm(errTerms, y, ys, rtol, atol, count);
-                            if (double.IsFinite(norm) && norm <= 1)
+                            if (double.IsFinite(norm) && norm < 1)   // scipy accepts error_norm < 1
                             {
                                 double factor = norm == 0 ? MaxFactor : System.Math.Min(MaxFactor, Safety * System.Math.Pow(norm, ErrorExponent));
                                 if (stepRejected) factor = System.Math.Min(1, factor);
@@ -462,6 +502,7 @@ namespace Dsl.Solvers
         private static double ErrorNorm((double c, Tensor[] k)[] errTerms, Tensor[] y, Tensor[] yNew, double rtol, double atol, long count)
         {
             if (count == 0) return 0;
+            if (HostDouble(y) && HostDouble(yNew) && HostDouble(y, errTerms)) return ErrorNormHost(errTerms, y, yNew, rtol, atol, count);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Tensor? acc = null;
@@ -481,6 +522,34 @@ namespace Dsl.Solvers
                 acc = acc is null ? s : acc.Add(s);
             }
             return acc is null ? 0 : System.Math.Sqrt(acc.ToDoubleValue() / count);
+        }
+
+        // The same norm on the host: one pass per term and state tensor into a scratch buffer, then one over y and y_new.
+        private static double ErrorNormHost((double c, Tensor[] k)[] errTerms, Tensor[] y, Tensor[] yNew, double rtol, double atol, long count)
+        {
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                Span<double> a = Values(y[i]), b = Values(yNew[i]);
+                var err = System.Buffers.ArrayPool<double>.Shared.Rent(a.Length);
+                try
+                {
+                    Array.Clear(err, 0, a.Length);
+                    foreach (var (c, k) in errTerms)
+                    {
+                        if (c == 0) continue;
+                        var source = Values(k[i]);
+                        for (int j = 0; j < a.Length; j++) err[j] += c * source[j];
+                    }
+                    for (int j = 0; j < a.Length; j++)
+                    {
+                        double r = err[j] / (atol + rtol * System.Math.Max(System.Math.Abs(a[j]), System.Math.Abs(b[j])));
+                        sum += r * r;
+                    }
+                }
+                finally { System.Buffers.ArrayPool<double>.Shared.Return(err); }
+            }
+            return System.Math.Sqrt(sum / count);
         }
 
         private static double Rms(Tensor[] v, Tensor[] scale, long count)

@@ -103,6 +103,9 @@ namespace Dsl.Models.Tests
             { "--n must be at least 1, got 0", new[] { "bench", "divergence", "--n", "0" } },
             { "--steps must be at least 1, got 0", new[] { "bench", "reverse-vp", "--steps", "0" } },
             { "--repeats must be at least 1, got 0", new[] { "bench", "ising", "--repeats", "0" } },
+            { "--warmup must lie in [0, 600]", new[] { "bench", "reverse-vp", "--warmup", "-1" } },
+            { "--rtol must lie in [1E-12, 0.1]", new[] { "likelihood", "--rtol", "1" } },
+            { "unknown --model-dtype 'half'", new[] { "likelihood", "--model-dtype", "half" } },
             { "--threads must lie in 1…256, got 0", new[] { "stress", "--threads", "0" } },
             { "--ops must be at least 1, got 0", new[] { "stress", "--ops", "0" } },
         };

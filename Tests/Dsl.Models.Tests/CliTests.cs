@@ -101,7 +101,8 @@ namespace Dsl.Models.Tests
         [Fact]
         public void Bench_langevin_prints_ms_per_step()
         {
-            var r = RunJson("bench", "langevin", "--repeats", "3", "--n", "2000");
+            var r = RunJson("bench", "langevin", "--repeats", "3", "--n", "2000", "--warmup", "0.3");
+            AssertWarmAndCold(r, "ms_per_step", "cold_ms_per_step", 0.3);
             Assert.True(r.GetProperty("ms_per_step").GetDouble() > 0);
             Assert.True(r.GetProperty("autograd_ms_per_step").GetDouble() > 0);
             AssertFastestPath(r);
@@ -118,7 +119,8 @@ namespace Dsl.Models.Tests
         [Fact]
         public void Bench_divergence_prints_ms_per_step_of_the_faster_generated_path()
         {
-            var r = RunJson("bench", "divergence", "--repeats", "3", "--n", "128");
+            var r = RunJson("bench", "divergence", "--repeats", "3", "--n", "128", "--warmup", "0.3");
+            AssertWarmAndCold(r, "ms_per_step", "cold_ms_per_step", 0.3);
             AssertFastestPath(r);
             Assert.True(r.GetProperty("autograd_exact_ms").GetDouble() > 0);
             Assert.True(r.GetProperty("hutchinson_1_probe_ms").GetDouble() > 0);
@@ -228,7 +230,8 @@ namespace Dsl.Models.Tests
         [Fact]
         public void Bench_ising_prints_flips_per_second()
         {
-            var r = RunJson("bench", "ising", "--L", "32", "--repeats", "3");
+            var r = RunJson("bench", "ising", "--L", "32", "--repeats", "3", "--warmup", "0.3");
+            AssertWarmAndCold(r, "ms_per_sweep", "cold_ms_per_sweep", 0.3);
             Assert.True(r.GetProperty("flips_per_second").GetDouble() > 0);
             Assert.True(r.GetProperty("ms_per_sweep_fused_sweep").GetDouble() > 0);             // L = 32 is even: the one-pass sweep ran
             Assert.True(r.GetProperty("ms_per_sweep_multi_spin").GetDouble() > 0);
@@ -242,6 +245,20 @@ namespace Dsl.Models.Tests
             var r = RunJson("bench", "reverse-vp", "--repeats", "3", "--n", "2000", "--steps", "5");
             Assert.True(r.GetProperty("ms_per_step").GetDouble() > 0);
             AssertFastestPath(r);
+            // The default warm-up (issue 21: 20 steps timed tier-0 code): at least 1.5 s of untimed runs of each path first.
+            AssertWarmAndCold(r, "ms_per_step", "cold_ms_per_step", 1.5);
+        }
+
+        /// <summary>
+        /// A bench's JSON carries the warm figure (the median after the warm-up) and the cold one (the first call), and says how
+        /// long it warmed up: at least the requested seconds and at least 3 calls. No timing assertion: speed lives in benchmarks.
+        /// </summary>
+        private static void AssertWarmAndCold(System.Text.Json.JsonElement r, string warm, string cold, double warmupSeconds)
+        {
+            Assert.True(r.GetProperty(warm).GetDouble() > 0);
+            Assert.True(r.GetProperty(cold).GetDouble() > 0);
+            Assert.True(r.GetProperty("warmup_calls").GetInt32() >= 3);
+            Assert.True(r.GetProperty("warmup_seconds").GetDouble() >= warmupSeconds);
         }
 
         [Theory]

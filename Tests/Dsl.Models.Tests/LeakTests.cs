@@ -52,6 +52,12 @@ namespace Dsl.Models.Tests
             AssertNoLeak(() => SdeSolvers.Sample(sde, score, 32, new SdeSamplerOptions { Steps = 100, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Thin = 10 }, ScalarType.Float64).Dispose());
             AssertNoLeak(() => SdeSolvers.EulerMaruyama(sde, x, 0, 0.5, 100, new Generator(1)).Dispose());
             AssertNoLeak(() => ProbabilityFlow.LogLikelihood(sde, score, x, new LikelihoodOptions { Divergence = DivergenceEstimator.HutchinsonGaussian }).Dispose());
+            // The exact divergence through the shared-time right-hand side, with a float32 score (the float64 state's casts).
+            var data32 = SdeExperiments.GaussianData(2);
+            data32.to(ScalarType.Float32);
+            var score32 = TimeScores.FromPerturbedData(data32, sde);
+            using var x32 = zeros(32, 2, dtype: ScalarType.Float32);
+            AssertNoLeak(() => ProbabilityFlow.LogLikelihood(sde, score32, x32, new LikelihoodOptions()).Dispose());
             AssertNoLeak(() => ProbabilityFlow.Sample(sde, score, 32, new Dsl.Solvers.OdeOptions(), dtype: ScalarType.Float64).Dispose());
             var t = global::Dsl.ScalarOps.Full(new long[] { 32 },0.4,dtype: ScalarType.Float64);
             AssertNoLeak(() => { sde.PriorLogProb(x).Dispose(); sde.Perturb(x, t, x).Dispose(); sde.ReverseDrift(x, t, x).Dispose(); sde.ProbabilityFlowDrift(x, t, x).Dispose(); });

@@ -210,5 +210,65 @@ namespace Dsl.Runtime.Tests
             for (int i = 0; i < 40; i++) { early = System.Math.Max(early, live[i]); late = System.Math.Max(late, live[n - 1 - i]); }
             Assert.True(late <= early, "live tensors grew from " + early + " to " + late + " over " + n + " evaluations");
         }
+
+        // scipy 1.10.1's solve_ivp(method="RK45") on the same problems (Debian python3-scipy, run by hand:
+        //   solve_ivp(lambda t, y: -2*y, (0, 1), [1., 2., 3.], rtol=1e-6, atol=1e-6)                     → nfev 56, 9 accepted steps, y1 = 0.13533543205142815·[1, 2, 3]
+        //   solve_ivp(lambda t, y: [y[1], -y[0]], (0, 2π), [1., 0.], rtol=1e-5, atol=1e-5)              → nfev 98, 16 accepted steps, y1 = [0.9999780378941387, -2.0052135971851404e-05]
+        //   solve_ivp(lambda t, y: [y[1], (1 - y[0]²) y[1] - y[0]], (0, 5), [2., 0.], rtol=1e-6, atol=1e-8) → nfev 326, 43 accepted steps, y1 = [-0.837076379791747, 1.307089643127049]
+        // The same controller (Hairer's initial step, RMS norm of err/(atol + rtol·max(|y0|, |y1|)), safety 0.9, factors 0.2/10,
+        // acceptance at norm < 1, FSAL) takes the same steps, so the evaluation counts agree exactly and the states to rounding.
+        [Theory]
+        [InlineData("decay", 56, 9)]
+        [InlineData("oscillator", 98, 16)]
+        [InlineData("van der Pol", 326, 43)]
+        public void Rk45_takes_scipys_steps(string problem, int scipyNfe, int scipySteps)
+        {
+            Func<double, Tensor[], Tensor[]> f = problem switch
+            {
+                "decay" => Decay,
+                "oscillator" => (t, y) => new[] { y[1].clone(), y[0].neg() },
+                _ => (t, y) => new[] { y[1].clone(), ScalarOps.RSub(1.0, y[0].mul(y[0])).mul(y[1]).sub(y[0]) },
+            };
+            Tensor[] y0 = problem switch
+            {
+                "decay" => new[] { tensor(new[] { 1.0, 2.0, 3.0 }) },
+                "oscillator" => new[] { tensor(new[] { 1.0 }), tensor(new[] { 0.0 }) },
+                _ => new[] { tensor(new[] { 2.0 }), tensor(new[] { 0.0 }) },
+            };
+            double t1 = problem == "decay" ? 1 : problem == "oscillator" ? 2 * System.Math.PI : 5;
+            double rtol = problem == "oscillator" ? 1e-5 : 1e-6, atol = problem == "van der Pol" ? 1e-8 : rtol;
+            double[] expected = problem switch
+            {
+                "decay" => new[] { 0.13533543205142815, 0.2706708641028563, 0.40600629615428413 },
+                "oscillator" => new[] { 0.9999780378941387, -2.0052135971851404e-05 },
+                _ => new[] { -0.837076379791747, 1.307089643127049 },
+            };
+            using var r = OdeSolvers.Solve(f, y0, 0, t1, new OdeOptions { RelativeTolerance = rtol, AbsoluteTolerance = atol });
+            Assert.Equal(scipyNfe, r.FunctionEvaluations);
+            Assert.Equal(scipySteps, r.AcceptedSteps);   // scipy's len(t) − 1; van der Pol also rejects 11 (326 = 2 + 6·54 attempts)
+            var final = problem == "decay" ? r.State[0].data<double>().ToArray() : new[] { r.State[0].ToDoubleValue(), r.State[1].ToDoubleValue() };
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(System.Math.Abs(final[i] - expected[i]) <= 1e-12 * System.Math.Max(1, System.Math.Abs(expected[i])), problem + "[" + i + "]: " + final[i].ToString("R") + " vs scipy " + expected[i].ToString("R"));
+        }
+
+        [Fact]
+        public void The_host_and_torch_op_paths_of_rk45_agree()
+        {
+            // A contiguous float64 CPU state runs the stage sums and the error norm on the host; a non-contiguous state runs them
+            // as torch ops. Same problem, same steps, same result to rounding.
+            manual_seed(3);
+            var y0 = randn(4, 6, dtype: ScalarType.Float64).T;                    // [6, 4], not contiguous
+            var rate = rand(4, 6, dtype: ScalarType.Float64).Add(0.5).T;
+            Tensor[] F(double t, Tensor[] y) => new[] { y[0].mul(rate).neg().Add(System.Math.Sin(3 * t)) };
+            var options = new OdeOptions { RelativeTolerance = 1e-7, AbsoluteTolerance = 1e-9 };
+            using var host = OdeSolvers.Solve(F, new[] { y0.contiguous() }, 0, 2, options);
+            using var ops = OdeSolvers.Solve(F, new[] { y0 }, 0, 2, options);
+            Assert.True(host.State[0].is_contiguous());
+            Assert.False(ops.State[0].is_contiguous());   // the torch-op path ran throughout
+            Assert.Equal(host.FunctionEvaluations, ops.FunctionEvaluations);
+            Assert.Equal(host.RejectedSteps, ops.RejectedSteps);
+            Assert.True(host.RejectedSteps + host.AcceptedSteps > 10);
+            Assert.True((host.State[0] - ops.State[0]).abs().max().ToDoubleValue() < 1e-12);
+        }
     }
 }
