@@ -96,6 +96,14 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void The_multi_spin_coded_sweep_leaves_no_tensors_behind()
+        {
+            var model = new LatticeIsing(N: 64) { L = 8 };
+            using var units = empty(2, 64).bernoulli_(0.5, generator: new Generator(1)).Mul_(2).Sub_(1);
+            AssertNoLeak(() => model.MultiSpinSweep(units, 0.4, Dsl.Discrete.SpinUpdate.HeatBath, 3, 0, 2));
+        }
+
+        [Fact]
         public void Data_files_leave_no_tensors_behind_but_the_array_they_return()
         {
             var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "dsl-leak-" + System.Guid.NewGuid().ToString("N") + ".npy");
