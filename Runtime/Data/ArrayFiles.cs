@@ -328,11 +328,7 @@ namespace Dsl.Data
             var header = "{'descr': '<" + (single ? "f4" : "f8") + "', 'fortran_order': False, 'shape': " + tuple + ", }";
             int total = 10 + header.Length + 1;
             header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";  // numpy aligns the data to 64 bytes
-            var full = Path.GetFullPath(path);
-            var directory = Path.GetDirectoryName(full);
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            var temp = full + ".tmp-" + Environment.ProcessId;
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            Dsl.Training.AtomicFile.Write(path, stream =>
             {
                 stream.Write(Magic);
                 stream.WriteByte(1);
@@ -343,9 +339,7 @@ namespace Dsl.Data
                 stream.Write(Encoding.ASCII.GetBytes(header));
                 var bytes = single ? MemoryBytes(cpu.data<float>().ToArray()) : MemoryBytes(cpu.data<double>().ToArray());
                 stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            });
         }
 
         private static byte[] MemoryBytes<T>(T[] values) where T : struct

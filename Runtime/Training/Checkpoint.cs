@@ -76,17 +76,11 @@ namespace Dsl.Training
             }
             var checksum = SHA256.HashData(payload);
 
-            var full = Path.GetFullPath(path);
-            var directory = Path.GetDirectoryName(full);
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            var temp = full + ".tmp-" + Environment.ProcessId;
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            AtomicFile.Write(path, stream =>
             {
                 stream.Write(payload);
                 stream.Write(checksum);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            });
         }
 
         /// <summary>

@@ -37,25 +37,7 @@ namespace Dsl.Generators.Emit
         private void EmitSweepMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
         {
             const string Torch = RuntimeNames.Torch.Name;
-            var prologue = new SourceWriter();
-            var perChain = new SourceWriter();
-            var unusedArrays = new SourceWriter();
-
-            ReadParameters(prologue, parameters);
-            foreach (var n in order)
-                if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
-            // Per chain: batched scalars that do not read x (a constant broadcast over the batch and functions of it).
-            foreach (var n in order)
-                if (n.Shape.Batched && n.Shape.Rank == 0 && !n.DependsOnInput && !IsVirtual(n)) Materialise(perChain, n, "b", unusedArrays);
-
-            foreach (var n in order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll))
-            {
-                string check = n.Op == Op.Neighbors
-                    ? RuntimeNames.GeneratedCode.Lattice.CheckNeighbourSum + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
-                    : RuntimeNames.GeneratedCode.Lattice.CheckRoll + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
-                string name = Side(n, check);
-                if (side.Length == 0) side = name;
-            }
+            var (prologue, perChain) = SweepPrologue(parameters);
             string sites = Size(flipEnergy.Shape.Last);
             string deltaE = SiteElem(flipEnergy, 0, 0);
 
@@ -126,23 +108,8 @@ namespace Dsl.Generators.Emit
         private void EmitMultiSpinMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
         {
             const string Torch = RuntimeNames.Torch.Name;
-            var prologue = new SourceWriter();
-            var perChain = new SourceWriter();
-            var unusedArrays = new SourceWriter();
-            ReadParameters(prologue, parameters);
-            foreach (var n in order)
-                if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
-            // Batched scalars that do not read x are the same for every chain here (the planner refuses per-sample conditions).
-            foreach (var n in order)
-                if (n.Shape.Batched && n.Shape.Rank == 0 && !n.DependsOnInput && !IsVirtual(n)) Materialise(perChain, n, "b", unusedArrays);
-            foreach (var n in order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll))
-            {
-                string check = n.Op == Op.Neighbors
-                    ? RuntimeNames.GeneratedCode.Lattice.CheckNeighbourSum + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
-                    : RuntimeNames.GeneratedCode.Lattice.CheckRoll + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
-                string name = Side(n, check);
-                if (side.Length == 0) side = name;
-            }
+            // Per-chain locals are the same for every chain here: the planner refuses per-sample conditions (WhyNotMultiSpin).
+            var (prologue, perChain) = SweepPrologue(parameters);
             string deltaE = SiteElem(flipEnergy, 0, 0);
             var offsets = neighbourSlots!.OrderBy(e => e.Value).SelectMany(e => new[] { e.Key.Dr, e.Key.Dc }).Select(v => v.ToString(CultureInfo.InvariantCulture));
 
@@ -172,6 +139,32 @@ namespace Dsl.Generators.Emit
             w.Close();
             w.Close();
             w.Line();
+        }
+
+        /// <summary>
+        /// What both sweeps compute before their loops: the parameters and unbatched values (the prologue), the batched scalars that do
+        /// not read x (per chain: a constant broadcast over the batch and functions of it), and the lattice side of every stencil with its
+        /// size check (the first becomes <see cref="side"/>).
+        /// </summary>
+        private (SourceWriter Prologue, SourceWriter PerChain) SweepPrologue(IReadOnlyList<(string Name, int Rank)> parameters)
+        {
+            var prologue = new SourceWriter();
+            var perChain = new SourceWriter();
+            var unusedArrays = new SourceWriter();
+            ReadParameters(prologue, parameters);
+            foreach (var n in order)
+                if (!n.Shape.Batched && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
+            foreach (var n in order)
+                if (n.Shape.Batched && n.Shape.Rank == 0 && !n.DependsOnInput && !IsVirtual(n)) Materialise(perChain, n, "b", unusedArrays);
+            foreach (var n in order.Where(n => n.Op == Op.Neighbors || n.Op == Op.Roll))
+            {
+                string check = n.Op == Op.Neighbors
+                    ? RuntimeNames.GeneratedCode.Lattice.CheckNeighbourSum + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ");"
+                    : RuntimeNames.GeneratedCode.Lattice.CheckRoll + "((long)" + Paren(Elem(n.B, Array.Empty<string>())) + ", " + Sites(n) + ", " + ((int)n.Args[2].Value).ToString(CultureInfo.InvariantCulture) + ", " + ((int)n.Args[3].Value).ToString(CultureInfo.InvariantCulture) + ");";
+                string name = Side(n, check);
+                if (side.Length == 0) side = name;
+            }
+            return (prologue, perChain);
         }
 
         private static string Shift(int d) => d > 0 ? "P" + d.ToString(CultureInfo.InvariantCulture) : "M" + (-d).ToString(CultureInfo.InvariantCulture);
