@@ -14,7 +14,7 @@ namespace Dsl.Examples
     {
         public static Command Build(GalleryOptions o)
         {
-            var layersKind = new Option<string>("--layers") { Description = "realnvp: alternating affine couplings (the only layers with a closed-form inverse, which maximum likelihood on data needs; planar layers train by reverse KL in dsl planar-flow).", DefaultValueFactory = _ => "realnvp" };
+            var layersKind = new Option<string>("--layers") { Description = "realnvp: alternating affine couplings; realnvp-linear: each coupling followed by a generated linear layer (I + W) z + b (both have the closed-form inverse that maximum likelihood on data needs; planar layers train by reverse KL in dsl planar-flow).", DefaultValueFactory = _ => "realnvp" };
             var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard or ring.", DefaultValueFactory = _ => "moons" };
             var depth = new Option<int>("--depth") { Description = "Coupling layers, alternating which coordinate is copied.", DefaultValueFactory = _ => 8 }.AtLeast(1);
             var hidden = new Option<int>("--hidden") { Description = "Width H of the two tanh hidden layers of each coupling's s and t network.", DefaultValueFactory = _ => 32 }.AtLeast(1);
@@ -28,14 +28,14 @@ namespace Dsl.Examples
             command.SetAction(r => o.Run("flow", r, run =>
             {
                 string kind = r.GetValue(layersKind)!;
-                if (kind != "realnvp")
-                    return SamplingCommands.Fail("flow", "--layers '" + kind + "' is not supported; valid: realnvp (planar layers have no closed-form inverse for the data likelihood: use dsl planar-flow).");
+                if (kind != "realnvp" && kind != "realnvp-linear")
+                    return SamplingCommands.Fail("flow", "--layers '" + kind + "' is not supported; valid: realnvp, realnvp-linear (planar layers have no closed-form inverse for the data likelihood: use dsl planar-flow).");
                 string d = r.GetValue(data)!;
                 if (Toy2D.Parse(d) == null) return SamplingCommands.Fail("flow", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
                 if (run.Device.type != TorchSharp.DeviceType.CPU)
                     return SamplingCommands.Fail("flow", "--device " + run.Device + " is not supported: the flow run is CPU-only (use --device cpu).");
                 var result = RealNvpExperiment.Run(d, r.GetValue(depth), r.GetValue(hidden), r.GetValue(steps), r.GetValue(lr), run.Seed,
-                    run.Progress<TrainingProgress>(p => $"RealNVP step {p.Step}/{p.TotalSteps}, NLL {p.Loss:F3} nats"), run.Cancellation);
+                    run.Progress<TrainingProgress>(p => $"RealNVP step {p.Step}/{p.TotalSteps}, NLL {p.Loss:F3} nats"), run.Cancellation, kind == "realnvp-linear");
                 CnfRun? cnf = null;
                 if (r.GetValue(cnfSteps) > 0 && !result.Cancelled)
                 {

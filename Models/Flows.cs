@@ -120,4 +120,22 @@ namespace Dsl.Models
 
         [Transform] Vec F(Vec z) => Concat(z[..K] * Exp(S(z[K..])) + T(z[K..]), z[K..]);
     }
+
+    /// <summary>
+    /// A general linear change of variables y = (I + W) z + b (on a Vec, the dense counterpart of Glow's invertible 1×1 convolution, Kingma &amp;
+    /// Dhariwal 2018, Section 3.2, with a dense matrix). The generator recognises y = A z + b with A = I + W and derives
+    /// log|det ∂y/∂z| = log|det A| (one slogdet, the same for every sample) and the inverse z = A⁻¹(y − b) by a linear solve. W and b start
+    /// at 0, so a new layer is the identity; A must stay non-singular (its log-determinant goes to −∞ as it approaches a singular matrix).
+    /// </summary>
+    [Flow]
+    public partial class LinearFlow
+    {
+        /// <summary>The deviation W of the matrix A = I + W from the identity (zero at the start).</summary>
+        [Param("D,D", Init = 0.0)] public Mat W;
+
+        /// <summary>The shift b.</summary>
+        [Param("D", Init = 0.0)] public Vec B;
+
+        [Transform] Vec F(Vec z) => z + W * z + B;
+    }
 }

@@ -28,13 +28,19 @@ namespace Dsl.Examples.Experiments
             public double GainZ => GainOverBaseline / GainStandardError;
         }
 
-        /// <summary>The stack: <paramref name="layers"/> couplings over ℝ² (K = 1), alternating which coordinate is copied, float32.</summary>
-        public static FlowStack CreateStack(int layers, int hidden, long seed)
+        /// <summary>
+        /// The stack: <paramref name="layers"/> couplings over ℝ² (K = 1), alternating which coordinate is copied, float32; with
+        /// <paramref name="linear"/>, each coupling is followed by a <see cref="LinearFlow"/> y = (I + W) z + b (identity at the start).
+        /// </summary>
+        public static FlowStack CreateStack(int layers, int hidden, long seed, bool linear = false)
         {
             var g = new Generator((ulong)seed);
             var list = new List<IFlowLayer>();
             for (int i = 0; i < layers; i++)
+            {
                 list.Add(i % 2 == 0 ? new AffineCoupling(1, hidden, g) : new AffineCouplingSwapped(1, hidden, g));
+                if (linear) list.Add(new LinearFlow(2, g));
+            }
             return new FlowStack("RealNvp", list);
         }
 
@@ -47,13 +53,14 @@ namespace Dsl.Examples.Experiments
         }
 
         /// <summary>Trains the stack on <paramref name="data"/> with Adam (batches of 128) and reports the test NLL against the baseline.</summary>
-        public static Result Run(string data, int layers, int hidden, int steps, double learningRate, long seed, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        public static Result Run(string data, int layers, int hidden, int steps, double learningRate, long seed, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
+            bool linear = false)
         {
             if (Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
             var clock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             var (train, test) = FamilyRuns.FlowSplit(data, seed);   // the CNF's split: the same 500 test points
-            var stack = CreateStack(layers, hidden, seed);
+            var stack = CreateStack(layers, hidden, seed, linear);
             double before;
             using (no_grad()) before = -stack.LogProb(test).mean().ToDoubleValue();
             var result = Trainer.Train(stack, new TensorDataStream(train, 128, seed), (x, _) => stack.NegativeLogLikelihoodLoss(x),

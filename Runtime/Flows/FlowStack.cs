@@ -85,7 +85,7 @@ namespace Dsl.Flows
             for (int i = layers.Count - 1; i >= 0; i--)
             {
                 if (!(layers[i] is IInvertibleFlowLayer invertible))
-                    throw new InvalidOperationException(ModelName + ".LogProb: layer " + i + " (" + layers[i].ModelName + ") has no closed-form inverse; only invertible layers (affine couplings) give log q(x) of data.");
+                    throw new InvalidOperationException(ModelName + ".LogProb: layer " + i + " (" + layers[i].ModelName + ") has no closed-form inverse; only invertible layers (affine couplings, linear layers A z + b) give log q(x) of data.");
                 var (previous, logDet) = invertible.InverseAndLogDet(z);
                 logDets = logDets is null ? logDet : logDets.Add(logDet);
                 z = previous;

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Dsl.Flows
 {
     /// <summary>
-    /// A flow layer with a closed-form inverse (an affine coupling): the data log-likelihood by the change of variables,
+    /// A flow layer with a closed-form inverse (an affine coupling, or a linear layer A z + b by a linear solve): the data log-likelihood by the change of variables,
     /// log p(x) = log N(z₀; 0, I) − Σₖ log|det ∂fₖ/∂zₖ₋₁|, needs z₀ = f₁⁻¹ ∘ … ∘ f_K⁻¹(x).
     /// </summary>
     public interface IInvertibleFlowLayer : IFlowLayer

@@ -10,7 +10,7 @@ namespace Dsl.Generators.Tests
     /// <summary>The [Flow] generator: snapshots of the planar layers, its diagnostics with their spans, caching.</summary>
     public class FlowGeneratorTests
     {
-        public static TheoryData<string> FlowNames() => new TheoryData<string> { "PlanarFlow", "InvertiblePlanarFlow", "AffineCoupling", "AffineCouplingSwapped" };
+        public static TheoryData<string> FlowNames() => new TheoryData<string> { "PlanarFlow", "InvertiblePlanarFlow", "AffineCoupling", "AffineCouplingSwapped", "LinearFlow" };
 
         [Theory]
         [MemberData(nameof(FlowNames))]
@@ -102,6 +102,45 @@ namespace Dsl.Generators.Tests
             Assert.Contains("//   b(z_A) = 0", text, StringComparison.Ordinal);
             Assert.Contains("z_B = (y_B − b(y_A)) / a(y_A)", text, StringComparison.Ordinal);
         }
+
+        [Fact]
+        public void The_linear_layer_s_log_determinant_and_inverse_are_derived_from_A_z_plus_b()
+        {
+            var run = GeneratorFixture.Run(GeneratorFixture.ModelSources().ToArray());
+            var text = run.Sources["Dsl.Models.LinearFlow.Flow.g.cs"];
+            Assert.Contains("recognised as the linear change of variables y = A z + b", text, StringComparison.Ordinal);
+            Assert.Contains("//   A = (W + Selector(D, D, 0))", text, StringComparison.Ordinal);
+            Assert.Contains("global::Dsl.Flows.IInvertibleFlowLayer", text, StringComparison.Ordinal);
+            Assert.Contains("ScalarOps.LogAbsDet(", text, StringComparison.Ordinal);
+            Assert.Contains("ScalarOps.SolveRows(", text, StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData("MatVec(A, z)", "A", "0")]
+        [InlineData("2.0 * (Transpose(A) * z) - C", "(2.0 * Transpose(A))", "-(C)")]
+        [InlineData("A * (z - C)", "A", "MatVec(A, -(C))")]
+        public void Linear_forms_without_a_shift_through_scalars_transposes_and_nested_products_compile(string transform, string matrix, string shift)
+        {
+            var source = Usings + "[Flow] public partial class F { [Param(\"D,D\")] public Mat A; [Param(\"D\")] public Vec C; [Transform] Vec G(Vec z) => " + transform + "; }\n}";
+            var run = GeneratorFixture.Run(source);
+            Assert.Empty(run.Dsl());
+            Assert.Empty(run.CompilationDiagnostics);
+            var text = run.Sources.Single(p => p.Key.EndsWith("F.Flow.g.cs", StringComparison.Ordinal)).Value;
+            Assert.Contains("recognised as the linear change of variables", text, StringComparison.Ordinal);
+            string Line(string prefix) => text.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal)).Substring(prefix.Length);
+            Assert.Equal(matrix, Line("//   A = "));
+            Assert.Equal(shift, Line("//   b = "));
+        }
+
+        [Fact]
+        public void DSL0061_a_linear_map_by_a_matrix_that_is_not_square() => AssertDiagnostic("DSL0061",
+            "[Flow] public partial class F { [Param(\"E,D\")] public Mat W; [Param(\"E\")] public Vec B; [Transform] Vec G(Vec z) => [|W * z + B|]; }",
+            "needs a square A, but 'W' is Mat[E,D]");
+
+        [Fact]
+        public void DSL0021_a_translation_alone_is_still_not_a_flow_layer() => AssertDiagnostic("DSL0021",
+            "[Flow] public partial class F { [Param(\"D\")] public Vec B; [Transform] Vec G(Vec z) => [|z + B|]; }",
+            "a translation");
 
         [Fact]
         public void DSL0020_flow_without_transform() => AssertDiagnostic("DSL0020",

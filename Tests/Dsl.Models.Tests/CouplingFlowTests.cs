@@ -143,5 +143,17 @@ namespace Dsl.Models.Tests
             Assert.Equal(5, json.GetProperty("steps").GetInt32());
             Assert.True(json.GetProperty("test_nll").GetDouble() is double nll && nll > 0 && nll < 10, "test NLL");
         }
+
+        [Fact]
+        public void Couplings_with_linear_layers_start_as_the_identity_and_train()
+        {
+            // Every layer starts as the identity (zero heads, W = 0, b = 0): the untrained NLL is the standard Gaussian's.
+            var json = Gallery.RunJson("flow", "--layers", "realnvp-linear", "--steps", "40", "--depth", "2", "--hidden", "4", "--cnf-steps", "0", "--lr", "0.01");
+            Assert.Equal("realnvp-linear", json.GetProperty("layers").GetString());
+            double baseline = json.GetProperty("baseline_nll").GetDouble(), before = json.GetProperty("test_nll_before").GetDouble();
+            Assert.True(System.Math.Abs(before - baseline) < 1e-4, "untrained " + before + " vs baseline " + baseline);
+            double gainZ = json.GetProperty("gain_z").GetDouble();
+            Assert.True(gainZ > 4, "40 steps beat the standard Gaussian on the test points by " + gainZ + " paired standard errors");
+        }
     }
 }

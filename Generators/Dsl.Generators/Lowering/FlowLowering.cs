@@ -19,6 +19,12 @@ namespace Dsl.Generators.Lowering
         /// and the inverse z_B = (y_B − b(y_A)) / a(y_A).
         /// </summary>
         AffineCoupling,
+
+        /// <summary>
+        /// f(z) = A z + b with A a square Mat and b a Vec, both free of z (a general linear change of variables): log|det| = log|det A|, the same for
+        /// every sample, and the inverse z = A⁻¹(y − b) by a linear solve.
+        /// </summary>
+        Linear,
     }
 
     /// <summary>
@@ -35,6 +41,11 @@ namespace Dsl.Generators.Lowering
         internal LoweredFlow(FlowSpec spec, Graph graph, Node z, Node transform, CouplingParts coupling, Node logDet, Node inverse, IReadOnlyList<string> sizes)
         {
             Spec = spec; Graph = graph; Z = z; Transform = transform; Coupling = coupling; LogDet = logDet; Inverse = inverse; Sizes = sizes; Form = FlowForm.AffineCoupling;
+        }
+
+        internal LoweredFlow(FlowSpec spec, Graph graph, Node z, Node transform, LinearParts linear, Node logDet, Node inverse, IReadOnlyList<string> sizes)
+        {
+            Spec = spec; Graph = graph; Z = z; Transform = transform; Linear = linear; LogDet = logDet; Inverse = inverse; Sizes = sizes; Form = FlowForm.Linear;
         }
 
         /// <summary>The parsed flow layer.</summary>
@@ -55,9 +66,17 @@ namespace Dsl.Generators.Lowering
         public Node? GradG { get; }
         /// <summary>The blocks, scale and shift of an affine coupling; null for a rank-one update.</summary>
         public CouplingParts? Coupling { get; }
-        /// <summary>log|det ∂f/∂z|: log|1 + uᵀ∇g(z)| (matrix determinant lemma) or Σ log|a(z_A)| (triangular Jacobian).</summary>
+        /// <summary>The matrix A and shift b of a linear layer f(z) = A z + b; null for the other forms.</summary>
+        public LinearParts? Linear { get; }
+        /// <summary>
+        /// log|det ∂f/∂z|: log|1 + uᵀ∇g(z)| (matrix determinant lemma), Σ log|a(z_A)| (triangular Jacobian) or LogDet(A) (a linear layer: an
+        /// unbatched Scalar, the same for every sample).
+        /// </summary>
         public Node LogDet { get; }
-        /// <summary>f⁻¹ of the input (read as y) for a coupling; null for a rank-one update, which has no closed-form inverse.</summary>
+        /// <summary>
+        /// f⁻¹ of the input (read as y) for a coupling or a linear layer (Solve(A, y − b)); null for a rank-one update, which has no closed-form
+        /// inverse.
+        /// </summary>
         public Node? Inverse { get; }
         /// <summary>Dimension symbols in constructor order (z's first).</summary>
         public IReadOnlyList<string> Sizes { get; }
@@ -88,6 +107,20 @@ namespace Dsl.Generators.Lowering
         public string IdentityStart { get; }
         /// <summary>Where z_B starts in z (a size expression).</summary>
         public string ActiveStart { get; }
+    }
+
+    /// <summary>The pieces of a linear layer f(z) = A z + b: the square matrix A and the shift b (null when there is none), both free of z.</summary>
+    public sealed class LinearParts
+    {
+        internal LinearParts(Node matrix, Node? shift)
+        {
+            Matrix = matrix; Shift = shift;
+        }
+
+        /// <summary>A, an unbatched square Mat[D,D] (the sum of every matrix that multiplies z, Eye(D) for z itself).</summary>
+        public Node Matrix { get; }
+        /// <summary>b, an unbatched Vec[D]; null when f has no shift.</summary>
+        public Node? Shift { get; }
     }
 
     /// <summary>
@@ -132,6 +165,14 @@ namespace Dsl.Generators.Lowering
                 diagnostics.Add(problem);
                 return null;
             }
+            if (f.Shape.Rank == 1 && f.Shape.Last != d && NonSquareMap(f) is Node map)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotSquareMatrix, spec.Transform.Result.Location, spec.ClassName,
+                    "the linear change of variables A z + b needs a square A, but '" + map + "' is " + map.Shape + " (" + map.Shape.Dims[0] + " rows, " + map.Shape.Dims[1]
+                    + " columns), so f maps Vec[" + d + "] to Vec[" + f.Shape.Last + "] and has no inverse",
+                    "a matrix with z's dimension on both axes, e.g. [Param(\"" + d + "," + d + "\")] Mat W"));
+                return null;
+            }
             if (f.Shape.Rank != 1 || f.Shape.Last != d)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FlowNotRankOne, spec.Transform.Result.Location, spec.ClassName,
@@ -141,6 +182,8 @@ namespace Dsl.Generators.Lowering
             f = g.Fit(f, z.Shape);
             if (Blocks(f, d) is var blocks && blocks != null)
                 return LowerCoupling(spec, g, z, f, blocks.Value, sizes, diagnostics);
+            if (LinearTerms(g, f, z) is var linear && linear != null && linear.Value.ReadsMatrix)
+                return LowerLinear(spec, g, z, f, linear.Value.Matrix!, linear.Value.Shift, sizes, diagnostics);
 
             var residual = Residual(g, f, z);
             if (residual == null)
@@ -176,6 +219,100 @@ namespace Dsl.Generators.Lowering
                 return null;
             }
             return new LoweredFlow(spec, g, z, f, u, gain, grad, logDet, sizes);
+        }
+
+        // ---------------------------------------------------------------- linear change of variables f(z) = A z + b
+
+        /// <summary>A z-free Mat of the form Mat[E, D] that multiplies z (D ≠ E), which makes f a Vec of another size; null when there is none.</summary>
+        private static Node? NonSquareMap(Node f)
+        {
+            var seen = new HashSet<Node>();
+            var stack = new Stack<Node>();
+            stack.Push(f);
+            while (stack.Count > 0)
+            {
+                var n = stack.Pop();
+                if (!seen.Add(n) || !n.DependsOnInput) continue;
+                if (n.Op == Op.MatVec && !n.A.DependsOnInput && n.B.DependsOnInput && n.A.Shape.Rank == 2 && n.A.Shape.Dims[0] != n.A.Shape.Dims[1]
+                    && n.A.Op != Op.Selector && !(n.A.Op == Op.Transpose && n.A.A.Op == Op.Selector))
+                    return n.A;
+                foreach (var a in n.Args) stack.Push(a);
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// n = A z + b through sums, differences, negations, products by z-free Scalars and MatVec(M, ·) by z-free square Mats: A (null: zero), b
+        /// (null: zero) and whether some term multiplies z by a matrix (z + b alone is a translation, left to the rank-one diagnostics); null when
+        /// n is not of that form.
+        /// </summary>
+        private static (Node? Matrix, Node? Shift, bool ReadsMatrix)? LinearTerms(Graph g, Node n, Node z)
+        {
+            if (!n.DependsOnInput) return n.Shape.Batched ? null : ((Node?, Node?, bool)?)(null, n, false);
+            if (n == z) return (g.Eye(z.Shape.Last), null, false);
+            switch (n.Op)
+            {
+                case Op.Add:
+                case Op.Sub:
+                    {
+                        var a = LinearTerms(g, n.A, z);
+                        if (a == null) return null;
+                        var b = LinearTerms(g, n.B, z);
+                        if (b == null) return null;
+                        Node? Combine(Node? x, Node? y) => x == null ? (y == null ? null : n.Op == Op.Add ? y : g.Neg(y)) : y == null ? x : n.Op == Op.Add ? g.Add(x, y) : g.Sub(x, y);
+                        return (Combine(a.Value.Matrix, b.Value.Matrix), Combine(a.Value.Shift, b.Value.Shift), a.Value.ReadsMatrix || b.Value.ReadsMatrix);
+                    }
+                case Op.Neg:
+                    {
+                        var a = LinearTerms(g, n.A, z);
+                        if (a == null) return null;
+                        return (a.Value.Matrix == null ? null : g.Neg(a.Value.Matrix), a.Value.Shift == null ? null : g.Neg(a.Value.Shift), a.Value.ReadsMatrix);
+                    }
+                case Op.Mul:
+                case Op.Div:
+                    {
+                        Node x = n.A, factor = n.B;
+                        if (n.Op == Op.Mul && factor.DependsOnInput) { x = n.B; factor = n.A; }
+                        if (factor.DependsOnInput || factor.Shape.Batched || factor.Shape.Rank != 0) return null;
+                        var a = LinearTerms(g, x, z);
+                        if (a == null) return null;
+                        Node Scale(Node v) => n.Op == Op.Mul ? g.Mul(v, factor) : g.Div(v, factor);
+                        return (a.Value.Matrix == null ? null : Scale(a.Value.Matrix), a.Value.Shift == null ? null : Scale(a.Value.Shift), a.Value.ReadsMatrix);
+                    }
+                case Op.MatVec:
+                    {
+                        var m = n.A;
+                        if (m.DependsOnInput || m.Shape.Batched || m.Shape.Rank != 2 || m.Shape.Dims[0] != m.Shape.Dims[1] || m.Op == Op.Selector) return null;
+                        var a = LinearTerms(g, n.B, z);
+                        if (a == null) return null;
+                        var inner = a.Value.Matrix;
+                        bool identity = inner != null && inner.Op == Op.Selector && inner.Name == "0" && inner.Shape.Dims[0] == inner.Shape.Dims[1];
+                        return (inner == null ? null : identity ? m : g.MatMul(m, inner), a.Value.Shift == null ? null : g.MatVec(m, a.Value.Shift), true);
+                    }
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// y = A z + b: ∂y/∂z = A, so log|det ∂y/∂z| = log|det A| (an unbatched Scalar, the same for every sample), and z = A⁻¹(y − b) by a
+        /// linear solve, written in the same input variable read as y.
+        /// </summary>
+        private static LoweredFlow? LowerLinear(FlowSpec spec, Graph g, Node z, Node f, Node matrix, Node? shift, IReadOnlyList<string> sizes, List<DiagnosticInfo> diagnostics)
+        {
+            Node logDet, inverse;
+            try
+            {
+                logDet = g.LogDet(matrix);
+                var centred = shift == null ? z : g.Sub(z, g.Fit(shift, Shape.Of(false, z.Shape.Last)));
+                inverse = g.Fit(g.Solve(matrix, centred), z.Shape);
+            }
+            catch (Exception e) when (GraphProblem(spec, e) is DiagnosticInfo problem)
+            {
+                diagnostics.Add(problem);
+                return null;
+            }
+            return new LoweredFlow(spec, g, z, f, new LinearParts(matrix, shift == null ? null : g.Fit(shift, Shape.Of(false, z.Shape.Last))), logDet, inverse, sizes);
         }
 
         // ---------------------------------------------------------------- affine coupling (RealNVP, Dinh et al. 2017)

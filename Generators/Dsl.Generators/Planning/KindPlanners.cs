@@ -246,6 +246,16 @@ namespace Dsl.Generators.Planning
                     new[] { RuntimeNames.Interfaces.IFlowLayer, RuntimeNames.Interfaces.IInvertibleFlowLayer }.ToEquatableArray(), methods.ToEquatableArray());
                 return new Planned<LayerPlan, LoweredFlow>(couplingPlan, m, couplingRoots);
             }
+            if (m.Form == FlowForm.Linear)
+            {
+                var l = m.Linear!;
+                var linearRoots = PlanText.Roots(("Transform", m.Transform), ("LogDet", m.LogDet), ("Inverse", m.Inverse), ("Matrix", l.Matrix), ("Shift", l.Shift));
+                methods.Add(PlanText.TorchOnly("Inverse", CodePathKind.Differentiable, "Inverse"));
+                methods.Add(PlanText.TorchOnly("InverseAndLogDet", CodePathKind.Differentiable, "Inverse", "LogDet"));
+                var linearPlan = new LayerPlan(m.Spec.ClassName, "linear flow layer",
+                    new[] { RuntimeNames.Interfaces.IFlowLayer, RuntimeNames.Interfaces.IInvertibleFlowLayer }.ToEquatableArray(), methods.ToEquatableArray());
+                return new Planned<LayerPlan, LoweredFlow>(linearPlan, m, linearRoots);
+            }
             var roots = PlanText.Roots(("Transform", m.Transform), ("LogDet", m.LogDet), ("U", m.U), ("G", m.G), ("GradG", m.GradG));
             var plan = new LayerPlan(m.Spec.ClassName, "flow layer", new[] { RuntimeNames.Interfaces.IFlowLayer }.ToEquatableArray(), methods.ToEquatableArray());
             return new Planned<LayerPlan, LoweredFlow>(plan, m, roots);
