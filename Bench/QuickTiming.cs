@@ -182,8 +182,8 @@ namespace Dsl.Bench
                     sb.AppendLine(string.Create(Invariant, $"| {w} | PyTorch ({peer.Peer}, {peer.Threads} threads) | {row.Path} | {row.MsMedian:F3} | {row.MsMin:F3} |"));
             double Of(string path) => rows.FirstOrDefault(r => r.Path == path)?.Median ?? double.NaN;
             double Peer(string path) => peer?.Rows.FirstOrDefault(r => r.Path == path)?.MsMedian ?? double.NaN;
-            // The fastest generated path: the fused kernel, torch ops, or (W5) the generated one-pass sweep.
-            string fastestPath = new[] { "fused", "torch-ops", "fused sweep" }.Where(p => !double.IsNaN(Of(p))).OrderBy(Of).FirstOrDefault() ?? "fused";
+            // The fastest generated path: the fused kernel, torch ops, or (W5) the generated one-pass or multi-spin-coded sweep.
+            string fastestPath = new[] { "fused", "torch-ops", "fused sweep", "multi-spin coded" }.Where(p => !double.IsNaN(Of(p))).OrderBy(Of).FirstOrDefault() ?? "fused";
             double fastest = Of(fastestPath);
             sb.AppendLine();
             switch (w)
@@ -204,6 +204,7 @@ namespace Dsl.Bench
                 case "W5":
                     sb.AppendLine(Target($"W5: hand-written TorchSharp sweep / generated sweep ({fastestPath})", Of("hand-written TorchSharp") / fastest, "≥ 2", v => v >= 2));
                     sb.AppendLine(Target($"W5: generated ({fastestPath}) flips/s", 256.0 * 256 / (fastest / 1000), "", _ => true));
+                    sb.AppendLine(Target($"W5: PyTorch checkerboard sweep / generated sweep ({fastestPath}) (issue 21: ≥ 5, and ≥ 1.5·10⁸ flips/s)", Peer("pytorch hand-written checkerboard (rolls)") / fastest, "≥ 5", v => v >= 5));
                     break;
             }
             return sb.ToString();
