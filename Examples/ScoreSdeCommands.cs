@@ -85,10 +85,12 @@ namespace Dsl.Examples
             var sampler = new Option<string>("--sampler") { Description = "em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector) or ode (probability flow, RK45).", DefaultValueFactory = _ => "em" };
             var sampleSteps = new Option<int?>("--sample-steps") { Description = "Solver steps (default: em 1000, pc 500, ode adaptive RK45; K: fixed-step RK4)." }.AtLeast(1);
             var n = new Option<int>("--n") { Description = "Samples (digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 }.AtLeast(2);
+            var correctorStep = new Option<double?>("--corrector-step") { Description = "For --sampler pc: a fixed Langevin corrector step γ (x ← x + γs + √(2γ)z) instead of the signal-to-noise rule r = 0.16." }.PositiveFinite();
+            var pcOrder = new Option<string>("--pc-order") { Description = "For --sampler pc: corrector-first (score_sde's code) or predictor-first (Song et al. 2021 Algorithm 2, the lecture).", DefaultValueFactory = _ => "corrector-first" };
             var checkpoint = Checkpoint();
             var resume = Resume();
             var command = new Command("score-sde", "Continuous-time score matching (denoising, implicit or sliced: --loss) on the DSL's VP/VE SDE (λ = g² or σₜ²): reverse-SDE, PC or ODE samples, MMD², the ODE likelihood (nats/dim; digits bits/dim); PNG.");
-            foreach (var opt in new Option[] { data, sde, weighting, loss, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, checkpoint, resume }) command.Options.Add(opt);
+            foreach (var opt in new Option[] { data, sde, weighting, loss, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, correctorStep, pcOrder, checkpoint, resume }) command.Options.Add(opt);
             command.SetAction(r => o.Run("score-sde", r, run =>
             {
                 string d = r.GetValue(data)!.ToLowerInvariant(), s = r.GetValue(sde)!.ToLowerInvariant(), w = r.GetValue(weighting)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant();
@@ -98,6 +100,10 @@ namespace Dsl.Examples
                 if (m != "em" && m != "pc" && m != "ode") return SamplingCommands.Fail("score-sde", "unknown --sampler '" + m + "'; valid: em, pc, ode.");
                 string lossName = r.GetValue(loss)!.ToLowerInvariant();
                 if (lossName != "dsm" && lossName != "ism" && lossName != "ssm") return SamplingCommands.Fail("score-sde", "unknown --loss '" + lossName + "'; valid: dsm, ism, ssm.");
+                string order = r.GetValue(pcOrder)!.ToLowerInvariant();
+                if (order != "corrector-first" && order != "predictor-first") return SamplingCommands.Fail("score-sde", "unknown --pc-order '" + order + "'; valid: corrector-first, predictor-first.");
+                double? gamma = r.GetValue(correctorStep);
+                if (m != "pc" && (gamma.HasValue || order != "corrector-first")) return SamplingCommands.Fail("score-sde", "--corrector-step and --pc-order are for --sampler pc (got --sampler " + m + ").");
                 bool digits = d == "digits";
                 // Absent options take the documented per-data defaults; a given value was checked by its rule and is used as given.
                 int stepCount = r.GetValue(steps) ?? (digits ? 1500 : 4000);
@@ -114,7 +120,8 @@ namespace Dsl.Examples
                 {
                     result = ScoreSdeExperiments.ScoreSde(config, stepCount, b, rate, path, r.GetValue(resume), count, m, r.GetValue(sampleSteps) ?? 0, run.Seed,
                         run.Progress<TrainingProgress>(p => $"train {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s"),
-                        run.Progress<SamplerProgress>(p => $"{p.Sampler} {p.Step}/{p.TotalSteps}"), run.Cancellation);
+                        run.Progress<SamplerProgress>(p => $"{p.Sampler} {p.Step}/{p.TotalSteps}"), run.Cancellation,
+                        order == "predictor-first" ? Dsl.Sde.PcOrder.PredictorFirst : Dsl.Sde.PcOrder.CorrectorFirst, gamma);
                 }
                 catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("score-sde", e.Message); }
                 string title = $"score SDE ({s}, λ = {(w == "g2" ? "g²" : "σ²")}) on {d}, {m} sampler, {result.SampleNfe} evaluations";
@@ -125,7 +132,7 @@ namespace Dsl.Examples
                 {
                     command = "score-sde", data = d, sde = s, weighting = w, loss = lossName, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
                     batch = b, lr = rate, first_loss = result.FirstLoss, final_loss = result.FinalLoss, train_seconds = result.TrainSeconds,
-                    sampler = m, n = result.Samples.Length, nfe = result.SampleNfe, sample_seconds = result.SampleSeconds,
+                    sampler = m, pc_order = m == "pc" ? order : null, corrector_step = m == "pc" ? gamma : null, n = result.Samples.Length, nfe = result.SampleNfe, sample_seconds = result.SampleSeconds,
                     mmd2 = result.Mmd2, mean_log_density = result.MeanLogDensity, data_mean_log_density = result.DataMeanLogDensity,
                     ode_nll_nats_per_dim = result.OdeNllNatsPerDim, ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
                     ode_note = digits ? "50 digits, Hutchinson (Rademacher) divergence, from ε = 1e-5; bits/dim of 17 grey levels (bins 2/16) = nats/ln 2 + 3"

@@ -96,7 +96,8 @@ namespace Dsl.Examples.Experiments
         }
 
         public static ScoreRun ScoreSde(ScoreSdeConfig c, int steps, int batch, double learningRate, string checkpoint, bool resume, int n, string sampler, int sampleSteps,
-            long seed, IProgress<TrainingProgress>? trainProgress, IProgress<SamplerProgress>? sampleProgress, CancellationToken cancellation)
+            long seed, IProgress<TrainingProgress>? trainProgress, IProgress<SamplerProgress>? sampleProgress, CancellationToken cancellation,
+            PcOrder pcOrder = PcOrder.CorrectorFirst, double? correctorStep = null)
         {
             var clock = Stopwatch.StartNew();
             var sde = MakeSde(c.Sde, c.IsDigits);
@@ -122,6 +123,7 @@ namespace Dsl.Examples.Experiments
                 {
                     Steps = sampleSteps > 0 ? sampleSteps : sampler == "pc" ? 500 : 1000, Epsilon = sampleEpsilon, Seed = seed, Progress = sampleProgress, Cancellation = cancellation,
                     Predictor = sampler == "pc" ? Predictor.ReverseDiffusion : Predictor.EulerMaruyama, Corrector = sampler == "pc" ? Corrector.Langevin : Corrector.None,
+                    Order = pcOrder, CorrectorStepSize = correctorStep,
                 });
             double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
             var samples = c.IsDigits ? result.Samples.Clamp(-1, 1) : result.Samples;

@@ -90,6 +90,8 @@ namespace Dsl.Models.Tests
             { "--n must be at least 2, got 0", new[] { "ddpm", "sample", "--checkpoint", "x.ckpt", "--n", "0" } },
             { "--batch must be at least 1, got 0", new[] { "ncsn", "--batch", "0" } },
             { "--sample-steps must be at least 1, got 0", new[] { "score-sde", "--sample-steps", "0" } },
+            { "unknown --pc-order 'x'; valid: corrector-first, predictor-first", new[] { "score-sde", "--pc-order", "x" } },
+            { "--corrector-step and --pc-order are for --sampler pc (got --sampler em)", new[] { "score-sde", "--corrector-step", "0.1" } },
             { "--n must lie in 1…4096, got 0", new[] { "guided", "--n", "0" } },
             { "--resample must lie in 1…100, got 0", new[] { "inpaint", "--resample", "0" } },
             { "--batch must be at least 1, got 0", new[] { "planar-flow", "--batch", "0" } },

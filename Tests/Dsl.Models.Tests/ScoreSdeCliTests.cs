@@ -45,6 +45,14 @@ namespace Dsl.Models.Tests
         {
             var ve = RunJson("score-sde", "--sde", "ve", "--weighting", "g2", "--data", "moons", "--steps", "20", "--width", "16", "--depth", "1", "--sampler", "pc", "--sample-steps", "10", "--n", "100");
             Assert.Equal(20, ve.GetProperty("nfe").GetInt32());   // one predictor and one corrector evaluation per step
+            Assert.Equal("corrector-first", ve.GetProperty("pc_order").GetString());
+            // The paper's order with a fixed corrector step: the last step's corrector is skipped (denoising), so 2·10 − 1 evaluations.
+            var paper = RunJson("score-sde", "--sde", "ve", "--weighting", "g2", "--data", "moons", "--steps", "20", "--width", "16", "--depth", "1", "--sampler", "pc", "--sample-steps", "10", "--n", "100",
+                "--pc-order", "predictor-first", "--corrector-step", "0.01");
+            Assert.Equal(19, paper.GetProperty("nfe").GetInt32());
+            Assert.Equal("predictor-first", paper.GetProperty("pc_order").GetString());
+            Assert.Equal(0.01, paper.GetProperty("corrector_step").GetDouble());
+            Assert.True(double.IsFinite(paper.GetProperty("mmd2").GetDouble()));
             Assert.True(double.IsFinite(ve.GetProperty("mmd2").GetDouble()) && double.IsFinite(ve.GetProperty("ode_nll_nats_per_dim").GetDouble()));
             var vp = RunJson("score-sde", "--sde", "vp", "--weighting", "sigma2", "--data", "moons", "--steps", "20", "--width", "16", "--depth", "1", "--sampler", "ode", "--sample-steps", "5", "--n", "100");
             Assert.Equal(20, vp.GetProperty("nfe").GetInt32());   // RK4: 4 evaluations per step
