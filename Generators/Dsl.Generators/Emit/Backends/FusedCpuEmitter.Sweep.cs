@@ -47,10 +47,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// uᵢ &lt; e^{−βΔEᵢ}; heat bath: up when uᵢ &lt; σ(−β·ΔE(down → up))). Sites of one colour read only the other colour, so each colour runs in");
             w.Line("/// parallel over (chain, block of rows). uᵢ = CheckerboardSweeps.Uniform(key, sweep, colour, chain, N, i). Returns the units changed.");
             w.Line("/// </summary>");
-            w.Line("/// <param name=\"units\">Chains [B, N]: " + (spins ? "spins ±1" : "bits 0/1") + ", contiguous float32/float64 on the CPU; updated in place.</param>");
-            w.Line("/// <param name=\"beta\">The inverse temperature β = 1/T &gt; 0.</param>");
-            w.Line("/// <param name=\"rule\">Metropolis or heat bath.</param>");
-            w.Line("/// <param name=\"key\">The counter-based generator's key (<see cref=\"" + RuntimeNames.Api.CounterRandom.KeyFrom + "\"/>).</param>");
+            SweepParameterDocs(w, spins);
             w.Line("/// <param name=\"sweep\">The sweep's number under <paramref name=\"key\"/>: successive sweeps with one key draw independent uniforms.</param>");
             w.Open("public long CheckerboardSweep(" + Torch + ".Tensor units, double beta, " + RuntimeNames.Api.SpinUpdate + " rule, ulong key, long sweep = 0)");
             foreach (var line in header) w.Line(line);
@@ -119,10 +116,7 @@ namespace Dsl.Generators.Emit
             w.Line("/// so MultiSpinSweeps tabulates it over every configuration and flips each unit with its rule's probability (Metropolis min(1, e^{−βΔEᵢ}),");
             w.Line("/// heat bath σ(−βΔEᵢ)), compared bit-sliced with counter-based random words. Returns the units changed.");
             w.Line("/// </summary>");
-            w.Line("/// <param name=\"units\">Chains [B, N]: " + (spins ? "spins ±1" : "bits 0/1") + ", contiguous float32/float64 on the CPU; updated in place.</param>");
-            w.Line("/// <param name=\"beta\">The inverse temperature β = 1/T &gt; 0.</param>");
-            w.Line("/// <param name=\"rule\">Metropolis or heat bath.</param>");
-            w.Line("/// <param name=\"key\">The counter-based generator's key (<see cref=\"" + RuntimeNames.Api.CounterRandom.KeyFrom + "\"/>).</param>");
+            SweepParameterDocs(w, spins);
             w.Line("/// <param name=\"firstSweep\">The first sweep's number under <paramref name=\"key\"/>.</param>");
             w.Line("/// <param name=\"sweeps\">How many sweeps (the units are packed into bits once for all of them).</param>");
             w.Open("public long MultiSpinSweep(" + Torch + ".Tensor units, double beta, " + RuntimeNames.Api.SpinUpdate + " rule, ulong key, long firstSweep = 0, int sweeps = 1)");
@@ -165,6 +159,15 @@ namespace Dsl.Generators.Emit
                 if (side.Length == 0) side = name;
             }
             return (prologue, perChain);
+        }
+
+        /// <summary>The parameter docs both sweeps share: units, β, the rule and the counter key.</summary>
+        private static void SweepParameterDocs(SourceWriter w, bool spins)
+        {
+            w.Line("/// <param name=\"units\">Chains [B, N]: " + (spins ? "spins ±1" : "bits 0/1") + ", contiguous float32/float64 on the CPU; updated in place.</param>");
+            w.Line("/// <param name=\"beta\">The inverse temperature β = 1/T &gt; 0.</param>");
+            w.Line("/// <param name=\"rule\">Metropolis or heat bath.</param>");
+            w.Line("/// <param name=\"key\">The counter-based generator's key (<see cref=\"" + RuntimeNames.Api.CounterRandom.KeyFrom + "\"/>).</param>");
         }
 
         private static string Shift(int d) => d > 0 ? "P" + d.ToString(CultureInfo.InvariantCulture) : "M" + (-d).ToString(CultureInfo.InvariantCulture);
