@@ -69,6 +69,7 @@ namespace Dsl.Examples
             bench.Subcommands.Add(IsingCommand.BuildBench(gallery));
             root.Subcommands.Add(bench);
             root.Subcommands.Add(StressCommand.Build(gallery));
+            root.Subcommands.Add(ShardedRun.BuildMerge(gallery));
 
             string commandName = "dsl";
             try

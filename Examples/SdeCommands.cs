@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Linq;
+using System.Text.Json;
 using Dsl.Examples.Experiments;
 using Dsl.Models;
 using Dsl.Sampling;
@@ -32,6 +33,8 @@ namespace Dsl.Examples
             var pcOrder = new Option<string>("--pc-order") { Description = "For --sampler pc: corrector-first (score_sde's code) or predictor-first (Song et al. 2021 Algorithm 2, the lecture).", DefaultValueFactory = _ => "corrector-first" };
             var sample = new Command("sde-sample", "Sample the data back from the prior with the exact score of every pₜ (from the generated marginals): scatter and trajectory PNGs.");
             foreach (var opt in new Option[] { sde, sampler, data, dim, n, steps, odeMethod, grid, churn, correctorStep, pcOrder }) sample.Options.Add(opt);
+            var shards = new ShardOptions();
+            shards.AddTo(sample);
             sample.SetAction(r => o.Run("sde-sample", r, run =>
             {
                 string s = r.GetValue(sde)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant(), d = r.GetValue(data)!.ToLowerInvariant();
@@ -56,30 +59,24 @@ namespace Dsl.Examples
                 // The state, drift, score, noise and corrector buffers (about ten [N, D] float64 tensors) and the trajectory of 11
                 // recorded states.
                 if (MemoryBudget.Refusal("--n " + N + " with --dim " + D, (double)N * D, 8, 21) is string tooLarge) return SamplingCommands.Fail("sde-sample", tooLarge);
-                SdeSampleRun result;
+                if (Shard.TryParse(r.GetValue(shards.ShardOption), out var shard) is string badShard) return SamplingCommands.Fail("sde-sample", badShard);
+                var config = new SdeSampleConfig(s, m, g, churnValue, gamma, order, d, N, d == "gmm" ? 2 : D, T, r.GetValue(odeMethod)!.ToLowerInvariant());
+                var progress = run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}");
                 try
                 {
-                    result = SdeExperiments.Sample(s, m, d, N, D, T, run.Seed, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation, method.Value, g, churnValue,
-                        gamma, order == "predictor-first" ? PcOrder.PredictorFirst : PcOrder.CorrectorFirst);
+                    return ShardedRun.Execute(run, SdeSampleCommand.Instance, config, new RowBlocks(N, r.GetValue(shards.Block)), shard, r.GetValue(shards.SaveSamples), (block, start, rows, seed) =>
+                    {
+                        var sampled = SdeExperiments.SampleBlock(s, m, d, rows, config.Dim, T, seed, progress, run.Cancellation, method.Value, g, churnValue,
+                            gamma, order == "predictor-first" ? PcOrder.PredictorFirst : PcOrder.CorrectorFirst);
+                        var output = new BlockOutput { Cancelled = sampled.Cancelled };
+                        output.Rows["samples"] = sampled.Samples;
+                        if (block == 0 && sampled.Trajectory is not null) output.Rows["trajectory"] = sampled.Trajectory;
+                        output.Counters["nfe"] = sampled.Nfe;
+                        output.Counters["seconds"] = sampled.Seconds;
+                        return output;
+                    });
                 }
                 catch (Exception e) when (e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("sde-sample", e.Message); }
-                var scatter = Plots.Scatter(run.Output($"sde-sample-{s}-{m}-{d}.png"), $"{s.ToUpperInvariant()} SDE, {m} sampler, {d} data ({result.Nfe} score evaluations)",
-                    new[] { ("samples (x₁, x₂)", result.Xs, result.Ys) });
-                string? trajectory = null;
-                if (result.TrajectoryXs != null)
-                {
-                    var chains = Enumerable.Range(0, System.Math.Min(12, result.N)).Select(c =>
-                        ("chain " + c, Enumerable.Range(0, result.TrajectoryXs.Length).Select(k => (double)k).ToArray(), result.TrajectoryXs.Select(step => step[c]).ToArray())).ToList();
-                    trajectory = Plots.Line(run.Output($"sde-sample-{s}-{m}-{d}-trajectory.png"), "x₁ along reverse time (recorded every Steps/10)", "recorded step (T → ε)", "x₁", chains);
-                }
-                return run.Finish(new
-                {
-                    command = "sde-sample", sde = s, sampler = m, grid = g, churn = churnValue,
-                    corrector_step = m == "pc" ? gamma : null, pc_order = m == "pc" ? order : null, data = d, n = result.N, dim = result.Dim,
-                    mean = result.MinorModeWeight.HasValue ? null : result.Mean, std = result.MinorModeWeight.HasValue ? null : result.Std,
-                    true_mean = result.MinorModeWeight.HasValue ? null : result.TrueMean, true_std = result.MinorModeWeight.HasValue ? null : result.TrueStd,
-                    minor_mode_weight = result.MinorModeWeight, nfe = result.Nfe, seconds = result.Seconds, scatter_png = scatter, trajectory_png = trajectory,
-                }, result.Cancelled);
             }));
 
             var likelihoodSde = new Option<string>("--sde") { Description = "vp, ve, subvp or cosine.", DefaultValueFactory = _ => "vp" };
@@ -92,6 +89,8 @@ namespace Dsl.Examples
             var likelihoodAtol = new Option<double>("--atol") { Description = "RK45 absolute tolerance (score_sde: 1e-5).", DefaultValueFactory = _ => 1e-5 }.InRange(1e-12, 0.1);
             var likelihood = new Command("likelihood", "Exact log-likelihood by the probability-flow ODE (RK45, rtol = atol = 1e-5) against the analytic density and against the ODE's exact value.");
             foreach (var opt in new Option[] { likelihoodSde, likelihoodData, estimator, likelihoodDim, likelihoodN, modelDtype, likelihoodRtol, likelihoodAtol }) likelihood.Options.Add(opt);
+            var likelihoodShards = new ShardOptions(samples: false);
+            likelihoodShards.AddTo(likelihood);
             likelihood.SetAction(r => o.Run("likelihood", r, run =>
             {
                 string s = r.GetValue(likelihoodSde)!.ToLowerInvariant(), e = r.GetValue(estimator)!.ToLowerInvariant();
@@ -104,18 +103,23 @@ namespace Dsl.Examples
                 double rtol = r.GetValue(likelihoodRtol), atol = r.GetValue(likelihoodAtol);
                 // RK45 keeps seven stages of the augmented state [N, D + 1] plus the error estimate and the divergence's buffers.
                 if (MemoryBudget.Refusal("--n " + N + " with --dim " + D, (double)N * (D + 1), 8, 16) is string tooLarge) return SamplingCommands.Fail("likelihood", tooLarge);
-                var result = SdeExperiments.Likelihood(s, D, e == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian, N, run.Seed,
-                    rtol, atol, md == "float32" ? ScalarType.Float32 : ScalarType.Float64);
-                return run.Finish(new
+                if (Shard.TryParse(r.GetValue(likelihoodShards.ShardOption), out var shard) is string badShard) return SamplingCommands.Fail("likelihood", badShard);
+                var config = new LikelihoodConfig(s, e, N, D, md, rtol, atol);
+                var divergence = e == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian;
+                // The data rows come from one stream seeded by --seed (row i is the same point whichever block holds it); a block's
+                // seed drives only its Hutchinson probes.
+                using var points = SdeExperiments.GaussianSample(N, D, run.Seed);
+                return ShardedRun.Execute(run, LikelihoodCommand.Instance, config, new RowBlocks(N, r.GetValue(likelihoodShards.Block)), shard, false, (block, start, rows, seed) =>
                 {
-                    command = "likelihood", sde = s, data = "gaussian", estimator = e, n = result.N, dim = result.Dim,
-                    nll_nats_per_dim = result.NllNatsPerDim, exact_nll_nats_per_dim = result.ExactNllNatsPerDim, abs_err_nats_per_dim = result.AbsErrNatsPerDim,
-                    standard_error_nats_per_dim = result.StandardErrorNatsPerDim, bits_per_dim = result.BitsPerDim, bits_per_dim_data_range = "[-1, 1] on 256 levels (+7)",
-                    ode_err_nats_per_dim = result.OdeErrNatsPerDim, ode_mean_abs_err_nats_per_dim = result.OdeMeanAbsErrNatsPerDim,
-                    tolerance_nats_per_dim = result.ToleranceNatsPerDim, prior_gap_nats_per_dim = result.PriorGapNatsPerDim, model_dtype = md, rtol, atol,
-                    nfe = result.Nfe, seconds = result.Seconds,
-                }, false);
-            }, writesFiles: false));
+                    using var x = points.narrow(0, start, rows);
+                    var result = SdeExperiments.LikelihoodBlock(s, x, divergence, seed + 1, rtol, atol, md == "float32" ? ScalarType.Float32 : ScalarType.Float64);
+                    var output = new BlockOutput();
+                    output.Rows["log_likelihood"] = result.Rows;
+                    output.Counters["nfe"] = result.Nfe;
+                    output.Counters["seconds"] = result.Seconds;
+                    return output;
+                });
+            }));
             return new[] { sample, likelihood };
         }
 
@@ -161,6 +165,76 @@ namespace Dsl.Examples
                 }, false);
             }, writesFiles: false));
             return command;
+        }
+    }
+
+    /// <summary>The configuration of a `dsl sde-sample` run: everything its figures depend on besides the seed.</summary>
+    internal sealed record SdeSampleConfig(string Sde, string Sampler, string Grid, double Churn, double? CorrectorStep, string PcOrder, string Data, int N, int Dim, int Steps, string OdeMethod);
+
+    /// <summary>`dsl sde-sample` as blocks of chains: the figures of the whole run (or of its merged shards) from the samples.</summary>
+    internal sealed class SdeSampleCommand : ShardableCommand
+    {
+        public static readonly SdeSampleCommand Instance = new();
+
+        public override string Name => "sde-sample";
+
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        {
+            var c = configJson.Deserialize<SdeSampleConfig>()!;
+            var x = rows.Array("samples")!;
+            int n = (int)x.shape[0], nfe = (int)rows.Counters["nfe"].Max();
+            var (mean, std, trueMean, trueStd, minor) = SdeExperiments.SampleStatistics(c.Sde, c.Data, c.Dim, x);
+            string stem = $"sde-sample-{c.Sde}-{c.Sampler}-{c.Data}";
+            double[] Column(int k) => x.select(1, k).contiguous().data<double>().ToArray();
+            var scatter = Plots.Scatter(run.Output(stem + ".png"), $"{c.Sde.ToUpperInvariant()} SDE, {c.Sampler} sampler, {c.Data} data ({nfe} score evaluations)",
+                new[] { ("samples (x₁, x₂)", Column(0), c.Dim > 1 ? Column(1) : new double[n]) });
+            string? trajectoryPng = null;
+            if (rows.Array("trajectory") is Tensor trajectory)
+            {
+                var chains = Enumerable.Range(0, (int)trajectory.shape[0]).Select(k =>
+                {
+                    var values = trajectory[k].contiguous().data<double>().ToArray();
+                    return ("chain " + k, Enumerable.Range(0, values.Length).Select(i => (double)i).ToArray(), values);
+                }).ToList();
+                trajectoryPng = Plots.Line(run.Output(stem + "-trajectory.png"), "x₁ along reverse time (recorded every Steps/10)", "recorded step (T → ε)", "x₁", chains);
+            }
+            string? samplesFile = ShardedRun.SaveSamples(run, stem + ".npy", x, saveSamples);
+            bool mixture = minor.HasValue;
+            return new
+            {
+                command = "sde-sample", sde = c.Sde, sampler = c.Sampler, grid = c.Grid, churn = c.Churn,
+                corrector_step = c.Sampler == "pc" ? c.CorrectorStep : null, pc_order = c.Sampler == "pc" ? c.PcOrder : null, data = c.Data, n, dim = c.Dim,
+                mean = mixture ? null : mean, std = mixture ? null : std, true_mean = mixture ? null : trueMean, true_std = mixture ? null : trueStd,
+                minor_mode_weight = minor, nfe = (int)rows.Counters["nfe"].Max(), blocks = rows.Counters["nfe"].Length, seconds = rows.Sum("seconds"), scatter_png = scatter, trajectory_png = trajectoryPng, samples_npy = samplesFile,
+            };
+        }
+    }
+
+    /// <summary>The configuration of a `dsl likelihood` run: everything its figures depend on besides the seed.</summary>
+    internal sealed record LikelihoodConfig(string Sde, string Estimator, int N, int Dim, string ModelDtype, double Rtol, double Atol);
+
+    /// <summary>`dsl likelihood` as blocks of data rows (each block its own RK45 solve): the figures from the rows of every block.</summary>
+    internal sealed class LikelihoodCommand : ShardableCommand
+    {
+        public static readonly LikelihoodCommand Instance = new();
+
+        public override string Name => "likelihood";
+
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        {
+            var c = configJson.Deserialize<LikelihoodConfig>()!;
+            var nfe = rows.Counters["nfe"];
+            var result = SdeExperiments.LikelihoodSummary(c.Sde, c.Estimator == "exact" ? DivergenceEstimator.Exact : DivergenceEstimator.HutchinsonGaussian, c.Dim,
+                rows.Array("log_likelihood")!, (int)nfe.Max(), rows.Sum("seconds"));
+            return new
+            {
+                command = "likelihood", sde = c.Sde, data = "gaussian", estimator = c.Estimator, n = result.N, dim = result.Dim,
+                nll_nats_per_dim = result.NllNatsPerDim, exact_nll_nats_per_dim = result.ExactNllNatsPerDim, abs_err_nats_per_dim = result.AbsErrNatsPerDim,
+                standard_error_nats_per_dim = result.StandardErrorNatsPerDim, bits_per_dim = result.BitsPerDim, bits_per_dim_data_range = "[-1, 1] on 256 levels (+7)",
+                ode_err_nats_per_dim = result.OdeErrNatsPerDim, ode_mean_abs_err_nats_per_dim = result.OdeMeanAbsErrNatsPerDim,
+                tolerance_nats_per_dim = result.ToleranceNatsPerDim, prior_gap_nats_per_dim = result.PriorGapNatsPerDim, model_dtype = c.ModelDtype, rtol = c.Rtol, atol = c.Atol,
+                nfe = result.Nfe, nfe_mean = nfe.Average(), blocks = nfe.Length, seconds = result.Seconds,
+            };
         }
     }
 }

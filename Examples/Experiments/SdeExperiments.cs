@@ -14,6 +14,27 @@ namespace Dsl.Examples.Experiments
     public sealed record SdeSampleRun(string Sde, string Sampler, string Data, int N, int Dim, double[] Mean, double[] Std, double[] TrueMean, double[] TrueStd,
         double? MinorModeWeight, int Nfe, double Seconds, double[] Xs, double[] Ys, double[][]? TrajectoryXs, bool Cancelled);
 
+    /// <summary>
+    /// One block of a sampling run: the samples [n, D] (float64, CPU), the score evaluations, the seconds, the first coordinate of the
+    /// first (at most 12) chains at the recorded steps ([chains, steps], or null for a sampler that records none) and whether it was cut short.
+    /// </summary>
+    public sealed record SdeSampleBlock(Tensor Samples, int Nfe, double Seconds, Tensor? Trajectory, bool Cancelled) : IDisposable
+    {
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            Samples.Dispose();
+            Trajectory?.Dispose();
+        }
+    }
+
+    /// <summary>One block of a likelihood run: [n, 5] float64 rows (see <see cref="SdeExperiments.LikelihoodBlock"/>), the NFE and the seconds.</summary>
+    public sealed record LikelihoodBlockRun(Tensor Rows, int Nfe, double Seconds) : IDisposable
+    {
+        /// <inheritdoc/>
+        public void Dispose() => Rows.Dispose();
+    }
+
     /// <summary>The outcome of a likelihood run on Gaussian data.</summary>
     /// <remarks>
     /// Two targets. <see cref="ExactNllNatsPerDim"/> is −log p_ε(x) (per dimension, averaged over x), what the ODE would give
@@ -88,7 +109,7 @@ namespace Dsl.Examples.Experiments
         /// Reverse-time sampling: em (reverse Euler–Maruyama), pc (reverse diffusion + Langevin corrector: the signal-to-noise step rule
         /// or a fixed step <paramref name="correctorStep"/>, in the given <paramref name="order"/>), ode (probability flow, RK45).
         /// </summary>
-        public static SdeSampleRun Sample(string sdeName, string sampler, string dataName, int n = 2000, int dim = 2, int steps = 1000, long seed = 0,
+        public static SdeSampleBlock SampleBlock(string sdeName, string sampler, string dataName, int n = 2000, int dim = 2, int steps = 1000, long seed = 0,
             IProgress<SamplerProgress>? progress = null, CancellationToken cancellation = default, OdeMethod odeMethod = OdeMethod.Rk45,
             string gridName = "uniform", double churn = 0, double? correctorStep = null, PcOrder order = PcOrder.CorrectorFirst)
         {
@@ -117,10 +138,26 @@ namespace Dsl.Examples.Experiments
                 "heun" => HeunSampler.Sample(sde, score, n, Grid(odeSteps) ?? TimeGrid.Uniform(sde, odeSteps, eps), new HeunOptions { Seed = seed, Churn = churn }, ScalarType.Float64),
                 _ => throw new ArgumentException("unknown sampler '" + sampler + "'; valid: em, pc, ode, heun.", nameof(sampler)),
             };
-            var x = result.Samples;
+            var samples = result.Samples.to_type(ScalarType.Float64).cpu().clone();
+            // The first coordinate of the first (at most 12) chains along reverse time, [chains, recorded steps], for the trajectory plot.
+            var trajectory = result.Trajectory is null ? null
+                : result.Trajectory.select(2, 0).narrow(1, 0, System.Math.Min(12, n)).t().to_type(ScalarType.Float64).cpu().contiguous();
+            return new SdeSampleBlock(samples, result.FunctionEvaluations, result.Elapsed.TotalSeconds, trajectory, result.Cancelled);
+        }
+
+        /// <summary>
+        /// The samples' mean and standard deviation per coordinate beside the truth p_ε (the data perturbed for time ε = 1e-3, m(ε) ≈ 1,
+        /// v(ε) ≈ 0 but kept exact), and for the mixture the weight of the minor mode (x₁ + x₂ &lt; 0; the truth is 0.2).
+        /// </summary>
+        public static (double[] Mean, double[] Std, double[] TrueMean, double[] TrueStd, double? MinorModeWeight) SampleStatistics(string sdeName, string dataName, int dim, Tensor x)
+        {
+            const double eps = 1e-3;
+            var sde = Sde(sdeName);
+            bool gmm = dataName == "gmm";
+            if (gmm) dim = 2;
+            using var scope = NewDisposeScope();
             var mean = x.mean(new long[] { 0 }).data<double>().ToArray();
             var std = x.std(0L).data<double>().ToArray();
-            // The truth is p_ε: the data perturbed for time ε (m(ε) ≈ 1, v(ε) ≈ 0 but kept exact).
             double m = sde.MeanCoefficientAt(eps), v = sde.MarginalVarianceAt(eps);
             double[] trueMean, trueStd;
             if (gmm)
@@ -135,9 +172,24 @@ namespace Dsl.Examples.Experiments
                 trueStd = Enumerable.Repeat(System.Math.Sqrt(m * m * DataStd * DataStd + v), dim).ToArray();
             }
             double? minor = gmm ? (x.select(1, 0).Add(x.select(1, 1)).Lt(0)).to_type(ScalarType.Float64).mean().item<double>() : null;
-            double[][]? trajectory = result.Trajectory is null ? null : Enumerable.Range(0, (int)result.Trajectory.shape[0]).Select(i => Column(result.Trajectory[i], 0)).ToArray();
-            return new SdeSampleRun(sdeName, sampler, dataName, n, dim, mean, std, trueMean, trueStd, minor, result.FunctionEvaluations, result.Elapsed.TotalSeconds,
-                Column(x, 0), dim > 1 ? Column(x, 1) : new double[n], trajectory, result.Cancelled);
+            return (mean, std, trueMean, trueStd, minor);
+        }
+
+        /// <summary>
+        /// One sampling run of n chains (<see cref="SampleBlock"/>) and its statistics (<see cref="SampleStatistics"/>): the tests' and
+        /// the tour's entry point; the gallery runs blocks of chains through the same two.
+        /// </summary>
+        public static SdeSampleRun Sample(string sdeName, string sampler, string dataName, int n = 2000, int dim = 2, int steps = 1000, long seed = 0,
+            IProgress<SamplerProgress>? progress = null, CancellationToken cancellation = default, OdeMethod odeMethod = OdeMethod.Rk45,
+            string gridName = "uniform", double churn = 0, double? correctorStep = null, PcOrder order = PcOrder.CorrectorFirst)
+        {
+            if (dataName == "gmm") dim = 2;
+            using var block = SampleBlock(sdeName, sampler, dataName, n, dim, steps, seed, progress, cancellation, odeMethod, gridName, churn, correctorStep, order);
+            var (mean, std, trueMean, trueStd, minor) = SampleStatistics(sdeName, dataName, dim, block.Samples);
+            double[][]? trajectory = block.Trajectory is null ? null
+                : Enumerable.Range(0, (int)block.Trajectory.shape[1]).Select(k => block.Trajectory.select(1, k).data<double>().ToArray()).ToArray();
+            return new SdeSampleRun(sdeName, sampler, dataName, n, dim, mean, std, trueMean, trueStd, minor, block.Nfe, block.Seconds,
+                Column(block.Samples, 0), dim > 1 ? Column(block.Samples, 1) : new double[n], trajectory, block.Cancelled);
         }
 
         /// <summary>
@@ -174,17 +226,31 @@ namespace Dsl.Examples.Experiments
         public static LikelihoodRun Likelihood(string sdeName, int dim = 2, DivergenceEstimator estimator = DivergenceEstimator.Exact, int n = 500, long seed = 0,
             double rtol = 1e-5, double atol = 1e-5, ScalarType dtype = ScalarType.Float64)
         {
+            using var x64 = GaussianSample(n, dim, seed);
+            using var block = LikelihoodBlock(sdeName, x64, estimator, seed + 1, rtol, atol, dtype);
+            return LikelihoodSummary(sdeName, estimator, dim, block.Rows, block.Nfe, block.Seconds);
+        }
+
+        /// <summary>
+        /// The probability-flow log-likelihood of the rows <paramref name="x64"/> (float64, [n, D], drawn by <see cref="GaussianSample"/>),
+        /// each beside its two targets: [n, 5] float64 columns log p̂(x), log p_ε(x), the ODE's exact value, the prior gap
+        /// log π(Φ(x)) − log p_T(Φ(x)) and the tolerance budget (see <see cref="LikelihoodRun"/>). <paramref name="probeSeed"/> seeds
+        /// the Hutchinson probes. The score runs in <paramref name="dtype"/>; the solver's state is float64 either way.
+        /// </summary>
+        public static LikelihoodBlockRun LikelihoodBlock(string sdeName, Tensor x64, DivergenceEstimator estimator, long probeSeed,
+            double rtol = 1e-5, double atol = 1e-5, ScalarType dtype = ScalarType.Float64)
+        {
+            int dim = (int)x64.shape[1];
             var sde = Sde(sdeName);
             var data = GaussianData(dim);
             if (dtype != ScalarType.Float64) data.to(dtype);
             var score = TimeScores.FromPerturbedData(data, sde);
             using var scope = NewDisposeScope();
-            var x64 = GaussianSample(n, dim, seed);
             var x = x64.to_type(dtype);
             var options = new LikelihoodOptions
             {
                 Ode = new OdeOptions { Method = OdeMethod.Rk45, RelativeTolerance = rtol, AbsoluteTolerance = atol },
-                Epsilon = 1e-5, Divergence = estimator, Seed = seed + 1,
+                Epsilon = 1e-5, Divergence = estimator, Seed = probeSeed,
             };
             using var result = ProbabilityFlow.LogLikelihood(sde, score, x, options);
             // The analytic log p_ε(x) = log N(x; m_ε μ, σ_ε² I), σ_t² = m_t² s² + v_t, from the data as the model sees them.
@@ -207,18 +273,29 @@ namespace Dsl.Examples.Experiments
             var latentBudget = phi.abs().Div(vPrior).mul(phi.abs().Mul(rtol).Add(atol)).sum(new long[] { 1 });
             var budget = latentBudget.Add(atol + rtol * System.Math.Abs(exactDelta));
             var ll = result.LogLikelihood.to_type(ScalarType.Float64);
+            var rows = stack(new[] { ll, exact, odeExact, gap, budget }, 1).cpu().contiguous().MoveToOuterDisposeScope();
+            return new LikelihoodBlockRun(rows, result.FunctionEvaluations, result.Elapsed.TotalSeconds);
+        }
+
+        /// <summary>The figures of a likelihood run from its rows (<see cref="LikelihoodBlock"/>'s [n, 5] columns, all blocks joined).</summary>
+        public static LikelihoodRun LikelihoodSummary(string sdeName, DivergenceEstimator estimator, int dim, Tensor rows, int nfe, double seconds)
+        {
+            using var scope = NewDisposeScope();
+            int n = (int)rows.shape[0];
+            Tensor Col(int k) => rows.select(1, k);
+            var ll = Col(0);
             var perDim = -ll.mean().ToDoubleValue() / dim;
-            var exactPerDim = -exact.mean().ToDoubleValue() / dim;
-            var differences = ll.sub(exact).Div(dim);
-            var odeDifferences = ll.sub(odeExact).Div(dim);
+            var exactPerDim = -Col(1).mean().ToDoubleValue() / dim;
+            var differences = ll.sub(Col(1)).Div(dim);
+            var odeDifferences = ll.sub(Col(2)).Div(dim);
             double se = n > 1 ? differences.std().ToDoubleValue() / System.Math.Sqrt(n) : 0;
             return new LikelihoodRun(sdeName, estimator.ToString(), n, dim, perDim, exactPerDim, System.Math.Abs(perDim - exactPerDim), se,
-                ProbabilityFlow.BitsPerDimension(perDim, DataRange.Symmetric), result.FunctionEvaluations, result.Elapsed.TotalSeconds)
+                ProbabilityFlow.BitsPerDimension(perDim, DataRange.Symmetric), nfe, seconds)
             {
                 OdeErrNatsPerDim = System.Math.Abs(odeDifferences.mean().ToDoubleValue()),
                 OdeMeanAbsErrNatsPerDim = odeDifferences.abs().mean().ToDoubleValue(),
-                ToleranceNatsPerDim = budget.mean().ToDoubleValue() / dim,
-                PriorGapNatsPerDim = gap.mean().ToDoubleValue() / dim,
+                ToleranceNatsPerDim = Col(4).mean().ToDoubleValue() / dim,
+                PriorGapNatsPerDim = Col(3).mean().ToDoubleValue() / dim,
             };
         }
 
