@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using System.Text;
 using Dsl.Examples.Experiments;
 using Dsl.Networks;
@@ -114,6 +115,8 @@ namespace Dsl.Examples
             var n = new Option<int>("--n") { Description = "Samples (2D; digits draw min(n, 64)).", DefaultValueFactory = _ => 1000 }.AtLeast(2);
             var command = new Command("sample", "Sample a trained DDPM (the ancestral sampler with the checkpoint's variance, learned or fixed); report the variational bound under each variance and the probability-flow likelihood (bits/dim) and, for 2D, the MMD to fresh data; PNGs.");
             foreach (var opt in new Option[] { checkpoint, sampler, steps, n }) command.Options.Add(opt);
+            var shards = new ShardOptions();
+            shards.AddTo(command);
             command.SetAction(r => o.Run("ddpm sample", r, run =>
             {
                 string m = r.GetValue(sampler)!.ToLowerInvariant();
@@ -125,34 +128,65 @@ namespace Dsl.Examples
                 // The samples, noise and the network's activations (width 128 at most for 2D, the U-Net for the digits): a few
                 // hundred float32 values per sample, 64 for each live [n, D] buffer; 2D runs keep n, digits at most 64.
                 if (MemoryBudget.Refusal("--n " + count, count * 64.0, 4, 64) is string tooLarge) return SamplingCommands.Fail("ddpm sample", tooLarge);
-                DdpmSampleRun result;
+                if (Shard.TryParse(r.GetValue(shards.ShardOption), out var shard) is string badShard) return SamplingCommands.Fail("ddpm sample", badShard);
+                bool digits;
+                try { digits = DdpmExperiments.StoredConfig(path).Config.IsDigits; }
+                catch (Exception e) when (e is CheckpointException || e is ArgumentException) { return SamplingCommands.Fail("ddpm sample", e.Message); }
+                var config = new DdpmSampleConfig(Path.GetFullPath(path), m, k, digits ? System.Math.Min(count, 64) : count);
+                var progress = run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}");
                 try
                 {
-                    bool digits = DdpmExperiments.StoredConfig(path).Config.IsDigits;
-                    result = DdpmExperiments.Sample(path, m, k, digits ? System.Math.Min(count, 64) : count, run.Seed,
-                        run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
+                    return ShardedRun.Execute(run, DdpmSampleCommand.Instance, config, new RowBlocks(config.N, r.GetValue(shards.Block)), shard, r.GetValue(shards.SaveSamples), (block, start, rows, seed) =>
+                    {
+                        var chains = DdpmExperiments.SampleChains(config.Checkpoint, m, k, rows, seed, progress, run.Cancellation);
+                        var output = new BlockOutput { Cancelled = chains.Cancelled };
+                        output.Rows["samples"] = chains.Samples;
+                        output.Counters["nfe"] = chains.Nfe;
+                        output.Counters["seconds"] = chains.Seconds;
+                        return output;
+                    });
                 }
                 catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("ddpm sample", e.Message); }
-                var c = result.Config;
-                string png = c.IsDigits
-                    ? Plots.ImageGrid(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on the digits ({m}, {result.Nfe} network evaluations)",
-                        result.Samples.Select(img => img.Select(v => System.Math.Clamp((v + 1) / 2, 0, 1)).ToArray()).ToList(), 8, 8, 8)
-                    : Plots.Scatter(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on {c.Data} ({m}, {result.Nfe} network evaluations)", new[]
-                    {
-                        ("data", result.Data!.Select(p => p[0]).ToArray(), result.Data!.Select(p => p[1]).ToArray()),
-                        ("samples", result.Samples.Select(p => p[0]).ToArray(), result.Samples.Select(p => p[1]).ToArray()),
-                    });
-                return run.Finish(new
-                {
-                    command = "ddpm sample", data = c.Data, schedule = c.Schedule, T = c.T, variance = c.Variance, loss = c.Loss, sampler = m, n = result.Samples.Length, nfe = result.Nfe,
-                    vlb_bits_per_dim = result.VlbBitsPerDim, vlb_standard_error = result.VlbStandardError,
-                    vlb_by_variance = result.VlbByVariance.ToDictionary(b => b.Variance, b => new { bits_per_dim = b.BitsPerDim, standard_error = b.StandardError }), ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
-                    bits_per_dim_note = c.IsDigits ? "probability of 17 grey levels in [-1, 1] (bins 2/16); VLB with the discretised decoder, ODE + log2(16/2)" : "density of continuous 2D data (nats/ln 2, can be negative)",
-                    mmd2 = result.Mmd2, mean_log_density = result.Gaussians8LogDensity, data_mean_log_density = result.DataGaussians8LogDensity,
-                    sample_seconds = result.SampleSeconds, seconds = result.Seconds, png,
-                }, result.Cancelled);
             }));
             return command;
+        }
+    }
+
+    /// <summary>The configuration of a `dsl ddpm sample` run: the checkpoint (a full path: the merge reloads it to evaluate), the sampler, K and n.</summary>
+    internal sealed record DdpmSampleConfig(string Checkpoint, string Sampler, int Steps, int N);
+
+    /// <summary>`dsl ddpm sample` as blocks of chains; the evaluation (MMD, bounds, ODE likelihood on held-out data) runs once on the joined samples.</summary>
+    internal sealed class DdpmSampleCommand : ShardableCommand
+    {
+        public static readonly DdpmSampleCommand Instance = new();
+
+        public override string Name => "ddpm sample";
+
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        {
+            var config = configJson.Deserialize<DdpmSampleConfig>()!;
+            string m = config.Sampler;
+            var samplesTensor = rows.Array("samples")!;
+            var result = DdpmExperiments.Evaluate(config.Checkpoint, m, samplesTensor, (int)rows.Counters["nfe"].Max(), rows.Sum("seconds"), run.Seed, rows.Cancelled);
+            var c = result.Config;
+            string png = c.IsDigits
+                ? Plots.ImageGrid(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on the digits ({m}, {result.Nfe} network evaluations)",
+                    result.Samples.Select(img => img.Select(v => System.Math.Clamp((v + 1) / 2, 0, 1)).ToArray()).ToList(), 8, 8, 8)
+                : Plots.Scatter(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on {c.Data} ({m}, {result.Nfe} network evaluations)", new[]
+                {
+                    ("data", result.Data!.Select(p => p[0]).ToArray(), result.Data!.Select(p => p[1]).ToArray()),
+                    ("samples", result.Samples.Select(p => p[0]).ToArray(), result.Samples.Select(p => p[1]).ToArray()),
+                });
+            string? samplesFile = ShardedRun.SaveSamples(run, $"ddpm-{c.Data}-{m}.npy", samplesTensor, saveSamples);
+            return new
+            {
+                command = "ddpm sample", data = c.Data, schedule = c.Schedule, T = c.T, variance = c.Variance, loss = c.Loss, sampler = m, n = result.Samples.Length, nfe = result.Nfe,
+                vlb_bits_per_dim = result.VlbBitsPerDim, vlb_standard_error = result.VlbStandardError,
+                vlb_by_variance = result.VlbByVariance.ToDictionary(b => b.Variance, b => new { bits_per_dim = b.BitsPerDim, standard_error = b.StandardError }), ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
+                bits_per_dim_note = c.IsDigits ? "probability of 17 grey levels in [-1, 1] (bins 2/16); VLB with the discretised decoder, ODE + log2(16/2)" : "density of continuous 2D data (nats/ln 2, can be negative)",
+                mmd2 = result.Mmd2, mean_log_density = result.Gaussians8LogDensity, data_mean_log_density = result.DataGaussians8LogDensity,
+                sample_seconds = result.SampleSeconds, seconds = result.Seconds, blocks = rows.Counters["nfe"].Length, png, samples_npy = samplesFile,
+            };
         }
     }
 }

@@ -2,8 +2,11 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
+using System.Text.Json;
 using Dsl.Discrete;
 using Dsl.Examples.Experiments;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Dsl.Examples
 {
@@ -20,7 +23,8 @@ namespace Dsl.Examples
             var multiSpin = new Option<bool>("--multi-spin") { Description = "Sweep with the generated multi-spin-coded sweep (64 spins a machine word) instead of the one-pass checkerboard sweep." };
             var scan = new Option<string?>("--scan") { Description = "Tmin:Tmax:n — a temperature scan with a PNG of |m| and u against T." };
             var command = new Command("ising", "2D Ising model: checkerboard Metropolis or heat-bath sweeps through the generated local fields; |m| and u per site with error bars, Onsager beside them.");
-            foreach (var opt in new Option[] { l, t, sweeps, algorithm, chains, multiSpin, scan }) command.Options.Add(opt);
+            var shard = new Option<string?>("--shard") { Description = "With --scan: run only shard k of n (k/n) of the temperatures, written as .npy files and a manifest in --out that `dsl merge` combines into exactly the whole scan's figures." };
+            foreach (var opt in new Option[] { l, t, sweeps, algorithm, chains, multiSpin, scan, shard }) command.Options.Add(opt);
             command.SetAction(r => o.Run("ising", r, run =>
             {
                 string a = r.GetValue(algorithm)!.ToLowerInvariant();
@@ -38,34 +42,22 @@ namespace Dsl.Examples
                         return SamplingCommands.Fail("ising", "--scan must be Tmin:Tmax:n with 0 < Tmin < Tmax < ∞ and n in 2…1000, got '" + scanText + "'.");
                     temperatures = Enumerable.Range(0, count).Select(i => lo + (hi - lo) * i / (count - 1)).ToArray();
                 }
-                var results = temperatures.Select(temperature => IsingRun.Run(size, temperature, n, rule, c, run.Seed, multiSpin: r.GetValue(multiSpin))).ToList();
-                var last = results[results.Count - 1];
-                var lattice = Plots.ImageGrid(run.Output($"ising-L{size}-T{last.Temperature.ToString("F2", CultureInfo.InvariantCulture)}.png"),
-                    $"Ising L = {size}, T = {last.Temperature:F2} (chain 1, last sweep)", new[] { last.Lattice.Select(s => (s + 1) / 2).ToArray() }, size, size, 1);
-                string? scanPng = null;
-                if (results.Count > 1)
+                if (Shard.TryParse(r.GetValue(shard), out var part) is string badShard) return SamplingCommands.Fail("ising", badShard);
+                bool multi = r.GetValue(multiSpin);
+                var config = new IsingConfig(size, temperatures, a, n, c, multi);
+                // One temperature per block: each is its own set of chains, seeded by --seed as a run at that temperature alone is.
+                return ShardedRun.Execute(run, IsingScanCommand.Instance, config, new RowBlocks(temperatures.Length, 1), part, false, (block, start, rows, seed) =>
                 {
-                    var ts = results.Select(x => x.Temperature).ToArray();
-                    var fine = Enumerable.Range(0, 200).Select(i => ts[0] + (ts[ts.Length - 1] - ts[0]) * i / 199.0).ToArray();
-                    scanPng = Plots.Line(run.Output($"ising-scan-L{size}.png"), $"Ising L = {size}: |m| and u per site against T", "T", "per site", new[]
+                    var x = IsingRun.Run(size, temperatures[start], n, rule, c, run.Seed, multiSpin: multi);
+                    var output = new BlockOutput();
+                    output.Rows["observables"] = tensor(new[]
                     {
-                        ("|m| (sampled)", ts, results.Select(x => x.AbsMagnetization).ToArray()),
-                        ("|m| Onsager", fine, fine.Select(x => Onsager.Magnetization(x)).ToArray()),
-                        ("u (sampled)", ts, results.Select(x => x.EnergyPerSite).ToArray()),
-                        ("u Onsager", fine, fine.Select(x => Onsager.EnergyPerSite(x)).ToArray()),
-                    });
-                }
-                return run.Finish(new
-                {
-                    command = "ising", l = size, temperature = last.Temperature, algorithm = a, sweep = r.GetValue(multiSpin) ? "multi-spin coded" : "one-pass", sweeps = n, chains = c,
-                    abs_magnetization = last.AbsMagnetization, abs_magnetization_error = last.AbsMagnetizationError,
-                    energy_per_site = last.EnergyPerSite, energy_per_site_error = last.EnergyPerSiteError,
-                    onsager_magnetization = last.ExactMagnetization, onsager_energy_per_site = last.ExactEnergyPerSite,
-                    specific_heat = last.SpecificHeat, specific_heat_error = last.SpecificHeatError,
-                    susceptibility = last.Susceptibility, susceptibility_error = last.SusceptibilityError,
-                    flips_per_second = last.FlipsPerSecond, lattice_png = lattice, scan_png = scanPng,
-                    scan = results.Count > 1 ? results.Select(x => new { t = x.Temperature, abs_magnetization = x.AbsMagnetization, energy_per_site = x.EnergyPerSite, specific_heat = x.SpecificHeat, susceptibility = x.Susceptibility }) : null,
-                }, false);
+                        x.Temperature, x.AbsMagnetization, x.AbsMagnetizationError, x.EnergyPerSite, x.EnergyPerSiteError, x.ExactMagnetization, x.ExactEnergyPerSite,
+                        x.SpecificHeat, x.SpecificHeatError, x.Susceptibility, x.SusceptibilityError, x.FlipsPerSecond,
+                    }, new long[] { 1, 12 }, ScalarType.Float64);
+                    if (start == temperatures.Length - 1) output.Rows["lattice"] = tensor(x.Lattice, new long[] { 1, x.Lattice.Length }, ScalarType.Float64);
+                    return output;
+                });
             }));
             return command;
         }
@@ -153,5 +145,53 @@ namespace Dsl.Examples
         /// </summary>
         private static string? LatticeMemory(int side, int chains) =>
             MemoryBudget.Refusal("--L " + side + " with " + chains + " chain" + (chains == 1 ? "" : "s"), (double)side * side * chains, 4, 8);
+    }
+
+    /// <summary>The configuration of a `dsl ising` run (one temperature or a scan): everything its figures depend on besides the seed.</summary>
+    internal sealed record IsingConfig(int L, double[] Temperatures, string Algorithm, int Sweeps, int Chains, bool MultiSpin);
+
+    /// <summary>`dsl ising` (and its --scan) with one temperature a row: the figures from every temperature's observables.</summary>
+    internal sealed class IsingScanCommand : ShardableCommand
+    {
+        public static readonly IsingScanCommand Instance = new();
+
+        public override string Name => "ising";
+
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        {
+            var config = configJson.Deserialize<IsingConfig>()!;
+            int size = config.L;
+            var table = rows.Array("observables")!;
+            var results = Enumerable.Range(0, (int)table.shape[0]).Select(i => table[i].contiguous().data<double>().ToArray()).ToList();
+            var last = results[results.Count - 1];
+            double lastT = last[0];
+            var latticeValues = rows.Array("lattice")!.contiguous().data<double>().ToArray();
+            var lattice = Plots.ImageGrid(run.Output($"ising-L{size}-T{lastT.ToString("F2", CultureInfo.InvariantCulture)}.png"),
+                $"Ising L = {size}, T = {lastT:F2} (chain 1, last sweep)", new[] { latticeValues.Select(s => (s + 1) / 2).ToArray() }, size, size, 1);
+            string? scanPng = null;
+            if (results.Count > 1)
+            {
+                var ts = results.Select(x => x[0]).ToArray();
+                var fine = Enumerable.Range(0, 200).Select(i => ts[0] + (ts[ts.Length - 1] - ts[0]) * i / 199.0).ToArray();
+                scanPng = Plots.Line(run.Output($"ising-scan-L{size}.png"), $"Ising L = {size}: |m| and u per site against T", "T", "per site", new[]
+                {
+                    ("|m| (sampled)", ts, results.Select(x => x[1]).ToArray()),
+                    ("|m| Onsager", fine, fine.Select(x => Onsager.Magnetization(x)).ToArray()),
+                    ("u (sampled)", ts, results.Select(x => x[3]).ToArray()),
+                    ("u Onsager", fine, fine.Select(x => Onsager.EnergyPerSite(x)).ToArray()),
+                });
+            }
+            return new
+            {
+                command = "ising", l = size, temperature = lastT, algorithm = config.Algorithm, sweep = config.MultiSpin ? "multi-spin coded" : "one-pass", sweeps = config.Sweeps, chains = config.Chains,
+                abs_magnetization = last[1], abs_magnetization_error = last[2],
+                energy_per_site = last[3], energy_per_site_error = last[4],
+                onsager_magnetization = last[5], onsager_energy_per_site = last[6],
+                specific_heat = last[7], specific_heat_error = last[8],
+                susceptibility = last[9], susceptibility_error = last[10],
+                flips_per_second = last[11], lattice_png = lattice, scan_png = scanPng,
+                scan = results.Count > 1 ? results.Select(x => new { t = x[0], abs_magnetization = x[1], energy_per_site = x[3], specific_heat = x[7], susceptibility = x[9] }) : null,
+            };
+        }
     }
 }

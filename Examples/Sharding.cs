@@ -118,6 +118,8 @@ namespace Dsl.Examples
         {
             "sde-sample" => SdeSampleCommand.Instance,
             "likelihood" => LikelihoodCommand.Instance,
+            "ddpm sample" => DdpmSampleCommand.Instance,
+            "ising" => IsingScanCommand.Instance,
             _ => null,
         };
     }
@@ -203,7 +205,7 @@ namespace Dsl.Examples
         }
 
         private static string FileStem(ShardableCommand command, Shard shard) =>
-            command.Name + "-shard-" + shard.Index.ToString(CultureInfo.InvariantCulture) + "-of-" + shard.Count.ToString(CultureInfo.InvariantCulture);
+            command.Name.Replace(' ', '-') + "-shard-" + shard.Index.ToString(CultureInfo.InvariantCulture) + "-of-" + shard.Count.ToString(CultureInfo.InvariantCulture);
 
         private static object WriteShard(GalleryRun run, ShardableCommand command, JsonElement config, RowBlocks rows, Shard shard, int first, int end, List<BlockOutput> outputs)
         {

@@ -134,6 +134,14 @@ namespace Dsl.Examples.Experiments
         public static DdpmSampleRun Sample(string checkpoint, string sampler, int steps, int n, long seed, IProgress<SamplerProgress>? progress, CancellationToken cancellation)
         {
             var clock = Stopwatch.StartNew();
+            var chains = SampleChains(checkpoint, sampler, steps, n, seed, progress, cancellation);
+            using var samples = chains.Samples;
+            return Evaluate(checkpoint, sampler, samples, chains.Nfe, chains.Seconds, seed, chains.Cancelled, clock);
+        }
+
+        /// <summary>n chains of the trained DDPM: the samples [n, D] (float64, CPU), the network evaluations, the seconds and whether the run was cut short.</summary>
+        public static (Tensor Samples, int Nfe, double Seconds, bool Cancelled) SampleChains(string checkpoint, string sampler, int steps, int n, long seed, IProgress<SamplerProgress>? progress, CancellationToken cancellation)
+        {
             var (c, net, schedule) = Load(checkpoint);
             using var scope = NewDisposeScope();
             var epsilon = Ddpm.AsNoisePrediction(schedule, net);
@@ -154,7 +162,24 @@ namespace Dsl.Examples.Experiments
                     steps > 0 ? new OdeOptions { Method = OdeMethod.Rk4, Steps = steps, Cancellation = cancellation } : new OdeOptions { RelativeTolerance = 1e-4, AbsoluteTolerance = 1e-4, Cancellation = cancellation }, seed),
             };
             double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
-            var samples = ToRows(result.Samples);
+            var samples = result.Samples.detach().to_type(ScalarType.Float64).cpu().contiguous().MoveToOuterDisposeScope();
+            return (samples, result.FunctionEvaluations, sampleSeconds, result.Cancelled);
+        }
+
+        /// <summary>
+        /// The figures of a DDPM sampling run from its samples (every block's, joined): the MMD to fresh data and, for the eight
+        /// Gaussians, the mean log-density; the bound under each variance and the ODE likelihood on held-out data (seeded by
+        /// <paramref name="seed"/>, the run's seed, so a merge of shards evaluates the same data).
+        /// </summary>
+        public static DdpmSampleRun Evaluate(string checkpoint, string sampler, Tensor samplesTensor, int nfe, double sampleSeconds, long seed, bool cancelled, Stopwatch? clock = null)
+        {
+            clock ??= Stopwatch.StartNew();
+            var (c, net, schedule) = Load(checkpoint);
+            using var scope = NewDisposeScope();
+            var epsilon = Ddpm.AsNoisePrediction(schedule, net);
+            int n = (int)samplesTensor.shape[0];
+            var result = (Samples: samplesTensor.to_type(ScalarType.Float32), Cancelled: cancelled, FunctionEvaluations: nfe);
+            var samples = ToRows(samplesTensor);
 
             // The bound and the ODE likelihood on held-out data: the digits (bins of width 2/16: 17 grey levels in [−1, 1]) or fresh toy draws.
             Tensor evaluation;
