@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
+using System.Text.Json;
 using Dsl.Examples.Experiments;
 using Dsl.Models;
 using Dsl.Sampling;
@@ -33,24 +34,28 @@ namespace Dsl.Examples
             langevin.Options.Add(langevinStep);
             langevin.Options.Add(steps);
             langevin.Options.Add(burnIn);
+            var langevinShards = new ShardOptions();
+            langevinShards.AddTo(langevin);
             langevin.SetAction(r => o.Run("langevin", r, run =>
             {
                 var name = r.GetValue(model)!;
                 if (string.Equals(name, "gmm", StringComparison.OrdinalIgnoreCase))
-                    return Figure3(run, annealed: false, r.GetValue(chains));
-                return Chain(run, "langevin", name, r.GetValue(chains), r.GetValue(langevinStep), r.GetValue(steps), r.GetValue(burnIn), adapt: false);
+                    return Figure3(run, annealed: false, r.GetValue(chains), langevinShards.Choice(r));
+                return Chain(run, "langevin", name, r.GetValue(chains), r.GetValue(langevinStep), r.GetValue(steps), r.GetValue(burnIn), adapt: false, langevinShards.Choice(r));
             }));
 
             var annealed = new Command("annealed-langevin", "Annealed Langevin dynamics (Song & Ermon 2019, Algorithm 1) on the exactly perturbed Figure-3 mixture: recovers the 0.2 weight of the minor mode.");
             var annealedModel = new Option<string>("--model") { Description = "gmm (the only noise-conditional gallery model with a known answer).", DefaultValueFactory = _ => "gmm" };
             annealed.Options.Add(annealedModel);
             annealed.Options.Add(chains);
+            var annealedShards = new ShardOptions();
+            annealedShards.AddTo(annealed);
             annealed.SetAction(r => o.Run("annealed-langevin", r, run =>
             {
                 var name = r.GetValue(annealedModel)!;
                 if (!string.Equals(name, "gmm", StringComparison.OrdinalIgnoreCase))
                     return Fail("annealed-langevin", "unknown model '" + name + "'; valid: gmm.");
-                return Figure3(run, annealed: true, r.GetValue(chains));
+                return Figure3(run, annealed: true, r.GetValue(chains), annealedShards.Choice(r));
             }));
 
             Command Mcmc(string name, string description, double defaultStep, bool isMala)
@@ -63,7 +68,9 @@ namespace Dsl.Examples
                 var b = new Option<int>("--burn-in") { Description = "Burn-in steps (step-size adaptation happens here only).", DefaultValueFactory = _ => 500 }.AtLeast(0);
                 var fixedStep = new Option<bool>("--fixed-step") { Description = "Do not adapt the step size during burn-in." };
                 foreach (var opt in new Option[] { m, step, n, s, b, fixedStep }) command.Options.Add(opt);
-                command.SetAction(r => o.Run(name, r, run => Chain(run, name, r.GetValue(m)!, r.GetValue(n), r.GetValue(step), r.GetValue(s), r.GetValue(b), !r.GetValue(fixedStep))));
+                var mcmcShards = new ShardOptions();
+                mcmcShards.AddTo(command);
+                command.SetAction(r => o.Run(name, r, run => Chain(run, name, r.GetValue(m)!, r.GetValue(n), r.GetValue(step), r.GetValue(s), r.GetValue(b), !r.GetValue(fixedStep), mcmcShards.Choice(r))));
                 return command;
             }
 
@@ -75,79 +82,163 @@ namespace Dsl.Examples
             };
         }
 
-        private static int Figure3(GalleryRun run, bool annealed, int chains)
+        private static int Figure3(GalleryRun run, bool annealed, int chains, ShardChoice shards)
         {
             if (chains < 10) return Fail(run.Command, "--chains must be at least 10 for the mode weights, got " + chains + ".");
+            if (shards.Problem is string badShard) return Fail(run.Command, badShard);
             // The chains, Song & Ermon's noise and score buffers, the start kept for the plot: about eight [chains, 2] float64 tensors.
             if (MemoryBudget.Refusal("--chains " + chains, chains * 2.0, 8, 8) is string tooLarge) return Fail(run.Command, tooLarge);
-            var r = ModeWeighting.Run(annealed, run.Seed, chains, run.Device, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
-            string tag = annealed ? "annealed-langevin" : "langevin";
-            var scatter = Plots.Scatter(run.Output(tag + "-gmm.png"), (annealed ? "Annealed" : "Plain") + $" Langevin: minor-mode weight {r.MinorModeWeight:F3} (truth 0.2)",
-                new[] { ("start (uniform)", r.StartXs, r.StartYs), ("samples", r.Xs, r.Ys) }, -10, 10, -10, 10);
-            var projection = r.Xs.Zip(r.Ys, (x, y) => (x + y) / System.Math.Sqrt(2)).ToArray();
-            var histogram = Plots.Histogram(run.Output(tag + "-gmm-hist.png"), "Samples projected on the diagonal (x₁ + x₂)/√2", new[] { ("samples", projection) });
-            return run.Finish(new
-            {
-                command = tag, model = "gmm", chains = r.Chains,
-                minor_mode_weight = r.MinorModeWeight, minor_mode_weight_truth = ModeWeighting.MinorWeight, standard_error = r.StandardError,
-                steps = r.Steps, seconds = r.Seconds, scatter_png = scatter, histogram_png = histogram,
-            }, r.Cancelled);
+            return ShardedRun.Execute(run, annealed ? ModeWeightingCommand.Annealed : ModeWeightingCommand.Plain, new ModeWeightingConfig(annealed, chains),
+                new RowBlocks(chains, shards.Block), shards.Shard, shards.Save, (block, start, rows, seed) =>
+                {
+                    var r = ModeWeighting.Run(annealed, seed, rows, run.Device, run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}"), run.Cancellation);
+                    var output = new BlockOutput { Cancelled = r.Cancelled };
+                    output.Rows["samples"] = stack(new[] { tensor(r.Xs), tensor(r.Ys) }, 1);
+                    output.Rows["starts"] = stack(new[] { tensor(r.StartXs), tensor(r.StartYs) }, 1);
+                    output.Counters["steps"] = r.Steps;
+                    output.Counters["seconds"] = r.Seconds;
+                    return output;
+                });
         }
 
-        private static int Chain(GalleryRun run, string sampler, string modelName, int chains, double step, int steps, int burnIn, bool adapt)
+        private static int Chain(GalleryRun run, string sampler, string modelName, int chains, double step, int steps, int burnIn, bool adapt, ShardChoice shards)
         {
             var entry = ModelCatalog.Find(Aliases.TryGetValue(modelName, out var full) ? full : modelName);
             if (entry == null)
                 return Fail(sampler, "unknown model '" + modelName + "'; valid names: " + string.Join(", ", ModelCatalog.All.Select(e => e.Name)) + " (aliases: " + string.Join(", ", Aliases.Keys) + ").");
             using var scope = NewDisposeScope();
             var model = entry.Create(run.Seed);
+            if (shards.Problem is string badShard) return Fail(sampler, badShard);
             // The state, proposal, noise, score and energy buffers (about ten [chains, D] float64 tensors) and the thinned trajectory
             // (Thin = steps / 500, so steps / Thin < 1000 recorded states).
             int recorded = steps / System.Math.Max(1, steps / 500);
             if (MemoryBudget.Refusal("--chains " + chains + " with D = " + model.Dim, (double)chains * model.Dim, 8, 10 + recorded) is string tooLarge)
                 return Fail(sampler, tooLarge);
-            model.to(ScalarType.Float64).to(run.Device);
-            var x0 = empty(chains, model.Dim, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator((ulong)run.Seed + 1)).to(run.Device);
-            x0 = ModelSupport.MapInto(model, x0);                      // standard-normal starts, mapped into the model's declared support
-            var options = new SamplerOptions
-            {
-                Steps = steps, BurnIn = burnIn, Thin = System.Math.Max(1, steps / 500), Seed = run.Seed + 2, Cancellation = run.Cancellation,
-                Progress = run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}" + (double.IsNaN(p.AcceptanceRate) ? "" : $", acceptance {p.AcceptanceRate:F2}")),
-            };
-            SamplerResult result;
+            var config = new ChainConfig(sampler, entry.Name, chains, step, steps, burnIn, adapt);
             try
             {
-                result = sampler switch
+                return ShardedRun.Execute(run, ChainCommand.For(sampler), config, new RowBlocks(chains, shards.Block), shards.Shard, shards.Save, (block, start, rows, seed) =>
                 {
-                    "mh" => Samplers.MetropolisHastings((IEnergyModel)model, x0, step, options, adapt),
-                    "mala" => Samplers.Mala((IEnergyScoreModel)model, x0, step, options, adapt),
-                    _ => Samplers.Langevin((IScoreModel)model, x0, step, options),
-                };
+                    using var blockScope = NewDisposeScope();
+                    // The model's parameters come from --seed (every block samples the same model); the starts and the noise from the block's seed.
+                    var blockModel = entry.Create(run.Seed);
+                    blockModel.to(ScalarType.Float64).to(run.Device);
+                    var x0 = empty(rows, blockModel.Dim, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator((ulong)seed + 1)).to(run.Device);
+                    x0 = ModelSupport.MapInto(blockModel, x0);                      // standard-normal starts, mapped into the model's declared support
+                    var options = new SamplerOptions
+                    {
+                        Steps = steps, BurnIn = burnIn, Thin = System.Math.Max(1, steps / 500), Seed = seed + 2, Cancellation = run.Cancellation,
+                        Progress = run.Progress<SamplerProgress>(p => $"step {p.Step}/{p.TotalSteps}" + (double.IsNaN(p.AcceptanceRate) ? "" : $", acceptance {p.AcceptanceRate:F2}")),
+                    };
+                    using var result = sampler switch
+                    {
+                        "mh" => Samplers.MetropolisHastings((IEnergyModel)blockModel, x0, step, options, adapt),
+                        "mala" => Samplers.Mala((IEnergyScoreModel)blockModel, x0, step, options, adapt),
+                        _ => Samplers.Langevin((IScoreModel)blockModel, x0, step, options),
+                    };
+                    var output = new BlockOutput { Cancelled = result.Cancelled };
+                    output.Rows["samples"] = result.Samples.to_type(ScalarType.Float64).cpu().MoveToOuterDisposeScope();
+                    // The trajectory [K, rows, D] as one row per chain, [rows, K·D], so blocks join along the chains.
+                    var trajectory = result.Trajectory!;
+                    output.Rows["trajectory"] = trajectory.permute(1, 0, 2).reshape(rows, -1).to_type(ScalarType.Float64).cpu().contiguous().MoveToOuterDisposeScope();
+                    output.Counters["rows"] = rows;
+                    output.Counters["acceptance"] = result.AcceptanceRate;
+                    output.Counters["step_size"] = result.FinalStepSize;
+                    output.Counters["steps"] = result.Steps;
+                    output.Counters["seconds"] = result.Elapsed.TotalSeconds;
+                    return output;
+                });
             }
             catch (ArgumentException e) { return Fail(sampler, e.Message); }
             catch (SamplerDivergedException e) { return Fail(sampler, e.Message); }
-            using (result)
-            {
-                ChainSummary? summary = result.Trajectory!.shape[0] >= 4 ? ChainDiagnostics.Summarize(result.Trajectory) : null;
-                var xs = ModeWeighting.Column(result.Samples, 0);
-                var ys = model.Dim > 1 ? ModeWeighting.Column(result.Samples, 1) : new double[xs.Length];
-                var png = Plots.Scatter(run.Output(sampler + "-" + entry.Name + ".png"), $"{sampler} on {entry.Name}: final states of {chains} chains (x₁, x₂)", new[] { ("samples", xs, ys) });
-                return run.Finish(new
-                {
-                    command = sampler, model = entry.Name, chains, dim = model.Dim,
-                    acceptance_rate = double.IsNaN(result.AcceptanceRate) ? (double?)null : result.AcceptanceRate,
-                    step_size = result.FinalStepSize,
-                    ess = summary?.EffectiveSampleSize.Min(), ess_per_dim = summary?.EffectiveSampleSize,
-                    mean = summary?.Mean, standard_error = summary?.StandardError,
-                    steps = result.Steps, seconds = result.Elapsed.TotalSeconds, scatter_png = png,
-                }, result.Cancelled);
-            }
         }
 
         internal static int Fail(string command, string message)
         {
             Console.Error.WriteLine("dsl " + command + ": " + Program.OneLine(message));
             return 2;
+        }
+    }
+
+    /// <summary>The configuration of a `dsl langevin|annealed-langevin --model gmm` run (Song &amp; Ermon's Figure 3).</summary>
+    internal sealed record ModeWeightingConfig(bool Annealed, int Chains);
+
+    /// <summary>Figure 3 as blocks of chains (row-independent samplers: a block only sets whose seed a chain's noise comes from).</summary>
+    internal sealed class ModeWeightingCommand : ShardableCommand
+    {
+        public static readonly ModeWeightingCommand Plain = new("langevin"), Annealed = new("annealed-langevin");
+
+        private ModeWeightingCommand(string name) => Name = name;
+
+        public override string Name { get; }
+
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        {
+            var c = configJson.Deserialize<ModeWeightingConfig>()!;
+            var samples = rows.Array("samples")!;
+            var starts = rows.Array("starts")!;
+            int chains = (int)samples.shape[0];
+            double minor = (samples.select(1, 0).Add(samples.select(1, 1)).Lt(0)).to_type(ScalarType.Float64).mean().item<double>();
+            double standardError = System.Math.Sqrt(ModeWeighting.MinorWeight * (1 - ModeWeighting.MinorWeight) / chains);
+            string tag = Name;
+            var xs = ModeWeighting.Column(samples, 0);
+            var ys = ModeWeighting.Column(samples, 1);
+            var scatter = Plots.Scatter(run.Output(tag + "-gmm.png"), (c.Annealed ? "Annealed" : "Plain") + $" Langevin: minor-mode weight {minor:F3} (truth 0.2)",
+                new[] { ("start (uniform)", ModeWeighting.Column(starts, 0), ModeWeighting.Column(starts, 1)), ("samples", xs, ys) }, -10, 10, -10, 10);
+            var projection = xs.Zip(ys, (x, y) => (x + y) / System.Math.Sqrt(2)).ToArray();
+            var histogram = Plots.Histogram(run.Output(tag + "-gmm-hist.png"), "Samples projected on the diagonal (x₁ + x₂)/√2", new[] { ("samples", projection) });
+            string? samplesFile = ShardedRun.SaveSamples(run, tag + "-gmm.npy", samples, saveSamples);
+            return new
+            {
+                command = tag, model = "gmm", chains,
+                minor_mode_weight = minor, minor_mode_weight_truth = ModeWeighting.MinorWeight, standard_error = standardError,
+                steps = (int)rows.Counters["steps"].Max(), blocks = rows.Counters["steps"].Length, seconds = rows.Sum("seconds"), scatter_png = scatter, histogram_png = histogram, samples_npy = samplesFile,
+            };
+        }
+    }
+
+    /// <summary>The configuration of a `dsl langevin|mh|mala` run on a catalog model.</summary>
+    internal sealed record ChainConfig(string Sampler, string Model, int Chains, double Step, int Steps, int BurnIn, bool Adapt);
+
+    /// <summary>
+    /// Langevin, MH and MALA chains on a catalog model as blocks of chains: a block adapts its own step size during burn-in (so the
+    /// block is the unit whose chains share it); the diagnostics run on the trajectories of every chain.
+    /// </summary>
+    internal sealed class ChainCommand : ShardableCommand
+    {
+        public static readonly ChainCommand Langevin = new("langevin"), Mh = new("mh"), Mala = new("mala");
+
+        private ChainCommand(string name) => Name = name;
+
+        public override string Name { get; }
+
+        public static ChainCommand For(string sampler) => sampler switch { "mh" => Mh, "mala" => Mala, _ => Langevin };
+
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        {
+            var c = configJson.Deserialize<ChainConfig>()!;
+            var samples = rows.Array("samples")!;
+            int chains = (int)samples.shape[0], dim = (int)samples.shape[1];
+            using var scope = NewDisposeScope();
+            var trajectory = rows.Array("trajectory")!.reshape(chains, -1, dim).permute(1, 0, 2).contiguous();
+            ChainSummary? summary = trajectory.shape[0] >= 4 ? ChainDiagnostics.Summarize(trajectory) : null;
+            var weights = rows.Counters["rows"];
+            var acceptance = rows.Counters["acceptance"];
+            double? rate = acceptance.Any(double.IsNaN) ? null : acceptance.Zip(weights, (a, w) => a * w).Sum() / weights.Sum();
+            var stepSizes = rows.Counters["step_size"];
+            double? stepSize = stepSizes.Any(double.IsNaN) ? null : stepSizes.Average();
+            var xs = ModeWeighting.Column(samples, 0);
+            var ys = dim > 1 ? ModeWeighting.Column(samples, 1) : new double[xs.Length];
+            var png = Plots.Scatter(run.Output(c.Sampler + "-" + c.Model + ".png"), $"{c.Sampler} on {c.Model}: final states of {chains} chains (x₁, x₂)", new[] { ("samples", xs, ys) });
+            string? samplesFile = ShardedRun.SaveSamples(run, c.Sampler + "-" + c.Model + ".npy", samples, saveSamples);
+            return new
+            {
+                command = c.Sampler, model = c.Model, chains, dim,
+                acceptance_rate = rate, step_size = stepSize,
+                ess = summary?.EffectiveSampleSize.Min(), ess_per_dim = summary?.EffectiveSampleSize,
+                mean = summary?.Mean, standard_error = summary?.StandardError,
+                steps = (int)rows.Counters["steps"].Max(), blocks = weights.Length, seconds = rows.Sum("seconds"), scatter_png = png, samples_npy = samplesFile,
+            };
         }
     }
 }

@@ -113,13 +113,17 @@ namespace Dsl.Examples
         /// <summary>The figures of a whole run from its rows; writes its PNGs (and, when asked, the samples) into <paramref name="run"/>'s folder.</summary>
         public abstract object Summarise(JsonElement config, RunRows rows, GalleryRun run, bool saveSamples);
 
-        /// <summary>The shardable command called <paramref name="name"/>, or null: what `dsl merge` can combine.</summary>
-        public static ShardableCommand? Find(string name) => name switch
+        /// <summary>The shardable command called <paramref name="name"/> whose configuration is <paramref name="config"/>, or null: what `dsl merge` can combine.</summary>
+        public static ShardableCommand? Find(string name, JsonElement config) => name switch
         {
+            "langevin" => config.TryGetProperty("Annealed", out _) ? ModeWeightingCommand.Plain : ChainCommand.Langevin,
             "sde-sample" => SdeSampleCommand.Instance,
             "likelihood" => LikelihoodCommand.Instance,
             "ddpm sample" => DdpmSampleCommand.Instance,
             "ising" => IsingScanCommand.Instance,
+            "annealed-langevin" => ModeWeightingCommand.Annealed,
+            "mh" => ChainCommand.Mh,
+            "mala" => ChainCommand.Mala,
             _ => null,
         };
     }
@@ -136,6 +140,13 @@ namespace Dsl.Examples
         /// <summary>Options for a command that draws samples (<paramref name="samples"/>: --save-samples too) or evaluates data rows.</summary>
         public ShardOptions(bool samples = true) => this.samples = samples;
 
+        /// <summary>The parsed --shard, --block and --save-samples of a command line.</summary>
+        public ShardChoice Choice(ParseResult r)
+        {
+            var problem = Examples.Shard.TryParse(r.GetValue(ShardOption), out var shard);
+            return new ShardChoice(shard, r.GetValue(Block), samples && r.GetValue(SaveSamples), problem);
+        }
+
         public void AddTo(Command command)
         {
             command.Options.Add(ShardOption);
@@ -143,6 +154,9 @@ namespace Dsl.Examples
             if (samples) command.Options.Add(SaveSamples);
         }
     }
+
+    /// <summary>A command line's shard, block size and --save-samples; <see cref="Problem"/> is the one-line reason a bad --shard is refused.</summary>
+    internal sealed record ShardChoice(Shard Shard, int Block, bool Save, string? Problem);
 
     /// <summary>Runs a <see cref="ShardableCommand"/> whole or as one shard, and merges shards (<c>dsl merge</c>).</summary>
     internal static class ShardedRun
@@ -275,7 +289,7 @@ namespace Dsl.Examples
             if (missing.Count > 0)
                 return SamplingCommands.Fail(name, "shards of " + n + " must each be given once; " + string.Join(", ", missing.Select(k => k + "/" + n + (shards.Any(s => s.Shard.Index == k) ? " (twice)" : " (missing)"))) + ".");
             string commandName = head.GetProperty("command").GetString()!;
-            var command = ShardableCommand.Find(commandName);
+            var command = ShardableCommand.Find(commandName, head.GetProperty("config"));
             if (command is null) return SamplingCommands.Fail(name, "'" + shards[0].Path + "' is from command '" + commandName + "', which cannot be merged.");
             var ordered = shards.OrderBy(s => s.Shard.Index).ToList();
             var arrays = new Dictionary<string, List<Tensor>>();
