@@ -162,12 +162,12 @@ namespace Dsl.Examples
 
         public override string Name => "ddpm sample";
 
-        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, long seed, bool saveSamples)
         {
             var config = configJson.Deserialize<DdpmSampleConfig>()!;
             string m = config.Sampler;
             var samplesTensor = rows.Array("samples")!;
-            var result = DdpmExperiments.Evaluate(config.Checkpoint, m, samplesTensor, (int)rows.Counters["nfe"].Max(), rows.Sum("seconds"), run.Seed, rows.Cancelled);
+            var result = DdpmExperiments.Evaluate(config.Checkpoint, m, samplesTensor, (int)rows.Counters["nfe"].Max(), rows.Sum("seconds"), seed, rows.Cancelled);
             var c = result.Config;
             string png = c.IsDigits
                 ? Plots.ImageGrid(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on the digits ({m}, {result.Nfe} network evaluations)",

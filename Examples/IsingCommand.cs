@@ -157,7 +157,7 @@ namespace Dsl.Examples
 
         public override string Name => "ising";
 
-        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, long seed, bool saveSamples)
         {
             var config = configJson.Deserialize<IsingConfig>()!;
             int size = config.L;
@@ -189,7 +189,7 @@ namespace Dsl.Examples
                 onsager_magnetization = last[5], onsager_energy_per_site = last[6],
                 specific_heat = last[7], specific_heat_error = last[8],
                 susceptibility = last[9], susceptibility_error = last[10],
-                flips_per_second = last[11], lattice_png = lattice, scan_png = scanPng,
+                flips_per_second = last[11], blocks = results.Count, lattice_png = lattice, scan_png = scanPng,
                 scan = results.Count > 1 ? results.Select(x => new { t = x[0], abs_magnetization = x[1], energy_per_site = x[3], specific_heat = x[7], susceptibility = x[9] }) : null,
             };
         }

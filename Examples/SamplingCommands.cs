@@ -172,7 +172,7 @@ namespace Dsl.Examples
 
         public override string Name { get; }
 
-        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, long seed, bool saveSamples)
         {
             var c = configJson.Deserialize<ModeWeightingConfig>()!;
             var samples = rows.Array("samples")!;
@@ -214,7 +214,7 @@ namespace Dsl.Examples
 
         public static ChainCommand For(string sampler) => sampler switch { "mh" => Mh, "mala" => Mala, _ => Langevin };
 
-        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, long seed, bool saveSamples)
         {
             var c = configJson.Deserialize<ChainConfig>()!;
             var samples = rows.Array("samples")!;

@@ -178,7 +178,7 @@ namespace Dsl.Examples
 
         public override string Name => "sde-sample";
 
-        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, long seed, bool saveSamples)
         {
             var c = configJson.Deserialize<SdeSampleConfig>()!;
             var x = rows.Array("samples")!;
@@ -220,7 +220,7 @@ namespace Dsl.Examples
 
         public override string Name => "likelihood";
 
-        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, bool saveSamples)
+        public override object Summarise(JsonElement configJson, RunRows rows, GalleryRun run, long seed, bool saveSamples)
         {
             var c = configJson.Deserialize<LikelihoodConfig>()!;
             var nfe = rows.Counters["nfe"];

@@ -111,7 +111,8 @@ namespace Dsl.Examples
         public abstract string Name { get; }
 
         /// <summary>The figures of a whole run from its rows; writes its PNGs (and, when asked, the samples) into <paramref name="run"/>'s folder.</summary>
-        public abstract object Summarise(JsonElement config, RunRows rows, GalleryRun run, bool saveSamples);
+        /// <paramref name="seed"/> is the run's --seed (the manifests' on a merge, not the merge's own).
+        public abstract object Summarise(JsonElement config, RunRows rows, GalleryRun run, long seed, bool saveSamples);
 
         /// <summary>The shardable command called <paramref name="name"/> whose configuration is <paramref name="config"/>, or null: what `dsl merge` can combine.</summary>
         public static ShardableCommand? Find(string name, JsonElement config) => name switch
@@ -121,6 +122,7 @@ namespace Dsl.Examples
             "likelihood" => LikelihoodCommand.Instance,
             "ddpm sample" => DdpmSampleCommand.Instance,
             "ising" => IsingScanCommand.Instance,
+            "elbo" => ElboCommandRows.Instance,
             "annealed-langevin" => ModeWeightingCommand.Annealed,
             "mh" => ChainCommand.Mh,
             "mala" => ChainCommand.Mala,
@@ -188,7 +190,7 @@ namespace Dsl.Examples
                 if (shard.IsWhole)
                 {
                     using var all = Collect(outputs, cancelled);
-                    return run.Finish(command.Summarise(configJson, all, run, saveSamples), cancelled);
+                    return run.Finish(command.Summarise(configJson, all, run, run.Seed, saveSamples), cancelled);
                 }
                 if (cancelled)
                 {
@@ -319,7 +321,7 @@ namespace Dsl.Examples
                 }
                 var joined = arrays.ToDictionary(kv => kv.Key, kv => kv.Value.Count == 1 ? kv.Value[0].to_type(ScalarType.Float64) : cat(kv.Value.Select(t => t.to_type(ScalarType.Float64)).ToList(), 0));
                 using var rows = new RunRows(joined, counters.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), false);
-                return run.Finish(command.Summarise(head.GetProperty("config"), rows, run, saveSamples), false);
+                return run.Finish(command.Summarise(head.GetProperty("config"), rows, run, head.GetProperty("seed").GetInt64(), saveSamples), false);
             }
             finally
             {

@@ -39,6 +39,19 @@ namespace Dsl.Examples.Experiments
             double BoundBitsPerDim, double OdeBitsPerDim, double DecoderTermNatsPerDim, double ImportanceNormalizer, double Seconds);
 
         /// <summary>VP and sub-VP with β 0.1 → 20; VE with σ 0.01 → 20 (about the largest distance between the mixture's points).</summary>
+        /// <summary>What a bound run's figures need besides its rows: names, D, ε, the decoder term, Z, the predicted gap (perturbed score) and the kind of score.</summary>
+        public sealed record ElboInfo(string Sde, string Data, string Score, int Dim, double Epsilon, double DecoderTerm, double ImportanceNormalizer, double? Gap, bool Checkpoint, bool Digits = false);
+
+        /// <summary>
+        /// One block of a bound run: [rows, 3] float64 (bound, −log p_ε(x_ε), log p_T(x_T)/π(x_T); a checkpoint's run has the bound alone, [rows, 1]),
+        /// the ODE NLL/D of its rows below the ODE points (or null), the block's ODE NFE and seconds.
+        /// </summary>
+        public sealed record ElboRows(Tensor Rows, Tensor? OdeNll, int OdeNfe, double Seconds, ElboInfo Info) : IDisposable
+        {
+            /// <inheritdoc/>
+            public void Dispose() { Rows.Dispose(); OdeNll?.Dispose(); }
+        }
+
         public static ISde Sde(string name) => name switch
         {
             "vp" => new VpSde(),
@@ -107,6 +120,19 @@ namespace Dsl.Examples.Experiments
         public static Result RunKnown(string sdeName, string dataName, bool perturbed, int samples = 4000, long seed = 0, int odePoints = 200, int draws = 1,
             bool controlVariate = true, bool antithetic = true)
         {
+            using var rows = KnownRows(sdeName, dataName, perturbed, samples, seed, 0, samples, seed, odePoints, draws, controlVariate, antithetic);
+            return Summarise(rows.Rows, rows.OdeNll, new[] { rows.OdeNfe }, rows.Seconds, rows.Info);
+        }
+
+        /// <summary>
+        /// Rows [start, start + count) of a bound run on the known data (rows of one global draw seeded by <paramref name="seed"/>, so row i
+        /// is the same point in every block): per row the bound, −log p_ε(x_ε), log p_T(x_T) − log π(x_T) and, for rows below
+        /// <paramref name="odePoints"/>, the probability-flow NLL per dimension. <paramref name="blockSeed"/> drives the
+        /// bound's (t, z) draws; the control variate is fitted to the block's rows.
+        /// </summary>
+        public static ElboRows KnownRows(string sdeName, string dataName, bool perturbed, int samples, long seed, int start, int count, long blockSeed, int odePoints = 200, int draws = 1,
+            bool controlVariate = true, bool antithetic = true)
+        {
             if (!DataNames.Contains(dataName)) throw new ArgumentException("unknown data '" + dataName + "'; valid: " + string.Join(", ", DataNames) + ".", nameof(dataName));
             var clock = Stopwatch.StartNew();
             var sde = Sde(sdeName);
@@ -114,28 +140,56 @@ namespace Dsl.Examples.Experiments
             var score = ExactScore(data, sde, perturbed);
             using var scope = NewDisposeScope();
             var generator = new Generator((ulong)seed);
-            var x0 = SampleData(dataName, samples, generator);
-            using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions
-            {
-                Epsilon = Epsilon, Seed = seed + 1, Draws = draws, ControlVariate = controlVariate, Antithetic = antithetic,
-            });
+            var x0All = SampleData(dataName, samples, generator);
             // The prediction per point: −log p_ε(x_ε) + log p_T(x_T) − log π(x_T), x_ε and x_T from the kernel of x₀ (fresh draws).
             double endTime = sde.EndTime;
-            var xEps = Perturb(sde, x0, Epsilon, generator);
-            var xT = Perturb(sde, x0, endTime, generator);
+            var xEps = Perturb(sde, x0All, Epsilon, generator).narrow(0, start, count);
+            var xT = Perturb(sde, x0All, endTime, generator).narrow(0, start, count);
+            var x0 = x0All.narrow(0, start, count);
+            using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions
+            {
+                Epsilon = Epsilon, Seed = blockSeed + 1, Draws = draws, ControlVariate = controlVariate, Antithetic = antithetic,
+            });
             var exactNll = FokkerPlanckExperiment.LogDensity(sde, data, xEps, Epsilon).neg();
             var mismatch = FokkerPlanckExperiment.LogDensity(sde, data, xT, endTime) - sde.PriorLogProb(xT);
-            double gap = perturbed ? 0.5 * Perturbation.Sum(c => c * c) * IntegratedSquaredDiffusion(sde, Epsilon, endTime) : 0;
-            var difference = bound.Bound - exactNll - mismatch;
-            const int dim = 2;
-            double meanDifference = difference.mean().ToDoubleValue() - gap;
-            double differenceSe = difference.std().ToDoubleValue() / System.Math.Sqrt(samples);
-            double exactPerDim = exactNll.mean().ToDoubleValue() / dim, mismatchPerDim = mismatch.mean().ToDoubleValue() / dim;
-            var (odeNll, odeNfe, used) = Ode(sde, score, x0, odePoints, 1e-5, DivergenceEstimator.Exact);
-            return new Result(sdeName, dataName, perturbed ? "perturbed" : "exact", samples, dim, Epsilon, bound.MeanNatsPerDim, bound.StandardErrorNatsPerDim,
-                exactPerDim, mismatchPerDim, perturbed ? gap / dim : null, exactPerDim + mismatchPerDim + gap / dim, differenceSe / dim, meanDifference / differenceSe,
-                odeNll, used, odeNfe, bound.MeanNatsPerDim / System.Math.Log(2), odeNll / System.Math.Log(2), bound.DecoderTerm / dim, bound.ImportanceNormalizer,
-                clock.Elapsed.TotalSeconds);
+            var (ode, odeNfe) = OdeRows(sde, score, x0, start, odePoints, 1e-5, DivergenceEstimator.Exact);
+            var rows = stack(new[] { bound.Bound.to_type(ScalarType.Float64), exactNll.to_type(ScalarType.Float64), mismatch.to_type(ScalarType.Float64) }, 1).cpu().contiguous();
+            var info = new ElboInfo(sdeName, dataName, perturbed ? "perturbed" : "exact", 2, Epsilon, bound.DecoderTerm, bound.ImportanceNormalizer, perturbed ? 0.5 * Perturbation.Sum(c => c * c) * IntegratedSquaredDiffusion(sde, Epsilon, endTime) : null, false);
+            return new ElboRows(rows.MoveToOuterDisposeScope(), ode?.MoveToOuterDisposeScope(), odeNfe, clock.Elapsed.TotalSeconds, info);
+        }
+
+        /// <summary>
+        /// The figures of a bound run from its rows (every block's, joined; see <see cref="KnownRows"/>): the bound's mean and standard
+        /// error, the prediction and the z-score of the difference for the known scores, the ODE NLL over the rows that have one.
+        /// </summary>
+        public static Result Summarise(Tensor rows, Tensor? odeNllRows, int[] odeNfe, double seconds, ElboInfo info)
+        {
+            using var scope = NewDisposeScope();
+            int samples = (int)rows.shape[0], dim = info.Dim;
+            var bound = rows.select(1, 0);
+            double boundMean = bound.mean().ToDoubleValue();
+            double boundSe = samples > 1 ? bound.std().ToDoubleValue() / System.Math.Sqrt(samples) : double.NaN;
+            int used = odeNllRows is null ? 0 : (int)odeNllRows.shape[0];
+            double odeNll = used > 0 ? odeNllRows!.mean().ToDoubleValue() : double.NaN;
+            double Bits(double nats) => info.Digits ? Diffusion.Ddpm.BitsPerDimension(nats, 2.0 / 16) : nats / System.Math.Log(2);
+            double? exactPerDim = null, mismatchPerDim = null, predicted = null, differenceSe = null, z = null;
+            if (!info.Checkpoint)
+            {
+                var exactNll = rows.select(1, 1);
+                var mismatch = rows.select(1, 2);
+                double gap = info.Gap ?? 0;
+                var difference = bound - exactNll - mismatch;
+                double meanDifference = difference.mean().ToDoubleValue() - gap;
+                double se = difference.std().ToDoubleValue() / System.Math.Sqrt(samples);
+                exactPerDim = exactNll.mean().ToDoubleValue() / dim;
+                mismatchPerDim = mismatch.mean().ToDoubleValue() / dim;
+                predicted = exactPerDim + mismatchPerDim + gap / dim;
+                differenceSe = se / dim;
+                z = meanDifference / se;
+            }
+            return new Result(info.Sde, info.Data, info.Score, samples, dim, info.Epsilon, boundMean / dim, boundSe / dim,
+                exactPerDim, mismatchPerDim, info.Gap is double g ? g / dim : null, predicted, differenceSe, z,
+                odeNll, used, odeNfe.Length == 0 ? 0 : odeNfe.Max(), Bits(boundMean / dim), Bits(odeNll), info.DecoderTerm / dim, info.ImportanceNormalizer, seconds);
         }
 
         /// <summary>
@@ -145,36 +199,53 @@ namespace Dsl.Examples.Experiments
         /// </summary>
         public static Result RunCheckpoint(string path, int samples = 2000, long seed = 0, int odePoints = 200, int draws = 1)
         {
+            int total = CheckpointRowCount(path, samples);
+            using var rows = CheckpointRows(path, samples, seed, 0, total, seed, odePoints, draws);
+            return Summarise(rows.Rows, rows.OdeNll, new[] { rows.OdeNfe }, rows.Seconds, rows.Info);
+        }
+
+        /// <summary>The rows a checkpoint's bound runs on: <paramref name="samples"/>, at most the digits' count for the digits.</summary>
+        public static int CheckpointRowCount(string path, int samples)
+        {
+            var (config, _, _) = ScoreSdeExperiments.Load(path, 0);
+            return config.IsDigits ? System.Math.Min(samples, Digits.Count) : samples;
+        }
+
+        /// <summary>Rows [start, start + count) of a checkpoint's bound run (see <see cref="KnownRows"/>): the bound alone, [rows, 1].</summary>
+        public static ElboRows CheckpointRows(string path, int samples, long seed, int start, int count, long blockSeed, int odePoints = 200, int draws = 1)
+        {
             var clock = Stopwatch.StartNew();
             var (config, score, sde) = ScoreSdeExperiments.Load(path, seed);
             using var scope = NewDisposeScope();
-            Tensor x0;
+            Tensor x0All;
             if (config.IsDigits)
             {
                 using var all = Digits.Images(PixelScale.Symmetric);
-                x0 = all.index_select(0, randperm(Digits.Count, generator: new Generator((ulong)seed + 7)).narrow(0, 0, System.Math.Min(samples, Digits.Count)));
+                x0All = all.index_select(0, randperm(Digits.Count, generator: new Generator((ulong)seed + 7)).narrow(0, 0, System.Math.Min(samples, Digits.Count)));
             }
-            else x0 = Toy2D.Sample(Toy2D.Parse(config.Data)!.Value, samples, new Generator((ulong)seed + 7));
-            using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions { Epsilon = ScoreSdeExperiments.TrainEpsilon, Seed = seed + 1, Draws = draws });
-            var (odeNll, odeNfe, used) = Ode(sde, score, x0, odePoints, 1e-3, config.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact);
-            int dim = config.Dim;
-            double Bits(double nats) => config.IsDigits ? Diffusion.Ddpm.BitsPerDimension(nats, 2.0 / 16) : nats / System.Math.Log(2);
-            return new Result(config.Sde, config.Data, path, (int)x0.shape[0], dim, ScoreSdeExperiments.TrainEpsilon, bound.MeanNatsPerDim, bound.StandardErrorNatsPerDim,
-                null, null, null, null, null, null, odeNll, used, odeNfe, Bits(bound.MeanNatsPerDim), Bits(odeNll), bound.DecoderTerm / dim, bound.ImportanceNormalizer,
-                clock.Elapsed.TotalSeconds);
+            else x0All = Toy2D.Sample(Toy2D.Parse(config.Data)!.Value, samples, new Generator((ulong)seed + 7));
+            var x0 = x0All.narrow(0, start, count);
+            using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions { Epsilon = ScoreSdeExperiments.TrainEpsilon, Seed = blockSeed + 1, Draws = draws });
+            var (ode, odeNfe) = OdeRows(sde, score, x0, start, odePoints, 1e-3, config.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact);
+            var rows = bound.Bound.to_type(ScalarType.Float64).cpu().unsqueeze(1).contiguous();
+            var info = new ElboInfo(config.Sde, config.Data, path, config.Dim, ScoreSdeExperiments.TrainEpsilon, bound.DecoderTerm, bound.ImportanceNormalizer, null, true, config.IsDigits);
+            return new ElboRows(rows.MoveToOuterDisposeScope(), ode?.MoveToOuterDisposeScope(), odeNfe, clock.Elapsed.TotalSeconds, info);
         }
 
-        /// <summary>The probability-flow NLL per dimension of the first <paramref name="points"/> rows (RK45 at rtol = atol = <paramref name="tolerance"/>, from ε); NaN for 0 points.</summary>
-        private static (double NatsPerDim, int Nfe, int Points) Ode(ISde sde, ITimeScoreModel score, Tensor x0, int points, double tolerance, DivergenceEstimator divergence)
+        /// <summary>
+        /// The probability-flow NLL per dimension (RK45 at rtol = atol = <paramref name="tolerance"/>, from ε) of the block's rows whose
+        /// global index is below <paramref name="points"/> ([used] float64, or null when there are none) and the solve's NFE (0 when none).
+        /// </summary>
+        private static (Tensor? Nll, int Nfe) OdeRows(ISde sde, ITimeScoreModel score, Tensor x0, int start, int points, double tolerance, DivergenceEstimator divergence)
         {
-            if (points <= 0) return (double.NaN, 0, 0);
-            int used = (int)System.Math.Min(points, x0.shape[0]);
+            int used = (int)System.Math.Clamp(points - start, 0, x0.shape[0]);
+            if (used == 0) return (null, 0);
             using var x = x0.narrow(0, 0, used);
             using var ode = ProbabilityFlow.LogLikelihood(sde, score, x, new LikelihoodOptions
             {
                 Epsilon = Epsilon, Divergence = divergence, Ode = new OdeOptions { RelativeTolerance = tolerance, AbsoluteTolerance = tolerance },
             });
-            return (-ode.LogLikelihood.mean().ToDoubleValue() / x0.shape[1], ode.FunctionEvaluations, used);
+            return (ode.LogLikelihood.to_type(ScalarType.Float64).cpu().neg().Div(x0.shape[1]), ode.FunctionEvaluations);
         }
 
         private static Tensor Perturb(ISde sde, Tensor x0, double time, Generator generator)
