@@ -149,18 +149,28 @@ namespace Dsl.Examples.Experiments
             var (config, score, sde) = ScoreSdeExperiments.Load(path, seed);
             using var scope = NewDisposeScope();
             Tensor x0;
+            double logScale = 0;
             if (config.IsDigits)
             {
                 using var all = Digits.Images(PixelScale.Symmetric);
                 x0 = all.index_select(0, randperm(Digits.Count, generator: new Generator((ulong)seed + 7)).narrow(0, 0, System.Math.Min(samples, Digits.Count)));
             }
-            else x0 = Toy2D.Sample(Toy2D.Parse(config.Data)!.Value, samples, new Generator((ulong)seed + 7));
+            else
+            {
+                // A toy's fresh draws, or (a checkpoint trained on a data file) rows of that file, standardised as recorded.
+                using var data = GalleryData.Reopen(config.Data, config.Standardize, seed);
+                x0 = data.Evaluation(samples, seed);
+                logScale = data.Standardization?.LogScale ?? 0;
+            }
             using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions { Epsilon = ScoreSdeExperiments.TrainEpsilon, Seed = seed + 1, Draws = draws });
             var (odeNll, odeNfe, used) = Ode(sde, score, x0, odePoints, 1e-3, config.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact);
             int dim = config.Dim;
+            // In data units: a standardised file's −log p gains Σⱼ log stdⱼ per point (the bound and the ODE NLL alike).
+            double boundNats = bound.MeanNatsPerDim + logScale / dim;
+            odeNll += logScale / dim;
             double Bits(double nats) => config.IsDigits ? Diffusion.Ddpm.BitsPerDimension(nats, 2.0 / 16) : nats / System.Math.Log(2);
-            return new Result(config.Sde, config.Data, path, (int)x0.shape[0], dim, ScoreSdeExperiments.TrainEpsilon, bound.MeanNatsPerDim, bound.StandardErrorNatsPerDim,
-                null, null, null, null, null, null, odeNll, used, odeNfe, Bits(bound.MeanNatsPerDim), Bits(odeNll), bound.DecoderTerm / dim, bound.ImportanceNormalizer,
+            return new Result(config.Sde, config.Data, path, (int)x0.shape[0], dim, ScoreSdeExperiments.TrainEpsilon, boundNats, bound.StandardErrorNatsPerDim,
+                null, null, null, null, null, null, odeNll, used, odeNfe, Bits(boundNats), Bits(odeNll), bound.DecoderTerm / dim, bound.ImportanceNormalizer,
                 clock.Elapsed.TotalSeconds);
         }
 
