@@ -125,7 +125,9 @@ namespace Dsl.Examples.Experiments
         {
             if (ArrayFiles.IsDataFile(value)) return OpenFile(value, standardize, seed, holdOut, null);
             string name = value.ToLowerInvariant();
-            if (!builtIns.Contains(name))
+            // A toy's other spelling (eight-gaussians) counts as the set it names.
+            if (Toy2D.Parse(name) is Toy2DKind spelled && builtIns.Contains(Toy2D.Names[(int)spelled])) { }
+            else if (!builtIns.Contains(name))
                 throw new ArgumentException("unknown --data '" + value + "'; valid: " + string.Join(", ", builtIns) + ", or a .csv, .npy or .npz file.");
             if (standardize) throw new ArgumentException("--standardize is for data files; the built-in sets are used as defined (got --data " + name + ").");
             if (name == "digits")
