@@ -260,6 +260,73 @@ namespace Dsl.Examples.Experiments
             return Plots.Scatter(path, shown, series.Select(s => (s.Label, s.Rows.Select(p => p[0]).ToArray(), s.Rows.Select(p => p[1]).ToArray())).ToList());
         }
 
+        /// <summary>
+        /// The rows as binary units for the RBM, DBN and DBM: float64 0/1. A file must hold only 0 and 1, or only −1 and 1 (mapped to 0 and 1);
+        /// the first value that breaks this is a <see cref="DataFileException"/> naming the file, row and column (as the readers count them:
+        /// a .csv's line and 1-based column, an .npy's 0-based indices). The convention found is in <see cref="BinaryValues"/>.
+        /// </summary>
+        public Tensor BinaryRows()
+        {
+            if (Rows is null) throw new InvalidOperationException("GalleryData.BinaryRows: " + DisplayName + " is drawn fresh, not rows.");
+            using var scope = NewDisposeScope();
+            var x = Rows.to_type(ScalarType.Float64).contiguous();
+            var flat = x.data<double>().ToArray();
+            long columns = x.shape[1];
+            bool minusOne = false, zero = false;
+            for (long i = 0; i < flat.Length; i++)
+            {
+                double v = flat[i];
+                bool ok = v == 1 || (v == 0 && !minusOne) || (v == -1 && !zero);
+                if (!ok)
+                {
+                    string why = v == 0 || v == -1 ? "; the data mixes 0 and −1 (binary data is 0/1 or ±1)" : "; binary data must be 0/1 or ±1";
+                    throw new DataFileException((File is null ? DisplayName : SplitMember(File).Path) + ": " + Where(i / columns, i % columns) + " is "
+                        + v.ToString("R", CultureInfo.InvariantCulture) + why + ".");
+                }
+                if (v == 0) zero = true;
+                if (v == -1) minusOne = true;
+            }
+            BinaryValues = minusOne ? "±1 (mapped to 0/1)" : "0/1";
+            return (minusOne ? x.add(1.0).div(2.0) : x.alias()).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>After <see cref="BinaryRows"/>: "0/1" or "±1 (mapped to 0/1)".</summary>
+        public string? BinaryValues { get; private set; }
+
+        /// <summary>The height and width to draw one point as an image: the square side, or one row of D pixels.</summary>
+        public (int Height, int Width) ImageShape => ImageSide is int side ? (side, side) : (1, Dim);
+
+        /// <summary>Where data row <paramref name="row"/>, column <paramref name="column"/> (0-based) is in the file, counted as its reader counts.</summary>
+        private string Where(long row, long column)
+        {
+            if (File is not null && File.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            {
+                // The reader's count: file lines, 1-based, blank lines skipped, a first line with a non-number cell a header.
+                long line = 0, data = -1;
+                bool first = true;
+                foreach (var raw in System.IO.File.ReadLines(File))
+                {
+                    line++;
+                    var text = raw.Trim();
+                    if (text.Length == 0) continue;
+                    if (first)
+                    {
+                        first = false;
+                        if (text.Split(',').Any(c => !double.TryParse(c.Trim().Trim('"').Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _))) continue;
+                    }
+                    if (++data == row) return "row " + line + ", column " + (column + 1);
+                }
+            }
+            if (FileShape is { Count: > 2 } shape)
+            {
+                var index = new long[shape.Count - 1];
+                long c = column;
+                for (int k = shape.Count - 1; k >= 1; k--) { index[k - 1] = c % shape[k]; c /= shape[k]; }
+                return "row " + row + ", column (" + string.Join(", ", index) + ")";
+            }
+            return "row " + row + ", column " + column;
+        }
+
         /// <summary>What the plot shows, for the JSON.</summary>
         public string PlotNote => Plot switch
         {
@@ -268,11 +335,11 @@ namespace Dsl.Examples.Experiments
             _ => "scatter of the first two of D = " + Dim + " coordinates",
         };
 
-        /// <summary>The data's description for a command's JSON: file, shape, D, rows, the standardisation and the plot.</summary>
-        public object Json() => new
+        /// <summary>The data's description for a command's JSON: file, shape, D, rows, the standardisation and the plot (<paramref name="plot"/> where the command draws otherwise).</summary>
+        public object Json(string? plot = null) => new
         {
             name = DisplayName, file = File, shape = FileShape, dim = Dim, rows = Count, held_out = Test?.shape[0],
-            standardize = Standardization is null ? null : new { mean = Standardization.Mean, std = Standardization.Std }, plot = PlotNote,
+            standardize = Standardization is null ? null : new { mean = Standardization.Mean, std = Standardization.Std }, plot = plot ?? PlotNote,
         };
 
         public void Dispose()
