@@ -154,6 +154,7 @@ namespace Dsl.Examples
                     bits_per_dim_note = c.IsDigits ? "probability of 17 grey levels in [-1, 1] (bins 2/16); VLB with the discretised decoder, ODE + log2(16/2)"
                         : dataSet.IsFile ? "density of the file's rows in data units (nats/ln 2, can be negative); evaluated on up to 500 training rows" : "density of continuous 2D data (nats/ln 2, can be negative)",
                     mmd2_units = dataSet.Standardization is null ? "data" : "standardised",
+                    sample_mean = Enumerable.Range(0, c.Dim).Select(j => result.Samples.Average(p => p[j])).ToArray(),   // data units: a standardised run's samples mapped back
                     mmd2 = result.Mmd2, mean_log_density = result.Gaussians8LogDensity, data_mean_log_density = result.DataGaussians8LogDensity,
                     sample_seconds = result.SampleSeconds, seconds = result.Seconds, png,
                 }, result.Cancelled);

@@ -161,7 +161,7 @@ namespace Dsl.Examples
                 if (opened is null) return SamplingCommands.Fail("gan", dataProblem!);
                 using var dataSet = opened;
                 string d = dataSet.Slug;
-                if (dataSet.BatchProblem(256, "the GAN's batch of") is string tooFew) return SamplingCommands.Fail("gan", tooFew);
+                if (dataSet.BatchProblem(256, null) is string tooFew) return SamplingCommands.Fail("gan", tooFew);
                 if (l != "ns" && l != "minimax") return SamplingCommands.Fail("gan", "unknown --loss '" + l + "'; valid: ns, minimax.");
                 if (!(r.GetValue(rate) > 0 && r.GetValue(rate) < 1))
                     return SamplingCommands.Fail("gan", "--learning-rate must lie in (0, 1), got " + r.GetValue(rate).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");

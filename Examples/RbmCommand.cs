@@ -58,7 +58,7 @@ namespace Dsl.Examples
         {
             var (data, problem) = GalleryData.TryOpen(value, new[] { "digits" }, false, seed, digitsScale: Dsl.Models.Data.PixelScale.Binary);
             if (data is null) return (null, null, problem);
-            if (data.BatchProblem(batch, "the batch of") is string tooFew) { data.Dispose(); return (null, null, tooFew); }
+            if (data.BatchProblem(batch, null) is string tooFew) { data.Dispose(); return (null, null, tooFew); }
             try { return (data, data.BinaryRows(), null); }
             catch (Dsl.Data.DataFileException e) { data.Dispose(); return (null, null, e.Message); }
         }

@@ -202,8 +202,11 @@ namespace Dsl.Examples.Experiments
         }
 
         /// <summary>Null when a batch of <paramref name="batch"/> rows can be drawn, else the one-line reason (a file with fewer rows than the batch).</summary>
-        public string? BatchProblem(int batch, string option = "--batch") => Count is long n && n < batch
-            ? DisplayName + ": " + n + " rows, fewer than " + option + " " + batch + "; give " + option + " ≤ " + n + " or more rows." : null;
+        /// <remarks><paramref name="option"/> names the option that sets the batch, or is null where the command's batch is fixed.</remarks>
+        public string? BatchProblem(int batch, string? option = "--batch") => Count is long n && n < batch
+            ? option is null ? DisplayName + ": " + n + " rows, fewer than the batch of " + batch + " this command draws; give at least " + batch + " rows."
+                : DisplayName + ": " + n + " rows, fewer than " + option + " " + batch + "; give " + option + " ≤ " + n + " or more rows."
+            : null;
 
         /// <summary>
         /// The training minibatches: fresh toy draws, or rows drawn uniformly with replacement (<see cref="TensorDataStream"/>). The stream
