@@ -169,7 +169,8 @@ namespace Dsl.Examples.Experiments
             string path = Path.GetFullPath(SplitMember(value).Path) + (SplitMember(value).Member is string m ? ":" + m : "");
             if (array.Columns < 2)
                 throw new DataFileException(array.Source + ": holds " + array.Rows + " points of dimension 1 (shape (" + string.Join(", ", array.Shape) + ")); the gallery's trainers need D ≥ 2 columns.");
-            var all = array.Values.to_type(ScalarType.Float32);
+            // Split and standardise in float64 (the statistics of the file's values as written), then train in float32.
+            var all = array.Values.to_type(ScalarType.Float64);
             Tensor train = all, test = null!;
             bool split = holdOut && array.Rows >= 2;
             if (split)
@@ -188,6 +189,8 @@ namespace Dsl.Examples.Experiments
                 var z = standardization.Apply(train); train.Dispose(); train = z;
                 if (split) { var zt = standardization.Apply(test); test.Dispose(); test = zt; }
             }
+            { var single = train.to_type(ScalarType.Float32); train.Dispose(); train = single; }
+            if (split) { var single = test.to_type(ScalarType.Float32); test.Dispose(); test = single; }
             int? side = array.Shape.Count == 3 && array.Shape[1] == array.Shape[2] ? (int)array.Shape[1] : null;
             string file = Path.GetFileName(SplitMember(value).Path);
             string display = SplitMember(value).Member is string member ? file + ":" + member : file;
