@@ -293,7 +293,7 @@ namespace Dsl.Examples.Experiments
                 if (v == -1) minusOne = true;
             }
             BinaryValues = minusOne ? "±1 (mapped to 0/1)" : "0/1";
-            return (minusOne ? x.add(1.0).div(2.0) : x.alias()).MoveToOuterDisposeScope();
+            return (minusOne ? x.Add(1.0).Div(2.0) : x.alias()).MoveToOuterDisposeScope();
         }
 
         /// <summary>After <see cref="BinaryRows"/>: "0/1" or "±1 (mapped to 0/1)".</summary>
