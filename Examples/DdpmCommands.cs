@@ -9,6 +9,8 @@ using Dsl.Examples.Experiments;
 using Dsl.Networks;
 using Dsl.Sampling;
 using Dsl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Dsl.Examples
 {
@@ -57,7 +59,8 @@ namespace Dsl.Examples
 
         private static Command TrainCommand(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (2D, TimeMlp) or digits (8×8 in [−1, 1], DigitUNet).", DefaultValueFactory = _ => "moons" };
+            var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (2D, TimeMlp), digits (8×8 in [−1, 1], DigitUNet) or a .csv/.npy/.npz file of N points [N, D] (TimeMlp, D from the file).", DefaultValueFactory = _ => "moons" };
+            var standardize = GalleryData.StandardizeOption();
             var steps = new Option<int?>("--steps") { Description = "Adam steps (default: 4000 for 2D, 1500 for digits)." }.AtLeast(1);
             var schedule = new Option<string>("--schedule") { Description = "linear or cosine.", DefaultValueFactory = _ => "linear" };
             var T = StepsT();
@@ -71,36 +74,41 @@ namespace Dsl.Examples
             var variance = new Option<string>("--variance") { Description = "Reverse variance: fixed-small (β̃ₜ), fixed-large (βₜ) or learned (Nichol & Dhariwal: exp(v log β + (1−v) log β̃), v a second network output).", DefaultValueFactory = _ => "fixed-small" };
             var loss = new Option<string>("--loss") { Description = "simple (L_simple), hybrid (L_simple + 0.001 L_vlb, mean detached in L_vlb) or vlb (L_vlb; eq. 12's weighted ε-loss for a fixed variance). learned needs hybrid or vlb.", DefaultValueFactory = _ => "simple" };
             var command = new Command("train", "Train a noise network by Ho et al.'s Algorithm 1 (L_simple), Nichol & Dhariwal's hybrid loss or L_vlb, with Adam and an EMA of the weights; atomic checkpoints, --resume.");
-            foreach (var opt in new Option[] { data, steps, schedule, T, batch, lr, width, depth, channels, checkpoint, resume, variance, loss }) command.Options.Add(opt);
+            foreach (var opt in new Option[] { data, standardize, steps, schedule, T, batch, lr, width, depth, channels, checkpoint, resume, variance, loss }) command.Options.Add(opt);
             command.SetAction(r => o.Run("ddpm train", r, run =>
             {
-                string d = r.GetValue(data)!.ToLowerInvariant(), s = r.GetValue(schedule)!.ToLowerInvariant();
-                if (!DdpmExperiments.DataNames.Contains(d)) return SamplingCommands.Fail("ddpm train", "unknown --data '" + d + "'; valid: " + string.Join(", ", DdpmExperiments.DataNames) + ".");
+                string s = r.GetValue(schedule)!.ToLowerInvariant();
                 if (s != "linear" && s != "cosine") return SamplingCommands.Fail("ddpm train", "unknown --schedule '" + s + "'; valid: linear, cosine.");
                 string v = r.GetValue(variance)!.ToLowerInvariant(), l = r.GetValue(loss)!.ToLowerInvariant();
                 if (DdpmExperiments.ParseVariance(v) is null) return SamplingCommands.Fail("ddpm train", "unknown --variance '" + v + "'; valid: " + string.Join(", ", DdpmExperiments.VarianceNames) + ".");
                 if (DdpmExperiments.ParseLoss(l) is null) return SamplingCommands.Fail("ddpm train", "unknown --loss '" + l + "'; valid: " + string.Join(", ", DdpmExperiments.LossNames) + ".");
                 if (DdpmExperiments.CombinationProblem(v, l) is string combination) return SamplingCommands.Fail("ddpm train", combination);
-                bool digits = d == "digits";
+                var (opened, dataProblem) = GalleryData.TryOpen(r.GetValue(data)!, DdpmExperiments.DataNames, r.GetValue(standardize), run.Seed);
+                if (opened is null) return SamplingCommands.Fail("ddpm train", dataProblem!);
+                using var dataSet = opened;
+                string d = dataSet.Slug;
+                bool digits = dataSet.IsDigits;
                 // Absent options take the documented per-data defaults; a given value was checked by its rule and is used as given.
                 int n = r.GetValue(steps) ?? (digits ? 1500 : 4000);
                 int b = r.GetValue(batch) ?? (digits ? 64 : 256);
                 double rate = r.GetValue(lr) ?? (digits ? 1e-3 : 2e-3);
                 int t = r.GetValue(T);
-                var config = new DdpmConfig(d, s, t, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0, v, l);
+                if (dataSet.BatchProblem(b) is string tooFew) return SamplingCommands.Fail("ddpm train", tooFew);
+                var config = new DdpmConfig(dataSet.Name, s, t, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0, v, l,
+                    dataSet.IsFile ? dataSet.Dim : null, dataSet.Standardization);
                 if (MemoryBudget.NetworkTraining(digits, b, r.GetValue(width), r.GetValue(depth), r.GetValue(channels)) is string tooLarge) return SamplingCommands.Fail("ddpm train", tooLarge);
                 var path = r.GetValue(checkpoint) ?? run.Output("ddpm-" + d + ".ckpt");
                 if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("ddpm train", unusable);
                 DdpmTrainRun result;
                 try
                 {
-                    result = DdpmExperiments.Train(config, n, b, rate, path, r.GetValue(resume), run.Seed,
+                    result = DdpmExperiments.Train(config, dataSet, n, b, rate, path, r.GetValue(resume), run.Seed,
                         run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s"), run.Cancellation);
                 }
                 catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is TrainingDivergedException) { return SamplingCommands.Fail("ddpm train", e.Message); }
                 return run.Finish(new
                 {
-                    command = "ddpm train", data = d, schedule = s, T = t, variance = v, loss = l, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
+                    command = "ddpm train", data = dataSet.DisplayName, data_set = dataSet.Json(), dim = dataSet.Dim, schedule = s, T = t, variance = v, loss = l, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
                     batch = b, lr = rate, first_loss = result.FirstLoss, final_loss = result.FinalLoss, seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint),
                 }, result.Cancelled);
             }));
@@ -146,7 +154,7 @@ namespace Dsl.Examples
                         return output;
                     });
                 }
-                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("ddpm sample", e.Message); }
+                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException || e is Dsl.Data.DataFileException) { return SamplingCommands.Fail("ddpm sample", e.Message); }
             }));
             return command;
         }
@@ -169,21 +177,24 @@ namespace Dsl.Examples
             var samplesTensor = rows.Array("samples")!;
             var result = DdpmExperiments.Evaluate(config.Checkpoint, m, samplesTensor, (int)rows.Counters["nfe"].Max(), rows.Sum("seconds"), seed, rows.Cancelled);
             var c = result.Config;
+            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, seed);
             string png = c.IsDigits
                 ? Plots.ImageGrid(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on the digits ({m}, {result.Nfe} network evaluations)",
                     result.Samples.Select(img => img.Select(v => System.Math.Clamp((v + 1) / 2, 0, 1)).ToArray()).ToList(), 8, 8, 8)
-                : Plots.Scatter(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on {c.Data} ({m}, {result.Nfe} network evaluations)", new[]
-                {
-                    ("data", result.Data!.Select(p => p[0]).ToArray(), result.Data!.Select(p => p[1]).ToArray()),
-                    ("samples", result.Samples.Select(p => p[0]).ToArray(), result.Samples.Select(p => p[1]).ToArray()),
-                });
-            string? samplesFile = ShardedRun.SaveSamples(run, $"ddpm-{c.Data}-{m}.npy", samplesTensor, saveSamples);
+                : dataSet.PlotRows(run.Output($"ddpm-{dataSet.Slug}-{m}.png"), $"DDPM on {dataSet.DisplayName} ({m}, {result.Nfe} network evaluations)",
+                    new[] { ("data", result.Data!), ("samples", result.Samples) });
+            // The samples in data units (a standardised file's mapped back), as the plot and the JSON report them.
+            using var dataUnits = tensor(result.Samples.SelectMany(row => row).ToArray(), new long[] { result.Samples.Length, c.Dim }, ScalarType.Float64);
+            string? samplesFile = ShardedRun.SaveSamples(run, $"ddpm-{(c.IsDigits ? c.Data : dataSet.Slug)}-{m}.npy", dataUnits, saveSamples);
             return new
             {
-                command = "ddpm sample", data = c.Data, schedule = c.Schedule, T = c.T, variance = c.Variance, loss = c.Loss, sampler = m, n = result.Samples.Length, nfe = result.Nfe,
+                command = "ddpm sample", data = dataSet.DisplayName, data_set = dataSet.Json(), dim = c.Dim, schedule = c.Schedule, T = c.T, variance = c.Variance, loss = c.Loss, sampler = m, n = result.Samples.Length, nfe = result.Nfe,
                 vlb_bits_per_dim = result.VlbBitsPerDim, vlb_standard_error = result.VlbStandardError,
                 vlb_by_variance = result.VlbByVariance.ToDictionary(b => b.Variance, b => new { bits_per_dim = b.BitsPerDim, standard_error = b.StandardError }), ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
-                bits_per_dim_note = c.IsDigits ? "probability of 17 grey levels in [-1, 1] (bins 2/16); VLB with the discretised decoder, ODE + log2(16/2)" : "density of continuous 2D data (nats/ln 2, can be negative)",
+                bits_per_dim_note = c.IsDigits ? "probability of 17 grey levels in [-1, 1] (bins 2/16); VLB with the discretised decoder, ODE + log2(16/2)"
+                    : dataSet.IsFile ? "density of the file's rows in data units (nats/ln 2, can be negative); evaluated on up to 500 training rows" : "density of continuous 2D data (nats/ln 2, can be negative)",
+                mmd2_units = dataSet.Standardization is null ? "data" : "standardised",
+                sample_mean = Enumerable.Range(0, c.Dim).Select(j => result.Samples.Average(p => p[j])).ToArray(),   // data units: a standardised run's samples mapped back
                 mmd2 = result.Mmd2, mean_log_density = result.Gaussians8LogDensity, data_mean_log_density = result.DataGaussians8LogDensity,
                 sample_seconds = result.SampleSeconds, seconds = result.Seconds, blocks = rows.Counters["nfe"].Length, png, samples_npy = samplesFile,
             };

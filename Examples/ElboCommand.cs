@@ -50,7 +50,7 @@ namespace Dsl.Examples
                     {
                         var (stored, _, _) = ScoreSdeExperiments.Load(sc, run.Seed);
                         config = new ElboConfig(stored.Sde, stored.Data, Path.GetFullPath(sc), count, k, ode, stored.Dim, ScoreSdeExperiments.TrainEpsilon, null, true, stored.IsDigits);
-                        total = ElboExperiment.CheckpointRowCount(sc, count);
+                        total = ElboExperiment.CheckpointRowCount(sc, count, run.Seed);
                     }
                     // The data rows are one draw seeded by --seed (row i is the same point in every block); a block's seed drives its (t, z) draws.
                     return ShardedRun.Execute(run, ElboCommandRows.Instance, config, new RowBlocks(total, r.GetValue(shards.Block)), shard, false, (block, start, rows, seed) =>

@@ -146,38 +146,43 @@ namespace Dsl.Examples
 
         private static Command Gan(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "gaussians8 (or eight-gaussians), moons, ring, swissroll, checkerboard, or digits (the 8×8 digits in [0, 1]; latent 16).", DefaultValueFactory = _ => "gaussians8" };
+            var data = new Option<string>("--data") { Description = "gaussians8 (or eight-gaussians), moons, ring, swissroll, checkerboard, digits (the 8×8 digits in [0, 1]; latent 16), or a .csv/.npy/.npz file of N points [N, D] (latent D).", DefaultValueFactory = _ => "gaussians8" };
+            var standardize = GalleryData.StandardizeOption();
             var loss = new Option<string>("--loss") { Description = "ns (non-saturating −log D(G(z))) or minimax (log(1 − D(G(z)))).", DefaultValueFactory = _ => "ns" };
             var steps = new Option<int>("--steps") { Description = "Alternating steps (0: evaluate the untrained networks).", DefaultValueFactory = _ => 2000 }.AtLeast(0);
             var rate = new Option<double>("--learning-rate") { Description = "Adam learning rate of both networks (β₁ = 0.5).", DefaultValueFactory = _ => 1e-3 };
             var command = new Command("gan", "Train a GAN on a 2D toy set (or the digits): discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
-            foreach (var opt in new Option[] { data, loss, steps, rate }) command.Options.Add(opt);
+            foreach (var opt in new Option[] { data, standardize, loss, steps, rate }) command.Options.Add(opt);
             command.SetAction(r => o.Run("gan", r, run =>
             {
                 if (CpuOnly("gan", run) is int refused) return refused;
-                string d = r.GetValue(data)!, l = r.GetValue(loss)!.ToLowerInvariant();
-                if (d != "digits" && Toy2D.Parse(d) == null) return SamplingCommands.Fail("gan", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
+                string l = r.GetValue(loss)!.ToLowerInvariant();
+                var (opened, dataProblem) = GalleryData.TryOpen(r.GetValue(data)!, FamilyRuns.GanDataNames, r.GetValue(standardize), run.Seed, digitsScale: Dsl.Models.Data.PixelScale.UnitInterval);
+                if (opened is null) return SamplingCommands.Fail("gan", dataProblem!);
+                using var dataSet = opened;
+                string d = dataSet.Slug;
+                if (dataSet.BatchProblem(256, null) is string tooFew) return SamplingCommands.Fail("gan", tooFew);
                 if (l != "ns" && l != "minimax") return SamplingCommands.Fail("gan", "unknown --loss '" + l + "'; valid: ns, minimax.");
                 if (!(r.GetValue(rate) > 0 && r.GetValue(rate) < 1))
                     return SamplingCommands.Fail("gan", "--learning-rate must lie in (0, 1), got " + r.GetValue(rate).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
                 GanRun result;
                 try
                 {
-                    result = FamilyRuns.Gan(d, l == "ns", r.GetValue(steps), run.Seed,
+                    result = FamilyRuns.Gan(dataSet, l == "ns", r.GetValue(steps), run.Seed,
                         run.Progress<(long Step, long Total, double DLoss, double GLoss)>(p => $"step {p.Step}/{p.Total}, D loss {p.DLoss:F3}, G loss {p.GLoss:F3}"), run.Cancellation,
                         run.Output($"gan-{d}.ckpt"), r.GetValue(rate));
                 }
                 catch (TrainingDivergedException ex) { return SamplingCommands.Fail("gan", ex.Message); }
-                var scatter = d == "digits"
+                var scatter = dataSet.IsDigits
                     ? Plots.ImageGrid(run.Output("gan-digits.png"), $"GAN ({result.Loss}) on the digits: G(z), z ~ N(0, I₁₆)", result.Fake, 8, 8, 8)
-                    : Plots.Scatter(run.Output($"gan-{d}.png"), $"GAN ({result.Loss}) on {d}: data and G(z)",
-                        new[] { ("data", result.Real.Select(p => p[0]).ToArray(), result.Real.Select(p => p[1]).ToArray()), ("G(z)", result.Fake.Select(p => p[0]).ToArray(), result.Fake.Select(p => p[1]).ToArray()) });
+                    : dataSet.PlotRows(run.Output($"gan-{d}.png"), $"GAN ({result.Loss}) on {(dataSet.IsFile ? dataSet.DisplayName : d)}: data and G(z)",
+                        new[] { ("data", result.Real), ("G(z)", result.Fake) });
                 return run.Finish(new
                 {
-                    command = "gan", data = d, loss = result.Loss, steps = result.Steps, discriminator_loss = result.DiscriminatorLoss, generator_loss = result.GeneratorLoss,
+                    command = "gan", data = dataSet.IsFile ? dataSet.DisplayName : d, data_set = dataSet.Json(), dim = dataSet.Dim, loss = result.Loss, steps = result.Steps, discriminator_loss = result.DiscriminatorLoss, generator_loss = result.GeneratorLoss,
                     mean_d_real = result.MeanDReal, mean_d_fake = result.MeanDFake, discriminator_gap = result.MeanDReal - result.MeanDFake,
                     value = result.ValueEstimate, value_at_optimum = -System.Math.Log(4), modes_covered = result.ModesCovered, high_quality_fraction = result.HighQualityFraction,
-                    mmd2_before = result.Mmd2Before, mmd2 = result.Mmd2, mean_error_before = result.MeanErrorBefore, mean_error = result.MeanError,
+                    mmd2_before = result.Mmd2Before, mmd2 = result.Mmd2, mmd2_units = dataSet.Standardization is null ? "data" : "standardised", mean_error_before = result.MeanErrorBefore, mean_error = result.MeanError,
                     seconds = result.Seconds, scatter_png = scatter,
                 }, result.Cancelled);
             }));
@@ -186,27 +191,31 @@ namespace Dsl.Examples
 
         private static Command Cnf(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "moons, gaussians8, ring, swissroll or checkerboard.", DefaultValueFactory = _ => "moons" };
+            var data = new Option<string>("--data") { Description = "moons, gaussians8, ring, swissroll, checkerboard, or a .csv/.npy/.npz file of N points [N, D] (a fifth of the rows, at most 500, held out for the test NLL).", DefaultValueFactory = _ => "moons" };
+            var standardize = GalleryData.StandardizeOption();
             var steps = new Option<int>("--steps") { Description = "Adam steps of maximum likelihood (batches of 128; 0: evaluate the untrained flow).", DefaultValueFactory = _ => 200 }.AtLeast(0);
             var command = new Command("cnf", "Train a continuous normalising flow by maximum likelihood on a 2D toy set: test NLL (exact and Hutchinson divergence), NFE, sample PNG.");
-            foreach (var opt in new Option[] { data, steps }) command.Options.Add(opt);
+            foreach (var opt in new Option[] { data, standardize, steps }) command.Options.Add(opt);
             command.SetAction(r => o.Run("cnf", r, run =>
             {
                 if (CpuOnly("cnf", run) is int refused) return refused;
-                string d = r.GetValue(data)!;
-                if (Toy2D.Parse(d) == null) return SamplingCommands.Fail("cnf", "unknown --data '" + d + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+                var (opened, dataProblem) = GalleryData.TryOpen(r.GetValue(data)!, FamilyRuns.FlowDataNames, r.GetValue(standardize), run.Seed, holdOut: true);
+                if (opened is null) return SamplingCommands.Fail("cnf", dataProblem!);
+                using var dataSet = opened;
+                string d = dataSet.Slug;
+                if (dataSet.Test is null && dataSet.IsFile) return SamplingCommands.Fail("cnf", dataSet.DisplayName + ": 1 row; the CNF holds a fifth of the rows out for the test NLL, so it needs at least 2.");
                 CnfRun result;
                 try
                 {
-                    result = FamilyRuns.Cnf(d, r.GetValue(steps), run.Seed, run.Output($"cnf-{d}.ckpt"),
+                    result = FamilyRuns.Cnf(dataSet, r.GetValue(steps), run.Seed, run.Output($"cnf-{d}.ckpt"),
                         run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, NLL {p.Loss:F3} nats"), run.Cancellation);
                 }
                 catch (TrainingDivergedException ex) { return SamplingCommands.Fail("cnf", ex.Message); }
-                var scatter = Plots.Scatter(run.Output($"cnf-{d}.png"), $"CNF on {d}: data and samples (test NLL {result.TestNll:F3} nats)",
-                    new[] { ("data", result.Data2D.Select(p => p[0]).ToArray(), result.Data2D.Select(p => p[1]).ToArray()), ("samples", result.Samples.Select(p => p[0]).ToArray(), result.Samples.Select(p => p[1]).ToArray()) });
+                var scatter = dataSet.PlotRows(run.Output($"cnf-{d}.png"), $"CNF on {(dataSet.IsFile ? dataSet.DisplayName : d)}: data and samples (test NLL {result.TestNll:F3} nats)",
+                    new[] { ("data", result.Data2D), ("samples", result.Samples) });
                 return run.Finish(new
                 {
-                    command = "cnf", data = d, steps = result.Steps, test_nll_before = result.TestNllBefore, test_nll = result.TestNll,
+                    command = "cnf", data = dataSet.IsFile ? dataSet.DisplayName : d, data_set = dataSet.Json(), dim = dataSet.Dim, steps = result.Steps, test_nll_before = result.TestNllBefore, test_nll = result.TestNll,
                     test_nll_hutchinson = result.TestNllHutchinson, nfe = result.Nfe, nfe_hutchinson = result.NfeHutchinson, sample_nfe = result.SampleNfe,
                     seconds = result.Seconds, scatter_png = scatter,
                 }, result.Cancelled);

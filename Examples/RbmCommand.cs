@@ -9,7 +9,7 @@ namespace Dsl.Examples
     {
         public static Command Build(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "digits (the UCI 8×8 digits, binarised at 8/16).", DefaultValueFactory = _ => "digits" };
+            var data = new Option<string>("--data") { Description = "digits (the UCI 8×8 digits, binarised at 8/16) or a .csv/.npy/.npz file of binary points [N, V] (0/1 or ±1; V from the file, N ≥ 100).", DefaultValueFactory = _ => "digits" };
             var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => 64 }.InRange(1, 1024);
             var algorithm = new Option<string>("--algorithm") { Description = "cd1 or pcd.", DefaultValueFactory = _ => "cd1" };
             var epochs = new Option<int>("--epochs") { Description = "Passes over the 1797 images (batches of 100).", DefaultValueFactory = _ => 10 }.AtLeast(1);
@@ -19,29 +19,48 @@ namespace Dsl.Examples
             command.SetAction(r => o.Run("rbm", r, run =>
             {
                 string a = r.GetValue(algorithm)!.ToLowerInvariant();
-                if (r.GetValue(data) != "digits") return SamplingCommands.Fail("rbm", "unknown --data '" + r.GetValue(data) + "'; valid: digits.");
                 if (a != "cd1" && a != "pcd") return SamplingCommands.Fail("rbm", "unknown --algorithm '" + a + "'; valid: cd1, pcd.");
+                var (dataSet, bits, dataProblem) = OpenBinary(r.GetValue(data)!, run.Seed, RbmDigits.Batch);
+                if (dataSet is null) return SamplingCommands.Fail("rbm", dataProblem!);
+                using var _ = dataSet;
+                using var __ = bits;
                 int h = r.GetValue(hidden), e = r.GetValue(epochs);
-                var checkpoint = run.Output($"rbm-{a}-{h}.ckpt");
+                var checkpoint = run.Output(dataSet.IsDigits ? $"rbm-{a}-{h}.ckpt" : $"rbm-{dataSet.Slug}-{a}-{h}.ckpt");
                 if (GalleryOptions.CheckpointProblem("--out", checkpoint, r.GetValue(resume)) is string missing) return SamplingCommands.Fail("rbm", missing);
                 RbmDigitsRun result;
                 try
                 {
-                    result = RbmDigits.Run(a == "pcd", h, e, run.Seed, checkpoint, r.GetValue(resume),
+                    result = RbmDigits.Run(bits!, a == "pcd", h, e, run.Seed, checkpoint, r.GetValue(resume),
                         run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, CD loss {p.Loss:F3}"), run.Cancellation);
                 }
                 catch (CheckpointException ex) { return SamplingCommands.Fail("rbm", ex.Message); }
-                var samples = Plots.ImageGrid(run.Output($"rbm-{a}-samples.png"), $"RBM ({a}, H = {h}): p(v | h) after 200 Gibbs sweeps", result.Samples, 8, 8, 8);
-                var filters = Plots.ImageGrid(run.Output($"rbm-{a}-filters.png"), $"RBM ({a}): filters W·ⱼ", result.Filters, 8, 8, 8, normalizeEach: true);
+                var (ih, iw) = dataSet.ImageShape;
+                int perRow = dataSet.ImageSide is null ? 1 : 8;
+                string prefix = dataSet.IsDigits ? "rbm-" + a : "rbm-" + dataSet.Slug + "-" + a;
+                var samples = Plots.ImageGrid(run.Output($"{prefix}-samples.png"), $"RBM ({a}, H = {h}): p(v | h) after 200 Gibbs sweeps", result.Samples, ih, iw, perRow);
+                var filters = Plots.ImageGrid(run.Output($"{prefix}-filters.png"), $"RBM ({a}): filters W·ⱼ", result.Filters, ih, iw, perRow, normalizeEach: true);
                 return run.Finish(new
                 {
-                    command = "rbm", data = "digits", algorithm = a, hidden = h, epochs = e, steps = result.Steps,
+                    command = "rbm", data = dataSet.DisplayName, data_set = dataSet.Json(dataSet.ImageSide is null ? "image grid, one row of V pixels per point" : "image grid"), binary_values = dataSet.BinaryValues, visible = dataSet.Dim, algorithm = a, hidden = h, epochs = e, steps = result.Steps,
                     pseudo_log_likelihood = result.PseudoLogLikelihood, pseudo_log_likelihood_before = result.PseudoLogLikelihoodBefore,
                     ais_log_likelihood = result.AisLogLikelihood, ais_log_likelihood_before = result.AisLogLikelihoodBefore, ais_standard_error = result.AisStandardError,
                     exact_log_likelihood = result.ExactLogLikelihood, seconds = result.Seconds, samples_png = samples, filters_png = filters,
                 }, result.Cancelled);
             }));
             return command;
+        }
+
+        /// <summary>
+        /// The binary data of `dsl rbm`, `dbn` and `dbm`: the binarised digits or a file of 0/1 or ±1 values with at least
+        /// <paramref name="batch"/> rows; a problem is the one-line message.
+        /// </summary>
+        internal static (GalleryData? Data, TorchSharp.torch.Tensor? Bits, string? Error) OpenBinary(string value, long seed, int batch)
+        {
+            var (data, problem) = GalleryData.TryOpen(value, new[] { "digits" }, false, seed, digitsScale: Dsl.Models.Data.PixelScale.Binary);
+            if (data is null) return (null, null, problem);
+            if (data.BatchProblem(batch, null) is string tooFew) { data.Dispose(); return (null, null, tooFew); }
+            try { return (data, data.BinaryRows(), null); }
+            catch (Dsl.Data.DataFileException e) { data.Dispose(); return (null, null, e.Message); }
         }
 
         /// <summary>`dsl hopfield`: Hebbian or gradient-rule storage and recall from corrupted patterns.</summary>

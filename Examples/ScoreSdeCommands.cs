@@ -20,7 +20,8 @@ namespace Dsl.Examples
 
         private static Command NcsnCommand(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll or checkerboard.", DefaultValueFactory = _ => "moons" };
+            var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll or checkerboard, or a .csv/.npy/.npz file of N points [N, D] (D from the file).", DefaultValueFactory = _ => "moons" };
+            var standardize = GalleryData.StandardizeOption();
             var steps = new Option<int>("--steps") { Description = "Adam steps (0: sample and evaluate the untrained or resumed network).", DefaultValueFactory = _ => 4000 }.AtLeast(0);
             var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 }.AtLeast(1);
             var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2e-3 }.PositiveFinite();
@@ -35,35 +36,42 @@ namespace Dsl.Examples
             var checkpoint = Checkpoint();
             var resume = Resume();
             var command = new Command("ncsn", "A noise-conditional score network (NCSN, Song & Ermon 2019): multi-scale DSM with λ(σ) = σ², annealed Langevin samples, MMD², the ODE likelihood as the VE SDE; scatter PNG.");
-            foreach (var opt in new Option[] { data, steps, batch, lr, levels, sigmaMax, sigmaMin, width, depth, n, epsilon, perLevel, checkpoint, resume }) command.Options.Add(opt);
+            foreach (var opt in new Option[] { data, standardize, steps, batch, lr, levels, sigmaMax, sigmaMin, width, depth, n, epsilon, perLevel, checkpoint, resume }) command.Options.Add(opt);
             command.SetAction(r => o.Run("ncsn", r, run =>
             {
-                string d = r.GetValue(data)!.ToLowerInvariant();
-                if (!ScoreSdeExperiments.ToyNames.Contains(d)) return SamplingCommands.Fail("ncsn", "unknown --data '" + d + "'; valid: " + string.Join(", ", ScoreSdeExperiments.ToyNames) + ".");
+                var (opened, dataProblem) = GalleryData.TryOpen(r.GetValue(data)!, ScoreSdeExperiments.ToyNames, r.GetValue(standardize), run.Seed);
+                if (opened is null) return SamplingCommands.Fail("ncsn", dataProblem!);
+                using var dataSet = opened;
+                string d = dataSet.Slug;
                 int count = r.GetValue(n), s = r.GetValue(steps), b = r.GetValue(batch), w = r.GetValue(width), dp = r.GetValue(depth);
                 if (!(r.GetValue(sigmaMax) > r.GetValue(sigmaMin))) return SamplingCommands.Fail("ncsn", "--sigma-max must exceed --sigma-min, got " + r.GetValue(sigmaMax).ToString(CultureInfo.InvariantCulture) + " ≤ " + r.GetValue(sigmaMin).ToString(CultureInfo.InvariantCulture) + ".");
                 if (MemoryBudget.NetworkTraining(false, System.Math.Max(b, count), w, dp, 0) is string tooLarge) return SamplingCommands.Fail("ncsn", tooLarge);
-                var config = new NcsnConfig(d, r.GetValue(levels), r.GetValue(sigmaMax), r.GetValue(sigmaMin), w, dp);
+                if (dataSet.BatchProblem(b) is string tooFew) return SamplingCommands.Fail("ncsn", tooFew);
+                var config = new NcsnConfig(dataSet.Name, r.GetValue(levels), r.GetValue(sigmaMax), r.GetValue(sigmaMin), w, dp,
+                    dataSet.IsFile ? dataSet.Dim : null, dataSet.Standardization);
                 var path = r.GetValue(checkpoint) ?? run.Output("ncsn-" + d + ".ckpt");
                 if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("ncsn", unusable);
                 ScoreRun result;
                 try
                 {
                     _ = config.Sigmas;   // validates the levels before training
-                    result = ScoreSdeExperiments.Ncsn(config, s, b, r.GetValue(lr), path, r.GetValue(resume), count, r.GetValue(epsilon), r.GetValue(perLevel), run.Seed,
+                    result = ScoreSdeExperiments.Ncsn(config, dataSet, s, b, r.GetValue(lr), path, r.GetValue(resume), count, r.GetValue(epsilon), r.GetValue(perLevel), run.Seed,
                         run.Progress<TrainingProgress>(p => $"train {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s"),
                         run.Progress<SamplerProgress>(p => $"annealed Langevin {p.Step}/{p.TotalSteps}"), run.Cancellation);
                 }
                 catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("ncsn", e.Message); }
-                string png = Scatter(run.Output($"ncsn-{d}.png"), $"NCSN on {d} (annealed Langevin, {config.Levels}×{r.GetValue(perLevel)} steps)", result);
+                string png = Scatter(run.Output($"ncsn-{d}.png"), $"NCSN on {dataSet.DisplayName} (annealed Langevin, {config.Levels}×{r.GetValue(perLevel)} steps)", result, dataSet);
                 return run.Finish(new
                 {
-                    command = "ncsn", data = d, network = "TimeMlp", levels = config.Levels, sigma_max = config.SigmaMax, sigma_min = config.SigmaMin,
+                    command = "ncsn", data = dataSet.DisplayName, data_set = dataSet.Json(), dim = dataSet.Dim, network = "TimeMlp", levels = config.Levels, sigma_max = config.SigmaMax, sigma_min = config.SigmaMin,
                     steps = result.Steps, start_step = result.StartStep, batch = b, lr = r.GetValue(lr), first_loss = result.FirstLoss, final_loss = result.FinalLoss,
                     train_seconds = result.TrainSeconds, n = result.Samples.Length, langevin_steps = result.SampleNfe, step_eps = r.GetValue(epsilon), sample_seconds = result.SampleSeconds,
                     mmd2 = result.Mmd2, mean_log_density = result.MeanLogDensity, data_mean_log_density = result.DataMeanLogDensity,
-                    ode_nll_nats_per_dim = result.OdeNllNatsPerDim, ode_nll_nats = result.OdeNllNatsPerDim * 2, ode_nfe = result.OdeNfe,
-                    ode_note = "−log p of 500 fresh data points under the VE probability flow from √v(ε) = σ_L (exact divergence, RK45 rtol = atol = 1e-3)",
+                    ode_nll_nats_per_dim = result.OdeNllNatsPerDim, ode_nll_nats = result.OdeNllNatsPerDim * dataSet.Dim, ode_nfe = result.OdeNfe,
+                    ode_note = dataSet.IsFile
+                        ? "−log p (data units) of up to 500 rows of the file (training rows) under the VE probability flow from √v(ε) = σ_L (exact divergence, RK45 rtol = atol = 1e-3)"
+                        : "−log p of 500 fresh data points under the VE probability flow from √v(ε) = σ_L (exact divergence, RK45 rtol = atol = 1e-3)",
+                    mmd2_units = dataSet.Standardization is null ? "data" : "standardised",
                     seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
                 }, result.Cancelled);
             }));
@@ -72,7 +80,8 @@ namespace Dsl.Examples
 
         private static Command ScoreSdeCommand(GalleryOptions o)
         {
-            var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (TimeMlp) or digits (8×8 in [−1, 1], DigitUNet).", DefaultValueFactory = _ => "moons" };
+            var data = new Option<string>("--data") { Description = "moons, gaussians8, swissroll, checkerboard (TimeMlp), digits (8×8 in [−1, 1], DigitUNet) or a .csv/.npy/.npz file of N points [N, D] (TimeMlp, D from the file).", DefaultValueFactory = _ => "moons" };
+            var standardize = GalleryData.StandardizeOption();
             var sde = new Option<string>("--sde") { Description = "vp (β 0.1 → 20) or ve (σ 0.01 → 5 for 2D, → 20 for digits).", DefaultValueFactory = _ => "vp" };
             var weighting = new Option<string>("--weighting") { Description = "g2 (λ = g(t)², likelihood weighting) or sigma2 (λ = σₜ²).", DefaultValueFactory = _ => "sigma2" };
             var loss = new Option<string>("--loss") { Description = "dsm (denoising), ism (implicit: ½‖s‖² + ∇·s, exact divergence by D autograd passes) or ssm (sliced: one Gaussian projection per sample).", DefaultValueFactory = _ => "dsm" };
@@ -90,11 +99,14 @@ namespace Dsl.Examples
             var checkpoint = Checkpoint();
             var resume = Resume();
             var command = new Command("score-sde", "Continuous-time score matching (denoising, implicit or sliced: --loss) on the DSL's VP/VE SDE (λ = g² or σₜ²): reverse-SDE, PC or ODE samples, MMD², the ODE likelihood (nats/dim; digits bits/dim); PNG.");
-            foreach (var opt in new Option[] { data, sde, weighting, loss, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, correctorStep, pcOrder, checkpoint, resume }) command.Options.Add(opt);
+            foreach (var opt in new Option[] { data, standardize, sde, weighting, loss, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, correctorStep, pcOrder, checkpoint, resume }) command.Options.Add(opt);
             command.SetAction(r => o.Run("score-sde", r, run =>
             {
-                string d = r.GetValue(data)!.ToLowerInvariant(), s = r.GetValue(sde)!.ToLowerInvariant(), w = r.GetValue(weighting)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant();
-                if (!ScoreSdeExperiments.DataNames.Contains(d)) return SamplingCommands.Fail("score-sde", "unknown --data '" + d + "'; valid: " + string.Join(", ", ScoreSdeExperiments.DataNames) + ".");
+                string s = r.GetValue(sde)!.ToLowerInvariant(), w = r.GetValue(weighting)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant();
+                var (opened, dataProblem) = GalleryData.TryOpen(r.GetValue(data)!, ScoreSdeExperiments.DataNames, r.GetValue(standardize), run.Seed);
+                if (opened is null) return SamplingCommands.Fail("score-sde", dataProblem!);
+                using var dataSet = opened;
+                string d = dataSet.Slug;
                 if (s != "vp" && s != "ve") return SamplingCommands.Fail("score-sde", "unknown --sde '" + s + "'; valid: vp, ve.");
                 if (w != "g2" && w != "sigma2") return SamplingCommands.Fail("score-sde", "unknown --weighting '" + w + "'; valid: g2, sigma2.");
                 if (m != "em" && m != "pc" && m != "ode") return SamplingCommands.Fail("score-sde", "unknown --sampler '" + m + "'; valid: em, pc, ode.");
@@ -104,7 +116,7 @@ namespace Dsl.Examples
                 if (order != "corrector-first" && order != "predictor-first") return SamplingCommands.Fail("score-sde", "unknown --pc-order '" + order + "'; valid: corrector-first, predictor-first.");
                 double? gamma = r.GetValue(correctorStep);
                 if (m != "pc" && (gamma.HasValue || order != "corrector-first")) return SamplingCommands.Fail("score-sde", "--corrector-step and --pc-order are for --sampler pc (got --sampler " + m + ").");
-                bool digits = d == "digits";
+                bool digits = dataSet.IsDigits;
                 // Absent options take the documented per-data defaults; a given value was checked by its rule and is used as given.
                 int stepCount = r.GetValue(steps) ?? (digits ? 1500 : 4000);
                 int b = r.GetValue(batch) ?? (digits ? 64 : 256);
@@ -112,41 +124,42 @@ namespace Dsl.Examples
                 int count = digits ? System.Math.Min(r.GetValue(n), 64) : r.GetValue(n);
                 if (MemoryBudget.NetworkTraining(digits, System.Math.Max(b, count), r.GetValue(width), r.GetValue(depth), r.GetValue(channels)) is string tooLarge)
                     return SamplingCommands.Fail("score-sde", tooLarge);
-                var config = new ScoreSdeConfig(d, s, w, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0, lossName == "dsm" ? null : lossName);
+                if (dataSet.BatchProblem(b) is string tooFew) return SamplingCommands.Fail("score-sde", tooFew);
+                var config = new ScoreSdeConfig(dataSet.Name, s, w, digits ? 0 : r.GetValue(width), digits ? 0 : r.GetValue(depth), digits ? r.GetValue(channels) : 0, lossName == "dsm" ? null : lossName,
+                    dataSet.IsFile ? dataSet.Dim : null, dataSet.Standardization);
                 var path = r.GetValue(checkpoint) ?? run.Output($"score-sde-{s}-{w}-{d}" + (lossName == "dsm" ? "" : "-" + lossName) + ".ckpt");
                 if (GalleryOptions.CheckpointProblem("--checkpoint", path, r.GetValue(resume)) is string unusable) return SamplingCommands.Fail("score-sde", unusable);
                 ScoreRun result;
                 try
                 {
-                    result = ScoreSdeExperiments.ScoreSde(config, stepCount, b, rate, path, r.GetValue(resume), count, m, r.GetValue(sampleSteps) ?? 0, run.Seed,
+                    result = ScoreSdeExperiments.ScoreSde(config, dataSet, stepCount, b, rate, path, r.GetValue(resume), count, m, r.GetValue(sampleSteps) ?? 0, run.Seed,
                         run.Progress<TrainingProgress>(p => $"train {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}, {p.SamplesPerSecond:F0} samples/s"),
                         run.Progress<SamplerProgress>(p => $"{p.Sampler} {p.Step}/{p.TotalSteps}"), run.Cancellation,
                         order == "predictor-first" ? Dsl.Sde.PcOrder.PredictorFirst : Dsl.Sde.PcOrder.CorrectorFirst, gamma);
                 }
                 catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("score-sde", e.Message); }
-                string title = $"score SDE ({s}, λ = {(w == "g2" ? "g²" : "σ²")}) on {d}, {m} sampler, {result.SampleNfe} evaluations";
+                string title = $"score SDE ({s}, λ = {(w == "g2" ? "g²" : "σ²")}) on {dataSet.DisplayName}, {m} sampler, {result.SampleNfe} evaluations";
                 string png = digits
                     ? Plots.ImageGrid(run.Output($"score-sde-{s}-{w}-{d}-{m}.png"), title, result.Samples.Select(img => img.Select(v => System.Math.Clamp((v + 1) / 2, 0, 1)).ToArray()).ToList(), 8, 8, 8)
-                    : Scatter(run.Output($"score-sde-{s}-{w}-{d}-{m}.png"), title, result);
+                    : Scatter(run.Output($"score-sde-{s}-{w}-{d}-{m}.png"), title, result, dataSet);
                 return run.Finish(new
                 {
-                    command = "score-sde", data = d, sde = s, weighting = w, loss = lossName, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
+                    command = "score-sde", data = dataSet.DisplayName, data_set = dataSet.Json(), dim = dataSet.Dim, sde = s, weighting = w, loss = lossName, network = digits ? "DigitUNet" : "TimeMlp", steps = result.Steps, start_step = result.StartStep,
                     batch = b, lr = rate, first_loss = result.FirstLoss, final_loss = result.FinalLoss, train_seconds = result.TrainSeconds,
                     sampler = m, pc_order = m == "pc" ? order : null, corrector_step = m == "pc" ? gamma : null, n = result.Samples.Length, nfe = result.SampleNfe, sample_seconds = result.SampleSeconds,
                     mmd2 = result.Mmd2, mean_log_density = result.MeanLogDensity, data_mean_log_density = result.DataMeanLogDensity,
                     ode_nll_nats_per_dim = result.OdeNllNatsPerDim, ode_bits_per_dim = result.OdeBitsPerDim, ode_nfe = result.OdeNfe,
                     ode_note = digits ? "50 digits, Hutchinson (Rademacher) divergence, from ε = 1e-5; bits/dim of 17 grey levels (bins 2/16) = nats/ln 2 + 3"
+                        : dataSet.IsFile ? "up to 500 rows of the file (training rows), data units, exact divergence, from ε = 1e-5, RK45 rtol = atol = 1e-3 (a density: can be negative)"
                         : "500 fresh data points, exact divergence, from ε = 1e-5, RK45 rtol = atol = 1e-3 (a density: can be negative)",
+                    mmd2_units = dataSet.Standardization is null ? "data" : "standardised",
                     seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
                 }, result.Cancelled);
             }));
             return command;
         }
 
-        private static string Scatter(string path, string title, ScoreRun result) => Plots.Scatter(path, title, new[]
-        {
-            ("data", result.Data!.Select(p => p[0]).ToArray(), result.Data!.Select(p => p[1]).ToArray()),
-            ("samples", result.Samples.Select(p => p[0]).ToArray(), result.Samples.Select(p => p[1]).ToArray()),
-        });
+        private static string Scatter(string path, string title, ScoreRun result, GalleryData data) =>
+            data.PlotRows(path, title, new[] { ("data", result.Data!), ("samples", result.Samples) });
     }
 }

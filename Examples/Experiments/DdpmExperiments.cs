@@ -20,15 +20,17 @@ namespace Dsl.Examples.Experiments
     /// <summary>What a DDPM checkpoint was trained as; stored inside it as its settings (under its checksum) and in the network's name.</summary>
     /// <summary>
     /// Variance: fixed-small (σₜ² = β̃ₜ), fixed-large (βₜ) or learned (Nichol &amp; Dhariwal's interpolation); Loss: simple, hybrid
-    /// or vlb. Checkpoints written before these existed read as fixed-small and simple.
+    /// or vlb. Checkpoints written before these existed read as fixed-small and simple. DataDim and Standardize are set for a data file
+    /// (its D and the standardisation, if any) and null, so not written, for the built-in sets.
     /// </summary>
-    internal sealed record DdpmConfig(string Data, string Schedule, int T, int Width, int Depth, int Channels, string Variance = "fixed-small", string Loss = "simple")
+    internal sealed record DdpmConfig(string Data, string Schedule, int T, int Width, int Depth, int Channels, string Variance = "fixed-small", string Loss = "simple",
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? DataDim = null, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Standardization? Standardize = null)
     {
         public bool IsDigits => Data == "digits";
         public bool LearnsVariance => Variance == "learned";
         public ReverseVariance ReverseVariance => DdpmExperiments.ParseVariance(Variance) ?? throw new ArgumentException("unknown variance '" + Variance + "'.");
         public DdpmLoss LossKind => DdpmExperiments.ParseLoss(Loss) ?? throw new ArgumentException("unknown loss '" + Loss + "'.");
-        public int Dim => IsDigits ? 64 : 2;
+        public int Dim => DataDim ?? (IsDigits ? 64 : 2);
         public string Tag => FormattableString.Invariant($"data={Data},schedule={Schedule},T={T}");
     }
 
@@ -70,7 +72,7 @@ namespace Dsl.Examples.Experiments
 
         public static DiffusionNetwork Network(DdpmConfig c, long seed) => c.IsDigits
             ? new DigitUNet(c.Channels, tag: c.Tag, generator: new Generator((ulong)seed + 101), learnedVariance: c.LearnsVariance)
-            : new TimeMlp(2, c.Width, c.Depth, tag: c.Tag, generator: new Generator((ulong)seed + 101), learnedVariance: c.LearnsVariance);
+            : new TimeMlp(c.Dim, c.Width, c.Depth, tag: c.Tag, generator: new Generator((ulong)seed + 101), learnedVariance: c.LearnsVariance);
 
         /// <summary>The training data: digits in [−1, 1] as [1797, 64], or null for a toy (drawn fresh each step).</summary>
         public static Tensor? DigitsData()
@@ -80,14 +82,13 @@ namespace Dsl.Examples.Experiments
             return images;
         }
 
-        public static DdpmTrainRun Train(DdpmConfig c, int steps, int batch, double learningRate, string checkpoint, bool resume, long seed,
+        public static DdpmTrainRun Train(DdpmConfig c, GalleryData dataSet, int steps, int batch, double learningRate, string checkpoint, bool resume, long seed,
             IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         {
             var schedule = Schedule(c.Schedule, c.T) ?? throw new ArgumentException("unknown schedule '" + c.Schedule + "'.");
             var net = Network(c, seed);
-            var digits = c.IsDigits ? DigitsData() : null;
-            IDataStream data = digits is not null ? new TensorDataStream(digits, batch, seed)
-                : new SampledDataStream((n, g) => Toy2D.Sample(Toy2D.Parse(c.Data)!.Value, n, g), 2, batch, seed);
+            if (dataSet.IsDigits) DigitUNet.RequireSymmetricImages(dataSet.Rows!, "dsl ddpm train --data digits");
+            IDataStream data = dataSet.Stream(batch, seed);
             var lossOptions = new DdpmLossOptions { Kind = c.LossKind, Variance = c.ReverseVariance };
             var result = Trainer.Train(net, data, (x, g) => Ddpm.Loss(schedule, net, x, g, lossOptions), new TrainerOptions
             {
@@ -95,7 +96,6 @@ namespace Dsl.Examples.Experiments
                 CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
                 Settings = JsonSerializer.Serialize(c),   // a resume with other settings is refused by the Trainer, naming them
             });
-            digits?.Dispose();
             return new DdpmTrainRun(c, result.Steps, result.StartStep, result.LossHistory.Count > 0 ? result.LossHistory[0] : double.NaN, result.FinalLoss,
                 result.Elapsed.TotalSeconds, checkpoint, result.Cancelled);
         }
@@ -179,7 +179,8 @@ namespace Dsl.Examples.Experiments
             var epsilon = Ddpm.AsNoisePrediction(schedule, net);
             int n = (int)samplesTensor.shape[0];
             var result = (Samples: samplesTensor.to_type(ScalarType.Float32), Cancelled: cancelled, FunctionEvaluations: nfe);
-            var samples = ToRows(samplesTensor);
+            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, seed);
+            var samples = dataSet.ToDataUnits(result.Samples);   // data units: a standardised file's samples mapped back
 
             // The bound and the ODE likelihood on held-out data: the digits (bins of width 2/16: 17 grey levels in [−1, 1]) or fresh toy draws.
             Tensor evaluation;
@@ -191,30 +192,31 @@ namespace Dsl.Examples.Experiments
             }
             else
             {
-                var kind = Toy2D.Parse(c.Data)!.Value;
-                var data = Toy2D.Sample(kind, n, new Generator((ulong)seed + 7));
-                dataRows = ToRows(data);
+                var data = dataSet.Evaluation(n, seed);
+                dataRows = dataSet.ToDataUnits(data);
                 if (!result.Cancelled) mmd = SampleStatistics.Mmd2(result.Samples, data);
-                if (kind == Toy2DKind.Gaussians8)
+                if (dataSet.Toy == Toy2DKind.Gaussians8)
                 {
                     logDensity = Toy2D.Gaussians8LogDensity(result.Samples).mean().ToDoubleValue();
                     dataLogDensity = Toy2D.Gaussians8LogDensity(data).mean().ToDoubleValue();
                 }
-                evaluation = data.narrow(0, 0, System.Math.Min(n, 500));
+                evaluation = data.narrow(0, 0, System.Math.Min(data.shape[0], 500));
             }
             double? binWidth = c.IsDigits ? 2.0 / 16 : null;
             // The bound under the checkpoint's variance and under each other one the network supports (the same ε̂, the same
             // xₜ draws), its KL terms computed by the generated GaussianPairKl.
+            // In data units: a standardised file's −log p gains Σⱼ log stdⱼ (the bound and the ODE likelihood alike).
+            double logScale = dataSet.Standardization?.LogScale ?? 0;
             var bounds = VarianceNames.Where(name => name != "learned" || net.LearnsVariance).Select(name =>
             {
                 using var inner = NewDisposeScope();
                 using var r = Bound(schedule, net, evaluation, ParseVariance(name)!.Value, binWidth, c.IsDigits ? 10 : 1, seed);
-                return new VarianceBound(name, r.BitsPerDim, r.StandardErrorNatsPerDim / System.Math.Log(2));
+                return new VarianceBound(name, r.BitsPerDim + logScale / c.Dim / System.Math.Log(2), r.StandardErrorNatsPerDim / System.Math.Log(2));
             }).ToArray();
             var vlb = bounds.Single(b => b.Variance == c.Variance);
             using var ode = Ddpm.LogLikelihood(schedule, epsilon, c.IsDigits ? evaluation.narrow(0, 0, 50) : evaluation,
                 c.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact, new OdeOptions { RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-3 }, seed);
-            double odeNats = -ode.LogLikelihood.mean().ToDoubleValue() / c.Dim;
+            double odeNats = (-ode.LogLikelihood.mean().ToDoubleValue() + logScale) / c.Dim;
             double odeBits = binWidth is double w ? Ddpm.BitsPerDimension(odeNats, w) : odeNats / System.Math.Log(2);
             return new DdpmSampleRun(c, sampler, result.FunctionEvaluations, samples, dataRows, vlb.BitsPerDim, vlb.StandardError, bounds,
                 odeBits, ode.FunctionEvaluations, mmd, logDensity, dataLogDensity, sampleSeconds, clock.Elapsed.TotalSeconds, result.Cancelled);

@@ -35,10 +35,16 @@ namespace Dsl.Examples.Experiments
         public static DbnDigitsRun Dbn(int[] hidden, int steps, long seed, IProgress<(int Layer, TrainingProgress Progress)>? progress = null, CancellationToken cancellation = default)
         {
             using var scope = NewDisposeScope();
+            return Dbn(Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64), hidden, steps, seed, progress, cancellation);
+        }
+
+        /// <summary>The DBN on binary rows [N, V] (0/1, float64): a user's binary data file as well as the digits; V comes from the data.</summary>
+        internal static DbnDigitsRun Dbn(Tensor data, int[] hidden, int steps, long seed, IProgress<(int Layer, TrainingProgress Progress)>? progress, CancellationToken cancellation)
+        {
+            using var scope = NewDisposeScope();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var data = Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64);
-            var evaluation = data.narrow(0, 0, 500);
-            using var dbn = new DeepBeliefNet(Digits.Pixels, hidden, seed);
+            var evaluation = data.narrow(0, 0, System.Math.Min(500, data.shape[0]));
+            using var dbn = new DeepBeliefNet((int)data.shape[1], hidden, seed);
             var layers = new List<DbnLayerRun>();
             double? rbm = null;
             bool cancelled = false;
@@ -75,10 +81,19 @@ namespace Dsl.Examples.Experiments
         public static DbmDigitsRun Dbm(int hidden1, int hidden2, int steps, long seed, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
         {
             using var scope = NewDisposeScope();
+            return Dbm(Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64), hidden1, hidden2, steps, seed, progress, cancellation);
+        }
+
+        /// <summary>The batch of the DBM's learning steps.</summary>
+        public const int DbmBatch = 100;
+
+        /// <summary>The DBM on binary rows [N, V] (0/1, float64): a user's binary data file as well as the digits; V comes from the data.</summary>
+        internal static DbmDigitsRun Dbm(Tensor data, int hidden1, int hidden2, int steps, long seed, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            using var scope = NewDisposeScope();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var data = Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64);
-            var evaluation = data.narrow(0, 0, 500);
-            using var dbm = new DeepBoltzmannMachine(Digits.Pixels, hidden1, hidden2, seed);
+            var evaluation = data.narrow(0, 0, System.Math.Min(500, data.shape[0]));
+            using var dbm = new DeepBoltzmannMachine((int)data.shape[1], hidden1, hidden2, seed);
             bool exactOk = hidden1 <= BoltzmannLearning.MaxEnumeratedHidden && hidden2 <= DeepBoltzmannMachine.MaxEnumeratedHidden2;
             (double? Exact, double? Bound, double Iterations) Measure()
             {
@@ -89,7 +104,7 @@ namespace Dsl.Examples.Experiments
             }
             var before = Measure();
             using var learning = new DbmPersistentLearning(dbm, dbm.RandomState(100, new Generator((ulong)seed + 2)));
-            var result = Trainer.Train(dbm, new TensorDataStream(data, 100, seed + 3), learning.Loss,
+            var result = Trainer.Train(dbm, new TensorDataStream(data, DbmBatch, seed + 3), learning.Loss,
                 new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 4, Progress = progress, Cancellation = cancellation });
             var after = Measure();
             var g = new Generator((ulong)seed + 5);

@@ -199,16 +199,34 @@ namespace Dsl.Examples.Experiments
         /// </summary>
         public static Result RunCheckpoint(string path, int samples = 2000, long seed = 0, int odePoints = 200, int draws = 1)
         {
-            int total = CheckpointRowCount(path, samples);
+            int total = CheckpointRowCount(path, samples, seed);
             using var rows = CheckpointRows(path, samples, seed, 0, total, seed, odePoints, draws);
             return Summarise(rows.Rows, rows.OdeNll, new[] { rows.OdeNfe }, rows.Seconds, rows.Info);
         }
 
-        /// <summary>The rows a checkpoint's bound runs on: <paramref name="samples"/>, at most the digits' count for the digits.</summary>
-        public static int CheckpointRowCount(string path, int samples)
+        /// <summary>The rows a checkpoint's bound runs on (<see cref="CheckpointData"/>: at most <paramref name="samples"/>).</summary>
+        public static int CheckpointRowCount(string path, int samples, long seed)
         {
-            var (config, _, _) = ScoreSdeExperiments.Load(path, 0);
-            return config.IsDigits ? System.Math.Min(samples, Digits.Count) : samples;
+            var (config, _, _) = ScoreSdeExperiments.Load(path, seed);
+            using var scope = NewDisposeScope();
+            return (int)CheckpointData(config, samples, seed).X0.shape[0];
+        }
+
+        /// <summary>
+        /// The evaluation rows of a checkpoint's bound (one draw seeded by <paramref name="seed"/>, so row i is the same point in every block):
+        /// held-out digits, a toy's fresh draws, or rows of the data file it was trained on, standardised as recorded; and Σⱼ log stdⱼ of
+        /// that standardisation (0 without one), which turns a standardised −log p back into data units.
+        /// </summary>
+        private static (Tensor X0, double LogScale) CheckpointData(ScoreSdeConfig config, int samples, long seed)
+        {
+            if (config.IsDigits)
+            {
+                using var all = Digits.Images(PixelScale.Symmetric);
+                return (all.index_select(0, randperm(Digits.Count, generator: new Generator((ulong)seed + 7)).narrow(0, 0, System.Math.Min(samples, Digits.Count))), 0);
+            }
+            // A toy's fresh draws, or (a checkpoint trained on a data file) rows of that file, standardised as recorded.
+            using var data = GalleryData.Reopen(config.Data, config.Standardize, seed);
+            return (data.Evaluation(samples, seed), data.Standardization?.LogScale ?? 0);
         }
 
         /// <summary>Rows [start, start + count) of a checkpoint's bound run (see <see cref="KnownRows"/>): the bound alone, [rows, 1].</summary>
@@ -217,17 +235,13 @@ namespace Dsl.Examples.Experiments
             var clock = Stopwatch.StartNew();
             var (config, score, sde) = ScoreSdeExperiments.Load(path, seed);
             using var scope = NewDisposeScope();
-            Tensor x0All;
-            if (config.IsDigits)
-            {
-                using var all = Digits.Images(PixelScale.Symmetric);
-                x0All = all.index_select(0, randperm(Digits.Count, generator: new Generator((ulong)seed + 7)).narrow(0, 0, System.Math.Min(samples, Digits.Count)));
-            }
-            else x0All = Toy2D.Sample(Toy2D.Parse(config.Data)!.Value, samples, new Generator((ulong)seed + 7));
+            var (x0All, logScale) = CheckpointData(config, samples, seed);
             var x0 = x0All.narrow(0, start, count);
             using var bound = LikelihoodBound.Estimate(sde, score, x0, new LikelihoodBoundOptions { Epsilon = ScoreSdeExperiments.TrainEpsilon, Seed = blockSeed + 1, Draws = draws });
             var (ode, odeNfe) = OdeRows(sde, score, x0, start, odePoints, 1e-3, config.IsDigits ? DivergenceEstimator.HutchinsonRademacher : DivergenceEstimator.Exact);
-            var rows = bound.Bound.to_type(ScalarType.Float64).cpu().unsqueeze(1).contiguous();
+            // In data units: a standardised file's −log p gains Σⱼ log stdⱼ per point (the bound and the ODE NLL alike).
+            var rows = bound.Bound.to_type(ScalarType.Float64).cpu().Add(logScale).unsqueeze(1).contiguous();
+            ode = ode?.Add(logScale / config.Dim);
             var info = new ElboInfo(config.Sde, config.Data, path, config.Dim, ScoreSdeExperiments.TrainEpsilon, bound.DecoderTerm, bound.ImportanceNormalizer, null, true, config.IsDigits);
             return new ElboRows(rows.MoveToOuterDisposeScope(), ode?.MoveToOuterDisposeScope(), odeNfe, clock.Elapsed.TotalSeconds, info);
         }

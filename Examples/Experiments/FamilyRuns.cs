@@ -264,21 +264,35 @@ namespace Dsl.Examples.Experiments
         /// after training, for the same z.
         /// </summary>
         public static GanRun Gan(string data, bool nonSaturating, int steps, long seed, IProgress<(long Step, long Total, double DLoss, double GLoss)>? progress, CancellationToken cancellation,
+            string? checkpoint = null, double learningRate = 1e-3, bool standardize = false)
+        {
+            using var dataSet = GalleryData.Open(data, GanDataNames, standardize, seed, digitsScale: PixelScale.UnitInterval);
+            return Gan(dataSet, nonSaturating, steps, seed, progress, cancellation, checkpoint, learningRate);
+        }
+
+        /// <summary>The GAN's built-in data: the toys and the digits in [0, 1].</summary>
+        internal static readonly string[] GanDataNames = Toy2D.Names.Append("digits").ToArray();
+
+        /// <summary>
+        /// <see cref="Gan(string, bool, int, long, IProgress{ValueTuple{long, long, double, double}}?, CancellationToken, string?, double, bool)"/> on opened data: a
+        /// data file of dimension D trains a generator D → 64 → 64 → D (latent D) against a discriminator D → 64 → 64 → 1 on its rows
+        /// (drawn with replacement), with the MMD kernel widths of the toys times √(D/2); samples are reported in data units.
+        /// </summary>
+        internal static GanRun Gan(GalleryData dataSet, bool nonSaturating, int steps, long seed, IProgress<(long Step, long Total, double DLoss, double GLoss)>? progress, CancellationToken cancellation,
             string? checkpoint = null, double learningRate = 1e-3)
         {
-            bool digits = data == "digits";
-            if (!digits && Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ", digits.");
+            bool digits = dataSet.IsDigits;
+            int dim = dataSet.Dim;
+            string data = dataSet.DisplayName;
             var clock = Stopwatch.StartNew();
             var g = new Generator((ulong)seed);
-            using var images = digits ? Digits.Images(PixelScale.UnitInterval) : null;
-            Func<int, Generator, Tensor> real = digits
-                ? (n, gen) => { using var index = randint(0, Digits.Count, new long[] { n }, generator: gen); return images!.index_select(0, index); }
-                : (n, gen) => Toy2D.Sample(data, n, gen);
+            Func<int, Generator, Tensor> real = dataSet.Draw;
             var generator = digits
                 ? new Mlp("Generator", 16, new[] { 128, 128 }, Digits.Pixels, leakyRelu: true, generator: g, sigmoidOutput: true)
-                : new Mlp("Generator", 2, new[] { 64, 64 }, 2, leakyRelu: true, generator: g);
-            var discriminator = new Mlp("Discriminator", digits ? Digits.Pixels : 2, digits ? new[] { 128 } : new[] { 64, 64 }, 1, leakyRelu: true, generator: g);
-            var bandwidths = digits ? new[] { 1.0, 2.0, 4.0 } : new[] { 0.1, 0.3, 1.0 };
+                : new Mlp("Generator", dim, new[] { 64, 64 }, dim, leakyRelu: true, generator: g);
+            var discriminator = new Mlp("Discriminator", dim, digits ? new[] { 128 } : new[] { 64, 64 }, 1, leakyRelu: true, generator: g);
+            double widen = System.Math.Sqrt(dim / 2.0);
+            var bandwidths = digits ? new[] { 1.0, 2.0, 4.0 } : new[] { 0.1 * widen, 0.3 * widen, 1.0 * widen };
             (double Mmd2, double MeanError) Evaluate()
             {
                 using var evalScope = NewDisposeScope();
@@ -305,7 +319,7 @@ namespace Dsl.Examples.Experiments
             double value = -GanLosses.Discriminator(lReal, lFake).ToDoubleValue();
             int? modes = null;
             double? quality = null;
-            if (Toy2D.Parse(data) == Toy2DKind.Gaussians8)
+            if (dataSet.Toy == Toy2DKind.Gaussians8)
             {
                 var angles = ScalarOps.Arange(8, ScalarType.Float32).Mul((2 * System.Math.PI / 8));
                 var centres = stack(new[] { angles.cos().Mul(2), angles.sin().Mul(2) }, 1);
@@ -320,7 +334,7 @@ namespace Dsl.Examples.Experiments
             double Tail(System.Collections.Generic.IReadOnlyList<double> h) => h.Count == 0 ? double.NaN : h.Skip(h.Count - tail).Average();
             return new GanRun(data, nonSaturating ? "non-saturating" : "minimax", result.Steps, Tail(result.DiscriminatorLoss), Tail(result.GeneratorLoss),
                 lReal.sigmoid().mean().ToDoubleValue(), lFake.sigmoid().mean().ToDoubleValue(), value, modes, quality, mmdBefore, mmdAfter, meanBefore, meanAfter, clock.Elapsed.TotalSeconds,
-                Rows(realPoints.narrow(0, 0, digits ? 64 : 2000)), Rows(fake.narrow(0, 0, digits ? 64 : 2000)), result.Cancelled);
+                dataSet.ToDataUnits(realPoints.narrow(0, 0, digits ? 64 : 2000)), dataSet.ToDataUnits(fake.narrow(0, 0, digits ? 64 : 2000)), result.Cancelled);
         }
 
         /// <summary>
@@ -334,25 +348,50 @@ namespace Dsl.Examples.Experiments
         }
 
         /// <summary>
+        /// The split of opened data: a toy's <see cref="FlowSplit(string, long)"/>, or a file's rows and its held-out rows (opened with
+        /// holdOut: max(1, min(500, N/5)) rows by a permutation from seed + 1).
+        /// </summary>
+        internal static (Tensor Train, Tensor Test) FlowSplit(GalleryData data, long seed)
+        {
+            if (data.Toy is not null) return FlowSplit(data.Name, seed);
+            if (data.Test is null) throw new ArgumentException(data.DisplayName + ": needs at least 2 rows to hold some out for the test NLL.");
+            return (data.Rows!.alias(), data.Test.alias());
+        }
+
+        /// <summary>The flows' built-in data: the 2-D toys.</summary>
+        internal static readonly string[] FlowDataNames = Toy2D.Names;
+
+        /// <summary>
         /// A CNF with a tanh field [z, t] → 32 → 32 → 2 trained by maximum likelihood (RK4, 4 steps, exact divergence on the tape) on
         /// 2000 points; test NLL on 500 held-out points by adaptive RK45 with the exact and the Hutchinson divergence, NFE reported.
         /// </summary>
-        public static CnfRun Cnf(string data, int steps, long seed, string? checkpoint, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        public static CnfRun Cnf(string data, int steps, long seed, string? checkpoint, IProgress<TrainingProgress>? progress, CancellationToken cancellation, bool standardize = false)
         {
-            if (Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+            using var dataSet = GalleryData.Open(data, FlowDataNames, standardize, seed, holdOut: true);
+            return Cnf(dataSet, steps, seed, checkpoint, progress, cancellation);
+        }
+
+        /// <summary>
+        /// <see cref="Cnf(string, int, long, string?, IProgress{TrainingProgress}?, CancellationToken, bool)"/> on opened data: a file of
+        /// dimension D trains a field [z, t] → 32 → 32 → D on its rows and reports the NLL of its held-out rows in data units (nats per point).
+        /// </summary>
+        internal static CnfRun Cnf(GalleryData dataSet, int steps, long seed, string? checkpoint, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            string data = dataSet.DisplayName;
             var clock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
-            var (train, test) = FlowSplit(data, seed);
-            var flow = new ContinuousFlow(2, 32, new Generator((ulong)seed));
+            var (train, test) = FlowSplit(dataSet, seed);
+            var flow = new ContinuousFlow(dataSet.Dim, 32, new Generator((ulong)seed));
             double before;
-            using (var r = flow.LogLikelihood(test)) before = -r.LogLikelihood.mean().ToDoubleValue();
+            using (var r = flow.LogLikelihood(test)) before = dataSet.NllToDataUnits(-r.LogLikelihood.mean().ToDoubleValue());
             var result = Trainer.Train(flow, new TensorDataStream(train, 128, seed), (x, _) => flow.NegativeLogLikelihoodLoss(x, steps: 4),
                 new TrainerOptions { Steps = steps, LearningRate = 1e-2, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 100, Progress = progress, Cancellation = cancellation });
             using var exact = flow.LogLikelihood(test);
             using var hutchinson = flow.LogLikelihood(test, divergence: CnfDivergence.Hutchinson, seed: seed);
             var (samples, sampleNfe) = flow.Sample(2000, new Generator((ulong)seed + 3));
-            return new CnfRun(data, "exact", result.Steps, before, -exact.LogLikelihood.mean().ToDoubleValue(), -hutchinson.LogLikelihood.mean().ToDoubleValue(),
-                exact.FunctionEvaluations, hutchinson.FunctionEvaluations, sampleNfe, clock.Elapsed.TotalSeconds, Rows(train), Rows(samples), result.Cancelled);
+            return new CnfRun(data, "exact", result.Steps, before, dataSet.NllToDataUnits(-exact.LogLikelihood.mean().ToDoubleValue()),
+                dataSet.NllToDataUnits(-hutchinson.LogLikelihood.mean().ToDoubleValue()), exact.FunctionEvaluations, hutchinson.FunctionEvaluations, sampleNfe,
+                clock.Elapsed.TotalSeconds, dataSet.ToDataUnits(train), dataSet.ToDataUnits(samples), result.Cancelled);
         }
     }
 }

@@ -26,14 +26,28 @@ namespace Dsl.Examples.Experiments
             IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
         {
             using var scope = NewDisposeScope();
+            return Run(Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64), persistent, hidden, epochs, seed, checkpoint, resume, progress, cancellation);
+        }
+
+        /// <summary>The batch of the RBM's CD/PCD steps (and the PCD chains started from the first rows).</summary>
+        public const int Batch = 100;
+
+        /// <summary>
+        /// <see cref="Run(bool, int, int, long, string?, bool, IProgress{TrainingProgress}?, CancellationToken)"/> on binary rows [N, V] (0/1,
+        /// float64, N ≥ <see cref="Batch"/>): a user's binary data file as well as the digits; V comes from the data.
+        /// </summary>
+        internal static RbmDigitsRun Run(Tensor data, bool persistent, int hidden, int epochs, long seed, string? checkpoint, bool resume,
+            IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            using var scope = NewDisposeScope();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var data = Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64);
-            var rbm = new BinaryRbm(V: Digits.Pixels, H: hidden, generator: new Generator((ulong)seed));
+            int visible = (int)data.shape[1];
+            var rbm = new BinaryRbm(V: visible, H: hidden, generator: new Generator((ulong)seed));
             rbm.to(ScalarType.Float64);
-            rbm.SetParameter("W", empty(Digits.Pixels, hidden, dtype: ScalarType.Float64).normal_(0, 0.01, generator: new Generator((ulong)seed + 1)));
+            rbm.SetParameter("W", empty(visible, hidden, dtype: ScalarType.Float64).normal_(0, 0.01, generator: new Generator((ulong)seed + 1)));
             var mean = data.mean(new long[] { 0 }).Clamp(0.02, 0.98);
             var baseBias = (mean / (global::Dsl.ScalarOps.RSub(1,mean))).log();
-            var evaluation = data.narrow(0, 0, 500);
+            var evaluation = data.narrow(0, 0, System.Math.Min(500, data.shape[0]));
             (double Pl, double Ais, double Se) Evaluate()
             {
                 double pl = BoltzmannLearning.PseudoLogLikelihood(rbm, evaluation, new Generator((ulong)seed + 2)).mean().item<double>();
@@ -42,7 +56,7 @@ namespace Dsl.Examples.Experiments
                 return (pl, ll, ais.StandardError);
             }
             var before = Evaluate();
-            const int batch = 100;
+            const int batch = Batch;
             int steps = epochs * (((int)data.shape[0] + batch - 1) / batch);
             using var objective = new ContrastiveDivergence(rbm, 1, persistent ? data.narrow(0, 0, batch) : null);
             var result = Trainer.Train(rbm, new TensorDataStream(data, batch, seed + 4), objective.Loss, new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 5, CheckpointPath = checkpoint, CheckpointEvery = checkpoint != null ? 50 : 0, Resume = resume, Progress = progress, Cancellation = cancellation });
@@ -50,7 +64,7 @@ namespace Dsl.Examples.Experiments
             double? exact = hidden <= BoltzmannLearning.MaxEnumeratedHidden ? BoltzmannLearning.ExactLogLikelihood(rbm, evaluation).mean().item<double>() : null;
             // Samples: 200 block Gibbs sweeps from random bits; show p(v | h) of the last sweep.
             var g2 = new Generator((ulong)seed + 6);
-            var v = BoltzmannLearning.Gibbs(rbm, empty(32, Digits.Pixels, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g2), 200, g2);
+            var v = BoltzmannLearning.Gibbs(rbm, empty(32, visible, dtype: ScalarType.Float64).bernoulli_(0.5, generator: g2), 200, g2);
             var shown = rbm.VisibleProbabilities(rbm.HiddenProbabilities(v).bernoulli(generator: g2));
             var samples = Enumerable.Range(0, 32).Select(i => shown[i].data<double>().ToArray()).ToArray();
             var w = rbm.named_parameters().First(p => p.name == "W").parameter.detach();

@@ -32,14 +32,15 @@ namespace Dsl.Examples.Experiments
         /// The stack: <paramref name="layers"/> couplings over ℝ² (K = 1), alternating which coordinate is copied, float32; with
         /// <paramref name="linear"/>, each coupling is followed by a <see cref="LinearFlow"/> y = (I + W) z + b (identity at the start).
         /// </summary>
-        public static FlowStack CreateStack(int layers, int hidden, long seed, bool linear = false)
+        public static FlowStack CreateStack(int layers, int hidden, long seed, bool linear = false, int dim = 2)
         {
+            if (dim < 2 || dim % 2 != 0) throw new ArgumentException("RealNVP's couplings split z into two halves of K = D/2: D must be even, got D = " + dim + ".", nameof(dim));
             var g = new Generator((ulong)seed);
             var list = new List<IFlowLayer>();
             for (int i = 0; i < layers; i++)
             {
-                list.Add(i % 2 == 0 ? new AffineCoupling(1, hidden, g) : new AffineCouplingSwapped(1, hidden, g));
-                if (linear) list.Add(new LinearFlow(2, g));
+                list.Add(i % 2 == 0 ? new AffineCoupling(dim / 2, hidden, g) : new AffineCouplingSwapped(dim / 2, hidden, g));
+                if (linear) list.Add(new LinearFlow(dim, g));
             }
             return new FlowStack("RealNvp", list);
         }
@@ -54,15 +55,26 @@ namespace Dsl.Examples.Experiments
 
         /// <summary>Trains the stack on <paramref name="data"/> with Adam (batches of 128) and reports the test NLL against the baseline.</summary>
         public static Result Run(string data, int layers, int hidden, int steps, double learningRate, long seed, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
+            bool linear = false, bool standardize = false)
+        {
+            using var dataSet = GalleryData.Open(data, FamilyRuns.FlowDataNames, standardize, seed, holdOut: true);
+            return Run(dataSet, layers, hidden, steps, learningRate, seed, progress, cancellation, linear);
+        }
+
+        /// <summary>
+        /// <see cref="Run(string, int, int, int, double, long, IProgress{TrainingProgress}?, CancellationToken, bool, bool)"/> on opened data: a file
+        /// of even dimension D trains couplings with K = D/2 on its rows and reports its held-out rows' NLL in data units (nats per point).
+        /// </summary>
+        internal static Result Run(GalleryData dataSet, int layers, int hidden, int steps, double learningRate, long seed, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
             bool linear = false)
         {
-            if (Toy2D.Parse(data) == null) throw new ArgumentException("unknown --data '" + data + "'; valid: " + string.Join(", ", Toy2D.Names) + ".");
+            string data = dataSet.DisplayName;
             var clock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
-            var (train, test) = FamilyRuns.FlowSplit(data, seed);   // the CNF's split: the same 500 test points
-            var stack = CreateStack(layers, hidden, seed, linear);
+            var (train, test) = FamilyRuns.FlowSplit(dataSet, seed);   // the CNF's split: the same test points
+            var stack = CreateStack(layers, hidden, seed, linear, dataSet.Dim);
             double before;
-            using (no_grad()) before = -stack.LogProb(test).mean().ToDoubleValue();
+            using (no_grad()) before = dataSet.NllToDataUnits(-stack.LogProb(test).mean().ToDoubleValue());
             var result = Trainer.Train(stack, new TensorDataStream(train, 128, seed), (x, _) => stack.NegativeLogLikelihoodLoss(x),
                 new TrainerOptions { Steps = steps, LearningRate = learningRate, Seed = seed, Progress = progress, Cancellation = cancellation });
             using var noGrad = no_grad();
@@ -71,7 +83,10 @@ namespace Dsl.Examples.Experiments
             var (testNll, testSe) = MeanAndError(nll);
             var (baselineNll, _) = MeanAndError(baseline);
             var (gain, gainSe) = MeanAndError(baseline - nll);
-            double trainNll = -stack.LogProb(train).mean().ToDoubleValue();
+            double trainNll = dataSet.NllToDataUnits(-stack.LogProb(train).mean().ToDoubleValue());
+            // In data units (a standardised file's −log p gains Σⱼ log stdⱼ); the gain over the baseline is a difference and unchanged.
+            testNll = dataSet.NllToDataUnits(testNll);
+            baselineNll = dataSet.NllToDataUnits(baselineNll);
             return new Result(data, layers, hidden, result.Steps, baselineNll, before, testNll, testSe, gain, gainSe, trainNll, clock.Elapsed.TotalSeconds, result.Cancelled);
         }
     }

@@ -19,8 +19,14 @@ using static TorchSharp.torch;
 namespace Dsl.Examples.Experiments
 {
     /// <summary>What an NCSN checkpoint was trained as (stored inside it as its settings, under its checksum).</summary>
-    internal sealed record NcsnConfig(string Data, int Levels, double SigmaMax, double SigmaMin, int Width, int Depth)
+    /// <remarks>
+    /// <paramref name="DataDim"/> and <paramref name="Standardize"/> are set for a data file (its D and the standardisation, if any) and
+    /// null, so not written, for the built-in sets: checkpoints from before data files resume unchanged.
+    /// </remarks>
+    internal sealed record NcsnConfig(string Data, int Levels, double SigmaMax, double SigmaMin, int Width, int Depth,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? DataDim = null, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Standardization? Standardize = null)
     {
+        public int Dim => DataDim ?? 2;
         public string Tag => FormattableString.Invariant($"ncsn,data={Data},L={Levels},sigma={SigmaMax}..{SigmaMin}");
         public double[] Sigmas => NoiseSchedule.Geometric(SigmaMax, SigmaMin, Levels);
     }
@@ -28,13 +34,15 @@ namespace Dsl.Examples.Experiments
     /// <summary>What a continuous-time score checkpoint was trained as.</summary>
     /// <remarks>
     /// <paramref name="Loss"/> is null for denoising score matching (and then not written, so checkpoints from before the option
-    /// resume unchanged), "ism" or "ssm" for the implicit and sliced losses.
+    /// resume unchanged), "ism" or "ssm" for the implicit and sliced losses. <paramref name="DataDim"/> and <paramref name="Standardize"/>
+    /// likewise: set for a data file, null (not written) for the built-in sets.
     /// </remarks>
     internal sealed record ScoreSdeConfig(string Data, string Sde, string Weighting, int Width, int Depth, int Channels,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Loss = null)
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Loss = null,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? DataDim = null, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Standardization? Standardize = null)
     {
         public bool IsDigits => Data == "digits";
-        public int Dim => IsDigits ? 64 : 2;
+        public int Dim => DataDim ?? (IsDigits ? 64 : 2);
         public string Tag => FormattableString.Invariant($"score-sde,data={Data},sde={Sde},weighting={Weighting}") + (Loss is null ? "" : ",loss=" + Loss);
     }
 
@@ -72,37 +80,37 @@ namespace Dsl.Examples.Experiments
             _ => throw new ArgumentException("unknown weighting '" + name + "'; valid: g2 (λ = g(t)², likelihood), sigma2 (λ = σₜ²)."),
         };
 
-        public static TimeMlp ToyNetwork(int width, int depth, string tag, long seed) => new(2, width, depth, tag: tag, generator: new Generator((ulong)seed + 101));
+        public static TimeMlp ToyNetwork(int dim, int width, int depth, string tag, long seed) => new(dim, width, depth, tag: tag, generator: new Generator((ulong)seed + 101));
 
-        public static ScoreRun Ncsn(NcsnConfig c, int steps, int batch, double learningRate, string checkpoint, bool resume, int n, double stepEpsilon, int stepsPerLevel,
+        public static ScoreRun Ncsn(NcsnConfig c, GalleryData data, int steps, int batch, double learningRate, string checkpoint, bool resume, int n, double stepEpsilon, int stepsPerLevel,
             long seed, IProgress<TrainingProgress>? trainProgress, IProgress<SamplerProgress>? sampleProgress, CancellationToken cancellation)
         {
             var clock = Stopwatch.StartNew();
-            var net = ToyNetwork(c.Width, c.Depth, c.Tag, seed);
+            var net = ToyNetwork(c.Dim, c.Width, c.Depth, c.Tag, seed);
             var model = new NoiseConditionalNetwork(net, c.SigmaMin, c.SigmaMax);
             var sigmas = c.Sigmas;
-            var train = Train(net, c.Data, checkpoint, resume, c, steps, batch, learningRate, 0.99, seed, (x, g) => ScoreMatchingLosses.NoiseConditional(model, x, sigmas, g),
+            var train = Train(net, data, checkpoint, resume, c, steps, batch, learningRate, 0.99, seed, (x, g) => ScoreMatchingLosses.NoiseConditional(model, x, sigmas, g),
                 trainProgress, cancellation);
             using var scope = NewDisposeScope();
             var sampleClock = Stopwatch.StartNew();
-            using var start = empty(n, 2).normal_(0, c.SigmaMax, generator: new Generator((ulong)seed + 11));
+            using var start = empty(n, c.Dim).normal_(0, c.SigmaMax, generator: new Generator((ulong)seed + 11));
             using var result = Samplers.AnnealedLangevin(model, start, sigmas, stepEpsilon, stepsPerLevel,
                 new SamplerOptions { Seed = seed, Progress = sampleProgress, Cancellation = cancellation });
             double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
             // NCSN is the VE SDE at L levels: VeSde(σ_L, σ₁) has v(t) = σ(t)² − σ_L², and the likelihood starts where √v(ε) = σ_L.
             var ve = new VeSde { SigmaMin = c.SigmaMin, SigmaMax = c.SigmaMax };
             double epsilon = TimeOfVariance(ve, c.SigmaMin * c.SigmaMin);
-            return Evaluate(c.Data, model.AsTimeScore(ve), ve, epsilon, result.Samples, (int)result.Steps, sampleSeconds, train, result.Cancelled, n, seed, clock);
+            return Evaluate(data, model.AsTimeScore(ve), ve, epsilon, result.Samples, (int)result.Steps, sampleSeconds, train, result.Cancelled, n, seed, clock);
         }
 
-        public static ScoreRun ScoreSde(ScoreSdeConfig c, int steps, int batch, double learningRate, string checkpoint, bool resume, int n, string sampler, int sampleSteps,
+        public static ScoreRun ScoreSde(ScoreSdeConfig c, GalleryData data, int steps, int batch, double learningRate, string checkpoint, bool resume, int n, string sampler, int sampleSteps,
             long seed, IProgress<TrainingProgress>? trainProgress, IProgress<SamplerProgress>? sampleProgress, CancellationToken cancellation,
             PcOrder pcOrder = PcOrder.CorrectorFirst, double? correctorStep = null)
         {
             var clock = Stopwatch.StartNew();
             var sde = MakeSde(c.Sde, c.IsDigits);
             var weighting = Weighting(c.Weighting);
-            DiffusionNetwork net = c.IsDigits ? new DigitUNet(c.Channels, tag: c.Tag, generator: new Generator((ulong)seed + 101)) : ToyNetwork(c.Width, c.Depth, c.Tag, seed);
+            DiffusionNetwork net = c.IsDigits ? new DigitUNet(c.Channels, tag: c.Tag, generator: new Generator((ulong)seed + 101)) : ToyNetwork(c.Dim, c.Width, c.Depth, c.Tag, seed);
             var score = ScoreNetworks.FromNoiseNetwork(sde, net);
             Func<Tensor, Generator, Tensor> loss = c.Loss switch
             {
@@ -111,7 +119,7 @@ namespace Dsl.Examples.Experiments
                 "ssm" => (x, g) => ContinuousTimeScoreMatching.SlicedLoss(sde, score, x, weighting, g, TrainEpsilon),
                 _ => throw new ArgumentException("unknown loss '" + c.Loss + "'; valid: dsm, ism, ssm."),
             };
-            var train = Train(net, c.Data, checkpoint, resume, c, steps, batch, learningRate, c.IsDigits ? 0.995 : 0.99, seed, loss, trainProgress, cancellation);
+            var train = Train(net, data, checkpoint, resume, c, steps, batch, learningRate, c.IsDigits ? 0.995 : 0.99, seed, loss, trainProgress, cancellation);
             using var scope = NewDisposeScope();
             // Sampling ends at ε = 1e-3 on VP and 1e-5 on VE (score_sde's choices); the likelihood starts at 1e-5 on both.
             double sampleEpsilon = c.Sde == "vp" ? 1e-3 : 1e-5;
@@ -127,7 +135,7 @@ namespace Dsl.Examples.Experiments
                 });
             double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
             var samples = c.IsDigits ? result.Samples.Clamp(-1, 1) : result.Samples;
-            return Evaluate(c.Data, score, sde, TrainEpsilon, samples, result.FunctionEvaluations, sampleSeconds, train, result.Cancelled, n, seed, clock);
+            return Evaluate(data, score, sde, TrainEpsilon, samples, result.FunctionEvaluations, sampleSeconds, train, result.Cancelled, n, seed, clock);
         }
 
         /// <summary>
@@ -141,12 +149,12 @@ namespace Dsl.Examples.Experiments
             ScoreSdeConfig? config = null;
             try { config = header.Settings is null ? null : JsonSerializer.Deserialize<ScoreSdeConfig>(header.Settings); }
             catch (JsonException) { }
-            if (config is null || config.Sde is null || config.Data is null || !DataNames.Contains(config.Data))
+            if (config is null || config.Sde is null || config.Data is null || !(DataNames.Contains(config.Data) || Dsl.Data.ArrayFiles.IsDataFile(config.Data)))
                 throw new CheckpointException("Checkpoint '" + path + "' was not written by `dsl score-sde` (its settings are " + (header.Settings ?? "absent") + ").");
             var sde = MakeSde(config.Sde, config.IsDigits);
-            DiffusionNetwork net = config.IsDigits ? new DigitUNet(config.Channels, tag: config.Tag, generator: new Generator((ulong)seed + 101)) : ToyNetwork(config.Width, config.Depth, config.Tag, seed);
+            DiffusionNetwork net = config.IsDigits ? new DigitUNet(config.Channels, tag: config.Tag, generator: new Generator((ulong)seed + 101)) : ToyNetwork(config.Dim, config.Width, config.Depth, config.Tag, seed);
             var score = ScoreNetworks.FromNoiseNetwork(sde, net);
-            Train(net, config.Data, path, true, config, (int)header.Step, config.IsDigits ? 64 : 256, 1e-3, config.IsDigits ? 0.995 : 0.99, seed,
+            Train(net, null, path, true, config, (int)header.Step, config.IsDigits ? 64 : 256, 1e-3, config.IsDigits ? 0.995 : 0.99, seed,
                 (x, g) => throw new InvalidOperationException("no training steps when loading"), null, CancellationToken.None);
             return (config, score, sde);
         }
@@ -166,27 +174,26 @@ namespace Dsl.Examples.Experiments
 
         private sealed record Trained(long Steps, long StartStep, double FirstLoss, double FinalLoss, double Seconds, string Checkpoint);
 
-        private static Trained Train<TConfig>(DiffusionNetwork net, string dataName, string checkpoint, bool resume, TConfig config, int steps, int batch, double learningRate,
+        private static Trained Train<TConfig>(DiffusionNetwork net, GalleryData? dataSet, string checkpoint, bool resume, TConfig config, int steps, int batch, double learningRate,
             double emaDecay, long seed, Func<Tensor, Generator, Tensor> loss, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         {
-            var digits = dataName == "digits" ? DdpmExperiments.DigitsData() : null;
-            IDataStream data = digits is not null ? new TensorDataStream(digits, batch, seed)
-                : new SampledDataStream((k, g) => Toy2D.Sample(Toy2D.Parse(dataName)!.Value, k, g), 2, batch, seed);
+            if (dataSet?.IsDigits == true) DigitUNet.RequireSymmetricImages(dataSet.Rows!, "dsl score-sde --data digits");
+            // Loading (no data set): a stream of zeros of the network's D stands in; no step runs.
+            IDataStream data = dataSet?.Stream(batch, seed) ?? new SampledDataStream((k, g) => zeros(k, net.Dim), net.Dim, batch, seed);
             var result = Trainer.Train(net, data, loss, new TrainerOptions
             {
                 Steps = steps, LearningRate = learningRate, EmaDecay = emaDecay, Seed = seed, CheckpointPath = checkpoint,
                 CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
                 Settings = JsonSerializer.Serialize(config),   // a resume with other settings is refused by the Trainer, naming them
             });
-            digits?.Dispose();
             return new Trained(result.Steps, result.StartStep, result.LossHistory.Count > 0 ? result.LossHistory[0] : double.NaN, result.FinalLoss, result.Elapsed.TotalSeconds, checkpoint);
         }
 
         /// <summary>MMD² to fresh data and the true log-density (toys), and the probability-flow NLL of held-out data (nats/dim; digits also bits/dim).</summary>
-        private static ScoreRun Evaluate(string dataName, ITimeScoreModel score, ISde sde, double epsilon, Tensor samples, int sampleNfe, double sampleSeconds, Trained train,
+        private static ScoreRun Evaluate(GalleryData dataSet, ITimeScoreModel score, ISde sde, double epsilon, Tensor samples, int sampleNfe, double sampleSeconds, Trained train,
             bool cancelled, int n, long seed, Stopwatch clock)
         {
-            bool digits = dataName == "digits";
+            bool digits = dataSet.IsDigits;
             Tensor evaluation;
             double[][]? dataRows = null;
             double? mmd = null, logDensity = null, dataLogDensity = null;
@@ -196,16 +203,15 @@ namespace Dsl.Examples.Experiments
             }
             else
             {
-                var kind = Toy2D.Parse(dataName)!.Value;
-                var data = Toy2D.Sample(kind, n, new Generator((ulong)seed + 7));
-                dataRows = Rows(data);
+                var data = dataSet.Evaluation(n, seed);
+                dataRows = dataSet.ToDataUnits(data);
                 if (!cancelled) mmd = SampleStatistics.Mmd2(samples, data);
-                if (kind == Toy2DKind.Gaussians8)
+                if (dataSet.Toy == Toy2DKind.Gaussians8)
                 {
                     logDensity = Toy2D.Gaussians8LogDensity(samples).mean().ToDoubleValue();
                     dataLogDensity = Toy2D.Gaussians8LogDensity(data).mean().ToDoubleValue();
                 }
-                evaluation = data.narrow(0, 0, System.Math.Min(n, 500));
+                evaluation = data.narrow(0, 0, System.Math.Min(data.shape[0], 500));
             }
             using var ode = ProbabilityFlow.LogLikelihood(sde, score, evaluation, new LikelihoodOptions
             {
@@ -213,9 +219,10 @@ namespace Dsl.Examples.Experiments
                 Ode = new OdeOptions { RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-3 },
             });
             int dim = (int)evaluation.shape[1];
-            double nats = -ode.LogLikelihood.mean().ToDoubleValue() / dim;
+            // In data units: a standardised file's −log p gains Σⱼ log stdⱼ (x = mean + std·z).
+            double nats = dataSet.NllToDataUnits(-ode.LogLikelihood.mean().ToDoubleValue()) / dim;
             double? bits = digits ? Ddpm.BitsPerDimension(nats, 2.0 / 16) : null;
-            return new ScoreRun(train.Steps, train.StartStep, train.FirstLoss, train.FinalLoss, train.Seconds, train.Checkpoint, Rows(samples), dataRows, sampleNfe, sampleSeconds,
+            return new ScoreRun(train.Steps, train.StartStep, train.FirstLoss, train.FinalLoss, train.Seconds, train.Checkpoint, dataSet.ToDataUnits(samples), dataRows, sampleNfe, sampleSeconds,
                 mmd, logDensity, dataLogDensity, nats, bits, ode.FunctionEvaluations, clock.Elapsed.TotalSeconds, cancelled);
         }
 
