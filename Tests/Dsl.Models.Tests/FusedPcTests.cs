@@ -148,6 +148,28 @@ namespace Dsl.Models.Tests
             }
         }
 
+        /// <summary>
+        /// A generated step kernel with b = 0 reads zeros instead of drawing (the corrector's score pass and the denoised mean): its
+        /// output is c·x + a·s(u·x, σ) bit for bit whatever the noise key, and equals the torch-ops value to rounding.
+        /// </summary>
+        [Fact]
+        public void A_step_kernel_with_b_zero_is_noise_free()
+        {
+            var data = Data();
+            data.Kernels = KernelPath.Fused;
+            using var x = empty(2500, 2, dtype: ScalarType.Float64).normal_(0, 1, generator: new Generator(2));
+            using var one = data.ScoreStepNoGrad(x, 0.3, 0.9, 0.7, 1.3, 0, new CounterNoise(1, 0));
+            using var other = data.ScoreStepNoGrad(x, 0.3, 0.9, 0.7, 1.3, 0, new CounterNoise(2, 5));
+            Assert.True((one - other).abs().max().ToDoubleValue() == 0, "b = 0: the output does not depend on the noise");
+            using var levels = ScalarOps.Full(new long[] { 2500 }, 0.3, ScalarType.Float64);
+            data.Kernels = KernelPath.TorchOps;
+            using var s = data.ScoreNoGrad(x.Mul(0.9), levels);
+            using var expected = x.Mul(0.7).Add_(s, 1.3);
+            Assert.True((one - expected).abs().max().ToDoubleValue() <= 1e-12, "b = 0: c·x + a·s");
+            using var noisy = data.ScoreStepNoGrad(x, 0.3, 0.9, 0.7, 1.3, 0.5, new CounterNoise(1, 0));
+            Assert.True((noisy - one).abs().max().ToDoubleValue() > 0.1, "b ≠ 0 does draw");
+        }
+
         /// <summary>Reads TorchSharp's counts of this thread after every step (synchronously, on the sampler's thread).</summary>
         private sealed class Probe : IProgress<SamplerProgress>
         {
