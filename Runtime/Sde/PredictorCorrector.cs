@@ -193,12 +193,6 @@ namespace Dsl.Sde
             var sde = context.Sde;
             double time = context.Time, dt = context.Dt;
             if (!context.HasCorrector && sde.HasGaussianKernel) return SharedTimeStep(context, x, noise);
-            if (SharedTimeSteps.Applies(context, x, out var sharedModel))
-            {
-                // With a corrector: the same step (1 − aΔt)x + g²Δt s + g√Δt z on the run's buffers with the step's next counter noise.
-                double aa = SdeSolvers.DriftCoefficient(sde, time), gg = sde.DiffusionAt(time);
-                return SharedTimeSteps.Predict(context, sharedModel, x, noise, 1 - aa * dt, gg * gg * dt, gg * System.Math.Sqrt(dt));
-            }
             var s = context.Score(x);
             noise.normal_(0, 1, generator: context.Generator);
             var t = context.TimeTensor;

@@ -66,7 +66,7 @@ namespace Dsl.Models.Tests
         [InlineData(Predictor.ReverseDiffusion, PcOrder.CorrectorFirst, null)]
         [InlineData(Predictor.ReverseDiffusion, PcOrder.PredictorFirst, null)]
         [InlineData(Predictor.ReverseDiffusion, PcOrder.CorrectorFirst, 0.005)]
-        [InlineData(Predictor.EulerMaruyama, PcOrder.CorrectorFirst, null)]
+        [InlineData(Predictor.EulerMaruyama, PcOrder.CorrectorFirst, null)]   // EM with a corrector stays generic (generator noise); the corrector is fused
         [InlineData(Predictor.None, PcOrder.CorrectorFirst, null)]
         public void Fused_and_torch_ops_paths_agree_to_rounding_on_the_same_noise(Predictor predictor, PcOrder order, double? gamma)
         {
@@ -168,6 +168,39 @@ namespace Dsl.Models.Tests
             Assert.True((one - expected).abs().max().ToDoubleValue() <= 1e-12, "b = 0: c·x + a·s");
             using var noisy = data.ScoreStepNoGrad(x, 0.3, 0.9, 0.7, 1.3, 0.5, new CounterNoise(1, 0));
             Assert.True((noisy - one).abs().max().ToDoubleValue() > 0.1, "b ≠ 0 does draw");
+        }
+
+        /// <summary>
+        /// The probability-flow ODE's right-hand side a(t)·x − ½g²s through the generated fused kernel (b = 0): one kernel call per
+        /// evaluation, and in float64 the same samples and NFE as the torch-op right-hand side to rounding, fixed-step and RK45.
+        /// </summary>
+        [Theory]
+        [InlineData(Dsl.Solvers.OdeMethod.Euler)]
+        [InlineData(Dsl.Solvers.OdeMethod.Heun)]
+        [InlineData(Dsl.Solvers.OdeMethod.Rk4)]
+        [InlineData(Dsl.Solvers.OdeMethod.Rk45)]
+        public void The_probability_flow_right_hand_side_runs_fused_and_agrees_with_torch_ops(Dsl.Solvers.OdeMethod method)
+        {
+            var data = Data();
+            var sde = new VpSde();
+            var score = TimeScores.FromPerturbedData(data, sde);
+            SdeSampleResult Run()
+            {
+                return method == Dsl.Solvers.OdeMethod.Rk45
+                    ? ProbabilityFlow.Sample(sde, score, 500, new Dsl.Solvers.OdeOptions { Method = method, RelativeTolerance = 1e-5, AbsoluteTolerance = 1e-5 }, 1e-3, 3, ScalarType.Float64)
+                    : ProbabilityFlow.Sample(sde, score, 500, TimeGrid.Uniform(sde, 40, 1e-3), method, 3, ScalarType.Float64);
+            }
+            data.Kernels = KernelPath.Fused;
+            int before = FusedKernels.Calls;
+            using var fused = Run();
+            Assert.Equal(fused.FunctionEvaluations, FusedKernels.Calls - before);
+            data.Kernels = KernelPath.TorchOps;
+            before = FusedKernels.Calls;
+            using var torchOps = Run();
+            Assert.Equal(0, FusedKernels.Calls - before);
+            Assert.Equal(torchOps.FunctionEvaluations, fused.FunctionEvaluations);
+            double diff = (fused.Samples - torchOps.Samples).abs().max().ToDoubleValue();
+            Assert.True(diff <= 1e-9, $"{method}: fused and torch-ops probability-flow samples differ by {diff:E2}");
         }
 
         /// <summary>Reads TorchSharp's counts of this thread after every step (synchronously, on the sampler's thread).</summary>
