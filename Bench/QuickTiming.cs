@@ -92,7 +92,7 @@ namespace Dsl.Bench
                         else
                         {
                             pcPeers.Add(own);
-                            peer = peer is null ? own : peer with { Rows = peer.Rows.Concat(own.Rows).ToList(), Json = "[" + peer.Json + ", " + own.Json + "]" };
+                            peer = peer is null ? own : peer with { Peer = "both peers", Rows = peer.Rows.Concat(own.Rows).ToList(), Json = "[" + peer.Json + ", " + own.Json + "]" };
                         }
                     }
                 }
@@ -183,6 +183,11 @@ namespace Dsl.Bench
             void Row(string name, double[] mean, double[] std) =>
                 sb.AppendLine(string.Create(Invariant, $"| {name} | {string.Join(", ", mean.Select(v => v.ToString("F4", Invariant)))} | {string.Join(", ", std.Select(v => v.ToString("F4", Invariant)))} | "
                     + $"{string.Join(", ", mean.Select((v, d) => ((v - dsl.TrueMean[d]) / seMean).ToString("+0.0;-0.0", Invariant)))} | {string.Join(", ", std.Select(v => ((v - dsl.TrueStd) / seStd).ToString("+0.0;-0.0", Invariant)))} |"));
+            // The sampler's own limit: near t = ε the SNR corrector is unadjusted Langevin with ε = 2α(r‖z‖/‖s‖)² ≈ 2r²σ² on N(μ, σ²I)
+            // (mean norms ‖z‖/‖s‖ = σ), whose stationary variance is σ²/(1 − ε/(2σ²)) = σ²/(1 − r²): the std any PC run is biased towards.
+            const double snr = 0.16;
+            double limit = dsl.TrueStd / System.Math.Sqrt(1 - snr * snr);
+            sb.AppendLine(string.Create(Invariant, $"| (the SNR corrector's own limit: σ/√(1 − r²), r = {snr}) | | {limit:F4} | | {(limit - dsl.TrueStd) / seStd:+0.0;-0.0} |"));
             Row("Dsl fused (seed 1)", dsl.Mean, dsl.Std);
             foreach (var peer in peers)
             {
