@@ -246,7 +246,9 @@ namespace Dsl.Sde
 
     /// <summary>
     /// Reverse diffusion (Song et al. 2021, Eq. 46; score_sde's ReverseDiffusionPredictor) on the kernel's exact one-step
-    /// discretisation x_t = αx_{t−Δt} + √β z: x_{t−Δt} = x − (α − 1)x + βs + √β z.
+    /// discretisation x_t = αx_{t−Δt} + √β z: x_{t−Δt} = x − (α − 1)x + βs + √β z. With <see cref="TimeScores.FromPerturbedData"/>
+    /// of a generated noise-conditional model and x a contiguous float CPU tensor, the step is (2 − α)x + βs + √β z in one
+    /// fused pass with z from the run's counter-based stream (docs/sde.md, "Predictor–corrector on the shared-time host path").
     /// </summary>
     public sealed class ReverseDiffusionPredictor : SdePredictor
     {
@@ -279,7 +281,10 @@ namespace Dsl.Sde
     /// <summary>
     /// Langevin MCMC with the signal-to-noise step rule (Song et al. 2021, Algorithm 4; score_sde's LangevinCorrector):
     /// x ← x + εs + √(2ε) z with ε = 2α(r‖z‖/‖s‖)², α = 1 − β for a contracting (VP-type) step and 1 otherwise; or, made by
-    /// <see cref="FixedStep(double)"/>, with a fixed step ε = γ (the lecture's x ← x + γ∇log p_t(x) + √(2γ) z).
+    /// <see cref="FixedStep(double)"/>, with a fixed step ε = γ (the lecture's x ← x + γ∇log p_t(x) + √(2γ) z). With
+    /// <see cref="TimeScores.FromPerturbedData"/> of a generated noise-conditional model and x a contiguous float CPU tensor, the
+    /// fixed step is one fused pass and the signal-to-noise step a fused score pass (no noise drawn) plus two host passes (z and
+    /// the batch-mean norms; the update in place), z from the run's counter-based stream.
     /// </summary>
     public sealed class LangevinCorrector : SdeCorrector
     {
