@@ -14,14 +14,17 @@ namespace Dsl.Bench
     public sealed record TimedRow(string Workload, string Path, string Name, double Median, double Min);
 
     /// <summary>
-    /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5 W6] [--rounds 30] [--w4-steps 20] [--threads n] [--json file] [--score-sde path]</c>:
+    /// <c>dotnet run --project Bench -c Release -- quick [W1 W3 W4 W5 W6 W7] [--rounds 30] [--w4-steps 20] [--threads n] [--json file] [--score-sde path]</c>:
     /// issue 8's workloads without BenchmarkDotNet. The .NET paths of a workload are timed in interleaved rounds (so that a
     /// shared machine's load hits them alike), then its hand-written PyTorch peer runs as a subprocess with the same thread
     /// count, and one markdown table per workload puts them side by side with the issue's target ratio. W2 is W1's autograd
     /// row; W4 runs <c>--w4-steps</c> reverse steps per call (1000 in the BenchmarkDotNet suite) and reports per step. W6 (the
     /// probability-flow likelihood, not in the default selection) adds an accuracy table (error against the ODE's exact value,
     /// NFE, time) beside its peer: score_sde_pytorch's own likelihood.py when <c>--score-sde</c> names a checkout of
-    /// yang-song/score_sde_pytorch, the hand-written solve_ivp equivalent otherwise.
+    /// yang-song/score_sde_pytorch, the hand-written solve_ivp equivalent otherwise. W7 (the predictor–corrector sampler, not in
+    /// the default selection) times whole 1000-step runs and adds an accuracy table (sample mean and std against the truth in
+    /// standard errors); its peers are the hand-written PyTorch PC loop and, with <c>--score-sde</c>, score_sde's own sampling.py
+    /// as well, both in the same run.
     /// </summary>
     public static class QuickTiming
     {
@@ -45,7 +48,7 @@ namespace Dsl.Bench
                     default:
                         var w = args[i].ToUpperInvariant();
                         if (w == "W2") w = "W1";
-                        if (!Workloads.PeerScripts.ContainsKey(w)) throw new ArgumentException("quick: unknown workload '" + args[i] + "'; valid: W1 (with W2), W3, W4, W5, W6, --rounds n, --w4-steps n, --threads n, --json file, --score-sde path.");
+                        if (!Workloads.PeerScripts.ContainsKey(w)) throw new ArgumentException("quick: unknown workload '" + args[i] + "'; valid: W1 (with W2), W3, W4, W5, W6, W7, --rounds n, --w4-steps n, --threads n, --json file, --score-sde path.");
                         if (!selected.Contains(w)) selected.Add(w);
                         break;
                 }
@@ -68,17 +71,35 @@ namespace Dsl.Bench
                     "W3" => Workloads.Divergence(),
                     "W4" => Workloads.ReverseVp(w4Steps),
                     "W6" => Workloads.Likelihood(),
+                    "W7" => Workloads.PredictorCorrector(),
                     _ => Workloads.Ising(),
                 };
-                int r = w == "W4" ? System.Math.Max(3, rounds / 6) : w == "W6" ? System.Math.Max(3, rounds / 3) : rounds;
+                int r = w == "W4" ? System.Math.Max(3, rounds / 6) : w == "W6" ? System.Math.Max(3, rounds / 3) : w == "W7" ? System.Math.Max(3, rounds / 10) : rounds;
                 var times = Time(cases, r);
                 string extra = PeerArguments(w, r, w4Steps) + (w == "W6" && scoreSde is not null ? " --score-sde \"" + scoreSde + "\"" : "");
                 string? problem = null;
                 var peer = missing is null ? PeerRunner.Run(Workloads.PeerScripts[w], threads, extra, out problem) : null;
                 if (missing is null && peer is null) Console.WriteLine("peer failed: " + problem);
+                // W7 runs both peers in the same run when a checkout is named: the hand-written one above and score_sde's own sampling.py.
+                var pcPeers = new List<PeerResult>();
+                if (w == "W7")
+                {
+                    if (peer is not null) pcPeers.Add(peer);
+                    if (missing is null && scoreSde is not null)
+                    {
+                        var own = PeerRunner.Run(Workloads.PeerScripts[w], threads, extra + " --score-sde \"" + scoreSde + "\"", out var ownProblem);
+                        if (own is null) Console.WriteLine("score_sde peer failed: " + ownProblem);
+                        else
+                        {
+                            pcPeers.Add(own);
+                            peer = peer is null ? own : peer with { Peer = "both peers", Rows = peer.Rows.Concat(own.Rows).ToList(), Json = "[" + peer.Json + ", " + own.Json + "]" };
+                        }
+                    }
+                }
                 var rows = cases.Select((c, k) => new TimedRow(c.Workload, c.Path, c.Name, Median(times[k]), times[k].Min())).ToList();
                 Console.WriteLine(Table(w, rows, peer, r + " interleaved rounds"));
                 if (w == "W6") Console.WriteLine(LikelihoodTable(rows, Workloads.LikelihoodSdes.ToDictionary(s => s, s => Workloads.LikelihoodAccuracy(s)), peer));
+                if (w == "W7") Console.WriteLine(PcAccuracyTable(Workloads.PredictorCorrectorAccuracy(), pcPeers));
                 report.Add(new
                 {
                     workload = w, rounds = r, threads,
@@ -148,6 +169,34 @@ namespace Dsl.Bench
             return sb.ToString();
         }
 
+        /// <summary>
+        /// W7's same-run accuracy table: the fused run's and each peer's final sample mean and std per coordinate beside the truth
+        /// (p_ε of the Gaussian data), with the standard errors of N samples (mean: σ/√N; std: σ/√(2N)) and the deviations in SEs.
+        /// </summary>
+        public static string PcAccuracyTable((double[] Mean, double[] Std, double[] TrueMean, double TrueStd) dsl, IReadOnlyList<PeerResult> peers, int n = 20_000)
+        {
+            var sb = new StringBuilder();
+            double seMean = dsl.TrueStd / System.Math.Sqrt(n), seStd = dsl.TrueStd / System.Math.Sqrt(2.0 * n);
+            sb.AppendLine(string.Create(Invariant, $"\n#### W7 accuracy (N = {n}, truth p_ε: mean ({string.Join(", ", dsl.TrueMean.Select(v => v.ToString("F4", Invariant)))}), std {dsl.TrueStd:F4}; SE of a mean {seMean:F4}, of a std {seStd:F4})\n"));
+            sb.AppendLine("| sampler | mean | std | mean − truth (SE) | std − truth (SE) |");
+            sb.AppendLine("|---|---|---|---|---|");
+            void Row(string name, double[] mean, double[] std) =>
+                sb.AppendLine(string.Create(Invariant, $"| {name} | {string.Join(", ", mean.Select(v => v.ToString("F4", Invariant)))} | {string.Join(", ", std.Select(v => v.ToString("F4", Invariant)))} | "
+                    + $"{string.Join(", ", mean.Select((v, d) => ((v - dsl.TrueMean[d]) / seMean).ToString("+0.0;-0.0", Invariant)))} | {string.Join(", ", std.Select(v => ((v - dsl.TrueStd) / seStd).ToString("+0.0;-0.0", Invariant)))} |"));
+            // The sampler's own limit: near t = ε the SNR corrector is unadjusted Langevin with ε = 2α(r‖z‖/‖s‖)² ≈ 2r²σ² on N(μ, σ²I)
+            // (mean norms ‖z‖/‖s‖ = σ), whose stationary variance is σ²/(1 − ε/(2σ²)) = σ²/(1 − r²): the std any PC run is biased towards.
+            const double snr = 0.16;
+            double limit = dsl.TrueStd / System.Math.Sqrt(1 - snr * snr);
+            sb.AppendLine(string.Create(Invariant, $"| (the SNR corrector's own limit: σ/√(1 − r²), r = {snr}) | | {limit:F4} | | {(limit - dsl.TrueStd) / seStd:+0.0;-0.0} |"));
+            Row("Dsl fused (seed 1)", dsl.Mean, dsl.Std);
+            foreach (var peer in peers)
+            {
+                var root = JsonDocument.Parse(peer.Json).RootElement;
+                Row(peer.Peer, root.GetProperty("final_mean").EnumerateArray().Select(e => e.GetDouble()).ToArray(), root.GetProperty("final_std").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+            }
+            return sb.ToString();
+        }
+
         /// <summary>The median of <paramref name="values"/>.</summary>
         public static double Median(IEnumerable<double> values)
         {
@@ -171,7 +220,7 @@ namespace Dsl.Bench
         public static string Table(string w, IReadOnlyList<TimedRow> rows, PeerResult? peer, string how)
         {
             var sb = new StringBuilder();
-            string unit = w == "W4" ? "ms per step" : w == "W5" ? "ms per sweep" : w == "W6" ? "ms per likelihood of N = 1000" : "ms per call";
+            string unit = w == "W4" ? "ms per step" : w == "W5" ? "ms per sweep" : w == "W6" ? "ms per likelihood of N = 1000" : w == "W7" ? "ms per sampling run of 1000 steps, N = 20 000" : "ms per call";
             sb.AppendLine(CultureInfo.InvariantCulture, $"\n### {w}{(w == "W1" ? " and W2" : "")} ({how}; {unit}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end)\n");
             sb.AppendLine("| workload | path | what | median | min |");
             sb.AppendLine("|---|---|---|---:|---:|");
@@ -200,6 +249,11 @@ namespace Dsl.Bench
                     break;
                 case "W4":
                     sb.AppendLine(Target($"W4: generated reverse step ({fastestPath}) / hand-written PyTorch step", fastest / Peer("pytorch hand-written reverse EM"), "≤ 0.5", v => v <= 0.5));
+                    break;
+                case "W7":
+                    sb.AppendLine(Target($"W7: generated PC sampler ({fastestPath}) / score_sde_pytorch's sampling.py PC (issue 21: ≤ 0.5)", fastest / Peer("score_sde_pytorch sampling.py PC"), "≤ 0.5", v => v <= 0.5));
+                    sb.AppendLine(Target($"W7: generated PC sampler ({fastestPath}) / hand-written PyTorch PC", fastest / Peer("pytorch hand-written PC"), "(for the record)", _ => true));
+                    sb.AppendLine(Target($"W7: generic torch-ops PC path / generated ({fastestPath})", Of("generic") / fastest, "(for the record)", _ => true));
                     break;
                 case "W5":
                     sb.AppendLine(Target($"W5: hand-written TorchSharp sweep / generated sweep ({fastestPath})", Of("hand-written TorchSharp") / fastest, "≥ 2", v => v >= 2));

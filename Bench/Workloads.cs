@@ -24,7 +24,7 @@ namespace Dsl.Bench
         /// <summary>The peer script of each workload group.</summary>
         public static readonly IReadOnlyDictionary<string, string> PeerScripts = new Dictionary<string, string>
         {
-            ["W1"] = "w1_langevin.py", ["W3"] = "w3_divergence.py", ["W4"] = "w4_reverse_vp.py", ["W5"] = "w5_ising.py", ["W6"] = "w6_likelihood.py",
+            ["W1"] = "w1_langevin.py", ["W3"] = "w3_divergence.py", ["W4"] = "w4_reverse_vp.py", ["W5"] = "w5_ising.py", ["W6"] = "w6_likelihood.py", ["W7"] = "w7_pc.py",
         };
 
         /// <summary>W1 and W2: one Langevin step with the exact Gaussian-mixture score, N = 100 000, D = 2, K = 2, float32.</summary>
@@ -116,6 +116,56 @@ namespace Dsl.Bench
         /// <summary>W6's accuracy (errors, NFE) for each SDE: the gallery's run on the same data and settings as the timed call.</summary>
         public static Dsl.Examples.Experiments.LikelihoodRun LikelihoodAccuracy(string sde, int n = 1000, int dim = 4) =>
             Dsl.Examples.Experiments.SdeExperiments.Likelihood(sde, dim, DivergenceEstimator.Exact, n, 0, dtype: ScalarType.Float32);
+
+        /// <summary>W7's sampler settings: reverse diffusion + Langevin corrector (snr 0.16, one step, corrector first), ε = 1e-3, denoised.</summary>
+        public static SdeSamplerOptions PcOptions(int steps, long seed) => new()
+        {
+            Steps = steps, Epsilon = 1e-3, Predictor = Predictor.ReverseDiffusion, Corrector = Corrector.Langevin, Snr = 0.16, CorrectorSteps = 1, Seed = seed,
+        };
+
+        /// <summary>W7's data: N(μ, 0.5²I) with μ = (0.5, −0.75) (<see cref="Dsl.Examples.Experiments.SdeExperiments.GaussianData"/>(2)) in float32.</summary>
+        private static PerturbedGaussianMixture PcData()
+        {
+            var data = Dsl.Examples.Experiments.SdeExperiments.GaussianData(2);
+            data.to(ScalarType.Float32);
+            return data;
+        }
+
+        /// <summary>
+        /// W7: the predictor–corrector sampler of issue 21's table (reverse diffusion + Langevin, snr 0.16, corrector first), VP,
+        /// <paramref name="steps"/> steps, N = 20 000, D = 2, float32, the exact score of Gaussian data; one whole sampling run a call.
+        /// Rows: the shared-time host path with the generated fused kernels, the same path with the score by torch ops, and the
+        /// generic torch-ops path (the score behind a plain <see cref="ITimeScoreModel"/>, as before issue 21).
+        /// </summary>
+        public static IReadOnlyList<BenchCase> PredictorCorrector(int steps = 1000, int n = 20_000)
+        {
+            var sde = new VpSde();
+            var data = PcData();
+            var score = TimeScores.FromPerturbedData(data, sde);
+            var plain = TimeScores.FromScorePrediction(2, (x, t) => score.Score(x, t), "Gaussian data under VP (plain ITimeScoreModel)");
+            var options = PcOptions(steps, 1);
+            return new[]
+            {
+                new BenchCase("W7", "fused", "PC sampler, generated fused kernels (predictor: one pass; corrector: score pass + z/norm + update passes)", () => { data.Kernels = KernelPath.Fused; SdeSolvers.Sample(sde, score, n, options).Dispose(); }),
+                new BenchCase("W7", "torch-ops", "PC sampler, the same host passes with the generated score by torch ops", () => { data.Kernels = KernelPath.TorchOps; SdeSolvers.Sample(sde, score, n, options).Dispose(); }),
+                new BenchCase("W7", "generic", "PC sampler, generic torch-ops path (score behind a plain ITimeScoreModel, generator noise)", () => { data.Kernels = KernelPath.Fused; SdeSolvers.Sample(sde, plain, n, options).Dispose(); }),
+            };
+        }
+
+        /// <summary>W7's accuracy: the fused run's sample mean and std per coordinate against p_ε's (m(ε)μ, √(m²s² + v(ε))).</summary>
+        public static (double[] Mean, double[] Std, double[] TrueMean, double TrueStd) PredictorCorrectorAccuracy(int steps = 1000, int n = 20_000, long seed = 1)
+        {
+            var sde = new VpSde();
+            var data = PcData();
+            using var result = SdeSolvers.Sample(sde, TimeScores.FromPerturbedData(data, sde), n, PcOptions(steps, seed));
+            using var x = result.Samples.to_type(ScalarType.Float64);
+            using var mean = x.mean(new long[] { 0 });
+            using var std = x.std(0L);
+            double eps = 1e-3, m = sde.MeanCoefficientAt(eps);
+            var mu = Dsl.Examples.Experiments.SdeExperiments.DataMean(2);
+            return (mean.data<double>().ToArray(), std.data<double>().ToArray(), mu.Select(v => m * v).ToArray(),
+                System.Math.Sqrt(m * m * Dsl.Examples.Experiments.SdeExperiments.DataStd * Dsl.Examples.Experiments.SdeExperiments.DataStd + sde.MarginalVarianceAt(eps)));
+        }
 
         /// <summary>Sweeps per call of W5's multi-spin-coded case.</summary>
         private const int MultiSpinBatch = 20;

@@ -416,6 +416,8 @@ namespace Dsl.Generators
                 public const string NoiseBlock = Name + ".NoiseBlock";
                 /// <summary>A block of normal draws from counter noise.</summary>
                 public const string Normals = Name + ".Normals";
+                /// <summary>A block of zeros in place of normal draws (a step with b = 0).</summary>
+                public const string Zeros = Name + ".Zeros";
                 /// <summary>The output tensor of a fused step.</summary>
                 public const string StepOutput = Name + ".StepOutput";
                 /// <summary>A parameter's values.</summary>

@@ -205,6 +205,20 @@ namespace Dsl.GeneratedCode
             throw new NotSupportedException("FusedKernels.Normals: float or double, not " + typeof(T).Name + ".");
         }
 
+        [ThreadStatic] private static float[]? singleZeros;
+        [ThreadStatic] private static double[]? doubleZeros;
+
+        /// <summary>
+        /// <paramref name="length"/> zeros in a buffer of the calling thread: what a step kernel with b = 0 reads in place of
+        /// <see cref="Normals"/> (a noise-free step draws nothing; the kernels only read the block, so it stays zero).
+        /// </summary>
+        public static Span<T> Zeros<T>(int length) where T : unmanaged
+        {
+            if (typeof(T) == typeof(float)) return MemoryMarshal.Cast<float, T>(Buffer(ref singleZeros, length));
+            if (typeof(T) == typeof(double)) return MemoryMarshal.Cast<double, T>(Buffer(ref doubleZeros, length));
+            throw new NotSupportedException("FusedKernels.Zeros: float or double, not " + typeof(T).Name + ".");
+        }
+
         /// <summary>The first <paramref name="length"/> elements of a per-thread buffer, grown when it is too short.</summary>
         private static Span<U> Buffer<U>(ref U[]? buffer, int length)
         {

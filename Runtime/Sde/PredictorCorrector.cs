@@ -18,6 +18,9 @@ namespace Dsl.Sde
         private readonly Tensor timeBuffer;
         private bool timeFilled;
         private ulong? noiseKey;
+        private int drawsThisStep;
+        private Tensor? scoreBuffer;
+        private double[]? normPartials;
 
         internal SdeStepContext(ISde sde, ITimeScoreModel model, Generator generator, long n, int steps, double dt, bool denoise, bool hasCorrector, string entryPoint, Tensor timeBuffer)
         {
@@ -77,6 +80,39 @@ namespace Dsl.Sde
         internal string EntryPoint => entryPoint;
 
         /// <summary>
+        /// The next noise of the current step from the run's counter-based stream: draw k of step i (k counting from 0 at each
+        /// step, corrector and predictor draws alike) is elements k·N·D … of <see cref="CounterRandom.SubKey"/>(run key, i), so
+        /// the first draw of a step is <see cref="CounterNoise.ForStep"/>(run key, i).
+        /// </summary>
+        internal CounterNoise StepNoise(Tensor x) => new CounterNoise(CounterRandom.SubKey(CounterNoiseKey(), Step), drawsThisStep++ * x.numel());
+
+        /// <summary>A buffer of x's shape, dtype and device for a score, allocated on first use and kept for the run.</summary>
+        internal Tensor ScoreBuffer(Tensor x)
+        {
+            if (scoreBuffer is null || !scoreBuffer.shape.AsSpan().SequenceEqual(x.shape) || scoreBuffer.dtype != x.dtype || scoreBuffer.device_type != x.device_type)
+            {
+                scoreBuffer?.Dispose();
+                scoreBuffer = empty_like(x).DetachFromDisposeScope();
+            }
+            return scoreBuffer;
+        }
+
+        /// <summary>The partial sums of the corrector's norm pass (two per block of rows), kept for the run.</summary>
+        internal double[] NormPartials(Tensor x)
+        {
+            int length = 2 * SharedTimeSteps.Blocks(x.shape[0]);
+            if (normPartials is null || normPartials.Length < length) normPartials = new double[length];
+            return normPartials;
+        }
+
+        /// <summary>Disposes the buffers kept for the run (called when it ends).</summary>
+        internal void DisposeBuffers()
+        {
+            scoreBuffer?.Dispose();
+            scoreBuffer = null;
+        }
+
+        /// <summary>
         /// True while a corrector runs after the predictor (<see cref="PcOrder.PredictorFirst"/>): <see cref="Time"/> is then the step's
         /// end time t − Δt, and the step just taken covered [Time, Time + Dt].
         /// </summary>
@@ -84,7 +120,7 @@ namespace Dsl.Sde
 
         internal void Begin(int step, double time, double dt)
         {
-            Step = step; Time = time; Dt = dt; timeFilled = false; AfterPredictor = false;
+            Step = step; Time = time; Dt = dt; timeFilled = false; AfterPredictor = false; drawsThisStep = 0;
         }
 
         internal void BeginCorrectionAfterPredictor(double time)
@@ -190,7 +226,7 @@ namespace Dsl.Sde
             // A generated noise-conditional data model on the CPU: score, update and noise in one pass, z from a
             // counter-based stream keyed once per run from the generator (the same numbers whatever the chunking).
             if (!last && shared is not null && x.device_type == DeviceType.CPU
-                && shared.TryStepNoGrad(x, time, 1 - a * dt, g * g * dt, g * System.Math.Sqrt(dt), CounterNoise.ForStep(context.CounterNoiseKey(), context.Step), noise))
+                && shared.TryStepNoGrad(x, time, 1 - a * dt, g * g * dt, g * System.Math.Sqrt(dt), context.StepNoise(x), noise))
             {
                 context.CountEvaluation();
                 return new PredictorStep(noise, null);
@@ -210,7 +246,9 @@ namespace Dsl.Sde
 
     /// <summary>
     /// Reverse diffusion (Song et al. 2021, Eq. 46; score_sde's ReverseDiffusionPredictor) on the kernel's exact one-step
-    /// discretisation x_t = αx_{t−Δt} + √β z: x_{t−Δt} = x − (α − 1)x + βs + √β z.
+    /// discretisation x_t = αx_{t−Δt} + √β z: x_{t−Δt} = x − (α − 1)x + βs + √β z. With <see cref="TimeScores.FromPerturbedData"/>
+    /// of a generated noise-conditional model and x a contiguous float CPU tensor, the step is (2 − α)x + βs + √β z in one
+    /// fused pass with z from the run's counter-based stream (docs/sde.md, "Predictor–corrector on the shared-time host path").
     /// </summary>
     public sealed class ReverseDiffusionPredictor : SdePredictor
     {
@@ -223,6 +261,12 @@ namespace Dsl.Sde
         /// <inheritdoc/>
         public override PredictorStep Step(SdeStepContext context, Tensor x, Tensor noise)
         {
+            if (SharedTimeSteps.Applies(context, x, out var shared))
+            {
+                // x_{t−Δt} = (2 − α)x + βs + √β z: the shared-time step c·x + a·s + b·z with c = 2 − α, a = β, b = √β, in one fused pass.
+                var (alpha, b2) = SdeSolvers.Transition(context.Sde, context.Time, context.Dt);
+                return SharedTimeSteps.Predict(context, shared, x, noise, 2 - alpha, b2, System.Math.Sqrt(b2));
+            }
             var s = context.Score(x);
             noise.normal_(0, 1, generator: context.Generator);
             var (a, beta) = SdeSolvers.Transition(context.Sde, context.Time, context.Dt);
@@ -237,7 +281,10 @@ namespace Dsl.Sde
     /// <summary>
     /// Langevin MCMC with the signal-to-noise step rule (Song et al. 2021, Algorithm 4; score_sde's LangevinCorrector):
     /// x ← x + εs + √(2ε) z with ε = 2α(r‖z‖/‖s‖)², α = 1 − β for a contracting (VP-type) step and 1 otherwise; or, made by
-    /// <see cref="FixedStep(double)"/>, with a fixed step ε = γ (the lecture's x ← x + γ∇log p_t(x) + √(2γ) z).
+    /// <see cref="FixedStep(double)"/>, with a fixed step ε = γ (the lecture's x ← x + γ∇log p_t(x) + √(2γ) z). With
+    /// <see cref="TimeScores.FromPerturbedData"/> of a generated noise-conditional model and x a contiguous float CPU tensor, the
+    /// fixed step is one fused pass and the signal-to-noise step a fused score pass (no noise drawn) plus two host passes (z and
+    /// the batch-mean norms; the update in place), z from the run's counter-based stream.
     /// </summary>
     public sealed class LangevinCorrector : SdeCorrector
     {
@@ -284,6 +331,18 @@ namespace Dsl.Sde
         public override Tensor Step(SdeStepContext context, Tensor x, Tensor noise)
         {
             long n = context.N;
+            if (SharedTimeSteps.Applies(context, x, out var shared))
+            {
+                // Fixed step: x + γs + √(2γ)z, one fused pass (c = 1, a = γ, b = √(2γ)) into the noise buffer. SNR rule: three passes
+                // (score; z and the norms; the update), x updated in place.
+                if (StepSize is double fixedStep)
+                {
+                    SharedTimeSteps.Combine(context, shared, x, 1, fixedStep, System.Math.Sqrt(2 * fixedStep), context.StepNoise(x), noise);
+                    return noise;
+                }
+                double stepAlpha = SdeSolvers.StepAlpha(context.Sde, context.AfterPredictor ? context.Time + context.Dt : context.Time, context.Dt);
+                return SharedTimeSteps.LangevinSnr(context, shared, x, noise, Snr, stepAlpha);
+            }
             var grad = context.Score(x);
             noise.normal_(0, 1, generator: context.Generator);
             double stepSize;

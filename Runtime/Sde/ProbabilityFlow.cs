@@ -121,8 +121,18 @@ namespace Dsl.Sde
             using var generator = new Generator((ulong)seed, device);
             using var prior = sde.SamplePrior(n, score.Dim, generator, dtype, device);
             using var noGrad = no_grad();
+            var shared = sde.HasGaussianKernel ? score as ISharedTimeScoreModel : null;
             using var result = solve((time, state) =>
             {
+                if (shared is not null && state[0].device_type == DeviceType.CPU)
+                {
+                    // f − ½g²s = a(t)·x − ½g(t)²·s(x, t) with a, g in float64 once per evaluation: the generated fused step kernel
+                    // c·x + a·s + b·z with c = a(t), a = −½g², b = 0 (no noise drawn), one pass over x into the stage's tensor.
+                    double g = sde.DiffusionAt(time);
+                    var drift = empty_like(state[0]);
+                    if (shared.TryStepNoGrad(state[0], time, SdeSolvers.DriftCoefficient(sde, time), -0.5 * g * g, 0, default, drift)) return new[] { drift };
+                    drift.Dispose();
+                }
                 using var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, dtype, device);
                 using var s = ScoreOutput.CheckShape("ProbabilityFlow.Sample", score.ModelName, score.Score(state[0], t), state[0]);
                 return new[] { sde.ProbabilityFlowDrift(state[0], t, s) };

@@ -327,8 +327,11 @@ namespace Dsl.Sde
             using var noGrad = no_grad();
             var x = sde.SamplePrior(n, score.Dim, generator, dtype, device);
             // Steady state: one time buffer t and one noise buffer z for the whole run (one RNG call per score evaluation);
-            // a step that writes its result into z swaps it with x (double buffering). Only the score, the generated SDE
-            // coefficients and the predictor's mean (kept for the final denoising) allocate per step.
+            // a step that writes its result into z swaps it with x (double buffering). On the shared-time host path
+            // (SharedTimeSteps: a generated noise-conditional data model through TimeScores.FromPerturbedData on the CPU) the
+            // steps allocate no tensor storage: the corrector's score goes into one more buffer kept by the context, and only the
+            // last predictor step's mean is new. Elsewhere the score, the generated SDE coefficients and the predictor's mean
+            // (kept for the final denoising) allocate per step.
             var z = empty_like(x);
             var t = global::Dsl.ScalarOps.Full(new long[] { n }, sde.EndTime, dtype, device);
             Tensor? mean = null;
@@ -396,6 +399,7 @@ namespace Dsl.Sde
                 mean?.Dispose();
                 z.Dispose();
                 t.Dispose();
+                context.DisposeBuffers();
                 foreach (var r in recorded) r.Dispose();
             }
         }

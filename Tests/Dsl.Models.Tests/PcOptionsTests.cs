@@ -39,7 +39,9 @@ namespace Dsl.Models.Tests
         public void A_fixed_step_corrector_takes_exactly_its_step()
         {
             // Corrector-only on the VE SDE at one time step: x ← x + γs(x, T) + √(2γ)z from the prior. With the exact score of Gaussian data,
-            // s(x, T) = −(x − μ)/v(T); the result is compared with the same update computed here from the same noise stream.
+            // s(x, T) = −(x − μ)/v(T); the result is compared with the same update computed here from the same noise stream: the run's
+            // counter-based stream (a generated data model through FromPerturbedData on the CPU: SharedTimeSteps), keyed from the
+            // generator after the prior draw, draw 0 of step 0.
             var data = SdeExperiments.GaussianData(2);
             var sde = SdeExperiments.Sde("ve");
             var score = TimeScores.FromPerturbedData(data, sde);
@@ -48,7 +50,7 @@ namespace Dsl.Models.Tests
             using var result = SdeSolvers.Sample(sde, score, 64, null, LangevinCorrector.FixedStep(gamma), options, ScalarType.Float64);
             using var g = new Generator(3, CPU);
             using var x = sde.SamplePrior(64, 2, g, ScalarType.Float64, CPU);
-            using var z = empty_like(x).normal_(0, 1, generator: g);
+            using var z = new Dsl.GeneratedCode.CounterNoise(Dsl.CounterRandom.SubKey(Dsl.CounterRandom.KeyFrom(g), 0), 0).Sample(x);
             using var t = ScalarOps.Full(new long[] { 64 }, sde.EndTime, ScalarType.Float64);
             using var s = score.Score(x, t);
             using var expected = x.Add(s, gamma).Add_(z, System.Math.Sqrt(2 * gamma));

@@ -412,7 +412,8 @@ namespace Dsl.Models
             else global::Dsl.GeneratedCode.FusedKernels.For(n, ((long)d_D), zc is null ? DrawingNoise<double> : (first, last) => Run<double>(first, last, global::Dsl.GeneratedCode.FusedKernels.Span<double>(xc), global::Dsl.GeneratedCode.FusedKernels.Span<double>(y0), global::Dsl.GeneratedCode.FusedKernels.Span<double>(zc), 0));
             return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope
 
-            // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.
+            // z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it; b = 0 (a noise-free
+            // step: a score or a mean into a buffer) reads a block of zeros instead and draws nothing.
             void DrawingNoise<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
             {
                 var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
@@ -420,7 +421,7 @@ namespace Dsl.Models
                 for (int block = start; block < end; block += global::Dsl.GeneratedCode.FusedKernels.NoiseBlock)
                 {
                     int blockEnd = global::System.Math.Min(end, block + global::Dsl.GeneratedCode.FusedKernels.NoiseBlock);
-                    Run<T>(block, blockEnd, xs, os0, global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
+                    Run<T>(block, blockEnd, xs, os0, b == 0 ? global::Dsl.GeneratedCode.FusedKernels.Zeros<T>((blockEnd - block) * d_D) : global::Dsl.GeneratedCode.FusedKernels.Normals<T>(noise, (long)block * d_D, (blockEnd - block) * d_D), block * d_D);
                 }
             }
 

@@ -153,13 +153,14 @@ namespace Dsl.Generators.Emit
                         + ">(first, last, " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<" + t + ">(xc), " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<" + t + ">(y0), " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<" + t + ">(zc), 0));");
                 w.Line("return output ?? y0.MoveToOuterDisposeScope();       // a given output stays in its owner's dispose scope");
                 w.Line();
-                w.Line("// z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it.");
+                w.Line("// z for samples [block, block + NoiseBlock) is drawn into a per-thread buffer just before the block's loop reads it; b = 0 (a noise-free");
+                w.Line("// step: a score or a mean into a buffer) reads a block of zeros instead and draws nothing.");
                 w.Open("void DrawingNoise<T>(int start, int end) " + Numeric);
                 w.Line("var xs = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(xc);");
                 w.Line("var os0 = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(y0);");
                 w.Open("for (int block = start; block < end; block += " + RuntimeNames.GeneratedCode.FusedKernels.NoiseBlock + ")");
                 w.Line("int blockEnd = " + RuntimeNames.Bcl.Math.Min + "(end, block + " + RuntimeNames.GeneratedCode.FusedKernels.NoiseBlock + ");");
-                w.Line("Run<T>(block, blockEnd, xs, os0, " + RuntimeNames.GeneratedCode.FusedKernels.Normals + "<T>(noise, (long)block * " + xStride + ", (blockEnd - block) * " + xStride + "), block * " + xStride + ");");
+                w.Line("Run<T>(block, blockEnd, xs, os0, b == 0 ? " + RuntimeNames.GeneratedCode.FusedKernels.Zeros + "<T>((blockEnd - block) * " + xStride + ") : " + RuntimeNames.GeneratedCode.FusedKernels.Normals + "<T>(noise, (long)block * " + xStride + ", (blockEnd - block) * " + xStride + "), block * " + xStride + ");");
                 w.Close();
                 w.Close();
                 w.Line();
