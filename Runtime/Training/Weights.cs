@@ -29,7 +29,8 @@ namespace Dsl
     /// <c>.safetensors</c> (an 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}, then the
     /// raw little-endian bytes) and <c>.pt</c>/<c>.pth</c> (what <c>torch.save(model.state_dict(), path)</c> writes: a zip of a
     /// pickle and the tensor storages). Reading and writing go through TorchSharp.PyBridge; a safetensors file's header is checked
-    /// here first (PyBridge reads a truncated file as zeros without complaint), and files are written whole or not at all.
+    /// here first (PyBridge's own errors, e.g. an EndOfStreamException for a truncated file, name neither the file nor the key, and it
+    /// does not check that each entry's bytes match its dtype and shape), and files are written whole or not at all.
     /// </summary>
     public static class Weights
     {
@@ -175,7 +176,7 @@ namespace Dsl
             }
         }
 
-        /// <summary>The header checks PyBridge does not make: sizes, offsets within the file, dtypes, and bytes = elements × element size.</summary>
+        /// <summary>The header checked before PyBridge reads it, for one-line errors naming the key: sizes, offsets within the file, dtypes, and bytes = elements × element size.</summary>
         private static void CheckSafetensorsHeader(string path)
         {
             long fileLength = new FileInfo(path).Length;
