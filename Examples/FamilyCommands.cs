@@ -62,6 +62,7 @@ namespace Dsl.Examples
                     target_png = targetPng, flow_png = flowPng,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -113,6 +114,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, samples_png = samples, reconstructions_png = recon,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -211,6 +213,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, scatter_png = scatter,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
     }

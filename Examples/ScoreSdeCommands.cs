@@ -67,6 +67,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -140,6 +141,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
