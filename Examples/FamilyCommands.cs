@@ -176,13 +176,16 @@ namespace Dsl.Examples
                         new[] { ("data", result.Real.Select(p => p[0]).ToArray(), result.Real.Select(p => p[1]).ToArray()), ("G(z)", result.Fake.Select(p => p[0]).ToArray(), result.Fake.Select(p => p[1]).ToArray()) });
                 return run.Finish(new
                 {
-                    command = "gan", data = d, loss = result.Loss, steps = result.Steps, discriminator_loss = result.DiscriminatorLoss, generator_loss = result.GeneratorLoss,
+                    command = "gan", data = d, loss = result.Loss, steps = result.Steps, // --steps 0 has no losses: null, not NaN (which JSON cannot hold).
+                    discriminator_loss = double.IsNaN(result.DiscriminatorLoss) ? (double?)null : result.DiscriminatorLoss,
+                    generator_loss = double.IsNaN(result.GeneratorLoss) ? (double?)null : result.GeneratorLoss,
                     mean_d_real = result.MeanDReal, mean_d_fake = result.MeanDFake, discriminator_gap = result.MeanDReal - result.MeanDFake,
                     value = result.ValueEstimate, value_at_optimum = -System.Math.Log(4), modes_covered = result.ModesCovered, high_quality_fraction = result.HighQualityFraction,
                     mmd2_before = result.Mmd2Before, mmd2 = result.Mmd2, mean_error_before = result.MeanErrorBefore, mean_error = result.MeanError,
                     seconds = result.Seconds, scatter_png = scatter,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 

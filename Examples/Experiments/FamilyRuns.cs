@@ -296,7 +296,7 @@ namespace Dsl.Examples.Experiments
             var (mmdBefore, meanBefore) = Evaluate();
             var result = GanTraining.Train(generator, discriminator, real,
                 new GanOptions { Steps = steps, BatchSize = 256, LearningRate = learningRate, NonSaturating = nonSaturating, Seed = seed, Progress = progress, Cancellation = cancellation,
-                    CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 250 });
+                    CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 250, InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             var (mmdAfter, meanAfter) = Evaluate();
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();

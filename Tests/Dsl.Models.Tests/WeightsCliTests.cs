@@ -42,6 +42,24 @@ namespace Dsl.Models.Tests
         }
 
         [Fact]
+        public void A_GAN_exports_both_networks_and_starts_from_them()
+        {
+            Directory.CreateDirectory(OutDir);
+            var a = File("gan-a.safetensors");
+            var trained = RunJson("gan", "--steps", "5", "--export", a);
+            Assert.Equal(Path.GetFullPath(a), trained.GetProperty("export").GetString());
+            var b = File("gan-b.safetensors");
+            var loaded = RunJson("gan", "--steps", "0", "--seed", "3", "--init-from", a, "--export", b);
+            Assert.Equal(Path.GetFullPath(a), loaded.GetProperty("init_from").GetString());
+            var ta = Weights.Read(a);
+            var tb = Weights.Read(b);
+            Assert.Contains("generator.l0_W", ta.Keys);
+            Assert.Contains("discriminator.l0_W", ta.Keys);
+            Assert.Equal(ta.Keys.OrderBy(k => k), tb.Keys.OrderBy(k => k));
+            foreach (var key in ta.Keys) Assert.True(ta[key].bytes.SequenceEqual(tb[key].bytes), key);
+        }
+
+        [Fact]
         public void A_mismatched_file_exits_2_naming_the_file_the_key_and_the_shapes()
         {
             Directory.CreateDirectory(OutDir);

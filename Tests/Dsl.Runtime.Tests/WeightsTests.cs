@@ -126,6 +126,24 @@ namespace Dsl.Runtime.Tests
         }
 
         [Fact]
+        public void A_GAN_saves_both_networks_in_one_file_and_they_outlive_the_pair()
+        {
+            Mlp G(ulong seed) => new Mlp("Generator", 2, new[] { 8 }, 2, leakyRelu: true, generator: new Generator(seed));
+            Mlp D(ulong seed) => new Mlp("Discriminator", 2, new[] { 8 }, 1, leakyRelu: true, generator: new Generator(seed));
+            var (g1, d1, g2, d2) = (G(1), D(2), G(3), D(4));
+            var keys = GanTraining.Pair(g1, d1).state_dict().Keys.ToArray();
+            Assert.Equal(new[] { "generator.l0_W", "generator.l0_b", "generator.l1_W", "generator.l1_b", "discriminator.l0_W", "discriminator.l0_b", "discriminator.l1_W", "discriminator.l1_b" }, keys);
+            RoundTrip(GanTraining.Pair(g1, d1), GanTraining.Pair(g2, d2), "gan-pair");
+            AssertBitEqual(g1, g2);
+            AssertBitEqual(d1, d2);
+            // The pairs were only groupings: collecting them leaves the networks usable.
+            GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+            using var x = ones(3, 2);
+            using var y = g2.Forward(x);
+            Assert.Equal(new long[] { 3, 2 }, y.shape);
+        }
+
+        [Fact]
         public void Float64_parameters_keep_their_dtype_and_bits()
         {
             var a = new TimeMlp(2, width: 8, depth: 1, embedding: 4, generator: new Generator(1));
