@@ -112,6 +112,7 @@ namespace Dsl.Examples
                     batch = b, lr = rate, first_loss = result.FirstLoss, final_loss = result.FinalLoss, seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint),
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 

@@ -62,6 +62,7 @@ namespace Dsl.Examples
                     target_png = targetPng, flow_png = flowPng,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -113,6 +114,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, samples_png = samples, reconstructions_png = recon,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -179,13 +181,16 @@ namespace Dsl.Examples
                         new[] { ("data", result.Real), ("G(z)", result.Fake) });
                 return run.Finish(new
                 {
-                    command = "gan", data = dataSet.IsFile ? dataSet.DisplayName : d, data_set = dataSet.Json(), dim = dataSet.Dim, loss = result.Loss, steps = result.Steps, discriminator_loss = result.DiscriminatorLoss, generator_loss = result.GeneratorLoss,
+                    command = "gan", data = dataSet.IsFile ? dataSet.DisplayName : d, data_set = dataSet.Json(), dim = dataSet.Dim, loss = result.Loss, steps = result.Steps, // --steps 0 has no losses: null, not NaN (which JSON cannot hold).
+                    discriminator_loss = double.IsNaN(result.DiscriminatorLoss) ? (double?)null : result.DiscriminatorLoss,
+                    generator_loss = double.IsNaN(result.GeneratorLoss) ? (double?)null : result.GeneratorLoss,
                     mean_d_real = result.MeanDReal, mean_d_fake = result.MeanDFake, discriminator_gap = result.MeanDReal - result.MeanDFake,
                     value = result.ValueEstimate, value_at_optimum = -System.Math.Log(4), modes_covered = result.ModesCovered, high_quality_fraction = result.HighQualityFraction,
                     mmd2_before = result.Mmd2Before, mmd2 = result.Mmd2, mmd2_units = dataSet.Standardization is null ? "data" : "standardised", mean_error_before = result.MeanErrorBefore, mean_error = result.MeanError,
                     seconds = result.Seconds, scatter_png = scatter,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -220,6 +225,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, scatter_png = scatter,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
     }

@@ -46,8 +46,9 @@ namespace Dsl.Examples
                 {
                     try
                     {
-                        cnf = FamilyRuns.Cnf(dataSet, r.GetValue(cnfSteps), run.Seed, null,
-                            run.Progress<TrainingProgress>(p => $"CNF step {p.Step}/{p.TotalSteps}, NLL {p.Loss:F3} nats"), run.Cancellation);
+                        // --init-from/--export are the RealNVP's; the CNF comparison trains from its own initialisation.
+                        cnf = GalleryWeights.Without(() => FamilyRuns.Cnf(dataSet, r.GetValue(cnfSteps), run.Seed, null,
+                            run.Progress<TrainingProgress>(p => $"CNF step {p.Step}/{p.TotalSteps}, NLL {p.Loss:F3} nats"), run.Cancellation));
                     }
                     catch (TrainingDivergedException ex) { return SamplingCommands.Fail("flow", "the CNF comparison diverged: " + ex.Message); }
                 }
@@ -60,6 +61,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds,
                 }, result.Cancelled || (cnf?.Cancelled ?? false));
             }, writesFiles: false));
+            GalleryWeights.AddTo(command);
             return command;
         }
     }

@@ -34,6 +34,8 @@ namespace Dsl.Examples
             string outDir = r.GetValue(Out)!;
             if (writesFiles && WritableFolderProblem("--out", outDir) is string problem) return SamplingCommands.Fail(command, problem);
             using var run = new GalleryRun(command, r.GetValue(Seed), outDir, device, r.GetValue(Json));
+            // A training command with --init-from/--export (GalleryWeights.AddTo) runs with them visible to its trainer.
+            if (GalleryWeights.For(r.CommandResult.Command) is GalleryWeights weights) return weights.Run(command, r, run, () => body(run));
             return body(run);
         }
 

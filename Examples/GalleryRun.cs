@@ -32,6 +32,12 @@ namespace Dsl.Examples
         public bool Json { get; }
         public CancellationToken Cancellation => cancel.Token;
 
+        /// <summary>The full path of --init-from when the command took one (the JSON's init_from).</summary>
+        public string? InitFrom { get; set; }
+
+        /// <summary>The full path of --export when the command took one (the JSON's export, once the file is written).</summary>
+        public string? Export { get; set; }
+
         /// <summary>A path in the output folder (created on demand).</summary>
         public string Output(string file)
         {
@@ -46,6 +52,13 @@ namespace Dsl.Examples
         public int Finish(object figures, bool cancelled)
         {
             LineProgress<object>.Clear();
+            if (InitFrom != null || Export != null)
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(figures))!.AsObject();
+                if (InitFrom != null) node["init_from"] = InitFrom;
+                if (Export != null && File.Exists(Export)) node["export"] = Export;
+                figures = node;
+            }
             if (Json) Console.WriteLine(JsonSerializer.Serialize(figures));
             else
             {

@@ -47,6 +47,7 @@ namespace Dsl.Examples
                     exact_log_likelihood = result.ExactLogLikelihood, seconds = result.Seconds, samples_png = samples, filters_png = filters,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 

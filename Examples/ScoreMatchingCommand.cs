@@ -46,6 +46,7 @@ namespace Dsl.Examples
                     default: return SamplingCommands.Fail("score-matching", "unknown model '" + r.GetValue(model) + "'; valid: gmm, ring.");
                 }
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 

@@ -75,6 +75,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -156,6 +157,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 

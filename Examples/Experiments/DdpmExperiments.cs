@@ -95,6 +95,7 @@ namespace Dsl.Examples.Experiments
                 Steps = steps, LearningRate = learningRate, EmaDecay = c.IsDigits ? 0.995 : 0.99, Seed = seed, CheckpointPath = checkpoint,
                 CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
                 Settings = JsonSerializer.Serialize(c),   // a resume with other settings is refused by the Trainer, naming them
+                InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export,   // --init-from / --export of the command
             });
             return new DdpmTrainRun(c, result.Steps, result.StartStep, result.LossHistory.Count > 0 ? result.LossHistory[0] : double.NaN, result.FinalLoss,
                 result.Elapsed.TotalSeconds, checkpoint, result.Cancelled);

@@ -135,7 +135,8 @@ namespace Dsl.Examples.Experiments
             var (before, _) = Kl();
             var data = new SampledDataStream((n, gen) => randn(new long[] { n, 2 }, generator: gen), 2, batch, seed);
             var result = Trainer.Train(stack, data, (z0, _) => stack.ReverseKlLoss(z0, energy),
-                new TrainerOptions { Steps = steps, LearningRate = learningRate, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 250, Progress = progress, Cancellation = cancellation });
+                new TrainerOptions { Steps = steps, LearningRate = learningRate, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 250, Progress = progress, Cancellation = cancellation,
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             var (after, se) = Kl();
             const double half = 4;
             double[,] flowDensity;
@@ -160,7 +161,8 @@ namespace Dsl.Examples.Experiments
             var test = images.narrow(0, 1500, Digits.Count - 1500);
             var vae = new Vae(Digits.Pixels, latent, hidden, likelihood, new Generator((ulong)seed));
             var result = Trainer.Train(vae, new TensorDataStream(train, 128, seed), (x, g) => vae.Loss(x, g),
-                new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 500, Resume = resume, Progress = progress, Cancellation = cancellation });
+                new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 500, Resume = resume, Progress = progress, Cancellation = cancellation,
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             using var noGrad = no_grad();
             var gen = new Generator((ulong)seed + 7);
             var (trainElbo, _, _) = vae.Elbo(train, gen, samples: 20);
@@ -222,7 +224,8 @@ namespace Dsl.Examples.Experiments
             var testY = labels.narrow(0, 1500, Digits.Count - 1500);
             var vae = new Vae(Digits.Pixels, latent, hidden, likelihood, new Generator((ulong)seed), classes: 10);
             var result = Trainer.Train(vae, new LabelledTensorDataStream(train, trainY, 128, seed), (x, y, g) => vae.Loss(x, g, y),
-                new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 500, Resume = resume, Progress = progress, Cancellation = cancellation });
+                new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 500, Resume = resume, Progress = progress, Cancellation = cancellation,
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             var (judge, judgeAccuracy, judgeTrained, judgeCancelled) = result.Cancelled
                 ? ((TimeClassifier?)null, (double?)null, false, true)
                 : CleanDigitJudge(judgeSteps, seed, judgePath, progress, cancellation);
@@ -307,7 +310,7 @@ namespace Dsl.Examples.Experiments
             var (mmdBefore, meanBefore) = Evaluate();
             var result = GanTraining.Train(generator, discriminator, real,
                 new GanOptions { Steps = steps, BatchSize = 256, LearningRate = learningRate, NonSaturating = nonSaturating, Seed = seed, Progress = progress, Cancellation = cancellation,
-                    CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 250 });
+                    CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 250, InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             var (mmdAfter, meanAfter) = Evaluate();
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -385,7 +388,8 @@ namespace Dsl.Examples.Experiments
             double before;
             using (var r = flow.LogLikelihood(test)) before = dataSet.NllToDataUnits(-r.LogLikelihood.mean().ToDoubleValue());
             var result = Trainer.Train(flow, new TensorDataStream(train, 128, seed), (x, _) => flow.NegativeLogLikelihoodLoss(x, steps: 4),
-                new TrainerOptions { Steps = steps, LearningRate = 1e-2, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 100, Progress = progress, Cancellation = cancellation });
+                new TrainerOptions { Steps = steps, LearningRate = 1e-2, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 100, Progress = progress, Cancellation = cancellation,
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             using var exact = flow.LogLikelihood(test);
             using var hutchinson = flow.LogLikelihood(test, divergence: CnfDivergence.Hutchinson, seed: seed);
             var (samples, sampleNfe) = flow.Sample(2000, new Generator((ulong)seed + 3));

@@ -91,6 +91,7 @@ namespace Dsl.Examples.Experiments
                 Cancellation = cancellation,
                 // What the checkpoint was trained with: resuming an ism checkpoint under dsm (same model, same shapes) is refused.
                 Settings = System.Text.Json.JsonSerializer.Serialize(new { loss = Name(loss), batch = batchSize, learning_rate = learningRate }),
+                InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export,   // --init-from / --export of the command
             });
 
             var means = Read(model, "Mu");

@@ -59,7 +59,8 @@ namespace Dsl.Examples.Experiments
             const int batch = Batch;
             int steps = epochs * (((int)data.shape[0] + batch - 1) / batch);
             using var objective = new ContrastiveDivergence(rbm, 1, persistent ? data.narrow(0, 0, batch) : null);
-            var result = Trainer.Train(rbm, new TensorDataStream(data, batch, seed + 4), objective.Loss, new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 5, CheckpointPath = checkpoint, CheckpointEvery = checkpoint != null ? 50 : 0, Resume = resume, Progress = progress, Cancellation = cancellation });
+            var result = Trainer.Train(rbm, new TensorDataStream(data, batch, seed + 4), objective.Loss, new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 5, CheckpointPath = checkpoint, CheckpointEvery = checkpoint != null ? 50 : 0, Resume = resume, Progress = progress, Cancellation = cancellation,
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             var after = Evaluate();
             double? exact = hidden <= BoltzmannLearning.MaxEnumeratedHidden ? BoltzmannLearning.ExactLogLikelihood(rbm, evaluation).mean().item<double>() : null;
             // Samples: 200 block Gibbs sweeps from random bits; show p(v | h) of the last sweep.

@@ -76,7 +76,8 @@ namespace Dsl.Examples.Experiments
             double before;
             using (no_grad()) before = dataSet.NllToDataUnits(-stack.LogProb(test).mean().ToDoubleValue());
             var result = Trainer.Train(stack, new TensorDataStream(train, 128, seed), (x, _) => stack.NegativeLogLikelihoodLoss(x),
-                new TrainerOptions { Steps = steps, LearningRate = learningRate, Seed = seed, Progress = progress, Cancellation = cancellation });
+                new TrainerOptions { Steps = steps, LearningRate = learningRate, Seed = seed, Progress = progress, Cancellation = cancellation,
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             using var noGrad = no_grad();
             var nll = stack.LogProb(test).neg();
             var baseline = FlowStack.BaseLogProb(test).neg();

@@ -42,7 +42,8 @@ namespace Dsl.Examples.Experiments
 
             var data = new SampledDataStream((n, g) => SampleRing(n, g), dim: 2, batchSize: 256, seed);
             var result = Trainer.Train(model, data, (x, g) => ScoreMatchingLosses.NoiseConditional(model, x, Sigmas, g),
-                new TrainerOptions { Steps = steps, LearningRate = 3e-3, EmaDecay = 0.99, Seed = seed, Progress = progress, Cancellation = cancellation });
+                new TrainerOptions { Steps = steps, LearningRate = 3e-3, EmaDecay = 0.99, Seed = seed, Progress = progress, Cancellation = cancellation,
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
 
             var (error, onRing, xs, ys) = Evaluate(model, start, seed, sampling);
             using var g0 = new Generator((ulong)seed + 2);

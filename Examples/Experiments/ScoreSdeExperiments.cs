@@ -185,6 +185,7 @@ namespace Dsl.Examples.Experiments
                 Steps = steps, LearningRate = learningRate, EmaDecay = emaDecay, Seed = seed, CheckpointPath = checkpoint,
                 CheckpointEvery = System.Math.Max(1, steps / 10), Resume = resume, Progress = progress, Cancellation = cancellation,
                 Settings = JsonSerializer.Serialize(config),   // a resume with other settings is refused by the Trainer, naming them
+                InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export,   // --init-from / --export of the command
             });
             return new Trained(result.Steps, result.StartStep, result.LossHistory.Count > 0 ? result.LossHistory[0] : double.NaN, result.FinalLoss, result.Elapsed.TotalSeconds, checkpoint);
         }

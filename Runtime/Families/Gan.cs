@@ -68,6 +68,13 @@ namespace Dsl.Families
         public string? CheckpointPath { get; init; }
         /// <summary>Steps between checkpoints (0: only at the end).</summary>
         public int CheckpointEvery { get; init; }
+        /// <summary>
+        /// A weights file (.safetensors, .pt or .pth) both networks start from, with the keys of <see cref="GanTraining.Pair"/>
+        /// ("generator.l0_W", …, "discriminator.l0_W", …), loaded strictly before the first step; null: their initialisation.
+        /// </summary>
+        public string? InitFrom { get; init; }
+        /// <summary>A weights file both networks are written to after the run (the keys of <see cref="GanTraining.Pair"/>); null: none.</summary>
+        public string? ExportPath { get; init; }
     }
 
     /// <summary>The losses of a GAN run, one entry per step.</summary>
@@ -76,6 +83,22 @@ namespace Dsl.Families
     /// <summary>Alternating stochastic gradient training of a GAN, and of a discriminator alone against a fixed generator.</summary>
     public static class GanTraining
     {
+        /// <summary>
+        /// The two networks as one module for <see cref="Weights"/>: its state dict holds the generator's parameters under
+        /// "generator." and the discriminator's under "discriminator." (e.g. "generator.l0_W"). It only groups them: the networks
+        /// stay the caller's to use and dispose.
+        /// </summary>
+        public static nn.Module Pair(Mlp generator, Mlp discriminator) => new GanPair(generator, discriminator);
+
+        private sealed class GanPair : nn.Module
+        {
+            public GanPair(Mlp generator, Mlp discriminator) : base("Gan")
+            {
+                register_module("generator", generator ?? throw new ArgumentNullException(nameof(generator)));
+                register_module("discriminator", discriminator ?? throw new ArgumentNullException(nameof(discriminator)));
+            }
+        }
+
         /// <summary>The discriminator's checkpoint beside the generator's at <paramref name="path"/>.</summary>
         public static string DiscriminatorCheckpoint(string path) => path + ".discriminator";
 
@@ -125,6 +148,7 @@ namespace Dsl.Families
             if (discriminator.Outputs != 1)
                 throw new ArgumentException("GanTraining: the discriminator " + discriminator.ModelName + " must output one logit, not " + discriminator.Outputs + ".", nameof(discriminator));
             var clock = Stopwatch.StartNew();
+            if (options.InitFrom != null) Weights.Load(Pair(generator, discriminator), options.InitFrom);
             using var dOpt = new AdamOptimizer(discriminator.parameters(), options.LearningRate, beta1: 0.5);
             using var gOpt = new AdamOptimizer(generator.parameters(), options.LearningRate, beta1: 0.5);
             var dHistory = new List<double>();
@@ -167,6 +191,7 @@ namespace Dsl.Families
             }
             if (options.CheckpointPath != null && step > 0)
                 SaveCheckpoint(options.CheckpointPath, generator, gOpt, discriminator, dOpt, step, gHistory, dHistory);
+            if (options.ExportPath != null) Weights.Save(Pair(generator, discriminator), options.ExportPath);
             return new GanResult(step, dHistory, gHistory, clock.Elapsed, step < options.Steps);
         }
     }

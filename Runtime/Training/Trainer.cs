@@ -34,6 +34,19 @@ namespace Dsl.Training
         public bool Resume { get; init; }
 
         /// <summary>
+        /// A weights file (.safetensors, .pt or .pth; <see cref="Weights.Load"/>, strict) the model starts from instead of its
+        /// initialisation; ignored when the run resumes from a checkpoint (the checkpoint holds the newer state). Loaded before the
+        /// EMA takes its first copy. A file that does not fit the model is a <see cref="WeightsException"/> before any step.
+        /// </summary>
+        public string? InitFrom { get; init; }
+
+        /// <summary>
+        /// A weights file (.safetensors, .pt or .pth) written with <see cref="Weights.Save"/> after the run, with the EMA weights
+        /// when there is an EMA (what the returned model holds), also after a cancelled run; null writes none.
+        /// </summary>
+        public string? ExportPath { get; init; }
+
+        /// <summary>
         /// How the run is configured, as a JSON object (e.g. the loss, the data, the architecture): stored inside every checkpoint
         /// under its checksum, and a resume under different settings is refused with a <see cref="CheckpointException"/> naming
         /// the properties that differ. Null stores none (and then only a checkpoint without settings resumes).
@@ -136,13 +149,15 @@ namespace Dsl.Training
 
             var clock = Stopwatch.StartNew();
             if (options.Settings != null) ValidateSettings(options.Settings);
+            bool resuming = options.Resume && options.CheckpointPath != null && File.Exists(options.CheckpointPath);
+            if (options.InitFrom != null && !resuming) Weights.Load(model, options.InitFrom);
             using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate);
             using var ema = options.EmaDecay is double decay ? new ExponentialMovingAverage(model, decay) : null;
             var history = new List<double>();
             long start = 0;
-            if (options.Resume && options.CheckpointPath != null && File.Exists(options.CheckpointPath))
+            if (resuming)
             {
-                var header = Checkpoint.Load(options.CheckpointPath, model, optimizer, ema, options.Settings);
+                var header = Checkpoint.Load(options.CheckpointPath!, model, optimizer, ema, options.Settings);
                 start = header.Step;
                 history.AddRange(header.LossHistory.Take((int)System.Math.Min(header.LossHistory.Count, start)));
             }
@@ -177,6 +192,7 @@ namespace Dsl.Training
             if (options.CheckpointPath != null && step > start)
                 Checkpoint.Save(options.CheckpointPath, model, optimizer, ema, step, history, options.Settings);
             ema?.CopyTo(model);
+            if (options.ExportPath != null) Weights.Save(model, options.ExportPath);
             int tail = System.Math.Max(1, history.Count / 10);
             double final = history.Count == 0 ? double.NaN : history.Skip(history.Count - tail).Average();
             return new TrainingResult(step, start, history, final, clock.Elapsed, cancelled);

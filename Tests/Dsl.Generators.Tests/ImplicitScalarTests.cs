@@ -24,7 +24,7 @@ namespace Dsl.Generators.Tests
 
         /// <summary>The runtime compiled from its sources, as its project does.</summary>
         internal static CSharpCompilation RuntimeCompilation() =>
-            ProjectCompilation("Runtime", "Dsl.Runtime", GeneratorHarness.ReferencesOf(typeof(TorchSharp.torch)), allowUnsafe: true);
+            ProjectCompilation("Runtime", "Dsl.Runtime", GeneratorHarness.ReferencesOf(typeof(TorchSharp.torch), typeof(TorchSharp.PyBridge.Safetensors)), allowUnsafe: true);
 
         /// <summary>The gallery compiled from its sources against the built runtime, models and its packages.</summary>
         internal static CSharpCompilation ExamplesCompilation() =>

@@ -151,6 +151,11 @@ namespace Dsl.Models.Tests
                 j => j.Num("test_nll") < j.Num("test_nll_before") && Within(j.Num("test_nll_before"), j.Num("baseline_nll"), 1e-5), "the untrained stack is the identity (the standard Gaussian's NLL) and training lowers the test NLL"),
             ["dsl cnf --data moons"] = new(new[] { "--steps", "3" }, "test_nll",
                 j => j.Num("test_nll") < j.Num("test_nll_before"), "three maximum-likelihood steps lower the test NLL"),
+            ["dsl flow --data moons --export flow-moons.safetensors"] = new(new[] { "--steps", "30", "--depth", "2", "--hidden", "8", "--cnf-steps", "0", "--export", "{out}/flow-moons.safetensors" }, "export",
+                j => File.Exists(j.GetProperty("export").GetString()) && j.Num("test_nll") < j.Num("test_nll_before"), "the trained flow's weights are written where the JSON says"),
+            ["dsl flow --data moons --init-from flow-moons.safetensors"] = new(new[] { "--steps", "0", "--depth", "2", "--hidden", "8", "--cnf-steps", "0", "--init-from", "{out}/flow-moons-init.safetensors" }, "test_nll",
+                j => j.Num("test_nll") < j.Num("baseline_nll") - 0.05, "with 0 steps the flow is the loaded, trained one, not the identity initialisation (the standard Gaussian's NLL)",
+                Before: new[] { "flow", "--data", "moons", "--steps", "30", "--depth", "2", "--hidden", "8", "--cnf-steps", "0", "--export", "{out}/flow-moons-init.safetensors" }),
         };
 
         /// <summary>ᾱ_T of the linear schedule from the printed β₁ and β_T, multiplied out here.</summary>

@@ -47,7 +47,8 @@ namespace Dsl.Packaging.Tests
             var dependencies = meta.Descendants().Where(e => e.Name.LocalName == "dependency").ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
             Assert.Equal("0.107.0", dependencies["TorchSharp"]);
             Assert.Equal("2.10.0", dependencies["libtorch-cpu-linux-x64"]);
-            Assert.Equal(2, dependencies.Count);   // no project of this repository leaks in as a package dependency
+            Assert.Equal("1.4.4", dependencies["TorchSharp.PyBridge"]);   // Dsl.Weights: safetensors and torch.save state dicts
+            Assert.Equal(3, dependencies.Count);   // no project of this repository leaks in as a package dependency
 
             using var symbols = ZipFile.OpenRead(packages.RuntimeSymbols);
             Assert.Contains(symbols.Entries, e => e.FullName == "lib/net10.0/Dsl.Runtime.pdb");
