@@ -117,6 +117,26 @@ namespace Dsl.Models.Tests
             if (d == 3) Assert.True(File.Exists(json.GetProperty("scatter_png").GetString()), "the first-two-coordinates scatter is drawn for D ≠ 2");
         }
 
+        /// <summary>The score-based and adversarial trainers take D = 3 from a file too: score-sde (TimeMlp), the GAN and the NCSN-trained MLP energy.</summary>
+        [Fact]
+        public void Score_sde_gan_and_the_score_matched_energy_train_on_a_three_column_file()
+        {
+            var file = Csv("g3.csv", Gaussian(300, 3, seed: 7), header: true);
+            var sde = Gallery.RunJson("score-sde", "--data", file, "--steps", "5", "--batch", "32", "--width", "16", "--depth", "1", "--n", "20", "--sample-steps", "10", "--out", dir);
+            Assert.Equal(3, sde.GetProperty("dim").GetInt32());
+            Assert.True(double.IsFinite(sde.GetProperty("ode_nll_nats_per_dim").GetDouble()) && double.IsFinite(sde.GetProperty("mmd2").GetDouble()), "score-sde figures");
+            Assert.True(File.Exists(sde.GetProperty("png").GetString()));
+            var gan = Gallery.RunJson("gan", "--data", file, "--standardize", "--steps", "5", "--out", dir);
+            Assert.Equal(3, gan.GetProperty("dim").GetInt32());
+            Assert.Equal("standardised", gan.GetProperty("mmd2_units").GetString());
+            var energy = Gallery.RunJson("score-matching", "--loss", "ncsn", "--model", "ring", "--data", file, "--steps", "5", "--out", dir);
+            Assert.Equal(3, energy.GetProperty("dim").GetInt32());
+            Assert.True(double.IsFinite(energy.GetProperty("mmd2").GetDouble()), "MMD²");
+            var (code, _, err) = Gallery.Run("score-matching", "--model", "gmm", "--data", file, "--out", dir, "--json");
+            Assert.Equal(2, code);
+            Assert.Contains("--data and --standardize are for --model ring", err);
+        }
+
         [Fact]
         public void Malformed_files_exit_2_with_one_line_naming_the_file_row_and_column()
         {
