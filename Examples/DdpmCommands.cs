@@ -140,7 +140,7 @@ namespace Dsl.Examples
                 }
                 catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException || e is Dsl.Data.DataFileException) { return SamplingCommands.Fail("ddpm sample", e.Message); }
                 var c = result.Config;
-                using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, run.Seed);   // read above by Sample, so it opens
+                using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, c.Dim, run.Seed);   // read above by Sample, so it opens
                 string png = c.IsDigits
                     ? Plots.ImageGrid(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on the digits ({m}, {result.Nfe} network evaluations)",
                         result.Samples.Select(img => img.Select(v => System.Math.Clamp((v + 1) / 2, 0, 1)).ToArray()).ToList(), 8, 8, 8)

@@ -36,7 +36,7 @@ namespace Dsl.Examples
                     result = known ? ElboExperiment.RunKnown(s, d, sc == "perturbed", r.GetValue(samples), run.Seed, r.GetValue(odePoints), r.GetValue(draws))
                         : ElboExperiment.RunCheckpoint(sc, r.GetValue(samples), run.Seed, r.GetValue(odePoints), r.GetValue(draws));
                 }
-                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("elbo", e.Message); }
+                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException || e is Dsl.Data.DataFileException) { return SamplingCommands.Fail("elbo", e.Message); }
                 return run.Finish(new
                 {
                     command = "elbo", sde = result.Sde, data = result.Data, score = result.Score, samples = result.Samples, dim = result.Dim, epsilon = result.Epsilon,

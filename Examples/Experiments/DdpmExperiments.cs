@@ -135,6 +135,8 @@ namespace Dsl.Examples.Experiments
         {
             var clock = Stopwatch.StartNew();
             var (c, net, schedule) = Load(checkpoint);
+            // The data the checkpoint names (a file: read again, standardised as recorded; refused if its D changed), before any sampling.
+            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, c.Dim, seed);
             using var scope = NewDisposeScope();
             var epsilon = Ddpm.AsNoisePrediction(schedule, net);
             var variance = c.ReverseVariance;
@@ -154,7 +156,6 @@ namespace Dsl.Examples.Experiments
                     steps > 0 ? new OdeOptions { Method = OdeMethod.Rk4, Steps = steps, Cancellation = cancellation } : new OdeOptions { RelativeTolerance = 1e-4, AbsoluteTolerance = 1e-4, Cancellation = cancellation }, seed),
             };
             double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
-            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, seed);
             var samples = dataSet.ToDataUnits(result.Samples);   // data units: a standardised file's samples mapped back
 
             // The bound and the ODE likelihood on held-out data: the digits (bins of width 2/16: 17 grey levels in [−1, 1]) or fresh toy draws.

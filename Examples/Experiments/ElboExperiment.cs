@@ -158,7 +158,7 @@ namespace Dsl.Examples.Experiments
             else
             {
                 // A toy's fresh draws, or (a checkpoint trained on a data file) rows of that file, standardised as recorded.
-                using var data = GalleryData.Reopen(config.Data, config.Standardize, seed);
+                using var data = GalleryData.Reopen(config.Data, config.Standardize, config.Dim, seed);
                 x0 = data.Evaluation(samples, seed);
                 logScale = data.Standardization?.LogScale ?? 0;
             }

@@ -242,6 +242,10 @@ namespace Dsl.Models.Tests
                 double got = sample.GetProperty("sample_mean")[j].GetDouble();
                 Assert.True(Math.Abs(got - mean[j]) < std[j], $"column {j}: sample mean {got} vs data mean {mean[j]} (std {std[j]})");
             }
+            Csv("s3.csv", Gaussian(400, 4, seed: 3, new double[] { 10, -30, 100, 0 }, new double[] { 2, 0.5, 1, 1 }), header: true);   // the file changed under the checkpoint
+            var (changed, _, why) = Gallery.Run("ddpm", "sample", "--checkpoint", ckpt, "--n", "10", "--out", dir, "--json");
+            Assert.Equal(2, changed);
+            Assert.Contains("s3.csv: has D = 4 columns but the checkpoint was trained on D = 3", why);
             var other = Npy("four.npy", Gaussian(400, 4, seed: 4), ScalarType.Float32);
             var (code, _, err) = Gallery.Run("ddpm", "train", "--data", other, "--standardize", "--steps", "310", "--width", "32", "--depth", "1", "--batch", "64", "--T", "50",
                 "--checkpoint", ckpt, "--resume", "--out", dir, "--json");
