@@ -137,6 +137,19 @@ namespace Dsl.Models.Tests
             Assert.Contains("--data and --standardize are for --model ring", err);
         }
 
+        /// <summary>A checkpoint of a built-in set writes the settings it wrote before data files (no DataDim, no Standardize), so old checkpoints resume.</summary>
+        [Fact]
+        public void Built_in_sets_keep_their_checkpoint_settings()
+        {
+            var ckpt = PathOf("moons.ckpt");
+            Gallery.RunJson("ddpm", "train", "--data", "moons", "--steps", "1", "--T", "10", "--width", "8", "--depth", "1", "--checkpoint", ckpt, "--out", dir);
+            using var settings = JsonDocument.Parse(Checkpoint.Peek(ckpt).Settings!);
+            var names = settings.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+            Assert.Equal(new[] { "Data", "Schedule", "T", "Width", "Depth", "Channels", "Variance", "Loss", "IsDigits", "LearnsVariance", "ReverseVariance", "LossKind", "Dim", "Tag" }.OrderBy(n => n),
+                names.OrderBy(n => n));
+            Assert.Equal("moons", settings.RootElement.GetProperty("Data").GetString());
+        }
+
         [Fact]
         public void Malformed_files_exit_2_with_one_line_naming_the_file_row_and_column()
         {
