@@ -178,7 +178,7 @@ namespace Dsl.Examples
             var samplesTensor = rows.Array("samples")!;
             var result = DdpmExperiments.Evaluate(config.Checkpoint, m, samplesTensor, (int)rows.Counters["nfe"].Max(), rows.Sum("seconds"), seed, rows.Cancelled);
             var c = result.Config;
-            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, seed);
+            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, c.Dim, seed);
             string png = c.IsDigits
                 ? Plots.ImageGrid(run.Output($"ddpm-{c.Data}-{m}.png"), $"DDPM on the digits ({m}, {result.Nfe} network evaluations)",
                     result.Samples.Select(img => img.Select(v => System.Math.Clamp((v + 1) / 2, 0, 1)).ToArray()).ToList(), 8, 8, 8)

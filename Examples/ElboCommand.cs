@@ -68,7 +68,7 @@ namespace Dsl.Examples
                         return output;
                     });
                 }
-                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException) { return SamplingCommands.Fail("elbo", e.Message); }
+                catch (Exception e) when (e is CheckpointException || e is ArgumentException || e is ArithmeticException || e is Dsl.Data.DataFileException) { return SamplingCommands.Fail("elbo", e.Message); }
             }));
             return command;
         }

@@ -94,7 +94,7 @@ namespace Dsl.Examples
 
         private static int OnData(GalleryRun run, GalleryData dataSet, int steps, IProgress<TrainingProgress> progress)
         {
-            var r = RingFit.RunOnData(dataSet, run.Seed, steps, progress: progress, sampling: run.Progress<SamplerProgress>(p => $"sampling step {p.Step}/{p.TotalSteps}"), cancellation: run.Cancellation);
+            var r = RingFit.RunOnData(dataSet, run.Seed, steps, samples: 500, progress: progress, sampling: run.Progress<SamplerProgress>(p => $"sampling step {p.Step}/{p.TotalSteps}"), cancellation: run.Cancellation);
             var png = dataSet.PlotRows(run.Output($"score-matching-{dataSet.Slug}.png"), $"NCSN-trained MLP energy on {dataSet.DisplayName}, annealed Langevin samples (MMD² {r.Mmd2:F4})",
                 new[] { ("data", r.Data), ("samples", r.Samples) });
             return run.Finish(new

@@ -144,6 +144,8 @@ namespace Dsl.Examples.Experiments
         public static (Tensor Samples, int Nfe, double Seconds, bool Cancelled) SampleChains(string checkpoint, string sampler, int steps, int n, long seed, IProgress<SamplerProgress>? progress, CancellationToken cancellation)
         {
             var (c, net, schedule) = Load(checkpoint);
+            // The data the checkpoint names (a file: read again, standardised as recorded; refused if its D changed), before any sampling.
+            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, c.Dim, seed);
             using var scope = NewDisposeScope();
             var epsilon = Ddpm.AsNoisePrediction(schedule, net);
             var variance = c.ReverseVariance;
@@ -180,7 +182,7 @@ namespace Dsl.Examples.Experiments
             var epsilon = Ddpm.AsNoisePrediction(schedule, net);
             int n = (int)samplesTensor.shape[0];
             var result = (Samples: samplesTensor.to_type(ScalarType.Float32), Cancelled: cancelled, FunctionEvaluations: nfe);
-            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, seed);
+            using var dataSet = GalleryData.Reopen(c.Data, c.Standardize, c.Dim, seed);
             var samples = dataSet.ToDataUnits(result.Samples);   // data units: a standardised file's samples mapped back
 
             // The bound and the ODE likelihood on held-out data: the digits (bins of width 2/16: 17 grey levels in [−1, 1]) or fresh toy draws.

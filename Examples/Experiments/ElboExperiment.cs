@@ -225,7 +225,7 @@ namespace Dsl.Examples.Experiments
                 return (all.index_select(0, randperm(Digits.Count, generator: new Generator((ulong)seed + 7)).narrow(0, 0, System.Math.Min(samples, Digits.Count))), 0);
             }
             // A toy's fresh draws, or (a checkpoint trained on a data file) rows of that file, standardised as recorded.
-            using var data = GalleryData.Reopen(config.Data, config.Standardize, seed);
+            using var data = GalleryData.Reopen(config.Data, config.Standardize, config.Dim, seed);
             return (data.Evaluation(samples, seed), data.Standardization?.LogScale ?? 0);
         }
 

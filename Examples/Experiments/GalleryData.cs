@@ -157,10 +157,14 @@ namespace Dsl.Examples.Experiments
         /// Reopens the data a checkpoint records: a built-in name, or a file standardised with the recorded statistics (not recomputed), so
         /// that samples map back to the units the network was trained on.
         /// </summary>
-        public static GalleryData Reopen(string name, Standardization? recorded, long seed = 0, PixelScale digitsScale = PixelScale.Symmetric)
+        /// <remarks>A file whose D is no longer <paramref name="dim"/> (the checkpoint's) is a <see cref="DataFileException"/> naming both.</remarks>
+        public static GalleryData Reopen(string name, Standardization? recorded, int dim, long seed = 0, PixelScale digitsScale = PixelScale.Symmetric)
         {
-            if (ArrayFiles.IsDataFile(name)) return OpenFile(name, false, seed, false, recorded);
-            return Open(name, Toy2D.Names.Append("digits").ToArray(), false, seed, false, digitsScale);
+            if (!ArrayFiles.IsDataFile(name)) return Open(name, Toy2D.Names.Append("digits").ToArray(), false, seed, false, digitsScale);
+            var data = OpenFile(name, false, seed, false, recorded);
+            if (data.Dim == dim) return data;
+            data.Dispose();
+            throw new DataFileException(name + ": has D = " + data.Dim + " columns but the checkpoint was trained on D = " + dim + ".");
         }
 
         private static GalleryData OpenFile(string value, bool standardize, long seed, bool holdOut, Standardization? recorded)

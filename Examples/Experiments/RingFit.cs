@@ -58,7 +58,7 @@ namespace Dsl.Examples.Experiments
         /// <paramref name="samples"/> annealed-Langevin samples and as many rows of the data.
         /// </summary>
         internal static (int Steps, double FinalLoss, double Mmd2, double[][] Samples, double[][] Data, IReadOnlyList<double> LossHistory, double Seconds) RunOnData(
-            GalleryData dataSet, long seed, int steps, int hidden = 64, int samples = 2000,
+            GalleryData dataSet, long seed, int steps, int hidden = 64, int samples = 500,
             IProgress<TrainingProgress>? progress = null, IProgress<SamplerProgress>? sampling = null, System.Threading.CancellationToken cancellation = default)
         {
             using var scope = NewDisposeScope();

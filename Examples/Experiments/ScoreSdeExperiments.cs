@@ -26,7 +26,8 @@ namespace Dsl.Examples.Experiments
     internal sealed record NcsnConfig(string Data, int Levels, double SigmaMax, double SigmaMin, int Width, int Depth,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? DataDim = null, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Standardization? Standardize = null)
     {
-        public int Dim => DataDim ?? 2;
+        // Not written into the settings: checkpoints from before data files have no Dim there and must resume unchanged.
+        [System.Text.Json.Serialization.JsonIgnore] public int Dim => DataDim ?? 2;
         public string Tag => FormattableString.Invariant($"ncsn,data={Data},L={Levels},sigma={SigmaMax}..{SigmaMin}");
         public double[] Sigmas => NoiseSchedule.Geometric(SigmaMax, SigmaMin, Levels);
     }

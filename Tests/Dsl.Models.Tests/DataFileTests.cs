@@ -117,6 +117,39 @@ namespace Dsl.Models.Tests
             if (d == 3) Assert.True(File.Exists(json.GetProperty("scatter_png").GetString()), "the first-two-coordinates scatter is drawn for D ≠ 2");
         }
 
+        /// <summary>The score-based and adversarial trainers take D = 3 from a file too: score-sde (TimeMlp), the GAN and the NCSN-trained MLP energy.</summary>
+        [Fact]
+        public void Score_sde_gan_and_the_score_matched_energy_train_on_a_three_column_file()
+        {
+            var file = Csv("g3.csv", Gaussian(300, 3, seed: 7), header: true);
+            var sde = Gallery.RunJson("score-sde", "--data", file, "--steps", "5", "--batch", "32", "--width", "16", "--depth", "1", "--n", "20", "--sample-steps", "10", "--out", dir);
+            Assert.Equal(3, sde.GetProperty("dim").GetInt32());
+            Assert.True(double.IsFinite(sde.GetProperty("ode_nll_nats_per_dim").GetDouble()) && double.IsFinite(sde.GetProperty("mmd2").GetDouble()), "score-sde figures");
+            Assert.True(File.Exists(sde.GetProperty("png").GetString()));
+            var gan = Gallery.RunJson("gan", "--data", file, "--standardize", "--steps", "5", "--out", dir);
+            Assert.Equal(3, gan.GetProperty("dim").GetInt32());
+            Assert.Equal("standardised", gan.GetProperty("mmd2_units").GetString());
+            var energy = Gallery.RunJson("score-matching", "--loss", "ncsn", "--model", "ring", "--data", file, "--steps", "5", "--out", dir);
+            Assert.Equal(3, energy.GetProperty("dim").GetInt32());
+            Assert.True(double.IsFinite(energy.GetProperty("mmd2").GetDouble()), "MMD²");
+            var (code, _, err) = Gallery.Run("score-matching", "--model", "gmm", "--data", file, "--out", dir, "--json");
+            Assert.Equal(2, code);
+            Assert.Contains("--data and --standardize are for --model ring", err);
+        }
+
+        /// <summary>A checkpoint of a built-in set writes the settings it wrote before data files (no DataDim, no Standardize), so old checkpoints resume.</summary>
+        [Fact]
+        public void Built_in_sets_keep_their_checkpoint_settings()
+        {
+            var ckpt = PathOf("moons.ckpt");
+            Gallery.RunJson("ddpm", "train", "--data", "moons", "--steps", "1", "--T", "10", "--width", "8", "--depth", "1", "--checkpoint", ckpt, "--out", dir);
+            using var settings = JsonDocument.Parse(Checkpoint.Peek(ckpt).Settings!);
+            var names = settings.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+            Assert.Equal(new[] { "Data", "Schedule", "T", "Width", "Depth", "Channels", "Variance", "Loss", "IsDigits", "LearnsVariance", "ReverseVariance", "LossKind", "Dim", "Tag" }.OrderBy(n => n),
+                names.OrderBy(n => n));
+            Assert.Equal("moons", settings.RootElement.GetProperty("Data").GetString());
+        }
+
         [Fact]
         public void Malformed_files_exit_2_with_one_line_naming_the_file_row_and_column()
         {
@@ -222,6 +255,10 @@ namespace Dsl.Models.Tests
                 double got = sample.GetProperty("sample_mean")[j].GetDouble();
                 Assert.True(Math.Abs(got - mean[j]) < std[j], $"column {j}: sample mean {got} vs data mean {mean[j]} (std {std[j]})");
             }
+            Csv("s3.csv", Gaussian(400, 4, seed: 3, new double[] { 10, -30, 100, 0 }, new double[] { 2, 0.5, 1, 1 }), header: true);   // the file changed under the checkpoint
+            var (changed, _, why) = Gallery.Run("ddpm", "sample", "--checkpoint", ckpt, "--n", "10", "--out", dir, "--json");
+            Assert.Equal(2, changed);
+            Assert.Contains("s3.csv: has D = 4 columns but the checkpoint was trained on D = 3", why);
             var other = Npy("four.npy", Gaussian(400, 4, seed: 4), ScalarType.Float32);
             var (code, _, err) = Gallery.Run("ddpm", "train", "--data", other, "--standardize", "--steps", "310", "--width", "32", "--depth", "1", "--batch", "64", "--T", "50",
                 "--checkpoint", ckpt, "--resume", "--out", dir, "--json");
