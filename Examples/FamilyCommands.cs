@@ -82,7 +82,8 @@ namespace Dsl.Examples
             var judgeSteps = new Option<int?>("--judge-steps") { Description = "With --conditional: Adam steps of the clean judge when it is trained (default 500, dsl guided's)." }.InRange(1, 100_000);
             var command = new Command("vae", "Train a VAE on the digits by the ELBO (closed-form KL, reparameterisation); test ELBO, KL and IWAE_K bounds in nats, sample PNGs. "
                 + "--conditional: the conditional VAE, its samples of each digit judged by a clean classifier.");
-            foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume, conditional, digit, perDigit, judgeSteps }) command.Options.Add(opt);
+            var saveSamples = ShardedRun.SaveSamplesOption();
+            foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume, conditional, digit, perDigit, judgeSteps, saveSamples }) command.Options.Add(opt);
             command.SetAction(r => o.Run("vae", r, run =>
             {
                 if (CpuOnly("vae", run) is int refused) return refused;
@@ -111,7 +112,7 @@ namespace Dsl.Examples
                     command = "vae", likelihood = l, latent = z, hidden = h, steps = result.Steps,
                     train_elbo = result.TrainElbo, test_elbo = result.TestElbo, test_reconstruction = result.TestReconstruction, test_kl = result.TestKl,
                     test_iwae = result.TestIwae.Select(b => new { k = b.K, bound = b.Bound, standard_error = b.StandardError }).ToArray(),
-                    seconds = result.Seconds, samples_png = samples, reconstructions_png = recon,
+                    seconds = result.Seconds, samples_png = samples, reconstructions_png = recon, samples_npy = ShardedRun.SaveSamplesBeside(samples, result.Samples, r.GetValue(saveSamples)),
                 }, result.Cancelled);
             }));
             GalleryWeights.AddTo(command);
@@ -154,7 +155,8 @@ namespace Dsl.Examples
             var steps = new Option<int>("--steps") { Description = "Alternating steps (0: evaluate the untrained networks).", DefaultValueFactory = _ => 2000 }.AtLeast(0);
             var rate = new Option<double>("--learning-rate") { Description = "Adam learning rate of both networks (β₁ = 0.5).", DefaultValueFactory = _ => 1e-3 };
             var command = new Command("gan", "Train a GAN on a 2D toy set (or the digits): discriminator and generator losses, mean D(real) and D(fake), V(D, G) vs −log 4, modes covered; scatter PNG.");
-            foreach (var opt in new Option[] { data, standardize, loss, steps, rate }) command.Options.Add(opt);
+            var saveSamples = ShardedRun.SaveSamplesOption();
+            foreach (var opt in new Option[] { data, standardize, loss, steps, rate, saveSamples }) command.Options.Add(opt);
             command.SetAction(r => o.Run("gan", r, run =>
             {
                 if (CpuOnly("gan", run) is int refused) return refused;
@@ -187,7 +189,7 @@ namespace Dsl.Examples
                     mean_d_real = result.MeanDReal, mean_d_fake = result.MeanDFake, discriminator_gap = result.MeanDReal - result.MeanDFake,
                     value = result.ValueEstimate, value_at_optimum = -System.Math.Log(4), modes_covered = result.ModesCovered, high_quality_fraction = result.HighQualityFraction,
                     mmd2_before = result.Mmd2Before, mmd2 = result.Mmd2, mmd2_units = dataSet.Standardization is null ? "data" : "standardised", mean_error_before = result.MeanErrorBefore, mean_error = result.MeanError,
-                    seconds = result.Seconds, scatter_png = scatter,
+                    seconds = result.Seconds, scatter_png = scatter, samples_npy = ShardedRun.SaveSamplesBeside(scatter, result.Fake, r.GetValue(saveSamples)),
                 }, result.Cancelled);
             }));
             GalleryWeights.AddTo(command);
@@ -200,7 +202,8 @@ namespace Dsl.Examples
             var standardize = GalleryData.StandardizeOption();
             var steps = new Option<int>("--steps") { Description = "Adam steps of maximum likelihood (batches of 128; 0: evaluate the untrained flow).", DefaultValueFactory = _ => 200 }.AtLeast(0);
             var command = new Command("cnf", "Train a continuous normalising flow by maximum likelihood on a 2D toy set: test NLL (exact and Hutchinson divergence), NFE, sample PNG.");
-            foreach (var opt in new Option[] { data, standardize, steps }) command.Options.Add(opt);
+            var saveSamples = ShardedRun.SaveSamplesOption();
+            foreach (var opt in new Option[] { data, standardize, steps, saveSamples }) command.Options.Add(opt);
             command.SetAction(r => o.Run("cnf", r, run =>
             {
                 if (CpuOnly("cnf", run) is int refused) return refused;
@@ -222,7 +225,7 @@ namespace Dsl.Examples
                 {
                     command = "cnf", data = dataSet.IsFile ? dataSet.DisplayName : d, data_set = dataSet.Json(), dim = dataSet.Dim, steps = result.Steps, test_nll_before = result.TestNllBefore, test_nll = result.TestNll,
                     test_nll_hutchinson = result.TestNllHutchinson, nfe = result.Nfe, nfe_hutchinson = result.NfeHutchinson, sample_nfe = result.SampleNfe,
-                    seconds = result.Seconds, scatter_png = scatter,
+                    seconds = result.Seconds, scatter_png = scatter, samples_npy = ShardedRun.SaveSamplesBeside(scatter, result.Samples, r.GetValue(saveSamples)),
                 }, result.Cancelled);
             }));
             GalleryWeights.AddTo(command);

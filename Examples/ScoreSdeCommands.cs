@@ -36,7 +36,8 @@ namespace Dsl.Examples
             var checkpoint = Checkpoint();
             var resume = Resume();
             var command = new Command("ncsn", "A noise-conditional score network (NCSN, Song & Ermon 2019): multi-scale DSM with λ(σ) = σ², annealed Langevin samples, MMD², the ODE likelihood as the VE SDE; scatter PNG.");
-            foreach (var opt in new Option[] { data, standardize, steps, batch, lr, levels, sigmaMax, sigmaMin, width, depth, n, epsilon, perLevel, checkpoint, resume }) command.Options.Add(opt);
+            var saveSamples = ShardedRun.SaveSamplesOption();
+            foreach (var opt in new Option[] { data, standardize, steps, batch, lr, levels, sigmaMax, sigmaMin, width, depth, n, epsilon, perLevel, checkpoint, resume, saveSamples }) command.Options.Add(opt);
             command.SetAction(r => o.Run("ncsn", r, run =>
             {
                 var (opened, dataProblem) = GalleryData.TryOpen(r.GetValue(data)!, ScoreSdeExperiments.ToyNames, r.GetValue(standardize), run.Seed);
@@ -72,7 +73,7 @@ namespace Dsl.Examples
                         ? "−log p (data units) of up to 500 rows of the file (training rows) under the VE probability flow from √v(ε) = σ_L (exact divergence, RK45 rtol = atol = 1e-3)"
                         : "−log p of 500 fresh data points under the VE probability flow from √v(ε) = σ_L (exact divergence, RK45 rtol = atol = 1e-3)",
                     mmd2_units = dataSet.Standardization is null ? "data" : "standardised",
-                    seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
+                    seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png, samples_npy = ShardedRun.SaveSamplesBeside(png, result.Samples, r.GetValue(saveSamples)),
                 }, result.Cancelled);
             }));
             GalleryWeights.AddTo(command);
@@ -100,7 +101,8 @@ namespace Dsl.Examples
             var checkpoint = Checkpoint();
             var resume = Resume();
             var command = new Command("score-sde", "Continuous-time score matching (denoising, implicit or sliced: --loss) on the DSL's VP/VE SDE (λ = g² or σₜ²): reverse-SDE, PC or ODE samples, MMD², the ODE likelihood (nats/dim; digits bits/dim); PNG.");
-            foreach (var opt in new Option[] { data, standardize, sde, weighting, loss, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, correctorStep, pcOrder, checkpoint, resume }) command.Options.Add(opt);
+            var saveSamples = ShardedRun.SaveSamplesOption();
+            foreach (var opt in new Option[] { data, standardize, sde, weighting, loss, steps, batch, lr, width, depth, channels, sampler, sampleSteps, n, correctorStep, pcOrder, checkpoint, resume, saveSamples }) command.Options.Add(opt);
             command.SetAction(r => o.Run("score-sde", r, run =>
             {
                 string s = r.GetValue(sde)!.ToLowerInvariant(), w = r.GetValue(weighting)!.ToLowerInvariant(), m = r.GetValue(sampler)!.ToLowerInvariant();
@@ -154,7 +156,7 @@ namespace Dsl.Examples
                         : dataSet.IsFile ? "up to 500 rows of the file (training rows), data units, exact divergence, from ε = 1e-5, RK45 rtol = atol = 1e-3 (a density: can be negative)"
                         : "500 fresh data points, exact divergence, from ε = 1e-5, RK45 rtol = atol = 1e-3 (a density: can be negative)",
                     mmd2_units = dataSet.Standardization is null ? "data" : "standardised",
-                    seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png,
+                    seconds = result.Seconds, checkpoint = Path.GetFullPath(result.Checkpoint), png, samples_npy = ShardedRun.SaveSamplesBeside(png, result.Samples, r.GetValue(saveSamples)),
                 }, result.Cancelled);
             }));
             GalleryWeights.AddTo(command);

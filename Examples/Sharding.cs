@@ -341,6 +341,23 @@ namespace Dsl.Examples
             return command;
         }
 
+        /// <summary>
+        /// Writes the rows (samples [N, D], images flattened) as a float64 .npy named after <paramref name="png"/> (its extension replaced)
+        /// when asked; returns the file's path or null. For the training commands, which draw their samples once after training.
+        /// </summary>
+        public static string? SaveSamplesBeside(string png, System.Collections.Generic.IReadOnlyList<double[]> rows, bool save)
+        {
+            if (!save || rows.Count == 0) return null;
+            var path = Path.ChangeExtension(png, ".npy");
+            int d = rows[0].Length;
+            using var values = tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Count, d }, ScalarType.Float64);
+            ArrayFiles.WriteNpy(path, values);
+            return path;
+        }
+
+        /// <summary>A command's own --save-samples (the sample-drawing training commands).</summary>
+        public static Option<bool> SaveSamplesOption() => new("--save-samples") { Description = "Also write the samples as a float64 .npy beside the PNG (the JSON names it: samples_npy)." };
+
         /// <summary>Writes the samples beside the PNG when asked; returns the file's path or null.</summary>
         public static string? SaveSamples(GalleryRun run, string file, Tensor samples, bool save)
         {

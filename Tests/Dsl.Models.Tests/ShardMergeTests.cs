@@ -110,6 +110,23 @@ namespace Dsl.Models.Tests
             Assert.Equal(File.ReadAllBytes(whole.GetProperty("samples_npy").GetString()!), File.ReadAllBytes(merged.GetProperty("samples_npy").GetString()!));
         }
 
+        [Theory]
+        [InlineData("gan", "scatter_png", 2000)]
+        [InlineData("cnf", "scatter_png", 2000)]
+        public void A_training_command_saves_its_samples_beside_its_png(string command, string pngField, int rows)
+        {
+            string dir = Path.Combine(root, "save-" + command);
+            var json = Gallery.RunJson(command, "--steps", "2", "--save-samples", "--out", dir);
+            var npy = json.GetProperty("samples_npy").GetString()!;
+            Assert.Equal(Path.ChangeExtension(json.GetProperty(pngField).GetString()!, ".npy"), npy);
+            using var data = Dsl.Data.ArrayFiles.Read(npy);
+            Assert.Equal(rows, data.Rows);
+            Assert.Equal(2, data.Columns);
+            // Without the option nothing is written and the JSON says so.
+            var plain = Gallery.RunJson(command, "--steps", "2", "--out", Path.Combine(root, "plain-" + command));
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, plain.GetProperty("samples_npy").ValueKind);
+        }
+
         [Fact]
         public void A_shard_spec_must_be_k_of_n_with_enough_blocks()
         {
