@@ -39,6 +39,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, samples_png = samples,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
 
@@ -74,6 +75,7 @@ namespace Dsl.Examples
                     seconds = result.Seconds, samples_png = samples,
                 }, result.Cancelled);
             }));
+            GalleryWeights.AddTo(command);
             return command;
         }
     }

@@ -45,6 +45,10 @@ namespace Dsl.Examples.Experiments
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var evaluation = data.narrow(0, 0, System.Math.Min(500, data.shape[0]));
             using var dbn = new DeepBeliefNet((int)data.shape[1], hidden, seed);
+            // --init-from/--export: the stack's RBMs as one state dict, keys "{layer}.{parameter}" (e.g. "0.W", "1.B"), as a
+            // PyTorch nn.ModuleList of the layers names them. Not disposed here: the layers belong to the DBN.
+            var stack = new LayerStack(dbn.Layers);
+            if (GalleryWeights.InitFrom is string initFrom) Weights.Load(stack, initFrom);
             var layers = new List<DbnLayerRun>();
             double? rbm = null;
             bool cancelled = false;
@@ -69,6 +73,7 @@ namespace Dsl.Examples.Experiments
                 bound = dbn.VariationalBound(evaluation).mean().ToDoubleValue();
                 exact = dbn.ExactLogLikelihood(evaluation).mean().ToDoubleValue();
             }
+            if (GalleryWeights.Export is string export && !cancelled) Weights.Save(stack, export);
             var (_, means) = dbn.Sample(32, 1000, new Generator((ulong)seed + 7));
             return new DbnDigitsRun(hidden, layers.ToArray(), rbm, bound, exact, clock.Elapsed.TotalSeconds, Rows(means), cancelled);
         }
@@ -82,6 +87,15 @@ namespace Dsl.Examples.Experiments
         {
             using var scope = NewDisposeScope();
             return Dbm(Digits.Images(PixelScale.Binary).to_type(ScalarType.Float64), hidden1, hidden2, steps, seed, progress, cancellation);
+        }
+
+        /// <summary>The DBN's RBMs as one module whose state dict names them "0", "1", … (as a PyTorch nn.ModuleList would), for Dsl.Weights.</summary>
+        private sealed class LayerStack : nn.Module
+        {
+            public LayerStack(IReadOnlyList<BinaryRbm> layers) : base("DbnLayers")
+            {
+                for (int k = 0; k < layers.Count; k++) register_module(k.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[k]);
+            }
         }
 
         /// <summary>The batch of the DBM's learning steps.</summary>
@@ -105,7 +119,7 @@ namespace Dsl.Examples.Experiments
             var before = Measure();
             using var learning = new DbmPersistentLearning(dbm, dbm.RandomState(100, new Generator((ulong)seed + 2)));
             var result = Trainer.Train(dbm, new TensorDataStream(data, DbmBatch, seed + 3), learning.Loss,
-                new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 4, Progress = progress, Cancellation = cancellation });
+                new TrainerOptions { Steps = steps, LearningRate = 0.01, Seed = seed + 4, Progress = progress, Cancellation = cancellation, InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
             var after = Measure();
             var g = new Generator((ulong)seed + 5);
             var x = dbm.Gibbs(dbm.RandomState(32, g), 300, g);
