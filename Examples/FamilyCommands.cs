@@ -83,33 +83,69 @@ namespace Dsl.Examples
             var command = new Command("vae", "Train a VAE on the digits by the ELBO (closed-form KL, reparameterisation); test ELBO, KL and IWAE_K bounds in nats, sample PNGs. "
                 + "--conditional: the conditional VAE, its samples of each digit judged by a clean classifier.");
             var saveSamples = ShardedRun.SaveSamplesOption();
-            foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume, conditional, digit, perDigit, judgeSteps, saveSamples }) command.Options.Add(opt);
+            var vaeData = new Option<string>("--data") { Description = "digits, or a .csv/.npy/.npz file of N points [N, D] (needs --likelihood gaussian; a fifth of the rows, at most 500, held out for the test bounds).", DefaultValueFactory = _ => "digits" };
+            var standardize = GalleryData.StandardizeOption();
+            foreach (var opt in new Option[] { likelihood, latent, hidden, steps, resume, conditional, digit, perDigit, judgeSteps, vaeData, standardize, saveSamples }) command.Options.Add(opt);
             command.SetAction(r => o.Run("vae", r, run =>
             {
                 if (CpuOnly("vae", run) is int refused) return refused;
                 string l = r.GetValue(likelihood)!.ToLowerInvariant();
                 if (l != "bernoulli" && l != "gaussian") return SamplingCommands.Fail("vae", "unknown --likelihood '" + l + "'; valid: bernoulli, gaussian.");
                 int z = r.GetValue(latent), h = r.GetValue(hidden), s = r.GetValue(steps);
+                if (r.GetValue(conditional) && (r.GetValue(vaeData) != "digits" || r.GetValue(standardize)))
+                    return SamplingCommands.Fail("vae", "--conditional trains on the digits and their labels; it takes no --data file or --standardize.");
                 if (r.GetValue(conditional))
                     return ConditionalVae(run, l, z, h, s, r.GetValue(resume), r.GetValue(digit), r.GetValue(perDigit) ?? 100, r.GetValue(judgeSteps) ?? GuidedExperiments.JudgeSteps(1000));
                 if (r.GetValue(digit) != null || r.GetValue(perDigit) != null || r.GetValue(judgeSteps) != null)
                     return SamplingCommands.Fail("vae", "--digit, --samples and --judge-steps apply only with --conditional.");
-                var checkpoint = run.Output($"vae-{l}-{z}.ckpt");
+                string dataValue = r.GetValue(vaeData)!;
+                bool onFile = dataValue != "digits";
+                if (onFile && l != "gaussian") return SamplingCommands.Fail("vae", "--data " + dataValue + ": a data file needs --likelihood gaussian (the Bernoulli decoder is for the binarised digits).");
+                GalleryData? dataSet = null;
+                if (onFile || r.GetValue(standardize))
+                {
+                    var (opened, dataProblem) = GalleryData.TryOpen(dataValue, new[] { "digits" }, r.GetValue(standardize), run.Seed, holdOut: true);
+                    if (opened is null) return SamplingCommands.Fail("vae", dataProblem!);
+                    dataSet = opened;
+                    if (dataSet.Test is null)
+                    {
+                        string name = dataSet.DisplayName;
+                        dataSet.Dispose();
+                        return SamplingCommands.Fail("vae", name + ": 1 row; the VAE holds a fifth of the rows out for the test bounds, so it needs at least 2.");
+                    }
+                }
+                using var ownedData = dataSet;
+                string tag = dataSet is null ? l : l + "-" + dataSet.Slug;
+                var checkpoint = run.Output($"vae-{tag}-{z}.ckpt");
                 if (GalleryOptions.CheckpointProblem("--out", checkpoint, r.GetValue(resume)) is string missing) return SamplingCommands.Fail("vae", missing);
                 VaeRun result;
                 try
                 {
-                    result = FamilyRuns.Vae(l == "bernoulli" ? VaeLikelihood.Bernoulli : VaeLikelihood.Gaussian, z, h, s, run.Seed, checkpoint, r.GetValue(resume),
-                        run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, −ELBO {p.Loss:F2} nats"), run.Cancellation);
+                    var kind = l == "bernoulli" ? VaeLikelihood.Bernoulli : VaeLikelihood.Gaussian;
+                    var progress = run.Progress<TrainingProgress>(p => $"step {p.Step}/{p.TotalSteps}, −ELBO {p.Loss:F2} nats");
+                    result = dataSet is null ? FamilyRuns.Vae(kind, z, h, s, run.Seed, checkpoint, r.GetValue(resume), progress, run.Cancellation)
+                        : FamilyRuns.Vae(dataSet, kind, z, h, s, run.Seed, checkpoint, r.GetValue(resume), progress, run.Cancellation);
                 }
                 catch (TrainingDivergedException ex) { return SamplingCommands.Fail("vae", ex.Message); }
                 catch (CheckpointException ex) { return SamplingCommands.Fail("vae", ex.Message); }
-                var samples = Plots.ImageGrid(run.Output($"vae-{l}-samples.png"), $"VAE ({l}, L = {z}): decoder means for z ~ N(0, I)", result.Samples, 8, 8, 8);
-                var recon = Plots.ImageGrid(run.Output($"vae-{l}-reconstructions.png"), "test digits (rows 1–4) and their reconstructions (rows 5–8)",
-                    result.Originals.Concat(result.Reconstructions).ToList(), 8, 8, 8);
+                string samples, recon;
+                if (dataSet is null)
+                {
+                    samples = Plots.ImageGrid(run.Output($"vae-{l}-samples.png"), $"VAE ({l}, L = {z}): decoder means for z ~ N(0, I)", result.Samples, 8, 8, 8);
+                    recon = Plots.ImageGrid(run.Output($"vae-{l}-reconstructions.png"), "test digits (rows 1–4) and their reconstructions (rows 5–8)",
+                        result.Originals.Concat(result.Reconstructions).ToList(), 8, 8, 8);
+                }
+                else
+                {
+                    samples = dataSet.PlotRows(run.Output($"vae-{tag}-samples.png"), $"VAE ({l}, L = {z}) on {dataSet.DisplayName}: held-out rows and decoder means for z ~ N(0, I)",
+                        new[] { ("held-out rows", result.Originals), ("decoder means", result.Samples) });
+                    recon = dataSet.PlotRows(run.Output($"vae-{tag}-reconstructions.png"), $"held-out rows of {dataSet.DisplayName} and their reconstructions",
+                        new[] { ("held-out rows", result.Originals), ("reconstructions", result.Reconstructions) });
+                }
                 return run.Finish(new
                 {
-                    command = "vae", likelihood = l, latent = z, hidden = h, steps = result.Steps,
+                    command = "vae", likelihood = l, data = dataSet?.DisplayName ?? "digits", data_set = dataSet?.Json(), dim = dataSet?.Dim ?? Dsl.Models.Data.Digits.Pixels,
+                    latent = z, hidden = h, steps = result.Steps,
                     train_elbo = result.TrainElbo, test_elbo = result.TestElbo, test_reconstruction = result.TestReconstruction, test_kl = result.TestKl,
                     test_iwae = result.TestIwae.Select(b => new { k = b.K, bound = b.Bound, standard_error = b.StandardError }).ToArray(),
                     seconds = result.Seconds, samples_png = samples, reconstructions_png = recon, samples_npy = ShardedRun.SaveSamplesBeside(samples, result.Samples, r.GetValue(saveSamples)),

@@ -154,12 +154,29 @@ namespace Dsl.Examples.Experiments
         public static VaeRun Vae(VaeLikelihood likelihood, int latent, int hidden, int steps, long seed, string? checkpoint, bool resume,
             IProgress<TrainingProgress>? progress, CancellationToken cancellation)
         {
-            var clock = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             var images = Digits.Images(likelihood == VaeLikelihood.Bernoulli ? PixelScale.Binary : PixelScale.UnitInterval);
-            var train = images.narrow(0, 0, 1500);
-            var test = images.narrow(0, 1500, Digits.Count - 1500);
-            var vae = new Vae(Digits.Pixels, latent, hidden, likelihood, new Generator((ulong)seed));
+            return Vae(images.narrow(0, 0, 1500), images.narrow(0, 1500, Digits.Count - 1500), null, likelihood, latent, hidden, steps, seed, checkpoint, resume, progress, cancellation);
+        }
+
+        /// <summary>
+        /// The VAE on a user's data file (<see cref="GalleryData"/> opened with a hold-out: D from the file, standardised when asked):
+        /// trained on its rows, the test ELBO and IWAE bounds on the held-out rows, in data units (a standardised run's log-likelihood
+        /// bounds gain −Σⱼ log stdⱼ); samples and reconstructions in data units.
+        /// </summary>
+        internal static VaeRun Vae(GalleryData dataSet, VaeLikelihood likelihood, int latent, int hidden, int steps, long seed, string? checkpoint, bool resume,
+            IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            using var scope = NewDisposeScope();
+            return Vae(dataSet.Rows!.to_type(ScalarType.Float32), dataSet.Test!.to_type(ScalarType.Float32), dataSet, likelihood, latent, hidden, steps, seed, checkpoint, resume, progress, cancellation);
+        }
+
+        private static VaeRun Vae(Tensor train, Tensor test, GalleryData? dataSet, VaeLikelihood likelihood, int latent, int hidden, int steps, long seed, string? checkpoint, bool resume,
+            IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+        {
+            var clock = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            var vae = new Vae((int)train.shape[1], latent, hidden, likelihood, new Generator((ulong)seed));
             var result = Trainer.Train(vae, new TensorDataStream(train, 128, seed), (x, g) => vae.Loss(x, g),
                 new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 500, Resume = resume, Progress = progress, Cancellation = cancellation,
                     InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
@@ -174,9 +191,18 @@ namespace Dsl.Examples.Experiments
                 return (k, bound.mean().ToDoubleValue(), bound.std().ToDoubleValue() / System.Math.Sqrt(bound.shape[0]));
             }).ToArray();
             var samples = vae.SampleMeans(64, gen);
-            var originals = test.narrow(0, 0, 32);
+            var originals = test.narrow(0, 0, System.Math.Min(32, test.shape[0]));
             var (mu, _) = vae.Encode(originals);
             var decoded = vae.Decode(mu);
+            if (dataSet is not null)
+            {
+                // A data file: bounds on log p in data units (−log p gains Σⱼ log stdⱼ), rows mapped back through the standardisation.
+                double shift = -(dataSet.Standardization?.LogScale ?? 0);
+                var reconstructed = likelihood == VaeLikelihood.Bernoulli ? decoded.sigmoid() : decoded;
+                return new VaeRun(likelihood.ToString().ToLowerInvariant(), latent, hidden, result.Steps, trainElbo.mean().ToDoubleValue() + shift, elbo.mean().ToDoubleValue() + shift,
+                    reconstruction.mean().ToDoubleValue() + shift, kl.mean().ToDoubleValue(), iwae.Select(b => (b.k, b.Item2 + shift, b.Item3)).ToArray(), clock.Elapsed.TotalSeconds,
+                    dataSet.ToDataUnits(samples), dataSet.ToDataUnits(originals), dataSet.ToDataUnits(reconstructed), result.Cancelled);
+            }
             var reconstructions = likelihood == VaeLikelihood.Bernoulli ? decoded.sigmoid() : decoded.Clamp(0, 1);
             return new VaeRun(likelihood.ToString().ToLowerInvariant(), latent, hidden, result.Steps, trainElbo.mean().ToDoubleValue(), elbo.mean().ToDoubleValue(),
                 reconstruction.mean().ToDoubleValue(), kl.mean().ToDoubleValue(), iwae, clock.Elapsed.TotalSeconds, Rows(samples), Rows(originals), Rows(reconstructions), result.Cancelled);
