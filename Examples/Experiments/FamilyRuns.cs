@@ -179,7 +179,10 @@ namespace Dsl.Examples.Experiments
             var vae = new Vae((int)train.shape[1], latent, hidden, likelihood, new Generator((ulong)seed));
             var result = Trainer.Train(vae, new TensorDataStream(train, 128, seed), (x, g) => vae.Loss(x, g),
                 new TrainerOptions { Steps = steps, LearningRate = 3e-3, Seed = seed, CheckpointPath = checkpoint, CheckpointEvery = checkpoint == null ? 0 : 500, Resume = resume, Progress = progress, Cancellation = cancellation,
-                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export });
+                    InitFrom = GalleryWeights.InitFrom, ExportPath = GalleryWeights.Export,
+                    // A data file's run records the file, D and the standardisation: a resume on other data or units is refused, naming them
+                    // (the digits' checkpoints keep recording nothing, as before).
+                    Settings = dataSet is null ? null : System.Text.Json.JsonSerializer.Serialize(new { data = dataSet.File, dim = dataSet.Dim, standardize = dataSet.Standardization }) });
             using var noGrad = no_grad();
             var gen = new Generator((ulong)seed + 7);
             var (trainElbo, _, _) = vae.Elbo(train, gen, samples: 20);

@@ -142,6 +142,10 @@ namespace Dsl.Models.Tests
             var (code, _, err) = Gallery.Run("vae", "--data", csv, "--steps", "1", "--out", PathOf("vae"));
             Assert.Equal(2, code);
             Assert.Contains("--likelihood gaussian", err);
+            // The checkpoint records the standardisation: resuming it without --standardize (other units) is refused, naming it.
+            var (resumed, _, resumeErr) = Gallery.Run("vae", "--data", csv, "--likelihood", "gaussian", "--steps", "301", "--latent", "2", "--hidden", "32", "--resume", "--out", PathOf("vae"));
+            Assert.Equal(2, resumed);
+            Assert.Contains("standardize", resumeErr);
         }
 
         [Fact]
