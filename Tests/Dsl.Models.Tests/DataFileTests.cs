@@ -125,7 +125,7 @@ namespace Dsl.Models.Tests
             // must respect (within its standard error); standardisation is undone, so the bound is in the file's units.
             double[] mean = { 10, -3, 0 }, std = { 2, 0.5, 1 };
             var csv = Csv("vae.csv", Gaussian(600, 3, 11, mean, std), header: true);
-            double truth = -std.Sum(s => 0.5 * Math.Log(2 * Math.PI * Math.E * s * s));
+            double truth = -std.Sum(s => 0.5 * System.Math.Log(2 * System.Math.PI * System.Math.E * s * s));
             var json = Gallery.RunJson("vae", "--data", csv, "--likelihood", "gaussian", "--standardize", "--steps", "300", "--latent", "2", "--hidden", "32",
                 "--save-samples", "--out", PathOf("vae"));
             Assert.Equal(3, json.GetProperty("dim").GetInt32());
