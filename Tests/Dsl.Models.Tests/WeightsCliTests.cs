@@ -21,6 +21,23 @@ namespace Dsl.Models.Tests
 
         private static string File(string name) => Path.Combine(OutDir, name);
 
+        /// <summary>Asserts that two weights files hold the same keys with the same bytes; returns the keys.</summary>
+        private static string[] AssertSameWeights(string a, string b)
+        {
+            var ta = Weights.Read(a);
+            var tb = Weights.Read(b);
+            try
+            {
+                Assert.Equal(ta.Keys.OrderBy(k => k), tb.Keys.OrderBy(k => k));
+                foreach (var key in ta.Keys) Assert.True(ta[key].bytes.SequenceEqual(tb[key].bytes), key);
+                return ta.Keys.ToArray();
+            }
+            finally
+            {
+                foreach (var t in ta.Values.Concat(tb.Values)) t.Dispose();
+            }
+        }
+
         [Fact]
         public void An_exported_flow_loads_back_with_init_from_bit_for_bit()
         {
@@ -35,10 +52,7 @@ namespace Dsl.Models.Tests
             Assert.Equal(Path.GetFullPath(a), loaded.GetProperty("init_from").GetString());
             Assert.Equal(trained.GetProperty("test_nll").GetDouble(), loaded.GetProperty("test_nll").GetDouble());
             Assert.NotEqual(loaded.GetProperty("test_nll_before").GetDouble(), loaded.GetProperty("test_nll").GetDouble());
-            var ta = Weights.Read(a);
-            var tb = Weights.Read(b);
-            Assert.Equal(ta.Keys.OrderBy(k => k), tb.Keys.OrderBy(k => k));
-            foreach (var key in ta.Keys) Assert.True(ta[key].bytes.SequenceEqual(tb[key].bytes), key);
+            AssertSameWeights(a, b);
         }
 
         [Fact]
@@ -75,12 +89,9 @@ namespace Dsl.Models.Tests
             var b = File("gan-b.safetensors");
             var loaded = RunJson("gan", "--steps", "0", "--seed", "3", "--init-from", a, "--export", b);
             Assert.Equal(Path.GetFullPath(a), loaded.GetProperty("init_from").GetString());
-            var ta = Weights.Read(a);
-            var tb = Weights.Read(b);
-            Assert.Contains("generator.l0_W", ta.Keys);
-            Assert.Contains("discriminator.l0_W", ta.Keys);
-            Assert.Equal(ta.Keys.OrderBy(k => k), tb.Keys.OrderBy(k => k));
-            foreach (var key in ta.Keys) Assert.True(ta[key].bytes.SequenceEqual(tb[key].bytes), key);
+            var keys = AssertSameWeights(a, b);
+            Assert.Contains("generator.l0_W", keys);
+            Assert.Contains("discriminator.l0_W", keys);
         }
 
         [Fact]
