@@ -153,6 +153,8 @@ namespace Dsl.Generators
             public const string INoiseConditionalStepModel = "global::Dsl.INoiseConditionalStepModel";
             /// <summary>The noise-conditional score divergence.</summary>
             public const string INoiseConditionalDivergenceModel = "global::Dsl.INoiseConditionalDivergenceModel";
+            /// <summary>A noise-conditional model with the one-pass shared-level flow and divergence.</summary>
+            public const string INoiseConditionalFlowModel = "global::Dsl.INoiseConditionalFlowModel";
             /// <summary>The score divergence.</summary>
             public const string IScoreDivergenceModel = "global::Dsl.IScoreDivergenceModel";
             /// <summary>The noise-conditional log density.</summary>
@@ -472,6 +474,10 @@ namespace Dsl.Generators
             public const string CheckNoiseLevel = "CheckNoiseLevel";
             /// <summary>Checks the scalar factors of a fused step.</summary>
             public const string CheckStepFactors = "CheckStepFactors";
+            /// <summary>Checks the noise level, the factors and the two outputs of the shared-level flow.</summary>
+            public const string CheckFlowArguments = "CheckFlowArguments";
+            /// <summary>x converted to the parameters' dtype.</summary>
+            public const string InParameterType = "InParameterType";
             /// <summary>Checks visible and hidden units of a bipartite model together.</summary>
             public const string CheckHidden = "CheckHidden";
             /// <summary>Checks hidden units alone.</summary>

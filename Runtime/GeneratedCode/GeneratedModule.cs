@@ -44,6 +44,41 @@ namespace Dsl.GeneratedCode
                     throw new ArgumentOutOfRangeException(name, value, ModelName + "." + method + ": the factor " + name + " must be finite.");
         }
 
+        /// <summary>
+        /// Validates the arguments of a shared-level flow: x of shape [N, D] on the parameters' device in any floating dtype (the
+        /// flow converts it), σ &gt; 0, every factor finite, <paramref name="flow"/> of x's shape and <paramref name="divergence"/>
+        /// of shape [N], both of x's dtype and device, contiguous, and neither sharing memory with x (the kernel reads x while it
+        /// writes them).
+        /// </summary>
+        protected void CheckFlowArguments(string method, Tensor x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, Tensor flow, Tensor divergence)
+        {
+            CheckInput(x, method, "x", matchDtype: false);
+            if (!(sigma > 0) || double.IsInfinity(sigma))
+                throw new ArgumentOutOfRangeException(nameof(sigma), sigma, ModelName + "." + method + ": the noise level σ must be finite and positive.");
+            foreach (var (name, value) in new[] { ("inputScale", inputScale), ("c", c), ("a", a), ("divergenceShift", divergenceShift), ("divergenceScale", divergenceScale) })
+                if (!double.IsFinite(value))
+                    throw new ArgumentOutOfRangeException(name, value, ModelName + "." + method + ": the factor " + name + " must be finite.");
+            CheckOutput(method, x, flow, nameof(flow), x.shape);
+            CheckOutput(method, x, divergence, nameof(divergence), new[] { x.shape[0] });
+        }
+
+        private void CheckOutput(string method, Tensor x, Tensor output, string argument, long[] shape)
+        {
+            if (output is null) throw new ArgumentNullException(argument, ModelName + "." + method + ": argument '" + argument + "' is null.");
+            if (!output.shape.AsSpan().SequenceEqual(shape) || output.dtype != x.dtype || output.device_type != x.device_type || output.device_index != x.device_index || !output.is_contiguous())
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must be a contiguous tensor of shape [" + string.Join(", ", shape) + "], dtype " + x.dtype
+                    + " on " + x.device + " (x's); got " + Broadcasting.Describe(output) + " " + output.dtype + " on " + output.device + (output.is_contiguous() ? "" : ", not contiguous") + ".", argument);
+            if (output.Handle == x.Handle || (x.device_type == TorchSharp.DeviceType.CPU && x.is_contiguous() && output.bytes.Overlaps(x.bytes)))
+                throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must not share memory with x (the kernel reads x while it writes it).", argument);
+        }
+
+        /// <summary>x in the dtype of the model's parameters (the dtype its torch-op path computes in); x itself when they agree or there are none.</summary>
+        protected Tensor InParameterType(Tensor x)
+        {
+            var p = FirstParameter();
+            return p is null || p.dtype == x.dtype ? x : x.to_type(p.dtype);
+        }
+
         /// <summary>Validates hidden units h: [N, H] matching v: [N, ·] in batch size, dtype and device.</summary>
         protected void CheckHidden(Tensor v, Tensor h, long hiddenSize, string method)
         {

@@ -141,6 +141,23 @@ namespace Dsl
         Tensor ScoreDivergenceNoGrad(Tensor x, Tensor sigma);
     }
 
+    /// <summary>
+    /// A noise-conditional score with its exact divergence and the one-pass shared-level flow: the probability-flow field of an
+    /// SDE whose score is s̃(x/m, σ̃)/m, f̃ = a(t)x − ½g(t)²s, and its divergence D·a(t) − ½g(t)²∇·s, from one read of x
+    /// (<see cref="Dsl.Sde.ProbabilityFlow.LogLikelihood"/>'s right-hand side).
+    /// </summary>
+    public interface INoiseConditionalFlowModel : INoiseConditionalDivergenceModel
+    {
+        /// <summary>
+        /// Writes c·x + a·s(u·x, σ) into <paramref name="flow"/> and divergenceShift + divergenceScale·(∇·s)(u·x, σ) into
+        /// <paramref name="divergence"/> for x: [N, D] with one noise level σ for every sample and u = <paramref name="inputScale"/>;
+        /// no autograd tape. x may have any floating dtype (the fused CPU kernel computes in double; the torch-op path evaluates
+        /// the model in its parameters' dtype). The outputs are the caller's: contiguous, of x's dtype and device, [N, D] and [N],
+        /// not x's memory.
+        /// </summary>
+        void FlowAndDivergenceNoGrad(Tensor x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, Tensor flow, Tensor divergence);
+    }
+
     /// <summary>A normalised noise-conditional density: log p(x | σ) = −E(x, σ) − log Z.</summary>
     public interface INoiseConditionalLogProbModel : INoiseConditionalModel
     {

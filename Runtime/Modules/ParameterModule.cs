@@ -114,7 +114,7 @@ namespace Dsl
         }
 
         /// <summary>The first parameter of this model, else of its first part that has one; null when there is none.</summary>
-        private Tensor? FirstParameter()
+        private protected Tensor? FirstParameter()
         {
             if (parameterNames.Count > 0) return Param(parameterNames[0]);
             foreach (var (_, part) in parts)
@@ -126,7 +126,13 @@ namespace Dsl
         }
 
         /// <summary>Throws an <see cref="ArgumentException"/> unless x is [N, Dim], floating point, on the parameters' dtype and device.</summary>
-        protected void CheckInput(Tensor x, string method, string argument = "x")
+        protected void CheckInput(Tensor x, string method, string argument = "x") => CheckInput(x, method, argument, matchDtype: true);
+
+        /// <summary>
+        /// As <see cref="CheckInput(Tensor, string, string)"/>; with <paramref name="matchDtype"/> false any floating dtype is
+        /// accepted (a method that converts x itself, such as a shared-level flow computing in double).
+        /// </summary>
+        private protected void CheckInput(Tensor x, string method, string argument, bool matchDtype)
         {
             if (x is null) throw new ArgumentNullException(argument, ModelName + "." + method + ": argument '" + argument + "' is null.");
             if (x.dim() != 2 || x.shape[1] != Dim)
@@ -135,7 +141,7 @@ namespace Dsl
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' must be floating point; got " + x.dtype + ".", argument);
             var p = FirstParameter();
             if (p is null) return;
-            if (x.dtype != p.dtype)
+            if (matchDtype && x.dtype != p.dtype)
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' has dtype " + x.dtype + " but the model's parameters are " + p.dtype + "; convert x or call model.to(ScalarType." + x.dtype + ").", argument);
             if (x.device_type != p.device_type || x.device_index != p.device_index)
                 throw new ArgumentException(ModelName + "." + method + ": argument '" + argument + "' is on " + x.device + " but the model's parameters are on " + p.device + "; move x or call model.to(device).", argument);

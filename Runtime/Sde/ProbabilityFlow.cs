@@ -12,6 +12,13 @@ namespace Dsl.Sde
     {
         /// <summary>s and ∇·s at <paramref name="time"/> for every row of x ([N, D] and [N]); false when the model has no exact divergence.</summary>
         bool TryScoreAndDivergenceAtNoGrad(Tensor x, double time, out Tensor score, out Tensor divergence);
+
+        /// <summary>
+        /// c·x + a·s(x, t) into <paramref name="flow"/> and e + f·∇ₓ·s(x, t) into <paramref name="divergence"/> at one time shared by
+        /// the batch, from one read of x (the data model's generated <see cref="INoiseConditionalFlowModel"/> kernel); x may be of any
+        /// floating dtype, the outputs are x's. False when the data model has no such method.
+        /// </summary>
+        bool TryFlowAndDivergenceAtNoGrad(Tensor x, double time, double c, double a, double divergenceShift, double divergenceScale, Tensor flow, Tensor divergence);
     }
 
     /// <summary>How the likelihood ODE gets ∇ₓ·s(x, t).</summary>

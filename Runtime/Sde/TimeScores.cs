@@ -245,6 +245,18 @@ namespace Dsl.Sde
                 return true;
             }
 
+            /// <summary>
+            /// c·x + a·sₜ(x) and e + f·∇·sₜ(x) = c·x + (a/m)·s̃(x/m, σ̃) and e + (f/m²)·∇·s̃(x/m, σ̃): the data model's generated
+            /// shared-level flow with u = 1/m, one pass over x for both.
+            /// </summary>
+            public bool TryFlowAndDivergenceAtNoGrad(Tensor x, double time, double c, double a, double divergenceShift, double divergenceScale, Tensor flow, Tensor divergence)
+            {
+                if (data is not INoiseConditionalFlowModel oneRead) return false;
+                var (m, sigma) = DataLevelAt(time);
+                oneRead.FlowAndDivergenceNoGrad(x, sigma, 1 / m, c, a / m, divergenceShift, divergenceScale / (m * m), flow, divergence);
+                return true;
+            }
+
             public Tensor ScoreDivergence(Tensor x, Tensor t)
             {
                 if (data is not INoiseConditionalDivergenceModel divergence)

@@ -344,6 +344,59 @@ namespace Dsl.Models.Tests
             Assert.Throws<ArgumentOutOfRangeException>(() => step.ScoreStepNoGrad(x, sigma, double.NaN, c, a, b, noise));
         }
 
+        /// <summary>
+        /// The shared-level flow (the probability-flow likelihood's one-pass right-hand side): c·x + a·s(u·x, σ) into flow and
+        /// e + f·∇·s(u·x, σ) into divergence, against the float64 torch-op score and divergence of the same parameters (which
+        /// NumericTests check against autograd), on both paths, for x in the parameters' dtype and for a float64 x with float32
+        /// parameters (the likelihood's float64 state; the fused kernel reads it as is, the torch ops convert it). Outputs of the wrong
+        /// shape, dtype or memory, σ ≤ 0 and non-finite factors are refused by name.
+        /// </summary>
+        [Theory]
+        [InlineData("PerturbedGaussianMixture", ScalarType.Float64, ScalarType.Float64, 1e-12)]
+        [InlineData("PerturbedGaussianMixture", ScalarType.Float32, ScalarType.Float64, 1e-5)]
+        [InlineData("PerturbedGaussianMixture", ScalarType.Float32, ScalarType.Float32, 1e-5)]
+        [InlineData("NoiseConditionalMlpEnergy", ScalarType.Float64, ScalarType.Float64, 1e-12)]
+        [InlineData("NoiseConditionalMlpEnergy", ScalarType.Float32, ScalarType.Float64, 1e-5)]
+        [InlineData("NoiseConditionalMlpEnergy", ScalarType.Float32, ScalarType.Float32, 1e-5)]
+        public void The_shared_level_flow_is_c_x_plus_a_score_and_e_plus_f_divergence_at_u_x(string name, ScalarType parameters, ScalarType input, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            var module = NoiseConditional(name, new Generator(8), parameters);
+            var flowModel = (INoiseConditionalFlowModel)module;
+            var reference = NoiseConditional(name, new Generator(8), ScalarType.Float64);
+            reference.Kernels = KernelPath.TorchOps;
+            const int n = 2050;
+            var x = randn(n, flowModel.Dim, generator: new Generator(5)).to(input);
+            double sigma = 0.7, u = 1.3, c = 0.98, a = -0.45, e = 2.5, f = -0.3;
+            var scaled = x.to(ScalarType.Float64).Mul(u);
+            var levels = global::Dsl.ScalarOps.Full(new long[] { n }, sigma, dtype: ScalarType.Float64);
+            var expectedFlow = x.to(ScalarType.Float64).Mul(c).Add(((INoiseConditionalModel)reference).ScoreNoGrad(scaled, levels).Mul(a));
+            var expectedDivergence = ((INoiseConditionalDivergenceModel)reference).ScoreDivergenceNoGrad(scaled, levels).Mul(f).Add(e);
+            foreach (var path in new[] { KernelPath.TorchOps, KernelPath.Fused })
+            {
+                module.Kernels = path;
+                var flow = empty_like(x);
+                var divergence = empty(n, dtype: input);
+                Assert.Equal(path == KernelPath.Fused ? 1 : 0, FusedRuns(() => flowModel.FlowAndDivergenceNoGrad(x, sigma, u, c, a, e, f, flow, divergence)));
+                Assert.Equal(input, flow.dtype);
+                double flowError = RelErr(flow.to(ScalarType.Float64), expectedFlow), divergenceError = RelErr(divergence.to(ScalarType.Float64), expectedDivergence);
+                Assert.True(flowError <= 10 * tolerance, $"{name} {path} flow: {flowError}");
+                Assert.True(divergenceError <= 10 * tolerance, $"{name} {path} divergence: {divergenceError}");
+            }
+
+            var wrongShape = Assert.Throws<ArgumentException>(() => flowModel.FlowAndDivergenceNoGrad(x, sigma, u, c, a, e, f, empty(n, flowModel.Dim + 1, dtype: input), empty(n, dtype: input)));
+            Assert.Contains(name, wrongShape.Message);
+            Assert.Equal("flow", wrongShape.ParamName);
+            var wrongType = Assert.Throws<ArgumentException>(() => flowModel.FlowAndDivergenceNoGrad(x, sigma, u, c, a, e, f, empty_like(x), empty(n, dtype: ScalarType.Int64)));
+            Assert.Equal("divergence", wrongType.ParamName);
+            var aliased = Assert.Throws<ArgumentException>(() => flowModel.FlowAndDivergenceNoGrad(x, sigma, u, c, a, e, f, x, empty(n, dtype: input)));
+            Assert.Contains("share memory with x", aliased.Message);
+            var badLevel = Assert.Throws<ArgumentOutOfRangeException>(() => flowModel.FlowAndDivergenceNoGrad(x, 0, u, c, a, e, f, empty_like(x), empty(n, dtype: input)));
+            Assert.Contains("σ", badLevel.Message);
+            var badFactor = Assert.Throws<ArgumentOutOfRangeException>(() => flowModel.FlowAndDivergenceNoGrad(x, sigma, u, c, a, e, double.NaN, empty_like(x), empty(n, dtype: input)));
+            Assert.Equal("divergenceScale", badFactor.ParamName);
+        }
+
         [Fact]
         public void Fused_kernels_leave_no_tensors_behind()
         {

@@ -110,6 +110,7 @@ namespace Dsl.Generators.Planning
             }
             if (conditional && d == null) Add(SharedLevelStepMethod, CodePathKind.Inference, new[] { Score }, fused: true, script: false);
             if (m.Divergence != null) Both("ScoreDivergence", Divergence);
+            if (conditional && d == null && m.Divergence != null) Add(SharedLevelFlowMethod, CodePathKind.Inference, new[] { Score, Divergence }, fused: true, script: false);
             if (m.LogPartition != null) Add("LogProb", CodePathKind.Differentiable, new[] { LogProb }, fused: false, script: false);
             if (d != null)
             {
@@ -130,6 +131,7 @@ namespace Dsl.Generators.Planning
             if (!conditional && d == null) interfaces.Add(RuntimeNames.Interfaces.ICounterNoiseStepModel);
             if (conditional && d == null) interfaces.Add(RuntimeNames.Interfaces.INoiseConditionalStepModel);
             if (m.Divergence != null) interfaces.Add(conditional ? RuntimeNames.Interfaces.INoiseConditionalDivergenceModel : RuntimeNames.Interfaces.IScoreDivergenceModel);
+            if (conditional && d == null && m.Divergence != null) interfaces.Add(RuntimeNames.Interfaces.INoiseConditionalFlowModel);
             if (m.LogPartition != null) interfaces.Add(conditional ? RuntimeNames.Interfaces.INoiseConditionalLogProbModel : RuntimeNames.Interfaces.ILogProbModel);
             bool multiSpin = sweep?.Planned == true && methods.Last(mp => mp.Name == MultiSpinMethod).Uses(Backend.MultiSpin);
             if (d != null) interfaces.Add(multiSpin ? RuntimeNames.Interfaces.IMultiSpinSweepModel : sweep!.Planned ? RuntimeNames.Interfaces.ILatticeSweepModel : RuntimeNames.Interfaces.IDiscreteEnergyModel);
@@ -149,9 +151,10 @@ namespace Dsl.Generators.Planning
             return new Planned<ModelPlan, LoweredModel>(plan, m, roots);
         }
 
-        /// <summary>The plan names of the step methods and the sweep.</summary>
+        /// <summary>The plan names of the step methods, the shared-level flow and the sweep.</summary>
         public const string StepMethod = "ScoreStepNoGrad(x, a, z, b)", CounterStepMethod = "ScoreStepNoGrad(x, a, b, noise)",
-            SharedLevelStepMethod = "ScoreStepNoGrad(x, sigma, inputScale, c, a, b, noise)", SweepMethod = "CheckerboardSweep", MultiSpinMethod = "MultiSpinSweep";
+            SharedLevelStepMethod = "ScoreStepNoGrad(x, sigma, inputScale, c, a, b, noise)",
+            SharedLevelFlowMethod = "FlowAndDivergenceNoGrad(x, sigma, inputScale, c, a, divergenceShift, divergenceScale, flow, divergence)", SweepMethod = "CheckerboardSweep", MultiSpinMethod = "MultiSpinSweep";
 
         private static void Report(ModelPlan plan, ModelSpec spec, List<DiagnosticInfo> diagnostics)
         {

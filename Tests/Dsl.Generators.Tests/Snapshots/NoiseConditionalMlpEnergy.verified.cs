@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class NoiseConditionalMlpEnergy : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel
+    partial class NoiseConditionalMlpEnergy : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel, global::Dsl.INoiseConditionalFlowModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
@@ -1258,6 +1258,316 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
             torchScript.Invoke("score_divergence", x, sigma, Param("W1"), Param("B1"), Param("C"), Param("W2"), Param("B2"), Param("W3"));
+
+        /// <summary>
+        /// The flow c·x + a·s(u·x, σ) into <paramref name="flow"/> and e + f·∇ₓ·s(u·x, σ) into <paramref name="divergence"/> (e = divergenceShift,
+        /// f = divergenceScale) with the analytic score and its exact divergence at one noise level σ for every sample; no autograd tape. For an SDE
+        /// whose score is s(x/m, σ̃)/m (u = 1/m) this is the probability-flow field a(t)x − ½g(t)²sₜ(x) with ∇·f̃ = D·a(t) − ½g(t)²∇·sₜ(x).
+        /// </summary>
+        /// <param name="x">Samples: [N, D], of any floating dtype: the fused kernel computes in double, the torch ops evaluate the model in its parameters' dtype.</param>
+        /// <param name="sigma">The noise level σ &gt; 0 of every sample.</param>
+        /// <param name="inputScale">u: the score and its divergence are evaluated at u·x.</param>
+        /// <param name="c">The factor of x in the flow.</param>
+        /// <param name="a">The factor of the score in the flow.</param>
+        /// <param name="divergenceShift">e: the constant added to the divergence.</param>
+        /// <param name="divergenceScale">f: the factor of ∇·s.</param>
+        /// <param name="flow">Receives the flow: [N, D], x's dtype and device, contiguous, not x's memory.</param>
+        /// <param name="divergence">Receives the divergence: [N], x's dtype and device, contiguous.</param>
+        public void FlowAndDivergenceNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, global::TorchSharp.torch.Tensor flow, global::TorchSharp.torch.Tensor divergence)
+        {
+            CheckFlowArguments("FlowAndDivergenceNoGrad", x, sigma, inputScale, c, a, divergenceShift, divergenceScale, flow, divergence);
+            // Kernel: fused — FlowAndDivergenceNoGradFused below: the score, its divergence (sharing their subexpressions) and both updates in one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop; torch ops otherwise.
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H), size_H * size_H * size_D)))
+            {
+                FlowAndDivergenceNoGradFused(x, sigma, c, inputScale, a, divergenceShift, divergenceScale, flow, divergence);
+                return;
+            }
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // The model in its parameters' dtype; the linear term and both updates in x's (the outputs').
+            var scaled = global::Dsl.ScalarOps.Mul(InParameterType(x), inputScale);
+            var levels = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, dtype: scaled.dtype, device: x.device);
+            global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(flow.copy_(x), c), ScoreNoGrad(scaled, levels), a);
+            global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(divergence.copy_(ScoreDivergenceNoGrad(scaled, levels)), divergenceScale), divergenceShift);
+        }
+
+        /// <summary>The fused CPU kernel of FlowAndDivergenceNoGrad: one pass over the samples (see the comment in FlowAndDivergenceNoGrad).</summary>
+        private void FlowAndDivergenceNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, double divergenceShift, double divergenceScale, global::TorchSharp.torch.Tensor flow, global::TorchSharp.torch.Tensor divergence)
+        {
+            global::Dsl.GeneratedCode.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_H = (int)size_H;
+            int d_D = (int)size_D;
+            var p_W1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W1"));
+            var p_B1 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B1"));
+            var p_C = global::Dsl.GeneratedCode.FusedKernels.Read(Param("C"));
+            var p_W2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W2"));
+            var p_B2 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("B2"));
+            var p_W3 = global::Dsl.GeneratedCode.FusedKernels.Read(Param("W3"));
+            double c_sigma = sigma;
+            double u0 = global::System.Math.Log(c_sigma);
+            var u1 = new double[d_H * d_D];
+            for (int i = 0; i < d_H; i++)
+            {
+                for (int j = 0; j < d_D; j++)
+                {
+                    u1[i * d_D + j] = global::Dsl.GeneratedCode.FusedKernels.Square(p_W1[i * d_D + j]);
+                }
+            }
+            var u2 = new double[d_H];
+            for (int i = 0; i < d_H; i++)
+            {
+                double acc = 0;
+                for (int k = 0; k < d_D; k++) acc += u1[i * d_D + k];
+                u2[i] = acc;
+            }
+            double r0 = 1.0 / c_sigma;
+            var y0 = flow;   // checked by FlowAndDivergenceNoGrad
+            var y1 = divergence;   // checked by FlowAndDivergenceNoGrad
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 8L * (long)d_H + 4L * (long)d_H * d_H + (long)d_D * d_H + (long)d_H * d_D * d_H + (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_H * d_D + 4L * 1L + 8L * (long)d_H + 4L * (long)d_H * d_H + (long)d_D * d_H + (long)d_H * d_D * d_H + (long)d_D), Run<double>);
+            return;       // the outputs are the caller's
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
+                var l_d_H = d_H; var l_d_D = d_D; var l_p_W1 = p_W1; var l_p_B1 = p_B1; var l_p_C = p_C; var l_p_W2 = p_W2; var l_p_B2 = p_B2; var l_p_W3 = p_W3; var l_u0 = u0; var l_u2 = u2; var l_r0 = r0; var l_a = a; var l_c = c; var l_u = u; var l_divergenceShift = divergenceShift; var l_divergenceScale = divergenceScale;
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v21 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_H);
+                    var v22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_H);
+                    var v23 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_H);
+                    var v24 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_H);
+                    var v25 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_H);
+                    var v26 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_H);
+                    var v27 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_H);
+                    var v28 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(7, l_d_H);
+                    var v29 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(8, l_d_H);
+                    var v30 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(9, l_d_D);
+                    var v31 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(10, l_d_H * l_d_H);
+                    var v32 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(11, l_d_H * l_d_D);
+                    var v33 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(12, l_d_H);
+                    var v34 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(13, l_d_H);
+                    var v35 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(14, l_d_H);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_D; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[i * l_d_D + k]) * (l_u * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + k, l_d_D));
+                            v21[i] = acc;
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            v22[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B1[i]) + v21[i]) + (global::System.Runtime.Intrinsics.Vector256.Create(l_p_C[i]) * global::System.Runtime.Intrinsics.Vector256.Create(l_u0)));
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            v23[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(v22[i]);
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v23[k];
+                            v24[i] = acc;
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            v25[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid((global::System.Runtime.Intrinsics.Vector256.Create(l_p_B2[i]) + v24[i]));
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            v26[i] = ((global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[i]) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)) * v25[i]);
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[k * l_d_H + i]) * v26[k];
+                            v27[i] = acc;
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            v28[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid(v22[i]);
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            v29[i] = (v27[i] * v28[i]);
+                        }
+                        for (int i = 0; i < l_d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + i]) * v29[k];
+                            v30[i] = acc;
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            for (int j = 0; j < l_d_H; j++)
+                            {
+                                v31[i * l_d_H + j] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + j]) * v28[j]);
+                            }
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            for (int j = 0; j < l_d_D; j++)
+                            {
+                                var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                                for (int k = 0; k < l_d_H; k++) acc += v31[i * l_d_H + k] * global::System.Runtime.Intrinsics.Vector256.Create(l_p_W1[k * l_d_D + j]);
+                                v32[i * l_d_D + j] = acc;
+                            }
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v32[i * l_d_D + k]);
+                            v33[i] = acc;
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            v34[i] = ((v28[i] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v28[i])) * global::System.Runtime.Intrinsics.Vector256.Create(l_u2[i]));
+                        }
+                        for (int i = 0; i < l_d_H; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_H; k++) acc += global::System.Runtime.Intrinsics.Vector256.Create(l_p_W2[i * l_d_H + k]) * v34[k];
+                            v35[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v36;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_H; k++) acc += (global::System.Runtime.Intrinsics.Vector256.Create(l_p_W3[k]) * (((v25[k] * (global::System.Runtime.Intrinsics.Vector256.Create(1.0) - v25[k])) * v33[k]) + (v25[k] * v35[k])));
+                            v36 = acc;
+                        }
+                        var v37 = (v36 * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                        var v38 = (-v37);
+                        for (int i = 0; i < l_d_D; i++)
+                        {
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (-v30[i]));
+                        }
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s, 1, global::System.Runtime.Intrinsics.Vector256.Create(l_divergenceShift) + l_divergenceScale * v38);
+                    }
+                }
+                var b3 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_H);
+                var b4 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_H);
+                var b5 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_H);
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_H);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_H);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_H);
+                var b9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_H);
+                var b10 = global::Dsl.GeneratedCode.FusedKernels.Scratch(7, l_d_H);
+                var b11 = global::Dsl.GeneratedCode.FusedKernels.Scratch(8, l_d_H);
+                var b12 = global::Dsl.GeneratedCode.FusedKernels.Scratch(9, l_d_D);
+                var b13 = global::Dsl.GeneratedCode.FusedKernels.Scratch(10, l_d_H * l_d_H);
+                var b14 = global::Dsl.GeneratedCode.FusedKernels.Scratch(11, l_d_H * l_d_D);
+                var b15 = global::Dsl.GeneratedCode.FusedKernels.Scratch(12, l_d_H);
+                var b16 = global::Dsl.GeneratedCode.FusedKernels.Scratch(13, l_d_H);
+                var b17 = global::Dsl.GeneratedCode.FusedKernels.Scratch(14, l_d_H);
+                for (; s < end; s++)
+                {
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_D; k++) acc += l_p_W1[i * l_d_D + k] * (l_u * double.CreateTruncating(xs[xo + k]));
+                        b3[i] = acc;
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        b4[i] = ((l_p_B1[i] + b3[i]) + (l_p_C[i] * l_u0));
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        b5[i] = global::Dsl.GeneratedCode.FusedKernels.Softplus(b4[i]);
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b5[k];
+                        b6[i] = acc;
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        b7[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid((l_p_B2[i] + b6[i]));
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        b8[i] = ((l_p_W3[i] * l_r0) * b7[i]);
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[k * l_d_H + i] * b8[k];
+                        b9[i] = acc;
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        b10[i] = global::Dsl.GeneratedCode.FusedKernels.Sigmoid(b4[i]);
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        b11[i] = (b9[i] * b10[i]);
+                    }
+                    for (int i = 0; i < l_d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W1[k * l_d_D + i] * b11[k];
+                        b12[i] = acc;
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        for (int j = 0; j < l_d_H; j++)
+                        {
+                            b13[i * l_d_H + j] = (l_p_W2[i * l_d_H + j] * b10[j]);
+                        }
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        for (int j = 0; j < l_d_D; j++)
+                        {
+                            double acc = 0;
+                            for (int k = 0; k < l_d_H; k++) acc += b13[i * l_d_H + k] * l_p_W1[k * l_d_D + j];
+                            b14[i * l_d_D + j] = acc;
+                        }
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b14[i * l_d_D + k]);
+                        b15[i] = acc;
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        b16[i] = ((b10[i] * (1.0 - b10[i])) * l_u2[i]);
+                    }
+                    for (int i = 0; i < l_d_H; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_H; k++) acc += l_p_W2[i * l_d_H + k] * b16[k];
+                        b17[i] = acc;
+                    }
+                    double b18;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_H; k++) acc += (l_p_W3[k] * (((b7[k] * (1.0 - b7[k])) * b15[k]) + (b7[k] * b17[k])));
+                        b18 = acc;
+                    }
+                    double b19 = (b18 * l_r0);
+                    double b20 = (-b19);
+                    for (int i = 0; i < l_d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(l_c * double.CreateTruncating(xs[xo + i]) + l_a * (-b12[i]));
+                    }
+                    os1[s] = T.CreateTruncating(l_divergenceShift + l_divergenceScale * b20);
+                }
+            }
+        }
 
         /// <summary>
         /// The inference methods as TorchScript functions (one per …NoGrad method, same operations as its torch-op path), compiled once per

@@ -5,7 +5,7 @@
 
 namespace Dsl.Models
 {
-    partial class PerturbedGaussianMixture : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel, global::Dsl.INoiseConditionalLogProbModel
+    partial class PerturbedGaussianMixture : global::Dsl.GeneratedCode.GeneratedModule, global::Dsl.INoiseConditionalModel, global::Dsl.INoiseConditionalStepModel, global::Dsl.INoiseConditionalDivergenceModel, global::Dsl.INoiseConditionalFlowModel, global::Dsl.INoiseConditionalLogProbModel
     {
         /// <summary>What Dsl generated for this model.</summary>
         public static global::Dsl.GeneratedCode.ModelInfo Info { get; } = new global::Dsl.GeneratedCode.ModelInfo(
@@ -1102,6 +1102,236 @@ namespace Dsl.Models
         /// <summary>The TorchScript kernel of ScoreDivergenceNoGrad: the function score_divergence of <see cref="TorchScriptSource"/>, with no autograd tape.</summary>
         private global::TorchSharp.torch.Tensor ScoreDivergenceNoGradScript(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor sigma) =>
             torchScript.Invoke("score_divergence", x, sigma, Param("Mu"), Param("LogW"), Param("Sigma"), size_K, (2.0 * (double)size_D));
+
+        /// <summary>
+        /// The flow c·x + a·s(u·x, σ) into <paramref name="flow"/> and e + f·∇ₓ·s(u·x, σ) into <paramref name="divergence"/> (e = divergenceShift,
+        /// f = divergenceScale) with the analytic score and its exact divergence at one noise level σ for every sample; no autograd tape. For an SDE
+        /// whose score is s(x/m, σ̃)/m (u = 1/m) this is the probability-flow field a(t)x − ½g(t)²sₜ(x) with ∇·f̃ = D·a(t) − ½g(t)²∇·sₜ(x).
+        /// </summary>
+        /// <param name="x">Samples: [N, D], of any floating dtype: the fused kernel computes in double, the torch ops evaluate the model in its parameters' dtype.</param>
+        /// <param name="sigma">The noise level σ &gt; 0 of every sample.</param>
+        /// <param name="inputScale">u: the score and its divergence are evaluated at u·x.</param>
+        /// <param name="c">The factor of x in the flow.</param>
+        /// <param name="a">The factor of the score in the flow.</param>
+        /// <param name="divergenceShift">e: the constant added to the divergence.</param>
+        /// <param name="divergenceScale">f: the factor of ∇·s.</param>
+        /// <param name="flow">Receives the flow: [N, D], x's dtype and device, contiguous, not x's memory.</param>
+        /// <param name="divergence">Receives the divergence: [N], x's dtype and device, contiguous.</param>
+        public void FlowAndDivergenceNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, global::TorchSharp.torch.Tensor flow, global::TorchSharp.torch.Tensor divergence)
+        {
+            CheckFlowArguments("FlowAndDivergenceNoGrad", x, sigma, inputScale, c, a, divergenceShift, divergenceScale, flow, divergence);
+            // Kernel: fused — FlowAndDivergenceNoGradFused below: the score, its divergence (sharing their subexpressions) and both updates in one C# loop over the samples, when x is float32/float64 on the CPU and contiguous; torch ops otherwise.
+            if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x))
+            {
+                FlowAndDivergenceNoGradFused(x, sigma, c, inputScale, a, divergenceShift, divergenceScale, flow, divergence);
+                return;
+            }
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // The model in its parameters' dtype; the linear term and both updates in x's (the outputs').
+            var scaled = global::Dsl.ScalarOps.Mul(InParameterType(x), inputScale);
+            var levels = global::Dsl.ScalarOps.Full(new long[] { x.shape[0] }, sigma, dtype: scaled.dtype, device: x.device);
+            global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(flow.copy_(x), c), ScoreNoGrad(scaled, levels), a);
+            global::Dsl.ScalarOps.Add_(global::Dsl.ScalarOps.Mul_(divergence.copy_(ScoreDivergenceNoGrad(scaled, levels)), divergenceScale), divergenceShift);
+        }
+
+        /// <summary>The fused CPU kernel of FlowAndDivergenceNoGrad: one pass over the samples (see the comment in FlowAndDivergenceNoGrad).</summary>
+        private void FlowAndDivergenceNoGradFused(global::TorchSharp.torch.Tensor x, double sigma, double c, double u, double a, double divergenceShift, double divergenceScale, global::TorchSharp.torch.Tensor flow, global::TorchSharp.torch.Tensor divergence)
+        {
+            global::Dsl.GeneratedCode.FusedKernels.Count();
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            var xc = x.contiguous();
+            int n = (int)xc.shape[0];
+            int d_D = (int)size_D;
+            int d_K = (int)size_K;
+            double h0 = (2.0 * (double)size_D);
+            var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
+            var p_LogW = global::Dsl.GeneratedCode.FusedKernels.Read(Param("LogW"));
+            double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));
+            double c_sigma = sigma;
+            double u0 = global::Dsl.GeneratedCode.FusedKernels.Square(p_Sigma);
+            double u1 = global::Dsl.GeneratedCode.FusedKernels.Square(c_sigma);
+            double u2 = (u0 + u1);
+            double u3 = (2.0 * u2);
+            double u4 = (1.0 / u3);
+            double u5 = (u4 / u3);
+            double r0 = 1.0 / u3;
+            var y0 = flow;   // checked by FlowAndDivergenceNoGrad
+            var y1 = divergence;   // checked by FlowAndDivergenceNoGrad
+            if (xc.dtype == global::TorchSharp.torch.ScalarType.Float32) global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 6L * (long)d_K + 2L * (long)d_D * d_K + 2L * (long)d_D), Run<float>);
+            else global::Dsl.GeneratedCode.FusedKernels.For(n, (2L * (long)d_K * d_D + 8L * 1L + 6L * (long)d_K + 2L * (long)d_D * d_K + 2L * (long)d_D), Run<double>);
+            return;       // the outputs are the caller's
+
+            void Run<T>(int start, int end) where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+            {
+                var xs = global::Dsl.GeneratedCode.FusedKernels.Span<T>(xc);
+                var os0 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y0);
+                var os1 = global::Dsl.GeneratedCode.FusedKernels.Span<T>(y1);
+                var l_d_D = d_D; var l_d_K = d_K; var l_h0 = h0; var l_p_Mu = p_Mu; var l_p_LogW = p_LogW; var l_u5 = u5; var l_r0 = r0; var l_a = a; var l_c = c; var l_u = u; var l_divergenceShift = divergenceShift; var l_divergenceScale = divergenceScale;
+                int s = start;
+                // 4 samples per iteration, one per lane of a 256-bit vector, where the hardware has them; the remaining samples one at a time.
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    var v19 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(0, l_d_K * l_d_D);
+                    var v20 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(1, l_d_K);
+                    var v21 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(2, l_d_K);
+                    var ev22 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(3, l_d_K);
+                    var v23 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(4, l_d_K);
+                    var v24 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(5, l_d_K);
+                    var v25 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(6, l_d_D);
+                    var v27 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(7, l_d_K);
+                    var v28 = global::Dsl.GeneratedCode.FusedKernels.VectorScratch(8, l_d_D);
+                    for (; s + 4 <= end; s += 4)
+                    {
+                        int xo = s * l_d_D;
+                        for (int i = 0; i < l_d_K; i++)
+                        {
+                            for (int j = 0; j < l_d_D; j++)
+                            {
+                                v19[i * l_d_D + j] = ((l_u * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + j, l_d_D)) - global::System.Runtime.Intrinsics.Vector256.Create(l_p_Mu[i * l_d_D + j]));
+                            }
+                        }
+                        for (int i = 0; i < l_d_K; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v19[i * l_d_D + k]);
+                            v20[i] = acc;
+                        }
+                        for (int i = 0; i < l_d_K; i++)
+                        {
+                            v21[i] = (global::System.Runtime.Intrinsics.Vector256.Create(l_p_LogW[i]) - (v20[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0)));
+                        }
+                        var mv22 = global::System.Runtime.Intrinsics.Vector256.Create(double.NegativeInfinity);
+                        for (int k = 0; k < l_d_K; k++) mv22 = global::System.Runtime.Intrinsics.Vector256.Max(mv22, v21[k]);
+                        var zv22 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                        for (int k = 0; k < l_d_K; k++) zv22 += ev22[k] = global::System.Runtime.Intrinsics.Vector256.Exp(v21[k] - mv22);
+                        var rv22 = global::System.Runtime.Intrinsics.Vector256<double>.One / zv22;
+                        for (int i = 0; i < l_d_K; i++)
+                        {
+                            v23[i] = (global::Dsl.GeneratedCode.FusedKernels.AnyInfinite(mv22) ? global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::Dsl.GeneratedCode.FusedKernels.IsInfinite(mv22), global::System.Runtime.Intrinsics.Vector256.Exp((v21[i] - global::Dsl.GeneratedCode.FusedKernels.LogSumExpFinish(mv22, zv22))), ev22[i] * rv22) : ev22[i] * rv22);
+                        }
+                        for (int i = 0; i < l_d_K; i++)
+                        {
+                            v24[i] = (v23[i] * global::System.Runtime.Intrinsics.Vector256.Create(l_r0));
+                        }
+                        for (int i = 0; i < l_d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_K; k++) acc += (v19[k * l_d_D + i] * v24[k]);
+                            v25[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v26;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_K; k++) acc += (v23[k] * ((global::System.Runtime.Intrinsics.Vector256.Create(4.0) * (v20[k] * global::System.Runtime.Intrinsics.Vector256.Create(l_u5))) - (global::System.Runtime.Intrinsics.Vector256.Create(l_h0) * global::System.Runtime.Intrinsics.Vector256.Create(l_r0))));
+                            v26 = acc;
+                        }
+                        for (int i = 0; i < l_d_K; i++)
+                        {
+                            v27[i] = (-v24[i]);
+                        }
+                        for (int i = 0; i < l_d_D; i++)
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_K; k++) acc += (v19[k * l_d_D + i] * v27[k]);
+                            v28[i] = acc;
+                        }
+                        global::System.Runtime.Intrinsics.Vector256<double> v29;
+                        {
+                            var acc = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                            for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(v28[k]);
+                            v29 = acc;
+                        }
+                        var v30 = (global::System.Runtime.Intrinsics.Vector256.Create(4.0) * v29);
+                        var v31 = (v26 - v30);
+                        for (int i = 0; i < l_d_D; i++)
+                        {
+                            global::Dsl.GeneratedCode.FusedKernels.Scatter(os0, xo + i, l_d_D, l_c * global::Dsl.GeneratedCode.FusedKernels.Gather(xs, xo + i, l_d_D) + l_a * (global::System.Runtime.Intrinsics.Vector256.Create((-2.0)) * v25[i]));
+                        }
+                        global::Dsl.GeneratedCode.FusedKernels.Scatter(os1, s, 1, global::System.Runtime.Intrinsics.Vector256.Create(l_divergenceShift) + l_divergenceScale * v31);
+                    }
+                }
+                var b6 = global::Dsl.GeneratedCode.FusedKernels.Scratch(0, l_d_K * l_d_D);
+                var b7 = global::Dsl.GeneratedCode.FusedKernels.Scratch(1, l_d_K);
+                var b8 = global::Dsl.GeneratedCode.FusedKernels.Scratch(2, l_d_K);
+                var eb9 = global::Dsl.GeneratedCode.FusedKernels.Scratch(3, l_d_K);
+                var b10 = global::Dsl.GeneratedCode.FusedKernels.Scratch(4, l_d_K);
+                var b11 = global::Dsl.GeneratedCode.FusedKernels.Scratch(5, l_d_K);
+                var b12 = global::Dsl.GeneratedCode.FusedKernels.Scratch(6, l_d_D);
+                var b14 = global::Dsl.GeneratedCode.FusedKernels.Scratch(7, l_d_K);
+                var b15 = global::Dsl.GeneratedCode.FusedKernels.Scratch(8, l_d_D);
+                for (; s < end; s++)
+                {
+                    int xo = s * l_d_D;
+                    for (int i = 0; i < l_d_K; i++)
+                    {
+                        for (int j = 0; j < l_d_D; j++)
+                        {
+                            b6[i * l_d_D + j] = ((l_u * double.CreateTruncating(xs[xo + j])) - l_p_Mu[i * l_d_D + j]);
+                        }
+                    }
+                    for (int i = 0; i < l_d_K; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b6[i * l_d_D + k]);
+                        b7[i] = acc;
+                    }
+                    for (int i = 0; i < l_d_K; i++)
+                    {
+                        b8[i] = (l_p_LogW[i] - (b7[i] * l_r0));
+                    }
+                    double mb9 = double.NegativeInfinity;
+                    for (int k = 0; k < l_d_K; k++) mb9 = global::System.Math.Max(mb9, b8[k]);
+                    double zb9 = 0;
+                    for (int k = 0; k < l_d_K; k++) zb9 += eb9[k] = global::System.Math.Exp(b8[k] - mb9);
+                    double rb9 = 1.0 / zb9;
+                    for (int i = 0; i < l_d_K; i++)
+                    {
+                        b10[i] = (double.IsInfinity(mb9) ? global::System.Math.Exp((b8[i] - (double.IsInfinity(mb9) ? mb9 : mb9 + global::System.Math.Log(zb9)))) : eb9[i] * rb9);
+                    }
+                    for (int i = 0; i < l_d_K; i++)
+                    {
+                        b11[i] = (b10[i] * l_r0);
+                    }
+                    for (int i = 0; i < l_d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_K; k++) acc += (b6[k * l_d_D + i] * b11[k]);
+                        b12[i] = acc;
+                    }
+                    double b13;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_K; k++) acc += (b10[k] * ((4.0 * (b7[k] * l_u5)) - (l_h0 * l_r0)));
+                        b13 = acc;
+                    }
+                    for (int i = 0; i < l_d_K; i++)
+                    {
+                        b14[i] = (-b11[i]);
+                    }
+                    for (int i = 0; i < l_d_D; i++)
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_K; k++) acc += (b6[k * l_d_D + i] * b14[k]);
+                        b15[i] = acc;
+                    }
+                    double b16;
+                    {
+                        double acc = 0;
+                        for (int k = 0; k < l_d_D; k++) acc += global::Dsl.GeneratedCode.FusedKernels.Square(b15[k]);
+                        b16 = acc;
+                    }
+                    double b17 = (4.0 * b16);
+                    double b18 = (b13 - b17);
+                    for (int i = 0; i < l_d_D; i++)
+                    {
+                        os0[xo + i] = T.CreateTruncating(l_c * double.CreateTruncating(xs[xo + i]) + l_a * ((-2.0) * b12[i]));
+                    }
+                    os1[s] = T.CreateTruncating(l_divergenceShift + l_divergenceScale * b18);
+                }
+            }
+        }
 
         /// <summary>log p(x | σ) = −E(x, σ) − log Z with log Z = LogSumExp(LogW) + 0.5 * Cols(Mu) * System.Math.Log(2 * PI); returns [N]. Differentiable: autograd records it, so parameters train through it.</summary>
         /// <param name="x">Samples: [N, D] with D = Dim, on the parameters' device and dtype.</param>

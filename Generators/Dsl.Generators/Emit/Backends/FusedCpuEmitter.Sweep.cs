@@ -31,7 +31,7 @@ namespace Dsl.Generators.Emit
         {
             var locals = new Dictionary<string, string>();
             foreach (var p in parameters) locals[p.Name] = CSharpText.ParamLocal(p.Name);
-            new FusedCpuEmitter(new[] { flipEnergy }, locals, "", sharedLevelStep: false).EmitSweepMethod(w, modelName, flipEnergy, spins, equation, parameters);
+            new FusedCpuEmitter(new[] { flipEnergy }, locals, "", sharedLevel: false).EmitSweepMethod(w, modelName, flipEnergy, spins, equation, parameters);
         }
 
         private void EmitSweepMethod(SourceWriter w, string modelName, Node flipEnergy, bool spins, string equation, IReadOnlyList<(string Name, int Rank)> parameters)
@@ -98,7 +98,7 @@ namespace Dsl.Generators.Emit
         {
             var locals = new Dictionary<string, string>();
             foreach (var p in parameters) locals[p.Name] = CSharpText.ParamLocal(p.Name);
-            var emitter = new FusedCpuEmitter(new[] { flipEnergy }, locals, "", sharedLevelStep: false) { neighbourSlots = new Dictionary<(int, int), int>() };
+            var emitter = new FusedCpuEmitter(new[] { flipEnergy }, locals, "", sharedLevel: false) { neighbourSlots = new Dictionary<(int, int), int>() };
             emitter.EmitMultiSpinMethod(w, modelName, flipEnergy, spins, equation, parameters);
         }
 

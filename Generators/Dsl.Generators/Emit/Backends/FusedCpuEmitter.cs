@@ -42,17 +42,27 @@ namespace Dsl.Generators.Emit
         private bool lanes;
         private int vectorSlots;
 
-        /// <summary>The noise-conditional step kernel: σ is one double for every sample, x is read as u·x, and the update is c·x + a·s + b·z.</summary>
-        private readonly bool sharedLevelStep;
+        /// <summary>
+        /// A shared-level kernel of a noise-conditional model: σ is one double for every sample and x is read as u·x (the
+        /// step c·x + a·s + b·z, or the flow c·x + a·s with its divergence when <see cref="flow"/>).
+        /// </summary>
+        private readonly bool sharedLevel;
+
+        /// <summary>
+        /// The shared-level flow kernel: roots (s, ∇·s) are written as c·x + a·s into the flow output and e + f·∇·s into the
+        /// divergence output (e, f are the kernel's divergenceShift and divergenceScale).
+        /// </summary>
+        private readonly bool flow;
 
         /// <summary>Samples per iteration of the vector body: the lanes of a 256-bit vector of doubles.</summary>
         public const int Lanes = 4;
         private const string V = RuntimeNames.Bcl.Vector256;
         private const string VD = V + "<double>";
 
-        private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName, bool sharedLevelStep)
+        private FusedCpuEmitter(IReadOnlyList<Node> roots, Dictionary<string, string> paramLocals, string conditionName, bool sharedLevel, bool flow = false)
         {
-            this.sharedLevelStep = sharedLevelStep;
+            this.sharedLevel = sharedLevel;
+            this.flow = flow;
             this.roots = roots;
             this.paramLocals = paramLocals;
             this.conditionName = conditionName;
@@ -93,6 +103,20 @@ namespace Dsl.Generators.Emit
             new FusedCpuEmitter(roots, locals, conditional ? "sigma" : "", conditional && step).EmitKernel(w, kernelName, methodName, returnType, parameters, conditional, step);
         }
 
+        /// <summary>
+        /// Emits the private fused kernel <paramref name="kernelName"/>(x, σ, c, u, a, divergenceShift, divergenceScale, flow,
+        /// divergence) of a noise-conditional model with one σ for every sample: from <paramref name="score"/> s and
+        /// <paramref name="divergence"/> ∇·s evaluated at u·x in one pass over the samples (sharing their subexpressions), it writes
+        /// c·x + a·s into flow ([N, D]) and divergenceShift + divergenceScale·∇·s into divergence ([N]), both of x's dtype.
+        /// </summary>
+        public static void EmitSharedLevelFlow(SourceWriter w, string kernelName, string methodName, Node score, Node divergence, IReadOnlyList<(string Name, int Rank)> parameters)
+        {
+            var locals = new Dictionary<string, string>();
+            foreach (var p in parameters) locals[p.Name] = CSharpText.ParamLocal(p.Name);
+            new FusedCpuEmitter(new[] { score, divergence }, locals, "sigma", sharedLevel: true, flow: true)
+                .EmitKernel(w, kernelName, methodName, "void", parameters, conditional: true, step: false);
+        }
+
         private void EmitKernel(SourceWriter w, string kernelName, string methodName, string returnType, IReadOnlyList<(string Name, int Rank)> parameters, bool conditional, bool step)
         {
             const string Torch = RuntimeNames.Torch.Name;
@@ -103,13 +127,13 @@ namespace Dsl.Generators.Emit
             ReadParameters(prologue, parameters);
 
             // Loop invariants: every unbatched operation (and with one σ for every sample, every scalar function of σ), once per call.
-            if (sharedLevelStep && order.Any(n => n.Op == Op.Condition)) prologue.Line("double c_" + conditionName + " = sigma;");
+            if (sharedLevel && order.Any(n => n.Op == Op.Condition)) prologue.Line("double c_" + conditionName + " = sigma;");
             foreach (var n in order)
                 if (Invariant(n) && !IsVirtual(n)) Materialise(prologue, n, "u", prologue);
 
             // Per sample: the scalar body (one sample per iteration), then the same operations on vectors of Lanes samples.
-            bool readsX = step || order.Any(n => n.Op == Op.Input);
-            string xStride = Size(step ? roots[0].Shape.Last : readsX ? order.First(n => n.Op == Op.Input).Shape.Last : Shape.One);
+            bool readsX = step || flow || order.Any(n => n.Op == Op.Input);
+            string xStride = Size(step || flow ? roots[0].Shape.Last : readsX ? order.First(n => n.Op == Op.Input).Shape.Last : Shape.One);
             PerSample(loop, buffers, readsX, xStride, conditional, step);
             var vectorLoop = new SourceWriter();
             var vectorBuffers = new SourceWriter();
@@ -118,8 +142,10 @@ namespace Dsl.Generators.Emit
             lanes = false;
             var outputs = Enumerable.Range(0, roots.Count).Select(r => "y" + r).ToList();
 
-            string args = Torch + ".Tensor x" + (conditional && !step ? ", " + Torch + ".Tensor sigma" : "")
-                + (step ? (conditional ? ", double sigma, double c, double u" : "") + ", double a, " + Torch + ".Tensor? z, double b, " + RuntimeNames.GeneratedCode.CounterNoise + " noise, " + Torch + ".Tensor? output" : "");
+            string args = flow
+                ? Torch + ".Tensor x, double sigma, double c, double u, double a, double divergenceShift, double divergenceScale, " + Torch + ".Tensor flow, " + Torch + ".Tensor divergence"
+                : Torch + ".Tensor x" + (conditional && !step ? ", " + Torch + ".Tensor sigma" : "")
+                  + (step ? (conditional ? ", double sigma, double c, double u" : "") + ", double a, " + Torch + ".Tensor? z, double b, " + RuntimeNames.GeneratedCode.CounterNoise + " noise, " + Torch + ".Tensor? output" : "");
             const string Numeric = "where T : unmanaged, " + RuntimeNames.Bcl.IFloatingPointIeee754 + "<T>";
             w.Line("/// <summary>The fused CPU kernel of " + methodName + ": one pass over the samples (see the comment in " + methodName + ")"
                 + (step ? "; z is drawn inside the loop from noise when it is null" : "") + ".</summary>");
@@ -128,7 +154,7 @@ namespace Dsl.Generators.Emit
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
             w.Line("var xc = x.contiguous();");
-            if (conditional && !step) w.Line("var sc = sigma.contiguous();");
+            if (conditional && !step && !flow) w.Line("var sc = sigma.contiguous();");
             if (step) w.Line("var zc = z?.contiguous();");
             w.Line("int n = (int)xc.shape[0];");
             foreach (var line in header) w.Line(line);
@@ -136,6 +162,11 @@ namespace Dsl.Generators.Emit
             foreach (var line in reciprocals) w.Line(line);
             for (int r = 0; r < roots.Count; r++)
             {
+                if (flow)
+                {
+                    w.Line("var y" + r + " = " + (r == 0 ? "flow" : "divergence") + ";   // checked by " + methodName);
+                    continue;
+                }
                 if (step)
                 {
                     w.Line("var y" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.StepOutput + "(output, xc, " + RuntimeNames.BaseMembers.ModelName + ", " + CSharpText.Str(methodName) + ");");
@@ -170,13 +201,14 @@ namespace Dsl.Generators.Emit
             {
                 w.Line("if (xc.dtype == " + Torch + ".ScalarType.Float32) " + RuntimeNames.GeneratedCode.FusedKernels.For + "(n, " + work + ", Run<float>);");
                 w.Line("else " + RuntimeNames.GeneratedCode.FusedKernels.For + "(n, " + work + ", Run<double>);");
-                if (outputs.Count == 1) w.Line("return " + outputs[0] + ".MoveToOuterDisposeScope();");
+                if (flow) w.Line("return;       // the outputs are the caller's");
+                else if (outputs.Count == 1) w.Line("return " + outputs[0] + ".MoveToOuterDisposeScope();");
                 else w.Line("return (" + string.Join(", ", outputs.Select(o => o + ".MoveToOuterDisposeScope()")) + ");");
                 w.Line();
                 w.Open("void Run<T>(int start, int end) " + Numeric);
             }
             if (readsX && !step) w.Line("var xs = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(xc);");
-            if (conditional && !step && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(sc);");
+            if (conditional && !step && !flow && order.Any(n => n.Op == Op.Condition)) w.Line("var ss = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(sc);");
             if (!step) for (int r = 0; r < roots.Count; r++) w.Line("var os" + r + " = " + RuntimeNames.GeneratedCode.FusedKernels.Span + "<T>(y" + r + ");");
             var parts = new[] { vectorBuffers.ToString(), vectorLoop.ToString(), buffers.ToString(), loop.ToString() };
             var captured = CapturedNames(prologue.ToString(), step).Where(name => parts.Any(t => Regex.IsMatch(t, @"\b" + name + @"\b"))).ToList();
@@ -212,7 +244,7 @@ namespace Dsl.Generators.Emit
         private void PerSample(SourceWriter loop, SourceWriter buffers, bool readsX, string xStride, bool conditional, bool step)
         {
             if (readsX) loop.Line("int xo = s * " + xStride + ";");
-            if (conditional && !sharedLevelStep && order.Any(n => n.Op == Op.Condition))
+            if (conditional && !sharedLevel && order.Any(n => n.Op == Op.Condition))
                 loop.Line(lanes
                     ? "var c_" + conditionName + " = " + RuntimeNames.GeneratedCode.FusedKernels.Gather + "(ss, s, 1);"
                     : "double c_" + conditionName + " = double.CreateTruncating(ss[s]);");
@@ -224,8 +256,17 @@ namespace Dsl.Generators.Emit
                 string os = "os" + r;
                 string elements = Elements(root.Shape);
                 string offset = root.Shape.Rank == 0 ? "s" : "s * " + elements;
-                string c = sharedLevelStep ? "c * " : "";
-                if (step && lanes)
+                string c = sharedLevel ? "c * " : "";
+                if (flow && root.Shape.Rank == 0)
+                    loop.Line(lanes
+                        ? RuntimeNames.GeneratedCode.FusedKernels.Scatter + "(" + os + ", s, 1, " + V + ".Create(divergenceShift) + divergenceScale * " + Elem(root, Array.Empty<string>()) + ");"
+                        : os + "[s] = T.CreateTruncating(divergenceShift + divergenceScale * " + Elem(root, Array.Empty<string>()) + ");");
+                else if (flow && lanes)
+                    Loops(loop, root.Shape, idx => loop.Line(RuntimeNames.GeneratedCode.FusedKernels.Scatter + "(" + os + ", xo + " + idx[0] + ", " + xStride + ", c * " + RuntimeNames.GeneratedCode.FusedKernels.Gather + "(xs, xo + " + idx[0] + ", " + xStride + ") + a * "
+                        + Elem(root, idx) + ");"));
+                else if (flow)
+                    Loops(loop, root.Shape, idx => loop.Line(os + "[xo + " + idx[0] + "] = T.CreateTruncating(c * double.CreateTruncating(xs[xo + " + idx[0] + "]) + a * " + Elem(root, idx) + ");"));
+                else if (step && lanes)
                     Loops(loop, root.Shape, idx => loop.Line(RuntimeNames.GeneratedCode.FusedKernels.Scatter + "(" + os + ", xo + " + idx[0] + ", " + xStride + ", " + c + RuntimeNames.GeneratedCode.FusedKernels.Gather + "(xs, xo + " + idx[0] + ", " + xStride + ") + a * "
                         + Elem(root, idx) + " + b * " + RuntimeNames.GeneratedCode.FusedKernels.Gather + "(zs, xo - zo + " + idx[0] + ", " + xStride + "));"));
                 else if (step)
@@ -256,8 +297,10 @@ namespace Dsl.Generators.Emit
             {
                 yield return "a";
                 yield return "b";
-                if (sharedLevelStep) { yield return "c"; yield return "u"; }
+                if (sharedLevel) { yield return "c"; yield return "u"; }
             }
+            if (flow)
+                foreach (var factor in new[] { "a", "c", "u", "divergenceShift", "divergenceScale" }) yield return factor;
         }
 
         /// <summary>The prologue lines reading each parameter the kernel uses, once per call: a double for a scalar, a row-major double[] otherwise.</summary>
@@ -344,7 +387,7 @@ namespace Dsl.Generators.Emit
                         string read = lanes
                             ? RuntimeNames.GeneratedCode.FusedKernels.Gather + "(xs, xo + " + idx[0] + ", " + Size(n.Shape.Last) + ")"
                             : "double.CreateTruncating(xs[xo + " + idx[0] + "])";
-                        return sharedLevelStep ? "(u * " + read + ")" : read;      // the score is read at u·x
+                        return sharedLevel ? "(u * " + read + ")" : read;      // the score is read at u·x
                     }
                 case Op.Condition: return "c_" + conditionName;
                 case Op.Param: return n.Shape.Rank == 0 ? paramLocals[n.Name!] : paramLocals[n.Name!] + "[" + Flat(n.Shape, idx) + "]";
@@ -488,7 +531,7 @@ namespace Dsl.Generators.Emit
         private bool Invariant(Node n)
         {
             if (!n.Shape.Batched) return true;
-            if (!sharedLevelStep || n.Shape.Rank != 0) return false;
+            if (!sharedLevel || n.Shape.Rank != 0) return false;
             if (n.Op == Op.Condition || n.Op == Op.Const) return true;
             return (IsElementwise(n.Op) || n.Op == Op.Broadcast) && n.Args.All(Invariant);
         }

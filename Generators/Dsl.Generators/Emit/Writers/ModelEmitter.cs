@@ -56,6 +56,7 @@ namespace Dsl.Generators.Emit
                 EmitMethod(w, p, scripts, "ScoreDivergence", Tensor,
                     "The exact divergence of the score ∇ₓ·s(" + args + ") = −Δ" + (conditional ? "ₓ" : "") + "E(" + args + ") = −tr ∇ₓ²E(" + args + "), by the forward-Laplacian rules; returns [N].",
                     "∇ₓ·s(" + args + ") = −tr ∇ₓ²E(" + args + ") with " + energyIs);
+            if (plan.Has(ModelPlanner.SharedLevelFlowMethod)) EmitSharedLevelFlow(w, p);
             if (plan.Has("LogProb"))
                 EmitMethod(w, p, scripts, "LogProb", Tensor,
                     "log p(" + (conditional ? "x | σ" : "x") + ") = −E(" + args + ") − log Z with log Z = " + Xml(spec.LogPartition!.SourceText) + "; returns [N].", null);
@@ -317,6 +318,58 @@ namespace Dsl.Generators.Emit
             w.Line();
             if (notFused == null)
                 FusedCpuEmitter.Emit(w, "ScoreStepNoGradFused", "ScoreStepNoGrad", roots, Tensor, m.Spec.Params.Select(p => (p.Name, p.Rank)).ToList(), conditional: true, step: true);
+        }
+
+        /// <summary>
+        /// FlowAndDivergenceNoGrad(x, σ, u, c, a, e, f, flow, divergence): c·x + a·s(u·x, σ) and e + f·(∇·s)(u·x, σ) for a
+        /// noise-conditional model with an exact divergence and one σ for every sample, written into the caller's buffers: the
+        /// probability-flow likelihood's right-hand side, score and divergence from one read of x in the fused kernel.
+        /// </summary>
+        private static void EmitSharedLevelFlow(SourceWriter w, Planned<ModelPlan, LoweredModel> p)
+        {
+            var m = p.Lowered;
+            var method = p.Plan.Method(ModelPlanner.SharedLevelFlowMethod);
+            var roots = p.RootsOf(method);
+            w.Line("/// <summary>");
+            w.Line("/// The flow c·x + a·s(u·x, σ) into <paramref name=\"flow\"/> and e + f·∇ₓ·s(u·x, σ) into <paramref name=\"divergence\"/> (e = divergenceShift,");
+            w.Line("/// f = divergenceScale) with the analytic score and its exact divergence at one noise level σ for every sample; no autograd tape. For an SDE");
+            w.Line("/// whose score is s(x/m, σ̃)/m (u = 1/m) this is the probability-flow field a(t)x − ½g(t)²sₜ(x) with ∇·f̃ = D·a(t) − ½g(t)²∇·sₜ(x).");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"x\">Samples: [N, D], of any floating dtype: the fused kernel computes in double, the torch ops evaluate the model in its parameters' dtype.</param>");
+            w.Line("/// <param name=\"sigma\">The noise level σ &gt; 0 of every sample.</param>");
+            w.Line("/// <param name=\"inputScale\">u: the score and its divergence are evaluated at u·x.</param>");
+            w.Line("/// <param name=\"c\">The factor of x in the flow.</param>");
+            w.Line("/// <param name=\"a\">The factor of the score in the flow.</param>");
+            w.Line("/// <param name=\"divergenceShift\">e: the constant added to the divergence.</param>");
+            w.Line("/// <param name=\"divergenceScale\">f: the factor of ∇·s.</param>");
+            w.Line("/// <param name=\"flow\">Receives the flow: [N, D], x's dtype and device, contiguous, not x's memory.</param>");
+            w.Line("/// <param name=\"divergence\">Receives the divergence: [N], x's dtype and device, contiguous.</param>");
+            w.Open("public void FlowAndDivergenceNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, " + Tensor + " flow, " + Tensor + " divergence)");
+            w.Line(RuntimeNames.BaseMembers.CheckFlowArguments + "(\"FlowAndDivergenceNoGrad\", x, sigma, inputScale, c, a, divergenceShift, divergenceScale, flow, divergence);");
+            var notFused = method.Kernel(Backend.Fused)!.WhyNot;
+            if (notFused == null)
+            {
+                var contraction = Bound(method.AutoBound);
+                w.Line("// Kernel: fused — FlowAndDivergenceNoGradFused below: the score, its divergence (sharing their subexpressions) and both updates in one C# loop over"
+                    + " the samples, when x is float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop" : "") + "; torch ops otherwise.");
+                w.Open("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + RuntimeNames.BaseMembers.Kernels + ", x)"
+                    + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(" + RuntimeNames.BaseMembers.Kernels + ", " + contraction + ")" : "") + ")");
+                w.Line("FlowAndDivergenceNoGradFused(x, sigma, c, inputScale, a, divergenceShift, divergenceScale, flow, divergence);");
+                w.Line("return;");
+                w.Close();
+            }
+            else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
+            w.Line("using var noGrad = " + Torch + ".no_grad();");
+            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            w.Line("// The model in its parameters' dtype; the linear term and both updates in x's (the outputs').");
+            w.Line("var scaled = " + TensorCodeEmitter.Ops + "Mul(" + RuntimeNames.BaseMembers.InParameterType + "(x), inputScale);");
+            w.Line("var levels = " + TensorCodeEmitter.Ops + "Full(new long[] { x.shape[0] }, sigma, dtype: scaled.dtype, device: x.device);");
+            w.Line(TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Mul_(flow.copy_(x), c), ScoreNoGrad(scaled, levels), a);");
+            w.Line(TensorCodeEmitter.Ops + "Add_(" + TensorCodeEmitter.Ops + "Mul_(divergence.copy_(ScoreDivergenceNoGrad(scaled, levels)), divergenceScale), divergenceShift);");
+            w.Close();
+            w.Line();
+            if (notFused == null)
+                FusedCpuEmitter.EmitSharedLevelFlow(w, "FlowAndDivergenceNoGradFused", "FlowAndDivergenceNoGrad", roots[0], roots[1], m.Spec.Params.Select(q => (q.Name, q.Rank)).ToList());
         }
 
         /// <summary>
