@@ -33,6 +33,18 @@ namespace Dsl.Sde
         /// <summary>√v(t), the standard deviation of the perturbation kernel: [N].</summary>
         Tensor MarginalStd(Tensor t);
 
+        /// <summary>
+        /// a(t) of a drift f = a(t)·x in float64 (when <see cref="HasGaussianKernel"/>). Generated SDEs compute it on the host from
+        /// the drift's coefficient; this default evaluates the drift at a 1×1 state of ones (exact: the drift is linear in x).
+        /// </summary>
+        double DriftCoefficientAt(double t)
+        {
+            using var scope = NewDisposeScope();
+            using var one = ones(1, 1, dtype: ScalarType.Float64);
+            using var time = global::Dsl.ScalarOps.Full(new long[] { 1 }, t, dtype: ScalarType.Float64);
+            return Drift(one, time).ToDoubleValue();
+        }
+
         /// <summary>m(t) in float64.</summary>
         double MeanCoefficientAt(double t);
 

@@ -196,6 +196,13 @@ namespace Dsl.Sde
                 using var scope = NewDisposeScope();
                 if (sharedTime is not null)
                 {
+                    double a0 = SdeSolvers.DriftCoefficient(sde, time), g0 = sde.DiffusionAt(time), halfG0 = 0.5 * g0 * g0;
+                    // f̃ = a(t)x − ½g(t)²s and ∇·f̃ = D·a(t) − ½g(t)²∇·s in one generated pass over the float64 state (the data model's
+                    // score and divergence share their subexpressions there, computed in double).
+                    var flow = empty_like(state[0]);
+                    var flowDiv = empty_like(state[1]);
+                    if (sharedTime.TryFlowAndDivergenceAtNoGrad(state[0], time, a0, -halfG0, d * a0, -halfG0, flow, flowDiv))
+                        return new[] { flow.MoveToOuterDisposeScope(), flowDiv.MoveToOuterDisposeScope() };
                     var xs = state[0].dtype == modelType ? state[0] : state[0].to_type(modelType);
                     if (sharedTime.TryScoreAndDivergenceAtNoGrad(xs, time, out var s0, out var div0))
                     {

@@ -416,12 +416,8 @@ namespace Dsl.Sde
             old.Dispose();
         }
 
-        /// <summary>a(t) of a drift f = a(t)·x in float64: the drift of a 1×1 state of ones (exact: the generated drift is linear in x).</summary>
-        internal static double DriftCoefficient(ISde sde, double time)
-        {
-            using var scope = NewDisposeScope();
-            return sde.Drift(ones(1, 1, dtype: ScalarType.Float64), global::Dsl.ScalarOps.Full(new long[] { 1 },time,dtype: ScalarType.Float64)).ToDoubleValue();
-        }
+        /// <summary>a(t) of a drift f = a(t)·x in float64 (<see cref="ISde.DriftCoefficientAt"/>: on the host for a generated SDE, no tensor per step).</summary>
+        internal static double DriftCoefficient(ISde sde, double time) => sde.DriftCoefficientAt(time);
 
         /// <summary>The forward one-step transition over [t − Δt, t] of a linear SDE: x_t = α x_{t−Δt} + √β z.</summary>
         public static (double Alpha, double Beta) Transition(ISde sde, double t, double dt)

@@ -131,6 +131,53 @@ namespace Dsl.Models.Tests
             Assert.True(r.Nfe <= scoreSdeNfe, $"{sde}: {r.Nfe} evaluations, scipy's RK45 takes {scoreSdeNfe} on the same data");
         }
 
+        // The likelihood of a generated noise-conditional data model takes the one-pass flow (FlowAndDivergenceNoGrad): one fused
+        // kernel per evaluation of the right-hand side, nothing else fused, and the same log-likelihoods as the torch-op path of
+        // the same model (float64 model: the same arithmetic up to rounding; float32 model: the torch ops evaluate in float32,
+        // the fused loop in double, so they agree to the float32 evaluation's precision, far inside the solver tolerance 1e-5).
+        [Theory]
+        [InlineData("vp", "float64", 1e-9)]
+        [InlineData("ve", "float32", 1e-4)]
+        [InlineData("subvp", "float32", 1e-4)]
+        public void The_likelihood_of_a_generated_data_model_is_one_fused_pass_per_evaluation(string sdeName, string dtype, double tolerance)
+        {
+            using var scope = NewDisposeScope();
+            var sde = SdeExperiments.Sde(sdeName);
+            var data = SdeExperiments.GaussianData(4);
+            var modelType = dtype == "float32" ? ScalarType.Float32 : ScalarType.Float64;
+            data.to(modelType);
+            var score = TimeScores.FromPerturbedData(data, sde);
+            var x = SdeExperiments.GaussianSample(200, 4, 5).to_type(modelType);
+            var options = new LikelihoodOptions { Epsilon = 1e-5 };
+            int before = FusedKernels.Calls;
+            using var fused = ProbabilityFlow.LogLikelihood(sde, score, x, options);
+            Assert.Equal(fused.FunctionEvaluations, FusedKernels.Calls - before);
+            data.Kernels = KernelPath.TorchOps;
+            before = FusedKernels.Calls;
+            using var torchOps = ProbabilityFlow.LogLikelihood(sde, score, x, options);
+            Assert.Equal(0, FusedKernels.Calls - before);
+            double difference = (fused.LogLikelihood - torchOps.LogLikelihood).abs().max().ToDoubleValue() / (1 + torchOps.LogLikelihood.abs().max().ToDoubleValue());
+            Assert.True(difference <= tolerance, $"{sdeName} ({dtype} model): fused and torch-op log-likelihoods differ by {difference:E2} (relative), {fused.FunctionEvaluations} and {torchOps.FunctionEvaluations} NFE");
+            Assert.True(fused.DeltaLogProb.abs().max().ToDoubleValue() > 0.1, "the divergence term must matter for this test to mean anything");
+        }
+
+        [Theory]
+        [InlineData("vp")]
+        [InlineData("ve")]
+        [InlineData("subvp")]
+        [InlineData("cosine")]
+        public void The_host_drift_coefficient_equals_the_generated_drift(string sdeName)
+        {
+            using var scope = NewDisposeScope();
+            ISde sde = sdeName == "cosine" ? new CosineVpSde() : SdeExperiments.Sde(sdeName);
+            foreach (double t in new[] { 1e-5, 0.013, 0.37, 0.5, 0.91, 1.0 })
+            {
+                double host = sde.DriftCoefficientAt(t);
+                double drift = sde.Drift(ones(1, 1, dtype: ScalarType.Float64), ScalarOps.Full(new long[] { 1 }, t, dtype: ScalarType.Float64)).ToDoubleValue();
+                Assert.True(System.Math.Abs(host - drift) <= 1e-12 * (1 + System.Math.Abs(drift)), $"{sdeName} at t = {t}: host a(t) = {host}, drift of ones {drift}");
+            }
+        }
+
         [Fact]
         public void Hutchinson_likelihood_is_unbiased()
         {
