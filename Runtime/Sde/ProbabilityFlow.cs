@@ -119,7 +119,7 @@ namespace Dsl.Sde
             return Flow(sde, score, n, seed, dtype, device, (f, y0) => OdeSolvers.Solve(f, y0, grid.Times, new OdeOptions { Method = method }, solver + " on " + sde.SdeName));
         }
 
-        private static SdeSampleResult Flow(ISde sde, ITimeScoreModel score, long n, long seed, ScalarType dtype, Device? device, Func<Func<double, Tensor[], Tensor[]>, Tensor[], OdeResult> solve)
+        private static SdeSampleResult Flow(ISde sde, ITimeScoreModel score, long n, long seed, ScalarType dtype, Device? device, Func<OdeFieldInto, Tensor[], OdeResult> solve)
         {
             const string solver = "Probability-flow ODE";
             if (n < 1) throw new ArgumentException(solver + ": the number of samples must be ≥ 1, got " + n + ".", nameof(n));
@@ -129,20 +129,19 @@ namespace Dsl.Sde
             using var prior = sde.SamplePrior(n, score.Dim, generator, dtype, device);
             using var noGrad = no_grad();
             var shared = sde.HasGaussianKernel ? score as ISharedTimeScoreModel : null;
-            using var result = solve((time, state) =>
+            using var result = solve((time, state, into) =>
             {
                 if (shared is not null && state[0].device_type == DeviceType.CPU)
                 {
                     // f − ½g²s = a(t)·x − ½g(t)²·s(x, t) with a, g in float64 once per evaluation: the generated fused step kernel
-                    // c·x + a·s + b·z with c = a(t), a = −½g², b = 0 (no noise drawn), one pass over x into the stage's tensor.
+                    // c·x + a·s + b·z with c = a(t), a = −½g², b = 0 (no noise drawn), one pass over x into the solver's stage buffer.
                     double g = sde.DiffusionAt(time);
-                    var drift = empty_like(state[0]);
-                    if (shared.TryStepNoGrad(state[0], time, SdeSolvers.DriftCoefficient(sde, time), -0.5 * g * g, 0, default, drift)) return new[] { drift };
-                    drift.Dispose();
+                    if (shared.TryStepNoGrad(state[0], time, SdeSolvers.DriftCoefficient(sde, time), -0.5 * g * g, 0, default, into[0])) return;
                 }
-                using var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, dtype, device);
-                using var s = ScoreOutput.CheckShape("ProbabilityFlow.Sample", score.ModelName, score.Score(state[0], t), state[0]);
-                return new[] { sde.ProbabilityFlowDrift(state[0], t, s) };
+                using var scope = NewDisposeScope();
+                var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, dtype, device);
+                var s = ScoreOutput.CheckShape("ProbabilityFlow.Sample", score.ModelName, score.Score(state[0], t), state[0]);
+                into[0].copy_(sde.ProbabilityFlowDrift(state[0], t, s));
             }, new[] { prior });
             var samples = result.State[0].clone();
             SdeSolvers.CheckFinite(solver, sde, samples, result.FinalTime);
@@ -188,21 +187,16 @@ namespace Dsl.Sde
             // GGᵀ not a multiple of I: the flow's divergence is taken of the whole field f − ½GGᵀs, and ∇·s is not needed.
             bool wholeField = sde is IGeneralSde general && (general.DiffusionForm != DiffusionForm.Scalar || general.DiffusionDependsOnState);
             // The steady state of a Gaussian-kernel SDE (f = a(t)x, scalar g) with a score that evaluates s and ∇·s at one shared
-            // time: the schedule a(t), g(t)² in float64 on the host, f̃ = a x − ½g² s and ∇·f̃ = D a − ½g² ∇·s in a few torch ops.
+            // time: the schedule a(t), g(t)² in float64 on the host, f̃ = a x − ½g² s and ∇·f̃ = D a − ½g² ∇·s in the data model's
+            // generated one-pass flow when it has one (rhs below), else from one scaled x in a few torch ops (anyModel).
             var sharedTime = probe is null && !wholeField && sde.HasGaussianKernel ? score as ISharedTimeDivergenceModel : null;
             using var oneTime = sharedTime is null ? null : zeros(1, dtype: ScalarType.Float64);
-            Func<double, Tensor[], Tensor[]> rhs = (time, state) =>
+            // Every other model and SDE: the right-hand side as fresh tensors (autograd or Hutchinson divergences, general SDEs), copied into the stage buffers.
+            Func<double, Tensor[], Tensor[]> anyModel = (time, state) =>
             {
                 using var scope = NewDisposeScope();
                 if (sharedTime is not null)
                 {
-                    double a0 = SdeSolvers.DriftCoefficient(sde, time), g0 = sde.DiffusionAt(time), halfG0 = 0.5 * g0 * g0;
-                    // f̃ = a(t)x − ½g(t)²s and ∇·f̃ = D·a(t) − ½g(t)²∇·s in one generated pass over the float64 state (the data model's
-                    // score and divergence share their subexpressions there, computed in double).
-                    var flow = empty_like(state[0]);
-                    var flowDiv = empty_like(state[1]);
-                    if (sharedTime.TryFlowAndDivergenceAtNoGrad(state[0], time, a0, -halfG0, d * a0, -halfG0, flow, flowDiv))
-                        return new[] { flow.MoveToOuterDisposeScope(), flowDiv.MoveToOuterDisposeScope() };
                     var xs = state[0].dtype == modelType ? state[0] : state[0].to_type(modelType);
                     if (sharedTime.TryScoreAndDivergenceAtNoGrad(xs, time, out var s0, out var div0))
                     {
@@ -271,6 +265,22 @@ namespace Dsl.Sde
                 var drift = sde.ProbabilityFlowDrift(xt, t, s);
                 var divFlow = divDrift - (g2 * divScore).Mul(0.5);       // ∇·f̃ = ∇·f − ½g²∇·s
                 return new[] { drift.MoveToOuterDisposeScope(), divFlow.MoveToOuterDisposeScope() };
+            };
+            OdeFieldInto rhs = (time, state, into) =>
+            {
+                if (sharedTime is not null)
+                {
+                    double a0 = SdeSolvers.DriftCoefficient(sde, time), g0 = sde.DiffusionAt(time), halfG0 = 0.5 * g0 * g0;
+                    // The steady state: f̃ = a(t)x − ½g(t)²s and ∇·f̃ = D·a(t) − ½g(t)²∇·s in one generated pass over the float64 state,
+                    // straight into the solver's stage buffers (the data model's score and divergence share their subexpressions
+                    // there, computed in double); a(t), g(t) on the host.
+                    if (sharedTime.TryFlowAndDivergenceAtNoGrad(state[0], time, a0, -halfG0, d * a0, -halfG0, into[0], into[1])) return;
+                }
+                using var scope = NewDisposeScope();
+                var k = anyModel(time, state);
+                using var noGrad = no_grad();
+                into[0].copy_(k[0]);
+                into[1].copy_(k[1]);
             };
             using var result = options.Grid is TimeGrid g
                 ? OdeSolvers.Solve(rhs, start, System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Reverse(g.Times)), options.Ode, solver + " on " + sde.SdeName)

@@ -104,10 +104,26 @@ namespace Dsl.Solvers
     }
 
     /// <summary>
+    /// The derivative of an ODE written in place: dy/dt at (<paramref name="t"/>, <paramref name="y"/>) into
+    /// <paramref name="into"/>, one solver-owned tensor per state tensor (y's shapes, dtypes and devices, contiguous). The field
+    /// must neither keep nor modify y and into beyond the call, and disposes whatever tensors it creates itself; it is called in
+    /// the caller's grad mode.
+    /// </summary>
+    public delegate void OdeFieldInto(double t, Tensor[] y, Tensor[] into);
+
+    /// <summary>
     /// Batched ODE integrators for a state made of several tensors (e.g. the augmented state [x, logp] of the
     /// probability-flow likelihood). The solver's own arithmetic runs under <c>no_grad</c>; the derivative function is
     /// called in the caller's grad mode so that it may use autograd internally.
     /// </summary>
+    /// <remarks>
+    /// Every solve allocates its buffers once: the state, the stage state (which is also y_new), and one derivative buffer per
+    /// stage (RK45: 7, with first-same-as-last as a swap of two buffers; RK4: 4; Heun: 2; Euler: 1). An accepted step swaps the
+    /// state with the stage state. On a contiguous float64 CPU state the stage sums, the error norm and the finiteness check run on
+    /// the buffers' memory, so a step allocates neither tensors nor managed memory beyond what the derivative function does
+    /// (<see cref="OdeFieldInto"/> fields that write in place allocate nothing); on other states they are in-place torch ops
+    /// into the same buffers.
+    /// </remarks>
     public static class OdeSolvers
     {
         private const string Rk45Name = "Dormand–Prince RK45";
@@ -145,19 +161,32 @@ namespace Dsl.Solvers
         {
             caller ??= "ODE solver";
             if (f is null) throw new ArgumentNullException(nameof(f), caller + ": the derivative function is null.");
+            return Solve(Into(f, y0, caller), y0, t0, t1, options, caller);
+        }
+
+        /// <summary>
+        /// Integrates dy/dt = f(t, y) from <paramref name="t0"/> to <paramref name="t1"/> with a derivative written in place
+        /// (<see cref="OdeFieldInto"/>): the same steps and results as the overload whose f returns tensors, without a tensor per
+        /// stage. <paramref name="y0"/> is not modified.
+        /// </summary>
+        /// <param name="f">Writes dy/dt into the solver's stage buffer it is given.</param>
+        /// <param name="y0">Initial state (floating-point tensors).</param>
+        /// <param name="t0">Initial time.</param>
+        /// <param name="t1">Final time.</param>
+        /// <param name="options">Method, steps, tolerances, budget and cancellation.</param>
+        /// <param name="caller">Name used in error messages.</param>
+        /// <returns>The state at t1 (or where cancellation stopped) and statistics; dispose it to free the state.</returns>
+        public static OdeResult Solve(OdeFieldInto f, Tensor[] y0, double t0, double t1, OdeOptions options, string caller = "ODE solver")
+        {
+            caller ??= "ODE solver";
+            if (f is null) throw new ArgumentNullException(nameof(f), caller + ": the derivative function is null.");
             if (options is null) throw new ArgumentNullException(nameof(options), caller + ": the ODE options are null.");
             Validate(y0, t0, t1, options, caller);
-
             using var outer = NewDisposeScope();
-            Tensor[] y;
-            using (no_grad()) y = y0.Select(t => t.clone()).ToArray();
-            if (!AllFinite(y))
-                throw new ArgumentException(caller + ": the initial state y0 contains NaN or infinite values.", nameof(y0));
-
-            var eval = new Evaluator(f, y, caller);
+            var work = new Workspace(f, y0, options.Method, caller);
             OdeResult result = options.Method == OdeMethod.Rk45
-                ? DormandPrince(eval, y, t0, t1, options, caller)
-                : FixedStep(eval, y, options.Steps, Uniform(t0, t1, options.Steps), options, caller);
+                ? DormandPrince(work, t0, t1, options, caller)
+                : FixedStep(work, options.Steps, Uniform(t0, t1, options.Steps), options, caller);
             foreach (var t in result.State) t.MoveToOuterDisposeScope();
             return result;
         }
@@ -169,6 +198,17 @@ namespace Dsl.Solvers
         /// steps as <see cref="Solve(Func{double, Tensor[], Tensor[]}, Tensor[], double, double, OdeOptions, string)"/>.
         /// </summary>
         public static OdeResult Solve(Func<double, Tensor[], Tensor[]> f, Tensor[] y0, System.Collections.Generic.IReadOnlyList<double> times, OdeOptions options, string caller = "ODE solver")
+        {
+            caller ??= "ODE solver";
+            if (f is null) throw new ArgumentNullException(nameof(f), caller + ": the derivative function is null.");
+            return Solve(Into(f, y0, caller), y0, times, options, caller);
+        }
+
+        /// <summary>
+        /// The time-grid solve of <see cref="Solve(Func{double, Tensor[], Tensor[]}, Tensor[], System.Collections.Generic.IReadOnlyList{double}, OdeOptions, string)"/>
+        /// with a derivative written in place (<see cref="OdeFieldInto"/>).
+        /// </summary>
+        public static OdeResult Solve(OdeFieldInto f, Tensor[] y0, System.Collections.Generic.IReadOnlyList<double> times, OdeOptions options, string caller = "ODE solver")
         {
             caller ??= "ODE solver";
             if (f is null) throw new ArgumentNullException(nameof(f), caller + ": the derivative function is null.");
@@ -184,12 +224,8 @@ namespace Dsl.Solvers
             var o = new OdeOptions { Method = options.Method, Steps = times.Count - 1, Cancellation = options.Cancellation };
             Validate(y0, times[0], times[times.Count - 1], o, caller);
             using var outer = NewDisposeScope();
-            Tensor[] y;
-            using (no_grad()) y = y0.Select(t => t.clone()).ToArray();
-            if (!AllFinite(y))
-                throw new ArgumentException(caller + ": the initial state y0 contains NaN or infinite values.", nameof(y0));
-            var eval = new Evaluator(f, y, caller);
-            var result = FixedStep(eval, y, o.Steps, k => times[k], o, caller);
+            var work = new Workspace(f, y0, o.Method, caller);
+            var result = FixedStep(work, o.Steps, k => times[k], o, caller);
             foreach (var t in result.State) t.MoveToOuterDisposeScope();
             return result;
         }
@@ -221,61 +257,121 @@ namespace Dsl.Solvers
                 throw new ArgumentException(caller + ": OdeOptions.Steps must be ≥ 1 for the fixed-step " + o.Method + " method; got " + o.Steps + ".", nameof(OdeOptions.Steps));
         }
 
-        /// <summary>Calls f, counts evaluations, checks the result on the first call and gives back solver-owned handles.</summary>
-        private sealed class Evaluator
+        /// <summary>
+        /// A derivative function that returns tensors as an in-place one: f is called in a dispose scope of its own, its result is
+        /// checked (count and, on the first call, shapes) and copied into the stage buffer (copy_ converts dtype and device and
+        /// keeps no autograd graph), and whatever f created is disposed.
+        /// </summary>
+        private static OdeFieldInto Into(Func<double, Tensor[], Tensor[]> f, Tensor[] y0, string caller)
         {
-            private readonly Func<double, Tensor[], Tensor[]> _f;
-            private readonly long[][] _shapes;
-            private readonly ScalarType[] _dtypes;
-            private readonly Device[] _devices;
-            private readonly string _caller;
-            private bool _checked;
-
-            public Evaluator(Func<double, Tensor[], Tensor[]> f, Tensor[] y, string caller)
+            var shapes = y0?.Select(t => t?.shape ?? Array.Empty<long>()).ToArray() ?? Array.Empty<long[]>();
+            bool isChecked = false;
+            return (t, y, into) =>
             {
-                _f = f;
-                _caller = caller;
-                _shapes = y.Select(t => t.shape).ToArray();
-                _dtypes = y.Select(t => t.dtype).ToArray();
-                _devices = y.Select(t => t.device).ToArray();
-            }
-
-            public int Count { get; private set; }
-
-            public Tensor[] Call(double t, Tensor[] y)
-            {
-                var k = _f(t, y);
-                Count++;
-                if (k is null || k.Length != _shapes.Length)
-                    throw new ArgumentException(_caller + ": the derivative function returned " + (k is null ? "null" : k.Length + " tensor(s)")
-                                                + " at t = " + Fmt(t) + "; expected " + _shapes.Length + " (one per state tensor).", "f");
-                if (!_checked)
+                using var scope = NewDisposeScope();
+                var k = f(t, y);
+                if (k is null || k.Length != shapes.Length)
+                    throw new ArgumentException(caller + ": the derivative function returned " + (k is null ? "null" : k.Length + " tensor(s)")
+                                                + " at t = " + Fmt(t) + "; expected " + shapes.Length + " (one per state tensor).", "f");
+                if (!isChecked)
                 {
                     for (int i = 0; i < k.Length; i++)
                     {
                         if (k[i] is null)
-                            throw new ArgumentException(_caller + ": the derivative function returned null for state tensor " + i + ".", "f");
-                        if (!k[i].shape.SequenceEqual(_shapes[i]))
-                            throw new ArgumentException(_caller + ": the derivative function returned shape " + Shape(k[i].shape) + " for state tensor " + i
-                                                        + "; expected " + Shape(_shapes[i]) + " (the shape of that state tensor).", "f");
+                            throw new ArgumentException(caller + ": the derivative function returned null for state tensor " + i + ".", "f");
+                        if (!k[i].shape.SequenceEqual(shapes[i]))
+                            throw new ArgumentException(caller + ": the derivative function returned shape " + Shape(k[i].shape) + " for state tensor " + i
+                                                        + "; expected " + Shape(shapes[i]) + " (the shape of that state tensor).", "f");
                     }
-                    _checked = true;
+                    isChecked = true;
                 }
-                // Solver-owned handles: detached (the solver never differentiates through its own steps, and keeping a
-                // derivative for FSAL must not keep f's autograd graph alive), converted to the state's dtype/device when needed.
-                var own = new Tensor[k.Length];
+                using var noGrad = no_grad();
+                for (int i = 0; i < k.Length; i++) into[i].copy_(k[i]);
+            };
+        }
+
+        /// <summary>
+        /// The buffers of one solve: the state y, the stage state ys (also y_new), the stage derivatives k[s], the stage-sum
+        /// coefficients and, on the host path, one scratch array per state tensor for the error estimate; and the field with its
+        /// evaluation count.
+        /// </summary>
+        private sealed class Workspace
+        {
+            private readonly OdeFieldInto _f;
+
+            public Workspace(OdeFieldInto f, Tensor[] y0, OdeMethod method, string caller)
+            {
+                _f = f;
                 using (no_grad())
                 {
-                    for (int i = 0; i < k.Length; i++)
-                    {
-                        var d = k[i].detach();
-                        if (d.dtype != _dtypes[i] || d.device_type != _devices[i].type || d.device_index != _devices[i].index)
-                            d = d.to(_dtypes[i], _devices[i]);
-                        own[i] = d;
-                    }
+                    Y = y0.Select(t => t.clone()).ToArray();
+                    Stage = Y.Select(t => empty_like(t)).ToArray();
+                    int stages = method switch { OdeMethod.Euler => 1, OdeMethod.Heun => 2, OdeMethod.Rk4 => 4, _ => 7 };
+                    K = new Tensor[stages][];
+                    for (int s = 0; s < stages; s++) K[s] = Y.Select(t => empty_like(t)).ToArray();
                 }
-                return own;
+                Host = HostDouble(Y);
+                Coefficients = new double[K.Length];
+                ErrorScratch = Host && method == OdeMethod.Rk45 ? Y.Select(t => new double[t.numel()]).ToArray() : Array.Empty<double[]>();
+                if (!AllFinite(Y))
+                    throw new ArgumentException(caller + ": the initial state y0 contains NaN or infinite values.", "y0");
             }
+
+            /// <summary>The state; owned by the result at the end.</summary>
+            public Tensor[] Y;
+            /// <summary>The stage state, and y_new at the last stage.</summary>
+            public Tensor[] Stage;
+            /// <summary>The stage derivatives.</summary>
+            public readonly Tensor[][] K;
+            /// <summary>The coefficients of the current stage sum (index: stage).</summary>
+            public readonly double[] Coefficients;
+            /// <summary>Whether every state tensor is a contiguous float64 CPU tensor: the arithmetic then runs on their memory.</summary>
+            public readonly bool Host;
+            /// <summary>The RK45 error estimate per state tensor on the host path.</summary>
+            public readonly double[][] ErrorScratch;
+            /// <summary>Evaluations of the field.</summary>
+            public int Count;
+
+            /// <summary>k[stage] = f(t, y).</summary>
+            public void Call(double t, Tensor[] y, int stage)
+            {
+                _f(t, y, K[stage]);
+                Count++;
+            }
+
+            /// <summary>Stage ← Y + Σ_{s &lt; count} Coefficients[s]·K[s], skipping zero coefficients.</summary>
+            public void CombineIntoStage(int count)
+            {
+                if (Host)
+                {
+                    for (int i = 0; i < Y.Length; i++)
+                    {
+                        var target = Values(Stage[i]);
+                        Values(Y[i]).CopyTo(target);
+                        for (int s = 0; s < count; s++)
+                        {
+                            double c = Coefficients[s];
+                            if (c == 0) continue;
+                            var source = Values(K[s][i]);
+                            for (int j = 0; j < target.Length; j++) target[j] += c * source[j];
+                        }
+                    }
+                    return;
+                }
+                using var noGrad = no_grad();
+                for (int i = 0; i < Y.Length; i++)
+                {
+                    Stage[i].copy_(Y[i]);
+                    for (int s = 0; s < count; s++)
+                        if (Coefficients[s] != 0) global::Dsl.ScalarOps.Add_(Stage[i], K[s][i], Coefficients[s]);
+                }
+            }
+
+            /// <summary>Accepts the stage state as the new state: a swap of the two buffers.</summary>
+            public void AcceptStage() => (Y, Stage) = (Stage, Y);
+
+            /// <summary>Whether every element of the stage state is finite.</summary>
+            public bool StageFinite() => Host ? HostFinite(Stage) : AllFinite(Stage);
         }
 
         // Whether every tensor is a contiguous float64 CPU tensor: the solver's arithmetic then runs on the host memory in
@@ -290,52 +386,12 @@ namespace Dsl.Solvers
 
         private static Span<double> Values(Tensor t) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(t.bytes);
 
-        private static bool HostDouble(Tensor[] y, (double c, Tensor[] k)[] terms)
+        private static bool HostFinite(Tensor[] ts)
         {
-            if (!HostDouble(y)) return false;
-            foreach (var (c, k) in terms)
-                if (c != 0 && !HostDouble(k)) return false;
+            foreach (var t in ts)
+                foreach (var v in Values(t))
+                    if (!double.IsFinite(v)) return false;
             return true;
-        }
-
-        // y + Σ coefficient · k, skipping zero coefficients; no graph.
-        private static Tensor[] Combine(Tensor[] y, params (double c, Tensor[] k)[] terms)
-        {
-            if (HostDouble(y, terms)) return CombineHost(y, terms);
-            var r = new Tensor[y.Length];
-            using (no_grad())
-            {
-                for (int i = 0; i < y.Length; i++)
-                {
-                    Tensor? acc = null;
-                    foreach (var (c, k) in terms)
-                    {
-                        if (c == 0) continue;
-                        if (acc is null) acc = y[i].Add(k[i], alpha: c);
-                        else acc.Add_(k[i], alpha: c);
-                    }
-                    r[i] = acc ?? y[i].clone();
-                }
-            }
-            return r;
-        }
-
-        private static Tensor[] CombineHost(Tensor[] y, (double c, Tensor[] k)[] terms)
-        {
-            var r = new Tensor[y.Length];
-            for (int i = 0; i < y.Length; i++)
-            {
-                r[i] = empty_like(y[i]);
-                var target = Values(r[i]);
-                Values(y[i]).CopyTo(target);
-                foreach (var (c, k) in terms)
-                {
-                    if (c == 0) continue;
-                    var source = Values(k[i]);
-                    for (int j = 0; j < target.Length; j++) target[j] += c * source[j];
-                }
-            }
-            return r;
         }
 
         private static bool AllFinite(Tensor[] ts)
@@ -351,16 +407,6 @@ namespace Dsl.Solvers
             return ok!.item<bool>();
         }
 
-        private static void Replace(Tensor[] state, Tensor[] next)
-        {
-            for (int i = 0; i < state.Length; i++)
-            {
-                next[i].MoveToOuterDisposeScope();
-                if (!ReferenceEquals(state[i], next[i])) state[i].Dispose();
-                state[i] = next[i];
-            }
-        }
-
         // The nodes of n equal steps: t0 + k·h, with the last one exactly t1.
         private static Func<int, double> Uniform(double t0, double t1, int n)
         {
@@ -368,70 +414,76 @@ namespace Dsl.Solvers
             return k => k == 0 ? t0 : k == n ? t1 : t0 + k * h;
         }
 
-        private static OdeResult FixedStep(Evaluator eval, Tensor[] y, int n, Func<int, double> node, OdeOptions o, string caller)
+        private static OdeResult FixedStep(Workspace w, int n, Func<int, double> node, OdeOptions o, string caller)
         {
             double t = node(0), t1 = node(n);
+            var c = w.Coefficients;
             for (int i = 0; i < n; i++)
             {
                 if (o.Cancellation.IsCancellationRequested)
-                    return new OdeResult(y, eval.Count, i, 0, t, true);
+                    return new OdeResult(w.Y, w.Count, i, 0, t, true);
                 double tn = node(i + 1);
                 double hi = tn - t;
-                using (var step = NewDisposeScope())
+                switch (o.Method)
                 {
-                    Tensor[] next;
-                    switch (o.Method)
-                    {
-                        case OdeMethod.Euler:
-                            next = Combine(y, (hi, eval.Call(t, y)));
-                            break;
-                        case OdeMethod.Heun:
-                        {
-                            var k1 = eval.Call(t, y);
-                            var k2 = eval.Call(tn, Combine(y, (hi, k1)));
-                            next = Combine(y, (hi / 2, k1), (hi / 2, k2));
-                            break;
-                        }
-                        default:
-                        {
-                            var k1 = eval.Call(t, y);
-                            var k2 = eval.Call(t + hi / 2, Combine(y, (hi / 2, k1)));
-                            var k3 = eval.Call(t + hi / 2, Combine(y, (hi / 2, k2)));
-                            var k4 = eval.Call(tn, Combine(y, (hi, k3)));
-                            next = Combine(y, (hi / 6, k1), (hi / 3, k2), (hi / 3, k3), (hi / 6, k4));
-                            break;
-                        }
-                    }
-                    if (!AllFinite(next))
-                        throw new ArithmeticException(caller + ": the ODE state became NaN or infinite at t = " + Fmt(tn) + " (" + o.Method + " step from t = " + Fmt(t)
-                                                      + "); the derivative may be unstable or the step too large (Steps = " + n + ").");
-                    Replace(y, next);
+                    case OdeMethod.Euler:
+                        w.Call(t, w.Y, 0);
+                        c[0] = hi;
+                        w.CombineIntoStage(1);
+                        break;
+                    case OdeMethod.Heun:
+                        w.Call(t, w.Y, 0);
+                        c[0] = hi;
+                        w.CombineIntoStage(1);
+                        w.Call(tn, w.Stage, 1);
+                        c[0] = hi / 2; c[1] = hi / 2;
+                        w.CombineIntoStage(2);
+                        break;
+                    default:
+                        w.Call(t, w.Y, 0);
+                        c[0] = hi / 2;
+                        w.CombineIntoStage(1);
+                        w.Call(t + hi / 2, w.Stage, 1);
+                        c[0] = 0; c[1] = hi / 2;
+                        w.CombineIntoStage(2);
+                        w.Call(t + hi / 2, w.Stage, 2);
+                        c[0] = 0; c[1] = 0; c[2] = hi;
+                        w.CombineIntoStage(3);
+                        w.Call(tn, w.Stage, 3);
+                        c[0] = hi / 6; c[1] = hi / 3; c[2] = hi / 3; c[3] = hi / 6;
+                        w.CombineIntoStage(4);
+                        break;
                 }
+                if (!w.StageFinite())
+                    throw new ArithmeticException(caller + ": the ODE state became NaN or infinite at t = " + Fmt(tn) + " (" + o.Method + " step from t = " + Fmt(t)
+                                                  + "); the derivative may be unstable or the step too large (Steps = " + n + ").");
+                w.AcceptStage();
                 t = tn;
             }
-            return new OdeResult(y, eval.Count, n, 0, t1, false);
+            return new OdeResult(w.Y, w.Count, n, 0, t1, false);
         }
 
-        private static OdeResult DormandPrince(Evaluator eval, Tensor[] y, double t0, double t1, OdeOptions o, string caller)
+        private static OdeResult DormandPrince(Workspace w, double t0, double t1, OdeOptions o, string caller)
         {
             if (t0 == t1 || o.Cancellation.IsCancellationRequested)
-                return new OdeResult(y, 0, 0, 0, t0, t0 != t1);
+                return new OdeResult(w.Y, 0, 0, 0, t0, t0 != t1);
 
             double rtol = o.RelativeTolerance, atol = o.AbsoluteTolerance;
             double dir = System.Math.Sign(t1 - t0);
-            long count = y.Sum(t => t.numel());
-            var k1 = eval.Call(t0, y);
-            double absH = o.FirstStep ?? InitialStep(eval, y, k1, t0, t1, rtol, atol);
+            long count = 0;
+            foreach (var y in w.Y) count += y.numel();
+            w.Call(t0, w.Y, 0);
+            double absH = o.FirstStep ?? InitialStep(w, t0, t1, rtol, atol);
             absH = System.Math.Min(absH, System.Math.Abs(t1 - t0));
 
             double t = t0;
             int accepted = 0, rejected = 0, attempts = 0;
             bool lastNonFinite = false;
-            var k = new Tensor[7][];
+            var c = w.Coefficients;
             while (dir * (t1 - t) > 0)
             {
                 if (o.Cancellation.IsCancellationRequested)
-                    return new OdeResult(y, eval.Count, accepted, rejected, t, true);
+                    return new OdeResult(w.Y, w.Count, accepted, rejected, t, true);
 
                 double minStep = 10 * System.Math.Abs(System.Math.BitIncrement(System.Math.Abs(t)) - System.Math.Abs(t));
                 if (absH < minStep) absH = minStep;   // as scipy's RkStep._step_impl: a step starts at least at min_step
@@ -458,96 +510,89 @@ namespace Dsl.Solvers
                     double h = tNew - t;
                     absH = System.Math.Abs(h);
 
-                    using var step = NewDisposeScope();
-                    k[0] = k1;
                     for (int s = 1; s < 7; s++)
                     {
-                        var terms = new (double, Tensor[])[s];
-                        for (int j = 0; j < s; j++) terms[j] = (h * A[s][j], k[j]);
-                        var ys = Combine(y, terms);
-                        if (s == 6)
+                        for (int j = 0; j < s; j++) c[j] = h * A[s][j];
+                        w.CombineIntoStage(s);
+                        if (s < 6)
                         {
-                            k[6] = eval.Call(tNew, ys);   // ys is y_new (row 7 of the tableau = b)
-                            var errTerms = new (double, Tensor[])[7];
-                            for (int j = 0; j < 7; j++) errTerms[j] = (h * E[j], k[j]);
-                            double norm = ErrorNorm(errTerms, y, ys, rtol, atol, count);
-                            if (double.IsFinite(norm) && norm < 1)   // scipy accepts error_norm < 1
-                            {
-                                double factor = norm == 0 ? MaxFactor : System.Math.Min(MaxFactor, Safety * System.Math.Pow(norm, ErrorExponent));
-                                if (stepRejected) factor = System.Math.Min(1, factor);
-                                absH *= factor;
-                                foreach (var d in k1) d.Dispose();
-                                k1 = k[6];
-                                foreach (var d in k1) d.MoveToOuterDisposeScope();
-                                Replace(y, ys);
-                                t = tNew;
-                                accepted++;
-                                lastNonFinite = false;
-                                goto nextStep;
-                            }
-                            lastNonFinite = !double.IsFinite(norm);
-                            absH *= lastNonFinite ? MinFactor : System.Math.Max(MinFactor, Safety * System.Math.Pow(norm, ErrorExponent));
-                            stepRejected = true;
-                            rejected++;
+                            w.Call(t + C[s] * h, w.Stage, s);
+                            continue;
                         }
-                        else k[s] = eval.Call(t + C[s] * h, ys);
+                        w.Call(tNew, w.Stage, 6);   // the stage state is y_new (row 7 of the tableau = b)
+                        for (int j = 0; j < 7; j++) c[j] = h * E[j];
+                        double norm = ErrorNorm(w, rtol, atol, count);
+                        if (double.IsFinite(norm) && norm < 1)   // scipy accepts error_norm < 1
+                        {
+                            double factor = norm == 0 ? MaxFactor : System.Math.Min(MaxFactor, Safety * System.Math.Pow(norm, ErrorExponent));
+                            if (stepRejected) factor = System.Math.Min(1, factor);
+                            absH *= factor;
+                            (w.K[0], w.K[6]) = (w.K[6], w.K[0]);   // first same as last
+                            w.AcceptStage();
+                            t = tNew;
+                            accepted++;
+                            lastNonFinite = false;
+                            goto nextStep;
+                        }
+                        lastNonFinite = !double.IsFinite(norm);
+                        absH *= lastNonFinite ? MinFactor : System.Math.Max(MinFactor, Safety * System.Math.Pow(norm, ErrorExponent));
+                        stepRejected = true;
+                        rejected++;
                     }
                 }
                 nextStep:;
             }
-            return new OdeResult(y, eval.Count, accepted, rejected, t1, false);
+            return new OdeResult(w.Y, w.Count, accepted, rejected, t1, false);
         }
 
-        // RMS over all elements of err / (atol + rtol · max(|y|, |y_new|)), err = Σ coefficient · k.
-        private static double ErrorNorm((double c, Tensor[] k)[] errTerms, Tensor[] y, Tensor[] yNew, double rtol, double atol, long count)
+        // RMS over all elements of err / (atol + rtol · max(|y|, |y_new|)), err = Σ Coefficients[s] · k[s] (y_new: the stage state).
+        private static double ErrorNorm(Workspace w, double rtol, double atol, long count)
         {
             if (count == 0) return 0;
-            if (HostDouble(y) && HostDouble(yNew) && HostDouble(y, errTerms)) return ErrorNormHost(errTerms, y, yNew, rtol, atol, count);
+            if (w.Host) return ErrorNormHost(w, rtol, atol, count);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Tensor? acc = null;
-            for (int i = 0; i < y.Length; i++)
+            for (int i = 0; i < w.Y.Length; i++)
             {
                 Tensor? err = null;
-                foreach (var (c, k) in errTerms)
+                for (int s = 0; s < 7; s++)
                 {
+                    double c = w.Coefficients[s];
                     if (c == 0) continue;
-                    if (err is null) err = k[i].Mul(c);
-                    else err.Add_(k[i], alpha: c);
+                    if (err is null) err = w.K[s][i].Mul(c);
+                    else err.Add_(w.K[s][i], alpha: c);
                 }
                 if (err is null) continue;
-                var scale = maximum(y[i].abs(), yNew[i].abs()).Mul_(rtol).Add_(atol);
+                var scale = maximum(w.Y[i].abs(), w.Stage[i].abs()).Mul_(rtol).Add_(atol);
                 var r = err.div_(scale);
-                var s = r.mul(r).sum().to_type(ScalarType.Float64);
-                acc = acc is null ? s : acc.Add(s);
+                var sq = r.mul(r).sum().to_type(ScalarType.Float64);
+                acc = acc is null ? sq : acc.Add(sq);
             }
             return acc is null ? 0 : System.Math.Sqrt(acc.ToDoubleValue() / count);
         }
 
-        // The same norm on the host: one pass per term and state tensor into a scratch buffer, then one over y and y_new.
-        private static double ErrorNormHost((double c, Tensor[] k)[] errTerms, Tensor[] y, Tensor[] yNew, double rtol, double atol, long count)
+        // The same norm on the host: one pass per term and state tensor into the solve's scratch array, then one over y and y_new.
+        private static double ErrorNormHost(Workspace w, double rtol, double atol, long count)
         {
             double sum = 0;
-            for (int i = 0; i < y.Length; i++)
+            for (int i = 0; i < w.Y.Length; i++)
             {
-                Span<double> a = Values(y[i]), b = Values(yNew[i]);
-                var err = System.Buffers.ArrayPool<double>.Shared.Rent(a.Length);
-                try
+                Span<double> a = Values(w.Y[i]), b = Values(w.Stage[i]);
+                var err = w.ErrorScratch[i];
+                Array.Clear(err, 0, a.Length);
+                for (int s = 0; s < 7; s++)
                 {
-                    Array.Clear(err, 0, a.Length);
-                    foreach (var (c, k) in errTerms)
-                    {
-                        if (c == 0) continue;
-                        var source = Values(k[i]);
-                        for (int j = 0; j < a.Length; j++) err[j] += c * source[j];
-                    }
-                    for (int j = 0; j < a.Length; j++)
-                    {
-                        double r = err[j] / (atol + rtol * System.Math.Max(System.Math.Abs(a[j]), System.Math.Abs(b[j])));
-                        sum += r * r;
-                    }
+                    double c = w.Coefficients[s];
+                    if (c == 0) continue;
+                    var source = Values(w.K[s][i]);
+                    for (int j = 0; j < a.Length; j++) err[j] += c * source[j];
                 }
-                finally { System.Buffers.ArrayPool<double>.Shared.Return(err); }
+                for (int j = 0; j < a.Length; j++)
+                {
+                    double r = err[j] / (atol + rtol * System.Math.Max(System.Math.Abs(a[j]), System.Math.Abs(b[j])));
+                    sum += r * r;
+                }
             }
             return System.Math.Sqrt(sum / count);
         }
@@ -567,23 +612,27 @@ namespace Dsl.Solvers
             return System.Math.Sqrt(acc!.ToDoubleValue() / count);
         }
 
-        // Hairer, Nørsett & Wanner (II.4), as scipy.integrate._ivp.common.select_initial_step, for order 4 error estimates.
-        private static double InitialStep(Evaluator eval, Tensor[] y, Tensor[] f0, double t0, double t1, double rtol, double atol)
+        // Hairer, Nørsett & Wanner (II.4), as scipy.integrate._ivp.common.select_initial_step, for order 4 error estimates; f0 is
+        // k[0], f1 goes into k[1] (overwritten by the first step's stage 2) through the stage state. Once per solve.
+        private static double InitialStep(Workspace w, double t0, double t1, double rtol, double atol)
         {
             double interval = System.Math.Abs(t1 - t0);
-            long count = y.Sum(t => t.numel());
+            long count = w.Y.Sum(t => t.numel());
             if (count == 0) return interval;
             double dir = System.Math.Sign(t1 - t0);
             using var scope = NewDisposeScope();
             Tensor[] scale;
-            using (no_grad()) scale = y.Select(t => t.abs().Mul_(rtol).Add_(atol)).ToArray();
-            double d0 = Rms(y, scale, count), d1 = Rms(f0, scale, count);
+            using (no_grad()) scale = w.Y.Select(t => t.abs().Mul_(rtol).Add_(atol)).ToArray();
+            var f0 = w.K[0];
+            double d0 = Rms(w.Y, scale, count), d1 = Rms(f0, scale, count);
             double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
             if (!double.IsFinite(h0)) h0 = 1e-6;
             h0 = System.Math.Min(h0, interval);
-            var f1 = eval.Call(t0 + dir * h0, Combine(y, (dir * h0, f0)));
+            w.Coefficients[0] = dir * h0;
+            w.CombineIntoStage(1);
+            w.Call(t0 + dir * h0, w.Stage, 1);
             Tensor[] df;
-            using (no_grad()) df = f1.Select((t, i) => t.sub(f0[i])).ToArray();
+            using (no_grad()) df = w.K[1].Select((t, i) => t.sub(f0[i])).ToArray();
             double d2 = Rms(df, scale, count) / h0;
             double h1 = d1 <= 1e-15 && d2 <= 1e-15 ? System.Math.Max(1e-6, h0 * 1e-3) : System.Math.Pow(0.01 / System.Math.Max(d1, d2), 1.0 / 5);
             double h = System.Math.Min(System.Math.Min(100 * h0, h1), interval);
