@@ -84,7 +84,7 @@ namespace Dsl.Examples
             var estimator = new Option<string>("--estimator") { Description = "exact (generated divergence) or hutchinson (Gaussian probes).", DefaultValueFactory = _ => "exact" };
             var likelihoodDim = new Option<int>("--dim") { Description = "Dimension D (1…64).", DefaultValueFactory = _ => 2 }.InRange(1, 64);
             var likelihoodN = new Option<int>("--n") { Description = "Data points.", DefaultValueFactory = _ => 500 }.AtLeast(2);
-            var modelDtype = new Option<string>("--model-dtype") { Description = "float64 or float32: the dtype the score is evaluated in (the ODE state is float64 either way; score_sde evaluates in float32).", DefaultValueFactory = _ => "float64" };
+            var modelDtype = new Option<string>("--model-dtype") { Description = "float64 or float32: the dtype of the data model's parameters and of x (the ODE state is float64 either way; on the CPU the generated one-pass flow evaluates the score in double, the torch-op path in this dtype; score_sde evaluates in float32).", DefaultValueFactory = _ => "float64" };
             var likelihoodRtol = new Option<double>("--rtol") { Description = "RK45 relative tolerance (score_sde: 1e-5).", DefaultValueFactory = _ => 1e-5 }.InRange(1e-12, 0.1);
             var likelihoodAtol = new Option<double>("--atol") { Description = "RK45 absolute tolerance (score_sde: 1e-5).", DefaultValueFactory = _ => 1e-5 }.InRange(1e-12, 0.1);
             var likelihood = new Command("likelihood", "Exact log-likelihood by the probability-flow ODE (RK45, rtol = atol = 1e-5) against the analytic density and against the ODE's exact value.");
