@@ -422,6 +422,8 @@ namespace Dsl.Generators
                 public const string Zeros = Name + ".Zeros";
                 /// <summary>The output tensor of a fused step.</summary>
                 public const string StepOutput = Name + ".StepOutput";
+                /// <summary>A tensor itself when contiguous, else a contiguous copy.</summary>
+                public const string Contiguous = Name + ".Contiguous";
                 /// <summary>A parameter's values.</summary>
                 public const string Read = Name + ".Read";
                 /// <summary>A scalar parameter's value.</summary>

@@ -227,6 +227,12 @@ namespace Dsl.GeneratedCode
         }
 
         /// <summary>
+        /// <paramref name="t"/> itself when it is contiguous (no new handle: a kernel called every step of a solver then creates no
+        /// tensor), else a contiguous copy, which the caller's dispose scope owns.
+        /// </summary>
+        public static Tensor Contiguous(Tensor t) => t.is_contiguous() ? t : t.contiguous();
+
+        /// <summary>
         /// <paramref name="output"/> when given (checked: contiguous, on the CPU, x's shape and dtype, not x itself), else a fresh
         /// tensor like x: where a step kernel writes the next state (x is the contiguous input the kernel reads).
         /// </summary>

@@ -100,7 +100,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
@@ -251,7 +251,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
@@ -448,7 +448,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
@@ -624,8 +624,8 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
-            var zc = z?.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
+            var zc = z is null ? null : global::Dsl.GeneratedCode.FusedKernels.Contiguous(z);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;
@@ -862,7 +862,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_K = (int)size_K;

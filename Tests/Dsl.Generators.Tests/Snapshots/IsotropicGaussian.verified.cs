@@ -85,7 +85,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
@@ -183,7 +183,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
@@ -280,7 +280,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
@@ -398,8 +398,8 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
-            var zc = z?.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
+            var zc = z is null ? null : global::Dsl.GeneratedCode.FusedKernels.Contiguous(z);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             var p_Mu = global::Dsl.GeneratedCode.FusedKernels.Read(Param("Mu"));
@@ -498,7 +498,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             double h0 = (2.0 * (double)size_D);
             double p_Sigma = global::Dsl.GeneratedCode.FusedKernels.ReadScalar(Param("Sigma"));

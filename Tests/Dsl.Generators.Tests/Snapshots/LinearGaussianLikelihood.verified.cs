@@ -95,7 +95,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_M = (int)size_M;
@@ -221,7 +221,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_M = (int)size_M;
@@ -370,7 +370,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_M = (int)size_M;
@@ -528,8 +528,8 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
-            var zc = z?.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
+            var zc = z is null ? null : global::Dsl.GeneratedCode.FusedKernels.Contiguous(z);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_M = (int)size_M;
@@ -681,7 +681,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_M = (int)size_M;
             int d_D = (int)size_D;

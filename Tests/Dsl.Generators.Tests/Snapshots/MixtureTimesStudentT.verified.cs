@@ -124,7 +124,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_Experts_K = (int)size_Experts_K;
@@ -332,7 +332,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_Mixture_K = (int)size_Mixture_K;
@@ -605,7 +605,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_Experts_K = (int)size_Experts_K;
@@ -844,8 +844,8 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
-            var zc = z?.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
+            var zc = z is null ? null : global::Dsl.GeneratedCode.FusedKernels.Contiguous(z);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             int d_Mixture_K = (int)size_Mixture_K;
@@ -1166,7 +1166,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_Experts_K = (int)size_Experts_K;
             int d_D = (int)size_D;

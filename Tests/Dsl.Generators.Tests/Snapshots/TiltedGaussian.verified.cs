@@ -87,7 +87,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             double h0 = global::System.Math.Sqrt((2.0 * (double)this.Beta));
@@ -205,7 +205,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             double h0 = global::Dsl.GeneratedCode.FusedKernels.Softplus((double)this.Tau);
@@ -315,7 +315,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             double h0 = global::System.Math.Sqrt((2.0 * (double)this.Beta));
@@ -451,8 +451,8 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
-            var zc = z?.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
+            var zc = z is null ? null : global::Dsl.GeneratedCode.FusedKernels.Contiguous(z);
             int n = (int)xc.shape[0];
             int d_D = (int)size_D;
             double h0 = global::Dsl.GeneratedCode.FusedKernels.Softplus((double)this.Tau);
@@ -542,7 +542,7 @@ namespace Dsl.Models
             global::Dsl.GeneratedCode.FusedKernels.Count();
             using var noGrad = global::TorchSharp.torch.no_grad();
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var xc = x.contiguous();
+            var xc = global::Dsl.GeneratedCode.FusedKernels.Contiguous(x);
             int n = (int)xc.shape[0];
             double h0 = (2.0 * ((global::System.Math.Sqrt((2.0 * (double)this.Beta)) * global::System.Math.Sqrt((2.0 * (double)this.Beta))) * (double)size_D));
             var y0 = global::TorchSharp.torch.empty(new long[] { xc.shape[0] }, dtype: xc.dtype);

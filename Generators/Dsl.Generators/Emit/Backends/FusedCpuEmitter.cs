@@ -153,9 +153,10 @@ namespace Dsl.Generators.Emit
             w.Line(RuntimeNames.GeneratedCode.FusedKernels.Count + "();");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
             w.Line("using var scope = " + Torch + ".NewDisposeScope();");
-            w.Line("var xc = x.contiguous();");
-            if (conditional && !step && !flow) w.Line("var sc = sigma.contiguous();");
-            if (step) w.Line("var zc = z?.contiguous();");
+            // A contiguous input is read as it is (no alias handle per call: the solvers' steady state creates no tensor).
+            w.Line("var xc = " + RuntimeNames.GeneratedCode.FusedKernels.Contiguous + "(x);");
+            if (conditional && !step && !flow) w.Line("var sc = " + RuntimeNames.GeneratedCode.FusedKernels.Contiguous + "(sigma);");
+            if (step) w.Line("var zc = z is null ? null : " + RuntimeNames.GeneratedCode.FusedKernels.Contiguous + "(z);");
             w.Line("int n = (int)xc.shape[0];");
             foreach (var line in header) w.Line(line);
             Append(w, prologue);
