@@ -35,11 +35,14 @@ namespace Dsl.GeneratedCode
         }
 
         /// <summary>Validates the numbers of a shared-noise-level step: σ &gt; 0 and every factor finite.</summary>
-        protected void CheckStepFactors(string method, double sigma, double inputScale, double c, double a, double b)
+        protected void CheckStepFactors(string method, double sigma, double inputScale, double c, double a, double b) =>
+            CheckLevelAndFactors(method, sigma, ("inputScale", inputScale), ("c", c), ("a", a), ("b", b));
+
+        private void CheckLevelAndFactors(string method, double sigma, params (string Name, double Value)[] factors)
         {
             if (!(sigma > 0) || double.IsInfinity(sigma))
                 throw new ArgumentOutOfRangeException(nameof(sigma), sigma, ModelName + "." + method + ": the noise level σ must be finite and positive.");
-            foreach (var (name, value) in new[] { ("inputScale", inputScale), ("c", c), ("a", a), ("b", b) })
+            foreach (var (name, value) in factors)
                 if (!double.IsFinite(value))
                     throw new ArgumentOutOfRangeException(name, value, ModelName + "." + method + ": the factor " + name + " must be finite.");
         }
@@ -53,11 +56,7 @@ namespace Dsl.GeneratedCode
         protected void CheckFlowArguments(string method, Tensor x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, Tensor flow, Tensor divergence)
         {
             CheckInput(x, method, "x", matchDtype: false);
-            if (!(sigma > 0) || double.IsInfinity(sigma))
-                throw new ArgumentOutOfRangeException(nameof(sigma), sigma, ModelName + "." + method + ": the noise level σ must be finite and positive.");
-            foreach (var (name, value) in new[] { ("inputScale", inputScale), ("c", c), ("a", a), ("divergenceShift", divergenceShift), ("divergenceScale", divergenceScale) })
-                if (!double.IsFinite(value))
-                    throw new ArgumentOutOfRangeException(name, value, ModelName + "." + method + ": the factor " + name + " must be finite.");
+            CheckLevelAndFactors(method, sigma, ("inputScale", inputScale), ("c", c), ("a", a), ("divergenceShift", divergenceShift), ("divergenceScale", divergenceScale));
             CheckOutput(method, x, flow, nameof(flow), x.shape);
             CheckOutput(method, x, divergence, nameof(divergence), new[] { x.shape[0] });
         }

@@ -220,7 +220,7 @@ namespace Dsl.Sde
             // two passes over x after the noise draw (scaled by the RNG call itself) — or one fused pass, below.
             var sde = context.Sde;
             double time = context.Time, dt = context.Dt;
-            double a = SdeSolvers.DriftCoefficient(sde, time), g = sde.DiffusionAt(time);
+            double a = sde.DriftCoefficientAt(time), g = sde.DiffusionAt(time);
             bool last = context.Denoise && context.IsLastStep;
             var shared = context.Model as ISharedTimeScoreModel;
             // A generated noise-conditional data model on the CPU: score, update and noise in one pass, z from a

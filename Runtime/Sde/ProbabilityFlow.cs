@@ -136,7 +136,7 @@ namespace Dsl.Sde
                     // f − ½g²s = a(t)·x − ½g(t)²·s(x, t) with a, g in float64 once per evaluation: the generated fused step kernel
                     // c·x + a·s + b·z with c = a(t), a = −½g², b = 0 (no noise drawn), one pass over x into the solver's stage buffer.
                     double g = sde.DiffusionAt(time);
-                    if (shared.TryStepNoGrad(state[0], time, SdeSolvers.DriftCoefficient(sde, time), -0.5 * g * g, 0, default, into[0])) return;
+                    if (shared.TryStepNoGrad(state[0], time, sde.DriftCoefficientAt(time), -0.5 * g * g, 0, default, into[0])) return;
                 }
                 using var scope = NewDisposeScope();
                 var t = global::Dsl.ScalarOps.Full(new long[] { n }, time, dtype, device);
@@ -190,7 +190,6 @@ namespace Dsl.Sde
             // time: the schedule a(t), g(t)² in float64 on the host, f̃ = a x − ½g² s and ∇·f̃ = D a − ½g² ∇·s in the data model's
             // generated one-pass flow when it has one (rhs below), else from one scaled x in a few torch ops (anyModel).
             var sharedTime = probe is null && !wholeField && sde.HasGaussianKernel ? score as ISharedTimeDivergenceModel : null;
-            using var oneTime = sharedTime is null ? null : zeros(1, dtype: ScalarType.Float64);
             // Every other model and SDE: the right-hand side as fresh tensors (autograd or Hutchinson divergences, general SDEs), copied into the stage buffers.
             Func<double, Tensor[], Tensor[]> anyModel = (time, state) =>
             {
@@ -201,14 +200,7 @@ namespace Dsl.Sde
                     if (sharedTime.TryScoreAndDivergenceAtNoGrad(xs, time, out var s0, out var div0))
                     {
                         ScoreOutput.CheckShape(entryPoint, score.ModelName, s0, xs);
-                        double a;
-                        using (no_grad())
-                        {
-                            oneTime!.Fill_(time);
-                            using var driftDivergence = sde.DriftDivergence(oneTime!, 1);   // ∇·f = D a(t): a(t) for D = 1
-                            a = driftDivergence.ToDoubleValue();
-                        }
-                        double g = sde.DiffusionAt(time), halfG2 = 0.5 * g * g;
+                        double a = sde.DriftCoefficientAt(time), g = sde.DiffusionAt(time), halfG2 = 0.5 * g * g;
                         using var noGradShared = no_grad();
                         // In the state's float64: the linear term reads the float64 x, only s and ∇·s went through the model's dtype.
                         var flowDrift = state[0].Mul(a).Add_(s0.to_type(state[0].dtype), -halfG2);           // f̃ = a(t) x − ½g(t)² s
@@ -270,7 +262,7 @@ namespace Dsl.Sde
             {
                 if (sharedTime is not null)
                 {
-                    double a0 = SdeSolvers.DriftCoefficient(sde, time), g0 = sde.DiffusionAt(time), halfG0 = 0.5 * g0 * g0;
+                    double a0 = sde.DriftCoefficientAt(time), g0 = sde.DiffusionAt(time), halfG0 = 0.5 * g0 * g0;
                     // The steady state: f̃ = a(t)x − ½g(t)²s and ∇·f̃ = D·a(t) − ½g(t)²∇·s in one generated pass over the float64 state,
                     // straight into the solver's stage buffers (the data model's score and divergence share their subexpressions
                     // there, computed in double); a(t), g(t) on the host.

@@ -416,9 +416,6 @@ namespace Dsl.Sde
             old.Dispose();
         }
 
-        /// <summary>a(t) of a drift f = a(t)·x in float64 (<see cref="ISde.DriftCoefficientAt"/>: on the host for a generated SDE, no tensor per step).</summary>
-        internal static double DriftCoefficient(ISde sde, double time) => sde.DriftCoefficientAt(time);
-
         /// <summary>The forward one-step transition over [t − Δt, t] of a linear SDE: x_t = α x_{t−Δt} + √β z.</summary>
         public static (double Alpha, double Beta) Transition(ISde sde, double t, double dt)
         {

@@ -1276,7 +1276,7 @@ namespace Dsl.Models
         public void FlowAndDivergenceNoGrad(global::TorchSharp.torch.Tensor x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, global::TorchSharp.torch.Tensor flow, global::TorchSharp.torch.Tensor divergence)
         {
             CheckFlowArguments("FlowAndDivergenceNoGrad", x, sigma, inputScale, c, a, divergenceShift, divergenceScale, flow, divergence);
-            // Kernel: fused — FlowAndDivergenceNoGradFused below: the score, its divergence (sharing their subexpressions) and both updates in one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop; torch ops otherwise.
+            // Kernel: fused — FlowAndDivergenceNoGradFused below: the score, its divergence (sharing their subexpressions) and both updates in one C# loop over the samples, when x is float32/float64 on the CPU and contiguous and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil); torch ops otherwise.
             if (global::Dsl.GeneratedCode.FusedKernels.Accepts(Kernels, x) && global::Dsl.GeneratedCode.FusedKernels.Small(Kernels, global::System.Math.Max(global::System.Math.Max(global::System.Math.Max(size_H * size_D, size_H * size_H), size_D * size_H), size_H * size_H * size_D)))
             {
                 FlowAndDivergenceNoGradFused(x, sigma, c, inputScale, a, divergenceShift, divergenceScale, flow, divergence);

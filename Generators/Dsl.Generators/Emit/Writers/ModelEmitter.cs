@@ -263,7 +263,8 @@ namespace Dsl.Generators.Emit
         /// when <c>FusedKernels.Accepts(<paramref name="accepts"/>)</c>) or the reason it has none, then opens the torch-op
         /// fallback's no-grad and dispose scopes. Returns why it is not fused, or null.
         /// </summary>
-        private static string? EmitStepDispatch(SourceWriter w, MethodPlan method, string fusedComment, string accepts, string fusedCall)
+        /// <remarks>A void method (<paramref name="returnsValue"/> false) calls the kernel and returns in a block.</remarks>
+        private static string? EmitStepDispatch(SourceWriter w, MethodPlan method, string fusedComment, string accepts, string fusedCall, bool returnsValue = true)
         {
             var notFused = method.Kernel(Backend.Fused)!.WhyNot;
             if (notFused == null)
@@ -271,8 +272,15 @@ namespace Dsl.Generators.Emit
                 var contraction = Bound(method.AutoBound);
                 w.Line("// Kernel: fused — " + fusedComment
                     + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop (small matrix products, no lattice stencil)" : "") + "; torch ops otherwise.");
-                w.Line("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + accepts + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(" + RuntimeNames.BaseMembers.Kernels + ", " + contraction + ")" : "")
-                    + ") return " + fusedCall + ";");
+                string condition = "if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + accepts + ")" + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(" + RuntimeNames.BaseMembers.Kernels + ", " + contraction + ")" : "") + ")";
+                if (returnsValue) w.Line(condition + " return " + fusedCall + ";");
+                else
+                {
+                    w.Open(condition);
+                    w.Line(fusedCall + ";");
+                    w.Line("return;");
+                    w.Close();
+                }
             }
             else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
             w.Line("using var noGrad = " + Torch + ".no_grad();");
@@ -346,21 +354,9 @@ namespace Dsl.Generators.Emit
             w.Line("/// <param name=\"divergence\">Receives the divergence: [N], x's dtype and device, contiguous.</param>");
             w.Open("public void FlowAndDivergenceNoGrad(" + Tensor + " x, double sigma, double inputScale, double c, double a, double divergenceShift, double divergenceScale, " + Tensor + " flow, " + Tensor + " divergence)");
             w.Line(RuntimeNames.BaseMembers.CheckFlowArguments + "(\"FlowAndDivergenceNoGrad\", x, sigma, inputScale, c, a, divergenceShift, divergenceScale, flow, divergence);");
-            var notFused = method.Kernel(Backend.Fused)!.WhyNot;
-            if (notFused == null)
-            {
-                var contraction = Bound(method.AutoBound);
-                w.Line("// Kernel: fused — FlowAndDivergenceNoGradFused below: the score, its divergence (sharing their subexpressions) and both updates in one C# loop over"
-                    + " the samples, when x is float32/float64 on the CPU and contiguous" + (contraction != null ? " and (under KernelPath.Auto) the per-sample work suits one loop" : "") + "; torch ops otherwise.");
-                w.Open("if (" + RuntimeNames.GeneratedCode.FusedKernels.Accepts + "(" + RuntimeNames.BaseMembers.Kernels + ", x)"
-                    + (contraction != null ? " && " + RuntimeNames.GeneratedCode.FusedKernels.Small + "(" + RuntimeNames.BaseMembers.Kernels + ", " + contraction + ")" : "") + ")");
-                w.Line("FlowAndDivergenceNoGradFused(x, sigma, c, inputScale, a, divergenceShift, divergenceScale, flow, divergence);");
-                w.Line("return;");
-                w.Close();
-            }
-            else w.Line("// Kernel: torch ops — not fused: " + notFused + ".");
-            w.Line("using var noGrad = " + Torch + ".no_grad();");
-            w.Line("using var scope = " + Torch + ".NewDisposeScope();");
+            var notFused = EmitStepDispatch(w, method, "FlowAndDivergenceNoGradFused below: the score, its divergence (sharing their subexpressions) and both updates in one C# loop over"
+                    + " the samples, when x is float32/float64 on the CPU and contiguous", RuntimeNames.BaseMembers.Kernels + ", x",
+                "FlowAndDivergenceNoGradFused(x, sigma, c, inputScale, a, divergenceShift, divergenceScale, flow, divergence)", returnsValue: false);
             w.Line("// The model in its parameters' dtype; the linear term and both updates in x's (the outputs').");
             w.Line("var scaled = " + TensorCodeEmitter.Ops + "Mul(" + RuntimeNames.BaseMembers.InParameterType + "(x), inputScale);");
             w.Line("var levels = " + TensorCodeEmitter.Ops + "Full(new long[] { x.shape[0] }, sigma, dtype: scaled.dtype, device: x.device);");
